@@ -1,0 +1,56 @@
+"""The public entry points; every foreign exception is turned into a SymgdError here."""
+
+from __future__ import annotations
+
+import functools
+
+from symgd.errors import InternalError, ParseError, SymgdError
+from symgd.parse import parse_document
+from symgd.problem import Problem, build_problem
+
+
+def _only_symgd_errors(function):
+    """Let SymgdError through; report anything else as InternalError (never a foreign exception)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except SymgdError:
+            raise
+        except RecursionError:
+            raise ParseError("the formula is nested too deeply to process") from None
+        except Exception as error:  # noqa: BLE001 - the API promises only SymgdError escapes
+            raise InternalError(f"symgd failed on this input ({type(error).__name__}: {error}); "
+                                "please report it") from error
+
+    return wrapper
+
+
+@_only_symgd_errors
+def parse(source: str, *, wrt=None, where: str | None = None, syntax: str = "auto") -> Problem:
+    """Parse a loss or optimization problem into a typed :class:`Problem`.
+
+    Args:
+        source: LaTeX (``\\frac{1}{2n}\\|Xw - y\\|_2^2``) or plain text (``norm2(X*w - y)^2``);
+            may hold definitions, ``\\min_w ... \\text{s.t.} ...``, derivative requests, update rules
+            and shape declarations.
+        wrt: the parameters: a name, a comma-separated string or a list (``"w"``, ``"U, V"``).
+            Default: taken from the source (``L(w) =``, ``\\min_w``, ``\\nabla_w``, an update rule).
+        where: extra declarations (``X \\in \\mathbb{R}^{n \\times d}, \\lambda > 0``).
+        syntax: ``"latex"``, ``"text"`` or ``"auto"`` (LaTeX if the text has a backslash or braces).
+
+    Returns:
+        The Problem: objective in index form, constraints, roles, shapes and argument names.
+
+    Raises:
+        ParseError: the text is not a formula (with line, column and a caret).
+        ShapeError: operands whose shapes do not fit.
+        UnsupportedError: a recognised construct symgd does not handle yet.
+        AmbiguityError: the parameters or the objective cannot be told from the source.
+    """
+    documents = [parse_document(source, syntax)]
+    if where:
+        where_syntax = syntax if syntax != "auto" else "auto"
+        documents.append(parse_document(where, where_syntax))
+    return build_problem(documents, wrt)

@@ -1,0 +1,154 @@
+"""THE primitive table: one row per elementary function symgd knows.
+
+A row holds everything every stage needs to know about one function: how it is spelled in LaTeX
+and in plain text (the parsers read spellings from here, the grammars only know "a function
+name"), how many arguments it takes, how it maps shapes, its SymPy form, its NumPy spelling, and
+where it is not differentiable. Adding a function means adding a row here (and a SymPy class below
+when SymPy has none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+
+
+class sigmoid(sympy.Function):
+    """The logistic function σ(x) = 1 / (1 + e^{-x}), kept whole so derivatives read σ(1-σ)."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.Rational(1, 2)
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
+class softplus(sympy.Function):
+    """softplus(x) = log(1 + e^x); its derivative is σ(x)."""
+
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _latex(self, printer):
+        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+
+
+class relu(sympy.Function):
+    """relu(x) = max(0, x); derivative 1 for x > 0 and 0 for x ≤ 0 (PyTorch/JAX convention at 0)."""
+
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sympy.Heaviside(self.args[0], 0)
+
+    def _latex(self, printer):
+        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+
+
+class det(sympy.Function):
+    """det(A) of a square matrix A, held as an opaque scalar of the matrix symbol A."""
+
+    def _latex(self, printer):
+        return r"\det %s" % printer._print(self.args[0])
+
+
+class inverse_entry(sympy.Function):
+    """Entry (i, j) of A^{-1} for a square matrix symbol A: ``inverse_entry(A, i, j)``."""
+
+    def _latex(self, printer):
+        base, i, j = (printer._print(a) for a in self.args)
+        return r"\left(%s^{-1}\right)_{%s %s}" % (base, i, j)
+
+
+ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
+REDUCTION = "reduction"       # any shape in, scalar out
+MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One elementary function.
+
+    Attributes:
+        name: canonical name, used in the IR.
+        latex: LaTeX spellings (commands such as ``\\log`` or operator words such as ``relu``).
+        text: plain-text spellings.
+        kind: ELEMENTWISE, REDUCTION or MATRIX.
+        arity: number of arguments (2 for max/min).
+        sympy: the SymPy function for elementwise primitives (None where lowering is structural).
+        numpy: the NumPy spelling the code generator uses.
+        nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
+        domain: the condition on its argument for the function to be defined (None if everywhere).
+    """
+
+    name: str
+    latex: tuple[str, ...]
+    text: tuple[str, ...]
+    kind: str
+    arity: int = 1
+    sympy: Callable | None = None
+    numpy: str = ""
+    nonsmooth: str | None = None
+    domain: str | None = None
+
+
+PRIMITIVES: tuple[Primitive, ...] = (
+    Primitive("log", (r"\log", r"\ln"), ("log", "ln"), ELEMENTWISE, sympy=sympy.log,
+              numpy="np.log", domain="u > 0"),
+    Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp"),
+    Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
+              numpy="scipy.special.expit"),
+    Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh"),
+    Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin"),
+    Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos"),
+    Primitive("sqrt", (r"\sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt",
+              nonsmooth="u = 0", domain="u >= 0"),
+    Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs",
+              nonsmooth="u = 0"),
+    Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
+              numpy="np.maximum(0, u)", nonsmooth="u = 0"),
+    Primitive("softplus", ("softplus",), ("softplus",), ELEMENTWISE, sympy=softplus,
+              numpy="np.logaddexp(0, u)"),
+    Primitive("max", (r"\max",), ("max",), ELEMENTWISE, arity=2, sympy=sympy.Max,
+              numpy="np.maximum", nonsmooth="a = b"),
+    Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
+              numpy="np.minimum", nonsmooth="a = b"),
+    Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
+              numpy="scipy.special.logsumexp"),
+    Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),
+    Primitive("norm2", (), ("norm", "norm2"), REDUCTION, numpy="np.linalg.norm",
+              nonsmooth="u = 0"),
+    Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),
+    Primitive("normF", (), ("normF", "fro"), REDUCTION, numpy="np.linalg.norm",
+              nonsmooth="u = 0"),
+    Primitive("tr", ("tr", "Tr", "trace"), ("tr", "trace"), MATRIX, numpy="np.trace"),
+    Primitive("det", (r"\det",), ("det",), MATRIX, numpy="np.linalg.det"),
+    Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="np.linalg.slogdet",
+              domain="det u > 0"),
+    Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
+)
+
+BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+
+# LaTeX commands (\log) and operator words (\operatorname{relu}) -> canonical name.
+LATEX_COMMANDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if s.startswith("\\")}
+LATEX_WORDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if not s.startswith("\\")}
+TEXT_NAMES: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.text}
+
+
+def lookup(name: str) -> Primitive:
+    """Return the primitive with canonical ``name``; KeyError if there is none."""
+    return BY_NAME[name]

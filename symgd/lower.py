@@ -1,0 +1,212 @@
+"""Lowering: IR with known shapes -> SymPy index form.
+
+Every tensor expression becomes a SymPy scalar over ``Indexed`` entries, with sums over named
+indices whose ranges are dimension symbols: ``\\|Xw - y\\|^2`` becomes
+``Sum((Sum(X[i, j]*w[j], (j, 1, d)) - y[i])**2, (i, 1, n))``. Indices run from 1, as papers write
+them. Dimensions stay symbolic, so the result does not depend on the sizes of the data.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+from symgd.errors import ShapeError, UnsupportedError
+from symgd.functions import BY_NAME, ELEMENTWISE, det, inverse_entry
+from symgd.parse import ir
+from symgd.shapes import Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
+
+MAX_NUMERIC_EXPONENT = 1000
+
+
+class Lowering:
+    """Lowers formulas once shapes are inferred.
+
+    Args:
+        inference: the finished shape inference (symbol shapes, per-node dimensions).
+        symbols: name -> SymPy object (``Symbol`` for scalars, ``IndexedBase`` for tensors).
+        dim_symbol: Dim -> SymPy dimension (a Symbol or an Integer).
+        index_names: names to avoid for the indices lowering invents.
+        render: IR -> LaTeX, for messages.
+    """
+
+    def __init__(self, inference: ShapeInference, symbols: dict, dim_symbol, index_names: set[str],
+                 render) -> None:
+        self.inference = inference
+        self.symbols = symbols
+        self.dim_symbol = dim_symbol
+        self.avoid = set(index_names)
+        self.render = render
+        self.counter = 0
+
+    def fresh_index(self) -> sympy.Symbol:
+        """A new index symbol: j, k, l, ... then j1, k1, ..., never one the user wrote."""
+        pool = "jklpqrstuvabcgh"
+        while True:
+            round_, position = divmod(self.counter, len(pool))
+            self.counter += 1
+            name = pool[position] + (str(round_) if round_ else "")
+            if name not in self.avoid:
+                return sympy.Symbol(name, integer=True)
+
+    def lower(self, node, scope: Scope, indices: dict, idx: tuple = ()) -> sympy.Expr:
+        """The entry ``idx`` of ``node`` (``idx`` is empty for scalars) in index form."""
+        method = getattr(self, "lower_" + type(node).__name__)
+        return method(node, scope, indices, idx)
+
+    def shape(self, node, scope: Scope) -> Shape:
+        shape = self.inference.infer(node, scope)
+        if shape is None:   # pragma: no cover - inference guarantees every shape
+            raise ShapeError(f"the shape of {self.render(node)} is unknown")
+        return shape
+
+    def sum_over(self, body, index, dim: Dim) -> sympy.Expr:
+        return sympy.Sum(body, (index, 1, self.dim_symbol(dim)))
+
+    # -- atoms ---------------------------------------------------------------------------
+    def lower_Num(self, node, scope, indices, idx):
+        value = Fraction(node.text)
+        return sympy.Rational(value.numerator, value.denominator)
+
+    def lower_Name(self, node, scope, indices, idx):
+        if node.name in indices:
+            return indices[node.name]
+        if node.name in self.inference.identity:
+            return sympy.KroneckerDelta(*idx)
+        if node.name not in self.symbols and node.name in self.inference.dims:
+            return self.dim_symbol(self.inference.dims[node.name])   # \frac{1}{n}
+        obj = self.symbols[node.name]
+        return obj[idx] if idx else obj
+
+    def lower_Ones(self, node, scope, indices, idx):
+        return sympy.Integer(1)
+
+    def lower_Sub(self, node, scope, indices, idx):
+        name, bound, _ = self.inference.split_subscript(node, scope)
+        if name is None:
+            return self.lower_Name(ir.Name(sub_symbol_name(node)), scope, indices, idx)
+        fixed = tuple(indices[b] if b in indices else sympy.Integer(int(b)) for b in bound)
+        return self.symbols[name][fixed + tuple(idx)]
+
+    # -- arithmetic ----------------------------------------------------------------------
+    def lower_Add(self, node, scope, indices, idx):
+        terms = []
+        for term in node.terms:
+            shape = self.shape(term, scope)
+            terms.append(self.lower(term, scope, indices, idx if shape.rank else ()))
+        return sympy.Add(*terms)
+
+    def lower_Neg(self, node, scope, indices, idx):
+        return -self.lower(node.arg, scope, indices, idx)
+
+    def lower_Mul(self, node, scope, indices, idx):
+        a, b = self.shape(node.left, scope), self.shape(node.right, scope)
+        left, right = node.left, node.right
+        if a.rank == 0 or b.rank == 0:
+            return (self.lower(left, scope, indices, idx if a.rank else ())
+                    * self.lower(right, scope, indices, idx if b.rank else ()))
+        if a.rank == 1 and b.rank == 1 and a.row == b.row:   # x \cdot y
+            k = self.fresh_index()
+            return self.sum_over(self.lower(left, scope, indices, (k,)) * self.lower(right, scope, indices, (k,)),
+                                 k, a.dims[0])
+        if a.rank == 1 and not a.row:   # outer product x y^T
+            return self.lower(left, scope, indices, idx[:1]) * self.lower(right, scope, indices, idx[1:])
+        k = self.fresh_index()
+        outer_left = () if a.rank == 1 else idx[:1]
+        outer_right = idx[len(outer_left):]
+        body = self.lower(left, scope, indices, outer_left + (k,)) * self.lower(right, scope, indices, (k,) + outer_right)
+        return self.sum_over(body, k, a.dims[-1])
+
+    def lower_Hadamard(self, node, scope, indices, idx):
+        return (self.lower(node.left, scope, indices, self._broadcast(node.left, scope, idx))
+                * self.lower(node.right, scope, indices, self._broadcast(node.right, scope, idx)))
+
+    def _broadcast(self, node, scope, idx):
+        return idx if self.shape(node, scope).rank else ()
+
+    def lower_Div(self, node, scope, indices, idx):
+        num = self.lower(node.num, scope, indices, self._broadcast(node.num, scope, idx))
+        den = self.lower(node.den, scope, indices, self._broadcast(node.den, scope, idx))
+        return num / den
+
+    def lower_Pow(self, node, scope, indices, idx):
+        base_shape = self.shape(node.base, scope)
+        if base_shape.rank == 2 and is_minus_one(node.exp):
+            return self.inverse(node.base, scope, indices, idx)
+        base = self.lower(node.base, scope, indices, ())
+        exp = self.lower(node.exp, scope, indices, ())
+        if base.is_number and exp.is_number and abs(exp) > MAX_NUMERIC_EXPONENT:
+            raise UnsupportedError(f"the numeric power {self.render(node)} is too large to evaluate")
+        return sympy.Pow(base, exp)
+
+    def inverse(self, node, scope, indices, idx):
+        if not isinstance(node, ir.Name):
+            raise UnsupportedError(f"the inverse of the matrix expression {self.render(node)}; "
+                                   "name the matrix (e.g. A^{-1}) instead")
+        return inverse_entry(self.symbols[node.name], *idx)
+
+    def lower_Transpose(self, node, scope, indices, idx):
+        shape = self.shape(node.arg, scope)
+        if shape.rank == 2:
+            idx = (idx[1], idx[0])
+        return self.lower(node.arg, scope, indices, idx)
+
+    # -- functions -----------------------------------------------------------------------
+    def lower_Func(self, node, scope, indices, idx):
+        primitive = BY_NAME[node.name]
+        if primitive.kind == ELEMENTWISE:
+            args = [self.lower(arg, scope, indices, self._broadcast(arg, scope, idx)) for arg in node.args]
+            return primitive.sympy(*args)
+        (arg,) = node.args
+        shape = self.shape(arg, scope)
+        if node.name == "logsumexp":
+            if shape.rank != 1:
+                raise ShapeError(f"logsumexp needs a vector; {self.render(arg)} is a {describe(shape)}")
+            k = self.fresh_index()
+            return sympy.log(self.sum_over(sympy.exp(self.lower(arg, scope, indices, (k,))), k, shape.dims[0]))
+        if node.name == "sum":
+            return self.sum_all(arg, shape, scope, indices, lambda entry: entry)
+        if node.name == "tr":
+            k = self.fresh_index()
+            return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])
+        if node.name in ("det", "logdet"):
+            if not isinstance(arg, ir.Name):
+                raise UnsupportedError(f"the determinant of the matrix expression {self.render(arg)}")
+            value = det(self.symbols[arg.name])
+            return sympy.log(value) if node.name == "logdet" else value
+        if node.name == "inv":
+            return self.inverse(arg, scope, indices, idx)
+        raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
+
+    def sum_all(self, arg, shape: Shape, scope, indices, entry_map) -> sympy.Expr:
+        """Sum ``entry_map`` of every entry of ``arg`` over all its axes."""
+        ks = tuple(self.fresh_index() for _ in shape.dims)
+        body = entry_map(self.lower(arg, scope, indices, ks))
+        for k, dim in reversed(list(zip(ks, shape.dims))):
+            body = self.sum_over(body, k, dim)
+        return body
+
+    def lower_Norm(self, node, scope, indices, idx):
+        shape = self.shape(node.arg, scope)
+        if shape.rank == 0:
+            return sympy.Abs(self.lower(node.arg, scope, indices, ()))
+        if node.kind == "1":
+            if shape.rank == 2:
+                raise UnsupportedError("the matrix 1-norm \\|A\\|_1 (max column sum)")
+            return self.sum_all(node.arg, shape, scope, indices, sympy.Abs)
+        if node.kind == "2" and shape.rank == 2:
+            raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
+        if node.kind == "F" and shape.rank == 1:
+            raise ShapeError(f"the Frobenius norm of {self.render(node.arg)}, a {describe(shape)}")
+        return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
+
+    def lower_Abs(self, node, scope, indices, idx):
+        return sympy.Abs(self.lower(node.arg, scope, indices, idx))
+
+    def lower_BigOp(self, node, scope, indices, idx):
+        dim = self.inference.dim_of_index(node)
+        index = sympy.Symbol(node.index, integer=True)
+        body = self.lower(node.body, scope.with_index(node.index, dim), {**indices, node.index: index}, idx)
+        limits = (index, 1, self.dim_symbol(dim))
+        return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)

@@ -1,0 +1,238 @@
+"""The intermediate representation the parsers produce: small frozen dataclasses.
+
+The IR is purely syntactic: it records what was written, with no shapes and no simplification.
+``Apply(name, args)`` is "a name followed by a parenthesised list" — the problem builder decides
+whether that is a function call (``\\sigma(z)``, ``L(\\theta)``) or a product (``\\lambda(a+b)``).
+Both grammars (LaTeX and plain text) produce the same IR, so the same loss gives the same Problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Num:
+    """A numeric literal, kept as its decimal text so it converts exactly."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Name:
+    """A symbol as written, canonical spelling: ``\\lambda`` -> ``lambda``, ``\\mathbf{x}`` -> ``x``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Sub:
+    """A subscripted name: ``x_i``, ``X_{ij}``, ``X[i, j]``, ``x^{(i)}``, ``\\theta_{n+1}``."""
+
+    base: "Expr"
+    indices: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Add:
+    """A sum of terms; subtraction is a ``Neg`` term."""
+
+    terms: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Neg:
+    """Unary minus."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Mul:
+    """A product whose meaning depends on shapes: scaling, matrix product or inner product.
+
+    ``op`` is ``"juxt"`` (implicit), ``"cdot"``, ``"times"``, ``"star"`` or ``"matmul"`` (``@``).
+    """
+
+    left: "Expr"
+    right: "Expr"
+    op: str = "juxt"
+
+
+@dataclass(frozen=True)
+class Hadamard:
+    """Elementwise product ``\\odot`` / ``.*``."""
+
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Div:
+    """A quotient ``\\frac{a}{b}``, ``a / b``; ``elementwise`` for ``./``."""
+
+    num: "Expr"
+    den: "Expr"
+    elementwise: bool = False
+
+
+@dataclass(frozen=True)
+class Pow:
+    """A power ``a^b``; ``A^{-1}`` of a matrix is read as the inverse by the problem builder."""
+
+    base: "Expr"
+    exp: "Expr"
+
+
+@dataclass(frozen=True)
+class Transpose:
+    """``a^\\top``, ``a^T``, ``a'``, ``a.T``."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Func:
+    """A known primitive (see ``symgd.functions``) applied to arguments."""
+
+    name: str
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Apply:
+    """A name followed by a parenthesised argument list; call or product, decided later."""
+
+    name: str
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Norm:
+    """``\\|v\\|`` with kind ``None`` (2-norm of a vector, Frobenius of a matrix), ``"1"``, ``"2"``, ``"F"``."""
+
+    arg: "Expr"
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Abs:
+    """``|x|``, elementwise."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class BigOp:
+    """``\\sum_{i=1}^{n} body`` or ``\\prod``; ``lower``/``upper`` are None when not written."""
+
+    op: str
+    index: str
+    lower: "Expr | None"
+    upper: "Expr | None"
+    body: "Expr"
+
+
+@dataclass(frozen=True)
+class Ones:
+    """The all-ones vector ``\\mathbf{1}`` (``vector(1)`` in text); its length is inferred."""
+
+
+@dataclass(frozen=True)
+class Reals:
+    """The space ``\\mathbb{R}^{dims}`` in a declaration; ``dims`` empty for scalars."""
+
+    dims: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Deriv:
+    """A derivative request ``\\frac{\\partial f}{\\partial w}`` or ``\\nabla_w f`` (``wrt`` may be None)."""
+
+    of: "Expr | None"
+    wrt: "Expr | None"
+    order: int = 1
+    notation: str = "partial"
+
+
+Expr = Union[Num, Name, Sub, Add, Neg, Mul, Hadamard, Div, Pow, Transpose, Func, Apply, Norm, Abs,
+             BigOp, Ones, Reals, Deriv]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A chain ``a op b op c``; ``ops`` are canonical: ``=`` ``:=`` ``<-`` ``<=`` ``<`` ``>=`` ``>`` ``in`` ``succeq``."""
+
+    operands: tuple[Expr, ...]
+    ops: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Minimize:
+    """``\\min_{vars} objective`` (``argmin`` too); ``sense`` is ``"min"`` or ``"max"``."""
+
+    variables: tuple[Expr, ...]
+    objective: Expr
+    sense: str = "min"
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A connective word between items: ``"st"`` (subject to) or ``"where"``."""
+
+    word: str
+
+
+Item = Union[Expr, Relation, Minimize, Keyword]
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a parser returns: the items in source order and the text they came from."""
+
+    items: tuple[Item, ...]
+    source: str
+    syntax: str
+
+
+def children(node) -> tuple:
+    """The sub-expressions of an IR node, in source order (for generic walks)."""
+    if isinstance(node, (Num, Name, Ones)):
+        return ()
+    if isinstance(node, Sub):
+        return (node.base, *node.indices)
+    if isinstance(node, Add):
+        return node.terms
+    if isinstance(node, (Neg, Transpose, Norm, Abs)):
+        return (node.arg,)
+    if isinstance(node, (Mul, Hadamard)):
+        return (node.left, node.right)
+    if isinstance(node, Div):
+        return (node.num, node.den)
+    if isinstance(node, Pow):
+        return (node.base, node.exp)
+    if isinstance(node, (Func, Apply)):
+        return node.args
+    if isinstance(node, BigOp):
+        return tuple(x for x in (node.lower, node.upper, node.body) if x is not None)
+    if isinstance(node, Reals):
+        return node.dims
+    if isinstance(node, Deriv):
+        return tuple(x for x in (node.of, node.wrt) if x is not None)
+    if isinstance(node, Relation):
+        return node.operands
+    if isinstance(node, Minimize):
+        return (*node.variables, node.objective)
+    return ()
+
+
+def depth(node) -> int:
+    """Nesting depth of an IR tree, computed without recursion (inputs may be adversarial)."""
+    best = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        best = max(best, level)
+        stack.extend((child, level + 1) for child in children(current))
+    return best

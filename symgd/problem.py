@@ -1,0 +1,753 @@
+"""The typed Problem: objective, constraints, and every symbol's role and shape.
+
+``build_problem`` reads the items of the parsed source (and of the ``where`` text) in one pass:
+
+1. sort items into the objective, definitions, constraints (after "s.t."), declarations,
+   derivative requests and update rules;
+2. resolve notation that needs context (``\\sigma(z)`` is the sigmoid unless σ is declared,
+   ``L(\\theta)`` inlines a definition, ``e^{x}`` is exp);
+3. decide the parameters (``wrt=``, ``\\min_w``, ``L(w) =``, ``\\nabla_w``, an update rule);
+4. infer shapes (symgd.shapes) and lower to SymPy index form (symgd.lower).
+
+Roles: parameter (differentiated / optimized), data (tensors that are not parameters), constant
+(scalars that are not parameters: hyperparameters such as λ), dimension (``n`` in
+``\\mathbb{R}^{n}`` or ``\\sum_{i=1}^{n}``) and index (bound by a sum).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+import sympy
+
+from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
+from symgd.functions import BY_NAME
+from symgd.lower import Lowering
+from symgd.parse import ir
+from symgd.render import latex_of, name_latex
+from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, sub_symbol_name
+
+PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
+OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One constraint, normalised: ``expr <= 0`` (kind ``"le"``) or ``expr = 0`` (kind ``"eq"``).
+
+    ``expr`` is in index form; a vector constraint has free ``indices`` (one per axis of ``shape``).
+    """
+
+    kind: str
+    expr: sympy.Expr
+    shape: tuple
+    indices: tuple
+    latex: str
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """An update rule such as ``\\theta_{n+1} = \\theta_n - \\gamma \\nabla L(\\theta_n)``."""
+
+    param: str
+    step_size: sympy.Expr | None
+    latex: str
+
+
+@dataclass(frozen=True)
+class DerivativeRequest:
+    """A derivative written in the source: ``\\frac{\\partial L}{\\partial w}`` or ``\\nabla_w L``.
+
+    ``inverted`` is True for ``\\frac{\\partial w}{\\partial L}``, the reciprocal notation.
+    """
+
+    of: str | None
+    wrt: tuple[str, ...]
+    order: int
+    inverted: bool
+    latex: str
+
+
+class SymbolDict(dict):
+    """A dict keyed by SymPy symbols that also accepts a symbol's name (``shapes["X"]``)."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for symbol in self:
+                if _name_of(symbol) == key:
+                    return dict.__getitem__(self, symbol)
+            raise KeyError(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key):
+        if isinstance(key, str):
+            return any(_name_of(symbol) == key for symbol in self)
+        return dict.__contains__(self, key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def _name_of(symbol) -> str:
+    return str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
+
+
+@dataclass
+class Problem:
+    """A parsed optimization problem.
+
+    Attributes:
+        objective: the objective in SymPy index form (a scalar).
+        constraints: normalised constraints (``g <= 0`` / ``h = 0``).
+        params: parameters in ``wrt`` order (SymPy Symbol for scalars, IndexedBase for tensors).
+        data, constants, dims, indices: the other roles, in order of first use.
+        shapes: symbol -> tuple of dimensions (SymPy symbols or ints); ``()`` for scalars.
+        roles: symbol -> role name.
+        argnames: symbol -> the Python identifier generated code uses for it.
+        requests: derivative requests found in the source.
+        updates: update rules found in the source.
+        notes: remarks for the user (e.g. about notation).
+        objective_ir: the objective as parsed (IR), ``constraints_ir`` likewise.
+        syntax: ``"latex"`` or ``"text"``.
+    """
+
+    objective: sympy.Expr
+    constraints: tuple[Constraint, ...]
+    params: tuple
+    data: tuple
+    constants: tuple
+    dims: tuple
+    indices: tuple
+    shapes: SymbolDict
+    roles: SymbolDict
+    argnames: SymbolDict
+    requests: tuple[DerivativeRequest, ...] = ()
+    updates: tuple[UpdateRule, ...] = ()
+    notes: tuple[str, ...] = ()
+    objective_ir: object = None
+    constraints_ir: tuple = ()
+    syntax: str = "latex"
+    sense: str = "min"
+    index_ranges: dict = field(default_factory=dict)
+
+    def symbol(self, name: str):
+        """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
+        for symbol in self.roles:
+            if _name_of(symbol) == name:
+                return symbol
+        raise KeyError(name)
+
+    def latex(self) -> str:
+        """The problem as LaTeX that ``symgd.parse`` reads back to the same Problem."""
+        head = r"\min_{%s} " % ", ".join(name_latex(_name_of(p)) for p in self.params)
+        text = head + latex_of(self.objective_ir)
+        if self.constraints_ir:
+            text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(c) for c in self.constraints_ir)
+        declarations = [self._declaration(symbol) for symbol in self.roles
+                        if self.roles[symbol] in (PARAMETER, DATA, CONSTANT)]
+        if declarations:
+            text += r" \quad \text{where} \quad " + r",\; ".join(declarations)
+        return text
+
+    def _declaration(self, symbol) -> str:
+        shape = self.shapes[symbol]
+        space = r"\mathbb{R}"
+        if shape:
+            space += "^{%s}" % r" \times ".join(sympy.latex(d) for d in shape)
+        name = name_latex(_name_of(symbol))
+        if self.roles[symbol] == CONSTANT and symbol.is_positive:
+            return f"{name} > 0"
+        return f"{name} \\in {space}"
+
+    def _repr_latex_(self) -> str:
+        return "$" + self.latex() + "$"
+
+    def summary(self) -> dict:
+        """A JSON-ready description: symbols with role, shape and argname; objective; constraints."""
+        symbols = []
+        for symbol, role in self.roles.items():
+            entry = {"name": _name_of(symbol), "role": role,
+                     "latex": name_latex(_name_of(symbol))}
+            if symbol in self.shapes:
+                entry["shape"] = [str(d) for d in self.shapes[symbol]]
+            if symbol in self.argnames:
+                entry["argname"] = self.argnames[symbol]
+            symbols.append(entry)
+        return {
+            "objective": str(self.objective),
+            "objective_latex": sympy.latex(self.objective),
+            "params": [_name_of(p) for p in self.params],
+            "symbols": symbols,
+            "constraints": [{"kind": c.kind, "expr": str(c.expr), "latex": c.latex} for c in self.constraints],
+            "notes": list(self.notes),
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# Sorting the items of a document
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Items:
+    """What the source says, sorted by kind (still IR)."""
+
+    objective: object = None
+    objective_origin: str = ""
+    sense: str = "min"
+    definitions: dict = field(default_factory=dict)     # name -> (param names, body)
+    definition_order: list = field(default_factory=list)
+    bare: list = field(default_factory=list)
+    constraints: list = field(default_factory=list)     # (IR relation, op) pairs, one op each
+    declared: dict = field(default_factory=dict)        # name -> Reals dims tuple
+    sample_declared: dict = field(default_factory=dict) # name -> dims of one sample (x_i in R^d)
+    positive: set = field(default_factory=set)
+    identity: set = field(default_factory=set)
+    params: list = field(default_factory=list)          # from \min_w, L(w) =, \nabla_w, updates
+    requests: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def _sort_items(documents: list[ir.Document]) -> _Items:
+    found = _Items()
+    for document in documents:
+        mode = "normal"
+        for item in document.items:
+            if isinstance(item, ir.Keyword):
+                mode = "constraints" if item.word == "st" else "where"
+            elif isinstance(item, ir.Minimize):
+                _take_minimize(found, item)
+                mode = "normal"
+            elif isinstance(item, ir.Relation):
+                _take_relation(found, item, mode)
+            elif isinstance(item, ir.Deriv):
+                _take_request(found, item)
+            elif isinstance(item, ir.Mul) and isinstance(item.left, ir.Deriv) and item.left.of is None:
+                _take_request(found, ir.Deriv(item.right, item.left.wrt, item.left.order, item.left.notation))
+            else:
+                if mode == "constraints":
+                    raise UnsupportedError(f"{latex_of(item)} after s.t. is not a constraint (no relation)")
+                found.bare.append(item)
+    return found
+
+
+def _take_minimize(found: _Items, item: ir.Minimize) -> None:
+    if found.objective is not None:
+        raise UnsupportedError("two optimization problems in one source")
+    if item.sense == "max":
+        raise UnsupportedError("maximization (\\max_x f); write \\min_x -f")
+    found.objective = item.objective
+    found.objective_origin = "min"
+    found.params.extend(_param_name(v) for v in item.variables)
+
+
+def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
+    ops = set(item.ops)
+    left, right = item.operands[0], item.operands[-1]
+    if "in" in ops:
+        _take_declaration(found, item)
+    elif "succeq" in ops or "preceq" in ops:
+        raise UnsupportedError("semidefinite constraints (\\succeq)")
+    elif mode == "constraints" or (ops <= {"<=", "<", ">=", ">"} and not _is_positivity(item)):
+        if mode != "constraints":
+            raise UnsupportedError(f"the inequality {latex_of(item)} outside a constraint list; "
+                                   "write \\min_x f \\quad \\text{s.t.} \\quad ...")
+        for position, op in enumerate(item.ops):
+            found.constraints.append((item.operands[position], op, item.operands[position + 1]))
+    elif _is_positivity(item):
+        found.positive.add(_param_name(left))
+    elif isinstance(left, ir.Deriv):
+        raise UnsupportedError("a claimed derivative (use symgd.check to check it)")
+    elif ops == {"<-"} or _is_update(left, right):
+        _take_update(found, item)
+    elif ops <= {"=", ":="}:
+        _take_definition(found, item)
+    else:
+        raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _is_positivity(item: ir.Relation) -> bool:
+    return (len(item.ops) == 1 and item.ops[0] in (">", ">=") and isinstance(item.operands[0], ir.Name)
+            and item.operands[1] == ir.Num("0"))
+
+
+def _is_update(left, right) -> bool:
+    """``\\theta_{n+1} = \\theta_n - ...`` or ``w := w - ...``: the left side's name recurs on the right."""
+    base = left.base if isinstance(left, ir.Sub) else left
+    if not isinstance(base, ir.Name):
+        return False
+    return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
+               for node in _walk(right))
+
+
+def _take_declaration(found: _Items, item: ir.Relation) -> None:
+    if item.ops != ("in",):
+        raise UnsupportedError(f"the declaration {latex_of(item)}")
+    left, space = item.operands
+    dims = _space_dims(space)
+    if isinstance(left, ir.Name):
+        found.declared[left.name] = dims
+    elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
+        found.sample_declared[left.base.name] = dims
+    else:
+        raise UnsupportedError(f"declaring the shape of {latex_of(left)}; declare a name")
+
+
+def _space_dims(space) -> tuple:
+    """``\\mathbb{R}^{n \\times d}`` -> (n, d) as IR nodes."""
+    if isinstance(space, ir.Reals):
+        return space.dims
+    if isinstance(space, ir.Pow) and isinstance(space.base, ir.Reals):
+        dims = []
+        stack = [space.exp]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, ir.Mul) and node.op in ("times", "star", "cdot"):
+                stack[:0] = [node.left, node.right]
+            elif isinstance(node, (ir.Name, ir.Num)):
+                dims.append(node)
+            else:
+                raise UnsupportedError(f"the dimension {latex_of(node)}; use a name or a whole number")
+        return tuple(dims)
+    raise UnsupportedError(f"the set {latex_of(space)}: declare shapes as \\mathbb{{R}}^{{n \\times d}}")
+
+
+def _take_definition(found: _Items, item: ir.Relation) -> None:
+    if len(item.operands) != 2:
+        raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
+    left, body = item.operands
+    if isinstance(left, ir.Apply):
+        params = tuple(_param_name(arg) for arg in left.args)
+        name = left.name
+    elif isinstance(left, ir.Name):
+        params, name = (), left.name
+    elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
+        params, name = (), sub_symbol_name(left)
+    else:
+        raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
+    found.definitions[name] = (params, body)
+    found.definition_order.append(name)
+
+
+def _take_request(found: _Items, item: ir.Deriv) -> None:
+    of, wrt = item.of, item.wrt
+    inverted = False
+    if of is not None and wrt is not None and _is_objective_like(wrt, found) and not _is_objective_like(of, found):
+        of, wrt, inverted = wrt, of, True
+    wrt_names = tuple(_param_name(w) for w in _split_wrt(wrt)) if wrt is not None else ()
+    of_name = _objective_ref(of)
+    if of is not None and of_name is None:
+        found.bare.append(of)
+    found.requests.append(DerivativeRequest(of_name, wrt_names, item.order, inverted, latex_of(item)))
+    if inverted:
+        found.notes.append(
+            f"{latex_of(item)} is the reciprocal (inverse) notation; the gradient of {latex_of(of)} "
+            f"is \\frac{{\\partial {latex_of(of)}}}{{\\partial {latex_of(wrt)}}}, which symgd gives")
+
+
+def _is_objective_like(node, found: _Items) -> bool:
+    name = _objective_ref(node)
+    return name is not None and (name in found.definitions or name in OBJECTIVE_NAMES)
+
+
+def _objective_ref(node) -> str | None:
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Apply):
+        return node.name
+    return None
+
+
+def _split_wrt(node) -> tuple:
+    if isinstance(node, ir.Pow) and node.exp == ir.Num("2"):   # \partial w^2
+        return (node.base,)
+    if isinstance(node, ir.Transpose):
+        return (node.arg,)
+    return (node,)
+
+
+def _take_update(found: _Items, item: ir.Relation) -> None:
+    left, right = item.operands[0], item.operands[-1]
+    param = _base_name(left)
+    step = None
+    for node in _walk(right):
+        if isinstance(node, ir.Mul) and isinstance(node.right, ir.Deriv):
+            step = node.left
+        if isinstance(node, ir.Deriv) and isinstance(node.of, ir.Apply):
+            found.requests.append(DerivativeRequest(node.of.name, (param,), 1, False, latex_of(node)))
+    found.updates.append((param, step, latex_of(item)))
+    found.params.append(param)
+
+
+def _param_name(node) -> str:
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return node.base.name
+    raise UnsupportedError(f"{latex_of(node)} as a variable; use a name")
+
+
+def _base_name(node) -> str | None:
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return node.base.name
+    return None
+
+
+def _walk(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(ir.children(current))
+
+
+# ---------------------------------------------------------------------------------------
+# Choosing the objective and resolving notation
+# ---------------------------------------------------------------------------------------
+
+def _choose_objective(found: _Items):
+    """The objective: \\min's, else the top definition (one no other uses), else a bare formula."""
+    if found.objective is not None:
+        return found.objective, None
+    requested = [r.of for r in found.requests if r.of]
+    for name in requested:
+        if name in found.definitions:
+            return found.definitions[name][1], name
+    if found.definitions:
+        used = {node.name for _, body in found.definitions.values() for node in _walk(body)
+                if isinstance(node, (ir.Name, ir.Apply))}
+        top = [name for name in found.definition_order if name not in used]
+        if len(top) > 1:
+            preferred = [name for name in top if name in OBJECTIVE_NAMES]
+            top = preferred[:1] or top
+        if len(top) >= 1 and not found.bare:
+            return found.definitions[top[-1]][1], top[-1]
+    if len(found.bare) == 1:
+        return found.bare[0], None
+    if not found.bare and not found.definitions:
+        raise AmbiguityError("the source has no objective: write a loss such as L(w) = ... or \\min_w ...")
+    raise AmbiguityError("the source has several formulas and none is marked as the objective; "
+                         "write L(w) = ... or \\min_w ...")
+
+
+class _Resolver:
+    """Rewrites notation that depends on the rest of the source into plain IR."""
+
+    def __init__(self, found: _Items, syntax: str) -> None:
+        self.found = found
+        self.syntax = syntax
+        self.declared_names = set(found.declared) | set(found.sample_declared)
+        self.active: list[str] = []
+
+    def resolve(self, node):
+        if isinstance(node, ir.Apply):
+            return self.apply(node)
+        if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
+            params, body = self.found.definitions[node.name]
+            if not params:
+                return self.inline(node.name, body)
+        if isinstance(node, ir.Pow) and node.base == ir.Name("e") and "e" not in self.declared_names:
+            return ir.Func("exp", (self.resolve(node.exp),))
+        if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
+            raise UnsupportedError("a derivative inside a formula")
+        return _map_children(node, self.resolve)
+
+    def inline(self, name, body):
+        self.active.append(name)
+        try:
+            return self.resolve(body)
+        finally:
+            self.active.pop()
+
+    def apply(self, node: ir.Apply):
+        args = tuple(self.resolve(a) for a in node.args)
+        if node.name == "sigma" and "sigma" not in self.declared_names:
+            if len(args) != 1:
+                raise UnsupportedError(f"\\sigma with {len(args)} arguments")
+            return ir.Func("sigmoid", args)
+        if node.name in self.found.definitions and node.name not in self.active:
+            params, body = self.found.definitions[node.name]
+            if tuple(_param_name(a) if isinstance(a, (ir.Name, ir.Sub)) else None for a in args) == params \
+                    or not params:
+                return self.inline(node.name, body)
+            raise UnsupportedError(f"calling {node.name} with other arguments than its definition's")
+        if node.name in BY_NAME and self.syntax == "text":
+            return ir.Func(node.name, args)
+        if len(args) == 1:   # \lambda(a + b): a product
+            return ir.Mul(ir.Name(node.name), args[0], "juxt")
+        raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+
+def _map_children(node, fn):
+    """Rebuild ``node`` with ``fn`` applied to each child expression."""
+    if isinstance(node, (ir.Num, ir.Name, ir.Ones)):
+        return node
+    if isinstance(node, ir.Sub):
+        return ir.Sub(fn(node.base), node.indices)
+    if isinstance(node, ir.Add):
+        return ir.Add(tuple(fn(t) for t in node.terms))
+    if isinstance(node, (ir.Neg, ir.Transpose, ir.Abs)):
+        return type(node)(fn(node.arg))
+    if isinstance(node, ir.Norm):
+        return ir.Norm(fn(node.arg), node.kind)
+    if isinstance(node, (ir.Mul,)):
+        return ir.Mul(fn(node.left), fn(node.right), node.op)
+    if isinstance(node, ir.Hadamard):
+        return ir.Hadamard(fn(node.left), fn(node.right))
+    if isinstance(node, ir.Div):
+        return ir.Div(fn(node.num), fn(node.den), node.elementwise)
+    if isinstance(node, ir.Pow):
+        return ir.Pow(fn(node.base), fn(node.exp))
+    if isinstance(node, ir.Func):
+        return ir.Func(node.name, tuple(fn(a) for a in node.args))
+    if isinstance(node, ir.BigOp):
+        return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body))
+    if isinstance(node, ir.Relation):
+        return ir.Relation(tuple(fn(o) for o in node.operands), node.ops)
+    return node
+
+
+def _rename(node, old: str, new: str):
+    """Rename a symbol everywhere (``w_k`` rows of ``W``: wrt="W")."""
+    if isinstance(node, ir.Name) and node.name == old:
+        return ir.Name(new)
+    return _map_children(node, lambda child: _rename(child, old, new))
+
+
+# ---------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------
+
+def parse_wrt(wrt) -> list[str]:
+    """``"w"``, ``"U, V"``, ``["U", "V"]``, ``"\\theta"``, ``"\\mathbf{w}"`` -> plain names."""
+    if wrt is None:
+        return []
+    items = wrt.split(",") if isinstance(wrt, str) else list(wrt)
+    names = []
+    for item in items:
+        if not isinstance(item, str):
+            raise AmbiguityError(f"wrt must name symbols, got {item!r}")
+        text = re.sub(r"\\(mathbf|boldsymbol|bm|mathit|vec)\s*\{?\s*(\\?\w+)\s*\}?", r"\2", item.strip())
+        text = text.lstrip("\\").strip()
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
+            raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
+        names.append(text)
+    return names
+
+
+def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
+    """Build the typed Problem from parsed documents (the source, then the ``where`` text)."""
+    syntax = documents[0].syntax
+    found = _sort_items(documents)
+    objective_ir, objective_name = _choose_objective(found)
+    resolver = _Resolver(found, syntax)
+    objective_ir = resolver.resolve(objective_ir)
+    constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
+
+    params = parse_wrt(wrt) or _params_from_source(found, objective_name)
+    params = list(dict.fromkeys(params))
+    used = _names_used([objective_ir, *constraints_ir])
+    aliases = _row_aliases(params, used)
+    params = [aliases.get(name, name) for name in params]
+    if not params:
+        raise AmbiguityError("symgd cannot tell which symbols are the parameters: pass wrt=... "
+                             "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
+    for name in params:
+        if name not in used:
+            raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
+
+    dims: dict[str, Dim] = {}
+    declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
+    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity))
+    _seed_sample_declarations(found, inference)
+    steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
+    inference.run([objective_ir, *constraints_ir, *steps])
+    objective_shape = inference.infer(objective_ir, Scope())
+    if objective_shape is None or objective_shape.rank != 0:
+        raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
+                         f"{_describe(objective_shape)}")
+    display = {written: requested for requested, written in aliases.items()}
+    return _assemble(found, inference, params, objective_ir, constraints_ir, syntax, resolver, display)
+
+
+def _describe(shape):
+    from symgd.shapes import describe
+    return describe(shape)
+
+
+def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
+    params = list(found.params)
+    if objective_name and found.definitions.get(objective_name, ((), None))[0]:
+        params.extend(found.definitions[objective_name][0])
+    for request in found.requests:
+        params.extend(request.wrt)
+    return params
+
+
+def _names_used(formulas) -> set[str]:
+    names = set()
+    for formula in formulas:
+        for node in _walk(formula):
+            if isinstance(node, ir.Name):
+                names.add(node.name)
+            elif isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+                names.add(node.base.name)
+                names.add(sub_symbol_name(node))
+    return names
+
+
+def _row_aliases(params, used) -> dict[str, str]:
+    """wrt="W" where the loss writes rows ``w_k``: map the written name w to the parameter W."""
+    return {name: name.lower() for name in params
+            if name not in used and name.lower() != name and name.lower() in used}
+
+
+def _declared_shape(space: tuple, dims: dict[str, Dim]) -> Shape:
+    result = []
+    for node in space:
+        if isinstance(node, ir.Num):
+            if not node.text.isdigit() or int(node.text) < 1:
+                raise ShapeError(f"the dimension {node.text} is not a positive whole number")
+            result.append(Dim(int(node.text)))
+        else:
+            if node.name not in dims:
+                dims[node.name] = Dim(sympy.Symbol(node.name, integer=True, positive=True))
+            result.append(dims[node.name])
+    if len(result) > 2:
+        raise UnsupportedError("tensors with more than two axes")
+    return Shape(tuple(result))
+
+
+def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
+    """``x_i \\in \\mathbb{R}^d``: x is a stack of samples, (range of i, d)."""
+    for name, space in found.sample_declared.items():
+        if name in inference.shapes:
+            continue
+        sample = _declared_shape(space, inference.dims)
+        inference.shapes[name] = Shape((Dim(),) + sample.dims)
+
+
+def _assemble(found, inference: ShapeInference, params, objective_ir, constraints_ir, syntax,
+              resolver: _Resolver, display: dict[str, str]) -> Problem:
+    dim_names = _name_dimensions(inference, params)
+    symbols, roles, shapes, argnames = {}, SymbolDict(), SymbolDict(), SymbolDict()
+    dims_out, data, constants, indices = [], [], [], []
+
+    def dim_symbol(dim: Dim):
+        value = dim.resolved()
+        if value is None:
+            value = dim_names.setdefault(dim.find(), sympy.Symbol(f"d{len(dim_names)}", integer=True, positive=True))
+        return sympy.Integer(value) if isinstance(value, int) else value
+
+    for name, dim in inference.dims.items():
+        symbol = dim_symbol(dim)
+        if isinstance(symbol, sympy.Symbol) and symbol not in roles:
+            roles[symbol] = DIMENSION
+            dims_out.append(symbol)
+
+    for name in inference.order:
+        if name in inference.dims and inference.shapes.get(name) in (None, SCALAR):
+            continue
+        shape = inference.shapes[name]
+        shape_tuple = tuple(dim_symbol(d) for d in shape.dims)
+        shown = display.get(name, name)
+        if shape.rank:
+            obj = sympy.IndexedBase(shown, shape=shape_tuple, real=True)
+        else:
+            obj = sympy.Symbol(shown, real=True, positive=True) if name in found.positive \
+                else sympy.Symbol(shown, real=True)
+        symbols[name] = obj
+        role = PARAMETER if name in params else (DATA if shape.rank else CONSTANT)
+        roles[obj] = role
+        shapes[obj] = shape_tuple
+        (data if role == DATA else constants if role == CONSTANT else []).append(obj)
+
+    for dim_symbol_ in dims_out:
+        shapes[dim_symbol_] = ()
+    _add_argnames(symbols, argnames)
+
+    used_names = {name for name in inference.order} | set(inference.dims) | _index_names(objective_ir, constraints_ir)
+    lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of)
+    objective = lowering.lower(objective_ir, Scope(), {})
+    constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
+    for name in sorted(_index_names(objective_ir, constraints_ir)):
+        index = sympy.Symbol(name, integer=True)
+        roles[index] = INDEX
+        indices.append(index)
+
+    param_objs = tuple(symbols[name] for name in params)
+    updates = tuple(
+        UpdateRule(param, lowering.lower(resolver.resolve(step), Scope(), {}) if step is not None else None, text)
+        for param, step, text in found.updates)
+    return Problem(
+        objective=objective, constraints=constraints, params=param_objs, data=tuple(data),
+        constants=tuple(constants), dims=tuple(dims_out), indices=tuple(indices), shapes=shapes,
+        roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
+        notes=tuple(found.notes), objective_ir=objective_ir, constraints_ir=tuple(constraints_ir),
+        syntax=syntax,
+    )
+
+
+def _index_names(objective_ir, constraints_ir) -> set[str]:
+    return {node.index for formula in (objective_ir, *constraints_ir) for node in _walk(formula)
+            if isinstance(node, ir.BigOp)}
+
+
+def _name_dimensions(inference: ShapeInference, params) -> dict:
+    """Give free dimensions readable names no symbol uses: parameters' axes d, k, p, ...,
+    then the data's remaining axes n, m, ... (the sample axis of X in \\|Xw - y\\| becomes n)."""
+    taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
+    param_pool = [c for c in "dkpqrsth" if c not in taken]
+    data_pool = [c for c in "nmlpqrst" if c not in taken]
+    names: dict = {}
+    ordered = [n for n in inference.order if n in params] + [n for n in inference.order if n not in params]
+    for name in ordered:
+        shape = inference.shapes.get(name)
+        pool = param_pool if name in params else data_pool
+        for dim in (shape.dims if shape else ()):
+            root = dim.find()
+            if root.value is None and root not in names:
+                used = {str(s) for s in names.values()}
+                label = next((c for c in pool if c not in used), f"d{len(names)}")
+                names[root] = sympy.Symbol(label, integer=True, positive=True)
+    for root, symbol in names.items():
+        root.value = symbol
+        inference.dims[str(symbol)] = root
+    return {}
+
+
+def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
+    """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``."""
+    taken: set[str] = set()
+    for name, obj in symbols.items():
+        base = name.split("_")[0] if "_" in name and not (name.split("_")[0] in symbols) else name
+        ident = re.sub(r"\W", "", base.replace("{", "").replace("}", "").replace(",", "_")) or "arg"
+        if ident in taken:
+            ident = re.sub(r"\W", "", name.replace("{", "").replace("}", ""))
+        if keyword.iskeyword(ident) or ident in ("np", "scipy"):
+            ident += "_"
+        taken.add(ident)
+        argnames[obj] = ident
+
+
+def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: ShapeInference) -> Constraint:
+    left, right = relation.operands
+    op = relation.ops[0]
+    if op in (">=", ">"):
+        left, right = right, left
+    difference = ir.Add((left, ir.Neg(right)))
+    scope = Scope()
+    shape = inference.infer(difference, scope)
+    if shape is None:  # pragma: no cover
+        raise ShapeError(f"the shape of the constraint {latex_of(relation)} is unknown")
+    free = tuple(lowering.fresh_index() for _ in shape.dims)
+    expr = lowering.lower(difference, scope, {}, free)
+    kind = "eq" if op in ("=", ":=") else "le"
+    return Constraint(kind, expr, tuple(lowering.dim_symbol(d) for d in shape.dims), free, latex_of(relation))

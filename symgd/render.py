@@ -1,0 +1,117 @@
+"""LaTeX rendering of IR formulas (round-trip: what this prints, the LaTeX parser reads back)."""
+
+from __future__ import annotations
+
+from symgd.parse import ir
+from symgd.parse.latex import GREEK
+
+# Binding strength: higher binds tighter.
+SUM_LEVEL, PRODUCT_LEVEL, UNARY_LEVEL, POSTFIX_LEVEL, ATOM_LEVEL = 1, 2, 3, 4, 5
+
+FUNC_LATEX = {
+    "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "sin": r"\sin", "cos": r"\cos",
+    "det": r"\det", "max": r"\max", "min": r"\min", "sigmoid": r"\sigma",
+}
+
+
+def name_latex(name: str) -> str:
+    """LaTeX for a symbol name: ``lambda`` -> ``\\lambda``, ``w_0`` -> ``w_{0}``, ``lr`` -> ``\\mathrm{lr}``."""
+    base, _, subscript = name.partition("_")
+    if base in GREEK:
+        text = "\\" + base
+    elif len(base) == 1:
+        text = base
+    else:
+        text = r"\mathrm{%s}" % base
+    if subscript:
+        subscript = subscript.strip("{}")
+        text += "_{%s}" % " ".join(name_latex(part) if part.isalpha() else part for part in subscript.split(","))
+    return text
+
+
+def latex_of(node) -> str:
+    """Render an IR node as LaTeX."""
+    return _render(node)[0]
+
+
+def _wrap(node, level: int) -> str:
+    text, own = _render(node)
+    return text if own >= level else r"\left(" + text + r"\right)"
+
+
+def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node type
+    if isinstance(node, ir.Num):
+        return node.text, ATOM_LEVEL
+    if isinstance(node, ir.Name):
+        return name_latex(node.name), ATOM_LEVEL
+    if isinstance(node, ir.Ones):
+        return r"\mathbf{1}", ATOM_LEVEL
+    if isinstance(node, ir.Sub):
+        indices = ",".join(latex_of(index) for index in node.indices)
+        return "%s_{%s}" % (_wrap(node.base, ATOM_LEVEL), indices), POSTFIX_LEVEL
+    if isinstance(node, ir.Add):
+        parts = [latex_of(node.terms[0]) if not isinstance(node.terms[0], ir.Add) else _wrap(node.terms[0], ATOM_LEVEL)]
+        for term in node.terms[1:]:
+            if isinstance(term, ir.Neg):
+                parts.append("- " + _wrap(term.arg, PRODUCT_LEVEL))
+            else:
+                parts.append("+ " + _wrap(term, PRODUCT_LEVEL))
+        return " ".join(parts), SUM_LEVEL
+    if isinstance(node, ir.Neg):
+        return "-" + _wrap(node.arg, PRODUCT_LEVEL), UNARY_LEVEL
+    if isinstance(node, ir.Mul):
+        operator = {"juxt": " ", "cdot": r" \cdot ", "times": r" \times ", "star": " ",
+                    "matmul": " "}[node.op]
+        return _wrap(node.left, PRODUCT_LEVEL) + operator + _wrap(node.right, UNARY_LEVEL), PRODUCT_LEVEL
+    if isinstance(node, ir.Hadamard):
+        return _wrap(node.left, PRODUCT_LEVEL) + r" \odot " + _wrap(node.right, UNARY_LEVEL), PRODUCT_LEVEL
+    if isinstance(node, ir.Div):
+        if node.elementwise:
+            return _wrap(node.num, PRODUCT_LEVEL) + " / " + _wrap(node.den, UNARY_LEVEL), PRODUCT_LEVEL
+        return r"\frac{%s}{%s}" % (latex_of(node.num), latex_of(node.den)), ATOM_LEVEL
+    if isinstance(node, ir.Pow):
+        return "%s^{%s}" % (_wrap(node.base, ATOM_LEVEL), latex_of(node.exp)), POSTFIX_LEVEL
+    if isinstance(node, ir.Transpose):
+        return r"%s^\top" % _wrap(node.arg, ATOM_LEVEL), POSTFIX_LEVEL
+    if isinstance(node, ir.Func):
+        return _render_func(node), ATOM_LEVEL
+    if isinstance(node, ir.Apply):
+        return "%s\\left(%s\\right)" % (name_latex(node.name), ", ".join(map(latex_of, node.args))), ATOM_LEVEL
+    if isinstance(node, ir.Norm):
+        kind = "" if node.kind is None else "_{%s}" % node.kind
+        return r"\left\|%s\right\|%s" % (latex_of(node.arg), kind), ATOM_LEVEL
+    if isinstance(node, ir.Abs):
+        return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
+    if isinstance(node, ir.BigOp):
+        limits = "_{%s}" % name_latex(node.index)
+        if node.lower is not None:
+            limits = "_{%s=%s}" % (name_latex(node.index), latex_of(node.lower))
+        if node.upper is not None:
+            limits += "^{%s}" % latex_of(node.upper)
+        return "\\%s%s %s" % (node.op, limits, _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
+    if isinstance(node, ir.Reals):
+        dims = r" \times ".join(latex_of(d) for d in node.dims)
+        return r"\mathbb{R}" + ("^{%s}" % dims if dims else ""), ATOM_LEVEL
+    if isinstance(node, ir.Deriv):
+        of = latex_of(node.of) if node.of is not None else ""
+        wrt = latex_of(node.wrt) if node.wrt is not None else ""
+        if node.notation == "nabla":
+            return r"\nabla_{%s} %s" % (wrt, _wrap(node.of, POSTFIX_LEVEL)), UNARY_LEVEL
+        return r"\frac{\partial %s}{\partial %s}" % (of, wrt), ATOM_LEVEL
+    if isinstance(node, ir.Relation):
+        ops = {"<=": r"\le", ">=": r"\ge", "in": r"\in", "<-": r"\leftarrow", ":=": ":=",
+               "succeq": r"\succeq"}
+        parts = [latex_of(node.operands[0])]
+        for op, operand in zip(node.ops, node.operands[1:]):
+            parts += [ops.get(op, op), latex_of(operand)]
+        return " ".join(parts), 0
+    raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
+
+
+def _render_func(node: ir.Func) -> str:
+    head = FUNC_LATEX.get(node.name, r"\operatorname{%s}" % node.name)
+    if node.name == "sqrt":
+        return r"\sqrt{%s}" % latex_of(node.args[0])
+    if node.name == "inv":
+        return "%s^{-1}" % _wrap(node.args[0], ATOM_LEVEL)
+    return r"%s\left(%s\right)" % (head, ", ".join(map(latex_of, node.args)))

@@ -1,0 +1,551 @@
+"""Shape inference over the IR: every symbol gets a shape built from dimension symbols.
+
+Shapes are tuples of dimensions; a dimension is a ``Dim`` variable in a union-find, bound to a
+named dimension (``n`` from ``\\sum_{i=1}^{n}`` or a declaration), to an integer, or left free (a
+fresh dimension named at the end). Transposed vectors are row vectors (``Shape.row``).
+
+Inference is a fixed point: each pass walks the formulas, fixes what usage decides (``w^\\top x_i``
+makes ``x_i`` a vector of the same length as ``w``; ``Xw`` makes ``w`` a vector), and pushes
+expected shapes into unknown operands. When a pass learns nothing, the first still-unknown symbol
+takes its default (uppercase Latin letters are matrices, other symbols scalars; in plain text the
+matrixcalculus.org rule) and passes resume. Contradictions raise ShapeError naming both operands.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import sympy
+
+from symgd.errors import ShapeError, UnsupportedError
+from symgd.functions import BY_NAME, ELEMENTWISE, MATRIX, REDUCTION
+from symgd.parse import ir
+
+
+class Dim:
+    """A dimension variable; ``value`` (a sympy Symbol or int) once bound."""
+
+    _ids = itertools.count()
+
+    def __init__(self, value=None) -> None:
+        self.parent: Dim | None = None
+        self.value = value
+        self.id = next(self._ids)
+
+    def find(self) -> "Dim":
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        node = self
+        while node.parent is not None and node.parent is not root:   # path compression
+            node.parent, node = root, node.parent
+        return root
+
+    def resolved(self):
+        return self.find().value
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A tensor shape: ``dims`` (empty for scalars) and ``row`` for a transposed vector."""
+
+    dims: tuple[Dim, ...] = ()
+    row: bool = False
+
+    @property
+    def rank(self) -> int:
+        return len(self.dims)
+
+    def transposed(self) -> "Shape":
+        if self.rank == 1:
+            return Shape(self.dims, not self.row)
+        if self.rank == 2:
+            return Shape((self.dims[1], self.dims[0]))
+        return self
+
+
+SCALAR = Shape()
+
+
+def describe(shape: Shape | None) -> str:
+    """A shape in words, for error messages: ``scalar``, ``vector (n,)``, ``matrix (n, d)``."""
+    if shape is None:
+        return "unknown shape"
+    dims = ", ".join(str(_dim_text(d)) for d in shape.dims)
+    if shape.rank == 0:
+        return "scalar"
+    if shape.rank == 1:
+        return f"{'row vector' if shape.row else 'vector'} ({dims},)"
+    if shape.rank == 2:
+        return f"matrix ({dims})"
+    return f"tensor ({dims})"
+
+
+def _dim_text(dim: Dim):
+    value = dim.resolved()
+    return value if value is not None else f"?{dim.find().id}"
+
+
+@dataclass
+class Scope:
+    """Bound indices in scope: index name -> its range dimension."""
+
+    indices: dict[str, Dim] = field(default_factory=dict)
+
+    def with_index(self, name: str, dim: Dim) -> "Scope":
+        return Scope({**self.indices, name: dim})
+
+
+class ShapeInference:
+    """Infers shapes of the symbols of a set of formulas.
+
+    Args:
+        declared: name -> Shape from declarations.
+        dims: name -> Dim for declared dimension symbols.
+        syntax: ``"latex"`` or ``"text"`` (for the default typing rule).
+        render: a function IR -> LaTeX, to name operands in errors.
+        identity: names that denote the identity matrix.
+    """
+
+    def __init__(self, declared: dict[str, Shape], dims: dict[str, Dim], syntax: str, render,
+                 identity: frozenset[str] = frozenset()) -> None:
+        self.shapes: dict[str, Shape | None] = dict(declared)
+        self.dims = dims
+        self.syntax = syntax
+        self.render = render
+        self.identity = identity
+        self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
+        self.changed = False
+        self.order: list[str] = []                # symbols in order of first use
+        self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
+
+    # -- public --------------------------------------------------------------------------
+    def run(self, formulas: list) -> None:
+        """Infer until every symbol in ``formulas`` has a shape."""
+        self.collect_dimensions(formulas)
+        for _ in range(10_000):
+            self.changed = True
+            while self.changed:
+                self.changed = False
+                for formula in formulas:
+                    self.infer(formula, Scope())
+            unknown = [name for name in self.order if self.shapes.get(name) is None]
+            if not unknown:
+                return
+            self.assign(unknown[0], self.default_shape(unknown[0]))
+        raise UnsupportedError("shape inference did not settle")  # pragma: no cover
+
+    def collect_dimensions(self, formulas: list) -> None:
+        """Names that bound a sum (``\\sum_{i=1}^{n}``) are dimensions wherever else they appear."""
+        stack = list(formulas)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ir.BigOp):
+                upper = node.upper
+                if isinstance(upper, ir.Add) and upper.terms:
+                    upper = upper.terms[0]
+                if isinstance(upper, ir.Name) and upper.name not in self.shapes:
+                    self.dimension(upper.name)
+            stack.extend(ir.children(node))
+
+    def dim_of_index(self, node: ir.BigOp) -> Dim:
+        return self.node_dims[id(node)]
+
+    # -- helpers -------------------------------------------------------------------------
+    def fresh(self) -> Dim:
+        return Dim()
+
+    def dimension(self, name: str) -> Dim:
+        if name not in self.dims:
+            self.dims[name] = Dim(sympy.Symbol(name, integer=True, positive=True))
+        return self.dims[name]
+
+    def note_use(self, name: str) -> None:
+        if name not in self.order:
+            self.order.append(name)
+            self.shapes.setdefault(name, None)
+
+    def assign(self, name: str, shape: Shape) -> None:
+        current = self.shapes.get(name)
+        if current is None:
+            self.shapes[name] = shape
+            self.changed = True
+        else:
+            self.unify(current, shape, ir.Name(name), ir.Name(name))
+
+    def default_shape(self, name: str) -> Shape:
+        if name in self.subscripted:   # y_i with nothing else known: y holds scalars y_i
+            return Shape(self.subscripted[name])
+        base = name.split("_")[0]
+        if self.syntax == "text" and len(base) == 1 and base.isalpha():
+            if base.isupper():
+                return Shape((self.fresh(), self.fresh()))
+            return SCALAR if base <= "g" else Shape((self.fresh(),))
+        if len(base) == 1 and "A" <= base <= "Z":
+            return Shape((self.fresh(), self.fresh()))
+        return SCALAR
+
+    def unify_dim(self, a: Dim, b: Dim, left, right, la: Shape, lb: Shape) -> None:
+        ra, rb = a.find(), b.find()
+        if ra is rb:
+            return
+        if ra.value is not None and rb.value is not None and ra.value != rb.value:
+            raise self.mismatch(left, la, right, lb)
+        if ra.value is None:
+            ra.parent = rb
+        else:
+            rb.parent = ra
+        self.changed = True
+
+    def unify(self, a: Shape, b: Shape, left, right) -> None:
+        if a.rank != b.rank or (a.rank == 1 and a.row != b.row):
+            raise self.mismatch(left, a, right, b)
+        for da, db in zip(a.dims, b.dims):
+            self.unify_dim(da, db, left, right, a, b)
+
+    def mismatch(self, left, a, right, b, what: str = "do not fit") -> ShapeError:
+        return ShapeError(f"shapes {what}: {self.render(left)} is a {describe(a)} and "
+                          f"{self.render(right)} is a {describe(b)}")
+
+    # -- inference -----------------------------------------------------------------------
+    def infer(self, node, scope: Scope) -> Shape | None:
+        method = getattr(self, "infer_" + type(node).__name__)
+        return method(node, scope)
+
+    def infer_Num(self, node, scope):
+        return SCALAR
+
+    def infer_Name(self, node, scope):
+        if node.name in scope.indices:
+            return SCALAR
+        if node.name in self.identity:
+            dim = self.node_dims.setdefault(id(node), self.fresh())
+            return Shape((dim, dim))
+        if node.name in self.dims and node.name not in self.shapes:
+            return SCALAR
+        self.note_use(node.name)
+        return self.shapes[node.name]
+
+    def infer_Ones(self, node, scope):
+        return Shape((self.node_dims.setdefault(id(node), self.fresh()),))
+
+    def infer_Sub(self, node, scope):
+        name, bound, rest = self.split_subscript(node, scope)
+        if name is None:   # a name like w_0 or theta_n: a symbol of its own
+            return self.infer_Name(ir.Name(sub_symbol_name(node)), scope)
+        self.note_use(name)
+        full = self.shapes[name]
+        if full is None:
+            if len(bound) == len(index_atoms(node.indices) or ()):
+                self.subscripted.setdefault(name, tuple(scope.indices[b] for b in bound))
+            return None
+        if full.rank < len(bound) + len(rest):
+            raise ShapeError(f"{self.render(node)} has {len(bound) + len(rest)} subscripts but "
+                             f"{name} is a {describe(full)}")
+        for dim, index in zip(full.dims, bound + rest):
+            if index in scope.indices:
+                self.unify_dim(dim, scope.indices[index], node, node, full, full)
+        return Shape(full.dims[len(bound) + len(rest):])
+
+    def split_subscript(self, node: ir.Sub, scope: Scope):
+        """Return (tensor name, bound index names, constant indices) or (None, ...) for a name."""
+        if not isinstance(node.base, ir.Name):
+            raise UnsupportedError(f"a subscript on {self.render(node.base)}")
+        atoms = index_atoms(node.indices)
+        bound = tuple(a.name for a in atoms if isinstance(a, ir.Name) and a.name in scope.indices)
+        if atoms is not None and len(bound) == len(atoms):
+            return node.base.name, bound, ()
+        known = self.shapes.get(node.base.name)
+        if atoms is not None and known is not None and known.rank >= len(atoms) and all(
+                isinstance(a, ir.Num) or (isinstance(a, ir.Name) and a.name in scope.indices) for a in atoms):
+            return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
+        return None, (), ()
+
+    def infer_Add(self, node, scope):
+        shapes = [self.infer(term, scope) for term in node.terms]
+        known = [(t, s) for t, s in zip(node.terms, shapes) if s is not None and not _is_literal(t)]
+        if not known:
+            known = [(t, s) for t, s in zip(node.terms, shapes) if s is not None]
+        if not known:
+            return None
+        first_term, first = max(known, key=lambda pair: pair[1].rank)
+        for term, shape in zip(node.terms, shapes):
+            if shape is None:
+                self.expect(term, first, scope)
+            elif shape.rank == 0 and first.rank > 0 and _is_literal(term):
+                continue   # 1 - \sigma(Xw): a number broadcasts over a vector
+            else:
+                self.unify(first, shape, first_term, term)
+        return first
+
+    def infer_Neg(self, node, scope):
+        return self.infer(node.arg, scope)
+
+    def infer_Mul(self, node, scope):
+        a = self.infer(node.left, scope)
+        b = self.infer(node.right, scope)
+        if a is not None and b is not None:
+            return self.product_shape(node, a, b)
+        if a is None and b is not None:
+            guess = self.guess_left(node.left, b)
+            if guess is not None:
+                self.expect(node.left, guess, scope)
+        elif b is None and a is not None:
+            guess = self.guess_right(node.right, a)
+            if guess is not None:
+                self.expect(node.right, guess, scope)
+        return None
+
+    def guess_left(self, left, b: Shape) -> Shape | None:
+        """The shape of an unknown left factor, where the right one's shape decides it."""
+        if b.rank == 0 or b.row:
+            return None
+        if _is_upper(left):
+            return Shape((self.fresh(), b.dims[0]))
+        return None
+
+    def guess_right(self, right, a: Shape) -> Shape | None:
+        """The shape of an unknown right factor: ``w^\\top x`` and ``Xw`` make x, w vectors."""
+        if a.rank == 0 or (a.rank == 1 and not a.row):
+            return None
+        inner = a.dims[-1]
+        if _is_upper(right):
+            return Shape((inner, self.fresh()))
+        return Shape((inner,))
+
+    def product_shape(self, node: ir.Mul, a: Shape, b: Shape) -> Shape:
+        if a.rank == 0:
+            return b
+        if b.rank == 0:
+            return a
+        if a.rank == 1 and b.rank == 1 and not a.row and not b.row and node.op == "cdot":
+            self.unify(a, b, node.left, node.right)   # x \cdot y, the dot product
+            return SCALAR
+        if a.rank > 2 or b.rank > 2:
+            raise UnsupportedError("products of tensors with more than two axes")
+        left_inner = a.dims[-1] if (a.rank == 2 or a.row) else None
+        if left_inner is None:   # a column vector on the left: only an outer product works
+            if b.rank == 1 and b.row:
+                return Shape((a.dims[0], b.dims[0]))
+            raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+        if b.rank == 1 and b.row:
+            raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+        self.unify_dim(left_inner, b.dims[0], node.left, node.right, a, b)
+        if a.row:
+            return SCALAR if b.rank == 1 else Shape((b.dims[1],), row=True)
+        return Shape((a.dims[0],)) if b.rank == 1 else Shape((a.dims[0], b.dims[1]))
+
+    def infer_Hadamard(self, node, scope):
+        return self.infer_Add(ir.Add((node.left, node.right)), scope)
+
+    def infer_Div(self, node, scope):
+        if node.elementwise:
+            return self.infer_Add(ir.Add((node.num, node.den)), scope)
+        num = self.infer(node.num, scope)
+        den = self.infer(node.den, scope)
+        if den is None:
+            self.expect(node.den, SCALAR, scope)
+        elif den.rank != 0:
+            raise ShapeError(f"division by {self.render(node.den)}, a {describe(den)}; "
+                             "only division by a scalar is defined")
+        return num
+
+    def infer_Pow(self, node, scope):
+        base = self.infer(node.base, scope)
+        exp = self.infer(node.exp, scope)
+        if exp is None:
+            self.expect(node.exp, SCALAR, scope)
+        elif exp.rank != 0:
+            raise ShapeError(f"the exponent {self.render(node.exp)} is a {describe(exp)}")
+        if base is None:
+            if not is_minus_one(node.exp):
+                self.expect(node.base, SCALAR, scope)
+            return None
+        if base.rank == 0:
+            return SCALAR
+        if base.rank == 2 and is_minus_one(node.exp):
+            self.unify_dim(base.dims[0], base.dims[1], node.base, node.base, base, base)
+            return base
+        raise ShapeError(f"the power {self.render(node)} of a {describe(base)} is not defined; "
+                         "write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot")
+
+    def infer_Transpose(self, node, scope):
+        shape = self.infer(node.arg, scope)
+        if shape is None:
+            if _is_leaf(node.arg):
+                guess = Shape((self.fresh(), self.fresh())) if _is_upper(node.arg) else Shape((self.fresh(),))
+                self.expect(node.arg, guess, scope)
+            return None
+        if shape.rank == 0:
+            raise ShapeError(f"the transpose of {self.render(node.arg)}, a scalar")
+        return shape.transposed()
+
+    def infer_Func(self, node, scope):
+        primitive = BY_NAME.get(node.name)
+        if primitive is None:
+            raise UnsupportedError(f"the function {node.name}")
+        if len(node.args) != primitive.arity:
+            raise ShapeError(f"{node.name} takes {primitive.arity} argument(s), got {len(node.args)}")
+        shapes = [self.infer(arg, scope) for arg in node.args]
+        if primitive.kind == ELEMENTWISE:
+            if primitive.arity == 1:
+                return shapes[0]
+            return self.infer_Add(ir.Add(node.args), scope)
+        (arg,), (shape,) = node.args, shapes
+        if primitive.kind == REDUCTION:
+            if shape is None and node.name == "logsumexp":
+                self.expect(arg, Shape((self.fresh(),)), scope)
+            return SCALAR
+        assert primitive.kind == MATRIX
+        if shape is None:
+            dim = self.fresh()
+            self.expect(arg, Shape((dim, dim)), scope)
+            return None if node.name == "inv" else SCALAR
+        if shape.rank != 2:
+            raise ShapeError(f"{node.name} needs a square matrix; {self.render(arg)} is a {describe(shape)}")
+        self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
+        return shape if node.name == "inv" else SCALAR
+
+    def infer_Norm(self, node, scope):
+        shape = self.infer(node.arg, scope)
+        if shape is None and _is_leaf(node.arg):
+            matrix = node.kind == "F" or _is_upper(node.arg)
+            self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
+        return SCALAR
+
+    def infer_Abs(self, node, scope):
+        return self.infer(node.arg, scope)
+
+    def infer_BigOp(self, node, scope):
+        dim = self.node_dims.get(id(node))
+        if dim is None:
+            dim = self.node_dims[id(node)] = self.index_range(node)
+        shape = self.infer(node.body, scope.with_index(node.index, dim))
+        if node.op == "prod" and shape is not None and shape.rank:
+            raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
+        return shape
+
+    def index_range(self, node: ir.BigOp) -> Dim:
+        """The range of a sum's index: ``\\sum_{i=1}^{n}`` gives n; ``\\sum_i`` a fresh dimension."""
+        lower, upper = node.lower, node.upper
+        if lower is None and upper is None:
+            return self.fresh()
+        if lower == ir.Num("1") and isinstance(upper, ir.Name):
+            return self.dimension(upper.name)
+        if lower == ir.Num("1") and isinstance(upper, ir.Num) and upper.text.isdigit():
+            return Dim(int(upper.text))
+        if lower == ir.Num("0") and isinstance(upper, ir.Add) and len(upper.terms) == 2 \
+                and isinstance(upper.terms[0], ir.Name) and upper.terms[1] == ir.Neg(ir.Num("1")):
+            return self.dimension(upper.terms[0].name)
+        raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}}}: write it as "
+                               f"{node.index}=1 to a dimension symbol or a whole number")
+
+    def infer_Relation(self, node, scope):
+        left, right = node.operands
+        return self.infer_Add(ir.Add((left, ir.Neg(right))), scope)
+
+    def infer_Reals(self, node, scope):
+        raise ShapeError("\\mathbb{R} inside a formula; declare shapes as X \\in \\mathbb{R}^{n \\times d}")
+
+    def infer_Deriv(self, node, scope):
+        raise UnsupportedError("a derivative inside a formula")
+
+    def infer_Apply(self, node, scope):
+        raise UnsupportedError(f"the function {node.name}(...)")
+
+    # -- pushing expected shapes into unknown operands -----------------------------------
+    def expect(self, node, shape: Shape, scope: Scope) -> None:
+        """Tell an operand whose shape is unknown which shape its context needs."""
+        if isinstance(node, ir.Name):
+            if node.name in scope.indices or node.name in self.dims:
+                return
+            self.assign(node.name, shape)
+        elif isinstance(node, ir.Sub):
+            name, bound, rest = self.split_subscript(node, scope)
+            if name is None:
+                self.assign(sub_symbol_name(node), shape)
+            elif self.shapes.get(name) is None:
+                dims = tuple(scope.indices[b] for b in bound)
+                self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
+        elif isinstance(node, (ir.Neg, ir.Abs)):
+            self.expect(node.arg, shape, scope)
+        elif isinstance(node, ir.Func) and BY_NAME.get(node.name) and BY_NAME[node.name].kind == ELEMENTWISE:
+            for arg in node.args:
+                if self.infer(arg, scope) is None:
+                    self.expect(arg, shape, scope)
+        elif isinstance(node, ir.Add):
+            for term in node.terms:
+                if self.infer(term, scope) is None:
+                    self.expect(term, shape, scope)
+        elif isinstance(node, ir.Hadamard):
+            for part in (node.left, node.right):
+                if self.infer(part, scope) is None:
+                    self.expect(part, shape, scope)
+        elif isinstance(node, ir.Div):
+            if self.infer(node.num, scope) is None:
+                self.expect(node.num, shape, scope)
+        elif isinstance(node, ir.Transpose):
+            self.expect(node.arg, shape.transposed(), scope)
+        elif isinstance(node, ir.Mul):
+            self.expect_product(node, shape, scope)
+
+    def expect_product(self, node: ir.Mul, shape: Shape, scope: Scope) -> None:
+        a = self.infer(node.left, scope)
+        b = self.infer(node.right, scope)
+        if a is not None and a.rank == 0 and b is None:
+            self.expect(node.right, shape, scope)
+        elif b is not None and b.rank == 0 and a is None:
+            self.expect(node.left, shape, scope)
+        elif a is None and b is None and shape.rank == 1 and not shape.row and _is_upper(node.left):
+            inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
+            self.expect(node.left, Shape((shape.dims[0], inner)), scope)
+            self.expect(node.right, Shape((inner,)), scope)
+
+
+def index_atoms(indices: tuple) -> tuple | None:
+    """The single names/numbers of a subscript (``X_{ij}`` -> i, j), or None if it is an expression."""
+    atoms = []
+    for index in indices:
+        parts = _juxt_parts(index)
+        if not all(isinstance(p, (ir.Name, ir.Num)) for p in parts):
+            return None
+        atoms.extend(parts)
+    return tuple(atoms)
+
+
+def _juxt_parts(node) -> list:
+    if isinstance(node, ir.Mul) and node.op == "juxt":
+        return _juxt_parts(node.left) + _juxt_parts(node.right)
+    return [node]
+
+
+def sub_symbol_name(node: ir.Sub) -> str:
+    """The symbol name of a subscripted name that is not indexing: ``w_0``, ``theta_n``, ``x_i``."""
+    from symgd.render import latex_of
+
+    parts = []
+    for index in node.indices:
+        text = latex_of(index).replace(" ", "")
+        parts.append(text.replace("\\", ""))
+    return f"{node.base.name}_{''.join(parts)}" if all(
+        p.isalnum() for p in parts) else f"{node.base.name}_{{{','.join(parts)}}}"
+
+
+def is_minus_one(node) -> bool:
+    return node in (ir.Neg(ir.Num("1")), ir.Num("-1"))
+
+
+def _is_literal(node) -> bool:
+    return isinstance(node, ir.Num) or (isinstance(node, ir.Neg) and isinstance(node.arg, ir.Num))
+
+
+def _is_leaf(node) -> bool:
+    return isinstance(node, (ir.Name, ir.Sub))
+
+
+def _is_upper(node) -> bool:
+    """Is this a name written as an uppercase Latin letter (matrices by convention)?"""
+    if isinstance(node, ir.Sub):
+        node = node.base
+    return isinstance(node, ir.Name) and len(node.name) == 1 and "A" <= node.name <= "Z"
