@@ -225,6 +225,8 @@ def _sort_items(documents: list[ir.Document]) -> _Items:
                 mode = "normal"
             elif isinstance(item, ir.Relation):
                 _take_relation(found, item, mode)
+            elif isinstance(item, ir.IdentityDecl):
+                found.identity.add(item.name)
             elif isinstance(item, ir.Deriv):
                 _take_request(found, item)
             elif isinstance(item, ir.Mul) and isinstance(item.left, ir.Deriv) and item.left.of is None:

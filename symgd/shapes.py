@@ -237,7 +237,7 @@ class ShapeInference:
         self.note_use(name)
         full = self.shapes[name]
         if full is None:
-            if len(bound) == len(index_atoms(node.indices) or ()):
+            if len(bound) == len(index_atoms(node.indices) or ()) and bound:
                 self.subscripted.setdefault(name, tuple(scope.indices[b] for b in bound))
             return None
         if full.rank < len(bound) + len(rest):
@@ -249,16 +249,26 @@ class ShapeInference:
         return Shape(full.dims[len(bound) + len(rest):])
 
     def split_subscript(self, node: ir.Sub, scope: Scope):
-        """Return (tensor name, bound index names, constant indices) or (None, ...) for a name."""
+        """Read a subscript: (tensor name, index names or whole numbers) or (None, ...) for a name.
+
+        ``x_i`` with i bound by a sum indexes x; ``w_2`` indexes w if w is known to be a vector and
+        ``W_{12}`` is entry (1, 2) of a matrix W; anything else (``w_0``, ``\\theta_n``) is a name.
+        """
         if not isinstance(node.base, ir.Name):
-            raise UnsupportedError(f"a subscript on {self.render(node.base)}")
+            raise UnsupportedError(f"a subscript on {self.render(node.base)}; name the expression first")
         atoms = index_atoms(node.indices)
-        bound = tuple(a.name for a in atoms if isinstance(a, ir.Name) and a.name in scope.indices)
-        if atoms is not None and len(bound) == len(atoms):
-            return node.base.name, bound, ()
+        if atoms is None:
+            return None, (), ()
         known = self.shapes.get(node.base.name)
-        if atoms is not None and known is not None and known.rank >= len(atoms) and all(
-                isinstance(a, ir.Num) or (isinstance(a, ir.Name) and a.name in scope.indices) for a in atoms):
+        if known is not None and known.rank == 2 and len(atoms) == 1 and isinstance(atoms[0], ir.Num) \
+                and len(atoms[0].text) == 2:
+            atoms = (ir.Num(atoms[0].text[0]), ir.Num(atoms[0].text[1]))   # W_{12}
+        bound = tuple(a.name for a in atoms if isinstance(a, ir.Name) and a.name in scope.indices)
+        if len(bound) == len(atoms):
+            return node.base.name, bound, ()
+        constant = all(isinstance(a, ir.Num) and a.text.isdigit() and int(a.text) >= 1 for a in atoms
+                       if not (isinstance(a, ir.Name) and a.name in scope.indices))
+        if known is not None and known.rank >= len(atoms) and constant:
             return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
         return None, (), ()
 
@@ -312,6 +322,8 @@ class ShapeInference:
         inner = a.dims[-1]
         if _is_upper(right):
             return Shape((inner, self.fresh()))
+        if not _is_leaf(right) and _mentions_upper(right):
+            return None   # w^T (A + \lambda I): wait until A's shape is known
         return Shape((inner,))
 
     def product_shape(self, node: ir.Mul, a: Shape, b: Shape) -> Shape:
@@ -542,6 +554,16 @@ def _is_literal(node) -> bool:
 
 def _is_leaf(node) -> bool:
     return isinstance(node, (ir.Name, ir.Sub))
+
+
+def _mentions_upper(node) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if _is_upper(current):
+            return True
+        stack.extend(ir.children(current))
+    return False
 
 
 def _is_upper(node) -> bool:

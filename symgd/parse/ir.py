@@ -184,7 +184,14 @@ class Keyword:
     word: str
 
 
-Item = Union[Expr, Relation, Minimize, Keyword]
+@dataclass(frozen=True)
+class IdentityDecl:
+    """``I \\text{ is the identity}``: the name denotes the identity matrix."""
+
+    name: str
+
+
+Item = Union[IdentityDecl, Expr, Relation, Minimize, Keyword]
 
 
 @dataclass(frozen=True)

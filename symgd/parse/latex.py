@@ -44,6 +44,8 @@ OPERATOR_COMMANDS = {"cdot": "CDOT", "times": "TIMES", "odot": "ODOT", "circ": "
 CONNECTIVES = {
     "s.t.": "ST", "st": "ST", "subject to": "ST", "such that": "ST", "s. t.": "ST",
     "where": "WHERE", "with": "WHERE", "and": "_SEP", "given": "WHERE",
+    "identity": "IDENTITY", "the identity": "IDENTITY", "is the identity": "IDENTITY",
+    "identity matrix": "IDENTITY", "is the identity matrix": "IDENTITY",
 }
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
 OPERAND_END = frozenset("NUMBER NAME ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM".split())

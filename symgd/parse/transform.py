@@ -30,6 +30,9 @@ class IRBuilder(Transformer):
         (token,) = children
         return ir.Keyword("st" if token.type == "ST" else "where")
 
+    def identity(self, children):
+        return ir.IdentityDecl(str(children[0]))
+
     def relation(self, children):
         return ir.Relation(tuple(children[0::2]), tuple(str(op) for op in children[1::2]))
 
