@@ -60,6 +60,12 @@ def format_problem(problem: Problem, style: str) -> str:
     for constraint in problem.constraints:
         relation = "<= 0" if constraint.kind == "le" else "= 0"
         lines.append(f"constraint: {constraint.expr} {relation}")
+    for request in problem.requests:
+        lines.append(f"derivative requested: {request.latex} (order {request.order}, "
+                     f"with respect to {', '.join(request.wrt) or 'the parameters'})")
+    for update in problem.updates:
+        step = f" with step size {update.step_size}" if update.step_size is not None else " (no step size)"
+        lines.append(f"update rule for {update.param}{step}: {update.latex}")
     lines.extend(f"note: {note}" for note in problem.notes)
     return "\n".join(lines)
 

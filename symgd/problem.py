@@ -184,6 +184,10 @@ class Problem:
             "params": [_name_of(p) for p in self.params],
             "symbols": symbols,
             "constraints": [{"kind": c.kind, "expr": str(c.expr), "latex": c.latex} for c in self.constraints],
+            "requests": [{"of": r.of, "wrt": list(r.wrt), "order": r.order, "inverted": r.inverted,
+                          "latex": r.latex} for r in self.requests],
+            "updates": [{"param": u.param, "step_size": None if u.step_size is None else str(u.step_size),
+                         "latex": u.latex} for u in self.updates],
             "notes": list(self.notes),
         }
 
@@ -292,6 +296,9 @@ def _take_declaration(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the declaration {latex_of(item)}")
     left, space = item.operands
     dims = _space_dims(space)
+    reals = space.base if isinstance(space, ir.Pow) else space
+    if reals.sign == "positive" and isinstance(left, ir.Name):
+        found.positive.add(left.name)
     if isinstance(left, ir.Name):
         found.declared[left.name] = dims
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
@@ -304,7 +311,7 @@ def _space_dims(space) -> tuple:
     """``\\mathbb{R}^{n \\times d}`` -> (n, d) as IR nodes."""
     if isinstance(space, ir.Reals):
         return space.dims
-    if isinstance(space, ir.Pow) and isinstance(space.base, ir.Reals):
+    if isinstance(space, ir.Pow) and isinstance(space.base, ir.Reals) and not space.base.dims:
         dims = []
         stack = [space.exp]
         while stack:
@@ -638,7 +645,7 @@ def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
 
 def _assemble(found, inference: ShapeInference, params, objective_ir, constraints_ir, syntax,
               resolver: _Resolver, display: dict[str, str]) -> Problem:
-    dim_names = _name_dimensions(inference, params)
+    dim_names = _name_dimensions(inference, params, found.declared)
     symbols, roles, shapes, argnames = {}, SymbolDict(), SymbolDict(), SymbolDict()
     dims_out, data, constants, indices = [], [], [], []
 
@@ -702,12 +709,18 @@ def _index_names(objective_ir, constraints_ir) -> set[str]:
             if isinstance(node, ir.BigOp)}
 
 
-def _name_dimensions(inference: ShapeInference, params) -> dict:
+def _name_dimensions(inference: ShapeInference, params, declared) -> dict:
     """Give free dimensions readable names no symbol uses: parameters' axes d, k, p, ...,
-    then the data's remaining axes n, m, ... (the sample axis of X in \\|Xw - y\\| becomes n)."""
+    then the data's remaining axes n, m, ... (the sample axis of X in \\|Xw - y\\| becomes n).
+
+    An undeclared scalar n (or N) beside data with a free axis is the sample count, as in
+    ``\\frac{1}{2n}\\|Xw - y\\|^2``: it becomes the name of that axis, a dimension.
+    """
     taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
+    sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
+                         and c not in params and c not in declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
-    data_pool = [c for c in "nmlpqrst" if c not in taken]
+    data_pool = ([sample_count] if sample_count else []) + [c for c in "nmlpqrst" if c not in taken]
     names: dict = {}
     ordered = [n for n in inference.order if n in params] + [n for n in inference.order if n not in params]
     for name in ordered:
@@ -722,13 +735,17 @@ def _name_dimensions(inference: ShapeInference, params) -> dict:
     for root, symbol in names.items():
         root.value = symbol
         inference.dims[str(symbol)] = root
+        if str(symbol) == sample_count:
+            del inference.shapes[sample_count]
+            inference.order.remove(sample_count)
     return {}
 
 
 def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
     """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``."""
     taken: set[str] = set()
-    for name, obj in symbols.items():
+    for obj in symbols.values():
+        name = _name_of(obj)
         base = name.split("_")[0] if "_" in name and not (name.split("_")[0] in symbols) else name
         ident = re.sub(r"\W", "", base.replace("{", "").replace("}", "").replace(",", "_")) or "arg"
         if ident in taken:

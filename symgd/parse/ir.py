@@ -141,9 +141,15 @@ class Ones:
 
 @dataclass(frozen=True)
 class Reals:
-    """The space ``\\mathbb{R}^{dims}`` in a declaration; ``dims`` empty for scalars."""
+    """The space ``\\mathbb{R}^{dims}`` in a declaration; ``dims`` empty for scalars.
+
+    ``field`` is ``"R"``, ``"N"``, ``"Z"`` or ``"set"`` (a finite set such as ``\\{0, 1\\}``);
+    ``sign`` is ``""``, ``"nonnegative"`` (``\\mathbb{R}_+``) or ``"positive"`` (``\\mathbb{R}_{>0}``).
+    """
 
     dims: tuple["Expr", ...]
+    field: str = "R"
+    sign: str = ""
 
 
 @dataclass(frozen=True)

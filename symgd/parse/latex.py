@@ -265,9 +265,9 @@ class _Tokenizer:
             self.word(name, start)
         elif name == "mathbb":
             content, self.pos = self.read_braced(self.pos, "\\mathbb", start)
-            if content.strip() != "R":
-                raise UnsupportedError(f"the set \\mathbb{{{content}}}: only \\mathbb{{R}} is supported")
-            self.emit("REALS", "R", start)
+            if content.strip() not in ("R", "N", "Z"):
+                raise UnsupportedError(f"the set \\mathbb{{{content}}}: symgd knows R, N and Z")
+            self.emit("REALS", content.strip(), start)
         elif name in ("{", "lbrace", "lbrack", "langle"):
             self.open_bracket(r"\{" if name in ("{", "lbrace") else "[", "_LPAR", start)
         elif name in ("}", "rbrace", "rbrack", "rangle"):

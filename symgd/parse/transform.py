@@ -94,6 +94,12 @@ class IRBuilder(Transformer):
 
     def subscript(self, children):
         base, script = children
+        if script in ("positive", "nonnegative"):
+            if not isinstance(base, (ir.Reals, ir.Pow)):
+                raise UnsupportedError("a sign subscript on something other than \\mathbb{R}")
+            if isinstance(base, ir.Pow):
+                return ir.Pow(ir.Reals(base.base.dims, base.base.field, script), base.exp)
+            return ir.Reals(base.dims, base.field, script)
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
 
     def prime(self, children):
@@ -120,8 +126,11 @@ class IRBuilder(Transformer):
     def ones(self, _children):
         return ir.Ones()
 
-    def reals(self, _children):
-        return ir.Reals(())
+    def reals(self, children):
+        return ir.Reals((), str(children[0]))
+
+    def finite_set(self, _children):
+        return ir.Reals((), "set")
 
     def abs(self, children):
         return ir.Abs(children[0])
@@ -183,6 +192,15 @@ class IRBuilder(Transformer):
 
     def script_inverse_top(self, _children):
         return "-T"
+
+    def script_sign(self, _children):
+        return "nonnegative"
+
+    def script_bound(self, children):
+        op, bound = children
+        if bound != ir.Num("0") or str(op) not in (">", ">="):
+            raise UnsupportedError("a set bound other than _{> 0} or _{\\ge 0}")
+        return "positive" if str(op) == ">" else "nonnegative"
 
     def script_name(self, children):
         return ir.Name(str(children[0]))
@@ -276,8 +294,8 @@ class TextIRBuilder(IRBuilder):
         return ir.Relation(node.operands, tuple("=" if op == "==" else op for op in node.ops))
 
     def declaration(self, children):
-        *names, _reals, dims = children
-        space = ir.Reals(dims or ())
+        *names, reals, dims = children
+        space = ir.Reals(dims or (), str(reals))
         return tuple(ir.Relation((ir.Name(str(name)), space), ("in",)) for name in names)
 
     def dims(self, children):
