@@ -114,7 +114,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh"),
     Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin"),
     Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos"),
-    Primitive("sqrt", (r"\sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt",
+    Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt",
               nonsmooth="u = 0", domain="u >= 0"),
     Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs",
               nonsmooth="u = 0"),

@@ -96,7 +96,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         of = latex_of(node.of) if node.of is not None else ""
         wrt = latex_of(node.wrt) if node.wrt is not None else ""
         if node.notation == "nabla":
-            return r"\nabla_{%s} %s" % (wrt, _wrap(node.of, POSTFIX_LEVEL)), UNARY_LEVEL
+            head = r"\nabla_{%s}" % wrt if wrt else r"\nabla"
+            return r"%s %s" % (head, _wrap(node.of, POSTFIX_LEVEL)), UNARY_LEVEL
         return r"\frac{\partial %s}{\partial %s}" % (of, wrt), ATOM_LEVEL
     if isinstance(node, ir.Relation):
         ops = {"<=": r"\le", ">=": r"\ge", "in": r"\in", "<-": r"\leftarrow", ":=": ":=",

@@ -371,8 +371,6 @@ class ShapeInference:
         elif exp.rank != 0:
             raise ShapeError(f"the exponent {self.render(node.exp)} is a {describe(exp)}")
         if base is None:
-            if not is_minus_one(node.exp):
-                self.expect(node.base, SCALAR, scope)
             return None
         if base.rank == 0:
             return SCALAR

@@ -119,6 +119,8 @@ def _join_continued_lines(text: str) -> str:
     for position, char in enumerate(chars):
         if char in "([":
             depth += 1
+            if depth > MAX_DEPTH:
+                raise position_error(f"brackets nested deeper than {MAX_DEPTH}", text, position)
         elif char in ")]":
             depth = max(0, depth - 1)
         if char == "\n" and (depth > 0 or last in "+-*/@^=<>,(["):

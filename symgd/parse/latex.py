@@ -198,7 +198,7 @@ class _Tokenizer:
         if not self.brackets:
             raise self.error(f"{kind!r} closes nothing", start, "an expression")
         open_kind, _ = self.brackets[-1]
-        if open_kind != opener and not (kind in (")", "]") and open_kind in "([" and opener in "(["):
+        if open_kind != opener:
             raise self.error(f"{kind!r} does not match the open {open_kind!r}", start,
                              f"a closing {_closer(open_kind)!r}")
         self.brackets.pop()
