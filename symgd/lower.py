@@ -171,13 +171,23 @@ class Lowering:
             k = self.fresh_index()
             return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])
         if node.name in ("det", "logdet"):
-            if not isinstance(arg, ir.Name):
-                raise UnsupportedError(f"the determinant of the matrix expression {self.render(arg)}")
-            value = det(self.symbols[arg.name])
+            value = self.determinant(arg)
             return sympy.log(value) if node.name == "logdet" else value
         if node.name == "inv":
             return self.inverse(arg, scope, indices, idx)
         raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
+
+    def determinant(self, arg) -> sympy.Expr:
+        """det of a named matrix, of its transpose (same) or of its inverse (reciprocal)."""
+        if isinstance(arg, ir.Name):
+            return det(self.symbols[arg.name])
+        if isinstance(arg, ir.Transpose):
+            return self.determinant(arg.arg)
+        if isinstance(arg, ir.Func) and arg.name == "inv":
+            return 1 / self.determinant(arg.args[0])
+        if isinstance(arg, ir.Pow) and is_minus_one(arg.exp):
+            return 1 / self.determinant(arg.base)
+        raise UnsupportedError(f"the determinant of the matrix expression {self.render(arg)}")
 
     def sum_all(self, arg, shape: Shape, scope, indices, entry_map) -> sympy.Expr:
         """Sum ``entry_map`` of every entry of ``arg`` over all its axes."""

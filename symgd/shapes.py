@@ -182,7 +182,7 @@ class ShapeInference:
             if base.isupper():
                 return Shape((self.fresh(), self.fresh()))
             return SCALAR if base <= "g" else Shape((self.fresh(),))
-        if len(base) == 1 and "A" <= base <= "Z":
+        if base[:1].isupper():   # X, A, \Theta, \Sigma: matrices by convention
             return Shape((self.fresh(), self.fresh()))
         return SCALAR
 
@@ -565,7 +565,7 @@ def _mentions_upper(node) -> bool:
 
 
 def _is_upper(node) -> bool:
-    """Is this a name written as an uppercase Latin letter (matrices by convention)?"""
+    """Is this a name that starts with a capital (X, \\Theta: matrices by convention)?"""
     if isinstance(node, ir.Sub):
         node = node.base
-    return isinstance(node, ir.Name) and len(node.name) == 1 and "A" <= node.name <= "Z"
+    return isinstance(node, ir.Name) and node.name[:1].isupper()

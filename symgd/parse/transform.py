@@ -309,8 +309,20 @@ class TextIRBuilder(IRBuilder):
         return tuple(ir.Name(str(c)) for c in children)
 
     def text_bigop(self, children):
-        op, body, index, lower, upper = children
-        return ir.BigOp(str(op), str(index), lower, upper, body)
+        op, body, *indices = children
+        for index, lower, upper in reversed(indices):
+            body = ir.BigOp(str(op), index, lower, upper, body)
+        return body
+
+    def bigop_index(self, children):
+        name, lower, upper = children
+        return str(name), lower, upper
+
+    def text_sum_all(self, children):
+        op, body = children
+        if str(op) != "sum":
+            raise UnsupportedError("prod(v) of all entries; write prod(v[i], i=1..n)")
+        return ir.Func("sum", (body,))
 
     def apply(self, children):
         head, args = children

@@ -1,0 +1,95 @@
+"""The plain-text syntax, and the expression syntax of matrixcalculus.org, against LaTeX."""
+
+import math
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import objective_value, random_env, shape_names
+
+DECL = r"X \in \mathbb{R}^{n \times d}, y \in \mathbb{R}^{n}, w \in \mathbb{R}^{d}"
+TEXT_DECL = "X: R^(n,d), y: R^n, w: R^d"
+
+PAIRS = [
+    ("y' * X @ w", r"y^\top X w"),
+    ("y' * X * w", r"y^\top X w"),
+    ("y.T @ X @ w", r"y^\top X w"),
+    ("(X*w)' * y", r"y^\top X w"),
+    ("(w'*w)**2 + (w'*w)^3", r"(w^\top w)^2 + (w^\top w)^3"),
+    ("2 w'w", r"2 w^\top w"),
+    ("-w'*w", r"-w^\top w"),
+    ("(w'*w) / 3", r"\frac{w^\top w}{3}"),
+    ("sum(y[i]^2, i=1..n) + w'*w", r"\sum_{i=1}^{n} y_i^2 + w^\top w"),
+    ("sum(sum(X[i,j] * w[j], j=1..d) * y[i], i=1..n)", r"y^\top X w"),
+    ("sum(X[i][j] * w[j] * y[i], i, j)", r"y^\top X w"),
+    ("prod(w[j]^2, j=1..d)", r"\prod_{j=1}^{d} w_j^2"),
+    ("log(w'*w) + exp(-w'*w) + tanh(w'*w)", r"\log(w^\top w) + \exp(-w^\top w) + \tanh(w^\top w)"),
+    ("sum(sigmoid(X*w))", r"\mathbf{1}^\top \sigma(Xw)"),
+    ("sum(abs(w)) + norm1(w)", r"2 \|w\|_1"),
+    ("max(w'*w, 1) + min(w'*w, 1)", r"\max(w^\top w, 1) + \min(w^\top w, 1)"),
+    ("norm(w) + norm2(w)", r"2 \|w\|_2"),
+    ("normF(X)^2 + w'*w", r"\|X\|_F^2 + w^\top w"),
+    ("sum(relu(X*w)) + sum(softplus(X*w))", r"\mathbf{1}^\top \operatorname{relu}(Xw) + \mathbf{1}^\top \operatorname{softplus}(Xw)"),
+    ("logsumexp(X*w)", r"\operatorname{logsumexp}(Xw)"),
+    ("sum((X*w) .* y) + sum(y ./ (1 + y .* y))", r"\mathbf{1}^\top ((Xw) \odot y) + \sum_{i=1}^n \frac{y_i}{1 + y_i^2}"),
+    ("abs(w'*w - 3)", r"|w^\top w - 3|"),
+    ("sqrt(w'*w)", r"\sqrt{w^\top w}"),
+]
+
+
+@pytest.mark.parametrize("text, latex", PAIRS)
+def test_text_means_the_same_as_latex(text, latex):
+    from_text = symgd.parse(text, wrt="w", where=TEXT_DECL, syntax="text")
+    from_latex = symgd.parse(latex, wrt="w", where=DECL, syntax="latex")
+    assert shape_names(from_text) == shape_names(from_latex)
+    env = random_env(from_text, 1)
+    assert math.isclose(objective_value(from_text, env), objective_value(from_latex, env), rel_tol=1e-10)
+
+
+def test_matrix_functions():
+    problem = symgd.parse("tr(S*Theta) - logdet(Theta) + tr(inv(Theta)) + det(Theta)", wrt="Theta",
+                          where="S: R^(d,d)")
+    env = random_env(problem)
+    theta, s = env["Theta"], env["S"]
+    expected = np.trace(s @ theta) - np.log(np.linalg.det(theta)) + np.trace(np.linalg.inv(theta)) \
+        + np.linalg.det(theta)
+    assert math.isclose(objective_value(problem, env), expected, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("source, wrt, expected", [
+    ("norm2(A*x-y)^2", "x", {"A": ("n", "d"), "x": ("d",), "y": ("n",)}),
+    ("x'*A*x", "x", {"x": ("d",), "A": ("d", "d")}),
+    ("sum(log(exp(-y.*(X*w)) + vector(1)))", "w", {"X": ("n", "d"), "w": ("d",), "y": ("n",)}),
+    ("tr(A*X'*B*X*C)", "X", {"A": ("n", "k"), "X": ("d", "k"), "B": ("d", "d"), "C": ("k", "n")}),
+    ("log(det(inv(X)))", "X", {"X": ("d", "d")}),
+    ("a*x'*x + b", "x", {"a": (), "x": ("d",), "b": ()}),
+])
+def test_matrixcalculus_org_expressions(source, wrt, expected):
+    problem = symgd.parse(source, wrt=wrt)
+    assert shape_names(problem) == expected
+
+
+def test_matrixcalculus_logistic_value():
+    problem = symgd.parse("sum(log(exp(-y.*(X*w)) + vector(1)))", wrt="w")
+    env = random_env(problem)
+    expected = np.log1p(np.exp(-env["y"] * (env["X"] @ env["w"]))).sum()
+    assert math.isclose(objective_value(problem, env), expected, rel_tol=1e-10)
+
+
+def test_log_det_of_inverse_is_minus_log_det():
+    problem = symgd.parse("log(det(inv(X)))", wrt="X")
+    env = random_env(problem)
+    assert math.isclose(objective_value(problem, env), -np.log(np.linalg.det(env["X"])), rel_tol=1e-10)
+
+
+def test_determinant_of_an_expression_is_refused():
+    with pytest.raises(symgd.UnsupportedError, match="determinant"):
+        symgd.parse("det(A + X)", wrt="X")
+
+
+def test_default_typing_rule_only_in_text_mode():
+    text = symgd.parse("h'*h + a", wrt="h", syntax="text")
+    assert shape_names(text) == {"h": ("d",), "a": ()}
+    latex = symgd.parse(r"h^2 + a", wrt="h", syntax="latex")
+    assert shape_names(latex) == {"h": (), "a": ()}
