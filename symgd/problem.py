@@ -564,6 +564,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     params = list(dict.fromkeys(params))
     used = _names_used([objective_ir, *constraints_ir])
     aliases = _row_aliases(params, used)
+    for requested, written in aliases.items():   # a declaration of W shapes the rows w_k
+        if requested in found.declared and written not in found.declared:
+            found.declared[written] = found.declared.pop(requested)
     params = [aliases.get(name, name) for name in params]
     if not params:
         raise AmbiguityError("symgd cannot tell which symbols are the parameters: pass wrt=... "
