@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from symgd import derive
 from symgd.errors import InternalError, ParseError, SymgdError
 from symgd.parse import parse_document
 from symgd.problem import Problem, build_problem
@@ -54,3 +55,36 @@ def parse(source: str, *, wrt=None, where: str | None = None, syntax: str = "aut
         where_syntax = syntax if syntax != "auto" else "auto"
         documents.append(parse_document(where, where_syntax))
     return build_problem(documents, wrt)
+
+
+def _problem(source, wrt, where) -> Problem:
+    if isinstance(source, Problem):
+        return source
+    return parse(source, wrt=wrt, where=where)
+
+
+@_only_symgd_errors
+def gradient(source, wrt=None, *, where: str | None = None) -> derive.Derivation:
+    """The gradient ∂L/∂θ of a Problem (or of a source string, parsed first).
+
+    Args:
+        source: a :class:`Problem` or LaTeX / plain text.
+        wrt: parameter name(s); default: the problem's parameters.
+        where: declarations, when ``source`` is text.
+
+    Returns:
+        A Derivation: ``.latex`` (matrix form where one exists), ``.index_form``, ``.expr``,
+        ``.nonsmooth`` (where the formula is only a subgradient), ``.domain``.
+
+    Raises:
+        SymgdError: any parse, shape or unsupported-construct error.
+    """
+    problem = _problem(source, wrt, where)
+    return derive.gradient(problem, wrt if isinstance(source, Problem) else None)
+
+
+@_only_symgd_errors
+def hessian(source, wrt=None, *, where: str | None = None) -> derive.Derivation:
+    """The Hessian of a Problem (or of a source string); blocks per parameter pair, row-major."""
+    problem = _problem(source, wrt, where)
+    return derive.hessian(problem, wrt if isinstance(source, Problem) else None)

@@ -59,14 +59,34 @@ class relu(sympy.Function):
 
 
 class det(sympy.Function):
-    """det(A) of a square matrix A, held as an opaque scalar of the matrix symbol A."""
+    """det(A) of a square matrix A, held as an opaque scalar of the matrix symbol A.
+
+    ∂det(A)/∂A_kl = det(A) (A^{-1})_lk.
+    """
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        if isinstance(s, sympy.Indexed) and s.base == matrix:
+            k, l = s.indices
+            return self * inverse_entry(matrix, l, k)
+        return sympy.Integer(0)
 
     def _latex(self, printer):
         return r"\det %s" % printer._print(self.args[0])
 
 
 class inverse_entry(sympy.Function):
-    """Entry (i, j) of A^{-1} for a square matrix symbol A: ``inverse_entry(A, i, j)``."""
+    """Entry (i, j) of A^{-1} for a square matrix symbol A: ``inverse_entry(A, i, j)``.
+
+    ∂(A^{-1})_ij/∂A_kl = -(A^{-1})_ik (A^{-1})_lj.
+    """
+
+    def _eval_derivative(self, s):
+        matrix, i, j = self.args
+        if isinstance(s, sympy.Indexed) and s.base == matrix:
+            k, l = s.indices
+            return -inverse_entry(matrix, i, k) * inverse_entry(matrix, l, j)
+        return sympy.Integer(0)
 
     def _latex(self, printer):
         base, i, j = (printer._print(a) for a in self.args)

@@ -133,7 +133,18 @@ class Problem:
     constraints_ir: tuple = ()
     syntax: str = "latex"
     sense: str = "min"
-    index_ranges: dict = field(default_factory=dict)
+    objective_name: str | None = None
+    written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
+
+    def gradient(self, wrt=None):
+        """The gradient ∂L/∂θ; see :func:`symgd.gradient`."""
+        from symgd.derive import gradient
+        return gradient(self, wrt)
+
+    def hessian(self, wrt=None):
+        """The Hessian; see :func:`symgd.hessian`."""
+        from symgd.derive import hessian
+        return hessian(self, wrt)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -586,7 +597,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
                          f"{_describe(objective_shape)}")
     display = {written: requested for requested, written in aliases.items()}
-    return _assemble(found, inference, params, objective_ir, constraints_ir, syntax, resolver, display)
+    problem = _assemble(found, inference, params, objective_ir, constraints_ir, syntax, resolver, display)
+    problem.objective_name = objective_name
+    problem.written = dict(aliases)
+    return problem
 
 
 def _describe(shape):

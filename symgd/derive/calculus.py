@@ -1,0 +1,162 @@
+"""Differentiation in index form, with symgd owning the index bookkeeping.
+
+SymPy does the scalar calculus (product and chain rules, ``fdiff`` of each primitive); symgd then
+contracts the Kronecker deltas that ``∂w_j/∂w_k = δ_jk`` leaves inside sums, using the declared
+ranges, so no ``Piecewise`` bound conditions ever appear; renames bound indices canonically, and
+tidies the result into the shortest of a few textbook forms.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from symgd.errors import UnsupportedError
+
+
+def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
+    """∂expr/∂target for a scalar Symbol or an entry ``w[k]`` / ``W[k, l]`` with free indices."""
+    result = sympy.diff(expr, target)
+    if result.has(sympy.Derivative) or result.has(sympy.Subs):
+        leftover = next(iter(result.atoms(sympy.Derivative) or result.atoms(sympy.Subs)))
+        raise UnsupportedError(f"the derivative {leftover} has no rule in symgd")
+    return result
+
+
+def _rebuild(expr, function):
+    """Apply ``function`` to the arguments of ``expr`` and rebuild it (leaves stay as they are)."""
+    if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
+        return expr
+    args = [function(arg) for arg in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def contract_deltas(expr: sympy.Expr, ranges: dict) -> sympy.Expr:
+    """Remove Kronecker deltas against sums: ``Σ_j δ_jk f(j) = f(k)`` when k ranges like j.
+
+    Args:
+        expr: index-form expression.
+        ranges: free index symbol -> (lower, upper), e.g. the parameter's indices.
+    """
+    return _contract(expr, dict(ranges))
+
+
+def _contract(expr, ranges):
+    if isinstance(expr, sympy.KroneckerDelta) and expr.args[0] == expr.args[1]:
+        return sympy.Integer(1)
+    if isinstance(expr, sympy.Sum):   # Sum(f, inner, ..., outer): SymPy merges nested sums
+        body, *limits = expr.args
+        scopes = [dict(ranges)]
+        for index, lower, upper in reversed(limits):
+            scopes.insert(0, {**scopes[0], index: (lower, upper)})
+        result = _contract(body, scopes[0])
+        for (index, lower, upper), outer in zip(limits, scopes[1:]):
+            result = _sum_one(result, index, lower, upper, outer)
+        return result
+    return _rebuild(expr, lambda arg: _contract(arg, ranges))
+
+
+def _sum_one(body: sympy.Expr, index, lower, upper, ranges: dict) -> sympy.Expr:
+    """Σ_{index=lower}^{upper} body, contracting a delta δ(index, m) wherever a term has one."""
+    if not body.has(index):
+        return body * (upper - lower + 1)
+    if not _has_delta_on(body, index):
+        return _sum_hoisting(body, index, lower, upper)
+    if isinstance(body, sympy.Add):
+        return sympy.Add(*(_sum_one(term, index, lower, upper, ranges) for term in body.args))
+    distributed = _distribute_over_delta(body, index)
+    if distributed is not body:
+        return _sum_one(distributed, index, lower, upper, ranges)
+    partner = _delta_partner(body, index, lower, upper, ranges)
+    if partner is None:
+        return _sum_hoisting(body, index, lower, upper)
+    delta, other = partner
+    rest = sympy.Mul(*[f for f in sympy.Mul.make_args(body) if f is not delta])
+    return _contract(rest.xreplace({index: other}), ranges)
+
+
+def _sum_hoisting(body, index, lower, upper):
+    """Σ_j c f(j) = c Σ_j f(j): factors free of j (deltas included) move out of the sum."""
+    inside, outside = [], []
+    for factor in sympy.Mul.make_args(body):
+        (inside if factor.has(index) else outside).append(factor)
+    return sympy.Mul(*outside) * sympy.Sum(sympy.Mul(*inside), (index, lower, upper))
+
+
+def _has_delta_on(expr, index) -> bool:
+    return any(index in delta.args for delta in expr.atoms(sympy.KroneckerDelta))
+
+
+def _distribute_over_delta(body, index):
+    """(a + δ_jm b) c -> a c + δ_jm b c, so the delta becomes a factor of a term."""
+    factors = sympy.Mul.make_args(body)
+    for position, factor in enumerate(factors):
+        if isinstance(factor, sympy.Add) and _has_delta_on(factor, index):
+            rest = sympy.Mul(*(factors[:position] + factors[position + 1:]))
+            return sympy.Add(*(term * rest for term in factor.args))
+        if isinstance(factor, sympy.Sum) and _has_delta_on(factor.args[0], index):
+            inner, limit = factor.args
+            hoisted = _sum_hoisting(inner, limit[0], limit[1], limit[2])
+            if hoisted != factor:
+                rest = sympy.Mul(*(factors[:position] + factors[position + 1:]))
+                return hoisted * rest
+    return body
+
+
+def _delta_partner(term, index, lower, upper, ranges):
+    """Find a factor δ(index, m) of ``term`` with m ranging exactly like index."""
+    for factor in sympy.Mul.make_args(term):
+        if isinstance(factor, sympy.KroneckerDelta) and index in factor.args:
+            a, b = factor.args
+            other = b if a == index else a
+            if other != index and ranges.get(other) == (lower, upper):
+                return factor, other
+    return None
+
+
+def canonical_indices(expr: sympy.Expr, pool: list[str]) -> sympy.Expr:
+    """Rename every bound index by its sum's height (innermost sums take ``pool[0]``).
+
+    Identical sub-expressions then get identical names, so σ(Σ_j w_j x_ij) written twice with
+    different bound names becomes one term, and nested sums never share a name. Indices first
+    become unique placeholders, so no renaming can capture another index.
+    """
+    placeholders: dict = {}
+    marked = _mark(expr, placeholders)
+    names = {}
+    for placeholder, height in placeholders.items():
+        name = pool[height] if height < len(pool) else f"{pool[0]}{height}"
+        names[placeholder] = sympy.Symbol(name, integer=True)
+    return marked.xreplace(names)
+
+
+def _mark(expr, placeholders: dict):
+    """Bottom-up: give each sum's index a unique placeholder; record the sum's height."""
+    if isinstance(expr, sympy.Sum):
+        body, *limits = expr.args
+        result = _mark(body, placeholders)
+        for index, lower, upper in limits:   # innermost first
+            height = max((placeholders[s] + 1 for s in result.atoms(sympy.Dummy) if s in placeholders), default=0)
+            placeholder = sympy.Dummy(f"index{len(placeholders)}", integer=True)
+            placeholders[placeholder] = height
+            result = sympy.Sum(result.xreplace({index: placeholder}), (placeholder, lower, upper))
+        return result
+    return _rebuild(expr, lambda arg: _mark(arg, placeholders))
+
+
+def tidy(expr: sympy.Expr) -> sympy.Expr:
+    """Textbook form: the shortest of (as is, common factors pulled out, expanded then factored),
+    inside every sum; constants move out of sums."""
+    if isinstance(expr, sympy.Sum):
+        body, *limits = expr.args
+        result = _shortest(tidy(body))
+        for index, lower, upper in limits:
+            result = _sum_hoisting(result, index, lower, upper)
+        return result
+    return _rebuild(expr, tidy)
+
+
+def _shortest(expr: sympy.Expr) -> sympy.Expr:
+    candidates = [expr, sympy.factor_terms(expr)]
+    expanded = sympy.expand(expr, deep=True, power_exp=False, power_base=False, log=False, multinomial=False)
+    candidates.append(sympy.factor_terms(expanded))
+    return min(candidates, key=sympy.count_ops)

@@ -1,0 +1,479 @@
+"""Index form -> matrix form, for people: ``Σ_i X_ik (Σ_j X_ij w_j - y_i)`` -> ``X^\\top (X w - y)``.
+
+``to_matrix`` turns an index-form expression with free indices into a small matrix-expression tree
+(``MNode``) whose entry at the free indices is the expression. Sums over an index shared by two
+factors become matrix products (transposing as needed), products with a shared free index become
+Hadamard products, distinct free indices outer products, a delta the identity. Where no rule fits it
+returns None and the caller falls back to index notation; it never guesses.
+
+``evaluate`` computes a matrix-form tree with NumPy so tests can check it against the index form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from symgd.functions import det, inverse_entry, relu, sigmoid, softplus
+from symgd.render import name_latex
+
+
+@dataclass(frozen=True)
+class MNode:
+    """A matrix-form node: ``op`` with ``args``; ``rank`` 0 scalar, 1 column vector, 2 matrix."""
+
+    op: str
+    args: tuple
+    rank: int
+
+
+def sym(name: str, rank: int) -> MNode:
+    return MNode("sym", (name,), rank)
+
+
+def number(value) -> MNode:
+    return MNode("num", (sympy.nsimplify(value),), 0)
+
+
+def transpose(node: MNode) -> MNode:
+    if node.op == "T":
+        return node.args[0]
+    if node.op in ("num", "identity") or node.rank == 0 and node.op != "sym":
+        return node
+    if node.op == "sym" and node.rank == 0:
+        return node
+    if node.op == "add":
+        return MNode("add", tuple(transpose(t) for t in node.args), node.rank)
+    if node.op == "scale":
+        return MNode("scale", (node.args[0], transpose(node.args[1])), node.rank)
+    return MNode("T", (node,), node.rank)
+
+
+class NoMatrixForm(Exception):
+    """Raised inside the converter when no rule fits."""
+
+
+def to_matrix(expr: sympy.Expr, free: tuple, ranges: dict) -> MNode | None:
+    """Matrix form of ``expr`` whose entry (free...) it is, or None.
+
+    Args:
+        expr: index-form expression.
+        free: the free indices in layout order: () scalar, (k,) vector, (k, l) matrix.
+        ranges: index symbol -> upper bound (dimension), for ones vectors and identities.
+    """
+    try:
+        node, indices = _convert(expr, dict(ranges))
+        return _orient(node, indices, tuple(free))
+    except NoMatrixForm:
+        return None
+
+
+def _orient(node: MNode, indices: tuple, wanted: tuple) -> MNode:
+    if indices == wanted:
+        return node
+    if len(indices) == 2 and indices == wanted[::-1]:
+        return transpose(node)
+    if not indices and wanted:   # a constant gradient entry, e.g. ∂(c^T x)/∂x_k = c_k handled above
+        raise NoMatrixForm
+    raise NoMatrixForm
+
+
+def _convert(expr, ranges) -> tuple[MNode, tuple]:  # noqa: C901 - one branch per SymPy node type
+    if expr.is_Number:
+        return number(expr), ()
+    if isinstance(expr, sympy.Symbol):
+        return sym(str(expr), 0), ()
+    if isinstance(expr, sympy.Indexed):
+        indices = tuple(expr.indices)
+        if len(set(indices)) != len(indices) or not all(isinstance(i, sympy.Symbol) for i in indices):
+            raise NoMatrixForm
+        return sym(str(expr.base.label), len(indices)), indices
+    if isinstance(expr, sympy.KroneckerDelta):
+        a, b = expr.args
+        return MNode("identity", (ranges.get(a),), 2), (a, b)
+    if isinstance(expr, inverse_entry):
+        base, i, j = expr.args
+        return MNode("inv", (sym(str(base.label), 2),), 2), (i, j)
+    if isinstance(expr, det):
+        return MNode("det", (sym(str(expr.args[0].label), 2),), 0), ()
+    if isinstance(expr, sympy.Add):
+        return _convert_add(expr, ranges)
+    if isinstance(expr, sympy.Mul):
+        return _convert_product([_convert(f, ranges) for f in _factors(expr)], None, ranges)
+    if isinstance(expr, sympy.Pow):
+        return _convert_pow(expr, ranges)
+    if isinstance(expr, sympy.Sum):
+        return _convert_sum(expr, ranges)
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1 or isinstance(expr, sympy.Heaviside):
+        arg, indices = _convert(expr.args[0], ranges)
+        return MNode("func", (_function_name(expr), arg), arg.rank), indices
+    if isinstance(expr, (sympy.Max, sympy.Min)):
+        converted = [_convert(a, ranges) for a in expr.args]
+        indices = next((i for _, i in converted if i), ())
+        if any(i and i != indices for _, i in converted):
+            raise NoMatrixForm
+        rank = len(indices)
+        return MNode("func2", ("max" if isinstance(expr, sympy.Max) else "min",
+                               *(n for n, _ in converted)), rank), indices
+    raise NoMatrixForm
+
+
+def _function_name(expr) -> str:
+    names = {sigmoid: "sigmoid", relu: "relu", softplus: "softplus", sympy.log: "log", sympy.exp: "exp",
+             sympy.tanh: "tanh", sympy.sin: "sin", sympy.cos: "cos", sympy.Abs: "abs", sympy.sign: "sign",
+             sympy.Heaviside: "step"}
+    for function, name in names.items():
+        if isinstance(expr, function):
+            return name
+    raise NoMatrixForm
+
+
+def _factors(expr: sympy.Mul) -> list:
+    """Factors of a product with integer powers of indexed terms spelt out (v_i^2 = v_i v_i)."""
+    out = []
+    for factor in expr.args:
+        if isinstance(factor, sympy.Pow) and factor.exp == 2 and factor.base.free_symbols & _index_symbols(factor.base):
+            out += [factor.base, factor.base]
+        else:
+            out.append(factor)
+    return out
+
+
+def _index_symbols(expr) -> set:
+    return {i for indexed in expr.atoms(sympy.Indexed) for i in indexed.indices if isinstance(i, sympy.Symbol)}
+
+
+def _convert_add(expr, ranges):
+    terms = [_convert(t, ranges) for t in expr.args]
+    indices = max((i for _, i in terms), key=len)
+    nodes = []
+    for node, own in terms:
+        if set(own) != set(indices):
+            raise NoMatrixForm
+        nodes.append(node if own == indices else transpose(node))
+    return _add(nodes, len(indices)), indices
+
+
+def _add(nodes, rank):
+    flat = []
+    for node in nodes:
+        flat.extend(node.args if node.op == "add" else (node,))
+    return MNode("add", tuple(flat), rank) if len(flat) > 1 else flat[0]
+
+
+def _convert_pow(expr, ranges):
+    base, indices = _convert(expr.base, ranges)
+    if indices:
+        if expr.exp == 2:
+            return MNode("had", (base, base), base.rank), indices
+        raise NoMatrixForm
+    exponent, exp_indices = _convert(expr.exp, ranges)
+    if exp_indices:
+        raise NoMatrixForm
+    return MNode("pow", (base, exponent), 0), ()
+
+
+def _convert_sum(expr, ranges):
+    body, *limits = expr.args
+    scope = dict(ranges)
+    for index, _, upper in limits:
+        scope[index] = upper
+    if len(limits) > 1:   # Sum(f, inner, outer): the outer sum of the inner one
+        return _sum_over(sympy.Sum(body, *limits[:-1]), limits[-1], scope)
+    return _sum_over(body, limits[0], scope)
+
+
+def _sum_over(body, limit, ranges):
+    index, lower, upper = limit
+    if lower != 1:
+        raise NoMatrixForm
+    if isinstance(body, sympy.Add):
+        parts = [_sum_over(term, limit, ranges) for term in body.args]
+        indices = max((i for _, i in parts), key=len)
+        nodes = []
+        for node, own in parts:
+            if set(own) != set(indices):
+                raise NoMatrixForm
+            nodes.append(node if own == indices else transpose(node))
+        return _add(nodes, len(indices)), indices
+    factors = [_convert(f, ranges) for f in (_factors(body) if isinstance(body, sympy.Mul) else [body])]
+    if isinstance(body, sympy.Pow) and body.exp == 2 and _index_symbols(body.base):
+        factors = [_convert(body.base, ranges)] * 2
+    return _convert_product(factors, (index, upper), ranges)
+
+
+def _convert_product(factors, contraction, ranges):
+    """Combine converted factors; ``contraction`` = (index, dim) sums that index out."""
+    scalars = [n for n, i in factors if not i]
+    tensors = [(n, i) for n, i in factors if i]
+    if contraction is not None:
+        index, dim = contraction
+        sharing = [(n, i) for n, i in tensors if index in i]
+        others = [(n, i) for n, i in tensors if index not in i]
+        if len(sharing) == 2:
+            (a, ia), (b, ib) = sharing
+            tensors = others + [_matmul(a, ia, b, ib, index)]
+        elif len(sharing) == 1:
+            (a, ia), = sharing
+            ones = MNode("ones", (dim,), 1)
+            if ia == (index,):
+                tensors = others + [(_product([transpose(ones), a], 0), ())]
+            elif len(ia) == 2:
+                tensors = others + [_matmul(a, ia, ones, (index,), index)]
+            else:
+                raise NoMatrixForm
+        elif not sharing:
+            scalars.append(sym(str(dim), 0))
+        else:
+            raise NoMatrixForm
+    scale = scalars + [n for n, i in tensors if not i]
+    node, indices = _combine([(n, i) for n, i in tensors if i])
+    if node is None:
+        return _scalar_product(scale), ()
+    if scale:
+        node = MNode("scale", (_scalar_product(scale), node), node.rank)
+    return node, indices
+
+
+def _matmul(a, ia, b, ib, index):
+    """Σ_index a[..index..] b[..index..] as a matrix product, with transposes where needed."""
+    if len(ia) == 2 and ia[0] == index:
+        a, ia = transpose(a), (ia[1], ia[0])
+    if len(ia) == 1:
+        a = transpose(a)   # a row vector on the left
+    if len(ib) == 2 and ib[1] == index:
+        b, ib = transpose(b), (ib[1], ib[0])
+    if ia[-1] != index or ib[0] != index:
+        raise NoMatrixForm
+    outer = ia[:-1] + ib[1:]
+    if len(set(outer)) != len(outer):
+        raise NoMatrixForm
+    left_rank = 1 if len(ia) == 1 else 2
+    rank = len(outer)
+    node = _product([a, b], rank)
+    if left_rank == 1 and len(ib) == 1 and a.op == "T" and a.args[0] == b:
+        node = MNode("pow", (MNode("norm", (b,), 0), number(2)), 0)
+    return node, outer
+
+
+def _product(nodes, rank):
+    flat = []
+    for node in nodes:
+        flat.extend(node.args if node.op == "prod" else (node,))
+    return MNode("prod", tuple(flat), rank)
+
+
+def _scalar_product(nodes):
+    if not nodes:
+        return number(1)
+    return nodes[0] if len(nodes) == 1 else MNode("mul", tuple(nodes), 0)
+
+
+def _combine(tensors):
+    """Entrywise products of tensors without a summed index: Hadamard or outer products."""
+    if not tensors:
+        return None, ()
+    node, indices = tensors[0]
+    for other, other_indices in tensors[1:]:
+        if set(other_indices) == set(indices):
+            if other_indices != indices:
+                other = transpose(other)
+            node = MNode("had", (node, other), node.rank)
+        elif len(indices) == 1 and len(other_indices) == 1:
+            node, indices = _product([node, transpose(other)], 2), indices + other_indices
+        else:
+            raise NoMatrixForm
+    return node, indices
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX
+# ---------------------------------------------------------------------------------------
+
+FUNC_LATEX = {"sigmoid": r"\sigma", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "sin": r"\sin",
+              "cos": r"\cos", "relu": r"\operatorname{relu}", "softplus": r"\operatorname{softplus}",
+              "sign": r"\operatorname{sign}", "step": r"\mathbb{1}_{>0}", "abs": ""}
+
+
+def latex(node: MNode) -> str:
+    """LaTeX of a matrix-form tree, as a textbook prints it."""
+    return _latex(_normalise_signs(node))[0]
+
+
+def _normalise_signs(node: MNode) -> MNode:
+    """-A(b - c) -> A(c - b): a negated product with a difference reads better flipped."""
+    args = tuple(_normalise_signs(a) if isinstance(a, MNode) else a for a in node.args)
+    node = MNode(node.op, args, node.rank)
+    if node.op == "scale":
+        coefficient, inner = node.args
+        if coefficient.op == "num" and coefficient.args[0] < 0:
+            flipped = _flip_difference(inner)
+            if flipped is not None:
+                positive = -coefficient.args[0]
+                return flipped if positive == 1 else MNode("scale", (number(positive), flipped), node.rank)
+    return node
+
+
+def _flip_difference(node: MNode):
+    if node.op == "add":
+        return MNode("add", tuple(_negate(t) for t in node.args), node.rank)
+    if node.op == "prod":
+        for position, factor in enumerate(node.args):
+            if factor.op == "add":
+                flipped = list(node.args)
+                flipped[position] = _flip_difference(factor)
+                return MNode("prod", tuple(flipped), node.rank)
+    return None
+
+
+def _negate(node: MNode) -> MNode:
+    if node.op == "scale" and node.args[0].op == "num":
+        value = -node.args[0].args[0]
+        return node.args[1] if value == 1 else MNode("scale", (number(value), node.args[1]), node.rank)
+    if node.op == "num":
+        return number(-node.args[0])
+    return MNode("scale", (number(-1), node), node.rank)
+
+
+ADD_LEVEL, MUL_LEVEL, POSTFIX_LEVEL, ATOM_LEVEL = 1, 2, 3, 4
+
+
+def _wrap(node, level):
+    text, own = _latex(node)
+    return text if own >= level else r"\left(" + text + r"\right)"
+
+
+def _latex(node: MNode) -> tuple[str, int]:  # noqa: C901 - one branch per node kind
+    op, args = node.op, node.args
+    if op == "sym":
+        return name_latex(args[0]), ATOM_LEVEL
+    if op == "num":
+        value = args[0]
+        if value.is_Rational and not value.is_Integer:
+            return r"\frac{%s}{%s}" % (value.p, value.q), ATOM_LEVEL
+        return str(value), ATOM_LEVEL if value >= 0 else MUL_LEVEL
+    if op == "T":
+        inner = args[0]
+        if inner.op == "inv":
+            return r"%s^{-\top}" % _wrap(inner.args[0], ATOM_LEVEL), POSTFIX_LEVEL
+        return r"%s^\top" % _wrap(inner, ATOM_LEVEL), POSTFIX_LEVEL
+    if op == "inv":
+        return r"%s^{-1}" % _wrap(args[0], ATOM_LEVEL), POSTFIX_LEVEL
+    if op == "identity":
+        return "I", ATOM_LEVEL
+    if op == "ones":
+        return r"\mathbf{1}", ATOM_LEVEL
+    if op == "det":
+        return r"\det %s" % _wrap(args[0], ATOM_LEVEL), MUL_LEVEL
+    if op == "norm":
+        return r"\left\|%s\right\|" % _latex(args[0])[0], ATOM_LEVEL
+    if op == "add":
+        parts = [_latex(args[0])[0]]
+        for term in args[1:]:
+            if term.op == "scale" and term.args[0].op == "num" and term.args[0].args[0] < 0:
+                parts.append("- " + _wrap(_negate(term), MUL_LEVEL))
+            elif term.op == "num" and term.args[0] < 0:
+                parts.append("- " + str(-term.args[0]))
+            else:
+                parts.append("+ " + _wrap(term, MUL_LEVEL))
+        return " ".join(parts), ADD_LEVEL
+    if op == "scale":
+        coefficient, inner = args
+        if coefficient.op == "num" and coefficient.args[0] == -1:
+            return "-" + _wrap(inner, MUL_LEVEL), MUL_LEVEL
+        return _wrap(coefficient, MUL_LEVEL) + " " + _wrap(inner, MUL_LEVEL), MUL_LEVEL
+    if op in ("prod", "mul"):
+        return " ".join(_wrap(a, MUL_LEVEL) if a.op != "add" else _wrap(a, ATOM_LEVEL) for a in args), MUL_LEVEL
+    if op == "had":
+        return _wrap(args[0], POSTFIX_LEVEL) + r" \odot " + _wrap(args[1], POSTFIX_LEVEL), MUL_LEVEL
+    if op == "pow":
+        base, exponent = args
+        return "%s^{%s}" % (_wrap(base, ATOM_LEVEL), _latex(exponent)[0]), POSTFIX_LEVEL
+    if op == "func":
+        name, arg = args
+        if name == "abs":
+            return r"\left|%s\right|" % _latex(arg)[0], ATOM_LEVEL
+        if name == "step":
+            return r"\mathbb{1}\left[%s > 0\right]" % _latex(arg)[0], ATOM_LEVEL
+        return r"%s\left(%s\right)" % (FUNC_LATEX[name], _latex(arg)[0]), ATOM_LEVEL
+    if op == "func2":
+        name, a, b = args
+        return r"\%s\left(%s, %s\right)" % (name, _latex(a)[0], _latex(b)[0]), ATOM_LEVEL
+    raise ValueError(op)  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------
+# NumPy evaluation (for tests and checks)
+# ---------------------------------------------------------------------------------------
+
+NUMPY_FUNCS = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "log": np.log, "exp": np.exp, "tanh": np.tanh,
+               "sin": np.sin, "cos": np.cos, "relu": lambda x: np.maximum(x, 0), "abs": np.abs,
+               "softplus": lambda x: np.logaddexp(0, x), "sign": np.sign, "step": lambda x: (x > 0) * 1.0}
+
+
+def evaluate(node: MNode, env: dict):
+    """Evaluate a matrix-form tree with NumPy; ``env`` maps names to arrays, scalars and dimensions."""
+    op, args = node.op, node.args
+    if op == "sym":
+        value = env[args[0]]
+        return value
+    if op == "num":
+        return float(args[0])
+    if op == "T":
+        value = evaluate(args[0], env)
+        return value.T if np.ndim(value) == 2 else value
+    if op == "inv":
+        return np.linalg.inv(evaluate(args[0], env))
+    if op == "identity":
+        return np.eye(int(env[str(args[0])]))
+    if op == "ones":
+        return np.ones(int(env[str(args[0])]))
+    if op == "det":
+        return np.linalg.det(evaluate(args[0], env))
+    if op == "norm":
+        return np.linalg.norm(evaluate(args[0], env))
+    if op == "add":
+        return sum(evaluate(a, env) for a in args)
+    if op == "scale":
+        return evaluate(args[0], env) * evaluate(args[1], env)
+    if op == "mul":
+        return np.prod([evaluate(a, env) for a in args])
+    if op == "prod":
+        return _evaluate_chain(args, env)
+    if op == "had":
+        return evaluate(args[0], env) * evaluate(args[1], env)
+    if op == "pow":
+        return evaluate(args[0], env) ** evaluate(args[1], env)
+    if op == "func":
+        return NUMPY_FUNCS[args[0]](evaluate(args[1], env))
+    if op == "func2":
+        a, b = evaluate(args[1], env), evaluate(args[2], env)
+        return np.maximum(a, b) if args[0] == "max" else np.minimum(a, b)
+    raise ValueError(op)  # pragma: no cover
+
+
+def _evaluate_chain(args, env):
+    """A product chain: a transposed vector is a row; a column vector followed by a row is outer."""
+    values = []
+    for arg in args:
+        value = evaluate(arg, env)
+        if np.ndim(value) == 1:
+            value = value[None, :] if arg.op == "T" else value[:, None]
+        values.append(value)
+    result = values[0]
+    for value in values[1:]:
+        result = result * value if np.ndim(result) == 0 or np.ndim(value) == 0 else result @ value
+    result = np.asarray(result)
+    if result.ndim == 2 and 1 in result.shape and node_rank_of(args) < 2:
+        result = result.reshape(-1)
+        return result[0] if result.size == 1 and node_rank_of(args) == 0 else result
+    return result
+
+
+def node_rank_of(args) -> int:
+    """Rank of the product of a chain (rows and columns cancel)."""
+    rows = 1 if args[0].rank == 2 or (args[0].rank == 1 and args[0].op != "T") else 0
+    cols = 1 if args[-1].rank == 2 or (args[-1].rank == 1 and args[-1].op == "T") else 0
+    return rows + cols

@@ -1,0 +1,101 @@
+"""Where the objective is not differentiable, and where it is not defined.
+
+Read from the objective as written (IR), so conditions use the user's own symbols:
+``\\max(0, 1 - y_i w^\\top x_i)`` is not differentiable where ``1 - y_i w^\\top x_i = 0``. Only
+constructs that depend on a parameter count. The subgradient named is the one symgd's derivative
+takes there, which is the PyTorch/JAX convention (relu'(0) = 0, sign(0) = 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symgd.parse import ir
+from symgd.render import latex_of
+
+
+@dataclass(frozen=True)
+class NonSmooth:
+    """A set where the derivative does not exist, and the subgradient used there."""
+
+    construct: str     # LaTeX of the non-smooth piece, as written
+    condition: str     # LaTeX of the set, e.g. "1 - y_i w^\top x_i = 0"
+    subgradient: str   # in words/LaTeX: what symgd's formula gives there
+
+
+@dataclass(frozen=True)
+class DomainCondition:
+    """A condition for the objective to be defined (``u > 0`` under a log, a denominator ≠ 0)."""
+
+    construct: str
+    condition: str
+
+
+def analyse(objective, params: set[str]) -> tuple[tuple[NonSmooth, ...], tuple[DomainCondition, ...]]:
+    """Non-smooth sets and domain conditions of an IR objective with respect to ``params``."""
+    kinks: list[NonSmooth] = []
+    domain: list[DomainCondition] = []
+    stack = [(objective, None)]
+    while stack:
+        node, parent = stack.pop()
+        if _mentions(node, params):
+            _inspect(node, parent, kinks, domain, params)
+        stack.extend((child, node) for child in ir.children(node))
+    return tuple(dict.fromkeys(reversed(kinks))), tuple(dict.fromkeys(reversed(domain)))
+
+
+def _inspect(node, parent, kinks, domain, params) -> None:
+    text = latex_of(node)
+    if isinstance(node, ir.Func) and node.name in ("max", "min") and len(node.args) == 2:
+        a, b = node.args
+        if ir.Num("0") in (a, b):
+            u = b if a == ir.Num("0") else a
+            kinks.append(NonSmooth(text, f"{latex_of(u)} = 0",
+                                   "0 on the boundary (as relu'(0) = 0 in PyTorch and JAX)"))
+        else:
+            kinks.append(NonSmooth(text, f"{latex_of(a)} = {latex_of(b)}",
+                                   "half the derivative of each side where they tie (as jnp.maximum)"))
+    elif isinstance(node, ir.Func) and node.name == "relu":
+        kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "0 (relu'(0) = 0, as PyTorch and JAX)"))
+    elif isinstance(node, ir.Abs):
+        kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", r"0 (\operatorname{sign}(0) = 0)"))
+    elif isinstance(node, ir.Norm) and node.kind == "1":
+        kinks.append(NonSmooth(text, f"\\left({latex_of(node.arg)}\\right)_j = 0 \\text{{ for some }} j",
+                               r"\operatorname{sign}(\cdot) \text{ entrywise, with } \operatorname{sign}(0) = 0"))
+    elif isinstance(node, ir.Norm) and not _is_squared(node, parent):
+        kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", "0 at the origin"))
+    elif isinstance(node, ir.Func) and node.name == "sqrt" and not _positive(node.args[0]):
+        kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "none (the slope is unbounded)"))
+    if isinstance(node, ir.Func) and node.name in ("log", "logdet"):
+        arg = latex_of(node.args[0])
+        domain.append(DomainCondition(text, f"{arg} > 0" if node.name == "log" else f"\\det {arg} > 0"))
+    elif isinstance(node, ir.Div) and _mentions(node.den, params):
+        domain.append(DomainCondition(text, f"{latex_of(node.den)} \\neq 0"))
+    elif isinstance(node, ir.Pow) and _negative_power(node) and _mentions(node.base, params):
+        domain.append(DomainCondition(text, f"{latex_of(node.base)} \\neq 0"))
+
+
+def _is_squared(node, parent) -> bool:
+    return isinstance(parent, ir.Pow) and parent.base == node and parent.exp == ir.Num("2")
+
+
+def _negative_power(node: ir.Pow) -> bool:
+    return isinstance(node.exp, ir.Neg) and isinstance(node.exp.arg, ir.Num)
+
+
+def _positive(node) -> bool:
+    """1 + u^2, 1 + \\|v\\|^2, ...: a positive number plus squares (so the square root is smooth)."""
+    terms = node.terms if isinstance(node, ir.Add) else (node,)
+    has_positive_constant = any(isinstance(t, ir.Num) and float(t.text) > 0 for t in terms)
+    return has_positive_constant and all(
+        isinstance(t, ir.Num) or (isinstance(t, ir.Pow) and t.exp == ir.Num("2")) for t in terms)
+
+
+def _mentions(node, names: set[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ir.Name) and current.name in names:
+            return True
+        stack.extend(ir.children(current))
+    return False
