@@ -20,6 +20,7 @@ FUNCTIONS = {
     sympy.log: math.log, sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.sin: math.sin,
     sympy.cos: math.cos, sympy.Abs: abs, sigmoid: lambda x: 1 / (1 + math.exp(-x)),
     relu: lambda x: max(0.0, x), softplus: lambda x: math.log1p(math.exp(x)),
+    sympy.sign: lambda x: float(np.sign(x)),
 }
 
 
@@ -112,3 +113,41 @@ def shape_names(problem) -> dict:
 
 def roles_by_name(problem) -> dict:
     return {(str(s.label) if isinstance(s, sympy.IndexedBase) else str(s)): r for s, r in problem.roles.items()}
+
+
+def _name(symbol) -> str:
+    return str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
+
+
+def block_values(block, env: dict, problem) -> np.ndarray:
+    """Evaluate a derivative block entry by entry over its free indices."""
+    shape = tuple(int(d) if d.is_Integer else env[str(d)] for d in block.shape)
+    out = np.zeros(shape)
+    for position in np.ndindex(*shape) if shape else [()]:
+        local = {**env, **{str(i): p + 1 for i, p in zip(block.indices, position)}}
+        out[position] = evaluate(block.expr, local)
+    return out
+
+
+def numeric_gradient(problem, expr, param, env: dict, step: float = 1e-5) -> np.ndarray:
+    """Central differences of ``expr`` (the objective, or a gradient entry) w.r.t. ``param``."""
+    name = _name(param)
+    value = np.array(env[name], dtype=float)
+    out = np.zeros(value.shape)
+    for position in np.ndindex(*value.shape) if value.shape else [()]:
+        h = step * max(1.0, abs(float(value[position])))
+        plus, minus = value.copy(), value.copy()
+        plus[position] += h
+        minus[position] -= h
+        f_plus = evaluate(expr, {**env, name: plus if value.shape else float(plus)})
+        f_minus = evaluate(expr, {**env, name: minus if value.shape else float(minus)})
+        out[position] = (f_plus - f_minus) / (2 * h)
+    return out
+
+
+def assert_close(actual, expected, rel: float = 1e-7, what: str = "") -> None:
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    error = np.linalg.norm(actual - expected)
+    scale = max(np.linalg.norm(expected), 1e-3)
+    assert error <= rel * scale, f"{what}: relative error {error / scale:.2e}\n{actual}\n{expected}"

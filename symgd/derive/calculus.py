@@ -16,6 +16,9 @@ from symgd.errors import UnsupportedError
 def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
     """∂expr/∂target for a scalar Symbol or an entry ``w[k]`` / ``W[k, l]`` with free indices."""
     result = sympy.diff(expr, target)
+    # Derivatives of step functions (sign, relu', the hinge's kink) are Dirac deltas supported on the
+    # non-smooth set, which the Derivation reports; off that set they are 0, as in PyTorch and JAX.
+    result = result.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
     if result.has(sympy.Derivative) or result.has(sympy.Subs):
         leftover = next(iter(result.atoms(sympy.Derivative) or result.atoms(sympy.Subs)))
         raise UnsupportedError(f"the derivative {leftover} has no rule in symgd")

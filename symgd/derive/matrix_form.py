@@ -34,7 +34,12 @@ def sym(name: str, rank: int) -> MNode:
 
 
 def number(value) -> MNode:
-    return MNode("num", (sympy.nsimplify(value),), 0)
+    """A scalar coefficient: any SymPy expression without indices (2, \\lambda, 2/n)."""
+    return MNode("num", (sympy.sympify(value) if isinstance(value, int) else value,), 0)  # safe: ints only
+
+
+def _is_pure_scalar(expr) -> bool:
+    return not expr.has(sympy.Indexed, sympy.Sum, sympy.KroneckerDelta, det, inverse_entry)
 
 
 def transpose(node: MNode) -> MNode:
@@ -48,6 +53,8 @@ def transpose(node: MNode) -> MNode:
         return MNode("add", tuple(transpose(t) for t in node.args), node.rank)
     if node.op == "scale":
         return MNode("scale", (node.args[0], transpose(node.args[1])), node.rank)
+    if node.op == "prod" and node.rank == 2:   # (A B)^T = B^T A^T
+        return MNode("prod", tuple(transpose(f) for f in reversed(node.args)), 2)
     return MNode("T", (node,), node.rank)
 
 
@@ -81,10 +88,8 @@ def _orient(node: MNode, indices: tuple, wanted: tuple) -> MNode:
 
 
 def _convert(expr, ranges) -> tuple[MNode, tuple]:  # noqa: C901 - one branch per SymPy node type
-    if expr.is_Number:
+    if _is_pure_scalar(expr):
         return number(expr), ()
-    if isinstance(expr, sympy.Symbol):
-        return sym(str(expr), 0), ()
     if isinstance(expr, sympy.Indexed):
         indices = tuple(expr.indices)
         if len(set(indices)) != len(indices) or not all(isinstance(i, sympy.Symbol) for i in indices):
@@ -146,13 +151,24 @@ def _index_symbols(expr) -> set:
 
 
 def _convert_add(expr, ranges):
-    terms = [_convert(t, ranges) for t in expr.args]
+    return _align_terms([_convert(t, ranges) for t in expr.args], ranges)
+
+
+def _align_terms(terms, ranges):
+    """Add converted terms with the same free indices (transposing as needed); a scalar added to a
+    vector is that scalar times the ones vector."""
     indices = max((i for _, i in terms), key=len)
     nodes = []
     for node, own in terms:
-        if set(own) != set(indices):
+        if not own and indices:
+            if len(indices) != 1:
+                raise NoMatrixForm
+            node = MNode("scale", (node, MNode("ones", (ranges.get(indices[0]),), 1)), 1)
+        elif set(own) != set(indices):
             raise NoMatrixForm
-        nodes.append(node if own == indices else transpose(node))
+        elif own != indices:
+            node = transpose(node)
+        nodes.append(node)
     return _add(nodes, len(indices)), indices
 
 
@@ -190,14 +206,13 @@ def _sum_over(body, limit, ranges):
     if lower != 1:
         raise NoMatrixForm
     if isinstance(body, sympy.Add):
-        parts = [_sum_over(term, limit, ranges) for term in body.args]
-        indices = max((i for _, i in parts), key=len)
-        nodes = []
-        for node, own in parts:
-            if set(own) != set(indices):
-                raise NoMatrixForm
-            nodes.append(node if own == indices else transpose(node))
-        return _add(nodes, len(indices)), indices
+        try:   # Σ_i (a_i + b) = 1^T (a + b 1) when the whole body is a vector in i
+            node, indices = _convert(body, ranges)
+            if indices == (index,):
+                return _product([transpose(MNode("ones", (upper,), 1)), node], 0), ()
+        except NoMatrixForm:
+            pass
+        return _align_terms([_sum_over(term, limit, ranges) for term in body.args], ranges)
     factors = [_convert(f, ranges) for f in (_factors(body) if isinstance(body, sympy.Mul) else [body])]
     if isinstance(body, sympy.Pow) and body.exp == 2 and _index_symbols(body.base):
         factors = [_convert(body.base, ranges)] * 2
@@ -212,6 +227,12 @@ def _convert_product(factors, contraction, ranges):
         index, dim = contraction
         sharing = [(n, i) for n, i in tensors if index in i]
         others = [(n, i) for n, i in tensors if index not in i]
+        vectors = [n for n, i in sharing if i == (index,)]
+        if len(vectors) > 1 and len(sharing) > 2:   # Σ_i a_i b_i X_ik: (a ⊙ b) first
+            combined = vectors[0]
+            for vector in vectors[1:]:
+                combined = MNode("had", (combined, vector), 1)
+            sharing = [(n, i) for n, i in sharing if i != (index,)] + [(combined, (index,))]
         if len(sharing) == 2:
             (a, ia), (b, ib) = sharing
             tensors = others + [_matmul(a, ia, b, ib, index)]
@@ -233,28 +254,36 @@ def _convert_product(factors, contraction, ranges):
     if node is None:
         return _scalar_product(scale), ()
     if scale:
-        node = MNode("scale", (_scalar_product(scale), node), node.rank)
+        factor = _scalar_product(scale)
+        if not (factor.op == "num" and factor.args[0] == 1):
+            node = MNode("scale", (factor, node), node.rank)
     return node, indices
 
 
 def _matmul(a, ia, b, ib, index):
-    """Σ_index a[..index..] b[..index..] as a matrix product, with transposes where needed."""
-    if len(ia) == 2 and ia[0] == index:
-        a, ia = transpose(a), (ia[1], ia[0])
+    """Σ_index a[..index..] b[..index..] as a matrix product: matrix-vector products keep the vector
+    on the right (X^T r, not r^T X), matrix products take the order with fewer transposes."""
+    if len(ia) == 1 and len(ib) == 1:
+        if a == b:
+            return MNode("pow", (MNode("norm", (a,), 0), number(2)), 0), ()
+        return _product([transpose(a), b], 0), ()
     if len(ia) == 1:
-        a = transpose(a)   # a row vector on the left
-    if len(ib) == 2 and ib[1] == index:
-        b, ib = transpose(b), (ib[1], ib[0])
-    if ia[-1] != index or ib[0] != index:
+        (a, ia), (b, ib) = (b, ib), (a, ia)
+    if len(ib) == 1:
+        if ia[1] != index:
+            a, ia = transpose(a), (ia[1], ia[0])
+        return _product([a, b], 1), (ia[0],)
+    options = []
+    for (left, il), (right, ir) in (((a, ia), (b, ib)), ((b, ib), (a, ia))):
+        flips = 0
+        if il[1] != index:
+            left, il, flips = transpose(left), (il[1], il[0]), flips + 1
+        if ir[0] != index:
+            right, ir, flips = transpose(right), (ir[1], ir[0]), flips + 1
+        options.append((flips, _product([left, right], 2), (il[0], ir[1])))
+    flips, node, outer = min(options, key=lambda option: option[0])
+    if outer[0] == outer[1]:
         raise NoMatrixForm
-    outer = ia[:-1] + ib[1:]
-    if len(set(outer)) != len(outer):
-        raise NoMatrixForm
-    left_rank = 1 if len(ia) == 1 else 2
-    rank = len(outer)
-    node = _product([a, b], rank)
-    if left_rank == 1 and len(ib) == 1 and a.op == "T" and a.args[0] == b:
-        node = MNode("pow", (MNode("norm", (b,), 0), number(2)), 0)
     return node, outer
 
 
@@ -266,9 +295,24 @@ def _product(nodes, rank):
 
 
 def _scalar_product(nodes):
-    if not nodes:
-        return number(1)
-    return nodes[0] if len(nodes) == 1 else MNode("mul", tuple(nodes), 0)
+    """Multiply scalar nodes: coefficients fold into one SymPy expression, the rest stay factors."""
+    coefficient = sympy.Integer(1)
+    others = []
+    for node in nodes:
+        if node.op == "num":
+            coefficient *= node.args[0]
+        elif node.op == "mul":
+            for inner in node.args:
+                if inner.op == "num":
+                    coefficient *= inner.args[0]
+                else:
+                    others.append(inner)
+        else:
+            others.append(node)
+    if not others:
+        return number(coefficient)
+    factors = ([number(coefficient)] if coefficient != 1 else []) + others
+    return factors[0] if len(factors) == 1 else MNode("mul", tuple(factors), 0)
 
 
 def _combine(tensors):
@@ -294,50 +338,95 @@ def _combine(tensors):
 
 FUNC_LATEX = {"sigmoid": r"\sigma", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "sin": r"\sin",
               "cos": r"\cos", "relu": r"\operatorname{relu}", "softplus": r"\operatorname{softplus}",
-              "sign": r"\operatorname{sign}", "step": r"\mathbb{1}_{>0}", "abs": ""}
+              "sign": r"\operatorname{sign}"}
 
 
 def latex(node: MNode) -> str:
     """LaTeX of a matrix-form tree, as a textbook prints it."""
-    return _latex(_normalise_signs(node))[0]
+    return _latex(_textbook(node))[0]
 
 
-def _normalise_signs(node: MNode) -> MNode:
-    """-A(b - c) -> A(c - b): a negated product with a difference reads better flipped."""
-    args = tuple(_normalise_signs(a) if isinstance(a, MNode) else a for a in node.args)
-    node = MNode(node.op, args, node.rank)
+def _negative(node: MNode) -> bool:
+    if node.op == "num":
+        return node.args[0].could_extract_minus_sign()
+    if node.op in ("scale", "mul"):
+        return _negative(node.args[0])
+    return False
+
+
+def _negate(node: MNode) -> MNode:
+    if node.op == "num":
+        return number(-node.args[0])
     if node.op == "scale":
-        coefficient, inner = node.args
-        if coefficient.op == "num" and coefficient.args[0] < 0:
-            flipped = _flip_difference(inner)
-            if flipped is not None:
-                positive = -coefficient.args[0]
-                return flipped if positive == 1 else MNode("scale", (number(positive), flipped), node.rank)
+        coefficient = _negate(node.args[0])
+        if coefficient.op == "num" and coefficient.args[0] == 1:
+            return node.args[1]
+        return MNode("scale", (coefficient, node.args[1]), node.rank)
+    if node.op == "add":
+        return MNode("add", tuple(_negate(t) for t in node.args), node.rank)
+    return MNode("scale", (number(-1), node), node.rank)
+
+
+def _textbook(node: MNode) -> MNode:
+    """Display rewrites, bottom-up: -A(b - c) -> A(c - b); positive terms first;
+    (1/2) A^T x + (1/2) A x -> (1/2)(A^T + A) x."""
+    args = tuple(_textbook(a) if isinstance(a, MNode) else a for a in node.args)
+    node = MNode(node.op, args, node.rank)
+    if node.op == "scale" and _negative(node.args[0]):
+        flipped = _flip_difference(node.args[1])
+        if flipped is not None:
+            return _negate(MNode("scale", (node.args[0], flipped), node.rank))
+    if node.op == "add":
+        terms = _factor_common_right(list(node.args))
+        terms = sorted(terms, key=lambda t: (_negative(t), t.op == "num"))
+        return MNode("add", tuple(terms), node.rank) if len(terms) > 1 else terms[0]
     return node
 
 
 def _flip_difference(node: MNode):
+    """The node with one difference inside it negated (a - b -> b - a), or None."""
     if node.op == "add":
         return MNode("add", tuple(_negate(t) for t in node.args), node.rank)
     if node.op == "prod":
-        for position, factor in enumerate(node.args):
+        for position in reversed(range(len(node.args))):
+            factor = node.args[position]
             if factor.op == "add":
                 flipped = list(node.args)
-                flipped[position] = _flip_difference(factor)
+                flipped[position] = _textbook(_flip_difference(factor))
                 return MNode("prod", tuple(flipped), node.rank)
     return None
 
 
-def _negate(node: MNode) -> MNode:
-    if node.op == "scale" and node.args[0].op == "num":
-        value = -node.args[0].args[0]
-        return node.args[1] if value == 1 else MNode("scale", (number(value), node.args[1]), node.rank)
-    if node.op == "num":
-        return number(-node.args[0])
-    return MNode("scale", (number(-1), node), node.rank)
+def _split_right(term: MNode):
+    """term = coefficient * (M v): returns (coefficient, M, v) for a product ending in a vector."""
+    coefficient = number(1)
+    if term.op == "scale":
+        coefficient, term = term.args
+    if term.op == "prod" and len(term.args) >= 2 and term.args[-1].rank == 1 and term.args[-1].op != "T":
+        left = term.args[:-1]
+        matrix = left[0] if len(left) == 1 else MNode("prod", left, 2)
+        return coefficient, matrix, term.args[-1]
+    return None
 
 
-ADD_LEVEL, MUL_LEVEL, POSTFIX_LEVEL, ATOM_LEVEL = 1, 2, 3, 4
+def _factor_common_right(terms: list) -> list:
+    out: list = []
+    for term in terms:
+        split = _split_right(term)
+        for position, previous in enumerate(out):
+            other = _split_right(previous)
+            if split and other and split[0] == other[0] and split[2] == other[2] and split[1].rank == 2:
+                matrices = MNode("add", (other[1], split[1]), 2)
+                product = MNode("prod", (matrices, split[2]), 1)
+                coefficient = split[0]
+                out[position] = product if coefficient == number(1) else MNode("scale", (coefficient, product), 1)
+                break
+        else:
+            out.append(term)
+    return out
+
+
+ADD_LEVEL, HADAMARD_LEVEL, MUL_LEVEL, POSTFIX_LEVEL, ATOM_LEVEL = 1, 2, 3, 4, 5
 
 
 def _wrap(node, level):
@@ -351,9 +440,10 @@ def _latex(node: MNode) -> tuple[str, int]:  # noqa: C901 - one branch per node 
         return name_latex(args[0]), ATOM_LEVEL
     if op == "num":
         value = args[0]
-        if value.is_Rational and not value.is_Integer:
-            return r"\frac{%s}{%s}" % (value.p, value.q), ATOM_LEVEL
-        return str(value), ATOM_LEVEL if value >= 0 else MUL_LEVEL
+        text = sympy.latex(value)
+        if isinstance(value, sympy.Add):
+            return text, ADD_LEVEL
+        return text, MUL_LEVEL if value.could_extract_minus_sign() else ATOM_LEVEL
     if op == "T":
         inner = args[0]
         if inner.op == "inv":
@@ -372,22 +462,22 @@ def _latex(node: MNode) -> tuple[str, int]:  # noqa: C901 - one branch per node 
     if op == "add":
         parts = [_latex(args[0])[0]]
         for term in args[1:]:
-            if term.op == "scale" and term.args[0].op == "num" and term.args[0].args[0] < 0:
-                parts.append("- " + _wrap(_negate(term), MUL_LEVEL))
-            elif term.op == "num" and term.args[0] < 0:
-                parts.append("- " + str(-term.args[0]))
+            if _negative(term):
+                parts.append("- " + _wrap(_negate(term), HADAMARD_LEVEL))
             else:
-                parts.append("+ " + _wrap(term, MUL_LEVEL))
+                parts.append("+ " + _wrap(term, HADAMARD_LEVEL))
         return " ".join(parts), ADD_LEVEL
     if op == "scale":
         coefficient, inner = args
         if coefficient.op == "num" and coefficient.args[0] == -1:
-            return "-" + _wrap(inner, MUL_LEVEL), MUL_LEVEL
-        return _wrap(coefficient, MUL_LEVEL) + " " + _wrap(inner, MUL_LEVEL), MUL_LEVEL
+            return "-" + _wrap(inner, MUL_LEVEL), HADAMARD_LEVEL
+        text = _latex(coefficient)[0] if coefficient.op == "num" and not isinstance(coefficient.args[0], sympy.Add) \
+            else _wrap(coefficient, ATOM_LEVEL)
+        return text + " " + _wrap(inner, MUL_LEVEL), HADAMARD_LEVEL if _negative(coefficient) else MUL_LEVEL
     if op in ("prod", "mul"):
         return " ".join(_wrap(a, MUL_LEVEL) if a.op != "add" else _wrap(a, ATOM_LEVEL) for a in args), MUL_LEVEL
     if op == "had":
-        return _wrap(args[0], POSTFIX_LEVEL) + r" \odot " + _wrap(args[1], POSTFIX_LEVEL), MUL_LEVEL
+        return _wrap(args[0], MUL_LEVEL) + r" \odot " + _wrap(args[1], MUL_LEVEL), HADAMARD_LEVEL
     if op == "pow":
         base, exponent = args
         return "%s^{%s}" % (_wrap(base, ATOM_LEVEL), _latex(exponent)[0]), POSTFIX_LEVEL
@@ -420,7 +510,8 @@ def evaluate(node: MNode, env: dict):
         value = env[args[0]]
         return value
     if op == "num":
-        return float(args[0])
+        value = args[0]
+        return float(value.xreplace({symbol: env[str(symbol)] for symbol in value.free_symbols}))
     if op == "T":
         value = evaluate(args[0], env)
         return value.T if np.ndim(value) == 2 else value
