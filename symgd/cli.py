@@ -1,6 +1,8 @@
 """The ``symgd`` command line (also ``python -m symgd``).
 
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
+    symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
+    symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
 success, 2 on a user error (the message, with its caret picture, goes to standard error).
@@ -12,7 +14,8 @@ import argparse
 import json
 import sys
 
-from symgd.api import parse
+from symgd.api import gradient, hessian, parse
+from symgd.derive import Derivation
 from symgd.errors import SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
 
@@ -70,15 +73,59 @@ def format_problem(problem: Problem, style: str) -> str:
     return "\n".join(lines)
 
 
+def format_derivation(derivation: Derivation, style: str) -> str:
+    """Render a gradient or Hessian: ``text`` (for terminals), ``latex``, ``index`` or ``json``."""
+    if style == "latex":
+        return derivation.latex
+    if style == "index":
+        return derivation.index_form
+    if style == "json":
+        return json.dumps(_derivation_summary(derivation), indent=2)
+    lines = [f"note: {note}" for note in derivation.notes]
+    for block in derivation.blocks:
+        names = " ".join(_name_of(p) for p in block.wrt)
+        shape = "(" + ", ".join(map(str, block.shape)) + ("," if len(block.shape) == 1 else "") + ")"
+        of = derivation.problem.objective_name or "L"
+        title = f"d{'2' if derivation.kind == 'hessian' else ''}{of}/d[{names}] {shape}"
+        if block.matrix_latex is not None:
+            lines.append(f"{title} = {block.matrix_latex}")
+        entry = ", ".join(map(str, block.indices))
+        lines.append(f"{'  entry' if block.matrix_latex else title} [{entry}] = {block.expr}")
+    for kink in derivation.nonsmooth:
+        lines.append(f"not differentiable where {kink.condition}: the formula is a subgradient there "
+                     f"({kink.subgradient})")
+    lines.extend(f"defined where {condition.condition}" for condition in derivation.domain)
+    return "\n".join(lines)
+
+
+def _derivation_summary(derivation: Derivation) -> dict:
+    return {
+        "kind": derivation.kind,
+        "layout": "denominator: the gradient has the shape of the parameter",
+        "blocks": [{"wrt": [_name_of(p) for p in b.wrt], "shape": [str(d) for d in b.shape],
+                    "indices": [str(i) for i in b.indices], "expr": str(b.expr), "index_latex": b.index_latex,
+                    "matrix_latex": b.matrix_latex} for b in derivation.blocks],
+        "nonsmooth": [{"construct": k.construct, "condition": k.condition, "subgradient": k.subgradient}
+                      for k in derivation.nonsmooth],
+        "domain": [{"construct": c.construct, "condition": c.condition} for c in derivation.domain],
+        "notes": list(derivation.notes),
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="symgd", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    parse_cmd = commands.add_parser("parse", help="read a loss and print its symbols, shapes and objective")
-    parse_cmd.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
-    parse_cmd.add_argument("--wrt", help="parameters, e.g. 'w' or 'U,V'")
-    parse_cmd.add_argument("--where", help="declarations, e.g. 'X \\in \\mathbb{R}^{n \\times d}' (or @file)")
-    parse_cmd.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
-    parse_cmd.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    helps = {"parse": "read a loss and print its symbols, shapes and objective",
+             "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
+             "hess": "the Hessian"}
+    for name, help_text in helps.items():
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
+        command.add_argument("--wrt", help="parameters, e.g. 'w' or 'U,V'")
+        command.add_argument("--where", help="declarations, e.g. 'X \\in \\mathbb{R}^{n \\times d}' (or @file)")
+        command.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
+        formats = ("text", "latex", "json") if name == "parse" else ("text", "latex", "json", "index")
+        command.add_argument("--format", choices=formats, default="text")
     return parser
 
 
@@ -89,10 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         source = read_source(args.source)
         where = read_source(args.where) if args.where else None
         problem = parse(source, wrt=args.wrt, where=where, syntax=args.syntax)
+        if args.command == "parse":
+            output = format_problem(problem, args.format)
+        else:
+            derive = gradient if args.command == "grad" else hessian
+            output = format_derivation(derive(problem), args.format)
     except (SymgdError, UserError) as error:
         print(f"symgd: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
-    print(format_problem(problem, args.format))
+    print(output)
     return 0
 
 

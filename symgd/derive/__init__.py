@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from symgd.derive import matrix_form
 from symgd.derive.calculus import canonical_indices, contract_deltas, differentiate, tidy
@@ -18,6 +19,26 @@ from symgd.derive.nonsmooth import DomainCondition, NonSmooth, analyse
 from symgd.errors import AmbiguityError
 from symgd.problem import Problem, _name_of, parse_wrt
 from symgd.render import name_latex
+
+class _IndexPrinter(LatexPrinter):
+    """SymPy's LaTeX with textbook spellings: x_{ij}, not {x}_{i,j}; 1[u > 0] for the step."""
+
+    def _print_Indexed(self, expr):
+        base = name_latex(str(expr.base.label))
+        separator = "" if all(len(str(i)) == 1 for i in expr.indices) else ","
+        return "%s_{%s}" % (base, separator.join(self._print(i) for i in expr.indices))
+
+    def _print_Heaviside(self, expr, exp=None):
+        return r"\mathbb{1}\left[%s > 0\right]" % self._print(expr.args[0])
+
+    def _print_Symbol(self, expr, style="plain"):
+        return name_latex(expr.name) if not expr.name.startswith("_") else super()._print_Symbol(expr)
+
+
+def index_latex(expr: sympy.Expr) -> str:
+    """LaTeX of an index-form expression."""
+    return _IndexPrinter().doprint(expr)
+
 
 INDEX_POOL = "klmpqrstuvab"
 BOUND_POOL = "jipqrstuvabcgh"
@@ -48,7 +69,7 @@ class Block:
 
     @property
     def index_latex(self) -> str:
-        return sympy.latex(self.expr)
+        return index_latex(self.expr)
 
 
 @dataclass(frozen=True)
@@ -125,7 +146,11 @@ class Derivation:
         return r"\frac{\partial^2 %s}{\partial %s \partial %s}" % (of, parts[0], second)
 
 
-def _params(problem: Problem, wrt) -> tuple:
+def _params(problem: Problem, wrt, order: int = 1) -> tuple:
+    """The parameters to differentiate by: ``wrt``, else a request in the source, else all."""
+    if wrt is None:
+        requested = [name for r in problem.requests if r.order == order for name in r.wrt]
+        wrt = list(dict.fromkeys(requested)) or None
     if wrt is None:
         return problem.params
     chosen = []
@@ -243,7 +268,7 @@ def hessian(problem: Problem, wrt=None) -> Derivation:
 
     Blocks come in row-major order over ``wrt`` pairs: (θ, θ), (θ, φ), (φ, θ), (φ, φ).
     """
-    params = _params(problem, wrt)
+    params = _params(problem, wrt, order=2)
     objective = _smooth_conventions(problem.objective)
     names = _IndexNames(problem)
     blocks = []

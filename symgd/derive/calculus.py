@@ -148,14 +148,33 @@ def _mark(expr, placeholders: dict):
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """Textbook form: the shortest of (as is, common factors pulled out, expanded then factored),
-    inside every sum; constants move out of sums."""
+    inside every sum; constants move out of sums; -Σ(y - σ)x reads Σ(σ - y)x."""
+    return _absorb_signs(_tidy(expr))
+
+
+def _absorb_signs(expr):
+    """-Σ_i (a - b) c  ->  Σ_i (b - a) c: a minus in front of a sum goes into a difference inside."""
+    if isinstance(expr, sympy.Add):
+        return sympy.Add(*(_absorb_signs(t) for t in expr.args))
+    coefficient, rest = expr.as_coeff_Mul()
+    if coefficient.is_negative and isinstance(rest, sympy.Sum):
+        body, *limits = rest.args
+        factors = list(sympy.Mul.make_args(body))
+        for position, factor in enumerate(factors):
+            if isinstance(factor, sympy.Add):
+                factors[position] = sympy.Add(*(-t for t in factor.args))
+                return -coefficient * sympy.Sum(sympy.Mul(*factors), *limits)
+    return expr
+
+
+def _tidy(expr: sympy.Expr) -> sympy.Expr:
     if isinstance(expr, sympy.Sum):
         body, *limits = expr.args
-        result = _shortest(tidy(body))
+        result = _shortest(_tidy(body))
         for index, lower, upper in limits:
             result = _sum_hoisting(result, index, lower, upper)
         return result
-    return _rebuild(expr, tidy)
+    return _rebuild(expr, _tidy)
 
 
 def _shortest(expr: sympy.Expr) -> sympy.Expr:

@@ -163,7 +163,8 @@ def _align_terms(terms, ranges):
         if not own and indices:
             if len(indices) != 1:
                 raise NoMatrixForm
-            node = MNode("scale", (node, MNode("ones", (ranges.get(indices[0]),), 1)), 1)
+            ones = MNode("ones", (ranges.get(indices[0]),), 1)
+            node = ones if node == number(1) else MNode("scale", (node, ones), 1)
         elif set(own) != set(indices):
             raise NoMatrixForm
         elif own != indices:
@@ -379,6 +380,10 @@ def _textbook(node: MNode) -> MNode:
     if node.op == "add":
         terms = _factor_common_right(list(node.args))
         terms = sorted(terms, key=lambda t: (_negative(t), t.op == "num"))
+        coefficients = {t.args[0] for t in terms if t.op == "scale"}
+        if len(terms) > 1 and len(coefficients) == 1 and all(t.op == "scale" for t in terms):
+            inner = MNode("add", tuple(t.args[1] for t in terms), node.rank)   # ½A + ½A^T = ½(A + A^T)
+            return MNode("scale", (terms[0].args[0], inner), node.rank)
         return MNode("add", tuple(terms), node.rank) if len(terms) > 1 else terms[0]
     return node
 

@@ -66,13 +66,32 @@ def _inspect(node, parent, kinks, domain, params) -> None:
         kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", "0 at the origin"))
     elif isinstance(node, ir.Func) and node.name == "sqrt" and not _positive(node.args[0]):
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "none (the slope is unbounded)"))
-    if isinstance(node, ir.Func) and node.name in ("log", "logdet"):
+    if isinstance(node, ir.Func) and node.name in ("log", "logdet") and not _always_positive(node.args[0]):
         arg = latex_of(node.args[0])
         domain.append(DomainCondition(text, f"{arg} > 0" if node.name == "log" else f"\\det {arg} > 0"))
-    elif isinstance(node, ir.Div) and _mentions(node.den, params):
+    elif isinstance(node, ir.Div) and _mentions(node.den, params) and not _always_positive(node.den):
         domain.append(DomainCondition(text, f"{latex_of(node.den)} \\neq 0"))
     elif isinstance(node, ir.Pow) and _negative_power(node) and _mentions(node.base, params):
         domain.append(DomainCondition(text, f"{latex_of(node.base)} \\neq 0"))
+
+
+def _always_positive(node) -> bool:
+    """exp, σ, 1 - σ, softplus, sums and ratios of such: positive for every parameter value."""
+    if isinstance(node, ir.Num):
+        return float(node.text) > 0
+    if isinstance(node, ir.Func):
+        return node.name in ("exp", "sigmoid", "softplus")
+    if isinstance(node, ir.Add):
+        if len(node.terms) == 2 and node.terms[0] == ir.Num("1") and isinstance(node.terms[1], ir.Neg) \
+                and isinstance(node.terms[1].arg, ir.Func) and node.terms[1].arg.name == "sigmoid":
+            return True   # 1 - σ(z)
+        return all(_always_positive(t) for t in node.terms)
+    if isinstance(node, (ir.Mul, ir.Div)):
+        parts = (node.left, node.right) if isinstance(node, ir.Mul) else (node.num, node.den)
+        return all(_always_positive(p) for p in parts)
+    if isinstance(node, ir.BigOp):
+        return _always_positive(node.body)
+    return False
 
 
 def _is_squared(node, parent) -> bool:
