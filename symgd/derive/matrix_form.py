@@ -407,7 +407,8 @@ def _split_right(term: MNode):
     coefficient = number(1)
     if term.op == "scale":
         coefficient, term = term.args
-    if term.op == "prod" and len(term.args) >= 2 and term.args[-1].rank == 1 and term.args[-1].op != "T":
+    if term.op == "prod" and len(term.args) >= 2 and term.args[-1].rank >= 1 and term.args[-1].op != "T" \
+            and term.args[-2].rank == 2:
         left = term.args[:-1]
         matrix = left[0] if len(left) == 1 else MNode("prod", left, 2)
         return coefficient, matrix, term.args[-1]
@@ -421,10 +422,12 @@ def _factor_common_right(terms: list) -> list:
         for position, previous in enumerate(out):
             other = _split_right(previous)
             if split and other and split[0] == other[0] and split[2] == other[2] and split[1].rank == 2:
-                matrices = MNode("add", (other[1], split[1]), 2)
-                product = MNode("prod", (matrices, split[2]), 1)
+                plain_first = sorted((other[1], split[1]), key=lambda m: m.op == "T")   # A + A^T
+                matrices = MNode("add", tuple(plain_first), 2)
+                product = MNode("prod", (matrices, split[2]), split[2].rank)
                 coefficient = split[0]
-                out[position] = product if coefficient == number(1) else MNode("scale", (coefficient, product), 1)
+                out[position] = product if coefficient == number(1) else \
+                    MNode("scale", (coefficient, product), product.rank)
                 break
         else:
             out.append(term)
