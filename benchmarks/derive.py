@@ -1,0 +1,72 @@
+"""Benchmark of parse + gradient on the example losses, the cold CLI, and independence from n.
+
+What it measures:
+
+1. In one warm process, for every ``examples/*.tex`` file, the median wall time of
+   ``symgd.gradient(symgd.parse(text))`` (ROUNDS rounds, files interleaved within each round so
+   machine noise is shared). Target: <= 100 ms per loss.
+2. The cold command ``symgd grad @examples/02_ridge_sum.tex`` as a new process, median of COLD runs
+   (target: <= 1.5 s).
+3. Least squares with n declared as 10 and as 10^9: the dimension stays symbolic, so the times
+   should be the same (their ratio is printed).
+
+It reports numbers only and asserts nothing. Run from the repository root with symgd installed:
+
+    python benchmarks/derive.py
+"""
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import symgd
+
+ROUNDS, COLD = 7, 5
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return (time.perf_counter() - start) * 1000
+
+
+def warm_medians(sources: dict[str, str]) -> dict[str, float]:
+    for text in sources.values():   # warm-up: grammars built, SymPy caches filled
+        symgd.gradient(symgd.parse(text))
+    times: dict[str, list[float]] = {name: [] for name in sources}
+    for _ in range(ROUNDS):
+        for name, text in sources.items():
+            times[name].append(timed(lambda: symgd.gradient(symgd.parse(text))))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def cold_cli_ms() -> float:
+    command = [sys.executable, "-m", "symgd", "grad", f"@{EXAMPLES / '02_ridge_sum.tex'}"]
+    return statistics.median(timed(lambda: subprocess.run(command, check=True, capture_output=True))
+                             for _ in range(COLD))
+
+
+def main() -> None:
+    print(f"date:    {datetime.datetime.now().isoformat(timespec='seconds')}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
+    print(f"python:  {platform.python_version()}, sympy {__import__('sympy').__version__}")
+    sources = {path.name: path.read_text() for path in sorted(EXAMPLES.glob("*.tex"))}
+    print(f"\n{'file':<32}{'parse + gradient, median ms':>28}")
+    for name, ms in warm_medians(sources).items():
+        print(f"{name:<32}{ms:>28.1f}")
+    small = r"L(w) = \frac{1}{2}\|Xw - y\|_2^2 \quad X \in \mathbb{R}^{10 \times 3}"
+    huge = r"L(w) = \frac{1}{2}\|Xw - y\|_2^2 \quad X \in \mathbb{R}^{1000000000 \times 3}"
+    by_n = warm_medians({"n = 10": small, "n = 10^9": huge})
+    print(f"\nleast squares, n = 10: {by_n['n = 10']:.1f} ms; n = 10^9: {by_n['n = 10^9']:.1f} ms; "
+          f"ratio {by_n['n = 10^9'] / by_n['n = 10']:.2f}")
+    print(f"cold `symgd grad @examples/02_ridge_sum.tex`: median {cold_cli_ms():.0f} ms over {COLD} runs")
+
+
+if __name__ == "__main__":
+    main()
