@@ -67,3 +67,41 @@ def test_missing_file_is_a_user_error():
     result = run("parse", "@/no/such/file.tex")
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_grad_prints_matrix_form_and_entry():
+    result = run("grad", r"\frac{1}{2n}\|Xw - y\|_2^2", "--wrt", "w")
+    assert result.returncode == 0, result.stderr
+    assert r"dL/d[w] (d,) = \frac{1}{n} X^\top \left(X w - y\right)" in result.stdout
+    assert "entry [k] =" in result.stdout
+
+
+@pytest.mark.parametrize("style, expected", [
+    ("latex", r"\frac{\partial L}{\partial w} = x^\top \left(\sigma\left(x w\right) - y\right)"),
+    ("index", r"\frac{\partial L}{\partial w_{k}} = \sum_{i=1}^{n}"),
+])
+def test_grad_formats(style, expected):
+    result = run("grad", f"@{EXAMPLES[3]}", "--format", style)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_grad_json_and_nonsmooth():
+    result = run("grad", f"@{EXAMPLES[5]}", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["kind"] == "gradient"
+    assert data["nonsmooth"][0]["condition"] == r"1 - y_{i} w^\top x_{i} = 0"
+
+
+def test_hess_and_inverted_notation_note():
+    result = run("hess", f"@{EXAMPLES[10]}", "--format", "latex")
+    assert r"\frac{1}{2} \left(A + A^\top\right)" in result.stdout
+    note = run("grad", r"\frac{\partial \theta}{\partial L} \quad L(\theta) = (\theta - 3)^2")
+    assert note.stdout.startswith("note:") and "reciprocal" in note.stdout
+    assert r"= 2 \theta - 6" in note.stdout
+
+
+def test_grad_user_error():
+    result = run("grad", r"\|Xw - y\|^2")
+    assert result.returncode == 2
+    assert "wrt" in result.stderr

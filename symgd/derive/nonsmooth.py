@@ -60,7 +60,8 @@ def _inspect(node, parent, kinks, domain, params) -> None:
     elif isinstance(node, ir.Abs):
         kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", r"0 (\operatorname{sign}(0) = 0)"))
     elif isinstance(node, ir.Norm) and node.kind == "1":
-        kinks.append(NonSmooth(text, f"\\left({latex_of(node.arg)}\\right)_j = 0 \\text{{ for some }} j",
+        entry = f"{latex_of(node.arg)}_j" if isinstance(node.arg, ir.Name) else f"\\left({latex_of(node.arg)}\\right)_j"
+        kinks.append(NonSmooth(text, f"{entry} = 0 \\text{{ for some }} j",
                                r"\operatorname{sign}(\cdot) \text{ entrywise, with } \operatorname{sign}(0) = 0"))
     elif isinstance(node, ir.Norm) and not _is_squared(node, parent):
         kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", "0 at the origin"))
