@@ -42,7 +42,7 @@ def warm_medians(sources: dict[str, str]) -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in sources}
     for _ in range(ROUNDS):
         for name, text in sources.items():
-            times[name].append(timed(lambda: symgd.gradient(symgd.parse(text))))
+            times[name].append(timed(lambda text=text: symgd.gradient(symgd.parse(text))))
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -67,8 +67,8 @@ class det(sympy.Function):
     def _eval_derivative(self, s):
         matrix = self.args[0]
         if isinstance(s, sympy.Indexed) and s.base == matrix:
-            k, l = s.indices
-            return self * inverse_entry(matrix, l, k)
+            row, col = s.indices
+            return self * inverse_entry(matrix, col, row)
         return sympy.Integer(0)
 
     def _latex(self, printer):
@@ -84,8 +84,8 @@ class inverse_entry(sympy.Function):
     def _eval_derivative(self, s):
         matrix, i, j = self.args
         if isinstance(s, sympy.Indexed) and s.base == matrix:
-            k, l = s.indices
-            return -inverse_entry(matrix, i, k) * inverse_entry(matrix, l, j)
+            row, col = s.indices
+            return -inverse_entry(matrix, i, row) * inverse_entry(matrix, col, j)
         return sympy.Integer(0)
 
     def _latex(self, printer):

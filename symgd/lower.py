@@ -115,7 +115,8 @@ class Lowering:
         k = self.fresh_index()
         outer_left = () if a.rank == 1 else idx[:1]
         outer_right = idx[len(outer_left):]
-        body = self.lower(left, scope, indices, outer_left + (k,)) * self.lower(right, scope, indices, (k,) + outer_right)
+        body = (self.lower(left, scope, indices, outer_left + (k,))
+                * self.lower(right, scope, indices, (k,) + outer_right))
         return self.sum_over(body, k, a.dims[-1])
 
     def lower_Hadamard(self, node, scope, indices, idx):

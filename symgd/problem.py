@@ -672,7 +672,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
             value = dim_names.setdefault(dim.find(), sympy.Symbol(f"d{len(dim_names)}", integer=True, positive=True))
         return sympy.Integer(value) if isinstance(value, int) else value
 
-    for name, dim in inference.dims.items():
+    for dim in inference.dims.values():
         symbol = dim_symbol(dim)
         if isinstance(symbol, sympy.Symbol) and symbol not in roles:
             roles[symbol] = DIMENSION
@@ -763,7 +763,7 @@ def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
     taken: set[str] = set()
     for obj in symbols.values():
         name = _name_of(obj)
-        base = name.split("_")[0] if "_" in name and not (name.split("_")[0] in symbols) else name
+        base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols else name
         ident = re.sub(r"\W", "", base.replace("{", "").replace("}", "").replace(",", "_")) or "arg"
         if ident in taken:
             ident = re.sub(r"\W", "", name.replace("{", "").replace("}", ""))

@@ -23,7 +23,8 @@ def explicit(block, problem, sizes):
         for call in expr.atoms(inverse_entry):
             base, i, j = call.args
             size = dims[problem.shapes[str(base.label)][0]]
-            matrix = inverses.setdefault(base, sympy.Matrix(size, size, lambda a, b: base[a + 1, b + 1]).inv())
+            entries = sympy.Matrix(size, size, lambda a, b, base=base: base[a + 1, b + 1])
+            matrix = inverses.setdefault(base, entries.inv())
             expr = expr.xreplace({call: matrix[int(i) - 1, int(j) - 1]})
         return expr
 

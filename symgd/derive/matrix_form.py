@@ -35,7 +35,7 @@ def sym(name: str, rank: int) -> MNode:
 
 def number(value) -> MNode:
     """A scalar coefficient: any SymPy expression without indices (2, \\lambda, 2/n)."""
-    return MNode("num", (sympy.sympify(value) if isinstance(value, int) else value,), 0)  # safe: ints only
+    return MNode("num", (sympy.Integer(value) if isinstance(value, int) else value,), 0)
 
 
 def _is_pure_scalar(expr) -> bool:
@@ -45,9 +45,7 @@ def _is_pure_scalar(expr) -> bool:
 def transpose(node: MNode) -> MNode:
     if node.op == "T":
         return node.args[0]
-    if node.op in ("num", "identity") or node.rank == 0 and node.op != "sym":
-        return node
-    if node.op == "sym" and node.rank == 0:
+    if node.rank == 0 or node.op == "identity":
         return node
     if node.op == "add":
         return MNode("add", tuple(transpose(t) for t in node.args), node.rank)
@@ -82,8 +80,6 @@ def _orient(node: MNode, indices: tuple, wanted: tuple) -> MNode:
         return node
     if len(indices) == 2 and indices == wanted[::-1]:
         return transpose(node)
-    if not indices and wanted:   # a constant gradient entry, e.g. ∂(c^T x)/∂x_k = c_k handled above
-        raise NoMatrixForm
     raise NoMatrixForm
 
 

@@ -168,7 +168,10 @@ Expr = Union[Num, Name, Sub, Add, Neg, Mul, Hadamard, Div, Pow, Transpose, Func,
 
 @dataclass(frozen=True)
 class Relation:
-    """A chain ``a op b op c``; ``ops`` are canonical: ``=`` ``:=`` ``<-`` ``<=`` ``<`` ``>=`` ``>`` ``in`` ``succeq``."""
+    """A chain ``a op b op c``.
+
+    ``ops`` are canonical: ``=`` ``:=`` ``<-`` ``<=`` ``<`` ``>=`` ``>`` ``in`` ``succeq``.
+    """
 
     operands: tuple[Expr, ...]
     ops: tuple[str, ...]
