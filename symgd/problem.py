@@ -592,6 +592,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
     inference.run([objective_ir, *constraints_ir, *steps])
+    for step in steps:
+        step_shape = inference.infer(step, Scope())
+        if step_shape is None or step_shape.rank != 0:
+            raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {_describe(step_shape)}")
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
         raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
@@ -708,6 +712,11 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         roles[index] = INDEX
         indices.append(index)
 
+    for name in params:
+        if name not in symbols:
+            written = sorted(n for n in symbols if n.startswith(name + "_"))
+            raise AmbiguityError(f"the parameter {name} appears only as {', '.join(written) or 'a subscripted name'}, "
+                                 "with an index no sum binds; sum over the index or name the entry in wrt")
     param_objs = tuple(symbols[name] for name in params)
     updates = tuple(
         UpdateRule(param, lowering.lower(resolver.resolve(step), Scope(), {}) if step is not None else None, text)

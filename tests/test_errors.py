@@ -187,3 +187,18 @@ def test_only_symgd_errors_escape_and_quickly(source, syntax, wrt):
     except SymgdError:
         pass
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("source, syntax, wrt, error", [
+    (r"+n_\top", "auto", "w", UnsupportedError),
+    (r"-w_j", "latex", "w", AmbiguityError),
+    (r"\arg\min_w x^2_+ y^2", "auto", "w", UnsupportedError),
+    ("L(w) = 1/n * norm2(w)^+2", "latex", "w", UnsupportedError),
+    (r"\min_{x,y}\; x^.2 + y^2", "auto", None, ParseError),
+    (r"L(\theta) = (\theta - 3)^2 \quad \theta_{n+1} = \theta_n - S\gamma\nabla L(\theta_n)", "auto", None, ShapeError),
+    ("2" * 5000 + " w", "latex", "w", UnsupportedError),
+])
+def test_fuzzer_findings_are_clear_errors(source, syntax, wrt, error):
+    """Inputs a fuzzer once turned into internal errors: each is now a named SymgdError."""
+    with pytest.raises(error):
+        symgd.parse(source, syntax=syntax, wrt=wrt)

@@ -122,6 +122,9 @@ class _Tokenizer:
                 self.emit("_SEP", value, start)
             elif kind == "number":
                 if single:
+                    if not value[0].isdigit():
+                        raise self.error("a script must be one digit, one letter or a braced group", start,
+                                         "a digit, a letter or {...}")
                     self.pos = start + 1
                     value = value[0]
                 self.emit("NUMBER", value, start)

@@ -82,6 +82,8 @@ class IRBuilder(Transformer):
     # -- postfix -------------------------------------------------------------------------
     def sup(self, children):
         base, script = children
+        if script in ("positive", "nonnegative"):
+            raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
         if script == "T":
             return ir.Transpose(base)
         if script == "-T":
@@ -94,10 +96,13 @@ class IRBuilder(Transformer):
 
     def subscript(self, children):
         base, script = children
+        if script in ("T", "-T"):
+            raise UnsupportedError("\\top as a subscript; a transpose is a superscript: x^\\top")
         if script in ("positive", "nonnegative"):
-            if not isinstance(base, (ir.Reals, ir.Pow)):
-                raise UnsupportedError("a sign subscript on something other than \\mathbb{R}")
-            if isinstance(base, ir.Pow):
+            reals_power = isinstance(base, ir.Pow) and isinstance(base.base, ir.Reals)
+            if not (isinstance(base, ir.Reals) or reals_power):
+                raise UnsupportedError("a '+' subscript on something other than \\mathbb{R}")
+            if reals_power:
                 return ir.Pow(ir.Reals(base.base.dims, base.base.field, script), base.exp)
             return ir.Reals(base.dims, base.field, script)
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
