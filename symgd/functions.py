@@ -15,6 +15,11 @@ from typing import Callable
 import sympy
 
 
+def _with_power(text: str, exp) -> str:
+    """SymPy asks a function for its LaTeX with ``exp`` when it prints a power of the call."""
+    return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
+
+
 class sigmoid(sympy.Function):
     """The logistic function σ(x) = 1 / (1 + e^{-x}), kept whole so derivatives read σ(1-σ)."""
 
@@ -30,8 +35,8 @@ class sigmoid(sympy.Function):
         s = sigmoid(self.args[0])
         return s * (1 - s)
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\sigma\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class softplus(sympy.Function):
@@ -42,8 +47,8 @@ class softplus(sympy.Function):
     def fdiff(self, argindex=1):
         return sigmoid(self.args[0])
 
-    def _latex(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class relu(sympy.Function):
@@ -54,8 +59,8 @@ class relu(sympy.Function):
     def fdiff(self, argindex=1):
         return sympy.Heaviside(self.args[0], 0)
 
-    def _latex(self, printer):
-        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class det(sympy.Function):
@@ -71,8 +76,8 @@ class det(sympy.Function):
             return self * inverse_entry(matrix, col, row)
         return sympy.Integer(0)
 
-    def _latex(self, printer):
-        return r"\det %s" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\det %s" % printer._print(self.args[0]), exp)
 
 
 class inverse_entry(sympy.Function):
@@ -88,9 +93,9 @@ class inverse_entry(sympy.Function):
             return -inverse_entry(matrix, i, row) * inverse_entry(matrix, col, j)
         return sympy.Integer(0)
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         base, i, j = (printer._print(a) for a in self.args)
-        return r"\left(%s^{-1}\right)_{%s %s}" % (base, i, j)
+        return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, i, j), exp)
 
 
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out

@@ -18,7 +18,6 @@ from symgd.parse import ir
 from symgd.shapes import Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
 
 MAX_NUMERIC_EXPONENT = 1000
-MAX_NUMBER_DIGITS = 1000
 
 
 class Lowering:
@@ -67,8 +66,6 @@ class Lowering:
 
     # -- atoms ---------------------------------------------------------------------------
     def lower_Num(self, node, scope, indices, idx):
-        if len(node.text) > MAX_NUMBER_DIGITS:
-            raise UnsupportedError(f"a number with {len(node.text)} digits (the limit is {MAX_NUMBER_DIGITS})")
         value = Fraction(node.text)
         return sympy.Rational(value.numerator, value.denominator)
 

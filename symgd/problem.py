@@ -465,6 +465,7 @@ class _Resolver:
         self.syntax = syntax
         self.declared_names = set(found.declared) | set(found.sample_declared)
         self.active: list[str] = []
+        self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
 
     def resolve(self, node):
         if isinstance(node, ir.Apply):
@@ -480,11 +481,13 @@ class _Resolver:
         return _map_children(node, self.resolve)
 
     def inline(self, name, body):
-        self.active.append(name)
-        try:
-            return self.resolve(body)
-        finally:
-            self.active.pop()
+        if name not in self.inlined:
+            self.active.append(name)
+            try:
+                self.inlined[name] = self.resolve(body)
+            finally:
+                self.active.pop()
+        return self.inlined[name]
 
     def apply(self, node: ir.Apply):
         args = tuple(self.resolve(a) for a in node.args)
@@ -571,6 +574,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
 
+    _check_size([objective_ir, *constraints_ir])
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)
     params = list(dict.fromkeys(params))
     used = _names_used([objective_ir, *constraints_ir])
@@ -605,6 +609,30 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem.objective_name = objective_name
     problem.written = dict(aliases)
     return problem
+
+
+MAX_TREE_NODES = 20_000
+MAX_SYMBOLS = 200
+
+
+def _check_size(formulas) -> None:
+    """Refuse formulas that inlining made huge (f0 = f1 + f1, f1 = f2 + f2, ...) or that use more
+    symbols than any loss does, so that every later stage runs in bounded time."""
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:   # tree size of a DAG, memoised by identity
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 1 + sum(size(child) for child in ir.children(node))
+        return sizes[key]
+
+    total = sum(size(formula) for formula in formulas)
+    if total > MAX_TREE_NODES:
+        raise UnsupportedError(f"the formula expands to {total} terms after inlining definitions "
+                               f"(the limit is {MAX_TREE_NODES})")
+    names = _names_used(formulas)
+    if len(names) > MAX_SYMBOLS:
+        raise UnsupportedError(f"{len(names)} distinct symbols (the limit is {MAX_SYMBOLS})")
 
 
 def _describe(shape):

@@ -84,7 +84,7 @@ def describe(shape: Shape | None) -> str:
 
 def _dim_text(dim: Dim):
     value = dim.resolved()
-    return value if value is not None else f"?{dim.find().id}"
+    return value if value is not None else "?"
 
 
 @dataclass

@@ -202,3 +202,19 @@ def test_fuzzer_findings_are_clear_errors(source, syntax, wrt, error):
     """Inputs a fuzzer once turned into internal errors: each is now a named SymgdError."""
     with pytest.raises(error):
         symgd.parse(source, syntax=syntax, wrt=wrt)
+
+
+@pytest.mark.parametrize("source, syntax", [
+    ("w' w + " + "9" * 4301, "text"),
+    (r"\|w\|^2 + w_{" + "9" * 4301 + "}", "latex"),
+    (r"\sum_{i=1}^{" + "9" * 4301 + r"} w_i^2", "latex"),
+    ("L(w) = f0\n" + "\n".join(f"f{i} = f{i + 1} + f{i + 1}" for i in range(30)) + "\nf30 = w' w", "text"),
+    ("L(w) = w' w + " + " + ".join(f"c{i}^2" for i in range(1000)), "text"),
+    ("min_w w' w st " + ", ".join(f"a{i} == a{i + 1}" for i in range(1000)) + ", a1000 == X w", "text"),
+])
+def test_pathological_inputs_fail_fast(source, syntax):
+    """Huge numbers, exponential definition chains and thousands of symbols: a clear error, fast."""
+    start = time.perf_counter()
+    with pytest.raises(UnsupportedError):
+        symgd.parse(source, syntax=syntax, wrt="w" if "L(w)" not in source and "min_w" not in source else None)
+    assert time.perf_counter() - start < 2

@@ -126,7 +126,7 @@ class IRBuilder(Transformer):
         return ir.Name(str(children[0]))
 
     def number(self, children):
-        return ir.Num(str(children[0]))
+        return _number(children[0])
 
     def ones(self, _children):
         return ir.Ones()
@@ -211,7 +211,7 @@ class IRBuilder(Transformer):
         return ir.Name(str(children[0]))
 
     def script_number(self, children):
-        return ir.Num(str(children[0]))
+        return _number(children[0])
 
     # -- big operators -------------------------------------------------------------------
     def bigop(self, children):
@@ -240,6 +240,17 @@ class IRBuilder(Transformer):
 
     def index_many(self, children):
         return tuple(str(c) for c in children), None
+
+
+MAX_NUMBER_DIGITS = 1000
+
+
+def _number(token) -> ir.Num:
+    """A numeric literal; absurdly long ones are refused here, before anything converts them."""
+    text = str(token)
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise UnsupportedError(f"a number with {len(text)} digits (the limit is {MAX_NUMBER_DIGITS})")
+    return ir.Num(text)
 
 
 def _terms(node) -> tuple:
