@@ -40,8 +40,10 @@ def index_latex(expr: sympy.Expr) -> str:
     return _IndexPrinter().doprint(expr)
 
 
-INDEX_POOL = "klmpqrstuvab"
-BOUND_POOL = "jipqrstuvabcgh"
+# Free indices (of a derivative's entry) and bound indices (of sums) come from disjoint pools, so
+# every expression of a problem names the same sub-expression the same way (code shares it).
+INDEX_POOL = "klmrstuvabc"
+BOUND_POOL = "jipqghefo"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,13 @@ class _IndexNames:
         bound_pool = [c for c in BOUND_POOL if c not in self.symbols and c not in free_names]
         expr = canonical_indices(expr, bound_pool).xreplace(dict(zip(temporary, free)))
         return expr, free, {new: ranges[old] for old, new in zip(temporary, free)}
+
+
+def canonical_form(problem: Problem, expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with its bound indices named as derivatives name them (for sharing in code)."""
+    symbols = {_name_of(s) for s in problem.roles if problem.roles[s] != "index"}
+    free = {str(s) for s in expr.free_symbols}
+    return canonical_indices(expr, [c for c in BOUND_POOL if c not in symbols and c not in free])
 
 
 def _entry(param, indices):

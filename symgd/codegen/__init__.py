@@ -1,0 +1,149 @@
+"""Code generation: a standalone NumPy module with loss, grad, value_and_grad, hess, step and fit.
+
+    module = symgd.codegen(problem, optimizer="adam")
+    module.source          # the Python text (imports numpy only; scipy.optimize for L-BFGS)
+    mod = module.load()    # the module object, loaded from a temporary directory
+    w, history = mod.fit(w0, X, y, lam, lr=0.1)
+
+Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
+constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import tempfile
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+
+from symgd import derive
+from symgd.codegen.module import ModuleWriter
+from symgd.codegen.stable import stabilise
+from symgd.errors import UnsupportedError
+from symgd.problem import Problem
+
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox")
+
+
+@dataclass(frozen=True)
+class GeneratedModule:
+    """A generated module: ``source`` text, ``load()`` to import it, ``write(path)`` to save it."""
+
+    source: str
+    problem: Problem
+    optimizer: str
+
+    def load(self) -> types.ModuleType:
+        """Import the source as a module (from a temporary directory, never the current one)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "symgd_generated.py"
+            path.write_text(self.source, encoding="utf-8")
+            spec = importlib.util.spec_from_file_location(f"symgd_generated_{id(self)}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        return module
+
+    def write(self, path) -> Path:
+        """Write the source to ``path``; returns the path."""
+        target = Path(path)
+        target.write_text(self.source, encoding="utf-8")
+        return target
+
+
+@dataclass(frozen=True)
+class _Prox:
+    """A separable ℓ1 term weight * ||w||_1 split off for proximal gradient."""
+
+    weight: sympy.Expr
+    smooth_function: str
+
+
+def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd") -> GeneratedModule:
+    """Generate the NumPy module for ``problem`` (see the module docstring)."""
+    if backend != "numpy":
+        raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
+    if optimizer not in OPTIMIZERS:
+        raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if problem.constraints:
+        raise UnsupportedError("code generation for constrained problems (the KKT stage will generate solvers)")
+    gradient = derive.gradient(problem)
+    try:
+        hessian = derive.hessian(problem)
+    except UnsupportedError:
+        hessian = None
+    prox = _split_l1(problem) if optimizer == "prox" else None
+    writer = ModuleWriter(problem, gradient, hessian, optimizer, prox)
+    if prox is not None:
+        prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox))
+        writer.prox = prox
+    return GeneratedModule(writer.source(_docstring(problem, gradient, optimizer)), problem, optimizer)
+
+
+def _split_l1(problem: Problem) -> _Prox:
+    """objective = F(w) + c Σ_j |w_j| with c free of the parameters: return c (F comes later)."""
+    if len(problem.params) != 1:
+        raise UnsupportedError("prox with several parameters")
+    (param,) = problem.params
+    for term in sympy.Add.make_args(problem.objective):
+        weight, rest = term.as_independent(sympy.Sum, as_Add=False)
+        if isinstance(rest, sympy.Sum) and len(rest.args) == 2 and isinstance(rest.args[0], sympy.Abs):
+            inner = rest.args[0].args[0]
+            index = rest.args[1][0]
+            if isinstance(inner, sympy.Indexed) and inner.base == param and inner.indices == (index,) \
+                    and not weight.has(param):
+                return _Prox(weight, "")
+    raise UnsupportedError("prox needs a loss F(w) + lambda ||w||_1 (an l1 term on the parameter)")
+
+
+def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
+    smooth = sympy.expand(problem.objective - prox.weight * _l1_sum(problem))
+    smooth_problem = dataclasses.replace(problem, objective=smooth)
+    smooth_gradient = derive.gradient(smooth_problem)
+    scalars = [not b.indices for b in smooth_gradient.blocks]
+    items = [(smooth, ())] + writer._block_items(smooth_gradient)
+    body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
+    text = writer.function("smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
+    rest = [problem.argnames[s] for s in problem.data + problem.constants]
+    emitter = writer._emitter([prox.weight])
+    emitter.count(stabilise(prox.weight))
+    emitter.finish_counting()
+    weight = emitter.value(stabilise(prox.weight), ())
+    text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'
+    return text
+
+
+def _l1_sum(problem: Problem):
+    for term in sympy.Add.make_args(problem.objective):
+        _, rest = term.as_independent(sympy.Sum, as_Add=False)
+        if isinstance(rest, sympy.Sum) and isinstance(rest.args[0], sympy.Abs):
+            return rest
+    raise UnsupportedError("no l1 term")  # pragma: no cover - _split_l1 found it
+
+
+def _docstring(problem: Problem, gradient, optimizer: str) -> str:
+    shapes = []
+    for symbol in (*problem.params, *problem.data, *problem.constants):
+        shape = problem.shapes[symbol]
+        text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")" if shape else "scalar"
+        shapes.append(f"{problem.argnames[symbol]} {text}")
+    order = ", ".join(problem.argnames[p] for p in problem.params)
+    return "\n".join([
+        "Generated by symgd from",
+        "",
+        "    " + problem.latex(),
+        "",
+        "Gradient (denominator layout: each gradient has the shape of its parameter):",
+        "",
+        "    " + gradient.latex.replace(r" \\ ", "\n    "),
+        "",
+        "Shapes: " + ", ".join(shapes) + ".",
+        f"Arguments: parameters ({order}), then data, then constants. Optimizer: {optimizer}.",
+        "",
+    ])
+
+
+__all__ = ["GeneratedModule", "generate", "OPTIMIZERS"]

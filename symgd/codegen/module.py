@@ -1,0 +1,477 @@
+"""The generated module's text: loss, grad, value_and_grad, hess, step and fit.
+
+Each function body comes from the Emitter (symgd.codegen.emit); the rest is fixed text filled in
+with the problem's names. The module imports numpy only (scipy.optimize only for L-BFGS) and never
+symgd.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from symgd.codegen.emit import Emitter, identifier
+from symgd.codegen.stable import stabilise
+from symgd.errors import UnsupportedError
+from symgd.derive import canonical_form
+from symgd.problem import Problem
+
+HELPERS = {
+    "sigmoid": '''
+def sigmoid(z):
+    """The logistic function, without overflow for large |z|."""
+    return np.exp(-np.logaddexp(0.0, -z))
+''',
+    "softplus": '''
+def softplus(z):
+    """log(1 + exp(z)), without overflow."""
+    return np.logaddexp(0.0, z)
+''',
+    "logsumexp": '''
+def logsumexp(a, axis):
+    """log(sum(exp(a))) along ``axis``, with the maximum subtracted first."""
+    top = np.max(a, axis=axis, keepdims=True)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
+''',
+    "softmax": '''
+def softmax(a, axis):
+    """exp(a) / sum(exp(a)) along ``axis``, with the maximum subtracted first."""
+    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+    "logdet": '''
+def logdet(a):
+    """log det(a) via the LU factorisation (no overflow of det itself)."""
+    sign, value = np.linalg.slogdet(a)
+    return value if sign > 0 else np.nan
+''',
+}
+
+
+class ModuleWriter:
+    """Writes the module for one Problem and its derivations."""
+
+    def __init__(self, problem: Problem, gradient, hessian, optimizer: str, prox) -> None:
+        self.problem = problem
+        self.gradient = gradient
+        self.hessian = hessian
+        self.optimizer = optimizer
+        self.prox = prox
+        self.helpers: set[str] = set()
+        self.params = list(problem.params)
+        self.data = list(problem.data)
+        self.constants = list(problem.constants)
+        self.args = [problem.argnames[s] for s in self.params + self.data + self.constants]
+        self.names = {s: problem.argnames[s] for s in self.params + self.data + self.constants}
+        self.dim_names = self._dim_names()
+        self.names.update(self.dim_names)
+        self.free_ranges: dict = {}
+
+    # -- names and shapes ---------------------------------------------------------------
+    def _dim_names(self) -> dict:
+        taken = set(self.names.values())
+        out = {}
+        for dim in self.problem.dims:
+            name = identifier(str(dim))
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            out[dim] = name
+        return out
+
+    def _ranges(self, exprs) -> dict:
+        """("range", index) -> code of its dimension, for every sum index and block index."""
+        ranges = {("range", index): self._dim_code(dim) for index, dim in self.free_ranges.items()}
+        for expr in exprs:
+            for total in expr.atoms(sympy.Sum):
+                for index, _, upper in total.args[1:]:
+                    ranges[("range", index)] = self._dim_code(upper)
+        return ranges
+
+    def _block_items(self, derivation) -> list:
+        """(expr, free indices) per block, with indices renamed per block: blocks reuse index names
+        for axes of different lengths (∂/∂U_lm and ∂/∂V_lm), which must not meet in one function."""
+        items = []
+        for number, block in enumerate(derivation.blocks):
+            renamed = tuple(sympy.Symbol(f"{index}_{number}", integer=True) for index in block.indices)
+            for index, dim in zip(renamed, block.shape):
+                self.free_ranges[index] = dim
+            items.append((block.expr.xreplace(dict(zip(block.indices, renamed))), renamed))
+        return items
+
+    def _dim_code(self, dim) -> str:
+        if dim.is_Integer:
+            return str(int(dim))
+        if dim in self.dim_names:
+            return self.dim_names[dim]
+        raise UnsupportedError(f"code generation: the range {dim} is not a dimension")
+
+    def _emitter(self, exprs) -> Emitter:
+        names = dict(self.names)
+        names.update(self._ranges(exprs))
+        return Emitter(names, self.helpers)
+
+    def _dims_lines(self, code: list[str]) -> list[str]:
+        """Read (and check) the dimensions the code uses from the arrays' shapes."""
+        text = "\n".join(code)
+        used = {d for d, name in self.dim_names.items() if re.search(rf"\b{re.escape(name)}\b", text)}
+        arrays = ", ".join(f"{self.problem.argnames[s]}={self.problem.argnames[s]}" for s in self.params + self.data
+                           if self.problem.shapes[s])
+        if not arrays:
+            return []
+        names = [self.dim_names[d] for d in self.problem.dims if d in used]
+        if not names:
+            return [f"_dims({arrays})"]
+        keys = ", ".join(f"dims[{str(d)!r}]" for d in self.problem.dims if d in used)
+        return [f"dims = _dims({arrays})", f"{', '.join(names)} = {keys}"]
+
+    # -- function bodies ----------------------------------------------------------------
+    def _body(self, exprs_and_axes: list, result) -> list[str]:
+        """Lines computing ``exprs`` (sharing sub-expressions) and the return statement."""
+        exprs = [stabilise(canonical_form(self.problem, e)) for e, _ in exprs_and_axes]
+        emitter = self._emitter(exprs)
+        for expr in exprs:
+            emitter.count(expr)
+        emitter.finish_counting()
+        values = [emitter.value(expr, axes) for expr, (_, axes) in zip(exprs, exprs_and_axes)]
+        code = emitter.lines + [result(values)]
+        return self._dims_lines(code) + code
+
+    def _gradient_items(self, derivation=None):
+        return self._block_items(derivation or self.gradient)
+
+    def _tuple(self, values, scalars):
+        parts = [f"float({v})" if scalar else v for v, scalar in zip(values, scalars)]
+        return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+    def function(self, name: str, doc: str, body: list[str], extra_args: str = "") -> str:
+        signature = ", ".join(self.args) + extra_args
+        lines = [f"def {name}({signature}):", f'    """{doc}"""']
+        lines += ["    " + line for line in body]
+        return "\n".join(lines) + "\n"
+
+    def loss_function(self) -> str:
+        body = self._body([(self.problem.objective, ())], lambda v: f"return float({v[0]})")
+        return self.function("loss", "The loss L (a float).", body)
+
+    def grad_function(self) -> str:
+        scalars = [not b.indices for b in self.gradient.blocks]
+        body = self._body(self._gradient_items(), lambda v: "return " + self._tuple(v, scalars))
+        doc = "The gradient dL/d" + ", dL/d".join(self.problem.argnames[p] for p in self.params) + \
+            " (each with its parameter's shape)."
+        return self.function("grad", doc, body)
+
+    def value_and_grad_function(self) -> str:
+        scalars = [not b.indices for b in self.gradient.blocks]
+        items = [(self.problem.objective, ())] + self._gradient_items()
+        body = self._body(items, lambda v: f"return float({v[0]}), " + self._tuple(v[1:], scalars))
+        return self.function("value_and_grad", "The loss and its gradient, sharing the work.", body)
+
+    def hess_function(self) -> str | None:
+        if self.hessian is None:
+            return None
+        count = len(self.params)
+        items = self._block_items(self.hessian)
+
+        def result(values):
+            rows = []
+            for row in range(count):
+                blocks = values[row * count:(row + 1) * count]
+                rows.append(blocks[0] if count == 1 else "(" + ", ".join(blocks) + ")")
+            value = rows[0] if count == 1 else "(" + ", ".join(rows) + ")"
+            if count == 1 and not self.hessian.blocks[0].indices:
+                value = f"float({value})"
+            return "return " + value
+        try:
+            body = self._body(items, result)
+        except UnsupportedError:
+            return None
+        doc = "The Hessian" + (" (blocks [i][j] = d2L/dp_i dp_j in parameter order)." if count > 1 else ".")
+        return self.function("hess", doc, body)
+
+    # -- shapes -------------------------------------------------------------------------
+    def shapes_block(self) -> str:
+        entries = []
+        for symbol in self.params + self.data:
+            shape = self.problem.shapes[symbol]
+            if shape:
+                dims = ", ".join(repr(str(d)) if not d.is_Integer else str(int(d)) for d in shape)
+                entries.append(f"    {self.problem.argnames[symbol]!r}: ({dims}{',' if len(shape) == 1 else ''}),")
+        if not entries:
+            return ""
+        return "SHAPES = {\n" + "\n".join(entries) + "\n}\n" + DIMS_HELPER
+
+    # -- optimizers ---------------------------------------------------------------------
+    def _call(self, function: str, params: str) -> str:
+        rest = [self.problem.argnames[s] for s in self.data + self.constants]
+        return f"{function}({', '.join([params] + rest) if params else ', '.join(rest)})"
+
+    def update_function(self) -> str:
+        """_update(params, grads, state, lr, batch): one optimizer step from a known gradient."""
+        kind = self.optimizer if self.optimizer not in ("lbfgs",) else "gd"
+        if kind == "prox":
+            return PROX_UPDATE.format(threshold=self._prox_threshold())
+        if kind == "newton":
+            if len(self.params) != 1:
+                raise UnsupportedError("newton with several parameters; use one parameter or lbfgs")
+            return NEWTON_UPDATE
+        return UPDATES[kind]
+
+    def _prox_threshold(self) -> str:
+        weight = self.prox.weight
+        emitter = self._emitter([weight])
+        emitter.count(weight)
+        emitter.finish_counting()
+        return emitter.value(weight, ())
+
+    def step_function(self) -> str:
+        single = len(self.params) == 1
+        names = [self.problem.argnames[p] for p in self.params]
+        params = "(" + ", ".join(names) + ("," if single else "") + ")"
+        grads = "(grad(" + ", ".join(self.args) + ")" + ("," if single else "") + ")"
+        stateful = self.optimizer in ("momentum", "nesterov", "adam")
+        doc = STEP_DOCS[self.optimizer]
+        lines = [f"params, grads = {params}, {grads}"]
+        batch = "(" + ", ".join(self.problem.argnames[s] for s in self.data + self.constants) + \
+            ("," if len(self.data + self.constants) == 1 else "") + ")"
+        lines.append(f"new, state = _update(params, grads, {'state' if stateful else 'None'}, lr, {batch})")
+        result = "new[0]" if single else "new"
+        lines.append(f"return ({result}, state)" if stateful else f"return {result}")
+        extra = ", lr, state=None" if stateful else ", lr"
+        return self.function("step", doc, lines, extra)
+
+    def fit_function(self) -> str:
+        names = [self.problem.argnames[p] for p in self.params]
+        data = [self.problem.argnames[s] for s in self.data]
+        constants = [self.problem.argnames[s] for s in self.constants]
+        starts = [n + "0" for n in names]
+        signature = ", ".join(starts + data + constants)
+        sample_data = self._sample_data()
+        if self.optimizer == "lbfgs":
+            template = FIT_LBFGS
+        elif self.optimizer == "prox":
+            template = FIT_PROX
+        else:
+            template = FIT_GD
+        batch_lines = _batch_lines(sample_data, data)
+        text = template.format(
+            signature=signature,
+            params0=", ".join(f"np.array({s}, dtype=float)" for s in starts) + ("," if len(starts) == 1 else ""),
+            data=", ".join(data) + ("," if len(data) == 1 else ""),
+            args="*params, *batch" + (", " + ", ".join(constants) if constants else ""),
+            all_args="*params, " + ", ".join(data + constants) if data + constants else "*params",
+            batch=_indent(batch_lines, 8),
+            result="params[0]" if len(names) == 1 else "params",
+            consts=("(" + ", ".join(constants) + ("," if len(constants) == 1 else "") + ")") if constants else "()",
+            consts_tail=(", " + ", ".join(constants)) if constants else "",
+        )
+        return text
+
+    def _sample_data(self) -> list[str]:
+        """Data arrays whose first axis is the sample axis (a dimension no parameter has)."""
+        param_dims = {d for p in self.params for d in self.problem.shapes[p]}
+        firsts = [self.problem.shapes[s][0] for s in self.data if self.problem.shapes[s]]
+        samples = [d for d in firsts if d not in param_dims and not d.is_Integer]
+        if not samples:
+            return []
+        axis = max(set(samples), key=samples.count)
+        return [self.problem.argnames[s] for s in self.data
+                if self.problem.shapes[s] and self.problem.shapes[s][0] == axis]
+
+    # -- the whole module ---------------------------------------------------------------
+    def source(self, docstring: str) -> str:
+        parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
+        if self.optimizer == "lbfgs":
+            parts.append("from scipy.optimize import minimize\n")
+        functions = [self.loss_function(), self.grad_function(), self.value_and_grad_function()]
+        hess = self.hess_function()
+        if hess is not None:
+            functions.append(hess)
+        elif self.optimizer == "newton":
+            raise UnsupportedError("newton needs the Hessian, which symgd could not generate here")
+        if self.prox is not None:
+            functions.append(self.prox.smooth_function)
+        functions += [self.update_function(), self.step_function(), self.fit_function()]
+        shapes = self.shapes_block()
+        if shapes:
+            parts.append("\n" + shapes)
+        for helper in sorted(self.helpers):
+            parts.append("\n" + HELPERS[helper].lstrip("\n"))
+        for function in functions:
+            parts.append("\n\n" + function)
+        return "".join(parts).rstrip() + "\n"
+
+
+def _indent(lines: list[str], spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in lines)
+
+
+def _batch_lines(sample_data: list[str], data: list[str]) -> list[str]:
+    """Code choosing this iteration's data: all of it, or a random mini-batch of rows."""
+    everything = "batch = (" + ", ".join(data) + ("," if len(data) == 1 else "") + ")"
+    if not sample_data:
+        return ["if batch_size is not None:",
+                "    raise ValueError('this loss has no sample axis to take mini-batches from')",
+                everything]
+    rows = f"rows = rng.choice({sample_data[0]}.shape[0], size=batch_size, replace=False)"
+    sliced = "batch = (" + ", ".join(f"{d}[rows]" if d in sample_data else d for d in data) + \
+        ("," if len(data) == 1 else "") + ")"
+    return ["if batch_size is None:", "    " + everything, "else:", "    " + rows, "    " + sliced]
+
+
+DIMS_HELPER = '''
+
+def _dims(**arrays):
+    """The dimensions, read from the arrays' shapes; a ValueError names arguments that disagree."""
+    dims, owner = {}, {}
+    for name, array in arrays.items():
+        shape, expected = np.shape(array), SHAPES[name]
+        if len(shape) != len(expected):
+            raise ValueError(f"{name} has shape {shape}; expected {len(expected)} axes {expected}")
+        for size, dim in zip(shape, expected):
+            if isinstance(dim, int) and size != dim:
+                raise ValueError(f"{name} has shape {shape}; expected {expected}")
+            if dim in dims and dims[dim] != size:
+                other = owner[dim]
+                raise ValueError(f"{name} has shape {shape} but {other} has shape {np.shape(arrays[other])}: "
+                                 f"their {dim} axes differ ({size} != {dims[dim]})")
+            dims.setdefault(dim, size)
+            owner.setdefault(dim, name)
+    return dims
+'''
+
+STEP_DOCS = {
+    "gd": "One gradient-descent step: each parameter p becomes p - lr * dL/dp.",
+    "lbfgs": "One gradient-descent step (fit uses L-BFGS): p - lr * dL/dp.",
+    "momentum": "One heavy-ball step: v = 0.9 v + dL/dp, p - lr * v. Returns (params, state).",
+    "nesterov": "One Nesterov step: v = 0.9 v + g, p - lr * (g + 0.9 v). Returns (params, state).",
+    "adam": "One Adam step (beta1 0.9, beta2 0.999, eps 1e-8). Returns (params, state).",
+    "newton": "One (damped) Newton step: p - lr * H^{-1} dL/dp, solving with the Hessian.",
+    "prox": "One proximal-gradient step: soft-thresholding of p - lr * dF/dp (F the smooth part).",
+}
+
+UPDATES = {
+    "gd": '''def _update(params, grads, state, lr, batch):
+    """Gradient descent: p - lr * g."""
+    return tuple(p - lr * g for p, g in zip(params, grads)), state
+''',
+    "momentum": '''def _update(params, grads, state, lr, batch, beta=0.9):
+    """Heavy-ball momentum: v = beta v + g, p - lr v."""
+    velocity = grads if state is None else tuple(beta * v + g for v, g in zip(state, grads))
+    return tuple(p - lr * v for p, v in zip(params, velocity)), velocity
+''',
+    "nesterov": '''def _update(params, grads, state, lr, batch, beta=0.9):
+    """Nesterov momentum (as in PyTorch): v = beta v + g, p - lr (g + beta v)."""
+    velocity = grads if state is None else tuple(beta * v + g for v, g in zip(state, grads))
+    return tuple(p - lr * (g + beta * v) for p, g, v in zip(params, grads, velocity)), velocity
+''',
+    "adam": '''def _update(params, grads, state, lr, batch, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with bias correction; state = (first moments, second moments, step count)."""
+    if state is None:
+        state = (tuple(0.0 * g for g in grads), tuple(0.0 * g for g in grads), 0)
+    first, second, count = state
+    count += 1
+    first = tuple(beta1 * m + (1 - beta1) * g for m, g in zip(first, grads))
+    second = tuple(beta2 * s + (1 - beta2) * g * g for s, g in zip(second, grads))
+    scale = lr * np.sqrt(1 - beta2**count) / (1 - beta1**count)
+    new = tuple(p - scale * m / (np.sqrt(s) + eps) for p, m, s in zip(params, first, second))
+    return new, (first, second, count)
+''',
+}
+
+NEWTON_UPDATE = '''def _update(params, grads, state, lr, batch):
+    """Newton: solve H s = g with the Hessian (never an explicit inverse), then p - lr s."""
+    (p,), (g,) = params, grads
+    hessian = np.reshape(hess(p, *batch), (np.size(g), np.size(g)))
+    solution = np.linalg.solve(hessian, np.ravel(g))
+    return (p - lr * np.reshape(solution, np.shape(g)),), state
+'''
+
+PROX_UPDATE = '''def _update(params, grads, state, lr, batch):
+    """Proximal gradient: soft-thresholding of p - lr g (the closed-form prox of the l1 term)."""
+    (p,), (g,) = params, grads
+    threshold = lr * _l1_weight(*batch)
+    moved = p - lr * g
+    return (np.sign(moved) * np.maximum(np.abs(moved) - threshold, 0.0),), state
+'''
+
+FIT_GD = '''def fit({signature}, *, lr=0.1, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
+    """Minimise the loss from the given start; returns (parameters, history of losses).
+
+    Stops when the gradient norm is at most ``tol`` (full batches) or after ``max_iter`` steps.
+    ``batch_size`` draws that many samples (rows) at random for each step.
+    """
+    params = ({params0})
+    rng = np.random.default_rng(seed)
+    state, history = None, []
+    for iteration in range(max_iter):
+{batch}
+        value, grads = value_and_grad({args})
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        history.append(value)
+        if callback is not None:
+            callback(iteration, params, value)
+        if batch_size is None and np.sqrt(sum(np.sum(np.square(g)) for g in grads)) <= tol:
+            break
+        params, state = _update(params, grads, state, lr, batch + {consts})
+    return {result}, history
+'''
+
+FIT_PROX = '''def fit({signature}, *, lr=0.1, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
+    """Minimise with FISTA (accelerated proximal gradient); returns (parameters, history of losses).
+
+    Stops when an iteration moves the parameters by at most ``tol`` (relative) or after ``max_iter``.
+    """
+    params = ({params0})
+    rng = np.random.default_rng(seed)
+    lookahead, momentum, history = params, 1.0, []
+    for iteration in range(max_iter):
+{batch}
+        _, grads = smooth_value_and_grad(*lookahead, *batch{consts_tail})
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        new, _ = _update(lookahead, grads, None, lr, batch + {consts})
+        next_momentum = (1 + np.sqrt(1 + 4 * momentum**2)) / 2
+        lookahead = tuple(q + (momentum - 1) / next_momentum * (q - p) for q, p in zip(new, params))
+        change = max(np.max(np.abs(q - p)) for q, p in zip(new, params))
+        params, momentum = new, next_momentum
+        history.append(loss({args}))
+        if callback is not None:
+            callback(iteration, params, history[-1])
+        if change <= tol * max(1.0, max(np.max(np.abs(p)) for p in params)):
+            break
+    return {result}, history
+'''
+
+FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
+    """Minimise with scipy.optimize.minimize(method="L-BFGS-B", jac=True); returns
+    (parameters, history of losses). ``lr``, ``batch_size`` and ``seed`` are unused (full batches)."""
+    starts = ({params0})
+    shapes = [np.shape(p) for p in starts]
+    sizes = [int(np.prod(s)) for s in shapes]
+    batch = ({data})
+
+    def unpack(theta):
+        pieces = np.split(theta, np.cumsum(sizes)[:-1])
+        return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
+
+    def objective(theta):
+        params = unpack(theta)
+        value, grads = value_and_grad({args})
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return value, np.concatenate([np.ravel(g) for g in grads])
+
+    history = []
+
+    def record(theta):
+        params = unpack(theta)
+        history.append(loss({args}))
+        if callback is not None:
+            callback(len(history) - 1, params, history[-1])
+
+    start = np.concatenate([np.ravel(p) for p in starts])
+    result = minimize(objective, start, jac=True, method="L-BFGS-B", callback=record,
+                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 1e-15}})
+    params = unpack(result.x)
+    return {result}, history
+'''
