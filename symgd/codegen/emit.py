@@ -74,19 +74,34 @@ class Emitter:
 
     # -- emission -----------------------------------------------------------------------
     def emit(self, expr) -> Term:
+        # Sub-expressions that differ only in the names of their free indices (the loss's bound k
+        # and the gradient's free k) are the same array: they share one count, one memo entry and
+        # one name, with the axes translated back to this occurrence's indices.
+        key, forward = self._canonical(expr)
+        backward = {canonical: actual for actual, canonical in forward.items()}
         if self.counting:
-            self.counts[expr] = self.counts.get(expr, 0) + 1
-            if self.counts[expr] > 1:
-                return self.memo[expr]
-        elif expr in self.memo:
-            return self.memo[expr]
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if self.counts[key] > 1:
+                return _rename_axes(self.memo[key], backward)
+        elif key in self.memo:
+            return _rename_axes(self.memo[key], backward)
         term = self._emit(expr)
-        if not self.counting and self.counts.get(expr, 0) > 1 and _worth_naming(expr, term):
+        if not self.counting and self.counts.get(key, 0) > 1 and _worth_naming(expr, term):
             name = self._temporary(expr, term)
             self.lines.append(f"{name} = {term.code}")
             term = Term(name, term.axes)
-        self.memo[expr] = term
+        self.memo[key] = _rename_axes(term, forward)
         return term
+
+    def _canonical(self, expr):
+        """``expr`` with its free indices renamed by order of appearance and range."""
+        free = [s for s in sympy.preorder_traversal(expr) if isinstance(s, sympy.Symbol) and s.is_integer
+                and s not in self.names]
+        forward: dict = {}
+        for symbol in free:
+            if symbol not in forward and symbol in expr.free_symbols:
+                forward[symbol] = sympy.Symbol(f"_axis{len(forward)}_{_range_in(expr, symbol)}", integer=True)
+        return (expr.xreplace(forward) if forward else expr), forward
 
     def _hoist(self, expr, term: Term) -> str:
         """Give ``term`` a local name now (it is about to be used twice in one line)."""
@@ -94,7 +109,8 @@ class Emitter:
             return "_"
         name = self._temporary(expr, term)
         self.lines.append(f"{name} = {term.code}")
-        self.memo[expr] = Term(name, term.axes)
+        key, forward = self._canonical(expr)
+        self.memo[key] = _rename_axes(Term(name, term.axes), forward)
         return name
 
     def _temporary(self, expr, term: Term) -> str:
@@ -215,7 +231,9 @@ class Emitter:
         pure = [f for f in factors if _is_pure_scalar(f)]
         rest = [f for f in factors if not _is_pure_scalar(f)]
         if pure and not summed and len(rest) == 1 and isinstance(rest[0], sympy.Sum) \
-                and isinstance(rest[0].args[0], sympy.Mul):   # c Σ_i a_i X_ik: scale a, not the result
+                and isinstance(rest[0].args[0], sympy.Mul) and not self.counting \
+                and self.counts.get(self._canonical(rest[0])[0], 0) <= 1:
+            # c Σ_i a_i X_ik: scale a, not the result (unless the sum is shared and named anyway)
             body, *limits = rest[0].args
             return self._product(pure + list(body.args), tuple(limit[0] for limit in limits))
         numerator, denominator = sympy.fraction(sympy.Mul(*pure))
@@ -360,8 +378,33 @@ def _is_pure_scalar(expr) -> bool:
         expr, (logsumexp, softmax))
 
 
+def _range_in(expr, index) -> str:
+    """The length of ``index``'s axis, read from an array it indexes in ``expr`` (names of indices
+    are reused across expressions for axes of different lengths; the arrays' shapes are not)."""
+    for entry in expr.atoms(sympy.Indexed):
+        shape = entry.base.shape
+        if shape is not None:
+            for position, value in enumerate(entry.indices):
+                if value == index and position < len(shape):
+                    return str(shape[position])
+    for delta in expr.atoms(sympy.KroneckerDelta):
+        if index in delta.args:
+            return "delta" + str(sorted(map(str, delta.args)))
+    return "?"
+
+
+def _rename_axes(term: Term, mapping: dict) -> Term:
+    if not mapping or not term.axes:
+        return term
+    return Term(term.code, tuple(mapping.get(axis, axis) for axis in term.axes), term.level)
+
+
 def _worth_naming(expr, term: Term) -> bool:
-    return not isinstance(expr, (sympy.Symbol, sympy.Indexed, sympy.Number)) and len(term.code) > 8
+    """Name a repeated sub-expression when it costs a pass over arrays (a contraction, a function
+    of an array) or is long; cheap scalars such as ``2 * n`` are simply repeated."""
+    if isinstance(expr, (sympy.Symbol, sympy.Indexed, sympy.Number)):
+        return False
+    return bool(term.axes) or isinstance(expr, sympy.Sum) or len(term.code) > 12
 
 
 def _number(value) -> str:

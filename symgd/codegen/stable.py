@@ -28,6 +28,20 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
     while previous != expr:
         previous = expr
         expr = _rewrite(expr)
+    return _signs_into_sums(expr)
+
+
+def _signs_into_sums(expr):
+    """-Σ(-a - b) -> Σ(a + b): the minus a log-likelihood carries goes into the sum."""
+    if isinstance(expr, sympy.Add):
+        return sympy.Add(*(_signs_into_sums(t) for t in expr.args))
+    coefficient, rest = expr.as_coeff_Mul()
+    if coefficient.is_negative and isinstance(rest, sympy.Sum):
+        body, *limits = rest.args
+        flipped = sympy.expand(-body, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False,
+                               log=False)
+        if sympy.count_ops(flipped) <= sympy.count_ops(body):
+            return -coefficient * sympy.Sum(flipped, *limits)
     return expr
 
 
@@ -43,12 +57,19 @@ def _rewrite(expr):
         return _add(expr)
     if isinstance(expr, sympy.Mul):
         return _softmax(expr)
+    if isinstance(expr, sympy.Sum) and isinstance(expr.args[0], sympy.Mul):
+        coefficient, rest = expr.args[0].as_coeff_Mul()
+        if coefficient != 1:   # Σ(-x_i w) = -Σ x_i w: the same sum as elsewhere, shared in code
+            return coefficient * sympy.Sum(rest, *expr.args[1:])
     return expr
 
 
 def _log(u):
     if isinstance(u, sympy.exp):
         return u.args[0]
+    if isinstance(u, softmax):   # log softmax(a)_k = a_k - logsumexp(a)
+        argument, index = u.args
+        return argument - logsumexp(argument, index)
     if isinstance(u, sigmoid):
         return -softplus(-u.args[0])
     if isinstance(u, sympy.Mul) and all(_positive(f) for f in u.args):
