@@ -5,16 +5,18 @@ The public API (re-exports only):
     symgd.parse(source, wrt=None, where=None, syntax="auto") -> Problem
     symgd.gradient(problem_or_source, wrt=None, where=None) -> Derivation
     symgd.hessian(problem_or_source, wrt=None, where=None) -> Derivation
+    symgd.codegen(problem_or_source, optimizer="gd") -> GeneratedModule
 """
 
-from symgd.api import gradient, hessian, parse
+from symgd.api import codegen, gradient, hessian, parse
 from symgd.errors import (AmbiguityError, InternalError, ParseError, ShapeError, SymgdError,
                           UnsupportedError)
+from symgd.codegen import GeneratedModule
 from symgd.derive import Derivation
 from symgd.problem import Constraint, DerivativeRequest, Problem, UpdateRule
 
 __all__ = [
-    "parse", "gradient", "hessian", "Derivation", "Problem", "Constraint", "DerivativeRequest", "UpdateRule",
+    "parse", "gradient", "hessian", "codegen", "GeneratedModule", "Derivation", "Problem", "Constraint", "DerivativeRequest", "UpdateRule",
     "SymgdError", "ParseError", "ShapeError", "UnsupportedError", "AmbiguityError", "InternalError",
 ]
 __version__ = "0.1.0"

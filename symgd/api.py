@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from symgd import codegen as _codegen
 from symgd import derive
 from symgd.errors import InternalError, ParseError, SymgdError
 from symgd.parse import parse_document
@@ -88,3 +89,20 @@ def hessian(source, wrt=None, *, where: str | None = None) -> derive.Derivation:
     """The Hessian of a Problem (or of a source string); blocks per parameter pair, row-major."""
     problem = _problem(source, wrt, where)
     return derive.hessian(problem, wrt if isinstance(source, Problem) else None)
+
+
+@_only_symgd_errors
+def codegen(source, wrt=None, *, where: str | None = None, backend: str = "numpy",
+            optimizer: str = "gd") -> _codegen.GeneratedModule:
+    """A standalone NumPy module for the problem: loss, grad, value_and_grad, hess, step, fit.
+
+    Args:
+        source: a :class:`Problem` or LaTeX / plain text (parsed with ``wrt`` and ``where``).
+        backend: ``"numpy"`` (the only one so far).
+        optimizer: ``gd``, ``momentum``, ``nesterov``, ``adam``, ``newton``, ``lbfgs`` or ``prox``.
+
+    Returns:
+        A GeneratedModule: ``.source``, ``.load()``, ``.write(path)``.
+    """
+    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
+    return _codegen.generate(problem, backend=backend, optimizer=optimizer)

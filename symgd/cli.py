@@ -3,6 +3,7 @@
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
+    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE]
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
 success, 2 on a user error (the message, with its caret picture, goes to standard error).
@@ -14,7 +15,8 @@ import argparse
 import json
 import sys
 
-from symgd.api import gradient, hessian, parse
+from symgd.api import codegen, gradient, hessian, parse
+from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
@@ -117,13 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
-             "hess": "the Hessian"}
+             "hess": "the Hessian",
+             "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit"}
     for name, help_text in helps.items():
         command = commands.add_parser(name, help=help_text)
         command.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
         command.add_argument("--wrt", help="parameters, e.g. 'w' or 'U,V'")
         command.add_argument("--where", help="declarations, e.g. 'X \\in \\mathbb{R}^{n \\times d}' (or @file)")
         command.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
+        if name == "codegen":
+            command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+            command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
+            continue
         formats = ("text", "latex", "json") if name == "parse" else ("text", "latex", "json", "index")
         command.add_argument("--format", choices=formats, default="text")
     return parser
@@ -138,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         problem = parse(source, wrt=args.wrt, where=where, syntax=args.syntax)
         if args.command == "parse":
             output = format_problem(problem, args.format)
+        elif args.command == "codegen":
+            module = codegen(problem, optimizer=args.optimizer)
+            if args.output:
+                module.write(args.output)
+                return 0
+            output = module.source.rstrip("\n")
         else:
             derive = gradient if args.command == "grad" else hessian
             output = format_derivation(derive(problem), args.format)

@@ -61,7 +61,9 @@ class ModuleWriter:
         self.helpers: set[str] = set()
         self.params = list(problem.params)
         self.data = list(problem.data)
-        self.constants = list(problem.constants)
+        # Constants that only an update rule uses (its step size γ) are not arguments of the loss.
+        used = problem.objective.free_symbols
+        self.constants = [c for c in problem.constants if c in used]
         self.args = [problem.argnames[s] for s in self.params + self.data + self.constants]
         self.names = {s: problem.argnames[s] for s in self.params + self.data + self.constants}
         self.dim_names = self._dim_names()
@@ -235,7 +237,8 @@ class ModuleWriter:
         lines = [f"params, grads = {params}, {grads}"]
         batch = "(" + ", ".join(self.problem.argnames[s] for s in self.data + self.constants) + \
             ("," if len(self.data + self.constants) == 1 else "") + ")"
-        lines.append(f"new, state = _update(params, grads, {'state' if stateful else 'None'}, lr, {batch})")
+        lines.append(f"new, {'state' if stateful else '_'} = _update(params, grads, {'state' if stateful else 'None'}, "
+                     f"lr, {batch})")
         result = "new[0]" if single else "new"
         lines.append(f"return ({result}, state)" if stateful else f"return {result}")
         extra = ", lr, state=None" if stateful else ", lr"
