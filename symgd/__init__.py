@@ -16,7 +16,8 @@ from symgd.derive import Derivation
 from symgd.problem import Constraint, DerivativeRequest, Problem, UpdateRule
 
 __all__ = [
-    "parse", "gradient", "hessian", "codegen", "GeneratedModule", "Derivation", "Problem", "Constraint", "DerivativeRequest", "UpdateRule",
+    "parse", "gradient", "hessian", "codegen",
+    "Problem", "Constraint", "DerivativeRequest", "UpdateRule", "Derivation", "GeneratedModule",
     "SymgdError", "ParseError", "ShapeError", "UnsupportedError", "AmbiguityError", "InternalError",
 ]
 __version__ = "0.1.0"
