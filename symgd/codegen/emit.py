@@ -299,6 +299,7 @@ class Emitter:
         return Term(" * ".join(codes), axes, PRODUCT)
 
     def _contract(self, terms: list, summed: tuple) -> Term:
+        terms = _merge_same_axes(terms)   # Σ_i a_i b_i X_ik: (a * b) first, then one X.T @ (...)
         if len(terms) == 1:
             (term,) = terms
             keep = tuple(a for a in term.axes if a not in summed)
@@ -391,6 +392,23 @@ def _range_in(expr, index) -> str:
         if index in delta.args:
             return "delta" + str(sorted(map(str, delta.args)))
     return "?"
+
+
+def _merge_same_axes(terms: list) -> list:
+    """Multiply elementwise the operands of a contraction that have the same axes, so that what is
+    left is at most two operands for one BLAS call."""
+    groups: dict = {}
+    for term in terms:
+        groups.setdefault(frozenset(term.axes), []).append(term)
+    merged = []
+    for group in groups.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        axes = group[0].axes
+        code = " * ".join(wrap(align(t, axes), PRODUCT + 1, t.level) for t in group)
+        merged.append(Term(code, axes, PRODUCT))
+    return merged if len(merged) < len(terms) else terms
 
 
 def _rename_axes(term: Term, mapping: dict) -> Term:

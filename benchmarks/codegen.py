@@ -1,0 +1,366 @@
+"""Generated NumPy gradients against hand-written NumPy, jax.jit(jax.grad) and autograd.
+
+For every loss of the loss list with data (n = 100,000 samples, d = 100 features, K = 10 classes,
+float64, fixed seed; smaller sizes where the loss is not over samples), in one process:
+
+* median time of the generated ``grad`` and ``value_and_grad``, the expert hand-written NumPy
+  gradient below, ``jax.jit(jax.grad(loss))`` (x64, CPU) and ``autograd.grad(loss)``; all
+  implementations are called in turn within each round, so machine noise is shared;
+* peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient;
+* the time to a first gradient: symgd parse + derive + codegen + load + one call, against JAX's
+  trace + compile + one call (both warm: the second time in the process).
+
+Asserts nothing; prints a table. Install the extras and run from the repository root:
+
+    pip install -e ".[bench]" && python benchmarks/codegen.py [--rounds 7] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+import symgd
+
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+except ImportError:   # an optional extra
+    jax = None
+try:
+    import autograd
+    import autograd.numpy as anp
+except ImportError:
+    autograd = None
+
+
+# -- the losses, as symgd reads them ------------------------------------------------------------
+LOSSES = {
+    "least squares": (r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2", ["w"], ["X", "y"]),
+    "ridge": (r"L(w) = \frac{1}{n}\sum_{i=1}^{n} (y_i - w^\top x_i)^2 + \lambda\|w\|_2^2", ["w"], ["y", "x", "lam"]),
+    "linear + bias": (r"J(w, b) = \sum_{i=1}^{n} (y_i - w^\top x_i - b)^2", ["w", "b"], ["y", "x"]),
+    "logistic": (r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]",
+                 ["w"], ["y", "x"]),
+    "softmax": (r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}",
+                ["W"], ["Y", "x"]),
+    "hinge": (r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)",
+              ["w"], ["y", "x", "lam"]),
+    "lasso": (r"L(w) = \frac{1}{2}\|Xw - y\|_2^2 + \lambda\|w\|_1", ["w"], ["X", "y", "lam"]),
+    "pseudo-Huber": (r"L(w) = \sum_{i=1}^{n}\delta^2\left(\sqrt{1 + \left(\frac{y_i - w^\top x_i}{\delta}\right)^2} - 1\right)",
+                     ["w"], ["y", "x", "delta"]),
+    "Poisson": (r"L(w) = \sum_{i=1}^{n}\left(\exp(w^\top x_i) - y_i w^\top x_i\right)", ["w"], ["x", "y"]),
+    "matrix factorization": (r"J(U, V) = \|R - UV^\top\|_F^2 + \lambda\left(\|U\|_F^2 + \|V\|_F^2\right)",
+                             ["U", "V"], ["R", "lam"]),
+    "quadratic form": (r"f(x) = \frac{1}{2}x^\top A x - b^\top x", ["x"], ["A", "b"]),
+    "log-det": (r"L(\Theta) = \operatorname{tr}(S\Theta) - \log\det\Theta", ["Theta"], ["S"]),
+    "two-layer tanh": (r"L(W, v) = \sum_{i=1}^{n}\left(y_i - v^\top\tanh(W x_i)\right)^2", ["W", "v"], ["y", "x"]),
+}
+
+
+def make_data(n, d, K, seed=0):
+    """Parameters and data for every loss (shapes chosen so every dimension differs)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)) / np.sqrt(d)
+    spd = rng.normal(size=(200, 200))
+    theta = spd @ spd.T / 200 + np.eye(200)
+    labels = rng.integers(0, K, size=n)
+    return {
+        "w": rng.normal(size=d) * 0.1, "b": 0.3, "W": rng.normal(size=(K, d)) * 0.1, "lam": 0.1, "delta": 1.5,
+        "X": x, "x": x, "y": rng.normal(size=n), "y01": (rng.random(n) < 0.5).astype(float),
+        "ypm": np.where(rng.random(n) < 0.5, -1.0, 1.0), "ycount": rng.poisson(1.0, size=n).astype(float),
+        "Y": np.eye(K)[labels], "U": rng.normal(size=(2000, 20)) * 0.1, "V": rng.normal(size=(1000, 20)) * 0.1,
+        "R": rng.normal(size=(2000, 1000)), "A": rng.normal(size=(1000, 1000)), "b_vec": rng.normal(size=1000),
+        "x_vec": rng.normal(size=1000), "Theta": theta, "S": np.cov(rng.normal(size=(200, 400))),
+        "Wh": rng.normal(size=(32, d)) * 0.1, "v": rng.normal(size=32) * 0.1,
+    }
+
+
+def arguments(name, data):
+    """The positional arguments (parameters, then data) of each loss."""
+    x = data["x"]
+    return {
+        "least squares": (data["w"], data["X"], data["y"]),
+        "ridge": (data["w"], data["y"], x, data["lam"]),
+        "linear + bias": (data["w"], data["b"], data["y"], x),
+        "logistic": (data["w"], data["y01"], x),
+        "softmax": (data["W"], data["Y"], x),
+        "hinge": (data["w"], data["ypm"], x, data["lam"]),
+        "lasso": (data["w"], data["X"], data["y"], data["lam"]),
+        "pseudo-Huber": (data["w"], data["y"], x, data["delta"]),
+        "Poisson": (data["w"], x, data["ycount"]),
+        "matrix factorization": (data["U"], data["V"], data["R"], data["lam"]),
+        "quadratic form": (data["x_vec"], data["A"], data["b_vec"]),
+        "log-det": (data["Theta"], data["S"]),
+        "two-layer tanh": (data["Wh"], data["v"], data["y"], x),
+    }[name]
+
+
+# -- expert hand-written NumPy gradients (in-place where it saves a pass or a copy) ---------------
+def _sigmoid(z):
+    out = np.negative(z)
+    np.logaddexp(0.0, out, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def hand_least_squares(w, X, y):
+    r = X @ w
+    r -= y
+    r /= len(y)
+    return X.T @ r
+
+
+def hand_ridge(w, y, x, lam):
+    r = x @ w
+    r -= y
+    r *= 2.0 / len(y)
+    g = x.T @ r
+    g += 2.0 * lam * w
+    return g
+
+
+def hand_bias(w, b, y, x):
+    r = x @ w
+    r += b
+    r -= y
+    r *= 2.0
+    return x.T @ r, r.sum()
+
+
+def hand_logistic(w, y, x):
+    p = _sigmoid(x @ w)
+    p -= y
+    return x.T @ p
+
+
+def hand_softmax(W, Y, x):
+    scores = x @ W.T
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    scores *= Y.sum(axis=1, keepdims=True)   # rows of Y need not sum to 1 for this loss
+    scores -= Y
+    return scores.T @ x
+
+
+def hand_hinge(w, y, x, lam):
+    margin = x @ w
+    margin *= y
+    coefficient = np.where(margin < 1.0, y, 0.0)
+    coefficient /= -len(y)
+    g = x.T @ coefficient
+    g += lam * w
+    return g
+
+
+def hand_lasso(w, X, y, lam):
+    r = X @ w
+    r -= y
+    g = X.T @ r
+    g += lam * np.sign(w)
+    return g
+
+
+def hand_pseudo_huber(w, y, x, delta):
+    r = x @ w
+    r -= y
+    scaled = r / delta
+    scaled *= scaled
+    scaled += 1.0
+    np.sqrt(scaled, out=scaled)
+    r /= scaled
+    return x.T @ r
+
+
+def hand_poisson(w, x, y):
+    z = x @ w
+    np.exp(z, out=z)
+    z -= y
+    return x.T @ z
+
+
+def hand_factorization(U, V, R, lam):
+    E = U @ V.T
+    E -= R
+    E *= 2.0
+    gU = E @ V
+    gU += 2.0 * lam * U
+    gV = E.T @ U
+    gV += 2.0 * lam * V
+    return gU, gV
+
+
+def hand_quadratic(x, A, b):
+    g = A @ x
+    g += A.T @ x
+    g *= 0.5
+    g -= b
+    return g
+
+
+def hand_logdet(Theta, S):
+    return S.T - np.linalg.inv(Theta).T
+
+
+def hand_two_layer(W, v, y, x):
+    H = np.tanh(W @ x.T)
+    r = H.T @ v
+    r -= y
+    r *= 2.0
+    gv = H @ r
+    H *= H
+    np.subtract(1.0, H, out=H)
+    H *= r
+    H *= v[:, None]
+    return H @ x, gv
+
+
+HAND = {"least squares": hand_least_squares, "ridge": hand_ridge, "linear + bias": hand_bias,
+        "logistic": hand_logistic, "softmax": hand_softmax, "hinge": hand_hinge, "lasso": hand_lasso,
+        "pseudo-Huber": hand_pseudo_huber, "Poisson": hand_poisson, "matrix factorization": hand_factorization,
+        "quadratic form": hand_quadratic, "log-det": hand_logdet, "two-layer tanh": hand_two_layer}
+
+
+# -- the same losses for JAX and autograd (one definition, two array modules) ---------------------
+def make_losses(xp):
+    def softplus(z):
+        return xp.logaddexp(0.0, z)
+
+    def lse(a):
+        top = xp.max(a, axis=1, keepdims=True)
+        return top[:, 0] + xp.log(xp.sum(xp.exp(a - top), axis=1))
+
+    return {
+        "least squares": lambda w, X, y: xp.sum((X @ w - y) ** 2) / (2 * y.shape[0]),
+        "ridge": lambda w, y, x, lam: xp.sum((y - x @ w) ** 2) / y.shape[0] + lam * xp.sum(w * w),
+        "linear + bias": lambda w, b, y, x: xp.sum((y - x @ w - b) ** 2),
+        "logistic": lambda w, y, x: xp.sum(y * softplus(-(x @ w)) + (1 - y) * softplus(x @ w)),
+        "softmax": lambda W, Y, x: -xp.sum(Y * ((x @ W.T) - lse(x @ W.T)[:, None])),
+        "hinge": lambda w, y, x, lam: lam / 2 * xp.sum(w * w) + xp.sum(xp.maximum(0.0, 1 - y * (x @ w))) / y.shape[0],
+        "lasso": lambda w, X, y, lam: 0.5 * xp.sum((X @ w - y) ** 2) + lam * xp.sum(xp.abs(w)),
+        "pseudo-Huber": lambda w, y, x, delta: xp.sum(delta**2 * (xp.sqrt(1 + ((y - x @ w) / delta) ** 2) - 1)),
+        "Poisson": lambda w, x, y: xp.sum(xp.exp(x @ w) - y * (x @ w)),
+        "matrix factorization": lambda U, V, R, lam: xp.sum((R - U @ V.T) ** 2) + lam * (xp.sum(U * U) + xp.sum(V * V)),
+        "quadratic form": lambda x, A, b: 0.5 * x @ (A @ x) - b @ x,
+        "log-det": lambda Theta, S: xp.trace(S @ Theta) - xp.linalg.slogdet(Theta)[1],
+        "two-layer tanh": lambda W, v, y, x: xp.sum((y - xp.tanh(W @ x.T).T @ v) ** 2),
+    }
+
+
+def param_count(name):
+    return len(LOSSES[name][1])
+
+
+def median_times(functions: dict, rounds: int) -> dict:
+    for function in functions.values():   # warm-up (JAX compiles here)
+        function()
+    times = {key: [] for key in functions}
+    for _ in range(rounds):
+        for key, function in functions.items():
+            start = time.perf_counter()
+            result = function()
+            if jax is not None:
+                jax.block_until_ready(result) if key == "jax" else None
+            times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def peak_memory(function) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def first_gradient_times(name, args) -> tuple[float, float | None]:
+    """Seconds from the loss text to a first gradient: symgd (warm) and JAX trace + compile."""
+    source = LOSSES[name][0]
+
+    def symgd_once():
+        module = symgd.codegen(symgd.parse(source)).load()
+        return module.grad(*args)
+
+    symgd_once()
+    start = time.perf_counter()
+    symgd_once()
+    ours = time.perf_counter() - start
+    if jax is None:
+        return ours, None
+    loss = make_losses(jnp)[name]
+    argnums = tuple(range(param_count(name)))
+
+    def jax_once():
+        function = jax.jit(jax.grad(loss, argnums=argnums))
+        return jax.block_until_ready(function(*args))
+
+    jax_once()
+    start = time.perf_counter()
+    jax_once()
+    return ours, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="n = 10,000 instead of 100,000")
+    options = parser.parse_args()
+    n = 10_000 if options.quick else 100_000
+    data = make_data(n=n, d=100, K=10)
+    print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{platform.system()}  python {platform.python_version()}  numpy {np.__version__}"
+          + (f"  jax {jax.__version__}" if jax else "  (jax not installed)")
+          + ("" if autograd else "  (autograd not installed)"))
+    print(f"n = {n}, d = 100, K = 10, float64, median of {options.rounds} interleaved rounds\n")
+    header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'gen/jax':>9}{'gen/autograd':>13}"
+              f"{'vg/grad':>9}{'mem gen/hand':>14}{'first grad: symgd s':>21}{'jax s':>8}")
+    print(header)
+    print("-" * len(header))
+    ratios = {"hand": [], "jax": [], "autograd": []}
+    jax_losses = make_losses(jnp) if jax else {}
+    autograd_losses = make_losses(anp) if autograd else {}
+    for name, (source, params, _) in LOSSES.items():
+        args = arguments(name, data)
+        module = symgd.codegen(symgd.parse(source)).load()
+        count = len(params)
+        functions = {"gen": lambda: module.grad(*args), "vg": lambda: module.value_and_grad(*args),
+                     "hand": lambda: HAND[name](*args)}
+        if jax:   # arrays already on the device, as in a JAX training loop
+            jitted = jax.jit(jax.grad(jax_losses[name], argnums=tuple(range(count))))
+            device_args = tuple(jnp.asarray(a) for a in args)
+            functions["jax"] = lambda: jitted(*device_args)
+        if autograd:
+            graded = autograd.grad(autograd_losses[name], tuple(range(count)) if count > 1 else 0)
+            functions["autograd"] = lambda: graded(*args)
+        times = median_times(functions, options.rounds)
+        memory = peak_memory(functions["gen"]) / max(peak_memory(functions["hand"]), 1)
+        ours, theirs = first_gradient_times(name, args)
+        row = f"{name:<22}{times['gen'] * 1e3:>9.2f}{times['hand'] * 1e3:>9.2f}{times['gen'] / times['hand']:>9.2f}"
+        row += f"{times['gen'] / times['jax']:>9.2f}" if jax else f"{'-':>9}"
+        row += f"{times['gen'] / times['autograd']:>13.2f}" if autograd else f"{'-':>13}"
+        row += f"{times['vg'] / times['gen']:>9.2f}{memory:>14.2f}{ours:>21.3f}"
+        row += f"{theirs:>8.3f}" if theirs is not None else f"{'-':>8}"
+        print(row)
+        ratios["hand"].append(times["gen"] / times["hand"])
+        if jax:
+            ratios["jax"].append(times["gen"] / times["jax"])
+        if autograd:
+            ratios["autograd"].append(times["gen"] / times["autograd"])
+    print()
+    for key, values in ratios.items():
+        if values:
+            print(f"geometric mean generated/{key}: {statistics.geometric_mean(values):.2f}  (max {max(values):.2f})")
+
+
+if __name__ == "__main__":
+    main()
