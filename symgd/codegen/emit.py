@@ -358,11 +358,16 @@ class Scale:
         if not self.numerator and not self.denominator:
             return term
         code = wrap(term.code, PRODUCT + 1, term.level)
-        if self.numerator:
-            code = " * ".join(self.numerator + [code])
+        den = None
         if self.denominator:
             den = self.denominator[0] if len(self.denominator) == 1 else "(" + " * ".join(self.denominator) + ")"
-            code = f"{code} / {wrap(den, PRODUCT + 1)}"
+            den = wrap(den, PRODUCT + 1, ATOM if _is_numeric(den) else None)
+        if self.numerator and den and term.axes:   # one pass over the array: 2 / n * r
+            return Term(f"{' * '.join(self.numerator)} / {den} * {code}", term.axes, PRODUCT)
+        if self.numerator:
+            code = " * ".join(self.numerator + [code])
+        if den:
+            code = f"{code} / {den}"
         return Term(code, term.axes, PRODUCT)
 
     def alone(self) -> Term:

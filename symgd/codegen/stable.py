@@ -28,7 +28,29 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
     while previous != expr:
         previous = expr
         expr = _rewrite(expr)
-    return _signs_into_sums(expr)
+    return _orient_differences(_signs_into_sums(expr))
+
+
+def _orient_differences(expr):
+    """Give every difference inside a product or an even power one orientation (R - UV^T and
+    UV^T - R become the same array), so the loss and the gradient share it in code."""
+    if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
+        return expr
+    args = [_orient_differences(a) for a in expr.args]
+    expr = expr.func(*args) if args != list(expr.args) else expr
+    if isinstance(expr, sympy.Pow) and isinstance(expr.base, sympy.Add) and expr.exp.is_even:
+        if expr.base.could_extract_minus_sign():
+            return sympy.Pow(-expr.base, expr.exp, evaluate=False)
+    if isinstance(expr, sympy.Mul):
+        factors = list(expr.args)
+        flips = 0
+        for position, factor in enumerate(factors):
+            if isinstance(factor, sympy.Add) and factor.could_extract_minus_sign():
+                factors[position] = sympy.Add(*(-t for t in factor.args), evaluate=False)
+                flips += 1
+        if flips:
+            return sympy.Mul((-1) ** flips, *factors, evaluate=False)
+    return expr
 
 
 def _signs_into_sums(expr):
