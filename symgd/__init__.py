@@ -6,17 +6,19 @@ The public API (re-exports only):
     symgd.gradient(problem_or_source, wrt=None, where=None) -> Derivation
     symgd.hessian(problem_or_source, wrt=None, where=None) -> Derivation
     symgd.codegen(problem_or_source, optimizer="gd") -> GeneratedModule
+    symgd.kkt(problem_or_source) -> KKT          (.solve(data) for small problems)
 """
 
-from symgd.api import codegen, gradient, hessian, parse
+from symgd.api import codegen, gradient, hessian, kkt, lagrangian, parse
 from symgd.errors import (AmbiguityError, InternalError, ParseError, ShapeError, SymgdError,
                           UnsupportedError)
 from symgd.codegen import GeneratedModule
 from symgd.derive import Derivation
+from symgd.kkt import KKT
 from symgd.problem import Constraint, DerivativeRequest, Problem, UpdateRule
 
 __all__ = [
-    "parse", "gradient", "hessian", "codegen",
+    "parse", "gradient", "hessian", "codegen", "kkt", "lagrangian", "KKT",
     "Problem", "Constraint", "DerivativeRequest", "UpdateRule", "Derivation", "GeneratedModule",
     "SymgdError", "ParseError", "ShapeError", "UnsupportedError", "AmbiguityError", "InternalError",
 ]

@@ -6,6 +6,7 @@ import functools
 
 from symgd import codegen as _codegen
 from symgd import derive
+from symgd import kkt as _kkt
 from symgd.errors import InternalError, ParseError, SymgdError
 from symgd.parse import parse_document
 from symgd.problem import Problem, build_problem
@@ -106,3 +107,20 @@ def codegen(source, wrt=None, *, where: str | None = None, backend: str = "numpy
     """
     problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
     return _codegen.generate(problem, backend=backend, optimizer=optimizer)
+
+
+@_only_symgd_errors
+def lagrangian(source, wrt=None, *, where: str | None = None):
+    """The Lagrangian L = f + Σ λ_j h_j + Σ μ_i g_i (index form) of a constrained problem."""
+    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
+    return _kkt.lagrangian(problem)[0]
+
+
+@_only_symgd_errors
+def kkt(source, wrt=None, *, where: str | None = None) -> _kkt.KKT:
+    """The KKT conditions (stationarity, primal and dual feasibility, complementary slackness).
+
+    ``.solve(data)`` solves small problems exactly; ``.latex`` typesets the conditions.
+    """
+    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
+    return _kkt.kkt(problem)

@@ -4,6 +4,7 @@
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE]
+    symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
 success, 2 on a user error (the message, with its caret picture, goes to standard error).
@@ -15,7 +16,7 @@ import argparse
 import json
 import sys
 
-from symgd.api import codegen, gradient, hessian, parse
+from symgd.api import codegen, gradient, hessian, kkt, parse
 from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import SymgdError
@@ -100,6 +101,23 @@ def format_derivation(derivation: Derivation, style: str) -> str:
     return "\n".join(lines)
 
 
+def format_kkt(conditions, args) -> str:
+    """The KKT conditions (LaTeX lines), and with --solve the solution."""
+    lines = conditions.latex.split(r" \\ ") if args.format == "text" else [conditions.latex]
+    if args.solve:
+        try:
+            data = json.loads(args.data) if args.data else {}
+        except json.JSONDecodeError as error:
+            raise UserError(f"--data is not JSON: {error.msg} at column {error.colno}") from None
+        solution = conditions.solve(data)
+        lines.append(f"status: {solution.status} ({solution.message})")
+        for point in solution.points:
+            marker = "global minimum" if point.global_minimum else "KKT point"
+            lines.append(f"{marker}: {point.values}, multipliers {point.multipliers}, objective {point.objective:.10g}"
+                         + ("" if point.licq else " (LICQ fails here)"))
+    return "\n".join(lines)
+
+
 def _derivation_summary(derivation: Derivation) -> dict:
     return {
         "kind": derivation.kind,
@@ -120,13 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
              "hess": "the Hessian",
-             "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit"}
+             "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit",
+             "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)"}
     for name, help_text in helps.items():
         command = commands.add_parser(name, help=help_text)
         command.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
         command.add_argument("--wrt", help="parameters, e.g. 'w' or 'U,V'")
         command.add_argument("--where", help="declarations, e.g. 'X \\in \\mathbb{R}^{n \\times d}' (or @file)")
         command.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
+        if name == "kkt":
+            command.add_argument("--format", choices=("text", "latex"), default="text")
+            command.add_argument("--solve", action="store_true", help="solve small problems exactly")
+            command.add_argument("--data", help='values of data and constants as JSON, e.g. \'{"b": [1, 2]}\'')
+            continue
         if name == "codegen":
             command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
             command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
@@ -145,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         problem = parse(source, wrt=args.wrt, where=where, syntax=args.syntax)
         if args.command == "parse":
             output = format_problem(problem, args.format)
+        elif args.command == "kkt":
+            output = format_kkt(kkt(problem), args)
         elif args.command == "codegen":
             module = codegen(problem, optimizer=args.optimizer)
             if args.output:

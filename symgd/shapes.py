@@ -276,9 +276,8 @@ class ShapeInference:
         shapes = [self.infer(term, scope) for term in node.terms]
         known = [(t, s) for t, s in zip(node.terms, shapes) if s is not None and not _is_literal(t)]
         if not known:
-            known = [(t, s) for t, s in zip(node.terms, shapes) if s is not None]
-        if not known:
-            return None
+            # only numbers are known (x >= 0, 1 - y_i): they broadcast, so they decide nothing
+            return SCALAR if all(s is not None for s in shapes) else None
         first_term, first = max(known, key=lambda pair: pair[1].rank)
         for term, shape in zip(node.terms, shapes):
             if shape is None:
@@ -371,6 +370,8 @@ class ShapeInference:
         elif exp.rank != 0:
             raise ShapeError(f"the exponent {self.render(node.exp)} is a {describe(exp)}")
         if base is None:
+            if _is_leaf(node.base) and not is_minus_one(node.exp):
+                self.expect(node.base, SCALAR, scope)   # x^2: powers are of scalars
             return None
         if base.rank == 0:
             return SCALAR
