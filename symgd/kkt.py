@@ -390,7 +390,7 @@ def _enumerate(objective, equalities, inequalities, variables) -> list[dict]:
         if count >= MAX_ACTIVE_SETS:
             raise UnsupportedError("too many active sets to enumerate")
         active_mus = [mus[i] for i in active]
-        lagrangian = objective + sum(l * h for l, h in zip(lambdas, equalities)) + \
+        lagrangian = objective + sum(lam * h for lam, h in zip(lambdas, equalities)) + \
             sum(mus[i] * inequalities[i] for i in active)
         equations = [sympy.diff(lagrangian, v) for v in variables] + list(equalities) + \
             [inequalities[i] for i in active]
@@ -411,7 +411,7 @@ def _check(solution, variables, lambdas, mus, active, objective, equalities, ine
         return None   # a continuum of solutions: not a point
     try:
         x = {v: complex(solution[v]) for v in variables}
-        lam = [complex(solution.get(l, 0)) for l in lambdas]
+        lam = [complex(solution.get(symbol, 0)) for symbol in lambdas]
         mu = [complex(solution.get(mus[i], 0)) if i in active else 0j for i in range(len(mus))]
     except TypeError:
         return None   # free parameters left in the solution
