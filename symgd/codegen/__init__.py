@@ -21,12 +21,13 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
+from symgd.codegen.constrained import generate_auglag
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag")
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,12 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
         raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if problem.constraints:
-        raise UnsupportedError("code generation for constrained problems (the KKT stage will generate solvers)")
+    if problem.constraints and optimizer not in ("gd", "auglag"):
+        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag'")
     gradient = derive.gradient(problem)
+    if problem.constraints:   # the default optimizer of a constrained problem is the augmented Lagrangian
+        return GeneratedModule(generate_auglag(problem, gradient, None, _docstring(problem, gradient, "auglag")),
+                               problem, "auglag")
     try:
         hessian = derive.hessian(problem)
     except UnsupportedError:

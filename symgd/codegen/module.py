@@ -62,7 +62,7 @@ class ModuleWriter:
         self.params = list(problem.params)
         self.data = list(problem.data)
         # Constants that only an update rule uses (its step size γ) are not arguments of the loss.
-        used = problem.objective.free_symbols
+        used = problem.objective.free_symbols.union(*(c.expr.free_symbols for c in problem.constraints))
         self.constants = [c for c in problem.constants if c in used]
         self.args = [problem.argnames[s] for s in self.params + self.data + self.constants]
         self.names = {s: problem.argnames[s] for s in self.params + self.data + self.constants}
@@ -129,15 +129,16 @@ class ModuleWriter:
         return [f"dims = _dims({arrays})", f"{', '.join(names)} = {keys}"]
 
     # -- function bodies ----------------------------------------------------------------
-    def _body(self, exprs_and_axes: list, result) -> list[str]:
-        """Lines computing ``exprs`` (sharing sub-expressions) and the return statement."""
+    def _body(self, exprs_and_axes: list, result, prefix: tuple = ()) -> list[str]:
+        """Lines computing ``exprs`` (sharing sub-expressions) and the return statement; ``prefix``
+        lines come right after the dimensions are read."""
         exprs = [stabilise(canonical_form(self.problem, e)) for e, _ in exprs_and_axes]
         emitter = self._emitter(exprs)
         for expr in exprs:
             emitter.count(expr)
         emitter.finish_counting()
         values = [emitter.value(expr, axes) for expr, (_, axes) in zip(exprs, exprs_and_axes)]
-        code = emitter.lines + [result(values)]
+        code = list(prefix) + emitter.lines + [result(values)]
         return self._dims_lines(code) + code
 
     def _gradient_items(self, derivation=None):

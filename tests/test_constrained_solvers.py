@@ -1,0 +1,95 @@
+"""Generated augmented-Lagrangian solvers against SciPy references and the exact KKT solution."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog, minimize, nnls
+
+import symgd
+
+TOL = 1e-6
+
+
+def assert_kkt_small(info):
+    assert info["status"] == "optimal", info
+    for name, value in info["residuals"].items():
+        assert value <= TOL, (name, value)
+
+
+def test_equality_constrained_quadratic():
+    module = symgd.codegen(r"\min_{x,y}\; x^2 + y^2 \quad\text{s.t.}\quad x + y = 1").load()
+    (x, y), info = module.fit(0.0, 0.0)
+    assert_kkt_small(info)
+    assert x == pytest.approx(0.5, abs=1e-5) and y == pytest.approx(0.5, abs=1e-5)
+    assert info["multipliers"]["lam"][0] == pytest.approx(-1.0, abs=1e-5)   # same convention as KKT.solve
+
+
+def test_textbook_active_set_example():
+    source = r"\min_{x,y} (x-2)^2 + (y-1)^2 \quad \text{s.t.} \quad x^2 \le y,\; x + y \le 2"
+    (x, y), info = symgd.codegen(source).load().fit(0.0, 0.0)
+    assert_kkt_small(info)
+    reference = minimize(lambda v: (v[0] - 2) ** 2 + (v[1] - 1) ** 2, [0.0, 0.0], method="SLSQP",
+                         constraints=[{"type": "ineq", "fun": lambda v: v[1] - v[0] ** 2},
+                                      {"type": "ineq", "fun": lambda v: 2 - v[0] - v[1]}])
+    assert np.allclose([x, y], reference.x, atol=1e-5)
+    exact = symgd.kkt(source).solve().minimum
+    assert np.allclose(info["multipliers"]["mu"], [exact.multipliers["mu_1"], exact.multipliers["mu_2"]], atol=1e-5)
+
+
+def test_linear_program_against_linprog():
+    rng = np.random.default_rng(0)
+    A = rng.uniform(0.5, 2.0, size=(4, 6))
+    b = rng.uniform(1.0, 3.0, size=4)
+    c = -rng.uniform(0.5, 1.5, size=6)
+    module = symgd.codegen(r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0").load()
+    x, info = module.fit(np.zeros(6), c, A, b)
+    assert_kkt_small(info)
+    reference = linprog(c, A_ub=A, b_ub=b, bounds=[(0, None)] * 6)
+    assert np.allclose(x, reference.x, atol=1e-5)
+
+
+def test_nonnegative_least_squares_against_nnls():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(30, 8))
+    b = rng.normal(size=30)
+    module = symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0").load()
+    x, info = module.fit(np.zeros(8), A, b)
+    assert_kkt_small(info)
+    assert np.allclose(x, nnls(A, b)[0], atol=1e-5)
+    small = symgd.kkt(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0").solve({"A": A[:6, :3], "b": b[:6]})
+    x_small, _ = module.fit(np.zeros(3), A[:6, :3], b[:6])
+    assert np.allclose(x_small, [small.minimum.values[f"x_{i}"] for i in (1, 2, 3)], atol=1e-5)
+
+
+def test_minimum_variance_portfolio_against_slsqp():
+    rng = np.random.default_rng(2)
+    factors = rng.normal(size=(10, 10))
+    Sigma = factors @ factors.T / 10 + 0.1 * np.eye(10)
+    mu = rng.uniform(0.01, 0.1, size=10)
+    r = 0.06
+    source = r"\min_w w^\top \Sigma w \quad \text{s.t.} \quad \mathbf{1}^\top w = 1,\; m^\top w \ge r"
+    module = symgd.codegen(source).load()
+    w, info = module.fit(np.full(10, 0.1), Sigma, mu, r)
+    assert_kkt_small(info)
+    reference = minimize(lambda v: v @ Sigma @ v, np.full(10, 0.1), jac=lambda v: 2 * Sigma @ v, method="SLSQP",
+                         constraints=[{"type": "eq", "fun": lambda v: v.sum() - 1},
+                                      {"type": "ineq", "fun": lambda v: mu @ v - r}], options={"ftol": 1e-14})
+    assert np.allclose(w, reference.x, atol=1e-5)
+
+
+def test_infeasible_problem_is_reported_not_looped():
+    module = symgd.codegen(r"\min_x x^2 \quad \text{s.t.} \quad x \ge 1,\; x \le 0").load()
+    _, info = module.fit(0.5)
+    assert info["status"] == "infeasible"
+    module = symgd.codegen(r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1,\; x + y = 2").load()
+    _, info = module.fit(0.0, 0.0)
+    assert info["status"] == "infeasible"
+
+
+def test_constrained_module_is_standalone_and_lint_clean(tmp_path):
+    import subprocess
+    import sys
+    path = symgd.codegen(r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0").write(tmp_path / "lp.py")
+    subprocess.run([sys.executable, "-m", "py_compile", str(path)], check=True)
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", str(path)],
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
