@@ -93,3 +93,58 @@ def test_constrained_module_is_standalone_and_lint_clean(tmp_path):
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", str(path)],
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def simplex_reference(v):
+    """Euclidean projection onto the probability simplex by the sorted-threshold rule (Held et al.)."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u)
+    rho = np.nonzero(u * np.arange(1, len(v) + 1) > (css - 1))[0][-1]
+    return np.maximum(v - (css[rho] - 1) / (rho + 1.0), 0.0)
+
+
+@pytest.mark.parametrize("source, optimizer", [
+    (r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0", "projected"),
+    (r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0", "auglag"),
+])
+def test_projection_onto_the_simplex(source, optimizer):
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=12)
+    module = symgd.codegen(source, optimizer=optimizer).load()
+    x, info = module.fit(np.zeros(12), v)
+    assert_kkt_small(info)
+    assert np.allclose(x, simplex_reference(v), atol=1e-6)
+
+
+def test_projected_is_chosen_automatically_for_projectable_sets():
+    cases = {
+        r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0": "projected",
+        r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0": "projected",
+        r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \|x\|_2 \le 1": "projected",
+        r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad a^\top x = 2": "projected",
+        r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad l \le x \le u \quad x \in \mathbb{R}^{d}": "projected",
+        r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0": "auglag",
+    }
+    for source, expected in cases.items():
+        assert symgd.codegen(source).optimizer == expected, source
+
+
+def test_projected_nnls_ball_affine_and_box():
+    rng = np.random.default_rng(6)
+    A, b = rng.normal(size=(30, 6)), rng.normal(size=30)
+    x, info = symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0").load().fit(np.zeros(6), A, b)
+    assert_kkt_small(info)
+    assert np.allclose(x, nnls(A, b)[0], atol=1e-5)
+    v = 3 * rng.normal(size=5)
+    x, info = symgd.codegen(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \|x\|_2 \le 1").load().fit(np.zeros(5), v)
+    assert_kkt_small(info)
+    assert np.allclose(x, v / np.linalg.norm(v), atol=1e-6)
+    a = rng.normal(size=5)
+    x, info = symgd.codegen(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad a^\top x = 2").load().fit(np.zeros(5), v, a)
+    assert_kkt_small(info)
+    assert np.allclose(x, v - a * (a @ v - 2) / (a @ a), atol=1e-6)
+    lower, upper = -np.ones(5) * 0.5, np.ones(5) * 0.5
+    x, info = symgd.codegen(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad l \le x \le u \quad x \in \mathbb{R}^{d}").load().fit(
+        np.zeros(5), v, lower, upper)
+    assert_kkt_small(info)
+    assert np.allclose(x, np.clip(v, lower, upper), atol=1e-6)

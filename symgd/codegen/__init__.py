@@ -21,13 +21,13 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
-from symgd.codegen.constrained import generate_auglag
+from symgd.codegen.constrained import generate_auglag, generate_projected, projection_set
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected")
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,18 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
         raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if problem.constraints and optimizer not in ("gd", "auglag"):
-        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag'")
+    if problem.constraints and optimizer not in ("gd", "auglag", "projected"):
+        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag' or 'projected'")
     gradient = derive.gradient(problem)
-    if problem.constraints:   # the default optimizer of a constrained problem is the augmented Lagrangian
+    if problem.constraints:
+        # Projected gradient when the set has a closed-form projection, else the augmented Lagrangian.
+        projectable = projection_set(problem) if optimizer in ("gd", "projected") else None
+        if optimizer == "projected" and projectable is None:
+            raise UnsupportedError("projected gradient needs a box, the non-negative orthant, the simplex, "
+                                   "an l2 ball or one affine equality; use 'auglag'")
+        if projectable is not None:
+            text = generate_projected(problem, gradient, _docstring(problem, gradient, "projected"), projectable)
+            return GeneratedModule(text, problem, "projected")
         return GeneratedModule(generate_auglag(problem, gradient, None, _docstring(problem, gradient, "auglag")),
                                problem, "auglag")
     try:

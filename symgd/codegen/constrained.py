@@ -30,6 +30,7 @@ class Bound:
     side: str
     value: sympy.Expr
     position: int   # index of the constraint in problem.constraints
+    indices: tuple = ()   # the free indices of an entry-wise bound (l_k <= x_k)
 
 
 def split_bounds(problem: Problem) -> tuple[list[Bound], list[int]]:
@@ -52,11 +53,13 @@ def _as_bound(problem: Problem, constraint, position):
         entry = param[constraint.indices] if shape else param
         coefficient = expr.coeff(entry)
         rest = sympy.expand(expr - coefficient * entry)
-        if coefficient in (1, -1) and not rest.has(sympy.Indexed) and not rest.free_symbols & set(problem.params):
+        data_only = not rest.free_symbols & set(problem.params) and all(
+            e.base not in problem.params for e in rest.atoms(sympy.Indexed))
+        if coefficient in (1, -1) and data_only:
             # x - u <= 0 (upper bound u = -rest) or -x + l <= 0 (lower bound l = rest)
             if coefficient == 1:
-                return Bound(param, "upper", -rest, position)
-            return Bound(param, "lower", rest, position)
+                return Bound(param, "upper", -rest, position, constraint.indices)
+            return Bound(param, "lower", rest, position, constraint.indices)
     return None
 
 
@@ -161,10 +164,12 @@ def _bound_code(writer: ModuleWriter, bounds: list, default: str) -> str:
         return default
     if len(bounds) > 1:
         raise UnsupportedError("two bounds of the same side on one parameter")
-    emitter = writer._emitter([bounds[0].value])
-    emitter.count(bounds[0].value)
+    value = bounds[0].value
+    emitter = writer._emitter([value])
+    emitter.count(value)
     emitter.finish_counting()
-    return emitter.value(bounds[0].value, ())
+    axes = tuple(i for i in bounds[0].indices if i in value.free_symbols)
+    return emitter.value(value, axes)
 
 
 def _fit_function(writer: ModuleWriter, problem: Problem) -> str:
@@ -260,3 +265,179 @@ def _residuals(theta, params, lam, mu, h, g, lower, upper{tail}):
 '''
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Projected gradient for sets with a closed-form projection
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ProjectionSet:
+    """A constraint set with a closed-form projection: "box", "simplex", "ball" or "affine"."""
+
+    kind: str
+    radius: sympy.Expr | None = None      # ball
+    normal: sympy.Expr | None = None      # affine: a (an IndexedBase) or None for the ones vector
+    offset: sympy.Expr | None = None      # affine: b in a^T x = b
+
+
+def projection_set(problem: Problem) -> ProjectionSet | None:
+    """The set, when the constraints are exactly one of the projectable kinds on one vector parameter."""
+    if len(problem.params) != 1 or len(problem.shapes[problem.params[0]]) != 1:
+        return None
+    (param,) = problem.params
+    bounds, general = split_bounds(problem)
+    if not general:
+        return ProjectionSet("box")
+    if len(general) != 1:
+        return None
+    constraint = problem.constraints[general[0]]
+    if constraint.shape:
+        return None
+    expr = sympy.expand(constraint.expr)
+    sums = [term for term in sympy.Add.make_args(expr) if isinstance(term, sympy.Sum)]
+    rest = sympy.Add(*(t for t in sympy.Add.make_args(expr) if not isinstance(t, sympy.Sum)))
+    if constraint.kind == "eq" and len(sums) == 1 and not rest.has(param):
+        body, (index, _, _) = sums[0].args
+        if body == param[index]:
+            kind = "simplex" if _nonnegative(bounds, param) and rest == -1 else "affine"
+            if kind == "affine" and bounds:
+                return None
+            return ProjectionSet(kind, normal=None, offset=-rest)
+        if isinstance(body, sympy.Mul) and param[index] in body.args and not bounds:
+            normal = body / param[index]
+            if isinstance(normal, sympy.Indexed) and normal.indices == (index,):
+                return ProjectionSet("affine", normal=normal.base, offset=-rest)
+        return None
+    if constraint.kind == "le" and not bounds and isinstance(expr, sympy.Add):
+        norms = [t for t in sympy.Add.make_args(expr) if isinstance(t, sympy.Pow) and t.exp == sympy.Rational(1, 2)]
+        radius = -(expr - norms[0]) if len(norms) == 1 else None
+        if len(norms) == 1 and isinstance(norms[0].base, sympy.Sum):
+            body, (index, _, _) = norms[0].base.args
+            if body == param[index] ** 2 and not radius.has(param):
+                return ProjectionSet("ball", radius=radius)
+    return None
+
+
+def _nonnegative(bounds, param) -> bool:
+    return any(b.param == param and b.side == "lower" and b.value == 0 for b in bounds) and \
+        not any(b.param == param and b.side == "upper" for b in bounds)
+
+
+def generate_projected(problem: Problem, gradient, docstring: str, kind: ProjectionSet) -> str:
+    """The module source of projected gradient descent with a backtracking step."""
+    writer = ModuleWriter(problem, gradient, None, "gd", None)
+    bounds, _ = split_bounds(problem)
+    pieces = [writer.loss_function(), writer.grad_function(), writer.value_and_grad_function()]
+    if kind.kind == "box":
+        pieces.append(_bounds_function(writer, problem, bounds))
+    pieces += [_projection_function(writer, problem, kind), _fit_projected(writer, problem)]
+    shapes = writer.shapes_block()
+    parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
+    if shapes:
+        parts.append("\n" + shapes)
+    from symgd.codegen.module import HELPERS
+    for helper in sorted(writer.helpers):
+        parts.append("\n" + HELPERS[helper].lstrip("\n"))
+    parts += ["\n\n" + piece for piece in pieces]
+    return "".join(parts).rstrip() + "\n"
+
+
+def _scalar_code(writer: ModuleWriter, expr) -> str:
+    emitter = writer._emitter([expr])
+    emitter.count(expr)
+    emitter.finish_counting()
+    return emitter.value(expr, ())
+
+
+def _projection_function(writer: ModuleWriter, problem: Problem, kind: ProjectionSet) -> str:
+    (param,) = problem.params
+    x = problem.argnames[param]
+    rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
+    call = ", ".join([x] + rest)
+    if kind.kind == "box":
+        body = [f"(({x}_lower, {x}_upper),) = bounds({call})",
+                f"projected = np.clip({x}, {x}_lower, {x}_upper)",
+                f"lower = np.where(projected <= {x}_lower, np.maximum(g, 0.0), 0.0)",
+                f"upper = np.where(projected >= {x}_upper, np.maximum(-g, 0.0), 0.0)",
+                "# the bound multipliers are nonzero only where the bound is active: complementarity is 0",
+                "return projected, {\"lower\": lower, \"upper\": upper}, g - lower + upper, 0.0"]
+        doc = "Projection onto the box; bound multipliers, stationarity vector, complementarity."
+    elif kind.kind == "simplex":
+        body = [f"u = np.sort({x})[::-1]",
+                "cumulative = np.cumsum(u) - 1.0",
+                "k = np.arange(1, u.size + 1)",
+                "last = np.nonzero(u - cumulative / k > 0)[0][-1]",
+                f"projected = np.maximum({x} - cumulative[last] / (last + 1), 0.0)",
+                "support = projected > 0",
+                "lam = -np.mean(g[support])",
+                "mu = np.where(support, 0.0, np.maximum(g + lam, 0.0))",
+                "return projected, {\"lam\": lam, \"mu\": mu}, g + lam - mu, np.max(np.abs(mu * projected))"]
+        doc = ("Projection onto the probability simplex (sorted threshold); multipliers, stationarity vector, "
+               "complementarity.")
+    elif kind.kind == "ball":
+        radius = _scalar_code(writer, kind.radius)
+        body = [f"radius = {radius}",
+                f"norm = np.linalg.norm({x})",
+                f"projected = {x} if norm <= radius else {x} * (radius / norm)",
+                "on_sphere = np.linalg.norm(projected) >= radius * (1 - 1e-12)",
+                "mu = max(0.0, -(g @ projected) / radius) if on_sphere else 0.0",
+                "slack = abs(mu * (np.linalg.norm(projected) - radius))",
+                "return projected, {\"mu\": mu}, g + mu * projected / radius, slack"]
+        doc = "Projection onto the l2 ball; multiplier, stationarity vector, complementarity."
+    else:
+        offset = _scalar_code(writer, kind.offset)
+        normal = f"np.ones_like({x})" if kind.normal is None else writer.names[kind.normal]
+        body = [f"a = {normal}",
+                f"projected = {x} - a * ((a @ {x} - {offset}) / (a @ a))",
+                "lam = -(a @ g) / (a @ a)",
+                "return projected, {\"lam\": lam}, g + lam * a, 0.0"]
+        doc = "Projection onto the hyperplane a^T x = b; multiplier, stationarity vector, complementarity (0)."
+    signature = ", ".join([x] + rest) + ", g"
+    lines = [f"def project({signature}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def _fit_projected(writer: ModuleWriter, problem: Problem) -> str:
+    (param,) = problem.params
+    x = problem.argnames[param]
+    rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
+    tail = (", " + ", ".join(rest)) if rest else ""
+    return FIT_PROJECTED.format(x=x, signature=", ".join([x + "0"] + rest), tail=tail)
+
+
+FIT_PROJECTED = '''def fit({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, callback=None):
+    """Projected gradient descent with a backtracking step (the step halves until the loss
+    decreases as its quadratic model promises, and may grow again after a success).
+
+    Returns (solution, info): info has "multipliers", "residuals" (stationarity, feasibility,
+    complementarity), "status" ("optimal" or "max_iter") and "history" (losses).
+    """
+    {x} = project(np.array({x}0, dtype=float){tail}, g=np.zeros(np.shape({x}0)))[0]
+    value, g = value_and_grad({x}{tail})
+    step, history, status = lr, [value], "max_iter"
+    for iteration in range(max_iter):
+        while True:
+            candidate = project({x} - step * g{tail}, g=g)[0]
+            move = candidate - {x}
+            new_value = loss(candidate{tail})
+            if new_value <= value + g @ move + (move @ move) / (2 * step) or step < 1e-20:
+                break
+            step /= 2
+        {x}, value = candidate, new_value
+        g = grad({x}{tail})
+        history.append(value)
+        if callback is not None:
+            callback(iteration, {x}, value)
+        if np.max(np.abs(move), initial=0.0) <= tol * step:
+            status = "optimal"
+            break
+        step *= 1.5
+    projected, multipliers, stationarity, complementarity = project({x}{tail}, g=g)
+    residuals = {{"stationarity": float(np.max(np.abs(stationarity))),
+                 "feasibility": float(np.max(np.abs(projected - {x}))), "complementarity": float(complementarity)}}
+    if max(residuals.values()) > 1e3 * tol:
+        status = "max_iter"
+    return {x}, {{"multipliers": multipliers, "residuals": residuals, "status": status, "history": history}}
+
+'''
