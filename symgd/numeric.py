@@ -1,0 +1,108 @@
+"""Numeric evaluation of index-form expressions, entry by entry (small sizes: checks and tests).
+
+Deliberately independent of the code generator: it walks the SymPy expression and loops over sum
+ranges, so symgd's symbolic results can be compared with plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy
+
+from symgd.functions import det, inverse_entry, relu, sigmoid, softplus
+
+FUNCTIONS = {
+    sympy.log: math.log, sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.sin: math.sin,
+    sympy.cos: math.cos, sympy.Abs: abs, sigmoid: lambda x: 1 / (1 + math.exp(-x)),
+    relu: lambda x: max(0.0, x), softplus: lambda x: math.log1p(math.exp(x)),
+    sympy.sign: lambda x: float(np.sign(x)),
+}
+
+
+def evaluate(expr, env: dict) -> float:
+    """Evaluate an index-form expression; ``env`` maps names to floats (scalars, dims, indices) or arrays."""
+    if expr.is_Number:
+        return float(expr)
+    if isinstance(expr, sympy.Symbol):
+        return env[expr.name]
+    if isinstance(expr, sympy.Indexed):
+        array = env[str(expr.base.label)]
+        return float(array[tuple(int(evaluate(i, env)) - 1 for i in expr.indices)])
+    if isinstance(expr, sympy.Add):
+        return sum(evaluate(a, env) for a in expr.args)
+    if isinstance(expr, sympy.Mul):
+        return math.prod(evaluate(a, env) for a in expr.args)
+    if isinstance(expr, sympy.Pow):
+        return evaluate(expr.base, env) ** evaluate(expr.exp, env)
+    if isinstance(expr, (sympy.Sum, sympy.Product)):
+        return _evaluate_bigop(expr, env)
+    if isinstance(expr, (sympy.Max, sympy.Min)):
+        values = [evaluate(a, env) for a in expr.args]
+        return max(values) if isinstance(expr, sympy.Max) else min(values)
+    if isinstance(expr, sympy.KroneckerDelta):
+        return float(evaluate(expr.args[0], env) == evaluate(expr.args[1], env))
+    if isinstance(expr, sympy.Heaviside):
+        return float(evaluate(expr.args[0], env) > 0)
+    if isinstance(expr, det):
+        return float(np.linalg.det(env[str(expr.args[0].label)]))
+    if isinstance(expr, inverse_entry):
+        base, i, j = expr.args
+        inverse = np.linalg.inv(env[str(base.label)])
+        return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
+    for function, numeric in FUNCTIONS.items():
+        if isinstance(expr, function):
+            return numeric(evaluate(expr.args[0], env))
+    raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
+
+
+def _evaluate_bigop(expr, env: dict) -> float:
+    body, *limits = expr.args
+    total = 0.0 if isinstance(expr, sympy.Sum) else 1.0
+    (index, lower, upper), rest = limits[0], limits[1:]
+    inner = type(expr)(body, *rest) if rest else body
+    for value in range(int(evaluate(lower, env)), int(evaluate(upper, env)) + 1):
+        term = evaluate(inner, {**env, index.name: value})
+        total = total + term if isinstance(expr, sympy.Sum) else total * term
+    return total
+
+
+
+
+def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
+    """Evaluate ``expr`` at every value of its free ``indices`` (1-based) over ``shape``."""
+    out = np.zeros(shape)
+    for position in np.ndindex(*shape) if shape else [()]:
+        local = {**env, **{str(i): p + 1 for i, p in zip(indices, position)}}
+        out[position] = evaluate(expr, local)
+    return out
+
+
+DEFAULT_SIZES = {"n": 7, "d": 3, "K": 4, "m": 5, "k": 2, "p": 6, "q": 8, "h": 9}
+
+
+def random_values(problem, seed: int = 0, sizes: dict | None = None) -> dict:
+    """Random values for every symbol of ``problem`` with every dimension distinct.
+
+    Square matrices are made symmetric positive definite so log-determinants and inverses exist.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = {**DEFAULT_SIZES, **(sizes or {})}
+    env: dict = {}
+    for dim in problem.dims:
+        env[str(dim)] = sizes.get(str(dim), 3 + len(env))
+    for symbol, shape in problem.shapes.items():
+        role = problem.roles[symbol]
+        if role in ("dimension", "index"):
+            continue
+        concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
+        name = str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
+        if not concrete:
+            env[name] = float(rng.uniform(0.5, 1.5))
+        elif len(concrete) == 2 and concrete[0] == concrete[1]:
+            a = rng.normal(size=concrete)
+            env[name] = a @ a.T + concrete[0] * np.eye(concrete[0])
+        else:
+            env[name] = rng.normal(size=concrete)
+    return env
