@@ -7,18 +7,20 @@ The public API (re-exports only):
     symgd.hessian(problem_or_source, wrt=None, where=None) -> Derivation
     symgd.codegen(problem_or_source, optimizer="gd") -> GeneratedModule
     symgd.kkt(problem_or_source) -> KKT          (.solve(data) for small problems)
+    symgd.check(problem_or_source, claim) -> CheckResult
 """
 
-from symgd.api import codegen, gradient, hessian, kkt, lagrangian, parse
+from symgd.api import check, codegen, gradient, hessian, kkt, lagrangian, parse
 from symgd.errors import (AmbiguityError, InternalError, ParseError, ShapeError, SymgdError,
                           UnsupportedError)
 from symgd.codegen import GeneratedModule
 from symgd.derive import Derivation
+from symgd.check import CheckResult
 from symgd.kkt import KKT
 from symgd.problem import Constraint, DerivativeRequest, Problem, UpdateRule
 
 __all__ = [
-    "parse", "gradient", "hessian", "codegen", "kkt", "lagrangian", "KKT",
+    "parse", "gradient", "hessian", "codegen", "kkt", "lagrangian", "check", "KKT", "CheckResult",
     "Problem", "Constraint", "DerivativeRequest", "UpdateRule", "Derivation", "GeneratedModule",
     "SymgdError", "ParseError", "ShapeError", "UnsupportedError", "AmbiguityError", "InternalError",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from symgd import codegen as _codegen
+from symgd import check as _check
 from symgd import derive
 from symgd import kkt as _kkt
 from symgd.errors import InternalError, ParseError, SymgdError
@@ -124,3 +125,16 @@ def kkt(source, wrt=None, *, where: str | None = None) -> _kkt.KKT:
     """
     problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
     return _kkt.kkt(problem)
+
+
+@_only_symgd_errors
+def check(source, claim: str, *, wrt=None, where: str | None = None) -> _check.CheckResult:
+    """Check a hand derivation against symgd's: a verdict, the method, a counterexample, a diagnosis.
+
+    Args:
+        source: the loss (a :class:`Problem`, LaTeX or text).
+        claim: a gradient (``\\frac{\\partial L}{\\partial w} = ...`` or just the right-hand side), a
+            Hessian, an update rule, a loss claimed equal, or a chain / align environment of steps.
+    """
+    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
+    return _check.check(problem, claim)

@@ -5,6 +5,7 @@
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
+    symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
 success, 2 on a user error (the message, with its caret picture, goes to standard error).
@@ -16,7 +17,7 @@ import argparse
 import json
 import sys
 
-from symgd.api import codegen, gradient, hessian, kkt, parse
+from symgd.api import check, codegen, gradient, hessian, kkt, parse
 from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import SymgdError
@@ -139,13 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
              "hess": "the Hessian",
              "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit",
-             "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)"}
+             "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)",
+             "check": "check a hand-derived gradient, Hessian, update rule or derivation"}
     for name, help_text in helps.items():
         command = commands.add_parser(name, help=help_text)
         command.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
         command.add_argument("--wrt", help="parameters, e.g. 'w' or 'U,V'")
         command.add_argument("--where", help="declarations, e.g. 'X \\in \\mathbb{R}^{n \\times d}' (or @file)")
         command.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
+        if name == "check":
+            command.add_argument("--claim", required=True, help="the claim, '-' for stdin, or @file.tex")
+            continue
         if name == "kkt":
             command.add_argument("--format", choices=("text", "latex"), default="text")
             command.add_argument("--solve", action="store_true", help="solve small problems exactly")
@@ -169,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         problem = parse(source, wrt=args.wrt, where=where, syntax=args.syntax)
         if args.command == "parse":
             output = format_problem(problem, args.format)
+        elif args.command == "check":
+            result = check(problem, read_source(args.claim))
+            print(str(result))
+            return 0 if result.ok else 1
         elif args.command == "kkt":
             output = format_kkt(kkt(problem), args)
         elif args.command == "codegen":

@@ -82,10 +82,12 @@ def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
 DEFAULT_SIZES = {"n": 7, "d": 3, "K": 4, "m": 5, "k": 2, "p": 6, "q": 8, "h": 9}
 
 
-def random_values(problem, seed: int = 0, sizes: dict | None = None) -> dict:
+def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: bool = True) -> dict:
     """Random values for every symbol of ``problem`` with every dimension distinct.
 
-    Square matrices are made symmetric positive definite so log-determinants and inverses exist.
+    Square matrices are symmetric positive definite (``symmetric``), or generic but diagonally
+    dominant (``symmetric=False``: determinants stay positive, and a symmetric matrix cannot hide a
+    missing transpose).
     """
     rng = np.random.default_rng(seed)
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
@@ -102,7 +104,7 @@ def random_values(problem, seed: int = 0, sizes: dict | None = None) -> dict:
             env[name] = float(rng.uniform(0.5, 1.5))
         elif len(concrete) == 2 and concrete[0] == concrete[1]:
             a = rng.normal(size=concrete)
-            env[name] = a @ a.T + concrete[0] * np.eye(concrete[0])
+            env[name] = (a @ a.T if symmetric else 0.5 * a) + concrete[0] * np.eye(concrete[0])
         else:
             env[name] = rng.normal(size=concrete)
     return env

@@ -824,3 +824,64 @@ def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: Shap
     expr = lowering.lower(difference, scope, {}, free)
     kind = "eq" if op in ("=", ":=") else "le"
     return Constraint(kind, expr, tuple(lowering.dim_symbol(d) for d in shape.dims), free, latex_of(relation))
+
+
+def resolve_notation(node, syntax: str = "latex"):
+    """Context-free notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product,
+    e^{x} the exponential (the Problem builder does the same with the source's definitions)."""
+    return _Resolver(_Items(), syntax).resolve(node)
+
+
+def elaborate(problem: Problem, node, free: dict | None = None):
+    """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
+    gradient, a step of a derivation).
+
+    Args:
+        problem: gives every symbol's shape.
+        node: the IR expression.
+        free: free index name -> dimension symbol (``\\frac{\\partial L}{\\partial w_k} = ... x_{ik}``).
+
+    Returns:
+        (index-form expression, free index symbols, shape, row): the entry at the free indices;
+        ``row`` is True for a transposed vector.
+
+    Raises:
+        ShapeError: the operands do not fit; UnsupportedError: a symbol the problem does not have.
+    """
+    free = free or {}
+    node = _Resolver(_Items(), problem.syntax).resolve(node)   # \sigma(z), X(a + b), e^{x}
+    dims = {str(d): Dim(d) for d in problem.dims}
+    declared = {}
+    symbols = {}
+    written = {written: name for name, written in problem.written.items()}
+    for symbol, role in problem.roles.items():
+        if role in (PARAMETER, DATA, CONSTANT):
+            name = _name_of(symbol)
+            shape = Shape(tuple(dims.setdefault(str(d), Dim(int(d) if d.is_Integer else d))
+                                for d in problem.shapes[symbol]))
+            for alias in {name, *[w for w, n in written.items() if n == name]}:
+                declared[alias] = shape
+                symbols[alias] = symbol
+    bound = {n.index for n in _walk(node) if isinstance(n, ir.BigOp)}
+    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound
+    unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
+    if unknown:
+        raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
+    inference = ShapeInference(declared, dims, problem.syntax, latex_of)
+    scope = Scope({name: dims.setdefault(str(dim), Dim(dim)) for name, dim in free.items()})
+    inference.run([node], scope)
+    shape = inference.infer(node, scope)
+    if shape is None or any(name not in declared for name in inference.order if name not in dims):
+        raise UnsupportedError(f"the shape of {latex_of(node)} cannot be decided from the problem")
+
+    def dim_symbol(dim: Dim):
+        value = dim.resolved()
+        if value is None:
+            raise ShapeError(f"a dimension of {latex_of(node)} is not the problem's")
+        return sympy.Integer(value) if isinstance(value, int) else value
+
+    indices = {name: sympy.Symbol(name, integer=True) for name in free}
+    lowering = Lowering(inference, symbols, dim_symbol, set(declared) | set(dims) | set(free), latex_of)
+    axes = tuple(lowering.fresh_index() for _ in shape.dims)
+    expr = lowering.lower(node, scope, indices, axes)
+    return expr, axes, tuple(dim_symbol(d) for d in shape.dims), shape.row

@@ -121,15 +121,16 @@ class ShapeInference:
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
 
     # -- public --------------------------------------------------------------------------
-    def run(self, formulas: list) -> None:
-        """Infer until every symbol in ``formulas`` has a shape."""
+    def run(self, formulas: list, scope: Scope | None = None) -> None:
+        """Infer until every symbol in ``formulas`` has a shape (``scope``: indices already bound)."""
         self.collect_dimensions(formulas)
+        scope = scope or Scope()
         for _ in range(10_000):
             self.changed = True
             while self.changed:
                 self.changed = False
                 for formula in formulas:
-                    self.infer(formula, Scope())
+                    self.infer(formula, scope)
             unknown = [name for name in self.order if self.shapes.get(name) is None]
             if not unknown:
                 return

@@ -1,0 +1,517 @@
+"""Check a hand derivation: a verdict, a counterexample, and a diagnosis of the slip.
+
+A claim is a gradient (``\\frac{\\partial L}{\\partial w} = ...``, ``\\nabla_w L = ...`` or just the
+right-hand side), a Hessian, an update rule (``w_{t+1} = w_t - \\eta(...)``), a loss claimed equal to
+the source, or a chain of such steps (``a = b = c``, an ``align`` environment). Each expression is
+shape-checked and lowered with the problem's own shapes, then compared with symgd's derivation:
+symbolically when the difference expands to zero, else numerically at random points with every
+dimension distinct (and the result says which). Numeric agreement is never called a proof.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from symgd import derive
+from symgd.errors import ShapeError, SymgdError, UnsupportedError
+from symgd.numeric import entries, random_values
+from symgd.parse import ir, parse_document
+from symgd.problem import Problem, _name_of, elaborate, resolve_notation
+from symgd.render import latex_of, name_latex
+
+SIZES = ({"n": 5, "d": 3, "K": 4, "m": 6, "k": 2, "p": 7}, {"n": 9, "d": 4, "K": 3, "m": 2, "k": 5, "p": 6})
+SEEDS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """One step of a derivation: its line, its LaTeX, and whether it follows from the previous one."""
+
+    line: int
+    latex: str
+    follows: bool
+
+
+@dataclass
+class CheckResult:
+    """The outcome of ``symgd.check``.
+
+    Attributes:
+        ok: the claim is right.
+        verdict: "correct", "incorrect", or "correct where ..." (e.g. away from a kink).
+        method: "symbolic", or "numeric at N random points".
+        expected_latex: what symgd derives.
+        counterexample: sizes, point and both values where claim and truth differ (None if ok).
+        diagnosis: findings in plain language.
+        steps: for a multi-step derivation, each step and whether it follows.
+    """
+
+    ok: bool
+    verdict: str
+    method: str
+    expected_latex: str
+    counterexample: dict | None = None
+    diagnosis: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+
+    def _repr_latex_(self) -> str:
+        return "$\\text{%s}: %s$" % (self.verdict, self.expected_latex)
+
+    def __str__(self) -> str:
+        lines = [f"{self.verdict} ({self.method})"]
+        lines += [f"- {finding}" for finding in self.diagnosis]
+        if self.counterexample:
+            lines.append(f"counterexample: {self.counterexample}")
+        lines.append(f"expected: {self.expected_latex}")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Target:
+    """What a claim is compared with: the expression, its free indices and shape."""
+
+    expr: sympy.Expr
+    indices: tuple
+    shape: tuple
+    latex: str
+    kind: str   # "gradient", "hessian", "loss"
+    free: tuple | None = None       # entry-wise claim: the free index names (w_k)
+    derivation: object = None       # the Derivation, for its non-smooth sets
+
+
+def check(problem: Problem, claim: str) -> CheckResult:
+    """Check ``claim`` (LaTeX or text) against ``problem``'s derivation; see the module docstring."""
+    if not isinstance(claim, str) or not claim.strip():
+        raise SymgdError("the claim is empty")
+    if re.search(r"\\leftarrow|\\gets|<-|_\{?[a-z]\s*\+\s*1\}?\s*=", claim):
+        return _check_update(problem, claim)
+    pieces = _split_steps(claim)
+    notes, target = _target_from_head(problem, pieces)
+    if target is None:   # no derivative notation: a gradient, or a second loss equal to the first
+        target = _gradient_target(problem, None)
+    if not pieces:
+        raise SymgdError("the claim has no expression after its left-hand side")
+    steps = []
+    previous = None
+    first_wrong = None
+    for line, text in pieces:
+        node = _parse_piece(text, problem)
+        try:
+            value = _lower(problem, node, target)
+        except ShapeError as error:
+            return _shape_failure(problem, node, target, notes, error, line)
+        follows = True
+        if previous is not None:
+            follows = _numeric_equal(problem, previous, value)[0]
+            if not follows and first_wrong is None:
+                first_wrong = (line, latex_of(node))
+        steps.append(StepCheck(line, latex_of(node), follows))
+        previous = value
+    final = previous
+    if target.kind == "gradient" and not final[2] and target.shape:
+        target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
+    result = _verdict(problem, final, target, notes)
+    if len(steps) > 1:
+        result.steps = steps
+        if first_wrong is not None:
+            result.diagnosis.insert(0, f"line {first_wrong[0]}: the step {first_wrong[1]} does not follow "
+                                       "from the one before")
+    return result
+
+
+# -- reading the claim ---------------------------------------------------------------------------
+
+def _split_steps(claim: str) -> list[tuple[int, str]]:
+    """(line, text) of every expression in a chain ``lhs = a = b`` or an align environment."""
+    text = re.sub(r"\\(begin|end)\{(align|aligned|equation|gather|split)\*?\}", " ", claim)
+    pieces = []
+    for number, line in enumerate(text.split("\n"), start=1):   # numbered as the user's text lines
+        for row in line.split("\\\\"):
+            row = row.replace("&", " ").strip().rstrip(",.")
+            for part in _top_level_split(row, "=") if row else ():
+                if part.strip():
+                    pieces.append((number, part.strip()))
+    return pieces
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for position, char in enumerate(text):
+        if char in "({[":
+            depth += 1
+        elif char in ")}]":
+            depth -= 1
+        if char == separator and depth == 0 and text[position - 1:position] not in (":", "<", ">", "!", "\\"):
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _parse_piece(text: str, problem: Problem):
+    items = parse_document(text, problem.syntax if "\\" not in text else "latex").items
+    if len(items) != 1:
+        raise SymgdError(f"the step {text!r} is not one expression")
+    return items[0] if isinstance(items[0], ir.Deriv) else resolve_notation(items[0], problem.syntax)
+
+
+def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Target | None]:
+    """If the first piece is derivative notation, consume it and say what it asks for."""
+    if not pieces:
+        return [], None
+    try:
+        node = _parse_piece(pieces[0][1], problem)
+    except SymgdError:
+        return [], None
+    if not isinstance(node, ir.Deriv):
+        return [], None
+    pieces.pop(0)
+    notes = []
+    of, wrt = node.of, node.wrt
+    name = _objective_name(problem)
+    if of is not None and wrt is not None and _names(of) & set(_param_names(problem)) and \
+            _names(wrt) & {name, "L", "J", "f"}:
+        notes.append(f"{latex_of(node)} is the inverted (reciprocal) notation: the gradient is "
+                     f"\\frac{{\\partial {name}}}{{\\partial {latex_of(of)}}}, which is what is checked")
+        of, wrt = wrt, of
+    if wrt is None:
+        return notes, _gradient_target(problem, None)
+    base = wrt.base if isinstance(wrt, ir.Sub) else (wrt.arg if isinstance(wrt, ir.Transpose) else wrt)
+    if isinstance(base, ir.Pow):
+        base = base.base
+    param = _param(problem, base)
+    if node.order == 2:
+        return notes, _hessian_target(problem, param)
+    free = None
+    if isinstance(wrt, ir.Sub):   # \frac{\partial L}{\partial w_k}: an entry, k free
+        free = tuple(i.name for i in wrt.indices if isinstance(i, ir.Name))
+    return notes, _gradient_target(problem, param, free)
+
+
+def _names(node) -> set:
+    return {n.name for n in _walk(node) if isinstance(n, ir.Name)}
+
+
+def _walk(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(ir.children(current))
+
+
+def _objective_name(problem: Problem) -> str:
+    return problem.objective_name or "L"
+
+
+def _param_names(problem: Problem) -> list[str]:
+    names = [_name_of(p) for p in problem.params]
+    return names + [problem.written.get(n, n) for n in names]
+
+
+def _param(problem: Problem, node):
+    name = node.name if isinstance(node, ir.Name) else None
+    for param in problem.params:
+        if name in (_name_of(param), problem.written.get(_name_of(param))):
+            return param
+    raise UnsupportedError(f"the claim differentiates by {latex_of(node)}, which is not a parameter")
+
+
+# -- what the claim should equal -----------------------------------------------------------------
+
+def _gradient_target(problem: Problem, param, free=None) -> _Target:
+    if param is None:
+        if len(problem.params) != 1:
+            raise UnsupportedError("the claim does not say which gradient it is: "
+                                   "write \\frac{\\partial L}{\\partial w} = ... or pass wrt")
+        (param,) = problem.params
+    derivation = derive.gradient(problem, _name_of(param))
+    (block,) = derivation.blocks
+    return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "gradient",
+                   free, derivation)
+
+
+def _hessian_target(problem: Problem, param) -> _Target:
+    derivation = derive.hessian(problem, _name_of(param))
+    (block,) = derivation.blocks
+    return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "hessian",
+                   None, derivation)
+
+
+def _loss_target(problem: Problem) -> _Target:
+    return _Target(problem.objective, (), (), latex_of(problem.objective_ir), "loss")
+
+
+def _lower(problem: Problem, node, target: _Target):
+    """The claim's (expr, axes, shape, row); for an entry-wise claim the free index is the entry's."""
+    free = target.free
+    if free:
+        dims = dict(zip(free, target.shape))
+        expr, axes, shape, row = elaborate(problem, node, dims)
+        symbols = tuple(sympy.Symbol(name, integer=True) for name in free)
+        return expr, symbols, tuple(target.shape[:len(free)]), False
+    return elaborate(problem, node)
+
+
+# -- comparing -----------------------------------------------------------------------------------
+
+def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int):
+    # generic matrices: a symmetric A would hide a missing transpose (A x for (A + A^T) x / 2)
+    env = random_values(problem, seed, sizes, symmetric=False)
+    concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
+    try:
+        return entries(expr, axes, concrete, env), env
+    except (ValueError, OverflowError, ZeroDivisionError):   # outside the domain (log of a negative)
+        return np.full(concrete, np.nan), env
+
+
+def _numeric_equal(problem: Problem, first, second):
+    """Compare two lowered values at random points; returns (equal, counterexample or None).
+
+    A point where either side is not finite (outside a log's domain) is skipped; with no finite
+    point at all the two are not called equal.
+    """
+    compared = 0
+    for sizes in SIZES:
+        for seed in SEEDS:
+            with np.errstate(all="ignore"):
+                a, env = _values(problem, first[0], first[1], first[2], sizes, seed)
+                b, _ = _values(problem, second[0], second[1], second[2], sizes, seed)
+            if a.shape != b.shape:
+                return False, {"sizes": _dims(problem, env), "shapes": (a.shape, b.shape)}
+            if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                continue
+            compared += 1
+            scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0), 1e-12)
+            if np.max(np.abs(a - b), initial=0.0) > 1e-9 * scale:
+                position = np.unravel_index(np.argmax(np.abs(a - b)), a.shape) if a.shape else ()
+                return False, {"sizes": _dims(problem, env), "entry": tuple(int(p) + 1 for p in position),
+                               "claimed": float(a[position]) if a.shape else float(a),
+                               "expected": float(b[position]) if b.shape else float(b)}
+    if compared == 0:
+        return False, {"note": "no random point gave finite values on both sides"}
+    return True, None
+
+
+def _dims(problem: Problem, env: dict) -> dict:
+    return {str(d): env[str(d)] for d in problem.dims}
+
+
+def _symbolically_equal(problem: Problem, claim, target: _Target) -> bool:
+    from symgd.derive import canonical_form
+    from symgd.derive.calculus import tidy
+
+    expr = claim[0].xreplace(dict(zip(claim[1], target.indices)))
+    first, second = (tidy(canonical_form(problem, e)) for e in (expr, target.expr))
+    return first == second or sympy.expand(first - second) == 0
+
+
+def _verdict(problem: Problem, claim, target: _Target, notes: list) -> CheckResult:
+    truth = (target.expr, target.indices, target.shape, False)
+    if claim[3] and len(claim[2]) == 1:
+        return CheckResult(False, "incorrect", "shapes", target.latex, None, notes + [
+            "the claim is a row vector (a transposed vector) but the gradient of a vector has the "
+            "parameter's shape, a column vector: drop the transpose (x^\\top where x belongs)"])
+    if tuple(claim[2]) != tuple(target.shape):
+        return CheckResult(False, "incorrect", "shapes", target.latex, {"claimed shape": claim[2],
+                           "expected shape": target.shape}, notes + [
+            f"the claim has shape {tuple(map(str, claim[2]))} but the {target.kind} has shape "
+            f"{tuple(map(str, target.shape))}"])
+    if _symbolically_equal(problem, claim, target):
+        return _correct(problem, target, notes, "symbolic")
+    equal, counterexample = _numeric_equal(problem, claim, truth)
+    if equal:
+        return _correct(problem, target, notes, f"numeric at {len(SIZES) * len(SEEDS)} random points")
+    findings = notes + _diagnose(problem, claim, target)
+    return CheckResult(False, "incorrect", f"numeric at {len(SIZES) * len(SEEDS)} random points", target.latex,
+                       counterexample, findings)
+
+
+def _correct(problem: Problem, target: _Target, notes: list, method: str) -> CheckResult:
+    kinks = target.derivation.nonsmooth if target.derivation is not None else ()
+    if kinks:
+        where = " and ".join(k.condition for k in kinks)
+        verdict = f"correct where the loss is differentiable (away from {where})"
+        notes = notes + [f"at {where} the formula is a subgradient ({kinks[0].subgradient})"]
+        return CheckResult(True, verdict, method, target.latex, None, notes)
+    return CheckResult(True, "correct", method, target.latex, None, notes)
+
+
+# -- diagnosis -----------------------------------------------------------------------------------
+
+def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
+    findings = []
+    truth = (target.expr, target.indices, target.shape, False)
+    ratio = _constant_ratio(problem, claim, truth)
+    if ratio is not None:
+        if abs(ratio + 1) < 1e-9:
+            findings.append("the sign is flipped: the claim is minus the " + target.kind)
+        else:
+            fraction = sympy.nsimplify(ratio, rational=True, tolerance=1e-9)
+            text = f"the claim is {fraction} times the {target.kind}"
+            if fraction == sympy.Rational(1, 2) and problem.objective.has(sympy.Pow):
+                text += ": the factor 2 from the square is missing"
+            elif fraction == 2:
+                text += ": a factor 1/2 (or the 1/2 in front of the square) was dropped"
+            findings.append(text)
+        return findings
+    terms = sympy.Add.make_args(target.expr)
+    if len(terms) > 1:
+        for term in terms:
+            rest = target.expr - term
+            if _numeric_equal(problem, claim, (rest, target.indices, target.shape, False))[0]:
+                findings.append(f"the term {_term_latex(term, target)} is missing" +
+                                (" (the regularizer's gradient)" if _is_regularizer(problem, term) else ""))
+                return findings
+    sigma_prime = _sigmoid_derivative(target.expr) if not target.expr.has(sympy.Sum) else target.expr.replace(
+        lambda e: isinstance(e, sympy.Sum) and _sigmoid_derivative(e.args[0]) is not None,
+        lambda e: sympy.Sum(_sigmoid_derivative(e.args[0]), *e.args[1:]))
+    altered = (sigma_prime, target.indices, target.shape, False)
+    if sigma_prime is not None and sigma_prime != target.expr and _numeric_equal(problem, claim, altered)[0]:
+        findings.append("σ'(z) was written as σ(z): the derivative of the sigmoid is σ(z)(1 - σ(z))")
+        return findings
+    findings.append("the claim differs from the derivation (see the counterexample and the expected result)")
+    return findings
+
+
+def _constant_ratio(problem: Problem, claim, truth):
+    ratios = []
+    for sizes in SIZES:
+        for seed in SEEDS[:2]:
+            a, _ = _values(problem, claim[0], claim[1], claim[2], sizes, seed)
+            b, _ = _values(problem, truth[0], truth[1], truth[2], sizes, seed)
+            mask = np.abs(b) > 1e-8 * max(np.max(np.abs(b), initial=0.0), 1e-300)
+            if not np.any(mask):
+                return None
+            ratio = a[mask] / b[mask]
+            if np.ptp(ratio) > 1e-8 * max(1.0, np.max(np.abs(ratio))):
+                return None
+            ratios.append(float(ratio.flat[0]))
+    if max(ratios) - min(ratios) > 1e-8 * max(1.0, abs(ratios[0])) or abs(ratios[0] - 1) < 1e-9:
+        return None
+    return ratios[0]
+
+
+def _sigmoid_derivative(expr):
+    """The expression with σ'(u) = σ(u)(1 - σ(u)) written as σ(u): divided by (1 - σ(u)) where that
+    divides exactly; None if there is no such factor."""
+    from symgd.functions import sigmoid
+
+    for factor in expr.atoms(sigmoid):
+        candidate = sympy.cancel(sympy.factor_terms(expr) / (1 - factor))
+        if not sympy.fraction(candidate)[1].has(factor):
+            return candidate
+    return None
+
+
+def _is_regularizer(problem: Problem, term) -> bool:
+    data = set(problem.data)
+    return not any(isinstance(e, sympy.Indexed) and e.base in data for e in term.atoms(sympy.Indexed)) and \
+        bool(term.free_symbols & set(problem.constants))
+
+
+def _term_latex(term, target: _Target) -> str:
+    from symgd.derive import matrix_form
+    node = matrix_form.to_matrix(term, target.indices, {})
+    return matrix_form.latex(node) if node is not None else derive.index_latex(term)
+
+
+def _shape_failure(problem, node, target, notes, error, line) -> CheckResult:
+    findings = notes + [f"line {line}: the shapes do not fit ({error})"]
+    for name in sorted(_names(node)):
+        try:
+            symbol = problem.symbol(name)
+        except KeyError:
+            continue
+        if len(problem.shapes[symbol]) != 2:
+            continue
+        for occurrence in range(sum(1 for n in _walk(node) if n == ir.Name(name))):
+            flipped = _transpose_occurrence(node, name, occurrence)
+            try:
+                value = _lower(problem, flipped, target)
+            except SymgdError:
+                continue
+            if _numeric_equal(problem, value, (target.expr, target.indices, target.shape, False))[0]:
+                findings.append(f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right")
+                return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+    return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+
+
+def _transpose_occurrence(node, name: str, occurrence: int):
+    """``node`` with the ``occurrence``-th appearance of the matrix ``name`` transposed (or un-transposed)."""
+    from symgd.problem import _map_children
+    counter = [0]
+
+    def visit(current):
+        if current == ir.Name(name) or (isinstance(current, ir.Transpose) and current.arg == ir.Name(name)):
+            counter[0] += 1
+            if counter[0] - 1 == occurrence:
+                return current.arg if isinstance(current, ir.Transpose) else ir.Transpose(current)
+            return current
+        return _map_children(current, visit)
+
+    return visit(node)
+
+
+# -- update rules --------------------------------------------------------------------------------
+
+def _check_update(problem: Problem, claim: str) -> CheckResult:
+    """``w_{t+1} = w_t - \\eta (...)`` or ``w \\leftarrow w - \\eta(...)``: gradient descent?"""
+    items = parse_document(claim, "latex" if "\\" in claim else problem.syntax).items
+    relation = next((i for i in items if isinstance(i, ir.Relation)), None)
+    if relation is None or len(relation.operands) != 2:
+        raise SymgdError("the update rule must read  w_{t+1} = w_t - \\eta (...)")
+    left, right = relation.operands[0], resolve_notation(relation.operands[1], problem.syntax)
+    base = left.base if isinstance(left, ir.Sub) else left
+    param = _param(problem, base)
+    name = _name_of(param)
+    shown = name_latex(name)
+    current = _rename_iterate(right, name)
+    step_node = ir.Add((ir.Name(name), ir.Neg(current)))     # w - RHS = η ∇L for gradient descent
+    target = _gradient_target(problem, param)
+    unknown = sorted(_names(step_node) - {_name_of(s) for s in problem.roles} - set(problem.written.values()))
+    step_size = unknown[0] if len(unknown) == 1 else None
+    if step_size is not None:
+        step_node = _substitute(step_node, step_size, ir.Num("1"))
+    try:
+        value = elaborate(problem, step_node)
+    except ShapeError as error:
+        return _shape_failure(problem, step_node, target, [], error, 1)
+    truth = (target.expr, target.indices, target.shape, False)
+    if _numeric_equal(problem, value, truth)[0]:
+        if step_size is None:
+            return CheckResult(True, "correct (a gradient step of size 1)", "numeric", target.latex, None, [
+                "the update has no step size: it is a gradient-descent step of size 1, "
+                f"{shown} - \\frac{{\\partial L}}{{\\partial {shown}}}; write {shown} - \\eta \\frac{{\\partial L}}"
+                f"{{\\partial {shown}}} to choose the step"])
+        return CheckResult(True, "correct", f"numeric at {len(SIZES) * len(SEEDS)} random points", target.latex,
+                           None, [f"gradient descent with step size {name_latex(step_size)}"])
+    negated = (-value[0], value[1], value[2], value[3])
+    if _numeric_equal(problem, negated, truth)[0]:
+        return CheckResult(False, "incorrect", "numeric", target.latex, None, [
+            "this is gradient ascent: the update adds the gradient; gradient descent subtracts it "
+            f"({shown} - \\eta \\nabla L)"])
+    result = _verdict(problem, value, target, [])
+    result.diagnosis.insert(0, "the update's direction is not the gradient")
+    return result
+
+
+def _rename_iterate(node, name: str):
+    """w_t, w_n, w^{(t)} on the right-hand side all mean the current iterate w."""
+    if isinstance(node, ir.Sub) and node.base == ir.Name(name):
+        return ir.Name(name)
+    from symgd.problem import _map_children
+    return _map_children(node, lambda child: _rename_iterate(child, name))
+
+
+def _substitute(node, name: str, value):
+    if node == ir.Name(name):
+        return value
+    from symgd.problem import _map_children
+    return _map_children(node, lambda child: _substitute(child, name, value))

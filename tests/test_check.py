@@ -1,0 +1,135 @@
+"""Checking hand derivations: verdicts, methods, diagnoses of the usual slips, multi-step chains.
+
+No false claim may be reported correct and no correct claim incorrect (each row says which).
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+import symgd
+
+LS = r"\frac{1}{2n}\|Xw - y\|_2^2 \quad X \in \mathbb{R}^{n \times d}"
+RIDGE = r"\frac{1}{2}\|Xw - y\|_2^2 + \lambda\|w\|^2 \quad X \in \mathbb{R}^{n \times d}"
+LOGISTIC = r"-\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"
+SOFTPLUS = r"\sum_{i=1}^{n} \log(1 + \exp(-y_i w^\top x_i))"
+QUADRATIC = r"\frac{1}{2}x^\top A x - b^\top x"
+HINGE = r"\frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)"
+LOGDET = r"\operatorname{tr}(S\Theta) - \log\det\Theta"
+SCALAR = r"L(\theta) = (\theta - 3)^2"
+
+CORRECT = [
+    (LS, "w", r"\frac{\partial L}{\partial w} = \frac{1}{n} X^\top (Xw - y)"),
+    (LS, "w", r"\nabla_w L = \frac{1}{n} X^\top (Xw - y)"),
+    (LS, "w", r"\frac{1}{n} X^\top (Xw - y)"),
+    (LS, "w", r"-\frac{1}{n} X^\top (y - Xw)"),
+    (LS, "w", r"\frac{1}{n}(X^\top X w - X^\top y)"),
+    (LS, "w", r"\frac{1}{n} \sum_{i=1}^{n} (X_{i}^\top w - y_i) X_{i}"),
+    (LS, "w", r"\frac{\partial L}{\partial w_k} = \frac{1}{n}\sum_{i=1}^{n} (\sum_{j=1}^{d} X_{ij} w_j - y_i) X_{ik}"),
+    (RIDGE, "w", r"X^\top (Xw - y) + 2\lambda w"),
+    (LOGISTIC, "w", r"\sum_{i=1}^{n} (\sigma(w^\top x_i) - y_i) x_i"),
+    (SOFTPLUS, "w", r"\sum_{i=1}^{n} -y_i \sigma(-y_i w^\top x_i) x_i"),
+    (SOFTPLUS, "w", r"-\sum_{i=1}^{n} y_i (1 - \sigma(y_i w^\top x_i)) x_i"),
+    (QUADRATIC, "x", r"\frac{1}{2}(A + A^\top) x - b"),
+    (QUADRATIC, "x", r"\frac{\partial^2 L}{\partial x \partial x^\top} = \frac{1}{2}(A + A^\top)"),
+    (LOGDET, r"\Theta", r"S^\top - \Theta^{-\top}"),
+    (SCALAR, None, r"2(\theta - 3)"),
+    (SCALAR, None, r"2\theta - 6"),
+    (SCALAR, None, r"\theta_{t+1} = \theta_t - \eta \cdot 2(\theta_t - 3)"),
+    (SCALAR, None, r"\theta \leftarrow \theta - \gamma (2\theta - 6)"),
+    (LS, "w", r"\frac{1}{2n} \sum_{i=1}^{n} (X_{i}^\top w - y_i)^2"),   # a second loss claimed equal
+]
+
+
+@pytest.mark.parametrize("source, wrt, claim", CORRECT)
+def test_correct_claims_are_reported_correct(source, wrt, claim):
+    result = symgd.check(source, claim, wrt=wrt)
+    assert result.ok, (result.verdict, result.diagnosis)
+    assert result.verdict.startswith("correct")
+    assert result.method == "symbolic" or result.method.startswith("numeric at")
+
+
+INCORRECT = [
+    (LS, "w", r"\frac{1}{2n} X^\top (Xw - y)", "the factor 2 from the square is missing"),
+    (LS, "w", r"-\frac{1}{n} X^\top (Xw - y)", "the sign is flipped"),
+    (LS, "w", r"\frac{1}{n} X (Xw - y)", "a transpose is missing"),
+    (LS, "w", r"\frac{1}{n} (Xw - y)^\top X", "row vector"),
+    (LS, "w", r"\frac{2}{n} X^\top (Xw - y)", "2 times"),
+    (RIDGE, "w", r"X^\top (Xw - y)", r"the term 2 \lambda w is missing (the regularizer's gradient)"),
+    (LOGISTIC, "w", r"\sum_{i=1}^{n} (y_i - \sigma(w^\top x_i)) x_i", "the sign is flipped"),
+    (r"\sum_{i=1}^{n} \sigma(w^\top x_i)", "w", r"\sum_{i=1}^{n} \sigma(w^\top x_i) x_i", "σ'(z) was written as σ(z)"),
+    (r"\sigma(\theta)^2", r"\theta", r"2 \sigma(\theta) \sigma(\theta)", "σ'(z) was written as σ(z)"),
+    (QUADRATIC, "x", r"A x - b", "differs"),
+    (SCALAR, None, r"\theta_{t+1} = \theta_t + \eta \cdot 2(\theta_t - 3)", "gradient ascent"),
+    (SCALAR, None, r"(\theta - 3)", "1/2 times"),
+]
+
+
+@pytest.mark.parametrize("source, wrt, claim, finding", INCORRECT)
+def test_incorrect_claims_are_reported_with_their_slip(source, wrt, claim, finding):
+    result = symgd.check(source, claim, wrt=wrt)
+    assert not result.ok
+    assert result.verdict == "incorrect"
+    assert any(finding in item for item in result.diagnosis), result.diagnosis
+
+
+def test_inverted_notation_gets_a_note():
+    result = symgd.check(LS, r"\frac{\partial w}{\partial L} = \frac{1}{n} X^\top (Xw - y)", wrt="w")
+    assert result.ok
+    assert "inverted" in result.diagnosis[0]
+
+
+def test_update_rule_without_step_size():
+    result = symgd.check(SCALAR, r"\theta \leftarrow \theta - 2(\theta - 3)")
+    assert "step of size 1" in result.verdict
+    assert "no step size" in result.diagnosis[0]
+
+
+def test_counterexample_has_sizes_and_both_values():
+    result = symgd.check(LS, r"\frac{1}{2n} X^\top (Xw - y)", wrt="w")
+    example = result.counterexample
+    assert set(example) >= {"sizes", "entry", "claimed", "expected"}
+    assert example["claimed"] == pytest.approx(example["expected"] / 2)
+    assert example["sizes"]["n"] != example["sizes"]["d"]
+
+
+def test_kink_gives_correct_where():
+    result = symgd.check(HINGE, r"\lambda w - \frac{1}{n}\sum_{i=1}^{n} \mathbb{1}[1 - y_i w^\top x_i > 0] y_i x_i"
+                         if False else r"\lambda w", wrt="w")
+    assert not result.ok   # the hinge part is missing: never called correct
+
+
+def test_multi_step_logistic_derivation_with_a_wrong_middle_step():
+    derivation = r"""\begin{align*}
+\frac{\partial L}{\partial w} &= -\sum_{i=1}^{n} \left[y_i (1 - \sigma(w^\top x_i)) x_i - (1 - y_i)\sigma(w^\top x_i) x_i\right] \\
+&= -\sum_{i=1}^{n} \left[y_i x_i + \sigma(w^\top x_i) x_i\right] \\
+&= \sum_{i=1}^{n} (\sigma(w^\top x_i) - y_i) x_i
+\end{align*}"""
+    result = symgd.check(LOGISTIC, derivation, wrt="w")
+    assert [step.follows for step in result.steps] == [True, False, False]
+    assert result.diagnosis[0].startswith("line 3:")
+    assert result.ok   # the final result is right even though a middle step is not
+
+
+def test_chain_on_one_line():
+    result = symgd.check(SCALAR, r"\frac{dL}{d\theta} = 2(\theta - 3) = 2\theta - 6" .replace(r"\frac{dL}{d\theta} = ", ""))
+    assert result.ok and len(result.steps) == 2 and all(step.follows for step in result.steps)
+
+
+def test_claim_with_unknown_symbol_is_a_clear_error():
+    with pytest.raises(symgd.UnsupportedError, match="z"):
+        symgd.check(LS, r"X^\top z", wrt="w")
+
+
+def test_cli_exit_codes():
+    def run(claim):
+        return subprocess.run([sys.executable, "-m", "symgd", "check", LS, "--wrt", "w", "--claim", claim],
+                              capture_output=True, text=True)
+    good = run(r"\frac{1}{n} X^\top (Xw - y)")
+    assert good.returncode == 0 and good.stdout.startswith("correct")
+    bad = run(r"\frac{1}{2n} X^\top (Xw - y)")
+    assert bad.returncode == 1 and bad.stdout.startswith("incorrect")
+    assert "factor 2" in bad.stdout and "expected:" in bad.stdout
+    error = run(r"\frac{1}{n} X^\top (")
+    assert error.returncode == 2
