@@ -195,15 +195,7 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
 
 
 def _names(node) -> set:
-    return {n.name for n in _walk(node) if isinstance(n, ir.Name)}
-
-
-def _walk(node):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(ir.children(current))
+    return {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
 
 
 def _objective_name(problem: Problem) -> str:
@@ -431,7 +423,7 @@ def _shape_failure(problem, node, target, notes, error, line) -> CheckResult:
             continue
         if len(problem.shapes[symbol]) != 2:
             continue
-        for occurrence in range(sum(1 for n in _walk(node) if n == ir.Name(name))):
+        for occurrence in range(sum(1 for n in ir.walk(node) if n == ir.Name(name))):
             flipped = _transpose_occurrence(node, name, occurrence)
             try:
                 value = _lower(problem, flipped, target)

@@ -299,7 +299,7 @@ def _is_update(left, right) -> bool:
     if not isinstance(base, ir.Name):
         return False
     return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
-               for node in _walk(right))
+               for node in ir.walk(right))
 
 
 def _take_declaration(found: _Items, item: ir.Relation) -> None:
@@ -395,7 +395,7 @@ def _take_update(found: _Items, item: ir.Relation) -> None:
     left, right = item.operands[0], item.operands[-1]
     param = _base_name(left)
     step = None
-    for node in _walk(right):
+    for node in ir.walk(right):
         if isinstance(node, ir.Mul) and isinstance(node.right, ir.Deriv):
             step = node.left
         if isinstance(node, ir.Deriv) and isinstance(node.of, ir.Apply):
@@ -420,14 +420,6 @@ def _base_name(node) -> str | None:
     return None
 
 
-def _walk(node):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(ir.children(current))
-
-
 # ---------------------------------------------------------------------------------------
 # Choosing the objective and resolving notation
 # ---------------------------------------------------------------------------------------
@@ -441,7 +433,7 @@ def _choose_objective(found: _Items):
         if name in found.definitions:
             return found.definitions[name][1], name
     if found.definitions:
-        used = {node.name for _, body in found.definitions.values() for node in _walk(body)
+        used = {node.name for _, body in found.definitions.values() for node in ir.walk(body)
                 if isinstance(node, (ir.Name, ir.Apply))}
         top = [name for name in found.definition_order if name not in used]
         if len(top) > 1:
@@ -652,7 +644,7 @@ def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
 def _names_used(formulas) -> set[str]:
     names = set()
     for formula in formulas:
-        for node in _walk(formula):
+        for node in ir.walk(formula):
             if isinstance(node, ir.Name):
                 names.add(node.name)
             elif isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
@@ -759,7 +751,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
 
 
 def _index_names(objective_ir, constraints_ir) -> set[str]:
-    return {node.index for formula in (objective_ir, *constraints_ir) for node in _walk(formula)
+    return {node.index for formula in (objective_ir, *constraints_ir) for node in ir.walk(formula)
             if isinstance(node, ir.BigOp)}
 
 
@@ -862,7 +854,7 @@ def elaborate(problem: Problem, node, free: dict | None = None):
             for alias in {name, *[w for w, n in written.items() if n == name]}:
                 declared[alias] = shape
                 symbols[alias] = symbol
-    bound = {n.index for n in _walk(node) if isinstance(n, ir.BigOp)}
+    bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
     used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound
     unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
     if unknown:

@@ -120,10 +120,7 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
     body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
     text = writer.function("smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
     rest = [problem.argnames[s] for s in problem.data + problem.constants]
-    emitter = writer._emitter([prox.weight])
-    emitter.count(stabilise(prox.weight))
-    emitter.finish_counting()
-    weight = emitter.value(stabilise(prox.weight), ())
+    weight = writer.scalar_code(stabilise(prox.weight))
     text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'
     return text
 

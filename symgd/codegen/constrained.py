@@ -76,15 +76,7 @@ def generate_auglag(problem: Problem, gradient, hessian, docstring: str) -> str:
     pieces.append(_lagrangian_gradient_function(writer, inner, equalities, inequalities))
     pieces.append(_bounds_function(writer, problem, bounds))
     pieces.append(_fit_function(writer, problem))
-    shapes = writer.shapes_block()
-    parts = [f'r"""{docstring}"""\n', "import numpy as np\n", "from scipy.optimize import minimize\n"]
-    if shapes:
-        parts.append("\n" + shapes)
-    from symgd.codegen.module import HELPERS
-    for helper in sorted(writer.helpers):
-        parts.append("\n" + HELPERS[helper].lstrip("\n"))
-    parts += ["\n\n" + piece for piece in pieces]
-    return "".join(parts).rstrip() + "\n"
+    return writer.assemble(docstring, pieces, scipy=True)
 
 
 def _values(writer: ModuleWriter, constraints) -> list:
@@ -165,11 +157,7 @@ def _bound_code(writer: ModuleWriter, bounds: list, default: str) -> str:
     if len(bounds) > 1:
         raise UnsupportedError("two bounds of the same side on one parameter")
     value = bounds[0].value
-    emitter = writer._emitter([value])
-    emitter.count(value)
-    emitter.finish_counting()
-    axes = tuple(i for i in bounds[0].indices if i in value.free_symbols)
-    return emitter.value(value, axes)
+    return writer.scalar_code(value, tuple(i for i in bounds[0].indices if i in value.free_symbols))
 
 
 def _fit_function(writer: ModuleWriter, problem: Problem) -> str:
@@ -332,22 +320,7 @@ def generate_projected(problem: Problem, gradient, docstring: str, kind: Project
     if kind.kind == "box":
         pieces.append(_bounds_function(writer, problem, bounds))
     pieces += [_projection_function(writer, problem, kind), _fit_projected(writer, problem)]
-    shapes = writer.shapes_block()
-    parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
-    if shapes:
-        parts.append("\n" + shapes)
-    from symgd.codegen.module import HELPERS
-    for helper in sorted(writer.helpers):
-        parts.append("\n" + HELPERS[helper].lstrip("\n"))
-    parts += ["\n\n" + piece for piece in pieces]
-    return "".join(parts).rstrip() + "\n"
-
-
-def _scalar_code(writer: ModuleWriter, expr) -> str:
-    emitter = writer._emitter([expr])
-    emitter.count(expr)
-    emitter.finish_counting()
-    return emitter.value(expr, ())
+    return writer.assemble(docstring, pieces)
 
 
 def _projection_function(writer: ModuleWriter, problem: Problem, kind: ProjectionSet) -> str:
@@ -376,7 +349,7 @@ def _projection_function(writer: ModuleWriter, problem: Problem, kind: Projectio
         doc = ("Projection onto the probability simplex (sorted threshold); multipliers, stationarity vector, "
                "complementarity.")
     elif kind.kind == "ball":
-        radius = _scalar_code(writer, kind.radius)
+        radius = writer.scalar_code(kind.radius)
         body = [f"radius = {radius}",
                 f"norm = np.linalg.norm({x})",
                 f"projected = {x} if norm <= radius else {x} * (radius / norm)",
@@ -386,7 +359,7 @@ def _projection_function(writer: ModuleWriter, problem: Problem, kind: Projectio
                 "return projected, {\"mu\": mu}, g + mu * projected / radius, slack"]
         doc = "Projection onto the l2 ball; multiplier, stationarity vector, complementarity."
     else:
-        offset = _scalar_code(writer, kind.offset)
+        offset = writer.scalar_code(kind.offset)
         normal = f"np.ones_like({x})" if kind.normal is None else writer.names[kind.normal]
         body = [f"a = {normal}",
                 f"projected = {x} - a * ((a @ {x} - {offset}) / (a @ a))",

@@ -222,11 +222,14 @@ class ModuleWriter:
         return UPDATES[kind]
 
     def _prox_threshold(self) -> str:
-        weight = self.prox.weight
-        emitter = self._emitter([weight])
-        emitter.count(weight)
+        return self.scalar_code(self.prox.weight)
+
+    def scalar_code(self, expr, axes: tuple = ()) -> str:
+        """Code for one expression of the problem's symbols (a weight, a bound, a radius)."""
+        emitter = self._emitter([expr])
+        emitter.count(expr)
         emitter.finish_counting()
-        return emitter.value(weight, ())
+        return emitter.value(expr, axes)
 
     def step_function(self) -> str:
         single = len(self.params) == 1
@@ -284,10 +287,21 @@ class ModuleWriter:
                 if self.problem.shapes[s] and self.problem.shapes[s][0] == axis]
 
     # -- the whole module ---------------------------------------------------------------
-    def source(self, docstring: str) -> str:
+    def assemble(self, docstring: str, functions: list[str], scipy: bool = False) -> str:
+        """The module text: docstring, imports, shape table, the helpers used, the functions."""
         parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
-        if self.optimizer == "lbfgs":
+        if scipy:
             parts.append("from scipy.optimize import minimize\n")
+        shapes = self.shapes_block()
+        if shapes:
+            parts.append("\n" + shapes)
+        for helper in sorted(self.helpers):
+            parts.append("\n" + HELPERS[helper].lstrip("\n"))
+        for function in functions:
+            parts.append("\n\n" + function)
+        return "".join(parts).rstrip() + "\n"
+
+    def source(self, docstring: str) -> str:
         functions = [self.loss_function(), self.grad_function(), self.value_and_grad_function()]
         hess = self.hess_function()
         if hess is not None:
@@ -297,14 +311,7 @@ class ModuleWriter:
         if self.prox is not None:
             functions.append(self.prox.smooth_function)
         functions += [self.update_function(), self.step_function(), self.fit_function()]
-        shapes = self.shapes_block()
-        if shapes:
-            parts.append("\n" + shapes)
-        for helper in sorted(self.helpers):
-            parts.append("\n" + HELPERS[helper].lstrip("\n"))
-        for function in functions:
-            parts.append("\n\n" + function)
-        return "".join(parts).rstrip() + "\n"
+        return self.assemble(docstring, functions, scipy=self.optimizer == "lbfgs")
 
 
 def _indent(lines: list[str], spaces: int) -> str:

@@ -243,6 +243,15 @@ def children(node) -> tuple:
     return ()
 
 
+def walk(node):
+    """Every node of an IR tree (pre-order, without recursion)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children(current))
+
+
 def depth(node) -> int:
     """Nesting depth of an IR tree, computed without recursion (inputs may be adversarial)."""
     best = 0
