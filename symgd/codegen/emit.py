@@ -205,6 +205,8 @@ class Emitter:
         for negative, term in signed:
             code = align(term, axes, broadcast=True)
             level = term.level if code == term.code else POSTFIX
+            if level == UNARY and code.startswith("-"):   # - -(a) reads + a
+                negative, code, level = not negative, code[1:], POSTFIX if code[1:].startswith("(") else ATOM
             if not parts:
                 parts.append(("-" + wrap(code, PRODUCT + 1, level)) if negative else wrap(code, SUM, level))
             else:
@@ -362,8 +364,19 @@ class Scale:
         if self.denominator:
             den = self.denominator[0] if len(self.denominator) == 1 else "(" + " * ".join(self.denominator) + ")"
             den = wrap(den, PRODUCT + 1, ATOM if _is_numeric(den) else None)
+        scalar = " * ".join(self.numerator) if self.numerator else "1"
+        if den:
+            scalar = f"{wrap(scalar, PRODUCT + 1, ATOM if _is_numeric(scalar) else None)} / {den}"
+        if term.axes and not term.code.isidentifier():
+            # array expression first, scalar after: NumPy reuses the temporary in place (one pass,
+            # no second array), as (X @ w - y) * (2 / n)
+            left = wrap(term.code, PRODUCT, term.level)
+            if not self.numerator:
+                return Term(f"{left} / {den}", term.axes, PRODUCT)
+            factor = scalar if (_is_numeric(scalar) or scalar.isidentifier()) and not den else f"({scalar})"
+            return Term(f"{left} * {factor}", term.axes, PRODUCT)
         if self.numerator and den and term.axes:   # one pass over the array: 2 / n * r
-            return Term(f"{' * '.join(self.numerator)} / {den} * {code}", term.axes, PRODUCT)
+            return Term(f"{scalar} * {code}", term.axes, PRODUCT)
         if self.numerator:
             code = " * ".join(self.numerator + [code])
         if den:

@@ -39,18 +39,33 @@ def _orient_differences(expr):
     args = [_orient_differences(a) for a in expr.args]
     expr = expr.func(*args) if args != list(expr.args) else expr
     if isinstance(expr, sympy.Pow) and isinstance(expr.base, sympy.Add) and expr.exp.is_even:
-        if expr.base.could_extract_minus_sign():
+        if _flip(expr.base):
             return sympy.Pow(-expr.base, expr.exp, evaluate=False)
     if isinstance(expr, sympy.Mul):
         factors = list(expr.args)
         flips = 0
         for position, factor in enumerate(factors):
-            if isinstance(factor, sympy.Add) and factor.could_extract_minus_sign():
+            if isinstance(factor, sympy.Add) and _flip(factor):
                 factors[position] = sympy.Add(*(-t for t in factor.args), evaluate=False)
                 flips += 1
         if flips:
             return sympy.Mul((-1) ** flips, *factors, evaluate=False)
     return expr
+
+
+def _flip(difference: sympy.Add) -> bool:
+    """Should this difference be written negated? Prefer the computed term (a sum, X @ w) positive,
+    so the array NumPy computes comes first and is reused in place (X @ w - y, not y - X @ w); then
+    more positive terms; ties by SymPy's canonical sign, so a and -a always get one orientation."""
+    def score(terms):
+        return (sum(1 for t in terms if isinstance(t, sympy.Sum)), sum(1 for t in terms if not t.could_extract_minus_sign()))
+
+    terms = sympy.Add.make_args(difference)
+    as_is = score(terms)
+    negated = score(tuple(-t for t in terms))
+    if as_is != negated:
+        return negated > as_is
+    return difference.could_extract_minus_sign()
 
 
 def _signs_into_sums(expr):
