@@ -58,7 +58,8 @@ def _flip(difference: sympy.Add) -> bool:
     so the array NumPy computes comes first and is reused in place (X @ w - y, not y - X @ w); then
     more positive terms; ties by SymPy's canonical sign, so a and -a always get one orientation."""
     def score(terms):
-        return (sum(1 for t in terms if isinstance(t, sympy.Sum)), sum(1 for t in terms if not t.could_extract_minus_sign()))
+        sums = sum(1 for t in terms if isinstance(t, sympy.Sum))
+        return sums, sum(1 for t in terms if not t.could_extract_minus_sign())
 
     terms = sympy.Add.make_args(difference)
     as_is = score(terms)
