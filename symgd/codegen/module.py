@@ -20,8 +20,11 @@ from symgd.problem import Problem
 HELPERS = {
     "sigmoid": '''
 def sigmoid(z):
-    """The logistic function, without overflow for large |z|."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """The logistic function, without overflow for large |z| (one new array, worked in place)."""
+    out = np.negative(np.asarray(z, dtype=float))
+    np.logaddexp(0.0, out, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
 ''',
     "softplus": '''
 def softplus(z):
