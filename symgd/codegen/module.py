@@ -21,7 +21,8 @@ HELPERS = {
     "sigmoid": '''
 def sigmoid(z):
     """The logistic function, without overflow for large |z| (one new array, worked in place)."""
-    out = np.negative(np.asarray(z, dtype=float))
+    out = np.array(z, dtype=float)   # the one new array; everything after works in it
+    np.negative(out, out=out)
     np.logaddexp(0.0, out, out=out)
     np.negative(out, out=out)
     return np.exp(out, out=out)
