@@ -26,7 +26,7 @@ class sigmoid(sympy.Function):
     is_real = True
 
     @classmethod
-    def eval(cls, x):
+    def eval(cls, x):  # safe: SymPy's automatic-evaluation hook, not Python's eval; no user text
         if x.is_zero:
             return sympy.Rational(1, 2)
         return None
@@ -142,6 +142,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt",
               nonsmooth="u = 0", domain="u >= 0"),
     Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs",
+              nonsmooth="u = 0"),
+    Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign",
               nonsmooth="u = 0"),
     Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
               numpy="np.maximum(0, u)", nonsmooth="u = 0"),
