@@ -174,8 +174,3 @@ BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
 LATEX_COMMANDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if s.startswith("\\")}
 LATEX_WORDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if not s.startswith("\\")}
 TEXT_NAMES: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.text}
-
-
-def lookup(name: str) -> Primitive:
-    """Return the primitive with canonical ``name``; KeyError if there is none."""
-    return BY_NAME[name]

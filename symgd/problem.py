@@ -529,13 +529,6 @@ def _map_children(node, fn):
     return node
 
 
-def _rename(node, old: str, new: str):
-    """Rename a symbol everywhere (``w_k`` rows of ``W``: wrt="W")."""
-    if isinstance(node, ir.Name) and node.name == old:
-        return ir.Name(new)
-    return _map_children(node, lambda child: _rename(child, old, new))
-
-
 # ---------------------------------------------------------------------------------------
 # Building
 # ---------------------------------------------------------------------------------------

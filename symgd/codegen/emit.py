@@ -59,7 +59,7 @@ class Emitter:
         self.temporaries: dict[str, int] = {}
 
     # -- the two passes ---------------------------------------------------------------
-    def count(self, expr, axes: tuple = ()) -> None:
+    def count(self, expr) -> None:
         """First pass: record how often each sub-expression occurs."""
         self.counting = True
         self.emit(expr)
@@ -463,17 +463,6 @@ def _union(groups) -> tuple:
 def _ordered_terms(expr: sympy.Add) -> list:
     """Positive terms first, constants last: X @ w - y, not -y + X @ w."""
     return sorted(expr.args, key=lambda t: (t.could_extract_minus_sign(), t.is_Number))
-
-
-def _scalar_product(terms: list) -> Term | None:
-    if not terms:
-        return None
-    numbers = [t for t in terms if _is_numeric(t.code)]
-    others = [t for t in terms if not _is_numeric(t.code)]
-    parts = [wrap(t.code, PRODUCT + 1, t.level) for t in numbers + others]
-    if len(parts) == 1:
-        return terms[0]
-    return Term(" * ".join(parts), (), PRODUCT)
 
 
 def _is_numeric(code: str) -> bool:

@@ -210,10 +210,6 @@ class ModuleWriter:
         return "SHAPES = {\n" + "\n".join(entries) + "\n}\n" + DIMS_HELPER
 
     # -- optimizers ---------------------------------------------------------------------
-    def _call(self, function: str, params: str) -> str:
-        rest = [self.problem.argnames[s] for s in self.data + self.constants]
-        return f"{function}({', '.join([params] + rest) if params else ', '.join(rest)})"
-
     def update_function(self) -> str:
         """_update(params, grads, state, lr, batch): one optimizer step from a known gradient."""
         kind = self.optimizer if self.optimizer not in ("lbfgs",) else "gd"
