@@ -178,3 +178,9 @@ def test_scalar_parameter_through_sigmoid():
     module = symgd.codegen(r"L(\theta) = -\log\sigma(\theta) + \theta^2").load()
     assert module.grad(0.5) == pytest.approx(-(1 - 1 / (1 + np.exp(-0.5))) + 1.0)
     assert np.allclose(module.sigmoid(np.array([-1000.0, 0.0, 1000.0])), [0.0, 0.5, 1.0])
+
+
+def test_loaded_module_keeps_its_source_for_tracebacks():
+    import inspect
+    module = symgd.codegen(RIDGE).load()
+    assert "X.T @" in inspect.getsource(module.grad)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import linecache
 import tempfile
 import types
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class GeneratedModule:
             spec = importlib.util.spec_from_file_location(f"symgd_generated_{id(self)}", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
+            # the file goes with the folder: keep its lines for tracebacks and inspect.getsource
+            linecache.cache[str(path)] = (len(self.source), None, self.source.splitlines(True), str(path))
         return module
 
     def write(self, path) -> Path:
