@@ -218,3 +218,19 @@ def test_pathological_inputs_fail_fast(source, syntax):
     with pytest.raises(UnsupportedError):
         symgd.parse(source, syntax=syntax, wrt="w" if "L(w)" not in source and "min_w" not in source else None)
     assert time.perf_counter() - start < 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(source=_mutations(), wrt=st.sampled_from([None, "w"]))
+def test_derivation_of_any_parsed_input_raises_only_symgd_errors(source, wrt):
+    """Whatever parses also differentiates, or fails with a named SymgdError (never InternalError)."""
+    try:
+        problem = symgd.parse(source, wrt=wrt)
+    except SymgdError:
+        return
+    try:
+        symgd.gradient(problem).latex
+    except symgd.InternalError:
+        raise
+    except SymgdError:
+        pass
