@@ -114,7 +114,8 @@ class Primitive:
         kind: ELEMENTWISE, REDUCTION or MATRIX.
         arity: number of arguments (2 for max/min).
         sympy: the SymPy function for elementwise primitives (None where lowering is structural).
-        numpy: the NumPy spelling the code generator uses.
+        numpy: the code the generator emits, a template with ``{}`` for each argument.
+        helper: the name of a helper function the generated module must define for it.
         nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
         domain: the condition on its argument for the function to be defined (None if everywhere).
     """
@@ -126,35 +127,36 @@ class Primitive:
     arity: int = 1
     sympy: Callable | None = None
     numpy: str = ""
+    helper: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log", (r"\log", r"\ln"), ("log", "ln"), ELEMENTWISE, sympy=sympy.log,
-              numpy="np.log", domain="u > 0"),
-    Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp"),
+              numpy="np.log({})", domain="u > 0"),
+    Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp({})"),
     Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
-              numpy="scipy.special.expit"),
-    Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh"),
-    Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin"),
-    Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos"),
-    Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt",
+              numpy="sigmoid({})", helper="sigmoid"),
+    Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})"),
+    Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin({})"),
+    Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos({})"),
+    Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt({})",
               nonsmooth="u = 0", domain="u >= 0"),
-    Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs",
+    Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs({})",
               nonsmooth="u = 0"),
-    Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign",
+    Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign({})",
               nonsmooth="u = 0"),
     Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
-              numpy="np.maximum(0, u)", nonsmooth="u = 0"),
+              numpy="np.maximum({}, 0.0)", nonsmooth="u = 0"),
     Primitive("softplus", ("softplus",), ("softplus",), ELEMENTWISE, sympy=softplus,
-              numpy="np.logaddexp(0, u)"),
+              numpy="softplus({})", helper="softplus"),
     Primitive("max", (r"\max",), ("max",), ELEMENTWISE, arity=2, sympy=sympy.Max,
-              numpy="np.maximum", nonsmooth="a = b"),
+              numpy="np.maximum({}, {})", nonsmooth="a = b"),
     Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
-              numpy="np.minimum", nonsmooth="a = b"),
+              numpy="np.minimum({}, {})", nonsmooth="a = b"),
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
-              numpy="scipy.special.logsumexp"),
+              numpy="logsumexp({}, axis)", helper="logsumexp"),
     Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),
     Primitive("norm2", (), ("norm", "norm2"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
@@ -163,7 +165,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
               nonsmooth="u = 0"),
     Primitive("tr", ("tr", "Tr", "trace"), ("tr", "trace"), MATRIX, numpy="np.trace"),
     Primitive("det", (r"\det",), ("det",), MATRIX, numpy="np.linalg.det"),
-    Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="np.linalg.slogdet",
+    Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",
               domain="det u > 0"),
     Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
 )

@@ -27,7 +27,7 @@ from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.render import latex_of, name_latex
-from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, sub_symbol_name
+from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
 
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
@@ -584,11 +584,11 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
-            raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {_describe(step_shape)}")
+            raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {describe(step_shape)}")
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
         raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
-                         f"{_describe(objective_shape)}")
+                         f"{describe(objective_shape)}")
     display = {written: requested for requested, written in aliases.items()}
     problem = _assemble(found, inference, params, objective_ir, constraints_ir, syntax, resolver, display)
     problem.objective_name = objective_name
@@ -618,11 +618,6 @@ def _check_size(formulas) -> None:
     names = _names_used(formulas)
     if len(names) > MAX_SYMBOLS:
         raise UnsupportedError(f"{len(names)} distinct symbols (the limit is {MAX_SYMBOLS})")
-
-
-def _describe(shape):
-    from symgd.shapes import describe
-    return describe(shape)
 
 
 def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:

@@ -60,10 +60,11 @@ class GeneratedModule:
 
 @dataclass(frozen=True)
 class _Prox:
-    """A separable ℓ1 term weight * ||w||_1 split off for proximal gradient."""
+    """A separable ℓ1 term ``weight * Σ_j |w_j|`` (``term``) split off for proximal gradient."""
 
     weight: sympy.Expr
-    smooth_function: str
+    term: sympy.Expr
+    smooth_function: str = ""
 
 
 def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd") -> GeneratedModule:
@@ -110,30 +111,22 @@ def _split_l1(problem: Problem) -> _Prox:
             index = rest.args[1][0]
             if isinstance(inner, sympy.Indexed) and inner.base == param and inner.indices == (index,) \
                     and not weight.has(param):
-                return _Prox(weight, "")
+                return _Prox(weight, term)
     raise UnsupportedError("prox needs a loss F(w) + lambda ||w||_1 (an l1 term on the parameter)")
 
 
 def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
-    smooth = sympy.expand(problem.objective - prox.weight * _l1_sum(problem))
+    smooth = problem.objective - prox.term
     smooth_problem = dataclasses.replace(problem, objective=smooth)
     smooth_gradient = derive.gradient(smooth_problem)
     scalars = [not b.indices for b in smooth_gradient.blocks]
     items = [(smooth, ())] + writer._block_items(smooth_gradient)
     body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
     text = writer.function("smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
-    rest = [problem.argnames[s] for s in problem.data + problem.constants]
+    rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
     weight = writer.scalar_code(stabilise(prox.weight))
     text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'
     return text
-
-
-def _l1_sum(problem: Problem):
-    for term in sympy.Add.make_args(problem.objective):
-        _, rest = term.as_independent(sympy.Sum, as_Add=False)
-        if isinstance(rest, sympy.Sum) and isinstance(rest.args[0], sympy.Abs):
-            return rest
-    raise UnsupportedError("no l1 term")  # pragma: no cover - _split_l1 found it
 
 
 def _docstring(problem: Problem, gradient, optimizer: str) -> str:

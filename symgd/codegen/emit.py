@@ -19,16 +19,15 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.errors import UnsupportedError
-from symgd.functions import det, inverse_entry, relu, sigmoid, softplus
+from symgd.functions import ELEMENTWISE as ELEMENTWISE_KIND
+from symgd.functions import PRIMITIVES, det, inverse_entry
 from symgd.codegen.stable import logsumexp, softmax
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 
-ELEMENTWISE = {
-    sympy.exp: "np.exp", sympy.log: "np.log", sympy.tanh: "np.tanh", sympy.sin: "np.sin",
-    sympy.cos: "np.cos", sympy.Abs: "np.abs", sympy.sign: "np.sign", sigmoid: "sigmoid",
-    softplus: "softplus",
-}
+# Elementwise primitives by SymPy class, with the code the primitive table says to emit.
+ELEMENTWISE = {p.sympy: p for p in PRIMITIVES
+               if p.kind == ELEMENTWISE_KIND and isinstance(p.sympy, type) and "{}" in p.numpy}
 
 
 @dataclass(frozen=True)
@@ -156,19 +155,13 @@ class Emitter:
         if isinstance(expr, sympy.log) and isinstance(expr.args[0], det):
             self.helpers.add("logdet")
             return Term(f"logdet({self._name(expr.args[0].args[0])})", (), POSTFIX)
-        if isinstance(expr, relu):
-            inner = self.emit(expr.args[0])
-            return Term(f"np.maximum({inner.code}, 0.0)", inner.axes, POSTFIX)
-        if isinstance(expr, sympy.Heaviside):
-            inner = self.emit(expr.args[0])
-            return Term(f"np.heaviside({inner.code}, 0.0)", inner.axes, POSTFIX)
-        if isinstance(expr, (sympy.Max, sympy.Min)):
-            return self._elementwise("np.maximum" if isinstance(expr, sympy.Max) else "np.minimum", expr.args)
-        for function, spelling in ELEMENTWISE.items():
+        if isinstance(expr, sympy.Heaviside):   # from differentiating relu, max, |u|: not a primitive
+            return self._elementwise("np.heaviside({}, 0.0)", expr.args[:1])
+        for function, primitive in ELEMENTWISE.items():
             if isinstance(expr, function):
-                if spelling in ("sigmoid", "softplus"):
-                    self.helpers.add(spelling)
-                return self._elementwise(spelling, expr.args)
+                if primitive.helper:
+                    self.helpers.add(primitive.helper)
+                return self._elementwise(primitive.numpy, expr.args)
         raise UnsupportedError(f"code generation for {type(expr).__name__}: {expr}")
 
     def _name(self, symbol) -> str:
@@ -189,11 +182,14 @@ class Emitter:
             return Term(f"np.diagonal({name})", (indices[0],), POSTFIX)
         return Term(name, tuple(indices))
 
-    def _elementwise(self, function: str, args) -> Term:
+    def _elementwise(self, template: str, args) -> Term:
+        """``template`` (``np.exp({})``) applied to the arguments, broadcast by their axes."""
         terms = [self.emit(a) for a in args]
         axes = _union(t.axes for t in terms)
         codes = [align(t, axes, broadcast=True) for t in terms]
-        return Term(f"{function}({', '.join(codes)})", axes, POSTFIX)
+        if len(codes) != template.count("{}"):
+            raise UnsupportedError(f"code generation: {template} with {len(codes)} arguments")
+        return Term(template.format(*codes), axes, POSTFIX)
 
     def _add(self, expr) -> Term:
         signed = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symgd.derive.calculus import rebuild
 from symgd.functions import sigmoid, softplus
 
 
@@ -34,10 +35,7 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
 def _orient_differences(expr):
     """Give every difference inside a product or an even power one orientation (R - UV^T and
     UV^T - R become the same array), so the loss and the gradient share it in code."""
-    if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
-        return expr
-    args = [_orient_differences(a) for a in expr.args]
-    expr = expr.func(*args) if args != list(expr.args) else expr
+    expr = rebuild(expr, _orient_differences)
     if isinstance(expr, sympy.Pow) and isinstance(expr.base, sympy.Add) and expr.exp.is_even:
         if _flip(expr.base):
             return sympy.Pow(-expr.base, expr.exp, evaluate=False)
@@ -84,11 +82,7 @@ def _signs_into_sums(expr):
 
 
 def _rewrite(expr):
-    if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
-        return expr
-    args = [_rewrite(a) for a in expr.args]
-    if args != list(expr.args):
-        expr = expr.func(*args)
+    expr = rebuild(expr, _rewrite)
     if isinstance(expr, sympy.log):
         return _log(expr.args[0])
     if isinstance(expr, sympy.Add):

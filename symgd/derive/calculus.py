@@ -25,7 +25,7 @@ def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
     return result
 
 
-def _rebuild(expr, function):
+def rebuild(expr, function):
     """Apply ``function`` to the arguments of ``expr`` and rebuild it (leaves stay as they are)."""
     if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
         return expr
@@ -55,7 +55,7 @@ def _contract(expr, ranges):
         for (index, lower, upper), outer in zip(limits, scopes[1:]):
             result = _sum_one(result, index, lower, upper, outer)
         return result
-    return _rebuild(expr, lambda arg: _contract(arg, ranges))
+    return rebuild(expr, lambda arg: _contract(arg, ranges))
 
 
 def _sum_one(body: sympy.Expr, index, lower, upper, ranges: dict) -> sympy.Expr:
@@ -143,7 +143,7 @@ def _mark(expr, placeholders: dict):
             placeholders[placeholder] = height
             result = sympy.Sum(result.xreplace({index: placeholder}), (placeholder, lower, upper))
         return result
-    return _rebuild(expr, lambda arg: _mark(arg, placeholders))
+    return rebuild(expr, lambda arg: _mark(arg, placeholders))
 
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
@@ -174,7 +174,7 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
         for index, lower, upper in limits:
             result = _sum_hoisting(result, index, lower, upper)
         return result
-    return _rebuild(expr, _tidy)
+    return rebuild(expr, _tidy)
 
 
 def _shortest(expr: sympy.Expr) -> sympy.Expr:
