@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
-from symgd.derive.calculus import rebuild
+from symgd.derive.calculus import absorb_signs, rebuild
 from symgd.functions import sigmoid, softplus
 
 
@@ -29,7 +29,7 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
     while previous != expr:
         previous = expr
         expr = _rewrite(expr)
-    return _orient_differences(_signs_into_sums(expr))
+    return _orient_differences(absorb_signs(expr))
 
 
 def _orient_differences(expr):
@@ -65,20 +65,6 @@ def _flip(difference: sympy.Add) -> bool:
     if as_is != negated:
         return negated > as_is
     return difference.could_extract_minus_sign()
-
-
-def _signs_into_sums(expr):
-    """-Σ(-a - b) -> Σ(a + b): the minus a log-likelihood carries goes into the sum."""
-    if isinstance(expr, sympy.Add):
-        return sympy.Add(*(_signs_into_sums(t) for t in expr.args))
-    coefficient, rest = expr.as_coeff_Mul()
-    if coefficient.is_negative and isinstance(rest, sympy.Sum):
-        body, *limits = rest.args
-        flipped = sympy.expand(-body, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False,
-                               log=False)
-        if sympy.count_ops(flipped) <= sympy.count_ops(body):
-            return -coefficient * sympy.Sum(flipped, *limits)
-    return expr
 
 
 def _rewrite(expr):

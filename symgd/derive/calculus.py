@@ -149,13 +149,14 @@ def _mark(expr, placeholders: dict):
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """Textbook form: the shortest of (as is, common factors pulled out, expanded then factored),
     inside every sum; constants move out of sums; -Σ(y - σ)x reads Σ(σ - y)x."""
-    return _absorb_signs(_tidy(expr))
+    return absorb_signs(_tidy(expr))
 
 
-def _absorb_signs(expr):
-    """-Σ_i (a - b) c  ->  Σ_i (b - a) c: a minus in front of a sum goes into a difference inside."""
+def absorb_signs(expr):
+    """-Σ_i (a - b) c  ->  Σ_i (b - a) c: a minus in front of a sum goes into a difference inside
+    (the minus of a negative log-likelihood, too: -Σ(-a - b) -> Σ(a + b))."""
     if isinstance(expr, sympy.Add):
-        return sympy.Add(*(_absorb_signs(t) for t in expr.args))
+        return sympy.Add(*(absorb_signs(t) for t in expr.args))
     coefficient, rest = expr.as_coeff_Mul()
     if coefficient.is_negative and isinstance(rest, sympy.Sum):
         body, *limits = rest.args
