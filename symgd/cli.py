@@ -74,7 +74,13 @@ def format_problem(problem: Problem, style: str) -> str:
         step = f" with step size {update.step_size}" if update.step_size is not None else " (no step size)"
         lines.append(f"update rule for {update.param}{step}: {update.latex}")
     lines.extend(f"note: {note}" for note in problem.notes)
+    lines.extend(_read_as(problem))
     return "\n".join(lines)
+
+
+def _read_as(problem) -> list[str]:
+    """The "read as" section: each implicit reading, so a misreading can be seen."""
+    return ["read as:", *(f"  {reading}" for reading in problem.readings)] if problem.readings else []
 
 
 def format_derivation(derivation: Derivation, style: str) -> str:
@@ -85,7 +91,7 @@ def format_derivation(derivation: Derivation, style: str) -> str:
         return derivation.index_form
     if style == "json":
         return json.dumps(_derivation_summary(derivation), indent=2)
-    lines = [f"note: {note}" for note in derivation.notes]
+    lines = [f"note: {note}" for note in derivation.notes] + _read_as(derivation.problem)
     for block in derivation.blocks:
         names = " ".join(_name_of(p) for p in block.wrt)
         shape = "(" + ", ".join(map(str, block.shape)) + ("," if len(block.shape) == 1 else "") + ")"
@@ -130,6 +136,7 @@ def _derivation_summary(derivation: Derivation) -> dict:
                       for k in derivation.nonsmooth],
         "domain": [{"construct": c.construct, "condition": c.condition} for c in derivation.domain],
         "notes": list(derivation.notes),
+        "readings": list(derivation.problem.readings),
     }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sympy
@@ -112,6 +113,8 @@ class Problem:
         requests: derivative requests found in the source.
         updates: update rules found in the source.
         notes: remarks for the user (e.g. about notation).
+        readings: each implicit decision symgd made in reading the source, in words (``\\sigma`` is
+            the logistic sigmoid, ``b_j`` are the rows of ``B``, ``n`` is the number of rows of ``X``).
         objective_ir: the objective as parsed (IR), ``constraints_ir`` likewise.
         syntax: ``"latex"`` or ``"text"``.
     """
@@ -129,6 +132,7 @@ class Problem:
     requests: tuple[DerivativeRequest, ...] = ()
     updates: tuple[UpdateRule, ...] = ()
     notes: tuple[str, ...] = ()
+    readings: tuple[str, ...] = ()
     objective_ir: object = None
     constraints_ir: tuple = ()
     syntax: str = "latex"
@@ -200,6 +204,7 @@ class Problem:
             "updates": [{"param": u.param, "step_size": None if u.step_size is None else str(u.step_size),
                          "latex": u.latex} for u in self.updates],
             "notes": list(self.notes),
+            "readings": list(self.readings),
         }
 
 
@@ -220,12 +225,19 @@ class _Items:
     constraints: list = field(default_factory=list)     # (IR relation, op) pairs, one op each
     declared: dict = field(default_factory=dict)        # name -> Reals dims tuple
     sample_declared: dict = field(default_factory=dict) # name -> dims of one sample (x_i in R^d)
+    subscript_declared: dict = field(default_factory=dict)  # x_i or \Sigma_{12} (IR) -> dims, sorted later
     positive: set = field(default_factory=set)
     identity: set = field(default_factory=set)
     params: list = field(default_factory=list)          # from \min_w, L(w) =, \nabla_w, updates
     requests: list = field(default_factory=list)
     updates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    readings: list = field(default_factory=list)       # implicit decisions, in words
+
+    def read(self, text: str) -> None:
+        """Record an implicit reading once."""
+        if text not in self.readings:
+            self.readings.append(text)
 
 
 def _sort_items(documents: list[ir.Document]) -> _Items:
@@ -260,7 +272,10 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         raise UnsupportedError("maximization (\\max_x f); write \\min_x -f")
     found.objective = item.objective
     found.objective_origin = "min"
-    found.params.extend(_param_name(v) for v in item.variables)
+    found.params.extend(_variable_name(v) for v in item.variables)
+    for variable in item.variables:
+        if isinstance(variable, ir.Sub):
+            found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
 
 
 def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
@@ -313,9 +328,21 @@ def _take_declaration(found: _Items, item: ir.Relation) -> None:
     if isinstance(left, ir.Name):
         found.declared[left.name] = dims
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
-        found.sample_declared[left.base.name] = dims
+        found.subscript_declared[left] = dims
     else:
         raise UnsupportedError(f"declaring the shape of {latex_of(left)}; declare a name")
+
+
+def _sort_subscript_declarations(found: _Items, formulas) -> None:
+    """``x_i \\in \\mathbb{R}^d`` with i bound by a sum declares one sample of x; ``\\Sigma_{12}``,
+    ``W_1`` or ``K_y`` declare a name of their own (a matrix, not a stack of matrices)."""
+    indices = {n.index for f in formulas for n in ir.walk(f) if isinstance(n, ir.BigOp)}
+    for left, dims in found.subscript_declared.items():
+        subscript = {n.name for index in left.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+        if subscript and subscript <= indices:
+            found.sample_declared[left.base.name] = dims
+        else:
+            found.declared[sub_symbol_name(left)] = dims
 
 
 def _space_dims(space) -> tuple:
@@ -341,6 +368,8 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if len(item.operands) != 2:
         raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
     left, body = item.operands
+    if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
+        left = ir.Apply(left.name, left.args)
     if isinstance(left, ir.Apply):
         params = tuple(_param_name(arg) for arg in left.args)
         name = left.name
@@ -412,6 +441,13 @@ def _param_name(node) -> str:
     raise UnsupportedError(f"{latex_of(node)} as a variable; use a name")
 
 
+def _variable_name(node) -> str:
+    """A variable listed under \\min: ``\\beta_0`` is a symbol of its own, not an entry of β."""
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return sub_symbol_name(node)
+    return _param_name(node)
+
+
 def _base_name(node) -> str | None:
     if isinstance(node, ir.Name):
         return node.name
@@ -462,11 +498,14 @@ class _Resolver:
     def resolve(self, node):
         if isinstance(node, ir.Apply):
             return self.apply(node)
+        if isinstance(node, ir.Func) and node.name in self.found.definitions:
+            return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params:
                 return self.inline(node.name, body)
         if isinstance(node, ir.Pow) and node.base == ir.Name("e") and "e" not in self.declared_names:
+            self.found.read("e is Euler's number: e^{u} is \\exp(u)")
             return ir.Func("exp", (self.resolve(node.exp),))
         if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
             raise UnsupportedError("a derivative inside a formula")
@@ -486,18 +525,44 @@ class _Resolver:
         if node.name == "sigma" and "sigma" not in self.declared_names:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
+            self.found.read("\\sigma(u) is the logistic sigmoid 1/(1 + e^{-u})")
             return ir.Func("sigmoid", args)
         if node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
-            if tuple(_param_name(a) if isinstance(a, (ir.Name, ir.Sub)) else None for a in args) == params \
-                    or not params:
+            if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
-            raise UnsupportedError(f"calling {node.name} with other arguments than its definition's")
+            if len(args) != len(params):
+                raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
+                                       f"its definition has {len(params)}")
+            return _substitute(self.inline(node.name, body), dict(zip(params, args)))
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:   # \lambda(a + b): a product
             return ir.Mul(ir.Name(node.name), args[0], "juxt")
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+
+def _substitute(body, arguments: dict):
+    """``body`` with each parameter name replaced by its argument: ``h(x) = \\theta^\\top x`` called as
+    ``h(x^{(i)})`` is ``\\theta^\\top x^{(i)}``. Refuses what would change meaning: an argument's index
+    captured by a sum of the body, or a subscript on a parameter whose argument is an expression."""
+    free = {n.name for arg in arguments.values() for n in ir.walk(arg) if isinstance(n, ir.Name)}
+
+    def replace(node):
+        if isinstance(node, ir.Name) and node.name in arguments:
+            return arguments[node.name]
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in arguments:
+            argument = arguments[node.base.name]
+            if not isinstance(argument, ir.Name):
+                raise UnsupportedError(f"{latex_of(node)} in a definition called with {latex_of(argument)}; "
+                                       "write the entry out")
+            return ir.Sub(argument, node.indices)
+        if isinstance(node, ir.BigOp) and node.index in free:
+            raise UnsupportedError(f"the definition's sum over {node.index} would capture the index "
+                                   f"{node.index} of its argument; rename one of them")
+        return _map_children(node, replace)
+
+    return replace(body)
 
 
 def _map_children(node, fn):
@@ -555,6 +620,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     syntax = documents[0].syntax
     found = _sort_items(documents)
     objective_ir, objective_name = _choose_objective(found)
+    _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
+                                         *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax)
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
@@ -563,6 +630,11 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)
     params = list(dict.fromkeys(params))
     used = _names_used([objective_ir, *constraints_ir])
+    rows = _rows_of_parameters(params, [objective_ir, *constraints_ir], found)
+    if rows:
+        objective_ir, constraints_ir = (_rename_subscripted(f, rows) for f in ([objective_ir], constraints_ir))
+        objective_ir = objective_ir[0]
+        used = _names_used([objective_ir, *constraints_ir])
     aliases = _row_aliases(params, used)
     for requested, written in aliases.items():   # a declaration of W shapes the rows w_k
         if requested in found.declared and written not in found.declared:
@@ -580,7 +652,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity))
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
-    inference.run([objective_ir, *constraints_ir, *steps])
+    inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir, *steps))
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
@@ -641,6 +713,33 @@ def _names_used(formulas) -> set[str]:
     return names
 
 
+def _rows_of_parameters(params, formulas, found: _Items) -> dict[str, str]:
+    """``\\|Y - XB\\|_F^2 + \\lambda\\sum_j \\|b_j\\|_2`` with B a parameter: b_j are the rows of B, not a
+    second matrix (which would silently drop the penalty's gradient). Applies when the lowercase
+    name appears only with a subscript and is not declared."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
+    subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    bare = {name for name in named if named[name] > subscripted[name]}   # walk visits a Sub's base too
+    rows = {}
+    for name in params:
+        lower = name.lower()
+        if lower != name and name in bare and lower in subscripted and lower not in bare \
+                and lower not in found.declared and lower not in found.sample_declared:
+            rows[lower] = name
+            found.read(f"{lower}_j are the rows of {name}")
+    return rows
+
+
+def _rename_subscripted(formulas, rows: dict[str, str]) -> list:
+    """Replace the base ``b`` of ``b_j`` by ``B`` (the rows of a parameter matrix)."""
+    def rename(node):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in rows:
+            return ir.Sub(ir.Name(rows[node.base.name]), node.indices)
+        return _map_children(node, rename)
+    return [rename(f) for f in formulas]
+
+
 def _row_aliases(params, used) -> dict[str, str]:
     """wrt="W" where the loss writes rows ``w_k``: map the written name w to the parameter W."""
     return {name: name.lower() for name in params
@@ -674,7 +773,7 @@ def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
 
 def _assemble(found, inference: ShapeInference, params, objective_ir, constraints_ir, syntax,
               resolver: _Resolver, display: dict[str, str]) -> Problem:
-    dim_names = _name_dimensions(inference, params, found.declared)
+    dim_names = _name_dimensions(inference, params, found)
     symbols, roles, shapes, argnames = {}, SymbolDict(), SymbolDict(), SymbolDict()
     dims_out, data, constants, indices = [], [], [], []
 
@@ -733,8 +832,8 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         objective=objective, constraints=constraints, params=param_objs, data=tuple(data),
         constants=tuple(constants), dims=tuple(dims_out), indices=tuple(indices), shapes=shapes,
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
-        notes=tuple(found.notes), objective_ir=objective_ir, constraints_ir=tuple(constraints_ir),
-        syntax=syntax,
+        notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
+        constraints_ir=tuple(constraints_ir), syntax=syntax,
     )
 
 
@@ -743,7 +842,7 @@ def _index_names(objective_ir, constraints_ir) -> set[str]:
             if isinstance(node, ir.BigOp)}
 
 
-def _name_dimensions(inference: ShapeInference, params, declared) -> dict:
+def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     """Give free dimensions readable names no symbol uses: parameters' axes d, k, p, ...,
     then the data's remaining axes n, m, ... (the sample axis of X in \\|Xw - y\\| becomes n).
 
@@ -752,11 +851,12 @@ def _name_dimensions(inference: ShapeInference, params, declared) -> dict:
     """
     taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
-                         and c not in params and c not in declared), None)
+                         and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
     data_pool = ([sample_count] if sample_count else []) + [c for c in "nmlpqrst" if c not in taken]
     names: dict = {}
-    ordered = [n for n in inference.order if n in params] + [n for n in inference.order if n not in params]
+    # parameters in wrt order, then the rest by name: the labels must not depend on term order
+    ordered = [n for n in params if n in inference.shapes] + sorted(n for n in inference.order if n not in params)
     for name in ordered:
         shape = inference.shapes.get(name)
         pool = param_pool if name in params else data_pool
@@ -766,6 +866,9 @@ def _name_dimensions(inference: ShapeInference, params, declared) -> dict:
                 used = {str(s) for s in names.values()}
                 label = next((c for c in pool if c not in used), f"d{len(names)}")
                 names[root] = sympy.Symbol(label, integer=True, positive=True)
+                if label == sample_count:
+                    axis = "entries" if shape.rank == 1 else "rows" if shape.dims[0].find() is root else "columns"
+                    found.read(f"{label} is the number of {axis} of {name}")
     for root, symbol in names.items():
         root.value = symbol
         inference.dims[str(symbol)] = root

@@ -6,9 +6,11 @@ fresh dimension named at the end). Transposed vectors are row vectors (``Shape.r
 
 Inference is a fixed point: each pass walks the formulas, fixes what usage decides (``w^\\top x_i``
 makes ``x_i`` a vector of the same length as ``w``; ``Xw`` makes ``w`` a vector), and pushes
-expected shapes into unknown operands. When a pass learns nothing, the first still-unknown symbol
-takes its default (uppercase Latin letters are matrices, other symbols scalars; in plain text the
-matrixcalculus.org rule) and passes resume. Contradictions raise ShapeError naming both operands.
+expected shapes into unknown operands. When a pass learns nothing, one still-unknown symbol takes
+its default and passes resume. Which symbol goes first is decided by ``DEFAULT_RULES`` (strongest
+evidence first: capitalised names are matrices before subscripted names hold entries before bare
+names are scalars) and then by name, never by where the symbol stands in the source, so that
+``y - Xw`` and ``Xw - y`` read alike. Contradictions raise ShapeError naming both operands.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ import sympy
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, ELEMENTWISE, MATRIX, REDUCTION
 from symgd.parse import ir
+
+
+# Defaults for symbols that no usage decides, strongest evidence first: (rule, rank of the shape).
+# "matrix": a capitalised name (X, \\Theta; in plain text any capital letter, as matrixcalculus.org);
+# "vector": in plain text, a lowercase letter from h to z; "entries": a name only seen as y_i, with
+# i bound by sums, holds one scalar per index value (its rank is the number of indices);
+# "scalar": everything else (λ, b). A matrix default goes first because it decides its
+# neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
+DEFAULT_RULES: dict[str, int | None] = {"matrix": 2, "vector": 1, "entries": None, "scalar": 0}
+DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
+PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul"})
 
 
 class Dim:
@@ -119,10 +132,17 @@ class ShapeInference:
         self.changed = False
         self.order: list[str] = []                # symbols in order of first use
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
+        self.index_names: set[str] = set()        # every index some sum of the formulas binds
 
     # -- public --------------------------------------------------------------------------
-    def run(self, formulas: list, scope: Scope | None = None) -> None:
-        """Infer until every symbol in ``formulas`` has a shape (``scope``: indices already bound)."""
+    def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
+        """Infer until every symbol in ``formulas`` has a shape.
+
+        Args:
+            formulas: the IR formulas.
+            scope: indices already bound (a claim's free indices).
+            scalars: the formulas that must be scalars (the objective), a constraint like any other.
+        """
         self.collect_dimensions(formulas)
         scope = scope or Scope()
         for _ in range(10_000):
@@ -130,11 +150,13 @@ class ShapeInference:
             while self.changed:
                 self.changed = False
                 for formula in formulas:
-                    self.infer(formula, scope)
+                    if self.infer(formula, scope) is None and formula in scalars:
+                        self.expect(formula, SCALAR, scope)
             unknown = [name for name in self.order if self.shapes.get(name) is None]
             if not unknown:
                 return
-            self.assign(unknown[0], self.default_shape(unknown[0]))
+            first = min(unknown, key=lambda name: (self.default_rank(name), name))
+            self.assign(first, self.default_shape(first))
         raise UnsupportedError("shape inference did not settle")  # pragma: no cover
 
     def collect_dimensions(self, formulas: list) -> None:
@@ -143,6 +165,7 @@ class ShapeInference:
         while stack:
             node = stack.pop()
             if isinstance(node, ir.BigOp):
+                self.index_names.add(node.index)
                 upper = node.upper
                 if isinstance(upper, ir.Add) and upper.terms:
                     upper = upper.terms[0]
@@ -175,17 +198,24 @@ class ShapeInference:
         else:
             self.unify(current, shape, ir.Name(name), ir.Name(name))
 
-    def default_shape(self, name: str) -> Shape:
-        if name in self.subscripted:   # y_i with nothing else known: y holds scalars y_i
-            return Shape(self.subscripted[name])
+    def default_rule(self, name: str) -> str:
+        """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
         base = name.split("_")[0]
+        if name in self.subscripted:
+            return "entries"
         if self.syntax == "text" and len(base) == 1 and base.isalpha():
-            if base.isupper():
-                return Shape((self.fresh(), self.fresh()))
-            return SCALAR if base <= "g" else Shape((self.fresh(),))
-        if base[:1].isupper():   # X, A, \Theta, \Sigma: matrices by convention
-            return Shape((self.fresh(), self.fresh()))
-        return SCALAR
+            return "matrix" if base.isupper() else "scalar" if base <= "g" else "vector"
+        return "matrix" if base[:1].isupper() else "scalar"
+
+    def default_rank(self, name: str) -> int:
+        """Where the symbol's default stands in ``DEFAULT_RULES`` (stronger evidence first)."""
+        return DEFAULT_ORDER[self.default_rule(name)]
+
+    def default_shape(self, name: str) -> Shape:
+        rule = self.default_rule(name)
+        if rule == "entries":   # y_i with nothing else known: y holds scalars y_i
+            return Shape(self.subscripted[name])
+        return Shape(tuple(self.fresh() for _ in range(DEFAULT_RULES[rule])))
 
     def unify_dim(self, a: Dim, b: Dim, left, right, la: Shape, lb: Shape) -> None:
         ra, rb = a.find(), b.find()
@@ -258,6 +288,7 @@ class ShapeInference:
         if not isinstance(node.base, ir.Name):
             raise UnsupportedError(f"a subscript on {self.render(node.base)}; name the expression first")
         atoms = index_atoms(node.indices)
+        self.refuse_unbound_index(node, scope, atoms)
         if atoms is None:
             return None, (), ()
         known = self.shapes.get(node.base.name)
@@ -272,6 +303,19 @@ class ShapeInference:
         if known is not None and known.rank >= len(atoms) and constant:
             return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
         return None, (), ()
+
+    def refuse_unbound_index(self, node: ir.Sub, scope: Scope, atoms) -> None:
+        """``x_{i+1}`` inside ``\\sum_i`` and ``y_i`` after the sum over i has ended are not names of
+        their own: reading them so would silently change the loss."""
+        names = {n.name for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+        if atoms is None and names & set(scope.indices):
+            raise UnsupportedError(f"the shifted index in {self.render(node)}; symgd reads subscripts that "
+                                   "are single indices (x_i, X_{ij})")
+        outside = sorted((names & self.index_names) - set(scope.indices))
+        if outside:
+            raise UnsupportedError(
+                f"{self.render(node)} uses the index {', '.join(outside)} outside the sum that binds it; "
+                "a sum's body ends at the first + or - outside brackets: write \\sum_{i}( ... )")
 
     def infer_Add(self, node, scope):
         shapes = [self.infer(term, scope) for term in node.terms]
@@ -305,7 +349,23 @@ class ShapeInference:
             guess = self.guess_right(node.right, a)
             if guess is not None:
                 self.expect(node.right, guess, scope)
+        else:
+            self.guess_across(node, scope)
         return None
+
+    def guess_across(self, node: ir.Mul, scope: Scope) -> None:
+        """In a chain ``y_i w^\\top x_i`` = (y_i w^⊤) x_i the factors that meet are w^⊤ and x_i:
+        matrix products associate, so the known one decides the other as in a two-factor product."""
+        last, first = _last_factor(node.left), _first_factor(node.right)
+        before, after = self.infer(last, scope), self.infer(first, scope)
+        if before is not None and after is None:
+            guess = self.guess_right(first, before)
+            if guess is not None:
+                self.expect(first, guess, scope)
+        elif after is not None and before is None:
+            guess = self.guess_left(last, after)
+            if guess is not None:
+                self.expect(last, guess, scope)
 
     def guess_left(self, left, b: Shape) -> Shape | None:
         """The shape of an unknown left factor, where the right one's shape decides it."""
@@ -396,7 +456,8 @@ class ShapeInference:
     def infer_Func(self, node, scope):
         primitive = BY_NAME.get(node.name)
         if primitive is None:
-            raise UnsupportedError(f"the function {node.name}")
+            raise UnsupportedError(f"the function {node.name}: symgd does not know it; write it out "
+                                   "with the functions it knows or define it (f(u) = ...)")
         if len(node.args) != primitive.arity:
             raise ShapeError(f"{node.name} takes {primitive.arity} argument(s), got {len(node.args)}")
         shapes = [self.infer(arg, scope) for arg in node.args]
@@ -422,9 +483,13 @@ class ShapeInference:
     def infer_Norm(self, node, scope):
         shape = self.infer(node.arg, scope)
         if shape is None and _is_leaf(node.arg):
-            matrix = node.kind == "F" or _is_upper(node.arg)
+            matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
         return SCALAR
+
+    def is_slice(self, node, scope: Scope) -> bool:
+        """Is this ``B_j`` with j bound by a sum (a row of B), rather than a name such as ``W_1``?"""
+        return isinstance(node, ir.Sub) and bool(self.split_subscript(node, scope)[1])
 
     def infer_Abs(self, node, scope):
         return self.infer(node.arg, scope)
@@ -499,6 +564,8 @@ class ShapeInference:
                 self.expect(node.num, shape, scope)
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
+        elif isinstance(node, ir.BigOp) and node.op == "sum":
+            self.expect(node.body, shape, scope.with_index(node.index, self.dim_of_index(node)))
         elif isinstance(node, ir.Mul):
             self.expect_product(node, shape, scope)
 
@@ -524,6 +591,20 @@ def index_atoms(indices: tuple) -> tuple | None:
             return None
         atoms.extend(parts)
     return tuple(atoms)
+
+
+def _last_factor(node):
+    """The rightmost factor of a product chain (the node itself if it is not a product)."""
+    while isinstance(node, ir.Mul) and node.op in PRODUCT_OPS:
+        node = node.right
+    return node
+
+
+def _first_factor(node):
+    """The leftmost factor of a product chain."""
+    while isinstance(node, ir.Mul) and node.op in PRODUCT_OPS:
+        node = node.left
+    return node
 
 
 def _juxt_parts(node) -> list:

@@ -67,6 +67,7 @@ BRACED_WORD_RE = re.compile(r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 BARE_ARG_RE = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z0-9])")
 FRAC_DIGITS_RE = re.compile(r"\s*(\d)\s*([0-9A-Za-z])")
 SPACE_IN_WORD_RE = re.compile(r"\\[,;:! ]|\s+")
+OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
 
 
 class _Tokenizer:
@@ -368,11 +369,23 @@ class _Tokenizer:
             self.emit("TOP", "T", start)
         elif compact.lower() in ("s.t.", "st"):
             self.emit("ST", word, start)
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", compact) and len(compact) > 1 and self.is_operator_word(name):
+            # \operatorname{diag}(w), \mathrm{sim}(u, v): a function symgd may not know; the shape
+            # stage names it. Read as a name, it would silently multiply its argument.
+            self.emit("FUNC", compact, start)
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", compact):
             self.emit("NAME", compact, start)
         else:
             raise self.error(f"\\{name}{{{content}}} is not a name or function symgd knows", start,
                              "a function name such as tr, relu or softplus")
+
+
+    def is_operator_word(self, command: str) -> bool:
+        """``\\operatorname{word}`` always names an operator; ``\\mathrm{word}`` when an argument
+        in parentheses follows (``\\mathrm{sim}(u, v)``; ``\\mathrm{lr}\\,g`` stays a name)."""
+        if command.startswith("operatorname"):
+            return True
+        return OPERATOR_ARGUMENT_RE.match(self.text, self.pos) is not None
 
 
 def _closer(kind: str) -> str:

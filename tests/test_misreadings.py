@@ -1,0 +1,142 @@
+"""The silent misreadings of the notation issue, each against a NumPy reference of what the source means.
+
+Every case is read exactly as its source writes it; the loss symgd builds and its gradient are
+compared with a hand-written NumPy function of the source's meaning (values at random points with
+distinct dimensions, gradient against central differences of the reference). A construct symgd
+cannot read must raise an error that names it, never a different loss.
+"""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import assert_close, block_values, objective_value, random_env
+
+
+def central_differences(function, args: dict, name: str, step: float = 1e-6) -> np.ndarray:
+    """∂function/∂args[name] by central differences (the reference's own derivative)."""
+    value = np.array(args[name], dtype=float)
+    out = np.zeros(value.shape)
+    for position in np.ndindex(*value.shape):
+        plus, minus = value.copy(), value.copy()
+        plus[position] += step
+        minus[position] -= step
+        out[position] = (function(**{**args, name: plus}) - function(**{**args, name: minus})) / (2 * step)
+    return out
+
+
+def check_against_reference(problem, reference, arguments) -> None:
+    """Loss and every gradient block of ``problem`` equal the reference's at a random point."""
+    env = random_env(problem, seed=3)
+    args = {name: np.asarray(env[symbol], dtype=float) for name, symbol in arguments.items()}
+    assert_close(objective_value(problem, env), reference(**args), what="loss")
+    gradient = problem.gradient()
+    for block in gradient.blocks:
+        written = next(name for name, symbol in arguments.items() if symbol == str(block.wrt[0]))
+        assert_close(block_values(block, env, problem), central_differences(reference, args, written),
+                     rel=1e-5, what=f"gradient in {written}")
+
+
+# -- shapes do not depend on the order of operands ---------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    r"\frac{1}{2}\|y - Xw\|_2^2",
+    r"\frac{1}{2}\|Xw - y\|_2^2",
+    r"\frac{1}{2}(\mathbf{y}-\mathbf{X}w)^T(\mathbf{y}-\mathbf{X}w)",
+    r"\frac{1}{2}(y - Xw)^\top (y - Xw)",
+    r"\frac{1}{2}\|-(Xw - y)\|^2",
+])
+def test_least_squares_in_every_order(source):
+    problem = symgd.parse(source, wrt="w")   # ESL (3.3) writes (y - X\beta)^T(y - X\beta)
+    check_against_reference(problem, lambda X, y, w: 0.5 * np.sum((y - X @ w) ** 2),
+                            {"X": "X", "y": "y", "w": "w"})
+    assert {str(s): tuple(map(str, v)) for s, v in problem.shapes.items() if str(s) in "Xyw"} == \
+        {"X": ("n", "d"), "y": ("n",), "w": ("d",)}
+
+
+def test_objective_is_a_scalar_constrains_its_terms():
+    # \Lambda stands beside scalars in a scalar loss: it is a scalar, not a matrix by its capital letter
+    problem = symgd.parse(r"\gamma w^\top w + \lambda + \Lambda", wrt="w")
+    assert problem.shapes["Lambda"] == ()
+
+
+def test_a_row_vector_in_a_chain_decides_the_next_factor():
+    # -y_i w^T x_i = (-y_i w^T) x_i: w^T meets x_i, so x_i is a vector, whatever is read first
+    problem = symgd.parse(r"\sum_{i=1}^{n} \log(1 + \exp(-y_i w^\top x_i))", wrt="w")
+    check_against_reference(problem, lambda x, y, w: np.sum(np.log1p(np.exp(-y * (x @ w)))),
+                            {"x": "x", "y": "y", "w": "w"})
+
+
+# -- every variable under \min is a parameter -----------------------------------------------------
+
+def test_intercept_under_min_is_a_parameter():
+    problem = symgd.parse(r"\min_{\beta_0,\beta} \sum_i (y_i - \beta_0 - x_i^\top\beta)^2")
+    assert [str(p) for p in problem.params] == ["beta_0", "beta"]
+    check_against_reference(problem, lambda x, y, b0, b: np.sum((y - b0 - x @ b) ** 2),
+                            {"x": "x", "y": "y", "b0": "beta_0", "b": "beta"})
+    assert any("beta_{0}" in reading for reading in problem.readings)
+
+
+# -- an operator name is never a variable times its argument --------------------------------------
+
+@pytest.mark.parametrize("source, wrt, name", [
+    (r"\|\operatorname{diag}(w) x\|^2", "w", "diag"),
+    (r"\sum_i \mathrm{sim}(u, v_i)", "u", "sim"),
+    (r"\operatorname{foo} w", "w", "foo"),
+])
+def test_unknown_operator_is_named(source, wrt, name):
+    with pytest.raises(symgd.UnsupportedError, match=f"function {name}"):
+        symgd.parse(source, wrt=wrt)
+
+
+def test_mathrm_word_without_argument_stays_a_name():
+    problem = symgd.parse(r"\mathrm{lr} \|w\|^2", wrt="w")
+    assert problem.shapes["lr"] == ()
+
+
+def test_operator_defined_in_the_source_is_applied_to_its_arguments():
+    problem = symgd.parse(r"\operatorname{sim}(u, v) = \frac{u^\top v}{\|u\|_2} \quad "
+                          r"L(u) = -\sum_{i=1}^{n} \operatorname{sim}(u, v_i)")
+    check_against_reference(problem, lambda u, v: -np.sum(v @ u) / np.linalg.norm(u), {"u": "u", "v": "v"})
+
+
+# -- b_j are the rows of the parameter B ----------------------------------------------------------
+
+def test_group_penalty_on_rows_of_the_parameter():
+    problem = symgd.parse(r"\|Y - XB\|_F^2 + \lambda\sum_{j=1}^{p}\|b_j\|_2", wrt="B")
+    check_against_reference(
+        problem, lambda X, Y, B, lam: np.sum((Y - X @ B) ** 2) + lam * np.sum(np.linalg.norm(B, axis=1)),
+        {"X": "X", "Y": "Y", "B": "B", "lam": "lambda"})
+    assert "b_j are the rows of B" in problem.readings
+
+
+# -- indices outside their sum ---------------------------------------------------------------------
+
+def test_shifted_index_is_refused_not_renamed():
+    with pytest.raises(symgd.UnsupportedError, match="shifted index"):
+        symgd.parse(r"\sum_{i=1}^{n}(x_{i+1}-x_i)^2", wrt="x")
+
+
+def test_index_after_its_sum_ended_is_refused():
+    with pytest.raises(symgd.UnsupportedError, match="outside the sum"):
+        symgd.parse(r"\sum_{i=1}^{n} e^{w^\top x_i} - y_i w^\top x_i", wrt="w")
+
+
+def test_sum_body_in_brackets_is_read():
+    problem = symgd.parse(r"\sum_{i=1}^{n} \left(e^{w^\top x_i} - y_i w^\top x_i\right)", wrt="w")
+    check_against_reference(problem, lambda x, y, w: np.sum(np.exp(x @ w) - y * (x @ w)),
+                            {"x": "x", "y": "y", "w": "w"})
+
+
+# -- subscripted names are names ----------------------------------------------------------------
+
+def test_subscripted_matrix_declaration_is_a_matrix():
+    problem = symgd.parse(r"\operatorname{tr}(\Sigma_{12}^\top W) \quad \Sigma_{12} \in \mathbb{R}^{p \times q}",
+                          wrt="W")
+    assert tuple(map(str, problem.shapes["Sigma_12"])) == ("p", "q")
+    check_against_reference(problem, lambda S, W: np.trace(S.T @ W), {"S": "Sigma_12", "W": "W"})
+
+
+def test_sample_declaration_still_declares_rows():
+    problem = symgd.parse(r"\sum_{i=1}^{n} (w^\top x_i)^2 \quad x_i \in \mathbb{R}^{d}", wrt="w")
+    assert tuple(map(str, problem.shapes["x"])) == ("n", "d")
