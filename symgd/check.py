@@ -20,7 +20,7 @@ from symgd import derive
 from symgd.errors import ShapeError, SymgdError, UnsupportedError
 from symgd.numeric import entries, random_values
 from symgd.parse import ir, parse_document
-from symgd.problem import Problem, _name_of, elaborate, resolve_notation
+from symgd.problem import OBJECTIVE_NAMES, Problem, _name_of, elaborate, resolve_notation
 from symgd.render import latex_of, name_latex
 
 SIZES = ({"n": 5, "d": 3, "K": 4, "m": 6, "k": 2, "p": 7}, {"n": 9, "d": 4, "K": 3, "m": 2, "k": 5, "p": 6})
@@ -90,7 +90,7 @@ def check(problem: Problem, claim: str) -> CheckResult:
     if re.search(r"\\leftarrow|\\gets|<-|_\{?[a-z]\s*\+\s*1\}?\s*=", claim):
         return _check_update(problem, claim)
     pieces = _split_steps(claim)
-    notes, target = _target_from_head(problem, pieces)
+    notes, target, inverted = _target_from_head(problem, pieces)
     if target is None:   # no derivative notation: a gradient, or a second loss equal to the first
         target = _gradient_target(problem, None)
     if not pieces:
@@ -115,12 +115,31 @@ def check(problem: Problem, claim: str) -> CheckResult:
     if target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
+    if inverted:
+        _reject_inverted(result, target)
     if len(steps) > 1:
         result.steps = steps
         if first_wrong is not None:
-            result.diagnosis.insert(0, f"line {first_wrong[0]}: the step {first_wrong[1]} does not follow "
-                                       "from the one before")
+            _reject_broken_chain(result, target, first_wrong)
     return result
+
+
+def _reject_inverted(result: CheckResult, target: _Target) -> None:
+    """∂w/∂L is not ∂L/∂w: the claim is wrong even when its right-hand side is the gradient."""
+    if result.ok:
+        result.diagnosis.append(f"the right-hand side is the {target.kind}; only the notation on the left "
+                                "is wrong")
+    result.ok, result.verdict = False, "incorrect"
+
+
+def _reject_broken_chain(result: CheckResult, target: _Target, first_wrong: tuple) -> None:
+    """A derivation with a step that does not follow is not a correct derivation, whatever its end."""
+    line, latex = first_wrong
+    finding = f"line {line}: the step {latex} does not follow from the one before"
+    if result.ok:
+        finding += f"; the last line is the right {target.kind}, but the derivation does not reach it"
+    result.diagnosis.insert(0, finding)
+    result.ok, result.verdict = False, "incorrect"
 
 
 # -- reading the claim ---------------------------------------------------------------------------
@@ -161,37 +180,42 @@ def _parse_piece(text: str, problem: Problem):
     return items[0] if isinstance(items[0], ir.Deriv) else resolve_notation(items[0], problem.syntax)
 
 
-def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Target | None]:
-    """If the first piece is derivative notation, consume it and say what it asks for."""
+def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Target | None, bool]:
+    """If the first piece is derivative notation, consume it and say what it asks for.
+
+    Returns (notes, target or None, whether the notation is inverted: ∂w/∂L for ∂L/∂w).
+    """
     if not pieces:
-        return [], None
+        return [], None, False
     try:
         node = _parse_piece(pieces[0][1], problem)
     except SymgdError:
-        return [], None
+        return [], None, False
     if not isinstance(node, ir.Deriv):
-        return [], None
+        return [], None, False
     pieces.pop(0)
     notes = []
     of, wrt = node.of, node.wrt
     name = _objective_name(problem)
-    if of is not None and wrt is not None and _names(of) & set(_param_names(problem)) and \
-            _names(wrt) & {name, "L", "J", "f"}:
+    inverted = of is not None and wrt is not None and bool(_names(of) & set(_param_names(problem))) and \
+        bool(_names(wrt) & ({name} | set(OBJECTIVE_NAMES)))
+    if inverted:
         notes.append(f"{latex_of(node)} is the inverted (reciprocal) notation: the gradient is "
-                     f"\\frac{{\\partial {name}}}{{\\partial {latex_of(of)}}}, which is what is checked")
+                     f"\\frac{{\\partial {name}}}{{\\partial {latex_of(of)}}}, not "
+                     f"\\frac{{\\partial {latex_of(of)}}}{{\\partial {name}}}")
         of, wrt = wrt, of
     if wrt is None:
-        return notes, _gradient_target(problem, None)
+        return notes, _gradient_target(problem, None), inverted
     base = wrt.base if isinstance(wrt, ir.Sub) else (wrt.arg if isinstance(wrt, ir.Transpose) else wrt)
     if isinstance(base, ir.Pow):
         base = base.base
     param = _param(problem, base)
     if node.order == 2:
-        return notes, _hessian_target(problem, param)
+        return notes, _hessian_target(problem, param), inverted
     free = None
     if isinstance(wrt, ir.Sub):   # \frac{\partial L}{\partial w_k}: an entry, k free
         free = tuple(i.name for i in wrt.indices if isinstance(i, ir.Name))
-    return notes, _gradient_target(problem, param, free)
+    return notes, _gradient_target(problem, param, free), inverted
 
 
 def _names(node) -> set:
@@ -299,8 +323,12 @@ def _symbolically_equal(problem: Problem, claim, target: _Target) -> bool:
     from symgd.derive import canonical_form
     from symgd.derive.calculus import tidy
 
-    expr = claim[0].xreplace(dict(zip(claim[1], target.indices)))
-    first, second = (tidy(canonical_form(problem, e)) for e in (expr, target.expr))
+    # Both sides' free indices become the same brand-new symbols: a renaming onto a name that one
+    # side binds in a sum would capture it (a free j renamed onto the k of Σ_k turns A_{ij} into A_{ik}).
+    shared = tuple(sympy.Dummy(f"free{n}", integer=True) for n in range(len(target.indices)))
+    claimed = claim[0].xreplace(dict(zip(claim[1], shared)))
+    expected = target.expr.xreplace(dict(zip(target.indices, shared)))
+    first, second = (tidy(canonical_form(problem, e)) for e in (claimed, expected))
     return first == second or sympy.expand(first - second) == 0
 
 

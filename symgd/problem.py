@@ -964,7 +964,9 @@ def elaborate(problem: Problem, node, free: dict | None = None):
         return sympy.Integer(value) if isinstance(value, int) else value
 
     indices = {name: sympy.Symbol(name, integer=True) for name in free}
-    lowering = Lowering(inference, symbols, dim_symbol, set(declared) | set(dims) | set(free), latex_of)
+    # the indices lowering invents avoid every name the claim writes, its bound indices included
+    written_names = set(declared) | set(dims) | set(free) | bound | _names_used([node])
+    lowering = Lowering(inference, symbols, dim_symbol, written_names, latex_of)
     axes = tuple(lowering.fresh_index() for _ in shape.dims)
     expr = lowering.lower(node, scope, indices, axes)
     return expr, axes, tuple(dim_symbol(d) for d in shape.dims), shape.row

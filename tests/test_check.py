@@ -74,10 +74,17 @@ def test_incorrect_claims_are_reported_with_their_slip(source, wrt, claim, findi
     assert any(finding in item for item in result.diagnosis), result.diagnosis
 
 
-def test_inverted_notation_gets_a_note():
+def test_inverted_notation_is_incorrect_even_with_the_right_gradient():
     result = symgd.check(LS, r"\frac{\partial w}{\partial L} = \frac{1}{n} X^\top (Xw - y)", wrt="w")
-    assert result.ok
+    assert not result.ok and result.verdict == "incorrect"
     assert "inverted" in result.diagnosis[0]
+    assert any("the right-hand side is the gradient" in finding for finding in result.diagnosis)
+
+
+def test_inverted_notation_with_a_wrong_right_hand_side_names_both_slips():
+    result = symgd.check(QUADRATIC, r"\frac{\partial x}{\partial f} = 2 A x - b", wrt="x")
+    assert not result.ok and "inverted" in result.diagnosis[0]
+    assert not any("the right-hand side is the gradient" in finding for finding in result.diagnosis)
 
 
 def test_update_rule_without_step_size():
@@ -116,7 +123,8 @@ def test_multi_step_logistic_derivation_with_a_wrong_middle_step():
     result = symgd.check(LOGISTIC, derivation, wrt="w")
     assert [step.follows for step in result.steps] == [True, False, False]
     assert result.diagnosis[0].startswith("line 3:")
-    assert result.ok   # the final result is right even though a middle step is not
+    assert "the last line is the right gradient" in result.diagnosis[0]
+    assert not result.ok and result.verdict == "incorrect"   # a step that does not follow breaks the derivation
 
 
 def test_chain_on_one_line():
@@ -142,3 +150,41 @@ def test_cli_exit_codes():
     assert "factor 2" in bad.stdout and "expected:" in bad.stdout
     error = run(r"\frac{1}{n} X^\top (")
     assert error.returncode == 2
+
+
+def test_a_wrong_middle_step_with_a_right_end_on_one_line_is_incorrect():
+    result = symgd.check(SCALAR, r"\frac{\partial L}{\partial \theta} = 2(\theta - 3) = 2\theta - 3 = 2\theta - 6")
+    assert not result.ok and result.verdict == "incorrect"
+    assert [step.follows for step in result.steps] == [True, False, False]
+    assert result.diagnosis[0].startswith("line 1: the step 2 \\theta - 3 does not follow")
+
+
+LEAST_SQUARES_ENTRIES = r"\frac12\sum_{i=1}^{n}(\sum_{k=1}^{d} A_{ik}v_k - b_i)^2"
+
+
+@pytest.mark.parametrize("free, bound", [("j", "k"), ("p", "q"), ("k", "j"), ("j", "i"), ("l", "m")])
+def test_a_free_index_captured_by_a_sum_is_never_correct(free, bound):
+    # A_{i free} inside the sum over `bound`: renaming free onto bound would turn it into A_{i bound}
+    claim = (r"\frac{\partial L}{\partial v_%s} = \sum_{r=1}^{n} A_{r%s}(\sum_{%s=1}^{d} A_{r%s} v_%s - b_r)"
+             % (free, free, bound, free, bound))
+    result = symgd.check(LEAST_SQUARES_ENTRIES, claim, wrt="v")
+    assert not result.ok
+    right = claim.replace(r"A_{r%s} v_%s" % (free, bound), r"A_{r%s} v_%s" % (bound, bound))
+    assert symgd.check(LEAST_SQUARES_ENTRIES, right, wrt="v").ok
+
+
+@pytest.mark.parametrize("letter", list("kjilmpqrstabcgh"))
+def test_the_students_index_letter_is_theirs_to_choose(letter):
+    claim = r"\nabla_w \mathcal{L} = \sum_{%s=1}^{n}(\sigma(w^\top x_%s) - y_%s) x_%s" % ((letter,) * 4)
+    result = symgd.check(LOGISTIC, claim, wrt="w")
+    assert result.ok and result.method == "symbolic", (result.verdict, result.diagnosis)
+    wrong = symgd.check(LOGISTIC, claim.replace("- y", "+ y"), wrt="w")
+    assert not wrong.ok
+
+
+@pytest.mark.parametrize("free, bound", [("k", "i"), ("j", "i"), ("i", "k"), ("l", "j"), ("k", "j")])
+def test_entry_wise_claims_with_any_letters(free, bound):
+    claim = (r"\frac{\partial L}{\partial w_%s} = \frac{1}{n}\sum_{%s=1}^{n} (X_{%s}^\top w - y_%s) X_{%s%s}"
+             % (free, bound, bound, bound, bound, free))
+    result = symgd.check(LS, claim, wrt="w")
+    assert result.ok, (result.verdict, result.diagnosis)
