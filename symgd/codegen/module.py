@@ -235,7 +235,10 @@ class ModuleWriter:
         single = len(self.params) == 1
         names = [self.problem.argnames[p] for p in self.params]
         params = "(" + ", ".join(names) + ("," if single else "") + ")"
-        grads = "(grad(" + ", ".join(self.args) + ")" + ("," if single else "") + ")"
+        # prox steps on the smooth part F only: the l1 term enters through the soft-thresholding
+        gradient = "smooth_value_and_grad(" + ", ".join(self.args) + ")[1]" if self.optimizer == "prox" else \
+            "grad(" + ", ".join(self.args) + ")"
+        grads = "(" + gradient + ("," if single else "") + ")"
         stateful = self.optimizer in ("momentum", "nesterov", "adam")
         doc = STEP_DOCS[self.optimizer]
         lines = [f"params, grads = {params}, {grads}"]
@@ -357,7 +360,7 @@ STEP_DOCS = {
     "lbfgs": "One gradient-descent step (fit uses L-BFGS): p - lr * dL/dp.",
     "momentum": "One heavy-ball step: v = 0.9 v + dL/dp, p - lr * v. Returns (params, state).",
     "nesterov": "One Nesterov step: v = 0.9 v + g, p - lr * (g + 0.9 v). Returns (params, state).",
-    "adam": "One Adam step (beta1 0.9, beta2 0.999, eps 1e-8). Returns (params, state).",
+    "adam": "One Adam step (Kingma & Ba, Algorithm 1: beta1 0.9, beta2 0.999, eps 1e-8). Returns (params, state).",
     "newton": "One (damped) Newton step: p - lr * H^{-1} dL/dp, solving with the Hessian.",
     "prox": "One proximal-gradient step: soft-thresholding of p - lr * dF/dp (F the smooth part).",
 }
@@ -385,8 +388,10 @@ UPDATES = {
     count += 1
     first = tuple(beta1 * m + (1 - beta1) * g for m, g in zip(first, grads))
     second = tuple(beta2 * s + (1 - beta2) * g * g for s, g in zip(second, grads))
-    scale = lr * np.sqrt(1 - beta2**count) / (1 - beta1**count)
-    new = tuple(p - scale * m / (np.sqrt(s) + eps) for p, m, s in zip(params, first, second))
+    # Algorithm 1 of Kingma & Ba (as PyTorch): eps is added to the square root of the corrected moment
+    correction1, correction2 = 1 - beta1**count, 1 - beta2**count
+    new = tuple(p - lr * (m / correction1) / (np.sqrt(s / correction2) + eps)
+                for p, m, s in zip(params, first, second))
     return new, (first, second, count)
 ''',
 }
