@@ -69,6 +69,8 @@ class det(sympy.Function):
     ∂det(A)/∂A_kl = det(A) (A^{-1})_lk.
     """
 
+    is_real = True   # of a real matrix: |det A| differentiates to sign(det A) ∂det A, with no re()/im()
+
     def _eval_derivative(self, s):
         matrix = self.args[0]
         if isinstance(s, sympy.Indexed) and s.base == matrix:

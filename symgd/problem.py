@@ -537,9 +537,21 @@ class _Resolver:
             return _substitute(self.inline(node.name, body), dict(zip(params, args)))
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
-        if len(args) == 1:   # \lambda(a + b): a product
-            return ir.Mul(ir.Name(node.name), args[0], "juxt")
+        if len(args) == 1:
+            return self.product_or_call(node.name, args[0])
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+
+    def product_or_call(self, name: str, arg):
+        """``\\lambda(a + b)`` is a product; ``f(x_i)`` or ``\\phi(x_n)`` with f undefined is a call of a
+        function symgd cannot know, and reading it as f·x_i would silently change the loss."""
+        written = f"{name_latex(name)}({latex_of(arg)})"
+        if isinstance(arg, (ir.Name, ir.Sub, ir.Num)):
+            raise AmbiguityError(f"{written}: the function {name_latex(name)} is not defined; define it "
+                                 f"({name_latex(name)}(x) = ...) or, for a product, write "
+                                 f"{name_latex(name)} \\cdot {latex_of(arg)}")
+        self.found.read(f"{written} is the product {name_latex(name)} \\cdot ({latex_of(arg)})")
+        return ir.Mul(ir.Name(name), arg, "juxt")
 
 
 def _substitute(body, arguments: dict):
@@ -649,7 +661,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
 
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
-    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity))
+    bold = frozenset().union(*(document.bold for document in documents))
+    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold)
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
     inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir, *steps))
@@ -657,6 +670,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
             raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {describe(step_shape)}")
+    _read_defaults(found, inference)
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
         raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
@@ -666,6 +680,25 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem.objective_name = objective_name
     problem.written = dict(aliases)
     return problem
+
+
+DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
+    "matrix": "{x} is a matrix (a capitalised name)",
+    "vector": "{x} is a vector ({why})",
+    "entries": "{x} with an index is a number, one per index value",
+}
+
+
+def _read_defaults(found: _Items, inference: ShapeInference) -> None:
+    """Record each shape that a default, not the source, decided."""
+    for name, rule in sorted(inference.defaulted.items()):
+        if rule in DEFAULT_READINGS:
+            why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
+            if rule == "vector" and name in inference.subscripted:
+                found.read(f"{name_latex(name)} with an index is a vector ({why}), one per index value: "
+                           f"the rows of {name_latex(name)}")
+            else:
+                found.read(DEFAULT_READINGS[rule].format(x=name_latex(name), why=why))
 
 
 MAX_TREE_NODES = 20_000

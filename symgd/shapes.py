@@ -25,13 +25,14 @@ from symgd.functions import BY_NAME, ELEMENTWISE, MATRIX, REDUCTION
 from symgd.parse import ir
 
 
-# Defaults for symbols that no usage decides, strongest evidence first: (rule, rank of the shape).
+# Defaults for symbols that no usage decides, strongest evidence first: rule -> the number of axes
+# after those of the indices the symbol is seen with (y_i, i bound by a sum, has one axis for i).
 # "matrix": a capitalised name (X, \\Theta; in plain text any capital letter, as matrixcalculus.org);
-# "vector": in plain text, a lowercase letter from h to z; "entries": a name only seen as y_i, with
-# i bound by sums, holds one scalar per index value (its rank is the number of indices);
+# "vector": a bold lowercase name (\\mathbf{x}; \\mathbf{x}_n is one vector per n), in plain text a
+# lowercase letter from h to z; "entries": a name only seen as y_i holds one scalar per index value;
 # "scalar": everything else (λ, b). A matrix default goes first because it decides its
 # neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
-DEFAULT_RULES: dict[str, int | None] = {"matrix": 2, "vector": 1, "entries": None, "scalar": 0}
+DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul"})
 
@@ -119,15 +120,18 @@ class ShapeInference:
         syntax: ``"latex"`` or ``"text"`` (for the default typing rule).
         render: a function IR -> LaTeX, to name operands in errors.
         identity: names that denote the identity matrix.
+        bold: names written in a bold font (vectors, or matrices when capitalised).
     """
 
     def __init__(self, declared: dict[str, Shape], dims: dict[str, Dim], syntax: str, render,
-                 identity: frozenset[str] = frozenset()) -> None:
+                 identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset()) -> None:
         self.shapes: dict[str, Shape | None] = dict(declared)
         self.dims = dims
         self.syntax = syntax
         self.render = render
         self.identity = identity
+        self.bold = bold
+        self.defaulted: dict[str, str] = {}       # symbol -> the DEFAULT_RULES row that decided it
         self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
         self.changed = False
         self.order: list[str] = []                # symbols in order of first use
@@ -156,6 +160,7 @@ class ShapeInference:
             if not unknown:
                 return
             first = min(unknown, key=lambda name: (self.default_rank(name), name))
+            self.defaulted[first] = self.default_rule(first)
             self.assign(first, self.default_shape(first))
         raise UnsupportedError("shape inference did not settle")  # pragma: no cover
 
@@ -201,21 +206,22 @@ class ShapeInference:
     def default_rule(self, name: str) -> str:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
         base = name.split("_")[0]
-        if name in self.subscripted:
-            return "entries"
+        if name in self.subscripted:   # x_i: one vector per i when bold, one scalar otherwise
+            return "vector" if base in self.bold else "entries"
         if self.syntax == "text" and len(base) == 1 and base.isalpha():
             return "matrix" if base.isupper() else "scalar" if base <= "g" else "vector"
-        return "matrix" if base[:1].isupper() else "scalar"
+        if base[:1].isupper():
+            return "matrix"
+        return "vector" if base in self.bold else "scalar"
 
     def default_rank(self, name: str) -> int:
         """Where the symbol's default stands in ``DEFAULT_RULES`` (stronger evidence first)."""
         return DEFAULT_ORDER[self.default_rule(name)]
 
     def default_shape(self, name: str) -> Shape:
-        rule = self.default_rule(name)
-        if rule == "entries":   # y_i with nothing else known: y holds scalars y_i
-            return Shape(self.subscripted[name])
-        return Shape(tuple(self.fresh() for _ in range(DEFAULT_RULES[rule])))
+        """The rule's shape, after the axes of the indices the symbol is seen with (x_i: rows)."""
+        rank = DEFAULT_RULES[self.default_rule(name)]
+        return Shape(self.subscripted.get(name, ()) + tuple(self.fresh() for _ in range(rank)))
 
     def unify_dim(self, a: Dim, b: Dim, left, right, la: Shape, lb: Shape) -> None:
         ra, rb = a.find(), b.find()
@@ -431,8 +437,8 @@ class ShapeInference:
         elif exp.rank != 0:
             raise ShapeError(f"the exponent {self.render(node.exp)} is a {describe(exp)}")
         if base is None:
-            if _is_leaf(node.base) and not is_minus_one(node.exp):
-                self.expect(node.base, SCALAR, scope)   # x^2: powers are of scalars
+            if not is_minus_one(node.exp) and (_is_leaf(node.base) or not _mentions_upper(node.base)):
+                self.expect(node.base, SCALAR, scope)   # x^2, (\theta - 3)^2: powers are of scalars
             return None
         if base.rank == 0:
             return SCALAR
@@ -485,6 +491,8 @@ class ShapeInference:
         if shape is None and _is_leaf(node.arg):
             matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
+        elif shape is None and node.kind != "F" and not _mentions_upper(node.arg):
+            self.expect(node.arg, Shape((self.fresh(),)), scope)   # \|x_n - \mu_k\|: a norm of vectors
         return SCALAR
 
     def is_slice(self, node, scope: Scope) -> bool:

@@ -140,3 +140,65 @@ def test_subscripted_matrix_declaration_is_a_matrix():
 def test_sample_declaration_still_declares_rows():
     problem = symgd.parse(r"\sum_{i=1}^{n} (w^\top x_i)^2 \quad x_i \in \mathbb{R}^{d}", wrt="w")
     assert tuple(map(str, problem.shapes["x"])) == ("n", "d")
+
+
+# -- found by the cited corpus ------------------------------------------------------------------
+
+def test_bold_names_are_vectors():
+    # Matrix Cookbook (2.6.1): bold x and a are vectors, so the norm is a Euclidean norm, not |x - a|
+    problem = symgd.parse(r"\|\mathbf{x}-\mathbf{a}\|_2", wrt=r"\mathbf{x}")
+    check_against_reference(problem, lambda x, a: np.linalg.norm(x - a), {"x": "x", "a": "a"})
+
+
+def test_bold_subscripted_names_are_one_vector_per_index():
+    # PRML (9.1), K-means distortion: bold x_n and mu_k are vectors
+    problem = symgd.parse(r"J = \sum_{n=1}^{N}\sum_{k=1}^{K} r_{nk}\|\mathbf{x}_n - \boldsymbol{\mu}_k\|^2",
+                          wrt=r"\boldsymbol{\mu}")
+    check_against_reference(
+        problem, lambda x, mu, r: np.sum(r * ((x[:, None, :] - mu[None, :, :]) ** 2).sum(axis=2)),
+        {"x": "x", "mu": "mu", "r": "r"})
+
+
+def test_a_norm_is_of_vectors():
+    problem = symgd.parse(r"\sum_{n=1}^{N}\sum_{k=1}^{K} r_{nk}\|x_n - \mu_k\|^2", wrt="mu")
+    assert len(problem.shapes["mu"]) == 2 and len(problem.shapes["x"]) == 2
+
+
+def test_bold_scalar_usage_wins_over_the_font():
+    problem = symgd.parse(r"(\boldsymbol{\theta} - 3)^2", wrt="theta")
+    assert problem.shapes["theta"] == ()
+
+
+def test_latex_without_backslashes_is_latex():
+    # Boyd & Vandenberghe (A.4) style typed without backslashes: x^TPx is x^T P x, not x to the power TPx
+    problem = symgd.parse("(1/2)x^TPx + q^Tx + r", wrt="x")
+    check_against_reference(problem, lambda x, P, q, r: 0.5 * x @ P @ x + q @ x + r,
+                            {"x": "x", "P": "P", "q": "q", "r": "r"})
+
+
+def test_log_abs_det_has_a_real_gradient():
+    # Matrix Cookbook (49): ∂ ln|det X| / ∂X = X^{-T}
+    problem = symgd.parse(r"\ln|\det(\mathbf{X})|", wrt=r"\mathbf{X}")
+    gradient = problem.gradient()
+    assert not gradient.expr.has(__import__("sympy").re, __import__("sympy").im)
+    env = random_env(problem, seed=5)
+    assert_close(block_values(gradient.blocks[0], env, problem), np.linalg.inv(np.asarray(env["X"])).T, rel=1e-8)
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]", "beta"),   # ESL (10.11)
+    (r"\sum_{n=1}^{N} (t_n - w^\top \phi(x_n))^2", "w"),                  # PRML (3.12)
+])
+def test_an_undefined_function_of_a_symbol_is_not_a_product(source, wrt):
+    with pytest.raises(symgd.AmbiguityError, match="is not defined"):
+        symgd.parse(source, wrt=wrt)
+
+
+def test_a_name_before_a_bracketed_expression_is_a_product_and_says_so():
+    problem = symgd.parse(r"\lambda(\|U\|_F^2 + \|V\|_F^2) + \|R - UV^\top\|_F^2", wrt="U, V")
+    assert any("product" in reading and "lambda" in reading for reading in problem.readings)
+
+
+def test_defaults_are_read_out():
+    problem = symgd.parse(r"\frac{1}{2}\|y - Xw\|^2", wrt="w")
+    assert "X is a matrix (a capitalised name)" in problem.readings

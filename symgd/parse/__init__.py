@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from symgd.errors import ParseError, SymgdError, position_error
 from symgd.parse import ir
-from symgd.parse.latex import tokenize
+from symgd.parse.latex import bold_names, tokenize
 from symgd.parse.transform import LatexIRBuilder, TextIRBuilder
 
 MAX_LENGTH = 20_000
@@ -71,8 +71,9 @@ def _text_parser() -> lark.Lark:
 
 
 def detect_syntax(source: str) -> str:
-    """Guess the syntax: LaTeX when the text has a backslash or braces, plain text otherwise."""
-    return "latex" if re.search(r"[\\{}]", source) else "text"
+    """Guess the syntax: LaTeX when the text has a backslash, braces or a transpose juxtaposed with
+    what follows (``x^TPx``, a power of a name ``TPx`` in plain text); plain text otherwise."""
+    return "latex" if re.search(r"[\\{}]|\^T[A-Za-z]", source) else "text"
 
 
 def parse_document(source: str, syntax: str = "auto") -> ir.Document:
@@ -108,7 +109,7 @@ def parse_document(source: str, syntax: str = "auto") -> ir.Document:
     for item in items:
         if ir.depth(item) > MAX_DEPTH:
             raise ParseError(f"the formula is nested deeper than {MAX_DEPTH} levels")
-    return ir.Document(items, source, syntax)
+    return ir.Document(items, source, syntax, bold_names(source) if syntax == "latex" else frozenset())
 
 
 def _join_continued_lines(text: str) -> str:

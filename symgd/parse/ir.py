@@ -210,6 +210,7 @@ class Document:
     items: tuple[Item, ...]
     source: str
     syntax: str
+    bold: frozenset[str] = frozenset()   # names written in a bold font: vectors and matrices
 
 
 def children(node) -> tuple:

@@ -31,6 +31,8 @@ SPACING = frozenset([",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thins
 SEPARATING_SPACES = frozenset(["quad", "qquad"])
 
 FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathsf vec mathbfit pmb".split())
+# Fonts that mark vectors and matrices (bold x is a vector in the Matrix Cookbook, PRML, ESL, ...).
+BOLD_RE = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|pmb)\s*(?:\{\s*\\?([A-Za-z]+)\s*\}|\\?([A-Za-z]))")
 WORD_COMMANDS = frozenset("operatorname operatorname* mathrm text textrm textnormal textit mbox".split())
 
 REL_COMMANDS = {
@@ -400,3 +402,8 @@ def tokenize(text: str) -> Iterator[Token]:
         UnsupportedError: a recognised construct symgd does not handle (``\\infty``, n-th roots).
     """
     return iter(_Tokenizer(text).run())
+
+
+def bold_names(source: str) -> frozenset[str]:
+    """The names the source writes in a bold font (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``, ``\\vec{X}``)."""
+    return frozenset(match.group(1) or match.group(2) for match in BOLD_RE.finditer(source))
