@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import UNSUPPORTED, entry, logsumexp, sigmoid
+from corpus.entry import MISREADING, REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid
 
 PRML = "Bishop, Pattern Recognition and Machine Learning"
 
