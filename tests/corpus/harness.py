@@ -22,9 +22,9 @@ FONT_COMMANDS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "op
 
 
 def canonical(name: str) -> tuple[str, ...]:
-    """A spelling-independent key of a name: its words and numbers, fonts dropped, in order."""
+    """A spelling-independent key of a name: its words and numbers, fonts dropped (``\\hat{x}`` = ``x_hat``)."""
     words = re.findall(r"[A-Za-z]+|\d+", name)
-    return tuple(w for w in words if w not in FONT_COMMANDS)
+    return tuple(sorted(w for w in words if w not in FONT_COMMANDS))
 
 
 def name_of(symbol) -> str:
@@ -51,6 +51,8 @@ def _value(rng, kind: str, shape: tuple[int, ...]):
         value = rng.uniform(0.1, 0.9, size=shape)
     elif kind == "count":
         value = rng.integers(0, 5, size=shape).astype(float)
+    elif kind.startswith("label"):   # class labels 1..K, K in the kind's name
+        value = rng.integers(1, int(kind[5:]) + 1, size=shape).astype(float)
     elif kind == "onehot":
         value = np.eye(shape[-1])[rng.integers(0, shape[-1], size=shape[:-1])]
     elif kind == "simplex":
@@ -63,6 +65,8 @@ def _value(rng, kind: str, shape: tuple[int, ...]):
         value = raw / np.linalg.norm(raw, axis=-1, keepdims=True)
     elif kind == "quantile":
         value = rng.uniform(0.1, 0.9, size=shape)
+    elif kind == "large":   # keeps b - Ax > 0 for the log barriers at small x
+        value = rng.uniform(8.0, 12.0, size=shape)
     elif kind == "normal":
         value = rng.normal(size=shape)
     else:
@@ -172,6 +176,14 @@ def _close(actual, expected, rel: float) -> bool:
     return float(np.linalg.norm(actual - expected)) <= rel * max(float(np.linalg.norm(expected)), 1e-3)
 
 
+def _evaluate_block(block, shape: tuple, env: dict, name: str) -> np.ndarray:
+    """The gradient block's values; an expression no real number can be read from is a wrong answer."""
+    try:
+        return entries(block.expr, block.indices, shape, env)
+    except TypeError as error:   # e.g. im(...) or re(...) of a real quantity
+        raise AssertionError(f"gradient wrt {name}: symgd's expression cannot be evaluated ({error})") from None
+
+
 def check_entry(item: Entry, latex: str | None = None, where: str | None = None, seeds=(0, 1)):
     """Parse the entry (or a variant), compare the objective and the gradient with the reference.
 
@@ -184,7 +196,10 @@ def check_entry(item: Entry, latex: str | None = None, where: str | None = None,
         values = random_values(item, seed)
         env = bind(problem, item, values)
         expected = float(item.reference(values))
-        actual = evaluate(problem.objective, env)
+        try:
+            actual = evaluate(problem.objective, env)
+        except TypeError as error:
+            raise AssertionError(f"objective: symgd's expression cannot be evaluated ({error})") from None
         sign = 1.0
         if getattr(problem, "sense", "min") == "max" and np.isclose(actual, -expected, rtol=1e-8):
             sign = -1.0   # a maximisation stored as min of -f, as stated by Problem.sense
@@ -195,7 +210,7 @@ def check_entry(item: Entry, latex: str | None = None, where: str | None = None,
             name = next(n for n, p in params.items() if p == param)
             key = _values_key(item, name, values)
             shape = tuple(int(d) if d.is_Integer else env[str(d)] for d in block.shape)
-            got = entries(block.expr, block.indices, shape, env)
+            got = _evaluate_block(block, shape, env, name)
             want = sign * central_differences(item.reference, values, key)
             assert _close(got.reshape(np.shape(want)) if got.size == np.size(want) else got, want, 1e-5), (
                 f"gradient wrt {name}: symgd\n{got}\nthe source means (central differences)\n{want}")
