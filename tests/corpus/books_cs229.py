@@ -17,7 +17,7 @@ ENTRIES = [
           r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(\theta^Tx^{(i)} - y^{(i)})^2",
           r"\theta", "x:m,d y:m theta:d", lambda v: 0.5 * float(np.sum((v["x"] @ v["theta"] - v["y"]) ** 2)),
           variants=[r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(y^{(i)} - \theta^Tx^{(i)})^2",
-                    r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(-y^{(i)} + x^{(i)T}\theta)^2"]),
+                    r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(-y^{(i)} + (x^{(i)})^T\theta)^2"]),
     entry("cs229_normal_equations", f"{CS}, Part I, Sec. 2.2 (J in matrix form, with the vector y written \\vec{{y}})",
           r"J(\theta) = \frac{1}{2}(X\theta - \vec{y})^T(X\theta - \vec{y})",
           r"\theta", "X:m,d y:m theta:d", lambda v: 0.5 * float(np.sum((v["X"] @ v["theta"] - v["y"]) ** 2))),
