@@ -124,5 +124,5 @@ ENTRIES = [
           r"f(x) = (1/2)x^TPx + q^Tx + r",
           "x", "P:n,n q:n r: x:n", lambda v: 0.5 * float(v["x"] @ v["P"] @ v["x"]) + float(v["q"] @ v["x"]) + v["r"],
           sizes={"n": 3},
-          status=MISREADING, gap="symgd reads x with shape (); the source means shape ('n',) = (3,)"),
+          status=MISREADING, gap="no backslash or brace, so the LaTeX is read as plain text: x^TPx becomes x to the power TPx, q^Tx becomes q to the power Tx (all scalars)"),
 ]

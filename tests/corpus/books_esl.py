@@ -87,6 +87,15 @@ ENTRIES = [
           + v["lambda"] / 2 * float(v["beta"] @ v["beta"]),
           where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1",
           status=REFUSAL, gap="UnsupportedError: a '+' subscript on something other than \\mathbb{R}"),
+    entry("esl_binomial_deviance_penalized", f"{ESL}, Sec. 12.3.2 (the penalization form min sum L(y_i, f(x_i))"
+          " + lambda/2 ||beta||^2 with the binomial deviance of Table 12.1; f(x) = h(x)^T beta + beta_0, h the identity)",
+          r"\min_{\beta_0,\beta}\sum_{i=1}^{N}\log[1 + e^{-y_if(x_i)}] + \frac{\lambda}{2}\|\beta\|^2",
+          r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda:",
+          lambda v: float(np.sum(np.log1p(np.exp(-v["y"] * (v["x"] @ v["beta"] + v["beta_0"])))))
+          + v["lambda"] / 2 * float(v["beta"] @ v["beta"]),
+          where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1", status=MISREADING,
+          gap="f(x_i), with the definition f(x) = x^T beta + beta_0, is inlined as f(x): the sample index i is "
+              "dropped and x becomes a single vector shared by all samples"),
     entry("esl_pca_reconstruction", f"{ESL}, Sec. 14.5.1 (principal components: the reconstruction error)",
           r"\min_{\mu,\{\lambda_i\},\mathbf{V}_q}\sum_{i=1}^{N}\|x_i - \mu - \mathbf{V}_q\lambda_i\|^2",
           r"\mu, \lambda, V_q", "x:N,p mu:p lambda:N,q V_q:p,q",
@@ -104,5 +113,5 @@ ENTRIES = [
           r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]",
           r"\beta", "y:N f_m_1:N G:N beta:",
           lambda v: float(np.sum(np.exp(-v["y"] * (v["f_m_1"] + v["beta"] * v["G"])))), kinds="y:pm1 G:pm1",
-          status=MISREADING, gap="symgd reads f_{m-1} with shape (); the source means shape ('N',) = (7,)"),
+          status=MISREADING, gap="f_{m-1}(x_i) and G(x_i) become products of scalars f_{m-1}, G with the data x_i; the source means the values of the previous model and the classifier at x_i"),
 ]

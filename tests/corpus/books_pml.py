@@ -47,7 +47,7 @@ ENTRIES = [
           lambda v: -float(np.mean(v["y"] * np.log(sigmoid(v["x"] @ v["w"]))
                                    + (1 - v["y"]) * np.log(1 - sigmoid(v["x"] @ v["w"])))),
           where=r"\mu_n = \sigma(a_n), \quad a_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:01",
-          status=MISREADING, gap="symgd reads a symbol 'x_n' (data, shape (d,)) that the source does not have (the source's symbols: ['w', 'x', 'y'])"),
+          status=MISREADING, gap="in the definition a_n = w^T x_n the index n is free, so x_n becomes one vector named x_n shared by every sample; the source means the n-th sample"),
     entry("pml_logreg_pm1", f"{PML}, Sec. 10.2.3 (NLL with labels in {{-1, +1}})",
           r"\mathrm{NLL}(\mathbf{w}) = \frac{1}{N}\sum_{n=1}^{N}\log(1 + \exp(-\tilde{y}_n a_n))",
           r"\mathbf{w}", "y_tilde:N x:N,D w:D",
@@ -79,7 +79,7 @@ ENTRIES = [
           r"\mathbf{w}", "y:N x:N,D w:D",
           lambda v: -float(np.sum(v["y"] * (v["x"] @ v["w"]) - np.exp(v["x"] @ v["w"]))),
           where=r"\eta_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:count x:small",
-          status=MISREADING, gap="symgd reads a symbol 'x_n' (data, shape (d,)) that the source does not have (the source's symbols: ['w', 'x', 'y'])"),
+          status=MISREADING, gap="in the definition a_n = w^T x_n the index n is free, so x_n becomes one vector named x_n shared by every sample; the source means the n-th sample"),
     entry("pml_pca_reconstruction", f"{PML}, Sec. 20.1.2 (PCA: reconstruction error of X by Z W^T)",
           r"\mathcal{L}(\mathbf{W},\mathbf{Z}) = \frac{1}{N}\|\mathbf{X} - \mathbf{Z}\mathbf{W}^\mathsf{T}\|_F^2",
           r"\mathbf{W}, \mathbf{Z}", "X:N,D W:D,L Z:N,L",

@@ -45,7 +45,7 @@ ENTRIES = [
           r" + \frac{\lambda}{2}\mathbf{w}^{\mathrm{T}}\mathbf{w}",
           r"\mathbf{w}", "t:N phi:N,M w:M lambda:",
           lambda v: _sq(v) + v["lambda"] / 2 * float(v["w"] @ v["w"]),
-          status=MISREADING, gap="symgd reads phi with shape (); the source means shape ('N', 'M') = (7, 6)"),
+          status=MISREADING, gap="the basis function phi(x_n) becomes a scalar phi times x_n; the source means the feature vector of x_n"),
     entry("prml_3_29_lq_regularizer", f"{PRML}, Sec. 3.1.4 (general regularizer with exponent q)",
           r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n\}^2"
           r" + \frac{\lambda}{2}\sum_{j=1}^{M}|w_j|^q",
@@ -119,7 +119,7 @@ ENTRIES = [
           r"\boldsymbol{\mu}", "r:N,K x:N,D mu:K,D",
           lambda v: float(np.sum(v["r"] * ((v["x"][:, None, :] - v["mu"][None, :, :]) ** 2).sum(-1))),
           kinds="r:onehot",
-          status=MISREADING, gap="symgd reads x with shape (N,); the source means shape ('N', 'D') = (7, 3)"),
+          status=MISREADING, gap="bold x_n and mu_k (vectors in PRML) are read as scalars x_n and mu_k, so ||x_n - mu_k||^2 is a squared difference of numbers"),
     entry("prml_9_kmeans_declared", f"{PRML}, Sec. 9.1 (K-means distortion; the text states x_n is D-dimensional)",
           r"J = \sum_{n=1}^{N}\sum_{k=1}^{K}r_{nk}\|\mathbf{x}_n - \boldsymbol{\mu}_k\|^2",
           r"\boldsymbol{\mu}", "r:N,K x:N,D mu:K,D",

@@ -119,7 +119,7 @@ ENTRIES = [
           lambda v: float(np.sum((softmax(v["Q"] @ v["K"].T / np.sqrt(v["Q"].shape[1])) @ v["V"] - v["Y"]) ** 2)),
           where=r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right)V",
           sizes={"n": 4, "m": 5, "d_k": 3, "d_v": 2},
-          status=MISREADING, gap="symgd reads a symbol 'softmax' (constant, shape ()) that the source does not have (the source's symbols: ['K', 'Q', 'V', 'Y'])"),
+          status=MISREADING, gap="\\mathrm{softmax}(.) becomes a scalar constant softmax times its argument"),
     entry("paper_focal_loss", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection, Sec. 3.2 (the"
           " alpha-balanced focal loss of the class probability p_t)",
           r"\mathrm{FL}(p_t) = -\alpha_t(1 - p_t)^\gamma\log(p_t)",
@@ -207,11 +207,11 @@ ENTRIES = [
           " eq. (1) (reconstruction cost of the weights, with |.| for the vector norm)",
           r"\varepsilon(W) = \sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2",
           "W", "W:N,N X:N,D", lambda v: float(np.sum((v["X"] - v["W"] @ v["X"]) ** 2)),
-          status=MISREADING, gap="symgd reads X with shape (d,); the source means shape ('N', 'D') = (7, 3)"),
+          status=MISREADING, gap="\\vec{X}_i (a vector per point) is read as the i-th entry of a vector X; |.|^2 becomes a squared absolute value of numbers"),
     entry("paper_lle_embedding", "Roweis & Saul (2000), eq. (2) (embedding cost of the coordinates Y)",
           r"\Phi(Y) = \sum_i\left|\vec{Y}_i - \sum_j W_{ij}\vec{Y}_j\right|^2",
           "Y", "W:N,N Y:N,d", lambda v: float(np.sum((v["Y"] - v["W"] @ v["Y"]) ** 2)),
-          status=MISREADING, gap="symgd reads Y with shape (d,); the source means shape ('N', 'd') = (7, 3)"),
+          status=MISREADING, gap="\\vec{Y}_i (a vector per point) is read as the i-th entry of a vector Y"),
     entry("paper_laplacian_eigenmaps", "Belkin & Niyogi (2003), Laplacian eigenmaps for dimensionality reduction, Sec. 3.1"
           " (the objective sum_ij (y_i - y_j)^2 W_ij)",
           r"\sum_{ij}(y_i - y_j)^2W_{ij}",
@@ -254,7 +254,7 @@ ENTRIES = [
           r"\log p_{\boldsymbol{\theta}}(\mathbf{x}^{(i)}|\mathbf{z})\right]",
           r"\boldsymbol{\phi}", "phi:d", None, status=UNSUPPORTED, construct=r"[Ee]xpectation|D_\{KL\}|divergence",
           gap='UnsupportedError not naming it: the set \\mathbb{E}: symgd knows R, N and Z'),
-    entry("paper_beta_vae", "Higgins et al. (2017), beta-VAE: learning basic visual concepts, Sec. 2, eq. (4)",
+    entry("paper_beta_vae", "Higgins et al. (2017), beta-VAE: learning basic visual concepts, Sec. 2",
           r"\mathcal{F}(\theta,\phi,\beta;\mathbf{x},\mathbf{z}) \geq \mathcal{L}(\theta,\phi;\mathbf{x},\mathbf{z},\beta) = "
           r"\mathbb{E}_{q_\phi(\mathbf{z}|\mathbf{x})}[\log p_\theta(\mathbf{x}|\mathbf{z})] - \beta D_{KL}(q_\phi(\mathbf{z}|\mathbf{x})"
           r"||p(\mathbf{z}))",
@@ -262,19 +262,20 @@ ENTRIES = [
           gap='UnsupportedError not naming it: the set \\mathbb{E}: symgd knows R, N and Z'),
     # ---- matrix factorisation
     entry("paper_koren_mf", "Koren, Bell & Volinsky (2009), Matrix factorization techniques for recommender systems,"
-          " eq. (2) (regularized squared error over the known ratings kappa)",
+          " section 'A basic matrix factorization model' (regularized squared error over the known ratings kappa)",
           r"\min_{q^*,p^*}\sum_{(u,i)\in\kappa}(r_{ui} - q_i^Tp_u)^2 + \lambda(\|q_i\|^2 + \|p_u\|^2)",
           "q, p", "r:U,I q:I,f p:U,f lambda: kappa:U,I",
           lambda v: float(np.sum(v["kappa"] * ((v["r"] - v["p"] @ v["q"].T) ** 2
                                               + v["lambda"] * (np.sum(v["q"] ** 2, 1)[None, :] + np.sum(v["p"] ** 2, 1)[:, None])))),
-          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01", status="unsupported", construct=r"\\kappa|set|\\in",
-          gap="ParseError: line 1, column 9: unexpected '*'"),
-    entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), eq. (5) (with the user and item biases b_u and b_i)",
+          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01", status=REFUSAL,
+          gap="ParseError at q^* (unexpected '*'); sums over a set of index pairs are in scope (issue 9). The reference "
+              "takes kappa as a 0/1 mask over (u, i): the harness must map it once symgd takes index pairs"),
+    entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), section 'Adding biases' (with the user and item biases b_u and b_i)",
           r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2 + \|q_i\|^2"
           r" + b_u^2 + b_i^2)",
           "p, q, b", "r:U,I q:I,f p:U,f mu: lambda:", None, status=UNSUPPORTED, construct=r"\\kappa|set|\\in",
           gap="ParseError: line 1, column 9: unexpected '*'"),
-    entry("paper_pmf", "Salakhutdinov & Mnih (2008), Probabilistic matrix factorization, Sec. 2, eq. (4) (U_i, V_j the"
+    entry("paper_pmf", "Salakhutdinov & Mnih (2008), Probabilistic matrix factorization, Sec. 2 (U_i, V_j the"
           " columns of U and V)",
           r"E = \frac{1}{2}\sum_{i=1}^{N}\sum_{j=1}^{M}I_{ij}\left(R_{ij} - U_i^TV_j\right)^2 + \frac{\lambda_U}{2}\sum_{i=1}^{N}"
           r"\|U_i\|_{Fro}^2 + \frac{\lambda_V}{2}\sum_{j=1}^{M}\|V_j\|_{Fro}^2",
