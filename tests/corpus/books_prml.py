@@ -144,6 +144,12 @@ ENTRIES = [
           - v["t"].shape[0] / 2 * np.log(2 * np.pi),
           kinds="C_N:spd",
           status=REFUSAL, gap='ShapeError: shapes do not fit: -\\frac{1}{2} \\log\\left(\\left|C_{N}\\right|\\right) is a matrix (?, ?) and -\\frac{1}{2} t^\\top \\left(C_{N}\\right)^{-1} t is a scalar'),
+    entry("prml_6_gaussian_kernel", f"{PRML}, Sec. 6.2 (the Gaussian kernel, as written: exp(-||x - x'||^2/2 sigma^2))",
+          r"k(\mathbf{x},\mathbf{x}') = \exp\left(-\|\mathbf{x} - \mathbf{x}'\|^2/2\sigma^2\right)",
+          r"\mathbf{x}", "x:D x_prime:D sigma:",
+          lambda v: float(np.exp(-np.sum((v["x"] - v["x_prime"]) ** 2) / (2 * v["sigma"] ** 2))), kinds="x:small x_prime:small",
+          status=REFUSAL, gap="x' is read as the transpose of x (ShapeError). Beyond it: a/2\\sigma^2 is read as "
+                              "(a/2) sigma^2, not a/(2 sigma^2) (seen with x' renamed)"),
     entry("prml_5_nn_regression_error", f"{PRML}, Sec. 5.2 (sum-of-squares error of a network with outputs y(x_n, w))",
           r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\|\mathbf{y}(\mathbf{x}_n,\mathbf{w}) - \mathbf{t}_n\|^2",
           r"\mathbf{W}", "x:N,D W:K,D T:N,K",

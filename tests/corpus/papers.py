@@ -147,6 +147,28 @@ ENTRIES = [
                                                            np.abs(v["t"] - v["v"]) - 0.5))),
           where=r"\mathrm{smooth}_{L_1}(x) = \begin{cases} 0.5x^2 & \text{if } |x| < 1 \\ |x| - 0.5 & \text{otherwise}\end{cases}",
           status=REFUSAL, gap='ParseError: line 1, column 28: unknown LaTeX command \\begin'),
+    entry("paper_cs231n_softmax", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the softmax"
+          " classifier (loss of example i with scores f and label y_i)",
+          r"L_i = -\log\left(\frac{e^{f_{y_i}}}{ \sum_j e^{f_j} }\right)",
+          "f", "f:K", None, status=UNSUPPORTED, construct=r"y_i|label|index",
+          gap="no error: f_{y_i} becomes a separate scalar named f_{y_i}, unrelated to the vector f"),
+    entry("paper_cs231n_svm", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the multiclass"
+          " SVM loss of example i",
+          r"L_i = \sum_{j\neq y_i} \max(0, s_j - s_{y_i} + \Delta)",
+          "s", "s:K", None, status=UNSUPPORTED, construct=r"y_i|label|index|\\ne",
+          gap='ParseError: line 1, column 14: unknown LaTeX command \\neq'),
+    entry("paper_wooldridge_ols_rows", "Wooldridge (2010), Econometric Analysis of Cross Section and Panel Data, 2nd ed.,"
+          " Ch. 4 (OLS with x_i the 1 x K row vector of regressors, as the text states)",
+          r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
+          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)),
+          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3},
+          status=REFUSAL, gap='ShapeError: the power \\left(y_{i} - x_{i} b\\right)^{2} of a vector (1,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+    entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
+          " declaration of x_i)",
+          r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
+          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)), sizes={"K": 3},
+          status=MISREADING, gap="bold x_i and b are read as scalars (x a vector of N numbers), so x_i b is a "
+                                 "product of numbers; the source's x_i is a row of regressors and b a vector"),
     # ---- contrastive and metric losses
     entry("paper_contrastive_hadsell", "Hadsell, Chopra & LeCun (2006), Dimensionality reduction by learning an invariant"
           " mapping, Sec. 2.1 (contrastive loss of the distance D_W)",
