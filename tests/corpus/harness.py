@@ -1,0 +1,228 @@
+"""Check a corpus entry against its NumPy reference: the objective's value and the gradient.
+
+symgd names its own dimensions, so values are matched to the Problem's symbols by name (spelling
+differences such as ``\\beta_0`` / ``beta_0`` / ``\\mathbf{X}`` / ``X`` do not matter) and the
+dimensions are read off the arrays. Every disagreement with what the source means is an
+AssertionError that says what symgd read; symgd's own errors propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import sympy
+
+import symgd
+from symgd.numeric import entries, evaluate
+
+from corpus.entry import Entry
+
+FONT_COMMANDS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "operatorname", "text", "mathbb"}
+
+
+def canonical(name: str) -> tuple[str, ...]:
+    """A spelling-independent key of a name: its words and numbers, fonts dropped (``\\hat{x}`` = ``x_hat``)."""
+    words = re.findall(r"[A-Za-z]+|\d+", name)
+    return tuple(sorted(w for w in words if w not in FONT_COMMANDS))
+
+
+def name_of(symbol) -> str:
+    """The name of a Problem symbol (an IndexedBase's label)."""
+    return str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
+
+
+def _spd(rng, size: int) -> np.ndarray:
+    a = rng.normal(size=(size, size))
+    return a @ a.T / size + np.eye(size)
+
+
+def _value(rng, kind: str, shape: tuple[int, ...]):
+    """A random value of a kind: the sources' assumptions (labels ±1, probabilities, SPD, ...)."""
+    if kind == "spd":
+        return _spd(rng, shape[0])
+    if kind == "positive":
+        value = rng.uniform(0.5, 2.0, size=shape)
+    elif kind == "pm1":
+        value = rng.choice([-1.0, 1.0], size=shape)
+    elif kind == "01":
+        value = rng.choice([0.0, 1.0], size=shape)
+    elif kind == "prob":
+        value = rng.uniform(0.1, 0.9, size=shape)
+    elif kind == "count":
+        value = rng.integers(0, 5, size=shape).astype(float)
+    elif kind.startswith("label"):   # class labels 1..K, K in the kind's name
+        value = rng.integers(1, int(kind[5:]) + 1, size=shape).astype(float)
+    elif kind == "onehot":
+        value = np.eye(shape[-1])[rng.integers(0, shape[-1], size=shape[:-1])]
+    elif kind == "simplex":
+        raw = rng.uniform(0.2, 1.0, size=shape)
+        value = raw / raw.sum(axis=-1, keepdims=True)
+    elif kind == "small":
+        value = rng.normal(scale=0.3, size=shape)
+    elif kind == "unit":
+        raw = rng.normal(size=shape)
+        value = raw / np.linalg.norm(raw, axis=-1, keepdims=True)
+    elif kind == "quantile":
+        value = rng.uniform(0.1, 0.9, size=shape)
+    elif kind == "large":   # keeps b - Ax > 0 for the log barriers at small x
+        value = rng.uniform(8.0, 12.0, size=shape)
+    elif kind == "normal":
+        value = rng.normal(size=shape)
+    else:
+        raise ValueError(f"unknown value kind {kind!r}")
+    return float(value) if shape == () else value
+
+
+def random_values(item: Entry, seed: int = 0) -> dict:
+    """Random values of every symbol of the entry, by its shapes and kinds (scalars default positive)."""
+    rng = np.random.default_rng(seed)
+    values = {}
+    for name in item.shapes:
+        shape = item.concrete_shape(name)
+        kind = item.kinds.get(name, "positive" if shape == () else "normal")
+        values[name] = _value(rng, kind, shape)
+    return values
+
+
+def parse(item: Entry, latex: str | None = None, where: str | None = None):
+    """symgd's Problem for the entry (or for a variant spelling of it)."""
+    return symgd.parse(item.latex if latex is None else latex, wrt=item.wrt,
+                       where=item.where if where is None else where)
+
+
+def _labels(item: Entry) -> dict[str, int]:
+    labels = {label: item.size(label) for shape in item.shapes.values() for label in shape if isinstance(label, str)}
+    labels.update(item.sizes)
+    return labels
+
+
+def bind(problem, item: Entry, values: dict) -> dict:
+    """The evaluation environment of the Problem: the entry's values by symgd's names, and the dimensions.
+
+    Raises AssertionError when symgd reads a symbol the source does not have, gives a symbol a
+    shape the source does not mean, or sizes a dimension inconsistently.
+    """
+    by_key = {canonical(name): name for name in values}
+    labels = _labels(item)
+    env: dict = {}
+    dims: dict[str, int] = {}
+    for symbol, role in problem.roles.items():
+        if role in ("index", "dimension"):
+            continue
+        name = name_of(symbol)
+        shape = tuple(problem.shapes[symbol])
+        key = by_key.get(canonical(name))
+        if key is None:
+            if shape == () and name in labels:   # a count the source writes, e.g. 1/N, read as a constant
+                env[name] = float(labels[name])
+                continue
+            raise AssertionError(f"symgd reads a symbol {name!r} ({role}, shape {shape}) that the source "
+                                 f"does not have (the source's symbols: {sorted(values)})")
+        value = values[key]
+        actual = np.shape(value)
+        assert len(shape) == len(actual), (f"symgd reads {name} with shape {shape}; the source means "
+                                           f"shape {item.shapes[key]} = {actual}")
+        for dim, size in zip(shape, actual):
+            if dim.is_Integer:
+                assert int(dim) == size, f"symgd reads {name} with shape {shape}; the source means {actual}"
+                continue
+            previous = dims.setdefault(str(dim), size)
+            assert previous == size, (f"symgd gives dimension {dim} two sizes ({previous} and {size}, "
+                                      f"from {name}): it ties axes the source keeps apart")
+        env[name] = value
+    for dim in problem.dims:
+        name = str(dim)
+        if name not in dims:
+            assert name in labels, f"symgd reads a dimension {name} that no array or source label sizes"
+            dims[name] = labels[name]
+    env.update(dims)
+    return env
+
+
+def _params_match(problem, item: Entry) -> dict:
+    """symgd's parameters are the source's: name -> the Problem's parameter symbol."""
+    wanted = {canonical(name): name for name in item.params}
+    found = {canonical(name_of(p)): p for p in problem.params}
+    assert set(found) == set(wanted), (f"symgd's parameters are {[name_of(p) for p in problem.params]}; "
+                                       f"the source's are {item.params}")
+    return {wanted[key]: symbol for key, symbol in found.items()}
+
+
+def _values_key(item: Entry, param_name: str, values: dict) -> str:
+    by_key = {canonical(name): name for name in values}
+    return by_key[canonical(param_name)]
+
+
+def central_differences(reference, values: dict, name: str, step: float = 1e-6) -> np.ndarray:
+    """∂ reference / ∂ values[name] by central differences, entry by entry."""
+    value = np.array(values[name], dtype=float)
+    out = np.zeros(value.shape)
+    for position in np.ndindex(*value.shape) if value.shape else [()]:
+        h = step * max(1.0, abs(float(value[position])))
+        plus, minus = value.copy(), value.copy()
+        plus[position] += h
+        minus[position] -= h
+        as_value = (lambda a: a) if value.shape else float
+        out[position] = (reference({**values, name: as_value(plus)})
+                         - reference({**values, name: as_value(minus)})) / (2 * h)
+    return out
+
+
+def _close(actual, expected, rel: float) -> bool:
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    if actual.shape != expected.shape:
+        return False
+    return float(np.linalg.norm(actual - expected)) <= rel * max(float(np.linalg.norm(expected)), 1e-3)
+
+
+def _evaluate_block(block, shape: tuple, env: dict, name: str) -> np.ndarray:
+    """The gradient block's values; an expression no real number can be read from is a wrong answer."""
+    try:
+        return entries(block.expr, block.indices, shape, env)
+    except TypeError as error:   # e.g. im(...) or re(...) of a real quantity
+        raise AssertionError(f"gradient wrt {name}: symgd's expression cannot be evaluated ({error})") from None
+
+
+def check_entry(item: Entry, latex: str | None = None, where: str | None = None, seeds=(0, 1)):
+    """Parse the entry (or a variant), compare the objective and the gradient with the reference.
+
+    Returns the Problem. Raises AssertionError on any disagreement with the source's meaning.
+    """
+    problem = parse(item, latex, where)
+    params = _params_match(problem, item)
+    derivation = symgd.gradient(problem)
+    for seed in seeds:
+        values = random_values(item, seed)
+        env = bind(problem, item, values)
+        expected = float(item.reference(values))
+        try:
+            actual = evaluate(problem.objective, env)
+        except TypeError as error:
+            raise AssertionError(f"objective: symgd's expression cannot be evaluated ({error})") from None
+        sign = 1.0
+        if getattr(problem, "sense", "min") == "max" and np.isclose(actual, -expected, rtol=1e-8):
+            sign = -1.0   # a maximisation stored as min of -f, as stated by Problem.sense
+        assert np.isclose(actual, sign * expected, rtol=1e-8, atol=1e-10), (
+            f"objective: symgd {actual!r}, the source means {expected!r}")
+        for block in derivation.blocks:
+            (param,) = block.wrt
+            name = next(n for n, p in params.items() if p == param)
+            key = _values_key(item, name, values)
+            shape = tuple(int(d) if d.is_Integer else env[str(d)] for d in block.shape)
+            got = _evaluate_block(block, shape, env, name)
+            want = sign * central_differences(item.reference, values, key)
+            assert _close(got.reshape(np.shape(want)) if got.size == np.size(want) else got, want, 1e-5), (
+                f"gradient wrt {name}: symgd\n{got}\nthe source means (central differences)\n{want}")
+        assert {b.wrt[0] for b in derivation.blocks} == set(params.values()), "a parameter has no gradient"
+    return problem
+
+
+def shape_signature(problem) -> dict:
+    """Spelling-independent shapes and roles of a Problem's named symbols (for order independence)."""
+    out = {}
+    for symbol, role in problem.roles.items():
+        if role == "index":
+            continue
+        out[canonical(name_of(symbol))] = (role, tuple(str(d) for d in problem.shapes.get(symbol, ())))
+    return out
