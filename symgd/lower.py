@@ -15,7 +15,7 @@ import sympy
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, ELEMENTWISE, det, inverse_entry
 from symgd.parse import ir
-from symgd.shapes import Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
+from symgd.shapes import NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
 
 MAX_NUMERIC_EXPONENT = 1000
 
@@ -76,6 +76,8 @@ class Lowering:
             return sympy.KroneckerDelta(*idx)
         if node.name not in self.symbols and node.name in self.inference.dims:
             return self.dim_symbol(self.inference.dims[node.name])   # \frac{1}{n}
+        if node.name not in self.symbols and node.name in NAMED_NUMBERS:
+            return sympy.pi
         obj = self.symbols[node.name]
         return obj[idx] if idx else obj
 
@@ -142,10 +144,19 @@ class Lowering:
         return sympy.Pow(base, exp)
 
     def inverse(self, node, scope, indices, idx):
-        if not isinstance(node, ir.Name):
+        name = self.matrix_name(node)
+        if name is None:
             raise UnsupportedError(f"the inverse of the matrix expression {self.render(node)}; "
                                    "name the matrix (e.g. A^{-1}) instead")
-        return inverse_entry(self.symbols[node.name], *idx)
+        return inverse_entry(self.symbols[name], *idx)
+
+    def matrix_name(self, node) -> str | None:
+        """The symbol name of a named matrix: ``A``, or ``K_y`` and ``\\Sigma_{12}`` (names with a subscript)."""
+        if isinstance(node, ir.Name) and node.name in self.symbols:
+            return node.name
+        if isinstance(node, ir.Sub) and sub_symbol_name(node) in self.symbols:
+            return sub_symbol_name(node)
+        return None
 
     def lower_Transpose(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
@@ -180,8 +191,8 @@ class Lowering:
 
     def determinant(self, arg) -> sympy.Expr:
         """det of a named matrix, of its transpose (same) or of its inverse (reciprocal)."""
-        if isinstance(arg, ir.Name):
-            return det(self.symbols[arg.name])
+        if self.matrix_name(arg) is not None:
+            return det(self.symbols[self.matrix_name(arg)])
         if isinstance(arg, ir.Transpose):
             return self.determinant(arg.arg)
         if isinstance(arg, ir.Func) and arg.name == "inv":
@@ -213,6 +224,8 @@ class Lowering:
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
 
     def lower_Abs(self, node, scope, indices, idx):
+        if self.shape(node.arg, scope).rank == 2:   # |K|: the determinant
+            return self.determinant(node.arg)
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
 
     def lower_BigOp(self, node, scope, indices, idx):

@@ -23,7 +23,7 @@ FUNCTIONS = {
 
 def evaluate(expr, env: dict) -> float:
     """Evaluate an index-form expression; ``env`` maps names to floats (scalars, dims, indices) or arrays."""
-    if expr.is_Number:
+    if expr.is_Number or expr.is_NumberSymbol:   # 2, 1/2, pi
         return float(expr)
     if isinstance(expr, sympy.Symbol):
         return env[expr.name]

@@ -272,9 +272,10 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         raise UnsupportedError("maximization (\\max_x f); write \\min_x -f")
     found.objective = item.objective
     found.objective_origin = "min"
-    found.params.extend(_variable_name(v) for v in item.variables)
+    indices = {node.index for node in ir.walk(item.objective) if isinstance(node, ir.BigOp)}
+    found.params.extend(_variable_name(v, indices) for v in item.variables)
     for variable in item.variables:
-        if isinstance(variable, ir.Sub):
+        if isinstance(variable, ir.Sub) and _variable_name(variable, indices) != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
 
 
@@ -441,10 +442,13 @@ def _param_name(node) -> str:
     raise UnsupportedError(f"{latex_of(node)} as a variable; use a name")
 
 
-def _variable_name(node) -> str:
-    """A variable listed under \\min: ``\\beta_0`` is a symbol of its own, not an entry of β."""
+def _variable_name(node, indices: set[str]) -> str:
+    """A variable listed under \\min: ``\\beta_0`` is a symbol of its own, not an entry of β, while
+    ``\\{\\lambda_i\\}`` with i bound by a sum of the objective is the whole family λ."""
     if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
-        return sub_symbol_name(node)
+        subscript = {n.name for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+        if not subscript or not subscript <= indices:
+            return sub_symbol_name(node)
     return _param_name(node)
 
 
@@ -690,7 +694,9 @@ DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
 
 
 def _read_defaults(found: _Items, inference: ShapeInference) -> None:
-    """Record each shape that a default, not the source, decided."""
+    """Record each shape that a default, not the source, decided, and what shape inference read."""
+    for reading in inference.readings:
+        found.read(reading)
     for name, rule in sorted(inference.defaulted.items()):
         if rule in DEFAULT_READINGS:
             why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
@@ -886,10 +892,19 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
                          and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
-    data_pool = ([sample_count] if sample_count else []) + [c for c in "nmlpqrst" if c not in taken]
+    data_pool = [c for c in "nmlpqrst" if c not in taken]
     names: dict = {}
     # parameters in wrt order, then the rest by name: the labels must not depend on term order
     ordered = [n for n in params if n in inference.shapes] + sorted(n for n in inference.order if n not in params)
+    if sample_count:   # the first free axis of the data, even one a parameter shares (y and K_y)
+        data_axes = [(name, dim.find()) for name in ordered if name not in params
+                     for dim in (inference.shapes.get(name) or SCALAR).dims if dim.find().value is None]
+        if data_axes:
+            name, root = data_axes[0]
+            names[root] = sympy.Symbol(sample_count, integer=True, positive=True)
+            shape = inference.shapes[name]
+            axis = "entries" if shape.rank == 1 else "rows" if shape.dims[0].find() is root else "columns"
+            found.read(f"{sample_count} is the number of {axis} of {name}")
     for name in ordered:
         shape = inference.shapes.get(name)
         pool = param_pool if name in params else data_pool
@@ -899,9 +914,6 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
                 used = {str(s) for s in names.values()}
                 label = next((c for c in pool if c not in used), f"d{len(names)}")
                 names[root] = sympy.Symbol(label, integer=True, positive=True)
-                if label == sample_count:
-                    axis = "entries" if shape.rank == 1 else "rows" if shape.dims[0].find() is root else "columns"
-                    found.read(f"{label} is the number of {axis} of {name}")
     for root, symbol in names.items():
         root.value = symbol
         inference.dims[str(symbol)] = root

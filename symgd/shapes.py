@@ -34,6 +34,7 @@ from symgd.parse import ir
 # neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
+NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul"})
 
 
@@ -132,6 +133,7 @@ class ShapeInference:
         self.identity = identity
         self.bold = bold
         self.defaulted: dict[str, str] = {}       # symbol -> the DEFAULT_RULES row that decided it
+        self.readings: list[str] = []             # implicit readings made here, in words
         self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
         self.changed = False
         self.order: list[str] = []                # symbols in order of first use
@@ -260,6 +262,9 @@ class ShapeInference:
             dim = self.node_dims.setdefault(id(node), self.fresh())
             return Shape((dim, dim))
         if node.name in self.dims and node.name not in self.shapes:
+            return SCALAR
+        if node.name in NAMED_NUMBERS and node.name not in self.shapes:
+            self.read(f"\\{node.name} is the number {node.name}")
             return SCALAR
         self.note_use(node.name)
         return self.shapes[node.name]
@@ -500,7 +505,17 @@ class ShapeInference:
         return isinstance(node, ir.Sub) and bool(self.split_subscript(node, scope)[1])
 
     def infer_Abs(self, node, scope):
-        return self.infer(node.arg, scope)
+        shape = self.infer(node.arg, scope)
+        if shape is not None and shape.rank == 2:   # |\Sigma|, |K_y|: the determinant (Rasmussen & Williams)
+            self.unify_dim(shape.dims[0], shape.dims[1], node.arg, node.arg, shape, shape)
+            self.read(f"|{self.render(node.arg)}| is the determinant of {self.render(node.arg)}")
+            return SCALAR
+        return shape
+
+    def read(self, text: str) -> None:
+        """Record an implicit reading (the Problem lists them)."""
+        if text not in self.readings:
+            self.readings.append(text)
 
     def infer_BigOp(self, node, scope):
         dim = self.node_dims.get(id(node))
@@ -553,8 +568,8 @@ class ShapeInference:
             elif self.shapes.get(name) is None:
                 dims = tuple(scope.indices[b] for b in bound)
                 self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
-        elif isinstance(node, (ir.Neg, ir.Abs)):
-            self.expect(node.arg, shape, scope)
+        elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)):
+            self.expect(node.arg, shape, scope)   # a scalar |K| may be the determinant of a matrix K
         elif isinstance(node, ir.Func) and BY_NAME.get(node.name) and BY_NAME[node.name].kind == ELEMENTWISE:
             for arg in node.args:
                 if self.infer(arg, scope) is None:

@@ -75,7 +75,6 @@ def header_variables(latex: str) -> list[str] | None:
 
 # entry id -> what symgd does with the variables under the source's \min / \argmin today (strict xfails)
 KNOWN_HEADER_READINGS = {
-    "esl_binomial_deviance_penalized": "\\min_{\\beta_0,\\beta}: symgd's parameters are beta only; beta_0 is silently a constant",
     "cs229_svm_primal": "\\min_{\\gamma,w,b}: AmbiguityError, gamma does not appear in the objective",
 }
 

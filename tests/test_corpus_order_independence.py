@@ -16,24 +16,9 @@ from corpus.variants import declarations, negated_difference, reversed_terms, re
 from symgd.errors import SymgdError
 
 # (entry id, variant label) -> what changes today; each is a strict xfail.
-_Y_MINUS_XW = "y - Xw is a ShapeError (y read as a scalar) while Xw - y is read correctly"
-_XW_MINUS_Y = "Xw - y is read correctly, while y - Xw / -y + Xw / -(y - Xw) is a ShapeError (y read as a scalar)"
-_LOG_DET_FIRST = ("-1/2 log|K| before the quadratic form is a ShapeError (|K| read as entrywise abs of a matrix); "
-                  "with the terms reversed it parses (and \\pi becomes a constant symbol to be supplied)")
 KNOWN_ORDER_DEPENDENCE: dict[tuple[str, str], str] = {
-    ("esl_rss_matrix", "hand0"): _Y_MINUS_XW,
-    ("esl_rss_matrix", "hand1"): _Y_MINUS_XW,
-    ("esl_rss_matrix", "hand2"): _Y_MINUS_XW,
-    ("pml_rss_matrix", "hand0"): _XW_MINUS_Y,
-    ("pml_rss_matrix", "hand1"): _XW_MINUS_Y,
-    ("pml_rss_matrix", "hand2"): _XW_MINUS_Y,
-    ("dl_linear_least_squares", "hand0"): _XW_MINUS_Y,
-    ("dl_linear_least_squares", "hand1"): _XW_MINUS_Y,
-    ("mc_ls_normal", "hand0"): "(Ax - b)^T(Ax - b) works; (b - Ax)^T(b - Ax) is a ShapeError (b read as a scalar)",
     ("pml_logreg_nll", "reversed_where"): ("with mu_n = sigma(a_n) declared first the x_n of a_n is misread as one vector; "
                                            "with a_n first symgd loses w (AmbiguityError)"),
-    ("paper_gp_marginal_noise", "reversed_terms"): _LOG_DET_FIRST,
-    ("paper_gp_marginal_Ky_rhs", "reversed_terms"): _LOG_DET_FIRST,
 }
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import MISREADING, REFUSAL, entry, logsumexp
+from corpus.entry import REFUSAL, entry, logsumexp
 
 BV = "Boyd & Vandenberghe, Convex Optimization (2004)"
 
@@ -123,6 +123,5 @@ ENTRIES = [
     entry("bv_quadratic_form_affine", f"{BV}, Sec. 3.1.1 / A.4 (quadratic function (1/2) x^T P x + q^T x + r)",
           r"f(x) = (1/2)x^TPx + q^Tx + r",
           "x", "P:n,n q:n r: x:n", lambda v: 0.5 * float(v["x"] @ v["P"] @ v["x"]) + float(v["q"] @ v["x"]) + v["r"],
-          sizes={"n": 3},
-          status=MISREADING, gap="no backslash or brace, so the LaTeX is read as plain text: x^TPx becomes x to the power TPx, q^Tx becomes q to the power Tx (all scalars)"),
+          sizes={"n": 3}),
 ]

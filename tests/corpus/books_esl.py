@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import MISREADING, REFUSAL, entry
+from corpus.entry import REFUSAL, entry
 
 ESL = "Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, 2nd ed."
 
@@ -26,8 +26,7 @@ ENTRIES = [
           r"\beta", "y:N X:N,p beta:p", _rss_matrix,
           variants=[r"\mathrm{RSS}(\beta) = (\mathbf{X}\beta - \mathbf{y})^T(\mathbf{X}\beta - \mathbf{y})",
                     r"\mathrm{RSS}(\beta) = (-\mathbf{X}\beta + \mathbf{y})^T(\mathbf{y} - \mathbf{X}\beta)",
-                    r"\mathrm{RSS}(\beta) = (-(\mathbf{X}\beta - \mathbf{y}))^T(\mathbf{y} - \mathbf{X}\beta)"],
-          status=REFUSAL, gap='ShapeError: the transpose of y - X \\beta, a scalar'),
+                    r"\mathrm{RSS}(\beta) = (-(\mathbf{X}\beta - \mathbf{y}))^T(\mathbf{y} - \mathbf{X}\beta)"]),
     entry("esl_ridge_sum", f"{ESL}, Sec. 3.4.1 (ridge regression, penalized residual sum of squares)",
           r"\hat{\beta}^{\text{ridge}} = \underset{\beta}{\operatorname{argmin}}\left\{\sum_{i=1}^{N}\left(y_i - \beta_0"
           r" - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2 + \lambda\sum_{j=1}^{p}\beta_j^2\right\}",
@@ -93,14 +92,11 @@ ENTRIES = [
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda:",
           lambda v: float(np.sum(np.log1p(np.exp(-v["y"] * (v["x"] @ v["beta"] + v["beta_0"])))))
           + v["lambda"] / 2 * float(v["beta"] @ v["beta"]),
-          where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1", status=MISREADING,
-          gap="f(x_i), with the definition f(x) = x^T beta + beta_0, is inlined as f(x): the sample index i is "
-              "dropped and x becomes a single vector shared by all samples"),
+          where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1"),
     entry("esl_pca_reconstruction", f"{ESL}, Sec. 14.5.1 (principal components: the reconstruction error)",
           r"\min_{\mu,\{\lambda_i\},\mathbf{V}_q}\sum_{i=1}^{N}\|x_i - \mu - \mathbf{V}_q\lambda_i\|^2",
           r"\mu, \lambda, V_q", "x:N,p mu:p lambda:N,q V_q:p,q",
-          lambda v: float(np.sum((v["x"] - v["mu"] - v["lambda"] @ v["V_q"].T) ** 2)), sizes={"q": 2},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: -V_{q} \\lambda_{i} is a vector (?,) and x_{i} is a scalar'),
+          lambda v: float(np.sum((v["x"] - v["mu"] - v["lambda"] @ v["V_q"].T) ** 2)), sizes={"q": 2}),
     entry("esl_group_lasso", f"{ESL}, Sec. 3.8.4 (the group lasso), groups of equal size k",
           r"\min_{\beta\in\mathbb{R}^p}\left(\|\mathbf{y} - \beta_0\mathbf{1} - \sum_{\ell=1}^{L}\mathbf{X}_\ell\beta_\ell\|_2^2"
           r" + \lambda\sum_{\ell=1}^{L}\sqrt{p_\ell}\|\beta_\ell\|_2\right)",
@@ -113,5 +109,5 @@ ENTRIES = [
           r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]",
           r"\beta", "y:N f_m_1:N G:N beta:",
           lambda v: float(np.sum(np.exp(-v["y"] * (v["f_m_1"] + v["beta"] * v["G"])))), kinds="y:pm1 G:pm1",
-          status=MISREADING, gap="f_{m-1}(x_i) and G(x_i) become products of scalars f_{m-1}, G with the data x_i; the source means the values of the previous model and the classifier at x_i"),
+          status=REFUSAL, gap='AmbiguityError: G(x_{i}): the function G is not defined; define it (G(x) = ...) or, for a product, write G \\cdot x_{i}'),
 ]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import MISREADING, REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid
+from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid
 
 PRML = "Bishop, Pattern Recognition and Machine Learning"
 
@@ -45,7 +45,7 @@ ENTRIES = [
           r" + \frac{\lambda}{2}\mathbf{w}^{\mathrm{T}}\mathbf{w}",
           r"\mathbf{w}", "t:N phi:N,M w:M lambda:",
           lambda v: _sq(v) + v["lambda"] / 2 * float(v["w"] @ v["w"]),
-          status=MISREADING, gap="the basis function phi(x_n) becomes a scalar phi times x_n; the source means the feature vector of x_n"),
+          status=REFUSAL, gap='AmbiguityError: \\phi(x_{n}): the function \\phi is not defined; define it (\\phi(x) = ...) or, for a product, write \\phi \\cdot x_{n}'),
     entry("prml_3_29_lq_regularizer", f"{PRML}, Sec. 3.1.4 (general regularizer with exponent q)",
           r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n\}^2"
           r" + \frac{\lambda}{2}\sum_{j=1}^{M}|w_j|^q",
@@ -98,8 +98,7 @@ ENTRIES = [
           lambda v: -v["x"].shape[0] * v["x"].shape[1] / 2 * np.log(2 * np.pi)
           - v["x"].shape[0] / 2 * np.log(np.linalg.det(v["Sigma"]))
           - 0.5 * float(np.sum((v["x"] - v["mu"]) @ np.linalg.inv(v["Sigma"]) * (v["x"] - v["mu"]))),
-          kinds="Sigma:spd",
-          status=REFUSAL, gap='ShapeError: the power \\Sigma^{-1} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          kinds="Sigma:spd"),
     entry("prml_2_gaussian_loglik_sigma", f"{PRML}, Sec. 2.3.4 (the same log likelihood, differentiated in Sigma)",
           r"-\frac{ND}{2}\ln(2\pi) - \frac{N}{2}\ln|\boldsymbol{\Sigma}| - \frac{1}{2}\sum_{n=1}^{N}"
           r"(\mathbf{x}_n - \boldsymbol{\mu})^{\mathrm{T}}\boldsymbol{\Sigma}^{-1}(\mathbf{x}_n - \boldsymbol{\mu})",
@@ -107,8 +106,7 @@ ENTRIES = [
           lambda v: -v["x"].shape[0] * v["x"].shape[1] / 2 * np.log(2 * np.pi)
           - v["x"].shape[0] / 2 * np.log(np.linalg.det(v["Sigma"]))
           - 0.5 * float(np.sum((v["x"] - v["mu"]) @ np.linalg.inv(v["Sigma"]) * (v["x"] - v["mu"]))),
-          kinds="Sigma:spd",
-          status=REFUSAL, gap='ShapeError: the power \\Sigma^{-1} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          kinds="Sigma:spd"),
     entry("prml_9_gmm_loglik", f"{PRML}, Sec. 9.2 (log likelihood of a Gaussian mixture)",
           r"\ln p(\mathbf{X}|\boldsymbol{\pi},\boldsymbol{\mu},\boldsymbol{\Sigma}) = \sum_{n=1}^{N}\ln\left\{\sum_{k=1}^{K}"
           r"\pi_k\mathcal{N}(\mathbf{x}_n|\boldsymbol{\mu}_k,\boldsymbol{\Sigma}_k)\right\}",
@@ -118,8 +116,7 @@ ENTRIES = [
           r"J = \sum_{n=1}^{N}\sum_{k=1}^{K}r_{nk}\|\mathbf{x}_n - \boldsymbol{\mu}_k\|^2",
           r"\boldsymbol{\mu}", "r:N,K x:N,D mu:K,D",
           lambda v: float(np.sum(v["r"] * ((v["x"][:, None, :] - v["mu"][None, :, :]) ** 2).sum(-1))),
-          kinds="r:onehot",
-          status=MISREADING, gap="bold x_n and mu_k (vectors in PRML) are read as scalars x_n and mu_k, so ||x_n - mu_k||^2 is a squared difference of numbers"),
+          kinds="r:onehot"),
     entry("prml_9_kmeans_declared", f"{PRML}, Sec. 9.1 (K-means distortion; the text states x_n is D-dimensional)",
           r"J = \sum_{n=1}^{N}\sum_{k=1}^{K}r_{nk}\|\mathbf{x}_n - \boldsymbol{\mu}_k\|^2",
           r"\boldsymbol{\mu}", "r:N,K x:N,D mu:K,D",
@@ -142,8 +139,7 @@ ENTRIES = [
           r"\mathbf{C}_N", "t:N C_N:N,N",
           lambda v: -0.5 * np.log(np.linalg.det(v["C_N"])) - 0.5 * float(v["t"] @ np.linalg.solve(v["C_N"], v["t"]))
           - v["t"].shape[0] / 2 * np.log(2 * np.pi),
-          kinds="C_N:spd",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: -\\frac{1}{2} \\log\\left(\\left|C_{N}\\right|\\right) is a matrix (?, ?) and -\\frac{1}{2} t^\\top \\left(C_{N}\\right)^{-1} t is a scalar'),
+          kinds="C_N:spd"),
     entry("prml_6_gaussian_kernel", f"{PRML}, Sec. 6.2 (the Gaussian kernel, as written: exp(-||x - x'||^2/2 sigma^2))",
           r"k(\mathbf{x},\mathbf{x}') = \exp\left(-\|\mathbf{x} - \mathbf{x}'\|^2/2\sigma^2\right)",
           r"\mathbf{x}", "x:D x_prime:D sigma:",
