@@ -311,3 +311,15 @@ def test_generated_code_matches_the_derivation(source, wrt):
     grads = grads if len(problem.params) > 1 else (grads,)
     for got, block in zip(grads, problem.gradient().blocks):
         np.testing.assert_allclose(got, block_values(block, env, problem), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"L_\delta(a) = \begin{cases} \frac12 a^2 & |a| \le \delta \\ \delta(|a| - \frac12\delta) & \text{otherwise} "
+     r"\end{cases} \quad J(w) = \sum_{i=1}^{n} L_\delta(y_i - x_i^\top w)", None),
+    (r"\langle w, x\rangle^2 + \sum_{i}\sum_{j \ne i} K_{ij} w_i w_j", "w"),
+    (r"\frac{1}{n}\sum_{i=1}^{n} (\hat y_i - y_i)^2 + \|\operatorname{diag}(\bar w) x\|^2", r"\bar w"),
+    (r"\|B\|_{2,1} + \sum_{ij} (V_{ij} - (XB)_{ij})^2", "B"),
+])
+def test_problem_latex_reads_back_to_the_same_objective(source, wrt):
+    problem = symgd.parse(source, wrt=wrt)
+    assert symgd.parse(problem.latex()).objective == problem.objective
