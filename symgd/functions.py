@@ -103,6 +103,9 @@ class inverse_entry(sympy.Function):
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
 REDUCTION = "reduction"       # any shape in, scalar out
 MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
+VECTOR = "vector"             # vector in, vector of the same length out (softmax)
+PAIRING = "pairing"           # two tensors of one shape in, scalar out (the inner product)
+DIAGONAL = "diagonal"         # vector in, diagonal matrix out; square matrix in, its diagonal out
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
               numpy="np.maximum({}, {})", nonsmooth="a = b"),
     Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
               numpy="np.minimum({}, {})", nonsmooth="a = b"),
+    Primitive("step", ("step",), ("step",), ELEMENTWISE, sympy=lambda u: sympy.Heaviside(u, 0),
+              numpy="np.heaviside({}, 0.0)", nonsmooth="u = 0"),
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
               numpy="logsumexp({}, axis)", helper="logsumexp"),
     Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),
@@ -165,6 +170,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),
     Primitive("normF", (), ("normF", "fro"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
+    Primitive("softmax", ("softmax", "Softmax"), ("softmax",), VECTOR, numpy="softmax({}, axis)",
+              helper="softmax"),
+    Primitive("inner", (), ("inner",), PAIRING, arity=2, numpy="np.vdot({}, {})"),
+    Primitive("diag", ("diag", "Diag"), ("diag",), DIAGONAL, numpy="np.diag({})"),
     Primitive("tr", ("tr", "Tr", "trace"), ("tr", "trace"), MATRIX, numpy="np.trace"),
     Primitive("det", (r"\det",), ("det",), MATRIX, numpy="np.linalg.det"),
     Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",

@@ -13,7 +13,7 @@ from fractions import Fraction
 import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
-from symgd.functions import BY_NAME, ELEMENTWISE, det, inverse_entry
+from symgd.functions import BY_NAME, DIAGONAL, ELEMENTWISE, PAIRING, VECTOR, det, inverse_entry
 from symgd.parse import ir
 from symgd.shapes import NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
 
@@ -85,6 +85,9 @@ class Lowering:
         return sympy.Integer(1)
 
     def lower_Sub(self, node, scope, indices, idx):
+        if not isinstance(node.base, ir.Name):   # (WH)_{ij}
+            entry = tuple(indices[name] for name in self.inference.entry_indices(node, scope))
+            return self.lower(node.base, scope, indices, entry)
         name, bound, _ = self.inference.split_subscript(node, scope)
         if name is None:
             return self.lower_Name(ir.Name(sub_symbol_name(node)), scope, indices, idx)
@@ -143,20 +146,21 @@ class Lowering:
             raise UnsupportedError(f"the numeric power {self.render(node)} is too large to evaluate")
         return sympy.Pow(base, exp)
 
+    def named_matrix(self, node, scope):
+        """The symbol of a named matrix: ``A``, or ``\\Sigma_2`` / ``K_y`` (a subscript that is part of the name)."""
+        if isinstance(node, ir.Name) and node.name in self.symbols:
+            return self.symbols[node.name]
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) \
+                and self.inference.split_subscript(node, scope)[0] is None:
+            return self.symbols[sub_symbol_name(node)]
+        return None
+
     def inverse(self, node, scope, indices, idx):
-        name = self.matrix_name(node)
-        if name is None:
+        matrix = self.named_matrix(node, scope)
+        if matrix is None:
             raise UnsupportedError(f"the inverse of the matrix expression {self.render(node)}; "
                                    "name the matrix (e.g. A^{-1}) instead")
-        return inverse_entry(self.symbols[name], *idx)
-
-    def matrix_name(self, node) -> str | None:
-        """The symbol name of a named matrix: ``A``, or ``K_y`` and ``\\Sigma_{12}`` (names with a subscript)."""
-        if isinstance(node, ir.Name) and node.name in self.symbols:
-            return node.name
-        if isinstance(node, ir.Sub) and sub_symbol_name(node) in self.symbols:
-            return sub_symbol_name(node)
-        return None
+        return inverse_entry(matrix, *idx)
 
     def lower_Transpose(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
@@ -170,7 +174,24 @@ class Lowering:
         if primitive.kind == ELEMENTWISE:
             args = [self.lower(arg, scope, indices, self._broadcast(arg, scope, idx)) for arg in node.args]
             return primitive.sympy(*args)
+        if primitive.kind == PAIRING:   # <a, b> = sum of a_k b_k over every entry
+            a, b = node.args
+            shape = self.shape(a, scope)
+            ks = tuple(self.fresh_index() for _ in shape.dims)
+            body = self.lower(a, scope, indices, ks) * self.lower(b, scope, indices, ks)
+            for k, dim in reversed(list(zip(ks, shape.dims))):
+                body = self.sum_over(body, k, dim)
+            return body
         (arg,) = node.args
+        if primitive.kind == VECTOR:   # softmax(u)_k = exp(u_k) / sum_j exp(u_j)
+            shape = self.shape(arg, scope)
+            j = self.fresh_index()
+            total = self.sum_over(sympy.exp(self.lower(arg, scope, indices, (j,))), j, shape.dims[0])
+            return sympy.exp(self.lower(arg, scope, indices, idx)) / total
+        if primitive.kind == DIAGONAL:
+            if self.shape(arg, scope).rank == 1:   # diag(w)_{kl} = w_k [k = l]
+                return self.lower(arg, scope, indices, idx[:1]) * sympy.KroneckerDelta(*idx)
+            return self.lower(arg, scope, indices, (idx[0], idx[0]))
         shape = self.shape(arg, scope)
         if node.name == "logsumexp":
             if shape.rank != 1:
@@ -183,22 +204,23 @@ class Lowering:
             k = self.fresh_index()
             return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])
         if node.name in ("det", "logdet"):
-            value = self.determinant(arg)
+            value = self.determinant(arg, scope)
             return sympy.log(value) if node.name == "logdet" else value
         if node.name == "inv":
             return self.inverse(arg, scope, indices, idx)
         raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
 
-    def determinant(self, arg) -> sympy.Expr:
+    def determinant(self, arg, scope) -> sympy.Expr:
         """det of a named matrix, of its transpose (same) or of its inverse (reciprocal)."""
-        if self.matrix_name(arg) is not None:
-            return det(self.symbols[self.matrix_name(arg)])
+        matrix = self.named_matrix(arg, scope)
+        if matrix is not None:
+            return det(matrix)
         if isinstance(arg, ir.Transpose):
-            return self.determinant(arg.arg)
+            return self.determinant(arg.arg, scope)
         if isinstance(arg, ir.Func) and arg.name == "inv":
-            return 1 / self.determinant(arg.args[0])
+            return 1 / self.determinant(arg.args[0], scope)
         if isinstance(arg, ir.Pow) and is_minus_one(arg.exp):
-            return 1 / self.determinant(arg.base)
+            return 1 / self.determinant(arg.base, scope)
         raise UnsupportedError(f"the determinant of the matrix expression {self.render(arg)}")
 
     def sum_all(self, arg, shape: Shape, scope, indices, entry_map) -> sympy.Expr:
@@ -217,6 +239,12 @@ class Lowering:
             if shape.rank == 2:
                 raise UnsupportedError("the matrix 1-norm \\|A\\|_1 (max column sum)")
             return self.sum_all(node.arg, shape, scope, indices, sympy.Abs)
+        if node.kind == "2,1":   # the sum of the rows' 2-norms
+            if shape.rank != 2:
+                raise ShapeError(f"the (2,1)-norm of {self.render(node.arg)}, a {describe(shape)}")
+            row, col = self.fresh_index(), self.fresh_index()
+            squares = self.sum_over(self.lower(node.arg, scope, indices, (row, col)) ** 2, col, shape.dims[1])
+            return self.sum_over(sympy.sqrt(squares), row, shape.dims[0])
         if node.kind == "2" and shape.rank == 2:
             raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
         if node.kind == "F" and shape.rank == 1:
@@ -225,12 +253,14 @@ class Lowering:
 
     def lower_Abs(self, node, scope, indices, idx):
         if self.shape(node.arg, scope).rank == 2:   # |K|: the determinant
-            return self.determinant(node.arg)
+            return self.determinant(node.arg, scope)
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
 
     def lower_BigOp(self, node, scope, indices, idx):
         dim = self.inference.dim_of_index(node)
         index = sympy.Symbol(node.index, integer=True)
         body = self.lower(node.body, scope.with_index(node.index, dim), {**indices, node.index: index}, idx)
+        if node.excluded is not None:   # \sum_{j \ne i}
+            body = body * (1 - sympy.KroneckerDelta(index, indices[node.excluded]))
         limits = (index, 1, self.dim_symbol(dim))
         return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from fractions import Fraction
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
+from symgd.parse.latex import ACCENTS
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
 
@@ -220,6 +222,9 @@ class _Items:
     objective_origin: str = ""
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
+    indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
+    assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
+    free_min: bool = False                              # \min f with no variables listed
     definition_order: list = field(default_factory=list)
     bare: list = field(default_factory=list)
     constraints: list = field(default_factory=list)     # (IR relation, op) pairs, one op each
@@ -258,6 +263,9 @@ def _sort_items(documents: list[ir.Document]) -> _Items:
                 _take_request(found, item)
             elif isinstance(item, ir.Mul) and isinstance(item.left, ir.Deriv) and item.left.of is None:
                 _take_request(found, ir.Deriv(item.right, item.left.wrt, item.left.order, item.left.notation))
+            elif _bare_min(item) is not None:
+                _take_minimize(found, _bare_min(item))
+                mode = "normal"
             else:
                 if mode == "constraints":
                     raise UnsupportedError(f"{latex_of(item)} after s.t. is not a constraint (no relation)")
@@ -265,17 +273,35 @@ def _sort_items(documents: list[ir.Document]) -> _Items:
     return found
 
 
+def _bare_min(item) -> ir.Minimize | None:
+    """``\\min x_1 + x_2`` (no variables under \\min) parses as min(x_1) + x_2: the problem's objective."""
+    first = item.terms[0] if isinstance(item, ir.Add) else item
+    if isinstance(first, ir.Func) and first.name in ("min", "max") and len(first.args) == 1:
+        objective = ir.Add((first.args[0], *item.terms[1:])) if isinstance(item, ir.Add) else first.args[0]
+        return ir.Minimize((), objective, first.name)
+    return None
+
+
 def _take_minimize(found: _Items, item: ir.Minimize) -> None:
     if found.objective is not None:
         raise UnsupportedError("two optimization problems in one source")
-    if item.sense == "max":
-        raise UnsupportedError("maximization (\\max_x f); write \\min_x -f")
     found.objective = item.objective
     found.objective_origin = "min"
+    found.sense = item.sense
+    if item.sense == "max":
+        found.read(f"\\max {latex_of(item.objective)} is solved as \\min -({latex_of(item.objective)}): "
+                   "the objective, gradient and Hessian are those of the negated function")
+        found.objective = ir.Neg(item.objective)
+    if not item.variables:
+        found.free_min = True
     indices = {node.index for node in ir.walk(item.objective) if isinstance(node, ir.BigOp)}
-    found.params.extend(_variable_name(v, indices) for v in item.variables)
     for variable in item.variables:
-        if isinstance(variable, ir.Sub) and _variable_name(variable, indices) != _param_name(variable):
+        if isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
+            _take_declaration(found, variable)
+            variable = variable.operands[0]
+        name = _variable_name(variable, indices)
+        found.params.append(name)
+        if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
 
 
@@ -284,14 +310,17 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
     left, right = item.operands[0], item.operands[-1]
     if "in" in ops:
         _take_declaration(found, item)
-    elif "succeq" in ops or "preceq" in ops:
-        raise UnsupportedError("semidefinite constraints (\\succeq)")
+    elif ("succeq" in ops or "preceq" in ops) and mode != "constraints":
+        raise UnsupportedError(f"{latex_of(item)} outside a constraint list; write \\min_x f \\quad "
+                               "\\text{s.t.} \\quad x \\succeq 0")
     elif mode == "constraints" or (ops <= {"<=", "<", ">=", ">"} and not _is_positivity(item)):
         if mode != "constraints":
-            raise UnsupportedError(f"the inequality {latex_of(item)} outside a constraint list; "
-                                   "write \\min_x f \\quad \\text{s.t.} \\quad ...")
+            _take_assumption(found, item)
+            return
         for position, op in enumerate(item.ops):
             found.constraints.append((item.operands[position], op, item.operands[position + 1]))
+        if ops & {"succeq", "preceq"}:
+            found.read(f"{latex_of(item)} holds componentwise (a semidefinite reading on a matrix is refused)")
     elif _is_positivity(item):
         found.positive.add(_param_name(left))
     elif isinstance(left, ir.Deriv):
@@ -302,6 +331,32 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _take_assumption(found: _Items, item: ir.Relation) -> None:
+    """``0 < \\tau < 1``, ``\\lambda \\ge 0`` beside the loss: conditions on its constants, not constraints.
+    Only names and numbers may appear; whether a name is a parameter is checked once parameters are known."""
+    if not all(isinstance(o, (ir.Num, ir.Name)) or (isinstance(o, ir.Neg) and isinstance(o.arg, ir.Num))
+               or (isinstance(o, ir.Sub) and isinstance(o.base, ir.Name)) for o in item.operands):
+        raise UnsupportedError(f"the inequality {latex_of(item)} outside a constraint list; "
+                               "write \\min_x f \\quad \\text{s.t.} \\quad ...")
+    found.assumptions.append(item)
+    for position, op in enumerate(item.ops):
+        lower, upper = item.operands[position], item.operands[position + 1]
+        if op in (">", ">="):
+            lower, upper = upper, lower
+        if isinstance(upper, ir.Name) and isinstance(lower, ir.Num) and Fraction(lower.text) >= 0 \
+                and (op in ("<", ">") or Fraction(lower.text) > 0):
+            found.positive.add(upper.name)
+    found.read(f"{latex_of(item)} is an assumption on constants, not a constraint")
+
+
+def _check_assumptions(found: _Items, params) -> None:
+    for item in found.assumptions:
+        names = {_base_name(o) for o in item.operands} - {None}
+        if names & set(params):
+            raise UnsupportedError(f"the inequality {latex_of(item)} on a parameter outside a constraint list; "
+                                   "write \\min_x f \\quad \\text{s.t.} \\quad ...")
 
 
 def _is_positivity(item: ir.Relation) -> bool:
@@ -359,6 +414,8 @@ def _space_dims(space) -> tuple:
                 stack[:0] = [node.left, node.right]
             elif isinstance(node, (ir.Name, ir.Num)):
                 dims.append(node)
+            elif isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):   # \mathbb{R}^{d_k}
+                dims.append(ir.Name(sub_symbol_name(node)))
             else:
                 raise UnsupportedError(f"the dimension {latex_of(node)}; use a name or a whole number")
         return tuple(dims)
@@ -373,15 +430,34 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         left = ir.Apply(left.name, left.args)
     if isinstance(left, ir.Apply):
         params = tuple(_param_name(arg) for arg in left.args)
-        name = left.name
+        name = apply_key(left)
     elif isinstance(left, ir.Name):
         params, name = (), left.name
+    elif _indexed_definition(left, body):   # y_n = \sigma(w^\top \phi_n): y_n for every n
+        found.indexed[left.base.name] = (tuple(i.name for i in left.indices), body)
+        found.read(f"{latex_of(left)} = {latex_of(body)} defines {left.base.name}_{{{latex_of(left.indices[0])}}} "
+                   "for every index value; its uses are replaced by the definition")
+        return
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
         params, name = (), sub_symbol_name(left)
     else:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _indexed_definition(left, body) -> bool:
+    """``y_n = ...`` whose body uses the index n: a definition of every entry, not of a name ``y_n``."""
+    if not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name)
+            and all(isinstance(i, ir.Name) for i in left.indices)):
+        return False
+    used = {n.name for n in ir.walk(body) if isinstance(n, ir.Name)}
+    return all(i.name in used for i in left.indices)
+
+
+def apply_key(node: ir.Apply) -> str:
+    """The name a call refers to: ``h`` for ``h(x)``, ``h_theta`` for ``h_\\theta(x)``."""
+    return sub_symbol_name(ir.Sub(ir.Name(node.name), node.sub)) if node.sub else node.name
 
 
 def _take_request(found: _Items, item: ir.Deriv) -> None:
@@ -409,7 +485,7 @@ def _objective_ref(node) -> str | None:
     if isinstance(node, ir.Name):
         return node.name
     if isinstance(node, ir.Apply):
-        return node.name
+        return apply_key(node)
     return None
 
 
@@ -473,8 +549,9 @@ def _choose_objective(found: _Items):
         if name in found.definitions:
             return found.definitions[name][1], name
     if found.definitions:
-        used = {node.name for _, body in found.definitions.values() for node in ir.walk(body)
-                if isinstance(node, (ir.Name, ir.Apply))}
+        bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
+        used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
+                for body in bodies for node in ir.walk(body) if isinstance(node, (ir.Name, ir.Apply))}
         top = [name for name in found.definition_order if name not in used]
         if len(top) > 1:
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
@@ -502,6 +579,16 @@ class _Resolver:
     def resolve(self, node):
         if isinstance(node, ir.Apply):
             return self.apply(node)
+        if isinstance(node, ir.Sub) and self.is_indexed_use(node):
+            indices, body = self.found.indexed[node.base.name]
+            return self.resolve(_substitute_indices(body, dict(zip(indices, node.indices))))
+        if isinstance(node, ir.Sub) and self.is_identity(node):
+            name = sub_symbol_name(node)
+            self.found.identity.add(name)
+            self.found.read(f"{latex_of(node)} is the identity matrix of size {latex_of(node.indices[0])}")
+            return ir.Name(name)
+        if isinstance(node, ir.Cases):
+            return self.resolve(self.cases(node))
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
@@ -524,8 +611,49 @@ class _Resolver:
                 self.active.pop()
         return self.inlined[name]
 
+    def is_indexed_use(self, node: ir.Sub) -> bool:
+        """``y_i`` where the source defines ``y_n = ...`` for every n (and does not declare y)."""
+        return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
+                and node.base.name not in self.declared_names
+                and len(node.indices) == len(self.found.indexed[node.base.name][0]))
+
+    def is_identity(self, node: ir.Sub) -> bool:
+        """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
+        return (node.base == ir.Name("I") and len(node.indices) == 1
+                and isinstance(node.indices[0], (ir.Name, ir.Num))
+                and "I" not in self.declared_names and sub_symbol_name(node) not in self.declared_names)
+
+    def cases(self, node: ir.Cases):
+        """A piecewise value as a sum of pieces weighted by steps: piece k counts where its condition
+        holds and no earlier one does. Steps have derivative 0 off the switching set (reported as a kink)."""
+        terms, earlier = [], []
+        for value, condition in node.pieces:
+            weights = [] if condition is None else [_holds(condition)]
+            weights += [_complement(h) for h in earlier]
+            term = value
+            for weight in weights:
+                term = weight if term == ir.Num("1") else ir.Hadamard(term, weight)
+            terms.append(term)
+            if condition is None:
+                break
+            earlier.append(weights[0])
+        if len(node.pieces) == 1 and node.pieces[0][0] == ir.Num("1"):
+            self.found.read(f"{latex_of(node)} is 1 where the condition holds and 0 elsewhere; "
+                            "its derivative is 0 almost everywhere")
+        else:
+            self.found.read(f"{latex_of(node)} takes the first piece whose condition holds (0 if none does); "
+                            "the derivative is each piece's, and the switching points are kinks")
+        return terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
+
     def apply(self, node: ir.Apply):
         args = tuple(self.resolve(a) for a in node.args)
+        key = apply_key(node)
+        if node.sub and key not in self.found.definitions:
+            if len(args) == 1:   # y_i (w^\top x_i): a product
+                return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0])
+            raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
+                                   "symgd does not know it; define it (f(u) = ...)")
+        node = ir.Apply(key, node.args)
         if node.name == "sigma" and "sigma" not in self.declared_names:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
@@ -542,20 +670,75 @@ class _Resolver:
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:
-            return self.product_or_call(node.name, args[0])
+            return self.product_or_call(ir.Name(node.name), args[0])
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
 
 
-    def product_or_call(self, name: str, arg):
-        """``\\lambda(a + b)`` is a product; ``f(x_i)`` or ``\\phi(x_n)`` with f undefined is a call of a
-        function symgd cannot know, and reading it as f·x_i would silently change the loss."""
-        written = f"{name_latex(name)}({latex_of(arg)})"
+    def product_or_call(self, head, arg):
+        """``\\lambda(a + b)`` and ``y_i(w^\\top x_i)`` are products; ``f(x_i)``, ``\\phi(x_n)`` or
+        ``f_{m-1}(x_i)`` with f undefined is a call of a function symgd cannot know, and reading it as
+        f·x_i would silently change the loss."""
+        name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         if isinstance(arg, (ir.Name, ir.Sub, ir.Num)):
-            raise AmbiguityError(f"{written}: the function {name_latex(name)} is not defined; define it "
-                                 f"({name_latex(name)}(x) = ...) or, for a product, write "
-                                 f"{name_latex(name)} \\cdot {latex_of(arg)}")
-        self.found.read(f"{written} is the product {name_latex(name)} \\cdot ({latex_of(arg)})")
-        return ir.Mul(ir.Name(name), arg, "juxt")
+            raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
+                                 f"({name}(x) = ...) or, for a product, write {name} \\cdot {latex_of(arg)}")
+        self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
+        return ir.Mul(self.resolve(head), arg, "juxt")
+
+
+def _difference(left, right):
+    return ir.Add((left, ir.Neg(right)))
+
+
+def _step(node):
+    return ir.Func("step", (node,))
+
+
+def _complement(node):
+    return ir.Add((ir.Num("1"), ir.Neg(node)))
+
+
+def _holds(relation: ir.Relation):
+    """1 where ``relation`` holds and 0 elsewhere, built from steps (step(u) = 1 for u > 0, else 0)."""
+    factors = []
+    for left, op, right in zip(relation.operands, relation.ops, relation.operands[1:]):
+        if op == "<":
+            factors.append(_step(_difference(right, left)))
+        elif op == ">":
+            factors.append(_step(_difference(left, right)))
+        elif op == "<=":
+            factors.append(_complement(_step(_difference(left, right))))
+        elif op == ">=":
+            factors.append(_complement(_step(_difference(right, left))))
+        elif op in ("=", ":="):
+            factors.append(ir.Hadamard(_complement(_step(_difference(left, right))),
+                                       _complement(_step(_difference(right, left)))))
+        elif op == "!=":
+            factors.append(ir.Add((_step(_difference(left, right)), _step(_difference(right, left)))))
+        else:
+            raise UnsupportedError(f"the condition {latex_of(relation)}: symgd reads <, <=, >, >=, = and \\ne")
+    result = factors[0]
+    for factor in factors[1:]:
+        result = ir.Hadamard(result, factor)
+    return result
+
+
+def _substitute_indices(body, mapping: dict):
+    """``body`` with each index name replaced, in subscripts too: ``\\sigma(w^\\top \\phi_n)`` at n = i."""
+    bound = {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
+    names = {n.name for value in mapping.values() for n in ir.walk(value) if isinstance(n, ir.Name)}
+    if bound & (names | set(mapping)):
+        raise UnsupportedError(f"the definition {latex_of(body)} sums over an index its use also names; "
+                               "rename one of them")
+
+    def replace(node):
+        if isinstance(node, ir.Name) and node.name in mapping:
+            return mapping[node.name]
+        if isinstance(node, ir.Sub):
+            return ir.Sub(replace(node.base), tuple(replace(i) for i in node.indices))
+        return _map_children(node, replace)
+
+    return replace(body)
 
 
 def _substitute(body, arguments: dict):
@@ -603,8 +786,13 @@ def _map_children(node, fn):
         return ir.Pow(fn(node.base), fn(node.exp))
     if isinstance(node, ir.Func):
         return ir.Func(node.name, tuple(fn(a) for a in node.args))
+    if isinstance(node, ir.Apply):
+        return ir.Apply(node.name, tuple(fn(a) for a in node.args), node.sub)
+    if isinstance(node, ir.Cases):
+        return ir.Cases(tuple((fn(value), None if condition is None else fn(condition))
+                              for value, condition in node.pieces))
     if isinstance(node, ir.BigOp):
-        return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body))
+        return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body), node.excluded)
     if isinstance(node, ir.Relation):
         return ir.Relation(tuple(fn(o) for o in node.operands), node.ops)
     return node
@@ -624,6 +812,8 @@ def parse_wrt(wrt) -> list[str]:
         if not isinstance(item, str):
             raise AmbiguityError(f"wrt must name symbols, got {item!r}")
         text = re.sub(r"\\(mathbf|boldsymbol|bm|mathit|vec)\s*\{?\s*(\\?\w+)\s*\}?", r"\2", item.strip())
+        text = re.sub(r"\\(%s)\s*\{?\s*\\?([A-Za-z]+)\s*\}?" % "|".join(ACCENTS),
+                      lambda m: m.group(2) + ACCENTS[m.group(1)], text)   # \hat{y} -> yhat
         text = text.lstrip("\\").strip()
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
             raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
@@ -644,7 +834,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
 
     _check_size([objective_ir, *constraints_ir])
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)
+    if not params and found.free_min:
+        params = _conventional_variables([objective_ir, *constraints_ir], found)
     params = list(dict.fromkeys(params))
+    _check_assumptions(found, params)
     used = _names_used([objective_ir, *constraints_ir])
     rows = _rows_of_parameters(params, [objective_ir, *constraints_ir], found)
     if rows:
@@ -738,6 +931,30 @@ def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
     for request in found.requests:
         params.extend(request.wrt)
     return params
+
+
+def _conventional_variables(formulas, found: _Items) -> list[str]:
+    """``\\min x_1 + x_2`` and B&V's ``minimize f_0(x)`` list no variables: the unknowns are the symbols
+    named x (x itself, else x_1, x_2, ... where no sum binds the subscript), the usual name of the unknown."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    bound = {n.index for n in nodes if isinstance(n, ir.BigOp)}
+    if any(n == ir.Name("x") for n in nodes if not isinstance(n, ir.Sub)) and \
+            not all(_in_sub(n, nodes) for n in nodes if n == ir.Name("x")):
+        names = ["x"]
+    else:
+        names = sorted({sub_symbol_name(n) for n in nodes if isinstance(n, ir.Sub) and n.base == ir.Name("x")
+                        and not {a.name for i in n.indices for a in ir.walk(i) if isinstance(a, ir.Name)} & bound})
+    if names:
+        found.read(f"{', '.join(names)} {'is the variable' if len(names) == 1 else 'are the variables'}: "
+                   "\\min lists none, and x is the usual name of the unknown")
+    return names
+
+
+def _in_sub(name_node, nodes) -> bool:
+    """Is this occurrence of a name only ever the base of a subscript (x in x_1)?"""
+    bare = sum(1 for n in nodes if n == name_node)
+    as_base = sum(1 for n in nodes if isinstance(n, ir.Sub) and n.base == name_node)
+    return bare == as_base
 
 
 def _names_used(formulas) -> set[str]:
@@ -872,7 +1089,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         constants=tuple(constants), dims=tuple(dims_out), indices=tuple(indices), shapes=shapes,
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
-        constraints_ir=tuple(constraints_ir), syntax=syntax,
+        constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense,
     )
 
 
@@ -941,13 +1158,15 @@ def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
 def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: ShapeInference) -> Constraint:
     left, right = relation.operands
     op = relation.ops[0]
-    if op in (">=", ">"):
+    if op in (">=", ">", "succeq"):
         left, right = right, left
     difference = ir.Add((left, ir.Neg(right)))
     scope = Scope()
     shape = inference.infer(difference, scope)
     if shape is None:  # pragma: no cover
         raise ShapeError(f"the shape of the constraint {latex_of(relation)} is unknown")
+    if op in ("succeq", "preceq") and shape.rank == 2:
+        raise UnsupportedError(f"semidefinite constraints ({latex_of(relation)} on a matrix)")
     free = tuple(lowering.fresh_index() for _ in shape.dims)
     expr = lowering.lower(difference, scope, {}, free)
     kind = "eq" if op in ("=", ":=") else "le"

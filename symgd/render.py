@@ -14,13 +14,26 @@ FUNC_LATEX = {
 }
 
 
+ACCENT_SUFFIXES = ("hat", "bar", "tilde", "ddot", "dot", "check", "breve")
+
+
+def _is_letter(stem: str) -> bool:
+    return len(stem) == 1 and stem.isalpha() or stem in GREEK or stem == "ell"
+
+
 def name_latex(name: str) -> str:
     """LaTeX for a symbol name: ``lambda`` -> ``\\lambda``, ``w_0`` -> ``w_{0}``, ``lr`` -> ``\\mathrm{lr}``."""
     base, _, subscript = name.partition("_")
-    if base in GREEK:
+    accent = next((a for a in ACCENT_SUFFIXES if base.endswith(a) and _is_letter(base[:-len(a)])), None)
+    if accent:   # yhat -> \hat{y}, as the LaTeX tokenizer spells accented names
+        stem = base[:-len(accent)]
+        text = "\\%s{%s}" % (accent, "\\" + stem if stem in GREEK else "\\ell" if stem == "ell" else stem)
+    elif base in GREEK:
         text = "\\" + base
     elif len(base) == 1:
         text = base
+    elif base == "ell":
+        text = r"\ell"
     else:
         text = r"\mathrm{%s}" % base
     if subscript:
@@ -37,6 +50,11 @@ def latex_of(node) -> str:
 def _wrap(node, level: int) -> str:
     text, own = _render(node)
     return text if own >= level else r"\left(" + text + r"\right)"
+
+
+def _superscript_base(node) -> str:
+    """The base of ``^``: ``x_{i}^\\top`` as written (``y_i (x_i)^\\top`` would read as a call of y_i)."""
+    return latex_of(node) if isinstance(node, ir.Sub) else _wrap(node, ATOM_LEVEL)
 
 
 def _right_operand(node) -> str:
@@ -75,13 +93,18 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
             return _wrap(node.num, PRODUCT_LEVEL) + " / " + _wrap(node.den, UNARY_LEVEL), PRODUCT_LEVEL
         return r"\frac{%s}{%s}" % (latex_of(node.num), latex_of(node.den)), ATOM_LEVEL
     if isinstance(node, ir.Pow):
-        return "%s^{%s}" % (_wrap(node.base, ATOM_LEVEL), latex_of(node.exp)), POSTFIX_LEVEL
+        return "%s^{%s}" % (_superscript_base(node.base), latex_of(node.exp)), POSTFIX_LEVEL
     if isinstance(node, ir.Transpose):
-        return r"%s^\top" % _wrap(node.arg, ATOM_LEVEL), POSTFIX_LEVEL
+        return r"%s^\top" % _superscript_base(node.arg), POSTFIX_LEVEL
     if isinstance(node, ir.Func):
         return _render_func(node), ATOM_LEVEL
     if isinstance(node, ir.Apply):
-        return "%s\\left(%s\\right)" % (name_latex(node.name), ", ".join(map(latex_of, node.args))), ATOM_LEVEL
+        head = name_latex(node.name)
+        if node.sub:
+            head += "_{%s}" % ",".join(latex_of(index) for index in node.sub)
+        return "%s\\left(%s\\right)" % (head, ", ".join(map(latex_of, node.args))), ATOM_LEVEL
+    if isinstance(node, ir.Cases):
+        return _render_cases(node), ATOM_LEVEL
     if isinstance(node, ir.Norm):
         kind = "" if node.kind is None else "_{%s}" % node.kind
         return r"\left\|%s\right\|%s" % (latex_of(node.arg), kind), ATOM_LEVEL
@@ -89,6 +112,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
     if isinstance(node, ir.BigOp):
         limits = "_{%s}" % name_latex(node.index)
+        if node.excluded is not None:
+            limits = r"_{%s \ne %s}" % (name_latex(node.index), name_latex(node.excluded))
         if node.lower is not None:
             limits = "_{%s=%s}" % (name_latex(node.index), latex_of(node.lower))
         if node.upper is not None:
@@ -106,7 +131,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\frac{\partial %s}{\partial %s}" % (of, wrt), ATOM_LEVEL
     if isinstance(node, ir.Relation):
         ops = {"<=": r"\le", ">=": r"\ge", "in": r"\in", "<-": r"\leftarrow", ":=": ":=",
-               "succeq": r"\succeq"}
+               "succeq": r"\succeq", "preceq": r"\preceq", "!=": r"\ne"}
         parts = [latex_of(node.operands[0])]
         for op, operand in zip(node.ops, node.operands[1:]):
             parts += [ops.get(op, op), latex_of(operand)]
@@ -114,8 +139,19 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
 
 
+def _render_cases(node: ir.Cases) -> str:
+    """``\\mathbb{1}(c)`` for one piece of value 1, ``\\begin{cases}`` otherwise."""
+    if len(node.pieces) == 1 and node.pieces[0][0] == ir.Num("1"):
+        return r"\mathbb{1}\left(%s\right)" % latex_of(node.pieces[0][1])
+    rows = [r"%s & %s" % (latex_of(value), r"\text{otherwise}" if condition is None else latex_of(condition))
+            for value, condition in node.pieces]
+    return r"\begin{cases} %s \end{cases}" % r" \\ ".join(rows)
+
+
 def _render_func(node: ir.Func) -> str:
     head = FUNC_LATEX.get(node.name, r"\operatorname{%s}" % node.name)
+    if node.name == "inner":
+        return r"\left\langle %s, %s \right\rangle" % tuple(map(latex_of, node.args))
     if node.name == "sqrt":
         return r"\sqrt{%s}" % latex_of(node.args[0])
     if node.name == "inv":

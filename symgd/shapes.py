@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
-from symgd.functions import BY_NAME, ELEMENTWISE, MATRIX, REDUCTION
+from symgd.functions import BY_NAME, DIAGONAL, ELEMENTWISE, MATRIX, PAIRING, REDUCTION, VECTOR
 from symgd.parse import ir
 
 
@@ -259,7 +259,7 @@ class ShapeInference:
         if node.name in scope.indices:
             return SCALAR
         if node.name in self.identity:
-            dim = self.node_dims.setdefault(id(node), self.fresh())
+            dim = self.node_dims.setdefault(id(node), self.identity_size(node.name))
             return Shape((dim, dim))
         if node.name in self.dims and node.name not in self.shapes:
             return SCALAR
@@ -272,7 +272,16 @@ class ShapeInference:
     def infer_Ones(self, node, scope):
         return Shape((self.node_dims.setdefault(id(node), self.fresh()),))
 
+    def identity_size(self, name: str) -> Dim:
+        """The size of ``I_n`` is the dimension n (``I_3``: 3); a plain ``I`` takes its size from use."""
+        size = name.partition("_")[2].strip("{}")
+        if size.isdigit():
+            return Dim(int(size))
+        return self.dimension(size) if size else self.fresh()
+
     def infer_Sub(self, node, scope):
+        if not isinstance(node.base, ir.Name):
+            return self.infer_entry(node, scope)
         name, bound, rest = self.split_subscript(node, scope)
         if name is None:   # a name like w_0 or theta_n: a symbol of its own
             return self.infer_Name(ir.Name(sub_symbol_name(node)), scope)
@@ -289,6 +298,26 @@ class ShapeInference:
             if index in scope.indices:
                 self.unify_dim(dim, scope.indices[index], node, node, full, full)
         return Shape(full.dims[len(bound) + len(rest):])
+
+    def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
+        """``(WH)_{ij}``: an entry of an expression, each subscript an index bound by a sum."""
+        atoms = self.entry_indices(node, scope)
+        shape = self.infer(node.base, scope)
+        if shape is None:
+            return None
+        if shape.rank != len(atoms):
+            raise ShapeError(f"{self.render(node)} has {len(atoms)} subscripts but {self.render(node.base)} "
+                             f"is a {describe(shape)}")
+        for dim, index in zip(shape.dims, atoms):
+            self.unify_dim(dim, scope.indices[index], node, node, shape, shape)
+        return SCALAR
+
+    def entry_indices(self, node: ir.Sub, scope: Scope) -> tuple[str, ...]:
+        atoms = index_atoms(node.indices)
+        if atoms is None or not all(isinstance(a, ir.Name) and a.name in scope.indices for a in atoms):
+            raise UnsupportedError(f"a subscript on {self.render(node.base)} other than indices bound by sums; "
+                                   "name the expression first")
+        return tuple(a.name for a in atoms)
 
     def split_subscript(self, node: ir.Sub, scope: Scope):
         """Read a subscript: (tensor name, index names or whole numbers) or (None, ...) for a name.
@@ -476,7 +505,17 @@ class ShapeInference:
             if primitive.arity == 1:
                 return shapes[0]
             return self.infer_Add(ir.Add(node.args), scope)
+        if primitive.kind == PAIRING:
+            return self.infer_pairing(node, shapes, scope)
         (arg,), (shape,) = node.args, shapes
+        if primitive.kind == VECTOR:
+            if shape is None:
+                self.expect(arg, Shape((self.fresh(),)), scope)
+            elif shape.rank != 1:
+                raise ShapeError(f"{node.name} needs a vector; {self.render(arg)} is a {describe(shape)}")
+            return shape
+        if primitive.kind == DIAGONAL:
+            return self.infer_diagonal(node, shape, scope)
         if primitive.kind == REDUCTION:
             if shape is None and node.name == "logsumexp":
                 self.expect(arg, Shape((self.fresh(),)), scope)
@@ -490,6 +529,39 @@ class ShapeInference:
             raise ShapeError(f"{node.name} needs a square matrix; {self.render(arg)} is a {describe(shape)}")
         self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
         return shape if node.name == "inv" else SCALAR
+
+    def infer_pairing(self, node, shapes, scope) -> Shape:
+        """``\\langle a, b \\rangle``: a and b have one shape (vectors or matrices); the result is a scalar."""
+        (a, b), (sa, sb) = node.args, shapes
+        if sa is not None and sb is not None:
+            if sa.rank == 0 or sb.rank == 0:
+                raise ShapeError(f"the inner product of {self.render(a)} and {self.render(b)} needs two vectors "
+                                 f"or two matrices; they are a {describe(sa)} and a {describe(sb)}")
+            self.unify(Shape(sa.dims), Shape(sb.dims), a, b)
+        elif sa is not None:
+            self.expect(b, Shape(sa.dims), scope)
+        elif sb is not None:
+            self.expect(a, Shape(sb.dims), scope)
+        elif _is_leaf(a):   # nothing known yet: a vector (a matrix if capitalised), as for a norm
+            self.expect(a, Shape((self.fresh(), self.fresh())) if _is_upper(a) else Shape((self.fresh(),)), scope)
+        return SCALAR
+
+    def infer_diagonal(self, node, shape: Shape | None, scope) -> Shape | None:
+        """``\\operatorname{diag}(w)``: a vector gives a diagonal matrix, a square matrix its diagonal."""
+        (arg,) = node.args
+        if shape is None:
+            if _is_leaf(arg) and not _is_upper(arg):
+                self.expect(arg, Shape((self.fresh(),)), scope)
+            elif _is_leaf(arg):
+                dim = self.fresh()
+                self.expect(arg, Shape((dim, dim)), scope)
+            return None
+        if shape.rank == 1:
+            return Shape((shape.dims[0], shape.dims[0]))
+        if shape.rank == 2:
+            self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
+            return Shape((shape.dims[0],))
+        raise ShapeError(f"diag of {self.render(arg)}, a {describe(shape)}")
 
     def infer_Norm(self, node, scope):
         shape = self.infer(node.arg, scope)
@@ -521,6 +593,11 @@ class ShapeInference:
         dim = self.node_dims.get(id(node))
         if dim is None:
             dim = self.node_dims[id(node)] = self.index_range(node)
+        if node.excluded is not None:
+            if node.excluded not in scope.indices:
+                raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
+                                       f"{node.excluded}")
+            self.unify_dim(dim, scope.indices[node.excluded], node, node, Shape((dim,)), Shape((dim,)))
         shape = self.infer(node.body, scope.with_index(node.index, dim))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
@@ -561,6 +638,8 @@ class ShapeInference:
             if node.name in scope.indices or node.name in self.dims:
                 return
             self.assign(node.name, shape)
+        elif isinstance(node, ir.Sub) and not isinstance(node.base, ir.Name):
+            return   # (WH)_{ij}: an entry is a scalar; its expression's shape comes from its own operands
         elif isinstance(node, ir.Sub):
             name, bound, rest = self.split_subscript(node, scope)
             if name is None:

@@ -85,7 +85,6 @@ def test_power_of_vector_is_explained():
 @pytest.mark.parametrize("source, construct", [
     (r"\sum_{i=1}^{\infty} w_i", "infty"),
     (r"\sqrt[3]{w^\top w}", "n-th roots"),
-    (r"\max_w w^\top w", "maximization"),
     (r"\|X\|_2", "spectral norm"),
     (r"\|w\|_3", "norm"),
     (r"\min_x x^\top A x \quad \text{s.t.} \quad A \succeq 0", "semidefinite"),

@@ -80,7 +80,7 @@ def test_intercept_under_min_is_a_parameter():
 # -- an operator name is never a variable times its argument --------------------------------------
 
 @pytest.mark.parametrize("source, wrt, name", [
-    (r"\|\operatorname{diag}(w) x\|^2", "w", "diag"),
+    (r"\|\operatorname{prox}(w) x\|^2", "w", "prox"),
     (r"\sum_i \mathrm{sim}(u, v_i)", "u", "sim"),
     (r"\operatorname{foo} w", "w", "foo"),
 ])

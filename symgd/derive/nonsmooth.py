@@ -55,6 +55,11 @@ def _inspect(node, parent, kinks, domain, params) -> None:
         else:
             kinks.append(NonSmooth(text, f"{latex_of(a)} = {latex_of(b)}",
                                    "half the derivative of each side where they tie (as jnp.maximum)"))
+    elif isinstance(node, ir.Func) and node.name == "step":   # from \mathbb{1}(...) and \begin{cases}
+        kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0",
+                               "each side's derivative (the indicator is constant on each side)"))
+    elif isinstance(node, ir.Norm) and node.kind == "2,1":
+        kinks.append(NonSmooth(text, f"\\text{{a row of }} {latex_of(node.arg)} = 0", "0 for that row"))
     elif isinstance(node, ir.Func) and node.name == "relu":
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "0 (relu'(0) = 0, as PyTorch and JAX)"))
     elif isinstance(node, ir.Abs):

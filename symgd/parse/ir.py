@@ -102,10 +102,14 @@ class Func:
 
 @dataclass(frozen=True)
 class Apply:
-    """A name followed by a parenthesised argument list; call or product, decided later."""
+    """A name followed by a parenthesised argument list; call or product, decided later.
+
+    ``sub`` holds the subscript of a subscripted name: ``h_\\theta(x)``, ``\\rho_\\tau(u)``.
+    """
 
     name: str
     args: tuple["Expr", ...]
+    sub: tuple["Expr", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,19 @@ class BigOp:
     lower: "Expr | None"
     upper: "Expr | None"
     body: "Expr"
+    excluded: str | None = None   # \\sum_{j \\ne i}: the index value left out
+
+
+@dataclass(frozen=True)
+class Cases:
+    """A piecewise value: ``\\begin{cases} v_1 & c_1 \\\\ v_2 & \\text{otherwise} \\end{cases}``.
+
+    Each piece is (value, condition); the condition is a ``Relation`` or None for "otherwise". The
+    first piece whose condition holds gives the value; where none holds the value is 0, so
+    ``\\mathbb{1}(u < 0)`` is ``Cases(((Num("1"), u < 0),))``.
+    """
+
+    pieces: tuple[tuple["Expr", "Relation | None"], ...]
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,7 @@ class Deriv:
 
 
 Expr = Union[Num, Name, Sub, Add, Neg, Mul, Hadamard, Div, Pow, Transpose, Func, Apply, Norm, Abs,
-             BigOp, Ones, Reals, Deriv]
+             BigOp, Ones, Reals, Deriv, Cases]
 
 
 @dataclass(frozen=True)
@@ -229,8 +246,12 @@ def children(node) -> tuple:
         return (node.num, node.den)
     if isinstance(node, Pow):
         return (node.base, node.exp)
-    if isinstance(node, (Func, Apply)):
+    if isinstance(node, Func):
         return node.args
+    if isinstance(node, Apply):
+        return (*node.sub, *node.args)
+    if isinstance(node, Cases):
+        return tuple(part for piece in node.pieces for part in piece if part is not None)
     if isinstance(node, BigOp):
         return tuple(x for x in (node.lower, node.upper, node.body) if x is not None)
     if isinstance(node, Reals):

@@ -27,10 +27,35 @@ left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr middle
 displaystyle textstyle limits nolimits mathop nonumber notag
 """.split())
 
-SPACING = frozenset([",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thinspace"])
+SPACING = frozenset([",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace", "medspace",
+                     "thickspace", "negthinspace", "negmedspace", "negthickspace"])
 SEPARATING_SPACES = frozenset(["quad", "qquad"])
 
-FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathsf vec mathbfit pmb".split())
+FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathscr mathfrak mathsf vec mathbfit pmb".split())
+# Accents are part of a name: \hat y is the symbol "yhat" (SymPy's spelling, printed back as \hat{y}).
+ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+           "widetilde": "tilde", "dot": "dot", "ddot": "ddot", "check": "check", "breve": "breve"}
+LETTER_COMMANDS = {"ell": "ell", "imath": "i", "jmath": "j"}
+# Constructs symgd recognises but does not derive, with what to write instead.
+OUT_OF_SCOPE = {
+    "int": r"integrals (\int) are not supported; write the loss on a sample (an average over data points)",
+    "iint": r"integrals (\iint) are not supported; write the loss on a sample (an average over data points)",
+    "oint": r"integrals (\oint) are not supported; write the loss on a sample",
+    "Pr": r"probabilities \Pr(...) are not supported; write the likelihood out, e.g. y_i \log\sigma(w^\top x_i)",
+    "lim": r"limits (\lim) are not supported",
+    "sup": r"suprema (\sup) are not supported; a maximum of finitely many terms is \max(a, b)",
+    "inf": r"infima (\inf) are not supported; a minimum of finitely many terms is \min(a, b)",
+    "infty": r"\infty is not supported (infinite sums and norms)",
+}
+BLACKBOARD_OUT_OF_SCOPE = {
+    "E": r"the expectation \mathbb{E} is not supported; write the empirical average "
+         r"\frac{1}{n}\sum_{i=1}^{n} ... over samples",
+    "P": r"the probability \mathbb{P} is not supported; write the likelihood out",
+    "V": r"the variance \mathbb{V} is not supported; write it as an average of squared deviations",
+}
+# Environments that only lay out items: \begin{array}{ll} minimize & f \\ subject to & g \end{array}.
+LAYOUT_ENVIRONMENTS = frozenset("array aligned align align* alignat alignat* equation equation* gather gather* "
+                                "gathered split eqnarray eqnarray* displaymath".split())
 # Fonts that mark vectors and matrices (bold x is a vector in the Matrix Cookbook, PRML, ESL, ...).
 BOLD_RE = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|pmb)\s*(?:\{\s*\\?([A-Za-z]+)\s*\}|\\?([A-Za-z]))")
 WORD_COMMANDS = frozenset("operatorname operatorname* mathrm text textrm textnormal textit mbox".split())
@@ -42,17 +67,21 @@ REL_COMMANDS = {
     "eqqcolon": ":=", "equiv": ":=",
 }
 OPERATOR_COMMANDS = {"cdot": "CDOT", "times": "TIMES", "odot": "ODOT", "circ": "ODOT",
-                     "ast": "CDOT", "div": "SLASH"}
+                     "ast": "CDOT", "div": "SLASH", "oslash": "EDIV"}
 CONNECTIVES = {
     "s.t.": "ST", "st": "ST", "subject to": "ST", "such that": "ST", "s. t.": "ST",
     "where": "WHERE", "with": "WHERE", "and": "_SEP", "given": "WHERE",
     "identity": "IDENTITY", "the identity": "IDENTITY", "is the identity": "IDENTITY",
     "identity matrix": "IDENTITY", "is the identity matrix": "IDENTITY",
 }
+OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maximise": "max"}
+# Words in the condition column of \begin{cases}: "if" is dropped, "otherwise" is the default piece.
+CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
+              "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
-OPERAND_END = frozenset("NUMBER NAME ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM".split())
+OPERAND_END = frozenset("NUMBER NAME ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE _END_CASES".split())
 
-OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{"}
+OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
 TOKEN_RE = re.compile(r"""
     (?P<space>[ \t\r&~]+)
@@ -70,6 +99,9 @@ BARE_ARG_RE = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z0-9])")
 FRAC_DIGITS_RE = re.compile(r"\s*(\d)\s*([0-9A-Za-z])")
 SPACE_IN_WORD_RE = re.compile(r"\\[,;:! ]|\s+")
 OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
+INDICATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*|\\big\w*\s*)?(?:\(|\[|\\\{|_)")
+POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
+NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
 class _Tokenizer:
@@ -80,7 +112,7 @@ class _Tokenizer:
         self.pos = 0
         self.tokens: list[Token] = []
         self.brackets: list[tuple[str, int]] = []   # open delimiter kinds, for matching
-        self.bars: list[str] = []                    # open bar kinds: "_LBAR" / "_LNORM"
+        self.bars: list[tuple[str, int]] = []        # open bars: kind ("_LBAR" / "_LNORM"), bracket depth
         self.single_next = False                     # after ^ or _: take one digit only
 
     # -- helpers -------------------------------------------------------------------------
@@ -119,10 +151,12 @@ class _Tokenizer:
             self.single_next = False
             if kind == "space":
                 self.single_next = single
+                if "&" in value and self.in_cases():
+                    self.emit("_AMP", "&", start)
             elif kind == "newline":
                 self.newline(start)
             elif kind == "linebreak":
-                self.emit("_SEP", value, start)
+                self.emit("_ROW" if self.in_cases() else "_SEP", value, start)
             elif kind == "number":
                 if single:
                     if not value[0].isdigit():
@@ -146,6 +180,10 @@ class _Tokenizer:
             raise self.error("unclosed bar", len(text), "a closing | or \\|")
         return self.tokens
 
+    def in_cases(self) -> bool:
+        """Inside ``\\begin{cases}`` at its own level, where ``&`` and ``\\\\`` separate pieces."""
+        return bool(self.brackets) and self.brackets[-1][0] == "cases"
+
     def newline(self, start: int) -> None:
         # A newline separates items only at the top level after a complete operand, and not
         # when the next line continues with a binary operator.
@@ -167,6 +205,8 @@ class _Tokenizer:
             self.emit("_CARET", value, start)
             self.single_next = True
         elif value == "_":
+            if self.last_kind() == "_RNORM" and NUCLEAR_RE.match(self.text, start):
+                raise UnsupportedError(r"the nuclear norm \|X\|_* (the sum of singular values) is not supported")
             self.emit("_UNDER", value, start)
             self.single_next = True
         elif value in "([":
@@ -208,22 +248,29 @@ class _Tokenizer:
             raise self.error(f"{kind!r} does not match the open {open_kind!r}", start,
                              f"a closing {_closer(open_kind)!r}")
         self.brackets.pop()
+        if self.bars and self.bars[-1][1] > len(self.brackets):
+            raise UnsupportedError(
+                "a bar inside brackets that closes nothing, as in a conditional p(y|x): probability densities "
+                "are not supported; write the log-likelihood out, e.g. y_i \\log\\sigma(w^\\top x_i)")
+        if token == "_RPAR" and kind in ")]" and POSITIVE_PART_RE.match(self.text, self.pos):
+            self.pos = POSITIVE_PART_RE.match(self.text, self.pos).end()   # [u]_+, (u)_+: the positive part
+            token = "_RPLUS"
         self.emit(token, kind, start)
 
     def bar(self, opening: str, closing: str, start: int, side: str = "") -> None:
         """Classify a bar: it closes when an operand just ended and a bar of its kind is open."""
         is_close = side == "right" or (
-            side != "left" and self.bars and self.bars[-1] == opening
+            side != "left" and self.bars and self.bars[-1][0] == opening
             and self.last_kind() in OPERAND_END)
         if is_close:
-            if not self.bars or self.bars[-1] != opening:
+            if not self.bars or self.bars[-1][0] != opening:
                 raise self.error("closing bar without an opening one", start, "an expression")
             self.bars.pop()
             self.emit(closing, "|", start)
         else:
             if len(self.bars) >= 200:
                 raise self.error("bars nested deeper than 200", start)
-            self.bars.append(opening)
+            self.bars.append((opening, len(self.brackets)))
             self.emit(opening, "|", start)
 
     def command(self, name: str, start: int) -> None:
@@ -238,8 +285,22 @@ class _Tokenizer:
             return
         if name in IGNORED_COMMANDS:
             return
+        if name in OUT_OF_SCOPE:
+            raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:
             self.emit("NAME", name, start)
+        elif name in LETTER_COMMANDS:
+            self.emit("NAME", LETTER_COMMANDS[name], start)
+        elif name in ACCENTS:
+            self.accent(name, start)
+        elif name in ("begin", "end"):
+            self.environment(name, start)
+        elif name in ("ne", "neq"):
+            self.emit("REL", "!=", start)
+        elif name == "langle":
+            self.open_bracket("langle", "_LANGLE", start)
+        elif name == "rangle":
+            self.close_bracket("rangle", "_RANGLE", start)
         elif "\\" + name in LATEX_COMMANDS:
             self.emit("FUNC", LATEX_COMMANDS["\\" + name], start)
         elif name in REL_COMMANDS:
@@ -270,13 +331,10 @@ class _Tokenizer:
         elif name in WORD_COMMANDS:
             self.word(name, start)
         elif name == "mathbb":
-            content, self.pos = self.read_braced(self.pos, "\\mathbb", start)
-            if content.strip() not in ("R", "N", "Z"):
-                raise UnsupportedError(f"the set \\mathbb{{{content}}}: symgd knows R, N and Z")
-            self.emit("REALS", content.strip(), start)
-        elif name in ("{", "lbrace", "lbrack", "langle"):
+            self.blackboard(start)
+        elif name in ("{", "lbrace", "lbrack"):
             self.open_bracket(r"\{" if name in ("{", "lbrace") else "[", "_LPAR", start)
-        elif name in ("}", "rbrace", "rbrack", "rangle"):
+        elif name in ("}", "rbrace", "rbrack"):
             self.close_bracket(r"\}" if name in ("}", "rbrace") else "]", "_RPAR", start)
         elif name in ("|", "Vert", "lVert", "rVert"):
             side = {"lVert": "left", "rVert": "right"}.get(name, "")
@@ -286,11 +344,49 @@ class _Tokenizer:
             self.bar("_LBAR", "_RBAR", start, side)
         elif name == "prime":
             self.emit("PRIME", "'", start)
-        elif name == "infty":
-            raise UnsupportedError("\\infty is not supported (infinite sums and norms)")
         else:
             raise self.error(f"unknown LaTeX command \\{name}", start,
                              "a known command such as \\frac, \\log, \\sum or a Greek letter")
+
+    def accent(self, name: str, start: int) -> None:
+        """``\\hat y``, ``\\bar{x}``, ``\\widetilde{R}``, ``\\hat{\\theta}``: the accented letter is a name of its
+        own, spelled as SymPy spells it (``yhat``, ``thetahat``), so it prints back with its accent."""
+        content, self.pos = self.read_braced(self.pos, "\\" + name, start)
+        letter = _plain_name(content)
+        if letter is None:
+            raise self.error(f"\\{name}{{{content}}}: an accent over something other than one name", start,
+                             "an accent over a letter, e.g. \\hat{y}")
+        self.emit("NAME", letter + ACCENTS[name], start)
+
+    def environment(self, name: str, start: int) -> None:
+        """``\\begin{cases}`` opens a piecewise definition; layout environments (array, aligned) vanish."""
+        content, self.pos = self.read_braced(self.pos, "\\" + name, start)
+        kind = content.strip()
+        if kind == "cases":
+            if name == "begin":
+                self.open_bracket("cases", "_BEGIN_CASES", start)
+            else:
+                self.close_bracket("cases", "_END_CASES", start)
+        elif kind in LAYOUT_ENVIRONMENTS:
+            if name == "begin" and kind.startswith(("array", "alignat")):   # the column spec {ll}
+                self.pos = BRACED_WORD_RE.match(self.text, self.pos).end() \
+                    if BRACED_WORD_RE.match(self.text, self.pos) else self.pos
+            self.emit("_SEP", name, start)
+        else:
+            raise UnsupportedError(f"the environment {kind}: symgd reads cases, array and aligned")
+
+    def blackboard(self, start: int) -> None:
+        """``\\mathbb{R}`` (a space), ``\\mathbb{1}(u < 0)`` (an indicator), ``\\mathbb{E}`` (out of scope)."""
+        content, self.pos = self.read_braced(self.pos, "\\mathbb", start)
+        letter = content.strip()
+        if letter in ("R", "N", "Z"):
+            self.emit("REALS", letter, start)
+        elif letter == "1" or (letter == "I" and INDICATOR_ARGUMENT_RE.match(self.text, self.pos)):
+            self.emit("INDICATOR", letter, start)
+        elif letter in BLACKBOARD_OUT_OF_SCOPE:
+            raise UnsupportedError(BLACKBOARD_OUT_OF_SCOPE[letter])
+        else:
+            raise UnsupportedError(f"the set \\mathbb{{{content}}}: symgd knows R, N and Z")
 
     def sized_delimiter(self, name: str, start: int) -> None:
         """``\\left(`` and friends: the size is dropped, the delimiter kept with its side."""
@@ -304,9 +400,8 @@ class _Tokenizer:
                 opening, closing = ("_LNORM", "_RNORM") if kind == "norm" else ("_LBAR", "_RBAR")
                 self.bar(opening, closing, start, side)
                 return
-        if rest.startswith("."):
+        if rest.startswith("."):   # the invisible delimiter of \left. ... \right|
             self.pos = offset + 1
-            raise UnsupportedError("\\left. ... \\right| evaluation bars are not supported")
         # other delimiters ( [ \{ are lexed normally next
 
     def fraction(self, start: int) -> None:
@@ -357,7 +452,12 @@ class _Tokenizer:
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
         word = SPACE_IN_WORD_RE.sub(" ", content).strip()
         compact = word.replace(" ", "")
-        if name.startswith("text") or name == "mbox":
+        if compact.lower() in OPTIMIZE_WORDS:   # \text{minimize}, \operatorname*{maximize}
+            self.emit("OPTWORD", OPTIMIZE_WORDS[compact.lower()], start)
+        elif (name.startswith("text") or name == "mbox") and self.in_cases() and word.lower() in CASE_WORDS:
+            if CASE_WORDS[word.lower()]:
+                self.emit(CASE_WORDS[word.lower()], word, start)
+        elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
             if kind is None:
                 raise self.error(f"the text {word!r} is not a connective symgd understands", start,
@@ -390,8 +490,19 @@ class _Tokenizer:
         return OPERATOR_ARGUMENT_RE.match(self.text, self.pos) is not None
 
 
+def _plain_name(content: str) -> str | None:
+    """The name inside an accent: ``y``, ``\\theta``, ``\\mathbf{x}``, ``R``; None for anything else."""
+    match = re.fullmatch(r"\s*(?:\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\s*\{?\s*)?(\\?[A-Za-z]+)\s*\}?\s*", content)
+    if not match:
+        return None
+    word = match.group(1)
+    if word.startswith("\\"):
+        return word[1:] if word[1:] in GREEK else LETTER_COMMANDS.get(word[1:])
+    return word if len(word) == 1 else None
+
+
 def _closer(kind: str) -> str:
-    return {"(": ")", "[": "]", r"\{": r"\}", "{": "}"}.get(kind, kind)
+    return {"(": ")", "[": "]", r"\{": r"\}", "{": "}", "langle": r"\rangle", "cases": r"\end{cases}"}.get(kind, kind)
 
 
 def tokenize(text: str) -> Iterator[Token]:

@@ -47,6 +47,19 @@ class IRBuilder(Transformer):
         variables = script if isinstance(script, tuple) else _split_juxt_names(script)
         return ir.Minimize(tuple(variables), objective, sense)
 
+    def minimize_declared(self, children):
+        head, *declarations, objective = children
+        return self.minimize([head, tuple(declarations), objective])
+
+    def script_relation(self, children):
+        left, op, right = children
+        return ir.Relation((left, right), (str(op),))
+
+    def minimize_word(self, children):
+        head, script, objective = children
+        variables = () if script is None else script if isinstance(script, tuple) else _split_juxt_names(script)
+        return ir.Minimize(tuple(variables), objective, str(head))
+
     # -- arithmetic ----------------------------------------------------------------------
     def add(self, children):
         left, _, right = children
@@ -106,6 +119,37 @@ class IRBuilder(Transformer):
                 return ir.Pow(ir.Reals(base.base.dims, base.base.field, script), base.exp)
             return ir.Reals(base.dims, base.field, script)
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
+
+    def apply_sub(self, children):
+        base, script, args = children
+        indices = script if isinstance(script, tuple) else (script,)
+        if isinstance(base, ir.Name) and not any(isinstance(i, str) for i in indices):
+            return ir.Apply(base.name, args, indices)
+        subscripted = self.subscript([base, script])
+        if len(args) == 1:   # \|w\|_2 (a + b): a product
+            return ir.Mul(subscripted, args[0], "juxt")
+        raise UnsupportedError(f"a list of {len(args)} arguments after a subscripted expression")
+
+    def inner(self, children):
+        left, right = children
+        return ir.Func("inner", (left, right))
+
+    def positive_part(self, children):
+        return ir.Func("relu", (children[0],))
+
+    def indicator(self, children):
+        _, relation = children
+        return ir.Cases(((ir.Num("1"), relation),))
+
+    def cases(self, children):
+        return ir.Cases(tuple(row for row in children if row is not None))
+
+    def case_row(self, children):
+        value, condition = children
+        return value, condition
+
+    def otherwise(self, _children):
+        return None
 
     def prime(self, children):
         return ir.Transpose(children[0])
@@ -216,11 +260,14 @@ class IRBuilder(Transformer):
     # -- big operators -------------------------------------------------------------------
     def bigop(self, children):
         op, (index_spec, upper), body = children
-        names, lower = index_spec
+        names, lower, *extra = index_spec
+        every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
+        excluded = extra[0] if extra and not every else None
         node = body
         for position, index in reversed(list(enumerate(names))):
-            last = position == len(names) - 1
-            node = ir.BigOp(str(op), index, lower if last else None, upper if last else None, node)
+            ranged = every or position == len(names) - 1
+            node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
+                            excluded if position == len(names) - 1 else None)
         return node
 
     def limits(self, children):
@@ -241,6 +288,23 @@ class IRBuilder(Transformer):
     def index_many(self, children):
         return tuple(str(c) for c in children), None
 
+    def index_many_from(self, children):
+        *names, lower = children
+        return tuple(str(c) for c in names), lower, "all"
+
+    def index_relation(self, children):
+        name, op, other = children
+        if str(op) == "!=" and isinstance(other, ir.Name):
+            return (str(name),), None, other.name
+        raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
+                               f"({name}=1 to n) and over j \\ne i")
+
+    def index_pairs(self, children):
+        *names, op, space = children
+        raise UnsupportedError(f"the sum over index pairs ({', '.join(map(str, names))}) {op} {_describe(space)} "
+                               "(a set of observed entries given as data) is not supported; "
+                               "write the sum over all entries with a 0/1 mask matrix M: \\sum_{i,j} M_{ij}(...)")
+
 
 MAX_NUMBER_DIGITS = 1000
 
@@ -251,6 +315,11 @@ def _number(token) -> ir.Num:
     if len(text) > MAX_NUMBER_DIGITS:
         raise UnsupportedError(f"a number with {len(text)} digits (the limit is {MAX_NUMBER_DIGITS})")
     return ir.Num(text)
+
+
+def _describe(node) -> str:
+    from symgd.render import latex_of
+    return latex_of(node)
 
 
 def _terms(node) -> tuple:
@@ -271,6 +340,12 @@ def _attach_subscript(base, indices: tuple):
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
+    if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
+            and all(isinstance(i, ir.Num) for i in indices):
+        kind = ",".join(i.text for i in indices)
+        if kind != "2,1":
+            raise UnsupportedError(f"the norm \\|.\\|_{{{kind}}}: of the mixed norms symgd reads \\|B\\|_{{2,1}}")
+        return ir.Norm(base.arg, kind)
     if isinstance(base, ir.Pow):
         return ir.Pow(_attach_subscript(base.base, indices), base.exp)
     if isinstance(base, ir.Transpose):
