@@ -575,8 +575,11 @@ class _Resolver:
         self.declared_names = set(found.declared) | set(found.sample_declared)
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
+        self.products: set = set()             # calls read as products: (name, arguments as written)
 
     def resolve(self, node):
+        if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
+            return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
             return self.apply(node)
         if isinstance(node, ir.Sub) and self.is_indexed_use(node):
@@ -645,12 +648,20 @@ class _Resolver:
                             "the derivative is each piece's, and the switching points are kinks")
         return terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
 
-    def apply(self, node: ir.Apply):
+    def apply(self, node: ir.Apply, exponent=None):
+        """A name followed by brackets: a call (sigmoid, a definition, a text-syntax function) or a
+        product. ``exponent`` is a power written after the brackets: it raises the call's value, or
+        only the bracket of a product (``\\alpha_t(1 - p_t)^\\gamma`` is α_t·(1 - p_t)^γ)."""
+        if exponent is not None:
+            value = self.apply(node)
+            if isinstance(value, ir.Mul) and value.op == "juxt" and (node.name, node.args) in self.products:
+                return ir.Mul(value.left, ir.Pow(value.right, exponent), "juxt")
+            return ir.Pow(value, exponent)
         args = tuple(self.resolve(a) for a in node.args)
         key = apply_key(node)
         if node.sub and key not in self.found.definitions:
             if len(args) == 1:   # y_i (w^\top x_i): a product
-                return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0])
+                return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
         node = ir.Apply(key, node.args)
@@ -670,11 +681,10 @@ class _Resolver:
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:
-            return self.product_or_call(ir.Name(node.name), args[0])
+            return self.product_or_call(ir.Name(node.name), args[0], node)
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
 
-
-    def product_or_call(self, head, arg):
+    def product_or_call(self, head, arg, written_as: ir.Apply):
         """``\\lambda(a + b)`` and ``y_i(w^\\top x_i)`` are products; ``f(x_i)``, ``\\phi(x_n)`` or
         ``f_{m-1}(x_i)`` with f undefined is a call of a function symgd cannot know, and reading it as
         f·x_i would silently change the loss."""
@@ -683,6 +693,7 @@ class _Resolver:
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
                                  f"({name}(x) = ...) or, for a product, write {name} \\cdot {latex_of(arg)}")
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
+        self.products.add((written_as.name, written_as.args))
         return ir.Mul(self.resolve(head), arg, "juxt")
 
 

@@ -16,10 +16,7 @@ from corpus.variants import declarations, negated_difference, reversed_terms, re
 from symgd.errors import SymgdError
 
 # (entry id, variant label) -> what changes today; each is a strict xfail.
-KNOWN_ORDER_DEPENDENCE: dict[tuple[str, str], str] = {
-    ("pml_logreg_nll", "reversed_where"): ("with mu_n = sigma(a_n) declared first the x_n of a_n is misread as one vector; "
-                                           "with a_n first symgd loses w (AmbiguityError)"),
-}
+KNOWN_ORDER_DEPENDENCE: dict[tuple[str, str], str] = {}
 
 
 def outcome(item, latex=None, where=None):

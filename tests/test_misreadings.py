@@ -202,3 +202,19 @@ def test_a_name_before_a_bracketed_expression_is_a_product_and_says_so():
 def test_defaults_are_read_out():
     problem = symgd.parse(r"\frac{1}{2}\|y - Xw\|^2", wrt="w")
     assert "X is a matrix (a capitalised name)" in problem.readings
+
+
+@pytest.mark.parametrize("source, wrt, reference, names", [
+    # Lin et al. (2017), focal loss: the power belongs to the bracket, not to alpha_t times it
+    (r"-\alpha_t(1 - p_t)^\gamma\log(p_t)", "p_t",
+     lambda a, p, g: -a * (1 - p) ** g * np.log(p), {"a": "alpha_t", "p": "p_t", "g": "gamma"}),
+    (r"\lambda(\|w\|^2 + 1)^2", "w", lambda lam, w: lam * (w @ w + 1) ** 2, {"lam": "lambda", "w": "w"}),
+])
+def test_a_power_after_a_product_bracket_raises_the_bracket(source, wrt, reference, names):
+    problem = symgd.parse(source, wrt=wrt)
+    env = random_env(problem, seed=2)
+    for symbol in ("p_t", "gamma", "alpha_t"):   # a probability, in (0, 1)
+        if symbol in env:
+            env[symbol] = 0.3 + 0.4 * abs(np.sin(env[symbol]))
+    args = {name: np.asarray(env[symbol], dtype=float) for name, symbol in names.items()}
+    assert_close(objective_value(problem, env), reference(**args), what="loss")

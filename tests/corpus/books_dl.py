@@ -76,11 +76,9 @@ ENTRIES = [
           status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\underset'),
     entry("dl_cross_entropy_expectation", f"{DL}, Sec. 5.5 (maximum likelihood as minimizing cross-entropy)",
           r"J(\boldsymbol{\theta}) = -\mathbb{E}_{\mathbf{x},\mathbf{y}\sim\hat{p}_{\text{data}}}\log p_{\text{model}}(\boldsymbol{y}\mid\boldsymbol{x})",
-          r"\boldsymbol{\theta}", "theta:p", None, status=UNSUPPORTED, construct=r"[Ee]xpectation",
-          gap='UnsupportedError not naming it: the set \\mathbb{E}: symgd knows R, N and Z'),
+          r"\boldsymbol{\theta}", "theta:p", None, status=UNSUPPORTED, construct=r"[Ee]xpectation"),
     entry("dl_gan_value", f"{DL}, Sec. 20.10.4 (the GAN value function)",
           r"v(\boldsymbol{\theta}^{(g)},\boldsymbol{\theta}^{(d)}) = \mathbb{E}_{\boldsymbol{x}\sim p_{\text{data}}}\log d(\boldsymbol{x})"
           r" + \mathbb{E}_{\boldsymbol{x}\sim p_{\text{model}}}\log(1 - d(\boldsymbol{x}))",
-          r"\boldsymbol{\theta}^{(d)}", "theta_d:p", None, status=UNSUPPORTED, construct=r"[Ee]xpectation",
-          gap='UnsupportedError not naming it: the set \\mathbb{E}: symgd knows R, N and Z'),
+          r"\boldsymbol{\theta}^{(d)}", "theta_d:p", None, status=UNSUPPORTED, construct=r"[Ee]xpectation"),
 ]

@@ -67,8 +67,7 @@ ENTRIES = [
           r"\ell(\beta) = \sum_{i=1}^{N}\left\{y_i\beta^Tx_i - \log(1 + e^{\beta^Tx_i})\right\}",
           r"\beta", "y:N x:N,p beta:p",
           lambda v: float(np.sum(v["y"] * (v["x"] @ v["beta"]) - np.log1p(np.exp(v["x"] @ v["beta"])))),
-          kinds="y:01",
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\ell'),
+          kinds="y:01"),
     entry("esl_logistic_l1", f"{ESL}, Sec. 4.4.4 (L1 regularized logistic regression)",
           r"\max_{\beta_0,\beta}\left\{\sum_{i=1}^{N}\left[y_i(\beta_0 + \beta^Tx_i) - \log(1 + e^{\beta_0 + \beta^Tx_i})"
           r"\right] - \lambda\sum_{j=1}^{p}|\beta_j|\right\}",
@@ -76,16 +75,14 @@ ENTRIES = [
           lambda v: float(np.sum(v["y"] * (v["beta_0"] + v["x"] @ v["beta"])
                                  - np.log1p(np.exp(v["beta_0"] + v["x"] @ v["beta"]))))
           - v["lambda"] * float(np.abs(v["beta"]).sum()),
-          kinds="y:01",
-          status=REFUSAL, gap='UnsupportedError: maximization (\\max_x f); write \\min_x -f'),
+          kinds="y:01"),
     entry("esl_svm_hinge", f"{ESL}, Sec. 12.3.2 (the SVM as a penalization method), f(x) = h(x)^T beta + beta_0"
           " with h the identity",
           r"\min_{\beta_0,\beta}\sum_{i=1}^{N}[1 - y_if(x_i)]_+ + \frac{\lambda}{2}\|\beta\|^2",
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda:",
           lambda v: float(np.maximum(0, 1 - v["y"] * (v["x"] @ v["beta"] + v["beta_0"])).sum())
           + v["lambda"] / 2 * float(v["beta"] @ v["beta"]),
-          where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1",
-          status=REFUSAL, gap="UnsupportedError: a '+' subscript on something other than \\mathbb{R}"),
+          where=r"f(x) = x^T\beta + \beta_0", kinds="y:pm1"),
     entry("esl_binomial_deviance_penalized", f"{ESL}, Sec. 12.3.2 (the penalization form min sum L(y_i, f(x_i))"
           " + lambda/2 ||beta||^2 with the binomial deviance of Table 12.1; f(x) = h(x)^T beta + beta_0, h the identity)",
           r"\min_{\beta_0,\beta}\sum_{i=1}^{N}\log[1 + e^{-y_if(x_i)}] + \frac{\lambda}{2}\|\beta\|^2",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import MISREADING, REFUSAL, entry, logsumexp, sigmoid
+from corpus.entry import REFUSAL, entry, logsumexp, sigmoid
 
 PML = "Murphy, Probabilistic Machine Learning: An Introduction (2022)"
 
@@ -46,14 +46,12 @@ ENTRIES = [
           r"\mathbf{w}", "y:N x:N,D w:D",
           lambda v: -float(np.mean(v["y"] * np.log(sigmoid(v["x"] @ v["w"]))
                                    + (1 - v["y"]) * np.log(1 - sigmoid(v["x"] @ v["w"])))),
-          where=r"\mu_n = \sigma(a_n), \quad a_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:01",
-          status=MISREADING, gap="in the definition a_n = w^T x_n the index n is free, so x_n becomes one vector named x_n shared by every sample; the source means the n-th sample"),
+          where=r"\mu_n = \sigma(a_n), \quad a_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:01"),
     entry("pml_logreg_pm1", f"{PML}, Sec. 10.2.3 (NLL with labels in {{-1, +1}})",
           r"\mathrm{NLL}(\mathbf{w}) = \frac{1}{N}\sum_{n=1}^{N}\log(1 + \exp(-\tilde{y}_n a_n))",
           r"\mathbf{w}", "y_tilde:N x:N,D w:D",
           lambda v: float(np.mean(np.log1p(np.exp(-v["y_tilde"] * (v["x"] @ v["w"]))))),
-          where=r"a_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y_tilde:pm1",
-          status=REFUSAL, gap='ParseError: line 1, column 68: unknown LaTeX command \\tilde'),
+          where=r"a_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y_tilde:pm1"),
     entry("pml_multinomial_logreg", f"{PML}, Sec. 10.3.2 (NLL of multinomial logistic regression)",
           r"\mathrm{NLL}(\boldsymbol{\theta}) = -\frac{1}{N}\sum_{n=1}^{N}\sum_{c=1}^{C}y_{nc}\log\mu_{nc}",
           r"\mathbf{W}", "y:N,C x:N,D W:C,D",
@@ -72,14 +70,12 @@ ENTRIES = [
           r"\mathbf{w}", "y:N x:N,D w:D delta:",
           lambda v: float(np.sum(np.where(np.abs(_r := v["y"] - v["x"] @ v["w"]) <= v["delta"], _r ** 2 / 2,
                                           v["delta"] * np.abs(_r) - v["delta"] ** 2 / 2))),
-          where=r"\ell_\delta(r) = \begin{cases} r^2/2 & \text{if } |r| \le \delta \\ \delta|r| - \delta^2/2 & \text{if } |r| > \delta \end{cases}",
-          status=REFUSAL, gap='ParseError: line 1, column 41: unknown LaTeX command \\ell'),
+          where=r"\ell_\delta(r) = \begin{cases} r^2/2 & \text{if } |r| \le \delta \\ \delta|r| - \delta^2/2 & \text{if } |r| > \delta \end{cases}"),
     entry("pml_poisson_regression", f"{PML}, Sec. 12.4 (Poisson regression NLL, eta_n = w^T x_n, constant log y_n! dropped)",
           r"\mathrm{NLL}(\mathbf{w}) = -\sum_{n=1}^{N}\left[y_n\eta_n - e^{\eta_n}\right]",
           r"\mathbf{w}", "y:N x:N,D w:D",
           lambda v: -float(np.sum(v["y"] * (v["x"] @ v["w"]) - np.exp(v["x"] @ v["w"]))),
-          where=r"\eta_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:count x:small",
-          status=MISREADING, gap="in the definition a_n = w^T x_n the index n is free, so x_n becomes one vector named x_n shared by every sample; the source means the n-th sample"),
+          where=r"\eta_n = \mathbf{w}^\mathsf{T}\mathbf{x}_n", kinds="y:count x:small"),
     entry("pml_pca_reconstruction", f"{PML}, Sec. 20.1.2 (PCA: reconstruction error of X by Z W^T)",
           r"\mathcal{L}(\mathbf{W},\mathbf{Z}) = \frac{1}{N}\|\mathbf{X} - \mathbf{Z}\mathbf{W}^\mathsf{T}\|_F^2",
           r"\mathbf{W}, \mathbf{Z}", "X:N,D W:D,L Z:N,L",

@@ -38,8 +38,7 @@ ENTRIES = [
           status=REFUSAL, gap='UnsupportedError: the definition of E_{D} w; define a name such as L(w) = ...'),
     entry("prml_3_12_design_vectors", f"{PRML}, Sec. 3.1.1 (eq. (3.12) with phi_n = phi(x_n), the rows of the design matrix)",
           r"E_D(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n\}^2",
-          r"\mathbf{w}", "t:N phi:N,M w:M", _sq,
-          status=REFUSAL, gap='UnsupportedError: the definition of E_{D} w; define a name such as L(w) = ...'),
+          r"\mathbf{w}", "t:N phi:N,M w:M", _sq),
     entry("prml_3_27_regularized_ls", f"{PRML}, Sec. 3.1.4, eq. (3.27) (regularized least squares, weight decay)",
           r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2"
           r" + \frac{\lambda}{2}\mathbf{w}^{\mathrm{T}}\mathbf{w}",
@@ -57,13 +56,11 @@ ENTRIES = [
           r"\mathbf{w}", "t:N phi:N,M w:M",
           lambda v: -float(np.sum(v["t"] * np.log(sigmoid(v["phi"] @ v["w"]))
                                   + (1 - v["t"]) * np.log(1 - sigmoid(v["phi"] @ v["w"])))),
-          where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01",
-          status=REFUSAL, gap='AmbiguityError: the parameter w does not appear in the objective or constraints'),
+          where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01"),
     entry("prml_4_90_with_density", f"{PRML}, Sec. 4.3.2, eq. (4.90) (as written, with the likelihood on the left)",
           r"E(\mathbf{w}) = -\ln p(\mathbf{t}|\mathbf{w}) = -\sum_{n=1}^{N}\left\{t_n\ln y_n + (1 - t_n)\ln(1 - y_n)\right\}",
           r"\mathbf{w}", "t:N phi:N,M w:M", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|",
-          where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01",
-          gap='ParseError: line 1, column 113: unclosed bar'),
+          where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01"),
     entry("prml_4_108_multiclass_ce", f"{PRML}, Sec. 4.3.4, eq. (4.108) (multiclass cross-entropy, softmax y_nk)",
           r"E(\mathbf{w}_1,\ldots,\mathbf{w}_K) = -\sum_{n=1}^{N}\sum_{k=1}^{K}t_{nk}\ln y_{nk}",
           r"\mathbf{W}", "t:N,K phi:N,M W:K,M",
@@ -89,8 +86,7 @@ ENTRIES = [
           r"\mathbf{w}, b", "phi:N,M t:N w:M b: lambda:",
           lambda v: float(np.sum(np.maximum(0, 1 - (v["phi"] @ v["w"] + v["b"]) * v["t"])))
           + v["lambda"] * float(v["w"] @ v["w"]),
-          where=r"E_{SV}(z) = [1 - z]_+, \quad y_n = \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n + b", kinds="t:pm1",
-          status=REFUSAL, gap="UnsupportedError: a '+' subscript on something other than \\mathbb{R}"),
+          where=r"E_{SV}(z) = [1 - z]_+, \quad y_n = \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n + b", kinds="t:pm1"),
     entry("prml_2_gaussian_loglik", f"{PRML}, Sec. 2.3.4 (log likelihood of a multivariate Gaussian)",
           r"-\frac{ND}{2}\ln(2\pi) - \frac{N}{2}\ln|\boldsymbol{\Sigma}| - \frac{1}{2}\sum_{n=1}^{N}"
           r"(\mathbf{x}_n - \boldsymbol{\mu})^{\mathrm{T}}\boldsymbol{\Sigma}^{-1}(\mathbf{x}_n - \boldsymbol{\mu})",
@@ -110,8 +106,7 @@ ENTRIES = [
     entry("prml_9_gmm_loglik", f"{PRML}, Sec. 9.2 (log likelihood of a Gaussian mixture)",
           r"\ln p(\mathbf{X}|\boldsymbol{\pi},\boldsymbol{\mu},\boldsymbol{\Sigma}) = \sum_{n=1}^{N}\ln\left\{\sum_{k=1}^{K}"
           r"\pi_k\mathcal{N}(\mathbf{x}_n|\boldsymbol{\mu}_k,\boldsymbol{\Sigma}_k)\right\}",
-          r"\boldsymbol{\mu}", "x:N,D mu:K,D", None, status=UNSUPPORTED, construct=r"\\mathcal\{N\}|Gaussian|densit",
-          gap="ParseError: line 1, column 34: unexpected ','"),
+          r"\boldsymbol{\mu}", "x:N,D mu:K,D", None, status=UNSUPPORTED, construct=r"\\mathcal\{N\}|Gaussian|densit"),
     entry("prml_9_kmeans_distortion", f"{PRML}, Sec. 9.1 (K-means distortion measure)",
           r"J = \sum_{n=1}^{N}\sum_{k=1}^{K}r_{nk}\|\mathbf{x}_n - \boldsymbol{\mu}_k\|^2",
           r"\boldsymbol{\mu}", "r:N,K x:N,D mu:K,D",
@@ -132,8 +127,7 @@ ENTRIES = [
     entry("prml_6_gp_marginal", f"{PRML}, Sec. 6.4.3 (log likelihood of GP hyperparameters, C_N the Gram matrix)",
           r"\ln p(\mathbf{t}|\boldsymbol{\theta}) = -\frac{1}{2}\ln|\mathbf{C}_N| - \frac{1}{2}\mathbf{t}^{\mathrm{T}}"
           r"\mathbf{C}_N^{-1}\mathbf{t} - \frac{N}{2}\ln(2\pi)",
-          r"\mathbf{C}_N", "t:N C_N:N,N", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|",
-          gap='ParseError: line 1, column 157: unclosed bar'),
+          r"\mathbf{C}_N", "t:N C_N:N,N", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|"),
     entry("prml_6_gp_marginal_rhs", f"{PRML}, Sec. 6.4.3 (the right-hand side of the GP log likelihood)",
           r"-\frac{1}{2}\ln|\mathbf{C}_N| - \frac{1}{2}\mathbf{t}^{\mathrm{T}}\mathbf{C}_N^{-1}\mathbf{t} - \frac{N}{2}\ln(2\pi)",
           r"\mathbf{C}_N", "t:N C_N:N,N",

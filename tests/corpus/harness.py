@@ -24,7 +24,14 @@ FONT_COMMANDS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "op
 def canonical(name: str) -> tuple[str, ...]:
     """A spelling-independent key of a name: its words and numbers, fonts dropped (``\\hat{x}`` = ``x_hat``)."""
     words = re.findall(r"[A-Za-z]+|\d+", name)
+    words = [part for word in words for part in _split_accent(word)]
     return tuple(sorted(w for w in words if w not in FONT_COMMANDS))
+
+
+def _split_accent(word: str) -> list[str]:
+    """symgd spells \\tilde{y} as ``ytilde`` (as SymPy does): split the accent off, so it equals y_tilde."""
+    match = re.fullmatch(r"([A-Za-z]+?)(hat|bar|tilde|dot|check|breve)", word)
+    return [match.group(1), match.group(2)] if match else [word]
 
 
 def name_of(symbol) -> str:
