@@ -32,6 +32,9 @@ from symgd.parse.latex import ACCENTS
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
 
+# Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
+# \phi(x_n) for features, f, g, h for models): before a bracket they are calls, never a factor.
+FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi".split())
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
 
@@ -689,9 +692,10 @@ class _Resolver:
         ``f_{m-1}(x_i)`` with f undefined is a call of a function symgd cannot know, and reading it as
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
-        if isinstance(arg, (ir.Name, ir.Sub, ir.Num)):
+        base = head.base.name if isinstance(head, ir.Sub) else head.name
+        if isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS:
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
-                                 f"({name}(x) = ...) or, for a product, write {name} \\cdot {latex_of(arg)}")
+                                 f"({name}(x) = ...) or, for a product, write {name} \\cdot ({latex_of(arg)})")
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
         self.products.add((written_as.name, written_as.args))
         return ir.Mul(self.resolve(head), arg, "juxt")

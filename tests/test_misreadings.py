@@ -218,3 +218,12 @@ def test_a_power_after_a_product_bracket_raises_the_bracket(source, wrt, referen
             env[symbol] = 0.3 + 0.4 * abs(np.sin(env[symbol]))
     args = {name: np.asarray(env[symbol], dtype=float) for name, symbol in names.items()}
     assert_close(objective_value(problem, env), reference(**args), what="loss")
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"\sum_{i=1}^{n} \rho(y_i - x_i^\top\beta)", "beta"),   # Huber (1964): an M-estimator's rho
+    (r"\zeta((1 - 2y)z)", "z"),                               # Goodfellow et al. 6.2.2.2: zeta is softplus
+])
+def test_a_function_letter_before_a_bracket_is_a_call(source, wrt):
+    with pytest.raises(symgd.AmbiguityError, match="is not defined"):
+        symgd.parse(source, wrt=wrt)

@@ -38,7 +38,7 @@ ENTRIES = [
     entry("dl_softplus_bce", f"{DL}, Sec. 6.2.2.2 (sigmoid output: the loss written with the softplus zeta)",
           r"J(\boldsymbol{\theta}) = \zeta((1 - 2y)z)",
           "z", "y: z:", lambda v: float(np.log1p(np.exp((1 - 2 * v["y"]) * v["z"]))), kinds="y:01 z:normal",
-          status=MISREADING, gap="zeta(.) (the softplus in Goodfellow et al.) becomes a scalar constant zeta times (1 - 2y) z"),
+          status=REFUSAL, gap='AmbiguityError: \\zeta(\\left(1 - 2 y\\right) z): the function \\zeta is not defined; define it (\\zeta(x) = ...) or, for a product, write \\zeta \\cdot (\\left(1 - 2 y\\right) z)'),
     entry("dl_softplus_bce_declared", f"{DL}, Sec. 6.2.2.2 with zeta(x) = log(1 + exp(x)) from Sec. 3.10",
           r"J(\boldsymbol{\theta}) = \zeta((1 - 2y)z)",
           "z", "y: z:", lambda v: float(np.log1p(np.exp((1 - 2 * v["y"]) * v["z"]))),
