@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import MISREADING, REFUSAL, UNSUPPORTED, entry
+from corpus.entry import REFUSAL, UNSUPPORTED, entry
 
 DL = "Goodfellow, Bengio & Courville, Deep Learning (2016)"
 
