@@ -39,6 +39,11 @@ def _wrap(node, level: int) -> str:
     return text if own >= level else r"\left(" + text + r"\right)"
 
 
+def _right_factor(node) -> str:
+    """A product's right factor; a negated one in parentheses (``a \\left(-b\\right)``, not ``a -b``)."""
+    return r"\left(" + latex_of(node) + r"\right)" if isinstance(node, ir.Neg) else _wrap(node, UNARY_LEVEL)
+
+
 def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node type
     if isinstance(node, ir.Num):
         return node.text, ATOM_LEVEL
@@ -62,9 +67,9 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     if isinstance(node, ir.Mul):
         operator = {"juxt": " ", "cdot": r" \cdot ", "times": r" \times ", "star": " ",
                     "matmul": " "}[node.op]
-        return _wrap(node.left, PRODUCT_LEVEL) + operator + _wrap(node.right, UNARY_LEVEL), PRODUCT_LEVEL
+        return _wrap(node.left, PRODUCT_LEVEL) + operator + _right_factor(node.right), PRODUCT_LEVEL
     if isinstance(node, ir.Hadamard):
-        return _wrap(node.left, PRODUCT_LEVEL) + r" \odot " + _wrap(node.right, UNARY_LEVEL), PRODUCT_LEVEL
+        return _wrap(node.left, PRODUCT_LEVEL) + r" \odot " + _right_factor(node.right), PRODUCT_LEVEL
     if isinstance(node, ir.Div):
         if node.elementwise:
             return _wrap(node.num, PRODUCT_LEVEL) + " / " + _wrap(node.den, UNARY_LEVEL), PRODUCT_LEVEL
