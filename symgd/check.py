@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ def check(problem: Problem, claim: str) -> CheckResult:
         try:
             value = _lower(problem, node, target, identity)
         except ShapeError as error:
-            return _shape_failure(problem, node, target, notes, error, line)
+            return _shape_failure(problem, node, target, notes, error, line, identity)
         follows = True
         if previous is not None:
             follows = _numeric_equal(problem, previous, value)[0]
@@ -209,7 +210,10 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
                      f"\\frac{{\\partial {name}}}{{\\partial {latex_of(of)}}}, not "
                      f"\\frac{{\\partial {latex_of(of)}}}{{\\partial {name}}}")
         of, wrt = wrt, of
-    if wrt is None:
+    if wrt is None:   # \nabla L, \nabla^2 L: the one parameter's
+        if node.order == 2:
+            return notes, _hessian_target(problem, _gradient_target(problem, None).derivation.blocks[0].wrt[0]), \
+                inverted
         return notes, _gradient_target(problem, None), inverted
     base = wrt.base if isinstance(wrt, ir.Sub) else (wrt.arg if isinstance(wrt, ir.Transpose) else wrt)
     if isinstance(base, ir.Pow):
@@ -252,14 +256,30 @@ def _gradient_target(problem: Problem, param, free=None) -> _Target:
             raise UnsupportedError("the claim does not say which gradient it is: "
                                    "write \\frac{\\partial L}{\\partial w} = ... or pass wrt")
         (param,) = problem.params
-    derivation = derive.gradient(problem, _name_of(param))
+    derivation = _derived(problem, "gradient", _name_of(param))
     (block,) = derivation.blocks
     return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "gradient",
                    free, derivation)
 
 
+_DERIVED: dict = {}   # id(problem) -> (weak reference to it, {(kind, name): Derivation})
+
+
+def _derived(problem: Problem, kind: str, name: str):
+    """derive.gradient / derive.hessian, computed once per problem (a grader checks many claims)."""
+    reference, cache = _DERIVED.get(id(problem), (None, None))
+    if reference is None or reference() is not problem:
+        for key in [k for k, (ref, _) in _DERIVED.items() if ref() is None]:
+            del _DERIVED[key]
+        cache = {}
+        _DERIVED[id(problem)] = (weakref.ref(problem), cache)
+    if (kind, name) not in cache:
+        cache[kind, name] = (derive.gradient if kind == "gradient" else derive.hessian)(problem, name)
+    return cache[kind, name]
+
+
 def _hessian_target(problem: Problem, param) -> _Target:
-    derivation = derive.hessian(problem, _name_of(param))
+    derivation = _derived(problem, "hessian", _name_of(param))
     (block,) = derivation.blocks
     return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "hessian",
                    None, derivation)
@@ -272,11 +292,11 @@ def _loss_target(problem: Problem) -> _Target:
 def _lower(problem: Problem, node, target: _Target, identity: frozenset = frozenset()):
     """The claim's (expr, axes, shape, row); for an entry-wise claim the free index is the entry's."""
     free = target.free
-    if free:
+    if free:   # w_k, W_{jk}, or the row w_k of a matrix W: the free indices first, then the claim's own axes
         dims = dict(zip(free, target.shape))
         expr, axes, shape, row = elaborate(problem, node, dims, identity)
         symbols = tuple(sympy.Symbol(name, integer=True) for name in free)
-        return expr, symbols, tuple(target.shape[:len(free)]), False
+        return expr, symbols + tuple(axes), tuple(target.shape[:len(free)]) + tuple(shape), False
     return elaborate(problem, node, None, identity)
 
 
@@ -458,25 +478,34 @@ def _term_latex(term, target: _Target) -> str:
     return matrix_form.latex(node) if node is not None else derive.index_latex(term)
 
 
-def _shape_failure(problem, node, target, notes, error, line) -> CheckResult:
+def _shape_failure(problem, node, target, notes, error, line, identity=frozenset()) -> CheckResult:
     findings = notes + [f"line {line}: the shapes do not fit ({error})"]
-    for name in sorted(_names(node)):
+    truth = (target.expr, target.indices, target.shape, False)
+    for finding, repaired in _repairs(problem, node):
         try:
-            symbol = problem.symbol(name)
-        except KeyError:
+            value = _lower(problem, repaired, target, identity)
+        except SymgdError:
             continue
-        if len(problem.shapes[symbol]) != 2:
+        if _numeric_equal(problem, value, truth)[0]:
+            findings.append(finding)
+            break
+    return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+
+
+def _repairs(problem: Problem, node):
+    """(finding, repaired claim) for each single transpose or index swap that might make the shapes fit."""
+    for name in sorted(_names(node)):
+        if len(problem.shapes.get(name, ())) != 2:   # matrices only (index symbols have no shape)
             continue
         for occurrence in range(sum(1 for n in ir.walk(node) if n == ir.Name(name))):
             flipped = _transpose_occurrence(node, name, occurrence)
-            try:
-                value = _lower(problem, flipped, target)
-            except SymgdError:
-                continue
-            if _numeric_equal(problem, value, (target.expr, target.indices, target.shape, False))[0]:
-                findings.append(f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right")
-                return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
-    return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+            yield f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right", flipped
+    entries = [n for n in ir.walk(node) if isinstance(n, ir.Sub) and len(_subscript_parts(n.indices)) == 2]
+    for entry in dict.fromkeys(entries):
+        swapped = ir.Sub(entry.base, tuple(reversed(_subscript_parts(entry.indices))))
+        repaired = _rewrite(node, lambda n, entry=entry, swapped=swapped: swapped if n == entry else n)
+        yield (f"the indices of {latex_of(entry)} are swapped: with {latex_of(swapped)} the claim is right",
+               repaired)
 
 
 def _transpose_occurrence(node, name: str, occurrence: int):

@@ -332,11 +332,18 @@ def _rewrite(out: Generated, name, source, problem, head, right, root) -> None:
         out.rewrites.append(Claim(source, update, "update rule", name))
 
 
+_PROBLEMS: dict = {}
+
+
 def judge(claim: Claim) -> str:
-    """``correct``, ``incorrect`` or ``refused`` (a SymgdError): what the checker says."""
+    """``correct``, ``incorrect``, ``refused`` (a SymgdError naming what it cannot read) or
+    ``internal error``: what the checker says."""
+    key = claim.source if isinstance(claim.source, str) else tuple(claim.source)
+    if key not in _PROBLEMS:
+        _PROBLEMS[key] = _problem(claim.source)
     try:
-        source = claim.source
-        problem = symgd.parse(source[0], wrt=source[1]) if isinstance(source, tuple) else symgd.parse(source)
-        return "correct" if symgd.check(problem, claim.text).ok else "incorrect"
+        return "correct" if symgd.check(_PROBLEMS[key], claim.text).ok else "incorrect"
+    except symgd.InternalError:
+        return "internal error"
     except symgd.SymgdError:
         return "refused"

@@ -146,3 +146,27 @@ def test_a_feature_of_a_sample_is_its_row_entry():
     second = symgd.parse(r"\sum_{i=1}^{m}\sum_{j=1}^{d} x^{(i)}_j w_j", wrt="w")
     assert first.objective == second.objective
     assert first.shapes["x"][1] == first.shapes["w"][0]
+
+
+def test_a_swapped_index_is_named_not_an_internal_error():
+    claim = r"\frac{\partial L}{\partial w_k} = \frac{1}{n}\sum_{i=1}^{n} (\sum_{j=1}^{d} X_{ji} w_j - y_i) X_{ik}"
+    result = symgd.check(LS, claim, wrt="w")
+    assert not result.ok and any("the indices of X_{j i} are swapped" in f for f in result.diagnosis)
+    # a sample index used as a row of a matrix parameter: shapes do not fit (was KeyError)
+    softmax_slip = (r"\frac{\partial L}{\partial w_k} = \sum_{i=1}^{n}(\frac{\exp(w_k^\top x_i)}"
+                    r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}\sum_{c=1}^{K} Y_{ic} - Y_{ik}) x_k")
+    assert not symgd.check(SOFTMAX, softmax_slip).ok
+
+
+def test_a_row_of_a_matrix_parameter():
+    claim = (r"\frac{\partial L}{\partial w_k} = \sum_{i=1}^{n}(\frac{\exp(w_k^\top x_i)}"
+             r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}\sum_{c=1}^{K} Y_{ic} - Y_{ik}) x_i")
+    assert symgd.check(SOFTMAX, claim).ok
+    assert not symgd.check(SOFTMAX, claim.replace("- Y_{ik}", "+ Y_{ik}")).ok
+
+
+def test_a_hessian_written_with_nabla_squared():
+    quadratic = r"f(x) = \frac{1}{2}x^\top A x - b^\top x"
+    assert symgd.check(quadratic, r"\nabla^2 f = \frac{1}{2}(A + A^\top)").ok
+    wrong = symgd.check(quadratic, r"\nabla^2 f = A")
+    assert not wrong.ok and any("symmetric" in finding for finding in wrong.diagnosis)
