@@ -10,7 +10,10 @@ dimension distinct (and the result says which). Numeric agreement is never calle
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +23,8 @@ from symgd import derive
 from symgd.errors import ShapeError, SymgdError, UnsupportedError
 from symgd.numeric import entries, random_values
 from symgd.parse import ir, parse_document
-from symgd.problem import OBJECTIVE_NAMES, Problem, _name_of, elaborate, resolve_notation
+from symgd.derive.calculus import rebuild
+from symgd.problem import OBJECTIVE_NAMES, Problem, SymbolDict, _name_of, elaborate, resolve_notation
 from symgd.render import latex_of, name_latex
 
 SIZES = ({"n": 5, "d": 3, "K": 4, "m": 6, "k": 2, "p": 7}, {"n": 9, "d": 4, "K": 3, "m": 2, "k": 5, "p": 6})
@@ -87,8 +91,9 @@ def check(problem: Problem, claim: str) -> CheckResult:
     """Check ``claim`` (LaTeX or text) against ``problem``'s derivation; see the module docstring."""
     if not isinstance(claim, str) or not claim.strip():
         raise SymgdError("the claim is empty")
-    if re.search(r"\\leftarrow|\\gets|<-|_\{?[a-z]\s*\+\s*1\}?\s*=", claim):
-        return _check_update(problem, claim)
+    update = _as_update(problem, claim)
+    if update is not None:
+        return _check_update(problem, update)
     pieces = _split_steps(claim)
     notes, target, inverted = _target_from_head(problem, pieces)
     if target is None:   # no derivative notation: a gradient, or a second loss equal to the first
@@ -99,11 +104,12 @@ def check(problem: Problem, claim: str) -> CheckResult:
     previous = None
     first_wrong = None
     for line, text in pieces:
-        node = _parse_piece(text, problem)
+        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem), target.free or ())
+        notes += [note for note in read if note not in notes]
         try:
-            value = _lower(problem, node, target)
+            value = _lower(problem, node, target, identity)
         except ShapeError as error:
-            return _shape_failure(problem, node, target, notes, error, line)
+            return _shape_failure(problem, node, target, notes, error, line, identity)
         follows = True
         if previous is not None:
             follows = _numeric_equal(problem, previous, value)[0]
@@ -204,7 +210,10 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
                      f"\\frac{{\\partial {name}}}{{\\partial {latex_of(of)}}}, not "
                      f"\\frac{{\\partial {latex_of(of)}}}{{\\partial {name}}}")
         of, wrt = wrt, of
-    if wrt is None:
+    if wrt is None:   # \nabla L, \nabla^2 L: the one parameter's
+        if node.order == 2:
+            return notes, _hessian_target(problem, _gradient_target(problem, None).derivation.blocks[0].wrt[0]), \
+                inverted
         return notes, _gradient_target(problem, None), inverted
     base = wrt.base if isinstance(wrt, ir.Sub) else (wrt.arg if isinstance(wrt, ir.Transpose) else wrt)
     if isinstance(base, ir.Pow):
@@ -214,7 +223,7 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
         return notes, _hessian_target(problem, param), inverted
     free = None
     if isinstance(wrt, ir.Sub):   # \frac{\partial L}{\partial w_k}: an entry, k free
-        free = tuple(i.name for i in wrt.indices if isinstance(i, ir.Name))
+        free = tuple(i.name for i in _subscript_parts(wrt.indices) if isinstance(i, ir.Name))
     return notes, _gradient_target(problem, param, free), inverted
 
 
@@ -247,14 +256,30 @@ def _gradient_target(problem: Problem, param, free=None) -> _Target:
             raise UnsupportedError("the claim does not say which gradient it is: "
                                    "write \\frac{\\partial L}{\\partial w} = ... or pass wrt")
         (param,) = problem.params
-    derivation = derive.gradient(problem, _name_of(param))
+    derivation = _derived(problem, "gradient", _name_of(param))
     (block,) = derivation.blocks
     return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "gradient",
                    free, derivation)
 
 
+_DERIVED: dict = {}   # id(problem) -> (weak reference to it, {(kind, name): Derivation})
+
+
+def _derived(problem: Problem, kind: str, name: str):
+    """derive.gradient / derive.hessian, computed once per problem (a grader checks many claims)."""
+    reference, cache = _DERIVED.get(id(problem), (None, None))
+    if reference is None or reference() is not problem:
+        for key in [k for k, (ref, _) in _DERIVED.items() if ref() is None]:
+            del _DERIVED[key]
+        cache = {}
+        _DERIVED[id(problem)] = (weakref.ref(problem), cache)
+    if (kind, name) not in cache:
+        cache[kind, name] = (derive.gradient if kind == "gradient" else derive.hessian)(problem, name)
+    return cache[kind, name]
+
+
 def _hessian_target(problem: Problem, param) -> _Target:
-    derivation = derive.hessian(problem, _name_of(param))
+    derivation = _derived(problem, "hessian", _name_of(param))
     (block,) = derivation.blocks
     return _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex, "hessian",
                    None, derivation)
@@ -264,22 +289,22 @@ def _loss_target(problem: Problem) -> _Target:
     return _Target(problem.objective, (), (), latex_of(problem.objective_ir), "loss")
 
 
-def _lower(problem: Problem, node, target: _Target):
+def _lower(problem: Problem, node, target: _Target, identity: frozenset = frozenset()):
     """The claim's (expr, axes, shape, row); for an entry-wise claim the free index is the entry's."""
     free = target.free
-    if free:
+    if free:   # w_k, W_{jk}, or the row w_k of a matrix W: the free indices first, then the claim's own axes
         dims = dict(zip(free, target.shape))
-        expr, axes, shape, row = elaborate(problem, node, dims)
+        expr, axes, shape, row = elaborate(problem, node, dims, identity)
         symbols = tuple(sympy.Symbol(name, integer=True) for name in free)
-        return expr, symbols, tuple(target.shape[:len(free)]), False
-    return elaborate(problem, node)
+        return expr, symbols + tuple(axes), tuple(target.shape[:len(free)]) + tuple(shape), False
+    return elaborate(problem, node, None, identity)
 
 
 # -- comparing -----------------------------------------------------------------------------------
 
-def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int):
+def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, symmetric: bool = False):
     # generic matrices: a symmetric A would hide a missing transpose (A x for (A + A^T) x / 2)
-    env = random_values(problem, seed, sizes, symmetric=False)
+    env = random_values(problem, seed, sizes, symmetric=symmetric)
     concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
     try:
         return entries(expr, axes, concrete, env), env
@@ -287,18 +312,19 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int):
         return np.full(concrete, np.nan), env
 
 
-def _numeric_equal(problem: Problem, first, second):
+def _numeric_equal(problem: Problem, first, second, symmetric: bool = False):
     """Compare two lowered values at random points; returns (equal, counterexample or None).
 
     A point where either side is not finite (outside a log's domain) is skipped; with no finite
-    point at all the two are not called equal.
+    point at all the two are not called equal. Square matrices are generic unless ``symmetric``
+    (used only to diagnose: a claim right for symmetric matrices alone).
     """
     compared = 0
     for sizes in SIZES:
         for seed in SEEDS:
             with np.errstate(all="ignore"):
-                a, env = _values(problem, first[0], first[1], first[2], sizes, seed)
-                b, _ = _values(problem, second[0], second[1], second[2], sizes, seed)
+                a, env = _values(problem, first[0], first[1], first[2], sizes, seed, symmetric)
+                b, _ = _values(problem, second[0], second[1], second[2], sizes, seed, symmetric)
             if a.shape != b.shape:
                 return False, {"sizes": _dims(problem, env), "shapes": (a.shape, b.shape)}
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -381,6 +407,16 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
                 text += ": a factor 1/2 (or the 1/2 in front of the square) was dropped"
             findings.append(text)
         return findings
+    for dim in problem.dims:   # a dropped 1/n, or one too many
+        for scaled, slip in ((dim * target.expr, f"the 1/{dim} was dropped"),
+                             (target.expr / dim, f"an extra factor 1/{dim}")):
+            if _numeric_equal(problem, claim, (scaled, target.indices, target.shape, False))[0]:
+                return [f"the claim is {dim} times the {target.kind}" if "dropped" in slip else
+                        f"the claim is the {target.kind} divided by {dim}", slip]
+    if any(len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1 for s in problem.shapes) and \
+            _numeric_equal(problem, claim, truth, symmetric=True)[0]:
+        return [f"the claim holds only for symmetric matrices: for a general A the {target.kind} keeps both A "
+                "and A^\\top (the gradient of x^\\top A x is (A + A^\\top) x, which is 2 A x only when A = A^\\top)"]
     terms = sympy.Add.make_args(target.expr)
     if len(terms) > 1:
         for term in terms:
@@ -442,25 +478,34 @@ def _term_latex(term, target: _Target) -> str:
     return matrix_form.latex(node) if node is not None else derive.index_latex(term)
 
 
-def _shape_failure(problem, node, target, notes, error, line) -> CheckResult:
+def _shape_failure(problem, node, target, notes, error, line, identity=frozenset()) -> CheckResult:
     findings = notes + [f"line {line}: the shapes do not fit ({error})"]
-    for name in sorted(_names(node)):
+    truth = (target.expr, target.indices, target.shape, False)
+    for finding, repaired in _repairs(problem, node):
         try:
-            symbol = problem.symbol(name)
-        except KeyError:
+            value = _lower(problem, repaired, target, identity)
+        except SymgdError:
             continue
-        if len(problem.shapes[symbol]) != 2:
+        if _numeric_equal(problem, value, truth)[0]:
+            findings.append(finding)
+            break
+    return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+
+
+def _repairs(problem: Problem, node):
+    """(finding, repaired claim) for each single transpose or index swap that might make the shapes fit."""
+    for name in sorted(_names(node)):
+        if len(problem.shapes.get(name, ())) != 2:   # matrices only (index symbols have no shape)
             continue
         for occurrence in range(sum(1 for n in ir.walk(node) if n == ir.Name(name))):
             flipped = _transpose_occurrence(node, name, occurrence)
-            try:
-                value = _lower(problem, flipped, target)
-            except SymgdError:
-                continue
-            if _numeric_equal(problem, value, (target.expr, target.indices, target.shape, False))[0]:
-                findings.append(f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right")
-                return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
-    return CheckResult(False, "incorrect", "shapes", target.latex, None, findings)
+            yield f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right", flipped
+    entries = [n for n in ir.walk(node) if isinstance(n, ir.Sub) and len(_subscript_parts(n.indices)) == 2]
+    for entry in dict.fromkeys(entries):
+        swapped = ir.Sub(entry.base, tuple(reversed(_subscript_parts(entry.indices))))
+        repaired = _rewrite(node, lambda n, entry=entry, swapped=swapped: swapped if n == entry else n)
+        yield (f"the indices of {latex_of(entry)} are swapped: with {latex_of(swapped)} the claim is right",
+               repaired)
 
 
 def _transpose_occurrence(node, name: str, occurrence: int):
@@ -479,59 +524,301 @@ def _transpose_occurrence(node, name: str, occurrence: int):
     return visit(node)
 
 
+# -- the student's notation ----------------------------------------------------------------------
+
+SAMPLE_COUNT_NAMES = ("n", "N", "m", "M")
+
+
+def _rewrite(node, fn):
+    """Bottom-up rewrite of an IR tree: ``fn`` sees every node, subscripts and sum bounds included."""
+    if isinstance(node, tuple):
+        return tuple(_rewrite(item, fn) for item in node)
+    if not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for spec in dataclasses.fields(node):
+        value = getattr(node, spec.name)
+        new = _rewrite(value, fn)
+        if new != value:
+            changes[spec.name] = new
+    return fn(dataclasses.replace(node, **changes) if changes else node)
+
+
+def _known_names(problem: Problem) -> set:
+    names = {_name_of(symbol) for symbol in problem.roles} | {str(d) for d in problem.dims}
+    return names | set(problem.written.values())
+
+
+def _sample_count(problem: Problem):
+    """The one dimension that is no parameter's axis (the number of samples), or None."""
+    axes = {d for p in problem.params for d in problem.shapes[p]}
+    rest = [d for d in problem.dims if d not in axes]
+    return rest[0] if len(rest) == 1 else None
+
+
+def _read_notation(problem: Problem, node, free=()) -> tuple:
+    """The claim in the problem's names: (node, identity names, notes, names still unknown).
+
+    ``I`` is the identity; ``N``, ``m`` name the number of samples when only one dimension can be
+    that; ``X`` names the matrix whose rows the loss wrote ``x_i`` (and ``x_i`` the rows of ``X``).
+    """
+    known = _known_names(problem)
+    bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
+    unknown = sorted(_names(node) - known - bound - set(free))
+    aliases, identity, notes, left = {}, set(), [], []
+    count = _sample_count(problem)
+    for name in unknown:
+        swapped = name.swapcase()
+        if name == "I":
+            identity.add(name)
+        elif name in SAMPLE_COUNT_NAMES and count is not None:
+            aliases[name] = ir.Name(str(count))
+            notes.append(f"{name} is read as {count}, the number of samples")
+        elif swapped in known and len(problem.shapes.get(swapped, ())) == 2:
+            aliases[name] = ir.Name(swapped)
+            rows = name if name.islower() else swapped
+            notes.append(f"{name_latex(name)} is read as {name_latex(swapped)} "
+                         f"(the {name_latex(rows)}_i are the rows of {name_latex(rows.upper())})")
+        else:
+            left.append(name)
+    if aliases:
+        node = _rewrite(node, lambda n: aliases.get(n.name, n) if isinstance(n, ir.Name) else n)
+    return node, frozenset(identity), notes, left
+
+
 # -- update rules --------------------------------------------------------------------------------
 
-def _check_update(problem: Problem, claim: str) -> CheckResult:
-    """``w_{t+1} = w_t - \\eta (...)`` or ``w \\leftarrow w - \\eta(...)``: gradient descent?"""
-    items = parse_document(claim, "latex" if "\\" in claim else problem.syntax).items
-    relation = next((i for i in items if isinstance(i, ir.Relation)), None)
-    if relation is None or len(relation.operands) != 2:
-        raise SymgdError("the update rule must read  w_{t+1} = w_t - \\eta (...)")
-    left, right = relation.operands[0], resolve_notation(relation.operands[1], problem.syntax)
-    base = left.base if isinstance(left, ir.Sub) else left
-    param = _param(problem, base)
-    name = _name_of(param)
-    shown = name_latex(name)
-    current = _rename_iterate(right, name)
-    step_node = ir.Add((ir.Name(name), ir.Neg(current)))     # w - RHS = η ∇L for gradient descent
-    target = _gradient_target(problem, param)
-    unknown = sorted(_names(step_node) - {_name_of(s) for s in problem.roles} - set(problem.written.values()))
-    step_size = unknown[0] if len(unknown) == 1 else None
-    if step_size is not None:
-        step_node = _substitute(step_node, step_size, ir.Num("1"))
+@dataclass
+class _Update:
+    """An update rule read off the claim: the parameter, the entry it updates, the new value."""
+
+    param: object
+    name: str                 # the parameter as the claim writes it
+    free: tuple               # entry-wise: the free index names (\Theta_{ij} := ...)
+    counter: str | None       # the iteration counter (t in w_{t+1})
+    right: object             # the right-hand side
+    op: str
+
+
+def _as_update(problem: Problem, claim: str) -> _Update | None:
+    """The claim as an update rule (``:=``, ``\\leftarrow``, ``w_{t+1} = ...``, ``w = w - ...``), or None."""
     try:
-        value = elaborate(problem, step_node)
+        items = parse_document(claim, "latex" if "\\" in claim else problem.syntax).items
+    except SymgdError:
+        return None
+    if len(items) != 1 or not isinstance(items[0], ir.Relation) or len(items[0].operands) != 2:
+        return None
+    (left, right), op = items[0].operands, items[0].ops[0]
+    base = left.base if isinstance(left, ir.Sub) else left
+    if not isinstance(base, ir.Name) or base.name not in _param_names(problem):
+        return None
+    if op not in (":=", "<-") and not (op == "=" and base.name in _names(right)):
+        return None
+    param = _param(problem, base)
+    counter, free = _read_left(left, len(problem.shapes[param]))
+    return _Update(param, base.name, free, counter, right, op)
+
+
+def _subscript_parts(indices) -> list:
+    parts = []
+    for index in indices:
+        while isinstance(index, ir.Mul) and index.op == "juxt":   # X_{ij}
+            parts.append(index.left)
+            index = index.right
+        parts.append(index)
+    return parts
+
+
+def _read_left(left, rank: int) -> tuple:
+    """(iteration counter, free index names) of ``w_{t+1}``, ``\\Theta_{ij}``, ``w^{(t+1)}_j``."""
+    if not isinstance(left, ir.Sub):
+        return None, ()
+    counter, free = None, []
+    for part in _subscript_parts(left.indices):
+        if isinstance(part, ir.Add) and ir.Num("1") in part.terms and len(part.terms) == 2:
+            counter = next((t.name for t in part.terms if isinstance(t, ir.Name)), None)
+        elif isinstance(part, ir.Name):
+            free.append(part.name)
+        else:
+            raise UnsupportedError(f"the left-hand side {latex_of(left)} of the update")
+    if len(free) != rank or (counter is None and not free):
+        if rank == 0 and counter is None and len(free) == 1:   # \theta_n := ...: n counts iterations
+            return free[0], ()
+        raise UnsupportedError(f"the left-hand side {latex_of(left)}: name the parameter, an entry of it "
+                               "(\\Theta_{ij}) or the next iterate (w_{t+1})")
+    return counter, tuple(free)
+
+
+def _current_iterate(node, update: _Update):
+    """w_t, w^{(t)}, \\theta_n on the right-hand side are the current iterate; a derivative
+    followed by it (\\frac{\\partial L}{\\partial w}(w_t)) is evaluated there."""
+    if update.counter is None:
+        return node
+    counter = ir.Name(update.counter)
+
+    def visit(current):
+        if isinstance(current, ir.Sub) and current.base == ir.Name(update.name):
+            rest = [p for p in _subscript_parts(current.indices) if p != counter]
+            if len(rest) < len(current.indices):
+                return ir.Sub(current.base, tuple(rest)) if rest else current.base
+        if isinstance(current, ir.Mul) and current.op == "juxt" and current.right == ir.Name(update.name):
+            rightmost = current.left   # \eta \nabla L (w_t) is (\eta \nabla L)(w_t): the last factor's argument
+            while isinstance(rightmost, ir.Mul) and rightmost.op == "juxt":
+                rightmost = rightmost.right
+            if isinstance(rightmost, ir.Deriv):
+                return current.left
+        return current
+
+    return _rewrite(node, visit)
+
+
+def _gradient_placeholders(problem: Problem, node, update: _Update) -> tuple:
+    """Derivative notation in the update (\\nabla L(\\theta), \\frac{\\partial J}{\\partial \\Theta_{ij}})
+    becomes a placeholder name of the gradient's shape; returns (node, placeholders, inverted)."""
+    placeholders: dict = {}
+    inverted = []
+    objective = {_objective_name(problem)} | set(OBJECTIVE_NAMES)
+
+    def is_objective(of) -> bool:
+        if isinstance(of, ir.Apply) and of.name in objective:
+            if of.args not in ((ir.Name(update.name),), ()):
+                raise UnsupportedError(f"the gradient at {latex_of(of.args[0])}, not at the current iterate")
+            return True
+        return isinstance(of, ir.Name) and of.name in objective
+
+    def visit(current):
+        if not isinstance(current, ir.Deriv):
+            return current
+        of, wrt = current.of, current.wrt
+        if of is not None and wrt is not None and is_objective(wrt) and not is_objective(of):
+            inverted.append(current)
+            of, wrt = wrt, of
+        if current.order != 1 or not is_objective(of):
+            raise UnsupportedError(f"the derivative {latex_of(current)} inside an update rule; "
+                                   "symgd checks gradient steps")
+        base = wrt.base if isinstance(wrt, ir.Sub) else wrt
+        param = update.param if wrt is None else _param(problem, base)
+        name = "∇" + _name_of(param)
+        placeholders[name] = param
+        if isinstance(wrt, ir.Sub):
+            return ir.Sub(ir.Name(name), wrt.indices)
+        if update.free and param == update.param:   # \Theta_{ij} := \Theta_{ij} - \nabla L: its entry
+            return ir.Sub(ir.Name(name), tuple(ir.Name(f) for f in update.free))
+        return ir.Name(name)
+
+    node = _rewrite(node, visit)
+    return node, placeholders, inverted
+
+
+def _unused_constants(problem: Problem, node) -> list[str]:
+    """Constants the source declares (\\gamma > 0 beside its update rule) that the loss does not use:
+    in an update they are step sizes."""
+    used = problem.objective.free_symbols
+    return [_name_of(c) for c in problem.constants if c not in used and _name_of(c) in _names(node)]
+
+
+def _extended(problem: Problem, constants: list, placeholders: dict) -> Problem:
+    """The problem with the claim's step sizes (positive constants) and gradient placeholders."""
+    roles, shapes = SymbolDict(problem.roles), SymbolDict(problem.shapes)
+    added = []
+    for name in constants:
+        if name in roles:
+            continue
+        symbol = sympy.Symbol(name, real=True, positive=True)
+        roles[symbol], shapes[symbol] = "constant", ()
+        added.append(symbol)
+    for name, param in placeholders.items():
+        shape = problem.shapes[param]
+        symbol = sympy.IndexedBase(name, shape=shape, real=True) if shape else sympy.Symbol(name, real=True)
+        roles[symbol], shapes[symbol] = "data", shape
+    return dataclasses.replace(problem, roles=roles, shapes=shapes, constants=problem.constants + tuple(added))
+
+
+_fresh_counter = itertools.count()
+
+
+def _with_fresh_bound(expr):
+    """``expr`` with every summation index renamed to a name used nowhere else (so that
+    substituting into it captures nothing)."""
+    def visit(node):
+        if isinstance(node, sympy.Sum):
+            body, *limits = node.args
+            body = _with_fresh_bound(body)
+            for index, lower, upper in limits:
+                fresh = sympy.Dummy(f"b{next(_fresh_counter)}", integer=True)
+                body = sympy.Sum(body.xreplace({index: fresh}), (fresh, lower, upper))
+            return body
+        return rebuild(node, visit)
+    return visit(expr)
+
+
+def _insert_gradients(expr, placeholders: dict, targets: dict):
+    """Replace each placeholder's entries by the gradient's entries (capture-avoiding)."""
+    for name, param in placeholders.items():
+        target = targets[param]
+        body = _with_fresh_bound(target.expr)
+        if not target.indices:
+            expr = expr.xreplace({sympy.Symbol(name, real=True): body})
+            continue
+        expr = expr.replace(
+            lambda e, name=name: isinstance(e, sympy.Indexed) and str(e.base.label) == name,
+            lambda e, body=body, target=target: body.xreplace(dict(zip(target.indices, e.indices))))
+    return expr
+
+
+def _check_update(problem: Problem, update: _Update) -> CheckResult:
+    """Is the update a gradient-descent step, θ - RHS = η ∇L with a positive step size η?"""
+    shown = name_latex(update.name)
+    target = _gradient_target(problem, update.param, update.free or None)
+    notes = []
+    if update.op == "=":
+        notes.append("= is read as an assignment (:=): the new value on the left, the current one on the right")
+    right = _current_iterate(update.right, update)
+    right, placeholders, inverted = _gradient_placeholders(problem, right, update)
+    current = ir.Sub(ir.Name(update.name), tuple(ir.Name(f) for f in update.free)) if update.free \
+        else ir.Name(update.name)
+    step_node = resolve_notation(ir.Add((current, ir.Neg(right))), problem.syntax)   # w - RHS = η ∇L
+    step_node, identity, read, unknown = _read_notation(problem, step_node, update.free + tuple(placeholders))
+    notes += read
+    unknown = [name for name in unknown if name not in placeholders] + _unused_constants(problem, step_node)
+    if len(unknown) > 1:
+        raise UnsupportedError(f"the update uses {', '.join(unknown)}, which the loss does not have; "
+                               "symgd reads one of them as the step size")
+    extended = _extended(problem, unknown, placeholders)
+    try:
+        expr, axes, shape, row = _lower(extended, step_node, target, identity)
     except ShapeError as error:
-        return _shape_failure(problem, step_node, target, [], error, 1)
+        return _shape_failure(problem, step_node, target, notes, error, 1)
+    targets = {p: target if p == update.param and update.free else _gradient_target(problem, p)
+               for p in placeholders.values()}
+    expr = _insert_gradients(expr, placeholders, targets)
+    if unknown:
+        step = extended.symbol(unknown[0])
+        direction = expr.xreplace({step: sympy.Integer(1)})
+        if not _numeric_equal(extended, (expr, axes, shape, row), (step * direction, axes, shape, row))[0]:
+            return CheckResult(False, "incorrect", "numeric", target.latex, None, notes + [
+                f"the step size {name_latex(unknown[0])} does not multiply the whole step: the update should "
+                f"read {shown} - {name_latex(unknown[0])} \\nabla L"])
+        notes.append(f"{name_latex(unknown[0])} is read as the step size (a positive constant)")
+        expr = direction
+    else:
+        notes.append(f"the update has no step size: it is a gradient-descent step of size 1, {shown} - "
+                     f"\\nabla L; write {shown} - \\eta \\nabla L to choose the step")
+    value = (expr, axes, shape, row)
     truth = (target.expr, target.indices, target.shape, False)
-    if _numeric_equal(problem, value, truth)[0]:
-        if step_size is None:
-            return CheckResult(True, "correct (a gradient step of size 1)", "numeric", target.latex, None, [
-                "the update has no step size: it is a gradient-descent step of size 1, "
-                f"{shown} - \\frac{{\\partial L}}{{\\partial {shown}}}; write {shown} - \\eta \\frac{{\\partial L}}"
-                f"{{\\partial {shown}}} to choose the step"])
-        return CheckResult(True, "correct", f"numeric at {len(SIZES) * len(SEEDS)} random points", target.latex,
-                           None, [f"gradient descent with step size {name_latex(step_size)}"])
-    negated = (-value[0], value[1], value[2], value[3])
-    if _numeric_equal(problem, negated, truth)[0]:
-        return CheckResult(False, "incorrect", "numeric", target.latex, None, [
+    if not _numeric_equal(problem, value, truth)[0] and \
+            _numeric_equal(problem, (-expr, axes, shape, row), truth)[0]:
+        return CheckResult(False, "incorrect", "numeric", target.latex, None, notes + [
             "this is gradient ascent: the update adds the gradient; gradient descent subtracts it "
             f"({shown} - \\eta \\nabla L)"])
-    result = _verdict(problem, value, target, [])
-    result.diagnosis.insert(0, "the update's direction is not the gradient")
+    result = _verdict(problem, value, target, notes)
+    if result.ok and placeholders:
+        result.diagnosis.append("this is the general gradient-descent rule: correct by definition, for any "
+                                "differentiable loss")
+    if not result.ok:
+        result.diagnosis.insert(len(notes), "the update's direction is not the gradient")
+    if inverted:
+        result.diagnosis.insert(0, f"{latex_of(inverted[0])} is the inverted (reciprocal) notation: the gradient "
+                                   f"is \\frac{{\\partial L}}{{\\partial {shown}}}")
+        result.ok, result.verdict = False, "incorrect"
     return result
-
-
-def _rename_iterate(node, name: str):
-    """w_t, w_n, w^{(t)} on the right-hand side all mean the current iterate w."""
-    if isinstance(node, ir.Sub) and node.base == ir.Name(name):
-        return ir.Name(name)
-    from symgd.problem import _map_children
-    return _map_children(node, lambda child: _rename_iterate(child, name))
-
-
-def _substitute(node, name: str, value):
-    if node == ir.Name(name):
-        return value
-    from symgd.problem import _map_children
-    return _map_children(node, lambda child: _substitute(child, name, value))

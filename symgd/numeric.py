@@ -35,7 +35,10 @@ def evaluate(expr, env: dict) -> float:
     if isinstance(expr, sympy.Mul):
         return math.prod(evaluate(a, env) for a in expr.args)
     if isinstance(expr, sympy.Pow):
-        return evaluate(expr.base, env) ** evaluate(expr.exp, env)
+        value = evaluate(expr.base, env) ** evaluate(expr.exp, env)
+        if isinstance(value, complex):   # a fractional power of a negative number
+            raise ValueError(f"{expr} is outside its domain here")
+        return value
     if isinstance(expr, (sympy.Sum, sympy.Product)):
         return _evaluate_bigop(expr, env)
     if isinstance(expr, (sympy.Max, sympy.Min)):
@@ -66,8 +69,6 @@ def _evaluate_bigop(expr, env: dict) -> float:
         term = evaluate(inner, {**env, index.name: value})
         total = total + term if isinstance(expr, sympy.Sum) else total * term
     return total
-
-
 
 
 def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:

@@ -1194,7 +1194,7 @@ def resolve_notation(node, syntax: str = "latex"):
     return _Resolver(_Items(), syntax).resolve(node)
 
 
-def elaborate(problem: Problem, node, free: dict | None = None):
+def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
     """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
     gradient, a step of a derivation).
 
@@ -1202,6 +1202,7 @@ def elaborate(problem: Problem, node, free: dict | None = None):
         problem: gives every symbol's shape.
         node: the IR expression.
         free: free index name -> dimension symbol (``\\frac{\\partial L}{\\partial w_k} = ... x_{ik}``).
+        identity: names that denote the identity matrix (its size is inferred).
 
     Returns:
         (index-form expression, free index symbols, shape, row): the entry at the free indices;
@@ -1225,11 +1226,11 @@ def elaborate(problem: Problem, node, free: dict | None = None):
                 declared[alias] = shape
                 symbols[alias] = symbol
     bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
-    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound
+    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity
     unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
-    inference = ShapeInference(declared, dims, problem.syntax, latex_of)
+    inference = ShapeInference(declared, dims, problem.syntax, latex_of, identity)
     scope = Scope({name: dims.setdefault(str(dim), Dim(dim)) for name, dim in free.items()})
     inference.run([node], scope)
     shape = inference.infer(node, scope)

@@ -156,6 +156,8 @@ class IRBuilder(Transformer):
 
     def sample(self, children):
         base, index = children
+        if isinstance(base, ir.Sub):   # x_j^{(i)}: feature j of sample i, entry (i, j)
+            return ir.Sub(base.base, (index,) + base.indices)
         return _attach_subscript(base, (index,))
 
     def index(self, children):   # text syntax: x[i, j]
@@ -194,6 +196,14 @@ class IRBuilder(Transformer):
     def func_prefix(self, children):
         head, arg = children
         return ir.Func(str(head), (arg,))
+
+    def func_power_call(self, children):   # \tanh^2(u): the power of the value, as \sin^2 x
+        head, script, args = children
+        return _function_power(str(head), args, script)
+
+    def func_power_prefix(self, children):
+        head, script, arg = children
+        return _function_power(str(head), (arg,), script)
 
     def apply(self, children):
         head, args = children
@@ -346,6 +356,12 @@ def _attach_subscript(base, indices: tuple):
         if kind != "2,1":
             raise UnsupportedError(f"the norm \\|.\\|_{{{kind}}}: of the mixed norms symgd reads \\|B\\|_{{2,1}}")
         return ir.Norm(base.arg, kind)
+    entry = len(_index_parts(indices)) == 2   # an entry (i, j) of a matrix
+    if entry and isinstance(base, ir.Transpose) and isinstance(base.arg, ir.Name):
+        return ir.Sub(base.arg, tuple(reversed(_index_parts(indices))))   # (X^\top)_{ij} = X_{ji}
+    if entry and isinstance(base, (ir.Pow, ir.Transpose)) and _is_inverse(base):
+        raise UnsupportedError("an entry of an inverse, (A^{-1})_{ij}; write the claim in matrix form "
+                               "(A^{-1}, A^{-\\top})")
     if isinstance(base, ir.Pow):
         return ir.Pow(_attach_subscript(base.base, indices), base.exp)
     if isinstance(base, ir.Transpose):
@@ -353,6 +369,32 @@ def _attach_subscript(base, indices: tuple):
     if isinstance(base, ir.Sub):
         return ir.Sub(base.base, base.indices + indices)
     return ir.Sub(base, indices)
+
+
+def _function_power(name: str, args: tuple, script):
+    """``\\tanh^2(u)`` is ``(\\tanh u)^2``; ``\\tanh^{-1}`` would be the inverse function, not a power."""
+    if script in (ir.Num("-1"), ir.Neg(ir.Num("1"))) or not isinstance(script, (ir.Num, ir.Name)):
+        raise UnsupportedError(f"the superscript on \\{name}: write a power as \\{name}^2(u), an inverse "
+                               "function by its name")
+    return ir.Pow(ir.Func(name, args), script)
+
+
+def _index_parts(indices: tuple) -> list:
+    """The single indices of a subscript: ``{ij}`` (read as a product i j) and ``{i,j}`` alike."""
+    parts = []
+    for index in indices:
+        while isinstance(index, ir.Mul) and index.op == "juxt":
+            parts.append(index.left)
+            index = index.right
+        parts.append(index)
+    return parts
+
+
+def _is_inverse(node) -> bool:
+    """A^{-1}, A^{-\\top} (a power -1, transposed or not)."""
+    if isinstance(node, ir.Transpose):
+        return _is_inverse(node.arg)
+    return isinstance(node, ir.Pow) and node.exp in (ir.Num("-1"), ir.Neg(ir.Num("1")))
 
 
 def _norm_kind(index) -> str | None:

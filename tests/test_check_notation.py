@@ -1,0 +1,172 @@
+"""Checking claims written in the student's own notation: update rules (:=, \\leftarrow, = as an
+assignment, step sizes the loss does not have, derivative notation inside), entry-wise claims on
+matrix parameters, the sample count and data written another way, the identity.
+
+Every claim here is also checked wrong when a slip is made in it, so no row passes by accepting everything.
+"""
+
+import pytest
+
+import symgd
+
+SEED_SCALAR = r"""L(\theta) = (\theta - 3)^2
+\theta_{n+1} = \theta_n - \gamma\nabla L(\theta_n)
+\quad \text{where} \quad \theta \in \mathbb{R}, \quad \gamma > 0"""
+LOGDET = r"""L(\Theta) = \operatorname{tr}(S\Theta) - \log\det\Theta
+\quad \text{where} \quad S \in \mathbb{R}^{p \times p}, \quad \Theta \in \mathbb{R}^{p \times p}"""
+LS = r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2 \quad X \in \mathbb{R}^{n \times d}"
+LS_ROWS = r"L(w) = \frac{1}{2n}\sum_{i=1}^{n}(w^\top x_i - y_i)^2"
+CS229 = r"J(\theta) = \frac{1}{2m}\sum_{i=1}^{m}(\theta^\top x^{(i)} - y^{(i)})^2"
+RIDGE = r"L(w) = \frac{1}{2}\|Xw - y\|_2^2 + \frac{\lambda}{2}\|w\|^2 \quad X \in \mathbb{R}^{n \times d}"
+SOFTMAX = r"""L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}
+\quad \text{where} \quad W \in \mathbb{R}^{K \times d}, \quad x_i \in \mathbb{R}^{d}, \quad Y \in \mathbb{R}^{n \times K}"""
+MATRIX = r"L(W) = \frac{1}{2}\|XW - Y\|_F^2 \quad X \in \mathbb{R}^{n \times d}, W \in \mathbb{R}^{d \times K}"
+
+# (source, claim, a slip of the claim, a phrase the correct claim's diagnosis must hold)
+UPDATES = [
+    (SEED_SCALAR, r"\theta_{n+1}=\theta_n-\gamma \nabla L(\theta_n)", r"\theta_{n+1}=\theta_n+\gamma \nabla L(\theta_n)",
+     "correct by definition"),
+    (SEED_SCALAR, r"\theta_{t+1} = \theta_t - \eta \nabla_\theta J", r"\theta_{t+1} = \theta_t - \eta \theta_t",
+     "\\eta is read as the step size"),
+    (SEED_SCALAR, r"\theta := \theta - \alpha \cdot 2(\theta - 3)", r"\theta := \theta - \alpha \cdot (\theta - 3)",
+     "\\alpha is read as the step size"),
+    (SEED_SCALAR, r"\theta := \theta - 2(\theta - 3)", r"\theta := \theta - 2(\theta + 3)", "step of size 1"),
+    (SEED_SCALAR, r"\theta \leftarrow \theta - \epsilon \frac{\partial L}{\partial \theta}",
+     r"\theta \leftarrow \theta - \epsilon \frac{\partial \theta}{\partial L}", "correct by definition"),
+    (SEED_SCALAR, r"\theta^{(t+1)} = \theta^{(t)} - \eta \frac{\partial L}{\partial \theta}(\theta^{(t)})",
+     r"\theta^{(t+1)} = \theta^{(t)} - \eta \frac{\partial L}{\partial \theta}(\theta^{(t)}) - \eta",
+     "correct by definition"),
+    (LOGDET, r"\Theta_{ij} = \Theta_{ij} - \frac{\partial L}{\partial \Theta_{ij}}",
+     r"\Theta_{ij} = \Theta_{ij} - \frac{\partial L}{\partial \Theta_{ji}} - S_{ij}", "= is read as an assignment"),
+    (LS, r"w := w - \alpha \frac{1}{n} X^\top (Xw - y)", r"w := w - \alpha \frac{1}{n} X^\top (Xw + y)",
+     "\\alpha is read as the step size"),
+    (LS, r"w \leftarrow w - \eta \frac{1}{N} X^\top (Xw - y)", r"w \leftarrow w - \eta X^\top (Xw - y)",
+     "N is read as n"),
+    (LS, r"w_j := w_j - \alpha \frac{1}{m}\sum_{i=1}^{m}(x_i^\top w - y_i)X_{ij}",
+     r"w_j := w_j - \alpha \frac{1}{m}\sum_{i=1}^{m}(x_i^\top w - y_i)X_{ji}", "m is read as n"),
+    (CS229, r"\theta_j := \theta_j - \alpha \frac{1}{m}\sum_{i=1}^{m}(\theta^\top x^{(i)} - y^{(i)})x_j^{(i)}",
+     r"\theta_j := \theta_j - \alpha \sum_{i=1}^{m}(\theta^\top x^{(i)} - y^{(i)})x_j^{(i)}", "step size"),
+    (CS229, r"\theta := \theta - \alpha \frac{1}{m} X^\top (X\theta - y)",
+     r"\theta := \theta - \alpha \frac{1}{m} X (X\theta - y)", "X is read as x"),
+    (MATRIX, r"W := W - \eta X^\top (XW - Y)", r"W := W - \eta X^\top (XW - Y)^\top", "step size"),
+]
+
+
+@pytest.mark.parametrize("source, claim, slip, note", UPDATES)
+def test_update_rules_in_the_students_notation(source, claim, slip, note):
+    result = symgd.check(source, claim)
+    assert result.ok and result.verdict == "correct", (result.verdict, result.diagnosis)
+    assert any(note in finding for finding in result.diagnosis), result.diagnosis
+    try:
+        wrong = symgd.check(source, slip)
+    except symgd.SymgdError as error:   # a slip may also make the shapes or names fail
+        pytest.fail(f"the slip raised {error}")
+    assert not wrong.ok
+
+
+def test_gradient_ascent_is_named():
+    result = symgd.check(SEED_SCALAR, r"\theta_{n+1}=\theta_n+\gamma \nabla L(\theta_n)")
+    assert not result.ok and any("gradient ascent" in finding for finding in result.diagnosis)
+
+
+def test_the_step_size_must_scale_the_whole_step():
+    result = symgd.check(LS, r"w := w - \alpha \frac{1}{n} X^\top X w + \frac{1}{n} X^\top y")
+    assert not result.ok and any("does not multiply the whole step" in finding for finding in result.diagnosis)
+
+
+def test_a_dropped_one_over_m_in_an_update_is_named():
+    result = symgd.check(CS229, UPDATES[10][2])
+    assert any("the 1/m was dropped" in finding for finding in result.diagnosis), result.diagnosis
+
+
+ENTRY_WISE = [
+    (LOGDET, r"\frac{\partial L}{\partial \Theta_{ij}} = S_{ji} - (\Theta^{-\top})_{ij}", None),
+    (LOGDET, r"\frac{\partial L}{\partial \Theta_{jk}} = (S^\top)_{jk} - \frac{\partial}{\partial \Theta_{jk}}", None),
+    (SOFTMAX, r"\frac{\partial L}{\partial W_{jk}} = \sum_{i=1}^{n} (\frac{\exp(w_j^\top x_i)}"
+              r"{\sum_{l=1}^{K}\exp(w_l^\top x_i)}\sum_{c=1}^{K} Y_{ic} - Y_{ij}) X_{ik}",
+     r"\frac{\partial L}{\partial W_{jk}} = \sum_{i=1}^{n} (\frac{\exp(w_j^\top x_i)}"
+     r"{\sum_{l=1}^{K}\exp(w_l^\top x_i)} - Y_{ij}) X_{ik}"),
+    (MATRIX, r"\frac{\partial L}{\partial W_{jk}} = \sum_{i=1}^{n} X_{ij} (\sum_{l=1}^{d} X_{il} W_{lk} - Y_{ik})",
+     r"\frac{\partial L}{\partial W_{jk}} = \sum_{i=1}^{n} X_{ij} (\sum_{l=1}^{d} X_{il} W_{kl} - Y_{ik})"),
+    (MATRIX, r"\frac{\partial L}{\partial W_{kl}} = \sum_{i=1}^{n} X_{ik} (\sum_{j=1}^{d} X_{ij} W_{jl} - Y_{il})",
+     r"\frac{\partial L}{\partial W_{kl}} = \sum_{i=1}^{n} X_{il} (\sum_{j=1}^{d} X_{ij} W_{jl} - Y_{ik})"),
+]
+
+
+@pytest.mark.parametrize("source, claim, slip", [row for row in ENTRY_WISE if row[2] is not None])
+def test_entry_wise_claims_on_matrix_parameters(source, claim, slip):
+    result = symgd.check(source, claim)
+    assert result.ok, (result.verdict, result.diagnosis)
+    assert not symgd.check(source, slip).ok
+
+
+def test_an_entry_of_an_inverse_is_refused_not_misread():
+    # (\Theta^{-1})_{ji} used to be read as 1/\Theta_{ji}
+    with pytest.raises(symgd.UnsupportedError, match="inverse"):
+        symgd.check(LOGDET, ENTRY_WISE[0][1])
+
+
+def test_the_transpose_of_an_entry_swaps_its_indices():
+    result = symgd.check(LOGDET, r"\frac{\partial L}{\partial \Theta} = S^\top - \Theta^{-\top}")
+    assert result.ok
+    entry = symgd.check(MATRIX, r"\frac{\partial L}{\partial W_{jk}} = \sum_{i=1}^{n} (X^\top)_{ji} "
+                                r"(\sum_{l=1}^{d} X_{il} W_{lk} - Y_{ik})")
+    assert entry.ok
+
+
+NOTATION = [
+    (LS_ROWS, "w", r"\frac{1}{n} X^\top (Xw - y)", r"\frac{1}{n} X (Xw - y)", "X is read as x"),
+    (LS, "w", r"\frac{1}{n}\sum_{i=1}^{n} (x_i^\top w - y_i) x_i", r"\frac{1}{n}\sum_{i=1}^{n} (x_i^\top w + y_i) x_i",
+     "x is read as X"),
+    (LS, "w", r"\frac{1}{N} X^\top (Xw - y)", r"\frac{1}{N} X^\top (Xw + y)", "N is read as n"),
+    (RIDGE, "w", r"(X^\top X + \lambda I)w - X^\top y", r"(X^\top X + 2\lambda I)w - X^\top y", None),
+]
+
+
+@pytest.mark.parametrize("source, wrt, claim, slip, note", NOTATION)
+def test_data_and_counts_written_another_way(source, wrt, claim, slip, note):
+    result = symgd.check(source, claim, wrt=wrt)
+    assert result.ok, (result.verdict, result.diagnosis)
+    if note:
+        assert any(note in finding for finding in result.diagnosis), result.diagnosis
+    assert not symgd.check(source, slip, wrt=wrt).ok
+
+
+def test_a_power_of_a_function_value():
+    source = r"\tanh^2(w^\top x)"
+    assert symgd.check(source, r"2\tanh(w^\top x)(1 - \tanh^2(w^\top x)) x", wrt="w").ok
+    assert not symgd.check(source, r"2\tanh(w^\top x) x", wrt="w").ok
+    with pytest.raises(symgd.UnsupportedError, match="inverse function"):
+        symgd.parse(r"\tanh^{-1}(w^\top x)", wrt="w")
+
+
+def test_a_feature_of_a_sample_is_its_row_entry():
+    # x_j^{(i)} and x^{(i)}_j are both feature j of sample i
+    first = symgd.parse(r"\sum_{i=1}^{m}\sum_{j=1}^{d} x_j^{(i)} w_j", wrt="w")
+    second = symgd.parse(r"\sum_{i=1}^{m}\sum_{j=1}^{d} x^{(i)}_j w_j", wrt="w")
+    assert first.objective == second.objective
+    assert first.shapes["x"][1] == first.shapes["w"][0]
+
+
+def test_a_swapped_index_is_named_not_an_internal_error():
+    claim = r"\frac{\partial L}{\partial w_k} = \frac{1}{n}\sum_{i=1}^{n} (\sum_{j=1}^{d} X_{ji} w_j - y_i) X_{ik}"
+    result = symgd.check(LS, claim, wrt="w")
+    assert not result.ok and any("the indices of X_{j i} are swapped" in f for f in result.diagnosis)
+    # a sample index used as a row of a matrix parameter: shapes do not fit (was KeyError)
+    softmax_slip = (r"\frac{\partial L}{\partial w_k} = \sum_{i=1}^{n}(\frac{\exp(w_k^\top x_i)}"
+                    r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}\sum_{c=1}^{K} Y_{ic} - Y_{ik}) x_k")
+    assert not symgd.check(SOFTMAX, softmax_slip).ok
+
+
+def test_a_row_of_a_matrix_parameter():
+    claim = (r"\frac{\partial L}{\partial w_k} = \sum_{i=1}^{n}(\frac{\exp(w_k^\top x_i)}"
+             r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}\sum_{c=1}^{K} Y_{ic} - Y_{ik}) x_i")
+    assert symgd.check(SOFTMAX, claim).ok
+    assert not symgd.check(SOFTMAX, claim.replace("- Y_{ik}", "+ Y_{ik}")).ok
+
+
+def test_a_hessian_written_with_nabla_squared():
+    quadratic = r"f(x) = \frac{1}{2}x^\top A x - b^\top x"
+    assert symgd.check(quadratic, r"\nabla^2 f = \frac{1}{2}(A + A^\top)").ok
+    wrong = symgd.check(quadratic, r"\nabla^2 f = A")
+    assert not wrong.ok and any("symmetric" in finding for finding in wrong.diagnosis)
