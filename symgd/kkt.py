@@ -395,15 +395,49 @@ def _enumerate(objective, equalities, inequalities, variables) -> list[dict]:
         equations = [sympy.diff(lagrangian, v) for v in variables] + list(equalities) + \
             [inequalities[i] for i in active]
         unknowns = list(variables) + lambdas + active_mus
-        try:
-            solutions = sympy.solve(equations, unknowns, dict=True)
-        except NotImplementedError:
-            raise UnsupportedError("SymPy cannot solve this KKT system exactly") from None
+        solutions = _solve_system(equations, unknowns)
         for solution in solutions:
             point = _check(solution, variables, lambdas, mus, active, objective, equalities, inequalities)
             if point is not None and not any(_same(point, other) for other in points):
                 points.append(point)
     return points
+
+
+def _solve_system(equations: list, unknowns: list) -> list[dict]:
+    """The isolated solutions of the equations. Polynomial systems go through a lex Groebner basis
+    (a triangular system: the roots of one univariate polynomial at a time, to 30 digits, substituted
+    back); this takes milliseconds where ``sympy.solve`` takes seconds on a cubic. Other systems go
+    to ``sympy.solve``."""
+    polynomial = all(e.is_polynomial(*unknowns) and e.free_symbols <= set(unknowns) for e in equations)
+    if not polynomial:
+        try:
+            return sympy.solve(equations, unknowns, dict=True)
+        except NotImplementedError:
+            raise UnsupportedError("SymPy cannot solve this KKT system exactly") from None
+    basis = sympy.groebner([e for e in equations if e != 0], *unknowns, order="lex")
+    if list(basis.exprs) == [1]:
+        return []
+    solutions = [{}]
+    for unknown in reversed(unknowns):
+        solutions = [extended for partial in solutions for extended in _roots(basis.exprs, unknown, partial)]
+    return solutions
+
+
+def _roots(basis, unknown, partial: dict) -> list[dict]:
+    """``partial`` extended by each value of ``unknown`` that the basis allows ([] when the value is
+    not isolated: a continuum is not a point)."""
+    known = set(partial) | {unknown}
+    pieces = [sympy.expand(g.xreplace(partial)) for g in basis if g.free_symbols <= known]
+    pieces = [p for p in pieces if p.has(unknown)]
+    if not pieces:
+        return []
+    lowest = min(pieces, key=lambda p: sympy.degree(p, unknown))
+    extended = []
+    for root in sympy.Poly(lowest, unknown).nroots(n=30):
+        value = sympy.re(root) if abs(sympy.im(root)) <= 1e-20 else root
+        if all(abs(complex(p.xreplace({unknown: value}))) <= 1e-12 for p in pieces):
+            extended.append({**partial, unknown: value})
+    return extended
 
 
 def _check(solution, variables, lambdas, mus, active, objective, equalities, inequalities):

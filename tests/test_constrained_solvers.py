@@ -43,8 +43,11 @@ def test_linear_program_against_linprog():
     module = symgd.codegen(r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0").load()
     x, info = module.fit(np.zeros(6), c, A, b)
     assert_kkt_small(info)
-    reference = linprog(c, A_ub=A, b_ub=b, bounds=[(0, None)] * 6)
+    reference = linprog(c, A_ub=A, b_ub=b, bounds=[(0, None)] * 6, method="highs")
     assert np.allclose(x, reference.x, atol=1e-5)
+    # HiGHS reports d(objective)/d(b) = -mu and the bound duals
+    assert np.allclose(info["multipliers"]["mu"], -reference.ineqlin.marginals, atol=1e-6)
+    assert np.allclose(info["multipliers"]["lower"], reference.lower.marginals, atol=1e-6)
 
 
 def test_nonnegative_least_squares_against_nnls():
