@@ -18,6 +18,7 @@ from symgd.codegen.names import placeholder_problem
 SOURCES = {
     "auglag": "min_x norm2(A*x - b)^2 + ({names})*x'*x st x'*x <= 4, x >= 0",
     "projected": "min_x norm2(A*x - b)^2 + ({names})*x'*x st x >= 0",
+    "qp": "min_x norm2(A*x - b)^2 + ({names})*x'*x st aa'*x <= 1, x >= 0",
     "gd": "norm2(A*x - b)^2 + ({names})*x'*x",
     "momentum": "norm2(A*x - b)^2 + ({names})*x'*x",
     "nesterov": "norm2(A*x - b)^2 + ({names})*x'*x",
@@ -36,7 +37,7 @@ def internal_names(optimizer):
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     return {t.string for t in tokens if t.type == tokenize.NAME and not keyword.iskeyword(t.string)
             and not t.string.startswith("__symgd_arg") and t.string not in dir(builtins)
-            and t.string not in ("np", "numpy", "scipy", "optimize", "minimize", "lsq_linear")}
+            and t.string not in ("np", "numpy", "scipy", "optimize", "linalg", "minimize", "lsq_linear", "linprog")}
 
 
 def spellable(name):
@@ -47,7 +48,7 @@ def spellable(name):
 @pytest.mark.parametrize("optimizer", list(SOURCES))
 def test_data_named_like_every_internal_identifier(optimizer):
     names = sorted(n for n in internal_names(optimizer) if spellable(n))
-    assert {"lam", "mu", "g"} <= set(names) or optimizer not in ("auglag", "projected")
+    assert {"lam", "mu", "g"} <= set(names) or optimizer not in ("auglag", "projected", "qp")
     usable = []
     for name in names:   # keep the names the text syntax reads as one scalar constant
         try:
@@ -64,7 +65,7 @@ def test_data_named_like_every_internal_identifier(optimizer):
     A, b = rng.normal(size=(9, 4)), rng.normal(size=9)
     weights = {name: 0.01 for name in usable}
     args = [problem.argnames[s] for s in (*problem.data, *problem.constants)]
-    values = {"A": A, "b": b, **weights}
+    values = {"A": A, "b": b, "aa": np.ones(4), **weights}
     x0 = np.full(4, 0.25)
     call = [values[a] for a in args]
     total = 0.01 * len(usable)

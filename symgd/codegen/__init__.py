@@ -22,14 +22,15 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
-from symgd.codegen.constrained import generate_auglag, generate_projected, projection_set
+from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
+                                        quadratic_program)
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.names import placeholder_problem, rename_apart
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected", "qp")
 
 
 @dataclass(frozen=True)
@@ -74,19 +75,27 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
         raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if problem.constraints and optimizer not in ("gd", "auglag", "projected"):
-        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag' or 'projected'")
+    if problem.constraints and optimizer not in ("gd", "auglag", "projected", "qp"):
+        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag', 'projected' "
+                               "or 'qp'")
     problem_named, placeholders = placeholder_problem(problem)
     gradient = derive.gradient(problem_named)
     projectable = projection_set(problem) if problem.constraints and optimizer in ("gd", "projected") else None
     if optimizer == "projected" and projectable is None:
         raise UnsupportedError("projected gradient needs a box, the non-negative orthant, the simplex, "
                                "an l2 ball or one affine equality; use 'auglag'")
-    if problem.constraints:   # projected gradient where the set has a closed-form projection, else auglag
-        optimizer = "projected" if projectable is not None else "auglag"
+    if optimizer == "qp" and not quadratic_program(problem):
+        raise UnsupportedError("the quadratic-program solver needs a quadratic or linear objective and affine "
+                               "constraints; use 'auglag'")
+    if problem.constraints and optimizer == "gd":
+        # projected gradient where the set has a closed-form projection, ADMM for a quadratic program,
+        # else the augmented Lagrangian
+        optimizer = "projected" if projectable is not None else "qp" if quadratic_program(problem) else "auglag"
     docstring = _docstring(problem, gradient, optimizer)
     if optimizer == "projected":
         text = generate_projected(problem_named, gradient, docstring, projectable)
+    elif optimizer == "qp":
+        text = generate_qp(problem_named, gradient, docstring)
     elif optimizer == "auglag":
         text = generate_auglag(problem_named, gradient, None, docstring)
     else:

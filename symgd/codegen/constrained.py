@@ -23,7 +23,7 @@ import sympy
 from symgd import derive
 from symgd.codegen.emit import identifier
 from symgd.codegen.module import ModuleWriter
-from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED
+from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED, FIT_QP
 from symgd.errors import UnsupportedError
 from symgd.kkt import kkt
 from symgd.problem import Problem, _name_of
@@ -75,6 +75,28 @@ def generate_auglag(problem: Problem, gradient, hessian, docstring: str) -> str:
     writer = ModuleWriter(problem, gradient, hessian, "lbfgs", None)
     pieces = _shared_pieces(writer, problem) + [FIT_AUGLAG.format(**_call_names(writer, problem))]
     return writer.assemble(docstring, pieces, scipy=("lsq_linear", "minimize"))
+
+
+def quadratic_program(problem: Problem) -> bool:
+    """A quadratic (or linear) objective with affine constraints, read from the formula."""
+    params = tuple(problem.params)
+    if any(curvature(c.expr, params) not in ("affine", "constant") for c in problem.constraints):
+        return False
+    try:
+        hessian = derive.hessian(problem)
+    except UnsupportedError:
+        return False
+    return not any(block.expr.has(*params) for block in hessian.blocks)
+
+
+def generate_qp(problem: Problem, gradient, docstring: str) -> str:
+    """The module source of the ADMM solver for quadratic programs (see ``solver_text.FIT_QP``)."""
+    writer = ModuleWriter(problem, gradient, None, "gd", None)
+    pieces = _shared_pieces(writer, problem)
+    if "HAS_HESSIAN = False" in pieces[-2]:
+        raise UnsupportedError("the quadratic-program solver needs the Hessian; use optimizer='auglag'")
+    pieces.append(FIT_QP.format(**_call_names(writer, problem)))
+    return writer.assemble(docstring, pieces, scipy=("linprog", "lsq_linear"), linalg=("cho_factor", "cho_solve"))
 
 
 def _shared_pieces(writer: ModuleWriter, problem: Problem) -> list[str]:

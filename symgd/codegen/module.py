@@ -294,10 +294,13 @@ class ModuleWriter:
                 if self.problem.shapes[s] and self.problem.shapes[s][0] == axis]
 
     # -- the whole module ---------------------------------------------------------------
-    def assemble(self, docstring: str, functions: list[str], scipy: tuple[str, ...] = ()) -> str:
-        """The module text: docstring, imports (numpy, and the ``scipy`` names from scipy.optimize),
-        shape table, the helpers used, the functions."""
+    def assemble(self, docstring: str, functions: list[str], scipy: tuple[str, ...] = (),
+                 linalg: tuple[str, ...] = ()) -> str:
+        """The module text: docstring, imports (numpy, the ``scipy`` names from scipy.optimize and the
+        ``linalg`` names from scipy.linalg), shape table, the helpers used, the functions."""
         parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
+        if linalg:
+            parts.append(f"from scipy.linalg import {', '.join(linalg)}\n")
         if scipy:
             parts.append(f"from scipy.optimize import {', '.join(scipy)}\n")
         shapes = self.shapes_block()

@@ -23,15 +23,7 @@ FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restar
     """
     starts = tuple(np.array(p, dtype=float) for p in ({starts}))
     data = ({data})
-    shapes = [np.shape(p) for p in starts]
-    sizes = [int(np.prod(s)) for s in shapes]
-    box = bounds(*starts, *data)
-    lower = np.concatenate([np.ravel(low) for low, _ in box])
-    upper = np.concatenate([np.ravel(high) for _, high in box])
-
-    def unpack(theta):
-        pieces = np.split(theta, np.cumsum(sizes)[:-1])
-        return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
+    lower, upper, unpack = _layout(starts, data)
 
     if np.any(lower > upper):   # contradictory bounds, such as x >= 1 and x <= 0
         residuals = {{"stationarity": np.nan, "feasibility": float(np.max(lower - upper)), "complementarity": np.nan}}
@@ -165,6 +157,105 @@ def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, call
     return x, None, "max_iter"
 '''
 
+FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None):
+    """Solve the quadratic program (quadratic loss, affine constraints) by ADMM in the splitting OSQP
+    uses (one Cholesky factorisation, refactored only when the penalty adapts), then Newton steps on
+    the KKT equations of the active set for the last digits.
+
+    Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history"
+    (the loss at each residual check) and "restarts", as the augmented Lagrangian's fit does.
+    """
+    starts = tuple(np.array(p, dtype=float) for p in ({starts}))
+    data = ({data})
+    lower, upper, unpack = _layout(starts, data)
+
+    def run(theta, history):
+        return _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
+
+    theta, info = _solve_with_restarts(run, _flat(starts), unpack, lower, upper, data, tol, restarts)
+    params = unpack(theta)
+    return {result}, info
+
+
+def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history, sigma=1e-6, alpha=1.6):
+    """ADMM from theta: (theta, (lam, mu), "converged" | "max_iter")."""
+    zero = np.zeros(theta.size)
+    h0, g0 = constraint_values(*unpack(zero), *data)
+    linear = _flat(grad(*unpack(zero), *data))
+    hessian = np.asarray(lagrangian_hess(*unpack(zero), *data, lam=np.zeros(h0.size), mu=np.zeros(g0.size)))
+    rows = _active_jacobian(unpack(zero), data, h0.size, g0.size, np.arange(g0.size), linear).T
+    low = np.concatenate([-h0, np.full(g0.size, -np.inf)])
+    high = np.concatenate([-h0, -g0])
+    boxed = np.isfinite(lower) | np.isfinite(upper)
+    equal = np.concatenate([low == high, lower[boxed] == upper[boxed]])
+    weights = np.where(equal, 1e3 * rho, rho)   # equalities get a stiffer penalty, as in OSQP
+
+    def factor(weights):
+        matrix = hessian + sigma * np.eye(theta.size) + rows.T @ (weights[:rows.shape[0], None] * rows)
+        matrix[boxed, boxed] += weights[rows.shape[0]:]
+        return cho_factor(matrix)
+
+    def apply(x):
+        return np.concatenate([rows @ x, x[boxed]])
+
+    def transpose(v):
+        out = rows.T @ v[:rows.shape[0]]
+        out[boxed] += v[rows.shape[0]:]
+        return out
+
+    if not _feasible(rows, low, high, lower, upper):
+        return theta, (np.zeros(h0.size), np.zeros(g0.size)), "infeasible"
+    floor, ceiling = np.concatenate([low, lower[boxed]]), np.concatenate([high, upper[boxed]])
+    factored = factor(weights)
+    x = theta.copy()
+    z = np.clip(apply(x), floor, ceiling)
+    y = np.zeros(z.size)
+    outcome, tried = "max_iter", None
+    for iteration in range(max_iter):
+        x_step = cho_solve(factored, sigma * x - linear + transpose(weights * z - y))
+        z_step = apply(x_step)
+        x = alpha * x_step + (1 - alpha) * x
+        relaxed = alpha * z_step + (1 - alpha) * z
+        z = np.clip(relaxed + y / weights, floor, ceiling)
+        y = y + weights * (relaxed - z)
+        if iteration % 25 == 24:
+            applied = apply(x)
+            primal = np.max(np.abs(applied - z), initial=0.0)
+            dual = np.max(np.abs(hessian @ x + linear + transpose(y)), initial=0.0)
+            history.append(loss(*unpack(x), *data))
+            if callback is not None:
+                callback(len(history) - 1, unpack(x), history[-1])
+            lam, mu = y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)
+            guess = tuple(np.flatnonzero(np.abs(applied - ceiling) <= 1e-6)) + \
+                tuple(np.flatnonzero(np.abs(applied - floor) <= 1e-6) + applied.size)
+            if max(primal, dual) <= max(1e-4, tol) and (guess != tried or max(primal, dual) <= tol):
+                # the active set shows: Newton steps on its KKT equations (again only when it changes)
+                tried = guess
+                polished, lam, mu, residual = _polish(x, unpack, lower, upper, data, tol, lam, mu)
+                if residual <= tol:
+                    return polished, (lam, mu), "converged"
+            scale_primal = primal / max(np.max(np.abs(applied)), np.max(np.abs(z)), 1e-30)
+            scale_dual = dual / max(np.max(np.abs(hessian @ x)), np.max(np.abs(transpose(y))),
+                                    np.max(np.abs(linear)), 1e-30)
+            ratio = np.sqrt(scale_primal / max(scale_dual, 1e-30))
+            if ratio > 5 or ratio < 0.2:   # rebalance the penalty (OSQP's rule) and refactor
+                weights = np.clip(weights * min(max(ratio, 1e-3), 1e3), 1e-6, 1e6)
+                factored = factor(weights)
+    return x, (y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)), outcome
+
+
+def _feasible(rows, low, high, lower, upper):
+    """Whether low <= rows x <= high and lower <= x <= upper have a solution (a linear program with a
+    zero objective, by HiGHS)."""
+    equal = low == high
+    result = linprog(np.zeros(rows.shape[1]), A_ub=rows[~equal] if np.any(~equal) else None,
+                     b_ub=high[~equal] if np.any(~equal) else None, A_eq=rows[equal] if np.any(equal) else None,
+                     b_eq=high[equal] if np.any(equal) else None,
+                     bounds=[(None if np.isinf(a) else a, None if np.isinf(b) else b) for a, b in zip(lower, upper)])
+    return result.status != 2
+'''
+
+
 ANALYSIS = '''def _accept(value, g, new_value, new_g, move, step):
     """Backtracking test of a step: the loss decreases as its quadratic model with curvature 1/step
     promises; where the change of the loss is lost in rounding, the gradients must change no faster
@@ -173,6 +264,20 @@ ANALYSIS = '''def _accept(value, g, new_value, new_g, move, step):
         return True
     rounding = abs(new_value - value) <= 1e-12 * max(1.0, abs(value))
     return rounding and (new_g - g) @ move <= (move @ move) / step
+
+
+def _layout(starts, data):
+    """The bounds as flat vectors, and the function that splits a flat vector into the parameters."""
+    shapes = [np.shape(p) for p in starts]
+    sizes = [int(np.prod(s)) for s in shapes]
+    box = bounds(*starts, *data)
+    lower = np.concatenate([np.ravel(low) for low, _ in box])
+    upper = np.concatenate([np.ravel(high) for _, high in box])
+
+    def unpack(theta):
+        pieces = np.split(theta, np.cumsum(sizes)[:-1])
+        return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
+    return lower, upper, unpack
 
 
 def _flat(parts):
@@ -252,18 +357,25 @@ def _polish(theta, unpack, lower, upper, data, tol, lam, mu, steps=3):
         return best
     for _ in range(steps):
         lam, mu = multipliers["lam"], multipliers["mu"]
+        near = max(1e-6, np.sqrt(tol))
+        with np.errstate(invalid="ignore"):   # as in _analyse: the bounds within reach are held on them
+            held_lower = np.isfinite(lower) & (theta - lower <= near * np.maximum(1.0, np.abs(lower)))
+            held_upper = np.isfinite(upper) & (upper - theta <= near * np.maximum(1.0, np.abs(upper)))
+        theta = np.where(held_lower, lower, np.where(held_upper, upper, theta))
+        free = ~(held_lower | held_upper)
         params = unpack(theta)
         h, g = constraint_values(*params, *data)
-        active = np.nonzero(g >= -max(1e-6, np.sqrt(tol)))[0]
-        free = (multipliers["lower"] == 0) & (multipliers["upper"] == 0) & (theta > lower) & (theta < upper)
+        active = np.nonzero(g >= -near)[0]
         gradient = _flat(grad(*params, *data))
         jacobian = _active_jacobian(params, data, h.size, g.size, active, gradient)[free]
         hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)[np.ix_(free, free)]
         count = jacobian.shape[1]
         system = np.block([[hessian, jacobian], [jacobian.T, np.zeros((count, count))]])
         right = -np.concatenate([_flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))[free], h, g[active]])
-        solution = np.linalg.lstsq(system, right, rcond=None)[0]
-        theta = theta.copy()
+        try:
+            solution = np.linalg.solve(system, right)   # nonsingular under LICQ and second-order sufficiency
+        except np.linalg.LinAlgError:
+            solution = np.linalg.lstsq(system, right, rcond=None)[0]
         theta[free] = np.clip(theta[free] + solution[:free.sum()], lower[free], upper[free])
         change = solution[free.sum():]
         lam = lam + change[:h.size]
