@@ -1,9 +1,17 @@
-"""Generated augmented-Lagrangian solvers against SLSQP (and CVXPY where installed) at d = 1,000.
+"""Generated solvers against the solvers people use, timed to the same objective.
 
-Problems: the minimum-variance portfolio ``min w^T Σ w s.t. 1^T w = 1, m^T w >= r`` and
-non-negative least squares ``min ||Ax - b||^2 s.t. x >= 0`` (A of 2000×1000; scipy.optimize.nnls
-is timed too). Prints the median wall time of each solver over a few runs, the ratio to the
-generated solver, and how far each solution is from the generated one. Asserts nothing.
+Problems (one run records all):
+* portfolio, d = 1,000: ``min w^T Σ w s.t. 1^T w = 1, m^T w >= r, w >= 0`` (long-only, budget,
+  return floor) — symgd (qp, and auglag) vs CVXPY + OSQP, CVXPY + Clarabel, SLSQP;
+* NNLS, A of 2000 × 1000: ``min ||Ax - b||^2 s.t. x >= 0`` — symgd vs ``scipy.optimize.nnls``, CVXPY;
+* lasso, n = 20,000, d = 500: ``1/(2n) ||Xw - y||^2 + λ ||w||_1`` with default settings — symgd's
+  FISTA (no lr given) vs scikit-learn's ``Lasso`` (coordinate descent);
+* ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
+
+Each solver runs ``--runs`` times, interleaved; the table has the median wall time (seconds, from
+the data to the solution, CVXPY's problem construction included), the time over symgd's, the
+relative objective gap to the best feasible objective found by any solver, the constraint violation,
+and the status symgd reported. Asserts nothing.
 
     pip install -e ".[bench]" && python benchmarks/constrained.py [--runs 3]
 """
@@ -26,72 +34,158 @@ try:
     import cvxpy
 except ImportError:   # optional
     cvxpy = None
+try:
+    from sklearn.linear_model import Lasso
+except ImportError:   # optional
+    Lasso = None
 
 
-def timed(function, runs):
-    times, result = [], None
+def interleaved(solvers: dict, runs: int) -> dict:
+    """name -> (median seconds, last result), the solvers run in turn ``runs`` times."""
+    times = {name: [] for name in solvers}
+    results = {}
     for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for name, solve in solvers.items():
+            start = time.perf_counter()
+            results[name] = solve()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), results[name]) for name in solvers}
 
 
-def portfolio(d, runs):
+def portfolio(d: int, runs: int):
     rng = np.random.default_rng(0)
     factors = rng.normal(size=(d, 20))
     sigma = factors @ factors.T / 20 + np.diag(rng.uniform(0.05, 0.2, size=d))
     mean = rng.uniform(0.01, 0.1, size=d)
     r = float(np.quantile(mean, 0.7))
-    generated = symgd.codegen(r"\min_w w^\top \Sigma w \quad \text{s.t.} \quad \mathbf{1}^\top w = 1,\; m^\top w \ge r")
+    generated = symgd.codegen(r"\min_w w^\top \Sigma w \quad \text{s.t.} \quad \mathbf{1}^\top w = 1,\; "
+                              r"m^\top w \ge r,\; w \ge 0")
     module = generated.load()
     start = np.full(d, 1.0 / d)
-    rows = {f"symgd {generated.optimizer}": timed(lambda: module.fit(start, sigma, mean, r)[0], runs)}
-    rows["SLSQP"] = timed(lambda: minimize(lambda w: w @ sigma @ w, start, jac=lambda w: 2 * sigma @ w,
-                                           method="SLSQP", options={"maxiter": 500, "ftol": 1e-12},
-                                           constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1,
-                                                         "jac": lambda w: np.ones(d)},
-                                                        {"type": "ineq", "fun": lambda w: mean @ w - r,
-                                                         "jac": lambda w: mean}]).x, runs)
+    status = {}
+
+    def ours():
+        w, info = module.fit(start, sigma, mean, r)
+        status["symgd"] = info["status"]
+        return w
+
+    auglag = symgd.codegen(generated.problem, optimizer="auglag").load()
+
+    def ours_auglag():
+        w, info = auglag.fit(start, sigma, mean, r)
+        status["symgd auglag"] = info["status"]
+        return w
+
+    solvers = {f"symgd {generated.optimizer}": ours, "symgd auglag": ours_auglag}
     if cvxpy is not None:
-        w = cvxpy.Variable(d)
-        problem = cvxpy.Problem(cvxpy.Minimize(cvxpy.quad_form(w, cvxpy.psd_wrap(sigma))),
-                                [cvxpy.sum(w) == 1, mean @ w >= r])
-        rows["CVXPY"] = timed(lambda: (problem.solve(), w.value)[1], runs)
-    return rows
+        for solver, options in (("OSQP", {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200000}), ("CLARABEL", {})):
+            def solve(solver=solver, options=options):
+                w = cvxpy.Variable(d)
+                problem = cvxpy.Problem(cvxpy.Minimize(cvxpy.quad_form(w, cvxpy.psd_wrap(sigma))),
+                                        [cvxpy.sum(w) == 1, mean @ w >= r, w >= 0])
+                problem.solve(solver=solver, **options)
+                return w.value
+            solvers[f"CVXPY+{solver}"] = solve
+    solvers["SLSQP"] = lambda: minimize(lambda w: w @ sigma @ w, start, jac=lambda w: 2 * sigma @ w, method="SLSQP",
+                                        bounds=[(0, None)] * d, options={"maxiter": 500, "ftol": 1e-12},
+                                        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1,
+                                                      "jac": lambda w: np.ones(d)},
+                                                     {"type": "ineq", "fun": lambda w: mean @ w - r,
+                                                      "jac": lambda w: mean}]).x
+    rows = interleaved(solvers, runs)
+
+    def violation(w):
+        return max(abs(w.sum() - 1), max(r - mean @ w, 0.0), max(-np.min(w), 0.0))
+    return rows, (lambda w: w @ sigma @ w), violation, status
 
 
-def least_squares(d, runs):
+def least_squares(d: int, runs: int):
     rng = np.random.default_rng(1)
     A = rng.normal(size=(2 * d, d))
     b = rng.normal(size=2 * d)
     generated = symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0")
     module = generated.load()
-    rows = {f"symgd {generated.optimizer}": timed(lambda: module.fit(np.zeros(d), A, b)[0], runs)}
-    rows["scipy nnls"] = timed(lambda: nnls(A, b, maxiter=50 * d)[0], runs)
-    rows["SLSQP"] = timed(lambda: minimize(lambda x: np.sum((A @ x - b) ** 2), np.zeros(d),
-                                           jac=lambda x: 2 * A.T @ (A @ x - b), method="SLSQP",
-                                           bounds=[(0, None)] * d, options={"maxiter": 500}).x, runs)
+    status = {}
+
+    def ours():
+        x, info = module.fit(np.zeros(d), A, b)
+        status["symgd"] = info["status"]
+        return x
+
+    solvers = {f"symgd {generated.optimizer}": ours, "scipy nnls": lambda: nnls(A, b, maxiter=50 * d)[0]}
     if cvxpy is not None:
-        x = cvxpy.Variable(d)
-        problem = cvxpy.Problem(cvxpy.Minimize(cvxpy.sum_squares(A @ x - b)), [x >= 0])
-        rows["CVXPY"] = timed(lambda: (problem.solve(), x.value)[1], runs)
-    return rows
+        def solve():
+            x = cvxpy.Variable(d)
+            cvxpy.Problem(cvxpy.Minimize(cvxpy.sum_squares(A @ x - b)), [x >= 0]).solve(solver="CLARABEL")
+            return x.value
+        solvers["CVXPY+CLARABEL"] = solve
+    rows = interleaved(solvers, runs)
+    return rows, (lambda x: np.sum((A @ x - b) ** 2)), (lambda x: max(-np.min(x), 0.0)), status
+
+
+def lasso(n: int, d: int, runs: int):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(n, d))
+    truth = np.where(rng.uniform(size=d) < 0.1, rng.normal(size=d), 0.0)
+    y = X @ truth + 0.5 * rng.normal(size=n)
+    lam = 0.1 * np.max(np.abs(X.T @ y)) / n
+    module = symgd.codegen(r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2 + \lambda\|w\|_1", optimizer="prox").load()
+    solvers = {"symgd prox (FISTA)": lambda: module.fit(np.zeros(d), X, y, lam)[0]}
+    if Lasso is not None:
+        solvers["sklearn Lasso"] = lambda: Lasso(alpha=lam, fit_intercept=False, tol=1e-8, max_iter=100000).fit(X, y).coef_
+    rows = interleaved(solvers, runs)
+
+    def objective(w):
+        return np.sum((X @ w - y) ** 2) / (2 * n) + lam * np.sum(np.abs(w))
+    return rows, objective, (lambda w: 0.0), {}
+
+
+TEXTBOOK = {   # the KKT.solve problems of tests/test_kkt.py and three more (<= 4 unknowns, <= 6 constraints)
+    "equality QP": (r"\min_{x,y}\; x^2 + y^2 \quad\text{s.t.}\quad x + y = 1", {}),
+    "active-set example": (r"\min_{x,y} (x-2)^2 + (y-1)^2 \quad \text{s.t.} \quad x^2 \le y,\; x + y \le 2", {}),
+    "LP, 3 rows": (r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0",
+                   {"c": [-1.0, -2.0], "A": [[1.0, 1.0], [1.0, 3.0], [2.0, 1.0]], "b": [4.0, 6.0, 7.0]}),
+    "NNLS 3x2": (r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0",
+                 {"A": [[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], "b": [-1.0, 2.0, 1.0]}),
+    "trust region 2-D": (r"\min_{x,y} x + 2y + x^2 + xy - y^2 \quad \text{s.t.} \quad x^2 + y^2 \le 1", {}),
+    "LP, 3 unknowns, 6 rows": (r"\min_{x,y,z} -x - 2y - z \quad \text{s.t.} \quad x + y + z \le 4,\; x \le 2,\; "
+                               r"y \le 3,\; x \ge 0,\; y \ge 0,\; z \ge 0", {}),
+    "4 unknowns, 4 rows": (r"\min_{x,y,z,u} (x-1)^2 + (y-2)^2 + (z-3)^2 + (u-4)^2 \quad \text{s.t.} \quad "
+                           r"x + y + z + u \le 5,\; x^2 + y^2 \le 2,\; z \ge 0,\; u \le 3", {}),
+}
+
+
+def kkt_textbook(runs: int) -> None:
+    """KKT.solve on small textbook problems: median seconds of the solve (the conditions derived once)."""
+    print(f"\nKKT.solve, median of {runs} runs (target <= 2 s each)")
+    for name, (source, data) in TEXTBOOK.items():
+        conditions = symgd.kkt(source)
+        seconds, solution = interleaved({name: lambda: conditions.solve(data)}, runs)[name]
+        print(f"{name:<26}{seconds:>8.3f} s  {solution.status}")
+
+
+def report(title: str, rows: dict, objective, violation, status: dict) -> None:
+    feasible = [objective(x) for _, x in rows.values() if violation(x) <= 1e-8]
+    best = min(feasible) if feasible else min(objective(x) for _, x in rows.values())
+    ours = next(seconds for name, (seconds, _) in rows.items() if name.startswith("symgd"))
+    print(f"\n{title}" + (f"  (symgd status: {', '.join(f'{k}: {v}' for k, v in status.items())})" if status else ""))
+    print(f"{'solver':<22}{'seconds':>10}{'time/symgd':>12}{'objective gap':>16}{'violation':>12}")
+    for name, (seconds, x) in rows.items():
+        gap = (objective(x) - best) / max(abs(best), 1e-300)
+        print(f"{name:<22}{seconds:>10.3f}{seconds / ours:>12.2f}{gap:>16.2e}{violation(x):>12.1e}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--d", type=int, default=1000)
     options = parser.parse_args()
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs  "
-          f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)"))
-    for name, rows in (("portfolio", portfolio(options.d, options.runs)), ("NNLS", least_squares(options.d, options.runs))):
-        ours_time, ours = next(value for key, value in rows.items() if key.startswith("symgd"))
-        print(f"\n{name}, d = {options.d}, median of {options.runs} runs")
-        print(f"{'solver':<16}{'seconds':>10}{'time / symgd':>14}{'max |x - x_symgd|':>20}")
-        for solver, (seconds, solution) in rows.items():
-            print(f"{solver:<16}{seconds:>10.3f}{seconds / ours_time:>14.2f}{np.max(np.abs(solution - ours)):>20.2e}")
+          f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)")
+          + ("" if Lasso else "  (scikit-learn not installed)"))
+    report("portfolio, d = 1000 (long-only, budget, return floor)", *portfolio(1000, options.runs))
+    report("NNLS, A 2000 x 1000", *least_squares(1000, options.runs))
+    report("lasso, n = 20000, d = 500, default settings", *lasso(20000, 500, options.runs))
+    kkt_textbook(options.runs)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,23 @@
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
-success, 2 on a user error (the message, with its caret picture, goes to standard error).
+success, 1 when ``check`` finds the claim incorrect or a generated module does not load, 2 on a user
+error (the message, with its caret picture, goes to standard error), 3 on an internal error (a bug
+in symgd: the message says how to report it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
+from symgd import __version__
 from symgd.api import check, codegen, gradient, hessian, kkt, parse
 from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
-from symgd.errors import SymgdError
+from symgd.errors import InternalError, SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
 
 
@@ -142,6 +146,7 @@ def _derivation_summary(derivation: Derivation) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="symgd", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"symgd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
@@ -183,23 +188,51 @@ def main(argv: list[str] | None = None) -> int:
             output = format_problem(problem, args.format)
         elif args.command == "check":
             result = check(problem, read_source(args.claim))
-            print(str(result))
+            print_quietly(str(result))
             return 0 if result.ok else 1
         elif args.command == "kkt":
             output = format_kkt(kkt(problem), args)
         elif args.command == "codegen":
             module = codegen(problem, optimizer=args.optimizer)
             if args.output:
-                module.write(args.output)
-                return 0
+                return write_module(module, args.output)
             output = module.source.rstrip("\n")
         else:
             derive = gradient if args.command == "grad" else hessian
             output = format_derivation(derive(problem), args.format)
+    except InternalError as error:
+        print(f"symgd: InternalError: {error}\n{REPORT}", file=sys.stderr)
+        return 3
     except (SymgdError, UserError) as error:
         print(f"symgd: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
-    print(output)
+    return print_quietly(output)
+
+
+REPORT = ("This is a bug in symgd, not in your input. Please report it with the command line you ran, "
+          "this message and the output of `symgd --version`.")
+
+
+def write_module(module, path: str) -> int:
+    """Write a generated module after loading it once; 1 (and nothing written) if it does not load."""
+    try:
+        module.load()
+    except Exception as error:  # noqa: BLE001 - any failure to import the generated text is reported
+        print(f"symgd: the generated module does not load ({type(error).__name__}: {error}); "
+              f"{path} was not written.\n{REPORT}", file=sys.stderr)
+        return 1
+    module.write(path)
+    return 0
+
+
+def print_quietly(text: str) -> int:
+    """Print to standard output; a reader that closes the pipe early (``| head``) ends us quietly."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point stdout at /dev/null
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -35,16 +35,20 @@ def test_textbook_active_set_example():
     assert np.allclose(info["multipliers"]["mu"], [exact.multipliers["mu_1"], exact.multipliers["mu_2"]], atol=1e-5)
 
 
-def test_linear_program_against_linprog():
+@pytest.mark.parametrize("optimizer", ["qp", "auglag"])
+def test_linear_program_against_linprog(optimizer):
     rng = np.random.default_rng(0)
     A = rng.uniform(0.5, 2.0, size=(4, 6))
     b = rng.uniform(1.0, 3.0, size=4)
     c = -rng.uniform(0.5, 1.5, size=6)
-    module = symgd.codegen(r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0").load()
+    module = symgd.codegen(r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0", optimizer=optimizer).load()
     x, info = module.fit(np.zeros(6), c, A, b)
     assert_kkt_small(info)
-    reference = linprog(c, A_ub=A, b_ub=b, bounds=[(0, None)] * 6)
+    reference = linprog(c, A_ub=A, b_ub=b, bounds=[(0, None)] * 6, method="highs")
     assert np.allclose(x, reference.x, atol=1e-5)
+    # HiGHS reports d(objective)/d(b) = -mu and the bound duals
+    assert np.allclose(info["multipliers"]["mu"], -reference.ineqlin.marginals, atol=1e-6)
+    assert np.allclose(info["multipliers"]["lower"], reference.lower.marginals, atol=1e-6)
 
 
 def test_nonnegative_least_squares_against_nnls():
@@ -60,14 +64,15 @@ def test_nonnegative_least_squares_against_nnls():
     assert np.allclose(x_small, [small.minimum.values[f"x_{i}"] for i in (1, 2, 3)], atol=1e-5)
 
 
-def test_minimum_variance_portfolio_against_slsqp():
+@pytest.mark.parametrize("optimizer", ["qp", "auglag"])
+def test_minimum_variance_portfolio_against_slsqp(optimizer):
     rng = np.random.default_rng(2)
     factors = rng.normal(size=(10, 10))
     Sigma = factors @ factors.T / 10 + 0.1 * np.eye(10)
     mu = rng.uniform(0.01, 0.1, size=10)
     r = 0.06
     source = r"\min_w w^\top \Sigma w \quad \text{s.t.} \quad \mathbf{1}^\top w = 1,\; m^\top w \ge r"
-    module = symgd.codegen(source).load()
+    module = symgd.codegen(source, optimizer=optimizer).load()
     w, info = module.fit(np.full(10, 0.1), Sigma, mu, r)
     assert_kkt_small(info)
     reference = minimize(lambda v: v @ Sigma @ v, np.full(10, 0.1), jac=lambda v: 2 * Sigma @ v, method="SLSQP",
@@ -76,11 +81,13 @@ def test_minimum_variance_portfolio_against_slsqp():
     assert np.allclose(w, reference.x, atol=1e-5)
 
 
-def test_infeasible_problem_is_reported_not_looped():
-    module = symgd.codegen(r"\min_x x^2 \quad \text{s.t.} \quad x \ge 1,\; x \le 0").load()
+@pytest.mark.parametrize("optimizer", ["qp", "auglag"])
+def test_infeasible_problem_is_reported_not_looped(optimizer):
+    module = symgd.codegen(r"\min_x x^2 \quad \text{s.t.} \quad x \ge 1,\; x \le 0", optimizer=optimizer).load()
     _, info = module.fit(0.5)
     assert info["status"] == "infeasible"
-    module = symgd.codegen(r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1,\; x + y = 2").load()
+    module = symgd.codegen(r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1,\; x + y = 2",
+                           optimizer=optimizer).load()
     _, info = module.fit(0.0, 0.0)
     assert info["status"] == "infeasible"
 
@@ -123,7 +130,8 @@ def test_projected_is_chosen_automatically_for_projectable_sets():
         r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \|x\|_2 \le 1": "projected",
         r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad a^\top x = 2": "projected",
         r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad l \le x \le u \quad x \in \mathbb{R}^{d}": "projected",
-        r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0": "auglag",
+        r"\min_x c^\top x \quad \text{s.t.} \quad Ax \le b,\; x \ge 0": "qp",
+        r"\min_{x,y} (x-2)^2 + (y-1)^2 \quad \text{s.t.} \quad x^2 \le y,\; x + y \le 2": "auglag",
     }
     for source, expected in cases.items():
         assert symgd.codegen(source).optimizer == expected, source

@@ -1,7 +1,13 @@
-"""The wheel must contain every subpackage and the grammars (a non-editable install uses only it)."""
+"""Packaging: the wheel holds every subpackage and the grammars, what generated modules import is
+installed with symgd, and the README's examples run."""
 
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+
+import symgd
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,3 +20,28 @@ def test_every_subpackage_is_listed_for_the_wheel():
     assert present <= listed
     assert config["tool"]["setuptools"]["package-dir"]["symgd.grammar"] == "grammar"
     assert {"latex.lark", "text.lark"} <= {p.name for p in (ROOT / "grammar").glob("*.lark")}
+
+
+def python_blocks(text):
+    """The ```python code blocks of a Markdown text, in order."""
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_readme_python_blocks_run_on_the_installed_package(tmp_path):
+    blocks = python_blocks((ROOT / "README.md").read_text())
+    assert len(blocks) >= 5
+    script = "\n\n".join(blocks)
+    # run outside the repository, so the installed package is what gets imported
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_what_generated_modules_import_is_a_runtime_dependency():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    installed = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in config["project"]["dependencies"]}
+    sources = [symgd.codegen(r"L(w) = \|Xw - y\|^2", optimizer=o).source for o in ("gd", "lbfgs")]
+    sources += [symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0", optimizer=o).source
+                for o in ("projected", "auglag")]
+    imported = {m for source in sources for m in re.findall(r"^(?:from|import) (\w+)", source, flags=re.M)}
+    assert imported == {"numpy", "scipy"}
+    assert imported <= installed

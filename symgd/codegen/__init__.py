@@ -22,13 +22,15 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
-from symgd.codegen.constrained import generate_auglag, generate_projected, projection_set
+from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
+                                        quadratic_program)
 from symgd.codegen.module import ModuleWriter
+from symgd.codegen.names import placeholder_problem, rename_apart
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected", "qp")
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,35 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
         raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if problem.constraints and optimizer not in ("gd", "auglag", "projected"):
-        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag' or 'projected'")
-    gradient = derive.gradient(problem)
-    if problem.constraints:
-        # Projected gradient when the set has a closed-form projection, else the augmented Lagrangian.
-        projectable = projection_set(problem) if optimizer in ("gd", "projected") else None
-        if optimizer == "projected" and projectable is None:
-            raise UnsupportedError("projected gradient needs a box, the non-negative orthant, the simplex, "
-                                   "an l2 ball or one affine equality; use 'auglag'")
-        if projectable is not None:
-            text = generate_projected(problem, gradient, _docstring(problem, gradient, "projected"), projectable)
-            return GeneratedModule(text, problem, "projected")
-        return GeneratedModule(generate_auglag(problem, gradient, None, _docstring(problem, gradient, "auglag")),
-                               problem, "auglag")
+    if problem.constraints and optimizer not in ("gd", "auglag", "projected", "qp"):
+        raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag', 'projected' "
+                               "or 'qp'")
+    problem_named, placeholders = placeholder_problem(problem)
+    gradient = derive.gradient(problem_named)
+    projectable = projection_set(problem) if problem.constraints and optimizer in ("gd", "projected") else None
+    if optimizer == "projected" and projectable is None:
+        raise UnsupportedError("projected gradient needs a box, the non-negative orthant, the simplex, "
+                               "an l2 ball or one affine equality; use 'auglag'")
+    if optimizer == "qp" and not quadratic_program(problem):
+        raise UnsupportedError("the quadratic-program solver needs a quadratic or linear objective and affine "
+                               "constraints; use 'auglag'")
+    if problem.constraints and optimizer == "gd":
+        # projected gradient where the set has a closed-form projection, ADMM for a quadratic program,
+        # else the augmented Lagrangian
+        optimizer = "projected" if projectable is not None else "qp" if quadratic_program(problem) else "auglag"
+    docstring = _docstring(problem, gradient, optimizer)
+    if optimizer == "projected":
+        text = generate_projected(problem_named, gradient, docstring, projectable)
+    elif optimizer == "qp":
+        text = generate_qp(problem_named, gradient, docstring)
+    elif optimizer == "auglag":
+        text = generate_auglag(problem_named, gradient, None, docstring)
+    else:
+        text = _unconstrained_source(problem_named, gradient, optimizer, docstring)
+    return GeneratedModule(rename_apart(text, placeholders), problem, optimizer)
+
+
+def _unconstrained_source(problem: Problem, gradient, optimizer: str, docstring: str) -> str:
     try:
         hessian = derive.hessian(problem)
     except UnsupportedError:
@@ -96,7 +113,7 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
     if prox is not None:
         prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox))
         writer.prox = prox
-    return GeneratedModule(writer.source(_docstring(problem, gradient, optimizer)), problem, optimizer)
+    return writer.source(docstring)
 
 
 def _split_l1(problem: Problem) -> _Prox:
@@ -123,6 +140,8 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
     items = [(smooth, ())] + writer._block_items(smooth_gradient)
     body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
     text = writer.function("smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
+    value_body = writer._body([(smooth, ())], lambda v: f"return float({v[0]})")
+    text += "\n\n" + writer.function("smooth_value", "The smooth part F of the loss.", value_body)
     rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
     weight = writer.scalar_code(stabilise(prox.weight))
     text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'

@@ -1,22 +1,29 @@
-"""Generated solvers for constrained problems: an augmented Lagrangian method.
+"""Generated solvers for constrained problems: projected gradient and the augmented Lagrangian.
 
-``min f(x) s.t. h(x) = 0, g(x) <= 0`` (simple bounds such as ``x >= 0`` or ``l <= x <= u`` go to
-the inner solver as bounds). The generated module has, besides ``loss``/``grad``, the constraint
-values, the gradient of the Lagrangian with the multipliers as inputs, and ``fit``: outer
-multiplier updates ``λ += ρ h``, ``μ = max(0, μ + ρ g)``; the penalty ρ grows tenfold when the
-violation does not shrink by a quarter (the scheme GENO uses); inner solves by
-``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` with the bounds. It stops on the KKT
-residuals (stationarity, feasibility, complementarity) and reports infeasibility instead of looping.
+``min f(x) s.t. h(x) = 0, g(x) <= 0`` (simple bounds such as ``x >= 0`` or ``l <= x <= u`` are kept
+apart as bounds). Both generated modules have, besides ``loss``/``grad``, the constraint values,
+the gradient and Hessian of the Lagrangian with the multipliers as inputs, the bounds, and what the
+formula says about convexity; their ``fit`` ends with one KKT analysis (``solver_text.ANALYSIS``):
+multipliers by least squares on the active set, the residuals, and a status that is a certificate
+("optimal" only for a convex problem or under the second-order sufficient condition).
+
+The augmented Lagrangian: outer multiplier updates ``λ += ρ h``, ``μ = max(0, μ + ρ g)``; the
+penalty ρ grows tenfold when the violation does not shrink by a quarter (the scheme GENO uses);
+inner solves by ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` with the bounds.
+Projected gradient: for sets with a closed-form projection (box, simplex, ℓ2 ball, hyperplane).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import sympy
 
+from symgd import derive
 from symgd.codegen.emit import identifier
 from symgd.codegen.module import ModuleWriter
+from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED, FIT_QP
 from symgd.errors import UnsupportedError
 from symgd.kkt import kkt
 from symgd.problem import Problem, _name_of
@@ -65,18 +72,55 @@ def _as_bound(problem: Problem, constraint, position):
 
 def generate_auglag(problem: Problem, gradient, hessian, docstring: str) -> str:
     """The module source of the augmented Lagrangian solver."""
+    writer = ModuleWriter(problem, gradient, hessian, "lbfgs", None)
+    pieces = _shared_pieces(writer, problem) + [FIT_AUGLAG.format(**_call_names(writer, problem))]
+    return writer.assemble(docstring, pieces, scipy=("lsq_linear", "minimize"))
+
+
+def quadratic_program(problem: Problem) -> bool:
+    """A quadratic (or linear) objective with affine constraints, read from the formula."""
+    params = tuple(problem.params)
+    if any(curvature(c.expr, params) not in ("affine", "constant") for c in problem.constraints):
+        return False
+    try:
+        hessian = derive.hessian(problem)
+    except UnsupportedError:
+        return False
+    return not any(block.expr.has(*params) for block in hessian.blocks)
+
+
+def generate_qp(problem: Problem, gradient, docstring: str) -> str:
+    """The module source of the ADMM solver for quadratic programs (see ``solver_text.FIT_QP``)."""
+    writer = ModuleWriter(problem, gradient, None, "gd", None)
+    pieces = _shared_pieces(writer, problem)
+    if "HAS_HESSIAN = False" in pieces[-2]:
+        raise UnsupportedError("the quadratic-program solver needs the Hessian; use optimizer='auglag'")
+    pieces.append(FIT_QP.format(**_call_names(writer, problem)))
+    return writer.assemble(docstring, pieces, scipy=("linprog", "lsq_linear"), linalg=("cho_factor", "cho_solve"))
+
+
+def _shared_pieces(writer: ModuleWriter, problem: Problem) -> list[str]:
+    """loss, grad, value_and_grad, the constraints, the Lagrangian's gradient and Hessian, the bounds,
+    the convexity facts and the KKT analysis: what both solvers need to say what they found."""
     bounds, general = split_bounds(problem)
     inner = dataclasses.replace(problem, constraints=tuple(problem.constraints[i] for i in general),
                                 constraints_ir=tuple(problem.constraints_ir[i] for i in general))
-    writer = ModuleWriter(problem, gradient, hessian, "lbfgs", None)
     pieces = [writer.loss_function(), writer.grad_function(), writer.value_and_grad_function()]
     equalities = [c for c in inner.constraints if c.kind == "eq"]
     inequalities = [c for c in inner.constraints if c.kind == "le"]
     pieces.append(_constraints_function(writer, equalities, inequalities))
-    pieces.append(_lagrangian_gradient_function(writer, inner, equalities, inequalities))
+    conditions = kkt(inner) if inner.constraints else None
+    prefix = _multiplier_lines(writer, conditions, equalities, inequalities)
+    pieces.append(_lagrangian_gradient_function(writer, conditions, prefix))
+    hessian_function, quadratic = _lagrangian_hessian_function(writer, problem, conditions, prefix)
+    if hessian_function is not None:
+        pieces += [hessian_function, DENSE]
     pieces.append(_bounds_function(writer, problem, bounds))
-    pieces.append(_fit_function(writer, problem))
-    return writer.assemble(docstring, pieces, scipy=True)
+    facts = [f"CONVEXITY = {convexity_reason(problem, inner)!r}   # how the formula shows convexity, or None",
+             f"QUADRATIC = {quadratic!r}   # the Lagrangian's Hessian does not depend on the parameters",
+             f"HAS_HESSIAN = {hessian_function is not None!r}"]
+    pieces += ["\n".join(facts) + "\n", ANALYSIS]
+    return pieces
 
 
 def _values(writer: ModuleWriter, constraints) -> list:
@@ -105,36 +149,74 @@ def _constraints_function(writer: ModuleWriter, equalities, inequalities) -> str
                            "(h = 0 and g <= 0 when feasible; simple bounds are not included).", body)
 
 
-def _lagrangian_gradient_function(writer: ModuleWriter, inner: Problem, equalities, inequalities) -> str:
-    """∇f + J_h^T λ + J_g^T μ, with λ and μ flat arrays split per constraint."""
-    if not inner.constraints:
-        body = ["return grad(" + ", ".join(writer.args) + ")"]
-        return writer.function("lagrangian_grad", "The gradient of the Lagrangian (no general constraints: "
-                               "the gradient of the loss).", body, ", lam, mu")
-    conditions = kkt(inner)
-    names = {}
-    for multiplier in conditions.multipliers:
-        names[multiplier.symbol] = identifier("m_" + _name_of(multiplier.symbol))
-    writer.names.update(names)
+def _multiplier_lines(writer: ModuleWriter, conditions, equalities, inequalities) -> tuple[str, ...]:
+    """Lines splitting the flat lam and mu into each constraint's multiplier, named apart from the
+    problem's own identifiers."""
+    if conditions is None:
+        return ()
+    taken = set(writer.names.values())
     lines = []
     for group, flat in ((equalities, "lam"), (inequalities, "mu")):
-        members = [m for m in conditions.multipliers if m.constraint in group]
         offset = "0"
-        for multiplier in members:
+        for multiplier in (m for m in conditions.multipliers if m.constraint in group):
+            name = identifier("m_" + _name_of(multiplier.symbol))
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            writer.names[multiplier.symbol] = name
             size = " * ".join(writer._dim_code(d) for d in multiplier.shape) or "1"
             end = size if offset == "0" else f"{offset} + {size}"
-            name = names[multiplier.symbol]
             if multiplier.shape:
                 shape = ", ".join(writer._dim_code(d) for d in multiplier.shape)
                 lines.append(f"{name} = {flat}[{offset}:{end}].reshape(({shape},))")
             else:
                 lines.append(f"{name} = {flat}[{offset}]")
             offset = end
+    return tuple(lines)
+
+
+def _lagrangian_gradient_function(writer: ModuleWriter, conditions, prefix: tuple) -> str:
+    """∇f + J_h^T λ + J_g^T μ, with λ and μ flat arrays split per constraint."""
+    if conditions is None:
+        body = ["return grad(" + ", ".join(writer.args) + ")"]
+        return writer.function("lagrangian_grad", "The gradient of the Lagrangian (no general constraints: "
+                               "the gradient of the loss).", body, ", lam, mu")
     scalars = [not b.indices for b in conditions.gradient.blocks]
     items = writer._block_items(conditions.gradient)
-    body = writer._body(items, lambda v: "return " + writer._tuple(v, scalars), prefix=tuple(lines))
+    body = _body_with_multipliers(writer, items, lambda v: "return " + writer._tuple(v, scalars), prefix)
     return writer.function("lagrangian_grad", "The gradient of f + lam . h + mu . g (lam, mu flat, "
                            "in the order of constraint_values).", body, ", lam, mu")
+
+
+def _body_with_multipliers(writer: ModuleWriter, items: list, result, prefix: tuple) -> list[str]:
+    """The body, splitting out only the multipliers it uses (the Hessian of an affine constraint's
+    term is zero, so its multiplier does not appear there)."""
+    body = writer._body(items, result)
+    used = tuple(line for line in prefix if re.search(rf"\b{re.escape(line.split(' = ')[0])}\b", "\n".join(body)))
+    return writer._body(items, result, prefix=used) if used else body
+
+
+def _lagrangian_hessian_function(writer: ModuleWriter, problem: Problem, conditions,
+                                 prefix: tuple) -> tuple[str | None, bool]:
+    """The Hessian of the Lagrangian as one dense matrix over the flattened parameters, and whether
+    it is constant (f and every constraint quadratic or affine); (None, False) when symgd cannot
+    generate it."""
+    try:
+        hessian = derive.hessian(conditions.gradient.problem if conditions is not None else problem)
+        items = writer._block_items(hessian)
+        count = len(writer.params)
+        shapes = "(" + ", ".join(f"np.shape({writer.names[p]})" for p in writer.params) + \
+            ("," if count == 1 else "") + ")"
+
+        def result(values):
+            rows = ["(" + ", ".join(values[row * count:(row + 1) * count]) + ",)" for row in range(count)]
+            return f"return _dense(({', '.join(rows)},), {shapes})"
+        body = _body_with_multipliers(writer, items, result, prefix)
+    except UnsupportedError:
+        return None, False
+    quadratic = not any(block.expr.has(*writer.params) for block in hessian.blocks)
+    return writer.function("lagrangian_hess", "The Hessian of f + lam . h + mu . g over the flattened "
+                           "parameters (one dense matrix).", body, ", lam, mu"), quadratic
 
 
 def _bounds_function(writer: ModuleWriter, problem: Problem, bounds: list) -> str:
@@ -160,99 +242,106 @@ def _bound_code(writer: ModuleWriter, bounds: list, default: str) -> str:
     return writer.scalar_code(value, tuple(i for i in bounds[0].indices if i in value.free_symbols))
 
 
-def _fit_function(writer: ModuleWriter, problem: Problem) -> str:
+def _call_names(writer: ModuleWriter, problem: Problem) -> dict:
+    """The pieces of text the fit templates are filled in with."""
     names = [problem.argnames[p] for p in problem.params]
     rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
     starts = [n + "0" for n in names]
-    args_rest = ", ".join(rest)
-    tail = (", " + args_rest) if rest else ""
-    return FIT_AUGLAG.format(
-        signature=", ".join(starts + rest), starts=", ".join(starts) + ("," if len(starts) == 1 else ""),
-        tail=tail, result="params[0]" if len(names) == 1 else "params",
-        result_starts="starts[0]" if len(names) == 1 else "starts",
-        bounds_call="bounds(" + ", ".join(starts + rest) + ")")
+    return {"signature": ", ".join(starts + rest), "x": names[0],
+            "starts": ", ".join(starts) + ("," if len(starts) == 1 else ""),
+            "data": ", ".join(rest) + ("," if len(rest) == 1 else ""),
+            "result": "params[0]" if len(names) == 1 else "params"}
 
 
-FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, callback=None):
-    """Solve the constrained problem by the augmented Lagrangian method.
+# ---------------------------------------------------------------------------------------------
+# Convexity from the formula
+# ---------------------------------------------------------------------------------------------
 
-    Returns (solution, info): info has "multipliers" (lam for h = 0, mu for g <= 0, and the bound
-    multipliers), "residuals" (stationarity, feasibility, complementarity), "status" ("optimal",
-    "infeasible" or "max_iter") and "history" (the loss after each outer iteration).
-    """
-    starts = tuple(np.array(p, dtype=float) for p in ({starts}))
-    shapes = [np.shape(p) for p in starts]
-    sizes = [int(np.prod(s)) for s in shapes]
-    box = {bounds_call}
-    lower = np.concatenate([np.ravel(low) for low, _ in box])
-    upper = np.concatenate([np.ravel(high) for _, high in box])
-
-    def unpack(theta):
-        pieces = np.split(theta, np.cumsum(sizes)[:-1])
-        return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
-
-    if np.any(lower > upper):   # contradictory bounds, such as x >= 1 and x <= 0
-        residuals = {{"stationarity": np.nan, "feasibility": float(np.max(lower - upper)), "complementarity": np.nan}}
-        return {result_starts}, {{"multipliers": {{}}, "residuals": residuals, "status": "infeasible", "history": []}}
-    theta = np.clip(_flat(starts), lower, upper)
-    h, g = constraint_values(*unpack(theta){tail})
-    lam, mu = np.zeros(h.size), np.zeros(g.size)
-    history, violation, status = [], np.inf, "max_iter"
-
-    def augmented(theta):
-        params = unpack(theta)
-        value = loss(*params{tail})
-        h, g = constraint_values(*params{tail})
-        shifted = np.maximum(0.0, mu + rho * g)
-        value += lam @ h + 0.5 * rho * (h @ h) + (shifted @ shifted - mu @ mu) / (2 * rho)
-        return value, _flat(lagrangian_grad(*params{tail}, lam=lam + rho * h, mu=shifted))
-
-    for _ in range(max_iter):
-        inner = minimize(augmented, theta, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
-                         options={{"maxiter": 5000, "gtol": tol * 1e-3, "ftol": 1e-16}})
-        theta = inner.x
-        params = unpack(theta)
-        h, g = constraint_values(*params{tail})
-        lam = lam + rho * h
-        mu = np.maximum(0.0, mu + rho * g)
-        history.append(loss(*params{tail}))
-        if callback is not None:
-            callback(len(history) - 1, params, history[-1])
-        residuals = _residuals(theta, params, lam, mu, h, g, lower, upper{tail})
-        if max(residuals.values()) <= tol:
-            status = "optimal"
-            break
-        new_violation = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
-        if new_violation > tol and new_violation > 0.25 * violation:
-            if rho >= 1e10:   # the penalty cannot grow further and the violation stays: infeasible
-                status = "infeasible"
-                break
-            rho *= 10.0
-        violation = new_violation
-    step = _flat(lagrangian_grad(*params{tail}, lam=lam, mu=mu))
-    at_lower, at_upper = np.isclose(theta, lower), np.isclose(theta, upper)
-    multipliers = {{"lam": lam, "mu": mu, "lower": np.where(at_lower, np.maximum(step, 0.0), 0.0),
-                   "upper": np.where(at_upper, np.maximum(-step, 0.0), 0.0)}}
-    info = {{"multipliers": multipliers, "residuals": residuals, "status": status, "history": history}}
-    return {result}, info
+def curvature(expr: sympy.Expr, params: tuple) -> str | None:
+    """"constant", "affine", "convex" or "concave" when the composition rules show it (sums,
+    positive multiples, even powers and absolute values of affine expressions, the Euclidean norm of
+    an affine vector, exp and log of affine expressions); None when they do not."""
+    if not expr.has(*params):
+        return "constant"
+    if expr in params or (isinstance(expr, sympy.Indexed) and expr.base in params):
+        return "affine"
+    if isinstance(expr, sympy.Add):
+        return _combine([curvature(term, params) for term in expr.args])
+    if isinstance(expr, sympy.Sum):
+        return None if any(limit.has(*params) for limit in expr.args[1:]) else curvature(expr.args[0], params)
+    if isinstance(expr, sympy.Mul):
+        return _product_curvature(expr, params)
+    if isinstance(expr, sympy.Pow):
+        return _power_curvature(expr, params)
+    inner = curvature(expr.args[0], params) if len(expr.args) == 1 else None
+    if isinstance(expr, sympy.Abs) and inner == "affine":
+        return "convex"
+    if isinstance(expr, sympy.exp) and inner == "affine":
+        return "convex"
+    if isinstance(expr, sympy.log) and inner == "affine":
+        return "concave"
+    return None
 
 
-def _flat(parts):
-    """One flat vector from a parameter, or a tuple of them."""
-    parts = parts if isinstance(parts, tuple) else (parts,)
-    return np.concatenate([np.ravel(p) for p in parts])
+def _product_curvature(expr: sympy.Mul, params: tuple) -> str | None:
+    factor, rest = expr.as_independent(*params, as_Add=False)
+    if isinstance(rest, sympy.Mul):
+        return None   # two factors with parameters
+    inner = curvature(rest, params)
+    if inner not in ("convex", "concave"):
+        return inner
+    if factor.is_positive:
+        return inner
+    if factor.is_negative:
+        return "concave" if inner == "convex" else "convex"
+    return None
 
 
-def _residuals(theta, params, lam, mu, h, g, lower, upper{tail}):
-    """KKT residuals: stationarity (projected on the bounds), feasibility, complementarity."""
-    step = _flat(lagrangian_grad(*params{tail}, lam=lam, mu=mu))
-    stationarity = np.max(np.abs(theta - np.clip(theta - step, lower, upper)), initial=0.0)
-    feasibility = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
-    complementarity = np.max(np.abs(mu * g), initial=0.0)
-    return {{"stationarity": stationarity, "feasibility": feasibility, "complementarity": complementarity}}
-'''
+def _power_curvature(expr: sympy.Pow, params: tuple) -> str | None:
+    base, exponent = expr.args
+    if exponent.has(*params):
+        return None
+    inner = curvature(base, params)
+    if inner == "affine" and exponent.is_Integer and exponent > 0 and exponent % 2 == 0:
+        return "convex"
+    if exponent == sympy.Rational(1, 2) and _sum_of_squares(base, params):
+        return "convex"   # the Euclidean norm of an affine vector
+    return None
 
 
+def _sum_of_squares(expr, params: tuple) -> bool:
+    while isinstance(expr, sympy.Sum):
+        expr = expr.args[0]
+    return isinstance(expr, sympy.Pow) and expr.exp == 2 and curvature(expr.base, params) == "affine"
+
+
+def _combine(kinds: list) -> str | None:
+    kinds = [k for k in kinds if k != "constant"]
+    if None in kinds:
+        return None
+    if not kinds:
+        return "constant"
+    for result in ("affine", "convex", "concave"):
+        if all(k in ("affine", result) for k in kinds):
+            return result
+    return None
+
+
+def convexity_reason(problem: Problem, inner: Problem) -> str | None:
+    """Why the problem is convex, read from its formula (None when the rules do not show it): a
+    convex objective, affine equalities and convex inequalities g <= 0 (simple bounds are affine)."""
+    params = tuple(problem.params)
+    objective = curvature(problem.objective, params)
+    kinds = [curvature(c.expr, params) for c in inner.constraints]
+    allowed = {"eq": ("constant", "affine"), "le": ("constant", "affine", "convex")}
+    if objective not in ("constant", "affine", "convex") or \
+            any(kind not in allowed[c.kind] for c, kind in zip(inner.constraints, kinds)):
+        return None
+    objective_words = "linear" if objective != "convex" else \
+        "convex (sums, positive multiples, even powers, norms and absolute values of affine expressions)"
+    constraint_words = "affine" if "convex" not in kinds else "affine equalities and convex inequalities"
+    return (f"convex problem, decided from the formula: the objective is {objective_words} and the constraints "
+            f"are {constraint_words}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,12 +404,9 @@ def _nonnegative(bounds, param) -> bool:
 def generate_projected(problem: Problem, gradient, docstring: str, kind: ProjectionSet) -> str:
     """The module source of projected gradient descent with a backtracking step."""
     writer = ModuleWriter(problem, gradient, None, "gd", None)
-    bounds, _ = split_bounds(problem)
-    pieces = [writer.loss_function(), writer.grad_function(), writer.value_and_grad_function()]
-    if kind.kind == "box":
-        pieces.append(_bounds_function(writer, problem, bounds))
-    pieces += [_projection_function(writer, problem, kind), _fit_projected(writer, problem)]
-    return writer.assemble(docstring, pieces)
+    pieces = _shared_pieces(writer, problem)
+    pieces += [_projection_function(writer, problem, kind), FIT_PROJECTED.format(**_call_names(writer, problem))]
+    return writer.assemble(docstring, pieces, scipy=("lsq_linear",))
 
 
 def _projection_function(writer: ModuleWriter, problem: Problem, kind: ProjectionSet) -> str:
@@ -330,87 +416,26 @@ def _projection_function(writer: ModuleWriter, problem: Problem, kind: Projectio
     call = ", ".join([x] + rest)
     if kind.kind == "box":
         body = [f"(({x}_lower, {x}_upper),) = bounds({call})",
-                f"projected = np.clip({x}, {x}_lower, {x}_upper)",
-                f"lower = np.where(projected <= {x}_lower, np.maximum(g, 0.0), 0.0)",
-                f"upper = np.where(projected >= {x}_upper, np.maximum(-g, 0.0), 0.0)",
-                "# the bound multipliers are nonzero only where the bound is active: complementarity is 0",
-                "return projected, {\"lower\": lower, \"upper\": upper}, g - lower + upper, 0.0"]
-        doc = "Projection onto the box; bound multipliers, stationarity vector, complementarity."
+                f"return np.clip({x}, {x}_lower, {x}_upper)"]
+        doc = "The projection onto the box of the bounds."
     elif kind.kind == "simplex":
         body = [f"u = np.sort({x})[::-1]",
                 "cumulative = np.cumsum(u) - 1.0",
                 "k = np.arange(1, u.size + 1)",
                 "last = np.nonzero(u - cumulative / k > 0)[0][-1]",
-                f"projected = np.maximum({x} - cumulative[last] / (last + 1), 0.0)",
-                "support = projected > 0",
-                "lam = -np.mean(g[support])",
-                "mu = np.where(support, 0.0, np.maximum(g + lam, 0.0))",
-                "return projected, {\"lam\": lam, \"mu\": mu}, g + lam - mu, np.max(np.abs(mu * projected))"]
-        doc = ("Projection onto the probability simplex (sorted threshold); multipliers, stationarity vector, "
-               "complementarity.")
+                f"return np.maximum({x} - cumulative[last] / (last + 1), 0.0)"]
+        doc = "The projection onto the probability simplex (sorted threshold)."
     elif kind.kind == "ball":
         radius = writer.scalar_code(kind.radius)
         body = [f"radius = {radius}",
                 f"norm = np.linalg.norm({x})",
-                f"projected = {x} if norm <= radius else {x} * (radius / norm)",
-                "on_sphere = np.linalg.norm(projected) >= radius * (1 - 1e-12)",
-                "mu = max(0.0, -(g @ projected) / radius) if on_sphere else 0.0",
-                "slack = abs(mu * (np.linalg.norm(projected) - radius))",
-                "return projected, {\"mu\": mu}, g + mu * projected / radius, slack"]
-        doc = "Projection onto the l2 ball; multiplier, stationarity vector, complementarity."
+                f"return {x} if norm <= radius else {x} * (radius / norm)"]
+        doc = "The projection onto the l2 ball."
     else:
         offset = writer.scalar_code(kind.offset)
         normal = f"np.ones_like({x})" if kind.normal is None else writer.names[kind.normal]
         body = [f"a = {normal}",
-                f"projected = {x} - a * ((a @ {x} - {offset}) / (a @ a))",
-                "lam = -(a @ g) / (a @ a)",
-                "return projected, {\"lam\": lam}, g + lam * a, 0.0"]
-        doc = "Projection onto the hyperplane a^T x = b; multiplier, stationarity vector, complementarity (0)."
-    signature = ", ".join([x] + rest) + ", g"
-    lines = [f"def project({signature}):", f'    """{doc}"""'] + ["    " + line for line in body]
+                f"return {x} - a * ((a @ {x} - {offset}) / (a @ a))"]
+        doc = "The projection onto the hyperplane a^T x = b."
+    lines = [f"def project({call}):", f'    """{doc}"""'] + ["    " + line for line in body]
     return "\n".join(lines) + "\n"
-
-
-def _fit_projected(writer: ModuleWriter, problem: Problem) -> str:
-    (param,) = problem.params
-    x = problem.argnames[param]
-    rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
-    tail = (", " + ", ".join(rest)) if rest else ""
-    return FIT_PROJECTED.format(x=x, signature=", ".join([x + "0"] + rest), tail=tail)
-
-
-FIT_PROJECTED = '''def fit({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, callback=None):
-    """Projected gradient descent with a backtracking step (the step halves until the loss
-    decreases as its quadratic model promises, and may grow again after a success).
-
-    Returns (solution, info): info has "multipliers", "residuals" (stationarity, feasibility,
-    complementarity), "status" ("optimal" or "max_iter") and "history" (losses).
-    """
-    {x} = project(np.array({x}0, dtype=float){tail}, g=np.zeros(np.shape({x}0)))[0]
-    value, g = value_and_grad({x}{tail})
-    step, history, status = lr, [value], "max_iter"
-    for iteration in range(max_iter):
-        while True:
-            candidate = project({x} - step * g{tail}, g=g)[0]
-            move = candidate - {x}
-            new_value = loss(candidate{tail})
-            if new_value <= value + g @ move + (move @ move) / (2 * step) or step < 1e-20:
-                break
-            step /= 2
-        {x}, value = candidate, new_value
-        g = grad({x}{tail})
-        history.append(value)
-        if callback is not None:
-            callback(iteration, {x}, value)
-        if np.max(np.abs(move), initial=0.0) <= tol * step:
-            status = "optimal"
-            break
-        step *= 1.5
-    projected, multipliers, stationarity, complementarity = project({x}{tail}, g=g)
-    residuals = {{"stationarity": float(np.max(np.abs(stationarity))),
-                 "feasibility": float(np.max(np.abs(projected - {x}))), "complementarity": float(complementarity)}}
-    if max(residuals.values()) > 1e3 * tol:
-        status = "max_iter"
-    return {x}, {{"multipliers": multipliers, "residuals": residuals, "status": status, "history": history}}
-
-'''

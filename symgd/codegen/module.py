@@ -275,7 +275,11 @@ class ModuleWriter:
             result="params[0]" if len(names) == 1 else "params",
             consts=("(" + ", ".join(constants) + ("," if len(constants) == 1 else "") + ")") if constants else "()",
             consts_tail=(", " + ", ".join(constants)) if constants else "",
+            default_lr="0.1" if self.optimizer == "adam" else "None",
         )
+        if self.optimizer not in ("lbfgs", "prox"):
+            # Newton's full step is 1: backtracking never tries a longer one
+            text += "\n\n" + BACKTRACK.format(max_step="1.0" if self.optimizer == "newton" else "np.inf")
         return text
 
     def _sample_data(self) -> list[str]:
@@ -290,11 +294,15 @@ class ModuleWriter:
                 if self.problem.shapes[s] and self.problem.shapes[s][0] == axis]
 
     # -- the whole module ---------------------------------------------------------------
-    def assemble(self, docstring: str, functions: list[str], scipy: bool = False) -> str:
-        """The module text: docstring, imports, shape table, the helpers used, the functions."""
+    def assemble(self, docstring: str, functions: list[str], scipy: tuple[str, ...] = (),
+                 linalg: tuple[str, ...] = ()) -> str:
+        """The module text: docstring, imports (numpy, the ``scipy`` names from scipy.optimize and the
+        ``linalg`` names from scipy.linalg), shape table, the helpers used, the functions."""
         parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
+        if linalg:
+            parts.append(f"from scipy.linalg import {', '.join(linalg)}\n")
         if scipy:
-            parts.append("from scipy.optimize import minimize\n")
+            parts.append(f"from scipy.optimize import {', '.join(scipy)}\n")
         shapes = self.shapes_block()
         if shapes:
             parts.append("\n" + shapes)
@@ -314,7 +322,7 @@ class ModuleWriter:
         if self.prox is not None:
             functions.append(self.prox.smooth_function)
         functions += [self.update_function(), self.step_function(), self.fit_function()]
-        return self.assemble(docstring, functions, scipy=self.optimizer == "lbfgs")
+        return self.assemble(docstring, functions, scipy=("minimize",) if self.optimizer == "lbfgs" else ())
 
 
 def _indent(lines: list[str], spaces: int) -> str:
@@ -412,50 +420,93 @@ PROX_UPDATE = '''def _update(params, grads, state, lr, batch):
     return (np.sign(moved) * np.maximum(np.abs(moved) - threshold, 0.0),), state
 '''
 
-FIT_GD = '''def fit({signature}, *, lr=0.1, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
+FIT_GD = '''def fit({signature}, *, lr={default_lr}, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise the loss from the given start; returns (parameters, history of losses).
 
-    Stops when the gradient norm is at most ``tol`` (full batches) or after ``max_iter`` steps.
-    ``batch_size`` draws that many samples (rows) at random for each step.
+    ``lr=None`` finds the step size by backtracking: a step is kept when the loss falls by at least
+    half of what the step's first-order model promises (Armijo); otherwise a momentum is restarted
+    from the gradient, then the step halves; after a success the next step starts a quarter larger.
+    A number ``lr`` is used as it is. Stops when the gradient norm is at most ``tol`` (full batches)
+    or after ``max_iter`` steps. ``batch_size`` draws that many samples (rows) at random for each
+    step (backtracking then works on that batch).
     """
     params = ({params0})
     rng = np.random.default_rng(seed)
-    state, history = None, []
+    state, history, step, current = None, [], 1.0, None
     for iteration in range(max_iter):
 {batch}
-        value, grads = value_and_grad({args})
+        if current is None or batch_size is not None:
+            current = value_and_grad({args})
+        value, grads = current
         grads = grads if isinstance(grads, tuple) else (grads,)
         history.append(value)
         if callback is not None:
             callback(iteration, params, value)
         if batch_size is None and np.sqrt(sum(np.sum(np.square(g)) for g in grads)) <= tol:
             break
-        params, state = _update(params, grads, state, lr, batch + {consts})
+        if lr is None:
+            params, state, step, current = _backtrack(params, grads, state, step, value, batch + {consts})
+        else:
+            params, state = _update(params, grads, state, lr, batch + {consts})
+            current = None
     return {result}, history
 '''
 
-FIT_PROX = '''def fit({signature}, *, lr=0.1, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
+BACKTRACK = '''def _backtrack(params, grads, state, step, value, batch, max_step={max_step}):
+    """One optimizer step with its size found by backtracking; returns the new parameters and state,
+    the next step size to try, and the loss and gradient at the new parameters (reused next)."""
+    while True:
+        new, new_state = _update(params, grads, state, step, batch)
+        slope = sum(np.sum(g * (q - p)) for g, p, q in zip(grads, params, new))
+        if slope < 0:   # the step goes downhill to first order
+            new_value, new_grads = value_and_grad(*new, *batch)
+            if new_value <= value + 0.5 * slope:
+                new_grads = new_grads if isinstance(new_grads, tuple) else (new_grads,)
+                return new, new_state, min(1.25 * step, max_step), (new_value, new_grads)
+        if state is not None:
+            state = None   # restart the momentum from the gradient before shrinking the step
+        elif step < 1e-20:
+            return params, state, step, None
+        else:
+            step /= 2
+'''
+
+FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise with FISTA (accelerated proximal gradient); returns (parameters, history of losses).
 
-    Stops when an iteration moves the parameters by at most ``tol`` (relative) or after ``max_iter``.
+    ``lr=None`` finds the step by backtracking on the smooth part F (Beck & Teboulle): the step is
+    kept when F at the new point lies below its quadratic model with curvature 1/step; the step
+    halves until it does and grows by a tenth after each iteration (an adaptive Lipschitz estimate).
+    A number ``lr`` is used as it is. Stops when an iteration moves the parameters by at most ``tol``
+    (relative) or after ``max_iter``. The history reuses F from the step test.
     """
     params = ({params0})
     rng = np.random.default_rng(seed)
-    lookahead, momentum, history = params, 1.0, []
+    lookahead, momentum, history, step = params, 1.0, [], (1.0 if lr is None else lr)
     for iteration in range(max_iter):
 {batch}
-        _, grads = smooth_value_and_grad(*lookahead, *batch{consts_tail})
+        smooth, grads = smooth_value_and_grad(*lookahead, *batch{consts_tail})
         grads = grads if isinstance(grads, tuple) else (grads,)
-        new, _ = _update(lookahead, grads, None, lr, batch + {consts})
+        while True:
+            new, _ = _update(lookahead, grads, None, step, batch + {consts})
+            new_smooth = smooth_value(*new, *batch{consts_tail})
+            moves = [q - p for q, p in zip(new, lookahead)]
+            model = smooth + sum(np.sum(g * m) for g, m in zip(grads, moves)) + \\
+                sum(np.sum(m * m) for m in moves) / (2 * step)
+            if lr is not None or new_smooth <= model + 1e-12 * abs(smooth) or step < 1e-20:
+                break
+            step /= 2
         next_momentum = (1 + np.sqrt(1 + 4 * momentum**2)) / 2
         lookahead = tuple(q + (momentum - 1) / next_momentum * (q - p) for q, p in zip(new, params))
         change = max(np.max(np.abs(q - p)) for q, p in zip(new, params))
         params, momentum = new, next_momentum
-        history.append(loss({args}))
+        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum(np.sum(np.abs(p)) for p in params))
         if callback is not None:
             callback(iteration, params, history[-1])
         if change <= tol * max(1.0, max(np.max(np.abs(p)) for p in params)):
             break
+        if lr is None:
+            step *= 1.1
     return {result}, history
 '''
 

@@ -1,0 +1,498 @@
+"""Fixed text of the generated constrained solvers: the two methods' ``fit`` and the KKT analysis
+they share (least-squares multipliers on the active set, residuals, the certificate behind the
+status word, restarts from points that are not minima).
+
+Templates are filled in with ``str.format`` (``{{`` is a brace of the generated code). The analysis
+calls the module's ``loss``, ``grad``, ``constraint_values``, ``lagrangian_grad``, ``lagrangian_hess``,
+``bounds`` and reads ``CONVEXITY``, ``QUADRATIC`` and ``HAS_HESSIAN``; ``data`` is the tuple of the
+data and constants in argument order.
+"""
+
+FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restarts=3, callback=None):
+    """Solve the constrained problem by the augmented Lagrangian method.
+
+    Returns (solution, info): info has "status", "certificate" (why: how optimality was certified,
+    or what is known about the point), "multipliers" (lam for h = 0, mu for g <= 0, and "lower" and
+    "upper" for the bounds, estimated by least squares on the active set), "residuals"
+    (stationarity, feasibility, complementarity), "history" (the loss after each outer iteration)
+    and "restarts". Status: "optimal" (KKT residuals at most tol and a certified minimum: a convex
+    problem, or the second-order sufficient condition), "kkt point" (residuals at most tol but not
+    certified a minimum), "infeasible", "stalled" (no progress at full inner accuracy) or "max_iter"
+    (the outer iterations ran out). From a point that is not a minimum (a saddle or
+    a maximum) the solver restarts along its direction of negative curvature, up to ``restarts`` times.
+    """
+    starts = tuple(np.array(p, dtype=float) for p in ({starts}))
+    data = ({data})
+    lower, upper, unpack = _layout(starts, data)
+
+    if np.any(lower > upper):   # contradictory bounds, such as x >= 1 and x <= 0
+        residuals = {{"stationarity": np.nan, "feasibility": float(np.max(lower - upper)), "complementarity": np.nan}}
+        params = starts
+        return {result}, {{"multipliers": {{}}, "residuals": residuals, "status": "infeasible",
+                          "certificate": "the bounds contradict each other", "history": [], "restarts": 0}}
+
+    def run(theta, history):
+        return _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
+
+    theta, info = _solve_with_restarts(run, np.clip(_flat(starts), lower, upper), unpack, lower, upper, data, tol,
+                                       restarts)
+    params = unpack(theta)
+    return {result}, info
+
+
+def _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history):
+    """Outer iterations from theta: (theta, (lam, mu), "converged" | "max_iter" | "infeasible" |
+    "stalled"). Stops at the first outer iteration whose KKT residuals are at most tol; the inner
+    tolerance starts loose and shrinks tenfold with each outer iteration, down to tol / 10."""
+    h, g = constraint_values(*unpack(theta), *data)
+    lam, mu = np.zeros(h.size), np.zeros(g.size)
+    violation, outcome = np.inf, "max_iter"
+    inner_tol = max(1e-3 * max(1.0, np.max(np.abs(_flat(grad(*unpack(theta), *data))))), tol)
+    best, since_best = np.inf, 0
+
+    def augmented(theta):
+        params = unpack(theta)
+        value = loss(*params, *data)
+        h, g = constraint_values(*params, *data)
+        shifted = np.maximum(0.0, mu + rho * g)
+        value += lam @ h + 0.5 * rho * (h @ h) + (shifted @ shifted - mu @ mu) / (2 * rho)
+        return value, _flat(lagrangian_grad(*params, *data, lam=lam + rho * h, mu=shifted))
+
+    for _ in range(max_iter):
+        inner = minimize(augmented, theta, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
+                         options={{"maxiter": 5000, "gtol": inner_tol, "ftol": 1e-16}})
+        theta = inner.x
+        params = unpack(theta)
+        h, g = constraint_values(*params, *data)
+        lam = lam + rho * h
+        mu = np.maximum(0.0, mu + rho * g)
+        history.append(loss(*params, *data))
+        if callback is not None:
+            callback(len(history) - 1, params, history[-1])
+        stationarity, feasibility, complementarity = _residuals(theta, params, lam, mu, h, g, lower, upper, data)
+        residual = max(stationarity, feasibility, complementarity)
+        if residual > tol and inner_tol <= tol and max(feasibility, complementarity) <= np.sqrt(tol):
+            # the inner solver works with loss values, which rounding blurs near a minimum: Newton steps
+            # on the KKT equations of the active set work with gradients and get the last digits
+            theta, lam, mu, residual = _polish(theta, unpack, lower, upper, data, tol, lam, mu)
+        if residual <= tol:
+            outcome = "converged"
+            break
+        best, since_best = (residual, 0) if residual < 0.5 * best else (best, since_best + 1)
+        if inner_tol <= 0.1 * tol and since_best >= 5 and feasibility <= tol:
+            # feasible, yet five outer iterations at full inner accuracy brought no progress
+            outcome = "stalled"
+            break
+        inner_tol = max(0.1 * tol, 0.1 * inner_tol)
+        new_violation = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
+        if new_violation > tol and new_violation > 0.25 * violation:
+            if rho >= 1e10:   # the penalty cannot grow further and the violation stays
+                outcome = "infeasible" if new_violation > np.sqrt(tol) else "stalled"
+                break
+            rho *= 10.0
+        violation = new_violation
+    return theta, (lam, mu), outcome
+
+
+def _residuals(theta, params, lam, mu, h, g, lower, upper, data):
+    """KKT residuals with the method's own multipliers: stationarity (projected on the bounds),
+    feasibility, complementarity."""
+    step = _flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))
+    stationarity = np.max(np.abs(theta - np.clip(theta - step, lower, upper)), initial=0.0)
+    feasibility = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
+    complementarity = np.max(np.abs(mu * g), initial=0.0)
+    return stationarity, feasibility, complementarity
+'''
+
+FIT_PROJECTED = '''def fit({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, restarts=3, callback=None):
+    """Projected gradient descent with a backtracking step (the step halves until the loss
+    decreases as its quadratic model promises, and grows again after a success); ``lr`` is the
+    first step.
+
+    Returns (solution, info): info has "status" ("optimal", "kkt point" or "max_iter", as for the
+    augmented Lagrangian), "certificate", "multipliers" (least squares on the active set),
+    "residuals" (stationarity, feasibility, complementarity), "history" (losses) and "restarts".
+    """
+    data = ({data})
+    start = np.array({x}0, dtype=float)
+    shape = np.shape(start)
+    ((lower, upper),) = bounds(start, *data)
+    lower, upper = np.ravel(lower), np.ravel(upper)
+
+    def unpack(theta):
+        return (theta.reshape(shape),)
+
+    def run(theta, history):
+        return _projected_gradient(theta, unpack, lower, upper, data, lr, max_iter, tol, callback, history)
+
+    theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, restarts)
+    return theta.reshape(shape), info
+
+
+def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, callback, history):
+    """Iterations from x: (x, None, "converged" | "max_iter"); converged when the KKT residuals
+    (checked once the projected-gradient step is small) are at most tol."""
+    x = project(x, *data)
+    value, g = value_and_grad(x, *data)
+    history.append(value)
+    target = tol
+    for iteration in range(max_iter):
+        while True:
+            candidate = project(x - step * g, *data)
+            move = candidate - x
+            new_value, new_g = value_and_grad(candidate, *data)
+            if _accept(value, g, new_value, new_g, move, step):
+                break
+            step /= 2
+        x, value, g = candidate, new_value, new_g
+        history.append(value)
+        if callback is not None:
+            callback(iteration, x, value)
+        if np.max(np.abs(move), initial=0.0) <= target * step:
+            residuals = _analyse(x, unpack, lower, upper, data, tol, certify=False)[1]
+            if max(residuals.values()) <= tol:
+                return x, None, "converged"
+            target /= 10   # the step is small but the KKT residuals are not yet: ask for a smaller step
+        step *= 1.5
+    return x, None, "max_iter"
+'''
+
+FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None):
+    """Solve the quadratic program (quadratic loss, affine constraints) by ADMM in the splitting OSQP
+    uses (one Cholesky factorisation, refactored only when the penalty adapts), then Newton steps on
+    the KKT equations of the active set for the last digits.
+
+    Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history"
+    (the loss at each residual check) and "restarts", as the augmented Lagrangian's fit does.
+    """
+    starts = tuple(np.array(p, dtype=float) for p in ({starts}))
+    data = ({data})
+    lower, upper, unpack = _layout(starts, data)
+
+    def run(theta, history):
+        return _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
+
+    theta, info = _solve_with_restarts(run, _flat(starts), unpack, lower, upper, data, tol, restarts)
+    params = unpack(theta)
+    return {result}, info
+
+
+def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history, sigma=1e-6, alpha=1.6):
+    """ADMM from theta: (theta, (lam, mu), "converged" | "max_iter")."""
+    zero = np.zeros(theta.size)
+    h0, g0 = constraint_values(*unpack(zero), *data)
+    linear = _flat(grad(*unpack(zero), *data))
+    hessian = np.asarray(lagrangian_hess(*unpack(zero), *data, lam=np.zeros(h0.size), mu=np.zeros(g0.size)))
+    rows = _active_jacobian(unpack(zero), data, h0.size, g0.size, np.arange(g0.size), linear).T
+    low = np.concatenate([-h0, np.full(g0.size, -np.inf)])
+    high = np.concatenate([-h0, -g0])
+    boxed = np.isfinite(lower) | np.isfinite(upper)
+    equal = np.concatenate([low == high, lower[boxed] == upper[boxed]])
+    weights = np.where(equal, 1e3 * rho, rho)   # equalities get a stiffer penalty, as in OSQP
+
+    def factor(weights):
+        matrix = hessian + sigma * np.eye(theta.size) + rows.T @ (weights[:rows.shape[0], None] * rows)
+        matrix[boxed, boxed] += weights[rows.shape[0]:]
+        return cho_factor(matrix)
+
+    def apply(x):
+        return np.concatenate([rows @ x, x[boxed]])
+
+    def transpose(v):
+        out = rows.T @ v[:rows.shape[0]]
+        out[boxed] += v[rows.shape[0]:]
+        return out
+
+    if not _feasible(rows, low, high, lower, upper):
+        return theta, (np.zeros(h0.size), np.zeros(g0.size)), "infeasible"
+    floor, ceiling = np.concatenate([low, lower[boxed]]), np.concatenate([high, upper[boxed]])
+    factored = factor(weights)
+    x = theta.copy()
+    z = np.clip(apply(x), floor, ceiling)
+    y = np.zeros(z.size)
+    outcome, tried = "max_iter", None
+    for iteration in range(max_iter):
+        x_step = cho_solve(factored, sigma * x - linear + transpose(weights * z - y))
+        z_step = apply(x_step)
+        x = alpha * x_step + (1 - alpha) * x
+        relaxed = alpha * z_step + (1 - alpha) * z
+        z = np.clip(relaxed + y / weights, floor, ceiling)
+        y = y + weights * (relaxed - z)
+        if iteration % 25 == 24:
+            applied = apply(x)
+            primal = np.max(np.abs(applied - z), initial=0.0)
+            dual = np.max(np.abs(hessian @ x + linear + transpose(y)), initial=0.0)
+            history.append(loss(*unpack(x), *data))
+            if callback is not None:
+                callback(len(history) - 1, unpack(x), history[-1])
+            lam, mu = y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)
+            guess = tuple(np.flatnonzero(np.abs(applied - ceiling) <= 1e-6)) + \
+                tuple(np.flatnonzero(np.abs(applied - floor) <= 1e-6) + applied.size)
+            if max(primal, dual) <= max(1e-4, tol) and (guess != tried or max(primal, dual) <= tol):
+                # the active set shows: Newton steps on its KKT equations (again only when it changes)
+                tried = guess
+                polished, lam, mu, residual = _polish(x, unpack, lower, upper, data, tol, lam, mu)
+                if residual <= tol:
+                    return polished, (lam, mu), "converged"
+            scale_primal = primal / max(np.max(np.abs(applied)), np.max(np.abs(z)), 1e-30)
+            scale_dual = dual / max(np.max(np.abs(hessian @ x)), np.max(np.abs(transpose(y))),
+                                    np.max(np.abs(linear)), 1e-30)
+            ratio = np.sqrt(scale_primal / max(scale_dual, 1e-30))
+            if ratio > 5 or ratio < 0.2:   # rebalance the penalty (OSQP's rule) and refactor
+                weights = np.clip(weights * min(max(ratio, 1e-3), 1e3), 1e-6, 1e6)
+                factored = factor(weights)
+    return x, (y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)), outcome
+
+
+def _feasible(rows, low, high, lower, upper):
+    """Whether low <= rows x <= high and lower <= x <= upper have a solution (a linear program with a
+    zero objective, by HiGHS)."""
+    equal = low == high
+    result = linprog(np.zeros(rows.shape[1]), A_ub=rows[~equal] if np.any(~equal) else None,
+                     b_ub=high[~equal] if np.any(~equal) else None, A_eq=rows[equal] if np.any(equal) else None,
+                     b_eq=high[equal] if np.any(equal) else None,
+                     bounds=[(None if np.isinf(a) else a, None if np.isinf(b) else b) for a, b in zip(lower, upper)])
+    return result.status != 2
+'''
+
+
+ANALYSIS = '''def _accept(value, g, new_value, new_g, move, step):
+    """Backtracking test of a step: the loss decreases as its quadratic model with curvature 1/step
+    promises; where the change of the loss is lost in rounding, the gradients must change no faster
+    than that curvature allows (a local Lipschitz estimate)."""
+    if new_value <= value + g @ move + (move @ move) / (2 * step) or step < 1e-20:
+        return True
+    rounding = abs(new_value - value) <= 1e-12 * max(1.0, abs(value))
+    return rounding and (new_g - g) @ move <= (move @ move) / step
+
+
+def _layout(starts, data):
+    """The bounds as flat vectors, and the function that splits a flat vector into the parameters."""
+    shapes = [np.shape(p) for p in starts]
+    sizes = [int(np.prod(s)) for s in shapes]
+    box = bounds(*starts, *data)
+    lower = np.concatenate([np.ravel(low) for low, _ in box])
+    upper = np.concatenate([np.ravel(high) for _, high in box])
+
+    def unpack(theta):
+        pieces = np.split(theta, np.cumsum(sizes)[:-1])
+        return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
+    return lower, upper, unpack
+
+
+def _flat(parts):
+    """One flat vector from a parameter, or a tuple of them."""
+    parts = parts if isinstance(parts, tuple) else (parts,)
+    return np.concatenate([np.ravel(p) for p in parts])
+
+
+RANK = {"optimal": 0, "kkt point": 1, "stalled": 2, "max_iter": 3, "infeasible": 4}
+FAILED = {"max_iter": "the iterations ran out before the KKT residuals reached the tolerance",
+          "stalled": "the method stopped making progress before the KKT residuals reached the tolerance (where "
+                     "the constraints are nearly met, multipliers may not exist: LICQ may fail at the minimum)",
+          "infeasible": "the constraint violation stays with the penalty at its cap: no feasible point was found"}
+
+
+def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts):
+    """Run the method; from a point that is not a minimum, restart along its negative-curvature
+    direction (at most ``restarts`` times). Returns the best (theta, info) by status, then loss."""
+    best, history = None, []
+    for attempt in range(restarts + 1):
+        theta, own, outcome = run(theta, history)
+        multipliers, residuals, status, certificate, direction = _analyse(theta, unpack, lower, upper, data, tol,
+                                                                          own=own)
+        if outcome != "converged" or max(residuals.values()) > tol:
+            status = outcome if outcome in FAILED else "stalled"
+            certificate, direction = f"{FAILED[status]} ({tol:g})", None
+        info = {"multipliers": multipliers, "residuals": residuals, "status": status, "certificate": certificate,
+                "history": history, "restarts": attempt}
+        value = loss(*unpack(theta), *data)
+        if best is None or (RANK[status], value) < (RANK[best[1]["status"]], best[2]):
+            best = (theta, info, value)
+        if direction is None:
+            break
+        scale = max(1.0, np.max(np.abs(theta)))
+        theta = np.clip(theta + 0.5 * scale * direction / np.max(np.abs(direction)), lower, upper)
+    return best[0], best[1]
+
+
+def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
+    """KKT analysis of a point: multipliers by least squares on the active set (or the method's own
+    ``own`` = (lam, mu) when those fit better), the residuals, the status with its certificate, and a
+    direction of negative curvature when the point is not a minimum (else None)."""
+    params = unpack(theta)
+    h, g = constraint_values(*params, *data)
+    gradient = _flat(grad(*params, *data))
+    near = max(1e-6, np.sqrt(tol))   # how close to a bound or a constraint counts as active
+    with np.errstate(invalid="ignore"):   # infinite bounds are never active
+        at_lower = np.isfinite(lower) & (theta - lower <= near * np.maximum(1.0, np.abs(lower)))
+        at_upper = np.isfinite(upper) & (upper - theta <= near * np.maximum(1.0, np.abs(upper)))
+    active = np.nonzero(g >= -near)[0]
+    jacobian = _active_jacobian(params, data, h.size, g.size, active, gradient)
+    candidates = [_least_squares_multipliers(jacobian, gradient, h.size, active, g.size, at_lower | at_upper)]
+    if own is not None:
+        candidates.append(own)
+    results = [_kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, upper, data)
+               for lam, mu in candidates]
+    choice = min(range(len(results)), key=lambda k: max(results[k][1].values()))
+    lam, mu = candidates[choice]
+    multipliers, residuals = results[choice]
+    if not certify:
+        return multipliers, residuals, None, None, None
+    status, certificate, direction = _certify(theta, params, lam, mu, multipliers, jacobian, active, h.size,
+                                              at_lower | at_upper, data)
+    return multipliers, residuals, status, certificate, direction
+
+
+def _polish(theta, unpack, lower, upper, data, tol, lam, mu, steps=3):
+    """Up to ``steps`` Newton steps on the KKT equations of the active set (active bounds held
+    fixed); returns the best (theta, lam, mu, largest KKT residual) seen."""
+    def measure(theta, lam, mu):
+        multipliers, residuals = _analyse(theta, unpack, lower, upper, data, tol, own=(lam, mu), certify=False)[:2]
+        return multipliers, max(residuals.values())
+
+    multipliers, residual = measure(theta, lam, mu)
+    best = (theta, lam, mu, residual)
+    if not HAS_HESSIAN or theta.size > 3000:
+        return best
+    for _ in range(steps):
+        lam, mu = multipliers["lam"], multipliers["mu"]
+        near = max(1e-6, np.sqrt(tol))
+        with np.errstate(invalid="ignore"):   # as in _analyse: the bounds within reach are held on them
+            held_lower = np.isfinite(lower) & (theta - lower <= near * np.maximum(1.0, np.abs(lower)))
+            held_upper = np.isfinite(upper) & (upper - theta <= near * np.maximum(1.0, np.abs(upper)))
+        theta = np.where(held_lower, lower, np.where(held_upper, upper, theta))
+        free = ~(held_lower | held_upper)
+        params = unpack(theta)
+        h, g = constraint_values(*params, *data)
+        active = np.nonzero(g >= -near)[0]
+        gradient = _flat(grad(*params, *data))
+        jacobian = _active_jacobian(params, data, h.size, g.size, active, gradient)[free]
+        hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)[np.ix_(free, free)]
+        count = jacobian.shape[1]
+        system = np.block([[hessian, jacobian], [jacobian.T, np.zeros((count, count))]])
+        right = -np.concatenate([_flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))[free], h, g[active]])
+        try:
+            solution = np.linalg.solve(system, right)   # nonsingular under LICQ and second-order sufficiency
+        except np.linalg.LinAlgError:
+            solution = np.linalg.lstsq(system, right, rcond=None)[0]
+        theta[free] = np.clip(theta[free] + solution[:free.sum()], lower[free], upper[free])
+        change = solution[free.sum():]
+        lam = lam + change[:h.size]
+        mu = mu.copy()
+        mu[active] = np.maximum(0.0, mu[active] + change[h.size:])
+        multipliers, residual = measure(theta, lam, mu)
+        if residual < best[3]:
+            best = (theta, lam, mu, residual)
+        if residual <= tol:
+            break
+    return best
+
+
+def _active_jacobian(params, data, equalities, inequalities, active, gradient):
+    """Columns J^T e_k for the equalities and the active inequalities (the Lagrangian's gradient is
+    linear in the multipliers)."""
+    columns = []
+    for k in range(equalities + active.size):
+        lam, mu = np.zeros(equalities), np.zeros(inequalities)
+        if k < equalities:
+            lam[k] = 1.0
+        else:
+            mu[active[k - equalities]] = 1.0
+        columns.append(_flat(lagrangian_grad(*params, *data, lam=lam, mu=mu)) - gradient)
+    return np.column_stack(columns) if columns else np.zeros((gradient.size, 0))
+
+
+def _least_squares_multipliers(jacobian, gradient, equalities, active, inequalities, at_bound):
+    """lam and mu (mu >= 0) minimising the stationarity residual on the coordinates off the bounds."""
+    lam, mu = np.zeros(equalities), np.zeros(inequalities)
+    free = ~at_bound
+    if jacobian.shape[1] and np.any(free):
+        if active.size:
+            low = np.concatenate([np.full(equalities, -np.inf), np.zeros(active.size)])
+            estimate = lsq_linear(jacobian[free], -gradient[free], bounds=(low, np.inf)).x
+        else:
+            estimate = np.linalg.lstsq(jacobian[free], -gradient[free], rcond=None)[0]
+        lam, mu[active] = estimate[:equalities], estimate[equalities:]
+    return lam, mu
+
+
+def _kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, upper, data):
+    """The bound multipliers that close stationarity where a bound is active, and the three residuals."""
+    combined = _flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))
+    lower_multiplier = np.where(at_lower, np.maximum(combined, 0.0), 0.0)
+    upper_multiplier = np.where(at_upper, np.maximum(-combined, 0.0), 0.0)
+    stationarity = combined - lower_multiplier + upper_multiplier
+    gaps = np.concatenate([lower_multiplier[at_lower] * (theta - lower)[at_lower],
+                           upper_multiplier[at_upper] * (upper - theta)[at_upper], mu * g])
+    outside = np.concatenate([np.abs(h), g, lower - theta, theta - upper])
+    residuals = {"stationarity": float(np.max(np.abs(stationarity), initial=0.0)),
+                 "feasibility": float(np.max(outside, initial=0.0)),
+                 "complementarity": float(np.max(np.abs(gaps), initial=0.0))}
+    multipliers = {"lam": lam, "mu": mu, "lower": lower_multiplier, "upper": upper_multiplier}
+    return multipliers, residuals
+
+
+def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data):
+    """(status, certificate, negative-curvature direction or None) at a KKT point."""
+    if CONVEXITY is not None:
+        return "optimal", "global minimum: " + CONVEXITY, None
+    if not HAS_HESSIAN:
+        return "kkt point", "not certified: symgd could not generate the Hessian of the Lagrangian", None
+    if theta.size > 3000:
+        return "kkt point", f"not certified: no second-order test for {theta.size} unknowns (at most 3000)", None
+    hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)
+    hessian = (hessian + hessian.T) / 2
+    size = max(1.0, np.max(np.abs(hessian)))
+    if QUADRATIC and _positive_semidefinite(hessian, 1e-9 * size):
+        return "optimal", ("global minimum: the objective and the constraints are quadratic or affine and the "
+                           "Lagrangian's Hessian at these multipliers is positive semidefinite (checked numerically), "
+                           "so the point minimises the Lagrangian and no feasible point has a smaller loss"), None
+    # second-order sufficient: positive definite where every strongly active constraint stays active
+    strong = np.concatenate([np.ones(equalities, dtype=bool), mu[active] > 1e-8 * size])
+    bound_strong = (multipliers["lower"] > 1e-8 * size) | (multipliers["upper"] > 1e-8 * size)
+    smallest, _ = _curvature(hessian, jacobian[:, strong], ~bound_strong)
+    if smallest > 1e-8 * size:
+        return "optimal", ("local minimum (second-order sufficient): the Lagrangian's Hessian is positive definite "
+                           f"on the critical cone of the active constraints (smallest curvature {smallest:.3g})"), None
+    # a negative direction tangent to every active constraint: not a minimum
+    smallest, direction = _curvature(hessian, jacobian, ~at_bound)
+    if smallest < -1e-8 * size:
+        return "kkt point", ("saddle or maximum: the Lagrangian's Hessian has a negative direction along the active "
+                             f"constraints (curvature {smallest:.3g})"), direction
+    return "kkt point", ("second-order test inconclusive: the Lagrangian's Hessian is only positive semidefinite "
+                         f"on the critical cone (smallest curvature {smallest:.3g})"), None
+
+
+def _positive_semidefinite(matrix, shift):
+    """Numerically positive semidefinite: a Cholesky factorisation exists after a small shift."""
+    try:
+        np.linalg.cholesky(matrix + shift * np.eye(matrix.shape[0]))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _curvature(hessian, columns, keep):
+    """The smallest eigenvalue of the Hessian on {d : columns^T d = 0, d = 0 off ``keep``} and its
+    direction in the full space ((inf, None) when that space is {0})."""
+    reduced = columns[keep]
+    basis = np.eye(int(keep.sum()))
+    if reduced.shape[1]:
+        left, singular, _ = np.linalg.svd(reduced, full_matrices=True)
+        rank = int(np.sum(singular > 1e-10 * max(1.0, np.max(singular, initial=0.0))))
+        basis = left[:, rank:]
+    if basis.shape[1] == 0:
+        return np.inf, None
+    values, vectors = np.linalg.eigh(basis.T @ hessian[np.ix_(keep, keep)] @ basis)
+    direction = np.zeros(hessian.shape[0])
+    direction[keep] = basis @ vectors[:, 0]
+    return values[0], direction
+'''
+
+DENSE = '''def _dense(blocks, shapes):
+    """One matrix from the Hessian blocks [i][j] (each of shape shapes[i] + shapes[j])."""
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    return np.block([[np.reshape(np.broadcast_to(block, shapes[i] + shapes[j]), (sizes[i], sizes[j]))
+                      for j, block in enumerate(row)] for i, row in enumerate(blocks)])
+'''

@@ -1,0 +1,135 @@
+"""Status words of the generated constrained solvers are certificates: "optimal" only at a certified
+minimum, "kkt point" with what is known, and multipliers that match hand-derived or SciPy values."""
+
+import numpy as np
+import pytest
+
+import symgd
+from symgd.codegen.constrained import curvature
+
+CIRCLE = r"\min_{x,y} x + y \quad \text{s.t.} \quad x^2 + y^2 = 2"      # Nocedal & Wright, Example 12.1
+QUARTIC = r"\min_{x,y} x + y \quad \text{s.t.} \quad x^4 + y^4 = 2"
+SIMPLEX = r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0"
+
+
+def start_points(count, seed):
+    rng = np.random.default_rng(seed)
+    points = [(1.0, 1.0), (2.0, 2.0), (0.5, 0.5)]   # on the diagonal the first run lands on the maximum
+    return points + [tuple(2 * rng.normal(size=2)) for _ in range(count - len(points))]
+
+
+def test_circle_never_optimal_at_the_maximum_and_finds_the_minimum():
+    module = symgd.codegen(CIRCLE).load()
+    for start in start_points(20, seed=0):
+        (x, y), info = module.fit(*start)
+        assert info["status"] == "optimal", (start, info["status"], info["certificate"])
+        assert np.allclose([x, y], [-1.0, -1.0], atol=1e-6), start
+        # stationarity by hand: 1 + 2 lam x = 0 at x = -1
+        assert info["multipliers"]["lam"][0] == pytest.approx(0.5, abs=1e-6)
+        assert "global minimum" in info["certificate"]
+
+
+def test_circle_maximum_is_a_kkt_point_named_as_such_without_restarts():
+    module = symgd.codegen(CIRCLE).load()
+    (x, y), info = module.fit(1.0, 1.0, restarts=0)
+    assert np.allclose([x, y], [1.0, 1.0], atol=1e-6)
+    assert info["status"] == "kkt point"
+    assert info["certificate"].startswith("saddle or maximum")
+    assert info["multipliers"]["lam"][0] == pytest.approx(-0.5, abs=1e-6)
+
+
+def test_second_order_sufficient_condition_certifies_a_non_quadratic_problem():
+    module = symgd.codegen(QUARTIC).load()
+    (x, y), info = module.fit(1.0, 1.0, restarts=0)
+    assert info["status"] == "kkt point" and info["certificate"].startswith("saddle or maximum")
+    for start in start_points(8, seed=1):
+        (x, y), info = module.fit(*start)
+        assert np.allclose([x, y], [-1.0, -1.0], atol=1e-6), start
+        assert info["status"] == "optimal"
+        assert info["certificate"].startswith("local minimum (second-order sufficient)")
+        assert info["multipliers"]["lam"][0] == pytest.approx(0.25, abs=1e-6)   # 1 + 4 lam x^3 = 0
+
+
+def test_zero_curvature_is_inconclusive():
+    module = symgd.codegen(r"\min_{x,y} x^3 + y^2 \quad \text{s.t.} \quad x + y \le 5").load()
+    (x, y), info = module.fit(0.0, 1.0, restarts=0)
+    assert abs(x) < 1e-6 and abs(y) < 1e-6
+    assert info["status"] == "kkt point"
+    assert info["certificate"].startswith("second-order test inconclusive")
+
+
+def test_max_iter_when_the_iterations_run_out():
+    module = symgd.codegen(CIRCLE).load()
+    _, info = module.fit(3.0, -1.0, max_iter=1)
+    assert info["status"] == "max_iter"
+
+
+def test_stalled_where_no_multiplier_exists():
+    # the minimum x = 0 is feasible, but 1 + 2 mu x = 0 has no solution there (LICQ fails)
+    module = symgd.codegen(r"\min_{x} x \quad \text{s.t.} \quad x^2 \le 0").load()
+    x, info = module.fit(1.0)
+    assert abs(x) < 1e-3
+    assert info["status"] == "stalled", info["status"]
+    assert "LICQ" in info["certificate"]
+
+
+def test_infeasible_when_the_violation_stays():
+    module = symgd.codegen(r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1,\; x + y = 2",
+                           optimizer="auglag").load()
+    (x, y), info = module.fit(0.0, 0.0)
+    assert info["status"] == "infeasible"
+    assert x + y == pytest.approx(1.5, abs=1e-6)   # the least violation: halfway between the two lines
+    assert info["residuals"]["feasibility"] == pytest.approx(0.5, abs=1e-6)
+
+
+def simplex_solution(v):
+    """Projection onto the simplex (sorted threshold) and its multipliers, derived by hand:
+    2(x - v) + lam - nu = 0, so lam = 2 tau on the support and nu_i = 2 (tau - v_i) off it."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u)
+    k = np.nonzero(u * np.arange(1, len(v) + 1) > css - 1)[0][-1]
+    tau = (css[k] - 1) / (k + 1)
+    x = np.maximum(v - tau, 0.0)
+    return x, 2 * tau, np.where(x > 0, 0.0, 2 * (tau - v))
+
+
+@pytest.mark.parametrize("optimizer", ["projected", "auglag"])
+def test_simplex_problem_is_optimal_with_exact_multipliers_from_every_start(optimizer):
+    v = np.array([0.3, -0.2, 0.9])
+    x_ref, lam_ref, nu_ref = simplex_solution(v)
+    module = symgd.codegen(SIMPLEX, optimizer=optimizer).load()
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x, info = module.fit(2 * rng.normal(size=3), v)
+        assert info["status"] == "optimal", (info["status"], info["residuals"])
+        assert np.allclose(x, x_ref, atol=1e-7)
+        assert info["multipliers"]["lam"][0] == pytest.approx(lam_ref, abs=1e-6)
+        assert np.allclose(info["multipliers"]["lower"], nu_ref, atol=1e-6)
+        assert max(info["residuals"].values()) <= 1e-8
+        assert info["certificate"].startswith("global minimum: convex problem, decided from the formula")
+
+
+def test_quadratic_problem_is_certified_by_its_lagrangian():
+    rng = np.random.default_rng(2)
+    factors = rng.normal(size=(8, 8))
+    sigma = factors @ factors.T / 8 + 0.1 * np.eye(8)
+    m = rng.uniform(0.01, 0.1, size=8)
+    module = symgd.codegen(r"\min_w w^\top \Sigma w \quad \text{s.t.} \quad \mathbf{1}^\top w = 1,\; m^\top w \ge r").load()
+    w, info = module.fit(np.full(8, 1 / 8), sigma, m, float(np.quantile(m, 0.7)))
+    assert info["status"] == "optimal"
+    assert "Lagrangian's Hessian at these multipliers is positive semidefinite" in info["certificate"]
+
+
+@pytest.mark.parametrize("source, expected", [
+    (r"\|Ax - b\|^2", "convex"),
+    (r"c^\top x", "affine"),
+    (r"\|x\|_2", "convex"),
+    (r"-\|x - v\|^2", "concave"),
+    (r"x^\top A x", None),            # convex only when A is positive semidefinite: data decide
+    (r"\sum_i |x_i| + 3", "convex"),
+    (r"(c^\top x)^3", None),          # an odd power of an affine expression
+    (r"\log(c^\top x)", "concave"),
+])
+def test_curvature_rules(source, expected):
+    problem = symgd.parse(source, wrt="x")
+    assert curvature(problem.objective, tuple(problem.params)) == expected
