@@ -15,7 +15,7 @@ import dataclasses
 
 import sympy
 
-from symgd.codegen.emit import identifier
+from symgd.tensor.print_numpy import identifier
 from symgd.codegen.module import ModuleWriter
 from symgd.errors import UnsupportedError
 from symgd.kkt import kkt
