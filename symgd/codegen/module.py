@@ -76,6 +76,7 @@ class ModuleWriter:
         self.dim_names = self._dim_names()
         self.names.update(self.dim_names)
         self.free_ranges: dict = {}
+        self.compiled = 0   # function bodies so far (to tell them apart in IR dumps)
 
     # -- names and shapes ---------------------------------------------------------------
     def _dim_names(self) -> dict:
@@ -135,7 +136,9 @@ class ModuleWriter:
         builder = Builder(self.problem.shapes, self.free_ranges)
         roots = [builder.root(stabilise(canonical_form(self.problem, expr)), tuple(axes))
                  for expr, axes in exprs_and_axes]
-        program = optimise(ir.Program(tuple(roots), tuple(f"result{n}" for n in range(len(roots)))))
+        self.compiled += 1
+        program = optimise(ir.Program(tuple(roots), tuple(f"result{n}" for n in range(len(roots)))),
+                           f"function body {self.compiled}")
         if not shared:
             program = ir.Program(program.roots, program.labels)
         return NumpyPrinter(self.names, self.helpers).render(program)

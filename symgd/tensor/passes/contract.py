@@ -1,6 +1,7 @@
 """Contraction planning: each ``Contract`` becomes BLAS calls where one fits.
 
-* operands over the same axes are multiplied first, axes only one operand has are summed first;
+* operands over the same axes are multiplied first (unless they are the only two: a row-wise dot
+  product is an einsum, without a temporary), axes only one operand has are summed first;
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
   (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian), then pairs that
   share an axis are contracted, smallest result first;
@@ -28,6 +29,12 @@ def _rule(node: ir.Node) -> ir.Node:
 
 
 def _plan(operands: list, out: str, dims: dict) -> ir.Node:
+    if len(operands) == 2 and set(operands[0][1]) == set(operands[1][1]):
+        (a, sa), (b, sb) = operands
+        if len(sa) == 1 and not out:
+            return ir.matmul(a, b)
+        if set(sa) - set(out):   # Σ_k X_ik Y_ik: einsum, without the n×d temporary X * Y
+            return ir.contract([a, b], [sa, sb], out, dims)
     operands = _merge_equal_axes(operands)
     if len(operands) == 1:
         arg, spec = operands[0]
