@@ -6,7 +6,7 @@ import sympy
 
 from symgd.tensor import ir
 from symgd.tensor.passes import contract
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 
 n, d, K = sympy.symbols("n d K", integer=True, positive=True)
 X, s, w, W = (sympy.IndexedBase(name) for name in ("X", "s", "w", "W"))

@@ -6,7 +6,7 @@ import sympy
 import symgd
 from symgd.tensor import ir
 from symgd.tensor.passes import factor
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 
 n, d = sympy.symbols("n d", integer=True, positive=True)
 X, a, b = sympy.IndexedBase("X"), sympy.IndexedBase("a"), sympy.IndexedBase("b")

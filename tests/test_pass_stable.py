@@ -5,7 +5,7 @@ import sympy
 
 from symgd.tensor import ir
 from symgd.tensor.passes import stable
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 
 n = sympy.Symbol("n", integer=True, positive=True)
 U = sympy.IndexedBase("u")

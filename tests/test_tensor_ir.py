@@ -8,7 +8,7 @@ import sympy
 
 from symgd.errors import InternalError
 from symgd.tensor import ir
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 
 n, d = sympy.symbols("n d", integer=True, positive=True)
 X, w, y = sympy.IndexedBase("X"), sympy.IndexedBase("w"), sympy.IndexedBase("y")

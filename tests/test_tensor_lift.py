@@ -7,7 +7,7 @@ import sympy
 from symgd.errors import UnsupportedError
 from symgd.tensor import ir
 from symgd.tensor.lift import Builder
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 
 n, d = sympy.symbols("n d", integer=True, positive=True)
 i, j, k, m, p = sympy.symbols("i j k m p", integer=True)

@@ -12,7 +12,7 @@ from symgd.codegen.stable import stabilise
 from symgd.tensor import ir
 from symgd.tensor.lift import Builder
 from symgd.tensor.pipeline import PASSES, dumping, optimise
-from tensor_eval import evaluate
+from symgd.tensor.evaluate import evaluate
 from test_loss_list import LOSSES
 
 IDS = [row[0] for row in LOSSES if row[0] != "constrained"]
