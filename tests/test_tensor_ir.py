@@ -87,3 +87,14 @@ def test_interpreter_agrees_with_numpy():
     x = ir.input_(X, (n, d))
     node = ir.contract([x, ir.input_(w, (d,))], ["ab", "b"], "a", {"a": n, "b": d})
     assert np.allclose(evaluate(node, env), env[X] @ env[w])
+
+
+def test_printer_makes_broadcasts_explicit_where_no_operand_has_the_full_shape():
+    from symgd.tensor.print_numpy import NumpyPrinter
+    v = ir.input_(y, (n,))
+    c = ir.input_(sympy.Symbol("c"), ())
+    outer = ir.mul(ir.broadcast(v, (0,), (n, d)), c)
+    names = {y: "y", sympy.Symbol("c"): "c", n: "n", d: "d"}
+    _, (code,) = NumpyPrinter(names, set()).render(ir.Program((outer,), ("out",)))
+    value = eval(code, {"np": np, "y": np.arange(3.0), "c": 2.0, "n": 3, "d": 4})  # generated code, no user text
+    assert value.shape == (3, 4) and np.allclose(value, 2.0 * np.arange(3.0)[:, None])

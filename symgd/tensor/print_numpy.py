@@ -177,7 +177,7 @@ class NumpyPrinter:
         rank = len(node.shape)
         for arg in node.args:
             if isinstance(arg, ir.Broadcast) and arg not in self.memo:
-                covered |= set(range(min(arg.axes), rank)) if arg.axes else set()
+                covered |= set(arg.axes)   # x[:, None] has length 1 along the new axis
             elif arg.shape:
                 covered |= set(range(rank))
         return len(covered) == rank

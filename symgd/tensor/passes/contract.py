@@ -3,8 +3,8 @@
 * operands over the same axes are multiplied first (unless they are the only two: a row-wise dot
   product is an einsum, without a temporary), axes only one operand has are summed first;
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
-  (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian), then pairs that
-  share an axis are contracted, smallest result first;
+  (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian); if more than two
+  remain, they stay one contraction, for einsum to order with the actual sizes;
 * a pair over one shared summed axis is a ``MatMul`` (with transposes, which NumPy gives as views);
   a pair with no summed axis is an elementwise product with broadcasting; a sum of squares of a
   vector is ``r @ r``;
@@ -47,7 +47,9 @@ def _plan(operands: list, out: str, dims: dict) -> ir.Node:
     operands = [_sum_private_axes(n, operands, out) for n in range(len(operands))]
     while len(operands) > 2:
         folded = _fold_subset(operands)
-        operands = folded if folded is not None else _contract_best_pair(operands, out, dims)
+        if folded is None:   # einsum(optimize=True) orders the rest with the actual sizes
+            return ir.contract([a for a, _ in operands], [s for _, s in operands], out, dims)
+        operands = folded
     (a, sa), (b, sb) = operands
     return _pair(a, sa, b, sb, out, dims)
 
@@ -99,25 +101,6 @@ def _fold_subset(operands: list):
         product = ir.mul(_align(arg, spec, big_spec, dims), big)
         return [(product, big_spec) if n == target else operands[n] for n in range(len(operands)) if n != small]
     return None
-
-
-def _contract_best_pair(operands: list, out: str, dims: dict) -> list:
-    best = None
-    for i in range(len(operands)):
-        for j in range(i + 1, len(operands)):
-            (a, sa), (b, sb) = operands[i], operands[j]
-            if not set(sa) & set(sb):
-                continue
-            rest = "".join(s for n, (_, s) in enumerate(operands) if n not in (i, j)) + out
-            keep = "".join(dict.fromkeys(c for c in sa + sb if c in rest))
-            if best is None or len(keep) < len(best[2]):
-                best = (i, j, keep)
-    if best is None:   # no shared axis left: an outer product of the first two
-        best = (0, 1, "".join(dict.fromkeys(operands[0][1] + operands[1][1])))
-    i, j, keep = best
-    (a, sa), (b, sb) = operands[i], operands[j]
-    pair = _plan([(a, sa), (b, sb)], keep, dims)
-    return [(pair, keep)] + [operands[n] for n in range(len(operands)) if n not in (i, j)]
 
 
 def _pair(a: ir.Node, sa: str, b: ir.Node, sb: str, out: str, dims: dict) -> ir.Node:
