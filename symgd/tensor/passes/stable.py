@@ -93,11 +93,9 @@ def _exp_times_sigmoid(node: ir.Map) -> ir.Node:
                 found = _power_of(other, "sigmoid") if j != i else None
                 if found is None or found[0] is not ir.neg(u) or not 0 < q <= found[1]:
                     continue
-                p = found[1]
                 rest = [f for n, f in enumerate(factors) if n not in (i, j)]
-                new = [ir.power(ir.apply("sigmoid", u), q), ir.power(other.args[0] if _is(other, "pow") else other,
-                                                                     p - q) if p != q else ir.const(1)]
-                return ir.mul(*rest, *new)
+                left_over = ir.power(ir.apply("sigmoid", ir.neg(u)), found[1] - q)   # σ(-u)^(p-q), 1 when p = q
+                return ir.mul(*rest, ir.power(ir.apply("sigmoid", u), q), left_over)
     return node
 
 
