@@ -63,6 +63,9 @@ LOSSES = {
     "quadratic form": (r"f(x) = \frac{1}{2}x^\top A x - b^\top x", ["x"], ["A", "b"]),
     "log-det": (r"L(\Theta) = \operatorname{tr}(S\Theta) - \log\det\Theta", ["Theta"], ["S"]),
     "two-layer tanh": (r"L(W, v) = \sum_{i=1}^{n}\left(y_i - v^\top\tanh(W x_i)\right)^2", ["W", "v"], ["y", "x"]),
+    "gamma GLM": (r"L(\beta) = \sum_{i=1}^{n}(y_i e^{-x_i^\top\beta} + x_i^\top\beta)", ["beta"], ["y", "x"]),
+    "logistic log(1+e^u)": (r"L(w) = \sum_{i=1}^{n}\left(\log(1 + e^{x_i^\top w}) - y_i x_i^\top w\right)",
+                            ["w"], ["y", "x"]),
 }
 
 
@@ -81,6 +84,7 @@ def make_data(n, d, K, seed=0):
         "R": rng.normal(size=(2000, 1000)), "A": rng.normal(size=(1000, 1000)), "b_vec": rng.normal(size=1000),
         "x_vec": rng.normal(size=1000), "Theta": theta, "S": np.cov(rng.normal(size=(200, 400))),
         "Wh": rng.normal(size=(32, d)) * 0.1, "v": rng.normal(size=32) * 0.1,
+        "ypos": rng.gamma(2.0, 1.0, size=n),
     }
 
 
@@ -101,6 +105,8 @@ def arguments(name, data):
         "quadratic form": (data["x_vec"], data["A"], data["b_vec"]),
         "log-det": (data["Theta"], data["S"]),
         "two-layer tanh": (data["Wh"], data["v"], data["y"], x),
+        "gamma GLM": (data["w"], data["ypos"], x),
+        "logistic log(1+e^u)": (data["w"], data["y01"], x),
     }[name]
 
 
@@ -224,10 +230,26 @@ def hand_two_layer(W, v, y, x):
     return H @ x, gv
 
 
+def hand_gamma(beta, y, x):
+    r = x @ beta
+    np.negative(r, out=r)
+    np.exp(r, out=r)
+    r *= y
+    np.subtract(1.0, r, out=r)
+    return x.T @ r
+
+
+def hand_logistic_softplus(w, y, x):
+    r = _sigmoid(x @ w)
+    r -= y
+    return x.T @ r
+
+
 HAND = {"least squares": hand_least_squares, "ridge": hand_ridge, "linear + bias": hand_bias,
         "logistic": hand_logistic, "softmax": hand_softmax, "hinge": hand_hinge, "lasso": hand_lasso,
         "pseudo-Huber": hand_pseudo_huber, "Poisson": hand_poisson, "matrix factorization": hand_factorization,
-        "quadratic form": hand_quadratic, "log-det": hand_logdet, "two-layer tanh": hand_two_layer}
+        "quadratic form": hand_quadratic, "log-det": hand_logdet, "two-layer tanh": hand_two_layer,
+        "gamma GLM": hand_gamma, "logistic log(1+e^u)": hand_logistic_softplus}
 
 
 # -- the same losses for JAX and autograd (one definition, two array modules) ---------------------
@@ -253,6 +275,8 @@ def make_losses(xp):
         "quadratic form": lambda x, A, b: 0.5 * x @ (A @ x) - b @ x,
         "log-det": lambda Theta, S: xp.trace(S @ Theta) - xp.linalg.slogdet(Theta)[1],
         "two-layer tanh": lambda W, v, y, x: xp.sum((y - xp.tanh(W @ x.T).T @ v) ** 2),
+        "gamma GLM": lambda beta, y, x: xp.sum(y * xp.exp(-(x @ beta)) + x @ beta),
+        "logistic log(1+e^u)": lambda w, y, x: xp.sum(xp.log(1 + xp.exp(x @ w)) - y * (x @ w)),
     }
 
 

@@ -3,7 +3,7 @@
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
-    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE]
+    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE] [--dump-passes]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
 
@@ -16,6 +16,7 @@ in symgd: the message says how to report it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import InternalError, SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
+from symgd.tensor.pipeline import dumping
 
 
 class UserError(Exception):
@@ -171,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "codegen":
             command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
             command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
+            command.add_argument("--dump-passes", action="store_true",
+                                 help="write the tensor IR after each pass to standard error")
             continue
         formats = ("text", "latex", "json") if name == "parse" else ("text", "latex", "json", "index")
         command.add_argument("--format", choices=formats, default="text")
@@ -193,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "kkt":
             output = format_kkt(kkt(problem), args)
         elif args.command == "codegen":
-            module = codegen(problem, optimizer=args.optimizer)
+            with dumping(sys.stderr) if args.dump_passes else contextlib.nullcontext():
+                module = codegen(problem, optimizer=args.optimizer)
             if args.output:
                 return write_module(module, args.output)
             output = module.source.rstrip("\n")

@@ -21,7 +21,7 @@ import re
 import sympy
 
 from symgd import derive
-from symgd.codegen.emit import identifier
+from symgd.tensor.print_numpy import identifier
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED, FIT_QP
 from symgd.errors import UnsupportedError

@@ -1,8 +1,8 @@
 """The generated module's text: loss, grad, value_and_grad, hess, step and fit.
 
-Each function body comes from the Emitter (symgd.codegen.emit); the rest is fixed text filled in
-with the problem's names. The module imports numpy only (scipy.optimize only for L-BFGS) and never
-symgd.
+Each function body comes from the tensor pipeline (index form -> symgd.tensor IR -> passes -> the
+NumPy printer); the rest is fixed text filled in with the problem's names. The module imports
+numpy only (scipy.optimize only for L-BFGS) and never symgd.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import re
 
 import sympy
 
-from symgd.codegen.emit import Emitter, identifier
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.derive import canonical_form
 from symgd.problem import Problem
+from symgd.tensor import ir
+from symgd.tensor.lift import Builder
+from symgd.tensor.pipeline import optimise
+from symgd.tensor.print_numpy import NumpyPrinter, identifier
 
 HELPERS = {
     "sigmoid": '''
@@ -73,6 +76,7 @@ class ModuleWriter:
         self.dim_names = self._dim_names()
         self.names.update(self.dim_names)
         self.free_ranges: dict = {}
+        self.compiled = 0   # function bodies so far (to tell them apart in IR dumps)
 
     # -- names and shapes ---------------------------------------------------------------
     def _dim_names(self) -> dict:
@@ -85,15 +89,6 @@ class ModuleWriter:
             taken.add(name)
             out[dim] = name
         return out
-
-    def _ranges(self, exprs) -> dict:
-        """("range", index) -> code of its dimension, for every sum index and block index."""
-        ranges = {("range", index): self._dim_code(dim) for index, dim in self.free_ranges.items()}
-        for expr in exprs:
-            for total in expr.atoms(sympy.Sum):
-                for index, _, upper in total.args[1:]:
-                    ranges[("range", index)] = self._dim_code(upper)
-        return ranges
 
     def _block_items(self, derivation) -> list:
         """(expr, free indices) per block, with indices renamed per block: blocks reuse index names
@@ -113,11 +108,6 @@ class ModuleWriter:
             return self.dim_names[dim]
         raise UnsupportedError(f"code generation: the range {dim} is not a dimension")
 
-    def _emitter(self, exprs) -> Emitter:
-        names = dict(self.names)
-        names.update(self._ranges(exprs))
-        return Emitter(names, self.helpers)
-
     def _dims_lines(self, code: list[str]) -> list[str]:
         """Read (and check) the dimensions the code uses from the arrays' shapes."""
         text = "\n".join(code)
@@ -136,14 +126,22 @@ class ModuleWriter:
     def _body(self, exprs_and_axes: list, result, prefix: tuple = ()) -> list[str]:
         """Lines computing ``exprs`` (sharing sub-expressions) and the return statement; ``prefix``
         lines come right after the dimensions are read."""
-        exprs = [stabilise(canonical_form(self.problem, e)) for e, _ in exprs_and_axes]
-        emitter = self._emitter(exprs)
-        for expr in exprs:
-            emitter.count(expr)
-        emitter.finish_counting()
-        values = [emitter.value(expr, axes) for expr, (_, axes) in zip(exprs, exprs_and_axes)]
-        code = list(prefix) + emitter.lines + [result(values)]
+        lines, values = self._compile(exprs_and_axes, shared=True)
+        code = list(prefix) + lines + [result(values)]
         return self._dims_lines(code) + code
+
+    def _compile(self, exprs_and_axes: list, shared: bool) -> tuple[list[str], list[str]]:
+        """Index form -> tensor IR -> passes -> NumPy: (lines naming shared values, code per result).
+        ``shared=False`` inlines everything (for one-line expressions)."""
+        builder = Builder(self.problem.shapes, self.free_ranges)
+        roots = [builder.root(stabilise(canonical_form(self.problem, expr)), tuple(axes))
+                 for expr, axes in exprs_and_axes]
+        self.compiled += 1
+        program = optimise(ir.Program(tuple(roots), tuple(f"result{n}" for n in range(len(roots)))),
+                           f"function body {self.compiled}")
+        if not shared:
+            program = ir.Program(program.roots, program.labels)
+        return NumpyPrinter(self.names, self.helpers).render(program)
 
     def _gradient_items(self, derivation=None):
         return self._block_items(derivation or self.gradient)
@@ -226,10 +224,8 @@ class ModuleWriter:
 
     def scalar_code(self, expr, axes: tuple = ()) -> str:
         """Code for one expression of the problem's symbols (a weight, a bound, a radius)."""
-        emitter = self._emitter([expr])
-        emitter.count(expr)
-        emitter.finish_counting()
-        return emitter.value(expr, axes)
+        lines, (value,) = self._compile([(expr, axes)], shared=False)
+        return value
 
     def step_function(self) -> str:
         single = len(self.params) == 1

@@ -3,8 +3,10 @@
 ``to_matrix`` turns an index-form expression with free indices into a small matrix-expression tree
 (``MNode``) whose entry at the free indices is the expression. Sums over an index shared by two
 factors become matrix products (transposing as needed), products with a shared free index become
-Hadamard products, distinct free indices outer products, a delta the identity. Where no rule fits it
-returns None and the caller falls back to index notation; it never guesses.
+Hadamard products, distinct free indices outer products, a delta the identity. Where no rule fits,
+the tensor IR gives the matrix form (``TensorForm``: lifted, optimised by the stable, factor and
+contract passes, printed by symgd.tensor.print_latex, with diag(·) and the ones vector);
+where that has none either it returns None and the caller falls back to index notation.
 
 ``evaluate`` computes a matrix-form tree with NumPy so tests can check it against the index form.
 """
@@ -56,6 +58,14 @@ def transpose(node: MNode) -> MNode:
     return MNode("T", (node,), node.rank)
 
 
+@dataclass(frozen=True)
+class TensorForm:
+    """A matrix form read from the tensor IR: the optimised ``node`` and its LaTeX ``text``."""
+
+    node: object
+    text: str
+
+
 class NoMatrixForm(Exception):
     """Raised inside the converter when no rule fits."""
 
@@ -72,6 +82,23 @@ def to_matrix(expr: sympy.Expr, free: tuple, ranges: dict) -> MNode | None:
         node, indices = _convert(expr, dict(ranges))
         return _orient(node, indices, tuple(free))
     except NoMatrixForm:
+        return _tensor_form(expr, tuple(free), ranges)
+
+
+def _tensor_form(expr, free: tuple, ranges: dict) -> TensorForm | None:
+    # imported here: the tensor package imports codegen, which imports this package
+    from symgd.errors import UnsupportedError
+    from symgd.tensor import ir
+    from symgd.tensor.lift import Builder
+    from symgd.tensor.passes import contract, factor, stable
+    from symgd.tensor.print_latex import latex as tensor_latex
+    try:
+        program = ir.Program((Builder({}, ranges).root(expr, free),), ("matrix",))
+        for run in (stable.run, factor.run, contract.run):
+            program = run(program)
+        (node,) = program.roots
+        return TensorForm(node, tensor_latex(node))
+    except UnsupportedError:
         return None
 
 
@@ -340,6 +367,8 @@ FUNC_LATEX = {"sigmoid": r"\sigma", "log": r"\log", "exp": r"\exp", "tanh": r"\t
 
 def latex(node: MNode) -> str:
     """LaTeX of a matrix-form tree, as a textbook prints it."""
+    if isinstance(node, TensorForm):
+        return node.text
     return _latex(_textbook(node))[0]
 
 
@@ -509,6 +538,8 @@ NUMPY_FUNCS = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "log": np.log, "exp": 
 
 def evaluate(node: MNode, env: dict):
     """Evaluate a matrix-form tree with NumPy; ``env`` maps names to arrays, scalars and dimensions."""
+    if isinstance(node, TensorForm):
+        return _evaluate_tensor(node.node, env)
     op, args = node.op, node.args
     if op == "sym":
         value = env[args[0]]
@@ -572,3 +603,15 @@ def node_rank_of(args) -> int:
     rows = 1 if args[0].rank == 2 or (args[0].rank == 1 and args[0].op != "T") else 0
     cols = 1 if args[-1].rank == 2 or (args[-1].rank == 1 and args[-1].op == "T") else 0
     return rows + cols
+
+
+def _evaluate_tensor(node, env: dict):
+    from symgd.tensor import ir
+    from symgd.tensor.evaluate import evaluate as evaluate_ir
+    values = {}
+    for leaf in ir.postorder([node]):
+        symbols = [leaf.symbol] if isinstance(leaf, ir.Input) else []
+        symbols += [d for d in leaf.shape if not d.is_Integer]
+        for symbol in symbols:
+            values[symbol] = env[str(getattr(symbol, "label", symbol))]
+    return evaluate_ir(node, values)

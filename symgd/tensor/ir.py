@@ -1,0 +1,538 @@
+"""The tensor IR: a small typed, hash-consed DAG of array operations.
+
+Every node is an immutable value with a ``shape`` (a tuple of dimension symbols, ``()`` for a
+scalar) and positional axes, as NumPy arrays and JAX's abstract values have. Axis labels live
+where they carry meaning: a ``Contract`` names the axes of each operand with letters (einsum
+style), and ``Lifted`` (symgd.tensor.lift) keeps the user's index names beside a node for printing.
+Nodes are interned: building a node equal to an existing one returns that one, so structural
+equality is identity, a DAG shares every repeated sub-expression, and common sub-expressions across
+``loss``, ``grad`` and ``hess`` are found by construction.
+
+Build nodes with the functions below (``add``, ``mul``, ``power``, ``contract``, ...): they intern
+and fold trivial cases (``x * 1``, ``x + 0``, nested sums). ``check`` validates a graph;
+``pretty`` prints it one binding per line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import dataclass, fields
+from fractions import Fraction
+
+from symgd.errors import InternalError
+
+Shape = tuple   # of SymPy dimension symbols or Integers
+
+
+class Node:
+    """Base of every IR node: subclasses are frozen dataclasses with a ``shape`` field."""
+
+    shape: Shape
+
+    def children(self) -> tuple["Node", ...]:
+        """The operand nodes, in order."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                out.append(value)
+            elif isinstance(value, tuple) and value and isinstance(value[0], Node):
+                out.extend(value)
+        return tuple(out)
+
+
+_TABLE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+
+
+def sort_key(node: Node) -> str:
+    """A digest of the node's structure: the canonical order of the operands of ``add`` and ``mul``
+    (so a + b and b + a are one node), the same in every process."""
+    key = node.__dict__.get("_sort_key")
+    if key is None:
+        parts = [type(node).__name__]
+        for f in fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, Node):
+                parts.append(sort_key(value))
+            elif isinstance(value, tuple) and value and isinstance(value[0], Node):
+                parts.extend(sort_key(child) for child in value)
+            else:
+                parts.append(str(value))
+        key = hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+        object.__setattr__(node, "_sort_key", key)
+    return key
+
+
+def intern(node: Node) -> Node:
+    """The one node equal to ``node`` (children are interned, so they compare by identity)."""
+    key = (type(node),) + tuple(getattr(node, f.name) for f in fields(node))
+    existing = _TABLE.get(key)
+    if existing is not None:
+        return existing
+    _TABLE[key] = node
+    return node
+
+
+@dataclass(frozen=True, eq=False)
+class Input(Node):
+    """A named argument (parameter, data, constant) or a dimension's value; ``symbol`` is SymPy's."""
+
+    symbol: object
+    shape: Shape = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Const(Node):
+    """A scalar number (exact when rational)."""
+
+    value: Fraction | float
+    shape: Shape = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Map(Node):
+    """An elementwise operation: ``add`` and ``mul`` (n-ary), ``pow`` (a number ``param`` as the
+    exponent, or a second argument), a primitive of symgd.functions (``exp``, ``sigmoid``, ...) or
+    one of ``heaviside``, ``log1p``, ``expm1``. Arguments have the node's shape or are scalars."""
+
+    op: str
+    args: tuple
+    shape: Shape
+    param: Fraction | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Contract(Node):
+    """Σ over the letters missing from ``out`` of the product of the operands, einsum style:
+    ``specs[n]`` labels the axes of ``args[n]``, ``out`` those of the result."""
+
+    args: tuple
+    specs: tuple
+    out: str
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Reduce(Node):
+    """``op`` (``sum`` or ``logsumexp``) over the axes ``axes`` of ``arg``."""
+
+    op: str
+    arg: Node
+    axes: tuple
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class MatMul(Node):
+    """``a @ b`` with NumPy's rules for vectors and matrices (made by contraction planning)."""
+
+    a: Node
+    b: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Broadcast(Node):
+    """``arg`` repeated along new axes: its axis n becomes axis ``axes[n]`` of the result."""
+
+    arg: Node
+    axes: tuple
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Transpose(Node):
+    """Axis n of the result is axis ``perm[n]`` of ``arg``."""
+
+    arg: Node
+    perm: tuple
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Diagonal(Node):
+    """The diagonal of a square matrix, a vector (the index form's ``A_kk``)."""
+
+    arg: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Identity(Node):
+    """The identity matrix (the index form's Kronecker delta)."""
+
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Softmax(Node):
+    """exp(arg) normalised to sum 1 along ``axis`` (shape of ``arg``)."""
+
+    arg: Node
+    axis: int
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class MatFn(Node):
+    """A function of a square matrix: ``inv`` (a matrix), ``det`` and ``logdet`` (scalars);
+    ``solve`` is to come here too."""
+
+    op: str
+    arg: Node
+    shape: Shape
+
+
+# -- constructors: intern, flatten, fold -------------------------------------------------------
+
+ZERO, ONE = Fraction(0), Fraction(1)
+
+
+def const(value) -> Const:
+    """A scalar constant; integers and rationals stay exact."""
+    if isinstance(value, float) and value.is_integer():
+        value = Fraction(int(value))
+    elif isinstance(value, int):
+        value = Fraction(value)
+    return intern(Const(value))
+
+
+def input_(symbol, shape: Shape = ()) -> Input:
+    """The argument ``symbol`` with shape ``shape``."""
+    return intern(Input(symbol, tuple(shape)))
+
+
+def _result_shape(args) -> Shape:
+    shapes = {a.shape for a in args if a.shape}
+    if len(shapes) > 1:
+        raise InternalError(f"elementwise operands of different shapes {sorted(map(str, shapes))}")
+    return shapes.pop() if shapes else ()
+
+
+def add(*terms: Node) -> Node:
+    """The elementwise sum (flattened; numbers folded; zeros dropped)."""
+    flat: list = []
+    number = ZERO
+    for term in terms:
+        for part in (term.args if isinstance(term, Map) and term.op == "add" else (term,)):
+            if isinstance(part, Const):
+                number += part.value
+            else:
+                flat.append(part)
+    shape = _result_shape(flat)
+    flat.sort(key=sort_key)
+    if number != 0:
+        flat.append(const(number))
+    if not flat:
+        return const(0)
+    if len(flat) == 1:
+        return broadcast_to(flat[0], shape)
+    return intern(Map("add", tuple(flat), shape))
+
+
+def mul(*factors: Node) -> Node:
+    """The elementwise product (flattened; the numeric coefficient first; x * 0 = 0)."""
+    flat: list = []
+    number = ONE
+    for factor in factors:
+        for part in (factor.args if isinstance(factor, Map) and factor.op == "mul" else (factor,)):
+            if isinstance(part, Const):
+                number *= part.value
+            else:
+                flat.append(part)
+    shape = _result_shape(flat)
+    flat.sort(key=sort_key)
+    if number == 0:
+        return broadcast_to(const(0), shape)
+    if number != 1:
+        flat.insert(0, const(number))
+    if not flat:
+        return const(1)
+    if len(flat) == 1:
+        return flat[0]
+    return intern(Map("mul", tuple(flat), shape))
+
+
+def neg(x: Node) -> Node:
+    """-x."""
+    return mul(const(-1), x)
+
+
+def power(base: Node, exponent) -> Node:
+    """base ** exponent for a number (exact when rational) or a scalar node."""
+    if isinstance(exponent, Node):
+        return intern(Map("pow", (base, exponent), _result_shape((base, exponent))))
+    exponent = Fraction(exponent) if not isinstance(exponent, float) else exponent
+    if exponent == 1:
+        return base
+    if exponent == 0:
+        return const(1)
+    if isinstance(base, Const) and isinstance(exponent, Fraction) and exponent.denominator == 1 and base.value != 0:
+        return const(base.value ** exponent.numerator)
+    if isinstance(base, Map) and base.op == "pow" and base.param is not None and exponent.denominator == 1:
+        return power(base.args[0], base.param * exponent)
+    return intern(Map("pow", (base,), base.shape, exponent))
+
+
+def apply(op: str, *args: Node) -> Node:
+    """A primitive (``exp``, ``log``, ``sigmoid``, ``max``, ...) applied entry by entry."""
+    return intern(Map(op, tuple(args), _result_shape(args)))
+
+
+def contract(args, specs, out: str, dims: dict) -> Node:
+    """Σ of the product of ``args`` over the letters of ``specs`` missing from ``out``;
+    ``dims`` maps each letter to its dimension."""
+    return intern(Contract(tuple(args), tuple(specs), out, tuple(dims[c] for c in out)))
+
+
+def reduce(op: str, arg: Node, axes) -> Node:
+    """``op`` over ``axes`` of ``arg``."""
+    axes = tuple(sorted(axes))
+    shape = tuple(d for n, d in enumerate(arg.shape) if n not in axes)
+    return intern(Reduce(op, arg, axes, shape))
+
+
+def matmul(a: Node, b: Node) -> Node:
+    """a @ b (vectors and matrices)."""
+    shape = a.shape[:-1] + b.shape[1:] if len(b.shape) > 1 else a.shape[:-1]
+    return intern(MatMul(a, b, shape))
+
+
+def broadcast(arg: Node, axes, shape: Shape) -> Node:
+    """``arg`` with its axes placed at ``axes`` of an array of ``shape``."""
+    axes, shape = tuple(axes), tuple(shape)
+    if not arg.shape and not isinstance(arg, Const) and not shape:
+        return arg
+    if arg.shape == shape and axes == tuple(range(len(shape))):
+        return arg
+    return intern(Broadcast(arg, axes, shape))
+
+
+def broadcast_to(arg: Node, shape: Shape) -> Node:
+    """A scalar (or an array already of ``shape``) as an array of ``shape``."""
+    if arg.shape == tuple(shape) or not shape:
+        return arg
+    return broadcast(arg, (), shape)
+
+
+def transpose(arg: Node, perm) -> Node:
+    """``arg`` with its axes permuted (``perm[n]`` is the old position of new axis n)."""
+    perm = tuple(perm)
+    if perm == tuple(range(len(perm))):
+        return arg
+    if isinstance(arg, Transpose):
+        return transpose(arg.arg, tuple(arg.perm[p] for p in perm))
+    return intern(Transpose(arg, perm, tuple(arg.shape[p] for p in perm)))
+
+
+def diagonal(arg: Node) -> Node:
+    """The diagonal of a square matrix."""
+    return intern(Diagonal(arg, arg.shape[:1]))
+
+
+def identity(dim) -> Node:
+    """The dim × dim identity."""
+    return intern(Identity((dim, dim)))
+
+
+def softmax(arg: Node, axis: int) -> Node:
+    """Softmax of ``arg`` along ``axis``."""
+    return intern(Softmax(arg, axis, arg.shape))
+
+
+def matfn(op: str, arg: Node) -> Node:
+    """``inv``, ``det`` or ``logdet`` of a square matrix."""
+    return intern(MatFn(op, arg, arg.shape if op == "inv" else ()))
+
+
+# -- traversal, checking, printing -------------------------------------------------------------
+
+def postorder(roots) -> list:
+    """Every node reachable from ``roots``, each once, operands before their users."""
+    seen: set = set()
+    order: list = []
+    stack = [(root, False) for root in reversed(tuple(roots))]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.children()) if id(child) not in seen)
+    return order
+
+
+def uses(roots) -> dict:
+    """id(node) -> how many times operands refer to it (roots count once each)."""
+    counts: dict = {}
+    for root in roots:
+        counts[id(root)] = counts.get(id(root), 0) + 1
+    for node in postorder(roots):
+        for child in node.children():
+            counts[id(child)] = counts.get(id(child), 0) + 1
+    return counts
+
+
+def rewrite(roots, rule) -> tuple:
+    """Rebuild the graph bottom-up: each node's operands are replaced by their rewrites, then
+    ``rule(node)`` returns the node's replacement (or the node)."""
+    done: dict = {}
+    for node in postorder(roots):
+        rebuilt = rebuild(node, [done[id(c)] for c in node.children()])
+        done[id(node)] = rule(rebuilt)
+    return tuple(done[id(r)] for r in roots)
+
+
+def rebuild(node: Node, children: list) -> Node:
+    """``node`` with its operands replaced by ``children`` (in ``children()`` order), re-folded."""
+    if all(new is old for new, old in zip(children, node.children())):
+        return node
+    if isinstance(node, Map):
+        if node.op == "add":
+            return add(*children)
+        if node.op == "mul":
+            return mul(*children)
+        if node.op == "pow":
+            return power(children[0], node.param if node.param is not None else children[1])
+        return intern(Map(node.op, tuple(children), _result_shape(children), node.param))
+    if isinstance(node, Contract):
+        dims = {c: d for spec, a in zip(node.specs, node.args) for c, d in zip(spec, a.shape)}
+        return contract(children, node.specs, node.out, dims)
+    if isinstance(node, MatMul):
+        return matmul(*children)
+    (child,) = children
+    if isinstance(node, Reduce):
+        return reduce(node.op, child, node.axes)
+    if isinstance(node, Broadcast):
+        return broadcast(child, node.axes, node.shape)
+    if isinstance(node, Transpose):
+        return transpose(child, node.perm)
+    if isinstance(node, Diagonal):
+        return diagonal(child)
+    if isinstance(node, Softmax):
+        return softmax(child, node.axis)
+    if isinstance(node, MatFn):
+        return matfn(node.op, child)
+    raise InternalError(f"rebuild of {type(node).__name__}")
+
+
+def check(roots) -> None:
+    """Validate the graph: every node's shape follows from its operands' shapes.
+
+    Raises:
+        InternalError: naming the first node that is not well formed.
+    """
+    for node in postorder(roots):
+        problem = _problem(node)
+        if problem:
+            raise InternalError(f"tensor IR: {problem} in {type(node).__name__} {node.shape}")
+
+
+def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
+    if isinstance(node, Map):
+        if any(a.shape and a.shape != node.shape for a in node.args):
+            return "an operand of another shape"
+        if node.op in ("add", "mul") and len(node.args) < 2:
+            return "fewer than two operands"
+    elif isinstance(node, Contract):
+        if len(node.specs) != len(node.args) or any(len(s) != len(a.shape) for s, a in zip(node.specs, node.args)):
+            return "specs that do not match the operands"
+        dims: dict = {}
+        for spec, arg in zip(node.specs, node.args):
+            for letter, dim in zip(spec, arg.shape):
+                if dims.setdefault(letter, dim) != dim:
+                    return f"axis {letter} of two lengths"
+        if any(c not in dims for c in node.out) or tuple(dims[c] for c in node.out) != node.shape:
+            return "an output axis no operand has"
+    elif isinstance(node, MatMul):
+        a, b = node.a.shape, node.b.shape
+        if not a or not b or len(a) > 2 or len(b) > 2 or a[-1] != b[0]:
+            return f"operands {a} @ {b}"
+    elif isinstance(node, Broadcast):
+        if len(node.axes) != len(node.arg.shape) or any(node.shape[p] != d for p, d in zip(node.axes, node.arg.shape)):
+            return "axes that do not fit"
+    elif isinstance(node, Transpose):
+        if sorted(node.perm) != list(range(len(node.arg.shape))):
+            return "a permutation of the wrong length"
+    elif isinstance(node, (Diagonal, MatFn)):
+        if len(node.arg.shape) != 2 or node.arg.shape[0] != node.arg.shape[1]:
+            return "an operand that is not a square matrix"
+    elif isinstance(node, Reduce):
+        if any(a >= len(node.arg.shape) for a in node.axes):
+            return "an axis the operand lacks"
+    return None
+
+
+def describe(node: Node, names: dict) -> str:
+    """One node as text, its operands by their names in ``names`` (id -> name)."""
+    def ref(child):
+        return names.get(id(child), "?")
+    if isinstance(node, Input):
+        return str(getattr(node.symbol, "label", node.symbol))
+    if isinstance(node, Const):
+        return str(node.value)
+    if isinstance(node, Map):
+        param = "" if node.param is None else f"[{node.param}]"
+        return f"{node.op}{param}({', '.join(ref(a) for a in node.args)})"
+    if isinstance(node, Contract):
+        return f"contract[{','.join(node.specs)}->{node.out}]({', '.join(ref(a) for a in node.args)})"
+    if isinstance(node, Reduce):
+        return f"{node.op}[axes={list(node.axes)}]({ref(node.arg)})"
+    if isinstance(node, MatMul):
+        return f"matmul({ref(node.a)}, {ref(node.b)})"
+    if isinstance(node, Broadcast):
+        return f"broadcast[axes={list(node.axes)}]({ref(node.arg)})"
+    if isinstance(node, Transpose):
+        return f"transpose[{list(node.perm)}]({ref(node.arg)})"
+    if isinstance(node, (Diagonal, Softmax)):
+        extra = f"[axis={node.axis}]" if isinstance(node, Softmax) else ""
+        return f"{type(node).__name__.lower()}{extra}({ref(node.arg)})"
+    if isinstance(node, MatFn):
+        return f"{node.op}({ref(node.arg)})"
+    if isinstance(node, Identity):
+        return "eye"
+    raise InternalError(f"describe {type(node).__name__}")
+
+
+def pretty(roots, labels: tuple = ()) -> str:
+    """The graph one node per line, operands first: ``%3 : (n, d) = mul(%1, %2)``; the roots are
+    listed last (named by ``labels`` when given)."""
+    names: dict = {}
+    lines = []
+    for node in postorder(roots):
+        if isinstance(node, (Input, Const)):
+            names[id(node)] = describe(node, names)
+            continue
+        name = f"%{len(lines)}"
+        shape = "(" + ", ".join(map(str, node.shape)) + ("," if len(node.shape) == 1 else "") + ")"
+        lines.append(f"{name} : {shape} = {describe(node, names)}")
+        names[id(node)] = name
+    labels = labels or tuple(f"out{n}" for n in range(len(tuple(roots))))
+    lines.append("return " + ", ".join(f"{label}={names[id(r)]}" for label, r in zip(labels, roots)))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Program:
+    """What the passes transform: the results of one generated function.
+
+    Attributes:
+        roots: the result nodes, in order.
+        labels: a name for each result (for dumps): ``loss``, ``grad[w]``, ...
+        lets: the nodes computed once into a local name, operands first (set by the ``cse`` pass).
+    """
+
+    roots: tuple
+    labels: tuple
+    lets: tuple = ()
+
+    def with_roots(self, roots) -> "Program":
+        """The same program computing ``roots`` (bindings are recomputed by ``cse``)."""
+        return Program(tuple(roots), self.labels)
+
+    def __str__(self) -> str:
+        return pretty(self.roots, self.labels)

@@ -1,0 +1,259 @@
+"""The builder: SymPy index form -> tensor IR. The only place that recognises contractions.
+
+An index-form expression (``Indexed`` entries, ``Sum`` over index symbols whose ranges are dimension
+symbols) becomes a ``Lifted``: an IR node together with the index symbol that labels each of its
+axes. Entries ``X[i, j]`` are inputs with the labels (i, j) (so ``X[j, i]`` is a transpose only when
+an operation needs the other order); elementwise operations align their operands by label (a
+transpose and a broadcast where needed); a sum of a product is one ``Contract`` over the summed
+labels, with the factors that share a set of labels multiplied first and the factors free of the
+summed labels multiplied after; a sum of a sum is a sum of sums (the factor pass regroups them);
+the Kronecker delta is the identity, ``A[k, k]`` the diagonal.
+
+Equal sub-expressions lift to the same node whatever their indices are called, because nodes are
+positional and the contraction letters are local: ``Σ_j X_ij w_j`` in the loss and in the gradient
+is one node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+from sympy.codegen.cfunctions import expm1, log1p
+
+from symgd.codegen.stable import logsumexp, softmax
+from symgd.errors import UnsupportedError
+from symgd.functions import ELEMENTWISE, PRIMITIVES, det, inverse_entry
+from symgd.tensor import ir
+
+# SymPy class -> primitive name, for the elementwise rows of the primitive table.
+_ELEMENTWISE = {p.sympy: p.name for p in PRIMITIVES if p.kind == ELEMENTWISE and isinstance(p.sympy, type)}
+_EXTRA = {log1p: "log1p", expm1: "expm1"}
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """An IR node and the index symbol labelling each of its axes."""
+
+    node: ir.Node
+    labels: tuple
+
+
+class Builder:
+    """Lifts index-form expressions of one problem.
+
+    Args:
+        shapes: SymPy symbol or IndexedBase -> shape (dimension symbols), for every argument.
+        ranges: free index symbol -> its dimension (the derivative's own indices).
+    """
+
+    def __init__(self, shapes: dict, ranges: dict) -> None:
+        self.shapes = shapes
+        self.ranges = dict(ranges)
+        self.memo: dict = {}
+
+    def root(self, expr: sympy.Expr, axes: tuple) -> ir.Node:
+        """``expr`` as an array whose axes are the index symbols ``axes``, in that order."""
+        lifted = self.lift(expr)
+        missing = [label for label in lifted.labels if label not in axes]
+        if missing:
+            raise UnsupportedError(f"code generation: the index {missing[0]} is free in {expr}")
+        node = self.align(lifted, tuple(axes))
+        return ir.broadcast_to(node, tuple(self._range(index) for index in axes))
+
+    def lift(self, expr: sympy.Expr) -> Lifted:
+        """``expr`` as a node labelled by its free indices."""
+        key = (expr, tuple(sorted((str(s), self.ranges[s]) for s in expr.free_symbols if s in self.ranges)))
+        if key not in self.memo:
+            self.memo[key] = self._lift(expr)
+        return self.memo[key]
+
+    def _lift(self, expr) -> Lifted:  # noqa: C901 - one branch per kind of SymPy node
+        if expr.is_Number:
+            return Lifted(ir.const(_number(expr)), ())
+        if isinstance(expr, sympy.Symbol):
+            if expr in self.ranges:
+                raise UnsupportedError(f"code generation for the index {expr} used as a value")
+            return Lifted(ir.input_(expr, ()), ())
+        if isinstance(expr, sympy.Indexed):
+            return self._entry(expr)
+        if isinstance(expr, sympy.Add):
+            return self._elementwise(ir.add, expr.args)
+        if isinstance(expr, sympy.Mul):
+            return self._elementwise(ir.mul, expr.args)
+        if isinstance(expr, sympy.Pow):
+            return self._power(expr)
+        if isinstance(expr, sympy.Sum):
+            return self._sum(expr)
+        if isinstance(expr, sympy.KroneckerDelta):
+            return self._delta(*expr.args)
+        if isinstance(expr, inverse_entry):
+            matrix, i, j = expr.args
+            return Lifted(ir.matfn("inv", self._matrix(matrix)), (i, j))
+        if isinstance(expr, det):
+            return Lifted(ir.matfn("det", self._matrix(expr.args[0])), ())
+        if isinstance(expr, sympy.log) and isinstance(expr.args[0], det):
+            return Lifted(ir.matfn("logdet", self._matrix(expr.args[0].args[0])), ())
+        if isinstance(expr, logsumexp):
+            return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
+        if isinstance(expr, softmax):
+            return self._along(expr, ir.softmax, keep=True)
+        if isinstance(expr, sympy.Heaviside):   # from differentiating relu, max, |u|
+            value, at_zero = expr.args if len(expr.args) == 2 else (expr.args[0], sympy.Rational(1, 2))
+            lifted = self.lift(value)
+            node = ir.intern(ir.Map("heaviside", (lifted.node,), lifted.node.shape, _number(at_zero)))
+            return Lifted(node, lifted.labels)
+        name = _EXTRA.get(type(expr)) or next((n for c, n in _ELEMENTWISE.items() if isinstance(expr, c)), None)
+        if name is not None:
+            return self._elementwise(lambda *args: ir.apply(name, *args), expr.args)
+        raise UnsupportedError(f"code generation for {type(expr).__name__}: {expr}")
+
+    # -- entries and alignment ------------------------------------------------------------------
+    def _entry(self, expr: sympy.Indexed) -> Lifted:
+        indices = expr.indices
+        if not all(isinstance(i, sympy.Symbol) for i in indices):
+            raise UnsupportedError(f"code generation for the entry {expr} with a fixed index")
+        node = ir.input_(expr.base, self._shape(expr.base))
+        if len(indices) == 2 and indices[0] == indices[1]:   # A[k, k]: the diagonal
+            return Lifted(ir.diagonal(node), indices[:1])
+        if len(set(indices)) < len(indices):
+            raise UnsupportedError(f"code generation for the entry {expr}")
+        for index, dim in zip(indices, node.shape):
+            self.ranges.setdefault(index, dim)
+        return Lifted(node, tuple(indices))
+
+    def _shape(self, symbol) -> tuple:
+        if symbol in self.shapes:
+            return tuple(self.shapes[symbol])
+        if getattr(symbol, "shape", None) is not None:   # an IndexedBase made with its shape (KKT multipliers)
+            return tuple(symbol.shape)
+        raise UnsupportedError(f"code generation: no value for {symbol}")
+
+    def _matrix(self, symbol) -> ir.Node:
+        return ir.input_(symbol, self._shape(symbol))
+
+    def _range(self, index):
+        try:
+            return self.ranges[index]
+        except KeyError:
+            raise UnsupportedError(f"code generation: the range of the index {index} is unknown") from None
+
+    def align(self, lifted: Lifted, labels: tuple) -> ir.Node:
+        """The node with its axes transposed and broadcast to ``labels`` (a superset of its own)."""
+        if lifted.labels == labels or not lifted.labels:   # scalars broadcast as NumPy's do
+            return lifted.node
+        present = [label for label in labels if label in lifted.labels]
+        node = ir.transpose(lifted.node, [lifted.labels.index(label) for label in present])
+        return ir.broadcast(node, [labels.index(label) for label in present],
+                            tuple(self._range(label) for label in labels))
+
+    def _elementwise(self, build, args) -> Lifted:
+        """``build`` (add, mul, a primitive) of the arguments, aligned to the union of their labels."""
+        lifted = [self.lift(arg) for arg in args]
+        labels = _union(item.labels for item in lifted)
+        return Lifted(build(*(self.align(item, labels) for item in lifted)), labels)
+
+    def _power(self, expr: sympy.Pow) -> Lifted:
+        base, exponent = expr.args
+        if exponent.is_Number:
+            lifted = self.lift(base)
+            return Lifted(ir.power(lifted.node, _number(exponent)), lifted.labels)
+        return self._elementwise(ir.power, (base, exponent))
+
+    def _delta(self, a, b) -> Lifted:
+        if a == b:
+            return Lifted(ir.const(1), ())
+        if self._range(a) != self._range(b):
+            raise UnsupportedError(f"code generation for the Kronecker delta of {a} and {b} with different ranges")
+        return Lifted(ir.identity(self._range(a)), (a, b))
+
+    def _along(self, expr, build, keep: bool) -> Lifted:
+        """A reduction or normalisation of ``argument`` along the axis of ``index``."""
+        argument, index = expr.args
+        lifted = self.lift(argument)
+        if index not in lifted.labels:
+            raise UnsupportedError(f"code generation: {type(expr).__name__} over an index its argument lacks")
+        axis = lifted.labels.index(index)
+        labels = lifted.labels if keep else tuple(label for label in lifted.labels if label != index)
+        return Lifted(build(lifted.node, axis), labels)
+
+    # -- sums: the contractions --------------------------------------------------------------
+    def _sum(self, expr: sympy.Sum) -> Lifted:
+        body, *limits = expr.args
+        for _, lower, _ in limits:
+            if lower != 1:
+                raise UnsupportedError(f"code generation for a sum from {lower}")
+        saved = {index: self.ranges.get(index) for index, _, _ in limits}
+        self.ranges.update({index: upper for index, _, upper in limits})
+        try:
+            summed = tuple(index for index, _, _ in limits)
+            if isinstance(body, sympy.Add):   # linearity: the factor pass regroups shared factors
+                terms = [self._product(sympy.Mul.make_args(term), summed) for term in body.args]
+                labels = _union(t.labels for t in terms)
+                return Lifted(ir.add(*(self.align(t, labels) for t in terms)), labels)
+            return self._product(sympy.Mul.make_args(body), summed)
+        finally:
+            for index, previous in saved.items():
+                if previous is None:
+                    self.ranges.pop(index, None)
+                else:
+                    self.ranges[index] = previous
+
+    def _product(self, factors, summed: tuple) -> Lifted:
+        """Σ over ``summed`` of the product of ``factors``: one contraction of the factors that
+        carry a summed index, times the rest."""
+        lifted = [self.lift(f) for f in factors]
+        inner = [f for f in lifted if set(f.labels) & set(summed)]
+        outer = [f for f in lifted if not set(f.labels) & set(summed)]
+        present = set().union(*(f.labels for f in inner)) if inner else set()
+        for index in summed:
+            if index not in present:   # Σ_i c = n c
+                outer.append(Lifted(self._dim_value(self._range(index)), ()))
+        if inner:
+            outer.insert(0, self._contract(_group_by_labels(inner, self), summed))
+        labels = _union(f.labels for f in outer)
+        return Lifted(ir.mul(*(self.align(f, labels) for f in outer)), labels)
+
+    def _contract(self, operands: list, summed: tuple) -> Lifted:
+        letters: dict = {}
+        for operand in operands:
+            for label in operand.labels:
+                letters.setdefault(label, LETTERS[len(letters)])
+        out_labels = tuple(label for label in letters if label not in summed)
+        dims = {letters[label]: self._range(label) for label in letters}
+        specs = ["".join(letters[label] for label in operand.labels) for operand in operands]
+        node = ir.contract([o.node for o in operands], specs, "".join(letters[label] for label in out_labels), dims)
+        return Lifted(node, out_labels)
+
+    def _dim_value(self, dim) -> ir.Node:
+        return ir.const(int(dim)) if dim.is_Integer else ir.input_(dim, ())
+
+
+def _group_by_labels(lifted: list, builder: Builder) -> list:
+    """Factors with the same set of labels multiplied elementwise first (Σ_i a_i b_i X_ik is one
+    X.T @ (a * b)), in order of first appearance."""
+    groups: dict = {}
+    for item in lifted:
+        groups.setdefault(frozenset(item.labels), []).append(item)
+    out = []
+    for group in groups.values():
+        labels = group[0].labels
+        out.append(Lifted(ir.mul(*(builder.align(item, labels) for item in group)), labels))
+    return out
+
+
+def _union(groups) -> tuple:
+    out: list = []
+    for group in groups:
+        for label in group:
+            if label not in out:
+                out.append(label)
+    return tuple(out)
+
+
+def _number(value) -> Fraction | float:
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    return float(value)

@@ -1,0 +1,140 @@
+"""Stable rewrites after differentiation, wherever the patterns appear (gradients and Hessians too).
+
+Derivatives of stable losses bring back the unstable spellings: ∂ log(1 + e^u) = e^u / (1 + e^u),
+which is inf / inf at u = 1000. This pass rewrites, bottom-up and to a fixed point per node:
+
+* (1 + e^u)^-p  ->  σ(-u)^p, and then e^{qu} σ(-u)^p -> σ(u)^q σ(-u)^(p-q) for q ≤ p
+  (so e^u / (1 + e^u) is σ(u) and e^u / (1 + e^u)^2 is σ(u) σ(-u));
+* 1 - σ(u) -> σ(-u);  e^u - 1 -> expm1(u);
+* log e^u -> u,  log σ(u) -> -softplus(-u),  log(1 + e^u) -> softplus(u),  log(1 + x) -> log1p(x),
+  and the log of a product or power of positive factors -> a sum of their logs.
+
+The sigmoid helper of the generated module and ``np.logaddexp`` stay finite for any score.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from symgd.tensor import ir
+
+
+def run(program: ir.Program) -> ir.Program:
+    """The program with the stable spellings."""
+    return program.with_roots(ir.rewrite(program.roots, _to_fixed_point))
+
+
+def _to_fixed_point(node: ir.Node) -> ir.Node:
+    for _ in range(20):
+        new = _rule(node)
+        if new is node:
+            return node
+        node = new
+    return node
+
+
+def _rule(node: ir.Node) -> ir.Node:
+    if not isinstance(node, ir.Map):
+        return node
+    if node.op == "log":
+        return _log(node.args[0])
+    if node.op == "add":
+        return _add(node)
+    if node.op == "pow" and node.param is not None and node.param < 0:
+        u = _one_plus_exp(node.args[0])
+        if u is not None:
+            return ir.power(ir.apply("sigmoid", ir.neg(u)), -node.param)
+    if node.op == "mul":
+        return _exp_times_sigmoid(node)
+    return node
+
+
+def _one_plus_exp(node: ir.Node) -> ir.Node | None:
+    """u when ``node`` is 1 + e^u."""
+    if isinstance(node, ir.Map) and node.op == "add" and len(node.args) == 2:
+        rest = [a for a in node.args if not (isinstance(a, ir.Const) and a.value == 1)]
+        if len(rest) == 1 and _is(rest[0], "exp"):
+            return rest[0].args[0]
+    return None
+
+
+def _is(node: ir.Node, op: str) -> bool:
+    return isinstance(node, ir.Map) and node.op == op
+
+
+def _power_of(node: ir.Node, op: str):
+    """(argument, exponent) when ``node`` is op(argument) ** exponent (a number), else None."""
+    if _is(node, op):
+        return node.args[0], Fraction(1)
+    if _is(node, "pow") and node.param is not None and _is(node.args[0], op):
+        return node.args[0].args[0], node.param
+    return None
+
+
+def _exp_powers(node: ir.Node) -> list:
+    """Ways to read ``node`` as e^{q u}: [(u, q)], with |c| taken out of a product c·v in u."""
+    found = _power_of(node, "exp")
+    if found is None:
+        return []
+    u, q = found
+    out = [(u, q)]
+    if _is(u, "mul") and isinstance(u.args[0], ir.Const) and abs(u.args[0].value) != 1:
+        c = u.args[0].value
+        out.append((ir.mul(ir.const(1 if c > 0 else -1), *u.args[1:]), q * abs(c)))
+    return out
+
+
+def _exp_times_sigmoid(node: ir.Map) -> ir.Node:
+    """e^{qu} σ(-u)^p = σ(u)^q σ(-u)^(p-q) for 0 < q ≤ p."""
+    factors = list(node.args)
+    for i, factor in enumerate(factors):
+        for u, q in _exp_powers(factor):
+            for j, other in enumerate(factors):
+                found = _power_of(other, "sigmoid") if j != i else None
+                if found is None or found[0] is not ir.neg(u) or not 0 < q <= found[1]:
+                    continue
+                rest = [f for n, f in enumerate(factors) if n not in (i, j)]
+                left_over = ir.power(ir.apply("sigmoid", ir.neg(u)), found[1] - q)   # σ(-u)^(p-q), 1 when p = q
+                return ir.mul(*rest, ir.power(ir.apply("sigmoid", u), q), left_over)
+    return node
+
+
+def _add(node: ir.Map) -> ir.Node:
+    terms = list(node.args)
+    constants = [t for t in terms if isinstance(t, ir.Const)]
+    if len(constants) != 1:
+        return node
+    (number,) = constants
+    others = [t for t in terms if t is not number]
+    if number.value == 1:   # 1 - σ(u) = σ(-u)
+        for term in others:
+            if _is(term, "mul") and len(term.args) == 2 and isinstance(term.args[0], ir.Const) \
+                    and term.args[0].value == -1 and _is(term.args[1], "sigmoid"):
+                rest = [t for t in others if t is not term]
+                return ir.add(*rest, ir.apply("sigmoid", ir.neg(term.args[1].args[0])))
+    if number.value == -1 and len(others) == 1 and _is(others[0], "exp"):
+        return ir.apply("expm1", others[0].args[0])
+    return node
+
+
+def _positive(node: ir.Node) -> bool:
+    return _is(node, "exp") or _is(node, "sigmoid") or _one_plus_exp(node) is not None \
+        or (_is(node, "pow") and node.param is not None and _positive(node.args[0]))
+
+
+def _log(u: ir.Node) -> ir.Node:
+    if _is(u, "exp"):
+        return u.args[0]
+    if _is(u, "sigmoid"):
+        return ir.neg(ir.apply("softplus", ir.neg(u.args[0])))
+    inner = _one_plus_exp(u)
+    if inner is not None:
+        return ir.apply("softplus", inner)
+    if _is(u, "pow") and u.param is not None and _positive(u.args[0]):
+        return ir.mul(ir.const(u.param), _log(u.args[0]))
+    if _is(u, "mul") and all(_positive(f) for f in u.args):
+        return ir.add(*(_log(f) for f in u.args))
+    if _is(u, "add") and any(isinstance(a, ir.Const) and a.value == 1 for a in u.args):
+        rest = ir.add(*(a for a in u.args if not (isinstance(a, ir.Const) and a.value == 1)))
+        return ir.apply("log1p", rest)
+    return ir.apply("log", u)

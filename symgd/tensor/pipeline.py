@@ -1,0 +1,56 @@
+"""The pass pipeline: named passes run in order, each IR in and IR out, with optional dumps.
+
+    program = lift_program(...)            # symgd.tensor.lift
+    program = optimise(program)            # the passes below, in this order
+    print_numpy.render(program, ...)       # or another printer
+
+``dumping(stream)`` writes the IR after every pass to ``stream`` (``symgd codegen --dump-passes``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Callable, TextIO
+
+from symgd.tensor import ir
+from symgd.tensor.passes import contract, cse, factor, scale, stable
+
+# In order: stable spellings first (they change which sub-expressions are equal), then the
+# distributive law (before contractions are planned, while they are still whole), then scalar
+# placement, contraction planning, and last the choice of names for shared nodes.
+PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
+    ("stable", stable.run),
+    ("factor", factor.run),
+    ("scale", scale.run),
+    ("contract", contract.run),
+    ("cse", cse.run),
+)
+
+_DUMP: contextvars.ContextVar = contextvars.ContextVar("symgd_tensor_dump", default=None)
+
+
+@contextlib.contextmanager
+def dumping(stream: TextIO):
+    """Within the block, every ``optimise`` writes the IR after each pass to ``stream``."""
+    token = _DUMP.set(stream)
+    try:
+        yield
+    finally:
+        _DUMP.reset(token)
+
+
+def optimise(program: ir.Program, title: str = "") -> ir.Program:
+    """Run every pass in order; the IR is checked after each."""
+    stream = _DUMP.get()
+    _dump(stream, f"{title}: lifted", program)
+    for name, run in PASSES:
+        program = run(program)
+        ir.check(program.roots)
+        _dump(stream, f"{title}: after {name}", program)
+    return program
+
+
+def _dump(stream, heading: str, program: ir.Program) -> None:
+    if stream is not None:
+        stream.write(f"-- {heading}\n{program}\n")

@@ -1,0 +1,324 @@
+"""The NumPy printer: an optimised tensor program as lines of Python.
+
+Printing decides nothing about the computation: the passes already chose the contractions
+(``MatMul`` is ``@``, a remaining ``Contract`` is ``np.einsum(..., optimize=True)``), the stable
+spellings and which shared nodes get a name (``Program.lets``). The printer only spells: operator
+precedence, broadcasting by ``[:, None]`` where NumPy's trailing-axis rule does not already do it,
+arrays before scalars in products (``(X @ w - y) * (2 / n)``, so NumPy works in the temporary in
+place; computed terms first in sums too), subtraction for negative terms, and the module helpers
+a function needs (``sigmoid``, ...).
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+from fractions import Fraction
+
+from symgd.errors import UnsupportedError
+from symgd.functions import BY_NAME
+from symgd.tensor import ir
+
+ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
+_EXTRA = {"log1p": "np.log1p({})", "expm1": "np.expm1({})"}
+
+
+@dataclass(frozen=True)
+class Code:
+    """Python text and how tightly it binds (ATOM ... SUM)."""
+
+    text: str
+    level: int
+
+
+def wrap(code: Code, needed: int) -> str:
+    """The text, parenthesised unless it binds at least as tightly as ``needed``."""
+    return code.text if code.level >= needed else f"({code.text})"
+
+
+class NumpyPrinter:
+    """Prints programs over the arguments ``names`` (SymPy symbol -> Python identifier, for
+    parameters, data, constants and dimensions); adds the helpers used to ``helpers``."""
+
+    def __init__(self, names: dict, helpers: set) -> None:
+        self.names = names
+        self.helpers = helpers
+        self.taken = set(names.values())
+        self.counters: dict = {}
+        self.memo: dict = {}
+
+    def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
+        """(lines binding the shared nodes, code of each root)."""
+        lines = []
+        for node in program.lets:
+            code = self.code(node)
+            name = self._temporary(node)
+            lines.append(f"{name} = {code.text}")
+            self.memo[node] = Code(name, ATOM)
+        return lines, [self.standalone(root).text for root in program.roots]
+
+    def standalone(self, node: ir.Node) -> Code:
+        """Code for ``node`` as a whole array (broadcasts made explicit)."""
+        if isinstance(node, ir.Broadcast) and node not in self.memo:
+            return self._explicit_broadcast(node)
+        return self.code(node)
+
+    def code(self, node: ir.Node) -> Code:
+        """Code for ``node`` (shared nodes by their names)."""
+        if node not in self.memo:
+            self.memo[node] = self._code(node)
+        return self.memo[node]
+
+    # -- names --------------------------------------------------------------------------------
+    def _temporary(self, node: ir.Node) -> str:
+        kind = "z" if isinstance(node, (ir.MatMul, ir.Contract, ir.Reduce)) else \
+            "r" if isinstance(node, ir.Map) and node.op == "add" else "h"
+        number = self.counters.get(kind, 0) + 1
+        while (kind if number == 1 else f"{kind}{number}") in self.taken:
+            number += 1
+        self.counters[kind] = number
+        name = kind if number == 1 else f"{kind}{number}"
+        self.taken.add(name)
+        return name
+
+    def _name(self, symbol) -> str:
+        try:
+            return self.names[symbol]
+        except KeyError:
+            raise UnsupportedError(f"code generation: no value for {symbol}") from None
+
+    def _dim(self, dim) -> str:
+        return str(int(dim)) if dim.is_Integer else self._name(dim)
+
+    def _shape(self, shape) -> str:
+        return "(" + ", ".join(self._dim(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+    # -- nodes --------------------------------------------------------------------------------
+    def _code(self, node: ir.Node) -> Code:  # noqa: C901 - one branch per node type
+        if isinstance(node, ir.Input):
+            return Code(self._name(node.symbol), ATOM)
+        if isinstance(node, ir.Const):
+            return number(node.value)
+        if isinstance(node, ir.Map):
+            return self._map(node)
+        if isinstance(node, ir.MatMul):
+            return Code(f"{wrap(self.code(node.a), PRODUCT)} @ {wrap(self.code(node.b), PRODUCT + 1)}", PRODUCT)
+        if isinstance(node, ir.Transpose):
+            inner = self.standalone(node.arg)
+            if len(node.perm) == 2:
+                return Code(f"{wrap(inner, POSTFIX)}.T", POSTFIX)
+            return Code(f"np.transpose({inner.text}, {node.perm})", POSTFIX)
+        if isinstance(node, ir.Reduce):
+            return self._reduce(node)
+        if isinstance(node, ir.Contract):
+            return self._einsum(node)
+        if isinstance(node, ir.Broadcast):
+            return self._explicit_broadcast(node)
+        if isinstance(node, ir.Diagonal):
+            return Code(f"np.diagonal({self.standalone(node.arg).text})", POSTFIX)
+        if isinstance(node, ir.Identity):
+            return Code(f"np.eye({self._dim(node.shape[0])})", POSTFIX)
+        if isinstance(node, ir.Softmax):
+            self.helpers.add("softmax")
+            return Code(f"softmax({self.standalone(node.arg).text}, axis={node.axis})", POSTFIX)
+        if isinstance(node, ir.MatFn):
+            inner = self.standalone(node.arg).text
+            if node.op == "logdet":
+                self.helpers.add("logdet")
+                return Code(f"logdet({inner})", POSTFIX)
+            return Code(f"np.linalg.{node.op}({inner})", POSTFIX)
+        raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
+
+    def _reduce(self, node: ir.Reduce) -> Code:
+        inner = self.standalone(node.arg)
+        if node.op == "logsumexp":
+            self.helpers.add("logsumexp")
+            (axis,) = node.axes
+            return Code(f"logsumexp({inner.text}, axis={axis})", POSTFIX)
+        if len(node.axes) == len(node.arg.shape):
+            return Code(f"np.sum({inner.text})", POSTFIX)
+        axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
+        return Code(f"{wrap(inner, POSTFIX)}.sum(axis={axis})", POSTFIX)
+
+    def _einsum(self, node: ir.Contract) -> Code:
+        operands = [self.standalone(a).text for a in node.args]
+        if len(node.args) == 2 and node.specs[0] == node.specs[1] and not node.out:
+            return Code(f"np.vdot({operands[0]}, {operands[1]})", POSTFIX)
+        return Code(f"np.einsum('{','.join(node.specs)}->{node.out}', {', '.join(operands)}, optimize=True)",
+                    POSTFIX)
+
+    def _explicit_broadcast(self, node: ir.Broadcast) -> Code:
+        arg = node.arg
+        if isinstance(arg, ir.Const):
+            if arg.value == 0:
+                return Code(f"np.zeros({self._shape(node.shape)})", POSTFIX)
+            if arg.value == 1:
+                return Code(f"np.ones({self._shape(node.shape)})", POSTFIX)
+        inner = self._implicit_broadcast(node)
+        return Code(f"np.broadcast_to({inner.text}, {self._shape(node.shape)}).copy()", POSTFIX)
+
+    def _implicit_broadcast(self, node: ir.Broadcast) -> Code:
+        """The operand with new axes where NumPy's trailing-axis rule would misplace it."""
+        inner = self.standalone(node.arg)
+        rank, axes = len(node.shape), node.axes
+        if not axes or axes == tuple(range(rank - len(axes), rank)):
+            return inner
+        selection = ", ".join(":" if p in axes else "None" for p in range(min(axes), rank))
+        return Code(f"{wrap(inner, POSTFIX)}[{selection}]", POSTFIX)
+
+    def _operand(self, node: ir.Node) -> Code:
+        if isinstance(node, ir.Broadcast) and node not in self.memo:
+            return self._implicit_broadcast(node)
+        return self.code(node)
+
+    def _covers(self, node: ir.Map) -> bool:
+        """Do the operands, broadcast by NumPy's rules, give the node's full shape?"""
+        covered: set = set()
+        rank = len(node.shape)
+        for arg in node.args:
+            if isinstance(arg, ir.Broadcast) and arg not in self.memo:
+                covered |= set(arg.axes)   # x[:, None] has length 1 along the new axis
+            elif arg.shape:
+                covered |= set(range(rank))
+        return len(covered) == rank
+
+    # -- elementwise ----------------------------------------------------------------------------
+    def _map(self, node: ir.Map) -> Code:
+        if node.op == "add":
+            code = self._sum(node)
+        elif node.op == "mul":
+            code = self._product(node)
+        elif node.op == "pow":
+            code = self._power(node)
+        else:
+            code = self._function(node)
+        if node.shape and not self._covers(node):
+            return Code(f"np.broadcast_to({code.text}, {self._shape(node.shape)}).copy()", POSTFIX)
+        return code
+
+    def _function(self, node: ir.Map) -> Code:
+        args = [self._operand(a).text for a in node.args]
+        if node.op == "heaviside":
+            return Code(f"np.heaviside({args[0]}, {float(node.param)!r})", POSTFIX)
+        if node.op in _EXTRA:
+            return Code(_EXTRA[node.op].format(*args), POSTFIX)
+        primitive = BY_NAME.get(node.op)
+        if primitive is None or primitive.numpy.count("{}") != len(args):
+            raise UnsupportedError(f"code generation for the function {node.op}")
+        if primitive.helper:
+            self.helpers.add(primitive.helper)
+        return Code(primitive.numpy.format(*args), POSTFIX)
+
+    def _sum(self, node: ir.Map) -> Code:
+        signed = sorted((_split_sign(t) for t in node.args),
+                        key=lambda s: (s[0], isinstance(s[1], ir.Const), isinstance(s[1], ir.Input)))
+        parts: list[str] = []
+        for negative, term in signed:
+            code = self._operand(term)
+            if not parts:
+                parts.append("-" + wrap(code, PRODUCT) if negative else wrap(code, SUM))
+            else:
+                parts.append(("- " + wrap(code, PRODUCT)) if negative else ("+ " + wrap(code, SUM)))
+        return Code(" ".join(parts), SUM)
+
+    def _product(self, node: ir.Map) -> Code:
+        coefficient = node.args[0].value if isinstance(node.args[0], ir.Const) else Fraction(1)
+        factors = node.args[1:] if isinstance(node.args[0], ir.Const) else node.args
+        if coefficient < 0:
+            inner = self._product_code(-coefficient, factors)   # -a * b is (-a) * b: still a product
+            return Code("-" + wrap(inner, PRODUCT), UNARY if inner.level >= UNARY else PRODUCT)
+        return self._product_code(coefficient, factors)
+
+    def _product_code(self, coefficient, factors) -> Code:
+        arrays, array_den, scalars, scalar_den = [], [], [], []
+        if isinstance(coefficient, Fraction):
+            if coefficient.numerator != 1:
+                scalars.append(str(coefficient.numerator))
+            if coefficient.denominator != 1:
+                scalar_den.append(str(coefficient.denominator))
+        elif coefficient != 1:
+            scalars.append(repr(float(coefficient)))
+        # computed arrays first: NumPy then works in their temporary in place (X @ w * y)
+        for factor in sorted(factors, key=lambda f: isinstance(f, (ir.Input, ir.Broadcast))):
+            if isinstance(factor, ir.Map) and factor.op == "pow" and factor.param is not None and factor.param < 0:
+                code = self._operand(ir.power(factor.args[0], -factor.param))
+                (array_den if factor.shape else scalar_den).append(code)
+            else:
+                code = self._operand(factor)
+                (arrays if factor.shape else scalars).append(code)
+        scalar_text = _scalar_text(scalars, scalar_den)
+        if not arrays and not array_den:
+            return scalar_text or Code("1", ATOM)
+        text = " * ".join(wrap(c, PRODUCT if n == 0 else PRODUCT + 1) for n, c in enumerate(arrays)) or "1"
+        for den in array_den:
+            text += " / " + wrap(den, PRODUCT + 1)
+        if scalar_text is not None:
+            if not scalars:   # only a denominator: r / n
+                text += " / " + _denominator(scalar_den)
+            else:
+                text += " * " + wrap(scalar_text, PRODUCT + 1 if len(scalars) + len(scalar_den) > 1 else PRODUCT)
+        return Code(text, PRODUCT)
+
+    def _power(self, node: ir.Map) -> Code:
+        if node.param is None:
+            base, exponent = (self._operand(a) for a in node.args)
+            return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, POWER)}", POWER)
+        base = self._operand(node.args[0])
+        p = node.param
+        if p < 0:
+            positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
+            return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
+        if p == Fraction(1, 2):
+            return Code(f"np.sqrt({base.text})", POSTFIX)
+        exponent = number(p)
+        return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def _split_sign(term: ir.Node) -> tuple[bool, ir.Node]:
+    """(True, -term) when ``term`` is written with a minus (a negative number or coefficient, also
+    under a broadcast or a transpose), else (False, term)."""
+    if isinstance(term, ir.Const):
+        return (True, ir.const(-term.value)) if term.value < 0 else (False, term)
+    if isinstance(term, ir.Map) and term.op == "mul" and isinstance(term.args[0], ir.Const) and term.args[0].value < 0:
+        return True, ir.neg(term)
+    if isinstance(term, (ir.Broadcast, ir.Transpose)):
+        negative, inner = _split_sign(term.arg)
+        if negative:
+            return True, ir.rebuild(term, [inner])
+    return False, term
+
+
+def _denominator(parts: list) -> str:
+    if len(parts) == 1:
+        return parts[0] if isinstance(parts[0], str) else wrap(parts[0], PRODUCT + 1)
+    return "(" + " * ".join(p if isinstance(p, str) else wrap(p, PRODUCT + 1) for p in parts) + ")"
+
+
+def _scalar_text(numerators: list, denominators: list) -> Code | None:
+    """``2 * lambda_ / n`` from code parts (strings for numbers, Code otherwise)."""
+    if not numerators and not denominators:
+        return None
+    def text(part, n):
+        return part if isinstance(part, str) else wrap(part, PRODUCT if n == 0 else PRODUCT + 1)
+    top = " * ".join(text(p, n) for n, p in enumerate(numerators)) or "1"
+    if not denominators:
+        return Code(top, ATOM if len(numerators) == 1 and isinstance(numerators[0], str) else PRODUCT)
+    return Code(f"{top} / {_denominator(denominators)}", PRODUCT)
+
+
+def number(value) -> Code:
+    """A number as Python code (exact rationals as a quotient)."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            text = str(value.numerator) if abs(value.numerator) < 10**15 else repr(float(value))
+            return Code(text, UNARY if value < 0 else ATOM)
+        return Code(f"{value.numerator} / {value.denominator}", PRODUCT)
+    return Code(repr(float(value)), UNARY if value < 0 else ATOM)
+
+
+def identifier(name: str) -> str:
+    """A Python identifier for a symbol name (``lambda`` -> ``lambda_``)."""
+    text = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "arg"
+    if text[0].isdigit():
+        text = "_" + text
+    return text + "_" if keyword.iskeyword(text) or text in ("np", "scipy") else text

@@ -1,0 +1,61 @@
+"""Contraction planning: BLAS calls where one fits, einsum only where none does; values kept."""
+
+import numpy as np
+import pytest
+import sympy
+
+from symgd.tensor import ir
+from symgd.tensor.passes import contract
+from symgd.tensor.evaluate import evaluate
+
+n, d, K = sympy.symbols("n d K", integer=True, positive=True)
+X, s, w, W = (sympy.IndexedBase(name) for name in ("X", "s", "w", "W"))
+x, vs, vw, mW = ir.input_(X, (n, d)), ir.input_(s, (n,)), ir.input_(w, (d,)), ir.input_(W, (K, d))
+DIMS = {"i": n, "k": d, "l": d, "c": K}
+rng = np.random.default_rng(2)
+ENV = {X: rng.normal(size=(7, 3)), s: rng.normal(size=7), w: rng.normal(size=3), W: rng.normal(size=(4, 3)),
+       n: 7, d: 3, K: 4}
+
+
+def _run(node):
+    (out,) = contract.run(ir.Program((node,), ("out",))).roots
+    return out
+
+
+def _kinds(node):
+    return {type(n).__name__ for n in ir.postorder([node])}
+
+
+def test_gram_hessian_is_xt_times_scaled_x():
+    node = ir.contract([vs, x, x], ["i", "ik", "il"], "kl", DIMS)
+    out = _run(node)
+    assert isinstance(out, ir.MatMul) and "Contract" not in _kinds(out)
+    assert out.a is ir.transpose(x, (1, 0))
+    assert np.allclose(evaluate(out, ENV), ENV[X].T @ (ENV[s][:, None] * ENV[X]))
+
+
+def test_matrix_vector_products_and_sums_of_squares():
+    assert _run(ir.contract([x, vw], ["ik", "k"], "i", DIMS)) is ir.matmul(x, vw)
+    assert _run(ir.contract([vs, x], ["i", "ik"], "k", DIMS)) is ir.matmul(ir.transpose(x, (1, 0)), vs)
+    assert _run(ir.contract([ir.power(vs, 2)], ["i"], "", DIMS)) is ir.matmul(vs, vs)
+    scores = _run(ir.contract([mW, x], ["ck", "ik"], "ic", DIMS))
+    assert "Contract" not in _kinds(scores)
+    assert np.allclose(evaluate(scores, ENV), ENV[X] @ ENV[W].T)
+
+
+def test_einsum_remains_only_where_no_blas_call_fits():
+    rowwise = ir.contract([x, x], ["ik", "ik"], "i", DIMS)   # Σ_k X_ik X_ik: a row-wise dot product
+    assert isinstance(_run(rowwise), ir.Contract)
+
+
+SPECS = ["ik,k->i", "ik,i->k", "ik,il->kl", "ik,il->lk", "ik,ck->ic", "ck,ik->ci", "i,ik,k->", "i,ik,il->kl",
+         "ik,ik->", "ik,ik->i", "ik,ck,c->i", "i,k->ik", "ik,i,i->k"]
+OPERANDS = {"ik": x, "il": x, "k": vw, "i": vs, "ck": mW, "c": ir.input_(sympy.IndexedBase("t"), (K,))}
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_planned_contractions_keep_their_values(spec):
+    inputs, out = spec.split("->")
+    node = ir.contract([OPERANDS[part] for part in inputs.split(",")], inputs.split(","), out, DIMS)
+    env = {**ENV, sympy.IndexedBase("t"): rng.normal(size=4)}
+    assert np.allclose(evaluate(_run(node), env), evaluate(node, env))

@@ -1,0 +1,47 @@
+"""The factor pass: contractions sharing an operand are added before contracting (distributive law)."""
+
+import numpy as np
+import sympy
+
+import symgd
+from symgd.tensor import ir
+from symgd.tensor.passes import factor
+from symgd.tensor.evaluate import evaluate
+
+n, d = sympy.symbols("n d", integer=True, positive=True)
+X, a, b = sympy.IndexedBase("X"), sympy.IndexedBase("a"), sympy.IndexedBase("b")
+x, va, vb = ir.input_(X, (n, d)), ir.input_(a, (n,)), ir.input_(b, (n,))
+DIMS = {"i": n, "k": d}
+rng = np.random.default_rng(1)
+ENV = {X: rng.normal(size=(7, 3)), a: rng.normal(size=7), b: rng.normal(size=7), n: 7, d: 3}
+
+
+def _run(node):
+    (out,) = factor.run(ir.Program((node,), ("out",))).roots
+    return out
+
+
+def test_gamma_glm_shape_sum_over_x_minus_weighted_sum():
+    plain = ir.contract([x], ["ik"], "k", DIMS)                       # Σ_i x_ik
+    weighted = ir.contract([va, x], ["i", "ik"], "k", DIMS)           # Σ_i a_i x_ik
+    node = ir.add(plain, ir.neg(weighted))
+    out = _run(node)
+    assert isinstance(out, ir.Contract) and len(out.args) == 2 and x in out.args
+    assert np.allclose(evaluate(out, ENV), ENV[X].sum(axis=0) - ENV[X].T @ ENV[a])
+
+
+def test_terms_with_the_operand_in_another_role_stay_apart():
+    first = ir.contract([va, x], ["i", "ik"], "k", DIMS)
+    other = ir.contract([x, ir.input_(sympy.IndexedBase("c"), (d,))], ["ik", "k"], "i", DIMS)   # X c: shape (n,)
+    node = ir.add(first, ir.contract([vb, x], ["i", "ik"], "k", DIMS))
+    out = _run(node)
+    assert isinstance(out, ir.Contract) and out.args[0] is x
+    assert np.allclose(evaluate(out, ENV), ENV[X].T @ (ENV[a] + ENV[b]))
+    assert _run(ir.add(other, va)) is ir.add(other, va)
+
+
+def test_generated_gamma_gradient_is_one_matrix_vector_product():
+    source = r"L(\beta) = \sum_{i=1}^{n}(y_i e^{-x_i^\top\beta} + x_i^\top\beta)"
+    text = symgd.codegen(source).source
+    grad = text[text.index("def grad"):text.index("def value_and_grad")]
+    assert grad.count("@") == 2 and "[:, None]" not in grad and ".sum(axis" not in grad

@@ -1,0 +1,73 @@
+"""The stable pass: the unstable spellings that differentiation brings back are rewritten, values kept."""
+
+import numpy as np
+import sympy
+
+from symgd.tensor import ir
+from symgd.tensor.passes import stable
+from symgd.tensor.evaluate import evaluate
+
+n = sympy.Symbol("n", integer=True, positive=True)
+U = sympy.IndexedBase("u")
+u = ir.input_(U, (n,))
+
+
+def _run(node):
+    (out,) = stable.run(ir.Program((node,), ("out",))).roots
+    return out
+
+
+def _ops(node):
+    return {n.op for n in ir.postorder([node]) if isinstance(n, ir.Map)}
+
+
+def _values(node, scores):
+    with np.errstate(all="ignore"):
+        return evaluate(node, {U: scores, n: len(scores)})
+
+
+SCORES = np.array([-1000.0, -30.0, -1.0, 0.0, 2.0, 30.0, 1000.0])
+MODERATE = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
+e = ir.apply("exp", u)
+one_plus = ir.add(ir.const(1), e)
+
+
+def test_derivative_of_softplus_becomes_the_sigmoid():
+    node = ir.mul(e, ir.power(one_plus, -1))   # e^u / (1 + e^u)
+    out = _run(node)
+    assert out is ir.apply("sigmoid", u)
+    assert np.allclose(_values(out, MODERATE), _values(node, MODERATE))
+    assert np.all(np.isfinite(_values(out, SCORES)))
+    assert not np.all(np.isfinite(_values(node, SCORES)))
+
+
+def test_second_derivative_becomes_a_product_of_sigmoids():
+    node = ir.add(ir.mul(e, ir.power(one_plus, -1)), ir.neg(ir.mul(ir.apply("exp", ir.mul(ir.const(2), u)),
+                                                                  ir.power(one_plus, -2))))
+    out = _run(node)
+    assert "exp" not in _ops(out)
+    assert np.allclose(_values(out, MODERATE), _values(node, MODERATE))
+    assert np.all(np.isfinite(_values(out, SCORES)))
+
+
+def test_negative_scores_and_one_minus_sigmoid():
+    node = ir.power(ir.add(ir.const(1), ir.apply("exp", ir.neg(u))), -1)   # 1 / (1 + e^-u)
+    assert _run(node) is ir.apply("sigmoid", u)
+    assert _run(ir.add(ir.const(1), ir.neg(ir.apply("sigmoid", u)))) is ir.apply("sigmoid", ir.neg(u))
+    assert _run(ir.add(e, ir.const(-1))) is ir.apply("expm1", u)
+
+
+def test_logs_of_positive_things():
+    assert _run(ir.apply("log", e)) is u
+    assert _run(ir.apply("log", one_plus)) is ir.apply("softplus", u)
+    node = ir.apply("log", ir.power(ir.add(ir.const(1), ir.apply("exp", ir.neg(u))), -1))   # log σ(u), spelt out
+    out = _run(node)
+    assert "exp" not in _ops(out) and "log" not in _ops(out)
+    assert np.allclose(_values(out, MODERATE), _values(node, MODERATE))
+    assert np.all(np.isfinite(_values(out, SCORES)))
+    assert _run(ir.apply("log", ir.add(ir.const(1), ir.power(u, 2)))) is ir.apply("log1p", ir.power(u, 2))
+
+
+def test_other_expressions_are_left_alone():
+    node = ir.mul(ir.apply("tanh", u), ir.power(ir.add(ir.const(2), e), -1))
+    assert _run(node) is node
