@@ -16,7 +16,7 @@ SPELLINGS = {
     "-log(1 + e^-u)": r"L(w) = -\sum_{i=1}^{n}-\log(1 + \exp(-y_i x_i^\top w))",
     "softplus": r"L(w) = \sum_{i=1}^{n}\operatorname{softplus}(-y_i x_i^\top w)",
     "1/(1+e^-u)": r"L(w) = -\sum_{i=1}^{n}\log\frac{1}{1 + e^{-y_i x_i^\top w}}",
-    "log(1 + e^u)": r"L(w) = \sum_{i=1}^{n}\log(1 + e^{x_i^\top w}) - y_i x_i^\top w",
+    "log(1 + e^u)": r"L(w) = \sum_{i=1}^{n}\left(\log(1 + e^{x_i^\top w}) - y_i x_i^\top w\right)",
     "cross-entropy": "L(w) = " + LOSSES[3][1],
 }
 CASES = [(row[0], row[1], row[3]) for row in LOSSES if row[0] != "constrained"] + \
