@@ -1128,9 +1128,11 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     names: dict = {}
     # parameters in wrt order, then the rest by name: the labels must not depend on term order
     ordered = [n for n in params if n in inference.shapes] + sorted(n for n in inference.order if n not in params)
-    if sample_count:   # the first free axis of the data, even one a parameter shares (y and K_y)
+    if sample_count:   # the first free axis of the data: a data matrix's rows, a data vector's length
+        param_axes = {dim.find() for name in params for dim in (inference.shapes.get(name) or SCALAR).dims}
         data_axes = [(name, dim.find()) for name in ordered if name not in params
-                     for dim in (inference.shapes.get(name) or SCALAR).dims if dim.find().value is None]
+                     for dim in (inference.shapes.get(name) or SCALAR).dims[:1] if dim.find().value is None
+                     and (dim.find() not in param_axes or inference.shapes[name].rank == 1)]
         if data_axes:
             name, root = data_axes[0]
             names[root] = sympy.Symbol(sample_count, integer=True, positive=True)

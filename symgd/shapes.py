@@ -682,6 +682,13 @@ class ShapeInference:
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
             self.expect(node.right, Shape((inner,)), scope)
+        if shape.rank == 0:
+            # A column vector or a matrix on the left makes any product a vector or a matrix, and only
+            # a transpose makes a row: the leading factor of a scalar, if a plain name, is a scalar
+            # (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S).
+            first = _leading_name(node)   # a bold name keeps its font's reading (x_i b: a row, in econometrics)
+            if first is not None and self.infer(first, scope) is None and _base_of(first) not in self.bold:
+                self.expect(first, SCALAR, scope)
 
 
 def index_atoms(indices: tuple) -> tuple | None:
@@ -700,6 +707,23 @@ def _last_factor(node):
     while isinstance(node, ir.Mul) and node.op in PRODUCT_OPS:
         node = node.right
     return node
+
+
+def _base_of(node) -> str:
+    """The name of a leaf: ``x`` for ``x`` and ``x_i``."""
+    return node.base.name if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) else getattr(node, "name", "")
+
+
+def _leading_name(node):
+    """The leftmost factor of a product chain, through numerators, if it is a name (``C``, ``x_i``)."""
+    while True:
+        node = _first_factor(node)
+        if isinstance(node, ir.Div) and not node.elementwise:
+            node = node.num
+        elif isinstance(node, ir.Neg):
+            node = node.arg
+        else:
+            return node if _is_leaf(node) else None
 
 
 def _first_factor(node):

@@ -227,3 +227,17 @@ def test_a_power_after_a_product_bracket_raises_the_bracket(source, wrt, referen
 def test_a_function_letter_before_a_bracket_is_a_call(source, wrt):
     with pytest.raises(symgd.AmbiguityError, match="is not defined"):
         symgd.parse(source, wrt=wrt)
+
+
+def test_a_capital_before_a_scalar_term_is_a_scalar():
+    # Cortes & Vapnik / CS229 soft margin: C is a constant, not a matrix by its capital letter
+    problem = symgd.parse(r"\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)", wrt="w")
+    check_against_reference(
+        problem, lambda w, C, x, y: 0.5 * w @ w + C * np.sum(np.maximum(0, 1 - y * (x @ w))),
+        {"w": "w", "C": "C", "x": "x", "y": "y"})
+
+
+def test_a_count_beside_a_square_parameter_stays_a_constant():
+    # B&V 7.1.1 style: N samples, S an n x n matrix; N must not become the size of S
+    problem = symgd.parse(r"\frac{N}{2}\log\det S + \frac{1}{2}\operatorname{tr}(S Y)", wrt="S")
+    assert problem.shapes["N"] == () and "N" not in map(str, problem.shapes["S"])

@@ -30,20 +30,20 @@ ENTRIES = [
           lambda v: float(np.sum(v["y"] * np.log(sigmoid(v["x"] @ v["theta"]))
                                  + (1 - v["y"]) * np.log(1 - sigmoid(v["x"] @ v["theta"])))),
           where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}", kinds="y:01",
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\ell'),
+          status=REFUSAL, gap='UnsupportedError: the chain of equalities h_{\\theta}\\left(x\\right) = g\\left(\\theta^\\top x\\right) = \\frac{1}{1 + e^{-\\theta^\\top x}}'),
     entry("cs229_softmax_loglik", f"{CS}, Part III, Sec. 9.3 (softmax regression log likelihood with the indicator 1{{.}})",
           r"\ell(\theta) = \sum_{i=1}^{m}\log\prod_{l=1}^{k}\left(\frac{e^{\theta_l^Tx^{(i)}}}{\sum_{j=1}^{k}e^{\theta_j^Tx^{(i)}}}"
           r"\right)^{1\{y^{(i)} = l\}}",
           r"\theta", "x:m,d y:m theta:k,d",
           lambda v: float(np.sum(np.eye(4)[v["y"].astype(int) - 1] * (v["x"] @ v["theta"].T - logsumexp(v["x"] @ v["theta"].T, axis=1)[:, None]))),
           sizes={"k": 4}, kinds="y:label4",
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\ell'),
+          status=REFUSAL, gap="ParseError: line 1, column 140: unexpected '='\n  \\ell(\\theta) = \\sum_{i=1}^{m}\\log\\prod_{l=1}^{k}\\left(\\frac{e^{\\theta_l^Tx^{(i)}}}{\\sum_{j=1}^{k}e^{\\theta_j^Tx^{(i)}}}\\rig"),
     entry("cs229_svm_primal", f"{CS}, Part V, Sec. 8 (l1-regularized soft-margin SVM, primal)",
           r"\min_{\gamma,w,b}\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{m}\xi_i \quad \text{s.t.} \quad"
           r" y^{(i)}(w^Tx^{(i)} + b) \geq 1 - \xi_i,\; \xi_i \geq 0",
           r"w, b, \xi", "w:d b: xi:m C: x:m,d y:m",
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(v["xi"])), kinds="y:pm1",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: C \\sum_{i=1}^{m} \\xi_{i} is a matrix (?, ?) and \\frac{1}{2} \\left\\|w\\right\\|^{2} is a scalar'),
+          status=REFUSAL, gap="UnsupportedError: y_{i} uses the index i outside the sum that binds it; a sum's body ends at the first + or - outside brackets: write \\sum_{i}( ... )"),
     entry("cs229_svm_dual", f"{CS}, Part V, Sec. 8 (the SVM dual objective W(alpha), maximized)",
           r"\max_\alpha W(\alpha) = \sum_{i=1}^{m}\alpha_i - \frac{1}{2}\sum_{i,j=1}^{m}y^{(i)}y^{(j)}\alpha_i\alpha_j"
           r"\langle x^{(i)},x^{(j)}\rangle",

@@ -27,7 +27,7 @@ ENTRIES = [
           r"\boldsymbol{w}", "J:  w_star:n H:n,n w:n",
           lambda v: v["J"] + 0.5 * float((v["w"] - v["w_star"]) @ v["H"] @ (v["w"] - v["w_star"])),
           sizes={"n": 3}, kinds="H:spd",
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\hat'),
+          status=REFUSAL, gap="ParseError: line 1, column 49: unexpected '*'\n  \\hat{J}(\\boldsymbol{\\theta}) = J(\\boldsymbol{w}^*) + \\frac{1}{2}(\\boldsymbol{w} - \\boldsymbol{w}^*)^\\top\\boldsymbol{H}(\\bold"),
     entry("dl_l2_regularized_quadratic", f"{DL}, Sec. 7.1.1 (L2 regularization added to the quadratic approximation)",
           r"\frac{\alpha}{2}\boldsymbol{w}^\top\boldsymbol{w} + \frac{1}{2}(\boldsymbol{w} - \boldsymbol{w}^*)^\top"
           r"\boldsymbol{H}(\boldsymbol{w} - \boldsymbol{w}^*)",

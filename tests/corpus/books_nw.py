@@ -44,7 +44,7 @@ ENTRIES = [
           "x", "x:2 lambda: mu:",
           lambda v: v["x"][0] + v["x"][1] - v["lambda"] * (v["x"][0] ** 2 + v["x"][1] ** 2 - 2)
           + v["mu"] / 2 * (v["x"][0] ** 2 + v["x"][1] ** 2 - 2) ** 2,
-          status=REFUSAL, gap="ParseError: line 1, column 16: unexpected ','"),
+          status=REFUSAL, gap="ParseError: line 1, column 24: unexpected ';'\n  \\mathcal{L}_A(x,\\lambda;\\mu) = x_1 + x_2 - \\lambda(x_1^2 + x_2^2 - 2) + \\frac{\\mu}{2}(x_1^2 + x_2^2 - 2)^2\n                 "),
     entry("nw_equality_example", f"{NW}, Sec. 12.1 (a single equality constraint: min x_1 + x_2 s.t. x_1^2 + x_2^2 - 2 = 0)",
           r"\min x_1 + x_2 \quad \text{s.t.} \quad x_1^2 + x_2^2 - 2 = 0",
           "x_1, x_2", "x_1: x_2:", lambda v: v["x_1"] + v["x_2"]),

@@ -85,8 +85,7 @@ ENTRIES = [
           r"\mathbf{w}, w_0", "y_tilde:N x:N,D w:D w_0: C:",
           lambda v: 0.5 * float(v["w"] @ v["w"])
           + v["C"] * float(np.sum(np.maximum(0, 1 - v["y_tilde"] * (v["x"] @ v["w"] + v["w_0"])))),
-          where=r"f(\mathbf{x}) = \mathbf{w}^\mathsf{T}\mathbf{x} + w_0", kinds="y_tilde:pm1",
-          status=REFUSAL, gap='ParseError: line 1, column 77: unknown LaTeX command \\tilde'),
+          where=r"f(\mathbf{x}) = \mathbf{w}^\mathsf{T}\mathbf{x} + w_0", kinds="y_tilde:pm1"),
     entry("pml_cross_entropy_expectation", f"{PML}, Sec. 5.1.6 / 6.1 (cross entropy as an expectation)",
           r"\mathbb{H}(p, q) = -\mathbb{E}_{p}[\log q(Y)]",
           "q", "q:K", None, status="unsupported", construct=r"[Ee]xpectation",

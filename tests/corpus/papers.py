@@ -33,7 +33,7 @@ ENTRIES = [
           r"\quad\text{subject to}\quad\sum_j|\beta_j| \le t",
           r"\alpha, \beta", "y:N x:N,p beta:p alpha: t:",
           lambda v: float(np.sum((v["y"] - v["alpha"] - v["x"] @ v["beta"]) ** 2)),
-          status=REFUSAL, gap='ParseError: line 1, column 2: unknown LaTeX command \\hat'),
+          status=REFUSAL, gap="ParseError: line 1, column 14: unexpected ','\n  (\\hat{\\alpha},\\hat{\\beta}) = \\arg\\min\\left\\{\\sum_{i=1}^{N}\\left(y_i - \\alpha - \\sum_j\\beta_jx_{ij}\\right)^2\\right\\}\\quad\\tex"),
     entry("paper_elastic_net", "Zou & Hastie (2005), Regularization and variable selection via the elastic net,"
           " Sec. 2.1 (naive elastic net criterion, with |.| for vector norms)",
           r"L(\lambda_1,\lambda_2,\boldsymbol{\beta}) = |\mathbf{y} - \mathbf{X}\boldsymbol{\beta}|^2 + \lambda_2|\boldsymbol{\beta}|^2"
@@ -55,7 +55,7 @@ ENTRIES = [
           r"\hat{\beta} = \arg\min\left\{\sum_i\left(y_i - \sum_j x_{ij}\beta_j\right)^2\right\}\text{ subject to }"
           r"\sum_{j=1}^{p}|\beta_j| \le s_1\text{ and }\sum_{j=2}^{p}|\beta_j - \beta_{j-1}| \le s_2",
           r"\beta", "y:N x:N,p beta:p s_1: s_2:", lambda v: float(np.sum((v["y"] - v["x"] @ v["beta"]) ** 2)),
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\hat'),
+          status=REFUSAL, gap="ParseError: line 1, column 15: unexpected 'min'\n  \\hat{\\beta} = \\arg\\min\\left\\{\\sum_i\\left(y_i - \\sum_j x_{ij}\\beta_j\\right)^2\\right\\}\\text{ subject to }\\sum_{j=1}^{p}|\\bet"),
     entry("paper_cox_partial_likelihood", "Cox (1972), Regression models and life-tables, Sec. 6 (log partial likelihood"
           " over the risk sets R(t_i))",
           r"\sum_{i}\delta_i\left[\mathbf{z}_i\boldsymbol{\beta} - \log\sum_{j\in R(t_i)}\exp(\mathbf{z}_j\boldsymbol{\beta})\right]",
@@ -67,24 +67,21 @@ ENTRIES = [
           r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\max(1 - y_i\mathbf{w}^T\mathbf{x}_i, 0)^2",
           r"\mathbf{w}", "w:d x:l,d y:l C:",
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(np.maximum(1 - v["y"] * (v["x"] @ v["w"]), 0) ** 2)),
-          sizes={"l": 7}, kinds="y:pm1",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: C \\sum_{i=1}^{l} \\max\\left(1 - y_{i} w^\\top x_{i}, 0\\right)^{2} is a matrix (?, ?) and \\frac{1}{2} w^\\top w is a scalar'),
+          sizes={"l": 7}, kinds="y:pm1"),
     entry("paper_liblinear_l1svm", "Fan, Chang, Hsieh, Wang & Lin (2008), LIBLINEAR, Sec. 2 (L1-loss SVM)",
           r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\max(1 - y_i\mathbf{w}^T\mathbf{x}_i, 0)",
           r"\mathbf{w}", "w:d x:l,d y:l C:",
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(np.maximum(1 - v["y"] * (v["x"] @ v["w"]), 0))),
           sizes={"l": 7}, kinds="y:pm1",
           variants=[r"\min_{\mathbf{w}}\ C\sum_{i=1}^{l}\max(0, 1 - y_i\mathbf{w}^T\mathbf{x}_i) + \frac{1}{2}\mathbf{w}^T\mathbf{w}",
-                    r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\max(1 - y_i\mathbf{x}_i^T\mathbf{w}, 0)"],
-          status=REFUSAL, gap='ShapeError: shapes do not fit: C \\sum_{i=1}^{l} \\max\\left(1 - y_{i} w^\\top x_{i}, 0\\right) is a matrix (?, ?) and \\frac{1}{2} w^\\top w is a scalar'),
+                    r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\max(1 - y_i\mathbf{x}_i^T\mathbf{w}, 0)"]),
     entry("paper_liblinear_lr", "Fan, Chang, Hsieh, Wang & Lin (2008), LIBLINEAR, Sec. 2 (logistic regression)",
           r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\log(1 + e^{-y_i\mathbf{w}^T\mathbf{x}_i})",
           r"\mathbf{w}", "w:d x:l,d y:l C:",
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(np.log1p(np.exp(-v["y"] * (v["x"] @ v["w"]))))),
           sizes={"l": 7}, kinds="y:pm1",
           variants=[r"\min_{\mathbf{w}}\ C\sum_{i=1}^{l}\log(1 + e^{-y_i\mathbf{w}^T\mathbf{x}_i}) + \frac{1}{2}\mathbf{w}^T\mathbf{w}",
-                    r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\log(e^{-y_i\mathbf{w}^T\mathbf{x}_i} + 1)"],
-          status=REFUSAL, gap='ShapeError: shapes do not fit: C \\sum_{i=1}^{l} \\log\\left(1 + \\exp\\left(-y_{i} w^\\top x_{i}\\right)\\right) is a matrix (?, ?) and \\frac{1}{2} w^\\top w is a scala'),
+                    r"\min_{\mathbf{w}}\ \frac{1}{2}\mathbf{w}^T\mathbf{w} + C\sum_{i=1}^{l}\log(e^{-y_i\mathbf{w}^T\mathbf{x}_i} + 1)"]),
     entry("paper_pegasos", "Shalev-Shwartz, Singer, Srebro & Cotter (2011), Pegasos: primal estimated sub-gradient solver"
           " for SVM, Sec. 2 (objective with the hinge loss over the training set S)",
           r"\min_{\mathbf{w}}\frac{\lambda}{2}\|\mathbf{w}\|^2 + \frac{1}{m}\sum_{(\mathbf{x},y)\in S}\ell(\mathbf{w};(\mathbf{x},y))",
@@ -92,8 +89,7 @@ ENTRIES = [
     entry("paper_cortes_vapnik", "Cortes & Vapnik (1995), Support-vector networks, Sec. 3 (soft margin: (1/2) w.w + C sum xi_i)",
           r"\frac{1}{2}\mathbf{w}\cdot\mathbf{w} + C\sum_{i=1}^{\ell}\xi_i",
           r"\mathbf{w}, \xi", "w:d xi:l C:", lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(v["xi"])),
-          sizes={"l": 7},
-          status=REFUSAL, gap='ParseError: line 1, column 53: unknown LaTeX command \\ell'),
+          sizes={"l": 7}),
     entry("paper_svr_eps_insensitive", "Smola & Schölkopf (2004), A tutorial on support vector regression, Sec. 1.2"
           " (the epsilon-insensitive loss |xi|_eps in the primal objective)",
           r"\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{\ell}|y_i - \langle w, x_i\rangle - b|_\varepsilon",
@@ -102,7 +98,7 @@ ENTRIES = [
               np.abs(v["y"] - v["x"] @ v["w"] - v["b"]) - v["varepsilon"], 0))),
           where=r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon & \text{otherwise}\end{cases}",
           sizes={"l": 7}, kinds="varepsilon:prob",
-          status=REFUSAL, gap='ParseError: line 1, column 35: unknown LaTeX command \\ell'),
+          status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
           " Sec. 3 (multi-class hinge over the wrong classes m != y_i)",
           r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
@@ -115,7 +111,7 @@ ENTRIES = [
           lambda v: float(np.sum((softmax(v["Q"] @ v["K"].T / np.sqrt(v["Q"].shape[1])) @ v["V"] - v["Y"]) ** 2)),
           where=r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right)V",
           sizes={"n": 4, "m": 5, "d_k": 3, "d_v": 2},
-          status=REFUSAL, gap='UnsupportedError: the function softmax: symgd does not know it; write it out with the functions it knows or define it (f(u) = ...)'),
+          status=REFUSAL, gap='ShapeError: softmax needs a vector; \\frac{Q K^\\top}{\\sqrt{d_{k}}} is a matrix (?, ?)'),
     entry("paper_focal_loss", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection, Sec. 3.2 (the"
           " alpha-balanced focal loss of the class probability p_t)",
           r"\mathrm{FL}(p_t) = -\alpha_t(1 - p_t)^\gamma\log(p_t)",
@@ -155,7 +151,7 @@ ENTRIES = [
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
           r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)),
           where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3},
-          status=REFUSAL, gap='ShapeError: the power \\left(y_{i} - x_{i} b\\right)^{2} of a vector (1,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          status=REFUSAL, gap='ShapeError: shapes do not fit: -x_{i} b is a vector (1,) and y_{i} is a scalar'),
     entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
           " declaration of x_i)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
@@ -174,7 +170,7 @@ ENTRIES = [
           lambda v: float(np.sum(np.maximum(0, np.sum((v["x_a"] @ v["W"].T - v["x_p"] @ v["W"].T) ** 2, 1)
                                             - np.sum((v["x_a"] @ v["W"].T - v["x_n"] @ v["W"].T) ** 2, 1) + v["alpha"]))),
           where=r"f(x) = Wx", sizes={"k": 2},
-          status=REFUSAL, gap="UnsupportedError: a '+' subscript on something other than \\mathbb{R}"),
+          status=REFUSAL, gap='AmbiguityError: the parameter W does not appear in the objective or constraints'),
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective, Sec. 3.2",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
@@ -204,7 +200,7 @@ ENTRIES = [
                                  * (v["w"] @ v["w_tilde"].T + v["b"][:, None] + v["b_tilde"][None, :] - np.log(v["X"])) ** 2)),
           where=r"f(x) = \begin{cases}(x/x_{\max})^\alpha & \text{if } x < x_{\max} \\ 1 & \text{otherwise}\end{cases}",
           sizes={"V": 5}, kinds="X:positive alpha:prob",
-          status=REFUSAL, gap='ParseError: line 1, column 41: unknown LaTeX command \\tilde'),
+          status=REFUSAL, gap="ParseError: line 1, column 31: unexpected '}'\n  f(x) = \\begin{cases}(x/x_{\\max})^\\alpha & \\text{if } x < x_{\\max} \\\\ 1 & \\text{otherwise}\\end{cases}\n                       "),
     entry("paper_skipgram_negative_sampling", "Mikolov, Sutskever, Chen, Corrado & Dean (2013), Distributed"
           " representations of words and phrases, Sec. 2.2 (negative sampling objective)",
           r"\log\sigma({v'_{w_O}}^\top v_{w_I}) + \sum_{i=1}^{k}\mathbb{E}_{w_i\sim P_n(w)}\left[\log\sigma(-{v'_{w_i}}^\top v_{w_I})\right]",
@@ -235,7 +231,7 @@ ENTRIES = [
           r"w_0, \mathbf{w}, \mathbf{V}", "w_0: w:n x:n V:n,k",
           lambda v: v["w_0"] + float(v["w"] @ v["x"]) + float(np.sum(np.triu(v["V"] @ v["V"].T, 1) * np.outer(v["x"], v["x"]))),
           sizes={"n": 5, "k": 2},
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\hat'),
+          status=REFUSAL, gap='UnsupportedError: the range of \\sum_{j}: write it as j=1 to a dimension symbol or a whole number'),
     entry("paper_sparse_coding_dictionary", "Mairal, Bach, Ponce & Sapiro (2009), Online dictionary learning for sparse"
           " coding, Sec. 2 (the lasso loss of one signal x with dictionary D)",
           r"l(\mathbf{x},\mathbf{D}) = \min_{\boldsymbol{\alpha}\in\mathbb{R}^k}\frac{1}{2}\|\mathbf{x} - \mathbf{D}\boldsymbol{\alpha}\|_2^2"
@@ -275,9 +271,8 @@ ENTRIES = [
           "q, p", "r:U,I q:I,f p:U,f lambda: kappa:U,I",
           lambda v: float(np.sum(v["kappa"] * ((v["r"] - v["p"] @ v["q"].T) ** 2
                                               + v["lambda"] * (np.sum(v["q"] ** 2, 1)[None, :] + np.sum(v["p"] ** 2, 1)[:, None])))),
-          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01", status=REFUSAL,
-          gap="ParseError at q^* (unexpected '*'); sums over a set of index pairs are in scope (issue 9). The reference "
-              "takes kappa as a 0/1 mask over (u, i): the harness must map it once symgd takes index pairs"),
+          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01",
+          status=REFUSAL, gap="ParseError: line 1, column 9: unexpected '*'\n  \\min_{q^*,p^*}\\sum_{(u,i)\\in\\kappa}(r_{ui} - q_i^Tp_u)^2 + \\lambda(\\|q_i\\|^2 + \\|p_u\\|^2)\n          ^\nexpected an expression,"),
     entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), section 'Adding biases' (with the user and item biases b_u and b_i)",
           r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2 + \|q_i\|^2"
           r" + b_u^2 + b_i^2)",
@@ -291,7 +286,7 @@ ENTRIES = [
           lambda v: 0.5 * float(np.sum(v["I"] * (v["R"] - v["U"].T @ v["V"]) ** 2)) + v["lambda_U"] / 2 * float(np.sum(v["U"] ** 2))
           + v["lambda_V"] / 2 * float(np.sum(v["V"] ** 2)),
           sizes={"N": 5, "M": 6, "D": 2}, kinds="I:01",
-          status=REFUSAL, gap='UnsupportedError: a subscript on \\left\\|U_{i}\\right\\|; name the expression first'),
+          status=REFUSAL, gap='ShapeError: the power \\left(R_{i j} - U_{i}^\\top V_{j}\\right)^{2} of a matrix (?, ?) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
     entry("paper_nmf_euclidean", "Lee & Seung (2001), Algorithms for non-negative matrix factorization, Sec. 3"
           " (the Euclidean cost ||V - WH||^2)",
           r"\|V - WH\|^2", "W, H", "V:n,m W:n,r H:r,m", lambda v: float(np.sum((v["V"] - v["W"] @ v["H"]) ** 2)),
@@ -325,7 +320,7 @@ ENTRIES = [
           lambda v: -0.5 * float(v["y"] @ np.linalg.solve(v["K"] + v["sigma_n"] ** 2 * np.eye(len(v["y"])), v["y"]))
           - 0.5 * np.log(np.linalg.det(v["K"] + v["sigma_n"] ** 2 * np.eye(len(v["y"])))) - len(v["y"]) / 2 * np.log(2 * np.pi),
           kinds="K:spd", sizes={"n": 5},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: -\\frac{1}{2} \\log\\left(\\left|K + \\left(\\sigma_{n}\\right)^{2} I\\right|\\right) is a matrix (?, ?) and -\\frac{1}{2} y^\\top \\left(K +'),
+          status=REFUSAL, gap='UnsupportedError: the inverse of the matrix expression K + \\sigma_{n}^{2} I; name the matrix (e.g. A^{-1}) instead'),
     entry("paper_gp_marginal_Ky", "Rasmussen & Williams (2006), Sec. 5.4.1 (log marginal likelihood in K_y = K_f + sigma_n^2 I)",
           r"\log p(\mathbf{y}|X,\boldsymbol{\theta}) = -\frac{1}{2}\mathbf{y}^\top K_y^{-1}\mathbf{y} - \frac{1}{2}\log|K_y| - \frac{n}{2}\log 2\pi",
           "K_y", "y:n K_y:n,n", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|"),
@@ -342,7 +337,7 @@ ENTRIES = [
           r"\beta", "y:n x:n,p beta:p tau:",
           lambda v: float(np.sum((_u := v["y"] - v["x"] @ v["beta"]) * (v["tau"] - (_u < 0)))),
           where=r"\rho_\tau(u) = u(\tau - I(u < 0))", kinds="tau:quantile",
-          status=REFUSAL, gap="ParseError: line 1, column 12: unexpected 'in'"),
+          status=REFUSAL, gap="ParseError: line 1, column 29: unexpected '<'\n  \\rho_\\tau(u) = u(\\tau - I(u < 0))\n                              ^\nexpected '-', '+', ',', ')'"),
     entry("paper_koenker_check_max", "Koenker & Hallock (2001), Quantile regression, J. Econ. Perspectives (the check"
           " function as max(tau u, (tau - 1) u))",
           r"\min_{\beta}\sum_{i=1}^{n}\rho_\tau(y_i - x_i^\top\beta)",
@@ -387,7 +382,7 @@ ENTRIES = [
           r"\min_{x\in\mathbb{R}^N}\frac{1}{2}\sum_{k=1}^{N}|y[k] - x[k]|^2 + \lambda\sum_{k=1}^{N-1}|x[k+1] - x[k]|",
           "x", "y:N x:N lambda:",
           lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum()),
-          status=REFUSAL, gap="ParseError: line 1, column 8: unexpected 'in'"),
+          status=REFUSAL, gap='AmbiguityError: y(k): the function y is not defined; define it (y(x) = ...) or, for a product, write y \\cdot (k)'),
     entry("paper_chambolle_tv", "Chambolle (2004), An algorithm for total variation minimization and applications,"
           " Sec. 2 (ROF denoising: ||u - g||^2 / (2 lambda) + J(u), anisotropic discrete J)",
           r"\min_{u}\frac{\|u - g\|^2}{2\lambda} + \sum_{i=1}^{N-1}\sum_{j=1}^{N-1}\left(|u_{i+1,j} - u_{i,j}| + |u_{i,j+1} - u_{i,j}|\right)",
