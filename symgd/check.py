@@ -493,19 +493,20 @@ def _shape_failure(problem, node, target, notes, error, line, identity=frozenset
 
 
 def _repairs(problem: Problem, node):
-    """(finding, repaired claim) for each single transpose or index swap that might make the shapes fit."""
-    for name in sorted(_names(node)):
-        if len(problem.shapes.get(name, ())) != 2:   # matrices only (index symbols have no shape)
-            continue
-        for occurrence in range(sum(1 for n in ir.walk(node) if n == ir.Name(name))):
-            flipped = _transpose_occurrence(node, name, occurrence)
-            yield f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right", flipped
+    """(finding, repaired claim) for each single index swap or transpose that might make the shapes fit;
+    swaps first, since an entry written X_{ji} is a slip of the indices, in the student's own terms."""
     entries = [n for n in ir.walk(node) if isinstance(n, ir.Sub) and len(_subscript_parts(n.indices)) == 2]
     for entry in dict.fromkeys(entries):
         swapped = ir.Sub(entry.base, tuple(reversed(_subscript_parts(entry.indices))))
         repaired = _rewrite(node, lambda n, entry=entry, swapped=swapped: swapped if n == entry else n)
         yield (f"the indices of {latex_of(entry)} are swapped: with {latex_of(swapped)} the claim is right",
                repaired)
+    for name in sorted(_names(node)):
+        if len(problem.shapes.get(name, ())) != 2:   # matrices only (index symbols have no shape)
+            continue
+        for occurrence in range(sum(1 for n in ir.walk(node) if n == ir.Name(name))):
+            flipped = _transpose_occurrence(node, name, occurrence)
+            yield f"a transpose is missing: with {name}^\\top at {latex_of(flipped)} the claim is right", flipped
 
 
 def _transpose_occurrence(node, name: str, occurrence: int):
