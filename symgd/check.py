@@ -6,6 +6,11 @@ the source, or a chain of such steps (``a = b = c``, an ``align`` environment). 
 shape-checked and lowered with the problem's own shapes, then compared with symgd's derivation:
 symbolically when the difference expands to zero, else numerically at random points with every
 dimension distinct (and the result says which). Numeric agreement is never called a proof.
+
+``ok`` is True only when every step follows and the result is the derivative (or a gradient step):
+a chain with a step that does not follow is incorrect even when its end is right, and the inverted
+notation ``\\frac{\\partial w}{\\partial L}`` is incorrect even when its right-hand side is right.
+The student's letters (indices, step sizes) are theirs: symgd's internal names never clash with them.
 """
 
 from __future__ import annotations
