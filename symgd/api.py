@@ -135,6 +135,10 @@ def check(source, claim: str, *, wrt=None, where: str | None = None) -> _check.C
         source: the loss (a :class:`Problem`, LaTeX or text).
         claim: a gradient (``\\frac{\\partial L}{\\partial w} = ...`` or just the right-hand side), a
             Hessian, an update rule, a loss claimed equal, or a chain / align environment of steps.
+
+    Returns:
+        A CheckResult; ``ok`` only when every step follows and the result is right (a chain with a
+        bad step, or the inverted ∂w/∂L notation, is ``incorrect`` whatever its right-hand side).
     """
     problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
     return _check.check(problem, claim)

@@ -6,6 +6,11 @@ the source, or a chain of such steps (``a = b = c``, an ``align`` environment). 
 shape-checked and lowered with the problem's own shapes, then compared with symgd's derivation:
 symbolically when the difference expands to zero, else numerically at random points with every
 dimension distinct (and the result says which). Numeric agreement is never called a proof.
+
+``ok`` is True only when every step follows and the result is the derivative (or a gradient step):
+a chain with a step that does not follow is incorrect even when its end is right, and the inverted
+notation ``\\frac{\\partial w}{\\partial L}`` is incorrect even when its right-hand side is right.
+The student's letters (indices, step sizes) are theirs: symgd's internal names never clash with them.
 """
 
 from __future__ import annotations
@@ -96,10 +101,10 @@ def check(problem: Problem, claim: str) -> CheckResult:
         return _check_update(problem, update)
     pieces = _split_steps(claim)
     notes, target, inverted = _target_from_head(problem, pieces)
-    if target is None:   # no derivative notation: a gradient, or a second loss equal to the first
-        target = _gradient_target(problem, None)
     if not pieces:
         raise SymgdError("the claim has no expression after its left-hand side")
+    if target is None:   # no derivative notation: a gradient (maybe one entry), or a second loss
+        target = _headless_target(problem, _parse_piece(pieces[0][1], problem), notes)
     steps = []
     previous = None
     first_wrong = None
@@ -227,6 +232,19 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
     return notes, _gradient_target(problem, param, free), inverted
 
 
+def _headless_target(problem: Problem, node, notes: list) -> _Target:
+    """The gradient; one entry of it when the claim's only unknown name is a subscript of the vector
+    parameter's size (``\\frac{e^{z_j}}{\\sum_k e^{z_k}}`` for ∂L/∂z_j)."""
+    target = _gradient_target(problem, None)
+    unknown = _read_notation(problem, node)[3]
+    subscripts = {p.name for n in ir.walk(node) if isinstance(n, ir.Sub)
+                  for p in _subscript_parts(n.indices) if isinstance(p, ir.Name)}
+    if len(target.shape) == 1 and len(unknown) == 1 and unknown[0] in subscripts:
+        notes.append(f"{unknown[0]} is read as the free index: the claim is entry {unknown[0]} of the gradient")
+        return _gradient_target(problem, None, (unknown[0],))
+    return target
+
+
 def _names(node) -> set:
     return {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
 
@@ -302,9 +320,14 @@ def _lower(problem: Problem, node, target: _Target, identity: frozenset = frozen
 
 # -- comparing -----------------------------------------------------------------------------------
 
-def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, symmetric: bool = False):
+def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrices: str = "generic"):
     # generic matrices: a symmetric A would hide a missing transpose (A x for (A + A^T) x / 2)
-    env = random_values(problem, seed, sizes, symmetric=symmetric)
+    env = random_values(problem, seed, sizes, symmetric=matrices == "symmetric")
+    if matrices == "one-hot rows":   # labels: every data matrix's rows are nonnegative and sum to 1
+        for symbol in problem.data:
+            if len(problem.shapes[symbol]) == 2:
+                values = np.abs(env[_name_of(symbol)])
+                env[_name_of(symbol)] = values / values.sum(axis=1, keepdims=True)
     concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
     try:
         return entries(expr, axes, concrete, env), env
@@ -312,19 +335,19 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, symmetr
         return np.full(concrete, np.nan), env
 
 
-def _numeric_equal(problem: Problem, first, second, symmetric: bool = False):
+def _numeric_equal(problem: Problem, first, second, matrices: str = "generic"):
     """Compare two lowered values at random points; returns (equal, counterexample or None).
 
     A point where either side is not finite (outside a log's domain) is skipped; with no finite
-    point at all the two are not called equal. Square matrices are generic unless ``symmetric``
-    (used only to diagnose: a claim right for symmetric matrices alone).
+    point at all the two are not called equal. Matrices are generic; ``"symmetric"`` and ``"one-hot
+    rows"`` serve diagnoses only (a claim right for symmetric matrices or one-hot labels alone).
     """
     compared = 0
     for sizes in SIZES:
         for seed in SEEDS:
             with np.errstate(all="ignore"):
-                a, env = _values(problem, first[0], first[1], first[2], sizes, seed, symmetric)
-                b, _ = _values(problem, second[0], second[1], second[2], sizes, seed, symmetric)
+                a, env = _values(problem, first[0], first[1], first[2], sizes, seed, matrices)
+                b, _ = _values(problem, second[0], second[1], second[2], sizes, seed, matrices)
             if a.shape != b.shape:
                 return False, {"sizes": _dims(problem, env), "shapes": (a.shape, b.shape)}
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -414,9 +437,13 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
                 return [f"the claim is {dim} times the {target.kind}" if "dropped" in slip else
                         f"the claim is the {target.kind} divided by {dim}", slip]
     if any(len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1 for s in problem.shapes) and \
-            _numeric_equal(problem, claim, truth, symmetric=True)[0]:
+            _numeric_equal(problem, claim, truth, "symmetric")[0]:
         return [f"the claim holds only for symmetric matrices: for a general A the {target.kind} keeps both A "
                 "and A^\\top (the gradient of x^\\top A x is (A + A^\\top) x, which is 2 A x only when A = A^\\top)"]
+    if any(len(problem.shapes[s]) == 2 for s in problem.data) and \
+            _numeric_equal(problem, claim, truth, "one-hot rows")[0]:
+        return ["the claim holds only when the rows of the label matrix sum to 1 (one-hot labels, as in "
+                "\\sum_k Y_{ik} = 1), which the loss does not say; for general labels keep the factor \\sum_k Y_{ik}"]
     terms = sympy.Add.make_args(target.expr)
     if len(terms) > 1:
         for term in terms:
@@ -546,7 +573,7 @@ def _rewrite(node, fn):
 
 
 def _known_names(problem: Problem) -> set:
-    names = {_name_of(symbol) for symbol in problem.roles} | {str(d) for d in problem.dims}
+    names = {_name_of(s) for s, role in problem.roles.items() if role != "index"} | {str(d) for d in problem.dims}
     return names | set(problem.written.values())
 
 

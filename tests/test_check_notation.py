@@ -170,3 +170,22 @@ def test_a_hessian_written_with_nabla_squared():
     assert symgd.check(quadratic, r"\nabla^2 f = \frac{1}{2}(A + A^\top)").ok
     wrong = symgd.check(quadratic, r"\nabla^2 f = A")
     assert not wrong.ok and any("symmetric" in finding for finding in wrong.diagnosis)
+
+
+@pytest.mark.parametrize("claim, slip", [
+    (r"\frac{\exp(z_j)}{\sum_{k=1}^{K}\exp(z_k)}", r"\frac{\exp(z_j)}{\sum_{k=1}^{K}\exp(z_j)}"),
+    (r"\frac{\exp(z_k)}{\sum_{j=1}^{K}\exp(z_j)}", r"\frac{\exp(z_k)}{\sum_{j=1}^{K}\exp(z_k)}"),
+    (r"\frac{\exp(z)}{\mathbf{1}^\top \exp(z)}", r"\frac{\exp(z)}{\mathbf{1}^\top z}"),
+])
+def test_log_sum_exp_gradients_with_and_without_a_free_index(claim, slip):
+    source = r"\log\sum_{k=1}^{K}\exp(z_k)"
+    assert symgd.check(source, claim, wrt="z").ok
+    assert not symgd.check(source, slip, wrt="z").ok
+
+
+def test_softmax_gradient_that_assumes_one_hot_labels_says_so():
+    claim = (r"\frac{\partial L}{\partial w_k} = \sum_{i=1}^{n}(\frac{\exp(w_k^\top x_i)}"
+             r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)} - Y_{ik}) x_i")
+    result = symgd.check(SOFTMAX, claim)
+    assert not result.ok   # the loss does not say that the rows of Y sum to 1
+    assert any("one-hot labels" in finding for finding in result.diagnosis), result.diagnosis
