@@ -52,7 +52,7 @@ def interleaved(solvers: dict, runs: int) -> dict:
     return {name: (statistics.median(times[name]), results[name]) for name in solvers}
 
 
-def portfolio(d: int, runs: int):
+def portfolio(d: int, runs: int, slsqp: bool = True):
     rng = np.random.default_rng(0)
     factors = rng.normal(size=(d, 20))
     sigma = factors @ factors.T / 20 + np.diag(rng.uniform(0.05, 0.2, size=d))
@@ -86,12 +86,13 @@ def portfolio(d: int, runs: int):
                 problem.solve(solver=solver, **options)
                 return w.value
             solvers[f"CVXPY+{solver}"] = solve
-    solvers["SLSQP"] = lambda: minimize(lambda w: w @ sigma @ w, start, jac=lambda w: 2 * sigma @ w, method="SLSQP",
-                                        bounds=[(0, None)] * d, options={"maxiter": 500, "ftol": 1e-12},
-                                        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1,
-                                                      "jac": lambda w: np.ones(d)},
-                                                     {"type": "ineq", "fun": lambda w: mean @ w - r,
-                                                      "jac": lambda w: mean}]).x
+    if slsqp:
+        solvers["SLSQP"] = lambda: minimize(lambda w: w @ sigma @ w, start, jac=lambda w: 2 * sigma @ w, method="SLSQP",
+                                            bounds=[(0, None)] * d, options={"maxiter": 500, "ftol": 1e-12},
+                                            constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1,
+                                                          "jac": lambda w: np.ones(d)},
+                                                         {"type": "ineq", "fun": lambda w: mean @ w - r,
+                                                          "jac": lambda w: mean}]).x
     rows = interleaved(solvers, runs)
 
     def violation(w):
@@ -178,14 +179,22 @@ def report(title: str, rows: dict, objective, violation, status: dict) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("portfolio", "nnls", "lasso", "kkt"), help="run one problem")
+    parser.add_argument("--no-slsqp", action="store_true", help="leave SLSQP out of the portfolio")
     options = parser.parse_args()
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs  "
           f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)")
           + ("" if Lasso else "  (scikit-learn not installed)"))
-    report("portfolio, d = 1000 (long-only, budget, return floor)", *portfolio(1000, options.runs))
-    report("NNLS, A 2000 x 1000", *least_squares(1000, options.runs))
-    report("lasso, n = 20000, d = 500, default settings", *lasso(20000, 500, options.runs))
-    kkt_textbook(options.runs)
+    chosen = {options.only} if options.only else {"portfolio", "nnls", "lasso", "kkt"}
+    if "portfolio" in chosen:
+        report("portfolio, d = 1000 (long-only, budget, return floor)",
+               *portfolio(1000, options.runs, slsqp=not options.no_slsqp))
+    if "nnls" in chosen:
+        report("NNLS, A 2000 x 1000", *least_squares(1000, options.runs))
+    if "lasso" in chosen:
+        report("lasso, n = 20000, d = 500, default settings", *lasso(20000, 500, options.runs))
+    if "kkt" in chosen:
+        kkt_textbook(options.runs)
 
 
 if __name__ == "__main__":

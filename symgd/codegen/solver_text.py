@@ -344,49 +344,59 @@ def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
     return multipliers, residuals, status, certificate, direction
 
 
-def _polish(theta, unpack, lower, upper, data, tol, lam, mu, steps=3):
-    """Up to ``steps`` Newton steps on the KKT equations of the active set (active bounds held
-    fixed); returns the best (theta, lam, mu, largest KKT residual) seen."""
-    def measure(theta, lam, mu):
-        multipliers, residuals = _analyse(theta, unpack, lower, upper, data, tol, own=(lam, mu), certify=False)[:2]
-        return multipliers, max(residuals.values())
-
-    multipliers, residual = measure(theta, lam, mu)
+def _polish(theta, unpack, lower, upper, data, tol, lam, mu, steps=2):
+    """Newton steps on the KKT equations of the active set (bounds held where the point is on
+    them); the active set is guessed twice: bounds within reach (sqrt(tol)), then only bounds the
+    point is on. Returns the best (theta, lam, mu, largest KKT residual) seen."""
+    multipliers, residual = _measure(theta, unpack, lower, upper, data, tol, lam, mu)
     best = (theta, lam, mu, residual)
     if not HAS_HESSIAN or theta.size > 3000:
         return best
-    for _ in range(steps):
-        lam, mu = multipliers["lam"], multipliers["mu"]
-        near = max(1e-6, np.sqrt(tol))
-        with np.errstate(invalid="ignore"):   # as in _analyse: the bounds within reach are held on them
-            held_lower = np.isfinite(lower) & (theta - lower <= near * np.maximum(1.0, np.abs(lower)))
-            held_upper = np.isfinite(upper) & (upper - theta <= near * np.maximum(1.0, np.abs(upper)))
-        theta = np.where(held_lower, lower, np.where(held_upper, upper, theta))
-        free = ~(held_lower | held_upper)
-        params = unpack(theta)
-        h, g = constraint_values(*params, *data)
-        active = np.nonzero(g >= -near)[0]
-        gradient = _flat(grad(*params, *data))
-        jacobian = _active_jacobian(params, data, h.size, g.size, active, gradient)[free]
-        hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)[np.ix_(free, free)]
-        count = jacobian.shape[1]
-        system = np.block([[hessian, jacobian], [jacobian.T, np.zeros((count, count))]])
-        right = -np.concatenate([_flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))[free], h, g[active]])
-        try:
-            solution = np.linalg.solve(system, right)   # nonsingular under LICQ and second-order sufficiency
-        except np.linalg.LinAlgError:
-            solution = np.linalg.lstsq(system, right, rcond=None)[0]
-        theta[free] = np.clip(theta[free] + solution[:free.sum()], lower[free], upper[free])
-        change = solution[free.sum():]
-        lam = lam + change[:h.size]
-        mu = mu.copy()
-        mu[active] = np.maximum(0.0, mu[active] + change[h.size:])
-        multipliers, residual = measure(theta, lam, mu)
-        if residual < best[3]:
-            best = (theta, lam, mu, residual)
-        if residual <= tol:
-            break
+    start = (theta, multipliers)
+    for reach in (max(1e-6, np.sqrt(tol)), 1e-12):
+        theta, multipliers = start
+        for _ in range(steps):
+            theta, lam, mu = _newton_step(theta, unpack, lower, upper, data, reach, multipliers)
+            multipliers, residual = _measure(theta, unpack, lower, upper, data, tol, lam, mu)
+            if residual < best[3]:
+                best = (theta, lam, mu, residual)
+            if residual <= tol:
+                return best
     return best
+
+
+def _measure(theta, unpack, lower, upper, data, tol, lam, mu):
+    multipliers, residuals = _analyse(theta, unpack, lower, upper, data, tol, own=(lam, mu), certify=False)[:2]
+    return multipliers, max(residuals.values())
+
+
+def _newton_step(theta, unpack, lower, upper, data, reach, multipliers):
+    """One Newton step on the KKT equations with the bounds within ``reach`` held and the
+    inequalities within ``reach`` active; returns (theta, lam, mu)."""
+    lam, mu = multipliers["lam"], multipliers["mu"]
+    with np.errstate(invalid="ignore"):   # infinite bounds are never within reach
+        held_lower = np.isfinite(lower) & (theta - lower <= reach * np.maximum(1.0, np.abs(lower)))
+        held_upper = np.isfinite(upper) & (upper - theta <= reach * np.maximum(1.0, np.abs(upper)))
+    theta = np.where(held_lower, lower, np.where(held_upper, upper, theta))
+    free = ~(held_lower | held_upper)
+    params = unpack(theta)
+    h, g = constraint_values(*params, *data)
+    active = np.nonzero(g >= -max(reach, 1e-6))[0]
+    gradient = _flat(grad(*params, *data))
+    jacobian = _active_jacobian(params, data, h.size, g.size, active, gradient)[free]
+    hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)[np.ix_(free, free)]
+    count = jacobian.shape[1]
+    system = np.block([[hessian, jacobian], [jacobian.T, np.zeros((count, count))]])
+    right = -np.concatenate([_flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))[free], h, g[active]])
+    try:
+        solution = np.linalg.solve(system, right)   # nonsingular under LICQ and second-order sufficiency
+    except np.linalg.LinAlgError:
+        solution = np.linalg.lstsq(system, right, rcond=None)[0]
+    theta[free] = np.clip(theta[free] + solution[:free.sum()], lower[free], upper[free])
+    change = solution[free.sum():]
+    mu = mu.copy()
+    mu[active] = np.maximum(0.0, mu[active] + change[h.size:])
+    return theta, lam + change[:h.size], mu
 
 
 def _active_jacobian(params, data, equalities, inequalities, active, gradient):
