@@ -60,13 +60,3 @@ def test_planned_contractions_keep_their_values(spec):
     env = {**ENV, sympy.IndexedBase("t"): rng.normal(size=4)}
     assert np.allclose(evaluate(_run(node), env), evaluate(node, env))
 
-
-def test_a_sum_of_matrices_times_a_vector_is_contracted_term_by_term():
-    square = ir.input_(sympy.IndexedBase("A"), (d, d))
-    half = ir.const(0.5)
-    node = ir.contract([ir.add(ir.mul(half, square), ir.mul(half, ir.transpose(square, (1, 0)))), vw],
-                       ["kl", "l"], "k", DIMS)
-    out = _run(node)
-    assert all(len(n.shape) < 2 or isinstance(n, (ir.Input, ir.Transpose)) for n in ir.postorder([out]))
-    env = {**ENV, sympy.IndexedBase("A"): rng.normal(size=(3, 3))}
-    assert np.allclose(evaluate(out, env), evaluate(node, env))

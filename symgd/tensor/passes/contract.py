@@ -2,7 +2,6 @@
 
 * operands over the same axes are multiplied first (unless they are the only two: a row-wise dot
   product is an einsum, without a temporary), axes only one operand has are summed first;
-* a sum of matrices contracted down to a vector is contracted term by term (``A x + A.T @ x``);
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
   (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian); if more than two
   remain, they stay one contraction, for einsum to order with the actual sizes;
@@ -30,9 +29,6 @@ def _rule(node: ir.Node) -> ir.Node:
 
 
 def _plan(operands: list, out: str, dims: dict) -> ir.Node:
-    distributed = _distribute(operands, out, dims)
-    if distributed is not None:
-        return distributed
     if len(operands) == 2 and set(operands[0][1]) == set(operands[1][1]):
         (a, sa), (b, sb) = operands
         if len(sa) == 1 and not out:
@@ -56,27 +52,6 @@ def _plan(operands: list, out: str, dims: dict) -> ir.Node:
         operands = folded
     (a, sa), (b, sb) = operands
     return _pair(a, sa, b, sb, out, dims)
-
-
-def _distribute(operands: list, out: str, dims: dict) -> ir.Node | None:
-    """(A + A^T) x is A x + A^T x: a sum of matrices contracted down to vectors is contracted term by
-    term (no matrix temporary), scalar factors of the terms applied to the smaller results."""
-    for position, (arg, spec) in enumerate(operands):
-        others = [s for n, (_, s) in enumerate(operands) if n != position]
-        if not (isinstance(arg, ir.Map) and arg.op == "add" and len(spec) >= 2
-                and all(len(s) < len(spec) for s in others) and len(out) < len(spec)):
-            continue
-        if any(not term.shape for term in arg.args):
-            return None
-        results = []
-        for term in arg.args:
-            factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
-            scalars = [f for f in factors if not f.shape]
-            core = ir.mul(*(f for f in factors if f.shape))
-            replaced = [(core, spec) if n == position else operand for n, operand in enumerate(operands)]
-            results.append(ir.mul(*scalars, _plan(replaced, out, dims)))
-        return ir.add(*results)
-    return None
 
 
 def _is_square(node: ir.Node) -> bool:
