@@ -106,7 +106,7 @@ def arguments(name, data):
         "log-det": (data["Theta"], data["S"]),
         "two-layer tanh": (data["Wh"], data["v"], data["y"], x),
         "gamma GLM": (data["w"], data["ypos"], x),
-        "logistic log(1+e^u)": (data["w"], data["y01"], x),
+        "logistic log(1+e^u)": (data["w"], x, data["y01"]),
     }[name]
 
 
@@ -239,7 +239,7 @@ def hand_gamma(beta, y, x):
     return x.T @ r
 
 
-def hand_logistic_softplus(w, y, x):
+def hand_logistic_softplus(w, x, y):
     r = _sigmoid(x @ w)
     r -= y
     return x.T @ r
@@ -276,7 +276,7 @@ def make_losses(xp):
         "log-det": lambda Theta, S: xp.trace(S @ Theta) - xp.linalg.slogdet(Theta)[1],
         "two-layer tanh": lambda W, v, y, x: xp.sum((y - xp.tanh(W @ x.T).T @ v) ** 2),
         "gamma GLM": lambda beta, y, x: xp.sum(y * xp.exp(-(x @ beta)) + x @ beta),
-        "logistic log(1+e^u)": lambda w, y, x: xp.sum(xp.log(1 + xp.exp(x @ w)) - y * (x @ w)),
+        "logistic log(1+e^u)": lambda w, x, y: xp.sum(xp.log(1 + xp.exp(x @ w)) - y * (x @ w)),
     }
 
 

@@ -59,3 +59,4 @@ def test_planned_contractions_keep_their_values(spec):
     node = ir.contract([OPERANDS[part] for part in inputs.split(",")], inputs.split(","), out, DIMS)
     env = {**ENV, sympy.IndexedBase("t"): rng.normal(size=4)}
     assert np.allclose(evaluate(_run(node), env), evaluate(node, env))
+

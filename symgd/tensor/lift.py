@@ -233,10 +233,13 @@ class Builder:
 
 def _group_by_labels(lifted: list, builder: Builder) -> list:
     """Factors with the same set of labels multiplied elementwise first (Σ_i a_i b_i X_ik is one
-    X.T @ (a * b)), in order of first appearance."""
+    X.T @ (a * b)), in order of first appearance; when all have one set (Σ_i a_i b_i), they stay
+    apart, for contraction planning (a @ b, an einsum without a temporary)."""
     groups: dict = {}
     for item in lifted:
         groups.setdefault(frozenset(item.labels), []).append(item)
+    if len(groups) == 1:
+        return lifted
     out = []
     for group in groups.values():
         labels = group[0].labels
