@@ -877,7 +877,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold)
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
-    inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir, *steps))
+    inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir,))
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:

@@ -684,10 +684,11 @@ class ShapeInference:
             self.expect(node.right, Shape((inner,)), scope)
         if shape.rank == 0:
             # A column vector or a matrix on the left makes any product a vector or a matrix, and only
-            # a transpose makes a row: the leading factor of a scalar, if a plain name, is a scalar
-            # (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S).
-            first = _leading_name(node)   # a bold name keeps its font's reading (x_i b: a row, in econometrics)
-            if first is not None and self.infer(first, scope) is None and _base_of(first) not in self.bold:
+            # a transpose makes a row: the leading factor of a scalar, if it has no transpose, is a
+            # scalar (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S, (a + p) x^\top x).
+            first = _leading_factor(node)   # a bold name keeps its font's reading (x_i b: a row, in econometrics)
+            if self.infer(first, scope) is None and _base_of(first) not in self.bold \
+                    and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
                 self.expect(first, SCALAR, scope)
 
 
@@ -714,8 +715,8 @@ def _base_of(node) -> str:
     return node.base.name if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) else getattr(node, "name", "")
 
 
-def _leading_name(node):
-    """The leftmost factor of a product chain, through numerators, if it is a name (``C``, ``x_i``)."""
+def _leading_factor(node):
+    """The leftmost factor of a product chain, through numerators and signs (``C``, ``x_i``, ``(a + b)``)."""
     while True:
         node = _first_factor(node)
         if isinstance(node, ir.Div) and not node.elementwise:
@@ -723,7 +724,7 @@ def _leading_name(node):
         elif isinstance(node, ir.Neg):
             node = node.arg
         else:
-            return node if _is_leaf(node) else None
+            return node
 
 
 def _first_factor(node):
