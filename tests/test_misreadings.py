@@ -10,19 +10,8 @@ import numpy as np
 import pytest
 
 import symgd
+from corpus.harness import central_differences
 from helpers import assert_close, block_values, objective_value, random_env
-
-
-def central_differences(function, args: dict, name: str, step: float = 1e-6) -> np.ndarray:
-    """∂function/∂args[name] by central differences (the reference's own derivative)."""
-    value = np.array(args[name], dtype=float)
-    out = np.zeros(value.shape)
-    for position in np.ndindex(*value.shape):
-        plus, minus = value.copy(), value.copy()
-        plus[position] += step
-        minus[position] -= step
-        out[position] = (function(**{**args, name: plus}) - function(**{**args, name: minus})) / (2 * step)
-    return out
 
 
 def check_against_reference(problem, reference, arguments) -> None:
@@ -33,8 +22,8 @@ def check_against_reference(problem, reference, arguments) -> None:
     gradient = problem.gradient()
     for block in gradient.blocks:
         written = next(name for name, symbol in arguments.items() if symbol == str(block.wrt[0]))
-        assert_close(block_values(block, env, problem), central_differences(reference, args, written),
-                     rel=1e-5, what=f"gradient in {written}")
+        slope = central_differences(lambda values: reference(**values), args, written)
+        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")
 
 
 # -- shapes do not depend on the order of operands ---------------------------------------------
