@@ -5,6 +5,10 @@ what the source means by it in NumPy (:mod:`corpus.entry`). The formulas were tr
 sources' notation; an equation number is cited only where it is known, otherwise the section.
 ``tests/test_corpus.py`` checks symgd against the references; the status of each entry records what
 symgd does with it today (supported, a known misreading, a known refusal, or out of scope).
+
+Known failures are strict xfails: when a fix makes one pass, its test fails with XPASS(strict) and
+the entry's status becomes ``supported`` (drop its ``gap``). A refusal that turns into a wrong answer
+fails outright (the xfail expects a SymgdError), which is the point: it is a new silent misreading.
 """
 
 from corpus import books_esl, books_prml, books_pml, books_dl, books_bv, books_nw, books_cookbook, books_cs229, papers
