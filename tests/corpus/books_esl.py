@@ -55,7 +55,10 @@ ENTRIES = [
           r"\lambda\sum_{j=1}^{p}\left(\alpha\beta_j^2 + (1-\alpha)|\beta_j|\right)",
           r"\beta", "beta:p lambda: alpha:",
           lambda v: v["lambda"] * float((v["alpha"] * v["beta"] ** 2 + (1 - v["alpha"]) * np.abs(v["beta"])).sum()),
-          kinds="alpha:prob"),
+          kinds="alpha:prob",
+          variants=[r'\lambda\sum_{j=1}^{p}\left((1-\alpha)|\beta_j| + \alpha\beta_j^2\right)',
+                    r'\lambda\cdot\sum_{j=1}^{p}\left(\beta_j^2\cdot\alpha + |\beta_j|\cdot(1-\alpha)\right)',
+                    r'\lambda\sum_{j=1}^{p}\left(\alpha\beta_j^2 - (\alpha - 1)|\beta_j|\right)']),
     entry("esl_fused_lasso", f"{ESL}, Sec. 18.4.2 (the fused lasso)",
           r"\min_{\beta\in\mathbb{R}^p}\left\{\sum_{i=1}^{N}\left(y_i - \beta_0 - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2"
           r" + \lambda_1\sum_{j=1}^{p}|\beta_j| + \lambda_2\sum_{j=1}^{p-1}|\beta_{j+1} - \beta_j|\right\}",

@@ -56,5 +56,7 @@ ENTRIES = [
     entry("nw_gauss_newton_model", f"{NW}, Sec. 10.3 (the Gauss-Newton model (1/2)||J_k p + r_k||^2)",
           r"\frac{1}{2}\|J_kp + r_k\|^2",
           "p", "J_k:m,n p:n r_k:m", lambda v: 0.5 * float(np.sum((v["J_k"] @ v["p"] + v["r_k"]) ** 2)),
-          sizes={"m": 7, "n": 3}),
+          sizes={"m": 7, "n": 3},
+          variants=[r'\frac{1}{2}\|r_k + J_kp\|^2',
+                    r'\frac{1}{2}\cdot\|J_k\cdot p + r_k\|^2']),
 ]

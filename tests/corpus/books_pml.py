@@ -94,5 +94,6 @@ ENTRIES = [
           r"\frac{1}{2\sigma^2}(\mathbf{y} - \mathbf{X}\mathbf{w})^\mathsf{T}(\mathbf{y} - \mathbf{X}\mathbf{w})"
           r" + \frac{1}{2\tau^2}\mathbf{w}^\mathsf{T}\mathbf{w}",
           r"\mathbf{w}", "X:N,D y:N w:D sigma: tau:",
-          lambda v: float(_resid(v) @ _resid(v)) / (2 * v["sigma"] ** 2) + float(v["w"] @ v["w"]) / (2 * v["tau"] ** 2)),
+          lambda v: float(_resid(v) @ _resid(v)) / (2 * v["sigma"] ** 2) + float(v["w"] @ v["w"]) / (2 * v["tau"] ** 2),
+          variants=[r'\mathbf{w}^\mathsf{T}\mathbf{w}\cdot\frac{1}{2\tau^2} + \frac{1}{2\sigma^2}(\mathbf{X}\mathbf{w} - \mathbf{y})^\mathsf{T}(\mathbf{X}\mathbf{w} - \mathbf{y})']),
 ]

@@ -122,7 +122,8 @@ ENTRIES = [
           r"\mathbf{a}", "a:N K:N,N t:N lambda:",
           lambda v: 0.5 * float(v["a"] @ v["K"] @ v["K"] @ v["a"]) - float(v["a"] @ v["K"] @ v["t"])
           + 0.5 * float(v["t"] @ v["t"]) + v["lambda"] / 2 * float(v["a"] @ v["K"] @ v["a"]),
-          kinds="K:spd"),
+          kinds="K:spd",
+          variants=[r'J(\mathbf{a}) = \frac{\lambda}{2}\mathbf{a}^{\mathrm{T}}\mathbf{K}\mathbf{a} + \frac{1}{2}\mathbf{t}^{\mathrm{T}}\mathbf{t} - \mathbf{t}^{\mathrm{T}}\mathbf{K}\mathbf{a} + \frac{1}{2}\mathbf{a}^{\mathrm{T}}\mathbf{K}\mathbf{K}\mathbf{a}']),
     entry("prml_6_gp_marginal", f"{PRML}, Sec. 6.4.3 (log likelihood of GP hyperparameters, C_N the Gram matrix)",
           r"\ln p(\mathbf{t}|\boldsymbol{\theta}) = -\frac{1}{2}\ln|\mathbf{C}_N| - \frac{1}{2}\mathbf{t}^{\mathrm{T}}"
           r"\mathbf{C}_N^{-1}\mathbf{t} - \frac{N}{2}\ln(2\pi)",

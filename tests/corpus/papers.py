@@ -252,7 +252,9 @@ ENTRIES = [
           r"\frac{1}{2}\sum_{j=1}^{J}\left(1 + \log((\sigma_j)^2) - (\mu_j)^2 - (\sigma_j)^2\right)",
           r"\mu, \sigma", "mu:J sigma:J",
           lambda v: 0.5 * float(np.sum(1 + np.log(v["sigma"] ** 2) - v["mu"] ** 2 - v["sigma"] ** 2)),
-          sizes={"J": 4}, kinds="sigma:positive"),
+          sizes={"J": 4}, kinds="sigma:positive",
+          variants=[r'\frac{1}{2}\sum_{j=1}^{J}\left(1 - (\sigma_j)^2 - (\mu_j)^2 + \log((\sigma_j)^2)\right)',
+                    r'\frac{1}{2}\sum_{j=1}^{J}\left(1 - \left((\mu_j)^2 - \log((\sigma_j)^2)\right) - (\sigma_j)^2\right)']),
     entry("paper_vae_elbo", "Kingma & Welling (2014), Sec. 2.2, eq. (3) (the variational lower bound)",
           r"\mathcal{L}(\boldsymbol{\theta},\boldsymbol{\phi};\mathbf{x}^{(i)}) = -D_{KL}(q_{\boldsymbol{\phi}}(\mathbf{z}|\mathbf{x}^{(i)})"
           r"||p_{\boldsymbol{\theta}}(\mathbf{z})) + \mathbb{E}_{q_{\boldsymbol{\phi}}(\mathbf{z}|\mathbf{x}^{(i)})}\left["
@@ -372,7 +374,8 @@ ENTRIES = [
           " distribution, Sec. 2 (negative log likelihood in beta, up to constants)",
           r"\frac{\nu + 1}{2}\sum_{i=1}^{n}\log\left(1 + \frac{(y_i - x_i^T\beta)^2}{\nu\sigma^2}\right)",
           r"\beta", "y:n x:n,p beta:p nu: sigma:",
-          lambda v: (v["nu"] + 1) / 2 * float(np.sum(np.log1p((v["y"] - v["x"] @ v["beta"]) ** 2 / (v["nu"] * v["sigma"] ** 2))))),
+          lambda v: (v["nu"] + 1) / 2 * float(np.sum(np.log1p((v["y"] - v["x"] @ v["beta"]) ** 2 / (v["nu"] * v["sigma"] ** 2)))),
+          variants=[r'\sum_{i=1}^{n}\log\left(1 + \frac{(x_i^T\beta - y_i)^2}{\sigma^2\nu}\right)\cdot\frac{1 + \nu}{2}']),
     # ---- total variation
     entry("paper_rof", "Rudin, Osher & Fatemi (1992), Nonlinear total variation based noise removal algorithms, Sec. 2",
           r"\text{minimize}\int_\Omega\sqrt{u_x^2 + u_y^2}\,dx\,dy",
