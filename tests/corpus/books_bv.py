@@ -59,7 +59,7 @@ ENTRIES = [
           r"\mbox{minimize}\ \ -\sum_{i=1}^{m}\log(b_i - a_i^Tx)",
           "x", "a:m,n b:m x:n", lambda v: -float(np.sum(np.log(v["b"] - v["a"] @ v["x"]))),
           sizes={"m": 7, "n": 3}, kinds="x:small b:large"),
-    entry("bv_max_entropy", f"{BV}, Sec. 5.2.4 (entropy maximization: minimize the negative entropy)",
+    entry("bv_max_entropy", f"{BV}, Ch. 5 (the entropy maximization example: minimize the negative entropy)",
           r"\begin{array}{ll}\mbox{minimize} & f_0(x) = \sum_{i=1}^{n}x_i\log x_i \\ \mbox{subject to} & Ax \preceq b \\"
           r" & \mathbf{1}^Tx = 1\end{array}",
           "x", "x:n A:m,n b:m", lambda v: float(np.sum(v["x"] * np.log(v["x"]))), sizes={"m": 7, "n": 3},
@@ -114,7 +114,7 @@ ENTRIES = [
     entry("bv_log_det", f"{BV}, Sec. 3.1.5 (log-determinant)",
           r"f(X) = \log\det X", "X", "X:n,n", lambda v: float(np.log(np.linalg.det(v["X"]))), sizes={"n": 3},
           kinds="X:spd"),
-    entry("bv_quadratic_form_affine", f"{BV}, Sec. 3.1.1 / A.4 (quadratic function (1/2) x^T P x + q^T x + r)",
+    entry("bv_quadratic_form_affine", f"{BV}, Sec. 4.4 (the quadratic objective (1/2) x^T P x + q^T x + r)",
           r"f(x) = (1/2)x^TPx + q^Tx + r",
           "x", "P:n,n q:n r: x:n", lambda v: 0.5 * float(v["x"] @ v["P"] @ v["x"]) + float(v["q"] @ v["x"]) + v["r"],
           sizes={"n": 3}),

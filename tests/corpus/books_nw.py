@@ -49,7 +49,7 @@ ENTRIES = [
     entry("nw_equality_example", f"{NW}, Sec. 12.1 (a single equality constraint: min x_1 + x_2 s.t. x_1^2 + x_2^2 - 2 = 0)",
           r"\min x_1 + x_2 \quad \text{s.t.} \quad x_1^2 + x_2^2 - 2 = 0",
           "x_1, x_2", "x_1: x_2:", lambda v: v["x_1"] + v["x_2"]),
-    entry("nw_log_barrier", f"{NW}, Sec. 19.6 (the logarithmic barrier of the inequalities c_i(x) >= 0, here c(x) = b - Ax)",
+    entry("nw_log_barrier", f"{NW}, Ch. 19 (the logarithmic barrier of the inequalities c_i(x) >= 0, here c(x) = b - Ax)",
           r"P(x;\mu) = f(x) - \mu\sum_{i=1}^{m}\log c_i(x)",
           "x", "x:n", None, status="unsupported", construct=r"c_i|function|calling",
           gap="ParseError: line 1, column 4: unexpected ';'"),

@@ -22,7 +22,7 @@ ENTRIES = [
           r"\ell(\boldsymbol{\beta}) = \sum_{i=1}^{n}\left(y_i\mathbf{x}_i^T\boldsymbol{\beta} - \exp(\mathbf{x}_i^T\boldsymbol{\beta})\right)",
           r"\boldsymbol{\beta}", "y:n x:n,p beta:p",
           lambda v: float(np.sum(v["y"] * (v["x"] @ v["beta"]) - np.exp(v["x"] @ v["beta"]))), kinds="y:count x:small"),
-    entry("paper_glm_exponential_family", "Nelder & Wedderburn (1972), Generalized linear models, Sec. 2 (log likelihood"
+    entry("paper_glm_exponential_family", "Nelder & Wedderburn (1972), Generalized linear models (log likelihood"
           " of the exponential family with canonical link, b(theta) = log(1 + e^theta), a(phi) = 1)",
           r"\sum_{i=1}^{n}\left\{y_i\theta_i - b(\theta_i)\right\}",
           r"\theta", "y:n theta:n", lambda v: float(np.sum(v["y"] * v["theta"] - np.log1p(np.exp(v["theta"])))),
@@ -51,12 +51,12 @@ ENTRIES = [
           kinds="Theta:spd S:spd",
           status=REFUSAL, gap='UnsupportedError: the matrix 1-norm \\|A\\|_1 (max column sum)'),
     entry("paper_fused_lasso", "Tibshirani, Saunders, Rosset, Zhu & Knight (2005), Sparsity and smoothness via the fused"
-          " lasso, Sec. 2 (criterion with the two constraints)",
+          " lasso (criterion with the two constraints)",
           r"\hat{\beta} = \arg\min\left\{\sum_i\left(y_i - \sum_j x_{ij}\beta_j\right)^2\right\}\text{ subject to }"
           r"\sum_{j=1}^{p}|\beta_j| \le s_1\text{ and }\sum_{j=2}^{p}|\beta_j - \beta_{j-1}| \le s_2",
           r"\beta", "y:N x:N,p beta:p s_1: s_2:", lambda v: float(np.sum((v["y"] - v["x"] @ v["beta"]) ** 2)),
           status=REFUSAL, gap="ParseError: line 1, column 15: unexpected 'min'\n  \\hat{\\beta} = \\arg\\min\\left\\{\\sum_i\\left(y_i - \\sum_j x_{ij}\\beta_j\\right)^2\\right\\}\\text{ subject to }\\sum_{j=1}^{p}|\\bet"),
-    entry("paper_cox_partial_likelihood", "Cox (1972), Regression models and life-tables, Sec. 6 (log partial likelihood"
+    entry("paper_cox_partial_likelihood", "Cox (1972), Regression models and life-tables (log partial likelihood"
           " over the risk sets R(t_i))",
           r"\sum_{i}\delta_i\left[\mathbf{z}_i\boldsymbol{\beta} - \log\sum_{j\in R(t_i)}\exp(\mathbf{z}_j\boldsymbol{\beta})\right]",
           r"\boldsymbol{\beta}", "delta:n z:n,p beta:p", None, status=UNSUPPORTED, construct=r"R\(t_i\)|risk|set|\\in",
@@ -86,7 +86,7 @@ ENTRIES = [
           " for SVM, Sec. 2 (objective with the hinge loss over the training set S)",
           r"\min_{\mathbf{w}}\frac{\lambda}{2}\|\mathbf{w}\|^2 + \frac{1}{m}\sum_{(\mathbf{x},y)\in S}\ell(\mathbf{w};(\mathbf{x},y))",
           r"\mathbf{w}", "w:d x:m,d y:m lambda:", None, status=UNSUPPORTED, construct=r"\\in S|set|\\ell|\\in"),
-    entry("paper_cortes_vapnik", "Cortes & Vapnik (1995), Support-vector networks, Sec. 3 (soft margin: (1/2) w.w + C sum xi_i)",
+    entry("paper_cortes_vapnik", "Cortes & Vapnik (1995), Support-vector networks (soft margin: (1/2) w.w + C sum xi_i)",
           r"\frac{1}{2}\mathbf{w}\cdot\mathbf{w} + C\sum_{i=1}^{\ell}\xi_i",
           r"\mathbf{w}, \xi", "w:d xi:l C:", lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(v["xi"])),
           sizes={"l": 7}),
@@ -100,7 +100,7 @@ ENTRIES = [
           sizes={"l": 7}, kinds="varepsilon:prob",
           status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
-          " Sec. 3 (multi-class hinge over the wrong classes m != y_i)",
+          " (multi-class hinge over the wrong classes m != y_i)",
           r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
           "w", "w:k,d xi:l,k C:", None, status=UNSUPPORTED, construct=r"y_i|\\ne|index"),
     # ---- attention and neural losses
@@ -117,7 +117,7 @@ ENTRIES = [
           r"\mathrm{FL}(p_t) = -\alpha_t(1 - p_t)^\gamma\log(p_t)",
           "p_t", "p_t: alpha_t: gamma:", lambda v: -v["alpha_t"] * (1 - v["p_t"]) ** v["gamma"] * np.log(v["p_t"]),
           kinds="p_t:prob alpha_t:prob"),
-    entry("paper_dice", "Milletari, Navab & Ahmadi (2016), V-Net, Sec. 3 (the Dice coefficient of predictions p and"
+    entry("paper_dice", "Milletari, Navab & Ahmadi (2016), V-Net (the Dice coefficient of predictions p and"
           " ground truth g)",
           r"D = \frac{2\sum_i^N p_ig_i}{\sum_i^N p_i^2 + \sum_i^N g_i^2}",
           "p", "p:N g:N", lambda v: 2 * float(v["p"] @ v["g"]) / (float(v["p"] @ v["p"]) + float(v["g"] @ v["g"])),
@@ -171,7 +171,7 @@ ENTRIES = [
                                             - np.sum((v["x_a"] @ v["W"].T - v["x_n"] @ v["W"].T) ** 2, 1) + v["alpha"]))),
           where=r"f(x) = Wx", sizes={"k": 2},
           status=REFUSAL, gap='AmbiguityError: the parameter W does not appear in the objective or constraints'),
-    entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective, Sec. 3.2",
+    entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
           lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7},
@@ -188,7 +188,7 @@ ENTRIES = [
           "c_t", "c_t:d", None, status=UNSUPPORTED, construct=r"[Ee]xpectation",
           gap="ParseError: line 1, column 14: the text 'N' is not a connective symgd understands"),
     entry("paper_center_loss", "Wen, Zhang, Li & Qiao (2016), A discriminative feature learning approach for deep face"
-          " recognition, Sec. 3.2 (center loss)",
+          " recognition (center loss)",
           r"\mathcal{L}_C = \frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2",
           r"\boldsymbol{c}", "x:m,d c:K,d y:m", None, status=UNSUPPORTED, construct=r"y_i|index|subscript"),
     # ---- embeddings and dimensionality reduction
@@ -219,11 +219,11 @@ ENTRIES = [
           r"\Phi(Y) = \sum_i\left|\vec{Y}_i - \sum_j W_{ij}\vec{Y}_j\right|^2",
           "Y", "W:N,N Y:N,d", lambda v: float(np.sum((v["Y"] - v["W"] @ v["Y"]) ** 2)),
           status=REFUSAL, gap='ShapeError: the power \\left|Y_{i} - \\sum_{j} W_{i j} Y_{j}\\right|^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
-    entry("paper_laplacian_eigenmaps", "Belkin & Niyogi (2003), Laplacian eigenmaps for dimensionality reduction, Sec. 3.1"
+    entry("paper_laplacian_eigenmaps", "Belkin & Niyogi (2003), Laplacian eigenmaps for dimensionality reduction"
           " (the objective sum_ij (y_i - y_j)^2 W_ij)",
           r"\sum_{ij}(y_i - y_j)^2W_{ij}",
           "y", "y:n W:n,n", lambda v: float(np.sum((v["y"][:, None] - v["y"][None, :]) ** 2 * v["W"]))),
-    entry("paper_kruskal_stress", "Kruskal (1964), Multidimensional scaling by optimizing goodness of fit, Sec. 4 (stress)",
+    entry("paper_kruskal_stress", "Kruskal (1964), Multidimensional scaling by optimizing goodness of fit (stress)",
           r"S = \sqrt{\frac{\sum_{i<j}(d_{ij} - \hat{d}_{ij})^2}{\sum_{i<j}d_{ij}^2}}",
           "d", "d:n,n d_hat:n,n", None, status=UNSUPPORTED, construct=r"i<j|<|range"),
     entry("paper_factorization_machine", "Rendle (2010), Factorization machines, Sec. III.A, eq. (1) (the model equation)",
@@ -346,12 +346,12 @@ ENTRIES = [
           r"\beta", "y:n x:n,p beta:p tau:",
           lambda v: float(np.sum(np.maximum(v["tau"] * (_u := v["y"] - v["x"] @ v["beta"]), (v["tau"] - 1) * _u))),
           where=r"\rho_\tau(u) = \max(\tau u, (\tau - 1)u)", kinds="tau:quantile"),
-    entry("paper_koenker_bassett", "Koenker & Bassett (1978), Regression quantiles, Sec. 2 (sums over the sets above and"
+    entry("paper_koenker_bassett", "Koenker & Bassett (1978), Regression quantiles (sums over the sets above and"
           " below the hyperplane)",
           r"\min_{b\in\mathbb{R}^K}\left[\sum_{t\in\{t:y_t\geq x_tb\}}\theta|y_t - x_tb| + \sum_{t\in\{t:y_t<x_tb\}}(1-\theta)|y_t - x_tb|\right]",
           "b", "y:T x:T,K b:K theta:", None, status=UNSUPPORTED, construct=r"set|\\in|\\\{",
           gap="ParseError: line 1, column 43: unexpected character ':'"),
-    entry("paper_huber_1964", "Huber (1964), Robust estimation of a location parameter, Sec. 4 (rho for the minimax"
+    entry("paper_huber_1964", "Huber (1964), Robust estimation of a location parameter (rho for the minimax"
           " estimate, applied to regression residuals)",
           r"\sum_{i=1}^{n}\rho(y_i - x_i^T\beta)",
           r"\beta", "y:n x:n,p beta:p k:", lambda v: float(np.sum(_huber(v["y"] - v["x"] @ v["beta"], v["k"]))),
@@ -365,13 +365,13 @@ ENTRIES = [
           where=r"\rho(u) = \begin{cases}\frac{c^2}{6}\left[1 - \left(1 - (u/c)^2\right)^3\right] & |u| \le c \\ \frac{c^2}{6} & |u| > c\end{cases}",
           kinds="c:large"),
     entry("paper_lorentzian", "Black & Rangarajan (1996), On the unification of line processes, outlier rejection, and"
-          " robust statistics, Sec. 3 (the Lorentzian rho(x, sigma), sigma a scale)",
+          " robust statistics (the Lorentzian rho(x, sigma), sigma a scale)",
           r"\sum_{i=1}^{n}\rho(y_i - x_i^T\beta, \sigma)",
           r"\beta", "y:n x:n,p beta:p sigma:",
           lambda v: float(np.sum(np.log(1 + 0.5 * ((v["y"] - v["x"] @ v["beta"]) / v["sigma"]) ** 2))),
           where=r"\rho(x, \sigma) = \log\left(1 + \frac{1}{2}\left(\frac{x}{\sigma}\right)^2\right)"),
     entry("paper_student_t_regression", "Lange, Little & Taylor (1989), Robust statistical modeling using the t"
-          " distribution, Sec. 2 (negative log likelihood in beta, up to constants)",
+          " distribution (negative log likelihood in beta, up to constants)",
           r"\frac{\nu + 1}{2}\sum_{i=1}^{n}\log\left(1 + \frac{(y_i - x_i^T\beta)^2}{\nu\sigma^2}\right)",
           r"\beta", "y:n x:n,p beta:p nu: sigma:",
           lambda v: (v["nu"] + 1) / 2 * float(np.sum(np.log1p((v["y"] - v["x"] @ v["beta"]) ** 2 / (v["nu"] * v["sigma"] ** 2)))),
@@ -387,7 +387,7 @@ ENTRIES = [
           lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum()),
           status=REFUSAL, gap='AmbiguityError: y(k): the function y is not defined; define it (y(x) = ...) or, for a product, write y \\cdot (k)'),
     entry("paper_chambolle_tv", "Chambolle (2004), An algorithm for total variation minimization and applications,"
-          " Sec. 2 (ROF denoising: ||u - g||^2 / (2 lambda) + J(u), anisotropic discrete J)",
+          " (ROF denoising: ||u - g||^2 / (2 lambda) + J(u), anisotropic discrete J)",
           r"\min_{u}\frac{\|u - g\|^2}{2\lambda} + \sum_{i=1}^{N-1}\sum_{j=1}^{N-1}\left(|u_{i+1,j} - u_{i,j}| + |u_{i,j+1} - u_{i,j}|\right)",
           "u", "u:N,N g:N,N lambda:",
           lambda v: float(np.sum((v["u"] - v["g"]) ** 2)) / (2 * v["lambda"])
@@ -396,7 +396,7 @@ ENTRIES = [
           status=REFUSAL, gap='UnsupportedError: the range of \\sum_{i}: write it as i=1 to a dimension symbol or a whole number'),
     # ---- ranking and other
     entry("paper_bpr", "Rendle, Freudenthaler, Gantner & Schmidt-Thieme (2009), BPR: Bayesian personalized ranking"
-          " from implicit feedback, Sec. 4.2 (BPR-Opt over the training triples D_S)",
+          " from implicit feedback (BPR-Opt over the training triples D_S)",
           r"\text{BPR-Opt} = \sum_{(u,i,j)\in D_S}\ln\sigma(\hat{x}_{uij}) - \lambda_\Theta\|\Theta\|^2",
           r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in",
           gap="ParseError: line 1, column 1: the text 'BPR-Opt' is not a connective symgd understands"),
