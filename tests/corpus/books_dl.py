@@ -51,7 +51,8 @@ ENTRIES = [
           r"\text{ subject to }\boldsymbol{d}^\top\boldsymbol{d} = 1",
           r"\boldsymbol{d}", "X:m,n d:n",
           lambda v: float(np.sum((v["X"] - np.outer(v["X"] @ v["d"], v["d"])) ** 2)), sizes={"m": 7, "n": 3},
-          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\underset'),
+          status=REFUSAL, gap='ParseError: line 1, column 1: unknown LaTeX command \\underset',
+          constraints=lambda v: [("eq", float(v["d"] @ v["d"]) - 1)]),
     entry("dl_linear_least_squares", f"{DL}, Sec. 4.5 (example: linear least squares)",
           r"f(\boldsymbol{x}) = \frac{1}{2}\|\boldsymbol{A}\boldsymbol{x} - \boldsymbol{b}\|_2^2",
           r"\boldsymbol{x}", "A:m,n b:m x:n",
@@ -62,7 +63,8 @@ ENTRIES = [
           r"\min_{\boldsymbol{x}}\frac{1}{2}\|\boldsymbol{A}\boldsymbol{x} - \boldsymbol{b}\|_2^2\text{ subject to }"
           r"\boldsymbol{x}^\top\boldsymbol{x} \le 1",
           r"\boldsymbol{x}", "A:m,n b:m x:n",
-          lambda v: 0.5 * float(np.sum((v["A"] @ v["x"] - v["b"]) ** 2)), sizes={"m": 7, "n": 3}),
+          lambda v: 0.5 * float(np.sum((v["A"] @ v["x"] - v["b"]) ** 2)), sizes={"m": 7, "n": 3},
+          constraints=lambda v: [("le", float(v["x"] @ v["x"]) - 1)]),
     entry("dl_rbm_energy", f"{DL}, Sec. 16.7.1 (energy of a restricted Boltzmann machine)",
           r"E(\boldsymbol{v},\boldsymbol{h}) = -\boldsymbol{b}^\top\boldsymbol{v} - \boldsymbol{c}^\top\boldsymbol{h}"
           r" - \boldsymbol{v}^\top\boldsymbol{W}\boldsymbol{h}",

@@ -56,6 +56,7 @@ class Entry:
     construct: str | None = None
     gap: str | None = None
     variants: tuple[str, ...] = ()
+    constraints: Callable[[Values], list] | None = None
 
     @property
     def params(self) -> list[str]:
@@ -87,14 +88,14 @@ def _parse_kinds(text: str) -> dict[str, str]:
 
 def entry(id: str, source: str, latex: str, wrt: str, shapes: str, reference, *, status: str = SUPPORTED,
           where: str | None = None, sizes: dict | None = None, kinds: str = "", construct: str | None = None,
-          gap: str | None = None, variants: tuple | list = ()) -> Entry:
+          gap: str | None = None, variants: tuple | list = (), constraints=None) -> Entry:
     """Build an Entry from the compact spellings of shapes and kinds."""
     assert status in STATUSES, status
     assert (status == UNSUPPORTED) == (construct is not None), f"{id}: construct only for unsupported"
     assert status in (SUPPORTED, UNSUPPORTED) or gap, f"{id}: a known failure says what symgd does"
     return Entry(id=id, source=source, latex=latex, wrt=wrt, shapes=_parse_shapes(shapes), reference=reference,
                  status=status, where=where, sizes=dict(sizes or {}), kinds=_parse_kinds(kinds),
-                 construct=construct, gap=gap, variants=tuple(variants))
+                 construct=construct, gap=gap, variants=tuple(variants), constraints=constraints)
 
 
 def sigmoid(z):

@@ -191,6 +191,36 @@ def _evaluate_block(block, shape: tuple, env: dict, name: str) -> np.ndarray:
         raise AssertionError(f"gradient wrt {name}: symgd's expression cannot be evaluated ({error})") from None
 
 
+def _proportional(actual, expected, equality: bool) -> bool:
+    """actual = c * expected with c > 0 (c of either sign for an equality); shapes must agree."""
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    if actual.shape != expected.shape:
+        return False
+    scale = float(np.vdot(actual, expected)) / max(float(np.vdot(expected, expected)), 1e-300)
+    if scale == 0 or (scale < 0 and not equality):
+        return False
+    return _close(actual, scale * expected, 1e-8)
+
+
+def check_constraints(problem, item: Entry, values: dict, env: dict) -> None:
+    """symgd's constraints are the source's (normalised g <= 0 / h = 0, matched in any order)."""
+    expected = list(item.constraints(values)) if item.constraints else []
+    found = []
+    for constraint in problem.constraints:
+        shape = tuple(int(d) if d.is_Integer else env[str(d)] for d in constraint.shape)
+        try:
+            found.append((constraint.kind, entries(constraint.expr, constraint.indices, shape, env), constraint.latex))
+        except TypeError as error:
+            raise AssertionError(f"constraint {constraint.latex}: cannot be evaluated ({error})") from None
+    assert len(found) == len(expected), (f"symgd reads {len(found)} constraints "
+                                         f"({[latex for _, _, latex in found]}); the source has {len(expected)}")
+    for kind, value in expected:
+        match = next((f for f in found if f[0] == kind and _proportional(f[1], value, kind == "eq")), None)
+        assert match is not None, (f"no constraint of symgd matches the source's {kind} constraint with values "
+                                   f"{np.round(np.asarray(value, dtype=float), 4)}; symgd has {[f[2] for f in found]}")
+        found.remove(match)
+
+
 def check_entry(item: Entry, latex: str | None = None, where: str | None = None, seeds=(0, 1)):
     """Parse the entry (or a variant), compare the objective and the gradient with the reference.
 
@@ -212,6 +242,7 @@ def check_entry(item: Entry, latex: str | None = None, where: str | None = None,
             sign = -1.0   # a maximisation stored as min of -f, as stated by Problem.sense
         assert np.isclose(actual, sign * expected, rtol=1e-8, atol=1e-10), (
             f"objective: symgd {actual!r}, the source means {expected!r}")
+        check_constraints(problem, item, values, env)
         for block in derivation.blocks:
             (param,) = block.wrt
             name = next(n for n, p in params.items() if p == param)

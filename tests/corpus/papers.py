@@ -33,7 +33,8 @@ ENTRIES = [
           r"\quad\text{subject to}\quad\sum_j|\beta_j| \le t",
           r"\alpha, \beta", "y:N x:N,p beta:p alpha: t:",
           lambda v: float(np.sum((v["y"] - v["alpha"] - v["x"] @ v["beta"]) ** 2)),
-          status=REFUSAL, gap="ParseError: line 1, column 14: unexpected ','\n  (\\hat{\\alpha},\\hat{\\beta}) = \\arg\\min\\left\\{\\sum_{i=1}^{N}\\left(y_i - \\alpha - \\sum_j\\beta_jx_{ij}\\right)^2\\right\\}\\quad\\tex"),
+          status=REFUSAL, gap="ParseError: line 1, column 14: unexpected ','\n  (\\hat{\\alpha},\\hat{\\beta}) = \\arg\\min\\left\\{\\sum_{i=1}^{N}\\left(y_i - \\alpha - \\sum_j\\beta_jx_{ij}\\right)^2\\right\\}\\quad\\tex",
+          constraints=lambda v: [("le", float(np.abs(v["beta"]).sum()) - v["t"])]),
     entry("paper_elastic_net", "Zou & Hastie (2005), Regularization and variable selection via the elastic net,"
           " Sec. 2.1 (naive elastic net criterion, with |.| for vector norms)",
           r"L(\lambda_1,\lambda_2,\boldsymbol{\beta}) = |\mathbf{y} - \mathbf{X}\boldsymbol{\beta}|^2 + \lambda_2|\boldsymbol{\beta}|^2"
@@ -55,7 +56,8 @@ ENTRIES = [
           r"\hat{\beta} = \arg\min\left\{\sum_i\left(y_i - \sum_j x_{ij}\beta_j\right)^2\right\}\text{ subject to }"
           r"\sum_{j=1}^{p}|\beta_j| \le s_1\text{ and }\sum_{j=2}^{p}|\beta_j - \beta_{j-1}| \le s_2",
           r"\beta", "y:N x:N,p beta:p s_1: s_2:", lambda v: float(np.sum((v["y"] - v["x"] @ v["beta"]) ** 2)),
-          status=REFUSAL, gap="ParseError: line 1, column 15: unexpected 'min'\n  \\hat{\\beta} = \\arg\\min\\left\\{\\sum_i\\left(y_i - \\sum_j x_{ij}\\beta_j\\right)^2\\right\\}\\text{ subject to }\\sum_{j=1}^{p}|\\bet"),
+          status=REFUSAL, gap="ParseError: line 1, column 15: unexpected 'min'\n  \\hat{\\beta} = \\arg\\min\\left\\{\\sum_i\\left(y_i - \\sum_j x_{ij}\\beta_j\\right)^2\\right\\}\\text{ subject to }\\sum_{j=1}^{p}|\\bet",
+          constraints=lambda v: [("le", float(np.abs(v["beta"]).sum()) - v["s_1"]), ("le", float(np.abs(np.diff(v["beta"])).sum()) - v["s_2"])]),
     entry("paper_cox_partial_likelihood", "Cox (1972), Regression models and life-tables (log partial likelihood"
           " over the risk sets R(t_i))",
           r"\sum_{i}\delta_i\left[\mathbf{z}_i\boldsymbol{\beta} - \log\sum_{j\in R(t_i)}\exp(\mathbf{z}_j\boldsymbol{\beta})\right]",
@@ -313,7 +315,8 @@ ENTRIES = [
           " (minimize ||AT - B|| over orthogonal T, as a squared Frobenius norm)",
           r"\min_T\|AT - B\|_F^2\quad\text{s.t.}\quad T^TT = I",
           "T", "A:n,k T:k,k B:n,k", lambda v: float(np.sum((v["A"] @ v["T"] - v["B"]) ** 2)), sizes={"k": 3},
-          where=r"I \text{ is the identity}"),
+          where=r"I \text{ is the identity}",
+          constraints=lambda v: [("eq", v["T"].T @ v["T"] - np.eye(v["T"].shape[0]))]),
     # ---- Gaussian processes
     entry("paper_gp_marginal_noise", "Rasmussen & Williams (2006), Gaussian Processes for Machine Learning, Sec. 2.2"
           " (log marginal likelihood with noise variance sigma_n^2; right-hand side)",
