@@ -31,6 +31,7 @@ from symgd.parse import ir, parse_document
 from symgd.derive.calculus import rebuild
 from symgd.problem import OBJECTIVE_NAMES, Problem, SymbolDict, _name_of, elaborate, resolve_notation
 from symgd.render import latex_of, name_latex
+from symgd.tensor.matrix import matrix_form_or_reason
 
 SIZES = ({"n": 5, "d": 3, "K": 4, "m": 6, "k": 2, "p": 7}, {"n": 9, "d": 4, "K": 3, "m": 2, "k": 5, "p": 6})
 SEEDS = (1, 2, 3)
@@ -500,9 +501,8 @@ def _is_regularizer(problem: Problem, term) -> bool:
 
 
 def _term_latex(term, target: _Target) -> str:
-    from symgd.derive import matrix_form
-    node = matrix_form.to_matrix(term, target.indices, {})
-    return matrix_form.latex(node) if node is not None else derive.index_latex(term)
+    form, _ = matrix_form_or_reason(term, target.indices, dict(zip(target.indices, target.shape)))
+    return form.latex if form is not None else derive.index_latex(term)
 
 
 def _shape_failure(problem, node, target, notes, error, line, identity=frozenset()) -> CheckResult:

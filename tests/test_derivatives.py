@@ -5,7 +5,6 @@ import pytest
 import sympy
 
 import symgd
-from symgd.derive import matrix_form
 from symgd.functions import inverse_entry
 from helpers import assert_close, block_values, random_env
 
@@ -70,7 +69,7 @@ def test_matrix_cookbook_gradient(source, wrt, where, expected, shown):
     assert (result - want.reshape(*result.shape)).applyfunc(sympy.simplify) == sympy.zeros(*result.shape)
     assert block.matrix_latex == shown
     env = random_env(problem, sizes=SIZES)
-    assert_close(np.asarray(matrix_form.evaluate(block.matrix, env), dtype=float).reshape(result.shape),
+    assert_close(np.asarray(block.matrix.evaluate(env), dtype=float).reshape(result.shape),
                  block_values(block, env, problem).reshape(result.shape), rel=1e-12)
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import symgd
-from symgd.derive import matrix_form
 from helpers import assert_close, block_values, evaluate, numeric_gradient, random_env
 from test_loss_list import LOSSES
 
@@ -64,7 +63,7 @@ def test_matrix_form_equals_index_form(name):
         for block in derivation.blocks:
             if block.matrix is None:
                 continue
-            value = np.asarray(matrix_form.evaluate(block.matrix, env), dtype=float)
+            value = np.asarray(block.matrix.evaluate(env), dtype=float)
             assert_close(value.reshape(block_values(block, env, problem).shape),
                          block_values(block, env, problem), rel=1e-10, what=f"{name} matrix form")
 

@@ -8,7 +8,6 @@ import pytest
 
 import symgd
 from helpers import assert_close, block_values, random_env
-from symgd.derive import matrix_form
 from symgd.errors import UnsupportedError
 from test_loss_list import LOSSES
 
@@ -41,5 +40,5 @@ def test_every_block_has_a_matrix_form_with_the_right_value(name, source, wrt):
                 continue
             assert block.matrix is not None, f"{name} {derivation.kind} {block.wrt}: index form only"
             expected = block_values(block, env, problem)
-            value = np.asarray(matrix_form.evaluate(block.matrix, env), dtype=float)
+            value = np.asarray(block.matrix.evaluate(env), dtype=float)
             assert_close(value.reshape(expected.shape), expected, rel=1e-9, what=f"{name} {derivation.kind}")

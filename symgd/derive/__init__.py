@@ -9,16 +9,19 @@ parameters of shapes s and t has shape s + t.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from symgd.derive import matrix_form
 from symgd.derive.calculus import canonical_indices, contract_deltas, differentiate, tidy
 from symgd.derive.nonsmooth import DomainCondition, NonSmooth, analyse
 from symgd.errors import AmbiguityError
 from symgd.problem import Problem, _name_of, parse_wrt
 from symgd.render import name_latex
+
+if TYPE_CHECKING:   # symgd.tensor imports symgd.codegen, which imports this package
+    from symgd.tensor.matrix import MatrixForm
 
 class _IndexPrinter(LatexPrinter):
     """SymPy's LaTeX with textbook spellings: x_{ij}, not {x}_{i,j}; 1[u > 0] for the step."""
@@ -55,19 +58,21 @@ class Block:
         indices: the free indices of ``expr`` in layout order (θ's, then φ's).
         expr: the entry at ``indices`` in index form.
         shape: the block's shape (dimension symbols).
-        matrix: the matrix-form tree, or None where no matrix form was found.
+        matrix: the matrix form (symgd.tensor.matrix), or None where there is none.
+        no_matrix: why there is no matrix form (None when there is one).
     """
 
     wrt: tuple
     indices: tuple
     expr: sympy.Expr
     shape: tuple
-    matrix: matrix_form.MNode | None
+    matrix: MatrixForm | None
+    no_matrix: str | None = None
 
     @property
     def matrix_latex(self) -> str | None:
         """The block in matrix notation (``X^\\top (X w - y)``), or None."""
-        return matrix_form.latex(self.matrix) if self.matrix is not None else None
+        return self.matrix.latex if self.matrix is not None else None
 
     @property
     def index_latex(self) -> str:
@@ -237,9 +242,9 @@ def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Bloc
     expr, indices, ranges = names.finish(expr, temporary, ranges)
     expr = tidy(expr)
     shape = tuple(d for p in params for d in problem.shapes[p])
-    upper = {i: r[1] for i, r in ranges.items()}
-    matrix = matrix_form.to_matrix(expr, indices, upper) if len(indices) <= 2 else None
-    return Block(tuple(params), indices, expr, shape, matrix)
+    from symgd.tensor.matrix import matrix_form_or_reason
+    matrix, reason = matrix_form_or_reason(expr, indices, {i: r[1] for i, r in ranges.items()})
+    return Block(tuple(params), indices, expr, shape, matrix, reason)
 
 
 def _analysis(problem: Problem, params) -> tuple:

@@ -56,6 +56,8 @@ class _Printer:
         if isinstance(node, ir.MatMul):
             return self._matmul(node)
         if isinstance(node, ir.Transpose):
+            if isinstance(node.arg, ir.MatFn):   # of an inverse
+                return self.wrapped(node.arg.arg, POSTFIX) + r"^{-\top}", POSTFIX
             return self.wrapped(node.arg, POSTFIX) + r"^\top", POSTFIX
         if isinstance(node, ir.Identity):
             return "I", ATOM
@@ -82,6 +84,8 @@ class _Printer:
 
     def _broadcast(self, node: ir.Broadcast) -> tuple[str, int]:
         arg = node.arg
+        if isinstance(arg, ir.Const) and arg.value == 0:
+            return "0", ATOM
         if not arg.shape:
             ones = r"\mathbf{1}" if len(node.shape) == 1 else r"\mathbf{1}\mathbf{1}^\top"
             if isinstance(arg, ir.Const) and arg.value == 1:
@@ -99,7 +103,7 @@ class _Printer:
             return rf"\operatorname{{logsumexp}}\left({self.text(node.arg)[0]}\right)", ATOM
         arg, rank = node.arg, len(node.arg.shape)
         if rank == 1:
-            return rf"\mathbf{{1}}^\top {self.wrapped(arg, PRODUCT + 1)}", PRODUCT
+            return rf"\mathbf{{1}}^\top {self.wrapped(arg, PRODUCT)}", PRODUCT
         if node.axes == (0,):
             return rf"{self.wrapped(arg, POSTFIX)}^\top \mathbf{{1}}", PRODUCT
         if node.axes == (1,):
@@ -121,9 +125,9 @@ class _Printer:
 
     def _sum(self, node: ir.Map) -> tuple[str, int]:
         parts = []
-        for term in sorted(node.args, key=lambda t: (_negative(t), isinstance(t, ir.Const))):
+        for term in sorted(node.args, key=lambda t: (_negative(t), isinstance(t, ir.Const), _transposed(t))):
             negative = _negative(term)
-            text = self.wrapped(ir.neg(term) if negative else term, PRODUCT)
+            text = self.wrapped(ir.neg(term) if negative else term, HADAMARD)
             if not parts:
                 parts.append("-" + text if negative else text)
             else:
@@ -194,6 +198,12 @@ def _function(op: str) -> str:
     spellings = BY_NAME[op].latex if op in BY_NAME else ()
     command = next((s for s in spellings if s.startswith("\\")), None)
     return command or rf"\operatorname{{{op}}}"
+
+
+def _transposed(node: ir.Node) -> bool:
+    """A transposed term (A + A^T, not A^T + A)."""
+    return isinstance(node, ir.Transpose) or isinstance(node, ir.Map) and any(isinstance(a, ir.Transpose)
+                                                                             for a in node.args)
 
 
 def _reciprocal(node: ir.Node) -> bool:

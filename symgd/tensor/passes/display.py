@@ -1,0 +1,180 @@
+"""Rewrites for people, run before the matrix-form LaTeX printer (never before code).
+
+Each rewrite keeps the value and changes only how the formula reads:
+
+- transposes move down to the leaves through sums, scalings, broadcasts and matrix products
+  (``(S - Θ^{-1})^T`` → ``S^T - Θ^{-T}``, ``(U V^T - R)^T U`` → ``(V U^T - R^T) U``), but not into
+  elementwise functions, so one hidden layer ``tanh(W x^T)`` is spelled one way;
+- matrix-vector products that share the vector are one product (``A x + A^T x`` → ``(A + A^T) x``,
+  the reverse of what contraction planning does for speed);
+- a coefficient shared by every term of a sum is written once (``½A + ½A^T`` → ``½(A + A^T)``);
+- a negative multiple of a difference is the positive multiple of the reversed difference
+  (``-c X^T (y - X w)`` → ``c X^T (X w - y)``);
+- ``exp(A) ⊙ (Σ_axis exp(A))^{-1}`` is the softmax along the axis (the index form spells it out).
+"""
+
+from __future__ import annotations
+
+from symgd.tensor import ir
+
+
+def run(program: ir.Program) -> ir.Program:
+    """The program rewritten for reading (same values)."""
+    roots = ir.rewrite(program.roots, _push_transpose)
+    roots = ir.rewrite(roots, _regroup)
+    return program.with_roots(roots)
+
+
+# -- transposes to the leaves ------------------------------------------------------------------
+
+def _push_transpose(node: ir.Node) -> ir.Node:
+    if isinstance(node, ir.Transpose) and len(node.shape) == 2:
+        return transposed(node.arg)
+    return node
+
+
+def transposed(node: ir.Node) -> ir.Node:
+    """``node^T`` (a matrix) with the transpose moved as far down as it reads well."""
+    if isinstance(node, ir.Transpose):
+        return node.arg
+    if isinstance(node, ir.Identity):
+        return node
+    if isinstance(node, ir.Map) and node.op in ("add", "mul"):
+        parts = [transposed(a) if a.shape else a for a in node.args]
+        return ir.add(*parts) if node.op == "add" else ir.mul(*parts)
+    if isinstance(node, ir.Broadcast):
+        shape = node.shape[::-1]
+        return ir.broadcast(node.arg, tuple(1 - axis for axis in node.axes), shape)
+    if isinstance(node, ir.MatMul) and len(node.a.shape) == 2 and len(node.b.shape) == 2:
+        return ir.matmul(transposed(node.b), transposed(node.a))
+    return ir.transpose(node, (1, 0))
+
+
+# -- regrouping -----------------------------------------------------------------------------------
+
+def _regroup(node: ir.Node) -> ir.Node:
+    if isinstance(node, ir.Map) and node.op == "add":
+        return _common_coefficient(_common_vector(node))
+    if isinstance(node, ir.Map) and node.op == "mul":
+        return _flip_difference(_softmax(node))
+    return node
+
+
+def _coefficient(term: ir.Node):
+    """(numeric coefficient, the rest) of a term."""
+    if isinstance(term, ir.Map) and term.op == "mul" and isinstance(term.args[0], ir.Const):
+        return term.args[0].value, ir.mul(*term.args[1:])
+    return 1, term
+
+
+def _scalar_part(term: ir.Node):
+    """(the scalar factors, the array factor) of a term that is scalars times one array (or a scalar)."""
+    factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
+    arrays = [f for f in factors if f.shape]
+    scalars = ir.mul(*(f for f in factors if not f.shape))
+    if len(arrays) > 1:
+        return None
+    return scalars, (arrays[0] if arrays else ir.const(1))
+
+
+def _common_vector(node: ir.Map) -> ir.Node:
+    """c M_1 v + c M_2 v → c (M_1 + M_2) v, terms of one coefficient and one vector."""
+    groups: dict = {}
+    others = []
+    for term in node.args:
+        coefficient, rest = _coefficient(term)
+        if isinstance(rest, ir.MatMul) and len(rest.a.shape) == 2 and len(rest.b.shape) == 1:
+            groups.setdefault((coefficient, rest.b), []).append(rest.a)
+        else:
+            others.append(term)
+    if all(len(matrices) == 1 for matrices in groups.values()):
+        return node
+    terms = [ir.mul(ir.const(c), ir.matmul(ir.add(*matrices), vector)) for (c, vector), matrices in groups.items()]
+    return ir.add(*terms, *others)
+
+
+def _common_coefficient(node: ir.Node) -> ir.Node:
+    """c a + c b → c (a + b) when every term has the same scalar factor c (not ±1)."""
+    if not (isinstance(node, ir.Map) and node.op == "add"):
+        return node
+    split = [_scalar_part(term) for term in node.args]
+    if any(part is None for part in split):
+        return node
+    magnitudes = {_coefficient(scalars)[1] for scalars, _ in split}
+    values = {abs(_coefficient(scalars)[0]) for scalars, _ in split}
+    if len(magnitudes) != 1 or len(values) != 1:
+        return node
+    common = ir.mul(ir.const(values.pop()), magnitudes.pop())
+    if isinstance(common, ir.Const) and common.value == 1:
+        return node
+    signs = [1 if _coefficient(scalars)[0] > 0 else -1 for scalars, _ in split]
+    return ir.mul(common, ir.add(*(ir.mul(ir.const(sign), array) for sign, (_, array) in zip(signs, split))))
+
+
+def _flip_difference(node: ir.Map) -> ir.Node:
+    """-c A (b - a) → c A (a - b): a negative multiple of something with a difference in it is the
+    positive multiple with that difference reversed."""
+    coefficient, rest = _coefficient(node)
+    if coefficient >= 0:
+        return node
+    flipped = _negated(rest)
+    if flipped is None:
+        return node
+    return ir.mul(ir.const(-coefficient), flipped)
+
+
+def _negated(node: ir.Node):
+    """-``node`` spelled by reversing one difference inside it (the rightmost), or None."""
+    if isinstance(node, ir.Map) and node.op == "add":
+        signs = [_coefficient(term)[0] < 0 for term in node.args]
+        if any(signs) and not all(signs):
+            return ir.add(*(ir.neg(term) for term in node.args))
+        return None
+    if isinstance(node, ir.MatMul):
+        right = _negated(node.b)
+        if right is not None:
+            return ir.matmul(node.a, right)
+        left = _negated(node.a)
+        return ir.matmul(left, node.b) if left is not None else None
+    if isinstance(node, ir.Broadcast):
+        inner = _negated(node.arg)
+        return ir.broadcast(inner, node.axes, node.shape) if inner is not None else None
+    if isinstance(node, ir.Map) and node.op == "mul":
+        for position in reversed(range(len(node.args))):
+            inner = _negated(node.args[position])
+            if inner is not None:
+                return ir.mul(*node.args[:position], inner, *node.args[position + 1:])
+    return None
+
+
+# -- softmax --------------------------------------------------------------------------------------
+
+def _softmax(node: ir.Map) -> ir.Node:
+    """exp(A) ⊙ (Σ_axis exp(A))^{-1}, the normaliser repeated along the axis, → softmax(A) along it."""
+    for normaliser in node.args:
+        found = _normalised(normaliser, node.shape)
+        if found is None:
+            continue
+        exponential, axis = found
+        if exponential in node.args:
+            rest = [f for f in node.args if f is not normaliser and f is not exponential]
+            return ir.mul(ir.softmax(exponential.args[0], axis), *rest)
+    return node
+
+
+def _normalised(factor: ir.Node, shape: tuple):
+    """(exp(A), axis) when ``factor`` is 1 / Σ_axis exp(A) broadcast back along that axis; else None."""
+    inner = factor.arg if isinstance(factor, ir.Broadcast) else factor
+    if not (isinstance(inner, ir.Map) and inner.op == "pow" and inner.param == -1):
+        return None
+    total = inner.args[0]
+    if not (isinstance(total, ir.Reduce) and total.op == "sum" and len(total.axes) == 1):
+        return None
+    exponential = total.arg
+    if not (isinstance(exponential, ir.Map) and exponential.op == "exp" and exponential.shape == shape):
+        return None
+    (axis,) = total.axes
+    kept = tuple(p for p in range(len(shape)) if p != axis)
+    if (factor.axes if isinstance(factor, ir.Broadcast) else ()) != kept:
+        return None
+    return exponential, axis
