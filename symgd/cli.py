@@ -104,7 +104,10 @@ def format_derivation(derivation: Derivation, style: str) -> str:
         of = derivation.problem.objective_name or "L"
         title = f"d{'2' if derivation.kind == 'hessian' else ''}{of}/d[{names}] {shape}"
         if block.matrix_latex is not None:
-            lines.append(f"{title} = {block.matrix_latex}")
+            layout = " as d2L/dvec dvec^T (vec stacks columns)" if block.matrix.vec else ""
+            lines.append(f"{title}{layout} = {block.matrix_latex}")
+        else:
+            lines.append(f"{title}: index notation ({block.no_matrix})")
         entry = ", ".join(map(str, block.indices))
         lines.append(f"{'  entry' if block.matrix_latex else title} [{entry}] = {block.expr}")
     for kink in derivation.nonsmooth:

@@ -118,13 +118,14 @@ class Derivation:
 
     @property
     def latex(self) -> str:
-        """LaTeX in matrix notation where one is found, index notation otherwise, plus remarks."""
+        """LaTeX in matrix notation where one is found, index notation otherwise (with the reason), plus remarks."""
         lines = []
         for block in self.blocks:
             if block.matrix is not None:
                 lines.append(f"{self._head(block, entries=False)} = {block.matrix_latex}")
             else:
                 lines.append(f"{self._head(block, entries=True)} = {block.index_latex}")
+                lines.append(r"\text{(index notation: %s)}" % _text_escape(block.no_matrix or "no matrix form"))
         text = r" \\ ".join(lines)
         if self.nonsmooth:
             where = r" \text{ or } ".join(k.condition for k in self.nonsmooth)
@@ -143,14 +144,23 @@ class Derivation:
             name = name_latex(_name_of(param))
             if entries and rank:
                 name += "_{%s}" % " ".join(sympy.latex(i) for i in block.indices[position:position + rank])
+            elif block.matrix is not None and block.matrix.vec and rank == 2:   # ∂²L/∂vec(U)∂vec(V)^T
+                name = r"\operatorname{vec}(%s)" % name
             position += rank
             parts.append(name)
         if self.kind == "gradient":
             return r"\frac{\partial %s}{\partial %s}" % (of, parts[0])
         if parts[0] == parts[1] and not entries and len(self.problem.shapes[block.wrt[0]]) == 0:
             return r"\frac{\partial^2 %s}{\partial %s^2}" % (of, parts[0])
-        second = parts[1] + (r"^\top" if not entries and len(self.problem.shapes[block.wrt[1]]) == 1 else "")
+        transposed = not entries and (len(self.problem.shapes[block.wrt[1]]) == 1
+                                      or block.matrix is not None and block.matrix.vec)
+        second = parts[1] + (r"^\top" if transposed else "")
         return r"\frac{\partial^2 %s}{\partial %s \partial %s}" % (of, parts[0], second)
+
+
+def _text_escape(text: str) -> str:
+    """``text`` inside ``\\text{...}``: LaTeX's special characters escaped."""
+    return "".join("\\" + c if c in "&%$#_{}" else c for c in text)
 
 
 def _params(problem: Problem, wrt, order: int = 1) -> tuple:
@@ -243,7 +253,8 @@ def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Bloc
     expr = tidy(expr)
     shape = tuple(d for p in params for d in problem.shapes[p])
     from symgd.tensor.matrix import matrix_form_or_reason
-    matrix, reason = matrix_form_or_reason(expr, indices, {i: r[1] for i, r in ranges.items()})
+    matrix, reason = matrix_form_or_reason(expr, indices, {i: r[1] for i, r in ranges.items()},
+                                           len(problem.shapes[params[0]]))
     return Block(tuple(params), indices, expr, shape, matrix, reason)
 
 

@@ -33,10 +33,15 @@ def evaluate(node: ir.Node, env: dict, memo: dict | None = None):
         return memo[node]
     args = [evaluate(child, env, memo) for child in node.children()]
     value = _value(node, args, env)
-    expected = tuple(int(d) if d.is_Integer else env[d] for d in node.shape)
+    expected = tuple(_length(d, env) for d in node.shape)
     assert np.shape(value) == expected, f"{type(node).__name__}: shape {np.shape(value)} != {expected}"
     memo[node] = value
     return value
+
+
+def _length(dim, env) -> int:
+    """The length of an axis: a number, a dimension symbol, or a product of them (Kronecker products)."""
+    return int(dim) if dim.is_Integer else int(env[dim]) if dim in env else int(dim.xreplace(env))
 
 
 def _value(node, args, env):  # noqa: C901 - one branch per node type
@@ -66,7 +71,7 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.MatMul):
         return args[0] @ args[1]
     if isinstance(node, ir.Broadcast):
-        shape = tuple(env[d] if not d.is_Integer else int(d) for d in node.shape)
+        shape = tuple(_length(d, env) for d in node.shape)
         value = np.asarray(args[0])
         order = sorted(range(len(node.axes)), key=lambda n: node.axes[n])
         value = np.transpose(value, order) if value.ndim else value
@@ -78,7 +83,11 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.Diagonal):
         return np.diagonal(args[0])
     if isinstance(node, ir.Identity):
-        return np.eye(env[node.shape[0]] if not node.shape[0].is_Integer else int(node.shape[0]))
+        return np.eye(_length(node.shape[0], env))
+    if isinstance(node, ir.Kron):
+        return np.kron(args[0], args[1])
+    if isinstance(node, ir.Commutation):
+        return _commutation(*(_length(d, env) for d in node.dims))
     if isinstance(node, ir.Softmax):
         e = np.exp(args[0] - np.max(args[0], axis=node.axis, keepdims=True))
         return e / e.sum(axis=node.axis, keepdims=True)
@@ -86,3 +95,12 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
         return {"inv": np.linalg.inv, "det": np.linalg.det,
                 "logdet": lambda a: np.linalg.slogdet(a)[1]}[node.op](args[0])
     raise AssertionError(type(node).__name__)
+
+
+def _commutation(rows: int, cols: int) -> np.ndarray:
+    """K with K @ Z.reshape(-1, order="F") == Z.T.reshape(-1, order="F") for Z of shape (rows, cols)."""
+    out = np.zeros((rows * cols, rows * cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i * cols + j, j * rows + i] = 1.0
+    return out

@@ -184,6 +184,24 @@ class MatFn(Node):
     shape: Shape
 
 
+@dataclass(frozen=True, eq=False)
+class Kron(Node):
+    """The Kronecker product of two matrices (matrix forms of Hessians of matrix parameters only;
+    a vector enters as a one-column or one-row matrix)."""
+
+    a: Node
+    b: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Commutation(Node):
+    """The commutation matrix K with K vec(Z) = vec(Z^T) for Z of shape ``dims`` (vec stacks columns)."""
+
+    dims: tuple
+    shape: Shape
+
+
 # -- constructors: intern, flatten, fold -------------------------------------------------------
 
 ZERO, ONE = Fraction(0), Fraction(1)
@@ -346,6 +364,36 @@ def matfn(op: str, arg: Node) -> Node:
     return intern(MatFn(op, arg, arg.shape if op == "inv" else ()))
 
 
+def kron(a: Node, b: Node) -> Node:
+    """a ⊗ b of two matrices; scalar factors move in front, I ⊗ I is one identity."""
+    coefficients = []
+    operands = []
+    for operand in (a, b):
+        if isinstance(operand, Map) and operand.op == "mul":
+            coefficients += [f for f in operand.args if not f.shape]
+            operand = mul(*(f for f in operand.args if f.shape))
+        operands.append(operand)
+    a, b = operands
+    shape = (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1])
+    if any(_is_zero(operand) for operand in operands):
+        return broadcast_to(const(0), shape)
+    if isinstance(a, Identity) and isinstance(b, Identity):
+        product = identity(a.shape[0] * b.shape[0])
+    else:
+        product = intern(Kron(a, b, shape))
+    return mul(*coefficients, product)
+
+
+def _is_zero(node: Node) -> bool:
+    inner = node.arg if isinstance(node, Broadcast) else node
+    return isinstance(inner, Const) and inner.value == 0
+
+
+def commutation(rows, cols) -> Node:
+    """The commutation matrix of a rows × cols matrix."""
+    return intern(Commutation((rows, cols), (rows * cols, rows * cols)))
+
+
 # -- traversal, checking, printing -------------------------------------------------------------
 
 def postorder(roots) -> list:
@@ -404,6 +452,8 @@ def rebuild(node: Node, children: list) -> Node:
         return contract(children, node.specs, node.out, dims)
     if isinstance(node, MatMul):
         return matmul(*children)
+    if isinstance(node, Kron):
+        return kron(*children)
     (child,) = children
     if isinstance(node, Reduce):
         return reduce(node.op, child, node.axes)
@@ -464,6 +514,9 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Reduce):
         if any(a >= len(node.arg.shape) for a in node.axes):
             return "an axis the operand lacks"
+    elif isinstance(node, Kron):
+        if len(node.a.shape) != 2 or len(node.b.shape) != 2:
+            return "an operand that is not a matrix"
     return None
 
 
@@ -495,6 +548,10 @@ def describe(node: Node, names: dict) -> str:
         return f"{node.op}({ref(node.arg)})"
     if isinstance(node, Identity):
         return "eye"
+    if isinstance(node, Kron):
+        return f"kron({ref(node.a)}, {ref(node.b)})"
+    if isinstance(node, Commutation):
+        return f"commutation{list(node.dims)}"
     raise InternalError(f"describe {type(node).__name__}")
 
 

@@ -61,6 +61,10 @@ class _Printer:
             return self.wrapped(node.arg, POSTFIX) + r"^\top", POSTFIX
         if isinstance(node, ir.Identity):
             return "I", ATOM
+        if isinstance(node, ir.Kron):
+            return rf"{self.wrapped(node.a, PRODUCT)} \otimes {self.wrapped(node.b, PRODUCT)}", HADAMARD
+        if isinstance(node, ir.Commutation):
+            return "K_{%s}" % " ".join(name_latex(str(d)) for d in node.dims), ATOM
         if isinstance(node, ir.Diagonal):
             return rf"\operatorname{{diag}}\left({self.text(node.arg)[0]}\right)", ATOM
         if isinstance(node, ir.Broadcast):
@@ -93,6 +97,8 @@ class _Printer:
             return f"{self.wrapped(arg, PRODUCT + 1)} {ones}", PRODUCT
         if len(node.shape) == 2 and len(arg.shape) == 1:
             vector = self.wrapped(arg, POSTFIX)
+            if node.shape[1 - node.axes[0]] == 1:   # a one-column (one-row) matrix: the vector (transposed)
+                return (vector, POSTFIX) if node.axes == (0,) else (vector + r"^\top", POSTFIX)
             if node.axes == (0,):   # v_i repeated along the row: v 1^T
                 return rf"{vector} \mathbf{{1}}^\top", PRODUCT
             return rf"\mathbf{{1}} {vector}^\top", PRODUCT
@@ -138,8 +144,8 @@ class _Printer:
         coefficient = node.args[0].value if isinstance(node.args[0], ir.Const) else Fraction(1)
         factors = [f for f in node.args if not isinstance(f, ir.Const)]
         if coefficient < 0:
-            text, _ = self._product_text(-coefficient, factors)
-            return "-" + text, PRODUCT
+            text, level = self._product_text(-coefficient, factors)
+            return "-" + text, min(level, PRODUCT)
         return self._product_text(coefficient, factors)
 
     def _product_text(self, coefficient, factors: list) -> tuple[str, int]:

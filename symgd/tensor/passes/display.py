@@ -54,7 +54,9 @@ def transposed(node: ir.Node) -> ir.Node:
 
 def _regroup(node: ir.Node) -> ir.Node:
     if isinstance(node, ir.Map) and node.op == "add":
-        return _common_coefficient(_common_vector(node))
+        return _common_coefficient(_common_kronecker_factor(_common_vector(node)))
+    if isinstance(node, ir.MatMul):
+        return _scalars_in_front(node)
     if isinstance(node, ir.Map) and node.op == "mul":
         return _flip_difference(_softmax(node))
     return node
@@ -91,6 +93,36 @@ def _common_vector(node: ir.Map) -> ir.Node:
         return node
     terms = [ir.mul(ir.const(c), ir.matmul(ir.add(*matrices), vector)) for (c, vector), matrices in groups.items()]
     return ir.add(*terms, *others)
+
+
+def _scalars_in_front(node: ir.MatMul) -> ir.Node:
+    """(c A) B → c (A B), A (c B) → c (A B)."""
+    left, right = _scalar_part(node.a), _scalar_part(node.b)
+    if left is None or right is None or left[0] is ir.const(1) and right[0] is ir.const(1):
+        return node
+    return ir.mul(left[0], right[0], ir.matmul(left[1], right[1]))
+
+
+def _common_kronecker_factor(node: ir.Node) -> ir.Node:
+    """c (A ⊗ B) + c (A ⊗ C) → c (A ⊗ (B + C)), and likewise for a shared right factor."""
+    if not (isinstance(node, ir.Map) and node.op == "add"):
+        return node
+    for side in (0, 1):
+        groups: dict = {}
+        others = []
+        for term in node.args:
+            coefficient, rest = _coefficient(term)
+            if isinstance(rest, ir.Kron):
+                shared, other = (rest.a, rest.b) if side == 0 else (rest.b, rest.a)
+                groups.setdefault((coefficient, shared), []).append(other)
+            else:
+                others.append(term)
+        if any(len(group) > 1 for group in groups.values()):
+            pairs = [((shared, ir.add(*rest)) if side == 0 else (ir.add(*rest), shared), c)
+                     for (c, shared), rest in groups.items()]
+            terms = [ir.mul(ir.const(c), ir.kron(*pair)) for pair, c in pairs]
+            return ir.add(*terms, *others)
+    return node
 
 
 def _common_coefficient(node: ir.Node) -> ir.Node:
@@ -136,6 +168,12 @@ def _negated(node: ir.Node):
             return ir.matmul(node.a, right)
         left = _negated(node.a)
         return ir.matmul(left, node.b) if left is not None else None
+    if isinstance(node, ir.Kron):
+        right = _negated(node.b)
+        if right is not None:
+            return ir.kron(node.a, right)
+        left = _negated(node.a)
+        return ir.kron(left, node.b) if left is not None else None
     if isinstance(node, ir.Broadcast):
         inner = _negated(node.arg)
         return ir.broadcast(inner, node.axes, node.shape) if inner is not None else None
