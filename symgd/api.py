@@ -7,6 +7,7 @@ import functools
 from symgd import codegen as _codegen
 from symgd import check as _check
 from symgd import derive
+from symgd import explain as _explain
 from symgd import kkt as _kkt
 from symgd.errors import InternalError, ParseError, SymgdError
 from symgd.parse import parse_document
@@ -142,3 +143,28 @@ def check(source, claim: str, *, wrt=None, where: str | None = None) -> _check.C
     """
     problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
     return _check.check(problem, claim)
+
+
+@_only_symgd_errors
+def explain(source, wrt=None, *, where: str | None = None, lagrangian: bool = False) -> _explain.Explanation:
+    """The gradient derived step by step in matrix notation, each step verified numerically.
+
+    Args:
+        source: the loss (a :class:`Problem`, LaTeX or text).
+        wrt: parameter name(s); default: the problem's parameters.
+        lagrangian: for a constrained problem, explain the Lagrangian's gradient (default: the
+            objective's).
+
+    Returns:
+        An Explanation: ``steps`` (each with ``latex``, ``text``, ``rules``, ``verified``),
+        ``latex`` (an ``align*`` environment), ``text``, ``verified``.
+    """
+    problem = _problem(source, wrt, where)
+    if lagrangian:
+        return _explain.explain(_kkt.kkt(problem).gradient)
+    explanation = _explain.explain(derive.gradient(problem, wrt if isinstance(source, Problem) else None))
+    if problem.constraints:
+        note = "the problem has constraints: these are the steps for the objective's gradient " \
+               "(explain with lagrangian=True, or --lagrangian, for the Lagrangian's)"
+        explanation = _explain.with_note(explanation, note)
+    return explanation

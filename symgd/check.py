@@ -100,6 +100,9 @@ def check(problem: Problem, claim: str) -> CheckResult:
     update = _as_update(problem, claim)
     if update is not None:
         return _check_update(problem, update)
+    from symgd.explain import route   # it reads lines with this module's helpers
+    if route.follows_the_differential_route(problem, claim):
+        return route.check_route(problem, claim)
     pieces = _split_steps(claim)
     notes, target, inverted = _target_from_head(problem, pieces)
     if not pieces:

@@ -6,6 +6,8 @@
     symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE] [--dump-passes]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
+    symgd explain SOURCE [--wrt W] [--where W] [--format text|latex|json] [--lagrangian]
+                                                             (exit 1 if a step failed its numeric check)
 
 SOURCE is the formula itself, ``-`` for standard input, or ``@file.tex``. Exit status: 0 on
 success, 1 when ``check`` finds the claim incorrect or a generated module does not load, 2 on a user
@@ -22,7 +24,7 @@ import os
 import sys
 
 from symgd import __version__
-from symgd.api import check, codegen, gradient, hessian, kkt, parse
+from symgd.api import check, codegen, explain, gradient, hessian, kkt, parse
 from symgd.codegen import OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import InternalError, SymgdError
@@ -134,6 +136,18 @@ def format_kkt(conditions, args) -> str:
     return "\n".join(lines)
 
 
+def format_explanation(explanation, style: str) -> str:
+    """A step-by-step derivation: numbered plain text, an ``align*`` environment, or JSON."""
+    if style == "latex":
+        return explanation.latex
+    if style == "json":
+        steps = [{"kind": s.kind, "latex": s.latex, "text": s.text, "rules": list(s.rules),
+                  "verified": s.verified} for s in explanation.steps]
+        return json.dumps({"steps": steps, "verified": explanation.verified, "sizes": explanation.sizes,
+                           "notes": list(explanation.notes)}, indent=2)
+    return explanation.text
+
+
 def _derivation_summary(derivation: Derivation) -> dict:
     return {
         "kind": derivation.kind,
@@ -158,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
              "hess": "the Hessian",
              "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit",
              "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)",
-             "check": "check a hand-derived gradient, Hessian, update rule or derivation"}
+             "check": "check a hand-derived gradient, Hessian, update rule or derivation",
+             "explain": "the gradient derived step by step, each step verified numerically"}
     for name, help_text in helps.items():
         command = commands.add_parser(name, help=help_text)
         command.add_argument("source", help="the formula, '-' for stdin, or @file.tex")
@@ -167,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--syntax", choices=("auto", "latex", "text"), default="auto")
         if name == "check":
             command.add_argument("--claim", required=True, help="the claim, '-' for stdin, or @file.tex")
+            continue
+        if name == "explain":
+            command.add_argument("--format", choices=("text", "latex", "json"), default="text")
+            command.add_argument("--lagrangian", action="store_true",
+                                 help="for a constrained problem, the Lagrangian's gradient")
             continue
         if name == "kkt":
             command.add_argument("--format", choices=("text", "latex"), default="text")
@@ -199,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if result.ok else 1
         elif args.command == "kkt":
             output = format_kkt(kkt(problem), args)
+        elif args.command == "explain":
+            explanation = explain(problem, lagrangian=args.lagrangian)
+            print_quietly(format_explanation(explanation, args.format))
+            return 0 if explanation.verified else 1
         elif args.command == "codegen":
             with dumping(sys.stderr) if args.dump_passes else contextlib.nullcontext():
                 module = codegen(problem, optimizer=args.optimizer)

@@ -94,7 +94,10 @@ def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: 
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
     env: dict = {}
     for dim in problem.dims:
-        env[str(dim)] = sizes.get(str(dim), 3 + len(env))
+        size = sizes.get(str(dim), 3 + len(env))
+        while size in env.values():   # m = 5 by default, r the fifth dimension: keep them apart
+            size += 1
+        env[str(dim)] = size
     for symbol, shape in problem.shapes.items():
         role = problem.roles[symbol]
         if role in ("dimension", "index"):

@@ -104,6 +104,13 @@ class Derivation:
         """The SymPy index form: one expression for one block, a tuple for several."""
         return self.blocks[0].expr if len(self.blocks) == 1 else tuple(b.expr for b in self.blocks)
 
+    @property
+    def steps(self) -> tuple:
+        """The gradient derived step by step in matrix notation, each step verified numerically
+        (``symgd.explain``: each ``Step`` has ``latex``, ``text``, ``rules``, ``verified``)."""
+        from symgd.explain import explain   # symgd.explain builds on this module
+        return explain(self).steps
+
     def block(self, *names: str) -> Block:
         """The block for parameter name(s): ``g.block("w")``, ``h.block("W", "v")``."""
         for block in self.blocks:
