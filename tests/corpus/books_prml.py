@@ -31,7 +31,7 @@ ENTRIES = [
           r"\mathbf{w}", "x:N t:N w:M1 lambda:",
           lambda v: 0.5 * float(np.sum((_poly(v) - v["t"]) ** 2)) + v["lambda"] / 2 * float(v["w"] @ v["w"]),
           where=r"y(x,\mathbf{w}) = \sum_{j=0}^{M} w_jx^j", sizes={"M1": 4, "M": 3}, kinds="x:small",
-          status=REFUSAL, gap='UnsupportedError: the range of \\sum_{j}: write it as j=1 to a dimension symbol or a whole number'),
+          status=REFUSAL, gap='UnsupportedError: the range of \\sum_{j=0}^{M}: M + 1 entries; write j=0 to n-1 with n the length'),
     entry("prml_3_12_basis_function_ls", f"{PRML}, Sec. 3.1.1, eq. (3.12) (sum-of-squares error with basis functions)",
           r"E_D(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
           r"\mathbf{w}", "t:N phi:N,M w:M", _sq,
