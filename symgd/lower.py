@@ -253,8 +253,11 @@ class Lowering:
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
 
     def lower_Abs(self, node, scope, indices, idx):
-        if self.shape(node.arg, scope).rank == 2:   # |K|: the determinant
+        shape = self.shape(node.arg, scope)
+        if shape.rank == 2:   # |K|: the determinant
             return self.determinant(node.arg, scope)
+        if shape.rank == 1:   # |v|: the Euclidean norm
+            return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
 
     def lower_BigOp(self, node, scope, indices, idx):

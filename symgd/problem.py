@@ -860,6 +860,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         params = _conventional_variables([objective_ir, *constraints_ir], found)
     params = list(dict.fromkeys(params))
     _check_assumptions(found, params)
+    objective_ir, constraints_ir = _auxiliary_definitions(params, objective_ir, constraints_ir, found)
     used = _names_used([objective_ir, *constraints_ir])
     rows = _rows_of_parameters(params, [objective_ir, *constraints_ir], found)
     if rows:
@@ -980,6 +981,32 @@ def _in_sub(name_node, nodes) -> bool:
     bare = sum(1 for n in nodes if n == name_node)
     as_base = sum(1 for n in nodes if isinstance(n, ir.Sub) and n.base == name_node)
     return bare == as_base
+
+
+def _auxiliary_definitions(params, objective_ir, constraints_ir, found: _Items):
+    """B&V's ``minimize \\phi(r_1) + \\cdots + \\phi(r_m) subject to r = Ax - b``: an equality whose left side
+    is a name that is not a parameter, and whose right side uses one, names that expression (the residual);
+    it is substituted (r_i becomes the entry (Ax - b)_i), not kept as a constraint on data r."""
+    kept, pending = [], list(constraints_ir)
+    while pending:
+        constraint = pending.pop(0)
+        (left, right), (op,) = constraint.operands, constraint.ops
+        uses_param = any(_base_name(n) in params for n in ir.walk(right))
+        if op != "=" or not isinstance(left, ir.Name) or left.name in params or left.name in found.declared \
+                or not uses_param:
+            kept.append(constraint)
+            continue
+        found.read(f"{left.name} = {latex_of(right)} names an expression of the parameters; it is substituted")
+
+        def replace(node, name=left.name, value=right):
+            if node == ir.Name(name):
+                return value
+            if isinstance(node, ir.Sub) and node.base == ir.Name(name):
+                return ir.Sub(value, tuple(replace(i) for i in node.indices))
+            return _map_children(node, replace)
+        objective_ir = replace(objective_ir)
+        kept, pending = [replace(c) for c in kept], [replace(c) for c in pending]
+    return objective_ir, kept
 
 
 def _numbered_names_as_entries(params, used, formulas) -> list:

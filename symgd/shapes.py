@@ -465,11 +465,11 @@ class ShapeInference:
         if a is not None and b is not None:
             return self.product_shape(node, a, b)
         if a is None and b is not None:
-            guess = self.guess_left(node.left, b)
+            guess = self.guess_left(node.left, b, scope)
             if guess is not None:
                 self.expect(node.left, guess, scope)
         elif b is None and a is not None:
-            guess = self.guess_right(node.right, a)
+            guess = self.guess_right(node.right, a, scope)
             if guess is not None:
                 self.expect(node.right, guess, scope)
         else:
@@ -482,28 +482,35 @@ class ShapeInference:
         last, first = _last_factor(node.left), _first_factor(node.right)
         before, after = self.infer(last, scope), self.infer(first, scope)
         if before is not None and after is None:
-            guess = self.guess_right(first, before)
+            guess = self.guess_right(first, before, scope)
             if guess is not None:
                 self.expect(first, guess, scope)
         elif after is not None and before is None:
-            guess = self.guess_left(last, after)
+            guess = self.guess_left(last, after, scope)
             if guess is not None:
                 self.expect(last, guess, scope)
 
-    def guess_left(self, left, b: Shape) -> Shape | None:
+    def mentions_bold(self, node) -> bool:
+        return any(isinstance(n, ir.Name) and n.name in self.bold for n in ir.walk(node))
+
+    def capital_array(self, node, scope: Scope) -> bool:
+        """A capitalised name is a matrix by default, but ``W_{ij}`` with i, j bound by sums is its entry."""
+        return _is_upper(node) and not self.is_slice(node, scope)
+
+    def guess_left(self, left, b: Shape, scope: Scope) -> Shape | None:
         """The shape of an unknown left factor, where the right one's shape decides it."""
         if b.rank == 0 or b.row:
             return None
-        if _is_upper(left):
+        if self.capital_array(left, scope):
             return Shape((self.fresh(), b.dims[0]))
         return None
 
-    def guess_right(self, right, a: Shape) -> Shape | None:
+    def guess_right(self, right, a: Shape, scope: Scope) -> Shape | None:
         """The shape of an unknown right factor: ``w^\\top x`` and ``Xw`` make x, w vectors."""
         if a.rank == 0 or (a.rank == 1 and not a.row):
             return None
         inner = a.dims[-1]
-        if _is_upper(right):
+        if self.capital_array(right, scope):
             return Shape((inner, self.fresh()))
         if not _is_leaf(right) and _mentions_upper(right):
             return None   # w^T (A + \lambda I): wait until A's shape is known
@@ -667,6 +674,9 @@ class ShapeInference:
             self.unify_dim(shape.dims[0], shape.dims[1], node.arg, node.arg, shape, shape)
             self.read(f"|{self.render(node.arg)}| is the determinant of {self.render(node.arg)}")
             return SCALAR
+        if shape is not None and shape.rank == 1:   # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length
+            self.read(f"|{self.render(node.arg)}| is the Euclidean norm of the vector {self.render(node.arg)}")
+            return SCALAR
         return shape
 
     def read(self, text: str) -> None:
@@ -746,8 +756,10 @@ class ShapeInference:
             elif self.shapes.get(name) is None:
                 dims = tuple(scope.indices[b] for b in bound)
                 self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
-        elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)):
-            self.expect(node.arg, shape, scope)   # a scalar |K| may be the determinant of a matrix K
+        elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)
+                                          and not self.mentions_bold(node.arg)):
+            # a scalar |K| may be the determinant of a matrix K, a scalar |\\beta| the length of a bold vector
+            self.expect(node.arg, shape, scope)
         elif isinstance(node, ir.Func) and BY_NAME.get(node.name) and BY_NAME[node.name].kind == ELEMENTWISE:
             for arg in node.args:
                 if self.infer(arg, scope) is None:
@@ -777,7 +789,7 @@ class ShapeInference:
             self.expect(node.right, shape, scope)
         elif b is not None and b.rank == 0 and a is None:
             self.expect(node.left, shape, scope)
-        elif a is None and b is None and shape.rank == 1 and not shape.row and _is_upper(node.left):
+        elif a is None and b is None and shape.rank == 1 and not shape.row and self.capital_array(node.left, scope):
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
             self.expect(node.right, Shape((inner,)), scope)

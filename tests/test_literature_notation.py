@@ -166,3 +166,49 @@ def test_a_bold_lowercase_function_stays_ambiguous():
     with pytest.raises(symgd.SymgdError):
         symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
                     wrt="w")
+
+
+# -- bars on vectors, bold operators, entries of capitalised names -------------------------------
+
+def test_bars_on_vectors_are_euclidean_norms():
+    # Zou & Hastie (2005) write |y - X beta|^2 + lambda_2 |beta|^2 + lambda_1 |beta|_1
+    problem = symgd.parse(r"|\mathbf{y} - \mathbf{X}\boldsymbol{\beta}|^2 + \lambda_2|\boldsymbol{\beta}|^2"
+                          r" + \lambda_1|\boldsymbol{\beta}|_1", wrt="beta")
+    assert any("Euclidean norm" in reading for reading in problem.readings)
+    check_against_reference(
+        problem, lambda X, y, b, l1, l2: np.sum((y - X @ b) ** 2) + l2 * b @ b + l1 * np.sum(np.abs(b)),
+        {"X": "X", "y": "y", "b": "beta", "l1": "lambda_1", "l2": "lambda_2"})
+
+
+def test_an_entry_of_a_capitalised_name_times_a_vector():
+    # Roweis & Saul (2000): \sum_i |X_i - \sum_j W_ij X_j|^2, W_ij a number, X_i a bold row
+    problem = symgd.parse(r"\sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2", wrt="W")
+    check_against_reference(problem, lambda W, X: np.sum((X - W @ X) ** 2), {"W": "W", "X": "X"})
+
+
+def test_a_bold_trace_is_the_trace():
+    # B&V 7.1.1 write \mathbf{tr}(SY)
+    problem = symgd.parse(r"\log\det S - \mathbf{tr}(SY)", wrt="S")
+    check_against_reference(problem, lambda S, Y: np.log(np.linalg.det(S)) - np.trace(S @ Y), {"S": "S", "Y": "Y"})
+
+
+# -- \cdots sums and named residuals -----------------------------------------------------------
+
+def test_dots_between_terms_are_a_sum():
+    # B&V 3.1.5: log(e^{x_1} + ... + e^{x_n})
+    problem = symgd.parse(r"f(x) = \log(e^{x_1} + \cdots + e^{x_n})")
+    check_against_reference(problem, lambda x: np.log(np.sum(np.exp(x))), {"x": "x"})
+
+
+def test_a_residual_named_in_the_constraints_is_substituted():
+    # B&V 6.1.2: minimize phi(r_1) + ... + phi(r_m) subject to r = Ax - b
+    problem = symgd.parse(r"\begin{array}{ll}\mbox{minimize} & \phi(r_1) + \cdots + \phi(r_m) \\ \mbox{subject to}"
+                          r" & r = Ax - b\end{array}", where=r"\phi(u) = u^2")
+    assert not problem.constraints
+    check_against_reference(problem, lambda A, b, x: np.sum((A @ x - b) ** 2), {"A": "A", "b": "b", "x": "x"})
+
+
+@pytest.mark.parametrize("source", [r"x_1 + \cdots + y_n", r"x_1 + \cdots", r"E(w_1, \ldots, w_K) = w_1^2"])
+def test_dots_symgd_cannot_fold_are_named(source):
+    with pytest.raises(UnsupportedError, match="cdots"):
+        symgd.parse(source, wrt="x")

@@ -356,6 +356,8 @@ class _Tokenizer:
             self.bar("_LBAR", "_RBAR", start, side)
         elif name == "prime":
             self.emit("PRIME", "'", start)
+        elif name in ("cdots", "ldots", "dots", "dotsb", "dotsc"):
+            self.emit("DOTS", name, start)
         else:
             raise self.error(f"unknown LaTeX command \\{name}", start,
                              "a known command such as \\frac, \\log, \\sum or a Greek letter")
@@ -467,6 +469,8 @@ class _Tokenizer:
             self.emit("NAME", word[1:], start)
         elif name == "mathsf" and word == "T":
             self.emit("TOP", "T", start)
+        elif word in LATEX_WORDS and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):
+            self.emit("FUNC", LATEX_WORDS[word], start)   # B&V's bold \mathbf{tr}(SY) is the trace
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
             self.emit("NAME", word, start)
         else:

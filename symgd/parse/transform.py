@@ -7,6 +7,7 @@ never semantic: what a product or a subscript means is decided by the problem bu
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from lark import Token, Transformer
@@ -42,7 +43,14 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
+        for item in flat:
+            if any(node == DOTS for node in ir.walk(item)):
+                raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
+                                       "(a_1 + \\cdots + a_n); write the sum with \\sum")
         return tuple(flat)
+
+    def dots(self, _children):
+        return DOTS
 
     def keyword(self, children):
         (token,) = children
@@ -110,7 +118,11 @@ class IRBuilder(Transformer):
     # -- arithmetic ----------------------------------------------------------------------
     def add(self, children):
         left, _, right = children
-        return ir.Add((*_terms(left), right))
+        terms = (*_terms(left), right)
+        if len(terms) >= 3 and terms[-2] == DOTS:   # a_1 + \\cdots + a_n
+            terms = (*terms[:-3], _fold_dots(terms[-3], right))
+            return terms[0] if len(terms) == 1 else ir.Add(terms)
+        return ir.Add(terms)
 
     def subtract(self, children):
         left, _, right = children
@@ -401,6 +413,61 @@ def _describe(node) -> str:
     return latex_of(node)
 
 
+DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
+INDEX_LETTERS = "ijklmnpqrstuv"
+
+
+def _fold_dots(first, last):
+    """``e^{x_1} + \\cdots + e^{x_n}`` is ``\\sum_{i=1}^{n} e^{x_i}``: the two terms must differ only where
+    the first has a whole number and the last the end of the range (the same pair everywhere)."""
+    pairs: list = []
+    if not _differ_by_one_index(first, last, pairs) or not pairs or len(set(pairs)) != 1:
+        raise UnsupportedError("\\cdots between terms that do not differ in one index only "
+                               "(a_1 + \\cdots + a_n); write the sum with \\sum")
+    start, end = pairs[0]
+    used = {n.name for node in (first, last) for n in ir.walk(node) if isinstance(n, ir.Name)}
+    index = next(letter for letter in INDEX_LETTERS if letter not in used)
+    return ir.BigOp("sum", index, start, end, _with_index(first, last, ir.Name(index)))
+
+
+def _differ_by_one_index(a, b, pairs: list) -> bool:
+    """Walk two terms in parallel; record (whole number in a, expression in b) where they differ."""
+    if a == b:
+        return True
+    if isinstance(a, ir.Num) and a.text.isdigit() and isinstance(b, (ir.Num, ir.Name, ir.Add)):
+        pairs.append((a, b))
+        return True
+    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+        return False
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            if not all(_differ_by_one_index(p, q, pairs) for p, q in zip(x, y)):
+                return False
+        elif dataclasses.is_dataclass(x):
+            if not _differ_by_one_index(x, y, pairs):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _with_index(a, b, index):
+    """``a`` with the places where it differs from ``b`` replaced by the index."""
+    if a == b:
+        return a
+    if isinstance(a, ir.Num):
+        return index
+    changes = {}
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, tuple):
+            changes[field.name] = tuple(_with_index(p, q, index) for p, q in zip(x, y))
+        elif dataclasses.is_dataclass(x):
+            changes[field.name] = _with_index(x, y, index)
+    return dataclasses.replace(a, **changes)
+
+
 def _estimated(node) -> ir.Name | None:
     """The variable an estimate's name stands for: ``\\hat\\beta`` (``betahat``) -> beta; None otherwise."""
     while isinstance(node, (ir.Pow, ir.Sub)) and isinstance(node.base, ir.Name):   # \\hat\\beta^{ridge}
@@ -430,6 +497,8 @@ def _attach_subscript(base, indices: tuple):
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
+    if isinstance(base, ir.Abs) and len(indices) == 1 and _norm_kind(indices[0]) in ("1", "2"):
+        return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
             and all(isinstance(i, ir.Num) for i in indices):
         kind = ",".join(i.text for i in indices)

@@ -24,7 +24,7 @@ ENTRIES = [
           r"\mathbf{w}", "x:N t:N w:M1", lambda v: 0.5 * float(np.sum((_poly(v) - v["t"]) ** 2)),
           where=r"y(x,\mathbf{w}) = w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M = \sum_{j=0}^{M} w_jx^j",
           sizes={"M1": 4, "M": 3}, kinds="x:small",
-          status=REFUSAL, gap='ParseError: line 1, column 41: unknown LaTeX command \\ldots'),
+          status=REFUSAL, gap='UnsupportedError: the chain of equalities y\\left(x, w\\right) = w_{0} + w_{1} x + \\sum_{i=2}^{M} w_{i} x^{i} = \\sum_{j=0}^{M} w_{j} x^{j}'),
     entry("prml_1_4_regularized_polynomial", f"{PRML}, Sec. 1.1, eq. (1.4) (regularized sum-of-squares error)",
           r"\widetilde{E}(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2"
           r" + \frac{\lambda}{2}\|\mathbf{w}\|^2",
@@ -67,7 +67,7 @@ ENTRIES = [
           lambda v: -float(np.sum(v["t"] * (v["phi"] @ v["W"].T - logsumexp(v["phi"] @ v["W"].T, axis=1)[:, None]))),
           where=r"y_{nk} = \frac{\exp(\mathbf{w}_k^{\mathrm{T}}\boldsymbol{\phi}_n)}{\sum_j\exp(\mathbf{w}_j^{\mathrm{T}}\boldsymbol{\phi}_n)}",
           kinds="t:onehot",
-          status=REFUSAL, gap='ParseError: line 1, column 16: unknown LaTeX command \\ldots'),
+          status=REFUSAL, gap='UnsupportedError: \\cdots or \\ldots other than between the terms of a sum (a_1 + \\cdots + a_n); write the sum with \\sum'),
     entry("prml_4_perceptron", f"{PRML}, Sec. 4.1.7 (perceptron criterion over the misclassified set M)",
           r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n",
           r"\mathbf{w}", "phi:N,M t:N w:M", None, status=UNSUPPORTED, construct=r"\\mathcal\{M\}|set|\\in",

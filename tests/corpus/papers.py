@@ -40,8 +40,7 @@ ENTRIES = [
           r" + \lambda_1|\boldsymbol{\beta}|_1",
           r"\boldsymbol{\beta}", "y:n X:n,p beta:p lambda_1: lambda_2:",
           lambda v: float(np.sum((v["y"] - v["X"] @ v["beta"]) ** 2)) + v["lambda_2"] * float(v["beta"] @ v["beta"])
-          + v["lambda_1"] * float(np.abs(v["beta"]).sum()),
-          status=REFUSAL, gap='UnsupportedError: a subscript on \\left|\\beta\\right|; name the expression first'),
+          + v["lambda_1"] * float(np.abs(v["beta"]).sum())),
     entry("paper_graphical_lasso", "Friedman, Hastie & Tibshirani (2008), Sparse inverse covariance estimation with the"
           " graphical lasso, Sec. 2 (penalized log-likelihood, maximized over Theta)",
           r"\log\det\Theta - \mathrm{tr}(S\Theta) - \rho\|\Theta\|_1",
@@ -98,7 +97,7 @@ ENTRIES = [
               np.abs(v["y"] - v["x"] @ v["w"] - v["b"]) - v["varepsilon"], 0))),
           where=r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon & \text{otherwise}\end{cases}",
           sizes={"l": 7}, kinds="varepsilon:prob",
-          status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
+          status=REFUSAL, gap='UnsupportedError: the norm \\|.\\|_varepsilon: only the 1-, 2- and Frobenius norms are supported'),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
           " (multi-class hinge over the wrong classes m != y_i)",
           r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
@@ -211,12 +210,10 @@ ENTRIES = [
     entry("paper_lle_weights", "Roweis & Saul (2000), Nonlinear dimensionality reduction by locally linear embedding,"
           " eq. (1) (reconstruction cost of the weights, with |.| for the vector norm)",
           r"\varepsilon(W) = \sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2",
-          "W", "W:N,N X:N,D", lambda v: float(np.sum((v["X"] - v["W"] @ v["X"]) ** 2)),
-          status=REFUSAL, gap='ShapeError: the power \\left|X_{i} - \\sum_{j} W_{i j} X_{j}\\right|^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          "W", "W:N,N X:N,D", lambda v: float(np.sum((v["X"] - v["W"] @ v["X"]) ** 2))),
     entry("paper_lle_embedding", "Roweis & Saul (2000), eq. (2) (embedding cost of the coordinates Y)",
           r"\Phi(Y) = \sum_i\left|\vec{Y}_i - \sum_j W_{ij}\vec{Y}_j\right|^2",
-          "Y", "W:N,N Y:N,d", lambda v: float(np.sum((v["Y"] - v["W"] @ v["Y"]) ** 2)),
-          status=REFUSAL, gap='ShapeError: the power \\left|Y_{i} - \\sum_{j} W_{i j} Y_{j}\\right|^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          "Y", "W:N,N Y:N,d", lambda v: float(np.sum((v["Y"] - v["W"] @ v["Y"]) ** 2))),
     entry("paper_laplacian_eigenmaps", "Belkin & Niyogi (2003), Laplacian eigenmaps for dimensionality reduction"
           " (the objective sum_ij (y_i - y_j)^2 W_ij)",
           r"\sum_{ij}(y_i - y_j)^2W_{ij}",
