@@ -15,7 +15,7 @@ import sympy
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, DIAGONAL, ELEMENTWISE, PAIRING, VECTOR, det, inverse_entry
 from symgd.parse import ir
-from symgd.shapes import NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
+from symgd.shapes import FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
 
 MAX_NUMERIC_EXPONENT = 1000
 
@@ -70,8 +70,8 @@ class Lowering:
         return sympy.Rational(value.numerator, value.denominator)
 
     def lower_Name(self, node, scope, indices, idx):
-        if node.name in indices:
-            return indices[node.name]
+        if node.name in indices:   # an index as a number: its value (0-based sums start at 0)
+            return indices[node.name] + scope.bounds.get(node.name, FULL).value
         if node.name in self.inference.identity:
             return sympy.KroneckerDelta(*idx)
         if node.name not in self.symbols and node.name in self.inference.dims:
@@ -91,7 +91,8 @@ class Lowering:
         name, bound, _ = self.inference.split_subscript(node, scope)
         if name is None:
             return self.lower_Name(ir.Name(sub_symbol_name(node)), scope, indices, idx)
-        fixed = tuple(indices[b] if b in indices else sympy.Integer(int(b)) for b in bound)
+        shifts = self.inference.subscript_shifts(node, len(bound))   # x_{i+1}: the entry after x_i
+        fixed = tuple(indices[b] + shift if b in indices else sympy.Integer(int(b)) for b, shift in zip(bound, shifts))
         return self.symbols[name][fixed + tuple(idx)]
 
     # -- arithmetic ----------------------------------------------------------------------
@@ -252,15 +253,22 @@ class Lowering:
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
 
     def lower_Abs(self, node, scope, indices, idx):
-        if self.shape(node.arg, scope).rank == 2:   # |K|: the determinant
+        shape = self.shape(node.arg, scope)
+        if shape.rank == 2:   # |K|: the determinant
             return self.determinant(node.arg, scope)
+        if shape.rank == 1:   # |v|: the Euclidean norm
+            return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
 
     def lower_BigOp(self, node, scope, indices, idx):
         dim = self.inference.dim_of_index(node)
+        bounds = self.inference.bounds_of(node)
         index = sympy.Symbol(node.index, integer=True)
-        body = self.lower(node.body, scope.with_index(node.index, dim), {**indices, node.index: index}, idx)
+        body = self.lower(node.body, scope.with_index(node.index, dim, bounds), {**indices, node.index: index}, idx)
         if node.excluded is not None:   # \sum_{j \ne i}
             body = body * (1 - sympy.KroneckerDelta(index, indices[node.excluded]))
-        limits = (index, 1, self.dim_symbol(dim))
+        first = sympy.Integer(bounds.start)
+        if bounds.after is not None:   # \sum_{j=i+1}^{n}: from the value of i, plus the shift
+            first += indices[bounds.after] + scope.bounds.get(bounds.after, FULL).value
+        limits = (index, first, self.dim_symbol(dim) + bounds.end)
         return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)

@@ -29,7 +29,10 @@ def evaluate(expr, env: dict) -> float:
         return env[expr.name]
     if isinstance(expr, sympy.Indexed):
         array = env[str(expr.base.label)]
-        return float(array[tuple(int(evaluate(i, env)) - 1 for i in expr.indices)])
+        position = tuple(int(evaluate(i, env)) - 1 for i in expr.indices)
+        if min(position, default=0) < 0:   # NumPy would wrap x[-1] round to the last entry
+            raise IndexError(f"{expr} is entry {tuple(p + 1 for p in position)}, before the first")
+        return float(array[position])
     if isinstance(expr, sympy.Add):
         return sum(evaluate(a, env) for a in expr.args)
     if isinstance(expr, sympy.Mul):
@@ -63,7 +66,7 @@ def evaluate(expr, env: dict) -> float:
 def _evaluate_bigop(expr, env: dict) -> float:
     body, *limits = expr.args
     total = 0.0 if isinstance(expr, sympy.Sum) else 1.0
-    (index, lower, upper), rest = limits[0], limits[1:]
+    (index, lower, upper), rest = limits[-1], limits[:-1]   # SymPy lists the innermost limit first
     inner = type(expr)(body, *rest) if rest else body
     for value in range(int(evaluate(lower, env)), int(evaluate(upper, env)) + 1):
         term = evaluate(inner, {**env, index.name: value})

@@ -572,9 +572,10 @@ def _choose_objective(found: _Items):
 class _Resolver:
     """Rewrites notation that depends on the rest of the source into plain IR."""
 
-    def __init__(self, found: _Items, syntax: str) -> None:
+    def __init__(self, found: _Items, syntax: str, bold: frozenset = frozenset()) -> None:
         self.found = found
         self.syntax = syntax
+        self.bold = bold   # names written in a bold font (a bold capital is a matrix: \\boldsymbol{H}(w - w^*))
         self.declared_names = set(found.declared) | set(found.sample_declared)
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
@@ -601,6 +602,11 @@ class _Resolver:
             params, body = self.found.definitions[node.name]
             if not params:
                 return self.inline(node.name, body)
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) \
+                and sub_symbol_name(node) in self.found.definitions and sub_symbol_name(node) not in self.active:
+            params, body = self.found.definitions[sub_symbol_name(node)]   # MSE_{train} = ...
+            if not params:
+                return self.inline(sub_symbol_name(node), body)
         if isinstance(node, ir.Pow) and node.base == ir.Name("e") and "e" not in self.declared_names:
             self.found.read("e is Euler's number: e^{u} is \\exp(u)")
             return ir.Func("exp", (self.resolve(node.exp),))
@@ -693,7 +699,8 @@ class _Resolver:
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
-        if isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS:
+        matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
+        if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS):
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
                                  f"({name}(x) = ...) or, for a product, write {name} \\cdot ({latex_of(arg)})")
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
@@ -843,7 +850,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])
-    resolver = _Resolver(found, syntax)
+    resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)))
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
 
@@ -853,6 +860,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         params = _conventional_variables([objective_ir, *constraints_ir], found)
     params = list(dict.fromkeys(params))
     _check_assumptions(found, params)
+    objective_ir, constraints_ir = _auxiliary_definitions(params, objective_ir, constraints_ir, found)
     used = _names_used([objective_ir, *constraints_ir])
     rows = _rows_of_parameters(params, [objective_ir, *constraints_ir], found)
     if rows:
@@ -867,9 +875,12 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     if not params:
         raise AmbiguityError("symgd cannot tell which symbols are the parameters: pass wrt=... "
                              "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
+    objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
+    used = _names_used([objective_ir, *constraints_ir])
     for name in params:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
+    _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
 
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
@@ -970,6 +981,65 @@ def _in_sub(name_node, nodes) -> bool:
     bare = sum(1 for n in nodes if n == name_node)
     as_base = sum(1 for n in nodes if isinstance(n, ir.Sub) and n.base == name_node)
     return bare == as_base
+
+
+def _auxiliary_definitions(params, objective_ir, constraints_ir, found: _Items):
+    """B&V's ``minimize \\phi(r_1) + \\cdots + \\phi(r_m) subject to r = Ax - b``: an equality whose left side
+    is a name that is not a parameter, and whose right side uses one, names that expression (the residual);
+    it is substituted (r_i becomes the entry (Ax - b)_i), not kept as a constraint on data r."""
+    kept, pending = [], list(constraints_ir)
+    while pending:
+        constraint = pending.pop(0)
+        (left, right), (op,) = constraint.operands, constraint.ops
+        uses_param = any(_base_name(n) in params for n in ir.walk(right))
+        if op != "=" or not isinstance(left, ir.Name) or left.name in params or left.name in found.declared \
+                or not uses_param:
+            kept.append(constraint)
+            continue
+        found.read(f"{left.name} = {latex_of(right)} names an expression of the parameters; it is substituted")
+
+        def replace(node, name=left.name, value=right):
+            if node == ir.Name(name):
+                return value
+            if isinstance(node, ir.Sub) and node.base == ir.Name(name):
+                return ir.Sub(value, tuple(replace(i) for i in node.indices))
+            return _map_children(node, replace)
+        objective_ir = replace(objective_ir)
+        kept, pending = [replace(c) for c in kept], [replace(c) for c in pending]
+    return objective_ir, kept
+
+
+def _numbered_names_as_entries(params, used, formulas) -> list:
+    """In plain text ``x_1`` is one name: for a parameter x that appears only so, x_1 is x's entry 1."""
+    numbered = {name for name in used for p in params
+                if p not in used and re.fullmatch(re.escape(p) + r"_\d+", name)}
+    if not numbered:
+        return formulas
+
+    def entry(node):
+        if isinstance(node, ir.Name) and node.name in numbered:
+            base, _, position = node.name.rpartition("_")
+            return ir.Sub(ir.Name(base), (ir.Num(position),))
+        return _map_children(node, entry)
+    return [entry(f) for f in formulas]
+
+
+def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
+    """``f(x) = 100(x_2 - x_1^2)^2 + (1 - x_1)^2`` (Nocedal & Wright): a parameter x written only through
+    x_1, x_2, ... with whole-number subscripts is a vector; its length is the largest subscript."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    for name in params:
+        if name in found.declared or any(n == ir.Name(name) and not _in_sub(n, nodes) for n in nodes):
+            continue
+        positions = [n.indices[0] for n in nodes if isinstance(n, ir.Sub) and n.base == ir.Name(name)
+                     and len(n.indices) == 1 and isinstance(n.indices[0], ir.Num)]
+        if positions and all(p.text.isdigit() and int(p.text) >= 1 for p in positions) and len(positions) == sum(
+                1 for n in nodes if isinstance(n, ir.Sub) and n.base == ir.Name(name)):
+            length = max(int(p.text) for p in positions)
+            found.declared[name] = (ir.Num(str(length)),)
+            entries = ", ".join(f"{name}_{k}" for k in range(1, length + 1)) if length <= 3 \
+                else f"{name}_1, ..., {name}_{length}"
+            found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
 
 
 def _names_used(formulas) -> set[str]:

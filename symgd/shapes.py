@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgd.errors import ShapeError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, DIAGONAL, ELEMENTWISE, MATRIX, PAIRING, REDUCTION, VECTOR
 from symgd.parse import ir
 
@@ -102,14 +102,47 @@ def _dim_text(dim: Dim):
     return value if value is not None else "?"
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """The positions a sum's index runs over on its axis of length D (1-based, as papers write them):
+    from ``start`` (plus the outer index ``after``, for ``\\sum_{j=i+1}^{n}``) to D + ``end``
+    (``\\sum_{i=1}^{n-1}``: end -1). ``value`` is added to a position to give the index's value
+    (-1 for ``\\sum_{j=0}^{n-1}``, whose entries x_j are positions j + 1)."""
+
+    start: int = 1
+    after: str | None = None
+    end: int = 0
+    value: int = 0
+    owner: int = 0   # id of the sum
+
+
+FULL = Bounds()
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shifted index in a subscript: ``x_{i+1}`` is Shift("i", 1)."""
+
+    name: str
+    by: int
+
+
 @dataclass
 class Scope:
-    """Bound indices in scope: index name -> its range dimension."""
+    """Bound indices in scope: index name -> its axis dimension, and the positions it runs over."""
 
     indices: dict[str, Dim] = field(default_factory=dict)
+    bounds: dict[str, Bounds] = field(default_factory=dict)
 
-    def with_index(self, name: str, dim: Dim) -> "Scope":
-        return Scope({**self.indices, name: dim})
+    def with_index(self, name: str, dim: Dim, bounds: Bounds = FULL) -> "Scope":
+        return Scope({**self.indices, name: dim}, {**self.bounds, name: bounds})
+
+    def first(self, name: str) -> int:
+        """The smallest position index ``name`` takes."""
+        bounds = self.bounds.get(name, FULL)
+        if bounds.after is None:
+            return bounds.start
+        return bounds.start + self.first(bounds.after) + self.bounds.get(bounds.after, FULL).value
 
 
 class ShapeInference:
@@ -135,10 +168,13 @@ class ShapeInference:
         self.defaulted: dict[str, str] = {}       # symbol -> the DEFAULT_RULES row that decided it
         self.readings: list[str] = []             # implicit readings made here, in words
         self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
+        self.node_bounds: dict[int, Bounds] = {}  # the positions each sum runs over, by id
+        self.reached: dict[int, int] = {}         # sum id -> the largest shift of its index in a subscript
         self.changed = False
         self.order: list[str] = []                # symbols in order of first use
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
+        self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -160,6 +196,7 @@ class ShapeInference:
                         self.expect(formula, SCALAR, scope)
             unknown = [name for name in self.order if self.shapes.get(name) is None]
             if not unknown:
+                self.check_short_sums(formulas)
                 return
             first = min(unknown, key=lambda name: (self.default_rank(name), name))
             self.defaulted[first] = self.default_rule(first)
@@ -169,8 +206,11 @@ class ShapeInference:
     def collect_dimensions(self, formulas: list) -> None:
         """Names that bound a sum (``\\sum_{i=1}^{n}``) are dimensions wherever else they appear."""
         stack = list(formulas)
+        subscripts = []
         while stack:
             node = stack.pop()
+            if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+                subscripts.append(node)
             if isinstance(node, ir.BigOp):
                 self.index_names.add(node.index)
                 upper = node.upper
@@ -179,9 +219,28 @@ class ShapeInference:
                 if isinstance(upper, ir.Name) and upper.name not in self.shapes:
                     self.dimension(upper.name)
             stack.extend(ir.children(node))
+        for node in subscripts:
+            atoms = index_atoms(node.indices) or ()
+            if atoms and all(atom_name(a) in self.index_names for a in atoms):
+                name = node.base.name
+                self.entry_ranks[name] = max(self.entry_ranks.get(name, 0), len(atoms))
 
     def dim_of_index(self, node: ir.BigOp) -> Dim:
         return self.node_dims[id(node)]
+
+    def bounds_of(self, node: ir.BigOp) -> Bounds:
+        return self.node_bounds[id(node)]
+
+    def check_short_sums(self, formulas: list) -> None:
+        """``\\sum_{i=1}^{n-1}`` over x_i alone: x may have n - 1 entries (all summed) or n (the last
+        left out). A shifted x_{i+1} that reaches entry n settles it; without one, the reading is ambiguous."""
+        for node in (n for f in formulas for n in ir.walk(f) if isinstance(n, ir.BigOp)):
+            bounds = self.node_bounds.get(id(node))
+            if bounds is not None and bounds.end < 0 and self.reached.get(id(node), 0) + bounds.end < 0:
+                raise AmbiguityError(
+                    f"\\{node.op}_{{{node.index}}} up to {self.render(node.upper)}: the arrays indexed by "
+                    f"{node.index} could have {self.render(node.upper)} entries (all summed) or one more per "
+                    "omitted step (the last ones left out); write the upper limit as the length of the arrays")
 
     # -- helpers -------------------------------------------------------------------------
     def fresh(self) -> Dim:
@@ -335,14 +394,38 @@ class ShapeInference:
         if known is not None and known.rank == 2 and len(atoms) == 1 and isinstance(atoms[0], ir.Num) \
                 and len(atoms[0].text) == 2:
             atoms = (ir.Num(atoms[0].text[0]), ir.Num(atoms[0].text[1]))   # W_{12}
-        bound = tuple(a.name for a in atoms if isinstance(a, ir.Name) and a.name in scope.indices)
+        bound = tuple(atom_name(a) for a in atoms if atom_name(a) in scope.indices)
         if len(bound) == len(atoms):
+            self.check_shifts(node, atoms, scope)
             return node.base.name, bound, ()
         constant = all(isinstance(a, ir.Num) and a.text.isdigit() and int(a.text) >= 1 for a in atoms
-                       if not (isinstance(a, ir.Name) and a.name in scope.indices))
+                       if atom_name(a) not in scope.indices)
+        if constant and any(isinstance(a, Shift) for a in atoms):
+            self.check_shifts(node, atoms, scope)
         if known is not None and known.rank >= len(atoms) and constant:
             return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
         return None, (), ()
+
+    def check_shifts(self, node: ir.Sub, atoms, scope: Scope) -> None:
+        """``x_{i+1}`` must stay inside x: i's first position plus the shift is at least 1, and its last
+        (the axis length plus ``end``) plus the shift at most the axis length."""
+        for atom in atoms:
+            if not isinstance(atom, Shift) or atom.name not in scope.indices:
+                continue
+            bounds = scope.bounds.get(atom.name, FULL)
+            if scope.first(atom.name) + atom.by < 1 or bounds.end + atom.by > 0:
+                raise UnsupportedError(f"{self.render(node)} reaches outside {self.render(node.base)}: "
+                                       f"{atom.name} runs over the whole axis; shift the sum's range "
+                                       f"(\\sum_{{{atom.name}=1}}^{{n-1}} for {atom.name}+1)")
+            if bounds.owner:
+                self.reached[bounds.owner] = max(self.reached.get(bounds.owner, 0), atom.by)
+
+    def subscript_shifts(self, node: ir.Sub, count: int) -> tuple[int, ...]:
+        """The shift of each subscript atom (``u_{i+1,j}`` -> 1, 0); zeros when the atoms were rewritten."""
+        atoms = index_atoms(node.indices) or ()
+        if len(atoms) != count:
+            return (0,) * count
+        return tuple(a.by if isinstance(a, Shift) else 0 for a in atoms)
 
     def refuse_unbound_index(self, node: ir.Sub, scope: Scope, atoms) -> None:
         """``x_{i+1}`` inside ``\\sum_i`` and ``y_i`` after the sum over i has ended are not names of
@@ -382,11 +465,11 @@ class ShapeInference:
         if a is not None and b is not None:
             return self.product_shape(node, a, b)
         if a is None and b is not None:
-            guess = self.guess_left(node.left, b)
+            guess = self.guess_left(node.left, b, scope)
             if guess is not None:
                 self.expect(node.left, guess, scope)
         elif b is None and a is not None:
-            guess = self.guess_right(node.right, a)
+            guess = self.guess_right(node.right, a, scope)
             if guess is not None:
                 self.expect(node.right, guess, scope)
         else:
@@ -399,28 +482,35 @@ class ShapeInference:
         last, first = _last_factor(node.left), _first_factor(node.right)
         before, after = self.infer(last, scope), self.infer(first, scope)
         if before is not None and after is None:
-            guess = self.guess_right(first, before)
+            guess = self.guess_right(first, before, scope)
             if guess is not None:
                 self.expect(first, guess, scope)
         elif after is not None and before is None:
-            guess = self.guess_left(last, after)
+            guess = self.guess_left(last, after, scope)
             if guess is not None:
                 self.expect(last, guess, scope)
 
-    def guess_left(self, left, b: Shape) -> Shape | None:
+    def mentions_bold(self, node) -> bool:
+        return any(isinstance(n, ir.Name) and n.name in self.bold for n in ir.walk(node))
+
+    def capital_array(self, node, scope: Scope) -> bool:
+        """A capitalised name is a matrix by default, but ``W_{ij}`` with i, j bound by sums is its entry."""
+        return _is_upper(node) and not self.is_slice(node, scope)
+
+    def guess_left(self, left, b: Shape, scope: Scope) -> Shape | None:
         """The shape of an unknown left factor, where the right one's shape decides it."""
         if b.rank == 0 or b.row:
             return None
-        if _is_upper(left):
+        if self.capital_array(left, scope):
             return Shape((self.fresh(), b.dims[0]))
         return None
 
-    def guess_right(self, right, a: Shape) -> Shape | None:
+    def guess_right(self, right, a: Shape, scope: Scope) -> Shape | None:
         """The shape of an unknown right factor: ``w^\\top x`` and ``Xw`` make x, w vectors."""
         if a.rank == 0 or (a.rank == 1 and not a.row):
             return None
         inner = a.dims[-1]
-        if _is_upper(right):
+        if self.capital_array(right, scope):
             return Shape((inner, self.fresh()))
         if not _is_leaf(right) and _mentions_upper(right):
             return None   # w^T (A + \lambda I): wait until A's shape is known
@@ -568,8 +658,10 @@ class ShapeInference:
         if shape is None and _is_leaf(node.arg):
             matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
-        elif shape is None and node.kind != "F" and not _mentions_upper(node.arg):
-            self.expect(node.arg, Shape((self.fresh(),)), scope)   # \|x_n - \mu_k\|: a norm of vectors
+        elif shape is None and node.kind != "F" and not _mentions_upper(node.arg) and not any(
+                self.entry_ranks.get(n.name, 0) >= 2 for n in ir.walk(node.arg) if isinstance(n, ir.Name)):
+            # \|x_n - \mu_k\|: a norm of vectors; not of an image u written u_{ij} elsewhere
+            self.expect(node.arg, Shape((self.fresh(),)), scope)
         return SCALAR
 
     def is_slice(self, node, scope: Scope) -> bool:
@@ -582,6 +674,9 @@ class ShapeInference:
             self.unify_dim(shape.dims[0], shape.dims[1], node.arg, node.arg, shape, shape)
             self.read(f"|{self.render(node.arg)}| is the determinant of {self.render(node.arg)}")
             return SCALAR
+        if shape is not None and shape.rank == 1:   # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length
+            self.read(f"|{self.render(node.arg)}| is the Euclidean norm of the vector {self.render(node.arg)}")
+            return SCALAR
         return shape
 
     def read(self, text: str) -> None:
@@ -592,31 +687,45 @@ class ShapeInference:
     def infer_BigOp(self, node, scope):
         dim = self.node_dims.get(id(node))
         if dim is None:
-            dim = self.node_dims[id(node)] = self.index_range(node)
+            dim, self.node_bounds[id(node)] = self.index_range(node, scope)
+            self.node_dims[id(node)] = dim
         if node.excluded is not None:
             if node.excluded not in scope.indices:
                 raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
                                        f"{node.excluded}")
             self.unify_dim(dim, scope.indices[node.excluded], node, node, Shape((dim,)), Shape((dim,)))
-        shape = self.infer(node.body, scope.with_index(node.index, dim))
+        shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
         return shape
 
-    def index_range(self, node: ir.BigOp) -> Dim:
-        """The range of a sum's index: ``\\sum_{i=1}^{n}`` gives n; ``\\sum_i`` a fresh dimension."""
+    def index_range(self, node: ir.BigOp, scope: Scope) -> tuple[Dim, Bounds]:
+        """The axis a sum's index runs along and the positions it takes: ``\\sum_{i=1}^{n}`` all of n,
+        ``\\sum_i`` all of a fresh dimension, ``\\sum_{t=2}^{T}`` positions 2..T, ``\\sum_{i=1}^{n-1}`` 1..n-1,
+        ``\\sum_{j=i+1}^{n}`` i+1..n, ``\\sum_{j=0}^{n-1}`` all of n (entry x_j at position j + 1)."""
         lower, upper = node.lower, node.upper
         if lower is None and upper is None:
-            return self.fresh()
-        if lower == ir.Num("1") and isinstance(upper, ir.Name):
-            return self.dimension(upper.name)
-        if lower == ir.Num("1") and isinstance(upper, ir.Num) and upper.text.isdigit():
-            return Dim(int(upper.text))
-        if lower == ir.Num("0") and isinstance(upper, ir.Add) and len(upper.terms) == 2 \
-                and isinstance(upper.terms[0], ir.Name) and upper.terms[1] == ir.Neg(ir.Num("1")):
-            return self.dimension(upper.terms[0].name)
-        raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}}}: write it as "
-                               f"{node.index}=1 to a dimension symbol or a whole number")
+            return self.fresh(), Bounds(owner=id(node))
+        low = (None, 1) if lower is None else affine(lower)
+        high = None if upper is None else affine(upper)
+        if low is None or (upper is not None and high is None) or (low[0] is not None and low[0] not in scope.indices) \
+                or (high is not None and (high[0] in scope.indices or high[1] > 0 and high[0] is not None)):
+            raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}}}: write it as {node.index}=1 "
+                                   "(or 0, 2, j+1, ...) to a dimension symbol, n - 1, or a whole number")
+        after, start = low
+        if high is None:
+            dim, end = self.fresh(), 0
+        elif high[0] is None:
+            dim, end = Dim(high[1]), 0
+        else:
+            dim, end = self.dimension(high[0]), high[1]
+        if after is None and start == 0:   # 0-based: \sum_{j=0}^{n-1} covers the n entries
+            if end != -1:
+                raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}=0}}^{{{self.render(upper)}}}: "
+                                       f"{self.render(upper)} + 1 entries; write {node.index}=0 to n-1 with n "
+                                       "the length")
+            return dim, Bounds(1, None, 0, -1, id(node))
+        return dim, Bounds(start, after, end, 0, id(node))
 
     def infer_Relation(self, node, scope):
         left, right = node.operands
@@ -647,8 +756,10 @@ class ShapeInference:
             elif self.shapes.get(name) is None:
                 dims = tuple(scope.indices[b] for b in bound)
                 self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
-        elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)):
-            self.expect(node.arg, shape, scope)   # a scalar |K| may be the determinant of a matrix K
+        elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)
+                                          and not self.mentions_bold(node.arg)):
+            # a scalar |K| may be the determinant of a matrix K, a scalar |\\beta| the length of a bold vector
+            self.expect(node.arg, shape, scope)
         elif isinstance(node, ir.Func) and BY_NAME.get(node.name) and BY_NAME[node.name].kind == ELEMENTWISE:
             for arg in node.args:
                 if self.infer(arg, scope) is None:
@@ -667,7 +778,7 @@ class ShapeInference:
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
         elif isinstance(node, ir.BigOp) and node.op == "sum":
-            self.expect(node.body, shape, scope.with_index(node.index, self.dim_of_index(node)))
+            self.expect(node.body, shape, scope.with_index(node.index, self.dim_of_index(node), self.bounds_of(node)))
         elif isinstance(node, ir.Mul):
             self.expect_product(node, shape, scope)
 
@@ -678,7 +789,7 @@ class ShapeInference:
             self.expect(node.right, shape, scope)
         elif b is not None and b.rank == 0 and a is None:
             self.expect(node.left, shape, scope)
-        elif a is None and b is None and shape.rank == 1 and not shape.row and _is_upper(node.left):
+        elif a is None and b is None and shape.rank == 1 and not shape.row and self.capital_array(node.left, scope):
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
             self.expect(node.right, Shape((inner,)), scope)
@@ -693,14 +804,42 @@ class ShapeInference:
 
 
 def index_atoms(indices: tuple) -> tuple | None:
-    """The single names/numbers of a subscript (``X_{ij}`` -> i, j), or None if it is an expression."""
+    """The single names/numbers of a subscript (``X_{ij}`` -> i, j; ``u_{i+1,j}`` -> Shift(i, 1), j),
+    or None if it is another expression."""
     atoms = []
     for index in indices:
+        shifted = affine(index)
+        if shifted is not None and shifted[0] is not None and shifted[1] != 0:
+            atoms.append(Shift(*shifted))
+            continue
         parts = _juxt_parts(index)
         if not all(isinstance(p, (ir.Name, ir.Num)) for p in parts):
             return None
         atoms.extend(parts)
     return tuple(atoms)
+
+
+def affine(node) -> tuple[str | None, int] | None:
+    """``i + 1`` -> ("i", 1), ``n - 1`` -> ("n", -1), ``n`` -> ("n", 0), ``2`` -> (None, 2); else None."""
+    if isinstance(node, ir.Name):
+        return node.name, 0
+    if isinstance(node, ir.Num):
+        return (None, int(node.text)) if node.text.isdigit() else None
+    if isinstance(node, ir.Add) and len(node.terms) == 2:
+        head, tail = node.terms
+        sign = 1
+        if isinstance(tail, ir.Neg):
+            sign, tail = -1, tail.arg
+        if isinstance(head, ir.Name) and isinstance(tail, ir.Num) and tail.text.isdigit():
+            return head.name, sign * int(tail.text)
+    return None
+
+
+def atom_name(atom):
+    """The index name of a subscript atom (a Name or a Shift); None for a number."""
+    if isinstance(atom, Shift):
+        return atom.name
+    return atom.name if isinstance(atom, ir.Name) else None
 
 
 def _last_factor(node):
@@ -746,6 +885,9 @@ def sub_symbol_name(node: ir.Sub) -> str:
 
     parts = []
     for index in node.indices:
+        if isinstance(index, ir.Name):   # X_{\\text{train}}: X_train
+            parts.append(index.name)
+            continue
         text = latex_of(index).replace(" ", "")
         parts.append(text.replace("\\", ""))
     return f"{node.base.name}_{''.join(parts)}" if all(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
+from corpus.harness import central_differences
 from symgd.numeric import entries, evaluate, random_values  # noqa: F401 - re-exported for the tests
 
 
@@ -59,6 +60,18 @@ def numeric_gradient(problem, expr, param, env: dict, step: float = 1e-5) -> np.
         f_minus = evaluate(expr, {**env, name: minus if value.shape else float(minus)})
         out[position] = (f_plus - f_minus) / (2 * h)
     return out
+
+
+def check_against_reference(problem, reference, arguments) -> None:
+    """Loss and every gradient block of ``problem`` equal the reference's at a random point."""
+    env = random_env(problem, seed=3)
+    args = {name: np.asarray(env[symbol], dtype=float) for name, symbol in arguments.items()}
+    assert_close(objective_value(problem, env), reference(**args), what="loss")
+    gradient = problem.gradient()
+    for block in gradient.blocks:
+        written = next(name for name, symbol in arguments.items() if symbol == str(block.wrt[0]))
+        slope = central_differences(lambda values: reference(**values), args, written)
+        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")
 
 
 def assert_close(actual, expected, rel: float = 1e-7, what: str = "") -> None:

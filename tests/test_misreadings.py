@@ -10,20 +10,7 @@ import numpy as np
 import pytest
 
 import symgd
-from corpus.harness import central_differences
-from helpers import assert_close, block_values, objective_value, random_env
-
-
-def check_against_reference(problem, reference, arguments) -> None:
-    """Loss and every gradient block of ``problem`` equal the reference's at a random point."""
-    env = random_env(problem, seed=3)
-    args = {name: np.asarray(env[symbol], dtype=float) for name, symbol in arguments.items()}
-    assert_close(objective_value(problem, env), reference(**args), what="loss")
-    gradient = problem.gradient()
-    for block in gradient.blocks:
-        written = next(name for name, symbol in arguments.items() if symbol == str(block.wrt[0]))
-        slope = central_differences(lambda values: reference(**values), args, written)
-        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")
+from helpers import assert_close, block_values, check_against_reference, objective_value, random_env
 
 
 # -- shapes do not depend on the order of operands ---------------------------------------------
@@ -101,8 +88,9 @@ def test_group_penalty_on_rows_of_the_parameter():
 
 # -- indices outside their sum ---------------------------------------------------------------------
 
-def test_shifted_index_is_refused_not_renamed():
-    with pytest.raises(symgd.UnsupportedError, match="shifted index"):
+def test_shifted_index_past_the_end_is_refused_not_renamed():
+    # x_{i+1} with i up to n reaches x_{n+1}; \sum_{i=1}^{n-1} reads (tests/test_literature_notation.py)
+    with pytest.raises(symgd.UnsupportedError, match="reaches outside x"):
         symgd.parse(r"\sum_{i=1}^{n}(x_{i+1}-x_i)^2", wrt="x")
 
 

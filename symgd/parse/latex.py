@@ -101,6 +101,7 @@ SPACE_IN_WORD_RE = re.compile(r"\\[,;:! ]|\s+")
 OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
 INDICATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*|\\big\w*\s*)?(?:\(|\[|\\\{|_)")
 POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
+STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
@@ -138,11 +139,10 @@ class _Tokenizer:
 
     # -- main loop -----------------------------------------------------------------------
     def run(self) -> list[Token]:
-        text = self.text
-        while self.pos < len(text):
-            match = TOKEN_RE.match(text, self.pos)
+        while self.pos < len(self.text):   # self.text, not a copy: \\underset rewrites what follows
+            match = TOKEN_RE.match(self.text, self.pos)
             if not match:
-                raise self.error(f"unexpected character {text[self.pos]!r}", self.pos,
+                raise self.error(f"unexpected character {self.text[self.pos]!r}", self.pos,
                                  "a letter, a number, an operator or a LaTeX command")
             start, self.pos = self.pos, match.end()
             kind = match.lastgroup
@@ -177,7 +177,7 @@ class _Tokenizer:
             kind, offset = self.brackets[-1]
             raise self.error(f"unclosed {kind!r}", offset, f"a closing {_closer(kind)!r}")
         if self.bars:
-            raise self.error("unclosed bar", len(text), "a closing | or \\|")
+            raise self.error("unclosed bar", len(self.text), "a closing | or \\|")
         return self.tokens
 
     def in_cases(self) -> bool:
@@ -196,6 +196,12 @@ class _Tokenizer:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
                   "=": "_EQ", "'": "PRIME", "_": "_UNDER", "<": "REL", ">": "REL"}
         if value == "^":
+            star = STAR_RE.match(self.text, self.pos)
+            if star and self.last_kind() in OPERAND_END:   # w^*: the optimum, a name of its own (w_star)
+                self.pos = star.end()
+                self.emit("_CARET", value, start)
+                self.emit("LABEL", "star", start)
+                return
             if self.text.startswith("{(", self._skip_spaces(self.pos)):
                 self.pos = self._skip_spaces(self.pos) + 2
                 self.brackets.append(("{", start))
@@ -217,6 +223,8 @@ class _Tokenizer:
             self.open_bracket(value, "_LBRACE", start)
         elif value == "}":
             self.close_bracket(value, "_RBRACE", start)
+        elif value == ";" and self.brackets and self.brackets[-1][0] == "(":
+            self.emit("SEMI", value, start)   # Q(x; \\mu): the arguments after ; are fixed parameters
         elif value == "|":
             self.bar("_LBAR", "_RBAR", start)
         elif value == ".":
@@ -326,10 +334,14 @@ class _Tokenizer:
             self.arg_operator(start)
         elif name in ("argmin", "argmax"):
             self.emit("ARGOPT", name[3:], start)
+        elif name == "underset":
+            self.underset(start)
         elif name in FONT_COMMANDS:
             self.font(name, start)
         elif name in WORD_COMMANDS:
             self.word(name, start)
+        elif name == "rm":
+            self.roman(start)
         elif name == "mathbb":
             self.blackboard(start)
         elif name in ("{", "lbrace", "lbrack"):
@@ -344,6 +356,8 @@ class _Tokenizer:
             self.bar("_LBAR", "_RBAR", start, side)
         elif name == "prime":
             self.emit("PRIME", "'", start)
+        elif name in ("cdots", "ldots", "dots", "dotsb", "dotsc"):
+            self.emit("DOTS", name, start)
         else:
             raise self.error(f"unknown LaTeX command \\{name}", start,
                              "a known command such as \\frac, \\log, \\sum or a Greek letter")
@@ -429,6 +443,19 @@ class _Tokenizer:
         self.pos = match.end()
         self.emit("ARGOPT", match.group(1), start)
 
+    def underset(self, start: int) -> None:
+        """``\\underset{\\beta}{\\arg\\min}`` (ESL, Goodfellow et al.) is ``\\arg\\min_{\\beta}``: the text is
+        rewritten so and read on; \\underset over anything but \\min, \\max or \\arg\\min is refused."""
+        below, after_below = self.read_braced(self.pos, "\\underset", start)
+        operator, end = self.read_braced(after_below, "\\underset", start)
+        kinds = [token.type for token in _Tokenizer(operator).run()]
+        plain = re.fullmatch(r"\s*\\(min|max)\s*", operator)
+        if kinds not in (["ARGOPT"], ["FUNC"]) or (kinds == ["FUNC"] and not plain):
+            raise UnsupportedError(f"\\underset{{{below}}}{{{operator}}}: symgd reads \\underset only under "
+                                   "\\arg\\min, \\min or \\max")
+        self.text = self.text[:start] + operator + "_{" + below + "}" + self.text[end:]
+        self.pos = start
+
     def font(self, name: str, start: int) -> None:
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
         word = content.strip()
@@ -442,17 +469,41 @@ class _Tokenizer:
             self.emit("NAME", word[1:], start)
         elif name == "mathsf" and word == "T":
             self.emit("TOP", "T", start)
+        elif word in LATEX_WORDS and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):
+            self.emit("FUNC", LATEX_WORDS[word], start)   # B&V's bold \mathbf{tr}(SY) is the trace
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
             self.emit("NAME", word, start)
         else:
             raise self.error(f"\\{name}{{{content}}} is not a name symgd can read", start,
                              "a letter or a Greek letter inside the braces")
 
+    def in_script(self) -> bool:
+        """Just after ``_``, ``^``, ``^{(`` or ``_{`` / ``^{``: what comes is a subscript or superscript."""
+        kinds = [token.type for token in self.tokens[-2:]]
+        return kinds[-1:] in (["_UNDER"], ["_CARET"], ["_SAMPLE"]) or kinds in (["_UNDER", "_LBRACE"],
+                                                                                 ["_CARET", "_LBRACE"])
+
+    def roman(self, start: int) -> None:
+        """``{\\rm cor}``: the old font switch before a word, as \\text{cor}."""
+        match = re.compile(r"\s*([A-Za-z]+)").match(self.text, self.pos)
+        if not match:
+            raise self.error("\\rm needs a word", start, "a word such as {\\rm cor}")
+        self.pos = match.end()
+        self.text_word("text", match.group(1), start)
+
     def word(self, name: str, start: int) -> None:
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
+        self.text_word(name, content, start)
+
+    def text_word(self, name: str, content: str, start: int) -> None:
+        """A word in \\text, \\mathrm, \\operatorname, ...: an optimization word, a connective, a function,
+        a name, or (in a script) a label that is part of a name."""
         word = SPACE_IN_WORD_RE.sub(" ", content).strip()
         compact = word.replace(" ", "")
-        if compact.lower() in OPTIMIZE_WORDS:   # \text{minimize}, \operatorname*{maximize}
+        if (name.startswith("text") or name == "mbox") and self.in_script() \
+                and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", compact):
+            self.emit("LABEL", compact, start)
+        elif compact.lower() in OPTIMIZE_WORDS:   # \text{minimize}, \operatorname*{maximize}
             self.emit("OPTWORD", OPTIMIZE_WORDS[compact.lower()], start)
         elif (name.startswith("text") or name == "mbox") and self.in_cases() and word.lower() in CASE_WORDS:
             if CASE_WORDS[word.lower()]:

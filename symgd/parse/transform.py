@@ -7,6 +7,9 @@ never semantic: what a product or a subscript means is decided by the problem bu
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 from lark import Token, Transformer
 
 from symgd.errors import UnsupportedError
@@ -14,6 +17,22 @@ from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
 NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F"}
+
+
+class Label(str):
+    """A word in a script (``^{\\text{ridge}}``, ``_{\\rm cor}``): part of a name, never a power."""
+
+
+@dataclass(frozen=True)
+class NamedObjective:
+    """``f_0(x) = \\|Ax - b\\|`` after \\min or minimize: the objective's name and its value."""
+
+    name: object
+    value: object
+
+
+def _value(objective):
+    return objective.value if isinstance(objective, NamedObjective) else objective
 
 
 class IRBuilder(Transformer):
@@ -24,7 +43,14 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
+        for item in flat:
+            if any(node == DOTS for node in ir.walk(item)):
+                raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
+                                       "(a_1 + \\cdots + a_n); write the sum with \\sum")
         return tuple(flat)
+
+    def dots(self, _children):
+        return DOTS
 
     def keyword(self, children):
         (token,) = children
@@ -34,7 +60,22 @@ class IRBuilder(Transformer):
         return ir.IdentityDecl(str(children[0]))
 
     def relation(self, children):
+        if any(isinstance(child, ir.Minimize) for child in children):
+            return self.estimate(children)
         return ir.Relation(tuple(children[0::2]), tuple(str(op) for op in children[1::2]))
+
+    def estimate(self, children):
+        """``\\hat\\beta = \\arg\\min_\\beta f``, ``(\\hat\\alpha, \\hat\\beta) = \\arg\\min f``: the left side
+        names the estimates; the problem is the right. A bare \\arg\\min takes its variables from the
+        estimates' names, accents dropped (the estimate of beta is written \\hat\\beta)."""
+        ops = [str(child) for child in children if isinstance(child, str)]
+        *names, problem = [child for child in children if not isinstance(child, str)]
+        if ops not in ([], ["="]) or (ops and len(names) != 1) or not isinstance(problem, ir.Minimize):
+            raise UnsupportedError("an optimization problem inside a chain of relations; write it on its own")
+        variables = [_estimated(name) for name in names]
+        if problem.variables or not all(variables):
+            return problem
+        return ir.Minimize(tuple(variables), problem.objective, problem.sense)
 
     def eq(self, _children):
         return "="
@@ -45,7 +86,7 @@ class IRBuilder(Transformer):
         if sense not in ("min", "max"):
             raise UnsupportedError(f"\\{sense} with a subscript: only \\min_x and \\max_x start a problem")
         variables = script if isinstance(script, tuple) else _split_juxt_names(script)
-        return ir.Minimize(tuple(variables), objective, sense)
+        return ir.Minimize(tuple(variables), _value(objective), sense)
 
     def minimize_declared(self, children):
         head, *declarations, objective = children
@@ -55,15 +96,33 @@ class IRBuilder(Transformer):
         left, op, right = children
         return ir.Relation((left, right), (str(op),))
 
+    def minimize_plain(self, children):
+        head, objective = children
+        return self.minimize_word([head, None, objective])
+
+    def named_objective(self, children):
+        """``f_0(x) = \\|Ax - b\\|`` after \\min: a name for the objective, then its value."""
+        name, value = children
+        if not isinstance(name, (ir.Name, ir.Sub, ir.Apply)):
+            raise UnsupportedError("an equation after \\min / minimize other than a name for the objective "
+                                   "(minimize f_0(x) = ...)")
+        return NamedObjective(name, value)
+
     def minimize_word(self, children):
         head, script, objective = children
         variables = () if script is None else script if isinstance(script, tuple) else _split_juxt_names(script)
-        return ir.Minimize(tuple(variables), objective, str(head))
+        if not variables and isinstance(objective, NamedObjective) and isinstance(objective.name, ir.Apply):
+            variables = objective.name.args   # minimize f_0(x) = ...: the arguments are the variables
+        return ir.Minimize(tuple(variables), _value(objective), str(head))
 
     # -- arithmetic ----------------------------------------------------------------------
     def add(self, children):
         left, _, right = children
-        return ir.Add((*_terms(left), right))
+        terms = (*_terms(left), right)
+        if len(terms) >= 3 and terms[-2] == DOTS:   # a_1 + \\cdots + a_n
+            terms = (*terms[:-3], _fold_dots(terms[-3], right))
+            return terms[0] if len(terms) == 1 else ir.Add(terms)
+        return ir.Add(terms)
 
     def subtract(self, children):
         left, _, right = children
@@ -105,6 +164,8 @@ class IRBuilder(Transformer):
             raise UnsupportedError("a superscript with a comma-separated list")
         if script == ir.Name("T"):
             return ir.Transpose(base)
+        if isinstance(script, Label):   # \\hat\\beta^{\\text{ridge}}: a label, not a power
+            return _attach_subscript(base, (ir.Name(str(script)),))
         return ir.Pow(base, script)
 
     def subscript(self, children):
@@ -118,11 +179,14 @@ class IRBuilder(Transformer):
             if reals_power:
                 return ir.Pow(ir.Reals(base.base.dims, base.base.field, script), base.exp)
             return ir.Reals(base.dims, base.field, script)
+        if isinstance(script, Label):
+            script = ir.Name(str(script))
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
 
     def apply_sub(self, children):
         base, script, args = children
         indices = script if isinstance(script, tuple) else (script,)
+        indices = tuple(ir.Name(str(i)) if isinstance(i, Label) else i for i in indices)   # \\phi_{\\rm tv}(x)
         if isinstance(base, ir.Name) and not any(isinstance(i, str) for i in indices):
             return ir.Apply(base.name, args, indices)
         subscripted = self.subscript([base, script])
@@ -212,6 +276,16 @@ class IRBuilder(Transformer):
     def args(self, children):
         return tuple(children)
 
+    def args_fixed(self, children):
+        """``Q(x; \\mu)``, ``\\mathcal{L}_A(x, \\lambda; \\mu)``: what follows ; are parameters held fixed
+        (constants of the body), so only the arguments before it are arguments."""
+        arguments = []
+        for child in children:
+            if isinstance(child, Token) and child.type == "SEMI":
+                break
+            arguments.append(child)
+        return tuple(arguments)
+
     def frac(self, children):
         _, num, den = children
         return ir.Div(num, den)
@@ -260,6 +334,13 @@ class IRBuilder(Transformer):
         if bound != ir.Num("0") or str(op) not in (">", ">="):
             raise UnsupportedError("a set bound other than _{> 0} or _{\\ge 0}")
         return "positive" if str(op) == ">" else "nonnegative"
+
+    def script_label(self, children):
+        return Label(str(children[0]))
+
+    def labelled(self, children):   # X^{(\\text{train})}: the training set's X, a name of its own
+        base, label = children
+        return _attach_subscript(base, (ir.Name(str(label)),))
 
     def script_name(self, children):
         return ir.Name(str(children[0]))
@@ -332,6 +413,72 @@ def _describe(node) -> str:
     return latex_of(node)
 
 
+DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
+INDEX_LETTERS = "ijklmnpqrstuv"
+
+
+def _fold_dots(first, last):
+    """``e^{x_1} + \\cdots + e^{x_n}`` is ``\\sum_{i=1}^{n} e^{x_i}``: the two terms must differ only where
+    the first has a whole number and the last the end of the range (the same pair everywhere)."""
+    pairs: list = []
+    if not _differ_by_one_index(first, last, pairs) or not pairs or len(set(pairs)) != 1:
+        raise UnsupportedError("\\cdots between terms that do not differ in one index only "
+                               "(a_1 + \\cdots + a_n); write the sum with \\sum")
+    start, end = pairs[0]
+    used = {n.name for node in (first, last) for n in ir.walk(node) if isinstance(n, ir.Name)}
+    index = next(letter for letter in INDEX_LETTERS if letter not in used)
+    return ir.BigOp("sum", index, start, end, _with_index(first, last, ir.Name(index)))
+
+
+def _differ_by_one_index(a, b, pairs: list) -> bool:
+    """Walk two terms in parallel; record (whole number in a, expression in b) where they differ."""
+    if a == b:
+        return True
+    if isinstance(a, ir.Num) and a.text.isdigit() and isinstance(b, (ir.Num, ir.Name, ir.Add)):
+        pairs.append((a, b))
+        return True
+    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+        return False
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            if not all(_differ_by_one_index(p, q, pairs) for p, q in zip(x, y)):
+                return False
+        elif dataclasses.is_dataclass(x):
+            if not _differ_by_one_index(x, y, pairs):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _with_index(a, b, index):
+    """``a`` with the places where it differs from ``b`` replaced by the index."""
+    if a == b:
+        return a
+    if isinstance(a, ir.Num):
+        return index
+    changes = {}
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, tuple):
+            changes[field.name] = tuple(_with_index(p, q, index) for p, q in zip(x, y))
+        elif dataclasses.is_dataclass(x):
+            changes[field.name] = _with_index(x, y, index)
+    return dataclasses.replace(a, **changes)
+
+
+def _estimated(node) -> ir.Name | None:
+    """The variable an estimate's name stands for: ``\\hat\\beta`` (``betahat``) -> beta; None otherwise."""
+    while isinstance(node, (ir.Pow, ir.Sub)) and isinstance(node.base, ir.Name):   # \\hat\\beta^{ridge}
+        node = node.base
+    if isinstance(node, ir.Name):
+        for accent in ("hat", "tilde", "check", "star"):
+            if node.name.endswith(accent) and len(node.name) > len(accent):
+                return ir.Name(node.name[:-len(accent)])
+    return None
+
+
 def _terms(node) -> tuple:
     """Flatten left-nested sums so a long sum is one ``Add`` (linear, not quadratic, to build)."""
     return node.terms if isinstance(node, ir.Add) else (node,)
@@ -350,6 +497,8 @@ def _attach_subscript(base, indices: tuple):
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
+    if isinstance(base, ir.Abs) and len(indices) == 1 and _norm_kind(indices[0]) in ("1", "2"):
+        return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
             and all(isinstance(i, ir.Num) for i in indices):
         kind = ",".join(i.text for i in indices)

@@ -31,8 +31,7 @@ ENTRIES = [
           r"\hat{\beta}^{\text{ridge}} = \underset{\beta}{\operatorname{argmin}}\left\{\sum_{i=1}^{N}\left(y_i - \beta_0"
           r" - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2 + \lambda\sum_{j=1}^{p}\beta_j^2\right\}",
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda:",
-          lambda v: _rss(v) + v["lambda"] * float(v["beta"] @ v["beta"]),
-          status=REFUSAL, gap="ParseError: line 1, column 14: the text 'ridge' is not a connective symgd understands\n  \\hat{\\beta}^{\\text{ridge}} = \\underset{\\beta}{\\operatorname{argmin}}\\left\\{\\sum_{i=1"),
+          lambda v: _rss(v) + v["lambda"] * float(v["beta"] @ v["beta"])),
     entry("esl_ridge_matrix", f"{ESL}, Sec. 3.4.1 (ridge criterion in matrix form)",
           r"\mathrm{RSS}(\lambda) = (\mathbf{y} - \mathbf{X}\beta)^T(\mathbf{y} - \mathbf{X}\beta) + \lambda\beta^T\beta",
           r"\beta", "y:N X:N,p beta:p lambda:",
@@ -43,14 +42,12 @@ ENTRIES = [
           r"\hat{\beta}^{\text{lasso}} = \underset{\beta}{\operatorname{argmin}}\left\{\frac{1}{2}\sum_{i=1}^{N}\left(y_i"
           r" - \beta_0 - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2 + \lambda\sum_{j=1}^{p}|\beta_j|\right\}",
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda:",
-          lambda v: 0.5 * _rss(v) + v["lambda"] * float(np.abs(v["beta"]).sum()),
-          status=REFUSAL, gap="ParseError: line 1, column 14: the text 'lasso' is not a connective symgd understands\n  \\hat{\\beta}^{\\text{lasso}} = \\underset{\\beta}{\\operatorname{argmin}}\\left\\{\\frac{1}{"),
+          lambda v: 0.5 * _rss(v) + v["lambda"] * float(np.abs(v["beta"]).sum())),
     entry("esl_bridge", f"{ESL}, Sec. 3.4.3 (ridge, lasso and beyond: the l_q penalized criterion)",
           r"\tilde{\beta} = \underset{\beta}{\operatorname{argmin}}\left\{\sum_{i=1}^{N}\left(y_i - \beta_0"
           r" - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2 + \lambda\sum_{j=1}^{p}|\beta_j|^q\right\}",
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda: q:",
-          lambda v: _rss(v) + v["lambda"] * float((np.abs(v["beta"]) ** v["q"]).sum()),
-          status=REFUSAL, gap='ParseError: line 1, column 17: unknown LaTeX command \\underset\n  \\tilde{\\beta} = \\underset{\\beta}{\\operatorname{argmin}}\\left\\{\\sum_{i=1}^{N}\\left(y_i - \\beta_0 - \\sum_{j=1'),
+          lambda v: _rss(v) + v["lambda"] * float((np.abs(v["beta"]) ** v["q"]).sum())),
     entry("esl_elastic_net_penalty", f"{ESL}, Sec. 3.4.3 (the elastic-net penalty)",
           r"\lambda\sum_{j=1}^{p}\left(\alpha\beta_j^2 + (1-\alpha)|\beta_j|\right)",
           r"\beta", "beta:p lambda: alpha:",
@@ -64,8 +61,7 @@ ENTRIES = [
           r" + \lambda_1\sum_{j=1}^{p}|\beta_j| + \lambda_2\sum_{j=1}^{p-1}|\beta_{j+1} - \beta_j|\right\}",
           r"\beta_0, \beta", "y:N x:N,p beta:p beta_0: lambda_1: lambda_2:",
           lambda v: _rss(v) + v["lambda_1"] * float(np.abs(v["beta"]).sum())
-          + v["lambda_2"] * float(np.abs(np.diff(v["beta"])).sum()),
-          status=REFUSAL, gap='UnsupportedError: the range of \\sum_{j}: write it as j=1 to a dimension symbol or a whole number'),
+          + v["lambda_2"] * float(np.abs(np.diff(v["beta"])).sum())),
     entry("esl_logistic_loglik", f"{ESL}, Sec. 4.4.1 (log-likelihood of two-class logistic regression)",
           r"\ell(\beta) = \sum_{i=1}^{N}\left\{y_i\beta^Tx_i - \log(1 + e^{\beta^Tx_i})\right\}",
           r"\beta", "y:N x:N,p beta:p",

@@ -1,0 +1,214 @@
+"""Notation of textbooks and papers read as written (issue 9), each against a NumPy reference.
+
+Problem headers (``\\hat\\beta = \\arg\\min``, ``\\underset{x}{\\arg\\min}``, ``minimize f_0(x) = ...``),
+words in scripts that are parts of names (``\\hat\\beta^{\\text{ridge}}``, ``x_{\\rm cor}``), shifted
+sum ranges and shifted indices. Values at random points with distinct dimensions; gradients
+against central differences of the hand-written reference.
+"""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import check_against_reference
+from symgd.errors import UnsupportedError
+
+
+def ridge(X, y, beta, lam):
+    return np.sum((y - X @ beta) ** 2) + lam * np.sum(beta ** 2)
+
+
+# -- problem headers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    r"\hat{\beta}^{\text{ridge}} = \underset{\beta}{\operatorname{argmin}}\left\{\|y - X\beta\|^2 + \lambda\|\beta\|^2\right\}",
+    r"\hat\beta = \arg\min_\beta \|y - X\beta\|^2 + \lambda\|\beta\|^2",
+    r"\hat\beta = \arg\min \|y - X\beta\|^2 + \lambda\|\beta\|^2",           # the variable from the estimate's name
+    r"\operatorname*{arg\,min}_\beta \|y - X\beta\|^2 + \lambda\|\beta\|^2",
+    r"\underset{\beta}{\min}\ \|y - X\beta\|^2 + \lambda\|\beta\|^2",
+    r"\mbox{minimize}\ \ f_0(\beta) = \|y - X\beta\|^2 + \lambda\|\beta\|^2",  # B&V name the objective f_0
+])
+def test_estimate_headers_name_the_problem(source):
+    problem = symgd.parse(source)
+    assert [str(p.label) for p in problem.params] == ["beta"]
+    check_against_reference(problem, ridge, {"X": "X", "y": "y", "beta": "beta", "lam": "lambda"})
+
+
+def test_a_tuple_of_estimates_names_the_variables():
+    # Tibshirani (1996): (\hat\alpha, \hat\beta) = \arg\min {...}; alpha is a scalar intercept
+    problem = symgd.parse(r"(\hat\alpha, \hat\beta) = \arg\min\left\{\sum_{i=1}^{N}(y_i - \alpha - x_i^T\beta)^2\right\}")
+    assert sorted(str(getattr(p, "label", p)) for p in problem.params) == ["alpha", "beta"]
+    check_against_reference(problem, lambda x, y, a, b: np.sum((y - a - x @ b) ** 2),
+                            {"x": "x", "y": "y", "a": "alpha", "b": "beta"})
+
+
+def test_max_with_a_named_objective():
+    # CS229: \max_\alpha W(\alpha) = ..., solved as the min of -W
+    problem = symgd.parse(r"\max_\alpha W(\alpha) = \sum_{i=1}^{m}\alpha_i - \frac{1}{2}\sum_{i=1}^{m}\alpha_i^2")
+    assert problem.sense == "max"
+    check_against_reference(problem, lambda a: -(np.sum(a) - 0.5 * np.sum(a ** 2)), {"a": "alpha"})
+
+
+@pytest.mark.parametrize("source, construct", [
+    (r"a = b = \arg\min_x \|x\|^2", "chain of relations"),
+    (r"\underset{x}{y}\|x\|^2", r"\underset"),
+    (r"\min_x f(x) + 1 = \|x\|^2", "name for the objective"),
+])
+def test_headers_symgd_cannot_read_are_named(source, construct):
+    with pytest.raises(UnsupportedError, match=construct.replace("\\", "\\\\")):
+        symgd.parse(source)
+
+
+# -- words in scripts are parts of names --------------------------------------------------------
+
+def test_text_scripts_are_names_not_powers():
+    # Goodfellow et al. 5.2.2: X^{(train)}, y^{(train)}; B&V 6.3.3: x_{\rm cor}
+    problem = symgd.parse(r"\frac{1}{7}\|X^{(\text{train})}w - y^{(\text{train})}\|_2^2 + \|w - w_{\rm cor}\|^2",
+                          wrt="w")
+    assert {str(getattr(s, "label", s)) for s in problem.shapes} >= {"X_train", "y_train", "w_cor"}
+    check_against_reference(problem, lambda X, y, w, c: np.sum((X @ w - y) ** 2) / 7 + np.sum((w - c) ** 2),
+                            {"X": "X_train", "y": "y_train", "w": "w", "c": "w_cor"})
+
+
+def test_a_defined_name_with_a_text_subscript_is_inlined():
+    # Goodfellow et al. 5.2.2: J(w) = MSE_train + lambda w^T w, MSE_train defined beside it
+    problem = symgd.parse(r"J(w) = \mathrm{MSE}_{\text{train}} + \lambda w^\top w",
+                          where=r"\mathrm{MSE}_{\text{train}} = \frac{1}{7}\|Xw - y\|_2^2")
+    check_against_reference(problem, lambda X, y, w, lam: np.sum((X @ w - y) ** 2) / 7 + lam * w @ w,
+                            {"X": "X", "y": "y", "w": "w", "lam": "lambda"})
+
+
+# -- shifted ranges and shifted indices --------------------------------------------------------
+
+def test_total_variation_with_a_shifted_index():
+    # B&V 6.3.2: \sum_{i=1}^{n-1}(x_{i+1} - x_i)^2 next to the data term
+    problem = symgd.parse(r"\|x - y\|_2^2 + \delta\sum_{i=1}^{n-1}(x_{i+1} - x_i)^2", wrt="x")
+    check_against_reference(problem, lambda x, y, d: np.sum((x - y) ** 2) + d * np.sum(np.diff(x) ** 2),
+                            {"x": "x", "y": "y", "d": "delta"})
+
+
+def test_a_range_from_two_with_the_previous_index():
+    # a state-space smoother: \sum_{t=2}^{T}\|x_t - A x_{t-1}\|^2, x_t the rows of x
+    problem = symgd.parse(r"\sum_{t=1}^{T}\|y_t - x_t\|^2 + \sum_{t=2}^{T}\|x_t - Ax_{t-1}\|^2", wrt="x")
+    check_against_reference(problem, lambda x, y, A: np.sum((y - x) ** 2) + np.sum((x[1:] - x[:-1] @ A.T) ** 2),
+                            {"x": "x", "y": "y", "A": "A"})
+
+
+def test_anisotropic_total_variation_of_an_image():
+    # Chambolle (2004): u_{i+1,j} and u_{i,j+1}, u an image (a matrix by its two subscripts)
+    problem = symgd.parse(r"\min_{u}\frac{\|u - g\|^2}{2\lambda} + \sum_{i=1}^{N-1}\sum_{j=1}^{N-1}"
+                          r"\left(|u_{i+1,j} - u_{i,j}| + |u_{i,j+1} - u_{i,j}|\right)")
+    check_against_reference(
+        problem, lambda u, g, lam: np.sum((u - g) ** 2) / (2 * lam) + np.sum(np.abs(np.diff(u, axis=0))[:, :-1])
+        + np.sum(np.abs(np.diff(u, axis=1))[:-1, :]), {"u": "u", "g": "g", "lam": "lambda"})
+
+
+def test_a_range_that_starts_after_the_outer_index():
+    # Rendle (2010): pairs i < j, \sum_{i=1}^{n}\sum_{j=i+1}^{n}
+    problem = symgd.parse(r"\sum_{i=1}^{n}\sum_{j=i+1}^{n}W_{ij}x_ix_j", wrt="x")
+    check_against_reference(problem, lambda W, x: np.sum(np.triu(W * np.outer(x, x), 1)), {"W": "W", "x": "x"})
+
+
+def test_a_zero_based_index_keeps_its_value():
+    # \sum_{j=0}^{M-1} w_j z^j: w_0 is the first entry and z^0 = 1 (the index's value, not its position)
+    problem = symgd.parse(r"\sum_{j=0}^{M-1} w_j z^j", wrt="w")
+    check_against_reference(problem, lambda w, z: np.sum(w * z ** np.arange(len(w))), {"w": "w", "z": "z"})
+
+
+def test_an_index_that_reaches_past_its_array_is_refused():
+    with pytest.raises(UnsupportedError, match="reaches outside x"):
+        symgd.parse(r"\sum_{i=1}^{n}(x_{i+1} - x_i)^2", wrt="x")
+    with pytest.raises(UnsupportedError, match="reaches outside x"):
+        symgd.parse(r"\sum_{i=1}^{n-1}(x_{i} - x_{i-1})^2", wrt="x")
+
+
+def test_a_short_range_without_a_shift_is_ambiguous():
+    # \sum_{i=1}^{N-1} f_i: N - 1 vectors, or N of which the last is left out?
+    with pytest.raises(symgd.AmbiguityError, match="N - 1"):
+        symgd.parse(r"\sum_{i=1}^{N-1} f_i^2", wrt="f")
+
+
+def test_shifted_sums_in_code_generation_are_refused_not_miscompiled():
+    problem = symgd.parse(r"\sum_{i=1}^{n-1}(x_{i+1} - x_i)^2", wrt="x")
+    with pytest.raises(UnsupportedError):
+        symgd.codegen(problem)
+
+
+# -- optima, fixed parameters, numbered entries --------------------------------------------------
+
+def test_a_starred_name_is_the_optimum_not_a_product():
+    # Goodfellow et al. 7.1.1: (w - w^*)^T H (w - w^*), H bold (a matrix, not a function of w - w^*)
+    problem = symgd.parse(r"\frac{\alpha}{2}\boldsymbol{w}^\top\boldsymbol{w} + \frac{1}{2}(\boldsymbol{w} - "
+                          r"\boldsymbol{w}^*)^\top\boldsymbol{H}(\boldsymbol{w} - \boldsymbol{w}^{\ast})", wrt="w")
+    check_against_reference(problem, lambda w, s, H, a: a / 2 * w @ w + 0.5 * (w - s) @ H @ (w - s),
+                            {"w": "w", "s": "w_star", "H": "H", "a": "alpha"})
+
+
+def test_arguments_after_a_semicolon_are_fixed_parameters():
+    # Nocedal & Wright 17.1: Q(x; mu), x = (x_1, x_2) the variable, mu held fixed
+    problem = symgd.parse(r"Q(x;\mu) = x_1 + x_2 + \frac{\mu}{2}(x_1^2 + x_2^2 - 2)^2")
+    assert [str(p.label) for p in problem.params] == ["x"]
+    check_against_reference(problem, lambda x, mu: x[0] + x[1] + mu / 2 * (x @ x - 2) ** 2, {"x": "x", "mu": "mu"})
+
+
+@pytest.mark.parametrize("source", [
+    r"f(x) = 100(x_2 - x_1^2)^2 + (1 - x_1)^2",          # plain text: x_1 is one name
+    r"f(x) = 100(x_{2} - x_{1}^2)^2 + (1 - x_{1})^2",    # LaTeX
+])
+def test_numbered_entries_make_the_parameter_a_vector(source):
+    problem = symgd.parse(source)
+    assert "x \\in \\mathbb{R}^{2}: x_1, x_2 are its entries" in problem.readings
+    check_against_reference(problem, lambda x: 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2, {"x": "x"})
+
+
+def test_a_bold_lowercase_function_stays_ambiguous():
+    # PRML 3.12: \boldsymbol{\phi}(\mathbf{x}_n) is a vector of basis functions, not phi times x_n
+    with pytest.raises(symgd.SymgdError):
+        symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
+                    wrt="w")
+
+
+# -- bars on vectors, bold operators, entries of capitalised names -------------------------------
+
+def test_bars_on_vectors_are_euclidean_norms():
+    # Zou & Hastie (2005) write |y - X beta|^2 + lambda_2 |beta|^2 + lambda_1 |beta|_1
+    problem = symgd.parse(r"|\mathbf{y} - \mathbf{X}\boldsymbol{\beta}|^2 + \lambda_2|\boldsymbol{\beta}|^2"
+                          r" + \lambda_1|\boldsymbol{\beta}|_1", wrt="beta")
+    assert any("Euclidean norm" in reading for reading in problem.readings)
+    check_against_reference(
+        problem, lambda X, y, b, l1, l2: np.sum((y - X @ b) ** 2) + l2 * b @ b + l1 * np.sum(np.abs(b)),
+        {"X": "X", "y": "y", "b": "beta", "l1": "lambda_1", "l2": "lambda_2"})
+
+
+def test_an_entry_of_a_capitalised_name_times_a_vector():
+    # Roweis & Saul (2000): \sum_i |X_i - \sum_j W_ij X_j|^2, W_ij a number, X_i a bold row
+    problem = symgd.parse(r"\sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2", wrt="W")
+    check_against_reference(problem, lambda W, X: np.sum((X - W @ X) ** 2), {"W": "W", "X": "X"})
+
+
+def test_a_bold_trace_is_the_trace():
+    # B&V 7.1.1 write \mathbf{tr}(SY)
+    problem = symgd.parse(r"\log\det S - \mathbf{tr}(SY)", wrt="S")
+    check_against_reference(problem, lambda S, Y: np.log(np.linalg.det(S)) - np.trace(S @ Y), {"S": "S", "Y": "Y"})
+
+
+# -- \cdots sums and named residuals -----------------------------------------------------------
+
+def test_dots_between_terms_are_a_sum():
+    # B&V 3.1.5: log(e^{x_1} + ... + e^{x_n})
+    problem = symgd.parse(r"f(x) = \log(e^{x_1} + \cdots + e^{x_n})")
+    check_against_reference(problem, lambda x: np.log(np.sum(np.exp(x))), {"x": "x"})
+
+
+def test_a_residual_named_in_the_constraints_is_substituted():
+    # B&V 6.1.2: minimize phi(r_1) + ... + phi(r_m) subject to r = Ax - b
+    problem = symgd.parse(r"\begin{array}{ll}\mbox{minimize} & \phi(r_1) + \cdots + \phi(r_m) \\ \mbox{subject to}"
+                          r" & r = Ax - b\end{array}", where=r"\phi(u) = u^2")
+    assert not problem.constraints
+    check_against_reference(problem, lambda A, b, x: np.sum((A @ x - b) ** 2), {"A": "A", "b": "b", "x": "x"})
+
+
+@pytest.mark.parametrize("source", [r"x_1 + \cdots + y_n", r"x_1 + \cdots", r"E(w_1, \ldots, w_K) = w_1^2"])
+def test_dots_symgd_cannot_fold_are_named(source):
+    with pytest.raises(UnsupportedError, match="cdots"):
+        symgd.parse(source, wrt="x")
