@@ -162,18 +162,12 @@ def _negated(node: ir.Node):
         if any(signs) and not all(signs):
             return ir.add(*(ir.neg(term) for term in node.args))
         return None
-    if isinstance(node, ir.MatMul):
-        right = _negated(node.b)
-        if right is not None:
-            return ir.matmul(node.a, right)
-        left = _negated(node.a)
-        return ir.matmul(left, node.b) if left is not None else None
-    if isinstance(node, ir.Kron):
-        right = _negated(node.b)
-        if right is not None:
-            return ir.kron(node.a, right)
-        left = _negated(node.a)
-        return ir.kron(left, node.b) if left is not None else None
+    if isinstance(node, (ir.MatMul, ir.Kron)):   # a product of two: either factor negated
+        build = ir.matmul if isinstance(node, ir.MatMul) else ir.kron
+        left, right = node.children()
+        if (negated := _negated(right)) is not None:
+            return build(left, negated)
+        return build(negated, right) if (negated := _negated(left)) is not None else None
     if isinstance(node, ir.Broadcast):
         inner = _negated(node.arg)
         return ir.broadcast(inner, node.axes, node.shape) if inner is not None else None
