@@ -103,6 +103,9 @@ def check(problem: Problem, claim: str) -> CheckResult:
     from symgd.explain import route   # it reads lines with this module's helpers
     if route.follows_the_differential_route(problem, claim):
         return route.check_route(problem, claim)
+    blocks = _block_matrix(problem, claim)
+    if blocks is not None:
+        return _check_blocks(problem, *blocks)
     pieces = _split_steps(claim)
     notes, target, inverted = _target_from_head(problem, pieces)
     if not pieces:
@@ -615,6 +618,74 @@ def _read_notation(problem: Problem, node, free=()) -> tuple:
     if aliases:
         node = _rewrite(node, lambda n: aliases.get(n.name, n) if isinstance(n, ir.Name) else n)
     return node, frozenset(identity), notes, left
+
+
+# -- Hessians as block matrices -------------------------------------------------------------------
+
+_BLOCK_MATRIX = re.compile(r"^(?P<head>.*?)=\s*\\begin\{(?P<kind>[bpvV]?matrix)\}(?P<body>.*)\\end\{(?P=kind)\}\s*$",
+                           re.DOTALL)
+
+
+def _block_matrix(problem: Problem, claim: str):
+    """(cells by row, the Hessian's parameters) for ``\\nabla^2 J = \\begin{bmatrix} A & B \\\\ C & D
+    \\end{bmatrix}``, or None for any other claim."""
+    match = _BLOCK_MATRIX.match(claim.strip())
+    if match is None:
+        return None
+    try:
+        head = _parse_piece(match.group("head"), problem)
+    except SymgdError:
+        return None
+    if not isinstance(head, ir.Deriv) or head.order != 2:
+        return None
+    rows = [row for row in match.group("body").split("\\\\") if row.strip()]
+    cells = [[cell.strip() for cell in row.split("&")] for row in rows]
+    params = problem.params
+    filled = all(cell for row in cells for cell in row)
+    if len(cells) != len(params) or any(len(row) != len(params) for row in cells) or not filled:
+        raise SymgdError(f"the block matrix is {len(cells)} × {max(map(len, cells))} (with every block filled) but "
+                         f"the Hessian of {', '.join(_name_of(p) for p in params)} has "
+                         f"{len(params)} × {len(params)} blocks")
+    return cells, params
+
+
+def _check_blocks(problem: Problem, cells: list, params: tuple) -> CheckResult:
+    """Each block against ∂²L/∂θ_i∂θ_j (blocks in the order of the parameters); ok only if all are."""
+    derivation = derive.hessian(problem, [_name_of(p) for p in params])
+    names = ", ".join(_name_of(p) for p in params)
+    notes = [f"the blocks are read in the order of the parameters: {names}"]
+    results = []
+    for i, row in enumerate(cells):
+        for j, text in enumerate(row):
+            block = derivation.blocks[i * len(params) + j]
+            target = _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex,
+                             "hessian block", None, derivation)
+            results.append((i, j, _block_verdict(problem, text, target, params[i])))
+    expected = r"\begin{bmatrix} " + r" \\ ".join(
+        " & ".join(r.expected_latex for i, _, r in results if i == row) for row in range(len(params))) \
+        + r" \end{bmatrix}"
+    wrong = [(i, j, r) for i, j, r in results if not r.ok]
+    if not wrong:
+        methods = {r.method for _, _, r in results}
+        method = methods.pop() if len(methods) == 1 else "symbolic and numeric"
+        return CheckResult(True, "correct", method, expected, None, notes)
+    findings = list(notes)
+    for i, j, r in wrong:
+        block = rf"\frac{{\partial^2 {_objective_name(problem)}}}{{\partial {name_latex(_name_of(params[i]))} " \
+                rf"\partial {name_latex(_name_of(params[j]))}}}"
+        findings.append(f"block ({i + 1}, {j + 1}), {block}, is wrong: " + "; ".join(r.diagnosis or ["it differs"]))
+    return CheckResult(False, "incorrect", wrong[0][2].method, expected, wrong[0][2].counterexample, findings)
+
+
+def _block_verdict(problem: Problem, text: str, target: _Target, first) -> CheckResult:
+    node, identity, notes, _ = _read_notation(problem, _parse_piece(text, problem))
+    try:
+        value = _lower(problem, node, target, identity)
+    except ShapeError as error:
+        return _shape_failure(problem, node, target, notes, error, 1, identity)
+    if value[3] and not problem.shapes[first]:   # ∂²L/∂b∂w^T for a scalar b: a row is right
+        value = value[:3] + (False,)
+    return _verdict(problem, value, target, notes)
 
 
 # -- update rules --------------------------------------------------------------------------------

@@ -601,8 +601,10 @@ class ShapeInference:
         if primitive.kind == VECTOR:
             if shape is None:
                 self.expect(arg, Shape((self.fresh(),)), scope)
+            elif shape.rank == 2:   # scores of n samples by K classes: each row is normalised
+                self.read(f"{node.name}({self.render(arg)}) of a matrix is taken along each row (over its last axis)")
             elif shape.rank != 1:
-                raise ShapeError(f"{node.name} needs a vector; {self.render(arg)} is a {describe(shape)}")
+                raise ShapeError(f"{node.name} needs a vector or a matrix; {self.render(arg)} is a {describe(shape)}")
             return shape
         if primitive.kind == DIAGONAL:
             return self.infer_diagonal(node, shape, scope)
