@@ -184,10 +184,10 @@ FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_
     _dims({dims_call})
     w = np.array({start}, dtype=float)
     weight = _l1_weight({rest_all})
-    z = {matrix} @ w
+    z = {matrix} @ w if np.any(w) else np.zeros(np.shape({matrix})[0])
     value, slope = _link_value_and_grad(z, {rest_link})
     objective = value + weight * np.sum(np.abs(w))
-    history, scale = [], None
+    history, scale, working, columns = [], None, None, None
     for iteration in range(max_iter):
         gradient = {matrix}.T @ slope
         violation = np.where(w != 0, np.abs(gradient + weight * np.sign(w)), np.maximum(np.abs(gradient) - weight, 0))
@@ -198,8 +198,9 @@ FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_
         support = np.flatnonzero(w)
         candidates = np.setdiff1d(np.flatnonzero(violation > tol * scale), support)
         worst = candidates[np.argsort(-violation[candidates])[:max(100, 2 * len(support))]]
-        working = np.union1d(support, worst)
-        columns = np.take({matrix}, working, axis=1)
+        previous, working = working, np.union1d(support, worst)
+        if previous is None or not np.array_equal(working, previous):   # else the columns are those we have
+            columns = np.take({matrix}, working, axis=1)
         hessian = _weighted_gram(columns, np.broadcast_to(_link_curvature(z, {rest_link}), np.shape(z)))
         current = w[working]
         target = _l1_quadratic(hessian, gradient[working] - hessian @ current, weight, current, 0.01 * tol * scale)
