@@ -5,7 +5,14 @@ Problems (one run records all):
   return floor) — symgd (qp, and auglag) vs CVXPY + OSQP, CVXPY + Clarabel, SLSQP;
 * NNLS, A of 2000 × 1000: ``min ||Ax - b||^2 s.t. x >= 0`` — symgd vs ``scipy.optimize.nnls``, CVXPY;
 * lasso, n = 20,000, d = 500: ``1/(2n) ||Xw - y||^2 + λ ||w||_1`` with default settings — symgd's
-  FISTA (no lr given) vs scikit-learn's ``Lasso`` (coordinate descent);
+  prox ``fit`` (working-set proximal Newton) and its FISTA (``_fista``, no lr given) vs scikit-learn's
+  ``Lasso`` (coordinate descent) at its default tol and at 1e-8;
+* ℓ1-logistic regression, n = 20,000, d = 500: ``Σ log(1 + exp(-y_i x_i^T w)) + λ ||w||_1`` — symgd's
+  prox ``fit`` vs scikit-learn's ``LogisticRegression(solver="liblinear", l1_ratio=1)``, C = 1/λ;
+* linear SVM, n = 4,000, d = 50, through its dual ``min ½ ||Z^T a||^2 - 1^T a s.t. 0 <= a <= C``
+  (Z = diag(y) X, w = Z^T a) — symgd's generated projected-gradient solver vs scikit-learn's
+  ``LinearSVC(loss="hinge", dual=True)`` (liblinear's dual coordinate descent), compared on the primal
+  objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)``;
 * ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
 
 Each solver runs ``--runs`` times, interleaved; the table has the median wall time (seconds, from
@@ -13,7 +20,7 @@ the data to the solution, CVXPY's problem construction included), the time over 
 relative objective gap to the best feasible objective found by any solver, the constraint violation,
 and the status symgd reported. Asserts nothing.
 
-    pip install -e ".[bench]" && python benchmarks/constrained.py [--runs 3]
+    pip install -e ".[bench]" && python benchmarks/constrained.py [--runs 3] [--only lasso logistic ...]
 """
 
 from __future__ import annotations
@@ -35,9 +42,10 @@ try:
 except ImportError:   # optional
     cvxpy = None
 try:
-    from sklearn.linear_model import Lasso
+    from sklearn.linear_model import Lasso, LogisticRegression
+    from sklearn.svm import LinearSVC
 except ImportError:   # optional
-    Lasso = None
+    Lasso = LogisticRegression = LinearSVC = None
 
 
 def interleaved(solvers: dict, runs: int) -> dict:
@@ -131,14 +139,63 @@ def lasso(n: int, d: int, runs: int):
     y = X @ truth + 0.5 * rng.normal(size=n)
     lam = 0.1 * np.max(np.abs(X.T @ y)) / n
     module = symgd.codegen(r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2 + \lambda\|w\|_1", optimizer="prox").load()
-    solvers = {"symgd prox (FISTA)": lambda: module.fit(np.zeros(d), X, y, lam)[0]}
+    solvers = {"symgd prox": lambda: module.fit(np.zeros(d), X, y, lam)[0],
+               "symgd FISTA": lambda: module._fista(np.zeros(d), X, y, lam)[0]}
     if Lasso is not None:
-        solvers["sklearn Lasso"] = lambda: Lasso(alpha=lam, fit_intercept=False, tol=1e-8, max_iter=100000).fit(X, y).coef_
+        for tol in (1e-4, 1e-8):   # scikit-learn's default, and a tight one
+            solvers[f"sklearn Lasso {tol:g}"] = lambda tol=tol: Lasso(alpha=lam, fit_intercept=False, tol=tol,
+                                                                      max_iter=100000).fit(X, y).coef_
     rows = interleaved(solvers, runs)
 
     def objective(w):
         return np.sum((X @ w - y) ** 2) / (2 * n) + lam * np.sum(np.abs(w))
     return rows, objective, (lambda w: 0.0), {}
+
+
+def l1_logistic(n: int, d: int, runs: int):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, d))
+    truth = np.where(rng.uniform(size=d) < 0.1, rng.normal(size=d), 0.0)
+    y = np.where(X @ truth + 0.5 * rng.normal(size=n) > 0, 1.0, -1.0)
+    lam = 0.1 * np.max(np.abs(X.T @ y)) / 2   # a tenth of the smallest weight with w = 0 optimal
+    module = symgd.codegen(r"\min_w \sum_i \log(1 + e^{-y_i x_i^\top w}) + \lambda\|w\|_1", optimizer="prox").load()
+    solvers = {"symgd prox": lambda: module.fit(np.zeros(d), y=y, x=X, lambda_=lam)[0]}
+    if LogisticRegression is not None:
+        for tol in (1e-4, 1e-8):
+            solvers[f"liblinear {tol:g}"] = lambda tol=tol: LogisticRegression(
+                l1_ratio=1.0, solver="liblinear", C=1 / lam, fit_intercept=False, tol=tol, max_iter=10000
+            ).fit(X, y).coef_.ravel()
+    rows = interleaved(solvers, runs)
+
+    def objective(w):
+        return np.sum(np.logaddexp(0.0, -y * (X @ w))) + lam * np.sum(np.abs(w))
+    return rows, objective, (lambda w: 0.0), {}
+
+
+def svm_dual(n: int, d: int, runs: int):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    C = 0.1
+    generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad 0 \le a \le C")
+    module = generated.load()
+    status = {}
+
+    def ours():
+        Z = y[:, None] * X
+        a, info = module.fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
+        status["symgd"] = info["status"]
+        return Z.T @ a
+    solvers = {f"symgd {generated.optimizer}": ours}
+    if LinearSVC is not None:
+        for tol in (1e-4, 1e-8):
+            solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
+                loss="hinge", dual=True, C=C, fit_intercept=False, tol=tol, max_iter=1000000).fit(X, y).coef_.ravel()
+    rows = interleaved(solvers, runs)
+
+    def objective(w):
+        return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w)))
+    return rows, objective, (lambda w: 0.0), status
 
 
 TEXTBOOK = {   # the KKT.solve problems of tests/test_kkt.py and three more (<= 4 unknowns, <= 6 constraints)
@@ -176,16 +233,19 @@ def report(title: str, rows: dict, objective, violation, status: dict) -> None:
         print(f"{name:<22}{seconds:>10.3f}{seconds / ours:>12.2f}{gap:>16.2e}{violation(x):>12.1e}")
 
 
+PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "kkt")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("portfolio", "nnls", "lasso", "kkt"), help="run one problem")
+    parser.add_argument("--only", choices=PROBLEMS, nargs="+", help="run these problems only")
     parser.add_argument("--no-slsqp", action="store_true", help="leave SLSQP out of the portfolio")
     options = parser.parse_args()
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs  "
           f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)")
           + ("" if Lasso else "  (scikit-learn not installed)"))
-    chosen = {options.only} if options.only else {"portfolio", "nnls", "lasso", "kkt"}
+    chosen = set(options.only or PROBLEMS)
     if "portfolio" in chosen:
         report("portfolio, d = 1000 (long-only, budget, return floor)",
                *portfolio(1000, options.runs, slsqp=not options.no_slsqp))
@@ -193,6 +253,10 @@ def main():
         report("NNLS, A 2000 x 1000", *least_squares(1000, options.runs))
     if "lasso" in chosen:
         report("lasso, n = 20000, d = 500, default settings", *lasso(20000, 500, options.runs))
+    if "logistic" in chosen:
+        report("l1-logistic, n = 20000, d = 500", *l1_logistic(20000, 500, options.runs))
+    if "svm" in chosen:
+        report("linear SVM (dual), n = 4000, d = 50, primal objective", *svm_dual(4000, 50, options.runs))
     if "kkt" in chosen:
         kkt_textbook(options.runs)
 

@@ -24,6 +24,7 @@ import sympy
 from symgd import derive
 from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
                                         quadratic_program)
+from symgd.codegen.linear_model import FIT_LINEAR, linear_model, predictor_functions
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.names import placeholder_problem, rename_apart
 from symgd.codegen.stable import stabilise
@@ -67,6 +68,7 @@ class _Prox:
     weight: sympy.Expr
     term: sympy.Expr
     smooth_function: str = ""
+    linear_fit: str = ""   # the working-set proximal Newton fit when F(w) = φ(Xw); then FISTA is _fista
 
 
 def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd") -> GeneratedModule:
@@ -111,7 +113,8 @@ def _unconstrained_source(problem: Problem, gradient, optimizer: str, docstring:
     prox = _split_l1(problem) if optimizer == "prox" else None
     writer = ModuleWriter(problem, gradient, hessian, optimizer, prox)
     if prox is not None:
-        prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox))
+        prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox),
+                                   linear_fit=_linear_fit(writer, problem, prox))
         writer.prox = prox
     return writer.source(docstring)
 
@@ -146,6 +149,27 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
     weight = writer.scalar_code(stabilise(prox.weight))
     text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'
     return text
+
+
+def _linear_fit(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
+    """The proximal Newton ``fit`` and its predictor functions when the smooth part is φ(Xw), else ""."""
+    model = linear_model(problem, problem.objective - prox.term)
+    if model is None:
+        return ""
+    functions, link_args, helpers = predictor_functions(model)
+    writer.helpers |= helpers
+    names = problem.argnames
+    (param,) = problem.params
+    data = [names[s] for s in problem.data]
+    constants = [names[s] for s in writer.constants]
+    start = names[param] + "0"
+    arrays = [(names[s], names[s] + "0" if s == param else names[s]) for s in (param, *problem.data)
+              if problem.shapes[s]]
+    fit = FIT_LINEAR.format(signature=", ".join([start, *data, *constants]), call=", ".join([start, *data, *constants]),
+                            dims_call=", ".join(f"{key}={value}" for key, value in arrays), start=start,
+                            rest_all=", ".join(data + constants), rest_link=", ".join(link_args),
+                            matrix=names[model.matrix])
+    return functions + "\n\n" + fit
 
 
 def _docstring(problem: Problem, gradient, optimizer: str) -> str:

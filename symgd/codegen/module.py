@@ -273,6 +273,9 @@ class ModuleWriter:
             consts_tail=(", " + ", ".join(constants)) if constants else "",
             default_lr="0.1" if self.optimizer == "adam" else "None",
         )
+        if self.prox is not None and self.prox.linear_fit:
+            # the proximal Newton fit for F(w) = φ(Xw) is ``fit``; FISTA stays for a given lr or batch
+            text = text.replace("def fit(", "def _fista(", 1) + "\n\n" + self.prox.linear_fit
         if self.optimizer not in ("lbfgs", "prox"):
             # Newton's full step is 1: backtracking never tries a longer one
             text += "\n\n" + BACKTRACK.format(max_step="1.0" if self.optimizer == "newton" else "np.inf")
