@@ -96,19 +96,23 @@ def hessian(source, wrt=None, *, where: str | None = None) -> derive.Derivation:
 
 @_only_symgd_errors
 def codegen(source, wrt=None, *, where: str | None = None, backend: str = "numpy",
-            optimizer: str = "gd") -> _codegen.GeneratedModule:
-    """A standalone NumPy module for the problem: loss, grad, value_and_grad, hess, step, fit.
+            optimizer: str = "gd", hessian: bool | None = None) -> _codegen.GeneratedModule:
+    """A standalone NumPy module for the problem: loss, grad, value_and_grad, step, fit (and hess).
 
     Args:
-        source: a :class:`Problem` or LaTeX / plain text (parsed with ``wrt`` and ``where``).
+        source: a :class:`Problem`, a :class:`Derivation` of one (used as it is, not derived again),
+            or LaTeX / plain text (parsed with ``wrt`` and ``where``).
         backend: ``"numpy"`` (the only one so far).
         optimizer: ``gd``, ``momentum``, ``nesterov``, ``adam``, ``newton``, ``lbfgs`` or ``prox``.
+        hessian: include ``hess``; by default only when the optimizer needs it (``newton``): the
+            Hessian is derived only then.
 
     Returns:
         A GeneratedModule: ``.source``, ``.load()``, ``.write(path)``.
     """
-    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
-    return _codegen.generate(problem, backend=backend, optimizer=optimizer)
+    if not isinstance(source, (Problem, derive.Derivation)):
+        source = parse(source, wrt=wrt, where=where)
+    return _codegen.generate(source, backend=backend, optimizer=optimizer, hessian=hessian)
 
 
 @_only_symgd_errors

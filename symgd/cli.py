@@ -3,7 +3,7 @@
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
-    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE] [--dump-passes]
+    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [--hessian] [-o FILE] [--dump-passes]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
     symgd explain SOURCE [--wrt W] [--where W] [--format text|latex|json] [--lagrangian]
@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
              "hess": "the Hessian",
-             "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit",
+             "codegen": "a NumPy module with loss, grad, value_and_grad, step and fit (--hessian: and hess)",
              "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)",
              "check": "check a hand-derived gradient, Hessian, update rule or derivation",
              "explain": "the gradient derived step by step, each step verified numerically"}
@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         if name == "codegen":
             command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+            command.add_argument("--hessian", action="store_true",
+                                 help="include hess, the Hessian (newton includes it anyway)")
             command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
             command.add_argument("--dump-passes", action="store_true",
                                  help="write the tensor IR after each pass to standard error")
@@ -225,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if explanation.verified else 1
         elif args.command == "codegen":
             with dumping(sys.stderr) if args.dump_passes else contextlib.nullcontext():
-                module = codegen(problem, optimizer=args.optimizer)
+                module = codegen(problem, optimizer=args.optimizer, hessian=args.hessian or None)
             if args.output:
                 return write_module(module, args.output)
             output = module.source.rstrip("\n")

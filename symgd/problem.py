@@ -145,16 +145,6 @@ class Problem:
     objective_name: str | None = None
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
 
-    def gradient(self, wrt=None):
-        """The gradient ∂L/∂θ; see :func:`symgd.gradient`."""
-        from symgd.derive import gradient
-        return gradient(self, wrt)
-
-    def hessian(self, wrt=None):
-        """The Hessian; see :func:`symgd.hessian`."""
-        from symgd.derive import hessian
-        return hessian(self, wrt)
-
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
         for symbol in self.roles:

@@ -17,7 +17,7 @@ SIZES = [{"n": 7, "d": 3, "K": 4, "k": 2, "p": 5}, {"n": 1, "d": 4, "K": 3, "k":
 def _setup(name, optimizer="gd"):
     row = next(r for r in LOSSES if r[0] == name)
     problem = symgd.parse(row[1], wrt=row[3])
-    return problem, generate(problem, optimizer=optimizer).load()
+    return problem, generate(problem, optimizer=optimizer, hessian=True).load()
 
 
 def _kwargs(problem, env):

@@ -184,3 +184,34 @@ def test_loaded_module_keeps_its_source_for_tracebacks():
     import inspect
     module = symgd.codegen(RIDGE).load()
     assert "X.T @" in inspect.getsource(module.grad)
+
+
+def test_the_hessian_is_derived_only_when_requested(monkeypatch):
+    problem = symgd.parse(LOGISTIC)
+    derived = []
+    original = symgd.derive.hessian
+    monkeypatch.setattr(symgd.derive, "hessian", lambda *args: derived.append(1) or original(*args))
+    assert not hasattr(symgd.codegen(problem).load(), "hess")
+    assert not derived
+    assert hasattr(symgd.codegen(problem, hessian=True).load(), "hess")
+    assert hasattr(symgd.codegen(problem, optimizer="newton").load(), "hess")
+    assert len(derived) == 2
+
+
+def test_a_derivation_is_used_without_differentiating_again(monkeypatch):
+    problem = symgd.parse(SOFTMAX)
+    gradient, hessian = symgd.gradient(problem), symgd.hessian(problem)
+
+    def refuse(*args):
+        raise AssertionError("differentiated again")
+    monkeypatch.setattr(symgd.derive, "gradient", refuse)
+    monkeypatch.setattr(symgd.derive, "hessian", refuse)
+    from_gradient = symgd.codegen(gradient).load()
+    X, Y = np.random.default_rng(0).normal(size=(7, 3)), np.eye(4)[[0, 1, 2, 3, 0, 1, 2]]
+    W = np.random.default_rng(1).normal(size=(4, 3))
+    scores = X @ W.T
+    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    assert np.allclose(from_gradient.grad(W, Y, X), (probabilities - Y).T @ X)
+    monkeypatch.setattr(symgd.derive, "gradient", lambda *args: gradient)
+    assert hasattr(symgd.codegen(hessian).load(), "hess")

@@ -1,5 +1,7 @@
 """Generated code stays finite wherever the loss is: loss, grad, value_and_grad and hess of every
-loss of the loss list, and of the logistic loss in each equivalent spelling, at scores of ±1000."""
+loss of the loss list, and of the logistic and softmax losses in each equivalent spelling, at scores
+of ±1000; at moderate scores the same functions agree with the index form and central differences
+(a stable rewrite that changed a value would show there)."""
 
 import math
 
@@ -7,7 +9,7 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import random_env
+from helpers import assert_close, numeric_gradient, objective_value, random_env
 from test_loss_list import LOSSES
 
 SPELLINGS = {
@@ -18,7 +20,24 @@ SPELLINGS = {
     "1/(1+e^-u)": r"L(w) = -\sum_{i=1}^{n}\log\frac{1}{1 + e^{-y_i x_i^\top w}}",
     "log(1 + e^u)": r"L(w) = \sum_{i=1}^{n}\left(\log(1 + e^{x_i^\top w}) - y_i x_i^\top w\right)",
     "cross-entropy": "L(w) = " + LOSSES[3][1],
+    "cross-entropy 1/(1+e^-u)": r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\frac{1}{1 + e^{-w^\top x_i}} + (1-y_i)"
+                                r"\log\left(1 - \frac{1}{1 + e^{-w^\top x_i}}\right)\right]",
+    "softplus - yu": r"L(w) = \sum_{i=1}^{n}\left(\operatorname{softplus}(x_i^\top w) - y_i x_i^\top w\right)",
+    "squared sigma": r"L(w) = \sum_{i=1}^{n}\left(y_i - \sigma(w^\top x_i)\right)^2",
+    "squared 1/(1+e^-u)": r"L(w) = \sum_{i=1}^{n}\left(y_i - \frac{1}{1 + e^{-w^\top x_i}}\right)^2",
+    "squared e^u/(1+e^u)": r"L(w) = \sum_{i=1}^{n}\left(y_i - \frac{e^{w^\top x_i}}{1 + e^{w^\top x_i}}\right)^2",
 }
+# The softmax cross-entropy and a Brier score, with log-sum-exp and softmax spelled out or named.
+SOFTMAX_SPELLINGS = {
+    "log-sum-exp spelled": r"L(W) = \sum_{i=1}^{n}\left(\log\sum_{k=1}^{K}\exp(w_k^\top x_i) - "
+                           r"\sum_{k=1}^{K} Y_{ik} w_k^\top x_i\right)",
+    "logsumexp": r"L(W) = \sum_{i=1}^{n}\left(\operatorname{logsumexp}(W x_i) - \sum_{k=1}^{K} Y_{ik} w_k^\top x_i\right)",
+    "softmax e^": r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{e^{w_k^\top x_i}}{\sum_{j=1}^{K}e^{w_j^\top x_i}}",
+    "softmax named": r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\operatorname{softmax}(W x_i)_k",
+    "softmax Brier": r"L(W) = \sum_{i=1}^{n}\sum_{k=1}^{K}\left(Y_{ik} - "
+                     r"\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}\right)^2",
+}
+SPELLINGS.update(SOFTMAX_SPELLINGS)
 CASES = [(row[0], row[1], row[3]) for row in LOSSES if row[0] != "constrained"] + \
     [(name, source, None) for name, source in SPELLINGS.items()]
 
@@ -48,7 +67,7 @@ def _finite(value):
 @pytest.mark.parametrize("name, source, wrt", CASES, ids=[c[0] for c in CASES])
 def test_generated_functions_are_finite_where_the_loss_is(name, source, wrt):
     problem = symgd.parse(source, wrt=wrt)
-    module = symgd.codegen(problem).load()
+    module = symgd.codegen(problem, hessian=True).load()
     checked = 0
     for seed in range(3):
         for size in (1000.0, -1000.0):
@@ -61,7 +80,31 @@ def test_generated_functions_are_finite_where_the_loss_is(name, source, wrt):
                 assert _finite(module.grad(**kwargs)), f"{name}: grad at scale {size}"
                 both = module.value_and_grad(**kwargs)
                 assert math.isfinite(both[0]) and _finite(both[1]), f"{name}: value_and_grad at scale {size}"
-                if hasattr(module, "hess"):
-                    assert _finite(module.hess(**kwargs)), f"{name}: hess at scale {size}"
+                assert _finite(module.hess(**kwargs)), f"{name}: hess at scale {size}"
     if name in SPELLINGS:
-        assert checked == 6   # the logistic loss is finite at every score
+        assert checked == 6   # these losses are finite at every score
+
+
+@pytest.mark.parametrize("name", list(SPELLINGS))
+def test_stable_spellings_keep_the_values(name):
+    problem = symgd.parse(SPELLINGS[name])
+    module = symgd.codegen(problem, hessian=True).load()
+    values = random_env(problem, seed=1, sizes={"n": 6, "d": 3, "K": 4})
+    kwargs = _arguments(problem, 1)
+    (param,) = problem.params
+    assert math.isclose(module.loss(**kwargs), objective_value(problem, values), rel_tol=1e-9)
+    expected = numeric_gradient(problem, problem.objective, param, values)
+    assert_close(module.grad(**kwargs), expected, rel=1e-6, what=f"{name}: grad")
+    value, gradient = module.value_and_grad(**kwargs)
+    assert_close(gradient, expected, rel=1e-6, what=f"{name}: value_and_grad")
+    size = int(np.size(expected))
+    hessian = np.reshape(module.hess(**kwargs), (size, size))
+    step = 1e-5
+    for position in range(size):   # each Hessian column: central differences of the generated gradient
+        moved = []
+        for sign in (1, -1):
+            point = np.array(kwargs[problem.argnames[param]], dtype=float)
+            point.flat[position] += sign * step
+            moved.append(np.ravel(module.grad(**{**kwargs, problem.argnames[param]: point})))
+        assert_close(hessian[:, position], (moved[0] - moved[1]) / (2 * step), rel=1e-5,
+                     what=f"{name}: hess column {position}")

@@ -56,7 +56,7 @@ def variants(source: str, declarations: list):
 
 
 def gradient_at(problem, env: dict) -> dict:
-    return {str(block.wrt[0]): block_values(block, env, problem) for block in problem.gradient().blocks}
+    return {str(block.wrt[0]): block_values(block, env, problem) for block in symgd.gradient(problem).blocks}
 
 
 @pytest.mark.parametrize("source, declarations, wrt", CASES)

@@ -71,8 +71,23 @@ class _Prox:
     linear_fit: str = ""   # the working-set proximal Newton fit when F(w) = φ(Xw); then FISTA is _fista
 
 
-def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd") -> GeneratedModule:
-    """Generate the NumPy module for ``problem`` (see the module docstring)."""
+def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", optimizer: str = "gd",
+             hessian: bool | None = None) -> GeneratedModule:
+    """Generate the NumPy module (see the module docstring).
+
+    Args:
+        source: a Problem, or a Derivation of one (its gradient or Hessian is used as it is, not
+            derived again).
+        backend: ``"numpy"``.
+        optimizer: one of ``OPTIMIZERS``.
+        hessian: include ``hess``; ``None`` includes it when the source is a Hessian or the optimizer
+            needs it (``newton``), so the Hessian is derived only then and a gradient module comes sooner.
+
+    Raises:
+        UnsupportedError: an unknown backend or optimizer, or a Hessian requested that symgd cannot
+            generate.
+    """
+    problem, gradient, given_hessian = _derivations(source)
     if backend != "numpy":
         raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
@@ -81,7 +96,6 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
         raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag', 'projected' "
                                "or 'qp'")
     problem_named, placeholders = placeholder_problem(problem)
-    gradient = derive.gradient(problem_named)
     projectable = projection_set(problem) if problem.constraints and optimizer in ("gd", "projected") else None
     if optimizer == "projected" and projectable is None:
         raise UnsupportedError("projected gradient needs a box, the non-negative orthant, the simplex, "
@@ -101,15 +115,35 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
     elif optimizer == "auglag":
         text = generate_auglag(problem_named, gradient, None, docstring)
     else:
-        text = _unconstrained_source(problem_named, gradient, optimizer, docstring)
+        wanted = (given_hessian is not None or optimizer == "newton") if hessian is None else hessian
+        second = (given_hessian or derive.hessian(problem)) if wanted else None
+        text = _unconstrained_source(problem_named, gradient, second, optimizer, docstring)
     return GeneratedModule(rename_apart(text, placeholders), problem, optimizer)
 
 
-def _unconstrained_source(problem: Problem, gradient, optimizer: str, docstring: str) -> str:
-    try:
-        hessian = derive.hessian(problem)
-    except UnsupportedError:
-        hessian = None
+def _derivations(source) -> tuple:
+    """(problem, its gradient, its Hessian or None) from a Problem or a Derivation: a derivation
+    over all the problem's parameters in their order is used as it is; the gradient is derived
+    here only when the source does not hold it."""
+    if not isinstance(source, derive.Derivation):
+        return source, derive.gradient(source), None
+    problem = source.problem
+    complete = all(block.wrt == tuple(params) for block, params in zip(source.blocks, _block_params(source)))
+    complete = complete and len(source.blocks) == len(_block_params(source))
+    if source.kind == "gradient":
+        return problem, (source if complete else derive.gradient(problem)), None
+    return problem, derive.gradient(problem), (source if complete else None)
+
+
+def _block_params(derivation) -> list:
+    """The parameters each block must hold to cover the whole problem, in codegen's order."""
+    params = derivation.problem.params
+    if derivation.kind == "gradient":
+        return [(p,) for p in params]
+    return [(p, q) for p in params for q in params]
+
+
+def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, docstring: str) -> str:
     prox = _split_l1(problem) if optimizer == "prox" else None
     writer = ModuleWriter(problem, gradient, hessian, optimizer, prox)
     if prox is not None:

@@ -77,6 +77,7 @@ class ModuleWriter:
         self.names.update(self.dim_names)
         self.free_ranges: dict = {}
         self.compiled = 0   # function bodies so far (to tell them apart in IR dumps)
+        self.prepared: dict = {}
 
     # -- names and shapes ---------------------------------------------------------------
     def _dim_names(self) -> dict:
@@ -134,14 +135,20 @@ class ModuleWriter:
         """Index form -> tensor IR -> passes -> NumPy: (lines naming shared values, code per result).
         ``shared=False`` inlines everything (for one-line expressions)."""
         builder = Builder(self.problem.shapes, self.free_ranges)
-        roots = [builder.root(stabilise(canonical_form(self.problem, expr)), tuple(axes))
-                 for expr, axes in exprs_and_axes]
+        roots = [builder.root(self._prepared(expr), tuple(axes)) for expr, axes in exprs_and_axes]
         self.compiled += 1
         program = optimise(ir.Program(tuple(roots), tuple(f"result{n}" for n in range(len(roots)))),
                            f"function body {self.compiled}")
         if not shared:
             program = ir.Program(program.roots, program.labels)
         return NumpyPrinter(self.names, self.helpers).render(program)
+
+    def _prepared(self, expr):
+        """The expression in canonical indices and stable spellings (once per expression: the loss
+        and the gradient each enter two function bodies)."""
+        if expr not in self.prepared:
+            self.prepared[expr] = stabilise(canonical_form(self.problem, expr))
+        return self.prepared[expr]
 
     def _gradient_items(self, derivation=None):
         return self._block_items(derivation or self.gradient)
@@ -188,10 +195,7 @@ class ModuleWriter:
             if count == 1 and not self.hessian.blocks[0].indices:
                 value = f"float({value})"
             return "return " + value
-        try:
-            body = self._body(items, result)
-        except UnsupportedError:
-            return None
+        body = self._body(items, result)
         doc = "The Hessian" + (" (blocks [i][j] = d2L/dp_i dp_j in parameter order)." if count > 1 else ".")
         return self.function("hess", doc, body)
 
@@ -316,8 +320,6 @@ class ModuleWriter:
         hess = self.hess_function()
         if hess is not None:
             functions.append(hess)
-        elif self.optimizer == "newton":
-            raise UnsupportedError("newton needs the Hessian, which symgd could not generate here")
         if self.prox is not None:
             functions.append(self.prox.smooth_function)
         functions += [self.update_function(), self.step_function(), self.fit_function()]
@@ -521,17 +523,21 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
         pieces = np.split(theta, np.cumsum(sizes)[:-1])
         return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
 
+    last = {{}}   # the latest point evaluated and its loss: the iterate is usually the last line-search point
+
     def objective(theta):
         params = unpack(theta)
         value, grads = value_and_grad({args})
         grads = grads if isinstance(grads, tuple) else (grads,)
+        last.update(theta=theta.copy(), value=value)
         return value, np.concatenate([np.ravel(g) for g in grads])
 
     history = []
 
     def record(theta):
         params = unpack(theta)
-        history.append(loss({args}))
+        known = np.array_equal(theta, last.get("theta"))
+        history.append(last["value"] if known else loss({args}))
         if callback is not None:
             callback(len(history) - 1, params, history[-1])
 

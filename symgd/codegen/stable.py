@@ -1,18 +1,27 @@
-"""Numerically stable spellings, as rewrites of the index form before code is emitted.
+"""Stable spellings of the reductions, as rewrites of the index form before lifting.
 
-``log σ(u)`` -> ``-softplus(-u)``, ``log(1 - σ(u))`` -> ``-softplus(u)``, ``1 - σ(u)`` -> ``σ(-u)``,
-``log(1 + exp(u))`` -> ``softplus(u)``, ``log(1 + u)`` -> ``log1p(u)``, ``exp(u) - 1`` -> ``expm1(u)``,
-``log Σ_j exp(b_j)`` -> ``logsumexp(b, j)`` and ``exp(a_k) / Σ_j exp(b_j)`` -> ``softmax(a, k)``; the
-module helpers they map to subtract the maximum, so scores of ±1000 give finite values.
+Sums of exponentials need the index patterns of the index form; everything elementwise
+(``log σ``, ``1 - σ``, ``log(1 + e^u)``, ``log1p``, ``expm1``) is the tensor pass
+``symgd.tensor.passes.stable``, which also sees what differentiation brings back.
+
+* ``log Σ_j exp(b_j)`` -> ``logsumexp(b, j)``;
+* normalisation by the partition function: for each ``Z = Σ_j exp(b_j)``, every ``exp(q b_t)``
+  (q a positive integer) becomes ``(softmax(b, t) Z)^q``, factors of Z move out of the sums they do
+  not vary in, and powers of Z cancel. The rewrite is kept when Z is gone, so a softmax
+  cross-entropy gradient reads ``softmax - Y`` and a Brier score's Hessian ``Σ_p c_p softmax_p^2``,
+  finite at any score; ``log softmax(a)_k`` -> ``a_k - logsumexp(a)``;
+* numeric factors move out of sums (``Σ(-x_i w) = -Σ x_i w``), so equal sums are shared, and
+  differences get one orientation (``R - UV^T`` and ``UV^T - R`` are one array).
+
+The module helpers ``logsumexp`` and ``softmax`` subtract the maximum, so scores of ±1000 give
+finite values.
 """
 
 from __future__ import annotations
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
 
 from symgd.derive.calculus import absorb_signs, rebuild
-from symgd.functions import sigmoid, softplus
 
 
 class logsumexp(sympy.Function):
@@ -23,12 +32,16 @@ class softmax(sympy.Function):
     """exp(argument) / Σ_index exp(argument), an array along ``index`` (args: argument, index)."""
 
 
+class _partition(sympy.Function):
+    """A placeholder for one Σ_j exp(b_j) while it is normalised away (args: its free indices)."""
+
+
 def stabilise(expr: sympy.Expr) -> sympy.Expr:
-    """Rewrite ``expr`` into its numerically stable spellings (bottom-up, to a fixed point)."""
-    previous = None
-    while previous != expr:
-        previous = expr
-        expr = _rewrite(expr)
+    """Rewrite ``expr`` into its numerically stable spellings."""
+    expr = _rewrite(expr)
+    for total in sorted(_partition_sums(expr), key=sympy.default_sort_key):
+        expr = _normalise(expr, total)
+    expr = _rewrite(expr)
     return _orient_differences(absorb_signs(expr))
 
 
@@ -71,10 +84,6 @@ def _rewrite(expr):
     expr = rebuild(expr, _rewrite)
     if isinstance(expr, sympy.log):
         return _log(expr.args[0])
-    if isinstance(expr, sympy.Add):
-        return _add(expr)
-    if isinstance(expr, sympy.Mul):
-        return _softmax(expr)
     if isinstance(expr, sympy.Sum) and isinstance(expr.args[0], sympy.Mul):
         coefficient, rest = expr.args[0].as_coeff_Mul()
         if coefficient != 1:   # Σ(-x_i w) = -Σ x_i w: the same sum as elsewhere, shared in code
@@ -83,70 +92,65 @@ def _rewrite(expr):
 
 
 def _log(u):
-    if isinstance(u, sympy.exp):
-        return u.args[0]
     if isinstance(u, softmax):   # log softmax(a)_k = a_k - logsumexp(a)
         argument, index = u.args
         return argument - logsumexp(argument, index)
-    if isinstance(u, sigmoid):
-        return -softplus(-u.args[0])
-    if isinstance(u, sympy.Mul) and all(_positive(f) for f in u.args):
-        return sympy.Add(*(_log(f) for f in u.args))
-    if isinstance(u, sympy.Pow) and _positive(u.base):
-        return u.exp * _log(u.base)
-    if isinstance(u, sympy.Sum) and len(u.args) == 2 and isinstance(u.args[0], sympy.exp):
+    if _is_partition_sum(u):
         (body, (index, _, _)) = u.args
         return logsumexp(body.args[0], index)
-    if isinstance(u, sympy.Add) and sympy.Integer(1) in u.args:
-        rest = u - 1
-        if isinstance(rest, sympy.exp):
-            return softplus(rest.args[0])
-        if isinstance(rest, sympy.Mul) and rest.could_extract_minus_sign() and isinstance(-rest, sigmoid):
-            return -softplus((-rest).args[0])
-        return log1p(rest)
     return sympy.log(u)
 
 
-def _add(expr):
-    terms = list(expr.args)
-    if sympy.Integer(1) in terms:
-        rest = expr - 1
-        if rest.could_extract_minus_sign() and isinstance(-rest, sigmoid):
-            return sigmoid(-(-rest).args[0])   # 1 - σ(u) = σ(-u)
-    if sympy.Integer(-1) in terms:
-        rest = expr + 1
-        if isinstance(rest, sympy.exp):
-            return expm1(rest.args[0])
-    return expr
+# -- normalisation by the partition function ------------------------------------------------------
+
+def _is_partition_sum(expr) -> bool:
+    return isinstance(expr, sympy.Sum) and len(expr.args) == 2 and isinstance(expr.args[0], sympy.exp)
 
 
-def _softmax(expr):
-    """exp(a_k) * (Σ_j exp(b_j))^-1 with b_j = a_j  ->  softmax(a, k)."""
-    factors = list(expr.args)
-    for position, factor in enumerate(factors):
-        if not (isinstance(factor, sympy.Pow) and factor.exp == -1 and isinstance(factor.base, sympy.Sum)):
-            continue
-        total = factor.base
-        if len(total.args) != 2 or not isinstance(total.args[0], sympy.exp):
-            continue
-        body, (index, _, _) = total.args[0].args[0], total.args[1]
-        for other_position, other in enumerate(factors):
-            if not isinstance(other, sympy.exp):
-                continue
-            free = other.args[0].free_symbols - body.free_symbols
-            for candidate in free:
-                if body.xreplace({index: candidate}) == other.args[0]:
-                    rest = [f for n, f in enumerate(factors) if n not in (position, other_position)]
-                    return sympy.Mul(*rest) * softmax(other.args[0], candidate)
-    return expr
+def _partition_sums(expr) -> set:
+    return {s for s in expr.atoms(sympy.Sum) if _is_partition_sum(s)}
 
 
-def _positive(factor) -> bool:
-    if isinstance(factor, sympy.exp):
-        return True
-    if isinstance(factor, sympy.Pow) and isinstance(factor.base, sympy.Sum):
-        body = factor.base.args[0]
-        return isinstance(body, sympy.exp)
-    if isinstance(factor, sympy.Sum):
-        return isinstance(factor.args[0], sympy.exp)
-    return False
+def _normalise(expr, total: sympy.Sum):
+    """``expr`` with the exponentials of ``total`` = Σ_j exp(b_j) divided by it (see the module
+    docstring); ``expr`` unchanged when ``total`` does not cancel."""
+    (exponential, (index, _, _)) = total.args
+    body = exponential.args[0]
+    # its free indices (SymPy lists entries such as W[i, j] of bound indices among free symbols too)
+    others = sorted((s for s in total.free_symbols if isinstance(s, sympy.Symbol)), key=str)
+    placeholder = _partition(*others)
+    protected = expr.xreplace({total: placeholder})
+
+    def normalised(node):
+        node = rebuild(node, normalised)
+        if not isinstance(node, sympy.exp):
+            return node
+        coefficient, rest = node.args[0].as_coeff_Mul()
+        if not (coefficient.is_Integer and coefficient > 0):
+            return node
+        for candidate in sorted(rest.free_symbols | {index}, key=str):
+            if body.xreplace({index: candidate}) == rest:
+                return (softmax(body.xreplace({index: candidate}), candidate) * placeholder) ** coefficient
+        return node
+
+    result = _cancel(normalised(protected), placeholder)
+    if result.has(placeholder):
+        return expr
+    return result
+
+
+def _cancel(expr, placeholder):
+    """Factors of ``placeholder`` out of the sums that do not vary in it, so its powers meet and
+    cancel (SymPy multiplies powers of one base)."""
+    expr = rebuild(expr, lambda arg: _cancel(arg, placeholder))
+    if not (isinstance(expr, sympy.Sum) and expr.has(placeholder)):
+        return expr
+    body, *limits = expr.args
+    indices = {index for index, _, _ in limits}
+    body = sympy.factor_terms(body) if isinstance(body, sympy.Add) else body
+    inside, outside = [], []
+    for factor in sympy.Mul.make_args(body):
+        (inside if factor.free_symbols & indices else outside).append(factor)
+    if not outside:
+        return expr
+    return sympy.Mul(*outside) * sympy.Sum(sympy.Mul(*inside), *limits)

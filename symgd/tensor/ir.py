@@ -250,7 +250,8 @@ def add(*terms: Node) -> Node:
 
 
 def mul(*factors: Node) -> Node:
-    """The elementwise product (flattened; the numeric coefficient first; x * 0 = 0)."""
+    """The elementwise product (flattened; the numeric coefficient first; powers of one base
+    multiplied, x^a x^b = x^(a+b), so x / x is 1; x * 0 = 0)."""
     flat: list = []
     number = ONE
     for factor in factors:
@@ -260,16 +261,39 @@ def mul(*factors: Node) -> Node:
             else:
                 flat.append(part)
     shape = _result_shape(flat)
+    flat = _merge_powers(flat)
     flat.sort(key=sort_key)
     if number == 0:
         return broadcast_to(const(0), shape)
     if number != 1:
         flat.insert(0, const(number))
     if not flat:
-        return const(1)
+        return broadcast_to(const(1), shape)
     if len(flat) == 1:
-        return flat[0]
+        return broadcast_to(flat[0], shape)
+    if not any(f.shape for f in flat):   # x (n,) over x cancelled: a scalar spread over the shape
+        return broadcast_to(intern(Map("mul", tuple(flat), ())), shape)
     return intern(Map("mul", tuple(flat), shape))
+
+
+def _base_and_exponent(node: Node):
+    if isinstance(node, Map) and node.op == "pow" and node.param is not None:
+        return node.args[0], node.param
+    return node, ONE
+
+
+def _merge_powers(factors: list) -> list:
+    """Factors with one base become one power (in the order of first appearance)."""
+    exponents: dict = {}
+    bases: dict = {}
+    for factor in factors:
+        base, exponent = _base_and_exponent(factor)
+        bases.setdefault(id(base), base)
+        exponents[id(base)] = exponents.get(id(base), ZERO) + exponent
+    if len(exponents) == len(factors):
+        return factors
+    merged = (power(bases[key], exponent) for key, exponent in exponents.items())
+    return [f for f in merged if not (isinstance(f, Const) and f.value == 1)]
 
 
 def neg(x: Node) -> Node:

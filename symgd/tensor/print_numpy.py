@@ -216,7 +216,7 @@ class NumpyPrinter:
         for negative, term in signed:
             code = self._operand(term)
             if not parts:
-                parts.append("-" + wrap(code, PRODUCT) if negative else wrap(code, SUM))
+                parts.append(negation(code) if negative else wrap(code, SUM))
             else:
                 parts.append(("- " + wrap(code, PRODUCT)) if negative else ("+ " + wrap(code, SUM)))
         return Code(" ".join(parts), SUM)
@@ -225,8 +225,8 @@ class NumpyPrinter:
         coefficient = node.args[0].value if isinstance(node.args[0], ir.Const) else Fraction(1)
         factors = node.args[1:] if isinstance(node.args[0], ir.Const) else node.args
         if coefficient < 0:
-            inner = self._product_code(-coefficient, factors)   # -a * b is (-a) * b: still a product
-            return Code("-" + wrap(inner, PRODUCT), UNARY if inner.level >= UNARY else PRODUCT)
+            inner = self._product_code(-coefficient, factors)
+            return Code(negation(inner), UNARY)
         return self._product_code(coefficient, factors)
 
     def _product_code(self, coefficient, factors) -> Code:
@@ -249,6 +249,8 @@ class NumpyPrinter:
         scalar_text = _scalar_text(scalars, scalar_den)
         if not arrays and not array_den:
             return scalar_text or Code("1", ATOM)
+        if len(arrays) == 1 and not array_den and scalar_text is None:
+            return arrays[0]
         text = " * ".join(wrap(c, PRODUCT if n == 0 else PRODUCT + 1) for n, c in enumerate(arrays)) or "1"
         for den in array_den:
             text += " / " + wrap(den, PRODUCT + 1)
@@ -272,6 +274,12 @@ class NumpyPrinter:
             return Code(f"np.sqrt({base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def negation(code: Code) -> str:
+    """``-code``: a product in parentheses, since Python's minus binds tighter than ``*`` and ``@``
+    (``-x @ w`` would negate all of x, a copy of the data; ``-(x @ w)`` negates the result in place)."""
+    return "-" + wrap(code, UNARY)
 
 
 def _split_sign(term: ir.Node) -> tuple[bool, ir.Node]:

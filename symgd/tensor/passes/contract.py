@@ -1,5 +1,6 @@
 """Contraction planning: each ``Contract`` becomes BLAS calls where one fits.
 
+* a lone operand that is a product of two arrays is two operands (Σ_i z_i y_i is ``z @ y``);
 * operands over the same axes are multiplied first (unless they are the only two: a row-wise dot
   product is an einsum, without a temporary), axes only one operand has are summed first;
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
@@ -25,7 +26,19 @@ def _rule(node: ir.Node) -> ir.Node:
     if not isinstance(node, ir.Contract):
         return node
     dims = {c: d for spec, a in zip(node.specs, node.args) for c, d in zip(spec, a.shape)}
-    return _plan(list(zip(node.args, node.specs)), node.out, dims)
+    return _plan(_split_products(list(zip(node.args, node.specs))), node.out, dims)
+
+
+def _split_products(operands: list) -> list:
+    """A lone operand that is a product of two arrays of its shape is two operands: Σ_i z_i y_i is
+    ``z @ y``, without the temporary ``z * y``."""
+    if len(operands) != 1:
+        return operands
+    ((arg, spec),) = operands
+    if isinstance(arg, ir.Map) and arg.op == "mul" and len(arg.args) == 2 \
+            and all(f.shape == arg.shape and not isinstance(f, ir.Broadcast) for f in arg.args):
+        return [(factor, spec) for factor in arg.args]
+    return operands
 
 
 def _plan(operands: list, out: str, dims: dict) -> ir.Node:

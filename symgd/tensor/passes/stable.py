@@ -6,6 +6,7 @@ which is inf / inf at u = 1000. This pass rewrites, bottom-up and to a fixed poi
 * (1 + e^u)^-p  ->  σ(-u)^p, and then e^{qu} σ(-u)^p -> σ(u)^q σ(-u)^(p-q) for q ≤ p
   (so e^u / (1 + e^u) is σ(u) and e^u / (1 + e^u)^2 is σ(u) σ(-u));
 * 1 - σ(u) -> σ(-u);  e^u - 1 -> expm1(u);
+* (a + b / g) g -> a g + b, so a quotient such as σ(u) / σ(-u) = e^u is never formed;
 * log e^u -> u,  log σ(u) -> -softplus(-u),  log(1 + e^u) -> softplus(u),  log(1 + x) -> log1p(x),
   and the log of a product or power of positive factors -> a sum of their logs.
 
@@ -45,8 +46,35 @@ def _rule(node: ir.Node) -> ir.Node:
         if u is not None:
             return ir.power(ir.apply("sigmoid", ir.neg(u)), -node.param)
     if node.op == "mul":
-        return _exp_times_sigmoid(node)
+        rewritten = _exp_times_sigmoid(node)
+        return rewritten if rewritten is not node else _distribute_to_cancel(node)
     return node
+
+
+def _distribute_to_cancel(node: ir.Map) -> ir.Node:
+    """(a + b / g) g -> a g + b: a factor multiplies into a sum one of whose terms divides by it, so
+    the quotient is never formed (σ(u) / σ(-u) overflows where σ(u) alone does not)."""
+    for i, total in enumerate(node.args):
+        if not _is(total, "add"):
+            continue
+        for j, factor in enumerate(node.args):
+            base, exponent = _base_and_exponent(factor)
+            if j == i or exponent <= 0 or not any(_divides_by(term, base) for term in total.args):
+                continue
+            rest = [f for n, f in enumerate(node.args) if n not in (i, j)]
+            return ir.mul(*rest, ir.add(*(ir.mul(term, factor) for term in total.args)))
+    return node
+
+
+def _base_and_exponent(node: ir.Node):
+    if _is(node, "pow") and node.param is not None:
+        return node.args[0], node.param
+    return node, Fraction(1)
+
+
+def _divides_by(term: ir.Node, base: ir.Node) -> bool:
+    factors = term.args if _is(term, "mul") else (term,)
+    return any(b is base and e < 0 for b, e in map(_base_and_exponent, factors))
 
 
 def _one_plus_exp(node: ir.Node) -> ir.Node | None:
