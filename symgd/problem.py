@@ -17,6 +17,7 @@ Roles: parameter (differentiated / optimized), data (tensors that are not parame
 from __future__ import annotations
 
 import keyword
+import dataclasses
 import re
 from fractions import Fraction
 from collections import Counter
@@ -226,6 +227,7 @@ class _Items:
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
+    alternatives: dict = field(default_factory=dict)    # h(x) = g(u) = 1/(1 + e^{-u}): h -> the later right sides
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
     free_min: bool = False                              # \min f with no variables listed
     definition_order: list = field(default_factory=list)
@@ -303,6 +305,9 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
             _take_declaration(found, variable)
             variable = variable.operands[0]
         name = _variable_name(variable, indices)
+        if name.endswith("_star") and name not in _names_used([item.objective]):
+            name = name[:-len("_star")]   # \\min_{q^*, p^*} (Koren et al.): the optimum of q, the variable q
+            found.read(f"{name}^* under \\{item.sense} marks the optimum; the variable is {name}")
         found.params.append(name)
         if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
@@ -426,6 +431,13 @@ def _space_dims(space) -> tuple:
 
 
 def _take_definition(found: _Items, item: ir.Relation) -> None:
+    if len(item.operands) > 2 and isinstance(item.operands[0], (ir.Name, ir.Sub, ir.Apply, ir.Func)):
+        # h_\theta(x) = g(\theta^T x) = \frac{1}{1 + e^{-\theta^T x}}: one value spelled several ways
+        _take_definition(found, ir.Relation(item.operands[:2], item.ops[:1]))
+        name = next(reversed(found.definitions), None) if found.definition_order else None
+        if name is not None and found.definitions[name][1] is item.operands[1]:
+            found.alternatives[name] = item.operands[2:]
+            return
     if len(item.operands) != 2:
         raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
     left, body = item.operands
@@ -582,6 +594,8 @@ class _Resolver:
         self.products: set = set()             # calls read as products: (name, arguments as written)
 
     def resolve(self, node):
+        if isinstance(node, ir.Add):
+            node = self.extend_sums(node)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
@@ -618,10 +632,63 @@ class _Resolver:
         if name not in self.inlined:
             self.active.append(name)
             try:
-                self.inlined[name] = self.resolve(body)
+                self.inlined[name] = self.first_readable(name, body)
             finally:
                 self.active.pop()
         return self.inlined[name]
+
+    def extend_sums(self, node: ir.Add) -> ir.Add:
+        """``\\sum_{i} e^{w^T x_i} - y_i w^T x_i`` (CS229, Koren et al.): the terms after a sum that use its
+        index belong to it (a free index has no other meaning); each joins the innermost sum whose index
+        it uses. Recorded as a reading."""
+        terms, out, position = list(node.terms), [], 0
+        while position < len(terms):
+            term, position = terms[position], position + 1
+            found = _trailing_sum(term)
+            if found is None:
+                out.append(term)
+                continue
+            chain, rebuild = found
+            indices = [op.index for op in chain]
+            absorbed = []
+            while position < len(terms) and _free_names(terms[position]) & set(indices):
+                absorbed.append(terms[position])
+                position += 1
+            if absorbed:
+                term = rebuild(_extend_chain(chain, absorbed))
+                written = " + ".join(latex_of(t) for t in absorbed)
+                self.found.read(f"the sum over {', '.join(indices)} extends over {written}: "
+                                "what follows it uses its index")
+            out.append(term)
+        return ir.Add(tuple(out)) if len(out) > 1 else out[0]
+
+    def defined_as(self, name: str) -> str:
+        """``h(x)`` where only ``h_\\theta(x) = ...`` is defined (CS229 drops the subscript in use): h_\\theta."""
+        if name in self.found.definitions or "_" in name:
+            return name
+        candidates = [key for key, (params, _) in self.found.definitions.items()
+                      if params and key.split("_")[0] == name]
+        if len(candidates) != 1:
+            return name
+        self.found.read(f"{name}(...) is {name_latex(candidates[0])}(...), the function defined with a subscript")
+        return candidates[0]
+
+    def first_readable(self, name, body):
+        """A chain ``h(x) = g(u) = \\frac{1}{1 + e^{-u}}`` defines h by its first right side that symgd can
+        read (g is defined nowhere); the others are spellings of the same value and are not checked."""
+        spellings = [body, *self.found.alternatives.get(name, ())]
+        for position, spelling in enumerate(spellings):
+            try:
+                value = self.resolve(spelling)
+            except AmbiguityError:
+                if position == len(spellings) - 1:
+                    raise
+                continue
+            if position:
+                self.found.read(f"{name} is read from its definition {latex_of(spelling)}; the earlier "
+                                f"spelling {latex_of(body)} uses a function defined nowhere")
+            return value
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def is_indexed_use(self, node: ir.Sub) -> bool:
         """``y_i`` where the source defines ``y_n = ...`` for every n (and does not declare y)."""
@@ -673,7 +740,7 @@ class _Resolver:
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
-        node = ir.Apply(key, node.args)
+        node = ir.Apply(self.defined_as(key), node.args)
         if node.name == "sigma" and "sigma" not in self.declared_names:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
@@ -981,6 +1048,51 @@ def _in_sub(name_node, nodes) -> bool:
     bare = sum(1 for n in nodes if n == name_node)
     as_base = sum(1 for n in nodes if isinstance(n, ir.Sub) and n.base == name_node)
     return bare == as_base
+
+
+def _trailing_sum(term):
+    """The sum a term ends with (``\\sum_i ...``, ``-\\sum_i ...``, ``\\frac{1}{n}\\sum_i ...``): the chain of
+    directly nested sums and a function that puts a replacement back in place; None for other terms."""
+    if isinstance(term, ir.BigOp) and term.op == "sum":
+        chain = [term]
+        while isinstance(chain[-1].body, ir.BigOp) and chain[-1].body.op == "sum":
+            chain.append(chain[-1].body)
+        return chain, lambda new: new
+    if isinstance(term, ir.Neg):
+        inner = _trailing_sum(term.arg)
+        return None if inner is None else (inner[0], lambda new: ir.Neg(inner[1](new)))
+    if isinstance(term, ir.Mul) and term.op in ("juxt", "cdot"):
+        inner = _trailing_sum(term.right)
+        return None if inner is None else (inner[0], lambda new: ir.Mul(term.left, inner[1](new), term.op))
+    return None
+
+
+def _free_names(node) -> set[str]:
+    """Names a term uses that no sum inside it binds."""
+    bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
+    return {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} - bound
+
+
+def _extend_chain(chain: list, absorbed: list):
+    """The chain of sums with each absorbed term added to the innermost sum whose index it uses (inside the
+    0/1 mask of a sum over the pairs of a set)."""
+    indices = [op.index for op in chain]
+    levels = {id(t): max(k for k, index in enumerate(indices) if index in _free_names(t)) for t in absorbed}
+
+    def rebuild(level: int):
+        op = chain[level]
+        body = rebuild(level + 1) if level + 1 < len(chain) else op.body
+        extra = [t for t in absorbed if levels[id(t)] == level]
+        if not extra:
+            return dataclasses.replace(op, body=body)
+        if isinstance(body, ir.Mul) and body.op == "mask":
+            return dataclasses.replace(op, body=ir.Mul(body.left, ir.Add((*_add_terms(body.right), *extra)), "mask"))
+        return dataclasses.replace(op, body=ir.Add((*_add_terms(body), *extra)))
+    return rebuild(0)
+
+
+def _add_terms(node) -> tuple:
+    return node.terms if isinstance(node, ir.Add) else (node,)
 
 
 def _auxiliary_definitions(params, objective_ir, constraints_ir, found: _Items):

@@ -212,3 +212,26 @@ def test_a_residual_named_in_the_constraints_is_substituted():
 def test_dots_symgd_cannot_fold_are_named(source):
     with pytest.raises(UnsupportedError, match="cdots"):
         symgd.parse(source, wrt="x")
+
+
+# -- sums over the pairs of a set, sums that extend, chains of definitions ----------------------
+
+def test_a_sum_over_observed_pairs_is_weighted_by_their_mask():
+    # Koren, Bell & Volinsky (2009): kappa the set of known ratings, read as its 0/1 mask kappa_{ui}
+    problem = symgd.parse(r"\min_{q^*,p^*}\sum_{(u,i)\in\kappa}(r_{ui} - q_i^Tp_u)^2 + \lambda(\|q_i\|^2 + \|p_u\|^2)")
+    env_names = {"r": "r", "q": "q", "p": "p", "lam": "lambda", "K": "kappa"}
+    check_against_reference(
+        problem, lambda r, q, p, lam, K: np.sum(K * ((r - p @ q.T) ** 2 + lam * (np.sum(q ** 2, 1)[None, :]
+                                                                              + np.sum(p ** 2, 1)[:, None]))),
+        env_names)
+
+
+def test_a_chain_of_definitions_uses_the_first_readable_spelling():
+    # CS229: h_theta(x) = g(theta^T x) = 1/(1 + e^{-theta^T x}), used as h(x^{(i)}); g is defined nowhere
+    problem = symgd.parse(r"\ell(\theta) = \sum_{i=1}^{m}y^{(i)}\log h(x^{(i)}) + (1 - y^{(i)})\log(1 - h(x^{(i)}))",
+                          wrt=r"\theta", where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}")
+
+    def loglik(x, y, t):
+        h = 1 / (1 + np.exp(-x @ t))
+        return np.sum(y * np.log(h) + (1 - y) * np.log(1 - h))
+    check_against_reference(problem, loglik, {"x": "x", "y": "y", "t": "theta"})

@@ -353,8 +353,10 @@ class IRBuilder(Transformer):
         op, (index_spec, upper), body = children
         names, lower, *extra = index_spec
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
-        excluded = extra[0] if extra and not every else None
+        excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
         node = body
+        if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
+            node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
             node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
@@ -392,6 +394,9 @@ class IRBuilder(Transformer):
 
     def index_pairs(self, children):
         *names, op, space = children
+        named = isinstance(space, ir.Name) or (isinstance(space, ir.Sub) and isinstance(space.base, ir.Name))
+        if str(op) == "in" and named:   # \\sum_{(u,i)\\in\\kappa}: over all pairs, weighted by the 0/1 mask kappa_{ui}
+            return tuple(str(n) for n in names), None, ("mask", space)
         raise UnsupportedError(f"the sum over index pairs ({', '.join(map(str, names))}) {op} {_describe(space)} "
                                "(a set of observed entries given as data) is not supported; "
                                "write the sum over all entries with a 0/1 mask matrix M: \\sum_{i,j} M_{ij}(...)")

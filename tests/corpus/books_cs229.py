@@ -29,8 +29,7 @@ ENTRIES = [
           r"\theta", "x:m,d y:m theta:d",
           lambda v: float(np.sum(v["y"] * np.log(sigmoid(v["x"] @ v["theta"]))
                                  + (1 - v["y"]) * np.log(1 - sigmoid(v["x"] @ v["theta"])))),
-          where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}", kinds="y:01",
-          status=REFUSAL, gap='UnsupportedError: the chain of equalities h_{\\theta}\\left(x\\right) = g\\left(\\theta^\\top x\\right) = \\frac{1}{1 + e^{-\\theta^\\top x}}'),
+          where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}", kinds="y:01"),
     entry("cs229_softmax_loglik", f"{CS}, Part III, Sec. 9.3 (softmax regression log likelihood with the indicator 1{{.}})",
           r"\ell(\theta) = \sum_{i=1}^{m}\log\prod_{l=1}^{k}\left(\frac{e^{\theta_l^Tx^{(i)}}}{\sum_{j=1}^{k}e^{\theta_j^Tx^{(i)}}}"
           r"\right)^{1\{y^{(i)} = l\}}",

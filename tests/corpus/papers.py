@@ -266,8 +266,7 @@ ENTRIES = [
           "q, p", "r:U,I q:I,f p:U,f lambda: kappa:U,I",
           lambda v: float(np.sum(v["kappa"] * ((v["r"] - v["p"] @ v["q"].T) ** 2
                                               + v["lambda"] * (np.sum(v["q"] ** 2, 1)[None, :] + np.sum(v["p"] ** 2, 1)[:, None])))),
-          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01",
-          status=REFUSAL, gap='UnsupportedError: the sum over index pairs (u, i) in \\kappa (a set of observed entries given as data) is not supported; write the sum over all entries with a 0/1 mask matrix M: \\'),
+          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01"),
     entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), section 'Adding biases' (with the user and item biases b_u and b_i)",
           r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2 + \|q_i\|^2"
           r" + b_u^2 + b_i^2)",
