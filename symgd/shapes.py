@@ -674,7 +674,8 @@ class ShapeInference:
             self.unify_dim(shape.dims[0], shape.dims[1], node.arg, node.arg, shape, shape)
             self.read(f"|{self.render(node.arg)}| is the determinant of {self.render(node.arg)}")
             return SCALAR
-        if shape is not None and shape.rank == 1:   # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length
+        if shape is not None and shape.rank == 1 and self.syntax == "latex":
+            # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length; abs(w) in plain text stays elementwise
             self.read(f"|{self.render(node.arg)}| is the Euclidean norm of the vector {self.render(node.arg)}")
             return SCALAR
         return shape

@@ -235,3 +235,20 @@ def test_a_chain_of_definitions_uses_the_first_readable_spelling():
         h = 1 / (1 + np.exp(-x @ t))
         return np.sum(y * np.log(h) + (1 - y) * np.log(1 - h))
     check_against_reference(problem, loglik, {"x": "x", "y": "y", "t": "theta"})
+
+
+def test_a_sum_over_data_points_of_a_set_is_refused():
+    # Pegasos: \sum_{(x,y)\in S} over the training points, not over index pairs
+    with pytest.raises(UnsupportedError, match=r"\\in S"):
+        symgd.parse(r"\min_{w}\frac{\lambda}{2}\|w\|^2 + \frac{1}{m}\sum_{(x,y)\in S}\ell(w;(x,y))")
+
+
+def test_one_name_indexed_by_both_indices_of_a_pair_is_ambiguous():
+    # Koren et al.: b_u (user bias) and b_i (item bias) are two vectors, written with one letter
+    with pytest.raises(symgd.AmbiguityError, match="b_i and b_u"):
+        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+
+
+def test_abs_in_plain_text_stays_elementwise():
+    problem = symgd.parse("sum(abs(w))", wrt="w", syntax="text")
+    check_against_reference(problem, lambda w: np.sum(np.abs(w)), {"w": "w"})

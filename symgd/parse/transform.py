@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from symgd.errors import UnsupportedError
+from symgd.errors import AmbiguityError, UnsupportedError
 from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
@@ -356,6 +356,7 @@ class IRBuilder(Transformer):
         excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
         node = body
         if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
+            _check_pair_indices(names, extra[0][1], body)
             node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
@@ -416,6 +417,34 @@ def _number(token) -> ir.Num:
 def _describe(node) -> str:
     from symgd.render import latex_of
     return latex_of(node)
+
+
+def _check_pair_indices(names: tuple, space, body) -> None:
+    """``\\sum_{(u,i)\\in\\kappa}`` reads as the mask of kappa when u and i are indices (subscripts) of the body;
+    ``\\sum_{(x,y)\\in S}`` over data points is refused. ``b_u`` and ``b_i`` in one body are ambiguous: one
+    vector b indexed by both (u and i of one kind) or two vectors (a user bias and an item bias)."""
+    subscripts = [node for node in ir.walk(body) if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)]
+    used = {n.name for node in subscripts for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+    set_name = latex_of_set(space)
+    if not set(names) <= used:
+        raise UnsupportedError(f"the sum over ({', '.join(names)}) \\in {set_name}: symgd reads sums over the index "
+                               "pairs of a set given as data (its 0/1 mask), not over data points")
+    by_base: dict = {}
+    for node in subscripts:
+        if len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) and node.indices[0].name in names:
+            by_base.setdefault(node.base.name, set()).add(node.indices[0].name)
+    for base, indices in sorted(by_base.items()):
+        if len(indices) > 1:
+            spelled = " and ".join(f"{base}_{i}" for i in sorted(indices))
+            raise AmbiguityError(f"{spelled} in the sum over the set {set_name}: one vector {base} indexed by "
+                                 f"both, or {len(indices)} different vectors (one per kind of index)? "
+                                 "Give them different names")
+
+
+def latex_of_set(space) -> str:
+    if isinstance(space, ir.Name):
+        return "\\" + space.name if len(space.name) > 1 else space.name
+    return f"{space.base.name}_{{...}}"
 
 
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
