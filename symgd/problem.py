@@ -29,7 +29,7 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS
+from symgd.parse.latex import ACCENTS, GREEK
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
 
@@ -746,6 +746,10 @@ class _Resolver:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
             self.found.read("\\sigma(u) is the logistic sigmoid 1/(1 + e^{-u})")
             return ir.Func("sigmoid", args)
+        if node.name == "zeta" and "zeta" not in self.declared_names and "zeta" not in self.found.definitions \
+                and len(args) == 1:
+            self.found.read("\\zeta(u) is the softplus \\log(1 + e^{u}) (Goodfellow et al., Sec. 3.10)")
+            return ir.Func("softplus", args)
         if node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params or args == tuple(ir.Name(p) for p in params):
@@ -839,6 +843,8 @@ def _substitute(body, arguments: dict):
     def replace(node):
         if isinstance(node, ir.Name) and node.name in arguments:
             return arguments[node.name]
+        if isinstance(node, ir.Sub) and all(_is_word(i) for i in node.indices):
+            return node   # x_{\\max} is a constant of its own, not the entry "max" of the argument
         if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in arguments:
             argument = arguments[node.base.name]
             if not isinstance(argument, ir.Name):
@@ -851,6 +857,11 @@ def _substitute(body, arguments: dict):
         return _map_children(node, replace)
 
     return replace(body)
+
+
+def _is_word(index) -> bool:
+    """A subscript that is a word (``max`` in ``x_{\\max}``, ``train``): part of a name, never an index."""
+    return isinstance(index, ir.Name) and len(index.name) > 1 and index.name.isalpha() and index.name not in GREEK
 
 
 def _map_children(node, fn):

@@ -252,3 +252,26 @@ def test_one_name_indexed_by_both_indices_of_a_pair_is_ambiguous():
 def test_abs_in_plain_text_stays_elementwise():
     problem = symgd.parse("sum(abs(w))", wrt="w", syntax="text")
     check_against_reference(problem, lambda w: np.sum(np.abs(w)), {"w": "w"})
+
+
+# -- more names from the literature -------------------------------------------------------------
+
+def test_a_transposed_sample():
+    # CS229 (PCA): (x^{(i)^T} u)^2
+    problem = symgd.parse(r"\frac{1}{7}\sum_{i=1}^{m}(x^{(i)^T}u)^2", wrt="u")
+    check_against_reference(problem, lambda x, u: np.sum((x @ u) ** 2) / 7, {"x": "x", "u": "u"})
+
+
+def test_a_function_word_in_a_script_is_part_of_a_name():
+    # GloVe: f(x) = (x/x_max)^alpha below x_max, else 1; x_max is a constant, not an entry of the argument
+    problem = symgd.parse(r"\sum_{i,j=1}^{V}f(X_{ij})\left(w_i^T v_j - X_{ij}\right)^2", wrt="w, v",
+                          where=r"f(x) = \begin{cases}(x/x_{\max})^2 & \text{if } x < x_{\max} \\ 1 & "
+                                r"\text{otherwise}\end{cases}")
+    env = {"X": "X", "w": "w", "v": "v", "m": "x_max"}
+    check_against_reference(
+        problem, lambda X, w, v, m: np.sum(np.where(X < m, (X / m) ** 2, 1.0) * (w @ v.T - X) ** 2), env)
+
+
+def test_zeta_is_the_softplus_of_goodfellow_et_al():
+    problem = symgd.parse(r"J(z) = \zeta((1 - 2y)z)")
+    check_against_reference(problem, lambda y, z: np.log1p(np.exp((1 - 2 * y) * z)), {"y": "y", "z": "z"})

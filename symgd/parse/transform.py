@@ -224,6 +224,10 @@ class IRBuilder(Transformer):
             return ir.Sub(base.base, (index,) + base.indices)
         return _attach_subscript(base, (index,))
 
+    def sample_power(self, children):   # x^{(i)^T}: sample i of x, transposed
+        base, index, script = children
+        return self.sup([self.sample([base, index]), script])
+
     def index(self, children):   # text syntax: x[i, j]
         base, indices = children
         return _attach_subscript(base, tuple(indices))

@@ -196,8 +196,7 @@ ENTRIES = [
           lambda v: float(np.sum(np.where(v["X"] < v["x_max"], (v["X"] / v["x_max"]) ** v["alpha"], 1.0)
                                  * (v["w"] @ v["w_tilde"].T + v["b"][:, None] + v["b_tilde"][None, :] - np.log(v["X"])) ** 2)),
           where=r"f(x) = \begin{cases}(x/x_{\max})^\alpha & \text{if } x < x_{\max} \\ 1 & \text{otherwise}\end{cases}",
-          sizes={"V": 5}, kinds="X:positive alpha:prob",
-          status=REFUSAL, gap="ParseError: line 1, column 31: unexpected '}'\n  f(x) = \\begin{cases}(x/x_{\\max})^\\alpha & \\text{if } x < x_{\\max} \\\\ 1 & \\text{otherwise}\\end{cases}\n                       "),
+          sizes={"V": 5}, kinds="X:positive alpha:prob"),
     entry("paper_skipgram_negative_sampling", "Mikolov, Sutskever, Chen, Corrado & Dean (2013), Distributed"
           " representations of words and phrases, Sec. 2.2 (negative sampling objective)",
           r"\log\sigma({v'_{w_O}}^\top v_{w_I}) + \sum_{i=1}^{k}\mathbb{E}_{w_i\sim P_n(w)}\left[\log\sigma(-{v'_{w_i}}^\top v_{w_I})\right]",
