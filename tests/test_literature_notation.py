@@ -275,3 +275,14 @@ def test_a_function_word_in_a_script_is_part_of_a_name():
 def test_zeta_is_the_softplus_of_goodfellow_et_al():
     problem = symgd.parse(r"J(z) = \zeta((1 - 2y)z)")
     check_against_reference(problem, lambda y, z: np.log1p(np.exp((1 - 2 * y) * z)), {"y": "y", "z": "z"})
+
+
+def test_a_norm_weighted_by_a_matrix():
+    # Aravkin et al. (2017): \|y_t - H x_t\|_{R^{-1}}^2 = (y_t - H x_t)^T R^{-1} (y_t - H x_t); R not symmetric here
+    problem = symgd.parse(r"\sum_{t=1}^{T}\|y_t - Hx_t\|_{R^{-1}}^2", wrt="x")
+
+    def reference(y, H, x, R):
+        residual = y - x @ H.T
+        return np.sum(residual @ np.linalg.inv(R).T * residual)
+    env = {"y": "y", "H": "H", "x": "x", "R": "R"}
+    check_against_reference(problem, reference, env)

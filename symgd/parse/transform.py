@@ -531,11 +531,14 @@ def _split_juxt_names(node) -> tuple:
 
 def _attach_subscript(base, indices: tuple):
     """Attach ``_{...}`` to what it subscripts: the base of ``x^2_i`` and ``w^\\top_k``; a norm's kind."""
+    if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 1 and _is_weight(indices[0]):
+        arg = base.arg   # \\|v\\|_{R^{-1}} (Kalman smoothing): the weighted norm sqrt(v^T R^{-1} v)
+        return ir.Func("sqrt", (ir.Mul(ir.Mul(ir.Transpose(arg), indices[0], "juxt"), arg, "juxt"),))
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 1:
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
-    if isinstance(base, ir.Abs) and len(indices) == 1 and _norm_kind(indices[0]) in ("1", "2"):
+    if isinstance(base, ir.Abs) and indices in ((ir.Num("1"),), (ir.Num("2"),)):
         return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
             and all(isinstance(i, ir.Num) for i in indices):
@@ -582,6 +585,15 @@ def _is_inverse(node) -> bool:
     if isinstance(node, ir.Transpose):
         return _is_inverse(node.arg)
     return isinstance(node, ir.Pow) and node.exp in (ir.Num("-1"), ir.Neg(ir.Num("1")))
+
+
+def _is_weight(index) -> bool:
+    """A norm's subscript that is a matrix: a capitalised name other than F (``M``, ``\\Sigma``), or its inverse."""
+    if isinstance(index, ir.Pow) and index.exp in (ir.Num("-1"), ir.Neg(ir.Num("1"))):
+        index = index.base
+    if isinstance(index, ir.Sub):
+        index = index.base
+    return isinstance(index, ir.Name) and index.name[:1].isupper() and index.name not in NORM_KINDS
 
 
 def _norm_kind(index) -> str | None:

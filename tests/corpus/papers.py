@@ -97,7 +97,7 @@ ENTRIES = [
               np.abs(v["y"] - v["x"] @ v["w"] - v["b"]) - v["varepsilon"], 0))),
           where=r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon & \text{otherwise}\end{cases}",
           sizes={"l": 7}, kinds="varepsilon:prob",
-          status=REFUSAL, gap='UnsupportedError: the norm \\|.\\|_varepsilon: only the 1-, 2- and Frobenius norms are supported'),
+          status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
           " (multi-class hinge over the wrong classes m != y_i)",
           r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
@@ -396,8 +396,7 @@ ENTRIES = [
           "x", "y:T,m H:m,n x:T,n R:m,m A:n,n Q:n,n",
           lambda v: float(np.sum((v["y"] - v["x"] @ v["H"].T) @ np.linalg.inv(v["R"]) * (v["y"] - v["x"] @ v["H"].T)))
           + float(np.sum((_d := v["x"][1:] - v["x"][:-1] @ v["A"].T) @ np.linalg.inv(v["Q"]) * _d)),
-          sizes={"T": 5, "m": 2, "n": 3}, kinds="R:spd Q:spd",
-          status=REFUSAL, gap='UnsupportedError: a subscript on \\left\\|y_{t} - H x_{t}\\right\\|; name the expression first'),
+          sizes={"T": 5, "m": 2, "n": 3}, kinds="R:spd Q:spd"),
     entry("paper_label_smoothing", "Szegedy, Vanhoucke, Ioffe, Shlens & Wojna (2016), Rethinking the Inception architecture,"
           " Sec. 7 (cross-entropy H(q', p) = -sum_k log p(k) q'(k) with smoothed labels q')",
           r"H(q', p) = -\sum_{k=1}^{K}\log(p(k))q'(k)",
