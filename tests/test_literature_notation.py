@@ -286,3 +286,13 @@ def test_a_norm_weighted_by_a_matrix():
         return np.sum(residual @ np.linalg.inv(R).T * residual)
     env = {"y": "y", "H": "H", "x": "x", "R": "R"}
     check_against_reference(problem, reference, env)
+
+
+def test_indicators_written_as_i_and_as_one_brace():
+    # Koenker: rho_tau(u) = u(tau - I(u < 0)); CS229: 1{y^{(i)} = l}
+    problem = symgd.parse(r"\min_{\beta}\sum_{i=1}^{n}\rho_\tau(y_i - x_i^\top\beta)",
+                          where=r"\rho_\tau(u) = u(\tau - I(u < 0))")
+    check_against_reference(problem, lambda x, y, b, t: np.sum((y - x @ b) * (t - (y - x @ b < 0))),
+                            {"x": "x", "y": "y", "b": "beta", "t": "tau"})
+    problem = symgd.parse(r"\sum_{i=1}^{n} 1\{y_i \le 0\} w_i^2", wrt="w")
+    check_against_reference(problem, lambda y, w: np.sum((y <= 0) * w ** 2), {"y": "y", "w": "w"})

@@ -164,7 +164,8 @@ class _Tokenizer:
                                          "a digit, a letter or {...}")
                     self.pos = start + 1
                     value = value[0]
-                self.emit("NUMBER", value, start)
+                indicator = value == "1" and self.text.startswith("\\{", self.pos)   # CS229's 1\{y = k\}
+                self.emit("INDICATOR" if indicator else "NUMBER", value, start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":

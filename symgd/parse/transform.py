@@ -205,6 +205,13 @@ class IRBuilder(Transformer):
         _, relation = children
         return ir.Cases(((ir.Num("1"), relation),))
 
+    def named_indicator(self, children):
+        name, relation = children
+        if str(name) != "I":
+            raise UnsupportedError(f"{name}(...) of a condition: symgd reads I(u < 0) and \\mathbb{{1}}(u < 0) "
+                                   "as indicators")
+        return ir.Cases(((ir.Num("1"), relation),))
+
     def cases(self, children):
         return ir.Cases(tuple(row for row in children if row is not None))
 

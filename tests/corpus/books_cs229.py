@@ -35,8 +35,7 @@ ENTRIES = [
           r"\right)^{1\{y^{(i)} = l\}}",
           r"\theta", "x:m,d y:m theta:k,d",
           lambda v: float(np.sum(np.eye(4)[v["y"].astype(int) - 1] * (v["x"] @ v["theta"].T - logsumexp(v["x"] @ v["theta"].T, axis=1)[:, None]))),
-          sizes={"k": 4}, kinds="y:label4",
-          status=REFUSAL, gap="ParseError: line 1, column 140: unexpected '='\n  \\ell(\\theta) = \\sum_{i=1}^{m}\\log\\prod_{l=1}^{k}\\left(\\frac{e^{\\theta_l^Tx^{(i)}}}{\\sum_{j=1}^{k}e^{\\theta_j^Tx^{(i)}}}\\rig"),
+          sizes={"k": 4}, kinds="y:label4"),
     entry("cs229_svm_primal", f"{CS}, Part V, Sec. 8 (l1-regularized soft-margin SVM, primal)",
           r"\min_{\gamma,w,b}\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{m}\xi_i \quad \text{s.t.} \quad"
           r" y^{(i)}(w^Tx^{(i)} + b) \geq 1 - \xi_i,\; \xi_i \geq 0",

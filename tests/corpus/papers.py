@@ -329,8 +329,7 @@ ENTRIES = [
           r"\min_{\beta\in\mathbb{R}^p}\sum_{i=1}^{n}\rho_\tau(y_i - x_i^\top\beta)",
           r"\beta", "y:n x:n,p beta:p tau:",
           lambda v: float(np.sum((_u := v["y"] - v["x"] @ v["beta"]) * (v["tau"] - (_u < 0)))),
-          where=r"\rho_\tau(u) = u(\tau - I(u < 0))", kinds="tau:quantile",
-          status=REFUSAL, gap="ParseError: line 1, column 29: unexpected '<'\n  \\rho_\\tau(u) = u(\\tau - I(u < 0))\n                              ^\nexpected '-', '+', ',', ')'"),
+          where=r"\rho_\tau(u) = u(\tau - I(u < 0))", kinds="tau:quantile"),
     entry("paper_koenker_check_max", "Koenker & Hallock (2001), Quantile regression, J. Econ. Perspectives (the check"
           " function as max(tau u, (tau - 1) u))",
           r"\min_{\beta}\sum_{i=1}^{n}\rho_\tau(y_i - x_i^\top\beta)",
