@@ -184,10 +184,10 @@ class Lowering:
                 body = self.sum_over(body, k, dim)
             return body
         (arg,) = node.args
-        if primitive.kind == VECTOR:   # softmax(u)_k = exp(u_k) / sum_j exp(u_j)
+        if primitive.kind == VECTOR:   # softmax(u)_k = exp(u_k) / sum_j exp(u_j); a matrix's rows each
             shape = self.shape(arg, scope)
             j = self.fresh_index()
-            total = self.sum_over(sympy.exp(self.lower(arg, scope, indices, (j,))), j, shape.dims[0])
+            total = self.sum_over(sympy.exp(self.lower(arg, scope, indices, (*idx[:-1], j))), j, shape.dims[-1])
             return sympy.exp(self.lower(arg, scope, indices, idx)) / total
         if primitive.kind == DIAGONAL:
             if self.shape(arg, scope).rank == 1:   # diag(w)_{kl} = w_k [k = l]

@@ -601,6 +601,8 @@ class ShapeInference:
         if primitive.kind == VECTOR:
             if shape is None:
                 self.expect(arg, Shape((self.fresh(),)), scope)
+            elif shape.rank == 2:   # softmax(QK^T / \\sqrt{d_k}) (Vaswani et al.): each row
+                self.read(f"{node.name} of the matrix {self.render(arg)} is taken row by row")
             elif shape.rank != 1:
                 raise ShapeError(f"{node.name} needs a vector; {self.render(arg)} is a {describe(shape)}")
             return shape

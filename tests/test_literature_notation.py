@@ -296,3 +296,16 @@ def test_indicators_written_as_i_and_as_one_brace():
                             {"x": "x", "y": "y", "b": "beta", "t": "tau"})
     problem = symgd.parse(r"\sum_{i=1}^{n} 1\{y_i \le 0\} w_i^2", wrt="w")
     check_against_reference(problem, lambda y, w: np.sum((y <= 0) * w ** 2), {"y": "y", "w": "w"})
+
+
+def test_softmax_of_a_matrix_is_taken_row_by_row():
+    # Vaswani et al. (2017): Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V
+    problem = symgd.parse(r"\|\mathrm{Attention}(Q, K, V) - Y\|_F^2", wrt="Q",
+                          where=r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right)V")
+    assert any("row by row" in reading for reading in problem.readings)
+
+    def reference(Q, K, V, Y, dk):
+        scores = Q @ K.T / np.sqrt(dk)
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return np.sum((weights / weights.sum(axis=1, keepdims=True) @ V - Y) ** 2)
+    check_against_reference(problem, reference, {"Q": "Q", "K": "K", "V": "V", "Y": "Y", "dk": "d_k"})

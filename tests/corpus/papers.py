@@ -109,8 +109,7 @@ ENTRIES = [
           "Q", "Q:n,d_k K:m,d_k V:m,d_v Y:n,d_v",
           lambda v: float(np.sum((softmax(v["Q"] @ v["K"].T / np.sqrt(v["Q"].shape[1])) @ v["V"] - v["Y"]) ** 2)),
           where=r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right)V",
-          sizes={"n": 4, "m": 5, "d_k": 3, "d_v": 2},
-          status=REFUSAL, gap='ShapeError: softmax needs a vector; \\frac{Q K^\\top}{\\sqrt{d_{k}}} is a matrix (?, ?)'),
+          sizes={"n": 4, "m": 5, "d_k": 3, "d_v": 2}),
     entry("paper_focal_loss", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection, Sec. 3.2 (the"
           " alpha-balanced focal loss of the class probability p_t)",
           r"\mathrm{FL}(p_t) = -\alpha_t(1 - p_t)^\gamma\log(p_t)",
