@@ -584,10 +584,12 @@ def _choose_objective(found: _Items):
 class _Resolver:
     """Rewrites notation that depends on the rest of the source into plain IR."""
 
-    def __init__(self, found: _Items, syntax: str, bold: frozenset = frozenset()) -> None:
+    def __init__(self, found: _Items, syntax: str, bold: frozenset = frozenset(),
+                 requested: frozenset = frozenset()) -> None:
         self.found = found
         self.syntax = syntax
         self.bold = bold   # names written in a bold font (a bold capital is a matrix: \\boldsymbol{H}(w - w^*))
+        self.requested = requested   # the parameters passed as wrt, when they were
         self.declared_names = set(found.declared) | set(found.sample_declared)
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
@@ -661,6 +663,21 @@ class _Resolver:
                                 "what follows it uses its index")
             out.append(term)
         return ir.Add(tuple(out)) if len(out) > 1 else out[0]
+
+    def value_at_data_point(self, head, arg, written: str):
+        """``f_{m-1}(x_i)``, ``G(x_i)`` (ESL's stagewise boosting) with the parameters given as wrt and none in
+        the argument: the value of a fixed function at the data point x_i, one number per i (data)."""
+        if not self.requested or not isinstance(arg, ir.Sub) or not isinstance(arg.base, ir.Name) \
+                or len(arg.indices) != 1 or not isinstance(arg.indices[0], ir.Name):
+            return None
+        if {n.name for n in ir.walk(arg) if isinstance(n, ir.Name)} & self.requested:
+            return None
+        name = sub_symbol_name(head) if isinstance(head, ir.Sub) else head.name
+        if name in self.requested:
+            return None
+        self.found.read(f"{written} is the value of a fixed function at the data point "
+                        f"{latex_of(arg)}: data, one number per {latex_of(arg.indices[0])}")
+        return ir.Sub(ir.Name(name), arg.indices)
 
     def defined_as(self, name: str) -> str:
         """``h(x)`` where only ``h_\\theta(x) = ...`` is defined (CS229 drops the subscript in use): h_\\theta."""
@@ -770,6 +787,9 @@ class _Resolver:
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
+        value = self.value_at_data_point(head, arg, written)
+        if value is not None:
+            return value
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
         if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS):
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
@@ -928,7 +948,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])
-    resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)))
+    resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
+                         frozenset(parse_wrt(wrt) or ()))
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
 

@@ -309,3 +309,13 @@ def test_softmax_of_a_matrix_is_taken_row_by_row():
         weights = np.exp(scores - scores.max(axis=1, keepdims=True))
         return np.sum((weights / weights.sum(axis=1, keepdims=True) @ V - Y) ** 2)
     check_against_reference(problem, reference, {"Q": "Q", "K": "K", "V": "V", "Y": "Y", "dk": "d_k"})
+
+
+def test_a_fixed_function_at_the_data_points_is_data():
+    # ESL 10.4: f_{m-1}(x_i) and G(x_i) are the values of fixed functions at the samples; beta is the parameter
+    problem = symgd.parse(r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]", wrt=r"\beta")
+    assert any("fixed function" in reading for reading in problem.readings)
+    check_against_reference(problem, lambda y, f, G, b: np.sum(np.exp(-y * (f + b * G))),
+                            {"y": "y", "f": "f_{m-1}", "G": "G", "b": "beta"})
+    with pytest.raises(symgd.AmbiguityError):   # f is what wrt asks for: not data
+        symgd.parse(r"\sum_i (y_i - f(x_i))^2", wrt="f")
