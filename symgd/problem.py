@@ -17,6 +17,7 @@ Roles: parameter (differentiated / optimized), data (tensors that are not parame
 from __future__ import annotations
 
 import keyword
+import dataclasses
 import re
 from fractions import Fraction
 from collections import Counter
@@ -28,7 +29,7 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS
+from symgd.parse.latex import ACCENTS, GREEK
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
 
@@ -216,6 +217,7 @@ class _Items:
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
+    alternatives: dict = field(default_factory=dict)    # h(x) = g(u) = 1/(1 + e^{-u}): h -> the later right sides
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
     free_min: bool = False                              # \min f with no variables listed
     definition_order: list = field(default_factory=list)
@@ -293,6 +295,9 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
             _take_declaration(found, variable)
             variable = variable.operands[0]
         name = _variable_name(variable, indices)
+        if name.endswith("_star") and name not in _names_used([item.objective]):
+            name = name[:-len("_star")]   # \\min_{q^*, p^*} (Koren et al.): the optimum of q, the variable q
+            found.read(f"{name}^* under \\{item.sense} marks the optimum; the variable is {name}")
         found.params.append(name)
         if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
@@ -416,6 +421,13 @@ def _space_dims(space) -> tuple:
 
 
 def _take_definition(found: _Items, item: ir.Relation) -> None:
+    if len(item.operands) > 2 and isinstance(item.operands[0], (ir.Name, ir.Sub, ir.Apply, ir.Func)):
+        # h_\theta(x) = g(\theta^T x) = \frac{1}{1 + e^{-\theta^T x}}: one value spelled several ways
+        _take_definition(found, ir.Relation(item.operands[:2], item.ops[:1]))
+        name = next(reversed(found.definitions), None) if found.definition_order else None
+        if name is not None and found.definitions[name][1] is item.operands[1]:
+            found.alternatives[name] = item.operands[2:]
+            return
     if len(item.operands) != 2:
         raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
     left, body = item.operands
@@ -562,16 +574,20 @@ def _choose_objective(found: _Items):
 class _Resolver:
     """Rewrites notation that depends on the rest of the source into plain IR."""
 
-    def __init__(self, found: _Items, syntax: str, bold: frozenset = frozenset()) -> None:
+    def __init__(self, found: _Items, syntax: str, bold: frozenset = frozenset(),
+                 requested: frozenset = frozenset()) -> None:
         self.found = found
         self.syntax = syntax
         self.bold = bold   # names written in a bold font (a bold capital is a matrix: \\boldsymbol{H}(w - w^*))
+        self.requested = requested   # the parameters passed as wrt, when they were
         self.declared_names = set(found.declared) | set(found.sample_declared)
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
 
     def resolve(self, node):
+        if isinstance(node, ir.Add):
+            node = self.extend_sums(node)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
@@ -608,10 +624,78 @@ class _Resolver:
         if name not in self.inlined:
             self.active.append(name)
             try:
-                self.inlined[name] = self.resolve(body)
+                self.inlined[name] = self.first_readable(name, body)
             finally:
                 self.active.pop()
         return self.inlined[name]
+
+    def extend_sums(self, node: ir.Add) -> ir.Add:
+        """``\\sum_{i} e^{w^T x_i} - y_i w^T x_i`` (CS229, Koren et al.): the terms after a sum that use its
+        index belong to it (a free index has no other meaning); each joins the innermost sum whose index
+        it uses. Recorded as a reading."""
+        terms, out, position = list(node.terms), [], 0
+        while position < len(terms):
+            term, position = terms[position], position + 1
+            found = _trailing_sum(term)
+            if found is None:
+                out.append(term)
+                continue
+            chain, rebuild = found
+            indices = [op.index for op in chain]
+            absorbed = []
+            while position < len(terms) and _free_names(terms[position]) & set(indices):
+                absorbed.append(terms[position])
+                position += 1
+            if absorbed:
+                term = rebuild(_extend_chain(chain, absorbed))
+                written = " + ".join(latex_of(t) for t in absorbed)
+                self.found.read(f"the sum over {', '.join(indices)} extends over {written}: "
+                                "what follows it uses its index")
+            out.append(term)
+        return ir.Add(tuple(out)) if len(out) > 1 else out[0]
+
+    def value_at_data_point(self, head, arg, written: str):
+        """``f_{m-1}(x_i)``, ``G(x_i)`` (ESL's stagewise boosting) with the parameters given as wrt and none in
+        the argument: the value of a fixed function at the data point x_i, one number per i (data)."""
+        if not self.requested or not isinstance(arg, ir.Sub) or not isinstance(arg.base, ir.Name) \
+                or len(arg.indices) != 1 or not isinstance(arg.indices[0], ir.Name):
+            return None
+        if {n.name for n in ir.walk(arg) if isinstance(n, ir.Name)} & self.requested:
+            return None
+        name = sub_symbol_name(head) if isinstance(head, ir.Sub) else head.name
+        if name in self.requested:
+            return None
+        self.found.read(f"{written} is the value of a fixed function at the data point "
+                        f"{latex_of(arg)}: data, one number per {latex_of(arg.indices[0])}")
+        return ir.Sub(ir.Name(name), arg.indices)
+
+    def defined_as(self, name: str) -> str:
+        """``h(x)`` where only ``h_\\theta(x) = ...`` is defined (CS229 drops the subscript in use): h_\\theta."""
+        if name in self.found.definitions or "_" in name:
+            return name
+        candidates = [key for key, (params, _) in self.found.definitions.items()
+                      if params and key.split("_")[0] == name]
+        if len(candidates) != 1:
+            return name
+        self.found.read(f"{name}(...) is {name_latex(candidates[0])}(...), the function defined with a subscript")
+        return candidates[0]
+
+    def first_readable(self, name, body):
+        """A chain ``h(x) = g(u) = \\frac{1}{1 + e^{-u}}`` defines h by its first right side that symgd can
+        read (g is defined nowhere); the others are spellings of the same value and are not checked."""
+        spellings = [body, *self.found.alternatives.get(name, ())]
+        for position, spelling in enumerate(spellings):
+            try:
+                value = self.resolve(spelling)
+            except AmbiguityError:
+                if position == len(spellings) - 1:
+                    raise
+                continue
+            if position:
+                self.found.read(f"{name} is read from its definition {latex_of(spelling)}; the earlier "
+                                f"spelling {latex_of(body)} uses a function defined nowhere")
+            return value
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def is_indexed_use(self, node: ir.Sub) -> bool:
         """``y_i`` where the source defines ``y_n = ...`` for every n (and does not declare y)."""
@@ -663,12 +747,16 @@ class _Resolver:
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
-        node = ir.Apply(key, node.args)
+        node = ir.Apply(self.defined_as(key), node.args)
         if node.name == "sigma" and "sigma" not in self.declared_names:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
             self.found.read("\\sigma(u) is the logistic sigmoid 1/(1 + e^{-u})")
             return ir.Func("sigmoid", args)
+        if node.name == "zeta" and "zeta" not in self.declared_names and "zeta" not in self.found.definitions \
+                and len(args) == 1:
+            self.found.read("\\zeta(u) is the softplus \\log(1 + e^{u}) (Goodfellow et al., Sec. 3.10)")
+            return ir.Func("softplus", args)
         if node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params or args == tuple(ir.Name(p) for p in params):
@@ -689,6 +777,9 @@ class _Resolver:
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
+        value = self.value_at_data_point(head, arg, written)
+        if value is not None:
+            return value
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
         if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS):
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
@@ -762,6 +853,8 @@ def _substitute(body, arguments: dict):
     def replace(node):
         if isinstance(node, ir.Name) and node.name in arguments:
             return arguments[node.name]
+        if isinstance(node, ir.Sub) and all(_is_word(i) for i in node.indices):
+            return node   # x_{\\max} is a constant of its own, not the entry "max" of the argument
         if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in arguments:
             argument = arguments[node.base.name]
             if not isinstance(argument, ir.Name):
@@ -774,6 +867,11 @@ def _substitute(body, arguments: dict):
         return _map_children(node, replace)
 
     return replace(body)
+
+
+def _is_word(index) -> bool:
+    """A subscript that is a word (``max`` in ``x_{\\max}``, ``train``): part of a name, never an index."""
+    return isinstance(index, ir.Name) and len(index.name) > 1 and index.name.isalpha() and index.name not in GREEK
 
 
 def _map_children(node, fn):
@@ -840,7 +938,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])
-    resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)))
+    resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
+                         frozenset(parse_wrt(wrt) or ()))
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
 
@@ -971,6 +1070,51 @@ def _in_sub(name_node, nodes) -> bool:
     bare = sum(1 for n in nodes if n == name_node)
     as_base = sum(1 for n in nodes if isinstance(n, ir.Sub) and n.base == name_node)
     return bare == as_base
+
+
+def _trailing_sum(term):
+    """The sum a term ends with (``\\sum_i ...``, ``-\\sum_i ...``, ``\\frac{1}{n}\\sum_i ...``): the chain of
+    directly nested sums and a function that puts a replacement back in place; None for other terms."""
+    if isinstance(term, ir.BigOp) and term.op == "sum":
+        chain = [term]
+        while isinstance(chain[-1].body, ir.BigOp) and chain[-1].body.op == "sum":
+            chain.append(chain[-1].body)
+        return chain, lambda new: new
+    if isinstance(term, ir.Neg):
+        inner = _trailing_sum(term.arg)
+        return None if inner is None else (inner[0], lambda new: ir.Neg(inner[1](new)))
+    if isinstance(term, ir.Mul) and term.op in ("juxt", "cdot"):
+        inner = _trailing_sum(term.right)
+        return None if inner is None else (inner[0], lambda new: ir.Mul(term.left, inner[1](new), term.op))
+    return None
+
+
+def _free_names(node) -> set[str]:
+    """Names a term uses that no sum inside it binds."""
+    bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
+    return {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} - bound
+
+
+def _extend_chain(chain: list, absorbed: list):
+    """The chain of sums with each absorbed term added to the innermost sum whose index it uses (inside the
+    0/1 mask of a sum over the pairs of a set)."""
+    indices = [op.index for op in chain]
+    levels = {id(t): max(k for k, index in enumerate(indices) if index in _free_names(t)) for t in absorbed}
+
+    def rebuild(level: int):
+        op = chain[level]
+        body = rebuild(level + 1) if level + 1 < len(chain) else op.body
+        extra = [t for t in absorbed if levels[id(t)] == level]
+        if not extra:
+            return dataclasses.replace(op, body=body)
+        if isinstance(body, ir.Mul) and body.op == "mask":
+            return dataclasses.replace(op, body=ir.Mul(body.left, ir.Add((*_add_terms(body.right), *extra)), "mask"))
+        return dataclasses.replace(op, body=ir.Add((*_add_terms(body), *extra)))
+    return rebuild(0)
+
+
+def _add_terms(node) -> tuple:
+    return node.terms if isinstance(node, ir.Add) else (node,)
 
 
 def _auxiliary_definitions(params, objective_ir, constraints_ir, found: _Items):

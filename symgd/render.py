@@ -84,7 +84,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return "-" + _wrap(node.arg, PRODUCT_LEVEL), UNARY_LEVEL
     if isinstance(node, ir.Mul):
         operator = {"juxt": " ", "cdot": r" \cdot ", "times": r" \times ", "star": " ",
-                    "matmul": " "}[node.op]
+                    "matmul": " ", "mask": " "}[node.op]
         return _wrap(node.left, PRODUCT_LEVEL) + operator + _right_operand(node.right), PRODUCT_LEVEL
     if isinstance(node, ir.Hadamard):
         return _wrap(node.left, PRODUCT_LEVEL) + r" \odot " + _right_operand(node.right), PRODUCT_LEVEL

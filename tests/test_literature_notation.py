@@ -212,3 +212,110 @@ def test_a_residual_named_in_the_constraints_is_substituted():
 def test_dots_symgd_cannot_fold_are_named(source):
     with pytest.raises(UnsupportedError, match="cdots"):
         symgd.parse(source, wrt="x")
+
+
+# -- sums over the pairs of a set, sums that extend, chains of definitions ----------------------
+
+def test_a_sum_over_observed_pairs_is_weighted_by_their_mask():
+    # Koren, Bell & Volinsky (2009): kappa the set of known ratings, read as its 0/1 mask kappa_{ui}
+    problem = symgd.parse(r"\min_{q^*,p^*}\sum_{(u,i)\in\kappa}(r_{ui} - q_i^Tp_u)^2 + \lambda(\|q_i\|^2 + \|p_u\|^2)")
+    env_names = {"r": "r", "q": "q", "p": "p", "lam": "lambda", "K": "kappa"}
+    check_against_reference(
+        problem, lambda r, q, p, lam, K: np.sum(K * ((r - p @ q.T) ** 2 + lam * (np.sum(q ** 2, 1)[None, :]
+                                                                              + np.sum(p ** 2, 1)[:, None]))),
+        env_names)
+
+
+def test_a_chain_of_definitions_uses_the_first_readable_spelling():
+    # CS229: h_theta(x) = g(theta^T x) = 1/(1 + e^{-theta^T x}), used as h(x^{(i)}); g is defined nowhere
+    problem = symgd.parse(r"\ell(\theta) = \sum_{i=1}^{m}y^{(i)}\log h(x^{(i)}) + (1 - y^{(i)})\log(1 - h(x^{(i)}))",
+                          wrt=r"\theta", where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}")
+
+    def loglik(x, y, t):
+        h = 1 / (1 + np.exp(-x @ t))
+        return np.sum(y * np.log(h) + (1 - y) * np.log(1 - h))
+    check_against_reference(problem, loglik, {"x": "x", "y": "y", "t": "theta"})
+
+
+def test_a_sum_over_data_points_of_a_set_is_refused():
+    # Pegasos: \sum_{(x,y)\in S} over the training points, not over index pairs
+    with pytest.raises(UnsupportedError, match=r"\\in S"):
+        symgd.parse(r"\min_{w}\frac{\lambda}{2}\|w\|^2 + \frac{1}{m}\sum_{(x,y)\in S}\ell(w;(x,y))")
+
+
+def test_one_name_indexed_by_both_indices_of_a_pair_is_ambiguous():
+    # Koren et al.: b_u (user bias) and b_i (item bias) are two vectors, written with one letter
+    with pytest.raises(symgd.AmbiguityError, match="b_i and b_u"):
+        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+
+
+def test_abs_in_plain_text_stays_elementwise():
+    problem = symgd.parse("sum(abs(w))", wrt="w", syntax="text")
+    check_against_reference(problem, lambda w: np.sum(np.abs(w)), {"w": "w"})
+
+
+# -- more names from the literature -------------------------------------------------------------
+
+def test_a_transposed_sample():
+    # CS229 (PCA): (x^{(i)^T} u)^2
+    problem = symgd.parse(r"\frac{1}{7}\sum_{i=1}^{m}(x^{(i)^T}u)^2", wrt="u")
+    check_against_reference(problem, lambda x, u: np.sum((x @ u) ** 2) / 7, {"x": "x", "u": "u"})
+
+
+def test_a_function_word_in_a_script_is_part_of_a_name():
+    # GloVe: f(x) = (x/x_max)^alpha below x_max, else 1; x_max is a constant, not an entry of the argument
+    problem = symgd.parse(r"\sum_{i,j=1}^{V}f(X_{ij})\left(w_i^T v_j - X_{ij}\right)^2", wrt="w, v",
+                          where=r"f(x) = \begin{cases}(x/x_{\max})^2 & \text{if } x < x_{\max} \\ 1 & "
+                                r"\text{otherwise}\end{cases}")
+    env = {"X": "X", "w": "w", "v": "v", "m": "x_max"}
+    check_against_reference(
+        problem, lambda X, w, v, m: np.sum(np.where(X < m, (X / m) ** 2, 1.0) * (w @ v.T - X) ** 2), env)
+
+
+def test_zeta_is_the_softplus_of_goodfellow_et_al():
+    problem = symgd.parse(r"J(z) = \zeta((1 - 2y)z)")
+    check_against_reference(problem, lambda y, z: np.log1p(np.exp((1 - 2 * y) * z)), {"y": "y", "z": "z"})
+
+
+def test_a_norm_weighted_by_a_matrix():
+    # Aravkin et al. (2017): \|y_t - H x_t\|_{R^{-1}}^2 = (y_t - H x_t)^T R^{-1} (y_t - H x_t); R not symmetric here
+    problem = symgd.parse(r"\sum_{t=1}^{T}\|y_t - Hx_t\|_{R^{-1}}^2", wrt="x")
+
+    def reference(y, H, x, R):
+        residual = y - x @ H.T
+        return np.sum(residual @ np.linalg.inv(R).T * residual)
+    env = {"y": "y", "H": "H", "x": "x", "R": "R"}
+    check_against_reference(problem, reference, env)
+
+
+def test_indicators_written_as_i_and_as_one_brace():
+    # Koenker: rho_tau(u) = u(tau - I(u < 0)); CS229: 1{y^{(i)} = l}
+    problem = symgd.parse(r"\min_{\beta}\sum_{i=1}^{n}\rho_\tau(y_i - x_i^\top\beta)",
+                          where=r"\rho_\tau(u) = u(\tau - I(u < 0))")
+    check_against_reference(problem, lambda x, y, b, t: np.sum((y - x @ b) * (t - (y - x @ b < 0))),
+                            {"x": "x", "y": "y", "b": "beta", "t": "tau"})
+    problem = symgd.parse(r"\sum_{i=1}^{n} 1\{y_i \le 0\} w_i^2", wrt="w")
+    check_against_reference(problem, lambda y, w: np.sum((y <= 0) * w ** 2), {"y": "y", "w": "w"})
+
+
+def test_softmax_of_a_matrix_is_taken_row_by_row():
+    # Vaswani et al. (2017): Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V
+    problem = symgd.parse(r"\|\mathrm{Attention}(Q, K, V) - Y\|_F^2", wrt="Q",
+                          where=r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right)V")
+    assert any("row by row" in reading for reading in problem.readings)
+
+    def reference(Q, K, V, Y, dk):
+        scores = Q @ K.T / np.sqrt(dk)
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return np.sum((weights / weights.sum(axis=1, keepdims=True) @ V - Y) ** 2)
+    check_against_reference(problem, reference, {"Q": "Q", "K": "K", "V": "V", "Y": "Y", "dk": "d_k"})
+
+
+def test_a_fixed_function_at_the_data_points_is_data():
+    # ESL 10.4: f_{m-1}(x_i) and G(x_i) are the values of fixed functions at the samples; beta is the parameter
+    problem = symgd.parse(r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]", wrt=r"\beta")
+    assert any("fixed function" in reading for reading in problem.readings)
+    check_against_reference(problem, lambda y, f, G, b: np.sum(np.exp(-y * (f + b * G))),
+                            {"y": "y", "f": "f_{m-1}", "G": "G", "b": "beta"})
+    with pytest.raises(symgd.AmbiguityError):   # f is what wrt asks for: not data
+        symgd.parse(r"\sum_i (y_i - f(x_i))^2", wrt="f")

@@ -94,9 +94,16 @@ def test_shifted_index_past_the_end_is_refused_not_renamed():
         symgd.parse(r"\sum_{i=1}^{n}(x_{i+1}-x_i)^2", wrt="x")
 
 
-def test_index_after_its_sum_ended_is_refused():
+def test_terms_after_a_sum_that_use_its_index_belong_to_it():
+    # a free i has no other meaning: the Poisson loss, with the reading stated (not a meaningless gradient)
+    problem = symgd.parse(r"\sum_{i=1}^{n} e^{w^\top x_i} - y_i w^\top x_i", wrt="w")
+    assert any("extends over" in reading for reading in problem.readings)
+    check_against_reference(problem, lambda x, y, w: np.sum(np.exp(x @ w) - y * (x @ w)), {"x": "x", "y": "y", "w": "w"})
+
+
+def test_an_index_used_after_an_unrelated_term_is_refused():
     with pytest.raises(symgd.UnsupportedError, match="outside the sum"):
-        symgd.parse(r"\sum_{i=1}^{n} e^{w^\top x_i} - y_i w^\top x_i", wrt="w")
+        symgd.parse(r"\sum_{i=1}^{n} e^{w^\top x_i} + \lambda\|w\|^2 - y_i w^\top x_i", wrt="w")
 
 
 def test_sum_body_in_brackets_is_read():

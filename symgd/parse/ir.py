@@ -52,7 +52,8 @@ class Neg:
 class Mul:
     """A product whose meaning depends on shapes: scaling, matrix product or inner product.
 
-    ``op`` is ``"juxt"`` (implicit), ``"cdot"``, ``"times"``, ``"star"`` or ``"matmul"`` (``@``).
+    ``op`` is ``"juxt"`` (implicit), ``"cdot"``, ``"times"``, ``"star"``, ``"matmul"`` (``@``) or ``"mask"``
+    (the 0/1 mask of a set in ``\\sum_{(u,i)\\in\\kappa}``, a product like the others).
     """
 
     left: "Expr"

@@ -164,7 +164,8 @@ class _Tokenizer:
                                          "a digit, a letter or {...}")
                     self.pos = start + 1
                     value = value[0]
-                self.emit("NUMBER", value, start)
+                indicator = value == "1" and self.text.startswith("\\{", self.pos)   # CS229's 1\{y = k\}
+                self.emit("INDICATOR" if indicator else "NUMBER", value, start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":
@@ -309,6 +310,8 @@ class _Tokenizer:
             self.open_bracket("langle", "_LANGLE", start)
         elif name == "rangle":
             self.close_bracket("rangle", "_RANGLE", start)
+        elif "\\" + name in LATEX_COMMANDS and self.in_script() and self.script_ends_here():
+            self.emit("LABEL", name, start)   # x_{\\max} (GloVe), \\lambda_{\\min}: part of the name
         elif "\\" + name in LATEX_COMMANDS:
             self.emit("FUNC", LATEX_COMMANDS["\\" + name], start)
         elif name in REL_COMMANDS:
@@ -482,6 +485,11 @@ class _Tokenizer:
         kinds = [token.type for token in self.tokens[-2:]]
         return kinds[-1:] in (["_UNDER"], ["_CARET"], ["_SAMPLE"]) or kinds in (["_UNDER", "_LBRACE"],
                                                                                  ["_CARET", "_LBRACE"])
+
+    def script_ends_here(self) -> bool:
+        """The command just read is the whole script: ``x_\\max`` or ``x_{\\max}``."""
+        rest = self.text[self.pos:].lstrip()
+        return self.last_kind() != "_LBRACE" or rest.startswith("}")
 
     def roman(self, start: int) -> None:
         """``{\\rm cor}``: the old font switch before a word, as \\text{cor}."""

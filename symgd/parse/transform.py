@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from symgd.errors import UnsupportedError
+from symgd.errors import AmbiguityError, UnsupportedError
 from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
@@ -205,6 +205,13 @@ class IRBuilder(Transformer):
         _, relation = children
         return ir.Cases(((ir.Num("1"), relation),))
 
+    def named_indicator(self, children):
+        name, relation = children
+        if str(name) != "I":
+            raise UnsupportedError(f"{name}(...) of a condition: symgd reads I(u < 0) and \\mathbb{{1}}(u < 0) "
+                                   "as indicators")
+        return ir.Cases(((ir.Num("1"), relation),))
+
     def cases(self, children):
         return ir.Cases(tuple(row for row in children if row is not None))
 
@@ -223,6 +230,10 @@ class IRBuilder(Transformer):
         if isinstance(base, ir.Sub):   # x_j^{(i)}: feature j of sample i, entry (i, j)
             return ir.Sub(base.base, (index,) + base.indices)
         return _attach_subscript(base, (index,))
+
+    def sample_power(self, children):   # x^{(i)^T}: sample i of x, transposed
+        base, index, script = children
+        return self.sup([self.sample([base, index]), script])
 
     def index(self, children):   # text syntax: x[i, j]
         base, indices = children
@@ -353,8 +364,11 @@ class IRBuilder(Transformer):
         op, (index_spec, upper), body = children
         names, lower, *extra = index_spec
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
-        excluded = extra[0] if extra and not every else None
+        excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
         node = body
+        if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
+            _check_pair_indices(names, extra[0][1], body)
+            node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
             node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
@@ -392,6 +406,9 @@ class IRBuilder(Transformer):
 
     def index_pairs(self, children):
         *names, op, space = children
+        named = isinstance(space, ir.Name) or (isinstance(space, ir.Sub) and isinstance(space.base, ir.Name))
+        if str(op) == "in" and named:   # \\sum_{(u,i)\\in\\kappa}: over all pairs, weighted by the 0/1 mask kappa_{ui}
+            return tuple(str(n) for n in names), None, ("mask", space)
         raise UnsupportedError(f"the sum over index pairs ({', '.join(map(str, names))}) {op} {_describe(space)} "
                                "(a set of observed entries given as data) is not supported; "
                                "write the sum over all entries with a 0/1 mask matrix M: \\sum_{i,j} M_{ij}(...)")
@@ -411,6 +428,34 @@ def _number(token) -> ir.Num:
 def _describe(node) -> str:
     from symgd.render import latex_of
     return latex_of(node)
+
+
+def _check_pair_indices(names: tuple, space, body) -> None:
+    """``\\sum_{(u,i)\\in\\kappa}`` reads as the mask of kappa when u and i are indices (subscripts) of the body;
+    ``\\sum_{(x,y)\\in S}`` over data points is refused. ``b_u`` and ``b_i`` in one body are ambiguous: one
+    vector b indexed by both (u and i of one kind) or two vectors (a user bias and an item bias)."""
+    subscripts = [node for node in ir.walk(body) if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)]
+    used = {n.name for node in subscripts for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+    set_name = latex_of_set(space)
+    if not set(names) <= used:
+        raise UnsupportedError(f"the sum over ({', '.join(names)}) \\in {set_name}: symgd reads sums over the index "
+                               "pairs of a set given as data (its 0/1 mask), not over data points")
+    by_base: dict = {}
+    for node in subscripts:
+        if len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) and node.indices[0].name in names:
+            by_base.setdefault(node.base.name, set()).add(node.indices[0].name)
+    for base, indices in sorted(by_base.items()):
+        if len(indices) > 1:
+            spelled = " and ".join(f"{base}_{i}" for i in sorted(indices))
+            raise AmbiguityError(f"{spelled} in the sum over the set {set_name}: one vector {base} indexed by "
+                                 f"both, or {len(indices)} different vectors (one per kind of index)? "
+                                 "Give them different names")
+
+
+def latex_of_set(space) -> str:
+    if isinstance(space, ir.Name):
+        return "\\" + space.name if len(space.name) > 1 else space.name
+    return f"{space.base.name}_{{...}}"
 
 
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
@@ -493,11 +538,14 @@ def _split_juxt_names(node) -> tuple:
 
 def _attach_subscript(base, indices: tuple):
     """Attach ``_{...}`` to what it subscripts: the base of ``x^2_i`` and ``w^\\top_k``; a norm's kind."""
+    if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 1 and _is_weight(indices[0]):
+        arg = base.arg   # \\|v\\|_{R^{-1}} (Kalman smoothing): the weighted norm sqrt(v^T R^{-1} v)
+        return ir.Func("sqrt", (ir.Mul(ir.Mul(ir.Transpose(arg), indices[0], "juxt"), arg, "juxt"),))
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 1:
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
-    if isinstance(base, ir.Abs) and len(indices) == 1 and _norm_kind(indices[0]) in ("1", "2"):
+    if isinstance(base, ir.Abs) and indices in ((ir.Num("1"),), (ir.Num("2"),)):
         return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
             and all(isinstance(i, ir.Num) for i in indices):
@@ -544,6 +592,15 @@ def _is_inverse(node) -> bool:
     if isinstance(node, ir.Transpose):
         return _is_inverse(node.arg)
     return isinstance(node, ir.Pow) and node.exp in (ir.Num("-1"), ir.Neg(ir.Num("1")))
+
+
+def _is_weight(index) -> bool:
+    """A norm's subscript that is a matrix: a capitalised name other than F (``M``, ``\\Sigma``), or its inverse."""
+    if isinstance(index, ir.Pow) and index.exp in (ir.Num("-1"), ir.Neg(ir.Num("1"))):
+        index = index.base
+    if isinstance(index, ir.Sub):
+        index = index.base
+    return isinstance(index, ir.Name) and index.name[:1].isupper() and index.name not in NORM_KINDS
 
 
 def _norm_kind(index) -> str | None:

@@ -29,15 +29,13 @@ ENTRIES = [
           r"\theta", "x:m,d y:m theta:d",
           lambda v: float(np.sum(v["y"] * np.log(sigmoid(v["x"] @ v["theta"]))
                                  + (1 - v["y"]) * np.log(1 - sigmoid(v["x"] @ v["theta"])))),
-          where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}", kinds="y:01",
-          status=REFUSAL, gap='UnsupportedError: the chain of equalities h_{\\theta}\\left(x\\right) = g\\left(\\theta^\\top x\\right) = \\frac{1}{1 + e^{-\\theta^\\top x}}'),
+          where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}", kinds="y:01"),
     entry("cs229_softmax_loglik", f"{CS}, Part III, Sec. 9.3 (softmax regression log likelihood with the indicator 1{{.}})",
           r"\ell(\theta) = \sum_{i=1}^{m}\log\prod_{l=1}^{k}\left(\frac{e^{\theta_l^Tx^{(i)}}}{\sum_{j=1}^{k}e^{\theta_j^Tx^{(i)}}}"
           r"\right)^{1\{y^{(i)} = l\}}",
           r"\theta", "x:m,d y:m theta:k,d",
           lambda v: float(np.sum(np.eye(4)[v["y"].astype(int) - 1] * (v["x"] @ v["theta"].T - logsumexp(v["x"] @ v["theta"].T, axis=1)[:, None]))),
-          sizes={"k": 4}, kinds="y:label4",
-          status=REFUSAL, gap="ParseError: line 1, column 140: unexpected '='\n  \\ell(\\theta) = \\sum_{i=1}^{m}\\log\\prod_{l=1}^{k}\\left(\\frac{e^{\\theta_l^Tx^{(i)}}}{\\sum_{j=1}^{k}e^{\\theta_j^Tx^{(i)}}}\\rig"),
+          sizes={"k": 4}, kinds="y:label4"),
     entry("cs229_svm_primal", f"{CS}, Part V, Sec. 8 (l1-regularized soft-margin SVM, primal)",
           r"\min_{\gamma,w,b}\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{m}\xi_i \quad \text{s.t.} \quad"
           r" y^{(i)}(w^Tx^{(i)} + b) \geq 1 - \xi_i,\; \xi_i \geq 0",
@@ -56,8 +54,7 @@ ENTRIES = [
           r"\mu", "x:m,d mu:k,d c:m", None, status="unsupported", construct=r"c\^|index|subscript"),
     entry("cs229_pca_projection", f"{CS}, PCA notes (variance of the projections onto a unit vector u)",
           r"\frac{1}{m}\sum_{i=1}^{m}(x^{(i)^T}u)^2",
-          "u", "x:m,d u:d", lambda v: float(np.mean((v["x"] @ v["u"]) ** 2)),
-          status=REFUSAL, gap="ParseError: line 1, column 33: unexpected '^'"),
+          "u", "x:m,d u:d", lambda v: float(np.mean((v["x"] @ v["u"]) ** 2))),
     entry("cs229_gaussian_discriminant", f"{CS}, Part IV, Sec. 1.2 (GDA: the log of the class-conditional Gaussian, in mu_0)",
           r"-\frac{1}{2}\sum_{i=1}^{m}(x^{(i)} - \mu_0)^T\Sigma^{-1}(x^{(i)} - \mu_0)",
           r"\mu_0", "x:m,d mu_0:d Sigma:d,d",

@@ -24,7 +24,7 @@ ENTRIES = [
           r"\mathbf{w}", "x:N t:N w:M1", lambda v: 0.5 * float(np.sum((_poly(v) - v["t"]) ** 2)),
           where=r"y(x,\mathbf{w}) = w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M = \sum_{j=0}^{M} w_jx^j",
           sizes={"M1": 4, "M": 3}, kinds="x:small",
-          status=REFUSAL, gap='UnsupportedError: the chain of equalities y\\left(x, w\\right) = w_{0} + w_{1} x + \\sum_{i=2}^{M} w_{i} x^{i} = \\sum_{j=0}^{M} w_{j} x^{j}'),
+          status=REFUSAL, gap='ShapeError: the power \\left(\\left(w_{0} + w_{1} x_{n} + \\sum_{i=2}^{M} w_{i} x_{n}^{i}\\right) - t_{n}\\right)^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v '),
     entry("prml_1_4_regularized_polynomial", f"{PRML}, Sec. 1.1, eq. (1.4) (regularized sum-of-squares error)",
           r"\widetilde{E}(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2"
           r" + \frac{\lambda}{2}\|\mathbf{w}\|^2",
@@ -34,8 +34,7 @@ ENTRIES = [
           status=REFUSAL, gap='UnsupportedError: the range of \\sum_{j=0}^{M}: M + 1 entries; write j=0 to n-1 with n the length'),
     entry("prml_3_12_basis_function_ls", f"{PRML}, Sec. 3.1.1, eq. (3.12) (sum-of-squares error with basis functions)",
           r"E_D(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
-          r"\mathbf{w}", "t:N phi:N,M w:M", _sq,
-          status=REFUSAL, gap='AmbiguityError: \\phi(x_{n}): the function \\phi is not defined; define it (\\phi(x) = ...) or, for a product, write \\phi \\cdot (x_{n})'),
+          r"\mathbf{w}", "t:N phi:N,M w:M", _sq),
     entry("prml_3_12_design_vectors", f"{PRML}, Sec. 3.1.1 (eq. (3.12) with phi_n = phi(x_n), the rows of the design matrix)",
           r"E_D(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n\}^2",
           r"\mathbf{w}", "t:N phi:N,M w:M", _sq),
@@ -43,8 +42,7 @@ ENTRIES = [
           r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2"
           r" + \frac{\lambda}{2}\mathbf{w}^{\mathrm{T}}\mathbf{w}",
           r"\mathbf{w}", "t:N phi:N,M w:M lambda:",
-          lambda v: _sq(v) + v["lambda"] / 2 * float(v["w"] @ v["w"]),
-          status=REFUSAL, gap='AmbiguityError: \\phi(x_{n}): the function \\phi is not defined; define it (\\phi(x) = ...) or, for a product, write \\phi \\cdot x_{n}'),
+          lambda v: _sq(v) + v["lambda"] / 2 * float(v["w"] @ v["w"])),
     entry("prml_3_29_lq_regularizer", f"{PRML}, Sec. 3.1.4 (general regularizer with exponent q)",
           r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n\}^2"
           r" + \frac{\lambda}{2}\sum_{j=1}^{M}|w_j|^q",

@@ -10,7 +10,7 @@ For every known failure (``known_refusal`` / ``known_misreading``) the entry is 
 * it raises a SymgdError → ``known_refusal``; the gap is refreshed when the message changed.
 
 An ``unsupported`` entry with a gap (an xfail: its error does not yet name the construct) loses the
-gap once its UnsupportedError names the construct. Supported entries are not touched: the tests
+gap once its UnsupportedError (or AmbiguityError) names the construct. Supported entries are not touched: the tests
 check them. Entries are rewritten in place in ``tests/corpus/*.py``; review the diff before committing.
 """
 
@@ -26,7 +26,7 @@ import symgd  # noqa: E402
 from corpus import ENTRIES  # noqa: E402
 from corpus.entry import MISREADING, REFUSAL, SUPPORTED, UNSUPPORTED, Entry  # noqa: E402
 from corpus.harness import check_entry, parse  # noqa: E402
-from symgd.errors import SymgdError, UnsupportedError  # noqa: E402
+from symgd.errors import AmbiguityError, SymgdError, UnsupportedError  # noqa: E402
 
 CORPUS = pathlib.Path(__file__).resolve().parent
 STRING = r"""(?:\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))+"""   # one or more adjacent string literals
@@ -57,7 +57,7 @@ def unsupported_now_named(item: Entry) -> bool:
     """True when an unsupported entry's error now names its construct."""
     try:
         symgd.gradient(parse(item))
-    except UnsupportedError as error:
+    except (UnsupportedError, AmbiguityError) as error:
         return bool(re.search(item.construct, str(error)))
     except Exception:   # noqa: BLE001 - any other outcome keeps the xfail
         return False
