@@ -108,3 +108,11 @@ def test_a_product_with_an_outer_sum_is_distributed():
     values = {mu: rng.normal(size=(4, 3)), x: rng.normal(size=(7, 3)), r: rng.normal(size=(7, 4)), K: 4, n: 7, d: 3}
     expected = values[mu] * values[r].sum(axis=0)[:, None] - values[r].T @ values[x]
     assert np.allclose(evaluate(node, values), expected)
+
+
+def test_a_sum_whose_bound_is_an_index_is_refused():
+    """Σ_i a_i Σ_{j ≤ i} a_j is not a contraction over whole axes: an error, not a rectangular sum."""
+    inner = sympy.Sum(w[j] * w[j], (j, 1, i))
+    for expr in (sympy.Sum(w[i] * inner, (i, 1, d)), sympy.Sum(w[i] * inner + w[i], (i, 1, d))):
+        with pytest.raises(UnsupportedError, match="up to i"):
+            Builder(SHAPES, {}).root(expr, ())

@@ -182,9 +182,11 @@ class Builder:
     # -- sums: the contractions --------------------------------------------------------------
     def _sum(self, expr: sympy.Sum) -> Lifted:
         body, *limits = expr.args
-        for _, lower, _ in limits:
+        for index, lower, upper in limits:
             if lower != 1:
                 raise UnsupportedError(f"code generation for a sum from {lower}")
+            if upper.free_symbols & set(self.ranges):   # Σ_{j ≤ i}: not a contraction over an axis
+                raise UnsupportedError(f"code generation for the sum over {index} up to {upper}")
         saved = {index: self.ranges.get(index) for index, _, _ in limits}
         self.ranges.update({index: upper for index, _, upper in limits})
         try:
@@ -256,7 +258,8 @@ class Builder:
             factor = pending.pop(0)
             if not (isinstance(factor, sympy.Sum) and not isinstance(factor.args[0], sympy.Add)
                     and set(factor.free_symbols) & set(summed)
-                    and all(lower == 1 for _, lower, _ in factor.args[1:])):
+                    and all(lower == 1 and not upper.free_symbols & (set(self.ranges) | set(summed))
+                            for _, lower, upper in factor.args[1:])):   # Σ_{j ≤ i} is refused by _sum
                 out.append(factor)
                 continue
             body = factor.args[0]
