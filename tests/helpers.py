@@ -47,6 +47,17 @@ def block_values(block, env: dict, problem) -> np.ndarray:
     return entries(block.expr, block.indices, shape, env)
 
 
+def block_values_as_matrix_form(block, env: dict, problem) -> np.ndarray:
+    """The block's values laid out as its matrix form: a block of rank 3 or 4 as ∂²L/∂vec(θ)∂vec(φ)^T
+    (vec stacks columns: each parameter's axes reversed, then flattened)."""
+    values = block_values(block, env, problem)
+    if block.matrix is None or not block.matrix.vec:
+        return values
+    rank = len(problem.shapes[block.wrt[0]])
+    order = tuple(reversed(range(rank))) + tuple(reversed(range(rank, values.ndim)))
+    return values.transpose(order).reshape(int(np.prod(values.shape[:rank])), int(np.prod(values.shape[rank:])))
+
+
 def numeric_gradient(problem, expr, param, env: dict, step: float = 1e-5) -> np.ndarray:
     """Central differences of ``expr`` (the objective, or a gradient entry) w.r.t. ``param``."""
     name = _name(param)

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import assert_close, block_values
+from helpers import assert_close, block_values_as_matrix_form
 from symgd.errors import UnsupportedError
 from symgd.numeric import evaluate, random_values
+from symgd.tensor import ir
 from test_loss_list import LOSSES
 
 EXAMPLES = {path.stem: path.read_text()
@@ -158,11 +159,28 @@ def test_matrix_forms_of_the_loss_list_equal_the_index_form(name, source, wrt):
             if block.matrix is None:
                 assert block.no_matrix, f"{name} {block.wrt}: no matrix form and no reason"
                 continue
-            expected = block_values(block, values, problem)
-            if block.matrix.vec:   # rows vec(θ), columns vec(φ): each parameter's axes reversed
-                rank = len(problem.shapes[block.wrt[0]])
-                order = tuple(reversed(range(rank))) + tuple(reversed(range(rank, expected.ndim)))
-                expected = expected.transpose(order).reshape(
-                    int(np.prod(expected.shape[:rank])), int(np.prod(expected.shape[rank:])), order="C")
+            expected = block_values_as_matrix_form(block, values, problem)
             value = np.asarray(block.matrix.evaluate(values), dtype=float)
             assert_close(value.reshape(expected.shape), expected, rel=1e-9, what=f"{name} {block.matrix_latex}")
+
+
+def test_a_deep_composition_reads_as_backpropagation():
+    """The three blocks of a three-layer network are products of C^T, B^T, ⊙(1 - tanh²(·)) and the
+    data, equal to central differences of the NumPy loss."""
+    problem = symgd.parse(r"L(A, B, C) = \frac{1}{n}\sum_i\|y_i - C\tanh(B\tanh(A x_i))\|^2")
+    values = random_values(problem, seed=5, sizes={"n": 7}, symmetric=False)
+
+    def loss(v):
+        hidden = np.tanh(v["B"] @ np.tanh(v["A"] @ v["x"].T))
+        return np.sum((v["y"].T - v["C"] @ hidden) ** 2) / v["y"].shape[0]
+
+    derivation = symgd.gradient(problem)
+    for block in derivation.blocks:
+        name = _name(block.wrt[0])
+        assert block.matrix is not None, f"{name}: {block.no_matrix}"
+        assert_close(block.matrix.evaluate(values), _gradient_by_differences(loss, values, name), rel=1e-6,
+                     what=f"{name}: {block.matrix_latex}")
+    first = derivation.block("A").matrix_latex
+    for part in (r"B^\top", r"C^\top", r"1 - \tanh\left(A x^\top\right)^{\odot 2}", r"\odot"):
+        assert part in first, first
+    assert max(len(node.shape) for node in ir.postorder([derivation.block("A").matrix.node])) == 2

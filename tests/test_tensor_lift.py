@@ -72,3 +72,47 @@ def test_missing_cases_are_named():
         Builder(SHAPES, {k: d}).lift(k * w[k])
     with pytest.raises(UnsupportedError, match="free"):
         Builder(SHAPES, {k: d}).root(w[k], ())
+
+
+def _ranks(node) -> list:
+    return [len(n.shape) for n in ir.postorder([node])]
+
+
+def test_nested_sums_are_contracted_two_operands_at_a_time():
+    """Σ_h r_ih Σ_g s_gi B_gl C_hg (backpropagation through two layers): C^T r first, then ⊙ s,
+    then B^T; no operand of rank 3 and no contraction of more than two operands."""
+    h_, g_, l_ = sympy.symbols("h g l", integer=True)
+    q, s_dim = sympy.symbols("q s", integer=True, positive=True)
+    r, s, B, C = (sympy.IndexedBase(name) for name in ("r", "s", "B", "C"))
+    shapes = {r: (n, q), s: (s_dim, n), B: (s_dim, d), C: (q, s_dim)}
+    expr = sympy.Sum(r[i, h_] * sympy.Sum(s[g_, i] * B[g_, l_] * C[h_, g_], (g_, 1, s_dim)), (h_, 1, q))
+    node = Builder(shapes, {i: n, l_: d}).root(expr, (i, l_))
+    assert max(_ranks(node)) == 2
+    assert all(len(c.args) <= 2 for c in ir.postorder([node]) if isinstance(c, ir.Contract))
+    rng = np.random.default_rng(1)
+    values = {r: rng.normal(size=(7, 4)), s: rng.normal(size=(5, 7)), B: rng.normal(size=(5, 3)),
+              C: rng.normal(size=(4, 5)), n: 7, d: 3, q: 4, s_dim: 5}
+    expected = np.einsum("ih,gi,gl,hg->il", values[r], values[s], values[B], values[C])
+    assert np.allclose(evaluate(node, values), expected)
+
+
+def test_a_product_with_an_outer_sum_is_distributed():
+    """Σ_j (μ_kl - x_jl) r_jk (k-means): μ scaled by column sums of r minus r^T x, no N × d × K array."""
+    K = sympy.Symbol("K", integer=True, positive=True)
+    l_ = sympy.Symbol("l", integer=True)
+    mu, x, r = (sympy.IndexedBase(name) for name in ("mu", "x", "r"))
+    shapes = {mu: (K, d), x: (n, d), r: (n, K)}
+    node = Builder(shapes, {k: K, l_: d}).root(sympy.Sum((mu[k, l_] - x[j, l_]) * r[j, k], (j, 1, n)), (k, l_))
+    assert max(_ranks(node)) == 2
+    rng = np.random.default_rng(2)
+    values = {mu: rng.normal(size=(4, 3)), x: rng.normal(size=(7, 3)), r: rng.normal(size=(7, 4)), K: 4, n: 7, d: 3}
+    expected = values[mu] * values[r].sum(axis=0)[:, None] - values[r].T @ values[x]
+    assert np.allclose(evaluate(node, values), expected)
+
+
+def test_a_sum_whose_bound_is_an_index_is_refused():
+    """Σ_i a_i Σ_{j ≤ i} a_j is not a contraction over whole axes: an error, not a rectangular sum."""
+    inner = sympy.Sum(w[j] * w[j], (j, 1, i))
+    for expr in (sympy.Sum(w[i] * inner, (i, 1, d)), sympy.Sum(w[i] * inner + w[i], (i, 1, d))):
+        with pytest.raises(UnsupportedError, match="up to i"):
+            Builder(SHAPES, {}).root(expr, ())

@@ -182,17 +182,20 @@ class Builder:
     # -- sums: the contractions --------------------------------------------------------------
     def _sum(self, expr: sympy.Sum) -> Lifted:
         body, *limits = expr.args
-        for _, lower, _ in limits:
+        for index, lower, upper in limits:
             if lower != 1:
                 raise UnsupportedError(f"code generation for a sum from {lower}")
+            if upper.free_symbols & set(self.ranges):   # Σ_{j ≤ i}: not a contraction over an axis
+                raise UnsupportedError(f"code generation for the sum over {index} up to {upper}")
         saved = {index: self.ranges.get(index) for index, _, _ in limits}
         self.ranges.update({index: upper for index, _, upper in limits})
         try:
             summed = tuple(index for index, _, _ in limits)
-            if isinstance(body, sympy.Add):   # linearity: the factor pass regroups shared factors
-                terms = [self._product(sympy.Mul.make_args(term), summed) for term in body.args]
-                labels = _union(t.labels for t in terms)
-                return Lifted(ir.add(*(self.align(t, labels) for t in terms)), labels)
+            terms = self._distribute_outer_sums(body)
+            if len(terms) > 1:   # linearity: the factor pass regroups shared factors
+                lifted = [self._product(sympy.Mul.make_args(term), summed) for term in terms]
+                labels = _union(t.labels for t in lifted)
+                return Lifted(ir.add(*(self.align(t, labels) for t in lifted)), labels)
             return self._product(sympy.Mul.make_args(body), summed)
         finally:
             for index, previous in saved.items():
@@ -201,20 +204,99 @@ class Builder:
                 else:
                     self.ranges[index] = previous
 
+    def _distribute_outer_sums(self, body) -> list:
+        """The terms of a sum's body, with products distributed over an outer sum: a factor
+        (μ_kl - x_jl) none of whose terms carries all its indices would be broadcast to an array of
+        every index (N × d × K in k-means); Σ_j μ_kl r_jk - Σ_j x_jl r_jk are a scaling and a product."""
+        terms = []
+        pending = list(sympy.Add.make_args(body))
+        while pending:
+            term = pending.pop(0)
+            factors = sympy.Mul.make_args(term)
+            outer = next((f for f in factors if isinstance(f, sympy.Add) and self._is_outer_sum(f)), None)
+            if outer is None:
+                terms.append(term)
+                continue
+            rest = sympy.Mul(*(f for f in factors if f is not outer))
+            pending = [part * rest for part in outer.args] + pending
+        return terms
+
+    def _is_outer_sum(self, expr: sympy.Add) -> bool:
+        labels = [{s for s in term.free_symbols if s in self.ranges} for term in expr.args]
+        every = set().union(*labels)
+        return len(every) > 1 and not any(own == every for own in labels)
+
     def _product(self, factors, summed: tuple) -> Lifted:
-        """Σ over ``summed`` of the product of ``factors``: one contraction of the factors that
-        carry a summed index, times the rest."""
-        lifted = [self.lift(f) for f in factors]
-        inner = [f for f in lifted if set(f.labels) & set(summed)]
-        outer = [f for f in lifted if not set(f.labels) & set(summed)]
-        present = set().union(*(f.labels for f in inner)) if inner else set()
-        for index in summed:
-            if index not in present:   # Σ_i c = n c
-                outer.append(Lifted(self._dim_value(self._range(index)), ()))
-        if inner:
-            outer.insert(0, self._contract(_group_by_labels(inner, self), summed))
-        labels = _union(f.labels for f in outer)
-        return Lifted(ir.mul(*(self.align(f, labels) for f in outer)), labels)
+        """Σ over ``summed`` of the product of ``factors``: contractions of the factors that carry
+        a summed index (inner sums of products joined in, see ``_flatten``), times the rest."""
+        factors, summed, added = self._flatten(tuple(factors), tuple(summed))
+        try:
+            lifted = [self.lift(f) for f in factors]
+            inner = [f for f in lifted if set(f.labels) & set(summed)]
+            outer = [f for f in lifted if not set(f.labels) & set(summed)]
+            present = set().union(*(f.labels for f in inner)) if inner else set()
+            for index in summed:
+                if index not in present:   # Σ_i c = n c
+                    outer.append(Lifted(self._dim_value(self._range(index)), ()))
+            if inner:
+                outer.insert(0, self._plan(_group_by_labels(inner, self), summed))
+            labels = _union(f.labels for f in outer)
+            return Lifted(ir.mul(*(self.align(f, labels) for f in outer)), labels)
+        finally:
+            for index in added:
+                self.ranges.pop(index, None)
+
+    def _flatten(self, factors: tuple, summed: tuple):
+        """Σ_h a_h (Σ_g b_g c_gh) is Σ_{h,g} a_h b_g c_gh: a factor that is a sum of a product over
+        a summed index joins the outer product (its bound indices renamed apart), so contraction
+        planning sees every operand at once (backpropagation: C^T r before B^T, no rank-3 array).
+        Returns (factors, summed indices, the indices added to ``self.ranges``)."""
+        out: list = []
+        added: list = []
+        pending = list(factors)
+        while pending:
+            factor = pending.pop(0)
+            if not (isinstance(factor, sympy.Sum) and not isinstance(factor.args[0], sympy.Add)
+                    and set(factor.free_symbols) & set(summed)
+                    and all(lower == 1 and not upper.free_symbols & (set(self.ranges) | set(summed))
+                            for _, lower, upper in factor.args[1:])):   # Σ_{j ≤ i} is refused by _sum
+                out.append(factor)
+                continue
+            body = factor.args[0]
+            renames = {}
+            for index, _, upper in factor.args[1:]:
+                fresh = sympy.Dummy(str(index), integer=True)
+                renames[index] = fresh
+                self.ranges[fresh] = upper
+                added.append(fresh)
+            summed = summed + tuple(renames.values())
+            pending = list(sympy.Mul.make_args(body.xreplace(renames))) + pending
+        return tuple(out), summed, added
+
+    def _plan(self, operands: list, summed: tuple) -> Lifted:
+        """The contraction of ``operands`` over ``summed``, two operands at a time while a summed
+        index joins exactly two of them (the pair whose result has the fewest axes first);
+        operands over the same indices are multiplied elementwise as they appear."""
+        operands = list(operands)
+        while len(operands) > 2:
+            best = None
+            for index in summed:
+                holders = [o for o in operands if index in o.labels]
+                if len(holders) != 2:
+                    continue
+                others = [o for o in operands if o is not holders[0] and o is not holders[1]]
+                union = _union(o.labels for o in holders)
+                kept = tuple(label for label in union
+                             if label not in summed or any(label in o.labels for o in others))
+                if best is None or (len(kept), len(union)) < best[0]:
+                    best = ((len(kept), len(union)), holders, others, kept)
+            if best is None:
+                break
+            _, holders, others, kept = best
+            pair = self._contract(holders, tuple(label for label in _union(o.labels for o in holders)
+                                                 if label not in kept))
+            operands = _group_by_labels(others + [pair], self) if others else [pair]
+        return self._contract(operands, summed)
 
     def _contract(self, operands: list, summed: tuple) -> Lifted:
         letters: dict = {}

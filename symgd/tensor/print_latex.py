@@ -176,6 +176,10 @@ class _Printer:
         rows = [a for a in arrays if isinstance(a, ir.Broadcast) and len(a.shape) == 2 and a.axes == (0,)]
         columns = [a for a in arrays if isinstance(a, ir.Broadcast) and len(a.shape) == 2 and a.axes == (1,)]
         rest = [a for a in arrays if a not in rows and a not in columns]
+        if not rest and len(rows) == 1 and len(columns) == 1:   # u_i v_j: the outer product u v^T
+            return rf"{self.wrapped(rows[0].arg, POSTFIX)} {self.wrapped(columns[0].arg, POSTFIX)}^\top", PRODUCT
+        if len(rest) == 1 and isinstance(rest[0], ir.Identity) and len(rows) + len(columns) == 1:
+            return rf"\operatorname{{diag}}\left({self.text((rows + columns)[0].arg)[0]}\right)", ATOM   # diag(v) I
         if rest and (rows or columns):
             inner = r" \odot ".join(self.wrapped(a, PRODUCT) for a in rest)
             inner = self.wrapped(rest[0], PRODUCT) if len(rest) == 1 else rf"\left({inner}\right)"

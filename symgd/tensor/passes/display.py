@@ -159,7 +159,8 @@ def _negated(node: ir.Node):
     """-``node`` spelled by reversing one difference inside it (the rightmost), or None."""
     if isinstance(node, ir.Map) and node.op == "add":
         signs = [_coefficient(term)[0] < 0 for term in node.args]
-        if any(signs) and not all(signs):
+        positive_numbers_only = all(isinstance(t, ir.Const) for t, negative in zip(node.args, signs) if not negative)
+        if any(signs) and not all(signs) and not positive_numbers_only:   # 1 - σ(u) stays
             return ir.add(*(ir.neg(term) for term in node.args))
         return None
     if isinstance(node, (ir.MatMul, ir.Kron)):   # a product of two: either factor negated
