@@ -254,3 +254,14 @@ def test_a_matrix_derivation_by_differentials():
     wrong = claim.replace("-2 E V", "-2 E^\\top V")
     result = symgd.check(r"J(U) = \|R - UV^\top\|_F^2 \quad\text{where}\quad R \in \mathbb{R}^{m \times n}", wrong)
     assert not result.ok
+
+
+def test_a_logistic_derivation_in_the_students_names_is_matched_by_value():
+    source = next(p for p in EXAMPLES if p.stem == "04_logistic").read_text()
+    claim = (r"z = Xw \\ p = \sigma(z) \\ dL = -(y \oslash p - (1 - y) \oslash (1 - p))^\top dp \\ "
+             r"dp = p \odot (1 - p) \odot dz \\ dL = (p - y)^\top dz \\ dz = X dw \\ \nabla_w L = X^\top (p - y)")
+    assert symgd.check(source, claim).ok
+    result = symgd.check(source, claim.replace(r"(p - y)^\top dz", r"(y - p)^\top dz"))
+    assert not result.ok
+    assert result.diagnosis[0].startswith("line 5:")
+    assert r"symgd explain has \mathrm{d}L = \left(u - y\right)^\top \mathrm{d}z here" in result.diagnosis[0]

@@ -160,7 +160,10 @@ def explain(derivation: Derivation, seeds=(0, 1)) -> Explanation:
     """
     if derivation.kind != "gradient":
         raise UnsupportedError("a step-by-step explanation of a Hessian (explain the gradient)")
-    return _Writer(derivation, seeds).run()
+    try:
+        return _Writer(derivation, seeds).run()
+    except UnsupportedError as error:   # the lifting and printing errors speak of code and matrix forms
+        raise UnsupportedError(f"symgd explain cannot write this loss step by step: {error}") from None
 
 
 class _Writer:

@@ -27,9 +27,10 @@ def tidy(node: ir.Node) -> ir.Node:
 
 def _tidy_rule(node: ir.Node) -> ir.Node:  # noqa: C901 - one rewrite per pattern
     if isinstance(node, ir.Map) and node.op == "add":
-        return _collect(node)
+        return _smaller(_collect(node), _collect_expanded(node))
     if isinstance(node, ir.Map) and node.op == "mul":
-        return _unbroadcast_factors(_combine_powers(node)) if node.shape else _combine_powers(node)
+        node = _unbroadcast_factors(_combine_powers(node)) if node.shape else _combine_powers(node)
+        return _smaller(node, _distributed(node)) if isinstance(node, ir.Map) and node.op == "mul" else node
     if isinstance(node, ir.Reduce) and isinstance(node.arg, ir.Transpose) and len(node.axes) == 1:
         return ir.reduce(node.op, node.arg.arg, (node.arg.perm[node.axes[0]],))
     if isinstance(node, ir.Reduce) and node.op == "sum":
@@ -63,6 +64,48 @@ def _combine_powers(node: ir.Map) -> ir.Node:
     if len(exponents) == len(node.args):
         return node
     return ir.mul(*(ir.power(base, power) for base, power in exponents.items()))
+
+
+def _size(node: ir.Node) -> int:
+    return len(ir.postorder([node]))
+
+
+def _smaller(node: ir.Node, other: ir.Node | None) -> ir.Node:
+    """``other`` where it has fewer nodes than ``node`` (the shorter of two equal forms)."""
+    return other if other is not None and _size(other) < _size(node) else node
+
+
+def _distributed(node: ir.Map, cancelling: bool = True) -> ir.Node | None:
+    """a ⊙ (b + c) as a ⊙ b + a ⊙ c (with ``cancelling``, only where that cancels powers:
+    (1 - u) ⊙ (1 - u)^{-1} = 1)."""
+    best = None
+    for factor in node.args:
+        if isinstance(factor, ir.Map) and factor.op == "add" and factor.shape == node.shape:
+            others = [a for a in node.args if a is not factor]
+            products = [ir.mul(*others, term) for term in factor.args]
+            combined = [_combine_powers_of(p) for p in products]
+            if cancelling and all(c is p for c, p in zip(combined, products)):
+                continue   # nothing cancels: distributing only lengthens it
+            spread = ir.add(*combined)
+            best = spread if best is None else _smaller(best, spread)
+    return best
+
+
+def _combine_powers_of(node: ir.Node) -> ir.Node:
+    return _combine_powers(node) if isinstance(node, ir.Map) and node.op == "mul" else node
+
+
+def _collect_expanded(node: ir.Map) -> ir.Node | None:
+    """Every term distributed once, then like terms collected: u ⊙ (1 - y) - (1 - u) ⊙ y is u - y."""
+    terms = []
+    for term in node.args:
+        spread = _distributed(term, cancelling=False) if isinstance(term, ir.Map) and term.op == "mul" else None
+        terms.append(spread if spread is not None else term)
+    expanded = ir.add(*terms)
+    if not isinstance(expanded, ir.Map) or expanded.op != "add":
+        return expanded
+    collected = _collect(expanded)
+    return collected if collected is not expanded else None   # only where like terms meet
 
 
 def _summed(pairs) -> dict:

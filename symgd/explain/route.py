@@ -207,7 +207,9 @@ class _Route:
         return _parse_piece(text, self.extended)
 
     def _lower(self, text: str) -> tuple:
-        expr, axes, shape, _ = elaborate(self.extended, self._parse(text))
+        from symgd.check import _read_notation   # X for the rows x_i, I the identity, N the sample count
+        node, identity, _, _ = _read_notation(self.extended, self._parse(text))
+        expr, axes, shape, _ = elaborate(self.extended, node, None, identity)
         return expr, axes, shape
 
     def _define(self, name: str, expr, axes, shape) -> None:
