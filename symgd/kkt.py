@@ -252,15 +252,19 @@ def _solve(conditions: KKT, data: dict, timeout: float) -> KKTSolution:
     previous = signal.signal(signal.SIGALRM, _raise_timeout) if _main_thread() else None
     if previous is not None:
         signal.setitimer(signal.ITIMER_REAL, timeout)
+    convex = _is_convex(objective, equalities, inequalities, variables)
     try:
-        points = _enumerate(objective, equalities, inequalities, variables)
+        points = None
+        if convex and _strictly_convex(objective, variables):
+            points = _unique_minimum(objective, equalities, inequalities, variables)
+        if points is None:
+            points = _enumerate(objective, equalities, inequalities, variables)
     except _Timeout:
         raise UnsupportedError(f"KKT.solve took longer than {timeout} s; use a generated solver") from None
     finally:
         if previous is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    convex = _is_convex(objective, equalities, inequalities, variables)
     named = [scalar.present(p, objective, equalities, inequalities) for p in points]
     if named and convex:
         best = min(p.objective for p in named)
@@ -344,7 +348,7 @@ class _Scalarizer:
 
     def expand(self, expr):
         """Entries by (name, indices): substituting sizes rebuilds the IndexedBase objects."""
-        expr = expr.xreplace(self.sizes).doit()
+        expr = _unroll(expr.xreplace(self.sizes))
         table = {**self.replacements, **self.values}
 
         def entry(indexed):
@@ -379,30 +383,92 @@ class _Scalarizer:
         return KKTPoint(values, multipliers, point["objective"], point["licq"])
 
 
+class _ActiveSets:
+    """The KKT system of each active set: stationarity with the active multipliers, the equalities
+    and the active inequalities, solved exactly; its solutions checked against the rest."""
+
+    def __init__(self, objective, equalities, inequalities, variables) -> None:
+        self.problem = (objective, equalities, inequalities)
+        self.variables = variables
+        self.lambdas = [sympy.Symbol(f"_lambda{j}", real=True) for j in range(len(equalities))]
+        self.mus = [sympy.Symbol(f"_mu{i}", real=True) for i in range(len(inequalities))]
+        # gradients once: the stationarity of each active set combines them
+        self.gradients = [[sympy.diff(expr, v) for v in variables] for expr in (objective, *equalities, *inequalities)]
+
+    def points(self, active: tuple) -> list[dict]:
+        """The KKT points whose active inequalities include ``active`` (by position)."""
+        objective, equalities, inequalities = self.problem
+        gradients = self.gradients
+        weights = [(1, gradients[0])] + [(lam, gradients[1 + j]) for j, lam in enumerate(self.lambdas)] + \
+            [(self.mus[i], gradients[1 + len(equalities) + i]) for i in active]
+        stationarity = [sympy.Add(*(w * g[k] for w, g in weights)) for k in range(len(self.variables))]
+        equations = stationarity + list(equalities) + [inequalities[i] for i in active]
+        unknowns = list(self.variables) + self.lambdas + [self.mus[i] for i in active]
+        found = []
+        for solution in _solve_system(equations, unknowns):
+            point = _check(solution, self.variables, self.lambdas, self.mus, active, objective, equalities,
+                           inequalities)
+            if point is not None:
+                found.append(point)
+        return found
+
+
+def _unroll(expr):
+    """Sums over concrete ranges written out term by term (``Sum.doit`` substitutes each term with
+    ``subs``, seconds on a 6 x 3 least-squares objective; ``xreplace`` takes milliseconds)."""
+    if isinstance(expr, sympy.Sum):
+        # the outermost index first: an inner range may depend on it (Σ_i Σ_{j<i})
+        index, lower, upper = expr.limits[-1]
+        inner = expr.function if len(expr.limits) == 1 else sympy.Sum(expr.function, *expr.limits[:-1])
+        rebinds = any(index in s.variables for s in inner.find(sympy.Sum))
+        if rebinds or not (lower.is_Integer and upper.is_Integer):
+            return expr.doit()
+        return sympy.Add(*(_unroll(inner.xreplace({index: sympy.Integer(k)}))
+                           for k in range(int(lower), int(upper) + 1)))
+    if not expr.args or isinstance(expr, sympy.Indexed):
+        return expr
+    return expr.func(*(_unroll(arg) for arg in expr.args))
+
+
 def _enumerate(objective, equalities, inequalities, variables) -> list[dict]:
-    lambdas = [sympy.Symbol(f"_lambda{j}", real=True) for j in range(len(equalities))]
-    mus = [sympy.Symbol(f"_mu{i}", real=True) for i in range(len(inequalities))]
+    systems = _ActiveSets(objective, equalities, inequalities, variables)
     points = []
     subsets = itertools.chain.from_iterable(
         itertools.combinations(range(len(inequalities)), size)
         for size in range(min(len(inequalities), len(variables) + len(equalities)) + 1))
-    # gradients once: the stationarity of each active set combines them
-    gradients = [[sympy.diff(expr, v) for v in variables] for expr in (objective, *equalities, *inequalities)]
     for count, active in enumerate(subsets):
         if count >= MAX_ACTIVE_SETS:
             raise UnsupportedError("too many active sets to enumerate")
-        active_mus = [mus[i] for i in active]
-        weights = [(1, gradients[0])] + [(lam, gradients[1 + j]) for j, lam in enumerate(lambdas)] + \
-            [(mus[i], gradients[1 + len(equalities) + i]) for i in active]
-        stationarity = [sympy.Add(*(w * g[k] for w, g in weights)) for k in range(len(variables))]
-        equations = stationarity + list(equalities) + [inequalities[i] for i in active]
-        unknowns = list(variables) + lambdas + active_mus
-        solutions = _solve_system(equations, unknowns)
-        for solution in solutions:
-            point = _check(solution, variables, lambdas, mus, active, objective, equalities, inequalities)
-            if point is not None and not any(_same(point, other) for other in points):
+        for point in systems.points(active):
+            if not any(_same(point, other) for other in points):
                 points.append(point)
     return points
+
+
+def _unique_minimum(objective, equalities, inequalities, variables) -> list[dict] | None:
+    """A strictly convex problem has one KKT point at most: the minimiser. A numeric solve (SLSQP)
+    guesses which inequalities are active there; that one system is solved exactly and checked
+    like every other (one exact solve instead of one per active set). None when the guess fails
+    (the caller then enumerates)."""
+    from scipy.optimize import minimize
+
+    try:
+        value, gradient = _polynomial_function(objective, variables)
+        constraints = []
+        for kind, sign, expr in [("eq", 1, h) for h in equalities] + [("ineq", -1, g) for g in inequalities]:
+            function, jacobian = _polynomial_function(sign * expr, variables)
+            constraints.append({"type": kind, "fun": function, "jac": jacobian})
+        result = minimize(value, np.zeros(len(variables)), jac=gradient, method="SLSQP", constraints=constraints,
+                          options={"maxiter": 500, "ftol": 1e-14})
+    except (sympy.PolynomialError, ValueError, ArithmeticError):
+        return None
+    if not np.all(np.isfinite(result.x)):
+        return None
+    at = dict(zip(variables, result.x))
+    slack = [float(g.xreplace(at)) for g in inequalities]
+    active = tuple(i for i, value in enumerate(slack) if abs(value) <= 1e-6 * max(1.0, np.max(np.abs(result.x))))
+    points = _ActiveSets(objective, equalities, inequalities, variables).points(active)
+    return points[:1] or None
 
 
 def _solve_system(equations: list, unknowns: list) -> list[dict]:
@@ -411,6 +477,8 @@ def _solve_system(equations: list, unknowns: list) -> list[dict]:
     polynomials whose coefficients are evaluated at the values already found (milliseconds, where
     ``sympy.solve`` takes seconds on a cubic). Other systems go to ``sympy.solve``."""
     polynomial = all(e.is_polynomial(*unknowns) and e.free_symbols <= set(unknowns) for e in equations)
+    if polynomial and all(sympy.Poly(e, *unknowns).total_degree() <= 1 for e in equations if e != 0):
+        return _solve_linear(equations, unknowns)
     if not polynomial:
         try:
             return sympy.solve(equations, unknowns, dict=True)
@@ -429,6 +497,43 @@ def _solve_system(equations: list, unknowns: list) -> list[dict]:
                      for extended in _roots(coefficients, unknown, known, partial)]
         known.append(unknown)
     return solutions
+
+
+def _polynomial_function(expr, variables):
+    """A polynomial in ``variables`` as two NumPy functions of the point: its value and gradient."""
+    poly = sympy.Poly(expr, *variables)
+    powers = np.array(poly.monoms(), dtype=float).reshape(-1, len(variables))
+    coefficients = np.array([float(c) for c in poly.coeffs()])
+
+    def value(x):
+        return float(coefficients @ np.prod(np.asarray(x, dtype=float) ** powers, axis=1))
+
+    def gradient(x):
+        x = np.asarray(x, dtype=float)
+        lowered = np.maximum(powers[:, None, :] - np.eye(len(variables))[None], 0)   # term, variable, power
+        return np.einsum("t,tk,tk->k", coefficients, powers, np.prod(x ** lowered, axis=2))
+    return value, gradient
+
+
+def _solve_linear(equations: list, unknowns: list) -> list[dict]:
+    """A linear system, exactly (rational arithmetic): its one solution, or [] when it has none or
+    a continuum (a continuum is not a point)."""
+    matrix, right = sympy.linear_eq_to_matrix(equations, unknowns)
+    augmented = matrix.row_join(right)
+    reduced, pivots = augmented.rref()
+    if len(unknowns) in pivots or len(pivots) < len(unknowns):
+        return []   # inconsistent (a pivot in the right-hand column), or free unknowns
+    return [{unknown: reduced[row, -1] for row, unknown in enumerate(unknowns)}]
+
+
+def _strictly_convex(objective, variables) -> bool:
+    """A quadratic objective whose constant Hessian is positive definite."""
+    hessian = _hessian(objective, variables)
+    if any(entry.free_symbols & set(variables) for entry in hessian):
+        return False
+    values = np.array(hessian.evalf(), dtype=float)
+    eigenvalues = np.linalg.eigvalsh((values + values.T) / 2)
+    return bool(eigenvalues[0] > 1e-12 * max(1.0, eigenvalues[-1]))
 
 
 def _coefficient_table(polynomial, unknown, known: list) -> tuple[int, list]:

@@ -156,3 +156,30 @@ def test_projected_nnls_ball_affine_and_box():
         np.zeros(5), v, lower, upper)
     assert_kkt_small(info)
     assert np.allclose(x, np.clip(v, lower, upper), atol=1e-6)
+
+
+@pytest.mark.parametrize("source, starts, data, rows, low, high, violation", [
+    # the budget and the return floor cannot both hold with x >= 0: max a^T x on the simplex is 3
+    (r"\min_x \|x - c\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0,\; a^\top x \ge 5",
+     [np.zeros(3)], [np.array([0.2, 0.3, 0.5]), np.array([1.0, 2.0, 3.0])],
+     np.array([[1.0, 1.0, 1.0], [-1.0, -2.0, -3.0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]),
+     np.array([1.0, -np.inf, 0, 0, 0]), np.array([1.0, -5.0, np.inf, np.inf, np.inf]), 2 / 3),
+    (r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1,\; x + y = 2", [0.0, 0.0], [],
+     np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0]), np.array([1.0, 2.0]), 1.0),
+    (r"\min_x x^2 \quad \text{s.t.} \quad x \ge 1,\; x \le 0", [0.5], [],   # two bounds that cross
+     np.array([[1.0]]), np.array([1.0]), np.array([0.0]), 0.5),
+])
+def test_qp_on_infeasible_constraints_returns_the_least_violation_and_a_farkas_certificate(
+        source, starts, data, rows, low, high, violation):
+    module = symgd.codegen(source, optimizer="qp").load()
+    result, info = module.fit(*starts, *data)
+    assert info["status"] == "infeasible" and "no common point" in info["certificate"]
+    point = np.concatenate([np.ravel(p) for p in (result if isinstance(result, tuple) else (result,))])
+    excess = np.maximum(np.maximum(rows @ point - high, 0), np.maximum(low - rows @ point, 0))   # per row
+    assert np.sum(excess) == pytest.approx(violation, abs=1e-9)   # the returned point violates them least
+    upper, lower = info["farkas"]["upper"], info["farkas"]["lower"]
+    assert np.all(upper >= -1e-12) and np.all(lower >= -1e-12)
+    np.testing.assert_allclose((upper - lower) @ rows, 0, atol=1e-9)   # the combination of the rows vanishes ...
+    limits = np.where(upper > 0, upper * np.where(np.isfinite(high), high, 0), 0).sum() - \
+        np.where(lower > 0, lower * np.where(np.isfinite(low), low, 0), 0).sum()
+    assert limits == pytest.approx(-violation, abs=1e-9)   # ... and of the limits is negative: 0 <= -violation

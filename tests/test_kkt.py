@@ -112,3 +112,34 @@ def test_cli_kkt_solve():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "global minimum: {'x': 0.5, 'y': 0.5}" in result.stdout
+
+
+def test_strictly_convex_problem_with_a_curved_constraint_against_slsqp():
+    # strictly convex: one exact solve, of the active set a numeric solve points to
+    source = (r"\min_{x,y,z,u} (x-1)^2 + (y-2)^2 + (z-3)^2 + (u-4)^2 \quad \text{s.t.} \quad "
+              r"x + y + z + u \le 5,\; x^2 + y^2 \le 2,\; z \ge 0,\; u \le 3")
+    solution = symgd.kkt(source).solve()
+    assert solution.status == "optimal" and len(solution.points) == 1
+    best = solution.minimum
+    v = np.array([best.values[name] for name in ("x", "y", "z", "u")])
+    reference = minimize(lambda p: np.sum((p - [1, 2, 3, 4]) ** 2), np.zeros(4), method="SLSQP",
+                         constraints=[{"type": "ineq", "fun": lambda p: 5 - p.sum()},
+                                      {"type": "ineq", "fun": lambda p: 2 - p[0] ** 2 - p[1] ** 2},
+                                      {"type": "ineq", "fun": lambda p: p[2]},
+                                      {"type": "ineq", "fun": lambda p: 3 - p[3]}], options={"ftol": 1e-14})
+    assert np.allclose(v, reference.x, atol=1e-6)
+    mu = best.multipliers   # stationarity by hand: 2(v - c) + mu_1 1 + mu_2 (2x, 2y, 0, 0) - mu_3 e_z + mu_4 e_u = 0
+    residual = 2 * (v - [1, 2, 3, 4]) + mu["mu_1"] + mu["mu_2"] * np.array([2 * v[0], 2 * v[1], 0, 0]) \
+        + mu["mu_3"] * np.array([0, 0, -1, 0]) + mu["mu_4"] * np.array([0, 0, 0, 1])
+    assert np.max(np.abs(residual)) < 1e-9
+    assert min(mu.values()) >= 0
+
+
+def test_sums_with_a_range_that_depends_on_the_outer_index_are_expanded():
+    from symgd.kkt import _unroll
+    i, j = sympy.symbols("i j", integer=True)
+    a = sympy.IndexedBase("a")
+    triangular = sympy.Sum(a[i] * a[j], (j, 1, i), (i, 1, 3))
+    expected = sum(sympy.Symbol(f"a{p}") * sympy.Symbol(f"a{q}") for p in range(1, 4) for q in range(1, p + 1))
+    entries = {a[k]: sympy.Symbol(f"a{k}") for k in range(1, 4)}
+    assert sympy.expand(_unroll(triangular).xreplace(entries) - expected) == 0

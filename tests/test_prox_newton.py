@@ -52,6 +52,10 @@ def test_lasso_fit_matches_proximal_gradient(n, d):
     np.testing.assert_allclose(w, expected, rtol=0, atol=1e-8)
     assert 0 < np.count_nonzero(w) < d
     assert history[-1] == pytest.approx(value_and_grad(w)[0] + lam * np.sum(np.abs(w)), rel=1e-12)
+    assert history[0] == pytest.approx(y @ y / (2 * n)) and all(b <= a for a, b in zip(history, history[1:]))
+    again, history = generated.load().fit(w, X, y, lam)   # from the solution: nothing to do
+    np.testing.assert_array_equal(again, w)
+    assert len(history) == 1
 
 
 def test_l1_logistic_fit_matches_proximal_gradient():

@@ -166,7 +166,7 @@ def predictor_functions(model: LinearModel) -> tuple[str, list[str], set[str]]:
 
 FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise F(w) + c ||w||_1, where F depends on w only through z = {matrix} w, one term per row;
-    returns (parameters, history of losses).
+    returns (parameters, history of losses: at the start, then after each iteration).
 
     Proximal Newton on a working set (as glmnet): each iteration takes the full gradient
     {matrix}^T phi'(z) (one pass over {matrix}), chooses the working set (the non-zero coefficients and
@@ -187,7 +187,7 @@ FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_
     z = {matrix} @ w if np.any(w) else np.zeros(np.shape({matrix})[0])
     value, slope = _link_value_and_grad(z, {rest_link})
     objective = value + weight * np.sum(np.abs(w))
-    history, scale, working, columns = [], None, None, None
+    history, scale, working, columns = [objective], None, None, None
     for iteration in range(max_iter):
         gradient = {matrix}.T @ slope
         violation = np.where(w != 0, np.abs(gradient + weight * np.sign(w)), np.maximum(np.abs(gradient) - weight, 0))
@@ -219,6 +219,7 @@ FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_
             step /= 2
         if not np.any(step * direction):
             break   # the model's solution is where we are: rounding, not the tolerance, is the limit
+        w = w.copy()   # a callback may keep the last one
         w[working] = candidate
         z, value, slope, objective = new_z, new_value, new_slope, new_objective
         history.append(objective)

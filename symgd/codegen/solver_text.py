@@ -173,13 +173,22 @@ FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=
         return _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
 
     theta, info = _solve_with_restarts(run, _flat(starts), unpack, lower, upper, data, tol, restarts)
+    if info["status"] == "infeasible":
+        rows, low, high, boxed = _affine_rows(theta.size, unpack, lower, upper, data)[2:]
+        _, violation, farkas = _least_violation(rows, low, high, lower, upper, boxed)
+        info["farkas"] = farkas
+        info["certificate"] = (f"the constraints have no common point: their least total violation (a linear "
+                               f"program, HiGHS) is {{violation:.3g}}, at the returned point; info['farkas'] prices "
+                               f"their limits so that they add up to 0 <= -{{violation:.3g}}")
     params = unpack(theta)
     return {result}, info
 
 
-def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history, sigma=1e-6, alpha=1.6):
-    """ADMM from theta: (theta, (lam, mu), "converged" | "max_iter")."""
-    zero = np.zeros(theta.size)
+def _affine_rows(size, unpack, lower, upper, data):
+    """The quadratic program's data: Hessian and linear term of the loss, constraint rows with their
+    lower and upper values (low <= rows x <= high; equalities have low == high), which variables
+    have bounds."""
+    zero = np.zeros(size)
     h0, g0 = constraint_values(*unpack(zero), *data)
     linear = _flat(grad(*unpack(zero), *data))
     hessian = np.asarray(lagrangian_hess(*unpack(zero), *data, lam=np.zeros(h0.size), mu=np.zeros(g0.size)))
@@ -187,6 +196,36 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
     low = np.concatenate([-h0, np.full(g0.size, -np.inf)])
     high = np.concatenate([-h0, -g0])
     boxed = np.isfinite(lower) | np.isfinite(upper)
+    return hessian, linear, rows, low, high, boxed
+
+
+def _least_violation(rows, low, high, lower, upper, boxed):
+    """The point of least total violation of low <= rows x <= high and the bounds (a linear program
+    with one slack per row and bound), the violation, and a Farkas certificate: prices "upper" and
+    "lower" >= 0 of the limits of [rows; I] (the constraint rows, equalities first, then the bounded
+    variables) with (upper - lower)^T [rows; I] = 0 and upper . high - lower . low = -violation (the
+    LP's duals): a point meeting every limit would give 0 <= -violation."""
+    matrix = np.vstack([rows, np.eye(rows.shape[1])[boxed]])
+    floor, ceiling = np.concatenate([low, lower[boxed]]), np.concatenate([high, upper[boxed]])
+    count, size = matrix.shape
+    up, down = np.isfinite(ceiling), np.isfinite(floor)
+    slack = np.eye(count)
+    a_ub = np.vstack([np.hstack([matrix[up], -slack[up]]), np.hstack([-matrix[down], -slack[down]])])
+    b_ub = np.concatenate([ceiling[up], -floor[down]])
+    result = linprog(np.concatenate([np.zeros(size), np.ones(count)]), A_ub=a_ub, b_ub=b_ub,
+                     bounds=[(None, None)] * size + [(0, None)] * count, method="highs")
+    duals = -result.ineqlin.marginals   # >= 0: the price of each limit
+    prices = {{"upper": np.zeros(count), "lower": np.zeros(count)}}
+    prices["upper"][up] = duals[:np.count_nonzero(up)]
+    prices["lower"][down] = duals[np.count_nonzero(up):]
+    return result.x[:size], float(result.fun), prices
+
+
+def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history, sigma=1e-6, alpha=1.6):
+    """ADMM from theta: (theta, (lam, mu), "converged" | "max_iter" | "infeasible"); when the
+    constraints have no common point, theta is the point of least total violation."""
+    hessian, linear, rows, low, high, boxed = _affine_rows(theta.size, unpack, lower, upper, data)
+    equalities = np.count_nonzero(np.isfinite(low))   # the first rows; an inequality row has no lower value
     equal = np.concatenate([low == high, lower[boxed] == upper[boxed]])
     weights = np.where(equal, 1e3 * rho, rho)   # equalities get a stiffer penalty, as in OSQP
 
@@ -204,7 +243,8 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
         return out
 
     if not _feasible(rows, low, high, lower, upper):
-        return theta, (np.zeros(h0.size), np.zeros(g0.size)), "infeasible"
+        point = _least_violation(rows, low, high, lower, upper, boxed)[0]
+        return point, (np.zeros(equalities), np.zeros(rows.shape[0] - equalities)), "infeasible"
     floor, ceiling = np.concatenate([low, lower[boxed]]), np.concatenate([high, upper[boxed]])
     factored = factor(weights)
     x = theta.copy()
@@ -212,7 +252,8 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
     y = np.zeros(z.size)
     outcome, tried = "max_iter", None
     for iteration in range(max_iter):
-        x_step = cho_solve(factored, sigma * x - linear + transpose(weights * z - y))
+        # the factor was checked when it was made: checking all n^2 entries again each iteration doubled its cost
+        x_step = cho_solve(factored, sigma * x - linear + transpose(weights * z - y), check_finite=False)
         z_step = apply(x_step)
         x = alpha * x_step + (1 - alpha) * x
         relaxed = alpha * z_step + (1 - alpha) * z
@@ -225,7 +266,7 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
             history.append(loss(*unpack(x), *data))
             if callback is not None:
                 callback(len(history) - 1, unpack(x), history[-1])
-            lam, mu = y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)
+            lam, mu = y[:equalities], np.maximum(y[equalities:rows.shape[0]], 0.0)
             guess = tuple(np.flatnonzero(np.abs(applied - ceiling) <= 1e-6)) + \
                 tuple(np.flatnonzero(np.abs(applied - floor) <= 1e-6) + applied.size)
             if max(primal, dual) <= max(1e-4, tol) and (guess != tried or max(primal, dual) <= tol):
@@ -241,7 +282,7 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
             if ratio > 5 or ratio < 0.2:   # rebalance the penalty (OSQP's rule) and refactor
                 weights = np.clip(weights * min(max(ratio, 1e-3), 1e3), 1e-6, 1e6)
                 factored = factor(weights)
-    return x, (y[:h0.size], np.maximum(y[h0.size:rows.shape[0]], 0.0)), outcome
+    return x, (y[:equalities], np.maximum(y[equalities:rows.shape[0]], 0.0)), outcome
 
 
 def _feasible(rows, low, high, lower, upper):
