@@ -548,14 +548,17 @@ class Program:
         roots: the result nodes, in order.
         labels: a name for each result (for dumps): ``loss``, ``grad[w]``, ...
         lets: the nodes computed once into a local name, operands first (set by the ``cse`` pass).
+        overwrite: elementwise nodes that may write over their operand's buffer (set by ``memory``).
     """
 
     roots: tuple
     labels: tuple
     lets: tuple = ()
+    overwrite: tuple = ()
 
     def with_roots(self, roots) -> "Program":
-        """The same program computing ``roots`` (bindings are recomputed by ``cse``)."""
+        """The same program computing ``roots`` (bindings are recomputed by ``cse``, buffers by
+        ``memory``)."""
         return Program(tuple(roots), self.labels)
 
     def __str__(self) -> str:
