@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy
+from sympy.codegen.cfunctions import expm1, log1p
 
 
 def _with_power(text: str, exp) -> str:
@@ -143,6 +144,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log", (r"\log", r"\ln"), ("log", "ln"), ELEMENTWISE, sympy=sympy.log,
               numpy="np.log({})", ufunc="np.log", domain="u > 0"),
     Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp({})", ufunc="np.exp"),
+    # the stable spellings of log(1 + u) and e^u - 1 (the tensor pass writes them; users may too)
+    Primitive("log1p", ("log1p",), ("log1p",), ELEMENTWISE, sympy=log1p, numpy="np.log1p({})", ufunc="np.log1p",
+              domain="u > -1"),
+    Primitive("expm1", ("expm1",), ("expm1",), ELEMENTWISE, sympy=expm1, numpy="np.expm1({})", ufunc="np.expm1"),
     Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
               numpy="sigmoid({})", helper="sigmoid"),
     Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})", ufunc="np.tanh"),

@@ -93,8 +93,8 @@ class Const(Node):
 @dataclass(frozen=True, eq=False)
 class Map(Node):
     """An elementwise operation: ``add`` and ``mul`` (n-ary), ``pow`` (a number ``param`` as the
-    exponent, or a second argument), a primitive of symgd.functions (``exp``, ``sigmoid``, ...) or
-    one of ``heaviside``, ``log1p``, ``expm1``. Arguments have the node's shape or are scalars."""
+    exponent, or a second argument), a primitive of symgd.functions (``exp``, ``sigmoid``,
+    ``log1p``, ...) or ``heaviside``. Arguments have the node's shape or are scalars."""
 
     op: str
     args: tuple

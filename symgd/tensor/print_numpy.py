@@ -21,7 +21,6 @@ from symgd.functions import BY_NAME
 from symgd.tensor import ir
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
-_EXTRA = {"log1p": "np.log1p({})", "expm1": "np.expm1({})"}
 
 
 @dataclass(frozen=True)
@@ -203,8 +202,6 @@ class NumpyPrinter:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
             return Code(f"np.heaviside({args[0]}, {float(node.param)!r})", POSTFIX)
-        if node.op in _EXTRA:
-            return Code(_EXTRA[node.op].format(*args), POSTFIX)
         primitive = BY_NAME.get(node.op)
         if primitive is None or primitive.numpy.count("{}") != len(args):
             raise UnsupportedError(f"code generation for the function {node.op}")
