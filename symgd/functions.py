@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy
+from sympy.codegen.cfunctions import expm1, log1p
 
 
 def _with_power(text: str, exp) -> str:
@@ -121,6 +122,7 @@ class Primitive:
         sympy: the SymPy function for elementwise primitives (None where lowering is structural).
         numpy: the code the generator emits, a template with ``{}`` for each argument.
         helper: the name of a helper function the generated module must define for it.
+        ufunc: the NumPy ufunc that computes it (``np.exp``), which can write over its operand.
         nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
         domain: the condition on its argument for the function to be defined (None if everywhere).
     """
@@ -133,24 +135,29 @@ class Primitive:
     sympy: Callable | None = None
     numpy: str = ""
     helper: str | None = None
+    ufunc: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log", (r"\log", r"\ln"), ("log", "ln"), ELEMENTWISE, sympy=sympy.log,
-              numpy="np.log({})", domain="u > 0"),
-    Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp({})"),
+              numpy="np.log({})", ufunc="np.log", domain="u > 0"),
+    Primitive("exp", (r"\exp",), ("exp",), ELEMENTWISE, sympy=sympy.exp, numpy="np.exp({})", ufunc="np.exp"),
+    # the stable spellings of log(1 + u) and e^u - 1 (the tensor pass writes them; users may too)
+    Primitive("log1p", ("log1p",), ("log1p",), ELEMENTWISE, sympy=log1p, numpy="np.log1p({})", ufunc="np.log1p",
+              domain="u > -1"),
+    Primitive("expm1", ("expm1",), ("expm1",), ELEMENTWISE, sympy=expm1, numpy="np.expm1({})", ufunc="np.expm1"),
     Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
               numpy="sigmoid({})", helper="sigmoid"),
-    Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})"),
-    Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin({})"),
-    Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos({})"),
-    Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt({})",
+    Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})", ufunc="np.tanh"),
+    Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin({})", ufunc="np.sin"),
+    Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos({})", ufunc="np.cos"),
+    Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt({})", ufunc="np.sqrt",
               nonsmooth="u = 0", domain="u >= 0"),
-    Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs({})",
+    Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs({})", ufunc="np.abs",
               nonsmooth="u = 0"),
-    Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign({})",
+    Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign({})", ufunc="np.sign",
               nonsmooth="u = 0"),
     Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
               numpy="np.maximum({}, 0.0)", nonsmooth="u = 0"),

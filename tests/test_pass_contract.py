@@ -60,3 +60,23 @@ def test_planned_contractions_keep_their_values(spec):
     env = {**ENV, sympy.IndexedBase("t"): rng.normal(size=4)}
     assert np.allclose(evaluate(_run(node), env), evaluate(node, env))
 
+
+
+def test_softmax_hessian_is_a_gemm_and_block_diagonal_grams():
+    """Σ_i c_i (P_ci δ_ce - P_ci P_ei) X_ik X_il: the sum of broadcasts is distributed, δ leaves the sum,
+    and each part is a two-operand contraction (no einsum over four operands, which loops)."""
+    P = ir.input_(sympy.IndexedBase("P"), (K, n))
+    dims = {**DIMS, "e": K}
+    eye = ir.broadcast(ir.identity(K), (0, 2), (K, n, K))
+    outer = ir.broadcast(P, (0, 1), (K, n, K))
+    node = ir.contract([ir.add(eye, ir.neg(outer)), x, x, vs, P], ["cie", "ik", "il", "i", "ei"], "cekl", dims)
+    out = _run(node)
+    contractions = [n for n in ir.postorder([out]) if isinstance(n, ir.Contract)]
+    assert len(contractions) == 2 and all(len(n.args) == 2 for n in contractions)
+    assert not any(isinstance(m, ir.Identity) for c in contractions for m in ir.postorder(c.args))
+    values = rng.random(size=(4, 7))
+    env = {**ENV, sympy.IndexedBase("P"): values}
+    S, Xv = ENV[s], ENV[X]
+    expected = np.einsum("i,ci,ce,ik,il->cekl", S, values, np.eye(4), Xv, Xv) \
+        - np.einsum("i,ci,ei,ik,il->cekl", S, values, values, Xv, Xv)
+    assert np.allclose(evaluate(out, env), expected)

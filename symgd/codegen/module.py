@@ -39,13 +39,23 @@ def softplus(z):
 def logsumexp(a, axis):
     """log(sum(exp(a))) along ``axis``, with the maximum subtracted first."""
     top = np.max(a, axis=axis, keepdims=True)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
+    shifted = np.asarray(a - top, dtype=float)   # the one new array
+    np.exp(shifted, out=shifted)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(shifted, axis=axis))
 ''',
     "softmax": '''
 def softmax(a, axis):
-    """exp(a) / sum(exp(a)) along ``axis``, with the maximum subtracted first."""
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    """exp(a) / sum(exp(a)) along ``axis``, with the maximum subtracted first (one new array)."""
+    e = np.asarray(a - np.max(a, axis=axis, keepdims=True), dtype=float)
+    np.exp(e, out=e)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+''',
+    "inplace": '''
+def _inplace(function, array):
+    """function(array) written over ``array``, a temporary nothing else holds (float arrays only:
+    others get a new array of the result's type)."""
+    return function(array, out=array) if array.dtype.kind == "f" else function(array)
 ''',
     "logdet": '''
 def logdet(a):

@@ -93,8 +93,8 @@ class Const(Node):
 @dataclass(frozen=True, eq=False)
 class Map(Node):
     """An elementwise operation: ``add`` and ``mul`` (n-ary), ``pow`` (a number ``param`` as the
-    exponent, or a second argument), a primitive of symgd.functions (``exp``, ``sigmoid``, ...) or
-    one of ``heaviside``, ``log1p``, ``expm1``. Arguments have the node's shape or are scalars."""
+    exponent, or a second argument), a primitive of symgd.functions (``exp``, ``sigmoid``,
+    ``log1p``, ...) or ``heaviside``. Arguments have the node's shape or are scalars."""
 
     op: str
     args: tuple
@@ -605,14 +605,17 @@ class Program:
         roots: the result nodes, in order.
         labels: a name for each result (for dumps): ``loss``, ``grad[w]``, ...
         lets: the nodes computed once into a local name, operands first (set by the ``cse`` pass).
+        overwrite: elementwise nodes that may write over their operand's buffer (set by ``memory``).
     """
 
     roots: tuple
     labels: tuple
     lets: tuple = ()
+    overwrite: tuple = ()
 
     def with_roots(self, roots) -> "Program":
-        """The same program computing ``roots`` (bindings are recomputed by ``cse``)."""
+        """The same program computing ``roots`` (bindings are recomputed by ``cse``, buffers by
+        ``memory``)."""
         return Program(tuple(roots), self.labels)
 
     def __str__(self) -> str:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
@@ -29,7 +28,6 @@ from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
 _ELEMENTWISE = {p.sympy: p.name for p in PRIMITIVES if p.kind == ELEMENTWISE and isinstance(p.sympy, type)}
-_EXTRA = {log1p: "log1p", expm1: "expm1"}
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -105,7 +103,7 @@ class Builder:
             lifted = self.lift(value)
             node = ir.intern(ir.Map("heaviside", (lifted.node,), lifted.node.shape, _number(at_zero)))
             return Lifted(node, lifted.labels)
-        name = _EXTRA.get(type(expr)) or next((n for c, n in _ELEMENTWISE.items() if isinstance(expr, c)), None)
+        name = next((n for c, n in _ELEMENTWISE.items() if isinstance(expr, c)), None)
         if name is not None:
             return self._elementwise(lambda *args: ir.apply(name, *args), expr.args)
         raise UnsupportedError(f"code generation for {type(expr).__name__}: {expr}")

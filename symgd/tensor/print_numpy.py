@@ -2,7 +2,8 @@
 
 Printing decides nothing about the computation: the passes already chose the contractions
 (``MatMul`` is ``@``, a remaining ``Contract`` is ``np.einsum(..., optimize=True)``), the stable
-spellings and which shared nodes get a name (``Program.lets``). The printer only spells: operator
+spellings, which shared nodes get a name (``Program.lets``) and which functions work in their
+operand's buffer (``Program.overwrite``, through the helper ``_inplace``). The printer only spells: operator
 precedence, broadcasting by ``[:, None]`` where NumPy's trailing-axis rule does not already do it,
 arrays before scalars in products (``(X @ w - y) * (2 / n)``, so NumPy works in the temporary in
 place; computed terms first in sums too), subtraction for negative terms, and the module helpers
@@ -20,7 +21,6 @@ from symgd.functions import BY_NAME
 from symgd.tensor import ir
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
-_EXTRA = {"log1p": "np.log1p({})", "expm1": "np.expm1({})"}
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,11 @@ class NumpyPrinter:
         self.taken = set(names.values())
         self.counters: dict = {}
         self.memo: dict = {}
+        self.overwrite: set = set()
 
     def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
         """(lines binding the shared nodes, code of each root)."""
+        self.overwrite = {id(node) for node in program.overwrite}
         lines = []
         for node in program.lets:
             code = self.code(node)
@@ -200,18 +202,22 @@ class NumpyPrinter:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
             return Code(f"np.heaviside({args[0]}, {float(node.param)!r})", POSTFIX)
-        if node.op in _EXTRA:
-            return Code(_EXTRA[node.op].format(*args), POSTFIX)
         primitive = BY_NAME.get(node.op)
         if primitive is None or primitive.numpy.count("{}") != len(args):
             raise UnsupportedError(f"code generation for the function {node.op}")
         if primitive.helper:
             self.helpers.add(primitive.helper)
+        if id(node) in self.overwrite:   # the memory pass found a temporary nothing else holds
+            self.helpers.add("inplace")
+            return Code(f"_inplace({primitive.ufunc}, {args[0]})", POSTFIX)
         return Code(primitive.numpy.format(*args), POSTFIX)
 
     def _sum(self, node: ir.Map) -> Code:
+        # arrays before numbers, then positive terms first: NumPy reuses only a left operand's
+        # temporary, so 1 - t would allocate where -t + 1 works in t
         signed = sorted((_split_sign(t) for t in node.args),
-                        key=lambda s: (s[0], isinstance(s[1], ir.Const), isinstance(s[1], ir.Input)))
+                        key=lambda s: (bool(node.shape) and _scalar_valued(s[1]), s[0], isinstance(s[1], ir.Const),
+                                       isinstance(s[1], ir.Input)))
         parts: list[str] = []
         for negative, term in signed:
             code = self._operand(term)
@@ -274,6 +280,11 @@ class NumpyPrinter:
             return Code(f"np.sqrt({base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def _scalar_valued(term: ir.Node) -> bool:
+    """A scalar, or a scalar spread over an array (NumPy broadcasts it without an array)."""
+    return not term.shape or (isinstance(term, ir.Broadcast) and not term.arg.shape)
 
 
 def negation(code: Code) -> str:

@@ -3,9 +3,12 @@
 * a lone operand that is a product of two arrays is two operands (Σ_i z_i y_i is ``z @ y``);
 * operands over the same axes are multiplied first (unless they are the only two: a row-wise dot
   product is an einsum, without a temporary), axes only one operand has are summed first;
+* an operand of rank 3 or more that is a sum of broadcasts (P_ab - δ_ac) is distributed: one
+  contraction per term, each over fewer axes;
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
   (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian); if more than two
-  remain, they stay one contraction, for einsum to order with the actual sizes;
+  remain, operands over output axes only leave the sum, and the rest, sharing one summed axis, form
+  two groups and one two-operand contraction (a GEMM; einsum's own planning would loop);
 * a pair over one shared summed axis is a ``MatMul`` (with transposes, which NumPy gives as views);
   a pair with no summed axis is an elementwise product with broadcasting; a sum of squares of a
   vector is ``r @ r``;
@@ -42,6 +45,9 @@ def _split_products(operands: list) -> list:
 
 
 def _plan(operands: list, out: str, dims: dict) -> ir.Node:
+    distributed = _distribute_broadcast_sum(operands, out, dims)
+    if distributed is not None:
+        return distributed
     if len(operands) == 2 and set(operands[0][1]) == set(operands[1][1]):
         (a, sa), (b, sb) = operands
         if len(sa) == 1 and not out:
@@ -60,11 +66,91 @@ def _plan(operands: list, out: str, dims: dict) -> ir.Node:
     operands = [_sum_private_axes(n, operands, out) for n in range(len(operands))]
     while len(operands) > 2:
         folded = _fold_subset(operands)
-        if folded is None:   # einsum(optimize=True) orders the rest with the actual sizes
-            return ir.contract([a for a, _ in operands], [s for _, s in operands], out, dims)
+        if folded is None:
+            return _outside_and_two_groups(operands, out, dims)
         operands = folded
     (a, sa), (b, sb) = operands
     return _pair(a, sa, b, sb, out, dims)
+
+
+def _distribute_broadcast_sum(operands: list, out: str, dims: dict) -> ir.Node | None:
+    """Σ (B + C) ... with B, C broadcasts of smaller arrays (P_ab - δ_ac in a softmax Hessian) is
+    Σ B ... + Σ C ...: each term's contraction has fewer axes (δ_ac leaves the sum entirely) and
+    the rank-3 sum is never built. Only for operands of rank 3 or more."""
+    for position, (arg, spec) in enumerate(operands):
+        if len(operands) < 2 or len(spec) < 3 or not (isinstance(arg, ir.Map) and arg.op == "add") \
+                or all(_unbroadcast(term, spec)[1] == spec for term in arg.args):
+            continue
+        results = []
+        for term in arg.args:
+            replaced = list(operands)
+            replaced[position] = _unbroadcast(term, spec)
+            results.append(_plan(replaced, out, dims))
+        return ir.add(*results)
+    return None
+
+
+def _unbroadcast(term: ir.Node, spec: str) -> tuple:
+    """(the array a broadcast, or a number times one, repeats; its letters); other terms as they are."""
+    if isinstance(term, ir.Map) and term.op == "mul" and len(term.args) == 2 \
+            and isinstance(term.args[0], ir.Const) and isinstance(term.args[1], ir.Broadcast):
+        inner, letters = _unbroadcast(term.args[1], spec)
+        return ir.mul(term.args[0], inner), letters
+    if isinstance(term, ir.Broadcast):
+        return term.arg, "".join(spec[p] for p in term.axes)
+    return term, spec
+
+
+def _outside_and_two_groups(operands: list, out: str, dims: dict) -> ir.Node:
+    """Three or more operands that no subset rule joins. Operands over output axes only leave the
+    sum (δ_ac Σ_b ... = δ_ac ⊙ Σ_b ...); the rest, when they share their one summed axis, become two
+    groups multiplied elementwise and one two-operand contraction (a GEMM over the summed axis, as in
+    a hand-written softmax Hessian); else one ``np.einsum``, whose own planning refuses large
+    intermediates and loops over every axis."""
+    outside = [(a, s) for a, s in operands if set(s) <= set(out)]
+    inside = [(a, s) for a, s in operands if not set(s) <= set(out)]
+    if outside:
+        if not inside:
+            return ir.mul(*(_align(a, s, out, dims) for a, s in outside))
+        inner_out = "".join(c for c in out if any(c in s for _, s in inside))
+        inner = _plan(inside, inner_out, dims)
+        return ir.mul(*(_align(a, s, out, dims) for a, s in outside), _align(inner, inner_out, out, dims))
+    letters = set("".join(s for _, s in operands))
+    summed = letters - set(out)
+    common = set.intersection(*(set(s) for _, s in operands))
+    if len(summed) != 1 or not summed <= common:
+        return ir.contract([a for a, _ in operands], [s for _, s in operands], out, dims)
+    first, second = min(_bipartitions(len(operands)), key=lambda split: _split_cost(split, operands, out, dims))
+    groups = [_group([operands[n] for n in members], dims) for members in (first, second)]
+    return ir.contract([g for g, _ in groups], [s for _, s in groups], out, dims)
+
+
+def _bipartitions(count: int) -> list:
+    """Every split of range(count) into two non-empty groups, the first holding 0."""
+    splits = []
+    for mask in range(1, 2 ** (count - 1)):
+        chosen = {0} | {n for n in range(1, count) if mask >> (n - 1) & 1}
+        if len(chosen) < count:
+            splits.append((sorted(chosen), [n for n in range(count) if n not in chosen]))
+    return splits
+
+
+def _split_cost(split: tuple, operands: list, out: str, dims: dict) -> tuple:
+    """Smallest largest group first; then groups whose output axes have distinct dimensions (K x d
+    per sample rather than d x d: the two halves of a Hessian's Kronecker structure)."""
+    ranks, repeats = [], 0
+    for members in split:
+        letters = set("".join(operands[n][1] for n in members))
+        kept = [dims[c] for c in letters if c in out]
+        ranks.append(len(letters))
+        repeats += len(kept) - len(set(kept))
+    return max(ranks), repeats, sum(ranks)
+
+
+def _group(members: list, dims: dict) -> tuple:
+    """The elementwise product of ``members`` over the union of their letters."""
+    letters = "".join(dict.fromkeys("".join(s for _, s in members)))
+    return ir.mul(*(_align(a, s, letters, dims) for a, s in members)), letters
 
 
 def _is_square(node: ir.Node) -> bool:
