@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from symgd.functions import det, inverse_entry, relu, sigmoid, softplus
+from symgd.functions import det, inverse_entry, matrix_of, relu, sigmoid, softplus
 from symgd.render import name_latex
 
 
@@ -47,7 +47,7 @@ def _is_pure_scalar(expr) -> bool:
 def transpose(node: MNode) -> MNode:
     if node.op == "T":
         return node.args[0]
-    if node.rank == 0 or node.op == "identity":
+    if node.rank == 0 or node.op == "identity" or (node.op == "inv" and node.args[1]):   # a symmetric inverse
         return node
     if node.op == "add":
         return MNode("add", tuple(transpose(t) for t in node.args), node.rank)
@@ -70,19 +70,50 @@ class NoMatrixForm(Exception):
     """Raised inside the converter when no rule fits."""
 
 
-def to_matrix(expr: sympy.Expr, free: tuple, ranges: dict) -> MNode | None:
+def to_matrix(expr: sympy.Expr, free: tuple, ranges: dict, symmetric: frozenset = frozenset()) -> MNode | None:
     """Matrix form of ``expr`` whose entry (free...) it is, or None.
 
     Args:
         expr: index-form expression.
         free: the free indices in layout order: () scalar, (k,) vector, (k, l) matrix.
         ranges: index symbol -> upper bound (dimension), for ones vectors and identities.
+        symmetric: names of matrices declared symmetric (S^T is written S).
     """
     try:
         node, indices = _convert(expr, dict(ranges))
-        return _orient(node, indices, tuple(free))
+        return _without_symmetric_transposes(_orient(node, indices, tuple(free)), symmetric)
     except NoMatrixForm:
         return _tensor_form(expr, tuple(free), ranges)
+
+
+def _without_symmetric_transposes(node: MNode, symmetric: frozenset) -> MNode:
+    """S^T -> S and (S^{-1})^T -> S^{-1} for a matrix S declared symmetric."""
+    if not symmetric or not isinstance(node, MNode):
+        return node
+    args = tuple(_without_symmetric_transposes(a, symmetric) for a in node.args)
+    if node.op == "T" and _is_symmetric_name(args[0], symmetric):
+        return args[0]
+    if node.op == "T" and args[0].op == "inv" and _is_symmetric_name(args[0].args[0], symmetric):
+        return args[0]
+    if node.op == "add":   # terms equal once S^T is S: -1/2 A - 1/2 A -> -A
+        return _collect_terms(args, node.rank)
+    return MNode(node.op, args, node.rank)
+
+
+def _collect_terms(terms: tuple, rank: int) -> MNode:
+    coefficients: dict = {}
+    for term in terms:
+        coefficient, body = (term.args[0].args[0], term.args[1]) if term.op == "scale" and \
+            term.args[0].op == "num" else (sympy.Integer(1), term)
+        coefficients[body] = coefficients.get(body, sympy.Integer(0)) + coefficient
+    out = [body if c == 1 else MNode("scale", (number(c), body), rank) for body, c in coefficients.items() if c != 0]
+    if not out:
+        raise NoMatrixForm
+    return MNode("add", tuple(out), rank) if len(out) > 1 else out[0]
+
+
+def _is_symmetric_name(node, symmetric: frozenset) -> bool:
+    return isinstance(node, MNode) and node.op == "sym" and node.args[0] in symmetric
 
 
 def _tensor_form(expr, free: tuple, ranges: dict) -> TensorForm | None:
@@ -123,9 +154,10 @@ def _convert(expr, ranges) -> tuple[MNode, tuple]:  # noqa: C901 - one branch pe
         return MNode("identity", (ranges.get(a),), 2), (a, b)
     if isinstance(expr, inverse_entry):
         base, i, j = expr.args
-        return MNode("inv", (sym(str(base.label), 2),), 2), (i, j)
+        symmetric = isinstance(base, matrix_of) and base.symmetric
+        return MNode("inv", (_square(base, ranges), symmetric), 2), (i, j)
     if isinstance(expr, det):
-        return MNode("det", (sym(str(expr.args[0].label), 2),), 0), ()
+        return MNode("det", (_square(expr.args[0], ranges),), 0), ()
     if isinstance(expr, sympy.Add):
         return _convert_add(expr, ranges)
     if isinstance(expr, sympy.Mul):
@@ -146,6 +178,15 @@ def _convert(expr, ranges) -> tuple[MNode, tuple]:  # noqa: C901 - one branch pe
         return MNode("func2", ("max" if isinstance(expr, sympy.Max) else "min",
                                *(n for n, _ in converted)), rank), indices
     raise NoMatrixForm
+
+
+def _square(matrix, ranges) -> MNode:
+    """The operand of an inverse or determinant: a named matrix, or a ``matrix_of`` converted from its entries."""
+    if isinstance(matrix, sympy.IndexedBase):
+        return sym(str(matrix.label), 2)
+    body, row, col, size = matrix.args[:4]
+    node, indices = _convert(body, {**ranges, row: size, col: size})
+    return _orient(node, indices, (row, col))
 
 
 def _function_name(expr) -> str:

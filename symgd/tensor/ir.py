@@ -176,11 +176,32 @@ class Softmax(Node):
 
 @dataclass(frozen=True, eq=False)
 class MatFn(Node):
-    """A function of a square matrix: ``inv`` (a matrix), ``det`` and ``logdet`` (scalars);
-    ``solve`` is to come here too."""
+    """A function of a square matrix: ``inv`` (a matrix), ``det``, ``logdet`` (log det, defined for
+    det > 0) and ``logabsdet`` (log |det|) (scalars)."""
 
     op: str
     arg: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Factor(Node):
+    """A factorisation of the square matrix ``arg`` (Cholesky when ``definite``, else LU with
+    pivoting), computed once and read by ``Solve`` and by ``MatFn`` (log-determinants, the inverse
+    where a whole inverse is needed). Its shape is the matrix's."""
+
+    arg: Node
+    definite: bool
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Solve(Node):
+    """M^{-1} rhs (M^{-T} rhs when ``transposed``) from the factorisation ``factor`` of M."""
+
+    factor: Node
+    rhs: Node
+    transposed: bool
     shape: Shape
 
 
@@ -342,8 +363,20 @@ def softmax(arg: Node, axis: int) -> Node:
 
 
 def matfn(op: str, arg: Node) -> Node:
-    """``inv``, ``det`` or ``logdet`` of a square matrix."""
+    """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``)."""
     return intern(MatFn(op, arg, arg.shape if op == "inv" else ()))
+
+
+def factor(arg: Node, definite: bool) -> Node:
+    """The factorisation of a square matrix (Cholesky if ``definite``)."""
+    return intern(Factor(arg, definite, arg.shape))
+
+
+def solve(factor_: Node, rhs: Node, transposed: bool = False) -> Node:
+    """M^{-1} rhs (or M^{-T} rhs) from M's ``Factor``; a symmetric (definite) M needs no transpose."""
+    if isinstance(factor_, Factor) and factor_.definite:
+        transposed = False
+    return intern(Solve(factor_, rhs, transposed, rhs.shape))
 
 
 # -- traversal, checking, printing -------------------------------------------------------------
@@ -404,6 +437,8 @@ def rebuild(node: Node, children: list) -> Node:
         return contract(children, node.specs, node.out, dims)
     if isinstance(node, MatMul):
         return matmul(*children)
+    if isinstance(node, Solve):
+        return solve(children[0], children[1], node.transposed)
     (child,) = children
     if isinstance(node, Reduce):
         return reduce(node.op, child, node.axes)
@@ -417,6 +452,8 @@ def rebuild(node: Node, children: list) -> Node:
         return softmax(child, node.axis)
     if isinstance(node, MatFn):
         return matfn(node.op, child)
+    if isinstance(node, Factor):
+        return factor(child, node.definite)
     raise InternalError(f"rebuild of {type(node).__name__}")
 
 
@@ -458,7 +495,10 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Transpose):
         if sorted(node.perm) != list(range(len(node.arg.shape))):
             return "a permutation of the wrong length"
-    elif isinstance(node, (Diagonal, MatFn)):
+    elif isinstance(node, Solve):
+        if not isinstance(node.factor, Factor) or node.rhs.shape[:1] != node.factor.shape[1:]:
+            return "a right-hand side that does not fit the factorised matrix"
+    elif isinstance(node, (Diagonal, MatFn, Factor)):
         if len(node.arg.shape) != 2 or node.arg.shape[0] != node.arg.shape[1]:
             return "an operand that is not a square matrix"
     elif isinstance(node, Reduce):
@@ -493,6 +533,10 @@ def describe(node: Node, names: dict) -> str:
         return f"{type(node).__name__.lower()}{extra}({ref(node.arg)})"
     if isinstance(node, MatFn):
         return f"{node.op}({ref(node.arg)})"
+    if isinstance(node, Factor):
+        return f"{'cholesky' if node.definite else 'lu'}({ref(node.arg)})"
+    if isinstance(node, Solve):
+        return f"solve{'_t' if node.transposed else ''}({ref(node.factor)}, {ref(node.rhs)})"
     if isinstance(node, Identity):
         return "eye"
     raise InternalError(f"describe {type(node).__name__}")

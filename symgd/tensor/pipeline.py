@@ -14,16 +14,18 @@ import contextvars
 from typing import Callable, TextIO
 
 from symgd.tensor import ir
-from symgd.tensor.passes import contract, cse, factor, scale, stable
+from symgd.tensor.passes import contract, cse, factor, scale, solve, stable
 
 # In order: stable spellings first (they change which sub-expressions are equal), then the
 # distributive law (before contractions are planned, while they are still whole), then scalar
-# placement, contraction planning, and last the choice of names for shared nodes.
+# placement, contraction planning, products with inverses as solves (they need the planned
+# matrix products), and last the choice of names for shared nodes.
 PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
     ("stable", stable.run),
     ("factor", factor.run),
     ("scale", scale.run),
     ("contract", contract.run),
+    ("solve", solve.run),
     ("cse", cse.run),
 )
 
