@@ -190,9 +190,51 @@ class Lowering:
         new_row, new_col = entry_symbols(body)
         body = body.xreplace({row: new_row, col: new_col})
         symmetric = declared or body.xreplace({new_row: new_col, new_col: new_row}) == body
-        structure = DEFINITE if declared and declared != "symmetric" else SYMMETRIC if symmetric else GENERAL
+        definite = (declared and declared != "symmetric") or self.positive_definite(node, scope)
+        structure = DEFINITE if definite else SYMMETRIC if symmetric else GENERAL
         return matrix_of(body, new_row, new_col, self.dim_symbol(shape.dims[0]), sympy.Symbol(self.render(node)),
                          structure)
+
+    def positive_definite(self, node, scope) -> bool:
+        """A sum of positive semidefinite terms and c I with c > 0 (a square, a positive constant):
+        ``X^\\top X + \\lambda I`` with λ > 0 declared, ``K + \\sigma_n^2 I`` with K \\succeq 0 declared."""
+        if not isinstance(node, ir.Add):
+            return False
+        identities = [t for t in node.terms if self.positive_identity(t)]
+        return bool(identities) and all(t in identities or self.semidefinite(t, scope) for t in node.terms)
+
+    def positive_identity(self, node) -> bool:
+        """c I with c a square of a scalar, a positive number or a constant declared positive."""
+        if isinstance(node, ir.Name):
+            return node.name in self.inference.identity
+        identity = isinstance(node, ir.Mul) and isinstance(node.right, ir.Name) \
+            and node.right.name in self.inference.identity
+        if not identity:
+            return False
+        c = node.left
+        if isinstance(c, ir.Num):
+            return float(c.text) > 0
+        if isinstance(c, ir.Pow) and integer_exponent(c.exp) == 2:
+            return True
+        symbol = self.symbols.get(c.name) if isinstance(c, ir.Name) else None
+        return bool(getattr(symbol, "is_positive", False))
+
+    def semidefinite(self, node, scope) -> bool:
+        """A Gram matrix A^T A or A A^T (also A^T S A with S declared semidefinite), or a matrix declared
+        positive (semi)definite (a name, or a matrix defined entrywise under that name)."""
+        if isinstance(node, ir.Entrywise):
+            return self.symmetric.get(node.name, "symmetric") != "symmetric"
+        named = self.named_matrix(node, scope)
+        if named is not None:
+            return self.symmetric.get(str(named.label), "symmetric") != "symmetric"
+        if isinstance(node, ir.Mul) and isinstance(node.left, ir.Transpose):   # A^T A, A^T S A
+            inner = node.right
+            if node.left.arg == inner:
+                return True
+            return isinstance(inner, ir.Mul) and inner.right == node.left.arg and self.semidefinite(inner.left, scope)
+        if isinstance(node, ir.Mul) and isinstance(node.right, ir.Transpose):  # A A^T
+            return node.right.arg == node.left
+        return False
 
     def inverse(self, node, scope, indices, idx):
         return inverse_entry(self.matrix(node, scope, indices), *idx)

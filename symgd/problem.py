@@ -619,7 +619,9 @@ class _Resolver:
         if isinstance(node, ir.Name) and self.is_whole_use(node):   # K_{ij} = ... used as the matrix K
             (rows, cols), body = self.found.indexed[node.name]
             self.found.read(f"{node.name} is the matrix with entries {node.name}_{{{rows}{cols}}} = {latex_of(body)}")
-            return ir.Entrywise(rows, cols, self.resolve(body))
+            if node.name in self.found.symmetric:
+                self.found.read(f"{node.name} is symmetric {self.found.symmetric[node.name]} (declared)")
+            return ir.Entrywise(rows, cols, self.resolve(body), node.name)
         if isinstance(node, ir.Sub) and self.is_indexed_use(node):
             indices, body = self.found.indexed[node.base.name]
             return self.resolve(_substitute_indices(body, dict(zip(indices, index_atoms(node.indices)))))
@@ -849,7 +851,7 @@ def _map_children(node, fn):
     if isinstance(node, ir.BigOp):
         return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body), node.excluded)
     if isinstance(node, ir.Entrywise):
-        return ir.Entrywise(node.rows, node.cols, fn(node.body))
+        return ir.Entrywise(node.rows, node.cols, fn(node.body), node.name)
     if isinstance(node, ir.Relation):
         return ir.Relation(tuple(fn(o) for o in node.operands), node.ops)
     return node

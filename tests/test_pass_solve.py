@@ -63,6 +63,18 @@ def test_a_declared_positive_definite_matrix_is_factorised_by_cholesky():
     assert "factorise(Sigma, definite=True)" in text
 
 
+@pytest.mark.parametrize("source, definite", [
+    (r"\min_w w^\top (X^\top X + \lambda I)^{-1} w \quad \lambda > 0", True),   # Gram + c I, c > 0
+    (r"\min_w w^\top (X^\top X + \lambda I)^{-1} w", False),                     # lambda may be negative
+    (r"\min_w w^\top (X^\top X + \lambda^2 I)^{-1} w", True),
+    (r"\min_w w^\top (A + \lambda^2 I)^{-1} w", False),                           # A may be indefinite
+    (r"\min_w w^\top (A + \lambda^2 I)^{-1} w \quad A \succeq 0", True),
+])
+def test_semidefinite_terms_plus_a_positive_multiple_of_i_are_factorised_by_cholesky(source, definite):
+    text = generate(symgd.parse(source)).source
+    assert f"definite={definite})" in text and f"definite={not definite})" not in text
+
+
 def test_log_det_of_a_matrix_with_negative_determinant_is_an_error_not_nan():
     module = generate(symgd.parse(r"\min_w w^\top w + \log\det(A + w w^\top)")).load()
     with pytest.raises(ValueError, match="determinant is not positive"):

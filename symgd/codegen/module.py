@@ -57,7 +57,8 @@ def factorise(a, definite):
         try:
             return "cholesky", scipy.linalg.cho_factor(a, lower=True)
         except np.linalg.LinAlgError:
-            raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix declared positive definite is not") from None
+            raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix that must be positive definite (declared, or "
+                             "semidefinite terms plus c I with c > 0) is not") from None
     if not np.all(np.isfinite(a)):
         raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix to factorise has non-finite entries")
     with warnings.catch_warnings():

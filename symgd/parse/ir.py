@@ -225,6 +225,7 @@ class Entrywise:
     rows: str
     cols: str
     body: "Expr"
+    name: str = ""   # the name it was defined under (K), for declarations such as K \\succeq 0
 
 
 @dataclass(frozen=True)
