@@ -64,41 +64,148 @@ class relu(sympy.Function):
         return _with_power(r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
-class det(sympy.Function):
-    """det(A) of a square matrix A, held as an opaque scalar of the matrix symbol A.
+GENERAL, SYMMETRIC, DEFINITE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(2)   # structure of a matrix_of
 
-    ∂det(A)/∂A_kl = det(A) (A^{-1})_lk.
+
+class matrix_of(sympy.Basic):
+    """A square matrix given by its entries: ``matrix_of(body, row, col, size, label, structure)``.
+
+    Entry (i, j) is ``body`` with ``row`` -> i and ``col`` -> j; ``size`` is its dimension and
+    ``label`` a Symbol whose name is the matrix's LaTeX as written (``X^\\top X + \\lambda I``),
+    for display; ``structure`` is GENERAL, SYMMETRIC (M = M^T: declared, or its entries are
+    symmetric in row and col; (M^{-1})_ji is then written (M^{-1})_ij) or DEFINITE (declared
+    positive definite: code factorises it by Cholesky). It stands for a matrix
+    expression inside ``det``, ``inverse_entry`` and
+    ``logabsdet``, which differentiate through it by the chain rule on its entries. ``row`` and
+    ``col`` are named by nesting depth (``_r1``, ``_c1`` innermost), so an inner matrix's entry
+    symbols never clash with an outer one's, and equal matrices are equal expressions.
+    """
+
+    @property
+    def body(self) -> sympy.Expr:
+        return self.args[0]
+
+    @property
+    def size(self) -> sympy.Expr:
+        return self.args[3]
+
+    @property
+    def label(self) -> str:
+        return self.args[4].name
+
+    @property
+    def symmetric(self) -> bool:
+        return self.args[5] >= SYMMETRIC
+
+    @property
+    def definite(self) -> bool:
+        return self.args[5] == DEFINITE
+
+    @property
+    def free_symbols(self) -> set:
+        body, row, col, size, _, _ = self.args
+        return (body.free_symbols - {row, col}) | size.free_symbols
+
+    def entry(self, i, j) -> sympy.Expr:
+        """The entry (i, j) in index form."""
+        body, row, col = self.args[:3]
+        return body.xreplace({row: i, col: j})
+
+    def _latex(self, printer, exp=None):
+        if isinstance(self.body, sympy.Indexed):   # a named matrix (declared symmetric)
+            return self.label
+        return r"\left(%s\right)" % self.label
+
+    def _sympystr(self, printer):
+        return "[%s]" % self.label
+
+
+def entry_symbols(body: sympy.Expr) -> tuple[sympy.Symbol, sympy.Symbol]:
+    """The (row, col) symbols of a matrix whose entries are ``body`` (one deeper than any inside)."""
+    depth = 1 + max((int(m.args[1].name[2:]) for m in body.atoms(matrix_of)), default=0)
+    return sympy.Symbol(f"_r{depth}", integer=True), sympy.Symbol(f"_c{depth}", integer=True)
+
+
+def is_matrix(value) -> bool:
+    """A square matrix operand of ``det``/``inverse_entry``: a named matrix or a ``matrix_of``."""
+    return isinstance(value, (sympy.IndexedBase, matrix_of))
+
+
+def _through_entries(matrix, s, local) -> sympy.Expr:
+    """Σ_pq local(p, q) ∂M_pq/∂s: the chain rule through the entries of ``matrix``.
+
+    For a named matrix ``A`` and an entry ``s = A[k, l]`` this is ``local(k, l)``; for a
+    ``matrix_of`` the sum over its entries, which ``contract_deltas`` later collapses.
+    """
+    if isinstance(matrix, sympy.IndexedBase):
+        if isinstance(s, sympy.Indexed) and s.base == matrix:
+            return local(*s.indices)
+        return sympy.Integer(0)
+    p, q = sympy.Dummy("p", integer=True), sympy.Dummy("q", integer=True)
+    inner = sympy.diff(matrix.entry(p, q), s)
+    if inner == 0:
+        return sympy.Integer(0)
+    return sympy.Sum(local(p, q) * inner, (p, 1, matrix.size), (q, 1, matrix.size))
+
+
+def _matrix_latex(printer, matrix) -> str:
+    return printer._print(matrix) if isinstance(matrix, sympy.IndexedBase) else matrix._latex(printer)
+
+
+class det(sympy.Function):
+    """det(M) of a square matrix M (a named matrix or a ``matrix_of``), an opaque scalar.
+
+    ∂det(M)/∂s = det(M) Σ_pq (M^{-1})_qp ∂M_pq/∂s.
     """
 
     is_real = True   # of a real matrix: |det A| differentiates to sign(det A) ∂det A, with no re()/im()
 
     def _eval_derivative(self, s):
         matrix = self.args[0]
-        if isinstance(s, sympy.Indexed) and s.base == matrix:
-            row, col = s.indices
-            return self * inverse_entry(matrix, col, row)
-        return sympy.Integer(0)
+        return self * _through_entries(matrix, s, lambda p, q: inverse_entry(matrix, q, p))
 
     def _latex(self, printer, exp=None):
-        return _with_power(r"\det %s" % printer._print(self.args[0]), exp)
+        return _with_power(r"\det %s" % _matrix_latex(printer, self.args[0]), exp)
+
+
+class logabsdet(sympy.Function):
+    """log|det M| of a square matrix M, real wherever det M ≠ 0.
+
+    ∂ log|det M|/∂s = Σ_pq (M^{-1})_qp ∂M_pq/∂s (the sign of det M drops out).
+    """
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        return _through_entries(matrix, s, lambda p, q: inverse_entry(matrix, q, p))
+
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\log\left|\det %s\right|" % _matrix_latex(printer, self.args[0]), exp)
 
 
 class inverse_entry(sympy.Function):
-    """Entry (i, j) of A^{-1} for a square matrix symbol A: ``inverse_entry(A, i, j)``.
+    """Entry (i, j) of M^{-1} for a square matrix M (a named matrix or a ``matrix_of``).
 
-    ∂(A^{-1})_ij/∂A_kl = -(A^{-1})_ik (A^{-1})_lj.
+    ∂(M^{-1})_ij/∂s = -Σ_pq (M^{-1})_ip ∂M_pq/∂s (M^{-1})_qj.
     """
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, matrix, i, j):  # safe: SymPy's automatic-evaluation hook, not Python's eval; no user text
+        if isinstance(matrix, matrix_of) and matrix.symmetric and sympy.default_sort_key(j) < sympy.default_sort_key(i):
+            return cls(matrix, j, i)   # the inverse of a symmetric matrix is symmetric
+        return None
 
     def _eval_derivative(self, s):
         matrix, i, j = self.args
-        if isinstance(s, sympy.Indexed) and s.base == matrix:
-            row, col = s.indices
-            return -inverse_entry(matrix, i, row) * inverse_entry(matrix, col, j)
-        return sympy.Integer(0)
+        return _through_entries(matrix, s, lambda p, q: -inverse_entry(matrix, i, p) * inverse_entry(matrix, q, j))
 
     def _latex(self, printer, exp=None):
-        base, i, j = (printer._print(a) for a in self.args)
-        return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, i, j), exp)
+        matrix, i, j = self.args
+        base = _matrix_latex(printer, matrix)
+        return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
 
 
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out

@@ -13,11 +13,15 @@ from fractions import Fraction
 import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
-from symgd.functions import BY_NAME, DIAGONAL, ELEMENTWISE, PAIRING, VECTOR, det, inverse_entry
+from symgd.functions import (BY_NAME, DEFINITE, DIAGONAL, ELEMENTWISE, GENERAL, PAIRING, SYMMETRIC, VECTOR, det,
+                             entry_symbols, inverse_entry, logabsdet, matrix_of)
 from symgd.parse import ir
-from symgd.shapes import FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, is_minus_one, sub_symbol_name
+from symgd.shapes import (FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, integer_exponent,
+                          is_minus_one, sub_symbol_name)
 
 MAX_NUMERIC_EXPONENT = 1000
+MAX_MATRIX_POWER = 16   # M^k is a chain of k products in index form
+
 
 
 class Lowering:
@@ -29,10 +33,12 @@ class Lowering:
         dim_symbol: Dim -> SymPy dimension (a Symbol or an Integer).
         index_names: names to avoid for the indices lowering invents.
         render: IR -> LaTeX, for messages.
+        symmetric: matrices declared symmetric: name -> "symmetric" or "positive (semi)definite".
     """
 
     def __init__(self, inference: ShapeInference, symbols: dict, dim_symbol, index_names: set[str],
-                 render) -> None:
+                 render, symmetric: dict | None = None) -> None:
+        self.symmetric = symmetric or {}
         self.inference = inference
         self.symbols = symbols
         self.dim_symbol = dim_symbol
@@ -139,13 +145,29 @@ class Lowering:
 
     def lower_Pow(self, node, scope, indices, idx):
         base_shape = self.shape(node.base, scope)
-        if base_shape.rank == 2 and is_minus_one(node.exp):
-            return self.inverse(node.base, scope, indices, idx)
+        if base_shape.rank == 2:
+            return self.matrix_power(node, scope, indices, idx)
         base = self.lower(node.base, scope, indices, ())
         exp = self.lower(node.exp, scope, indices, ())
         if base.is_number and exp.is_number and abs(exp) > MAX_NUMERIC_EXPONENT:
             raise UnsupportedError(f"the numeric power {self.render(node)} is too large to evaluate")
         return sympy.Pow(base, exp)
+
+    def matrix_power(self, node, scope, indices, idx):
+        """(M^k)_ij for an integer k: a chain of k products of M (of M^{-1} for k < 0), δ_ij for k = 0."""
+        exponent = integer_exponent(node.exp)
+        if exponent is None or abs(exponent) > MAX_MATRIX_POWER:
+            raise UnsupportedError(f"the matrix power {self.render(node)}; only integer powers up to "
+                                   f"{MAX_MATRIX_POWER} of a square matrix are supported")
+        if exponent == 0:
+            return sympy.KroneckerDelta(*idx)
+        factor = self.inverse if exponent < 0 else (lambda base, sc, ind, ix: self.lower(base, sc, ind, ix))
+        dim = self.shape(node.base, scope).dims[0]
+        chain = [idx[0]] + [self.fresh_index() for _ in range(abs(exponent) - 1)] + [idx[1]]
+        body = sympy.Mul(*(factor(node.base, scope, indices, (a, b)) for a, b in zip(chain, chain[1:])))
+        for k in reversed(chain[1:-1]):
+            body = self.sum_over(body, k, dim)
+        return body
 
     def named_matrix(self, node, scope):
         """The symbol of a named matrix: ``A``, or ``\\Sigma_2`` / ``K_y`` (a subscript that is part of the name)."""
@@ -156,12 +178,67 @@ class Lowering:
             return self.symbols[sub_symbol_name(node)]
         return None
 
+    def matrix(self, node, scope, indices):
+        """A square matrix operand of an inverse or determinant: its symbol if it is named, else a
+        ``matrix_of`` holding its entries in index form."""
+        named = self.named_matrix(node, scope)
+        declared = self.symmetric.get(str(named.label)) if named is not None else None
+        if named is not None and not declared:
+            return named
+        shape = self.shape(node, scope)
+        row, col = self.fresh_index(), self.fresh_index()
+        body = self.lower(node, scope, indices, (row, col))
+        new_row, new_col = entry_symbols(body)
+        body = body.xreplace({row: new_row, col: new_col})
+        symmetric = declared or body.xreplace({new_row: new_col, new_col: new_row}) == body
+        definite = (declared and declared != "symmetric") or self.positive_definite(node, scope)
+        structure = DEFINITE if definite else SYMMETRIC if symmetric else GENERAL
+        return matrix_of(body, new_row, new_col, self.dim_symbol(shape.dims[0]), sympy.Symbol(self.render(node)),
+                         structure)
+
+    def positive_definite(self, node, scope) -> bool:
+        """A sum of positive semidefinite terms and c I with c > 0 (a square, a positive constant):
+        ``X^\\top X + \\lambda I`` with λ > 0 declared, ``K + \\sigma_n^2 I`` with K \\succeq 0 declared."""
+        if not isinstance(node, ir.Add):
+            return False
+        identities = [t for t in node.terms if self.positive_identity(t)]
+        return bool(identities) and all(t in identities or self.semidefinite(t, scope) for t in node.terms)
+
+    def positive_identity(self, node) -> bool:
+        """c I with c a square of a scalar, a positive number or a constant declared positive."""
+        if isinstance(node, ir.Name):
+            return node.name in self.inference.identity
+        identity = isinstance(node, ir.Mul) and isinstance(node.right, ir.Name) \
+            and node.right.name in self.inference.identity
+        if not identity:
+            return False
+        c = node.left
+        if isinstance(c, ir.Num):
+            return float(c.text) > 0
+        if isinstance(c, ir.Pow) and integer_exponent(c.exp) == 2:
+            return True
+        symbol = self.symbols.get(c.name) if isinstance(c, ir.Name) else None
+        return bool(getattr(symbol, "is_positive", False))
+
+    def semidefinite(self, node, scope) -> bool:
+        """A Gram matrix A^T A or A A^T (also A^T S A with S declared semidefinite), or a matrix declared
+        positive (semi)definite (a name, or a matrix defined entrywise under that name)."""
+        if isinstance(node, ir.Entrywise):
+            return self.symmetric.get(node.name, "symmetric") != "symmetric"
+        named = self.named_matrix(node, scope)
+        if named is not None:
+            return self.symmetric.get(str(named.label), "symmetric") != "symmetric"
+        if isinstance(node, ir.Mul) and isinstance(node.left, ir.Transpose):   # A^T A, A^T S A
+            inner = node.right
+            if node.left.arg == inner:
+                return True
+            return isinstance(inner, ir.Mul) and inner.right == node.left.arg and self.semidefinite(inner.left, scope)
+        if isinstance(node, ir.Mul) and isinstance(node.right, ir.Transpose):  # A A^T
+            return node.right.arg == node.left
+        return False
+
     def inverse(self, node, scope, indices, idx):
-        matrix = self.named_matrix(node, scope)
-        if matrix is None:
-            raise UnsupportedError(f"the inverse of the matrix expression {self.render(node)}; "
-                                   "name the matrix (e.g. A^{-1}) instead")
-        return inverse_entry(matrix, *idx)
+        return inverse_entry(self.matrix(node, scope, indices), *idx)
 
     def lower_Transpose(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
@@ -172,6 +249,8 @@ class Lowering:
     # -- functions -----------------------------------------------------------------------
     def lower_Func(self, node, scope, indices, idx):
         primitive = BY_NAME[node.name]
+        if node.name == "log" and (value := self.log_abs_determinant(node, scope, indices)) is not None:
+            return value
         if primitive.kind == ELEMENTWISE:
             args = [self.lower(arg, scope, indices, self._broadcast(arg, scope, idx)) for arg in node.args]
             return primitive.sympy(*args)
@@ -206,24 +285,28 @@ class Lowering:
             k = self.fresh_index()
             return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])
         if node.name in ("det", "logdet"):
-            value = self.determinant(arg, scope)
+            value = self.determinant(arg, scope, indices)
             return sympy.log(value) if node.name == "logdet" else value
         if node.name == "inv":
             return self.inverse(arg, scope, indices, idx)
         raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
 
-    def determinant(self, arg, scope) -> sympy.Expr:
-        """det of a named matrix, of its transpose (same) or of its inverse (reciprocal)."""
-        matrix = self.named_matrix(arg, scope)
-        if matrix is not None:
-            return det(matrix)
+    def determinant(self, arg, scope, indices) -> sympy.Expr:
+        """det of a square matrix; of a transpose the same, of an inverse the reciprocal."""
         if isinstance(arg, ir.Transpose):
-            return self.determinant(arg.arg, scope)
+            return self.determinant(arg.arg, scope, indices)
         if isinstance(arg, ir.Func) and arg.name == "inv":
-            return 1 / self.determinant(arg.args[0], scope)
+            return 1 / self.determinant(arg.args[0], scope, indices)
         if isinstance(arg, ir.Pow) and is_minus_one(arg.exp):
-            return 1 / self.determinant(arg.base, scope)
-        raise UnsupportedError(f"the determinant of the matrix expression {self.render(arg)}")
+            return 1 / self.determinant(arg.base, scope, indices)
+        return det(self.matrix(arg, scope, indices))
+
+    def log_abs_determinant(self, node, scope, indices):
+        """``\\ln|\\det M|`` as ``logabsdet(M)`` (real, defined wherever M is invertible), or None."""
+        (arg,) = node.args
+        if isinstance(arg, ir.Abs) and isinstance(arg.arg, ir.Func) and arg.arg.name == "det":
+            return logabsdet(self.matrix(arg.arg.args[0], scope, indices))
+        return None
 
     def sum_all(self, arg, shape: Shape, scope, indices, entry_map) -> sympy.Expr:
         """Sum ``entry_map`` of every entry of ``arg`` over all its axes."""
@@ -256,10 +339,15 @@ class Lowering:
     def lower_Abs(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
         if shape.rank == 2:   # |K|: the determinant
-            return self.determinant(node.arg, scope)
+            return self.determinant(node.arg, scope, indices)
         if shape.rank == 1:   # |v|: the Euclidean norm
             return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
+
+    def lower_Entrywise(self, node, scope, indices, idx):
+        rows, cols = self.inference.entrywise_dims(node)
+        inner = scope.with_index(node.rows, rows).with_index(node.cols, cols)
+        return self.lower(node.body, inner, {**indices, node.rows: idx[0], node.cols: idx[1]}, ())
 
     def lower_BigOp(self, node, scope, indices, idx):
         dim = self.inference.dim_of_index(node)

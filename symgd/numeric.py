@@ -11,7 +11,7 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import det, inverse_entry, relu, sigmoid, softplus
+from symgd.functions import det, inverse_entry, logabsdet, matrix_of, relu, sigmoid, softplus
 
 FUNCTIONS = {
     sympy.log: math.log, sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.sin: math.sin,
@@ -52,15 +52,27 @@ def evaluate(expr, env: dict) -> float:
     if isinstance(expr, sympy.Heaviside):
         return float(evaluate(expr.args[0], env) > 0)
     if isinstance(expr, det):
-        return float(np.linalg.det(env[str(expr.args[0].label)]))
+        return float(np.linalg.det(matrix_value(expr.args[0], env)))
+    if isinstance(expr, logabsdet):
+        return float(np.linalg.slogdet(matrix_value(expr.args[0], env))[1])
     if isinstance(expr, inverse_entry):
         base, i, j = expr.args
-        inverse = np.linalg.inv(env[str(base.label)])
+        inverse = np.linalg.inv(matrix_value(base, env))
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
             return numeric(evaluate(expr.args[0], env))
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
+
+
+def matrix_value(matrix, env: dict) -> np.ndarray:
+    """The array of a named matrix or of a ``matrix_of`` (its entries evaluated one by one)."""
+    if isinstance(matrix, sympy.IndexedBase):
+        return np.asarray(env[str(matrix.label)])
+    assert isinstance(matrix, matrix_of)
+    size = int(evaluate(matrix.size, env))
+    body, row, col = matrix.args[:3]
+    return entries(body, (row, col), (size, size), env)
 
 
 def _evaluate_bigop(expr, env: dict) -> float:
@@ -89,9 +101,9 @@ DEFAULT_SIZES = {"n": 7, "d": 3, "K": 4, "m": 5, "k": 2, "p": 6, "q": 8, "h": 9}
 def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: bool = True) -> dict:
     """Random values for every symbol of ``problem`` with every dimension distinct.
 
-    Square matrices are symmetric positive definite (``symmetric``), or generic but diagonally
-    dominant (``symmetric=False``: determinants stay positive, and a symmetric matrix cannot hide a
-    missing transpose).
+    Square matrices are symmetric positive definite (``symmetric``, and always for a matrix the
+    problem declares symmetric), or generic but diagonally dominant (``symmetric=False``:
+    determinants stay positive, and a symmetric matrix cannot hide a missing transpose).
     """
     rng = np.random.default_rng(seed)
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
@@ -111,7 +123,8 @@ def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: 
             env[name] = float(rng.uniform(0.5, 1.5))
         elif len(concrete) == 2 and concrete[0] == concrete[1]:
             a = rng.normal(size=concrete)
-            env[name] = (a @ a.T if symmetric else 0.5 * a) + concrete[0] * np.eye(concrete[0])
+            declared = symbol in getattr(problem, "symmetric", {})   # declared symmetric: always symmetric
+            env[name] = (a @ a.T if symmetric or declared else 0.5 * a) + concrete[0] * np.eye(concrete[0])
         else:
             env[name] = rng.normal(size=concrete)
     return env

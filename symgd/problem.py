@@ -31,7 +31,7 @@ from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, GREEK
 from symgd.render import latex_of, name_latex
-from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, sub_symbol_name
+from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
 # \phi(x_n) for features, f, g, h for models): before a bracket they are calls, never a factor.
@@ -122,6 +122,7 @@ class Problem:
         readings: each implicit decision symgd made in reading the source, in words (``\\sigma`` is
             the logistic sigmoid, ``b_j`` are the rows of ``B``, ``n`` is the number of rows of ``X``).
         objective_ir: the objective as parsed (IR), ``constraints_ir`` likewise.
+        symmetric: the declared symmetric matrices (``\\mathbb{S}^n``, ``\\Sigma \\succ 0``): symbol -> kind.
         syntax: ``"latex"`` or ``"text"``.
     """
 
@@ -145,6 +146,7 @@ class Problem:
     sense: str = "min"
     objective_name: str | None = None
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
+    symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -227,6 +229,7 @@ class _Items:
     sample_declared: dict = field(default_factory=dict) # name -> dims of one sample (x_i in R^d)
     subscript_declared: dict = field(default_factory=dict)  # x_i or \Sigma_{12} (IR) -> dims, sorted later
     positive: set = field(default_factory=set)
+    symmetric: dict = field(default_factory=dict)       # name -> "symmetric" or "positive definite"
     identity: set = field(default_factory=set)
     params: list = field(default_factory=list)          # from \min_w, L(w) =, \nabla_w, updates
     requests: list = field(default_factory=list)
@@ -254,6 +257,8 @@ def _sort_items(documents: list[ir.Document]) -> _Items:
                 _take_relation(found, item, mode)
             elif isinstance(item, ir.IdentityDecl):
                 found.identity.add(item.name)
+            elif isinstance(item, ir.StructureDecl):
+                _declare_symmetric(found, item.name, item.kind)
             elif isinstance(item, ir.Deriv):
                 _take_request(found, item)
             elif isinstance(item, ir.Mul) and isinstance(item.left, ir.Deriv) and item.left.of is None:
@@ -308,6 +313,8 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
     left, right = item.operands[0], item.operands[-1]
     if "in" in ops:
         _take_declaration(found, item)
+    elif ops == {"succeq"} and mode != "constraints" and _is_matrix_name(left) and right == ir.Num("0"):
+        _declare_symmetric(found, _declared_name(left), "positive definite")
     elif ("succeq" in ops or "preceq" in ops) and mode != "constraints":
         raise UnsupportedError(f"{latex_of(item)} outside a constraint list; write \\min_x f \\quad "
                                "\\text{s.t.} \\quad x \\succeq 0")
@@ -371,13 +378,35 @@ def _is_update(left, right) -> bool:
                for node in ir.walk(right))
 
 
+def _is_matrix_name(node) -> bool:
+    """\\Sigma, K, K_y: a capitalised name (``\\Sigma \\succ 0`` declares it positive definite)."""
+    base = node.base if isinstance(node, ir.Sub) else node
+    return isinstance(base, ir.Name) and base.name[:1].isupper()
+
+
+def _declared_name(node) -> str:
+    return node.name if isinstance(node, ir.Name) else sub_symbol_name(node)
+
+
+def _declare_symmetric(found: _Items, name: str, kind: str) -> None:
+    """``S \\in \\mathbb{S}^n``, ``\\Sigma \\in \\mathbb{S}^n_{++}``, ``\\Sigma \\succ 0``: a symmetric matrix."""
+    if found.symmetric.get(name) != "positive definite":
+        found.symmetric[name] = kind
+
+
 def _take_declaration(found: _Items, item: ir.Relation) -> None:
     if item.ops != ("in",):
         raise UnsupportedError(f"the declaration {latex_of(item)}")
     left, space = item.operands
     dims = _space_dims(space)
     reals = space.base if isinstance(space, ir.Pow) else space
-    if reals.sign == "positive" and isinstance(left, ir.Name):
+    if reals.field == "S":   # \mathbb{S}^n: n x n symmetric (_{++}: positive definite, _+: semidefinite)
+        if len(dims) != 1:
+            raise UnsupportedError(f"the declaration {latex_of(item)}; write \\mathbb{{S}}^n for n x n symmetric")
+        dims = (dims[0], dims[0])
+        kinds = {"positive": "positive definite", "nonnegative": "positive semidefinite", "": "symmetric"}
+        _declare_symmetric(found, _declared_name(left), kinds[reals.sign])
+    elif reals.sign == "positive" and isinstance(left, ir.Name):
         found.positive.add(left.name)
     if isinstance(left, ir.Name):
         found.declared[left.name] = dims
@@ -439,7 +468,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     elif isinstance(left, ir.Name):
         params, name = (), left.name
     elif _indexed_definition(left, body):   # y_n = \sigma(w^\top \phi_n): y_n for every n
-        found.indexed[left.base.name] = (tuple(i.name for i in left.indices), body)
+        found.indexed[left.base.name] = (tuple(i.name for i in index_atoms(left.indices)), body)
         found.read(f"{latex_of(left)} = {latex_of(body)} defines {left.base.name}_{{{latex_of(left.indices[0])}}} "
                    "for every index value; its uses are replaced by the definition")
         return
@@ -453,11 +482,13 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
 
 def _indexed_definition(left, body) -> bool:
     """``y_n = ...`` whose body uses the index n: a definition of every entry, not of a name ``y_n``."""
-    if not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name)
-            and all(isinstance(i, ir.Name) for i in left.indices)):
+    if not isinstance(left, ir.Sub) or not isinstance(left.base, ir.Name):
+        return False
+    atoms = index_atoms(left.indices)   # K_{ij}: two indices i and j
+    if not atoms or not all(isinstance(i, ir.Name) for i in atoms) or len({i.name for i in atoms}) != len(atoms):
         return False
     used = {n.name for n in ir.walk(body) if isinstance(n, ir.Name)}
-    return all(i.name in used for i in left.indices)
+    return all(i.name in used for i in atoms)
 
 
 def apply_key(node: ir.Apply) -> str:
@@ -592,9 +623,15 @@ class _Resolver:
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
             return self.apply(node)
+        if isinstance(node, ir.Name) and self.is_whole_use(node):   # K_{ij} = ... used as the matrix K
+            (rows, cols), body = self.found.indexed[node.name]
+            self.found.read(f"{node.name} is the matrix with entries {node.name}_{{{rows}{cols}}} = {latex_of(body)}")
+            if node.name in self.found.symmetric:
+                self.found.read(f"{node.name} is symmetric {self.found.symmetric[node.name]} (declared)")
+            return ir.Entrywise(rows, cols, self.resolve(body), node.name)
         if isinstance(node, ir.Sub) and self.is_indexed_use(node):
             indices, body = self.found.indexed[node.base.name]
-            return self.resolve(_substitute_indices(body, dict(zip(indices, node.indices))))
+            return self.resolve(_substitute_indices(body, dict(zip(indices, index_atoms(node.indices)))))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -697,11 +734,16 @@ class _Resolver:
             return value
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def is_whole_use(self, node: ir.Name) -> bool:
+        """``K`` where the source defines every entry ``K_{ij} = ...`` (two indices; K not declared)."""
+        return (node.name in self.found.indexed and node.name not in self.declared_names
+                and len(self.found.indexed[node.name][0]) == 2)
+
     def is_indexed_use(self, node: ir.Sub) -> bool:
         """``y_i`` where the source defines ``y_n = ...`` for every n (and does not declare y)."""
         return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
                 and node.base.name not in self.declared_names
-                and len(node.indices) == len(self.found.indexed[node.base.name][0]))
+                and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]))
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
@@ -903,6 +945,8 @@ def _map_children(node, fn):
                               for value, condition in node.pieces))
     if isinstance(node, ir.BigOp):
         return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body), node.excluded)
+    if isinstance(node, ir.Entrywise):
+        return ir.Entrywise(node.rows, node.cols, fn(node.body), node.name)
     if isinstance(node, ir.Relation):
         return ir.Relation(tuple(fn(o) for o in node.operands), node.ops)
     return node
@@ -971,6 +1015,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
 
+    if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
+            and any(_identity_term(node) for node in ir.walk(objective_ir)):
+        found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
+        found.read("I is the identity matrix (a term of a sum of matrices)")
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
@@ -992,6 +1040,30 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem.objective_name = objective_name
     problem.written = dict(aliases)
     return problem
+
+
+def _identity_term(node) -> bool:
+    """A sum with a term I or c I (c a lowercase name or a number) and a term naming a capitalised matrix:
+    ``K + \\sigma_n^2 I``, ``X^\\top X + \\lambda I`` (``w^\\top I w`` keeps I a matrix of data)."""
+    if not isinstance(node, ir.Add):
+        return False
+    identity = ir.Name("I")
+
+    def is_identity(term) -> bool:
+        if isinstance(term, ir.Neg):
+            term = term.arg
+        if term == identity:
+            return True
+        return isinstance(term, ir.Mul) and term.right == identity and not _mentions_capital(term.left)
+
+    return any(is_identity(t) for t in node.terms) and any(
+        _mentions_capital(t) for t in node.terms if not is_identity(t))
+
+
+def _mentions_capital(node) -> bool:
+    """A capitalised name (a matrix by convention) or a matrix defined entrywise."""
+    return any(isinstance(n, ir.Entrywise) or (isinstance(n, ir.Name) and n.name[:1].isupper())
+               for n in ir.walk(node))
 
 
 DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
@@ -1286,7 +1358,8 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     _add_argnames(symbols, argnames)
 
     used_names = {name for name in inference.order} | set(inference.dims) | _index_names(objective_ir, constraints_ir)
-    lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of)
+    symmetric = _symmetric_matrices(found, symbols, shapes)
+    lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of, dict(found.symmetric))
     objective = lowering.lower(objective_ir, Scope(), {})
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
@@ -1308,8 +1381,22 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         constants=tuple(constants), dims=tuple(dims_out), indices=tuple(indices), shapes=shapes,
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
-        constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense,
+        constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
     )
+
+
+def _symmetric_matrices(found: _Items, symbols: dict, shapes) -> dict:
+    """Symbol -> "symmetric" / "positive (semi)definite" for the declared symmetric matrices (square ones)."""
+    out = {}
+    for name, kind in found.symmetric.items():
+        if name not in symbols:
+            continue
+        shape = shapes[symbols[name]]
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ShapeError(f"{name} is declared {kind} but is not a square matrix")
+        out[symbols[name]] = kind
+        found.read(f"{name} is {kind} (declared)" if kind == "symmetric" else f"{name} is symmetric {kind} (declared)")
+    return out
 
 
 def _index_names(objective_ir, constraints_ir) -> set[str]:

@@ -119,6 +119,9 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         if node.upper is not None:
             limits += "^{%s}" % latex_of(node.upper)
         return "\\%s%s %s" % (node.op, limits, _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
+    if isinstance(node, ir.Entrywise):
+        indices = f"{name_latex(node.rows)} {name_latex(node.cols)}"
+        return r"\left[%s\right]_{%s}" % (latex_of(node.body), indices), ATOM_LEVEL
     if isinstance(node, ir.Reals):
         dims = r" \times ".join(latex_of(d) for d in node.dims)
         return r"\mathbb{R}" + ("^{%s}" % dims if dims else ""), ATOM_LEVEL

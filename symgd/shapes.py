@@ -561,12 +561,14 @@ class ShapeInference:
         elif exp.rank != 0:
             raise ShapeError(f"the exponent {self.render(node.exp)} is a {describe(exp)}")
         if base is None:
+            if _is_upper(node.base) and integer_exponent(node.exp) is not None:
+                return None   # A^2, \Sigma^{-1}: a matrix power or a scalar's, as the context decides
             if not is_minus_one(node.exp) and (_is_leaf(node.base) or not _mentions_upper(node.base)):
                 self.expect(node.base, SCALAR, scope)   # x^2, (\theta - 3)^2: powers are of scalars
             return None
         if base.rank == 0:
             return SCALAR
-        if base.rank == 2 and is_minus_one(node.exp):
+        if base.rank == 2 and integer_exponent(node.exp) is not None:   # M^{-1}, M^3, M^{-2}: square
             self.unify_dim(base.dims[0], base.dims[1], node.base, node.base, base, base)
             return base
         raise ShapeError(f"the power {self.render(node)} of a {describe(base)} is not defined; "
@@ -701,6 +703,20 @@ class ShapeInference:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
         return shape
 
+    def infer_Entrywise(self, node, scope):
+        """``[k(x_i, x_j)]_{ij}``: a matrix whose axes are the ranges of i and j (decided by the body)."""
+        rows = self.node_dims.setdefault((id(node), 0), self.fresh())
+        cols = self.node_dims.setdefault((id(node), 1), self.fresh())
+        shape = self.infer(node.body, scope.with_index(node.rows, rows).with_index(node.cols, cols))
+        if shape is None:
+            self.expect(node.body, SCALAR, scope.with_index(node.rows, rows).with_index(node.cols, cols))
+        elif shape.rank:
+            raise ShapeError(f"the entry {self.render(node.body)} of a matrix is a {describe(shape)}")
+        return Shape((rows, cols))
+
+    def entrywise_dims(self, node: ir.Entrywise) -> tuple[Dim, Dim]:
+        return self.node_dims[(id(node), 0)], self.node_dims[(id(node), 1)]
+
     def index_range(self, node: ir.BigOp, scope: Scope) -> tuple[Dim, Bounds]:
         """The axis a sum's index runs along and the positions it takes: ``\\sum_{i=1}^{n}`` all of n,
         ``\\sum_i`` all of a fresh dimension, ``\\sum_{t=2}^{T}`` positions 2..T, ``\\sum_{i=1}^{n-1}`` 1..n-1,
@@ -779,6 +795,11 @@ class ShapeInference:
                 self.expect(node.num, shape, scope)
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
+        elif isinstance(node, ir.Pow) and _is_upper(node.base) and integer_exponent(node.exp) is not None:
+            if shape.rank == 0:
+                self.expect(node.base, SCALAR, scope)
+            elif shape.rank == 2:
+                self.expect(node.base, Shape((shape.dims[0], shape.dims[0])), scope)
         elif isinstance(node, ir.BigOp) and node.op == "sum":
             self.expect(node.body, shape, scope.with_index(node.index, self.dim_of_index(node), self.bounds_of(node)))
         elif isinstance(node, ir.Mul):
@@ -898,6 +919,19 @@ def sub_symbol_name(node: ir.Sub) -> str:
 
 def is_minus_one(node) -> bool:
     return node in (ir.Neg(ir.Num("1")), ir.Num("-1"))
+
+
+def integer_exponent(node) -> int | None:
+    """The integer a power's exponent is written as (``3``, ``-2``, ``{-1}``), else None."""
+    negative = isinstance(node, ir.Neg)
+    inner = node.arg if negative else node
+    if not isinstance(inner, ir.Num):
+        return None
+    text = inner.text.lstrip("-")
+    if not text.isdigit():
+        return None
+    sign = -1 if negative != inner.text.startswith("-") else 1
+    return sign * int(text)
 
 
 def _is_literal(node) -> bool:

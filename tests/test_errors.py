@@ -88,7 +88,7 @@ def test_power_of_vector_is_explained():
     (r"\|X\|_2", "spectral norm"),
     (r"\|w\|_3", "norm"),
     (r"\min_x x^\top A x \quad \text{s.t.} \quad A \succeq 0", "semidefinite"),
-    (r"\det(A + B)", "determinant of the matrix expression"),
+    (r"\min_A \operatorname{tr}(A^{20}) \quad A \in \mathbb{R}^{n \times n}", "matrix power"),
 ])
 def test_unsupported_constructs_are_named(source, construct):
     with pytest.raises(UnsupportedError, match=construct):

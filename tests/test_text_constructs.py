@@ -83,9 +83,14 @@ def test_log_det_of_inverse_is_minus_log_det():
     assert math.isclose(objective_value(problem, env), -np.log(np.linalg.det(env["X"])), rel_tol=1e-10)
 
 
-def test_determinant_of_an_expression_is_refused():
-    with pytest.raises(symgd.UnsupportedError, match="determinant"):
-        symgd.parse("det(A + X)", wrt="X")
+def test_determinant_of_an_expression_is_differentiated():
+    problem = symgd.parse("logdet(A + X)", wrt="X")
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(0)
+    a, x = rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=(4, 4))
+    value, grad = module.value_and_grad(x, A=a)
+    assert np.isclose(value, np.linalg.slogdet(a + x)[1])
+    assert np.allclose(grad, np.linalg.inv(a + x).T)   # d log det M / dM = M^{-T}
 
 
 def test_default_typing_rule_only_in_text_mode():

@@ -57,6 +57,68 @@ def _inplace(function, array):
     others get a new array of the result's type)."""
     return function(array, out=array) if array.dtype.kind == "f" else function(array)
 ''',
+    "factorise": '''
+def factorise(a, definite):
+    """The Cholesky (definite) or pivoted LU factorisation of the square matrix ``a``, computed once
+    for every solve and log-determinant with it; a ValueError when ``a`` is not positive definite
+    or is singular (to working precision), instead of NaNs later."""
+    a = np.asarray(a, dtype=float)
+    if definite:
+        try:
+            return "cholesky", scipy.linalg.cho_factor(a, lower=True)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix that must be positive definite (declared, or "
+                             "semidefinite terms plus c I with c > 0) is not") from None
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix to factorise has non-finite entries")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        lu, piv = scipy.linalg.lu_factor(a, check_finite=False)
+    pivots = np.abs(np.diag(lu))
+    if pivots.min() <= a.shape[0] * np.finfo(float).eps * max(pivots.max(), np.finfo(float).tiny):
+        raise ValueError(f"a {a.shape[0]} x {a.shape[0]} matrix that must be inverted is singular")
+    return "lu", (lu, piv)
+
+
+def solve(f, b, transposed=False):
+    """M^{-1} b (M^{-T} b if ``transposed``) from the factorisation ``f`` of M."""
+    kind, factors = f
+    if kind == "cholesky":
+        return scipy.linalg.cho_solve(factors, b, check_finite=False)
+    return scipy.linalg.lu_solve(factors, b, trans=1 if transposed else 0, check_finite=False)
+
+
+def inverse(f):
+    """M^{-1}, where a whole inverse is needed (a solve against the identity)."""
+    return solve(f, np.eye(f[1][0].shape[0]))
+
+
+def log_abs_det(f):
+    """log |det M| from the factorisation (no overflow of det M itself)."""
+    kind, factors = f
+    return float(np.sum(np.log(np.abs(np.diag(factors[0]))))) * (2 if kind == "cholesky" else 1)
+
+
+def _det_sign(f):
+    kind, factors = f
+    if kind == "cholesky":
+        return 1.0
+    lu, piv = factors
+    swaps = np.count_nonzero(piv != np.arange(len(piv)))
+    return float((-1) ** swaps * np.prod(np.sign(np.diag(lu))))
+
+
+def log_det(f):
+    """log det M; a ValueError where det M <= 0 (outside the domain of the log)."""
+    if _det_sign(f) <= 0:
+        raise ValueError("log det of a matrix whose determinant is not positive")
+    return log_abs_det(f)
+
+
+def det(f):
+    """det M = sign * exp(log |det M|)."""
+    return _det_sign(f) * np.exp(log_abs_det(f))
+''',
     "logdet": '''
 def logdet(a):
     """log det(a) via the LU factorisation (no overflow of det itself)."""
@@ -312,6 +374,9 @@ class ModuleWriter:
         """The module text: docstring, imports (numpy, the ``scipy`` names from scipy.optimize and the
         ``linalg`` names from scipy.linalg), shape table, the helpers used, the functions."""
         parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
+        if "factorise" in self.helpers:
+            parts[1:1] = ["import warnings\n\n"]
+            parts.append("import scipy.linalg\n")
         if linalg:
             parts.append(f"from scipy.linalg import {', '.join(linalg)}\n")
         if scipy:

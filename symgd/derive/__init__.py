@@ -249,10 +249,29 @@ def _smooth_conventions(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _derivative(problem: Problem, expr, param, names: _IndexNames, ranges: dict):
-    """One more derivative of ``expr`` (with free indices in ``ranges``) w.r.t. ``param``."""
+    """One more derivative of ``expr`` (with free indices in ``ranges``) w.r.t. ``param``.
+
+    For a parameter declared symmetric, the derivative is the symmetric part ½(G + G^T) of the
+    derivative G that treats the entries as independent (SYMMETRIC_NOTE)."""
     own = names.temporary(len(problem.shapes[param]))
     ranges = {**ranges, **_ranges(problem, param, own)}
-    return contract_deltas(differentiate(expr, _entry(param, own)), ranges), own, ranges
+    result = contract_deltas(differentiate(expr, _entry(param, own)), ranges)
+    if param in problem.symmetric:
+        swapped = result.xreplace({own[0]: own[1], own[1]: own[0]})
+        if swapped != result:
+            result = (result + swapped) / 2
+    return result, own, ranges
+
+
+SYMMETRIC_NOTE = (r"{name} is symmetric: \frac{{\partial L}}{{\partial {name}}} is the symmetric matrix "
+                  r"\frac12(G + G^\top), G the gradient that treats the entries of {name} as independent "
+                  r"(for every symmetric direction E the directional derivative is \langle G, E\rangle = "
+                  r"\langle \frac12(G + G^\top), E\rangle). The Matrix Cookbook's (141) writes "
+                  r"2G_s - G_s \circ I instead, with G_s = \frac12(G + G^\top): each off-diagonal pair counted once.")
+
+
+def _symmetric_notes(problem: Problem, params) -> tuple:
+    return tuple(SYMMETRIC_NOTE.format(name=name_latex(_name_of(p))) for p in params if p in problem.symmetric)
 
 
 def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Block:
@@ -292,7 +311,8 @@ def gradient(problem: Problem, wrt=None) -> Derivation:
         expr, indices, ranges = _derivative(problem, objective, param, names, {})
         blocks.append(_block(problem, (param,), expr, indices, ranges, names))
     kinks, domain = _analysis(problem, params)
-    return Derivation(problem, "gradient", tuple(blocks), kinks, domain, problem.notes)
+    return Derivation(problem, "gradient", tuple(blocks), kinks, domain,
+                      problem.notes + _symmetric_notes(problem, params))
 
 
 def hessian(problem: Problem, wrt=None) -> Derivation:
@@ -310,4 +330,5 @@ def hessian(problem: Problem, wrt=None) -> Derivation:
             result, own, block_ranges = _derivative(problem, expr, second, names, ranges)
             blocks.append(_block(problem, (first, second), result, indices + own, block_ranges, names))
     kinks, domain = _analysis(problem, params)
-    return Derivation(problem, "hessian", tuple(blocks), kinks, domain, problem.notes)
+    return Derivation(problem, "hessian", tuple(blocks), kinks, domain,
+                      problem.notes + _symmetric_notes(problem, params))

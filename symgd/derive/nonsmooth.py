@@ -62,7 +62,7 @@ def _inspect(node, parent, kinks, domain, params) -> None:
         kinks.append(NonSmooth(text, f"\\text{{a row of }} {latex_of(node.arg)} = 0", "0 for that row"))
     elif isinstance(node, ir.Func) and node.name == "relu":
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "0 (relu'(0) = 0, as PyTorch and JAX)"))
-    elif isinstance(node, ir.Abs):
+    elif isinstance(node, ir.Abs) and not _is_determinant(node, parent):
         kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", r"0 (\operatorname{sign}(0) = 0)"))
     elif isinstance(node, ir.Norm) and node.kind == "1":
         entry = f"{latex_of(node.arg)}_j" if isinstance(node.arg, ir.Name) else f"\\left({latex_of(node.arg)}\\right)_j"
@@ -72,13 +72,55 @@ def _inspect(node, parent, kinks, domain, params) -> None:
         kinks.append(NonSmooth(text, f"{latex_of(node.arg)} = 0", "0 at the origin"))
     elif isinstance(node, ir.Func) and node.name == "sqrt" and not _positive(node.args[0]):
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "none (the slope is unbounded)"))
-    if isinstance(node, ir.Func) and node.name in ("log", "logdet") and not _always_positive(node.args[0]):
-        arg = latex_of(node.args[0])
-        domain.append(DomainCondition(text, f"{arg} > 0" if node.name == "log" else f"\\det {arg} > 0"))
+    if _is_log_abs_det(node):
+        domain.append(DomainCondition(text, f"\\det {latex_of(node.args[0].arg.args[0])} \\neq 0"))
+    elif isinstance(node, ir.Func) and node.name in ("log", "logdet") and not _always_positive(node.args[0]):
+        arg = node.args[0]
+        if isinstance(arg, ir.Abs) and _matrix_like(arg.arg):   # log|K|: the log-determinant
+            arg = arg.arg
+        determinant = node.name == "logdet" or arg is not node.args[0]
+        condition = f"\\det {latex_of(arg)} > 0" if determinant else f"{latex_of(arg)} > 0"
+        domain.append(DomainCondition(text, condition))
+    elif _is_inverse(node):
+        matrix = node.base if isinstance(node, ir.Pow) else node.args[0]
+        domain.append(DomainCondition(text, f"{latex_of(matrix)} \\text{{ is invertible}}"))
     elif isinstance(node, ir.Div) and _mentions(node.den, params) and not _always_positive(node.den):
         domain.append(DomainCondition(text, f"{latex_of(node.den)} \\neq 0"))
     elif isinstance(node, ir.Pow) and _negative_power(node) and _mentions(node.base, params):
         domain.append(DomainCondition(text, f"{latex_of(node.base)} \\neq 0"))
+
+
+def _is_determinant(node: ir.Abs, parent) -> bool:
+    """|K| of a matrix (a determinant: a capitalised operand), or |det M| under a log (no kink inside the domain)."""
+    if isinstance(node.arg, ir.Func) and node.arg.name == "det":
+        return isinstance(parent, ir.Func) and parent.name == "log"
+    return _matrix_like(node.arg)
+
+
+def _is_log_abs_det(node) -> bool:
+    return (isinstance(node, ir.Func) and node.name == "log" and isinstance(node.args[0], ir.Abs)
+            and isinstance(node.args[0].arg, ir.Func) and node.args[0].arg.name == "det")
+
+
+def _is_inverse(node) -> bool:
+    """M^{-1}, M^{-k} or inv(M) of a matrix (read from the operand's spelling: shapes are not known here)."""
+    if isinstance(node, ir.Func) and node.name == "inv":
+        return True
+    return (isinstance(node, ir.Pow) and isinstance(node.exp, ir.Neg) and isinstance(node.exp.arg, ir.Num)
+            and _matrix_like(node.base))
+
+
+def _matrix_like(node) -> bool:
+    """A capitalised name, or an expression made of them (X^\\top X + \\lambda I)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        base = current.base if isinstance(current, ir.Sub) else current
+        if isinstance(base, ir.Name) and base.name[:1].isupper():
+            return True
+        if not isinstance(current, ir.Sub):
+            stack.extend(ir.children(current))
+    return False
 
 
 def _always_positive(node) -> bool:

@@ -218,7 +218,26 @@ class IdentityDecl:
     name: str
 
 
-Item = Union[IdentityDecl, Expr, Relation, Minimize, Keyword]
+@dataclass(frozen=True)
+class Entrywise:
+    """The matrix whose entry (rows, cols) is ``body``: a name defined entrywise (``K_{ij} = ...``)
+    used whole (``(K + \\sigma^2 I)^{-1}``)."""
+
+    rows: str
+    cols: str
+    body: "Expr"
+    name: str = ""   # the name it was defined under (K), for declarations such as K \\succeq 0
+
+
+@dataclass(frozen=True)
+class StructureDecl:
+    """``S: symmetric``, ``Sigma: positive definite`` (plain text): a symmetric matrix."""
+
+    name: str
+    kind: str   # "symmetric", "positive definite" or "positive semidefinite"
+
+
+Item = Union[IdentityDecl, StructureDecl, Expr, Relation, Minimize, Keyword]
 
 
 @dataclass(frozen=True)
@@ -255,6 +274,8 @@ def children(node) -> tuple:
         return tuple(part for piece in node.pieces for part in piece if part is not None)
     if isinstance(node, BigOp):
         return tuple(x for x in (node.lower, node.upper, node.body) if x is not None)
+    if isinstance(node, Entrywise):
+        return (node.body,)
     if isinstance(node, Reals):
         return node.dims
     if isinstance(node, Deriv):

@@ -396,14 +396,14 @@ class _Tokenizer:
         """``\\mathbb{R}`` (a space), ``\\mathbb{1}(u < 0)`` (an indicator), ``\\mathbb{E}`` (out of scope)."""
         content, self.pos = self.read_braced(self.pos, "\\mathbb", start)
         letter = content.strip()
-        if letter in ("R", "N", "Z"):
+        if letter in ("R", "N", "Z", "S"):   # \mathbb{S}^n: the symmetric n x n matrices
             self.emit("REALS", letter, start)
         elif letter == "1" or (letter == "I" and INDICATOR_ARGUMENT_RE.match(self.text, self.pos)):
             self.emit("INDICATOR", letter, start)
         elif letter in BLACKBOARD_OUT_OF_SCOPE:
             raise UnsupportedError(BLACKBOARD_OUT_OF_SCOPE[letter])
         else:
-            raise UnsupportedError(f"the set \\mathbb{{{content}}}: symgd knows R, N and Z")
+            raise UnsupportedError(f"the set \\mathbb{{{content}}}: symgd knows R, N, Z and S")
 
     def sized_delimiter(self, name: str, start: int) -> None:
         """``\\left(`` and friends: the size is dropped, the delimiter kept with its side."""

@@ -59,6 +59,12 @@ class IRBuilder(Transformer):
     def identity(self, children):
         return ir.IdentityDecl(str(children[0]))
 
+    def structure(self, children):
+        name, words = children
+        kind = " ".join(str(words).split())
+        kind = kind.removeprefix("symmetric ") if kind != "symmetric" else kind
+        return ir.StructureDecl(str(name), kind)
+
     def relation(self, children):
         if any(isinstance(child, ir.Minimize) for child in children):
             return self.estimate(children)
@@ -339,6 +345,9 @@ class IRBuilder(Transformer):
 
     def script_sign(self, _children):
         return "nonnegative"
+
+    def script_definite(self, _children):
+        return "positive"
 
     def script_bound(self, children):
         op, bound = children

@@ -91,9 +91,14 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.Softmax):
         e = np.exp(args[0] - np.max(args[0], axis=node.axis, keepdims=True))
         return e / e.sum(axis=node.axis, keepdims=True)
+    if isinstance(node, ir.Factor):   # stands for its matrix here
+        return args[0]
+    if isinstance(node, ir.Solve):
+        return np.linalg.solve(args[0].T if node.transposed else args[0], args[1])
     if isinstance(node, ir.MatFn):
         return {"inv": np.linalg.inv, "det": np.linalg.det,
-                "logdet": lambda a: np.linalg.slogdet(a)[1]}[node.op](args[0])
+                "logdet": lambda a: np.linalg.slogdet(a)[1],
+                "logabsdet": lambda a: np.linalg.slogdet(a)[1]}[node.op](args[0])
     raise AssertionError(type(node).__name__)
 
 

@@ -176,8 +176,8 @@ class Softmax(Node):
 
 @dataclass(frozen=True, eq=False)
 class MatFn(Node):
-    """A function of a square matrix: ``inv`` (a matrix), ``det`` and ``logdet`` (scalars);
-    ``solve`` is to come here too."""
+    """A function of a square matrix: ``inv`` (a matrix), ``det``, ``logdet`` (log det, defined for
+    det > 0) and ``logabsdet`` (log |det|) (scalars)."""
 
     op: str
     arg: Node
@@ -195,10 +195,31 @@ class Kron(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Factor(Node):
+    """A factorisation of the square matrix ``arg`` (Cholesky when ``definite``, else LU with
+    pivoting), computed once and read by ``Solve`` and by ``MatFn`` (log-determinants, the inverse
+    where a whole inverse is needed). Its shape is the matrix's."""
+
+    arg: Node
+    definite: bool
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
 class Commutation(Node):
     """The commutation matrix K with K vec(Z) = vec(Z^T) for Z of shape ``dims`` (vec stacks columns)."""
 
     dims: tuple
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Solve(Node):
+    """M^{-1} rhs (M^{-T} rhs when ``transposed``) from the factorisation ``factor`` of M."""
+
+    factor: Node
+    rhs: Node
+    transposed: bool
     shape: Shape
 
 
@@ -384,7 +405,7 @@ def softmax(arg: Node, axis: int) -> Node:
 
 
 def matfn(op: str, arg: Node) -> Node:
-    """``inv``, ``det`` or ``logdet`` of a square matrix."""
+    """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``)."""
     return intern(MatFn(op, arg, arg.shape if op == "inv" else ()))
 
 
@@ -416,6 +437,18 @@ def _is_zero(node: Node) -> bool:
 def commutation(rows, cols) -> Node:
     """The commutation matrix of a rows × cols matrix."""
     return intern(Commutation((rows, cols), (rows * cols, rows * cols)))
+
+
+def factor(arg: Node, definite: bool) -> Node:
+    """The factorisation of a square matrix (Cholesky if ``definite``)."""
+    return intern(Factor(arg, definite, arg.shape))
+
+
+def solve(factor_: Node, rhs: Node, transposed: bool = False) -> Node:
+    """M^{-1} rhs (or M^{-T} rhs) from M's ``Factor``; a symmetric (definite) M needs no transpose."""
+    if isinstance(factor_, Factor) and factor_.definite:
+        transposed = False
+    return intern(Solve(factor_, rhs, transposed, rhs.shape))
 
 
 # -- traversal, checking, printing -------------------------------------------------------------
@@ -478,6 +511,8 @@ def rebuild(node: Node, children: list) -> Node:
         return matmul(*children)
     if isinstance(node, Kron):
         return kron(*children)
+    if isinstance(node, Solve):
+        return solve(children[0], children[1], node.transposed)
     (child,) = children
     if isinstance(node, Reduce):
         return reduce(node.op, child, node.axes)
@@ -491,6 +526,8 @@ def rebuild(node: Node, children: list) -> Node:
         return softmax(child, node.axis)
     if isinstance(node, MatFn):
         return matfn(node.op, child)
+    if isinstance(node, Factor):
+        return factor(child, node.definite)
     raise InternalError(f"rebuild of {type(node).__name__}")
 
 
@@ -532,7 +569,10 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Transpose):
         if sorted(node.perm) != list(range(len(node.arg.shape))):
             return "a permutation of the wrong length"
-    elif isinstance(node, (Diagonal, MatFn)):
+    elif isinstance(node, Solve):
+        if not isinstance(node.factor, Factor) or node.rhs.shape[:1] != node.factor.shape[1:]:
+            return "a right-hand side that does not fit the factorised matrix"
+    elif isinstance(node, (Diagonal, MatFn, Factor)):
         if len(node.arg.shape) != 2 or node.arg.shape[0] != node.arg.shape[1]:
             return "an operand that is not a square matrix"
     elif isinstance(node, Reduce):
@@ -570,6 +610,10 @@ def describe(node: Node, names: dict) -> str:
         return f"{type(node).__name__.lower()}{extra}({ref(node.arg)})"
     if isinstance(node, MatFn):
         return f"{node.op}({ref(node.arg)})"
+    if isinstance(node, Factor):
+        return f"{'cholesky' if node.definite else 'lu'}({ref(node.arg)})"
+    if isinstance(node, Solve):
+        return f"solve{'_t' if node.transposed else ''}({ref(node.factor)}, {ref(node.rhs)})"
     if isinstance(node, Identity):
         return "eye"
     if isinstance(node, Kron):

@@ -16,6 +16,7 @@ is one node.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,7 +24,7 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import ELEMENTWISE, PRIMITIVES, det, inverse_entry
+from symgd.functions import ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -69,7 +70,7 @@ class Builder:
         return self.memo[key]
 
     def _lift(self, expr) -> Lifted:  # noqa: C901 - one branch per kind of SymPy node
-        if expr.is_Number:
+        if expr.is_Number or expr.is_NumberSymbol:   # 2, 1/2, pi
             return Lifted(ir.const(_number(expr)), ())
         if isinstance(expr, sympy.Symbol):
             if expr in self.ranges:
@@ -89,11 +90,13 @@ class Builder:
             return self._delta(*expr.args)
         if isinstance(expr, inverse_entry):
             matrix, i, j = expr.args
-            return Lifted(ir.matfn("inv", self._matrix(matrix)), (i, j))
+            return _labelled(ir.matfn("inv", self._factor(matrix)), (i, j), expr)
         if isinstance(expr, det):
-            return Lifted(ir.matfn("det", self._matrix(expr.args[0])), ())
+            return Lifted(ir.matfn("det", self._factor(expr.args[0])), ())
         if isinstance(expr, sympy.log) and isinstance(expr.args[0], det):
-            return Lifted(ir.matfn("logdet", self._matrix(expr.args[0].args[0])), ())
+            return Lifted(ir.matfn("logdet", self._factor(expr.args[0].args[0])), ())
+        if isinstance(expr, logabsdet):
+            return Lifted(ir.matfn("logabsdet", self._factor(expr.args[0])), ())
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
         if isinstance(expr, softmax):
@@ -114,13 +117,9 @@ class Builder:
         if not all(isinstance(i, sympy.Symbol) for i in indices):
             raise UnsupportedError(f"code generation for the entry {expr} with a fixed index")
         node = ir.input_(expr.base, self._shape(expr.base))
-        if len(indices) == 2 and indices[0] == indices[1]:   # A[k, k]: the diagonal
-            return Lifted(ir.diagonal(node), indices[:1])
-        if len(set(indices)) < len(indices):
-            raise UnsupportedError(f"code generation for the entry {expr}")
         for index, dim in zip(indices, node.shape):
             self.ranges.setdefault(index, dim)
-        return Lifted(node, tuple(indices))
+        return _labelled(node, tuple(indices), expr)
 
     def _shape(self, symbol) -> tuple:
         if symbol in self.shapes:
@@ -129,8 +128,34 @@ class Builder:
             return tuple(symbol.shape)
         raise UnsupportedError(f"code generation: no value for {symbol}")
 
-    def _matrix(self, symbol) -> ir.Node:
-        return ir.input_(symbol, self._shape(symbol))
+    def _factor(self, matrix) -> ir.Node:
+        """The one factorisation of a matrix that inverses, solves and determinants of it share."""
+        return ir.factor(self._matrix(matrix), isinstance(matrix, matrix_of) and matrix.definite)
+
+    def _matrix(self, matrix) -> ir.Node:
+        """The operand of an inverse or determinant: a named matrix, or a ``matrix_of`` built from its entries."""
+        if not isinstance(matrix, matrix_of):
+            return ir.input_(matrix, self._shape(matrix))
+        body, row, col, size = matrix.args[:4]
+        with self._ranged({row: size, col: size}):
+            lifted = self.lift(body)
+            if matrix.symmetric and lifted.labels == (col, row):   # M = M^T: no transpose needed
+                return lifted.node
+            return self.root(body, (row, col))
+
+    @contextlib.contextmanager
+    def _ranged(self, ranges: dict):
+        """Within the block, the indices of ``ranges`` (bound by a sum or a matrix) have those ranges."""
+        saved = {index: self.ranges.get(index) for index in ranges}
+        self.ranges.update(ranges)
+        try:
+            yield
+        finally:
+            for index, previous in saved.items():
+                if previous is None:
+                    self.ranges.pop(index, None)
+                else:
+                    self.ranges[index] = previous
 
     def _range(self, index):
         try:
@@ -185,9 +210,7 @@ class Builder:
                 raise UnsupportedError(f"code generation for a sum from {lower}")
             if upper.free_symbols & set(self.ranges):   # Σ_{j ≤ i}: not a contraction over an axis
                 raise UnsupportedError(f"code generation for the sum over {index} up to {upper}")
-        saved = {index: self.ranges.get(index) for index, _, _ in limits}
-        self.ranges.update({index: upper for index, _, upper in limits})
-        try:
+        with self._ranged({index: upper for index, _, upper in limits}):
             summed = tuple(index for index, _, _ in limits)
             terms = self._distribute_outer_sums(body)
             if len(terms) > 1:   # linearity: the factor pass regroups shared factors
@@ -195,12 +218,6 @@ class Builder:
                 labels = _union(t.labels for t in lifted)
                 return Lifted(ir.add(*(self.align(t, labels) for t in lifted)), labels)
             return self._product(sympy.Mul.make_args(body), summed)
-        finally:
-            for index, previous in saved.items():
-                if previous is None:
-                    self.ranges.pop(index, None)
-                else:
-                    self.ranges[index] = previous
 
     def _distribute_outer_sums(self, body) -> list:
         """The terms of a sum's body, with products distributed over an outer sum: a factor
@@ -309,6 +326,15 @@ class Builder:
 
     def _dim_value(self, dim) -> ir.Node:
         return ir.const(int(dim)) if dim.is_Integer else ir.input_(dim, ())
+
+
+def _labelled(node: ir.Node, indices: tuple, expr) -> Lifted:
+    """A matrix-valued node at entry ``indices``: ``A[k, k]`` and ``(M^{-1})_kk`` are its diagonal."""
+    if len(indices) == 2 and indices[0] == indices[1]:
+        return Lifted(ir.diagonal(node), indices[:1])
+    if len(set(indices)) < len(indices):
+        raise UnsupportedError(f"code generation for the entry {expr}")
+    return Lifted(node, tuple(indices))
 
 
 def _group_by_labels(lifted: list, builder: Builder) -> list:

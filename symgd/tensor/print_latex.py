@@ -55,6 +55,8 @@ class _Printer:
             return self._map(node)
         if isinstance(node, ir.MatMul):
             return self._matmul(node)
+        if isinstance(node, ir.Transpose) and isinstance(node.arg, ir.MatFn) and node.arg.op == "inv":
+            return self.wrapped(node.arg.arg, POSTFIX) + r"^{-\top}", POSTFIX   # not A^{-1}^\top
         if isinstance(node, ir.Transpose):
             if isinstance(node.arg, ir.MatFn):   # of an inverse
                 return self.wrapped(node.arg.arg, POSTFIX) + r"^{-\top}", POSTFIX
@@ -74,9 +76,15 @@ class _Printer:
         if isinstance(node, ir.Softmax):
             direction = "rows" if node.axis == len(node.shape) - 1 else "columns"
             return rf"\operatorname{{softmax}}_{{\text{{{direction}}}}}\left({self.text(node.arg)[0]}\right)", ATOM
+        if isinstance(node, ir.Factor):   # the matrix itself, in a formula
+            return self.text(node.arg)
+        if isinstance(node, ir.Solve):
+            inverse = self.wrapped(node.factor, POSTFIX) + ("^{-\\top}" if node.transposed else "^{-1}")
+            return inverse + " " + self.wrapped(node.rhs, PRODUCT), PRODUCT
         if isinstance(node, ir.MatFn):
             base = self.wrapped(node.arg, POSTFIX)
-            spelled = {"inv": base + "^{-1}", "det": rf"\det {base}", "logdet": rf"\log\det {base}"}[node.op]
+            spelled = {"inv": base + "^{-1}", "det": rf"\det {base}", "logdet": rf"\log\det {base}",
+                       "logabsdet": rf"\log\left|\det {base}\right|"}[node.op]
             return spelled, POSTFIX if node.op == "inv" else PRODUCT
         raise UnsupportedError(f"matrix form of a contraction over several axes ({type(node).__name__})")
 

@@ -21,6 +21,8 @@ from symgd.functions import BY_NAME
 from symgd.tensor import ir
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
+# MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
+FACTOR_READERS = {"inv": "inverse", "det": "det", "logdet": "log_det", "logabsdet": "log_abs_det"}
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,22 @@ class NumpyPrinter:
         if isinstance(node, ir.Softmax):
             self.helpers.add("softmax")
             return Code(f"softmax({self.standalone(node.arg).text}, axis={node.axis})", POSTFIX)
+        if isinstance(node, ir.Factor):
+            self.helpers.add("factorise")
+            return Code(f"factorise({self.standalone(node.arg).text}, definite={node.definite})", POSTFIX)
+        if isinstance(node, ir.Solve):
+            transposed = ", transposed=True" if node.transposed else ""
+            return Code(f"solve({self.code(node.factor).text}, {self.standalone(node.rhs).text}{transposed})", POSTFIX)
         if isinstance(node, ir.MatFn):
             inner = self.standalone(node.arg).text
+            if isinstance(node.arg, ir.Factor):   # read from the one factorisation
+                self.helpers.add("factorise")
+                return Code(f"{FACTOR_READERS[node.op]}({inner})", POSTFIX)
             if node.op == "logdet":
                 self.helpers.add("logdet")
                 return Code(f"logdet({inner})", POSTFIX)
+            if node.op == "logabsdet":
+                return Code(f"np.linalg.slogdet({inner})[1]", POSTFIX)
             return Code(f"np.linalg.{node.op}({inner})", POSTFIX)
         raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
 

@@ -311,8 +311,7 @@ ENTRIES = [
           r"\sigma_n", "y:n K:n,n sigma_n:",
           lambda v: -0.5 * float(v["y"] @ np.linalg.solve(v["K"] + v["sigma_n"] ** 2 * np.eye(len(v["y"])), v["y"]))
           - 0.5 * np.log(np.linalg.det(v["K"] + v["sigma_n"] ** 2 * np.eye(len(v["y"])))) - len(v["y"]) / 2 * np.log(2 * np.pi),
-          kinds="K:spd", sizes={"n": 5},
-          status=REFUSAL, gap='UnsupportedError: the inverse of the matrix expression K + \\sigma_{n}^{2} I; name the matrix (e.g. A^{-1}) instead'),
+          kinds="K:spd", sizes={"n": 5}),
     entry("paper_gp_marginal_Ky", "Rasmussen & Williams (2006), Sec. 5.4.1 (log marginal likelihood in K_y = K_f + sigma_n^2 I)",
           r"\log p(\mathbf{y}|X,\boldsymbol{\theta}) = -\frac{1}{2}\mathbf{y}^\top K_y^{-1}\mathbf{y} - \frac{1}{2}\log|K_y| - \frac{n}{2}\log 2\pi",
           "K_y", "y:n K_y:n,n", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|"),
