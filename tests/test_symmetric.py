@@ -64,7 +64,7 @@ def test_a_definite_declaration_of_a_matrix_that_is_not_square_is_refused():
 def test_gaussian_covariance_gradient_uses_the_symmetry_and_is_the_symmetric_gradient():
     source = r"\min_\Sigma \log\det\Sigma + \operatorname{tr}(\Sigma^{-1} S) \quad \Sigma \in \mathbb{S}^n_{++}, S \in \mathbb{S}^n"
     problem = symgd.parse(source)
-    derivation = problem.gradient()
+    derivation = symgd.gradient(problem)
     assert derivation.latex.endswith(r"= \Sigma^{-1} - \Sigma^{-1} S \Sigma^{-1}")   # no S^T, no Σ^{-T}
     assert any(r"\frac12(G + G^\top)" in note for note in derivation.notes)
     rng = np.random.default_rng(3)

@@ -279,8 +279,9 @@ def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Bloc
     expr = tidy(expr)
     shape = tuple(d for p in params for d in problem.shapes[p])
     from symgd.tensor.matrix import matrix_form_or_reason
+    symmetric = frozenset(_name_of(s) for s in problem.symmetric)
     matrix, reason = matrix_form_or_reason(expr, indices, {i: r[1] for i, r in ranges.items()},
-                                           len(problem.shapes[params[0]]))
+                                           len(problem.shapes[params[0]]), symmetric)
     return Block(tuple(params), indices, expr, shape, matrix, reason)
 
 

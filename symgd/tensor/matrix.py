@@ -51,7 +51,8 @@ class MatrixForm:
         return evaluate(self.node, env)
 
 
-def matrix_form(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | None = None) -> MatrixForm:
+def matrix_form(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | None = None,
+                symmetric: frozenset = frozenset()) -> MatrixForm:
     """The matrix form of the index-form ``expr`` whose entry (``free``...) it is.
 
     Args:
@@ -59,6 +60,7 @@ def matrix_form(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | N
         free: its free indices in layout order.
         ranges: free index → its dimension.
         first_rank: how many of ``free`` belong to the first parameter (needed for ranks 3 and 4).
+        symmetric: names of the matrices declared symmetric (S^T reads S, Σ^{-T} reads Σ^{-1}).
 
     Raises:
         UnsupportedError: no matrix spelling; the message is the reason shown with the index form.
@@ -73,15 +75,17 @@ def matrix_form(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | N
     program = ir.Program((node,), ("matrix",))
     for run in DISPLAY_PASSES:
         program = run(program)
+    if symmetric:
+        program = display.with_symmetry(program, symmetric)
     (node,) = program.roots
     return MatrixForm(node, latex(node), vec)
 
 
-def matrix_form_or_reason(expr: sympy.Expr, free: tuple, ranges: dict,
-                          first_rank: int | None = None) -> tuple[MatrixForm | None, str | None]:
+def matrix_form_or_reason(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | None = None,
+                          symmetric: frozenset = frozenset()) -> tuple[MatrixForm | None, str | None]:
     """``(matrix_form(...), None)``, or ``(None, why)`` where there is no matrix form."""
     try:
-        return matrix_form(expr, free, ranges, first_rank), None
+        return matrix_form(expr, free, ranges, first_rank, symmetric), None
     except UnsupportedError as error:
         return None, str(error)
 

@@ -50,6 +50,56 @@ def transposed(node: ir.Node) -> ir.Node:
     return ir.transpose(node, (1, 0))
 
 
+# -- declared symmetry ------------------------------------------------------------------------------
+
+def with_symmetry(program: ir.Program, symmetric: frozenset) -> ir.Program:
+    """S^T → S and (S^{-1})^T → S^{-1} for the matrices named in ``symmetric``, then like terms
+    collected (½ Σ^{-1} S Σ^{-1} + ½ Σ^{-1} S^T Σ^{-1} is one term once S^T is S)."""
+    def symmetric_leaf(node: ir.Node) -> bool:
+        if isinstance(node, ir.MatFn) and node.op == "inv":
+            node = node.arg
+        if isinstance(node, ir.Factor):
+            if node.definite:
+                return True
+            node = node.arg
+        return isinstance(node, ir.Input) and str(getattr(node.symbol, "label", node.symbol)) in symmetric
+
+    def rewrite(node: ir.Node) -> ir.Node:
+        if isinstance(node, ir.Transpose) and len(node.shape) == 2 and symmetric_leaf(node.arg):
+            return node.arg
+        if isinstance(node, ir.MatMul) and len(node.shape) == 2:   # one association: terms compare equal
+            return _left_associated(node)
+        if isinstance(node, ir.Map) and node.op == "add":
+            return _like_terms_collected(node)
+        return node
+    return program.with_roots(ir.rewrite(program.roots, rewrite))
+
+
+def _left_associated(node: ir.MatMul) -> ir.Node:
+    factors: list = []
+    pending = [node]
+    while pending:
+        part = pending.pop(0)
+        if isinstance(part, ir.MatMul) and len(part.shape) == 2 and len(part.a.shape) == 2 and len(part.b.shape) == 2:
+            pending[:0] = [part.a, part.b]
+        else:
+            factors.append(part)
+    product = factors[0]
+    for factor in factors[1:]:
+        product = ir.matmul(product, factor)
+    return product
+
+
+def _like_terms_collected(node: ir.Map) -> ir.Node:
+    coefficients: dict = {}
+    for term in node.args:
+        coefficient, rest = _coefficient(term)
+        coefficients[rest] = coefficients.get(rest, 0) + coefficient
+    if len(coefficients) == len(node.args):
+        return node
+    return ir.add(*(ir.mul(ir.const(c), rest) for rest, c in coefficients.items() if c != 0))
+
+
 # -- regrouping -----------------------------------------------------------------------------------
 
 def _regroup(node: ir.Node) -> ir.Node:
