@@ -161,11 +161,11 @@ def test_numbered_entries_make_the_parameter_a_vector(source):
     check_against_reference(problem, lambda x: 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2, {"x": "x"})
 
 
-def test_a_bold_lowercase_function_stays_ambiguous():
-    # PRML 3.12: \boldsymbol{\phi}(\mathbf{x}_n) is a vector of basis functions, not phi times x_n
-    with pytest.raises(symgd.SymgdError):
-        symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
-                    wrt="w")
+def test_a_bold_lowercase_function_of_a_sample_is_its_feature_vector():
+    # PRML 3.12: \boldsymbol{\phi}(\mathbf{x}_n) is the vector of basis functions at x_n (data), not phi times x_n
+    problem = symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{t_n - \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}(\mathbf{x}_n)\}^2",
+                          wrt="w")
+    check_against_reference(problem, lambda t, P, w: 0.5 * np.sum((t - P @ w) ** 2), {"t": "t", "P": "phi", "w": "w"})
 
 
 # -- bars on vectors, bold operators, entries of capitalised names -------------------------------
