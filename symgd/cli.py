@@ -3,7 +3,7 @@
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
-    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [-o FILE] [--dump-passes]
+    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [--backend B] [-o FILE] [--dump-passes]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
 
@@ -23,7 +23,7 @@ import sys
 
 from symgd import __version__
 from symgd.api import check, codegen, gradient, hessian, kkt, parse
-from symgd.codegen import OPTIMIZERS
+from symgd.codegen import BACKENDS, OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import InternalError, SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
              "hess": "the Hessian",
-             "codegen": "a NumPy module with loss, grad, value_and_grad, hess, step and fit",
+             "codegen": "a NumPy (array-API, JAX) module with loss, grad, value_and_grad, hess, step and fit",
              "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)",
              "check": "check a hand-derived gradient, Hessian, update rule or derivation"}
     for name, help_text in helps.items():
@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         if name == "codegen":
             command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+            command.add_argument("--backend", choices=BACKENDS, default="numpy",
+                                 help="numpy (default), array_api (NumPy, CuPy, PyTorch, JAX, Dask arrays) or jax")
             command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
             command.add_argument("--dump-passes", action="store_true",
                                  help="write the tensor IR after each pass to standard error")
@@ -198,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             output = format_kkt(kkt(problem), args)
         elif args.command == "codegen":
             with dumping(sys.stderr) if args.dump_passes else contextlib.nullcontext():
-                module = codegen(problem, optimizer=args.optimizer)
+                module = codegen(problem, optimizer=args.optimizer, backend=args.backend)
             if args.output:
                 return write_module(module, args.output)
             output = module.source.rstrip("\n")
@@ -222,6 +224,9 @@ def write_module(module, path: str) -> int:
     """Write a generated module after loading it once; 1 (and nothing written) if it does not load."""
     try:
         module.load()
+    except ModuleNotFoundError as error:   # a backend's library (jax, array-api-compat) missing here only
+        print(f"symgd: note: the module needs {error.name}, which is not installed here; written without "
+              "loading it", file=sys.stderr)
     except Exception as error:  # noqa: BLE001 - any failure to import the generated text is reported
         print(f"symgd: the generated module does not load ({type(error).__name__}: {error}); "
               f"{path} was not written.\n{REPORT}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Code generation: a standalone NumPy module with loss, grad, value_and_grad, hess, step and fit.
+"""Code generation: a standalone module with loss, grad, value_and_grad, hess, step and fit.
 
     module = symgd.codegen(problem, optimizer="adam")
     module.source          # the Python text (imports numpy only; scipy.optimize for L-BFGS)
@@ -7,6 +7,10 @@
 
 Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
 constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes.
+
+``backend="array_api"`` gives a module whose functions take their namespace from their arguments
+(NumPy, CuPy, PyTorch, JAX, Dask arrays), ``backend="jax"`` one compiled by ``jax.jit``
+(see ``backends.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
+from symgd.codegen.backends import backend_named
 from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
                                         quadratic_program)
 from symgd.codegen.module import ModuleWriter
@@ -30,6 +35,7 @@ from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
+BACKENDS = ("numpy", "array_api", "jax")
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected", "qp")
 
 
@@ -70,11 +76,10 @@ class _Prox:
 
 
 def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd") -> GeneratedModule:
-    """Generate the NumPy module for ``problem`` (see the module docstring)."""
-    if backend != "numpy":
-        raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
+    """Generate the module for ``problem`` on ``backend`` (see the module docstring)."""
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    backend_named(backend, optimizer, bool(problem.constraints))
     if problem.constraints and optimizer not in ("gd", "auglag", "projected", "qp"):
         raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag', 'projected' "
                                "or 'qp'")
@@ -99,17 +104,17 @@ def generate(problem: Problem, *, backend: str = "numpy", optimizer: str = "gd")
     elif optimizer == "auglag":
         text = generate_auglag(problem_named, gradient, None, docstring)
     else:
-        text = _unconstrained_source(problem_named, gradient, optimizer, docstring)
+        text = _unconstrained_source(problem_named, gradient, optimizer, docstring, backend)
     return GeneratedModule(rename_apart(text, placeholders), problem, optimizer)
 
 
-def _unconstrained_source(problem: Problem, gradient, optimizer: str, docstring: str) -> str:
+def _unconstrained_source(problem: Problem, gradient, optimizer: str, docstring: str, backend: str) -> str:
     try:
         hessian = derive.hessian(problem)
     except UnsupportedError:
         hessian = None
     prox = _split_l1(problem) if optimizer == "prox" else None
-    writer = ModuleWriter(problem, gradient, hessian, optimizer, prox)
+    writer = ModuleWriter(problem, gradient, hessian, optimizer, prox, backend)
     if prox is not None:
         prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox))
         writer.prox = prox
@@ -170,4 +175,4 @@ def _docstring(problem: Problem, gradient, optimizer: str) -> str:
     ])
 
 
-__all__ = ["GeneratedModule", "generate", "OPTIMIZERS"]
+__all__ = ["GeneratedModule", "generate", "OPTIMIZERS", "BACKENDS"]
