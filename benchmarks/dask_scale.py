@@ -82,7 +82,7 @@ def main() -> None:
     module = symgd.codegen(LOGISTIC_L2, backend="array_api").load()
     print(f"# {datetime.date.today()}  {platform.machine()}, {platform.python_version()}, dask {dask.__version__}, "
           f"{args.workers} worker processes x 1 thread, d = {args.d}, {args.chunk} rows a chunk "
-          f"({args.chunk * args.d * 8 / 2**20:.0f} MiB of x), {args.epochs} epochs (median of none: mean)")
+          f"({args.chunk * args.d * 8 / 2**20:.0f} MiB of x), mean over {args.epochs} epochs after a warm-up epoch")
     print(f"{'n':>12} {'mode':>8} {'s/epoch':>9} {'rows/s':>12} {'peak MiB/worker':>16} {'data MiB/worker':>16}")
     for mode in args.modes:
         for n in args.n:
