@@ -231,3 +231,10 @@ def test_dask_fit_on_a_local_cluster_matches_the_in_memory_fit():
         assert isinstance(got, np.ndarray)   # the parameters stay on the client
         np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)
         np.testing.assert_allclose(history, expected_history, rtol=1e-8)
+
+
+def test_command_line_backend_flag(capsys):
+    from symgd.cli import main
+    assert main(["codegen", LEAST_SQUARES, "--backend", "array_api"]) == 0
+    source = capsys.readouterr().out
+    assert "xp = array_namespace(X, y)" in source and "import numpy" not in source
