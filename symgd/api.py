@@ -97,12 +97,13 @@ def hessian(source, wrt=None, *, where: str | None = None) -> derive.Derivation:
 @_only_symgd_errors
 def codegen(source, wrt=None, *, where: str | None = None, backend: str = "numpy",
             optimizer: str = "gd", hessian: bool | None = None) -> _codegen.GeneratedModule:
-    """A standalone NumPy module for the problem: loss, grad, value_and_grad, step, fit (and hess).
+    """A standalone module for the problem: loss, grad, value_and_grad, step, fit (and hess).
 
     Args:
         source: a :class:`Problem`, a :class:`Derivation` of one (used as it is, not derived again),
             or LaTeX / plain text (parsed with ``wrt`` and ``where``).
-        backend: ``"numpy"`` (the only one so far).
+        backend: ``"numpy"`` (NumPy only), ``"array_api"`` (the namespace of the arguments: NumPy,
+            CuPy, PyTorch, JAX, Dask arrays; needs array-api-compat) or ``"jax"`` (``jax.jit``-compiled).
         optimizer: ``gd``, ``momentum``, ``nesterov``, ``adam``, ``newton``, ``lbfgs`` or ``prox``.
         hessian: include ``hess``; by default only when the optimizer needs it (``newton``): the
             Hessian is derived only then.

@@ -3,7 +3,8 @@
     symgd parse SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json]
     symgd grad  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
     symgd hess  SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex|json|index]
-    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [--hessian] [-o FILE] [--dump-passes]
+    symgd codegen SOURCE [--wrt W] [--where W] [--syntax S] [--optimizer O] [--backend B] [--hessian] [-o FILE]
+                  [--dump-passes]
     symgd kkt   SOURCE [--wrt W] [--where W] [--syntax S] [--format text|latex] [--solve] [--data JSON]
     symgd check SOURCE --claim CLAIM [--wrt W] [--where W]   (exit 0 correct, 1 incorrect, 2 error)
     symgd explain SOURCE [--wrt W] [--where W] [--format text|latex|json] [--lagrangian]
@@ -25,7 +26,7 @@ import sys
 
 from symgd import __version__
 from symgd.api import check, codegen, explain, gradient, hessian, kkt, parse
-from symgd.codegen import OPTIMIZERS
+from symgd.codegen import BACKENDS, OPTIMIZERS
 from symgd.derive import Derivation
 from symgd.errors import InternalError, SymgdError
 from symgd.problem import CONSTANT, DATA, DIMENSION, INDEX, PARAMETER, Problem, _name_of
@@ -170,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {"parse": "read a loss and print its symbols, shapes and objective",
              "grad": "the gradient dL/dθ (matrix form where one exists, and index form)",
              "hess": "the Hessian",
-             "codegen": "a NumPy module with loss, grad, value_and_grad, step and fit (--hessian: and hess)",
+             "codegen": "a NumPy (array-API, JAX) module: loss, grad, value_and_grad, step, fit (--hessian: hess)",
              "kkt": "the Lagrangian and KKT conditions of a constrained problem (--solve: exact solution)",
              "check": "check a hand-derived gradient, Hessian, update rule or derivation",
              "explain": "the gradient derived step by step, each step verified numerically"}
@@ -197,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
             command.add_argument("--hessian", action="store_true",
                                  help="include hess, the Hessian (newton includes it anyway)")
+            command.add_argument("--backend", choices=BACKENDS, default="numpy",
+                                 help="numpy (default), array_api (NumPy, CuPy, PyTorch, JAX, Dask arrays) or jax")
             command.add_argument("-o", "--output", help="write the module to this file (default: stdout)")
             command.add_argument("--dump-passes", action="store_true",
                                  help="write the tensor IR after each pass to standard error")
@@ -227,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if explanation.verified else 1
         elif args.command == "codegen":
             with dumping(sys.stderr) if args.dump_passes else contextlib.nullcontext():
-                module = codegen(problem, optimizer=args.optimizer, hessian=args.hessian or None)
+                module = codegen(problem, optimizer=args.optimizer, backend=args.backend,
+                                 hessian=args.hessian or None)
             if args.output:
                 return write_module(module, args.output)
             output = module.source.rstrip("\n")
@@ -251,6 +255,9 @@ def write_module(module, path: str) -> int:
     """Write a generated module after loading it once; 1 (and nothing written) if it does not load."""
     try:
         module.load()
+    except ModuleNotFoundError as error:   # a backend's library (jax, array-api-compat) missing here only
+        print(f"symgd: note: the module needs {error.name}, which is not installed here; written without "
+              "loading it", file=sys.stderr)
     except Exception as error:  # noqa: BLE001 - any failure to import the generated text is reported
         print(f"symgd: the generated module does not load ({type(error).__name__}: {error}); "
               f"{path} was not written.\n{REPORT}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Code generation: a standalone NumPy module with loss, grad, value_and_grad, hess, step and fit.
+"""Code generation: a standalone module with loss, grad, value_and_grad, hess, step and fit.
 
     module = symgd.codegen(problem, optimizer="adam")
     module.source          # the Python text (imports numpy only; scipy.optimize for L-BFGS)
@@ -7,6 +7,10 @@
 
 Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
 constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes.
+
+``backend="array_api"`` gives a module whose functions take their namespace from their arguments
+(NumPy, CuPy, PyTorch, JAX, Dask arrays), ``backend="jax"`` one compiled by ``jax.jit``
+(see ``backends.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
+from symgd.codegen.backends import backend_named
 from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
                                         quadratic_program)
 from symgd.codegen.linear_model import FIT_LINEAR, linear_model, predictor_functions
@@ -31,6 +36,7 @@ from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
+BACKENDS = ("numpy", "array_api", "jax")
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected", "qp")
 
 
@@ -73,12 +79,13 @@ class _Prox:
 
 def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", optimizer: str = "gd",
              hessian: bool | None = None) -> GeneratedModule:
-    """Generate the NumPy module (see the module docstring).
+    """Generate the module on ``backend`` (see the module docstring).
 
     Args:
         source: a Problem, or a Derivation of one (its gradient or Hessian is used as it is, not
             derived again).
-        backend: ``"numpy"``.
+        backend: ``"numpy"`` (NumPy only), ``"array_api"`` (the namespace of the arguments: NumPy,
+            CuPy, PyTorch, JAX, Dask arrays; needs array-api-compat) or ``"jax"`` (``jax.jit``-compiled).
         optimizer: one of ``OPTIMIZERS``.
         hessian: include ``hess``; ``None`` includes it when the source is a Hessian or the optimizer
             needs it (``newton``), so the Hessian is derived only then and a gradient module comes sooner.
@@ -88,10 +95,9 @@ def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", opt
             generate.
     """
     problem, gradient, given_hessian = _derivations(source)
-    if backend != "numpy":
-        raise UnsupportedError(f"the backend {backend!r}; symgd generates NumPy code")
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    backend_named(backend, optimizer, bool(problem.constraints))
     if problem.constraints and optimizer not in ("gd", "auglag", "projected", "qp"):
         raise UnsupportedError(f"the optimizer {optimizer!r} for a constrained problem; use 'auglag', 'projected' "
                                "or 'qp'")
@@ -117,7 +123,7 @@ def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", opt
     else:
         wanted = (given_hessian is not None or optimizer == "newton") if hessian is None else hessian
         second = (given_hessian or derive.hessian(problem)) if wanted else None
-        text = _unconstrained_source(problem_named, gradient, second, optimizer, docstring)
+        text = _unconstrained_source(problem_named, gradient, second, optimizer, docstring, backend)
     return GeneratedModule(rename_apart(text, placeholders), problem, optimizer)
 
 
@@ -143,9 +149,10 @@ def _block_params(derivation) -> list:
     return [(p, q) for p in params for q in params]
 
 
-def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, docstring: str) -> str:
+def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, docstring: str,
+                          backend: str) -> str:
     prox = _split_l1(problem) if optimizer == "prox" else None
-    writer = ModuleWriter(problem, gradient, hessian, optimizer, prox)
+    writer = ModuleWriter(problem, gradient, hessian, optimizer, prox, backend)
     if prox is not None:
         prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox),
                                    linear_fit=_linear_fit(writer, problem, prox))
@@ -228,4 +235,4 @@ def _docstring(problem: Problem, gradient, optimizer: str) -> str:
     ])
 
 
-__all__ = ["GeneratedModule", "generate", "OPTIMIZERS"]
+__all__ = ["GeneratedModule", "generate", "OPTIMIZERS", "BACKENDS"]

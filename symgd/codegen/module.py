@@ -1,8 +1,9 @@
 """The generated module's text: loss, grad, value_and_grad, hess, step and fit.
 
 Each function body comes from the tensor pipeline (index form -> symgd.tensor IR -> passes -> the
-NumPy printer); the rest is fixed text filled in with the problem's names. The module imports
-numpy only (scipy.optimize only for L-BFGS) and never symgd.
+NumPy printer, with the backend's spelling); the rest is fixed text filled in with the problem's
+names. The NumPy module imports numpy only (scipy.optimize only for L-BFGS) and never symgd; the
+array-API and JAX modules import what their backend needs (``backends.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 import sympy
 
+from symgd.codegen import backends
 from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.derive import canonical_form
@@ -131,8 +133,9 @@ def logdet(a):
 class ModuleWriter:
     """Writes the module for one Problem and its derivations."""
 
-    def __init__(self, problem: Problem, gradient, hessian, optimizer: str, prox) -> None:
+    def __init__(self, problem: Problem, gradient, hessian, optimizer: str, prox, backend: str = "numpy") -> None:
         self.problem = problem
+        self.backend = backends.BACKENDS[backend]
         self.gradient = gradient
         self.hessian = hessian
         self.optimizer = optimizer
@@ -201,7 +204,13 @@ class ModuleWriter:
         lines come right after the dimensions are read."""
         lines, values = self._compile(exprs_and_axes, shared=True)
         code = list(prefix) + lines + [result(values)]
-        return self._dims_lines(code) + code
+        return self.backend.namespace_lines(self._namespace_arrays(), code) + self._dims_lines(code) + code
+
+    def _namespace_arrays(self) -> list[str]:
+        """The arguments an array backend's function takes its namespace from: the data arrays, else
+        the parameters."""
+        data = [self.problem.argnames[s] for s in self.data if self.problem.shapes[s]]
+        return data or [self.problem.argnames[s] for s in self.params]
 
     def _compile(self, exprs_and_axes: list, shared: bool) -> tuple[list[str], list[str]]:
         """Index form -> tensor IR -> passes -> NumPy: (lines naming shared values, code per result).
@@ -213,7 +222,7 @@ class ModuleWriter:
                            f"function body {self.compiled}")
         if not shared:
             program = ir.Program(program.roots, program.labels)
-        return NumpyPrinter(self.names, self.helpers).render(program)
+        return NumpyPrinter(self.names, self.helpers, self.backend.spelling).render(program)
 
     def _prepared(self, expr):
         """The expression in canonical indices and stable spellings (once per expression: the loss
@@ -226,18 +235,24 @@ class ModuleWriter:
         return self._block_items(derivation or self.gradient)
 
     def _tuple(self, values, scalars):
-        parts = [f"float({v})" if scalar else v for v, scalar in zip(values, scalars)]
+        parts = [self._scalar(v) if scalar else v for v, scalar in zip(values, scalars)]
         return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+    def _scalar(self, value: str) -> str:
+        """A scalar result as the backend returns it (a float on NumPy, a 0-d array elsewhere)."""
+        return self.backend.scalar.format(value)
 
     def function(self, name: str, doc: str, body: list[str], extra_args: str = "") -> str:
         signature = ", ".join(self.args) + extra_args
-        lines = [f"def {name}({signature}):", f'    """{doc}"""']
+        decorator = [self.backend.decorator] if self.backend.decorator and name in JITTED else []
+        lines = decorator + [f"def {name}({signature}):", f'    """{doc}"""']
         lines += ["    " + line for line in body]
         return "\n".join(lines) + "\n"
 
     def loss_function(self) -> str:
-        body = self._body([(self.problem.objective, ())], lambda v: f"return float({v[0]})")
-        return self.function("loss", "The loss L (a float).", body)
+        body = self._body([(self.problem.objective, ())], lambda v: "return " + self._scalar(v[0]))
+        return self.function("loss", "The loss L (a float)." if self.backend.name == "numpy" else
+                             "The loss L (a 0-d array of the arguments' namespace).", body)
 
     def grad_function(self) -> str:
         scalars = [not b.indices for b in self.gradient.blocks]
@@ -249,7 +264,7 @@ class ModuleWriter:
     def value_and_grad_function(self) -> str:
         scalars = [not b.indices for b in self.gradient.blocks]
         items = [(self.problem.objective, ())] + self._gradient_items()
-        body = self._body(items, lambda v: f"return float({v[0]}), " + self._tuple(v[1:], scalars))
+        body = self._body(items, lambda v: f"return {self._scalar(v[0])}, " + self._tuple(v[1:], scalars))
         return self.function("value_and_grad", "The loss and its gradient, sharing the work.", body)
 
     def hess_function(self) -> str | None:
@@ -265,7 +280,7 @@ class ModuleWriter:
                 rows.append(blocks[0] if count == 1 else "(" + ", ".join(blocks) + ")")
             value = rows[0] if count == 1 else "(" + ", ".join(rows) + ")"
             if count == 1 and not self.hessian.blocks[0].indices:
-                value = f"float({value})"
+                value = self._scalar(value)
             return "return " + value
         body = self._body(items, result)
         doc = "The Hessian" + (" (blocks [i][j] = d2L/dp_i dp_j in parameter order)." if count > 1 else ".")
@@ -281,7 +296,9 @@ class ModuleWriter:
                 entries.append(f"    {self.problem.argnames[symbol]!r}: ({dims}{',' if len(shape) == 1 else ''}),")
         if not entries:
             return ""
-        return "SHAPES = {\n" + "\n".join(entries) + "\n}\n" + DIMS_HELPER
+        dims = DIMS_HELPER if self.backend.name == "numpy" else DIMS_HELPER.replace("np.shape(", "_shape_of(") + \
+            SHAPE_OF_HELPER
+        return "SHAPES = {\n" + "\n".join(entries) + "\n}\n" + dims
 
     # -- optimizers ---------------------------------------------------------------------
     def update_function(self) -> str:
@@ -293,6 +310,8 @@ class ModuleWriter:
             if len(self.params) != 1:
                 raise UnsupportedError("newton with several parameters; use one parameter or lbfgs")
             return NEWTON_UPDATE
+        if self.backend.name != "numpy":
+            return backends.array_update(UPDATES[kind])
         return UPDATES[kind]
 
     def _prox_threshold(self) -> str:
@@ -330,6 +349,8 @@ class ModuleWriter:
         starts = [n + "0" for n in names]
         signature = ", ".join(starts + data + constants)
         sample_data = self._sample_data()
+        if self.backend.name != "numpy":
+            return self._array_fit(starts, signature, sample_data, data, constants)
         if self.optimizer == "lbfgs":
             template = FIT_LBFGS
         elif self.optimizer == "prox":
@@ -357,6 +378,22 @@ class ModuleWriter:
             text += "\n\n" + BACKTRACK.format(max_step="1.0" if self.optimizer == "newton" else "np.inf")
         return text
 
+    def _array_fit(self, starts: list[str], signature: str, sample_data: list[str], data: list[str],
+                   constants: list[str]) -> str:
+        """``fit`` of an array backend: parameters placed in the data's namespace and device."""
+        template = backends.FIT_LBFGS if self.optimizer == "lbfgs" else backends.FIT_GD
+        return template.format(
+            signature=signature,
+            arrays=", ".join(self._namespace_arrays() if data else starts),
+            params0=", ".join(f"pxp.asarray({s}, **like)" for s in starts) + ("," if len(starts) == 1 else ""),
+            data=", ".join(data) + ("," if len(data) == 1 else ""),
+            args="*params, *batch" + (", " + ", ".join(constants) if constants else ""),
+            batch=_indent(backends.array_batch_lines(self.backend, sample_data, data), 8),
+            result="params[0]" if len(starts) == 1 else "params",
+            consts=("(" + ", ".join(constants) + ("," if len(constants) == 1 else "") + ")") if constants else "()",
+            default_lr="0.1" if self.optimizer == "adam" else "None",
+        )
+
     def _sample_data(self) -> list[str]:
         """Data arrays whose first axis is the sample axis (a dimension no parameter has)."""
         param_dims = {d for p in self.params for d in self.problem.shapes[p]}
@@ -373,8 +410,10 @@ class ModuleWriter:
                  linalg: tuple[str, ...] = ()) -> str:
         """The module text: docstring, imports (numpy, the ``scipy`` names from scipy.optimize and the
         ``linalg`` names from scipy.linalg), shape table, the helpers used, the functions."""
-        parts = [f'r"""{docstring}"""\n', "import numpy as np\n"]
-        if "factorise" in self.helpers:
+        imports = self.backend.imports + backends.runtime_imports(self.backend, self.optimizer) \
+            if self.backend.name != "numpy" else self.backend.imports
+        parts = [f'r"""{docstring}"""\n', "\n".join(imports) + "\n"]
+        if "factorise" in self.helpers:   # the NumPy backend's Cholesky/LU helpers
             parts[1:1] = ["import warnings\n\n"]
             parts.append("import scipy.linalg\n")
         if linalg:
@@ -384,8 +423,11 @@ class ModuleWriter:
         shapes = self.shapes_block()
         if shapes:
             parts.append("\n" + shapes)
+        helpers = self.backend.helpers or HELPERS
         for helper in sorted(self.helpers):
-            parts.append("\n" + HELPERS[helper].lstrip("\n"))
+            parts.append("\n" + helpers[helper].lstrip("\n"))
+        if self.backend.name != "numpy":
+            parts += ["\n" + text.lstrip("\n") for text in backends.runtime_helpers(self.backend, self.optimizer)]
         for function in functions:
             parts.append("\n\n" + function)
         return "".join(parts).rstrip() + "\n"
@@ -398,6 +440,9 @@ class ModuleWriter:
         if self.prox is not None:
             functions.append(self.prox.smooth_function)
         functions += [self.update_function(), self.step_function(), self.fit_function()]
+        if self.backend.name != "numpy":
+            self.helpers.add("_creation")   # fit places the parameters with the data
+            return self.assemble(docstring, functions)
         return self.assemble(docstring, functions, scipy=("minimize",) if self.optimizer == "lbfgs" else ())
 
 
@@ -438,6 +483,15 @@ def _dims(**arrays):
             owner.setdefault(dim, name)
     return dims
 '''
+
+SHAPE_OF_HELPER = '''
+
+def _shape_of(array):
+    return tuple(array.shape)
+'''
+
+# The functions a JAX module compiles with jax.jit (fit is a host loop around them).
+JITTED = ("loss", "grad", "value_and_grad", "hess", "step")
 
 STEP_DOCS = {
     "gd": "One gradient-descent step: each parameter p becomes p - lr * dL/dp.",

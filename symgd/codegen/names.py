@@ -25,7 +25,9 @@ from symgd.problem import Problem, SymbolDict
 PLACEHOLDER = "__symgd_arg{}__"
 PUBLIC = ("loss", "grad", "value_and_grad", "hess", "step", "fit")
 # names from outside the module: their keyword arguments are not ours to rename
-EXTERNAL = frozenset(dir(builtins)) | {"np", "minimize", "lsq_linear", "cho_factor", "cho_solve", "linprog"}
+EXTERNAL = frozenset(dir(builtins)) | {"np", "minimize", "lsq_linear", "cho_factor", "cho_solve", "linprog",
+                                       "jax", "array_namespace", "device", "is_dask_namespace", "dask", "math",
+                                       "Random"}
 
 
 def placeholder_problem(problem: Problem) -> tuple[Problem, dict[str, str]]:

@@ -8,12 +8,18 @@ precedence, broadcasting by ``[:, None]`` where NumPy's trailing-axis rule does 
 arrays before scalars in products (``(X @ w - y) * (2 / n)``, so NumPy works in the temporary in
 place; computed terms first in sums too), subtraction for negative terms, and the module helpers
 a function needs (``sigmoid``, ...).
+
+One printer serves every backend: a ``Spelling`` table says how a family of array libraries writes
+each operation (``NUMPY``: ``np.`` with NumPy's extras such as ``np.einsum``; ``ARRAY_API``: the
+namespace ``xp`` of the arguments and only calls of the array-API standard, 2024.12; ``JAX``: the
+standard through ``jax.numpy``, which adds ``einsum``). Everything else, from precedence to which
+temporaries get names, is shared.
 """
 
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from symgd.errors import UnsupportedError
@@ -23,6 +29,72 @@ from symgd.tensor import ir
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
 FACTOR_READERS = {"inv": "inverse", "det": "det", "logdet": "log_det", "logabsdet": "log_abs_det"}
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How one family of array libraries spells what the printer needs.
+
+    Attributes:
+        templates: operation -> ``str.format`` template over named fields (``x`` an operand's
+            text, ``x_postfix`` the same parenthesised to take a method call or an index).
+        helpers: operation -> the module helper its template calls (registered when printed).
+        helper_args: what a module helper takes before its arrays (``"xp, "``: the namespace).
+        prefix: the namespace's name in the generated code (``np.exp`` -> ``xp.exp``).
+    """
+
+    templates: dict
+    helpers: dict = field(default_factory=dict)
+    helper_args: str = ""
+    prefix: str = "np"
+
+    def primitive(self, primitive) -> str:
+        """The template of a row of the primitive table (its NumPy column, read in this namespace)."""
+        text = primitive.numpy
+        if primitive.helper and self.helper_args:
+            return text.replace(f"{primitive.helper}(", f"{primitive.helper}({self.helper_args}", 1)
+        return text.replace("np.", self.prefix + ".") if self.prefix != "np" else text
+
+
+NUMPY = Spelling({
+    "permute": "np.transpose({x}, {perm})",
+    "sum": "np.sum({x})",
+    "sum_axis": "{x_postfix}.sum(axis={axis})",
+    "vdot": "np.vdot({a}, {b})",
+    "einsum": "np.einsum('{spec}', {operands}, optimize=True)",
+    "zeros": "np.zeros({shape})",
+    "ones": "np.ones({shape})",
+    "eye": "np.eye({n})",
+    "broadcast": "np.broadcast_to({x}, {shape}).copy()",
+    "diagonal": "np.diagonal({x})",
+    "linalg": "np.linalg.{op}({x})",
+    "heaviside": "np.heaviside({x}, {value})",
+    "log1p": "np.log1p({x})",
+    "expm1": "np.expm1({x})",
+    "sqrt": "np.sqrt({x})",
+})
+
+# New arrays take the dtype and device of the arguments (``_like``, set by the module writer).
+ARRAY_API = Spelling({
+    "permute": "xp.permute_dims({x}, {perm})",
+    "sum": "xp.sum({x})",
+    "sum_axis": "xp.sum({x}, axis={axis})",
+    "vdot": "xp.sum(xp.multiply({a}, {b}))",
+    "einsum": "einsum(xp, '{spec}', {operands})",
+    "zeros": "xp.zeros({shape}, **_like)",
+    "ones": "xp.ones({shape}, **_like)",
+    "eye": "xp.eye({n}, **_like)",
+    "broadcast": "xp.broadcast_to({x}, {shape})",
+    "diagonal": "xp.linalg.diagonal({x})",
+    "linalg": "xp.linalg.{op}({x})",
+    "heaviside": "heaviside(xp, {x}, {value})",
+    "log1p": "xp.log1p({x})",
+    "expm1": "xp.expm1({x})",
+    "sqrt": "xp.sqrt({x})",
+}, helpers={"einsum": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
+
+JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})"},
+               helpers={"heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
 
 @dataclass(frozen=True)
@@ -42,9 +114,10 @@ class NumpyPrinter:
     """Prints programs over the arguments ``names`` (SymPy symbol -> Python identifier, for
     parameters, data, constants and dimensions); adds the helpers used to ``helpers``."""
 
-    def __init__(self, names: dict, helpers: set) -> None:
+    def __init__(self, names: dict, helpers: set, spelling: Spelling = NUMPY) -> None:
         self.names = names
         self.helpers = helpers
+        self.spelling = spelling
         self.taken = set(names.values())
         self.counters: dict = {}
         self.memo: dict = {}
@@ -72,6 +145,35 @@ class NumpyPrinter:
         if node not in self.memo:
             self.memo[node] = self._code(node)
         return self.memo[node]
+
+    def _spell(self, operation: str, **fields) -> Code:
+        """The operation in this spelling; ``Code`` fields give ``name`` and ``name_postfix``."""
+        values = {}
+        for key, value in fields.items():
+            if isinstance(value, Code):
+                values[key], values[key + "_postfix"] = value.text, wrap(value, POSTFIX)
+            else:
+                values[key] = value
+        if operation in self.spelling.helpers:
+            self.helpers.add(self.spelling.helpers[operation])
+        return Code(self.spelling.templates[operation].format(**values), POSTFIX)
+
+    def _factorisation(self, node: ir.Node) -> Code:
+        """A Cholesky/LU factorisation, a solve with it, or what is read from it (scipy.linalg helpers
+        of the NumPy module; the other backends have no such helpers yet)."""
+        if self.spelling is not NUMPY:
+            raise UnsupportedError("matrix factorisations (inverses, determinants) outside the NumPy backend")
+        self.helpers.add("factorise")
+        if isinstance(node, ir.Factor):
+            return Code(f"factorise({self.standalone(node.arg).text}, definite={node.definite})", POSTFIX)
+        if isinstance(node, ir.Solve):
+            transposed = ", transposed=True" if node.transposed else ""
+            return Code(f"solve({self.code(node.factor).text}, {self.standalone(node.rhs).text}{transposed})", POSTFIX)
+        return Code(f"{FACTOR_READERS[node.op]}({self.standalone(node.arg).text})", POSTFIX)
+
+    def _call_helper(self, helper: str, args: str) -> Code:
+        self.helpers.add(helper)
+        return Code(f"{helper}({self.spelling.helper_args}{args})", POSTFIX)
 
     # -- names --------------------------------------------------------------------------------
     def _temporary(self, node: ir.Node) -> str:
@@ -111,7 +213,7 @@ class NumpyPrinter:
             inner = self.standalone(node.arg)
             if len(node.perm) == 2:
                 return Code(f"{wrap(inner, POSTFIX)}.T", POSTFIX)
-            return Code(f"np.transpose({inner.text}, {node.perm})", POSTFIX)
+            return self._spell("permute", x=inner, perm=node.perm)
         if isinstance(node, ir.Reduce):
             return self._reduce(node)
         if isinstance(node, ir.Contract):
@@ -119,58 +221,46 @@ class NumpyPrinter:
         if isinstance(node, ir.Broadcast):
             return self._explicit_broadcast(node)
         if isinstance(node, ir.Diagonal):
-            return Code(f"np.diagonal({self.standalone(node.arg).text})", POSTFIX)
+            return self._spell("diagonal", x=self.standalone(node.arg))
         if isinstance(node, ir.Identity):
-            return Code(f"np.eye({self._dim(node.shape[0])})", POSTFIX)
+            return self._spell("eye", n=self._dim(node.shape[0]))
         if isinstance(node, ir.Softmax):
-            self.helpers.add("softmax")
-            return Code(f"softmax({self.standalone(node.arg).text}, axis={node.axis})", POSTFIX)
-        if isinstance(node, ir.Factor):
-            self.helpers.add("factorise")
-            return Code(f"factorise({self.standalone(node.arg).text}, definite={node.definite})", POSTFIX)
-        if isinstance(node, ir.Solve):
-            transposed = ", transposed=True" if node.transposed else ""
-            return Code(f"solve({self.code(node.factor).text}, {self.standalone(node.rhs).text}{transposed})", POSTFIX)
+            return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}")
+        if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
+            return self._factorisation(node)
         if isinstance(node, ir.MatFn):
-            inner = self.standalone(node.arg).text
-            if isinstance(node.arg, ir.Factor):   # read from the one factorisation
-                self.helpers.add("factorise")
-                return Code(f"{FACTOR_READERS[node.op]}({inner})", POSTFIX)
+            inner = self.standalone(node.arg)
             if node.op == "logdet":
-                self.helpers.add("logdet")
-                return Code(f"logdet({inner})", POSTFIX)
+                return self._call_helper("logdet", inner.text)
             if node.op == "logabsdet":
-                return Code(f"np.linalg.slogdet({inner})[1]", POSTFIX)
-            return Code(f"np.linalg.{node.op}({inner})", POSTFIX)
+                return Code(self._spell("linalg", op="slogdet", x=inner).text + "[1]", POSTFIX)
+            return self._spell("linalg", op=node.op, x=inner)
         raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
 
     def _reduce(self, node: ir.Reduce) -> Code:
         inner = self.standalone(node.arg)
         if node.op == "logsumexp":
-            self.helpers.add("logsumexp")
             (axis,) = node.axes
-            return Code(f"logsumexp({inner.text}, axis={axis})", POSTFIX)
+            return self._call_helper("logsumexp", f"{inner.text}, axis={axis}")
         if len(node.axes) == len(node.arg.shape):
-            return Code(f"np.sum({inner.text})", POSTFIX)
+            return self._spell("sum", x=inner)
         axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
-        return Code(f"{wrap(inner, POSTFIX)}.sum(axis={axis})", POSTFIX)
+        return self._spell("sum_axis", x=inner, axis=axis)
 
     def _einsum(self, node: ir.Contract) -> Code:
         operands = [self.standalone(a).text for a in node.args]
         if len(node.args) == 2 and node.specs[0] == node.specs[1] and not node.out:
-            return Code(f"np.vdot({operands[0]}, {operands[1]})", POSTFIX)
-        return Code(f"np.einsum('{','.join(node.specs)}->{node.out}', {', '.join(operands)}, optimize=True)",
-                    POSTFIX)
+            return self._spell("vdot", a=operands[0], b=operands[1])
+        return self._spell("einsum", spec=f"{','.join(node.specs)}->{node.out}", operands=", ".join(operands))
 
     def _explicit_broadcast(self, node: ir.Broadcast) -> Code:
         arg = node.arg
         if isinstance(arg, ir.Const):
             if arg.value == 0:
-                return Code(f"np.zeros({self._shape(node.shape)})", POSTFIX)
+                return self._spell("zeros", shape=self._shape(node.shape))
             if arg.value == 1:
-                return Code(f"np.ones({self._shape(node.shape)})", POSTFIX)
-        inner = self._implicit_broadcast(node)
-        return Code(f"np.broadcast_to({inner.text}, {self._shape(node.shape)}).copy()", POSTFIX)
+                return self._spell("ones", shape=self._shape(node.shape))
+        return self._spell("broadcast", x=self._implicit_broadcast(node), shape=self._shape(node.shape))
 
     def _implicit_broadcast(self, node: ir.Broadcast) -> Code:
         """The operand with new axes where NumPy's trailing-axis rule would misplace it."""
@@ -208,22 +298,24 @@ class NumpyPrinter:
         else:
             code = self._function(node)
         if node.shape and not self._covers(node):
-            return Code(f"np.broadcast_to({code.text}, {self._shape(node.shape)}).copy()", POSTFIX)
+            return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
 
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
-            return Code(f"np.heaviside({args[0]}, {float(node.param)!r})", POSTFIX)
+            return self._spell("heaviside", x=args[0], value=repr(float(node.param)))
+        if node.op in ("log1p", "expm1"):
+            return self._spell(node.op, x=args[0])
         primitive = BY_NAME.get(node.op)
         if primitive is None or primitive.numpy.count("{}") != len(args):
             raise UnsupportedError(f"code generation for the function {node.op}")
         if primitive.helper:
             self.helpers.add(primitive.helper)
-        if id(node) in self.overwrite:   # the memory pass found a temporary nothing else holds
+        if id(node) in self.overwrite and self.spelling is NUMPY:   # a temporary nothing else holds
             self.helpers.add("inplace")
             return Code(f"_inplace({primitive.ufunc}, {args[0]})", POSTFIX)
-        return Code(primitive.numpy.format(*args), POSTFIX)
+        return Code(self.spelling.primitive(primitive).format(*args), POSTFIX)
 
     def _sum(self, node: ir.Map) -> Code:
         # arrays before numbers, then positive terms first: NumPy reuses only a left operand's
@@ -290,7 +382,7 @@ class NumpyPrinter:
             positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
             return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
         if p == Fraction(1, 2):
-            return Code(f"np.sqrt({base.text})", POSTFIX)
+            return self._spell("sqrt", x=base)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
 
