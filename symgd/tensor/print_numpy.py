@@ -159,10 +159,11 @@ class NumpyPrinter:
         return Code(self.spelling.templates[operation].format(**values), POSTFIX)
 
     def _factorisation(self, node: ir.Node) -> Code:
-        """A Cholesky/LU factorisation, a solve with it, or what is read from it (scipy.linalg helpers
-        of the NumPy module; the other backends have no such helpers yet)."""
+        """A Cholesky/LU factorisation, a solve with it, or what is read from it: the NumPy module's
+        scipy.linalg helpers; the standard's ``linalg`` functions of the matrix itself elsewhere (the
+        array API has no factorisation objects)."""
         if self.spelling is not NUMPY:
-            raise UnsupportedError("matrix factorisations (inverses, determinants) outside the NumPy backend")
+            return self._standard_linalg(node)
         self.helpers.add("factorise")
         if isinstance(node, ir.Factor):
             return Code(f"factorise({self.standalone(node.arg).text}, definite={node.definite})", POSTFIX)
@@ -170,6 +171,22 @@ class NumpyPrinter:
             transposed = ", transposed=True" if node.transposed else ""
             return Code(f"solve({self.code(node.factor).text}, {self.standalone(node.rhs).text}{transposed})", POSTFIX)
         return Code(f"{FACTOR_READERS[node.op]}({self.standalone(node.arg).text})", POSTFIX)
+
+    def _standard_linalg(self, node: ir.Node) -> Code:
+        xp = self.spelling.prefix
+        if isinstance(node, ir.Factor):   # the matrix stands for its factorisation
+            return self.code(node.arg)
+        if isinstance(node, ir.Solve):
+            matrix = self.standalone(node.factor).text
+            if node.transposed:
+                matrix = f"{xp}.linalg.matrix_transpose({matrix})"
+            return Code(f"{xp}.linalg.solve({matrix}, {self.standalone(node.rhs).text})", POSTFIX)
+        inner = self.standalone(node.arg)
+        if node.op == "logdet":
+            return self._call_helper("logdet", inner.text)
+        if node.op == "logabsdet":
+            return Code(self._spell("linalg", op="slogdet", x=inner).text + "[1]", POSTFIX)
+        return self._spell("linalg", op=node.op, x=inner)
 
     def _call_helper(self, helper: str, args: str) -> Code:
         self.helpers.add(helper)
