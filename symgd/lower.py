@@ -340,7 +340,7 @@ class Lowering:
         shape = self.shape(node.arg, scope)
         if shape.rank == 2:   # |K|: the determinant
             return self.determinant(node.arg, scope, indices)
-        if shape.rank == 1:   # |v|: the Euclidean norm
+        if shape.rank == 1 and self.inference.syntax == "latex":   # |v|: the Euclidean norm
             return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
         return sympy.Abs(self.lower(node.arg, scope, indices, idx))
 

@@ -35,7 +35,7 @@ from symgd.parse import ir
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
 NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
-PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul"})
+PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul", "mask"})   # mask: \\sum_{(u,i)\\in\\kappa}
 
 
 class Dim:
@@ -604,7 +604,7 @@ class ShapeInference:
             if shape is None:
                 self.expect(arg, Shape((self.fresh(),)), scope)
             elif shape.rank == 2:   # scores of n samples by K classes: each row is normalised
-                self.read(f"{node.name}({self.render(arg)}) of a matrix is taken along each row (over its last axis)")
+                self.read(f"{node.name}({self.render(arg)}) of a matrix is taken row by row (each row along its last axis)")
             elif shape.rank != 1:
                 raise ShapeError(f"{node.name} needs a vector or a matrix; {self.render(arg)} is a {describe(shape)}")
             return shape
@@ -678,7 +678,8 @@ class ShapeInference:
             self.unify_dim(shape.dims[0], shape.dims[1], node.arg, node.arg, shape, shape)
             self.read(f"|{self.render(node.arg)}| is the determinant of {self.render(node.arg)}")
             return SCALAR
-        if shape is not None and shape.rank == 1:   # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length
+        if shape is not None and shape.rank == 1 and self.syntax == "latex":
+            # |\\beta|^2 (Zou & Hastie, Roweis & Saul): the length; abs(w) in plain text stays elementwise
             self.read(f"|{self.render(node.arg)}| is the Euclidean norm of the vector {self.render(node.arg)}")
             return SCALAR
         return shape
