@@ -604,7 +604,8 @@ class ShapeInference:
             if shape is None:
                 self.expect(arg, Shape((self.fresh(),)), scope)
             elif shape.rank == 2:   # scores of n samples by K classes: each row is normalised
-                self.read(f"{node.name}({self.render(arg)}) of a matrix is taken row by row (each row along its last axis)")
+                self.read(f"{node.name}({self.render(arg)}) of a matrix is taken row by row (each row "
+                          "along its last axis)")
             elif shape.rank != 1:
                 raise ShapeError(f"{node.name} needs a vector or a matrix; {self.render(arg)} is a {describe(shape)}")
             return shape
