@@ -12,8 +12,23 @@ from corpus.entry import SUPPORTED
 from corpus.harness import _params_match, _values_key, bind, central_differences, parse, random_values
 from helpers import assert_close
 
-INDEX_ONLY = {   # entry id -> what the matrix form's reason names
+INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the blocks that have none)
     "bv_geometric_mean": "Product",
+    "cs229_softmax_loglik": "Product",
+    # shifted and fixed indices (x_{i+1}, x_1) and partial ranges: the tensor lift has no shifts yet
+    "esl_fused_lasso": "different ranges",
+    "bv_tv_reconstruction": "different ranges",
+    "paper_chambolle_tv": "different ranges",
+    "bv_quadratic_smoothing": "fixed index",
+    "bv_smoothing_plain": "fixed index",
+    "nw_rosenbrock": "fixed index",
+    "nw_quadratic_penalty": "fixed index",
+    "nw_augmented_lagrangian": "fixed index",
+    "paper_factorization_machine": "a sum from k + 1",
+    "paper_kalman_smoother": "a sum from 2",
+    # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
+    "paper_glove": "several axes",
+    "paper_koren_mf": "several axes",
 }
 
 
@@ -24,11 +39,14 @@ def test_gradient_blocks_have_matrix_forms_equal_to_the_reference(item):
     values = random_values(item, 0)
     env = bind(problem, item, values)
     sign = -1.0 if getattr(problem, "sense", "min") == "max" else 1.0
-    for block in symgd.gradient(problem).blocks:
-        if item.id in INDEX_ONLY:
-            assert block.matrix is None and INDEX_ONLY[item.id] in (block.no_matrix or ""), block.matrix_latex
+    blocks = symgd.gradient(problem).blocks
+    if item.id in INDEX_ONLY:   # fails when the entry gains its matrix forms: move it out of the list
+        assert any(block.matrix is None for block in blocks), f"{item.id} has matrix forms now"
+    for block in blocks:
+        if block.matrix is None:
+            assert item.id in INDEX_ONLY, f"{item.id} {block.wrt}: index notation only ({block.no_matrix})"
+            assert INDEX_ONLY[item.id] in (block.no_matrix or ""), block.no_matrix
             continue
-        assert block.matrix is not None, f"{item.id} {block.wrt}: index notation only ({block.no_matrix})"
         (param,) = block.wrt
         name = next(n for n, p in params.items() if p == param)
         want = sign * central_differences(item.reference, values, _values_key(item, name, values))

@@ -52,8 +52,19 @@ def loss_graph(problem: Problem) -> ir.Node:
     if stable.has(softmax, logsumexp):   # exp(a_k) / Σ_j exp(a_j) is read as the softmax it is
         objective = stable
     root = Builder(problem.shapes, {}).root(objective, ())
+    (root,) = ir.rewrite([root], _without_factorisations)
     (root,) = contract.run(ir.Program((root,), ("loss",))).roots
     return tidy(root)
+
+
+def _without_factorisations(node: ir.Node) -> ir.Node:
+    """A person differentiates M^{-1} and log det M, not the Cholesky factor code reads them from."""
+    if isinstance(node, ir.Factor):
+        return node.arg
+    if isinstance(node, ir.Solve):
+        inverse = ir.matfn("inv", node.factor)
+        return ir.matmul(ir.transpose(inverse, (1, 0)) if node.transposed else inverse, node.rhs)
+    return node
 
 
 def cut(problem: Problem, params: tuple) -> Cut:
