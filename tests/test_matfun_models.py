@@ -56,7 +56,7 @@ def test_gaussian_nll_in_mean_and_full_covariance_matches_jax():
 def test_gp_marginal_likelihood_in_three_hyperparameters_matches_jax_and_uses_no_inv():
     problem = symgd.parse(GP)
     assert [str(p) for p in problem.params] == ["sigma_f", "ell", "sigma_n"]
-    module = generate(problem)
+    module = generate(problem, hessian=True)   # the 3 x 3 Hessian is checked below
     assert "np.linalg.inv(" not in module.source and "definite=True)" in module.source   # Cholesky
     rng = np.random.default_rng(1)
     n = 8
