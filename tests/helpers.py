@@ -14,9 +14,13 @@ from corpus.harness import central_differences
 from symgd.numeric import entries, evaluate, random_values  # noqa: F401 - re-exported for the tests
 
 
-def random_env(problem, seed: int = 0, sizes: dict | None = None) -> dict:
-    """Random values for every symbol with every dimension distinct (see symgd.numeric)."""
-    return random_values(problem, seed, sizes)
+def random_env(problem, seed: int = 0, sizes: dict | None = None, symmetric: bool = False) -> dict:
+    """Random values for every symbol with every dimension distinct (see symgd.numeric).
+
+    Square matrices are generic (not symmetric) unless asked for, so that a missing transpose in
+    ``x^T A x``'s gradient cannot hide behind A = A^T.
+    """
+    return random_values(problem, seed, sizes, symmetric=symmetric)
 
 
 def objective_value(problem, env: dict) -> float:
