@@ -181,6 +181,10 @@ class NumpyPrinter:
             if node.transposed:
                 matrix = f"{xp}.linalg.matrix_transpose({matrix})"
             return Code(f"{xp}.linalg.solve({matrix}, {self.standalone(node.rhs).text})", POSTFIX)
+        return self._matrix_function(node)
+
+    def _matrix_function(self, node: ir.MatFn) -> Code:
+        """inv, det, logdet or logabsdet of a matrix, by the namespace's linalg."""
         inner = self.standalone(node.arg)
         if node.op == "logdet":
             return self._call_helper("logdet", inner.text)
@@ -246,12 +250,7 @@ class NumpyPrinter:
         if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
             return self._factorisation(node)
         if isinstance(node, ir.MatFn):
-            inner = self.standalone(node.arg)
-            if node.op == "logdet":
-                return self._call_helper("logdet", inner.text)
-            if node.op == "logabsdet":
-                return Code(self._spell("linalg", op="slogdet", x=inner).text + "[1]", POSTFIX)
-            return self._spell("linalg", op=node.op, x=inner)
+            return self._matrix_function(node)
         raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
 
     def _reduce(self, node: ir.Reduce) -> Code:
