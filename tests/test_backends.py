@@ -216,6 +216,29 @@ def test_mini_batches_on_array_backend_take_rows():
     assert len(history) == 50 and history[-1] < history[0] / 2
 
 
+def test_mini_batches_on_dask_are_whole_row_chunks():
+    """On Dask a mini-batch is a random set of whole row chunks (read where they lie), not rows
+    gathered from every chunk; fit on such batches still lowers the full loss."""
+    dask_array = pytest.importorskip("dask.array")
+    import random
+
+    from array_api_compat import array_namespace
+    x, y = _logistic_data(n=120, d=4, seed=2)
+    xs, ys = dask_array.from_array(x, chunks=(12, 4)), dask_array.from_array(y, chunks=12)
+    module = symgd.codegen(LOGISTIC_L2, backend="array_api").load()
+    batch = module._mini_batch(array_namespace(xs), random.Random(5), 20, (ys, xs, 0.5), (True, True, False))
+    rows_y, rows_x, constant = np.asarray(batch[0].compute()), np.asarray(batch[1].compute()), batch[2]
+    assert constant == 0.5 and rows_x.shape == (24, 4) and rows_y.shape == (24,)   # two chunks of 12
+    starts = [int(np.flatnonzero((x == rows_x[k]).all(axis=1))[0]) for k in (0, 12)]
+    assert all(start % 12 == 0 for start in starts) and starts[0] != starts[1]
+    for start, k in zip(starts, (0, 12)):
+        np.testing.assert_array_equal(rows_x[k:k + 12], x[start:start + 12])
+        np.testing.assert_array_equal(rows_y[k:k + 12], y[start:start + 12])
+    w, history = module.fit(np.zeros(4), ys, xs, 0.5, lr=0.01, max_iter=40, batch_size=12)
+    assert isinstance(w, np.ndarray) and len(history) == 40
+    assert float(module.loss(w, y, x, 0.5)) < 0.9 * float(module.loss(np.zeros(4), y, x, 0.5))
+
+
 def test_dask_fit_on_a_local_cluster_matches_the_in_memory_fit():
     """l2-logistic regression on rows chunked over 2 worker processes: each L-BFGS evaluation is one
     pass over the chunks and a tree-reduce on the cluster."""

@@ -47,8 +47,7 @@ class Backend:
         decorator: a line before each of loss/grad/value_and_grad/step (``@jax.jit``), or "".
         per_function_namespace: each function starts with ``xp = array_namespace(...)``.
         helpers: helper name -> its text.
-        runtime: the fixed helpers of ``fit`` (``_evaluated``).
-        rows_device: where random mini-batch indices are placed (a keyword argument of asarray).
+        runtime: the fixed helpers of ``fit`` (``_evaluated``, ``_mini_batch``).
     """
 
     name: str
@@ -59,7 +58,6 @@ class Backend:
     per_function_namespace: bool
     helpers: dict
     runtime: str
-    rows_device: str = ""
 
     def namespace_lines(self, arrays: list[str], code: list[str]) -> list[str]:
         """The lines that bind ``xp`` (and ``_like`` where the code creates arrays) in a function
@@ -175,6 +173,29 @@ def _evaluated(xp, values):
     return computed
 '''
 
+_MINI_BATCH = '''
+def _mini_batch(xp, rng, batch_size, data, sampled):
+    """This step's data: ``batch_size`` rows drawn at random (without replacement) from the arrays
+    marked in ``sampled`` (their first axis is the sample axis), the others whole.{dask_doc}"""
+    first = next(a for a, s in zip(data, sampled) if s){dask}
+    rows = xp.asarray(rng.sample(range(first.shape[0]), batch_size){device})
+    return tuple(xp.take(a, rows, axis=0) if s else a for a, s in zip(data, sampled))
+'''
+
+_DASK_CHUNKS = '''
+    if is_dask_namespace(xp) and all(a.chunks[0] == first.chunks[0] for a, s in zip(data, sampled) if s):
+        chunks = first.chunks[0]
+        order = rng.sample(range(len(chunks)), len(chunks))
+        taken = next(k for k in range(1, len(order) + 1) if sum(chunks[b] for b in order[:k]) >= batch_size
+                     or k == len(order))
+        blocks = sorted(order[:taken])
+        return tuple(xp.concat([a.blocks[b] for b in blocks], axis=0) if s else a for a, s in zip(data, sampled))'''
+
+_DASK_DOC = '''
+    On Dask (sampled arrays chunked alike along the rows), whole row chunks are drawn instead, as many
+    as reach ``batch_size`` rows: each is read on the worker that holds it, and no rows are gathered
+    from every chunk (what a random ``take`` would need).'''
+
 _EVALUATED_JAX = '''
 def _parameter_namespace(xp):
     """Where fit keeps the parameters: with the data."""
@@ -210,9 +231,11 @@ BACKENDS = {
                          {**_ARRAY_HELPERS,
                           "_creation": _CREATION.format(and_device=" and device",
                                                         device=', "device": device(arrays[0]) if arrays else None')},
-                         _EVALUATED, rows_device=", device=device({})"),
+                         _EVALUATED + _MINI_BATCH.format(dask_doc=_DASK_DOC, dask=_DASK_CHUNKS,
+                                                         device=", device=device(first)")),
     "jax": Backend("jax", JAX, _JAX_IMPORTS, "{}", "@jax.jit", False,
-                   {**_ARRAY_HELPERS, "_creation": _CREATION.format(and_device="", device="")}, _EVALUATED_JAX),
+                   {**_ARRAY_HELPERS, "_creation": _CREATION.format(and_device="", device="")},
+                   _EVALUATED_JAX + _MINI_BATCH.format(dask_doc="", dask="", device="")),
 }
 
 
@@ -337,18 +360,17 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
 
 
 def array_batch_lines(backend: Backend, sample_data: list[str], data: list[str]) -> list[str]:
-    """Code choosing this iteration's data on an array backend: all of it, or random rows taken
-    with the standard's ``take`` (indices made on the host, placed on the data's device)."""
+    """Code choosing this iteration's data on an array backend: all of it, or a mini-batch drawn by
+    the runtime's ``_mini_batch`` (random rows; on Dask, random whole row chunks)."""
     everything = "batch = (" + ", ".join(data) + ("," if len(data) == 1 else "") + ")"
     if not sample_data:
         return ["if batch_size is not None:",
                 "    raise ValueError('this loss has no sample axis to take mini-batches from')",
                 everything]
-    first = sample_data[0]
-    rows = f"rows = xp.asarray(rng.sample(range({first}.shape[0]), batch_size){backend.rows_device.format(first)})"
-    sliced = "batch = (" + ", ".join(f"xp.take({d}, rows, axis=0)" if d in sample_data else d for d in data) + \
-        ("," if len(data) == 1 else "") + ")"
-    return ["if batch_size is None:", "    " + everything, "else:", "    " + rows, "    " + sliced]
+    arrays = "(" + ", ".join(data) + ("," if len(data) == 1 else "") + ")"
+    sampled = "(" + ", ".join(str(d in sample_data) for d in data) + ("," if len(data) == 1 else "") + ")"
+    return ["if batch_size is None:", "    " + everything,
+            "else:", f"    batch = _mini_batch(xp, rng, batch_size, {arrays}, {sampled})"]
 
 
 def array_update(numpy_text: str) -> str:
