@@ -13,7 +13,7 @@ from helpers import assert_close, block_values, block_values_as_matrix_form, eva
 from test_loss_list import LOSSES
 
 SMALL = {"n": 7, "d": 3, "K": 4, "m": 5, "k": 2, "p": 6}
-LARGE = {"n": 50, "d": 11, "K": 5, "m": 9, "k": 4, "p": 8}
+LARGE = {"n": 23, "d": 11, "K": 5, "m": 9, "k": 4, "p": 8}
 MEDIUM = {"n": 9, "d": 5, "K": 3, "m": 6, "k": 4, "p": 7}
 
 IDS = [row[0] for row in LOSSES]
