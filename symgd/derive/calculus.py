@@ -8,9 +8,35 @@ tidies the result into the shortest of a few textbook forms.
 
 from __future__ import annotations
 
+import functools
+
 import sympy
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from symgd.errors import UnsupportedError
+
+
+def _memoise_free_symbols_of_sums() -> None:
+    """Make ``Sum.free_symbols`` a memoised property (SymPy recomputes it on every call).
+
+    SymPy asks for the free symbols of a sum all the time (``is_number`` inside every assumption
+    query, ``as_independent``, ``factor_terms``), and each answer walks the whole body and rebuilds
+    it with the bound indices masked. In a deep composition the sums nest one level per layer and
+    every level asks again, so the cost grew with the square of the depth: about half the time of
+    deriving a five-layer network. An expression is immutable, so its free symbols are a function
+    of its value; the cache returns a fresh set each time because callers (SymPy's own code among
+    them) modify the set they get.
+    """
+    compute = ExprWithLimits.free_symbols.fget
+
+    @functools.lru_cache(maxsize=1 << 14)
+    def remembered(expr) -> frozenset:
+        return frozenset(compute(expr))
+
+    ExprWithLimits.free_symbols = property(lambda self: set(remembered(self)), doc=compute.__doc__)
+
+
+_memoise_free_symbols_of_sums()
 
 
 def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
