@@ -34,6 +34,16 @@ def _memoise_free_symbols_of_sums() -> None:
         return frozenset(compute(expr))
 
     ExprWithLimits.free_symbols = property(lambda self: set(remembered(self)), doc=compute.__doc__)
+    _MEMOS.append(remembered)
+
+
+_MEMOS: list = []   # every memo of this module, for clear_memos
+
+
+def clear_memos() -> None:
+    """Forget every memoised result (for measurements: a problem derived as if for the first time)."""
+    for memo in _MEMOS:
+        memo.cache_clear()
 
 
 _memoise_free_symbols_of_sums()
@@ -221,7 +231,11 @@ def absorb_signs(expr):
     return expr
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    # Memoised: the blocks of a gradient share sub-expressions (every block of a network holds its
+    # forward pass, some of it twice), and tidying one is the same work each time; an expression
+    # is immutable, so the tidy form is a function of its value.
     if isinstance(expr, sympy.Sum):
         body, *limits = expr.args
         result = _shortest(_tidy(body))
@@ -229,6 +243,9 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
             result = _sum_hoisting(result, index, lower, upper)
         return result
     return rebuild(expr, _tidy)
+
+
+_MEMOS.append(_tidy)
 
 
 def _shortest(expr: sympy.Expr) -> sympy.Expr:
