@@ -28,8 +28,7 @@ def evaluate(expr, env: dict) -> float:
     if isinstance(expr, sympy.Symbol):
         return env[expr.name]
     if isinstance(expr, sympy.Indexed):
-        label = expr.base.label   # its name, not str(): SymPy's printer was most of a test's time
-        array = env[label.name if isinstance(label, sympy.Symbol) else str(label)]
+        array = env[str(expr.base.label)]
         position = tuple(int(evaluate(i, env)) - 1 for i in expr.indices)
         if min(position, default=0) < 0:   # NumPy would wrap x[-1] round to the last entry
             raise IndexError(f"{expr} is entry {tuple(p + 1 for p in position)}, before the first")
