@@ -166,7 +166,8 @@ def test_matrix_forms_of_the_loss_list_equal_the_index_form(name, source, wrt):
 
 def test_a_deep_composition_reads_as_backpropagation():
     """The three blocks of a three-layer network are products of C^T, B^T, ⊙(1 - tanh²(·)) and the
-    data, equal to central differences of the NumPy loss."""
+    data, equal to central differences of the NumPy loss; the generated code computes each hidden
+    layer once and its value and gradient equal the NumPy loss and central differences."""
     problem = symgd.parse(r"L(A, B, C) = \frac{1}{n}\sum_i\|y_i - C\tanh(B\tanh(A x_i))\|^2")
     values = random_values(problem, seed=5, sizes={"n": 7}, symmetric=False)
 
@@ -184,3 +185,13 @@ def test_a_deep_composition_reads_as_backpropagation():
     for part in (r"B^\top", r"C^\top", r"1 - \tanh\left(A x^\top\right)^{\odot 2}", r"\odot"):
         assert part in first, first
     assert max(len(node.shape) for node in ir.postorder([derivation.block("A").matrix.node])) == 2
+
+    generated = symgd.codegen(derivation)
+    arguments = {name: values[name] for name in ("A", "B", "C", "y", "x")}
+    value, gradients = generated.load().value_and_grad(**arguments)
+    assert value == pytest.approx(loss(values), rel=1e-10)
+    for name, gradient in zip("ABC", gradients):
+        assert_close(gradient, _gradient_by_differences(loss, values, name), rel=1e-6, what=f"generated d/d{name}")
+    for function in ("grad", "value_and_grad"):   # each hidden layer's tanh once: forward values shared
+        body = generated.source.split(f"\ndef {function}(")[1].split("\ndef ")[0]
+        assert body.count("np.tanh") == 2, body

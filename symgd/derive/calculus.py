@@ -8,9 +8,45 @@ tidies the result into the shortest of a few textbook forms.
 
 from __future__ import annotations
 
+import functools
+
 import sympy
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from symgd.errors import UnsupportedError
+
+
+def _memoise_free_symbols_of_sums() -> None:
+    """Make ``Sum.free_symbols`` a memoised property (SymPy recomputes it on every call).
+
+    SymPy asks for the free symbols of a sum all the time (``is_number`` inside every assumption
+    query, ``as_independent``, ``factor_terms``), and each answer walks the whole body and rebuilds
+    it with the bound indices masked. In a deep composition the sums nest one level per layer and
+    every level asks again, so the cost grew with the square of the depth: about half the time of
+    deriving a five-layer network. An expression is immutable, so its free symbols are a function
+    of its value; the cache returns a fresh set each time because callers (SymPy's own code among
+    them) modify the set they get.
+    """
+    compute = ExprWithLimits.free_symbols.fget
+
+    @functools.lru_cache(maxsize=1 << 14)
+    def remembered(expr) -> frozenset:
+        return frozenset(compute(expr))
+
+    ExprWithLimits.free_symbols = property(lambda self: set(remembered(self)), doc=compute.__doc__)
+    _MEMOS.append(remembered)
+
+
+_MEMOS: list = []   # every memo of this module, for clear_memos
+
+
+def clear_memos() -> None:
+    """Forget every memoised result (for measurements: a problem derived as if for the first time)."""
+    for memo in _MEMOS:
+        memo.cache_clear()
+
+
+_memoise_free_symbols_of_sums()
 
 
 def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
@@ -120,30 +156,57 @@ def canonical_indices(expr: sympy.Expr, pool: list[str]) -> sympy.Expr:
     """Rename every bound index by its sum's height (innermost sums take ``pool[0]``).
 
     Identical sub-expressions then get identical names, so σ(Σ_j w_j x_ij) written twice with
-    different bound names becomes one term, and nested sums never share a name. Indices first
-    become unique placeholders, so no renaming can capture another index.
+    different bound names becomes one term, and nested sums never share a name. The renaming is
+    simultaneous (each occurrence is looked up under its old name), so no new name can capture
+    another index, and it is one pass over the tree: a sum deep inside a deep composition is
+    rebuilt once, not once per enclosing sum.
     """
-    placeholders: dict = {}
-    marked = _mark(expr, placeholders)
-    names = {}
-    for placeholder, height in placeholders.items():
-        name = pool[height] if height < len(pool) else f"{pool[0]}{height}"
-        names[placeholder] = sympy.Symbol(name, integer=True)
-    return marked.xreplace(names)
+    heights: dict = {}
+    _sum_heights(expr, heights)
+    return _rename_bound(expr, {}, heights, pool, {})
 
 
-def _mark(expr, placeholders: dict):
-    """Bottom-up: give each sum's index a unique placeholder; record the sum's height."""
+def _sum_heights(expr, heights: dict) -> int:
+    """How many levels of sums ``expr`` holds (0 for none), memoised by node in ``heights``."""
+    known = heights.get(id(expr))
+    if known is not None:
+        return known[0]
+    if isinstance(expr, sympy.Sum):
+        height = _sum_heights(expr.args[0], heights) + len(expr.args) - 1
+    else:
+        height = max((_sum_heights(arg, heights) for arg in expr.args), default=0)
+    heights[id(expr)] = (height, expr)   # the node is kept so that its id stays its own
+    return height
+
+
+def _bound_name(height: int, pool: list[str]) -> sympy.Symbol:
+    return sympy.Symbol(pool[height] if height < len(pool) else f"{pool[0]}{height}", integer=True)
+
+
+def _rename_bound(expr, names: dict, heights: dict, pool: list[str], done: dict):
+    """``expr`` with bound indices named by height; ``names`` maps the enclosing sums' indices."""
+    if not expr.args:
+        return names.get(expr, expr)
+    key = id(expr)
+    if key in done and done[key][1] is names:
+        return done[key][0]
     if isinstance(expr, sympy.Sum):
         body, *limits = expr.args
-        result = _mark(body, placeholders)
-        for index, lower, upper in limits:   # innermost first
-            height = max((placeholders[s] + 1 for s in result.atoms(sympy.Dummy) if s in placeholders), default=0)
-            placeholder = sympy.Dummy(f"index{len(placeholders)}", integer=True)
-            placeholders[placeholder] = height
-            result = sympy.Sum(result.xreplace({index: placeholder}), (placeholder, lower, upper))
-        return result
-    return rebuild(expr, lambda arg: _mark(arg, placeholders))
+        height = heights[id(body)][0]
+        inner = dict(names)
+        scoped = []   # limits innermost first; each one's bounds may use the sums outside it only
+        for position, limit in enumerate(limits):
+            inner[limit[0]] = _bound_name(height + position, pool)
+        for position, (index, lower, upper) in enumerate(limits):
+            outside = {**names, **{outer[0]: inner[outer[0]] for outer in limits[position + 1:]}}
+            scoped.append((inner[index], _rename_bound(lower, outside, heights, pool, {}),
+                           _rename_bound(upper, outside, heights, pool, {})))
+        result = sympy.Sum(_rename_bound(body, inner, heights, pool, {}), *scoped)
+    else:
+        args = [_rename_bound(arg, names, heights, pool, done) for arg in expr.args]
+        result = expr.func(*args) if args != list(expr.args) else expr
+    done[key] = (result, names)
+    return result
 
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
@@ -168,7 +231,11 @@ def absorb_signs(expr):
     return expr
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    # Memoised: the blocks of a gradient share sub-expressions (every block of a network holds its
+    # forward pass, some of it twice), and tidying one is the same work each time; an expression
+    # is immutable, so the tidy form is a function of its value.
     if isinstance(expr, sympy.Sum):
         body, *limits = expr.args
         result = _shortest(_tidy(body))
@@ -176,6 +243,9 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
             result = _sum_hoisting(result, index, lower, upper)
         return result
     return rebuild(expr, _tidy)
+
+
+_MEMOS.append(_tidy)
 
 
 def _shortest(expr: sympy.Expr) -> sympy.Expr:
