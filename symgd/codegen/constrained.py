@@ -23,7 +23,8 @@ import sympy
 from symgd import derive
 from symgd.tensor.print_numpy import identifier
 from symgd.codegen.module import ModuleWriter
-from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED, FIT_QP
+from symgd.codegen.linear_model import LinearModel, low_rank_quadratic, predictor_functions
+from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_LOW_RANK, FIT_PROJECTED, FIT_QP
 from symgd.errors import UnsupportedError
 from symgd.kkt import kkt
 from symgd.problem import Problem, _name_of
@@ -402,11 +403,31 @@ def _nonnegative(bounds, param) -> bool:
 
 
 def generate_projected(problem: Problem, gradient, docstring: str, kind: ProjectionSet) -> str:
-    """The module source of projected gradient descent with a backtracking step."""
+    """The module source of projected gradient descent with a backtracking step; for a box and a
+    loss φ(Z^T a) + c^T a with φ quadratic (``linear_model.low_rank_quadratic``), ``fit`` is the
+    interior point through the Hessian's low rank (``solver_text.FIT_LOW_RANK``) and projected
+    gradient is ``_fit_projected``."""
     writer = ModuleWriter(problem, gradient, None, "gd", None)
     pieces = _shared_pieces(writer, problem)
-    pieces += [_projection_function(writer, problem, kind), FIT_PROJECTED.format(**_call_names(writer, problem))]
-    return writer.assemble(docstring, pieces, scipy=("lsq_linear",))
+    model = low_rank_quadratic(problem) if kind.kind == "box" else None
+    names = _call_names(writer, problem)
+    pieces += [_projection_function(writer, problem, kind),
+               FIT_PROJECTED.format(name="_fit_projected" if model else "fit", **names)]
+    if model is None:
+        return writer.assemble(docstring, pieces, scipy=("lsq_linear",))
+    pieces += _low_rank_pieces(writer, model, names)
+    return writer.assemble(docstring, pieces, scipy=("lsq_linear",), linalg=("cho_factor", "cho_solve"))
+
+
+def _low_rank_pieces(writer: ModuleWriter, model: LinearModel, names: dict) -> list[str]:
+    """φ's functions and the interior-point ``fit`` for a loss φ(Z^T a) + c^T a with φ quadratic."""
+    functions, link_args, helpers = predictor_functions(model)
+    writer.helpers |= helpers
+    matrix = writer.problem.argnames[model.matrix]
+    x = names["x"]
+    return [functions, FIT_LOW_RANK.format(
+        columns=matrix if model.transposed else f"{matrix}.T", rest_link=", ".join(link_args),
+        predictor=f"{matrix}^T {x}" if model.transposed else f"{matrix} {x}", **names)]
 
 
 def _projection_function(writer: ModuleWriter, problem: Problem, kind: ProjectionSet) -> str:

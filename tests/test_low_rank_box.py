@@ -1,0 +1,144 @@
+"""Box-constrained losses φ(Z^T a) + c^T a with φ quadratic (the SVM dual): the generated ``fit`` is an
+interior point through the Hessian's low rank. Checked against references that do not use symgd:
+the SVM's primal objective (zero duality gap), scipy's NNLS, L-BFGS-B, and the KKT conditions
+written out by hand."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize, nnls
+
+import symgd
+
+SVM_DUAL = r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad 0 \le a \le C"
+
+
+def svm_data(n, d, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    return X, y
+
+
+def box_kkt_violation(gradient, x, lower, upper):
+    """By hand: a coordinate strictly inside has a zero gradient, one on its lower bound a gradient
+    >= 0, one on its upper bound a gradient <= 0 (sufficient for a convex problem)."""
+    inside = (x > lower) & (x < upper)
+    return max(np.max(np.abs(gradient[inside]), initial=0.0),
+               np.max(-gradient[(x == lower) & ~inside], initial=0.0),
+               np.max(gradient[(x == upper) & ~inside], initial=0.0),
+               np.max(lower - x, initial=0.0), np.max(x - upper, initial=0.0))
+
+
+def counting_interior_points(module):
+    """The module with its interior point wrapped to count the calls ``fit`` makes."""
+    inner, calls = module._interior_point, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return inner(*args, **kwargs)
+    module._interior_point = counted
+    module.interior_point_calls = calls
+    return module
+
+
+@pytest.fixture(scope="module")
+def svm_module():
+    generated = symgd.codegen(SVM_DUAL)
+    assert "def _fit_projected(" in generated.source
+    return counting_interior_points(generated.load())
+
+
+@pytest.mark.parametrize("n, d, C", [(60, 7, 0.5), (45, 4, 10.0)])
+def test_svm_dual_has_zero_duality_gap_with_the_hinge_primal(svm_module, n, d, C):
+    X, y = svm_data(n, d, seed=n)
+    Z = y[:, None] * X
+    calls = len(svm_module.interior_point_calls)
+    a, info = svm_module.fit(np.zeros(n), Z, np.full(n, C))
+    assert len(svm_module.interior_point_calls) == calls + 1
+    assert info["status"] == "optimal", info
+    assert max(info["residuals"].values()) <= 1e-8
+    w = Z.T @ a
+    primal = 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w)))   # the SVM, written by hand
+    dual = 0.5 * w @ w - np.sum(a)
+    assert primal == pytest.approx(-dual, rel=1e-10, abs=1e-10)   # zero gap: both are optimal
+    assert box_kkt_violation(Z @ w - 1, a, 0.0, C) <= 1e-9
+    # the multipliers of the bounds close stationarity: g - lower + upper = 0
+    g = Z @ w - 1
+    np.testing.assert_allclose(g - info["multipliers"]["lower"] + info["multipliers"]["upper"], 0, atol=1e-9)
+
+
+def test_wide_nonnegative_least_squares_against_scipy_nnls():
+    rng = np.random.default_rng(5)
+    A, b = rng.normal(size=(9, 31)), rng.normal(size=9)   # rank 9 < 31 / 2: the low-rank fit
+    module = counting_interior_points(symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0").load())
+    x, info = module.fit(np.zeros(31), A, b)
+    assert info["status"] == "optimal", info
+    assert module.interior_point_calls
+    reference = nnls(A, b)[0]
+    # x need not be unique (A is wide), Ax and the loss are
+    np.testing.assert_allclose(A @ x, A @ reference, atol=1e-8)
+    assert np.sum((A @ x - b) ** 2) == pytest.approx(np.sum((A @ reference - b) ** 2), rel=1e-10, abs=1e-12)
+    assert box_kkt_violation(2 * A.T @ (A @ x - b), x, 0.0, np.inf) <= 1e-9
+
+
+def test_general_bounds_one_sided_and_two_sided_against_lbfgsb():
+    rng = np.random.default_rng(6)
+    n, k = 23, 5
+    M = rng.normal(size=(n, k))
+    c = rng.normal(size=n)
+    lower = rng.uniform(-1.0, 0.0, size=n)
+    upper = np.where(rng.uniform(size=n) < 0.3, np.inf, lower + rng.uniform(0.1, 2.0, size=n))
+    module = counting_interior_points(symgd.codegen(
+        r"\min_x \frac{3}{2}\|M^\top x\|^2 + c^\top x \quad \text{s.t.} \quad l \le x \le u").load())
+    x, info = module.fit(np.zeros(n), M, c, lower, upper)
+    assert info["status"] == "optimal", info
+    assert module.interior_point_calls
+
+    def objective(v):
+        return 1.5 * np.sum((M.T @ v) ** 2) + c @ v, 3 * M @ (M.T @ v) + c
+    reference = minimize(objective, np.clip(np.zeros(n), lower, upper), jac=True, method="L-BFGS-B",
+                         bounds=list(zip(lower, upper)), options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+    assert objective(x)[0] <= reference.fun + 1e-9
+    assert box_kkt_violation(objective(x)[1], x, lower, upper) <= 1e-9
+
+
+def test_status_is_honest_when_the_interior_point_runs_out(svm_module):
+    X, y = svm_data(40, 5, seed=1)
+    a, info = svm_module.fit(np.zeros(40), y[:, None] * X, np.full(40, 1.0), max_iter=2)
+    assert info["status"] == "max_iter" and "ran out" in info["certificate"]
+    assert max(info["residuals"].values()) > 1e-8
+
+
+def test_falls_back_to_projected_gradient(svm_module):
+    X, y = svm_data(30, 4, seed=2)
+    Z, C = y[:, None] * X, np.full(30, 0.7)
+    a, info = svm_module.fit(np.zeros(30), Z, C)
+    calls = len(svm_module.interior_point_calls)
+    unbounded = np.where(np.arange(30) < 3, np.inf, C)   # three coordinates with only a lower bound: still boxed
+    for upper, options in ((C, {"lr": 1.0}),               # a step size asks for projected gradient
+                           (unbounded, {})):
+        fallback, fallback_info = svm_module.fit(np.zeros(30), Z, upper, **options)
+        assert fallback_info["status"] == "optimal", fallback_info
+        assert box_kkt_violation(Z @ (Z.T @ fallback) - 1, fallback, 0.0, upper) <= 1e-7
+    assert len(svm_module.interior_point_calls) == calls + 1   # the second one
+    np.testing.assert_allclose(svm_module.fit(np.zeros(30), Z, C, lr=1.0)[0], a, atol=1e-6)
+    # a loss whose rank is not low (A taller than wide): projected gradient, the same answer as nnls
+    rng = np.random.default_rng(7)
+    A, b = rng.normal(size=(12, 5)), rng.normal(size=12)
+    module = counting_interior_points(symgd.codegen(r"\min_x \|Ax - b\|^2 \quad \text{s.t.} \quad x \ge 0").load())
+    x, info = module.fit(np.zeros(5), A, b)
+    assert info["status"] == "optimal" and not module.interior_point_calls
+    np.testing.assert_allclose(x, nnls(A, b)[0], atol=1e-7)
+
+
+def test_coordinates_without_a_bound_fall_back_and_an_unbounded_loss_is_not_optimal():
+    # the last ten coordinates have no bound: the interior point needs one on each, so projected
+    # gradient runs; M^T has a null space there on which c^T x is not constant, so the loss is
+    # unbounded below and no status may claim a minimum
+    rng = np.random.default_rng(8)
+    M, c = rng.normal(size=(20, 3)), rng.normal(size=20)
+    module = counting_interior_points(symgd.codegen(
+        r"\min_x \frac{1}{2}\|M^\top x\|^2 + c^\top x \quad \text{s.t.} \quad x \le u").load())
+    x, info = module.fit(np.zeros(20), M, c, np.where(np.arange(20) < 10, 1.0, np.inf), max_iter=300)
+    assert not module.interior_point_calls
+    assert info["status"] == "max_iter"
