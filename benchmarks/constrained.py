@@ -10,7 +10,8 @@ Problems (one run records all):
 * ℓ1-logistic regression, n = 20,000, d = 500: ``Σ log(1 + exp(-y_i x_i^T w)) + λ ||w||_1`` — symgd's
   prox ``fit`` vs scikit-learn's ``LogisticRegression(solver="liblinear", l1_ratio=1)``, C = 1/λ;
 * linear SVM, n = 4,000, d = 50, through its dual ``min ½ ||Z^T a||^2 - 1^T a s.t. 0 <= a <= C``
-  (Z = diag(y) X, w = Z^T a) — symgd's generated projected-gradient solver vs scikit-learn's
+  (Z = diag(y) X, w = Z^T a) — symgd's generated ``fit`` (an interior point through the Hessian's
+  rank, d) and its projected gradient (``_fit_projected``) vs scikit-learn's
   ``LinearSVC(loss="hinge", dual=True)`` (liblinear's dual coordinate descent), compared on the primal
   objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)``;
 * ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
@@ -172,7 +173,7 @@ def l1_logistic(n: int, d: int, runs: int):
     return rows, objective, (lambda w: 0.0), {}
 
 
-def svm_dual(n: int, d: int, runs: int):
+def svm_dual(n: int, d: int, runs: int, projected: bool = True):
     rng = np.random.default_rng(4)
     X = rng.normal(size=(n, d))
     y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
@@ -181,12 +182,15 @@ def svm_dual(n: int, d: int, runs: int):
     module = generated.load()
     status = {}
 
-    def ours():
+    def ours(fit=module.fit, name="symgd"):
         Z = y[:, None] * X
-        a, info = module.fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
-        status["symgd"] = info["status"]
+        a, info = fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
+        status[name] = info["status"]
         return Z.T @ a
-    solvers = {f"symgd {generated.optimizer}": ours}
+    structured = "_interior_point" in generated.source
+    solvers = {"symgd interior point" if structured else f"symgd {generated.optimizer}": ours}
+    if structured and projected:
+        solvers["symgd projected"] = lambda: ours(module._fit_projected, "symgd projected")
     if LinearSVC is not None:
         for tol in (1e-4, 1e-8):
             solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
@@ -253,6 +257,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=PROBLEMS, nargs="+", help="run these problems only")
     parser.add_argument("--no-slsqp", action="store_true", help="leave SLSQP out of the portfolio")
+    parser.add_argument("--no-projected", action="store_true", help="leave symgd's projected gradient out of the SVM")
     options = parser.parse_args()
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs  "
           f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)")
@@ -268,7 +273,8 @@ def main():
     if "logistic" in chosen:
         report("l1-logistic, n = 20000, d = 500", *l1_logistic(20000, 500, options.runs))
     if "svm" in chosen:
-        report("linear SVM (dual), n = 4000, d = 50, primal objective", *svm_dual(4000, 50, options.runs))
+        report("linear SVM (dual), n = 4000, d = 50, primal objective",
+               *svm_dual(4000, 50, options.runs, projected=not options.no_projected))
     if "kkt" in chosen:
         kkt_textbook(options.runs)
 
