@@ -142,3 +142,18 @@ def test_coordinates_without_a_bound_fall_back_and_an_unbounded_loss_is_not_opti
     x, info = module.fit(np.zeros(20), M, c, np.where(np.arange(20) < 10, 1.0, np.inf), max_iter=300)
     assert not module.interior_point_calls
     assert info["status"] == "max_iter"
+
+
+def test_qp_refuses_a_size_it_would_spend_minutes_on_and_says_what_to_use(svm_module):
+    module = symgd.codegen(SVM_DUAL, optimizer="qp").load()
+    n = 3001
+    with pytest.raises(ValueError, match=r"3001 unknowns: the qp solver .* default optimizer \('projected'\)"):
+        module.fit(np.zeros(n), np.ones((n, 2)), np.ones(n))
+    X, y = svm_data(20, 3, seed=3)   # small: runs, and agrees with the interior point
+    Z, C = y[:, None] * X, np.full(20, 0.5)
+    a, info = module.fit(np.zeros(20), Z, C)
+    assert info["status"] == "optimal"
+    b = svm_module.fit(np.zeros(20), Z, C)[0]
+    assert 0.5 * np.sum((Z.T @ a) ** 2) - a.sum() == pytest.approx(0.5 * np.sum((Z.T @ b) ** 2) - b.sum(), abs=1e-9)
+    with pytest.raises(ValueError, match="max_size=10"):
+        module.fit(np.zeros(20), Z, C, max_size=10)

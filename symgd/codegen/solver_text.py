@@ -310,17 +310,25 @@ def _box_residual(scaled, linear, lower, upper, point):
     return float(np.max(np.abs(point - np.clip(point - gradient, lower, upper)), initial=0.0))
 '''
 
-FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None):
+FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None, max_size=3000):
     """Solve the quadratic program (quadratic loss, affine constraints) by ADMM in the splitting OSQP
     uses (one Cholesky factorisation, refactored only when the penalty adapts), then Newton steps on
     the KKT equations of the active set for the last digits.
 
     Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history"
     (the loss at each residual check) and "restarts", as the augmented Lagrangian's fit does.
+    The method works on the dense n x n matrix of the quadratic: with more than ``max_size``
+    unknowns it raises a ValueError that says what to use instead.
     """
     starts = tuple(np.array(p, dtype=float) for p in ({starts}))
     data = ({data})
     lower, upper, unpack = _layout(starts, data)
+    if lower.size > max_size:   # the SVM dual with 4000 unknowns took 710 s here
+        raise ValueError(f"{{lower.size}} unknowns: the qp solver works on the dense {{lower.size}} x {{lower.size}} "
+                         f"matrix of the quadratic (O(n^3) to factorise, O(n^2) an iteration; max_size={{max_size}}). "
+                         "For bounds on a loss phi(Z^T a) + c^T a with phi quadratic, such as the SVM dual, the "
+                         "default optimizer ('projected') solves through the Hessian's low rank; optimizer='auglag' "
+                         "forms no n x n matrix. Pass a larger max_size to run qp anyway.")
 
     def run(theta, history):
         return _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
