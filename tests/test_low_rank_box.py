@@ -144,16 +144,53 @@ def test_coordinates_without_a_bound_fall_back_and_an_unbounded_loss_is_not_opti
     assert info["status"] == "max_iter"
 
 
-def test_qp_refuses_a_size_it_would_spend_minutes_on_and_says_what_to_use(svm_module):
-    module = symgd.codegen(SVM_DUAL, optimizer="qp").load()
-    n = 3001
-    with pytest.raises(ValueError, match=r"3001 unknowns: the qp solver .* default optimizer \('projected'\)"):
-        module.fit(np.zeros(n), np.ones((n, 2)), np.ones(n))
-    X, y = svm_data(20, 3, seed=3)   # small: runs, and agrees with the interior point
+SVM_BIAS_DUAL = (r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad y^\top a = 0,\; "
+                 r"0 \le a \le C")
+
+
+@pytest.fixture(scope="module")
+def svm_bias_module():
+    generated = symgd.codegen(SVM_BIAS_DUAL)
+    assert generated.optimizer == "qp" and "def _fit_admm(" in generated.source
+    return counting_interior_points(generated.load())
+
+
+def hinge_gap_with_bias(X, y, a, b, C):
+    """The primal SVM with a bias b, written by hand, minus the dual's value at a: zero only when
+    both are optimal."""
+    w = (y[:, None] * X).T @ a
+    return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w + b))) - (np.sum(a) - 0.5 * w @ w)
+
+
+@pytest.mark.parametrize("n, d, C, low_rank", [(60, 7, 0.5, True), (41, 3, 4.0, True), (12, 7, 0.5, False)])
+def test_svm_with_a_bias_has_zero_duality_gap_with_the_hinge_primal(svm_bias_module, n, d, C, low_rank):
+    # the dual of min |w|^2 / 2 + C sum_i max(0, 1 - y_i (x_i^T w + b)): the equality's multiplier is b;
+    # with 12 rows and 7 features the rank is not low, and ADMM (_fit_admm) runs instead
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + 0.7 + rng.normal(size=n) > 0, 1.0, -1.0)
+    calls = len(svm_bias_module.interior_point_calls)
+    a, info = svm_bias_module.fit(np.zeros(n), y[:, None] * X, y, np.full(n, C))
+    assert len(svm_bias_module.interior_point_calls) == calls + low_rank
+    assert info["status"] == "optimal", info
+    assert y @ a == pytest.approx(0, abs=1e-9)
+    assert hinge_gap_with_bias(X, y, a, info["multipliers"]["lam"][0], C) == pytest.approx(0, abs=1e-8)
+
+
+def test_qp_on_the_svm_dual_goes_through_the_low_rank_and_refuses_a_dense_size_it_would_spend_minutes_on(
+        svm_module):
+    module = counting_interior_points(symgd.codegen(SVM_DUAL, optimizer="qp").load())
+    X, y = svm_data(20, 3, seed=3)
     Z, C = y[:, None] * X, np.full(20, 0.5)
     a, info = module.fit(np.zeros(20), Z, C)
-    assert info["status"] == "optimal"
+    assert info["status"] == "optimal" and module.interior_point_calls
     b = svm_module.fit(np.zeros(20), Z, C)[0]
     assert 0.5 * np.sum((Z.T @ a) ** 2) - a.sum() == pytest.approx(0.5 * np.sum((Z.T @ b) ** 2) - b.sum(), abs=1e-9)
-    with pytest.raises(ValueError, match="max_size=10"):
-        module.fit(np.zeros(20), Z, C, max_size=10)
+    # a loss without the structure: ADMM on the dense n x n matrix, refused above max_size
+    dense = symgd.codegen(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad \mathbf{1}^\top x = 1,\; x \ge 0",
+                          optimizer="qp").load()
+    n = 3001
+    with pytest.raises(ValueError, match=r"3001 unknowns: the qp solver .* default optimizer \('projected'\)"):
+        dense.fit(np.zeros(n), np.ones(n))
+    with pytest.raises(ValueError, match="max_size=2"):
+        dense.fit(np.zeros(3), np.ones(3), max_size=2)

@@ -157,10 +157,12 @@ def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, call
     return x, None, "max_iter"
 '''
 
-FIT_LOW_RANK = '''def fit({signature}, *, lr=None, max_iter=None, tol=1e-8, restarts=3, callback=None):
-    """Minimise the loss over the box of the bounds. The loss is a convex quadratic phi(z) of the
-    predictor z = {predictor} (k entries) plus a term linear in {x}, so its Hessian
-    M diag(phi'') M^T (M = {columns}) has rank at most k, and an n x n matrix is never formed.
+FIT_LOW_RANK = '''def fit({signature}, *, {options}):
+    """Minimise the loss over the box of the bounds{equalities_doc}.
+
+    The loss is a convex quadratic phi(z) of the predictor z = {predictor} (k entries) plus a term
+    linear in {x}, so its Hessian M diag(phi'') M^T (M = {columns}) has rank at most k, and an
+    n x n matrix is never formed.
 
     Primal-dual interior point (Mehrotra's predictor-corrector) with each Newton system solved by the
     Woodbury identity: one Cholesky factorisation of a k x k matrix per iteration, O(n k^2) work (as
@@ -173,9 +175,7 @@ FIT_LOW_RANK = '''def fit({signature}, *, lr=None, max_iter=None, tol=1e-8, rest
     Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history" (the
     loss after each iteration) and "restarts", from the KKT analysis every constrained solver ends
     with: "optimal" only when the residuals are at most ``tol`` and the point is certified a minimum.
-    A number ``lr``, a coordinate without a finite bound, crossed or equal bounds, phi'' < 0 or
-    k > n / 2 run projected gradient instead (``_fit_projected``, which takes ``max_iter`` and
-    ``restarts`` as its own).
+    {fallback_doc}
     """
     data = ({data})
     start = np.array({x}0, dtype=float)
@@ -185,32 +185,35 @@ FIT_LOW_RANK = '''def fit({signature}, *, lr=None, max_iter=None, tol=1e-8, rest
     columns = {columns}
     size, rank = np.shape(columns)
     curvature = np.broadcast_to(np.asarray(_link_curvature(np.zeros(rank), {rest_link}), dtype=float), (rank,))
-    boxed = np.all(np.isfinite(lower) | np.isfinite(upper)) and np.all(lower < upper)
-    if lr is not None or not boxed or not np.all(curvature >= 0) or not np.all(np.isfinite(curvature)) \\
-            or 2 * rank > size:
-        return _fit_projected({x}0, *data, lr=1.0 if lr is None else lr,
-                              max_iter=10000 if max_iter is None else max_iter, tol=tol, restarts=restarts,
-                              callback=callback)
     zero = np.zeros(shape)
+    values, others = constraint_values(zero, *data)
+    boxed = np.all(np.isfinite(lower) | np.isfinite(upper)) and np.all(lower < upper)
+    if {fallback_if}not boxed or others.size or not np.all(curvature >= 0) or not np.all(np.isfinite(curvature)) \\
+            or 2 * rank > size:
+        {fallback_call}
     scaled = columns * np.sqrt(curvature)   # the Hessian is scaled @ scaled.T
     linear = np.ravel(grad(zero, *data))    # the gradient at 0: the loss is offset + linear.a + |scaled^T a|^2 / 2
     offset = loss(zero, *data)
+    # the equalities h(a) = rows a - targets = 0 (affine): their rows from the Lagrangian's gradient
+    rows = _active_jacobian((zero,), data, values.size, 0, np.zeros(0, dtype=int), linear).T
+    problem = (scaled, linear, rows, -values, lower, upper)
 
     def unpack(theta):
         return (theta.reshape(shape),)
 
     def run(theta, history):
-        return _interior_point(scaled, linear, offset, lower, upper, 100 if max_iter is None else max_iter, tol,
-                               callback, history, shape)
+        return _interior_point(problem, offset, 100 if max_iter is None else max_iter, tol, callback, history, shape)
 
     # the problem is convex (phi'' >= 0): a restart could only repeat the same solve
     theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, 0)
     return theta.reshape(shape), info
 
 
-def _interior_point(scaled, linear, offset, lower, upper, max_iter, tol, callback, history, shape):
-    """min offset + linear.a + |scaled^T a|^2 / 2 over lower <= a <= upper (every coordinate with a
-    finite bound) by Mehrotra's predictor-corrector: (a, None, "converged" | "max_iter" | "stalled")."""
+def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
+    """min offset + linear.a + |scaled^T a|^2 / 2 over rows a = targets, lower <= a <= upper (every
+    coordinate with a finite bound) by Mehrotra's predictor-corrector from inside the box (the
+    equalities need not hold at the start): (a, None, "converged" | "max_iter" | "stalled")."""
+    scaled, linear, rows, targets, lower, upper = problem
     has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
     width = np.where(has_lower & has_upper, upper - lower, 2.0)
     a = np.where(has_lower, lower + width / 2, upper - width / 2)   # the middle, or one unit inside
@@ -219,20 +222,23 @@ def _interior_point(scaled, linear, offset, lower, upper, max_iter, tol, callbac
     gradient = scaled @ product + linear
     dual_lower = np.where(has_lower, np.maximum(gradient, 0.0) + 1.0, 0.0)
     dual_upper = np.where(has_upper, np.maximum(-gradient, 0.0) + 1.0, 0.0)
+    dual_equal = np.zeros(len(targets))
     count = np.count_nonzero(has_lower) + np.count_nonzero(has_upper)
     across = np.ascontiguousarray(scaled.T)
     scale = max(1.0, np.max(np.abs(linear), initial=0.0))
     outcome = "max_iter"
     for iteration in range(max_iter):
-        residual = gradient - dual_lower + dual_upper
+        residual = gradient - dual_lower + dual_upper + rows.T @ dual_equal
+        violation = rows @ a - targets
         gap = (dual_lower @ slack_lower + dual_upper @ slack_upper) / count
+        on_lower, on_upper = has_lower & (slack_lower < dual_lower), has_upper & (slack_upper < dual_upper)
         if gap <= 1e-4 * scale:
             # near the end the bounds that hold are known: the crossover may already be exact (3-4 iterations early)
-            point = _crossover(scaled, linear, lower, upper, a, has_lower & (slack_lower < dual_lower),
-                               has_upper & (slack_upper < dual_upper))
-            if _box_residual(scaled, linear, lower, upper, point) <= tol:
-                return point, None, "converged"
-        if np.max(np.abs(residual), initial=0.0) <= 1e-2 * tol * scale and gap <= 1e-2 * tol * scale:
+            point = _crossover(problem, a, dual_equal, on_lower, on_upper)
+            if _box_residual(problem, *point) <= tol:
+                return point[0], None, "converged"
+        if max(np.max(np.abs(residual), initial=0.0), np.max(np.abs(violation), initial=0.0)) <= 1e-2 * tol * scale \\
+                and gap <= 1e-2 * tol * scale:
             outcome = "converged"
             break
         inverse = 1.0 / (dual_lower / slack_lower + dual_upper / slack_upper)   # (the barrier's Hessian)^-1
@@ -241,15 +247,26 @@ def _interior_point(scaled, linear, offset, lower, upper, max_iter, tol, callbac
         small.flat[::small.shape[0] + 1] += 1.0
         factored = cho_factor(small)
 
-        def newton(centre_lower, centre_upper):
-            # (scaled scaled^T + D) da = rhs by Woodbury, then the dual steps from the complementarity rows
-            rhs = -residual + np.where(has_lower, centre_lower / slack_lower - dual_lower, 0.0) \\
-                - np.where(has_upper, centre_upper / slack_upper - dual_upper, 0.0)
-            step = inverse * rhs
+        def solve(right):   # (scaled scaled^T + D)^-1 right, by Woodbury
+            step = inverse * right
             step -= inverse * (scaled @ cho_solve(factored, scaled.T @ step, check_finite=False))
+            return step
+
+        through = np.column_stack([solve(row) for row in rows]) if len(rows) else np.zeros((len(a), 0))
+        schur = rows @ through   # rows (H + D)^-1 rows^T: m x m
+
+        def newton(centre_lower, centre_upper):
+            # the step in a (and in the equality multipliers), then the dual steps from the complementarity rows
+            right = -residual + np.where(has_lower, centre_lower / slack_lower - dual_lower, 0.0) \\
+                - np.where(has_upper, centre_upper / slack_upper - dual_upper, 0.0)
+            step = solve(right)
+            step_equal = np.zeros(len(targets))
+            if len(targets):
+                step_equal = np.linalg.lstsq(schur, rows @ step + violation, rcond=None)[0]
+                step = step - through @ step_equal
             step_lower = np.where(has_lower, (centre_lower - dual_lower * (slack_lower + step)) / slack_lower, 0.0)
             step_upper = np.where(has_upper, (centre_upper - dual_upper * (slack_upper - step)) / slack_upper, 0.0)
-            return step, step_lower, step_upper
+            return step, step_lower, step_upper, step_equal
 
         def longest(step, step_lower, step_upper):
             length = 1.0
@@ -260,13 +277,13 @@ def _interior_point(scaled, linear, offset, lower, upper, max_iter, tol, callbac
                     length = min(length, float(np.min(-value[falling] / change[falling])))
             return length
 
-        step, step_lower, step_upper = newton(0.0, 0.0)   # predictor: aim at the boundary
+        step, step_lower, step_upper, _ = newton(0.0, 0.0)   # predictor: aim at the boundary
         length = longest(step, step_lower, step_upper)
         aimed = ((dual_lower + length * step_lower) @ (slack_lower + length * step) +
                  (dual_upper + length * step_upper) @ (slack_upper - length * step)) / count
         centre = (aimed / gap) ** 3 * gap
-        step, step_lower, step_upper = newton(centre - step * step_lower * has_lower,   # corrector
-                                              centre + step * step_upper * has_upper)
+        step, step_lower, step_upper, step_equal = newton(centre - step * step_lower * has_lower,   # corrector
+                                                          centre + step * step_upper * has_upper)
         length = min(1.0, 0.995 * longest(step, step_lower, step_upper))
         if length * np.max(np.abs(step), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(a))):
             outcome = "stalled"
@@ -275,42 +292,57 @@ def _interior_point(scaled, linear, offset, lower, upper, max_iter, tol, callbac
         slack_lower = np.where(has_lower, slack_lower + length * step, 1.0)
         slack_upper = np.where(has_upper, slack_upper - length * step, 1.0)
         dual_lower, dual_upper = dual_lower + length * step_lower, dual_upper + length * step_upper
+        dual_equal = dual_equal + length * step_equal
         product = scaled.T @ a
         gradient = scaled @ product + linear
         history.append(float(offset + linear @ a + product @ product / 2))
         if callback is not None:
             callback(iteration, a.reshape(shape), history[-1])
     on_lower, on_upper = has_lower & (slack_lower < dual_lower), has_upper & (slack_upper < dual_upper)
-    best = min((np.clip(a, lower, upper), _crossover(scaled, linear, lower, upper, a, on_lower, on_upper)),
-               key=lambda point: _box_residual(scaled, linear, lower, upper, point))
-    if _box_residual(scaled, linear, lower, upper, best) <= tol:
+    best = min(((np.clip(a, lower, upper), dual_equal), _crossover(problem, a, dual_equal, on_lower, on_upper)),
+               key=lambda point: _box_residual(problem, *point))
+    if _box_residual(problem, *best) <= tol:
         outcome = "converged"
     elif outcome == "converged":
         outcome = "stalled"   # the interior point met its tolerance, yet neither point meets the KKT one
-    return best, None, outcome
+    return best[0], None, outcome
 
 
-def _crossover(scaled, linear, lower, upper, a, on_lower, on_upper):
-    """The point with the coordinates on_lower / on_upper on their bounds and the others moved (the
-    least change) so that the gradient vanishes there: scaled_F scaled_F^T change = -gradient_F."""
+def _crossover(problem, a, dual_equal, on_lower, on_upper):
+    """(point, equality multipliers): the coordinates on_lower / on_upper on their bounds and the
+    others moved (the least change) so that the Lagrangian's gradient vanishes there and the
+    equalities hold."""
+    scaled, linear, rows, targets, lower, upper = problem
     on_upper = on_upper & ~on_lower
     point = np.where(on_lower, lower, np.where(on_upper, upper, a))
     free = ~(on_lower | on_upper)
-    if np.any(free):
-        rows = scaled[free]
-        gradient = rows @ (scaled.T @ point) + linear[free]
-        middle = np.linalg.lstsq(rows, -gradient, rcond=None)[0]
-        point[free] += np.linalg.lstsq(rows.T, middle, rcond=None)[0]
-    return np.clip(point, lower, upper)
+    count = np.count_nonzero(free)
+    if not count:
+        return point, dual_equal
+    block = scaled[free]
+    gradient = block @ (scaled.T @ point) + linear[free]
+    if not len(targets):   # block block^T change = -gradient: two least-squares solves of k columns
+        middle = np.linalg.lstsq(block, -gradient, rcond=None)[0]
+        point[free] += np.linalg.lstsq(block.T, middle, rcond=None)[0]
+    elif count <= 2000:   # with equalities: their KKT system on the free coordinates
+        sides = rows[:, free]
+        system = np.block([[block @ block.T, sides.T], [sides, np.zeros((len(targets), len(targets)))]])
+        solution = np.linalg.lstsq(system, -np.concatenate([gradient, rows @ point - targets]), rcond=None)[0]
+        point[free] += solution[:count]
+        dual_equal = solution[count:]
+    return np.clip(point, lower, upper), dual_equal
 
 
-def _box_residual(scaled, linear, lower, upper, point):
-    """The largest entry of the projected-gradient step: 0 exactly at the box-constrained minimum."""
-    gradient = scaled @ (scaled.T @ point) + linear
-    return float(np.max(np.abs(point - np.clip(point - gradient, lower, upper)), initial=0.0))
+def _box_residual(problem, point, dual_equal):
+    """The largest entry of the projected step of the Lagrangian's gradient and of the equalities'
+    violation: 0 exactly at the minimum."""
+    scaled, linear, rows, targets, lower, upper = problem
+    gradient = scaled @ (scaled.T @ point) + linear + rows.T @ dual_equal
+    return float(max(np.max(np.abs(point - np.clip(point - gradient, lower, upper)), initial=0.0),
+                     np.max(np.abs(rows @ point - targets), initial=0.0)))
 '''
 
-FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None, max_size=3000):
+FIT_QP = '''def {name}({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None, max_size=3000):
     """Solve the quadratic program (quadratic loss, affine constraints) by ADMM in the splitting OSQP
     uses (one Cholesky factorisation, refactored only when the penalty adapts), then Newton steps on
     the KKT equations of the active set for the last digits.
