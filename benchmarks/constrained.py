@@ -14,6 +14,8 @@ Problems (one run records all):
   rank, d) and its projected gradient (``_fit_projected``) vs scikit-learn's
   ``LinearSVC(loss="hinge", dual=True)`` (liblinear's dual coordinate descent), compared on the primal
   objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)``;
+* the same SVM with an unregularised bias, its dual with ``y^T a = 0`` — symgd vs ``SVC(kernel="linear")``
+  (libsvm) and the primal in CVXPY + Clarabel;
 * ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
 
 Each solver runs ``--runs`` times, interleaved; the table has the median wall time (seconds, from
@@ -44,9 +46,9 @@ except ImportError:   # optional
     cvxpy = None
 try:
     from sklearn.linear_model import Lasso, LogisticRegression
-    from sklearn.svm import LinearSVC
+    from sklearn.svm import SVC, LinearSVC
 except ImportError:   # optional
-    Lasso = LogisticRegression = LinearSVC = None
+    Lasso = LogisticRegression = LinearSVC = SVC = None
 
 
 def interleaved(solvers: dict, runs: int) -> dict:
@@ -202,6 +204,47 @@ def svm_dual(n: int, d: int, runs: int, projected: bool = True):
     return rows, objective, (lambda w: 0.0), status
 
 
+def svm_bias_dual(n: int, d: int, runs: int):
+    """The SVM with an (unregularised) bias through its dual, ``y^T a = 0`` added to the box: symgd's
+    generated fit (the qp module, whose fit is the low-rank interior point here) vs scikit-learn's
+    ``SVC(kernel="linear")`` (libsvm's SMO: the same problem) and the primal in CVXPY + Clarabel;
+    compared on the primal objective with the bias (symgd's bias is the equality's multiplier)."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + 0.7 + rng.normal(size=n) > 0, 1.0, -1.0)
+    C = 0.1
+    generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad "
+                              r"y^\top a = 0,\; 0 \le a \le C")
+    module = generated.load()
+    status = {}
+
+    def ours():
+        Z = y[:, None] * X
+        a, info = module.fit(np.zeros(n), Z, y, np.full(n, C))
+        status["symgd"] = info["status"]
+        return np.append(Z.T @ a, info["multipliers"]["lam"][0])
+    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    if SVC is not None:
+        for tol in (1e-3, 1e-8):   # libsvm's default, and a tight one
+            def solve(tol=tol):
+                model = SVC(kernel="linear", C=C, tol=tol).fit(X, y)
+                return np.append(model.coef_.ravel(), model.intercept_[0])
+            solvers[f"SVC linear {tol:g}"] = solve
+    if cvxpy is not None:
+        def primal():
+            w, b = cvxpy.Variable(d), cvxpy.Variable()
+            cvxpy.Problem(cvxpy.Minimize(0.5 * cvxpy.sum_squares(w) + C * cvxpy.sum(cvxpy.pos(1 - cvxpy.multiply(
+                y, X @ w + b))))).solve(solver="CLARABEL")
+            return np.append(w.value, b.value)
+        solvers["CVXPY+CLARABEL"] = primal
+    rows = interleaved(solvers, runs)
+
+    def objective(v):
+        w, b = v[:-1], v[-1]
+        return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w + b)))
+    return rows, objective, (lambda v: 0.0), status
+
+
 _NNLS_RNG = np.random.default_rng(1)   # the data of tests/test_constrained_solvers.py's 6 x 3 problem
 _NNLS_A, _NNLS_B = _NNLS_RNG.normal(size=(30, 8)), _NNLS_RNG.normal(size=30)
 TEXTBOOK = {   # the KKT.solve problems of the tests and three more (<= 4 unknowns, <= 6 constraints)
@@ -249,7 +292,7 @@ def report(title: str, rows: dict, objective, violation, status: dict) -> None:
         print(f"{name:<22}{seconds:>10.3f}{seconds / ours:>12.2f}{gap:>16.2e}{violation(x):>12.1e}")
 
 
-PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "kkt")
+PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "svm-bias", "kkt")
 
 
 def main():
@@ -275,6 +318,9 @@ def main():
     if "svm" in chosen:
         report("linear SVM (dual), n = 4000, d = 50, primal objective",
                *svm_dual(4000, 50, options.runs, projected=not options.no_projected))
+    if "svm-bias" in chosen:
+        report("linear SVM with a bias (dual with y^T a = 0), n = 4000, d = 50, primal objective",
+               *svm_bias_dual(4000, 50, options.runs))
     if "kkt" in chosen:
         kkt_textbook(options.runs)
 
