@@ -453,8 +453,16 @@ def _low_rank_pieces(writer: ModuleWriter, model: LinearModel, names: dict, solv
     x = names["x"]
     fallback = dict(_FALLBACKS[solver])
     fallback["fallback_call"] = fallback["fallback_call"].replace("{x}", x)
-    return [functions, FIT_LOW_RANK.format(
-        columns=matrix if model.transposed else f"{matrix}.T", rest_link=", ".join(link_args),
+    pieces = [functions]
+    diagonal = "np.zeros(size)"
+    if model.diagonal != 0:   # Σ_k d_k a_k^2 terms: their gradient at a = 1 is the diagonal of their Hessian
+        problem = dataclasses.replace(writer.problem, objective=model.diagonal, constraints=(), constraints_ir=())
+        items = writer._block_items(derive.gradient(problem))
+        pieces.append(writer.function("_diagonal_gradient", "The gradient of the loss's terms d_k a_k^2 (a diagonal "
+                                      "Hessian, set apart from phi).", writer._body(items, lambda v: f"return {v[0]}")))
+        diagonal = "np.broadcast_to(np.asarray(_diagonal_gradient(np.ones(shape), *data), dtype=float), (size,))"
+    return pieces + [FIT_LOW_RANK.format(
+        columns=matrix if model.transposed else f"{matrix}.T", rest_link=", ".join(link_args), diagonal=diagonal,
         predictor=f"{matrix}^T {x}" if model.transposed else f"{matrix} {x}", **fallback, **names)]
 
 

@@ -43,21 +43,26 @@ class LinearModel:
     predictor: sympy.IndexedBase
     link: Problem
     transposed: bool = False   # z = matrix^T w (the parameter runs along the matrix's rows)
+    diagonal: sympy.Expr = sympy.S.Zero   # terms c Σ_k d_k w_k^2 set aside (a diagonal Hessian)
 
 
 def linear_model(problem: Problem, smooth: sympy.Expr, *, transposed: bool = False,
                  affine: bool = False) -> LinearModel | None:
     """``smooth`` (the objective's smooth part) as φ(Xw), or None when it is not of that form;
     ``transposed`` also accepts φ(X^T w), ``affine`` sets terms linear in w (c^T w) aside (they are
-    not part of φ; the caller reads them from the gradient at 0)."""
+    not part of φ; the caller reads them from the gradient at 0) and terms c Σ_k d_k w_k^2 (kept as
+    ``diagonal``)."""
     if len(problem.params) != 1:
         return None
     (param,) = problem.params
     shape = problem.shapes[param]
     if not isinstance(param, sympy.IndexedBase) or len(shape) != 1:
         return None
+    diagonal = sympy.S.Zero
     if affine:
-        smooth = sympy.Add(*(term for term in sympy.Add.make_args(smooth) if not _linear_in(term, param)))
+        terms = [term for term in sympy.Add.make_args(smooth) if not _linear_in(term, param)]
+        diagonal = sympy.Add(*(term for term in terms if _linear_in(term, param, power=2)))
+        smooth = sympy.Add(*(term for term in terms if not _linear_in(term, param, power=2)))
     matrices: set = set()
     predictors: dict = {}
 
@@ -87,17 +92,18 @@ def linear_model(problem: Problem, smooth: sympy.Expr, *, transposed: bool = Fal
     argnames[predictor] = PREDICTOR_NAME
     link_problem = dataclasses.replace(problem, objective=link, params=(predictor,), shapes=shapes, roles=roles,
                                        argnames=argnames, requests=(), updates=(), constraints=())
-    return LinearModel(matrix, predictor, link_problem, flipped)
+    return LinearModel(matrix, predictor, link_problem, flipped, diagonal)
 
 
-def _linear_in(term: sympy.Expr, param) -> bool:
-    """``term`` is c Σ_k (w_k times factors free of w), c free of w: a term of c^T w."""
+def _linear_in(term: sympy.Expr, param, power: int = 1) -> bool:
+    """``term`` is c Σ_k (w_k^power times factors free of w), c free of w: a term of c^T w (power 1)
+    or of a diagonal quadratic Σ_k d_k w_k^2 (power 2)."""
     factor, rest = term.as_independent(param, as_Add=False)
     if not isinstance(rest, sympy.Sum) or len(rest.limits) != 1:
         return False
     index = rest.limits[0][0]
     _, entry = rest.function.as_independent(param, as_Add=False)
-    return entry == param[index]
+    return entry == param[index] ** power
 
 
 def _linear_term(problem: Problem, node: sympy.Sum, param, size, transposed: bool = False):

@@ -161,8 +161,8 @@ FIT_LOW_RANK = '''def fit({signature}, *, {options}):
     """Minimise the loss over the box of the bounds{equalities_doc}.
 
     The loss is a convex quadratic phi(z) of the predictor z = {predictor} (k entries) plus a term
-    linear in {x}, so its Hessian M diag(phi'') M^T (M = {columns}) has rank at most k, and an
-    n x n matrix is never formed.
+    linear in {x} (and terms d_j {x}_j^2, d >= 0), so its Hessian M diag(phi'') M^T (+ diag(d);
+    M = {columns}) is a matrix of rank at most k plus a diagonal, and an n x n matrix is never formed.
 
     Primal-dual interior point (Mehrotra's predictor-corrector) with each Newton system solved by the
     Woodbury identity: one Cholesky factorisation of a k x k matrix per iteration, O(n k^2) work (as
@@ -187,16 +187,18 @@ FIT_LOW_RANK = '''def fit({signature}, *, {options}):
     curvature = np.broadcast_to(np.asarray(_link_curvature(np.zeros(rank), {rest_link}), dtype=float), (rank,))
     zero = np.zeros(shape)
     values, others = constraint_values(zero, *data)
+    diagonal = {diagonal}
     boxed = np.all(np.isfinite(lower) | np.isfinite(upper)) and np.all(lower < upper)
-    if {fallback_if}not boxed or others.size or not np.all(curvature >= 0) or not np.all(np.isfinite(curvature)) \\
-            or 2 * rank > size:
+    convex = np.all(curvature >= 0) and np.all(np.isfinite(curvature)) and np.all(diagonal >= 0) \\
+        and np.all(np.isfinite(diagonal))
+    if {fallback_if}not boxed or others.size or not convex or 2 * rank > size:
         {fallback_call}
     scaled = columns * np.sqrt(curvature)   # the Hessian is scaled @ scaled.T
     linear = np.ravel(grad(zero, *data))    # the gradient at 0: the loss is offset + linear.a + |scaled^T a|^2 / 2
     offset = loss(zero, *data)
     # the equalities h(a) = rows a - targets = 0 (affine): their rows from the Lagrangian's gradient
     rows = _active_jacobian((zero,), data, values.size, 0, np.zeros(0, dtype=int), linear).T
-    problem = (scaled, linear, rows, -values, lower, upper)
+    problem = (scaled, diagonal, linear, rows, -values, lower, upper)
 
     def unpack(theta):
         return (theta.reshape(shape),)
@@ -206,20 +208,24 @@ FIT_LOW_RANK = '''def fit({signature}, *, {options}):
 
     # the problem is convex (phi'' >= 0): a restart could only repeat the same solve
     theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, 0)
+    if info["status"] == "kkt point":   # the KKT residuals are at most tol and the problem is convex
+        info["status"], info["certificate"] = "optimal", (
+            "global minimum: convex problem, checked on these data: the Hessian is M diag(phi'') M^T + diag(d) "
+            "with phi'' >= 0 and d >= 0, and the constraints are bounds and affine equalities")
     return theta.reshape(shape), info
 
 
 def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
-    """min offset + linear.a + |scaled^T a|^2 / 2 over rows a = targets, lower <= a <= upper (every
+    """min offset + linear.a + |scaled^T a|^2 / 2 + diagonal.a^2 / 2 over rows a = targets, lower <= a <= upper (every
     coordinate with a finite bound) by Mehrotra's predictor-corrector from inside the box (the
     equalities need not hold at the start): (a, None, "converged" | "max_iter" | "stalled")."""
-    scaled, linear, rows, targets, lower, upper = problem
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
     has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
     width = np.where(has_lower & has_upper, upper - lower, 2.0)
     a = np.where(has_lower, lower + width / 2, upper - width / 2)   # the middle, or one unit inside
     slack_lower, slack_upper = np.where(has_lower, a - lower, 1.0), np.where(has_upper, upper - a, 1.0)
     product = scaled.T @ a
-    gradient = scaled @ product + linear
+    gradient = scaled @ product + diagonal * a + linear
     dual_lower = np.where(has_lower, np.maximum(gradient, 0.0) + 1.0, 0.0)
     dual_upper = np.where(has_upper, np.maximum(-gradient, 0.0) + 1.0, 0.0)
     dual_equal = np.zeros(len(targets))
@@ -241,13 +247,13 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
                 and gap <= 1e-2 * tol * scale:
             outcome = "converged"
             break
-        inverse = 1.0 / (dual_lower / slack_lower + dual_upper / slack_upper)   # (the barrier's Hessian)^-1
+        inverse = 1.0 / (dual_lower / slack_lower + dual_upper / slack_upper + diagonal)   # (barrier + diagonal)^-1
         weighted = across * np.sqrt(inverse)   # rows of k: the Gram product is much faster this way round
         small = weighted @ weighted.T
         small.flat[::small.shape[0] + 1] += 1.0
         factored = cho_factor(small)
 
-        def solve(right):   # (scaled scaled^T + D)^-1 right, by Woodbury
+        def solve(right):   # (scaled scaled^T + diag(1 / inverse))^-1 right, by Woodbury
             step = inverse * right
             step -= inverse * (scaled @ cho_solve(factored, scaled.T @ step, check_finite=False))
             return step
@@ -294,8 +300,8 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
         dual_lower, dual_upper = dual_lower + length * step_lower, dual_upper + length * step_upper
         dual_equal = dual_equal + length * step_equal
         product = scaled.T @ a
-        gradient = scaled @ product + linear
-        history.append(float(offset + linear @ a + product @ product / 2))
+        gradient = scaled @ product + diagonal * a + linear
+        history.append(float(offset + linear @ a + (product @ product + diagonal @ (a * a)) / 2))
         if callback is not None:
             callback(iteration, a.reshape(shape), history[-1])
     on_lower, on_upper = has_lower & (slack_lower < dual_lower), has_upper & (slack_upper < dual_upper)
@@ -312,21 +318,26 @@ def _crossover(problem, a, dual_equal, on_lower, on_upper):
     """(point, equality multipliers): the coordinates on_lower / on_upper on their bounds and the
     others moved (the least change) so that the Lagrangian's gradient vanishes there and the
     equalities hold."""
-    scaled, linear, rows, targets, lower, upper = problem
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
     on_upper = on_upper & ~on_lower
     point = np.where(on_lower, lower, np.where(on_upper, upper, a))
     free = ~(on_lower | on_upper)
     count = np.count_nonzero(free)
     if not count:
         return point, dual_equal
-    block = scaled[free]
-    gradient = block @ (scaled.T @ point) + linear[free]
-    if not len(targets):   # block block^T change = -gradient: two least-squares solves of k columns
+    block, weights = scaled[free], diagonal[free]
+    gradient = block @ (scaled.T @ point) + weights * point[free] + linear[free]
+    if not len(targets) and not np.any(weights):   # block block^T change = -gradient: two least-squares solves
         middle = np.linalg.lstsq(block, -gradient, rcond=None)[0]
         point[free] += np.linalg.lstsq(block.T, middle, rcond=None)[0]
-    elif count <= 2000:   # with equalities: their KKT system on the free coordinates
+    elif not len(targets) and np.all(weights > 0):   # (diag(weights) + block block^T) change = -gradient, Woodbury
+        small = block.T @ (block / weights[:, None])
+        small.flat[::small.shape[0] + 1] += 1.0
+        point[free] -= (gradient - block @ np.linalg.solve(small, block.T @ (gradient / weights))) / weights
+    elif count <= 2000:   # the KKT system of the free coordinates (and the equalities), dense
         sides = rows[:, free]
-        system = np.block([[block @ block.T, sides.T], [sides, np.zeros((len(targets), len(targets)))]])
+        system = np.block([[block @ block.T + np.diag(weights), sides.T],
+                           [sides, np.zeros((len(targets), len(targets)))]])
         solution = np.linalg.lstsq(system, -np.concatenate([gradient, rows @ point - targets]), rcond=None)[0]
         point[free] += solution[:count]
         dual_equal = solution[count:]
@@ -336,8 +347,8 @@ def _crossover(problem, a, dual_equal, on_lower, on_upper):
 def _box_residual(problem, point, dual_equal):
     """The largest entry of the projected step of the Lagrangian's gradient and of the equalities'
     violation: 0 exactly at the minimum."""
-    scaled, linear, rows, targets, lower, upper = problem
-    gradient = scaled @ (scaled.T @ point) + linear + rows.T @ dual_equal
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
+    gradient = scaled @ (scaled.T @ point) + diagonal * point + linear + rows.T @ dual_equal
     return float(max(np.max(np.abs(point - np.clip(point - gradient, lower, upper)), initial=0.0),
                      np.max(np.abs(rows @ point - targets), initial=0.0)))
 '''
