@@ -14,6 +14,8 @@ Problems (one run records all):
   rank, d) and its projected gradient (``_fit_projected``) vs scikit-learn's
   ``LinearSVC(loss="hinge", dual=True)`` (liblinear's dual coordinate descent), compared on the primal
   objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)``;
+* the same SVM with the squared hinge (``LinearSVC``'s default), its dual with ``||a||^2 / (4C)`` added —
+  symgd vs ``LinearSVC``;
 * the same SVM with an unregularised bias, its dual with ``y^T a = 0`` — symgd vs ``SVC(kernel="linear")``
   (libsvm) and the primal in CVXPY + Clarabel;
 * ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
@@ -204,6 +206,36 @@ def svm_dual(n: int, d: int, runs: int, projected: bool = True):
     return rows, objective, (lambda w: 0.0), status
 
 
+def svm_squared_dual(n: int, d: int, runs: int):
+    """``LinearSVC``'s default loss, the squared hinge, through its dual ``min ½ ||Z^T a||^2 + ||a||^2 / (4C)
+    - 1^T a s.t. a >= 0``: symgd's generated fit vs ``LinearSVC(loss="squared_hinge")``, compared on the
+    primal objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)^2``."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    C = 0.1
+    generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 + \frac{1}{4C}\|a\|^2 - \mathbf{1}^\top a "
+                              r"\quad \text{s.t.} \quad a \ge 0")
+    module = generated.load()
+    status = {}
+
+    def ours():
+        Z = y[:, None] * X
+        a, info = module.fit(np.zeros(n), Z, C)
+        status["symgd"] = info["status"]
+        return Z.T @ a
+    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    if LinearSVC is not None:
+        for tol in (1e-4, 1e-8):
+            solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
+                C=C, fit_intercept=False, tol=tol, max_iter=1000000).fit(X, y).coef_.ravel()
+    rows = interleaved(solvers, runs)
+
+    def objective(w):
+        return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w)) ** 2)
+    return rows, objective, (lambda w: 0.0), status
+
+
 def svm_bias_dual(n: int, d: int, runs: int):
     """The SVM with an (unregularised) bias through its dual, ``y^T a = 0`` added to the box: symgd's
     generated fit (the qp module, whose fit is the low-rank interior point here) vs scikit-learn's
@@ -292,7 +324,7 @@ def report(title: str, rows: dict, objective, violation, status: dict) -> None:
         print(f"{name:<22}{seconds:>10.3f}{seconds / ours:>12.2f}{gap:>16.2e}{violation(x):>12.1e}")
 
 
-PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "svm-bias", "kkt")
+PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "svm-squared", "svm-bias", "kkt")
 
 
 def main():
@@ -318,6 +350,9 @@ def main():
     if "svm" in chosen:
         report("linear SVM (dual), n = 4000, d = 50, primal objective",
                *svm_dual(4000, 50, options.runs, projected=not options.no_projected))
+    if "svm-squared" in chosen:
+        report("linear SVM, squared hinge (dual), n = 4000, d = 50, primal objective",
+               *svm_squared_dual(4000, 50, options.runs))
     if "svm-bias" in chosen:
         report("linear SVM with a bias (dual with y^T a = 0), n = 4000, d = 50, primal objective",
                *svm_bias_dual(4000, 50, options.runs))
