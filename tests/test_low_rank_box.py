@@ -162,7 +162,8 @@ def hinge_gap_with_bias(X, y, a, b, C):
     return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w + b))) - (np.sum(a) - 0.5 * w @ w)
 
 
-@pytest.mark.parametrize("n, d, C, low_rank", [(60, 7, 0.5, True), (41, 3, 4.0, True), (12, 7, 0.5, False)])
+@pytest.mark.parametrize("n, d, C, low_rank", [(60, 7, 0.5, True), (41, 3, 4.0, True), (12, 7, 0.5, False),
+                                                (53, 5, 1e-4, True)])   # a box narrower than "near a bound"
 def test_svm_with_a_bias_has_zero_duality_gap_with_the_hinge_primal(svm_bias_module, n, d, C, low_rank):
     # the dual of min |w|^2 / 2 + C sum_i max(0, 1 - y_i (x_i^T w + b)): the equality's multiplier is b;
     # with 12 rows and 7 features the rank is not low, and ADMM (_fit_admm) runs instead

@@ -218,7 +218,8 @@ FIT_LOW_RANK = '''def fit({signature}, *, {options}):
 def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
     """min offset + linear.a + |scaled^T a|^2 / 2 + diagonal.a^2 / 2 over rows a = targets, lower <= a <= upper (every
     coordinate with a finite bound) by Mehrotra's predictor-corrector from inside the box (the
-    equalities need not hold at the start): (a, None, "converged" | "max_iter" | "stalled")."""
+    equalities need not hold at the start): (a, (equality multipliers, no inequality ones), "converged" |
+    "max_iter" | "stalled")."""
     scaled, diagonal, linear, rows, targets, lower, upper = problem
     has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
     width = np.where(has_lower & has_upper, upper - lower, 2.0)
@@ -242,7 +243,7 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
             # near the end the bounds that hold are known: the crossover may already be exact (3-4 iterations early)
             point = _crossover(problem, a, dual_equal, on_lower, on_upper)
             if _box_residual(problem, *point) <= tol:
-                return point[0], None, "converged"
+                return point[0], (point[1], np.zeros(0)), "converged"
         if max(np.max(np.abs(residual), initial=0.0), np.max(np.abs(violation), initial=0.0)) <= 1e-2 * tol * scale \\
                 and gap <= 1e-2 * tol * scale:
             outcome = "converged"
@@ -311,7 +312,9 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
         outcome = "converged"
     elif outcome == "converged":
         outcome = "stalled"   # the interior point met its tolerance, yet neither point meets the KKT one
-    return best[0], None, outcome
+    # the equalities' multipliers go with the point: the analysis's least-squares estimate needs coordinates
+    # off the bounds, and in a box narrower than its activity threshold (C = 1e-4) every one is near a bound
+    return best[0], (best[1], np.zeros(0)), outcome
 
 
 def _crossover(problem, a, dual_equal, on_lower, on_upper):
@@ -326,21 +329,26 @@ def _crossover(problem, a, dual_equal, on_lower, on_upper):
     if not count:
         return point, dual_equal
     block, weights = scaled[free], diagonal[free]
-    gradient = block @ (scaled.T @ point) + weights * point[free] + linear[free]
-    if not len(targets) and not np.any(weights):   # block block^T change = -gradient: two least-squares solves
-        middle = np.linalg.lstsq(block, -gradient, rcond=None)[0]
-        point[free] += np.linalg.lstsq(block.T, middle, rcond=None)[0]
-    elif not len(targets) and np.all(weights > 0):   # (diag(weights) + block block^T) change = -gradient, Woodbury
-        small = block.T @ (block / weights[:, None])
-        small.flat[::small.shape[0] + 1] += 1.0
-        point[free] -= (gradient - block @ np.linalg.solve(small, block.T @ (gradient / weights))) / weights
-    elif count <= 2000:   # the KKT system of the free coordinates (and the equalities), dense
-        sides = rows[:, free]
-        system = np.block([[block @ block.T + np.diag(weights), sides.T],
-                           [sides, np.zeros((len(targets), len(targets)))]])
-        solution = np.linalg.lstsq(system, -np.concatenate([gradient, rows @ point - targets]), rcond=None)[0]
-        point[free] += solution[:count]
-        dual_equal = solution[count:]
+    if len(targets) and count > 2000:
+        return np.clip(point, lower, upper), dual_equal
+    dual_equal = np.zeros(len(targets)) if len(targets) else dual_equal
+    for _ in range(2):   # the second pass refines the first on its residual (the systems can be ill-conditioned)
+        gradient = block @ (scaled.T @ point) + weights * point[free] + linear[free]
+        if not len(targets) and not np.any(weights):   # block block^T change = -gradient: two least-squares solves
+            middle = np.linalg.lstsq(block, -gradient, rcond=None)[0]
+            point[free] += np.linalg.lstsq(block.T, middle, rcond=None)[0]
+        elif not len(targets) and np.all(weights > 0):   # (diag(weights) + block block^T) change = -gradient, Woodbury
+            small = block.T @ (block / weights[:, None])
+            small.flat[::small.shape[0] + 1] += 1.0
+            point[free] -= (gradient - block @ np.linalg.solve(small, block.T @ (gradient / weights))) / weights
+        else:   # the KKT system of the free coordinates (and the equalities), dense
+            sides = rows[:, free]
+            system = np.block([[block @ block.T + np.diag(weights), sides.T],
+                               [sides, np.zeros((len(targets), len(targets)))]])
+            right = -np.concatenate([gradient + sides.T @ dual_equal, rows @ point - targets])
+            solution = np.linalg.lstsq(system, right, rcond=None)[0]
+            point[free] += solution[:count]
+            dual_equal = dual_equal + solution[count:]
     return np.clip(point, lower, upper), dual_equal
 
 
