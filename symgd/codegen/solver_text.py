@@ -206,12 +206,11 @@ FIT_LOW_RANK = '''def fit({signature}, *, {options}):
     def run(theta, history):
         return _interior_point(problem, offset, 100 if max_iter is None else max_iter, tol, callback, history, shape)
 
-    # the problem is convex (phi'' >= 0): a restart could only repeat the same solve
-    theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, 0)
-    if info["status"] == "kkt point":   # the KKT residuals are at most tol and the problem is convex
-        info["status"], info["certificate"] = "optimal", (
-            "global minimum: convex problem, checked on these data: the Hessian is M diag(phi'') M^T + diag(d) "
-            "with phi'' >= 0 and d >= 0, and the constraints are bounds and affine equalities")
+    # the problem is convex (checked above): a restart could only repeat the same solve, and no dense Hessian
+    # is needed to certify the minimum
+    theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, 0, convex=(
+        "convex problem, checked on these data: the Hessian is M diag(phi'') M^T + diag(d) with phi'' >= 0 and "
+        "d >= 0, and the constraints are bounds and affine equalities"))
     return theta.reshape(shape), info
 
 
@@ -244,9 +243,12 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
             point = _crossover(problem, a, dual_equal, on_lower, on_upper)
             if _box_residual(problem, *point) <= tol:
                 return point[0], (point[1], np.zeros(0)), "converged"
-        if max(np.max(np.abs(residual), initial=0.0), np.max(np.abs(violation), initial=0.0)) <= 1e-2 * tol * scale \\
-                and gap <= 1e-2 * tol * scale:
-            outcome = "converged"
+            if max(np.max(np.abs(residual), initial=0.0), np.max(np.abs(violation), initial=0.0)) <= tol * scale \\
+                    and _box_residual(problem, np.clip(a, lower, upper), dual_equal) <= tol:
+                return np.clip(a, lower, upper), (dual_equal, np.zeros(0)), "converged"
+            # else iterate on: a smaller gap sorts out the coordinates nearly on a bound with a nearly zero gradient
+        if not np.isfinite(gap):
+            outcome = "stalled"
             break
         inverse = 1.0 / (dual_lower / slack_lower + dual_upper / slack_upper + diagonal)   # (barrier + diagonal)^-1
         weighted = across * np.sqrt(inverse)   # rows of k: the Gram product is much faster this way round
@@ -310,8 +312,6 @@ def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
                key=lambda point: _box_residual(problem, *point))
     if _box_residual(problem, *best) <= tol:
         outcome = "converged"
-    elif outcome == "converged":
-        outcome = "stalled"   # the interior point met its tolerance, yet neither point meets the KKT one
     # the equalities' multipliers go with the point: the analysis's least-squares estimate needs coordinates
     # off the bounds, and in a box narrower than its activity threshold (C = 1e-4) every one is near a bound
     return best[0], (best[1], np.zeros(0)), outcome
@@ -546,14 +546,15 @@ FAILED = {"max_iter": "the iterations ran out before the KKT residuals reached t
           "infeasible": "the constraint violation stays with the penalty at its cap: no feasible point was found"}
 
 
-def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts):
+def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts, convex=None):
     """Run the method; from a point that is not a minimum, restart along its negative-curvature
-    direction (at most ``restarts`` times). Returns the best (theta, info) by status, then loss."""
+    direction (at most ``restarts`` times). Returns the best (theta, info) by status, then loss.
+    ``convex``: why the problem is convex when the method checked it on the data (else None)."""
     best, history = None, []
     for attempt in range(restarts + 1):
         theta, own, outcome = run(theta, history)
         multipliers, residuals, status, certificate, direction = _analyse(theta, unpack, lower, upper, data, tol,
-                                                                          own=own)
+                                                                          own=own, convex=convex)
         if outcome != "converged" or max(residuals.values()) > tol:
             status = outcome if outcome in FAILED else "stalled"
             certificate, direction = f"{FAILED[status]} ({tol:g})", None
@@ -569,7 +570,7 @@ def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts):
     return best[0], best[1]
 
 
-def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
+def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True, convex=None):
     """KKT analysis of a point: multipliers by least squares on the active set (or the method's own
     ``own`` = (lam, mu) when those fit better), the residuals, the status with its certificate, and a
     direction of negative curvature when the point is not a minimum (else None)."""
@@ -593,7 +594,7 @@ def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
     if not certify:
         return multipliers, residuals, None, None, None
     status, certificate, direction = _certify(theta, params, lam, mu, multipliers, jacobian, active, h.size,
-                                              at_lower | at_upper, data)
+                                              at_lower | at_upper, data, convex)
     return multipliers, residuals, status, certificate, direction
 
 
@@ -696,10 +697,10 @@ def _kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, uppe
     return multipliers, residuals
 
 
-def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data):
+def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data, convex=None):
     """(status, certificate, negative-curvature direction or None) at a KKT point."""
-    if CONVEXITY is not None:
-        return "optimal", "global minimum: " + CONVEXITY, None
+    if CONVEXITY is not None or convex is not None:
+        return "optimal", "global minimum: " + (CONVEXITY or convex), None
     if not HAS_HESSIAN:
         return "kkt point", "not certified: symgd could not generate the Hessian of the Lagrangian", None
     if theta.size > 3000:
