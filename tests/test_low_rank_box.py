@@ -238,3 +238,19 @@ def test_diagonal_weights_some_zero_against_lbfgsb(zeros):
                          options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
     assert objective(x)[0] <= reference.fun + 1e-9
     assert box_kkt_violation(objective(x)[1], x, 0.0, upper) <= 1e-9
+
+
+@pytest.mark.parametrize("C", [1e-4, 1.0, 1e4])
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_svm_with_a_bias_across_scales_is_optimal_only_with_a_zero_gap(svm_bias_module, C, scale):
+    # the KKT tolerance is absolute: where the data's scale puts it out of reach the status says so, but
+    # an "optimal" is always a zero duality gap; at unit scale every C is solved
+    rng = np.random.default_rng(12)
+    X = scale * rng.normal(size=(50, 3))
+    y = np.where(X @ rng.normal(size=3) + 0.3 * scale + scale * rng.normal(size=50) > 0, 1.0, -1.0)
+    a, info = svm_bias_module.fit(np.zeros(50), y[:, None] * X, y, np.full(50, C))
+    if scale == 1.0:
+        assert info["status"] == "optimal", info
+    if info["status"] == "optimal":
+        gap = hinge_gap_with_bias(X, y, a, info["multipliers"]["lam"][0], C)
+        assert abs(gap) <= 1e-7 * max(1.0, np.sum(a)), gap
