@@ -10,9 +10,14 @@ Problems (one run records all):
 * ℓ1-logistic regression, n = 20,000, d = 500: ``Σ log(1 + exp(-y_i x_i^T w)) + λ ||w||_1`` — symgd's
   prox ``fit`` vs scikit-learn's ``LogisticRegression(solver="liblinear", l1_ratio=1)``, C = 1/λ;
 * linear SVM, n = 4,000, d = 50, through its dual ``min ½ ||Z^T a||^2 - 1^T a s.t. 0 <= a <= C``
-  (Z = diag(y) X, w = Z^T a) — symgd's generated projected-gradient solver vs scikit-learn's
+  (Z = diag(y) X, w = Z^T a) — symgd's generated ``fit`` (an interior point through the Hessian's
+  rank, d) and its projected gradient (``_fit_projected``) vs scikit-learn's
   ``LinearSVC(loss="hinge", dual=True)`` (liblinear's dual coordinate descent), compared on the primal
   objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)``;
+* the same SVM with the squared hinge (``LinearSVC``'s default), its dual with ``||a||^2 / (4C)`` added —
+  symgd vs ``LinearSVC``;
+* the same SVM with an unregularised bias, its dual with ``y^T a = 0`` — symgd vs ``SVC(kernel="linear")``
+  (libsvm) and the primal in CVXPY + Clarabel;
 * ``KKT.solve`` on small textbook problems (at most 4 unknowns and 6 constraints).
 
 Each solver runs ``--runs`` times, interleaved; the table has the median wall time (seconds, from
@@ -43,9 +48,9 @@ except ImportError:   # optional
     cvxpy = None
 try:
     from sklearn.linear_model import Lasso, LogisticRegression
-    from sklearn.svm import LinearSVC
+    from sklearn.svm import SVC, LinearSVC
 except ImportError:   # optional
-    Lasso = LogisticRegression = LinearSVC = None
+    Lasso = LogisticRegression = LinearSVC = SVC = None
 
 
 def interleaved(solvers: dict, runs: int) -> dict:
@@ -172,7 +177,7 @@ def l1_logistic(n: int, d: int, runs: int):
     return rows, objective, (lambda w: 0.0), {}
 
 
-def svm_dual(n: int, d: int, runs: int):
+def svm_dual(n: int, d: int, runs: int, projected: bool = True):
     rng = np.random.default_rng(4)
     X = rng.normal(size=(n, d))
     y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
@@ -181,12 +186,15 @@ def svm_dual(n: int, d: int, runs: int):
     module = generated.load()
     status = {}
 
-    def ours():
+    def ours(fit=module.fit, name="symgd"):
         Z = y[:, None] * X
-        a, info = module.fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
-        status["symgd"] = info["status"]
+        a, info = fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
+        status[name] = info["status"]
         return Z.T @ a
-    solvers = {f"symgd {generated.optimizer}": ours}
+    structured = "_interior_point" in generated.source
+    solvers = {"symgd interior point" if structured else f"symgd {generated.optimizer}": ours}
+    if structured and projected:
+        solvers["symgd projected"] = lambda: ours(module._fit_projected, "symgd projected")
     if LinearSVC is not None:
         for tol in (1e-4, 1e-8):
             solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
@@ -196,6 +204,77 @@ def svm_dual(n: int, d: int, runs: int):
     def objective(w):
         return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w)))
     return rows, objective, (lambda w: 0.0), status
+
+
+def svm_squared_dual(n: int, d: int, runs: int):
+    """``LinearSVC``'s default loss, the squared hinge, through its dual ``min ½ ||Z^T a||^2 + ||a||^2 / (4C)
+    - 1^T a s.t. a >= 0``: symgd's generated fit vs ``LinearSVC(loss="squared_hinge")``, compared on the
+    primal objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)^2``."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    C = 0.1
+    generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 + \frac{1}{4C}\|a\|^2 - \mathbf{1}^\top a "
+                              r"\quad \text{s.t.} \quad a \ge 0")
+    module = generated.load()
+    status = {}
+
+    def ours():
+        Z = y[:, None] * X
+        a, info = module.fit(np.zeros(n), Z, C)
+        status["symgd"] = info["status"]
+        return Z.T @ a
+    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    if LinearSVC is not None:
+        for tol in (1e-4, 1e-8):
+            solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
+                C=C, fit_intercept=False, tol=tol, max_iter=1000000).fit(X, y).coef_.ravel()
+    rows = interleaved(solvers, runs)
+
+    def objective(w):
+        return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w)) ** 2)
+    return rows, objective, (lambda w: 0.0), status
+
+
+def svm_bias_dual(n: int, d: int, runs: int):
+    """The SVM with an (unregularised) bias through its dual, ``y^T a = 0`` added to the box: symgd's
+    generated fit (the qp module, whose fit is the low-rank interior point here) vs scikit-learn's
+    ``SVC(kernel="linear")`` (libsvm's SMO: the same problem) and the primal in CVXPY + Clarabel;
+    compared on the primal objective with the bias (symgd's bias is the equality's multiplier)."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, d))
+    y = np.where(X @ rng.normal(size=d) + 0.7 + rng.normal(size=n) > 0, 1.0, -1.0)
+    C = 0.1
+    generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad "
+                              r"y^\top a = 0,\; 0 \le a \le C")
+    module = generated.load()
+    status = {}
+
+    def ours():
+        Z = y[:, None] * X
+        a, info = module.fit(np.zeros(n), Z, y, np.full(n, C))
+        status["symgd"] = info["status"]
+        return np.append(Z.T @ a, info["multipliers"]["lam"][0])
+    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    if SVC is not None:
+        for tol in (1e-3, 1e-8):   # libsvm's default, and a tight one
+            def solve(tol=tol):
+                model = SVC(kernel="linear", C=C, tol=tol).fit(X, y)
+                return np.append(model.coef_.ravel(), model.intercept_[0])
+            solvers[f"SVC linear {tol:g}"] = solve
+    if cvxpy is not None:
+        def primal():
+            w, b = cvxpy.Variable(d), cvxpy.Variable()
+            cvxpy.Problem(cvxpy.Minimize(0.5 * cvxpy.sum_squares(w) + C * cvxpy.sum(cvxpy.pos(1 - cvxpy.multiply(
+                y, X @ w + b))))).solve(solver="CLARABEL")
+            return np.append(w.value, b.value)
+        solvers["CVXPY+CLARABEL"] = primal
+    rows = interleaved(solvers, runs)
+
+    def objective(v):
+        w, b = v[:-1], v[-1]
+        return 0.5 * w @ w + C * np.sum(np.maximum(0.0, 1 - y * (X @ w + b)))
+    return rows, objective, (lambda v: 0.0), status
 
 
 _NNLS_RNG = np.random.default_rng(1)   # the data of tests/test_constrained_solvers.py's 6 x 3 problem
@@ -245,7 +324,7 @@ def report(title: str, rows: dict, objective, violation, status: dict) -> None:
         print(f"{name:<22}{seconds:>10.3f}{seconds / ours:>12.2f}{gap:>16.2e}{violation(x):>12.1e}")
 
 
-PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "kkt")
+PROBLEMS = ("portfolio", "nnls", "lasso", "logistic", "svm", "svm-squared", "svm-bias", "kkt")
 
 
 def main():
@@ -253,6 +332,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=PROBLEMS, nargs="+", help="run these problems only")
     parser.add_argument("--no-slsqp", action="store_true", help="leave SLSQP out of the portfolio")
+    parser.add_argument("--no-projected", action="store_true", help="leave symgd's projected gradient out of the SVM")
     options = parser.parse_args()
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs  "
           f"python {platform.python_version()}" + ("" if cvxpy else "  (cvxpy not installed)")
@@ -268,7 +348,14 @@ def main():
     if "logistic" in chosen:
         report("l1-logistic, n = 20000, d = 500", *l1_logistic(20000, 500, options.runs))
     if "svm" in chosen:
-        report("linear SVM (dual), n = 4000, d = 50, primal objective", *svm_dual(4000, 50, options.runs))
+        report("linear SVM (dual), n = 4000, d = 50, primal objective",
+               *svm_dual(4000, 50, options.runs, projected=not options.no_projected))
+    if "svm-squared" in chosen:
+        report("linear SVM, squared hinge (dual), n = 4000, d = 50, primal objective",
+               *svm_squared_dual(4000, 50, options.runs))
+    if "svm-bias" in chosen:
+        report("linear SVM with a bias (dual with y^T a = 0), n = 4000, d = 50, primal objective",
+               *svm_bias_dual(4000, 50, options.runs))
     if "kkt" in chosen:
         kkt_textbook(options.runs)
 

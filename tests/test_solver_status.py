@@ -29,6 +29,20 @@ def test_circle_never_optimal_at_the_maximum_and_finds_the_minimum():
         assert "global minimum" in info["certificate"]
 
 
+def test_circle_without_restarts_is_never_optimal_at_the_maximum():
+    # without the restarts, the analysis alone must keep (1, 1) from being called optimal
+    module = symgd.codegen(CIRCLE).load()
+    landed = []
+    for start in start_points(20, seed=0):
+        (x, y), info = module.fit(*start, restarts=0)
+        at_maximum = np.allclose([x, y], [1.0, 1.0], atol=1e-4)
+        landed.append(at_maximum)
+        assert not (at_maximum and info["status"] == "optimal"), (start, info["certificate"])
+        if info["status"] == "optimal":
+            assert np.allclose([x, y], [-1.0, -1.0], atol=1e-6), start
+    assert any(landed)   # the test exercises the maximum (the diagonal starts reach it)
+
+
 def test_circle_maximum_is_a_kkt_point_named_as_such_without_restarts():
     module = symgd.codegen(CIRCLE).load()
     (x, y), info = module.fit(1.0, 1.0, restarts=0)
@@ -64,6 +78,14 @@ def test_max_iter_when_the_iterations_run_out():
     assert info["status"] == "max_iter"
 
 
+@pytest.mark.parametrize("optimizer", ["projected", "qp"])
+def test_max_iter_from_the_other_solvers(optimizer):
+    module = symgd.codegen(SIMPLEX, optimizer=optimizer).load()
+    x, info = module.fit(np.array([5.0, -3.0, 2.0]), np.array([0.3, -0.2, 0.9]), max_iter=1)
+    assert info["status"] == "max_iter", (info["status"], info["residuals"])
+    assert "ran out" in info["certificate"]
+
+
 def test_stalled_where_no_multiplier_exists():
     # the minimum x = 0 is feasible, but 1 + 2 mu x = 0 has no solution there (LICQ fails)
     module = symgd.codegen(r"\min_{x} x \quad \text{s.t.} \quad x^2 \le 0").load()
@@ -93,7 +115,7 @@ def simplex_solution(v):
     return x, 2 * tau, np.where(x > 0, 0.0, 2 * (tau - v))
 
 
-@pytest.mark.parametrize("optimizer", ["projected", "auglag"])
+@pytest.mark.parametrize("optimizer", ["projected", "auglag", "qp"])
 def test_simplex_problem_is_optimal_with_exact_multipliers_from_every_start(optimizer):
     v = np.array([0.3, -0.2, 0.9])
     x_ref, lam_ref, nu_ref = simplex_solution(v)

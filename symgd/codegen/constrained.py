@@ -23,7 +23,8 @@ import sympy
 from symgd import derive
 from symgd.tensor.print_numpy import identifier
 from symgd.codegen.module import ModuleWriter
-from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_PROJECTED, FIT_QP
+from symgd.codegen.linear_model import LinearModel, low_rank_quadratic, predictor_functions
+from symgd.codegen.solver_text import ANALYSIS, DENSE, FIT_AUGLAG, FIT_LOW_RANK, FIT_PROJECTED, FIT_QP
 from symgd.errors import UnsupportedError
 from symgd.kkt import kkt
 from symgd.problem import Problem, _name_of
@@ -95,7 +96,13 @@ def generate_qp(problem: Problem, gradient, docstring: str) -> str:
     pieces = _shared_pieces(writer, problem)
     if "HAS_HESSIAN = False" in pieces[-2]:
         raise UnsupportedError("the quadratic-program solver needs the Hessian; use optimizer='auglag'")
-    pieces.append(FIT_QP.format(**_call_names(writer, problem)))
+    names = _call_names(writer, problem)
+    general = [problem.constraints[i] for i in split_bounds(problem)[1]]
+    # bounds and equalities only on a loss φ(Z^T a) + c^T a: the interior point through the low rank
+    model = low_rank_quadratic(problem) if all(c.kind == "eq" for c in general) else None
+    pieces.append(FIT_QP.format(name="_fit_admm" if model else "fit", **names))
+    if model is not None:
+        pieces += _low_rank_pieces(writer, model, names, "qp")
     return writer.assemble(docstring, pieces, scipy=("linprog", "lsq_linear"), linalg=("cho_factor", "cho_solve"))
 
 
@@ -402,11 +409,61 @@ def _nonnegative(bounds, param) -> bool:
 
 
 def generate_projected(problem: Problem, gradient, docstring: str, kind: ProjectionSet) -> str:
-    """The module source of projected gradient descent with a backtracking step."""
+    """The module source of projected gradient descent with a backtracking step; for a box and a
+    loss φ(Z^T a) + c^T a with φ quadratic (``linear_model.low_rank_quadratic``), ``fit`` is the
+    interior point through the Hessian's low rank (``solver_text.FIT_LOW_RANK``) and projected
+    gradient is ``_fit_projected``."""
     writer = ModuleWriter(problem, gradient, None, "gd", None)
     pieces = _shared_pieces(writer, problem)
-    pieces += [_projection_function(writer, problem, kind), FIT_PROJECTED.format(**_call_names(writer, problem))]
-    return writer.assemble(docstring, pieces, scipy=("lsq_linear",))
+    model = low_rank_quadratic(problem) if kind.kind == "box" else None
+    names = _call_names(writer, problem)
+    pieces += [_projection_function(writer, problem, kind),
+               FIT_PROJECTED.format(name="_fit_projected" if model else "fit", **names)]
+    if model is None:
+        return writer.assemble(docstring, pieces, scipy=("lsq_linear",))
+    pieces += _low_rank_pieces(writer, model, names, "projected")
+    return writer.assemble(docstring, pieces, scipy=("lsq_linear",), linalg=("cho_factor", "cho_solve"))
+
+
+_FALLBACKS = {   # what the low-rank fit hands over to when the structure does not hold at run time
+    "projected": dict(
+        options="lr=None, max_iter=None, tol=1e-8, restarts=3, callback=None", fallback_if="lr is not None or ",
+        fallback_call="return _fit_projected({x}0, *data, lr=1.0 if lr is None else lr, max_iter=10000 if max_iter "
+                      "is None else max_iter, tol=tol, restarts=restarts, callback=callback)",
+        fallback_doc="A number ``lr``, a coordinate without a finite bound, crossed or equal bounds, phi'' < 0 or\n"
+                     "    k > n / 2 run projected gradient instead (``_fit_projected``, which takes ``max_iter`` and\n"
+                     "    ``restarts`` as its own).", equalities_doc=""),
+    "qp": dict(
+        options="max_iter=None, tol=1e-8, rho=0.1, restarts=0, callback=None, max_size=3000", fallback_if="",
+        fallback_call="return _fit_admm({x}0, *data, max_iter=20000 if max_iter is None else max_iter, tol=tol, "
+                      "rho=rho, restarts=restarts, callback=callback, max_size=max_size)",
+        fallback_doc="A coordinate without a finite bound, crossed or equal bounds, an inequality other than a\n"
+                     "    bound, phi'' < 0 or k > n / 2 run ADMM instead (``_fit_admm``, on the dense n x n\n"
+                     "    matrix, at most ``max_size`` unknowns; ``rho`` and ``restarts`` are its own).",
+        equalities_doc=" and the affine equalities"),
+}
+
+
+def _low_rank_pieces(writer: ModuleWriter, model: LinearModel, names: dict, solver: str) -> list[str]:
+    """φ's functions and the interior-point ``fit`` for a loss φ(Z^T a) + c^T a with φ quadratic,
+    handing over to ``solver``'s fit (named ``_fit_projected`` or ``_fit_admm``) otherwise."""
+    functions, link_args, helpers = predictor_functions(model)
+    writer.helpers |= helpers
+    matrix = writer.problem.argnames[model.matrix]
+    x = names["x"]
+    fallback = dict(_FALLBACKS[solver])
+    fallback["fallback_call"] = fallback["fallback_call"].replace("{x}", x)
+    pieces = [functions]
+    diagonal = "np.zeros(size)"
+    if model.diagonal != 0:   # Σ_k d_k a_k^2 terms: their gradient at a = 1 is the diagonal of their Hessian
+        problem = dataclasses.replace(writer.problem, objective=model.diagonal, constraints=(), constraints_ir=())
+        items = writer._block_items(derive.gradient(problem))
+        pieces.append(writer.function("_diagonal_gradient", "The gradient of the loss's terms d_k a_k^2 (a diagonal "
+                                      "Hessian, set apart from phi).", writer._body(items, lambda v: f"return {v[0]}")))
+        diagonal = "np.broadcast_to(np.asarray(_diagonal_gradient(np.ones(shape), *data), dtype=float), (size,))"
+    return pieces + [FIT_LOW_RANK.format(
+        columns=matrix if model.transposed else f"{matrix}.T", rest_link=", ".join(link_args), diagonal=diagonal,
+        predictor=f"{matrix}^T {x}" if model.transposed else f"{matrix} {x}", **fallback, **names)]
 
 
 def _projection_function(writer: ModuleWriter, problem: Problem, kind: ProjectionSet) -> str:

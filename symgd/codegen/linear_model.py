@@ -11,6 +11,12 @@ all of ``X`` once per iteration instead of once per gradient step.
 
 φ's gradient ψ'(z) and its curvature ψ''(z) (the gradient of Σ_i ψ'(z_i)) are derived and printed
 like any other derivative, by a writer for a problem whose parameter is ``z``.
+
+The same recognition, with the matrix also allowed transposed (``Σ_k a_k Z_{kj}``, z = Z^T a) and
+terms linear in the parameter set aside (``- 1^T a``), finds the box-constrained problems whose loss
+is φ(Z^T a) + c^T a with φ quadratic (``low_rank_quadratic``): the SVM dual ``½||Z^T a||^2 - 1^T a``
+has a 4000 x 4000 Hessian of rank 50, and the generated ``fit`` solves it through that rank
+(``solver_text.FIT_LOW_RANK``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import sympy
 
 from symgd import derive
 from symgd.codegen.module import ModuleWriter
+from symgd.errors import UnsupportedError
 from symgd.problem import Problem, SymbolDict
 
 PREDICTOR_NAME = "z"   # renamed apart (symgd.codegen.names) when the user has a name z
@@ -35,50 +42,73 @@ class LinearModel:
     matrix: sympy.IndexedBase
     predictor: sympy.IndexedBase
     link: Problem
+    transposed: bool = False   # z = matrix^T w (the parameter runs along the matrix's rows)
+    diagonal: sympy.Expr = sympy.S.Zero   # terms c Σ_k d_k w_k^2 set aside (a diagonal Hessian)
 
 
-def linear_model(problem: Problem, smooth: sympy.Expr) -> LinearModel | None:
-    """``smooth`` (the objective's smooth part) as φ(Xw), or None when it is not of that form."""
+def linear_model(problem: Problem, smooth: sympy.Expr, *, transposed: bool = False,
+                 affine: bool = False) -> LinearModel | None:
+    """``smooth`` (the objective's smooth part) as φ(Xw), or None when it is not of that form;
+    ``transposed`` also accepts φ(X^T w), ``affine`` sets terms linear in w (c^T w) aside (they are
+    not part of φ; the caller reads them from the gradient at 0) and terms c Σ_k d_k w_k^2 (kept as
+    ``diagonal``)."""
     if len(problem.params) != 1:
         return None
     (param,) = problem.params
     shape = problem.shapes[param]
     if not isinstance(param, sympy.IndexedBase) or len(shape) != 1:
         return None
+    diagonal = sympy.S.Zero
+    if affine:
+        terms = [term for term in sympy.Add.make_args(smooth) if not _linear_in(term, param)]
+        diagonal = sympy.Add(*(term for term in terms if _linear_in(term, param, power=2)))
+        smooth = sympy.Add(*(term for term in terms if not _linear_in(term, param, power=2)))
     matrices: set = set()
     predictors: dict = {}
 
     def predictor_entry(node: sympy.Sum):
-        found = _linear_term(problem, node, param, shape[0])
+        found = _linear_term(problem, node, param, shape[0], transposed)
         if found is None:
             return node
-        matrix, row, rest = found
-        matrices.add(matrix)
-        if matrix not in predictors:
-            rows = problem.shapes[matrix][0]
-            predictors[matrix] = sympy.IndexedBase(f"_{PREDICTOR_NAME}", shape=(rows,), real=True)
-        return rest * predictors[matrix][row]
+        matrix, row, rest, flipped = found
+        matrices.add((matrix, flipped))
+        if (matrix, flipped) not in predictors:
+            rows = problem.shapes[matrix][1 if flipped else 0]
+            predictors[matrix, flipped] = sympy.IndexedBase(f"_{PREDICTOR_NAME}", shape=(rows,), real=True)
+        return rest * predictors[matrix, flipped][row]
 
     link = smooth.replace(lambda node: isinstance(node, sympy.Sum) and node.has(param), predictor_entry)
     if len(matrices) != 1 or link.has(param):
         return None
-    (matrix,) = matrices
-    predictor = predictors[matrix]
+    ((matrix, flipped),) = matrices
+    predictor = predictors[matrix, flipped]
     if not _separable(link, predictor):
         return None
     shapes = SymbolDict(problem.shapes)
-    shapes[predictor] = problem.shapes[matrix][:1]
+    shapes[predictor] = problem.shapes[matrix][1:] if flipped else problem.shapes[matrix][:1]
     roles = SymbolDict(problem.roles)
     roles[predictor] = "parameter"
     argnames = SymbolDict(problem.argnames)
     argnames[predictor] = PREDICTOR_NAME
     link_problem = dataclasses.replace(problem, objective=link, params=(predictor,), shapes=shapes, roles=roles,
                                        argnames=argnames, requests=(), updates=(), constraints=())
-    return LinearModel(matrix, predictor, link_problem)
+    return LinearModel(matrix, predictor, link_problem, flipped, diagonal)
 
 
-def _linear_term(problem: Problem, node: sympy.Sum, param, size):
-    """(X, a, rest) when ``node`` is Σ_j w_j X_{aj} rest over all of w's index, else None."""
+def _linear_in(term: sympy.Expr, param, power: int = 1) -> bool:
+    """``term`` is c Σ_k (w_k^power times factors free of w), c free of w: a term of c^T w (power 1)
+    or of a diagonal quadratic Σ_k d_k w_k^2 (power 2)."""
+    factor, rest = term.as_independent(param, as_Add=False)
+    if not isinstance(rest, sympy.Sum) or len(rest.limits) != 1:
+        return False
+    index = rest.limits[0][0]
+    _, entry = rest.function.as_independent(param, as_Add=False)
+    return entry == param[index] ** power
+
+
+def _linear_term(problem: Problem, node: sympy.Sum, param, size, transposed: bool = False):
+    """(X, a, rest, False) when ``node`` is Σ_j w_j X_{aj} rest over all of w's index, (X, a, rest,
+    True) for Σ_j w_j X_{ja} rest when ``transposed``, else None."""
     if len(node.limits) != 1:
         return None
     index, lower, upper = node.limits[0]
@@ -90,16 +120,21 @@ def _linear_term(problem: Problem, node: sympy.Sum, param, size):
             if entry is not None:
                 return None
             entry = factor
-        elif isinstance(factor, sympy.Indexed) and len(factor.indices) == 2 and factor.indices[1] == index \
-                and factor.indices[0] != index and factor.base in problem.data and matrix is None:
+        elif isinstance(factor, sympy.Indexed) and len(factor.indices) == 2 and index in factor.indices \
+                and factor.indices[0] != factor.indices[1] and factor.base in problem.data and matrix is None \
+                and (factor.indices[1] == index or transposed):
             matrix = factor
         elif factor.has(index) or factor.has(param):
             return None
         else:
             rest.append(factor)
-    if entry is None or matrix is None or not isinstance(matrix.indices[0], sympy.Symbol):
+    if entry is None or matrix is None:
         return None
-    return matrix.base, matrix.indices[0], sympy.Mul(*rest)
+    flipped = matrix.indices[0] == index
+    row = matrix.indices[1 if flipped else 0]
+    if not isinstance(row, sympy.Symbol):
+        return None
+    return matrix.base, row, sympy.Mul(*rest), flipped
 
 
 def _separable(link: sympy.Expr, predictor) -> bool:
@@ -143,25 +178,45 @@ def predictor_functions(model: LinearModel) -> tuple[str, list[str], set[str]]:
     """The text of ``_link_value_and_grad`` (φ and ψ'(z)) and ``_link_curvature`` (ψ''(z)), the
     names of their arguments after z, and the helpers (sigmoid, ...) they use."""
     link = model.link
-    gradient = derive.gradient(link)
+    gradient, curvature = _link_derivatives(model)
+    curvature_problem = curvature.problem
     writer = _PredictorWriter(link, gradient, None, "prox", None)
     items = [(link.objective, ())] + writer._block_items(gradient)
     body = writer._body(items, lambda v: f"return float({v[0]}), {v[1]}")
     text = writer.function("_link_value_and_grad", "phi(z) and its gradient (one entry per row).", body)
-    # Σ_i ψ'(z_i) has the gradient ψ''(z): the diagonal of φ's Hessian (φ is separable)
-    (block,) = gradient.blocks
-    (free,) = block.indices
-    row = sympy.Symbol("_row", integer=True)
-    rows = link.shapes[model.predictor][0]
-    total = sympy.Sum(block.expr.xreplace({free: row}), (row, 1, rows))
-    curvature_problem = dataclasses.replace(link, objective=total)
-    curvature = derive.gradient(curvature_problem)
     curvature_writer = _PredictorWriter(curvature_problem, curvature, None, "prox", None)
     body = curvature_writer._body(curvature_writer._block_items(curvature), lambda v: f"return {v[0]}")
     text += "\n\n" + curvature_writer.function("_link_curvature", "The second derivative of phi at each row "
                                                "(the diagonal of its Hessian).", body)
     rest = [link.argnames[s] for s in (*link.data, *writer.constants)]
     return text, rest, writer.helpers | curvature_writer.helpers
+
+
+def _link_derivatives(model: LinearModel):
+    """The derivations of ψ'(z) (φ's gradient) and ψ''(z) (the gradient of Σ_i ψ'(z_i): the diagonal
+    of φ's Hessian, φ being separable)."""
+    link = model.link
+    gradient = derive.gradient(link)
+    (block,) = gradient.blocks
+    (free,) = block.indices
+    row = sympy.Symbol("_row", integer=True)
+    rows = link.shapes[model.predictor][0]
+    total = sympy.Sum(block.expr.xreplace({free: row}), (row, 1, rows))
+    return gradient, derive.gradient(dataclasses.replace(link, objective=total))
+
+
+def low_rank_quadratic(problem: Problem) -> LinearModel | None:
+    """The model φ(z) of a loss φ(Z^T a) + c^T a (or φ(X a) + c^T a) with φ quadratic: separable,
+    its second derivative free of z, so the Hessian is Z diag(ψ'') Z^T, of rank at most the length
+    of z. None when the loss is not of that form (a sign of ψ'' is checked where the data are)."""
+    model = linear_model(problem, problem.objective, transposed=True, affine=True)
+    if model is None:
+        return None
+    try:
+        _, curvature = _link_derivatives(model)
+    except UnsupportedError:
+        return None
+    return None if any(block.expr.has(model.predictor) for block in curvature.blocks) else model
 
 
 FIT_LINEAR = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):

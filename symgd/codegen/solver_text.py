@@ -104,7 +104,7 @@ def _residuals(theta, params, lam, mu, h, g, lower, upper, data):
     return stationarity, feasibility, complementarity
 '''
 
-FIT_PROJECTED = '''def fit({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, restarts=3, callback=None):
+FIT_PROJECTED = '''def {name}({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, restarts=3, callback=None):
     """Projected gradient descent with a backtracking step (the step halves until the loss
     decreases as its quadratic model promises, and grows again after a success); ``lr`` is the
     first step.
@@ -157,17 +157,229 @@ def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, call
     return x, None, "max_iter"
 '''
 
-FIT_QP = '''def fit({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None):
+FIT_LOW_RANK = '''def fit({signature}, *, {options}):
+    """Minimise the loss over the box of the bounds{equalities_doc}.
+
+    The loss is a convex quadratic phi(z) of the predictor z = {predictor} (k entries) plus a term
+    linear in {x} (and terms d_j {x}_j^2, d >= 0), so its Hessian M diag(phi'') M^T (+ diag(d);
+    M = {columns}) is a matrix of rank at most k plus a diagonal, and an n x n matrix is never formed.
+
+    Primal-dual interior point (Mehrotra's predictor-corrector) with each Newton system solved by the
+    Woodbury identity: one Cholesky factorisation of a k x k matrix per iteration, O(n k^2) work (as
+    Ferris & Munson's interior point for massive SVMs); about 25 iterations whatever the
+    conditioning. Then a crossover: coordinates the interior point puts on a bound are fixed there
+    and the others solved exactly, and the point with the smaller KKT residual is kept. The start
+    point is not used (an interior point starts inside the box); ``max_iter`` counts interior-point
+    iterations (default 100).
+
+    Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history" (the
+    loss after each iteration) and "restarts", from the KKT analysis every constrained solver ends
+    with: "optimal" only when the residuals are at most ``tol`` and the point is certified a minimum.
+    {fallback_doc}
+    """
+    data = ({data})
+    start = np.array({x}0, dtype=float)
+    shape = np.shape(start)
+    ((lower, upper),) = bounds(start, *data)
+    lower, upper = np.ravel(lower).astype(float), np.ravel(upper).astype(float)
+    columns = {columns}
+    size, rank = np.shape(columns)
+    curvature = np.broadcast_to(np.asarray(_link_curvature(np.zeros(rank), {rest_link}), dtype=float), (rank,))
+    zero = np.zeros(shape)
+    values, others = constraint_values(zero, *data)
+    diagonal = {diagonal}
+    boxed = np.all(np.isfinite(lower) | np.isfinite(upper)) and np.all(lower < upper)
+    convex = np.all(curvature >= 0) and np.all(np.isfinite(curvature)) and np.all(diagonal >= 0) \\
+        and np.all(np.isfinite(diagonal))
+    if {fallback_if}not boxed or others.size or not convex or 2 * rank > size:
+        {fallback_call}
+    scaled = columns * np.sqrt(curvature)   # the Hessian is scaled @ scaled.T
+    linear = np.ravel(grad(zero, *data))    # the gradient at 0: the loss is offset + linear.a + |scaled^T a|^2 / 2
+    offset = loss(zero, *data)
+    # the equalities h(a) = rows a - targets = 0 (affine): their rows from the Lagrangian's gradient
+    rows = _active_jacobian((zero,), data, values.size, 0, np.zeros(0, dtype=int), linear).T
+    problem = (scaled, diagonal, linear, rows, -values, lower, upper)
+
+    def unpack(theta):
+        return (theta.reshape(shape),)
+
+    def run(theta, history):
+        return _interior_point(problem, offset, 100 if max_iter is None else max_iter, tol, callback, history, shape)
+
+    # the problem is convex (checked above): a restart could only repeat the same solve, and no dense Hessian
+    # is needed to certify the minimum
+    theta, info = _solve_with_restarts(run, np.ravel(start), unpack, lower, upper, data, tol, 0, convex=(
+        "convex problem, checked on these data: the Hessian is M diag(phi'') M^T + diag(d) with phi'' >= 0 and "
+        "d >= 0, and the constraints are bounds and affine equalities"))
+    return theta.reshape(shape), info
+
+
+def _interior_point(problem, offset, max_iter, tol, callback, history, shape):
+    """min offset + linear.a + |scaled^T a|^2 / 2 + diagonal.a^2 / 2 over rows a = targets, lower <= a <= upper (every
+    coordinate with a finite bound) by Mehrotra's predictor-corrector from inside the box (the
+    equalities need not hold at the start): (a, (equality multipliers, no inequality ones), "converged" |
+    "max_iter" | "stalled")."""
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
+    has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
+    width = np.where(has_lower & has_upper, upper - lower, 2.0)
+    a = np.where(has_lower, lower + width / 2, upper - width / 2)   # the middle, or one unit inside
+    slack_lower, slack_upper = np.where(has_lower, a - lower, 1.0), np.where(has_upper, upper - a, 1.0)
+    product = scaled.T @ a
+    gradient = scaled @ product + diagonal * a + linear
+    dual_lower = np.where(has_lower, np.maximum(gradient, 0.0) + 1.0, 0.0)
+    dual_upper = np.where(has_upper, np.maximum(-gradient, 0.0) + 1.0, 0.0)
+    dual_equal = np.zeros(len(targets))
+    count = np.count_nonzero(has_lower) + np.count_nonzero(has_upper)
+    across = np.ascontiguousarray(scaled.T)
+    scale = max(1.0, np.max(np.abs(linear), initial=0.0))
+    outcome = "max_iter"
+    for iteration in range(max_iter):
+        residual = gradient - dual_lower + dual_upper + rows.T @ dual_equal
+        violation = rows @ a - targets
+        gap = (dual_lower @ slack_lower + dual_upper @ slack_upper) / count
+        on_lower, on_upper = has_lower & (slack_lower < dual_lower), has_upper & (slack_upper < dual_upper)
+        if gap <= 1e-4 * scale:
+            # near the end the bounds that hold are known: the crossover may already be exact (3-4 iterations early)
+            point = _crossover(problem, a, dual_equal, on_lower, on_upper)
+            if _box_residual(problem, *point) <= tol:
+                return point[0], (point[1], np.zeros(0)), "converged"
+            if max(np.max(np.abs(residual), initial=0.0), np.max(np.abs(violation), initial=0.0)) <= tol * scale \\
+                    and _box_residual(problem, np.clip(a, lower, upper), dual_equal) <= tol:
+                return np.clip(a, lower, upper), (dual_equal, np.zeros(0)), "converged"
+            # else iterate on: a smaller gap sorts out the coordinates nearly on a bound with a nearly zero gradient
+        if not np.isfinite(gap):
+            outcome = "stalled"
+            break
+        inverse = 1.0 / (dual_lower / slack_lower + dual_upper / slack_upper + diagonal)   # (barrier + diagonal)^-1
+        weighted = across * np.sqrt(inverse)   # rows of k: the Gram product is much faster this way round
+        small = weighted @ weighted.T
+        small.flat[::small.shape[0] + 1] += 1.0
+        factored = cho_factor(small)
+
+        def solve(right):   # (scaled scaled^T + diag(1 / inverse))^-1 right, by Woodbury
+            step = inverse * right
+            step -= inverse * (scaled @ cho_solve(factored, scaled.T @ step, check_finite=False))
+            return step
+
+        through = np.column_stack([solve(row) for row in rows]) if len(rows) else np.zeros((len(a), 0))
+        schur = rows @ through   # rows (H + D)^-1 rows^T: m x m
+
+        def newton(centre_lower, centre_upper):
+            # the step in a (and in the equality multipliers), then the dual steps from the complementarity rows
+            right = -residual + np.where(has_lower, centre_lower / slack_lower - dual_lower, 0.0) \\
+                - np.where(has_upper, centre_upper / slack_upper - dual_upper, 0.0)
+            step = solve(right)
+            step_equal = np.zeros(len(targets))
+            if len(targets):
+                step_equal = np.linalg.lstsq(schur, rows @ step + violation, rcond=None)[0]
+                step = step - through @ step_equal
+            step_lower = np.where(has_lower, (centre_lower - dual_lower * (slack_lower + step)) / slack_lower, 0.0)
+            step_upper = np.where(has_upper, (centre_upper - dual_upper * (slack_upper - step)) / slack_upper, 0.0)
+            return step, step_lower, step_upper, step_equal
+
+        def longest(step, step_lower, step_upper):
+            length = 1.0
+            for value, change, mask in ((slack_lower, step, has_lower), (slack_upper, -step, has_upper),
+                                        (dual_lower, step_lower, has_lower), (dual_upper, step_upper, has_upper)):
+                falling = mask & (change < 0)
+                if np.any(falling):
+                    length = min(length, float(np.min(-value[falling] / change[falling])))
+            return length
+
+        step, step_lower, step_upper, _ = newton(0.0, 0.0)   # predictor: aim at the boundary
+        length = longest(step, step_lower, step_upper)
+        aimed = ((dual_lower + length * step_lower) @ (slack_lower + length * step) +
+                 (dual_upper + length * step_upper) @ (slack_upper - length * step)) / count
+        centre = (aimed / gap) ** 3 * gap
+        step, step_lower, step_upper, step_equal = newton(centre - step * step_lower * has_lower,   # corrector
+                                                          centre + step * step_upper * has_upper)
+        length = min(1.0, 0.995 * longest(step, step_lower, step_upper))
+        if length * np.max(np.abs(step), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(a))):
+            outcome = "stalled"
+            break
+        a = a + length * step
+        slack_lower = np.where(has_lower, slack_lower + length * step, 1.0)
+        slack_upper = np.where(has_upper, slack_upper - length * step, 1.0)
+        dual_lower, dual_upper = dual_lower + length * step_lower, dual_upper + length * step_upper
+        dual_equal = dual_equal + length * step_equal
+        product = scaled.T @ a
+        gradient = scaled @ product + diagonal * a + linear
+        history.append(float(offset + linear @ a + (product @ product + diagonal @ (a * a)) / 2))
+        if callback is not None:
+            callback(iteration, a.reshape(shape), history[-1])
+    on_lower, on_upper = has_lower & (slack_lower < dual_lower), has_upper & (slack_upper < dual_upper)
+    best = min(((np.clip(a, lower, upper), dual_equal), _crossover(problem, a, dual_equal, on_lower, on_upper)),
+               key=lambda point: _box_residual(problem, *point))
+    if _box_residual(problem, *best) <= tol:
+        outcome = "converged"
+    # the equalities' multipliers go with the point: the analysis's least-squares estimate needs coordinates
+    # off the bounds, and in a box narrower than its activity threshold (C = 1e-4) every one is near a bound
+    return best[0], (best[1], np.zeros(0)), outcome
+
+
+def _crossover(problem, a, dual_equal, on_lower, on_upper):
+    """(point, equality multipliers): the coordinates on_lower / on_upper on their bounds and the
+    others moved (the least change) so that the Lagrangian's gradient vanishes there and the
+    equalities hold."""
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
+    on_upper = on_upper & ~on_lower
+    point = np.where(on_lower, lower, np.where(on_upper, upper, a))
+    free = ~(on_lower | on_upper)
+    count = np.count_nonzero(free)
+    if not count:
+        return point, dual_equal
+    block, weights = scaled[free], diagonal[free]
+    if len(targets) and count > 2000:
+        return np.clip(point, lower, upper), dual_equal
+    dual_equal = np.zeros(len(targets)) if len(targets) else dual_equal
+    for _ in range(2):   # the second pass refines the first on its residual (the systems can be ill-conditioned)
+        gradient = block @ (scaled.T @ point) + weights * point[free] + linear[free]
+        if not len(targets) and not np.any(weights):   # block block^T change = -gradient: two least-squares solves
+            middle = np.linalg.lstsq(block, -gradient, rcond=None)[0]
+            point[free] += np.linalg.lstsq(block.T, middle, rcond=None)[0]
+        elif not len(targets) and np.all(weights > 0):   # (diag(weights) + block block^T) change = -gradient, Woodbury
+            small = block.T @ (block / weights[:, None])
+            small.flat[::small.shape[0] + 1] += 1.0
+            point[free] -= (gradient - block @ np.linalg.solve(small, block.T @ (gradient / weights))) / weights
+        else:   # the KKT system of the free coordinates (and the equalities), dense
+            sides = rows[:, free]
+            system = np.block([[block @ block.T + np.diag(weights), sides.T],
+                               [sides, np.zeros((len(targets), len(targets)))]])
+            right = -np.concatenate([gradient + sides.T @ dual_equal, rows @ point - targets])
+            solution = np.linalg.lstsq(system, right, rcond=None)[0]
+            point[free] += solution[:count]
+            dual_equal = dual_equal + solution[count:]
+    return np.clip(point, lower, upper), dual_equal
+
+
+def _box_residual(problem, point, dual_equal):
+    """The largest entry of the projected step of the Lagrangian's gradient and of the equalities'
+    violation: 0 exactly at the minimum."""
+    scaled, diagonal, linear, rows, targets, lower, upper = problem
+    gradient = scaled @ (scaled.T @ point) + diagonal * point + linear + rows.T @ dual_equal
+    return float(max(np.max(np.abs(point - np.clip(point - gradient, lower, upper)), initial=0.0),
+                     np.max(np.abs(rows @ point - targets), initial=0.0)))
+'''
+
+FIT_QP = '''def {name}({signature}, *, max_iter=20000, tol=1e-8, rho=0.1, restarts=0, callback=None, max_size=3000):
     """Solve the quadratic program (quadratic loss, affine constraints) by ADMM in the splitting OSQP
     uses (one Cholesky factorisation, refactored only when the penalty adapts), then Newton steps on
     the KKT equations of the active set for the last digits.
 
     Returns (solution, info) with "status", "certificate", "multipliers", "residuals", "history"
     (the loss at each residual check) and "restarts", as the augmented Lagrangian's fit does.
+    The method works on the dense n x n matrix of the quadratic: with more than ``max_size``
+    unknowns it raises a ValueError that says what to use instead.
     """
     starts = tuple(np.array(p, dtype=float) for p in ({starts}))
     data = ({data})
     lower, upper, unpack = _layout(starts, data)
+    if lower.size > max_size:   # the SVM dual with 4000 unknowns took 710 s here
+        raise ValueError(f"{{lower.size}} unknowns: the qp solver works on the dense {{lower.size}} x {{lower.size}} "
+                         f"matrix of the quadratic (O(n^3) to factorise, O(n^2) an iteration; max_size={{max_size}}). "
+                         "For bounds on a loss phi(Z^T a) + c^T a with phi quadratic, such as the SVM dual, the "
+                         "default optimizer ('projected') solves through the Hessian's low rank; optimizer='auglag' "
+                         "forms no n x n matrix. Pass a larger max_size to run qp anyway.")
 
     def run(theta, history):
         return _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
@@ -334,14 +546,15 @@ FAILED = {"max_iter": "the iterations ran out before the KKT residuals reached t
           "infeasible": "the constraint violation stays with the penalty at its cap: no feasible point was found"}
 
 
-def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts):
+def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts, convex=None):
     """Run the method; from a point that is not a minimum, restart along its negative-curvature
-    direction (at most ``restarts`` times). Returns the best (theta, info) by status, then loss."""
+    direction (at most ``restarts`` times). Returns the best (theta, info) by status, then loss.
+    ``convex``: why the problem is convex when the method checked it on the data (else None)."""
     best, history = None, []
     for attempt in range(restarts + 1):
         theta, own, outcome = run(theta, history)
         multipliers, residuals, status, certificate, direction = _analyse(theta, unpack, lower, upper, data, tol,
-                                                                          own=own)
+                                                                          own=own, convex=convex)
         if outcome != "converged" or max(residuals.values()) > tol:
             status = outcome if outcome in FAILED else "stalled"
             certificate, direction = f"{FAILED[status]} ({tol:g})", None
@@ -357,7 +570,7 @@ def _solve_with_restarts(run, theta, unpack, lower, upper, data, tol, restarts):
     return best[0], best[1]
 
 
-def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
+def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True, convex=None):
     """KKT analysis of a point: multipliers by least squares on the active set (or the method's own
     ``own`` = (lam, mu) when those fit better), the residuals, the status with its certificate, and a
     direction of negative curvature when the point is not a minimum (else None)."""
@@ -381,7 +594,7 @@ def _analyse(theta, unpack, lower, upper, data, tol, own=None, certify=True):
     if not certify:
         return multipliers, residuals, None, None, None
     status, certificate, direction = _certify(theta, params, lam, mu, multipliers, jacobian, active, h.size,
-                                              at_lower | at_upper, data)
+                                              at_lower | at_upper, data, convex)
     return multipliers, residuals, status, certificate, direction
 
 
@@ -484,10 +697,10 @@ def _kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, uppe
     return multipliers, residuals
 
 
-def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data):
+def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data, convex=None):
     """(status, certificate, negative-curvature direction or None) at a KKT point."""
-    if CONVEXITY is not None:
-        return "optimal", "global minimum: " + CONVEXITY, None
+    if CONVEXITY is not None or convex is not None:
+        return "optimal", "global minimum: " + (CONVEXITY or convex), None
     if not HAS_HESSIAN:
         return "kkt point", "not certified: symgd could not generate the Hessian of the Lagrangian", None
     if theta.size > 3000:
