@@ -74,8 +74,11 @@ class Backend:
 _ARRAY_HELPERS = {
     "sigmoid": '''
 def sigmoid(xp, z):
-    """The logistic function without overflow: exp(-softplus(-z))."""
-    return xp.exp(-softplus(xp, -z))
+    """The logistic function without overflow, accurate in both tails: with e = exp(-|z|),
+    1 / (1 + e) for z >= 0 and e / (1 + e) below (the NumPy module's arithmetic)."""
+    e = xp.exp(-xp.abs(z))
+    d = e + 1.0
+    return xp.where(z >= 0, 1.0 / d, e / d)
 ''',
     "softplus": '''
 def softplus(xp, z):

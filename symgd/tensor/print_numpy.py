@@ -25,6 +25,7 @@ from fractions import Fraction
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
+from symgd.tensor.passes.memory import HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, softmax_in_place
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -122,10 +123,12 @@ class NumpyPrinter:
         self.counters: dict = {}
         self.memo: dict = {}
         self.overwrite: set = set()
+        self.named: set = set()
 
     def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
         """(lines binding the shared nodes, code of each root)."""
         self.overwrite = {id(node) for node in program.overwrite}
+        self.named = {id(node) for node in program.lets}
         lines = []
         for node in program.lets:
             code = self.code(node)
@@ -246,7 +249,8 @@ class NumpyPrinter:
         if isinstance(node, ir.Identity):
             return self._spell("eye", n=self._dim(node.shape[0]))
         if isinstance(node, ir.Softmax):
-            return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}")
+            overwrite = ", overwrite=True" if self.spelling is NUMPY and softmax_in_place(node, self.named) else ""
+            return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}{overwrite}")
         if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
             return self._factorisation(node)
         if isinstance(node, ir.MatFn):
@@ -305,6 +309,8 @@ class NumpyPrinter:
 
     # -- elementwise ----------------------------------------------------------------------------
     def _map(self, node: ir.Map) -> Code:
+        if node.op in ("add", "mul") and id(node) in self.overwrite and self.spelling is NUMPY:
+            return self._in_buffer(node)
         if node.op == "add":
             code = self._sum(node)
         elif node.op == "mul":
@@ -317,6 +323,32 @@ class NumpyPrinter:
             return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
 
+    def _in_buffer(self, node: ir.Map) -> Code:
+        """A sum or product computed in the buffer of its fresh operand (memory planning chose it),
+        one ``_inplace`` call per further operand: ``_inplace(np.multiply, t, r[:, None])``."""
+        self.helpers.add("inplace")
+        fresh = fresh_operand(node, self.named)
+        if fresh is None:   # a / t: into t's buffer
+            divisor = divides_by_fresh(node, self.named)
+            (numerator,) = [a for a in node.args if a is not divisor]
+            base = self._operand(divisor.args[0]).text
+            if divisor.param != -1:
+                base = f"_inplace(np.sqrt, {base})"
+            return Code(f"_inplace_second(np.divide, {self._operand(numerator).text}, {base})", POSTFIX)
+        others = sorted((a for a in node.args if a is not fresh), key=lambda a: not a.shape)
+        text = self.standalone(fresh).text
+        for operand in others:
+            if node.op == "add":
+                negative, term = _split_sign(operand)
+                ufunc = "np.subtract" if negative else "np.add"
+            elif isinstance(operand, ir.Map) and operand.op == "pow" and operand.param is not None \
+                    and operand.param < 0:
+                ufunc, term = "np.divide", ir.power(operand.args[0], -operand.param)
+            else:
+                ufunc, term = "np.multiply", operand
+            text = f"_inplace({ufunc}, {text}, {self._operand(term).text})"
+        return Code(text, POSTFIX)
+
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
@@ -328,6 +360,8 @@ class NumpyPrinter:
             raise UnsupportedError(f"code generation for the function {node.op}")
         if primitive.helper:
             self.helpers.add(primitive.helper)
+        if id(node) in self.overwrite and self.spelling is NUMPY and node.op in HELPERS_THAT_OVERWRITE:
+            return Code(f"{primitive.helper}({args[0]}, overwrite=True)", POSTFIX)
         if id(node) in self.overwrite and self.spelling is NUMPY:   # a temporary nothing else holds
             self.helpers.add("inplace")
             return Code(f"_inplace({primitive.ufunc}, {args[0]})", POSTFIX)
@@ -398,6 +432,9 @@ class NumpyPrinter:
             positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
             return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
         if p == Fraction(1, 2):
+            if id(node) in self.overwrite and self.spelling is NUMPY:
+                self.helpers.add("inplace")
+                return Code(f"_inplace(np.sqrt, {base.text})", POSTFIX)
             return self._spell("sqrt", x=base)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
