@@ -333,7 +333,7 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
 
     start = np.concatenate([np.ravel(_host(p)) for p in starts])
     result = minimize(objective, start, jac=True, method="L-BFGS-B", callback=record,
-                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 1e-15}})
+                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps}})
     params = unpack(result.x)
     return {result}, history
 '''

@@ -115,8 +115,12 @@ def solve(f, b, transposed=False):
 
 
 def inverse(f):
-    """M^{-1}, where a whole inverse is needed (a solve against the identity)."""
-    return solve(f, np.eye(f[1][0].shape[0]))
+    """M^{-1}, where a whole inverse is needed (a solve against the identity, in its buffer)."""
+    kind, factors = f
+    eye = np.eye(factors[0].shape[0])
+    if kind == "cholesky":
+        return scipy.linalg.cho_solve(factors, eye, overwrite_b=True, check_finite=False)
+    return scipy.linalg.lu_solve(factors, eye, overwrite_b=True, check_finite=False)
 
 
 def log_abs_det(f):
@@ -666,7 +670,9 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
 
 FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise with scipy.optimize.minimize(method="L-BFGS-B", jac=True); returns
-    (parameters, history of losses). ``lr``, ``batch_size`` and ``seed`` are unused (full batches)."""
+    (parameters, history of losses). Stops when the largest gradient entry is at most ``tol`` or a
+    step lowers the loss by at most 64 machine epsilons relative to it (scikit-learn's setting).
+    ``lr``, ``batch_size`` and ``seed`` are unused (full batches)."""
     starts = ({params0})
     shapes = [np.shape(p) for p in starts]
     sizes = [int(np.prod(s)) for s in shapes]
@@ -696,7 +702,7 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
 
     start = np.concatenate([np.ravel(p) for p in starts])
     result = minimize(objective, start, jac=True, method="L-BFGS-B", callback=record,
-                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 1e-15}})
+                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps}})
     params = unpack(result.x)
     return {result}, history
 '''

@@ -329,12 +329,15 @@ class NumpyPrinter:
         self.helpers.add("inplace")
         fresh = fresh_operand(node, self.named)
         if fresh is None:   # a / t: into t's buffer
-            divisor = divides_by_fresh(node, self.named)
+            divisor = divides_by_fresh(node, self.named)   # a / t, a / sqrt(t) or a - t
             (numerator,) = [a for a in node.args if a is not divisor]
-            base = self._operand(divisor.args[0]).text
-            if divisor.param != -1:
-                base = f"_inplace(np.sqrt, {base})"
-            return Code(f"_inplace_second(np.divide, {self._operand(numerator).text}, {base})", POSTFIX)
+            if node.op == "add":
+                ufunc, base = "np.subtract", self._operand(divisor.args[1]).text
+            else:
+                ufunc, base = "np.divide", self._operand(divisor.args[0]).text
+                if divisor.param != -1:
+                    base = f"_inplace(np.sqrt, {base})"
+            return Code(f"_inplace_second({ufunc}, {self._operand(numerator).text}, {base})", POSTFIX)
         others = sorted((a for a in node.args if a is not fresh), key=lambda a: not a.shape)
         text = self.standalone(fresh).text
         for operand in others:
@@ -353,7 +356,7 @@ class NumpyPrinter:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
             return self._spell("heaviside", x=args[0], value=repr(float(node.param)))
-        if node.op in ("log1p", "expm1"):
+        if node.op in ("log1p", "expm1") and not (id(node) in self.overwrite and self.spelling is NUMPY):
             return self._spell(node.op, x=args[0])
         primitive = BY_NAME.get(node.op)
         if primitive is None or primitive.numpy.count("{}") != len(args):

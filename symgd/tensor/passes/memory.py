@@ -83,8 +83,18 @@ def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
 
 def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
     """For a product ``a / t`` (or ``a / sqrt(t)``) of two operands with t a fresh temporary of its
-    shape: the power of t it divides by, else None. NumPy never reuses a divisor's buffer."""
-    if node.op != "mul" or len(node.args) != 2:
+    shape: the power of t it divides by; for a difference ``a - t``: the term -t. Else None.
+    NumPy never reuses the buffer of a divisor or a subtrahend."""
+    if len(node.args) != 2:
+        return None
+    if node.op == "add":
+        for operand in node.args:
+            if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
+                    and isinstance(operand.args[0], ir.Const) and operand.args[0].value == -1 \
+                    and _fresh(operand.args[1], node, named):
+                return operand
+        return None
+    if node.op != "mul":
         return None
     for operand in node.args:
         if isinstance(operand, ir.Map) and operand.op == "pow" and operand.param in (-1, Fraction(-1, 2)) \
