@@ -117,7 +117,7 @@ def solve(f, b, transposed=False):
 def inverse(f):
     """M^{-1}, where a whole inverse is needed (a solve against the identity, in its buffer)."""
     kind, factors = f
-    eye = np.eye(factors[0].shape[0])
+    eye = np.eye(factors[0].shape[0], order="F")   # LAPACK solves in a Fortran-ordered buffer
     if kind == "cholesky":
         return scipy.linalg.cho_solve(factors, eye, overwrite_b=True, check_finite=False)
     return scipy.linalg.lu_solve(factors, eye, overwrite_b=True, check_finite=False)
