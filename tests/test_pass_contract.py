@@ -114,3 +114,24 @@ def test_without_a_shared_product_the_plan_is_unchanged():
     node = ir.contract([vs, x, vw], ["i", "ik", "k"], "", DIMS)
     assert _run_all(node)[0] is _run(node)
     assert np.isclose(evaluate(_run(node), ENV), ENV[s] @ ENV[X] @ ENV[w])
+
+
+def test_a_matrix_sum_of_squares_is_one_dot_product_read_as_a_frobenius_norm():
+    from symgd.tensor.print_latex import latex
+    out = _run(ir.contract([ir.power(x, 2)], ["ik"], "", DIMS))   # Σ_ik X_ik^2
+    assert isinstance(out, ir.Contract) and out.args == (x, x)
+    assert np.isclose(evaluate(out, ENV), (ENV[X] ** 2).sum())
+    assert latex(out) == r"\left\|X\right\|_F^2"
+
+
+def test_generated_full_contraction_of_two_arrays_is_a_plain_einsum():
+    import symgd
+    source = r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}"
+    text = symgd.codegen(source).source
+    loss = text[text.index("def loss"):text.index("def grad")]
+    assert "np.einsum('ab,ba->'" in loss and "optimize=True" not in loss
+    module = symgd.codegen(source).load()
+    W, Y, xs = rng.normal(size=(3, 4)), np.eye(3)[rng.integers(0, 3, 6)], rng.normal(size=(6, 4))
+    z = xs @ W.T
+    expected = -np.sum(Y * (z - np.log(np.exp(z).sum(axis=1, keepdims=True))))
+    assert np.isclose(module.loss(W, Y, xs), expected)

@@ -63,6 +63,9 @@ NUMPY = Spelling({
     "sum_axis": "{x_postfix}.sum(axis={axis})",
     "vdot": "np.vdot({a}, {b})",
     "einsum": "np.einsum('{spec}', {operands}, optimize=True)",
+    # a full contraction of two operands has nothing to plan: optimize=True would copy a transposed
+    # operand for tensordot (8 ms instead of 1 ms for a K x n against an n x K array)
+    "einsum_pair": "np.einsum('{spec}', {operands})",
     "zeros": "np.zeros({shape})",
     "ones": "np.ones({shape})",
     "eye": "np.eye({n})",
@@ -82,6 +85,7 @@ ARRAY_API = Spelling({
     "sum_axis": "xp.sum({x}, axis={axis})",
     "vdot": "xp.sum(xp.multiply({a}, {b}))",
     "einsum": "einsum(xp, '{spec}', {operands})",
+    "einsum_pair": "einsum(xp, '{spec}', {operands})",
     "zeros": "xp.zeros({shape}, **_like)",
     "ones": "xp.ones({shape}, **_like)",
     "eye": "xp.eye({n}, **_like)",
@@ -92,9 +96,10 @@ ARRAY_API = Spelling({
     "log1p": "xp.log1p({x})",
     "expm1": "xp.expm1({x})",
     "sqrt": "xp.sqrt({x})",
-}, helpers={"einsum": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
+}, helpers={"einsum": "einsum", "einsum_pair": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
-JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})"},
+JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})",
+                "einsum_pair": "xp.einsum('{spec}', {operands})"},
                helpers={"heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
 
@@ -271,7 +276,8 @@ class NumpyPrinter:
         operands = [self.standalone(a).text for a in node.args]
         if len(node.args) == 2 and node.specs[0] == node.specs[1] and not node.out:
             return self._spell("vdot", a=operands[0], b=operands[1])
-        return self._spell("einsum", spec=f"{','.join(node.specs)}->{node.out}", operands=", ".join(operands))
+        operation = "einsum_pair" if len(node.args) == 2 and not node.out else "einsum"
+        return self._spell(operation, spec=f"{','.join(node.specs)}->{node.out}", operands=", ".join(operands))
 
     def _explicit_broadcast(self, node: ir.Broadcast) -> Code:
         arg = node.arg
