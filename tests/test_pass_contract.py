@@ -80,3 +80,58 @@ def test_softmax_hessian_is_a_gemm_and_block_diagonal_grams():
     expected = np.einsum("i,ci,ce,ik,il->cekl", S, values, np.eye(4), Xv, Xv) \
         - np.einsum("i,ci,ei,ik,il->cekl", S, values, values, Xv, Xv)
     assert np.allclose(evaluate(out, env), expected)
+
+
+def _run_all(*nodes):
+    return contract.run(ir.Program(tuple(nodes), tuple(f"out{k}" for k in range(len(nodes))))).roots
+
+
+def test_a_product_computed_elsewhere_is_reused():
+    # Σ_i s_i Σ_k X_ik w_k beside exp(X w): s @ (X @ w), not w @ (X.T @ s), a second pass over X
+    forward = ir.apply("exp", ir.contract([x, vw], ["ik", "k"], "i", DIMS))
+    weighted = ir.contract([vs, ir.contract([x, vw], ["ik", "k"], "i", DIMS)], ["i", "i"], "", DIMS)
+    total = ir.contract([x, vw], ["ik", "k"], "", DIMS)   # Σ_i x_i^T w: np.sum(X @ w), not w @ X.sum(axis=0)
+    out_forward, out_weighted, out_total = _run_all(forward, weighted, total)
+    product = out_forward.args[0]
+    assert isinstance(product, ir.MatMul)
+    for out in (out_weighted, out_total):
+        assert product in ir.postorder([out])
+        assert not any(isinstance(node, ir.Reduce) and node.arg is x for node in ir.postorder([out]))
+    assert np.isclose(evaluate(out_weighted, ENV), ENV[s] @ ENV[X] @ ENV[w])
+    assert np.isclose(evaluate(out_total, ENV), (ENV[X] @ ENV[w]).sum())
+
+
+def test_a_product_reused_up_to_a_number():
+    # exp(X (-w)) and Σ_i x_i^T w: the sum is minus the sum of X (-w)
+    forward = ir.apply("exp", ir.contract([x, ir.neg(vw)], ["ik", "k"], "i", DIMS))
+    total = ir.contract([x, vw], ["ik", "k"], "", DIMS)
+    out_forward, out_total = _run_all(forward, total)
+    assert out_forward.args[0] in ir.postorder([out_total])
+    assert np.isclose(evaluate(out_total, ENV), (ENV[X] @ ENV[w]).sum())
+
+
+def test_without_a_shared_product_the_plan_is_unchanged():
+    node = ir.contract([vs, x, vw], ["i", "ik", "k"], "", DIMS)
+    assert _run_all(node)[0] is _run(node)
+    assert np.isclose(evaluate(_run(node), ENV), ENV[s] @ ENV[X] @ ENV[w])
+
+
+def test_a_matrix_sum_of_squares_is_one_dot_product_read_as_a_frobenius_norm():
+    from symgd.tensor.print_latex import latex
+    out = _run(ir.contract([ir.power(x, 2)], ["ik"], "", DIMS))   # Σ_ik X_ik^2
+    assert isinstance(out, ir.Contract) and out.args == (x, x)
+    assert np.isclose(evaluate(out, ENV), (ENV[X] ** 2).sum())
+    assert latex(out) == r"\left\|X\right\|_F^2"
+
+
+def test_generated_full_contraction_of_two_arrays_is_a_plain_einsum():
+    import symgd
+    source = r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}"
+    text = symgd.codegen(source).source
+    loss = text[text.index("def loss"):text.index("def grad")]
+    assert "np.einsum('ab,ba->'" in loss and "optimize=True" not in loss
+    module = symgd.codegen(source).load()
+    W, Y, xs = rng.normal(size=(3, 4)), np.eye(3)[rng.integers(0, 3, 6)], rng.normal(size=(6, 4))
+    z = xs @ W.T
+    expected = -np.sum(Y * (z - np.log(np.exp(z).sum(axis=1, keepdims=True))))
+    assert np.isclose(module.loss(W, Y, xs), expected)

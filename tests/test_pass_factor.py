@@ -1,5 +1,7 @@
 """The factor pass: contractions sharing an operand are added before contracting (distributive law)."""
 
+from fractions import Fraction
+
 import numpy as np
 import sympy
 
@@ -45,3 +47,21 @@ def test_generated_gamma_gradient_is_one_matrix_vector_product():
     text = symgd.codegen(source).source
     grad = text[text.index("def grad"):text.index("def value_and_grad")]
     assert grad.count("@") == 2 and "[:, None]" not in grad and ".sum(axis" not in grad
+
+
+def test_a_shared_vector_is_not_factored_out_of_products_with_matrices():
+    # ½ x^T A x: Σ_a x_a A_ab and Σ_a x_a A_ba share x, but A/2 + A^T/2 would be a new d × d array
+    A = sympy.IndexedBase("A")
+    xs, mat = ir.input_(X, (d,)), ir.input_(A, (d, d))
+    env = {X: rng.normal(size=3), A: rng.normal(size=(3, 3)), d: 3}
+    node = ir.add(ir.mul(ir.const(Fraction(1, 2)), ir.contract([xs, mat], ["a", "ab"], "b", {"a": d, "b": d})),
+                  ir.mul(ir.const(Fraction(1, 2)), ir.contract([xs, mat], ["a", "ba"], "b", {"a": d, "b": d})))
+    out = _run(node)
+    assert all(node.shape != (d, d) for node in ir.postorder([out]) if isinstance(node, ir.Map))
+    assert np.allclose(evaluate(out, env), (env[A] + env[A].T) @ env[X] / 2)
+
+
+def test_quadratic_form_gradient_builds_no_matrix():
+    text = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x - b^\top x").source
+    grad = text[text.index("def grad"):text.index("def value_and_grad")]
+    assert "A / 2" not in grad and "A.T / 2" not in grad and grad.count("@") == 2

@@ -30,7 +30,34 @@ def test_inputs_views_and_named_values_are_never_overwritten():
     assert not _marked([ir.apply("exp", ir.transpose(x, (1, 0)))])            # a view of it
     exp = ir.apply("exp", scores)
     assert not _marked([exp, ir.apply("log", scores)], lets=[scores])          # scores is read twice
-    assert not _marked([ir.apply("sigmoid", scores)])                          # no ufunc in its table row
+    assert not _marked([ir.apply("softplus", scores)])                         # no ufunc, no overwrite helper
+    assert id(ir.apply("sigmoid", scores)) in _marked([ir.apply("sigmoid", scores)])   # sigmoid(z, overwrite=True)
+    assert not _marked([ir.apply("sigmoid", scores), scores], lets=[scores])
+
+
+def test_sums_and_products_work_in_a_temporary_where_numpy_cannot():
+    rows = ir.input_(sympy.IndexedBase("r"), (n,))
+    grid = ir.matmul(x, ir.input_(sympy.IndexedBase("V"), (d, d)))
+    scaled = ir.mul(grid, ir.broadcast(rows, (0,), (n, d)))     # t * r[:, None]: NumPy would allocate
+    assert id(scaled) in _marked([scaled])
+    plain = ir.add(grid, x)                                      # t + X: NumPy reuses t itself
+    assert id(plain) not in _marked([plain])
+    viewed = ir.add(ir.transpose(ir.matmul(ir.transpose(x, (1, 0)), x), (1, 0)), ir.const(1))   # (X.T @ X).T + 1
+    assert id(viewed) in _marked([viewed])
+
+
+def test_generated_in_place_code_keeps_values():
+    module = symgd.codegen(r"L(w) = \sum_{i=1}^{n}\delta^2\left(\sqrt{1 + \left(\frac{y_i - w^\top x_i}{\delta}\right)^2} - 1\right)")
+    assert "_inplace_second(np.divide" in module.source
+    loaded = module.load()
+    rng = np.random.default_rng(4)
+    X, y, weights = rng.normal(size=(9, 3)), rng.normal(size=9), rng.normal(size=3)
+    r = X @ weights - y
+    np.testing.assert_allclose(loaded.grad(weights, y, X, 1.5), X.T @ (r / np.sqrt(1 + (r / 1.5) ** 2)), rtol=1e-12)
+    X_int, y_int = rng.integers(-2, 3, size=(9, 3)), rng.integers(0, 4, size=9)
+    r = X_int @ np.array([1, 0, -1]) - y_int
+    np.testing.assert_allclose(loaded.grad(np.array([1, 0, -1]), y_int, X_int, 2),
+                               X_int.T @ (r / np.sqrt(1 + (r / 2) ** 2)), rtol=1e-12)
 
 
 POISSON = r"L(w) = \sum_{i=1}^{n}\left(\exp(w^\top x_i) - y_i w^\top x_i\right)"

@@ -72,8 +72,11 @@ class Backend:
 _ARRAY_HELPERS = {
     "sigmoid": '''
 def sigmoid(xp, z):
-    """The logistic function without overflow: exp(-softplus(-z))."""
-    return xp.exp(-softplus(xp, -z))
+    """The logistic function without overflow, accurate in both tails: with e = exp(-|z|),
+    1 / (1 + e) for z >= 0 and e / (1 + e) below (the NumPy module's arithmetic)."""
+    e = xp.exp(-xp.abs(z))
+    d = e + 1.0
+    return xp.where(z >= 0, 1.0 / d, e / d)
 ''',
     "softplus": '''
 def softplus(xp, z):
@@ -353,7 +356,7 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
 
     start = np.concatenate([np.ravel(_host(p)) for p in starts])
     result = minimize(objective, start, jac=True, method="L-BFGS-B", callback=record,
-                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 1e-15}})
+                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps}})
     params = unpack(result.x)
     return {result}, history
 '''

@@ -24,18 +24,28 @@ from symgd.tensor.print_numpy import NumpyPrinter, identifier
 
 HELPERS = {
     "sigmoid": '''
-def sigmoid(z):
-    """The logistic function, without overflow for large |z| (one new array, worked in place)."""
-    out = np.array(z, dtype=float)   # the one new array; everything after works in it
-    np.negative(out, out=out)
-    np.logaddexp(0.0, out, out=out)
-    np.negative(out, out=out)
-    return np.exp(out, out=out)
+def sigmoid(z, overwrite=False):
+    """The logistic function, without overflow and accurate in both tails: with e = exp(-|z|), 1 / (1 + e)
+    for z >= 0 and e / (1 + e) below. Two new arrays; one with ``overwrite`` for a float temporary
+    nothing else holds (a large temporary costs more than the arithmetic: fresh pages)."""
+    positive = np.greater_equal(z, 0)
+    e = z if overwrite and isinstance(z, np.ndarray) and z.dtype.kind == "f" else np.array(z, dtype=float)
+    np.abs(e, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    d = e + 1.0
+    np.divide(e, d, out=e)
+    return np.divide(1.0, d, out=e, where=positive)
 ''',
     "softplus": '''
 def softplus(z):
-    """log(1 + exp(z)), without overflow."""
-    return np.logaddexp(0.0, z)
+    """log(1 + exp(z)) = log1p(e^-|z|) + max(z, 0), without overflow and accurate for z << 0 (one new array)."""
+    out = np.array(z, dtype=float)   # the one new array
+    np.abs(out, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    return np.add(out, z, out=out, where=np.greater(z, 0))
 ''',
     "logsumexp": '''
 def logsumexp(a, axis):
@@ -46,18 +56,32 @@ def logsumexp(a, axis):
     return np.squeeze(top, axis=axis) + np.log(np.sum(shifted, axis=axis))
 ''',
     "softmax": '''
-def softmax(a, axis):
-    """exp(a) / sum(exp(a)) along ``axis``, with the maximum subtracted first (one new array)."""
-    e = np.asarray(a - np.max(a, axis=axis, keepdims=True), dtype=float)
+def softmax(a, axis, overwrite=False):
+    """exp(a) / sum(exp(a)) along ``axis``, with the maximum subtracted first (one new array, none
+    with ``overwrite`` for a float temporary nothing else holds)."""
+    top = np.max(a, axis=axis, keepdims=True)
+    e = np.subtract(a, top, out=a) if overwrite and a.dtype.kind == "f" else np.asarray(a - top, dtype=float)
     np.exp(e, out=e)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 ''',
     "inplace": '''
-def _inplace(function, array):
-    """function(array) written over ``array``, a temporary nothing else holds (float arrays only:
-    others get a new array of the result's type)."""
-    return function(array, out=array) if array.dtype.kind == "f" else function(array)
+def _inplace(function, array, *operands):
+    """function(array, *operands) written over ``array``, a temporary nothing else holds, where the
+    result has its type and shape (float arrays); otherwise a new array, as without ``out``."""
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
+            not operands or np.result_type(array, *operands) == array.dtype
+            and np.broadcast_shapes(array.shape, *map(np.shape, operands)) == array.shape):
+        return function(array, *operands, out=array)
+    return function(array, *operands)
+
+
+def _inplace_second(function, operand, array):
+    """function(operand, array) written over ``array``, a temporary nothing else holds (as ``_inplace``)."""
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and np.result_type(operand, array) == array.dtype \
+            and np.broadcast_shapes(np.shape(operand), array.shape) == array.shape:
+        return function(operand, array, out=array)
+    return function(operand, array)
 ''',
     "factorise": '''
 def factorise(a, definite):
@@ -91,8 +115,12 @@ def solve(f, b, transposed=False):
 
 
 def inverse(f):
-    """M^{-1}, where a whole inverse is needed (a solve against the identity)."""
-    return solve(f, np.eye(f[1][0].shape[0]))
+    """M^{-1}, where a whole inverse is needed (a solve against the identity, in its buffer)."""
+    kind, factors = f
+    eye = np.eye(factors[0].shape[0], order="F")   # LAPACK solves in a Fortran-ordered buffer
+    if kind == "cholesky":
+        return scipy.linalg.cho_solve(factors, eye, overwrite_b=True, check_finite=False)
+    return scipy.linalg.lu_solve(factors, eye, overwrite_b=True, check_finite=False)
 
 
 def log_abs_det(f):
@@ -642,7 +670,9 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
 
 FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise with scipy.optimize.minimize(method="L-BFGS-B", jac=True); returns
-    (parameters, history of losses). ``lr``, ``batch_size`` and ``seed`` are unused (full batches)."""
+    (parameters, history of losses). Stops when the largest gradient entry is at most ``tol`` or a
+    step lowers the loss by at most 64 machine epsilons relative to it (scikit-learn's setting).
+    ``lr``, ``batch_size`` and ``seed`` are unused (full batches)."""
     starts = ({params0})
     shapes = [np.shape(p) for p in starts]
     sizes = [int(np.prod(s)) for s in shapes]
@@ -672,7 +702,7 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
 
     start = np.concatenate([np.ravel(p) for p in starts])
     result = minimize(objective, start, jac=True, method="L-BFGS-B", callback=record,
-                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 1e-15}})
+                      options={{"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps}})
     params = unpack(result.x)
     return {result}, history
 '''

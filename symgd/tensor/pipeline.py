@@ -14,18 +14,21 @@ import contextvars
 from typing import Callable, TextIO
 
 from symgd.tensor import ir
-from symgd.tensor.passes import contract, cse, factor, memory, scale, solve, stable
+from symgd.tensor.passes import contract, cse, factor, memory, regroup, scale, solve, stable
 
 # In order: stable spellings first (they change which sub-expressions are equal), then the
 # distributive law (before contractions are planned, while they are still whole), then scalar
-# placement, contraction planning, products with inverses as solves (they need the planned
-# matrix products), the choice of names for shared nodes, and last which functions may work in
+# placement, contraction planning, sums of reductions regrouped around the arrays it computes (and
+# numbers taken off the operands that became shared), products with inverses as solves (they need
+# the planned matrix products), the choice of names for shared nodes, and last which functions may work in
 # their operand's buffer (it needs the names).
 PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
     ("stable", stable.run),
     ("factor", factor.run),
     ("scale", scale.run),
     ("contract", contract.run),
+    ("regroup", regroup.run),
+    ("unscale", scale.run_shared),
     ("solve", solve.run),
     ("cse", cse.run),
     ("memory", memory.run),

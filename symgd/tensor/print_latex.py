@@ -63,6 +63,11 @@ class _Printer:
             return self.wrapped(node.arg, POSTFIX) + r"^\top", POSTFIX
         if isinstance(node, ir.Identity):
             return "I", ATOM
+        if isinstance(node, ir.Contract) and not node.out and len(node.args) == 2 and node.specs[0] == node.specs[1]:
+            a, b = node.args   # Σ over every axis of A ⊙ B (contraction planning's np.vdot)
+            if a is b:
+                return rf"\left\|{self.text(a)[0]}\right\|_F^2", ATOM
+            return rf"\left\langle {self.text(a)[0]}, {self.text(b)[0]}\right\rangle", ATOM
         if isinstance(node, ir.Kron):
             return rf"{self.wrapped(node.a, PRODUCT)} \otimes {self.wrapped(node.b, PRODUCT)}", HADAMARD
         if isinstance(node, ir.Commutation):

@@ -25,6 +25,7 @@ from fractions import Fraction
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
+from symgd.tensor.passes.memory import HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, softmax_in_place
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -62,6 +63,9 @@ NUMPY = Spelling({
     "sum_axis": "{x_postfix}.sum(axis={axis})",
     "vdot": "np.vdot({a}, {b})",
     "einsum": "np.einsum('{spec}', {operands}, optimize=True)",
+    # a full contraction of two operands has nothing to plan: optimize=True would copy a transposed
+    # operand for tensordot (8 ms instead of 1 ms for a K x n against an n x K array)
+    "einsum_pair": "np.einsum('{spec}', {operands})",
     "zeros": "np.zeros({shape})",
     "ones": "np.ones({shape})",
     "eye": "np.eye({n})",
@@ -81,6 +85,7 @@ ARRAY_API = Spelling({
     "sum_axis": "xp.sum({x}, axis={axis})",
     "vdot": "xp.sum(xp.multiply({a}, {b}))",
     "einsum": "einsum(xp, '{spec}', {operands})",
+    "einsum_pair": "einsum(xp, '{spec}', {operands})",
     "zeros": "xp.zeros({shape}, **_like)",
     "ones": "xp.ones({shape}, **_like)",
     "eye": "xp.eye({n}, **_like)",
@@ -91,9 +96,10 @@ ARRAY_API = Spelling({
     "log1p": "xp.log1p({x})",
     "expm1": "xp.expm1({x})",
     "sqrt": "xp.sqrt({x})",
-}, helpers={"einsum": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
+}, helpers={"einsum": "einsum", "einsum_pair": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
-JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})"},
+JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})",
+                "einsum_pair": "xp.einsum('{spec}', {operands})"},
                helpers={"heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
 
@@ -122,10 +128,12 @@ class NumpyPrinter:
         self.counters: dict = {}
         self.memo: dict = {}
         self.overwrite: set = set()
+        self.named: set = set()
 
     def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
         """(lines binding the shared nodes, code of each root)."""
         self.overwrite = {id(node) for node in program.overwrite}
+        self.named = {id(node) for node in program.lets}
         lines = []
         for node in program.lets:
             code = self.code(node)
@@ -246,7 +254,8 @@ class NumpyPrinter:
         if isinstance(node, ir.Identity):
             return self._spell("eye", n=self._dim(node.shape[0]))
         if isinstance(node, ir.Softmax):
-            return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}")
+            overwrite = ", overwrite=True" if self.spelling is NUMPY and softmax_in_place(node, self.named) else ""
+            return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}{overwrite}")
         if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
             return self._factorisation(node)
         if isinstance(node, ir.MatFn):
@@ -267,7 +276,8 @@ class NumpyPrinter:
         operands = [self.standalone(a).text for a in node.args]
         if len(node.args) == 2 and node.specs[0] == node.specs[1] and not node.out:
             return self._spell("vdot", a=operands[0], b=operands[1])
-        return self._spell("einsum", spec=f"{','.join(node.specs)}->{node.out}", operands=", ".join(operands))
+        operation = "einsum_pair" if len(node.args) == 2 and not node.out else "einsum"
+        return self._spell(operation, spec=f"{','.join(node.specs)}->{node.out}", operands=", ".join(operands))
 
     def _explicit_broadcast(self, node: ir.Broadcast) -> Code:
         arg = node.arg
@@ -305,6 +315,8 @@ class NumpyPrinter:
 
     # -- elementwise ----------------------------------------------------------------------------
     def _map(self, node: ir.Map) -> Code:
+        if node.op in ("add", "mul") and id(node) in self.overwrite and self.spelling is NUMPY:
+            return self._in_buffer(node)
         if node.op == "add":
             code = self._sum(node)
         elif node.op == "mul":
@@ -317,17 +329,48 @@ class NumpyPrinter:
             return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
 
+    def _in_buffer(self, node: ir.Map) -> Code:
+        """A sum or product computed in the buffer of its fresh operand (memory planning chose it),
+        one ``_inplace`` call per further operand: ``_inplace(np.multiply, t, r[:, None])``."""
+        self.helpers.add("inplace")
+        fresh = fresh_operand(node, self.named)
+        if fresh is None:   # a / t: into t's buffer
+            divisor = divides_by_fresh(node, self.named)   # a / t, a / sqrt(t) or a - t
+            (numerator,) = [a for a in node.args if a is not divisor]
+            if node.op == "add":
+                ufunc, base = "np.subtract", self._operand(divisor.args[1]).text
+            else:
+                ufunc, base = "np.divide", self._operand(divisor.args[0]).text
+                if divisor.param != -1:
+                    base = f"_inplace(np.sqrt, {base})"
+            return Code(f"_inplace_second({ufunc}, {self._operand(numerator).text}, {base})", POSTFIX)
+        others = sorted((a for a in node.args if a is not fresh), key=lambda a: not a.shape)
+        text = self.standalone(fresh).text
+        for operand in others:
+            if node.op == "add":
+                negative, term = _split_sign(operand)
+                ufunc = "np.subtract" if negative else "np.add"
+            elif isinstance(operand, ir.Map) and operand.op == "pow" and operand.param is not None \
+                    and operand.param < 0:
+                ufunc, term = "np.divide", ir.power(operand.args[0], -operand.param)
+            else:
+                ufunc, term = "np.multiply", operand
+            text = f"_inplace({ufunc}, {text}, {self._operand(term).text})"
+        return Code(text, POSTFIX)
+
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
             return self._spell("heaviside", x=args[0], value=repr(float(node.param)))
-        if node.op in ("log1p", "expm1"):
+        if node.op in ("log1p", "expm1") and not (id(node) in self.overwrite and self.spelling is NUMPY):
             return self._spell(node.op, x=args[0])
         primitive = BY_NAME.get(node.op)
         if primitive is None or primitive.numpy.count("{}") != len(args):
             raise UnsupportedError(f"code generation for the function {node.op}")
         if primitive.helper:
             self.helpers.add(primitive.helper)
+        if id(node) in self.overwrite and self.spelling is NUMPY and node.op in HELPERS_THAT_OVERWRITE:
+            return Code(f"{primitive.helper}({args[0]}, overwrite=True)", POSTFIX)
         if id(node) in self.overwrite and self.spelling is NUMPY:   # a temporary nothing else holds
             self.helpers.add("inplace")
             return Code(f"_inplace({primitive.ufunc}, {args[0]})", POSTFIX)
@@ -398,6 +441,9 @@ class NumpyPrinter:
             positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
             return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
         if p == Fraction(1, 2):
+            if id(node) in self.overwrite and self.spelling is NUMPY:
+                self.helpers.add("inplace")
+                return Code(f"_inplace(np.sqrt, {base.text})", POSTFIX)
             return self._spell("sqrt", x=base)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)

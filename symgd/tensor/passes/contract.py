@@ -6,30 +6,151 @@
 * an operand of rank 3 or more that is a sum of broadcasts (P_ab - δ_ac) is distributed: one
   contraction per term, each over fewer axes;
 * with more than two operands, one whose axes are a subset of another's is multiplied into it
-  (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian); if more than two
+  (Σ_i s_i X_ik X_il is ``X.T @ (s[:, None] * X)``, the Gram form of a Hessian), into a computed
+  array rather than an argument where both fit (``((1 - h^2) * r) @ x``, not ``(1 - h^2) @ (r * x)``); if more than two
   remain, operands over output axes only leave the sum, and the rest, sharing one summed axis, form
   two groups and one two-operand contraction (a GEMM; einsum's own planning would loop);
 * a pair over one shared summed axis is a ``MatMul`` (with transposes, which NumPy gives as views);
   a pair with no summed axis is an elementwise product with broadcasting; a sum of squares of a
-  vector is ``r @ r``;
+  vector is ``r @ r``, of a matrix ``np.vdot(R, R)``;
 * what is left stays a ``Contract``, which the printer writes as ``np.einsum(..., optimize=True)``.
+
+Products the function computes anyway are reused (a second planning round): once every contraction
+is planned, a contraction of which two operands form a product that another part of the function
+already holds (up to scalar factors) contracts that product instead. Σ_i y_i x_i^T w is ``y @ z``
+when z = ``x @ w`` feeds exp(z) anyway, not ``w @ (x.T @ y)``, a second pass over x; Σ_i x_i^T w is
+``np.sum(z)``, not ``w @ x.sum(axis=0)``.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from symgd.tensor import ir
 
 
 def run(program: ir.Program) -> ir.Program:
-    """The program with contractions planned."""
-    return program.with_roots(ir.rewrite(program.roots, _rule))
+    """The program with contractions planned (products computed elsewhere reused)."""
+    planned = ir.rewrite(program.roots, _rule)
+    available = _products(planned)
+    if not available:
+        return program.with_roots(planned)
+    done: dict = {}
+    for node in ir.postorder(program.roots):
+        rebuilt = ir.rebuild(node, [done[id(c)] for c in node.children()])
+        done[id(node)] = _rule(rebuilt, available, _flattened(node, done))
+    return program.with_roots(tuple(done[id(r)] for r in program.roots))
 
 
-def _rule(node: ir.Node) -> ir.Node:
+def _rule(node: ir.Node, available: dict | None = None, flattened: list | None = None) -> ir.Node:
     if not isinstance(node, ir.Contract):
         return node
     dims = {c: d for spec, a in zip(node.specs, node.args) for c, d in zip(spec, a.shape)}
-    return _plan(_split_products(list(zip(node.args, node.specs))), node.out, dims)
+    operands = _split_products(list(zip(node.args, node.specs)))
+    planned = _plan(operands, node.out, dims)
+    if available is None:
+        return planned
+    own = {id(n) for n in ir.postorder([planned])} - {id(n) for n in ir.postorder([a for a, _ in operands])}
+    elsewhere = {key: value for key, value in available.items() if id(value[0]) not in own}
+    for candidate in (flattened, operands):
+        if candidate and len(candidate) >= 2:
+            letters = {c: d for a, spec in candidate for c, d in zip(spec, a.shape)}
+            reused = _reuse(candidate, node.out, letters, elsewhere)
+            if reused is not None and _einsums(reused) <= _einsums(planned):
+                return reused
+    return planned
+
+
+def _einsums(node: ir.Node) -> int:
+    """How many contractions of the plan are left to ``np.einsum`` (no BLAS call fitted)."""
+    return sum(isinstance(n, ir.Contract) for n in ir.postorder([node]))
+
+
+def _flattened(node: ir.Node, done: dict) -> list | None:
+    """The operands of a contraction with its operands that are contractions themselves opened
+    (their summed letters renamed apart), as rewritten in ``done``; None when none is."""
+    if not isinstance(node, ir.Contract) or not any(isinstance(a, ir.Contract) for a in node.args):
+        return None
+    used = set("".join(node.specs) + node.out)
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    operands = []
+    for arg, spec in zip(node.args, node.specs):
+        if not isinstance(arg, ir.Contract):
+            operands.append((done[id(arg)], spec))
+            continue
+        rename = dict(zip(arg.out, spec))
+        for inner, inner_spec in zip(arg.args, arg.specs):
+            for letter in inner_spec:
+                if letter not in rename:
+                    rename[letter] = next(fresh)
+            operands.append((done[id(inner)], "".join(rename[c] for c in inner_spec)))
+    return operands
+
+
+# -- reuse of products computed elsewhere -----------------------------------------------------
+
+def _products(roots) -> dict:
+    """id(product without scalar factors) -> (product, its scalar factor, the stripped product):
+    every ``MatMul`` and two-operand ``Contract`` of the planned graph."""
+    found: dict = {}
+    for node in ir.postorder(roots):
+        if isinstance(node, ir.MatMul) or isinstance(node, ir.Contract) and len(node.args) == 2:
+            stripped, coefficient = _strip(node)
+            found.setdefault(id(stripped), (node, coefficient, stripped))
+    return found
+
+
+def _strip(node: ir.Node) -> tuple:
+    """(the product with numbers factored out of its operands, their product): x @ -w is -(x @ w)."""
+    parts = [_numeric_factor(child) for child in node.children()]
+    coefficient = 1
+    for _, number in parts:
+        coefficient *= number
+    if coefficient == 1:
+        return node, coefficient
+    return ir.rebuild(node, [part for part, _ in parts]), coefficient
+
+
+def _numeric_factor(node: ir.Node) -> tuple:
+    if isinstance(node, ir.Map) and node.op == "mul" and isinstance(node.args[0], ir.Const):
+        return ir.mul(*node.args[1:]), node.args[0].value
+    return node, 1
+
+
+def _reuse(operands: list, out: str, dims: dict, available: dict) -> ir.Node | None:
+    """The contraction planned around a pair of operands whose product is ``available``, or None."""
+    for first, second in itertools.combinations(range(len(operands)), 2):
+        (a, sa), (b, sb) = operands[first], operands[second]
+        rest = [operands[n] for n in range(len(operands)) if n not in (first, second)]
+        letters = list(dict.fromkeys(sa + sb))
+        needed = [c for c in letters if c in out or any(c in s for _, s in rest)]
+        optional = [c for c in letters if c not in needed]
+        for extra in _subsets(optional):
+            kept = needed + list(extra)
+            if not set(sa) & set(sb) - set(kept):
+                continue   # no summed axis joins the pair: not a product
+            for order in itertools.permutations(kept):
+                spec = "".join(order)
+                found = _lookup(_plan([(a, sa), (b, sb)], spec, dims), available)
+                if found is not None:   # contraction is linear: the number goes outside
+                    product, number = found
+                    return ir.mul(ir.const(number), _plan(rest + [(product, spec)], out, dims))
+    return None
+
+
+def _subsets(letters: list):
+    for size in range(len(letters) + 1):
+        yield from itertools.combinations(letters, size)
+
+
+def _lookup(candidate: ir.Node, available: dict) -> tuple | None:
+    """(an available product, a number) whose product is ``candidate``, or None."""
+    stripped, coefficient = _strip(candidate)
+    entry = available.get(id(stripped))
+    if entry is None:
+        return None
+    node, its_coefficient, _ = entry
+    return node, coefficient / its_coefficient
 
 
 def _split_products(operands: list) -> list:
@@ -59,6 +180,8 @@ def _plan(operands: list, out: str, dims: dict) -> ir.Node:
         arg, spec = operands[0]
         if len(spec) == 1 and not out and _is_square(arg):   # Σ_i r_i^2 = r @ r
             return ir.matmul(arg.args[0], arg.args[0])
+        if not out and _is_square(arg):   # Σ_ij R_ij^2: one dot product (np.vdot), no squared copy
+            return ir.contract([arg.args[0], arg.args[0]], [spec, spec], "", dims)
         summed = [n for n, c in enumerate(spec) if c not in out]
         kept = "".join(c for c in spec if c in out)
         node = ir.reduce("sum", arg, summed) if summed else arg
@@ -194,12 +317,21 @@ def _fold_subset(operands: list):
         targets = [n for n in range(len(operands)) if n != small and set(spec) <= set(operands[n][1])]
         if not targets:
             continue
-        target = max(targets, key=lambda n: (len(operands[n][1]), n))
+        # into a computed array rather than an argument: the product then works in a temporary
+        # (NumPy reuses it) instead of making a data-sized copy of the argument
+        target = max(targets, key=lambda n: (len(operands[n][1]), not _is_argument(operands[n][0]), n))
         big, big_spec = operands[target]
         dims = dict(zip(big_spec, big.shape))
         product = ir.mul(_align(arg, spec, big_spec, dims), big)
         return [(product, big_spec) if n == target else operands[n] for n in range(len(operands)) if n != small]
     return None
+
+
+def _is_argument(node: ir.Node) -> bool:
+    """An input, or a view of one (a transpose or broadcast of an input)."""
+    while isinstance(node, (ir.Transpose, ir.Broadcast)):
+        node = node.arg
+    return isinstance(node, ir.Input)
 
 
 def _pair(a: ir.Node, sa: str, b: ir.Node, sb: str, out: str, dims: dict) -> ir.Node:

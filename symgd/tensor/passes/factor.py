@@ -79,10 +79,19 @@ def _merge_once(terms: list):
         if len(positions) < 2:
             continue
         letters = {frozenset(m[3]) for m in members}
-        if len(letters) != 1:
+        if len(letters) != 1 or not _saves_work(key, members):
             continue
         return _combine(terms, key, members)
     return None
+
+
+def _saves_work(key, members: list) -> bool:
+    """Factoring pays when the shared operand A is bigger than the operands B_t added in its place:
+    one pass over A is saved for a sum over B's size. With B bigger than A (½ x^T A x: x shared,
+    A and A^T added), the sum A/2 + A^T/2 would be a new d × d array costing more than the second
+    product it saves."""
+    shared_spec, other_spec = key[1], members[0][3]
+    return len(other_spec) <= len(shared_spec)
 
 
 def _combine(terms: list, key, members: list) -> list:

@@ -7,31 +7,103 @@ elementwise primitive whose operand is a fresh temporary of the same shape: a co
 product, a sum, a contraction, another function) that is printed inline, so nothing else holds it;
 not an input, a view (transpose, broadcast, diagonal) or a named shared value. The printer writes
 a marked call through the module helper ``_inplace``, which works in place on float arrays.
-Only primitives whose row in the primitive table has a NumPy ufunc (``Primitive.ufunc``) qualify.
+Only primitives whose row in the primitive table has a NumPy ufunc (``Primitive.ufunc``) qualify,
+square roots (a power of one half) and the helpers of ``HELPERS_THAT_OVERWRITE`` (``sigmoid(z,
+overwrite=True)``; ``softmax`` likewise, decided by ``softmax_in_place``).
+
+Sums and products are marked where NumPy's own reuse cannot happen although a fresh temporary is
+an operand: when another operand is broadcast from fewer axes (``t * r[:, None]``: NumPy reuses a
+temporary only for operands of its shape) or when the temporary is a transposed view of one
+(``softmax(z).T * c``). The printer then writes them through ``_inplace`` too.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
 
+# module helpers that take ``overwrite=True`` (their table row has no ufunc)
+HELPERS_THAT_OVERWRITE = ("sigmoid",)
 _FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn)
+
+
+def softmax_in_place(node: ir.Node, named: set) -> bool:
+    """A softmax whose operand is a fresh float temporary may normalise in its buffer."""
+    return isinstance(node, ir.Softmax) and _fresh(node.arg, node, named)
 
 
 def run(program: ir.Program) -> ir.Program:
     """The program with ``overwrite`` set (its roots and ``lets`` unchanged)."""
     named = {id(node) for node in program.lets}
-    overwrite = tuple(node for node in ir.postorder(program.roots) if _may_overwrite(node, named))
-    return ir.Program(program.roots, program.labels, program.lets, overwrite)
+    views: set = set()   # marked sums and products whose buffer is a transposed view
+    overwrite = []
+    for node in ir.postorder(program.roots):
+        if _may_overwrite(node, named, views):
+            overwrite.append(node)
+    return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
 
 
-def _may_overwrite(node: ir.Node, named: set) -> bool:
-    if not (isinstance(node, ir.Map) and node.shape and len(node.args) == 1):
+def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
+    if not (isinstance(node, ir.Map) and node.shape):
+        return False
+    if node.op in ("add", "mul"):
+        fresh = fresh_operand(node, named)
+        if fresh is None:
+            return divides_by_fresh(node, named) is not None
+        view = isinstance(fresh, ir.Transpose) or id(fresh) in views
+        if view:
+            views.add(id(node))
+        return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args)
+    if len(node.args) != 1:
+        return False
+    if node.op == "pow" and node.param != Fraction(1, 2):
         return False
     primitive = BY_NAME.get(node.op)
-    if primitive is None or primitive.ufunc is None:
+    if node.op != "pow" and node.op not in HELPERS_THAT_OVERWRITE and (primitive is None or primitive.ufunc is None):
         return False
-    (operand,) = node.args
+    return _fresh(node.args[0], node, named)
+
+
+def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
+    """The first operand of a sum or product that is a temporary of its shape nothing else holds
+    (possibly a transposed view of one), or None."""
+    for operand in node.args:
+        if node.op == "add" and isinstance(operand, ir.Map) and operand.op == "mul" \
+                and isinstance(operand.args[0], ir.Const) and operand.args[0].value < 0:
+            continue   # printed as a subtraction of its operand, never computed on its own
+        inner = operand.arg if isinstance(operand, ir.Transpose) else operand
+        if _fresh(inner, inner, named) and operand.shape == node.shape and id(operand) not in named:
+            if not (node.op == "mul" and isinstance(operand, ir.Map) and operand.op == "pow"
+                    and operand.param is not None and operand.param < 0):   # printed as a divisor
+                return operand
+    return None
+
+
+def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
+    """For a product ``a / t`` (or ``a / sqrt(t)``) of two operands with t a fresh temporary of its
+    shape: the power of t it divides by; for a difference ``a - t``: the term -t. Else None.
+    NumPy never reuses the buffer of a divisor or a subtrahend."""
+    if len(node.args) != 2:
+        return None
+    if node.op == "add":
+        for operand in node.args:
+            if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
+                    and isinstance(operand.args[0], ir.Const) and operand.args[0].value == -1 \
+                    and _fresh(operand.args[1], node, named):
+                return operand
+        return None
+    if node.op != "mul":
+        return None
+    for operand in node.args:
+        if isinstance(operand, ir.Map) and operand.op == "pow" and operand.param in (-1, Fraction(-1, 2)) \
+                and _fresh(operand.args[0], node, named):
+            return operand
+    return None
+
+
+def _fresh(operand: ir.Node, node: ir.Node, named: set) -> bool:
     if isinstance(operand, ir.Contract) and len(operand.args) == 1:   # einsum may return a view of it
         return False
     return isinstance(operand, _FRESH) and operand.shape == node.shape and id(operand) not in named

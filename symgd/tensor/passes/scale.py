@@ -36,3 +36,23 @@ def _rule(node: ir.Node, counts: dict) -> ir.Node:
     args[smallest] = ir.mul(*scalars, args[smallest])
     dims = {c: d for spec, a in zip(contraction.specs, contraction.args) for c, d in zip(spec, a.shape)}
     return ir.contract(args, contraction.specs, contraction.out, dims)
+
+
+def run_shared(program: ir.Program) -> ir.Program:
+    """After planning: a number on an operand of a matrix product that is shared with another result
+    (``x.T @ (2 * r)`` beside ``np.sum(r)``) goes back on the product: scaling the shared r would
+    copy it, since r itself must stay."""
+    counts = ir.uses(program.roots)
+    return program.with_roots(ir.rewrite(program.roots, lambda node: _hoist(node, counts)))
+
+
+def _hoist(node: ir.Node, counts: dict) -> ir.Node:
+    if not isinstance(node, ir.MatMul):
+        return node
+    for position, operand in enumerate((node.a, node.b)):
+        if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
+                and isinstance(operand.args[0], ir.Const) and counts.get(id(operand.args[1]), 0) > 1:
+            operands = [node.a, node.b]
+            operands[position] = operand.args[1]
+            return ir.mul(operand.args[0], ir.matmul(*operands))
+    return node

@@ -10,6 +10,8 @@ which is inf / inf at u = 1000. This pass rewrites, bottom-up and to a fixed poi
 * log e^u -> u,  log σ(u) -> -softplus(-u),  log(1 + e^u) -> softplus(u),  log(1 + x) -> log1p(x),
   and the log of a product or power of positive factors -> a sum of their logs.
 
+Where softplus(u) and softplus(-u) both appear, they share log1p(e^{-|u|}).
+
 The sigmoid helper of the generated module and ``np.logaddexp`` stay finite for any score.
 """
 
@@ -21,8 +23,29 @@ from symgd.tensor import ir
 
 
 def run(program: ir.Program) -> ir.Program:
-    """The program with the stable spellings."""
-    return program.with_roots(ir.rewrite(program.roots, _to_fixed_point))
+    """The program with the stable spellings (softplus of u and of -u sharing their logarithm)."""
+    roots = ir.rewrite(program.roots, _to_fixed_point)
+    return program.with_roots(_share_softplus_pairs(roots))
+
+
+def _share_softplus_pairs(roots) -> tuple:
+    """softplus(u) and softplus(-u) both in one function (the logistic loss with labels 0/1) are
+    ℓ + max(u, 0) and ℓ + max(-u, 0) with one ℓ = log1p(e^{-|u|}): one logarithm and one exponential
+    instead of two each, with the accuracy of either (no cancellation: ℓ > 0 and max(·, 0) ≥ 0)."""
+    present = {id(node): node for node in ir.postorder(roots) if _is(node, "softplus")}
+    shared = {}
+    for node in present.values():
+        u = node.args[0]
+        if id(ir.apply("softplus", ir.neg(u))) in present and id(ir.neg(u)) not in shared:
+            shared[id(u)] = u
+    if not shared:
+        return tuple(roots)
+    replace = {}
+    for u in shared.values():
+        log_term = ir.apply("log1p", ir.apply("exp", ir.neg(ir.apply("abs", u))))
+        replace[id(ir.apply("softplus", u))] = ir.add(log_term, ir.apply("relu", u))
+        replace[id(ir.apply("softplus", ir.neg(u)))] = ir.add(log_term, ir.apply("relu", ir.neg(u)))
+    return ir.rewrite(roots, lambda node: replace.get(id(node), node))
 
 
 def _to_fixed_point(node: ir.Node) -> ir.Node:
