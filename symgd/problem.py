@@ -1487,6 +1487,21 @@ def resolve_notation(node, syntax: str = "latex"):
     return _Resolver(_Items(), syntax).resolve(node)
 
 
+def _defined_matrices(problem: Problem, node):
+    """A claim about a problem that defines ``K_{ij} = ...`` and uses K whole may write K: that matrix."""
+    defined = {n.name: n for formula in (problem.objective_ir, *problem.constraints_ir) if formula is not None
+               for n in ir.walk(formula) if isinstance(n, ir.Entrywise) and n.name}
+    if not defined:
+        return node
+
+    def replace(node):
+        if isinstance(node, ir.Name) and node.name in defined:
+            return defined[node.name]
+        return _map_children(node, replace)
+
+    return replace(node)
+
+
 def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
     """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
     gradient, a step of a derivation).
@@ -1506,6 +1521,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     """
     free = free or {}
     node = _Resolver(_Items(), problem.syntax).resolve(node)   # \sigma(z), X(a + b), e^{x}
+    node = _defined_matrices(problem, node)
     dims = {str(d): Dim(d) for d in problem.dims}
     declared = {}
     symbols = {}
@@ -1519,7 +1535,11 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
                 declared[alias] = shape
                 symbols[alias] = symbol
     bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
-    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity
+    bound |= {i for n in ir.walk(node) if isinstance(n, ir.Entrywise) for i in (n.rows, n.cols)}
+    named = {part.name for n in ir.walk(node)   # \sigma and f of \sigma_f, a parameter of its own
+             if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name) and sub_symbol_name(n) in declared
+             for part in ir.walk(n) if isinstance(part, ir.Name)}
+    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity - named
     unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
