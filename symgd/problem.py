@@ -313,6 +313,9 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
     left, right = item.operands[0], item.operands[-1]
     if "in" in ops:
         _take_declaration(found, item)
+    elif _symmetry_statement(item):
+        name = _declared_name(left if isinstance(right, ir.Transpose) else right)
+        _declare_symmetric(found, name, "symmetric")
     elif ops == {"succeq"} and mode != "constraints" and _is_matrix_name(left) and right == ir.Num("0"):
         _declare_symmetric(found, _declared_name(left), "positive definite")
     elif ("succeq" in ops or "preceq" in ops) and mode != "constraints":
@@ -336,6 +339,17 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _symmetry_statement(item: ir.Relation) -> bool:
+    """``S = S^\\top`` or ``S^\\top = S``: a declaration that S is symmetric (read as a definition, S would
+    be an update rule of itself)."""
+    if item.ops != ("=",):
+        return False
+    left, right = item.operands
+    named = (ir.Name, ir.Sub)
+    return (isinstance(left, named) and right == ir.Transpose(left)) or \
+        (isinstance(right, named) and left == ir.Transpose(right))
 
 
 def _take_assumption(found: _Items, item: ir.Relation) -> None:
