@@ -184,3 +184,16 @@ def test_a_deep_composition_reads_as_backpropagation():
     for part in (r"B^\top", r"C^\top", r"1 - \tanh\left(A x^\top\right)^{\odot 2}", r"\odot"):
         assert part in first, first
     assert max(len(node.shape) for node in ir.postorder([derivation.block("A").matrix.node])) == 2
+
+
+def test_a_negated_sum_keeps_its_parentheses():
+    """-(A + B) once printed as -A + B (the matrix form of tr((X^T S X)^{-1})'s gradient had a wrong sign)."""
+    import sympy
+
+    from symgd.tensor import ir
+    from symgd.tensor.print_latex import latex
+
+    a, b = (ir.input_(sympy.IndexedBase(name), (2, 2)) for name in "AB")
+    assert latex(ir.mul(ir.const(-1), ir.add(a, b))) in (r"-\left(A + B\right)", r"-\left(B + A\right)")
+    problem = symgd.parse(r"\min_X \operatorname{tr}((X^\top S X)^{-1}) \quad S \in \mathbb{S}^n")
+    assert symgd.gradient(problem).latex.startswith(r"\frac{\partial L}{\partial X} = -\left(S X")
