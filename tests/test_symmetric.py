@@ -179,3 +179,32 @@ def test_check_accepts_the_textbook_covariance_gradient():
     claim = (r"\frac{\partial L}{\partial \Sigma} = \frac{N}{2}\Sigma^{-1} - \frac12 \sum_{i=1}^N "
              r"\Sigma^{-1}(x_i - \mu)(x_i - \mu)^\top \Sigma^{-1}")
     assert symgd.check(problem, claim).verdict == "correct"
+
+
+SANDWICHED = [   # (loss with S symmetric, X n x d, the gradient's matrix form, NumPy loss)
+    (r"\log\det(X^\top S X)", r"2 S X \left(X^\top S X\right)^{-1}",   # Matrix Cookbook eq. 55
+     lambda X, S: np.linalg.slogdet(X.T @ S @ X)[1]),
+    (r"\operatorname{tr}((X^\top S X)^{-1})", r"-2 S X \left(X^\top S X\right)^{-1} \left(X^\top S X\right)^{-1}",
+     lambda X, S: tr(inv(X.T @ S @ X))),
+    (r"\log\det(X S X^\top + 2 I)", r"2 \left(X S X^\top + 2 I\right)^{-1} X S",
+     lambda X, S: np.linalg.slogdet(X @ S @ X.T + 2 * np.eye(len(X)))[1]),
+]
+
+
+@pytest.mark.parametrize("loss, form, reference", SANDWICHED, ids=[c[0] for c in SANDWICHED])
+def test_a_matrix_sandwiching_a_symmetric_one_is_symmetric_in_the_matrix_form(loss, form, reference):
+    """X^T S X is symmetric because S is declared so: the matrix form reads (X^T S X)^{-1}, never its
+    transpose, and the generated gradient (which uses the symmetry) matches central differences."""
+    problem = symgd.parse(r"\min_X " + loss + r" \quad S = S^\top")
+    derivation = symgd.gradient(problem)
+    assert derivation.latex == r"\frac{\partial L}{\partial X} = " + form
+    rng = np.random.default_rng(len(loss))
+    shape = (6, 4) if "X^\\top S" in loss else (4, 6)   # S is 6 x 6 either way; X not square
+    env = {"X": rng.normal(size=shape), "S": _spd(rng, 6)}
+    value, grad = generate(problem).load().value_and_grad(**env)
+    assert np.isclose(value, reference(**env), rtol=1e-10)
+    for _ in range(2):
+        e = rng.normal(size=shape)
+        assert np.isclose(np.sum(grad * e), _directional(reference, env, "X", e), rtol=1e-6)
+    dims = dict(zip((str(d) for d in problem.shapes[problem.symbol("X")]), shape))
+    assert_close(derivation.blocks[0].matrix.evaluate({**env, **dims}), grad, rel=1e-9, what="matrix form")
