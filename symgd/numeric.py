@@ -77,7 +77,8 @@ def _of_matrix(kind: str, matrix, env: dict, function):
     cache = env.get(_MATRICES)
     if cache is None:
         return function(matrix_value(matrix, env))
-    scalars = tuple((name, env[name]) for name in _symbol_names(matrix) if isinstance(env.get(name), (int, float)))
+    scalars = tuple((name, float(env[name])) for name in _symbol_names(matrix)   # indices, scalars: any type
+                    if name in env and np.ndim(env[name]) == 0)
     key = (kind, matrix, scalars)
     if key not in cache:
         cache[key] = function(matrix_value(matrix, env))
@@ -113,6 +114,7 @@ def _evaluate_bigop(expr, env: dict) -> float:
 def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
     """Evaluate ``expr`` at every value of its free ``indices`` (1-based) over ``shape``."""
     out = np.zeros(shape)
+    env = env if _MATRICES in env else {**env, _MATRICES: {}}   # matrices shared by all entries
     for position in np.ndindex(*shape) if shape else [()]:
         local = {**env, **{str(i): p + 1 for i, p in zip(indices, position)}}
         out[position] = evaluate(expr, local)
