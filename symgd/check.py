@@ -31,6 +31,7 @@ from symgd.parse import ir, parse_document
 from symgd.derive.calculus import rebuild
 from symgd.problem import OBJECTIVE_NAMES, Problem, SymbolDict, _name_of, elaborate, resolve_notation
 from symgd.render import latex_of, name_latex
+from symgd.shapes import sub_symbol_name
 from symgd.tensor.matrix import matrix_form_or_reason
 
 SIZES = ({"n": 5, "d": 3, "K": 4, "m": 6, "k": 2, "p": 7}, {"n": 9, "d": 4, "K": 3, "m": 2, "k": 5, "p": 6})
@@ -227,14 +228,15 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
             return notes, _hessian_target(problem, _gradient_target(problem, None).derivation.blocks[0].wrt[0]), \
                 inverted
         return notes, _gradient_target(problem, None), inverted
+    named = _subscripted_param(problem, wrt)   # \frac{\partial L}{\partial \sigma_n}: the parameter σ_n
     base = wrt.base if isinstance(wrt, ir.Sub) else (wrt.arg if isinstance(wrt, ir.Transpose) else wrt)
     if isinstance(base, ir.Pow):
         base = base.base
-    param = _param(problem, base)
+    param = named if named is not None else _param(problem, base)
     if node.order == 2:
         return notes, _hessian_target(problem, param), inverted
     free = None
-    if isinstance(wrt, ir.Sub):   # \frac{\partial L}{\partial w_k}: an entry, k free
+    if isinstance(wrt, ir.Sub) and named is None:   # \frac{\partial L}{\partial w_k}: an entry, k free
         free = tuple(i.name for i in _subscript_parts(wrt.indices) if isinstance(i, ir.Name))
     return notes, _gradient_target(problem, param, free), inverted
 
@@ -263,6 +265,16 @@ def _objective_name(problem: Problem) -> str:
 def _param_names(problem: Problem) -> list[str]:
     names = [_name_of(p) for p in problem.params]
     return names + [problem.written.get(n, n) for n in names]
+
+
+def _subscripted_param(problem: Problem, node):
+    """The parameter a subscripted name is (``\\sigma_n``, ``\\beta_0``), or None (``w_k``: an entry)."""
+    if not isinstance(node, ir.Sub) or not isinstance(node.base, ir.Name):
+        return None
+    try:
+        return _param(problem, ir.Name(sub_symbol_name(node)))
+    except SymgdError:
+        return None
 
 
 def _param(problem: Problem, node):

@@ -19,6 +19,7 @@ import sympy
 
 from symgd import derive
 from symgd.errors import UnsupportedError
+from symgd.functions import det, inverse_entry, logabsdet
 from symgd.problem import Constraint, Problem, SymbolDict, _name_of
 from symgd.render import latex_of, name_latex
 from symgd.parse import ir
@@ -162,7 +163,7 @@ class KKT:
 def _normalised(relation: ir.Relation):
     """The IR of g (g <= 0) or h (h = 0) for a constraint as written."""
     left, right = relation.operands
-    if relation.ops[0] in (">=", ">"):
+    if relation.ops[0] in (">=", ">", "succeq"):   # w \succeq 0 on a vector: componentwise, -w <= 0
         left, right = right, left
     if right == ir.Num("0"):
         return left
@@ -334,7 +335,7 @@ class _Scalarizer:
                 symbol = sympy.Symbol(f"{_name_of(param)}_{''.join(map(str, indices))}", real=True)
                 self.replacements[(_name_of(param), indices)] = symbol
                 self.variables.append(symbol)
-        self.values, self.scalars = {}, {}
+        self.values, self.scalars, self.matrices = {}, {}, {}
         for symbol in (*problem.data, *problem.constants):
             name = _name_of(symbol)
             if name not in data:
@@ -356,7 +357,32 @@ class _Scalarizer:
             return table.get(key, indexed)
 
         expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and all(i.is_Integer for i in e.indices), entry)
+        expr = expr.replace(lambda e: isinstance(e, (det, logabsdet, inverse_entry)), self._written_out)
         return expr.xreplace(self.scalars)
+
+    def _written_out(self, function):
+        """det, log|det| and inverse entries of a matrix of concrete size as expressions in its entries
+        (the solver needs rational functions of the unknowns, not opaque matrix functions)."""
+        matrix = self._matrix(function.args[0])
+        if isinstance(function, det):
+            return matrix.det(method="berkowitz")
+        if isinstance(function, logabsdet):
+            return sympy.log(matrix.det(method="berkowitz") ** 2) / 2   # real, derivative d(det)/det
+        i, j = (int(k) for k in function.args[1:])
+        return matrix.adjugate(method="berkowitz")[i - 1, j - 1] / matrix.det(method="berkowitz")
+
+    def _matrix(self, matrix) -> sympy.Matrix:
+        """A named matrix or a ``matrix_of`` at the concrete sizes, entry by entry."""
+        if matrix not in self.matrices:
+            if isinstance(matrix, sympy.IndexedBase):
+                size = int(self.sizes.get(self.problem.shapes[matrix][0], self.problem.shapes[matrix][0]))
+                rows = [[self.expand(matrix[i, j]) for j in range(1, size + 1)] for i in range(1, size + 1)]
+            else:
+                size = int(matrix.size.xreplace(self.sizes))
+                rows = [[self.expand(matrix.entry(sympy.Integer(i), sympy.Integer(j))) for j in range(1, size + 1)]
+                        for i in range(1, size + 1)]
+            self.matrices[matrix] = sympy.Matrix(rows)
+        return self.matrices[matrix]
 
     def constraints(self):
         equalities, inequalities = [], []

@@ -190,11 +190,44 @@ class Lowering:
         body = self.lower(node, scope, indices, (row, col))
         new_row, new_col = entry_symbols(body)
         body = body.xreplace({row: new_row, col: new_col})
-        symmetric = declared or body.xreplace({new_row: new_col, new_col: new_row}) == body
+        symmetric = declared or self.symmetric_expression(node, scope) \
+            or body.xreplace({new_row: new_col, new_col: new_row}) == body
         definite = (declared and declared != "symmetric") or self.positive_definite(node, scope)
         structure = DEFINITE if definite else SYMMETRIC if symmetric else GENERAL
         return matrix_of(body, new_row, new_col, self.dim_symbol(shape.dims[0]), sympy.Symbol(self.render(node)),
                          structure)
+
+    def symmetric_expression(self, node, scope) -> bool:
+        """Symmetric given the declared symmetric matrices (which the entries alone cannot show:
+        ``X^\\top S X`` is symmetric because S is): sums, negations, scalar multiples, integer powers
+        and transposes of symmetric matrices, the identity, and products whose factors mirror each
+        other around a symmetric middle (``A^\\top S A``, ``A A^\\top``, ``S^2``)."""
+        if isinstance(node, (ir.Neg, ir.Transpose)):
+            return self.symmetric_expression(node.arg, scope)
+        if isinstance(node, ir.Add):
+            return all(self.symmetric_expression(t, scope) for t in node.terms)
+        if isinstance(node, ir.Pow):
+            return integer_exponent(node.exp) is not None and self.symmetric_expression(node.base, scope)
+        if isinstance(node, ir.Entrywise):
+            return node.name in self.symmetric
+        if isinstance(node, ir.Name) and node.name in self.inference.identity:
+            return True
+        if isinstance(node, ir.Mul) and node.op in ("juxt", "cdot", "matmul"):
+            factors = [f for f in _product_factors(node) if self.shape(f, scope).dims]   # scalars commute
+            if not factors:
+                return False
+            half, odd = divmod(len(factors), 2)
+            mirrored = all(factors[k] == self.transpose_of(factors[-1 - k], scope) for k in range(half))
+            return mirrored and (not odd or self.symmetric_expression(factors[half], scope))
+        named = self.named_matrix(node, scope)
+        return named is not None and str(named.label) in self.symmetric
+
+    def transpose_of(self, node, scope):
+        """The IR of node^T: the argument of a transpose, a declared symmetric matrix itself."""
+        if isinstance(node, ir.Transpose):
+            return node.arg
+        named = self.named_matrix(node, scope)
+        return node if named is not None and str(named.label) in self.symmetric else ir.Transpose(node)
 
     def positive_definite(self, node, scope) -> bool:
         """A sum of positive semidefinite terms and c I with c > 0 (a square, a positive constant):
@@ -361,3 +394,10 @@ class Lowering:
             first += indices[bounds.after] + scope.bounds.get(bounds.after, FULL).value
         limits = (index, first, self.dim_symbol(dim) + bounds.end)
         return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)
+
+
+def _product_factors(node) -> list:
+    """The factors of a chain of matrix products, left to right."""
+    if isinstance(node, ir.Mul) and node.op in ("juxt", "cdot", "matmul"):
+        return _product_factors(node.left) + _product_factors(node.right)
+    return [node]

@@ -6,6 +6,7 @@ ranges, so symgd's symbolic results can be compared with plain numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -21,8 +22,13 @@ FUNCTIONS = {
 }
 
 
+_MATRICES = "\0matrices"   # env key of the matrices evaluated so far in one top-level call (never a name)
+
+
 def evaluate(expr, env: dict) -> float:
     """Evaluate an index-form expression; ``env`` maps names to floats (scalars, dims, indices) or arrays."""
+    if _MATRICES not in env:   # the arrays of env are fixed during one call: each matrix is built once
+        env = {**env, _MATRICES: {}}
     if expr.is_Number or expr.is_NumberSymbol:   # 2, 1/2, pi
         return float(expr)
     if isinstance(expr, sympy.Symbol):
@@ -53,17 +59,36 @@ def evaluate(expr, env: dict) -> float:
     if isinstance(expr, sympy.Heaviside):
         return float(evaluate(expr.args[0], env) > 0)
     if isinstance(expr, det):
-        return float(np.linalg.det(matrix_value(expr.args[0], env)))
+        return _of_matrix("det", expr.args[0], env, np.linalg.det)
     if isinstance(expr, logabsdet):
-        return float(np.linalg.slogdet(matrix_value(expr.args[0], env))[1])
+        return _of_matrix("logabsdet", expr.args[0], env, lambda m: np.linalg.slogdet(m)[1])
     if isinstance(expr, inverse_entry):
         base, i, j = expr.args
-        inverse = np.linalg.inv(matrix_value(base, env))
+        inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
             return numeric(evaluate(expr.args[0], env))
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
+
+
+def _of_matrix(kind: str, matrix, env: dict, function):
+    """``function`` of a matrix's value, computed once per matrix and values of the scalars it depends on
+    (an inverse entry inside sums would otherwise rebuild and invert the whole matrix per entry)."""
+    cache = env.get(_MATRICES)
+    if cache is None:
+        return function(matrix_value(matrix, env))
+    scalars = tuple((name, float(env[name])) for name in _symbol_names(matrix)   # indices, scalars: any type
+                    if name in env and np.ndim(env[name]) == 0)
+    key = (kind, matrix, scalars)
+    if key not in cache:
+        cache[key] = function(matrix_value(matrix, env))
+    return cache[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _symbol_names(matrix) -> tuple:
+    return tuple(sorted(s.name for s in matrix.free_symbols))
 
 
 def matrix_value(matrix, env: dict) -> np.ndarray:
@@ -90,6 +115,7 @@ def _evaluate_bigop(expr, env: dict) -> float:
 def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
     """Evaluate ``expr`` at every value of its free ``indices`` (1-based) over ``shape``."""
     out = np.zeros(shape)
+    env = env if _MATRICES in env else {**env, _MATRICES: {}}   # matrices shared by all entries
     for position in np.ndindex(*shape) if shape else [()]:
         local = {**env, **{str(i): p + 1 for i, p in zip(indices, position)}}
         out[position] = evaluate(expr, local)

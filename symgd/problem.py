@@ -313,6 +313,9 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
     left, right = item.operands[0], item.operands[-1]
     if "in" in ops:
         _take_declaration(found, item)
+    elif _symmetry_statement(item):
+        name = _declared_name(left if isinstance(right, ir.Transpose) else right)
+        _declare_symmetric(found, name, "symmetric")
     elif ops == {"succeq"} and mode != "constraints" and _is_matrix_name(left) and right == ir.Num("0"):
         _declare_symmetric(found, _declared_name(left), "positive definite")
     elif ("succeq" in ops or "preceq" in ops) and mode != "constraints":
@@ -336,6 +339,17 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _symmetry_statement(item: ir.Relation) -> bool:
+    """``S = S^\\top`` or ``S^\\top = S``: a declaration that S is symmetric (read as a definition, S would
+    be an update rule of itself)."""
+    if item.ops != ("=",):
+        return False
+    left, right = item.operands
+    named = (ir.Name, ir.Sub)
+    return (isinstance(left, named) and right == ir.Transpose(left)) or \
+        (isinstance(right, named) and left == ir.Transpose(right))
 
 
 def _take_assumption(found: _Items, item: ir.Relation) -> None:
@@ -1487,6 +1501,21 @@ def resolve_notation(node, syntax: str = "latex"):
     return _Resolver(_Items(), syntax).resolve(node)
 
 
+def _defined_matrices(problem: Problem, node):
+    """A claim about a problem that defines ``K_{ij} = ...`` and uses K whole may write K: that matrix."""
+    defined = {n.name: n for formula in (problem.objective_ir, *problem.constraints_ir) if formula is not None
+               for n in ir.walk(formula) if isinstance(n, ir.Entrywise) and n.name}
+    if not defined:
+        return node
+
+    def replace(node):
+        if isinstance(node, ir.Name) and node.name in defined:
+            return defined[node.name]
+        return _map_children(node, replace)
+
+    return replace(node)
+
+
 def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
     """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
     gradient, a step of a derivation).
@@ -1506,6 +1535,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     """
     free = free or {}
     node = _Resolver(_Items(), problem.syntax).resolve(node)   # \sigma(z), X(a + b), e^{x}
+    node = _defined_matrices(problem, node)
     dims = {str(d): Dim(d) for d in problem.dims}
     declared = {}
     symbols = {}
@@ -1519,7 +1549,11 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
                 declared[alias] = shape
                 symbols[alias] = symbol
     bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
-    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity
+    bound |= {i for n in ir.walk(node) if isinstance(n, ir.Entrywise) for i in (n.rows, n.cols)}
+    named = {part.name for n in ir.walk(node)   # \sigma and f of \sigma_f, a parameter of its own
+             if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name) and sub_symbol_name(n) in declared
+             for part in ir.walk(n) if isinstance(part, ir.Name)}
+    used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity - named
     unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")

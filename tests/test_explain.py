@@ -135,7 +135,7 @@ def test_least_squares_reads_like_a_textbook():
 def test_matrix_parameters_use_the_trace_rules():
     explanation = symgd.explain(r"\|R - UV^\top\|_F^2", wrt="U, V")
     text = explanation.text
-    assert "E = R - U Vᵀ" in text and "dE = -dU Vᵀ + U dVᵀ" in text
+    assert "E = R - U Vᵀ" in text and "dE = -(dU Vᵀ + U dVᵀ)" in text   # d(R - U Vᵀ); once misprinted -dU Vᵀ + U dVᵀ
     assert "tr(Gᵀ dA B) = tr((G Bᵀ)ᵀ dA)" in text
     assert explanation.verified
 

@@ -195,3 +195,16 @@ def test_a_deep_composition_reads_as_backpropagation():
     for function in ("grad", "value_and_grad"):   # each hidden layer's tanh once: forward values shared
         body = generated.source.split(f"\ndef {function}(")[1].split("\ndef ")[0]
         assert body.count("np.tanh") == 2, body
+
+
+def test_a_negated_sum_keeps_its_parentheses():
+    """-(A + B) once printed as -A + B (the matrix form of tr((X^T A X)^{-1})'s gradient had a wrong sign)."""
+    import sympy
+
+    from symgd.tensor import ir
+    from symgd.tensor.print_latex import latex
+
+    a, b = (ir.input_(sympy.IndexedBase(name), (2, 2)) for name in "AB")
+    assert latex(ir.mul(ir.const(-1), ir.add(a, b))) in (r"-\left(A + B\right)", r"-\left(B + A\right)")
+    problem = symgd.parse(r"\min_X \operatorname{tr}((X^\top A X)^{-1})")
+    assert symgd.gradient(problem).latex.startswith(r"\frac{\partial L}{\partial X} = -\left(A^\top X")

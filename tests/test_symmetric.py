@@ -46,6 +46,14 @@ DECLARATIONS = [
     (r"\min_X \operatorname{tr}(A X) \quad X \in \mathbb{S}^n_+", {"X": "positive semidefinite"}),
     ("min_Sigma logdet(Sigma) + tr(inv(Sigma) S)\nSigma: positive definite\nS: symmetric",
      {"Sigma": "positive definite", "S": "symmetric"}),
+    (r"\min_\Sigma \log\det\Sigma + \operatorname{tr}(\Sigma^{-1} S) \quad \Sigma \succ 0, S = S^\top",
+     {"Sigma": "positive definite", "S": "symmetric"}),
+    (r"\min_X \log\det X + \operatorname{tr}(X^{-1} S) \quad X^\top = X, S = S^T", {"X": "symmetric", "S": "symmetric"}),
+    (r"\min_X \operatorname{tr}(X^{-1} S) \quad \text{s.t.} \quad X = X^{\mathsf T}", {"X": "symmetric"}),
+    (r"\min_\Sigma \log\det\Sigma + \operatorname{tr}(\Sigma^{-1} S) \quad \Sigma \text{ is positive definite}, "
+     r"S \text{ symmetric}", {"Sigma": "positive definite", "S": "symmetric"}),
+    (r"\min_X \log\det X \quad X \text{ symmetric positive semidefinite}", {"X": "positive semidefinite"}),
+    ("min_X logdet(X) + tr(inv(X) S)\nX = X^T\nS = S'", {"X": "symmetric", "S": "symmetric"}),
 ]
 
 
@@ -54,6 +62,31 @@ def test_declarations_are_read_and_reported(source, expected):
     problem = symgd.parse(source)
     assert {str(s.label): kind for s, kind in problem.symmetric.items()} == expected
     assert all(any(name in reading and "declared" in reading for reading in problem.readings) for name in expected)
+
+
+def test_s_equals_s_transpose_declares_symmetry_and_is_neither_an_update_nor_a_constraint():
+    """``X = X^\\top`` once read as an update rule of X (and a data S = S^\\top made S a parameter)."""
+    written = symgd.parse(r"\min_X \log\det X + \operatorname{tr}(X^{-1} S) \quad X = X^\top, S = S^\top")
+    declared = symgd.parse(r"\min_X \log\det X + \operatorname{tr}(X^{-1} S) \quad X \in \mathbb{S}^n, S \in \mathbb{S}^n")
+    assert [str(p) for p in written.params] == ["X"] and not written.updates and not written.constraints
+    derivation = symgd.gradient(written)
+    assert derivation.latex == symgd.gradient(declared).latex
+    assert derivation.latex.endswith(r"= X^{-1} - X^{-1} S X^{-1}")   # no S^T, no X^{-T}
+    rng = np.random.default_rng(8)
+    env = {"X": _spd(rng, 5), "S": _spd(rng, 5)}
+    _, grad = generate(written).load().value_and_grad(**env)
+
+    def f(X, S):
+        return np.linalg.slogdet(X)[1] + tr(inv(X) @ S)
+
+    for _ in range(3):
+        e = _symmetric_direction(rng, 5)
+        assert np.isclose(np.sum(grad * e), _directional(f, env, "X", e), rtol=1e-6)
+
+
+def test_a_symmetry_statement_about_a_vector_is_refused():
+    with pytest.raises(ShapeError, match="not a square matrix"):
+        symgd.parse(r"\min_w \|Xw - y\|^2 \quad w = w^\top")
 
 
 def test_a_definite_declaration_of_a_matrix_that_is_not_square_is_refused():
@@ -146,3 +179,32 @@ def test_check_accepts_the_textbook_covariance_gradient():
     claim = (r"\frac{\partial L}{\partial \Sigma} = \frac{N}{2}\Sigma^{-1} - \frac12 \sum_{i=1}^N "
              r"\Sigma^{-1}(x_i - \mu)(x_i - \mu)^\top \Sigma^{-1}")
     assert symgd.check(problem, claim).verdict == "correct"
+
+
+SANDWICHED = [   # (loss with S symmetric, X n x d, the gradient's matrix form, NumPy loss)
+    (r"\log\det(X^\top S X)", r"2 S X \left(X^\top S X\right)^{-1}",   # Matrix Cookbook eq. 55
+     lambda X, S: np.linalg.slogdet(X.T @ S @ X)[1]),
+    (r"\operatorname{tr}((X^\top S X)^{-1})", r"-2 S X \left(X^\top S X\right)^{-1} \left(X^\top S X\right)^{-1}",
+     lambda X, S: tr(inv(X.T @ S @ X))),
+    (r"\log\det(X S X^\top + 2 I)", r"2 \left(X S X^\top + 2 I\right)^{-1} X S",
+     lambda X, S: np.linalg.slogdet(X @ S @ X.T + 2 * np.eye(len(X)))[1]),
+]
+
+
+@pytest.mark.parametrize("loss, form, reference", SANDWICHED, ids=[c[0] for c in SANDWICHED])
+def test_a_matrix_sandwiching_a_symmetric_one_is_symmetric_in_the_matrix_form(loss, form, reference):
+    """X^T S X is symmetric because S is declared so: the matrix form reads (X^T S X)^{-1}, never its
+    transpose, and the generated gradient (which uses the symmetry) matches central differences."""
+    problem = symgd.parse(r"\min_X " + loss + r" \quad S = S^\top")
+    derivation = symgd.gradient(problem)
+    assert derivation.latex == r"\frac{\partial L}{\partial X} = " + form
+    rng = np.random.default_rng(len(loss))
+    shape = (6, 4) if "X^\\top S" in loss else (4, 6)   # S is 6 x 6 either way; X not square
+    env = {"X": rng.normal(size=shape), "S": _spd(rng, 6)}
+    value, grad = generate(problem).load().value_and_grad(**env)
+    assert np.isclose(value, reference(**env), rtol=1e-10)
+    for _ in range(2):
+        e = rng.normal(size=shape)
+        assert np.isclose(np.sum(grad * e), _directional(reference, env, "X", e), rtol=1e-6)
+    dims = dict(zip((str(d) for d in problem.shapes[problem.symbol("X")]), shape))
+    assert_close(derivation.blocks[0].matrix.evaluate({**env, **dims}), grad, rel=1e-9, what="matrix form")

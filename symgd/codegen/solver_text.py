@@ -140,7 +140,7 @@ def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, call
         while True:
             candidate = project(x - step * g, *data)
             move = candidate - x
-            new_value, new_g = value_and_grad(candidate, *data)
+            new_value, new_g = _value_and_grad_in_domain(candidate, data)
             if _accept(value, g, new_value, new_g, move, step):
                 break
             step /= 2
@@ -155,6 +155,16 @@ def _projected_gradient(x, unpack, lower, upper, data, step, max_iter, tol, call
             target /= 10   # the step is small but the KKT residuals are not yet: ask for a smaller step
         step *= 1.5
     return x, None, "max_iter"
+
+
+def _value_and_grad_in_domain(x, data):
+    """The loss and gradient at a trial point; (inf, None) outside the loss's domain (a matrix that
+    must be factorised is singular there: log det of a design with too few points), so the step is
+    shortened instead of the fit failing."""
+    try:
+        return value_and_grad(x, *data)
+    except (ValueError, ArithmeticError):
+        return np.inf, None
 '''
 
 FIT_LOW_RANK = '''def fit({signature}, *, {options}):
@@ -513,6 +523,8 @@ ANALYSIS = '''def _accept(value, g, new_value, new_g, move, step):
     """Backtracking test of a step: the loss decreases as its quadratic model with curvature 1/step
     promises; where the change of the loss is lost in rounding, the gradients must change no faster
     than that curvature allows (a local Lipschitz estimate)."""
+    if not np.isfinite(new_value):   # outside the domain: never accepted
+        return False
     if new_value <= value + g @ move + (move @ move) / (2 * step) or step < 1e-20:
         return True
     rounding = abs(new_value - value) <= 1e-12 * max(1.0, abs(value))

@@ -74,6 +74,11 @@ CONNECTIVES = {
     "identity": "IDENTITY", "the identity": "IDENTITY", "is the identity": "IDENTITY",
     "identity matrix": "IDENTITY", "is the identity matrix": "IDENTITY",
 }
+# S \text{ symmetric}, \Sigma \text{ is positive definite}: a structure declaration (the token's value is the kind)
+STRUCTURE_WORDS = {f"{is_}{words}": kind for is_ in ("", "is ") for words, kind in (
+    ("symmetric", "symmetric"), ("positive definite", "positive definite"),
+    ("symmetric positive definite", "positive definite"), ("positive semidefinite", "positive semidefinite"),
+    ("symmetric positive semidefinite", "positive semidefinite"))}
 OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maximise": "max"}
 # Words in the condition column of \begin{cases}: "if" is dropped, "otherwise" is the default piece.
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
@@ -516,6 +521,9 @@ class _Tokenizer:
         elif (name.startswith("text") or name == "mbox") and self.in_cases() and word.lower() in CASE_WORDS:
             if CASE_WORDS[word.lower()]:
                 self.emit(CASE_WORDS[word.lower()], word, start)
+        elif (name.startswith("text") or name == "mbox") and word.lower() in STRUCTURE_WORDS \
+                and self.last_kind() == "NAME":
+            self.emit("STRUCTURE", STRUCTURE_WORDS[word.lower()], start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
             if kind is None:

@@ -158,6 +158,8 @@ class _Printer:
         factors = [f for f in node.args if not isinstance(f, ir.Const)]
         if coefficient < 0:
             text, level = self._product_text(-coefficient, factors)
+            if level <= SUM:   # -(A + B), not -A + B
+                return rf"-\left({text}\right)", PRODUCT
             return "-" + text, min(level, PRODUCT)
         return self._product_text(coefficient, factors)
 

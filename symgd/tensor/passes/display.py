@@ -55,20 +55,30 @@ def transposed(node: ir.Node) -> ir.Node:
 def with_symmetry(program: ir.Program, symmetric: frozenset) -> ir.Program:
     """S^T → S and (S^{-1})^T → S^{-1} for the matrices named in ``symmetric``, then like terms
     collected (½ Σ^{-1} S Σ^{-1} + ½ Σ^{-1} S^T Σ^{-1} is one term once S^T is S)."""
+    def symmetric_input(node: ir.Node) -> bool:
+        return isinstance(node, ir.Input) and str(getattr(node.symbol, "label", node.symbol)) in symmetric
+
     def symmetric_leaf(node: ir.Node) -> bool:
         if isinstance(node, ir.MatFn) and node.op == "inv":
             node = node.arg
-        if isinstance(node, ir.Factor):
-            if node.definite:
-                return True
-            node = node.arg
-        return isinstance(node, ir.Input) and str(getattr(node.symbol, "label", node.symbol)) in symmetric
+        if isinstance(node, ir.Factor):   # X^T S X: its own transpose once S^T is S
+            return node.definite or symmetric_input(node.arg) or canonical(transposed(node.arg)) == canonical(node.arg)
+        return symmetric_input(node)
+
+    def canonical(node: ir.Node) -> ir.Node:
+        def leaves(node: ir.Node) -> ir.Node:
+            if isinstance(node, ir.Transpose) and len(node.shape) == 2 and symmetric_input(node.arg):
+                return node.arg
+            return _left_associated(node) if isinstance(node, ir.MatMul) and len(node.shape) == 2 else node
+        (rewritten,) = ir.rewrite((node,), leaves)
+        return rewritten
 
     def rewrite(node: ir.Node) -> ir.Node:
         if isinstance(node, ir.Transpose) and len(node.shape) == 2 and symmetric_leaf(node.arg):
             return node.arg
         if isinstance(node, ir.MatMul) and len(node.shape) == 2:   # one association: terms compare equal
-            return _left_associated(node)
+            node = _left_associated(node)
+            return _scalars_in_front(node) if isinstance(node, ir.MatMul) else node
         if isinstance(node, ir.Map) and node.op == "add":
             return _like_terms_collected(node)
         return node
