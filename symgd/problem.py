@@ -1385,6 +1385,17 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     )
 
 
+def normalised_dimensions(objective) -> frozenset:
+    """The dimensions a loss normalises over: ranges of sums of exponentials in a denominator or a
+    log (K in \\exp(z_{ik}) / \\sum_{j=1}^{K} \\exp(z_{ij}) and in \\log\\sum_{j=1}^{K} \\exp(z_{ij}))."""
+    def normaliser(expr) -> bool:
+        return isinstance(expr, sympy.Sum) and any(isinstance(f, sympy.exp) for f in sympy.Mul.make_args(expr.function))
+
+    sums = [e.base for e in objective.atoms(sympy.Pow) if e.exp.is_negative and normaliser(e.base)]
+    sums += [e.args[0] for e in objective.atoms(sympy.log) if normaliser(e.args[0])]
+    return frozenset(limit[2] for total in sums for limit in total.limits if isinstance(limit[2], sympy.Symbol))
+
+
 def _symmetric_matrices(found: _Items, symbols: dict, shapes) -> dict:
     """Symbol -> "symmetric" / "positive (semi)definite" for the declared symmetric matrices (square ones)."""
     out = {}
@@ -1539,7 +1550,8 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     indices = {name: sympy.Symbol(name, integer=True) for name in free}
     # the indices lowering invents avoid every name the claim writes, its bound indices included
     written_names = set(declared) | set(dims) | set(free) | bound | _names_used([node])
-    lowering = Lowering(inference, symbols, dim_symbol, written_names, latex_of)
+    lowering = Lowering(inference, symbols, dim_symbol, written_names, latex_of, None,
+                        normalised_dimensions(problem.objective))
     axes = tuple(lowering.fresh_index() for _ in shape.dims)
     expr = lowering.lower(node, scope, indices, axes)
     return expr, axes, tuple(dim_symbol(d) for d in shape.dims), shape.row
