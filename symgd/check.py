@@ -91,12 +91,14 @@ class _Target:
     kind: str   # "gradient", "hessian", "loss"
     free: tuple | None = None       # entry-wise claim: the free index names (w_k)
     derivation: object = None       # the Derivation, for its non-smooth sets
+    row: bool = False               # \frac{\partial L}{\partial w^\top}: the gradient as a row (numerator layout)
 
 
 def check(problem: Problem, claim: str) -> CheckResult:
     """Check ``claim`` (LaTeX or text) against ``problem``'s derivation; see the module docstring."""
     if not isinstance(claim, str) or not claim.strip():
         raise SymgdError("the claim is empty")
+    claim = _upright_derivatives(problem, claim)
     update = _as_update(problem, claim)
     if update is not None:
         return _check_update(problem, update)
@@ -130,6 +132,16 @@ def check(problem: Problem, claim: str) -> CheckResult:
         steps.append(StepCheck(line, latex_of(node), follows))
         previous = value
     final = previous
+    if target.row:   # ∂L/∂w^T: a row vector is what the notation asks for
+        if not final[3]:
+            result = _verdict(problem, final, target, notes)
+            if result.ok:
+                result.diagnosis.append("the right-hand side is the gradient, a column vector, but the left-hand "
+                                        "side asks for its transpose, a row vector (numerator layout)")
+            result.ok, result.verdict = False, "incorrect"
+            result.steps = steps if len(steps) > 1 else []
+            return result
+        final = final[:3] + (False,)
     if target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
@@ -195,7 +207,31 @@ def _parse_piece(text: str, problem: Problem):
     items = parse_document(text, problem.syntax if "\\" not in text else "latex").items
     if len(items) != 1:
         raise SymgdError(f"the step {text!r} is not one expression")
-    return items[0] if isinstance(items[0], ir.Deriv) else resolve_notation(items[0], problem.syntax)
+    node = _operator_form(items[0])
+    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax)
+
+
+def _operator_form(node):
+    """``\\frac{\\partial}{\\partial w} L`` (the operator applied to the loss) is ``\\frac{\\partial L}{\\partial w}``."""
+    if isinstance(node, ir.Mul) and node.op == "juxt" and isinstance(node.left, ir.Deriv) and node.left.of is None \
+            and node.left.wrt is not None and isinstance(node.right, (ir.Name, ir.Apply)):
+        return dataclasses.replace(node.left, of=node.right)
+    return node
+
+
+def _upright_derivatives(problem: Problem, claim: str) -> str:
+    """``\\frac{dL}{dw}`` and ``\\frac{\\mathrm{d} L}{\\mathrm{d} w}`` as ``\\frac{\\partial L}{\\partial w}`` where one
+    of the two is an objective's name and the other a parameter (so ``d`` is no dimension there)."""
+    objectives = {_objective_name(problem), *OBJECTIVE_NAMES, r"\ell", r"\mathcal{L}", r"\mathcal{J}"}
+    objective = "|".join(re.escape(n) for n in sorted(objectives, key=len, reverse=True))
+    params = "|".join(re.escape(n) for n in sorted(set(_param_names(problem)), key=len, reverse=True))
+    d = r"(?:d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\})"
+    param = r"\\?(?:" + params + r")(?![A-Za-z])[^{}]*(?:\{[^{}]*\}[^{}]*)*"
+    upright = r"\\frac\{\s*" + d + r"\s*(%s)\s*\}\{\s*" + d + r"\s*(%s)\}"
+    for pattern in (upright % (objective, param), upright % (param, objective)):   # the inverted one too
+        claim = re.sub(pattern, lambda m: rf"\frac{{\partial {m.group(1)}}}{{\partial {m.group(2)}}}", claim)
+    operator = r"\\frac\{\s*" + d + r"\s*\}\{\s*" + d + r"\s*(%s)\}" % param   # \frac{d}{dw} L
+    return re.sub(operator, lambda m: rf"\frac{{\partial}}{{\partial {m.group(1)}}}", claim)
 
 
 def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Target | None, bool]:
@@ -236,7 +272,20 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
     free = None
     if isinstance(wrt, ir.Sub):   # \frac{\partial L}{\partial w_k}: an entry, k free
         free = tuple(i.name for i in _subscript_parts(wrt.indices) if isinstance(i, ir.Name))
-    return notes, _gradient_target(problem, param, free), inverted
+    target = _gradient_target(problem, param, free)
+    if isinstance(wrt, ir.Transpose) and target.shape:
+        target = _numerator_layout(target)
+        notes.append(f"{latex_of(node)} is read in numerator layout: the transpose of the gradient"
+                     + (" (a row vector)" if target.row else ""))
+    return notes, target, inverted
+
+
+def _numerator_layout(target: _Target) -> _Target:
+    """The target of ∂L/∂w^T: the gradient as a row vector, or the transposed gradient of a matrix."""
+    if len(target.shape) == 1:
+        return dataclasses.replace(target, row=True)
+    return dataclasses.replace(target, indices=target.indices[::-1], shape=target.shape[::-1],
+                               latex=f"\\left({target.latex}\\right)^\\top")
 
 
 def _headless_target(problem: Problem, node, notes: list) -> _Target:
@@ -743,6 +792,8 @@ def _read_left(left, rank: int) -> tuple:
             free.append(part.name)
         else:
             raise UnsupportedError(f"the left-hand side {latex_of(left)} of the update")
+    if counter is not None and not free:   # w_{t+1}, w^{(k+1)}: the next iterate, whole
+        return counter, ()
     if len(free) != rank or (counter is None and not free):
         if rank == 0 and counter is None and len(free) == 1:   # \theta_n := ...: n counts iterations
             return free[0], ()
@@ -873,7 +924,7 @@ def _check_update(problem: Problem, update: _Update) -> CheckResult:
     shown = name_latex(update.name)
     target = _gradient_target(problem, update.param, update.free or None)
     notes = []
-    if update.op == "=":
+    if update.op == "=" and update.counter is None:   # w_{t+1} = w_t - ... is a recurrence, not an assignment
         notes.append("= is read as an assignment (:=): the new value on the left, the current one on the right")
     right = _current_iterate(update.right, update)
     right, placeholders, inverted = _gradient_placeholders(problem, right, update)

@@ -189,3 +189,46 @@ def test_softmax_gradient_that_assumes_one_hot_labels_says_so():
     result = symgd.check(SOFTMAX, claim)
     assert not result.ok   # the loss does not say that the rows of Y sum to 1
     assert any("one-hot labels" in finding for finding in result.diagnosis), result.diagnosis
+
+
+@pytest.mark.parametrize("claim, slip", [
+    (r"w_{t+1} = w_t - \frac{\eta}{n} X^\top(Xw_t - y)", r"w_{t+1} = w_t - \frac{\eta}{n} X(Xw_t - y)"),
+    (r"w^{(k+1)} = w^{(k)} - \alpha \nabla L(w^{(k)})", r"w^{(k+1)} = w^{(k)} + \alpha \nabla L(w^{(k)})"),
+    (r"w_{t+1} = w_t - \eta \frac{1}{N}\sum_{i=1}^{N}(x_i^\top w_t - y_i) x_i",
+     r"w_{t+1} = w_t - \eta \frac{1}{N}\sum_{i=1}^{N}(x_i^\top w_t + y_i) x_i"),
+])
+def test_the_next_iterate_of_a_vector(claim, slip):
+    # w_{t+1} of a vector parameter used to be refused ("name the parameter, an entry of it ...")
+    result = symgd.check(LS, claim)
+    assert result.ok, (result.verdict, result.diagnosis)
+    assert not any("assignment" in finding for finding in result.diagnosis)   # a recurrence, not :=
+    assert not symgd.check(LS, slip).ok
+
+
+@pytest.mark.parametrize("claim", [
+    r"\frac{dL}{dw} = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{\mathrm{d}L}{\mathrm{d}w} = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{\partial}{\partial w} L = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{d}{dw} L(w) = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{dL}{dw_j} = \frac{1}{n}\sum_{i=1}^{n}(x_i^\top w - y_i) X_{ij}",
+])
+def test_upright_and_operator_derivative_heads(claim):
+    assert symgd.check(LS, claim).ok
+    assert not symgd.check(LS, claim.replace("- y", "+ y")).ok
+
+
+def test_an_upright_inverted_head_is_the_inverted_notation():
+    result = symgd.check(LS, r"\frac{dw}{dL} = \frac{1}{n} X^\top (Xw - y)")
+    assert not result.ok and "inverted" in result.diagnosis[0]
+
+
+def test_numerator_layout_heads_ask_for_the_transpose():
+    # Magnus and Neudecker: \partial L / \partial w^T is a row vector
+    row = symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}(Xw - y)^\top X")
+    assert row.ok and any("numerator layout" in finding for finding in row.diagnosis), row.diagnosis
+    assert not symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}(Xw + y)^\top X").ok
+    column = symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}X^\top (Xw - y)")
+    assert not column.ok and any("asks for its transpose" in finding for finding in column.diagnosis)
+    factorization = r"J(U) = \|R - UV^\top\|_F^2 \quad\text{where}\quad R \in \mathbb{R}^{m \times n}"
+    assert symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2V^\top(R - UV^\top)^\top").ok
+    assert not symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2(R - UV^\top)V").ok
