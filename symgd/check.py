@@ -212,7 +212,7 @@ def _parse_piece(text: str, problem: Problem):
 
 
 def _operator_form(node):
-    """``\\frac{\\partial}{\\partial w} L`` (the operator applied to the loss) is ``\\frac{\\partial L}{\\partial w}``."""
+    """``\\frac{\\partial}{\\partial w} L`` is ``\\frac{\\partial L}{\\partial w}``."""
     if isinstance(node, ir.Mul) and node.op == "juxt" and isinstance(node.left, ir.Deriv) and node.left.of is None \
             and node.left.wrt is not None and isinstance(node.right, (ir.Name, ir.Apply)):
         return dataclasses.replace(node.left, of=node.right)
