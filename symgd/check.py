@@ -177,14 +177,24 @@ def _reject_broken_chain(result: CheckResult, target: _Target, first_wrong: tupl
 def _split_steps(claim: str) -> list[tuple[int, str]]:
     """(line, text) of every expression in a chain ``lhs = a = b`` or an align environment."""
     text = re.sub(r"\\(begin|end)\{(align|aligned|equation|gather|split)\*?\}", " ", claim)
+    text = _ENVIRONMENT.sub(lambda m: m.group(0).translate(_MASK), text)   # a cases or matrix stays whole
     pieces = []
-    for number, line in enumerate(text.split("\n"), start=1):   # numbered as the user's text lines
+    number = 1   # numbered as the user's text lines
+    for line in text.split("\n"):
         for row in line.split("\\\\"):
             row = row.replace("&", " ").strip().rstrip(",.")
             for part in _top_level_split(row, "=") if row else ():
                 if part.strip():
-                    pieces.append((number, part.strip()))
+                    pieces.append((number, part.strip().translate(_UNMASK)))
+        number += 1 + line.count("\ue003")
     return pieces
+
+
+# Inside \begin{cases} and matrices, row and column separators and = belong to the environment,
+# not to the chain of steps: they are masked (private-use characters) while the claim is split.
+_ENVIRONMENT = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}.*?\\end\{\1\}", re.DOTALL)
+_MASK = str.maketrans({"&": "\ue000", "\\": "\ue001", "=": "\ue002", "\n": "\ue003"})
+_UNMASK = str.maketrans({"\ue000": "&", "\ue001": "\\", "\ue002": "=", "\ue003": "\n"})
 
 
 def _top_level_split(text: str, separator: str) -> list[str]:

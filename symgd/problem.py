@@ -761,7 +761,8 @@ class _Resolver:
             term = value
             for weight in weights:
                 term = weight if term == ir.Num("1") else ir.Hadamard(term, weight)
-            terms.append(term)
+            if value != ir.Num("0"):   # a piece 0 adds nothing (and has no shape to agree with a vector's)
+                terms.append(term)
             if condition is None:
                 break
             earlier.append(weights[0])
@@ -771,7 +772,7 @@ class _Resolver:
         else:
             self.found.read(f"{latex_of(node)} takes the first piece whose condition holds (0 if none does); "
                             "the derivative is each piece's, and the switching points are kinks")
-        return terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
+        return ir.Num("0") if not terms else terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
 
     def apply(self, node: ir.Apply, exponent=None):
         """A name followed by brackets: a call (sigmoid, a definition, a text-syntax function) or a

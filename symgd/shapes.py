@@ -539,6 +539,9 @@ class ShapeInference:
         return Shape((a.dims[0],)) if b.rank == 1 else Shape((a.dims[0], b.dims[1]))
 
     def infer_Hadamard(self, node, scope):
+        left, right = self.infer(node.left, scope), self.infer(node.right, scope)
+        if left is not None and right is not None and 0 in (left.rank, right.rank):
+            return left if left.rank else right   # a scalar (a piece's scalar condition) scales the other
         return self.infer_Add(ir.Add((node.left, node.right)), scope)
 
     def infer_Div(self, node, scope):

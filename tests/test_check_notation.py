@@ -232,3 +232,28 @@ def test_numerator_layout_heads_ask_for_the_transpose():
     factorization = r"J(U) = \|R - UV^\top\|_F^2 \quad\text{where}\quad R \in \mathbb{R}^{m \times n}"
     assert symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2V^\top(R - UV^\top)^\top").ok
     assert not symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2(R - UV^\top)V").ok
+
+
+HINGE = r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)"
+
+
+def test_a_piecewise_vector_in_a_derivation():
+    # the cases environment's & and \\ are not the align's: the chain is split around it, not inside it
+    claim = "\n".join([
+        r"\begin{align}",
+        r"\nabla_w L &= \lambda w + \frac{1}{n}\sum_{i=1}^{n} \begin{cases} -y_i x_i & \text{if } y_i w^\top x_i < 1 \\",
+        r"0 & \text{otherwise}\end{cases} \\",
+        r"&= \lambda w - \frac{1}{n}\sum_{i=1}^{n} \mathbb{1}[y_i w^\top x_i < 1]\, y_i x_i",
+        r"\end{align}"])
+    result = symgd.check(HINGE, claim)
+    assert result.ok and result.verdict.startswith("correct where"), (result.verdict, result.diagnosis)
+    assert [step.line for step in result.steps] == [2, 4]
+    wrong = symgd.check(HINGE, claim.replace(r"\text{if } y_i w^\top x_i < 1", r"\text{if } y_i w^\top x_i > 1"))
+    assert not wrong.ok and wrong.diagnosis[0].startswith("line 4:")
+
+
+@pytest.mark.parametrize("head", [r"\nabla^2_w L", r"\nabla_w^2 L", r"\nabla^2_{w} L(w)",
+                                  r"\frac{\partial^2 L}{\partial w \partial w^\top}"])
+def test_hessian_heads(head):
+    assert symgd.check(LS, head + r" = \frac{1}{n} X^\top X").ok
+    assert not symgd.check(LS, head + r" = \frac{1}{2n} X^\top X").ok
