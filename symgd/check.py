@@ -221,6 +221,25 @@ def _parse_piece(text: str, problem: Problem):
     return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax)
 
 
+def parameter_named_by(claim: str) -> str | None:
+    """The parameter a claim's left-hand side names (w in ``\\frac{\\partial L}{\\partial w_j} = ...``,
+    ``\\nabla_w L = ...``, ``w := ...``), for a source that does not say which symbols are parameters."""
+    first = _split_steps(claim)[:1] if not re.search(r":=|\\leftarrow|<-", claim) else [(1, claim)]
+    try:
+        items = parse_document(first[0][1], "latex" if "\\" in claim else "auto").items if first else ()
+    except SymgdError:
+        return None
+    node = items[0] if len(items) == 1 else None
+    if isinstance(node, ir.Relation):   # an update rule: its left-hand side
+        node = node.operands[0] if node.ops[0] in (":=", "<-") else None
+    else:
+        node = _operator_form(node)
+        node = node.wrt if isinstance(node, ir.Deriv) else None
+    while isinstance(node, (ir.Sub, ir.Transpose, ir.Pow)):
+        node = node.base if isinstance(node, (ir.Sub, ir.Pow)) else node.arg
+    return node.name if isinstance(node, ir.Name) else None
+
+
 def _operator_form(node):
     """``\\frac{\\partial}{\\partial w} L`` is ``\\frac{\\partial L}{\\partial w}``."""
     if isinstance(node, ir.Mul) and node.op == "juxt" and isinstance(node.left, ir.Deriv) and node.left.of is None \

@@ -189,3 +189,26 @@ def test_entry_wise_claims_with_any_letters(free, bound):
              % (free, bound, bound, bound, bound, free))
     result = symgd.check(LS, claim, wrt="w")
     assert result.ok, (result.verdict, result.diagnosis)
+
+
+@pytest.mark.parametrize("source, claim, slip", [
+    (LEAST_SQUARES_ENTRIES, r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ik} v_k - b_i)",
+     r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ij} v_k - b_i)"),
+    (r"\log\sum_{k=1}^{K}\exp(z_k)", r"\nabla_z L = \operatorname{softmax}(z)", r"\nabla_z L = \exp(z)"),
+    (r"\tanh^2(w^\top x)", r"w \leftarrow w - \eta\, 2\tanh(w^\top x)(1 - \tanh^2(w^\top x)) x",
+     r"w \leftarrow w - \eta\, 2\tanh(w^\top x) x"),
+])
+def test_the_claim_names_the_parameter_the_source_leaves_open(source, claim, slip):
+    with pytest.raises(symgd.AmbiguityError):
+        symgd.parse(source)
+    assert symgd.check(source, claim).ok
+    assert not symgd.check(source, slip).ok
+    with pytest.raises(symgd.AmbiguityError):   # a claim that names no parameter does not guess
+        symgd.check(source, r"2")
+
+
+def test_the_command_line_takes_the_parameter_from_the_claim():
+    claim = r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ik} v_k - b_i)"
+    done = subprocess.run([sys.executable, "-m", "symgd", "check", LEAST_SQUARES_ENTRIES, "--claim", claim],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("correct"), done.stdout + done.stderr
