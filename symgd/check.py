@@ -218,7 +218,7 @@ def _parse_piece(text: str, problem: Problem):
     if len(items) != 1:
         raise SymgdError(f"the step {text!r} is not one expression")
     node = _operator_form(items[0])
-    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax)
+    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax, problem.functions)
 
 
 def parameter_named_by(claim: str) -> str | None:
@@ -241,11 +241,22 @@ def parameter_named_by(claim: str) -> str | None:
 
 
 def _operator_form(node):
-    """``\\frac{\\partial}{\\partial w} L`` is ``\\frac{\\partial L}{\\partial w}``."""
-    if isinstance(node, ir.Mul) and node.op == "juxt" and isinstance(node.left, ir.Deriv) and node.left.of is None \
-            and node.left.wrt is not None and isinstance(node.right, (ir.Name, ir.Apply)):
-        return dataclasses.replace(node.left, of=node.right)
-    return node
+    """``\\frac{\\partial}{\\partial w} L`` (the operator applied to the loss, anywhere: ``\\alpha
+    \\frac{\\partial}{\\partial \\theta_j} J(\\theta)``) is ``\\frac{\\partial L}{\\partial w}``."""
+    def apply_operator(current):
+        if not (isinstance(current, ir.Mul) and current.op == "juxt" and isinstance(current.right, (ir.Name, ir.Apply))):
+            return current
+        if _is_operator(current.left):
+            return dataclasses.replace(current.left, of=current.right)
+        if isinstance(current.left, ir.Mul) and current.left.op == "juxt" and _is_operator(current.left.right):
+            return ir.Mul(current.left.left, dataclasses.replace(current.left.right, of=current.right), "juxt")
+        return current
+
+    return _rewrite(node, apply_operator)
+
+
+def _is_operator(node) -> bool:
+    return isinstance(node, ir.Deriv) and node.of is None and node.wrt is not None
 
 
 def _upright_derivatives(problem: Problem, claim: str) -> str:
@@ -955,11 +966,12 @@ def _check_update(problem: Problem, update: _Update) -> CheckResult:
     notes = []
     if update.op == "=" and update.counter is None:   # w_{t+1} = w_t - ... is a recurrence, not an assignment
         notes.append("= is read as an assignment (:=): the new value on the left, the current one on the right")
-    right = _current_iterate(update.right, update)
+    right = _current_iterate(_operator_form(update.right), update)
     right, placeholders, inverted = _gradient_placeholders(problem, right, update)
     current = ir.Sub(ir.Name(update.name), tuple(ir.Name(f) for f in update.free)) if update.free \
         else ir.Name(update.name)
-    step_node = resolve_notation(ir.Add((current, ir.Neg(right))), problem.syntax)   # w - RHS = η ∇L
+    step_node = resolve_notation(ir.Add((current, ir.Neg(right))), problem.syntax,
+                                 problem.functions)   # w - RHS = η ∇L
     step_node, identity, read, unknown = _read_notation(problem, step_node, update.free + tuple(placeholders))
     notes += read
     unknown = [name for name in unknown if name not in placeholders] + _unused_constants(problem, step_node)

@@ -147,6 +147,7 @@ class Problem:
     objective_name: str | None = None
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
+    functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -1383,6 +1384,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
+        functions={name: value for name, value in found.definitions.items() if value[0]},
     )
 
 
@@ -1493,10 +1495,11 @@ def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: Shap
     return Constraint(kind, expr, tuple(lowering.dim_symbol(d) for d in shape.dims), free, latex_of(relation))
 
 
-def resolve_notation(node, syntax: str = "latex"):
-    """Context-free notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product,
-    e^{x} the exponential (the Problem builder does the same with the source's definitions)."""
-    return _Resolver(_Items(), syntax).resolve(node)
+def resolve_notation(node, syntax: str = "latex", functions: dict | None = None):
+    """Notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product, e^{x} the
+    exponential, a call of one of ``functions`` (a Problem's, defined in its source: h_\\theta(x))
+    its body (the Problem builder does the same with all of the source's definitions)."""
+    return _Resolver(_Items(definitions=dict(functions or {})), syntax).resolve(node)
 
 
 def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
@@ -1517,7 +1520,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
         ShapeError: the operands do not fit; UnsupportedError: a symbol the problem does not have.
     """
     free = free or {}
-    node = _Resolver(_Items(), problem.syntax).resolve(node)   # \sigma(z), X(a + b), e^{x}
+    node = resolve_notation(node, problem.syntax, problem.functions)   # \sigma(z), X(a + b), h_\theta(x)
     dims = {str(d): Dim(d) for d in problem.dims}
     declared = {}
     symbols = {}

@@ -257,3 +257,35 @@ def test_a_piecewise_vector_in_a_derivation():
 def test_hessian_heads(head):
     assert symgd.check(LS, head + r" = \frac{1}{n} X^\top X").ok
     assert not symgd.check(LS, head + r" = \frac{1}{2n} X^\top X").ok
+
+
+CS229_HYPOTHESIS = r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})^2 \quad h_\theta(x) = \theta^\top x"
+CS229_LOGISTIC = (r"J(\theta) = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log h_\theta(x^{(i)}) + (1 - y^{(i)})"
+                  r"\log(1 - h_\theta(x^{(i)}))\right] \quad h_\theta(x) = \frac{1}{1 + e^{-\theta^\top x}}")
+
+
+@pytest.mark.parametrize("source, claim, slip", [
+    # Ng's CS229 notes: the LMS rule and the gradient ascent form, in the hypothesis h_theta the source defines
+    (CS229_HYPOTHESIS, r"\theta_j := \theta_j + \alpha\sum_{i=1}^{m}(y^{(i)} - h_\theta(x^{(i)}))x_j^{(i)}",
+     r"\theta_j := \theta_j + \alpha\sum_{i=1}^{m}(y^{(i)} + h_\theta(x^{(i)}))x_j^{(i)}"),
+    (CS229_HYPOTHESIS, r"\theta := \theta - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x^{(i)}",
+     r"\theta := \theta - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})"),
+    (CS229_HYPOTHESIS, r"\frac{\partial}{\partial \theta_j}J(\theta) = \sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}",
+     r"\frac{\partial}{\partial \theta_j}J(\theta) = \sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})^2 x_j^{(i)}"),
+    (CS229_LOGISTIC, r"\theta_j := \theta_j - \alpha\frac{1}{m}\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}",
+     r"\theta_j := \theta_j - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}"),
+    (CS229, r"\theta_j := \theta_j - \alpha \frac{\partial}{\partial \theta_j} J(\theta)",
+     r"\theta_j := \theta_j + \alpha \frac{\partial}{\partial \theta_j} J(\theta)"),
+])
+def test_cs229_notation_with_the_sources_own_functions(source, claim, slip):
+    result = symgd.check(source, claim)
+    assert result.ok, (result.verdict, result.diagnosis)
+    assert not symgd.check(source, slip).ok
+
+
+def test_the_seeds_second_rule_is_a_step_of_size_one_read_as_an_assignment():
+    result = symgd.check(LOGDET, r"\Theta_{ij} = \Theta_{ij} - \frac{\partial L}{\partial \Theta_{ij}}")
+    assert result.ok and result.verdict == "correct"
+    assert any("= is read as an assignment" in finding for finding in result.diagnosis)
+    assert any("no step size: it is a gradient-descent step of size 1" in finding for finding in result.diagnosis)
+    assert any("correct by definition" in finding for finding in result.diagnosis)
