@@ -244,7 +244,8 @@ def _operator_form(node):
     """``\\frac{\\partial}{\\partial w} L`` (the operator applied to the loss, anywhere: ``\\alpha
     \\frac{\\partial}{\\partial \\theta_j} J(\\theta)``) is ``\\frac{\\partial L}{\\partial w}``."""
     def apply_operator(current):
-        if not (isinstance(current, ir.Mul) and current.op == "juxt" and isinstance(current.right, (ir.Name, ir.Apply))):
+        if not isinstance(current, ir.Mul) or current.op != "juxt" or \
+                not isinstance(current.right, (ir.Name, ir.Apply)):
             return current
         if _is_operator(current.left):
             return dataclasses.replace(current.left, of=current.right)
