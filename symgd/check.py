@@ -109,7 +109,12 @@ def check(problem: Problem, claim: str) -> CheckResult:
     if blocks is not None:
         return _check_blocks(problem, *blocks)
     pieces = _split_steps(claim)
+    solved = _solution_head(problem, pieces)
+    if solved is not None:
+        return _check_solution(problem, solved, pieces[1:])
     notes, target, inverted = _target_from_head(problem, pieces)
+    headless = target is None
+    _stationarity_condition(pieces, notes)
     if not pieces:
         raise SymgdError("the claim has no expression after its left-hand side")
     if target is None:   # no derivative notation: a gradient (maybe one entry), or a second loss
@@ -142,7 +147,7 @@ def check(problem: Problem, claim: str) -> CheckResult:
             result.steps = steps if len(steps) > 1 else []
             return result
         final = final[:3] + (False,)
-    if target.kind == "gradient" and not final[2] and target.shape:
+    if headless and target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
     if inverted:
@@ -152,6 +157,121 @@ def check(problem: Problem, claim: str) -> CheckResult:
         if first_wrong is not None:
             _reject_broken_chain(result, target, first_wrong)
     return result
+
+
+_ZERO = re.compile(r"^(0|\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\bm\{0\}|\\mathbf 0)$")
+
+
+def _stationarity_condition(pieces: list, notes: list) -> None:
+    """A chain ending in ``= 0`` (``\\nabla_w L = X^\\top(Xw - y) = 0``) sets the gradient to zero, the
+    condition for a stationary point; that last line is no step of the derivation."""
+    if pieces and _ZERO.match(pieces[-1][1].replace(" ", "")):
+        if len(pieces) == 1 or (len(pieces) == 2 and _is_head(pieces[0][1])):
+            raise UnsupportedError("the claim only sets the gradient to zero (the condition for a stationary "
+                                   "point): write the gradient, or the point itself (w^* = ...)")
+        pieces.pop()
+        notes.append("the final = 0 is read as the condition for a stationary point (the gradient set to zero), "
+                     "not as a step: the lines before it are checked")
+
+
+def _is_head(text: str) -> bool:
+    return bool(re.match(r"\s*(\\nabla|\\frac\{\s*\\partial|\\partial)", text))
+
+
+def _solution_head(problem: Problem, pieces: list):
+    """The parameter when the claim gives a point, not a derivative: ``w^* = (X^\\top X)^{-1} X^\\top y``,
+    ``\\hat w = ...``, ``w_{\\text{opt}} = ...``, or ``w = ...`` with no w on the right; else None."""
+    if len(pieces) < 2:
+        return None
+    try:
+        node = parse_document(pieces[0][1], "latex" if "\\" in pieces[0][1] else problem.syntax).items[0]
+    except (SymgdError, IndexError):
+        return None
+    known = _known_names(problem)
+    for param in problem.params:
+        names = {_name_of(param), problem.written.get(_name_of(param), _name_of(param))}
+        marked = {name + "hat" for name in names} | {name + "tilde" for name in names}
+        if isinstance(node, ir.Name) and node.name in marked and node.name not in known:
+            return param
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in names \
+                and len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) \
+                and node.indices[0].name in ("star", "opt", "ls", "ols", "ridge", "map", "mle", "min"):
+            return param
+        if isinstance(node, ir.Name) and node.name in names and len(pieces) >= 2:
+            try:
+                rest = [parse_document(text, "latex" if "\\" in text else problem.syntax).items[0]
+                        for _, text in pieces[1:]]
+            except (SymgdError, IndexError):
+                return None
+            if not any(node.name in _names(r) for r in rest) and not any(isinstance(r, ir.Deriv) for r in rest):
+                return param
+    return None
+
+
+def _check_solution(problem: Problem, param, pieces: list) -> CheckResult:
+    """A claimed minimiser (or stationary point): every step equal to the one before, and the gradient
+    with respect to the parameter zero at the point, at random values of everything else."""
+    target = _gradient_target(problem, param)
+    notes = [f"the claim gives a point for {name_latex(_name_of(param))}: it is checked by setting the gradient "
+             "there (it must vanish: a stationary point)"]
+    steps, previous, first_wrong = [], None, None
+    for line, text in pieces:
+        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem))
+        notes += [note for note in read if note not in notes]
+        try:
+            value = _lower(problem, node, target, identity)
+        except ShapeError as error:
+            return CheckResult(False, "incorrect", "shapes", target.latex, None,
+                               notes + [f"line {line}: the shapes do not fit ({error})"])
+        if tuple(value[2]) != tuple(target.shape):
+            return CheckResult(False, "incorrect", "shapes", target.latex, None, notes + [
+                f"the point has shape {tuple(map(str, value[2]))} but {name_latex(_name_of(param))} has shape "
+                f"{tuple(map(str, target.shape))}"])
+        follows = previous is None or _numeric_equal(problem, previous, value)[0]
+        if not follows and first_wrong is None:
+            first_wrong = (line, latex_of(node))
+        steps.append(StepCheck(line, latex_of(node), follows))
+        previous = value
+    expr, axes, _, _ = previous
+    point = _with_fresh_bound(expr)
+    if target.indices:
+        at_point = target.expr.replace(
+            lambda e: isinstance(e, sympy.Indexed) and e.base == param,
+            lambda e: point.xreplace(dict(zip(axes, e.indices))))
+    else:
+        at_point = target.expr.xreplace({param: point})
+    residual = _stationarity_residual(problem, at_point, target)
+    method = f"numeric at {len(SIZES) * len(SEEDS)} random points"
+    if residual is None:
+        result = CheckResult(False, "incorrect", method, target.latex,
+                             {"note": "no random point gave finite values"}, notes)
+    elif residual <= 1e-8:
+        result = CheckResult(True, "correct", method, target.latex, None, notes + [
+            "the gradient vanishes there: a stationary point (the minimiser where the loss is convex)"])
+    else:
+        result = CheckResult(False, "incorrect", method, target.latex, {"relative gradient at the point": residual},
+                             notes + ["the gradient does not vanish at the point: it is not a stationary point"])
+    if len(steps) > 1:
+        result.steps = steps
+        if first_wrong is not None:
+            _reject_broken_chain(result, target, first_wrong)
+    return result
+
+
+def _stationarity_residual(problem: Problem, at_point, target: _Target):
+    """max |∇L(point)| relative to |∇L| at a random point, over the checker's points; None if none is finite."""
+    worst, compared = 0.0, 0
+    for sizes in SIZES:
+        for seed in SEEDS:
+            with np.errstate(all="ignore"):
+                there, _ = _values(problem, at_point, target.indices, target.shape, sizes, seed)
+                elsewhere, _ = _values(problem, target.expr, target.indices, target.shape, sizes, seed)
+            if not (np.all(np.isfinite(there)) and np.all(np.isfinite(elsewhere))):
+                continue
+            compared += 1
+            scale = max(np.max(np.abs(elsewhere), initial=0.0), 1e-12)
+            worst = max(worst, float(np.max(np.abs(there), initial=0.0)) / scale)
+    return worst if compared else None
 
 
 def _reject_inverted(result: CheckResult, target: _Target) -> None:
@@ -182,7 +302,7 @@ def _split_steps(claim: str) -> list[tuple[int, str]]:
     number = 1   # numbered as the user's text lines
     for line in text.split("\n"):
         for row in line.split("\\\\"):
-            row = row.replace("&", " ").strip().rstrip(",.")
+            row = _TRAILING.sub("", row.replace("&", " "))
             for part in _top_level_split(row, "=") if row else ():
                 if part.strip():
                     pieces.append((number, part.strip().translate(_UNMASK)))
@@ -192,6 +312,7 @@ def _split_steps(claim: str) -> list[tuple[int, str]]:
 
 # Inside \begin{cases} and matrices, row and column separators and = belong to the environment,
 # not to the chain of steps: they are masked (private-use characters) while the claim is split.
+_TRAILING = re.compile(r"(\s|\\[,;:! ]|\\q?quad)*[,.]?(\s|\\[,;:! ]|\\q?quad)*$|^\s+")   # "\, ." closing a line
 _ENVIRONMENT = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}.*?\\end\{\1\}", re.DOTALL)
 _MASK = str.maketrans({"&": "\ue000", "\\": "\ue001", "=": "\ue002", "\n": "\ue003"})
 _UNMASK = str.maketrans({"\ue000": "&", "\ue001": "\\", "\ue002": "=", "\ue003": "\n"})

@@ -6,6 +6,7 @@ ranges, so symgd's symbolic results can be compared with plain numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -57,12 +58,34 @@ def evaluate(expr, env: dict) -> float:
         return float(np.linalg.slogdet(matrix_value(expr.args[0], env))[1])
     if isinstance(expr, inverse_entry):
         base, i, j = expr.args
-        inverse = np.linalg.inv(matrix_value(base, env))
+        inverse = _inverse(base, env)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
             return numeric(evaluate(expr.args[0], env))
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
+
+
+_MEMO = "inverses being evaluated"   # an env key no symbol has: the inverses of one ``entries`` call
+
+
+def _inverse(matrix, env: dict) -> np.ndarray:
+    """M^{-1}, computed once per ``entries`` call for each matrix and each value of the scalars
+    it depends on (the arrays do not change within the call): every entry of a gradient through
+    (X^T X + λI)^{-1} would otherwise factor the matrix again."""
+    memo = env.get(_MEMO)
+    if memo is None:
+        return np.linalg.inv(matrix_value(matrix, env))
+    scalars = tuple((name, env[name]) for name in _symbol_names(matrix) if isinstance(env.get(name), (int, float)))
+    key = (matrix, scalars)
+    if key not in memo:
+        memo[key] = np.linalg.inv(matrix_value(matrix, env))
+    return memo[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _symbol_names(matrix) -> tuple:
+    return tuple(sorted(symbol.name for symbol in matrix.free_symbols))
 
 
 def matrix_value(matrix, env: dict) -> np.ndarray:
@@ -89,6 +112,7 @@ def _evaluate_bigop(expr, env: dict) -> float:
 def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
     """Evaluate ``expr`` at every value of its free ``indices`` (1-based) over ``shape``."""
     out = np.zeros(shape)
+    env = {**env, _MEMO: env.get(_MEMO, {})}
     for position in np.ndindex(*shape) if shape else [()]:
         local = {**env, **{str(i): p + 1 for i, p in zip(indices, position)}}
         out[position] = evaluate(expr, local)
