@@ -99,6 +99,16 @@ def check(problem: Problem, claim: str) -> CheckResult:
     if not isinstance(claim, str) or not claim.strip():
         raise SymgdError("the claim is empty")
     claim = _upright_derivatives(problem, claim)
+    claim, extended = _with_claim_definitions(problem, claim)
+    result = _check_claim(extended, claim)
+    defined = [name for name in extended.functions if name not in problem.functions]
+    if defined:
+        shown = [latex_of(ir.Relation((ir.Name(name), extended.functions[name][1]), ("=",))) for name in defined]
+        result.diagnosis.insert(0, "read with the claim's own definitions: " + ", ".join(shown))
+    return result
+
+
+def _check_claim(problem: Problem, claim: str) -> CheckResult:
     update = _as_update(problem, claim)
     if update is not None:
         return _check_update(problem, update)
@@ -272,6 +282,37 @@ def _stationarity_residual(problem: Problem, at_point, target: _Target):
             scale = max(np.max(np.abs(elsewhere), initial=0.0), 1e-12)
             worst = max(worst, float(np.max(np.abs(there), initial=0.0)) / scale)
     return worst if compared else None
+
+
+_WHERE = re.compile(r"\\q?quad|\\text\{\s*(?:where|with)\s*\}|\\(?:mathrm|textrm)\{\s*where\s*\}")
+
+
+def _with_claim_definitions(problem: Problem, claim: str) -> tuple[str, Problem]:
+    """``\\nabla_w L = X^\\top(p - y), \\quad p = \\sigma(Xw)`` (or ``\\text{where } p = ...``): names the claim
+    defines after it, each a new name given by an expression in the problem's symbols, are inlined
+    where the claim uses them. Returns the claim without them and the problem that knows them."""
+    segments = _WHERE.split(claim)
+    if len(segments) < 2:
+        return claim, problem
+    known = _known_names(problem) | {_objective_name(problem), *OBJECTIVE_NAMES}
+    definitions = {}
+    for segment in segments[1:]:
+        for part in _top_level_split(segment, ","):
+            part = _TRAILING.sub("", part)
+            if not part:
+                continue
+            sides = _top_level_split(part, "=")
+            try:
+                left, right = (parse_document(side, "latex" if "\\" in claim else problem.syntax).items[0]
+                               for side in sides) if len(sides) == 2 else (None, None)
+            except (SymgdError, IndexError):
+                return claim, problem
+            if not isinstance(left, ir.Name) or left.name in known or left.name in definitions:
+                return claim, problem   # not a definition of a new name: the text is the claim's own
+            definitions[left.name] = ((), right)
+    if not definitions:
+        return claim, problem
+    return segments[0], dataclasses.replace(problem, functions={**problem.functions, **definitions})
 
 
 def _reject_inverted(result: CheckResult, target: _Target) -> None:

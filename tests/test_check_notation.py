@@ -259,6 +259,7 @@ def test_hessian_heads(head):
     assert not symgd.check(LS, head + r" = \frac{1}{2n} X^\top X").ok
 
 
+LOGISTIC = r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"
 CS229_HYPOTHESIS = r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})^2 \quad h_\theta(x) = \theta^\top x"
 CS229_LOGISTIC = (r"J(\theta) = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log h_\theta(x^{(i)}) + (1 - y^{(i)})"
                   r"\log(1 - h_\theta(x^{(i)}))\right] \quad h_\theta(x) = \frac{1}{1 + e^{-\theta^\top x}}")
@@ -276,10 +277,18 @@ CS229_LOGISTIC = (r"J(\theta) = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log h_\t
      r"\theta_j := \theta_j - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}"),
     (CS229, r"\theta_j := \theta_j - \alpha \frac{\partial}{\partial \theta_j} J(\theta)",
      r"\theta_j := \theta_j + \alpha \frac{\partial}{\partial \theta_j} J(\theta)"),
+    # names the claim defines after it
+    (LOGISTIC, r"\nabla_w L = X^\top(p - y), \quad p = \sigma(Xw)", r"\nabla_w L = X^\top(y - p), \quad p = \sigma(Xw)"),
+    (LOGISTIC, r"\nabla_w L = X^\top(p - y) \text{ where } p = \sigma(Xw)",
+     r"\nabla_w L = X^\top(p - y) \text{ where } p = \sigma(Xw) \odot (1 - \sigma(Xw))"),
+    (LS, r"\nabla_w L = \frac{1}{n} X^\top r \quad\text{where}\quad r = Xw - y",
+     r"\nabla_w L = \frac{1}{n} X^\top r \quad\text{where}\quad r = y - Xw"),
 ])
-def test_cs229_notation_with_the_sources_own_functions(source, claim, slip):
+def test_the_sources_functions_and_the_claims_own_definitions(source, claim, slip):
     result = symgd.check(source, claim)
     assert result.ok, (result.verdict, result.diagnosis)
+    if source in (LOGISTIC, LS):
+        assert "the claim's own definitions" in result.diagnosis[0], result.diagnosis
     assert not symgd.check(source, slip).ok
 
 
@@ -289,3 +298,4 @@ def test_the_seeds_second_rule_is_a_step_of_size_one_read_as_an_assignment():
     assert any("= is read as an assignment" in finding for finding in result.diagnosis)
     assert any("no step size: it is a gradient-descent step of size 1" in finding for finding in result.diagnosis)
     assert any("correct by definition" in finding for finding in result.diagnosis)
+
