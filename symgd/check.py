@@ -205,7 +205,8 @@ def _solution_head(problem: Problem, pieces: list):
             return param
         if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in names \
                 and len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) \
-                and node.indices[0].name in ("star", "opt", "ls", "ols", "ridge", "map", "mle", "min"):
+                and node.indices[0].name in ("star", "opt", "ls", "ols", "ridge", "map", "mle", "min") \
+                and f"{node.base.name}_{node.indices[0].name}" not in known:   # not data named w^*
             return param
         if isinstance(node, ir.Name) and node.name in names and len(pieces) >= 2:
             try:
