@@ -1539,6 +1539,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
     inference = ShapeInference(declared, dims, problem.syntax, latex_of, identity)
+    inference.broadcast_scalars = True   # every symbol's shape is the problem's: b in Xw + b - y is a scalar
     scope = Scope({name: dims.setdefault(str(dim), Dim(dim)) for name, dim in free.items()})
     inference.run([node], scope)
     shape = inference.infer(node, scope)

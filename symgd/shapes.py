@@ -175,6 +175,7 @@ class ShapeInference:
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
+        self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -450,7 +451,7 @@ class ShapeInference:
         for term, shape in zip(node.terms, shapes):
             if shape is None:
                 self.expect(term, first, scope)
-            elif shape.rank == 0 and first.rank > 0 and _is_literal(term):
+            elif shape.rank == 0 and first.rank > 0 and (_is_literal(term) or self.broadcast_scalars):
                 continue   # 1 - \sigma(Xw): a number broadcasts over a vector
             else:
                 self.unify(first, shape, first_term, term)

@@ -299,3 +299,14 @@ def test_the_seeds_second_rule_is_a_step_of_size_one_read_as_an_assignment():
     assert any("no step size: it is a gradient-descent step of size 1" in finding for finding in result.diagnosis)
     assert any("correct by definition" in finding for finding in result.diagnosis)
 
+
+
+def test_a_scalar_added_to_a_vector_in_a_claim_is_added_to_every_entry():
+    # symgd's own gradient of the linear model with a bias prints x w + b - y; the mutation run read it back
+    source = (r"J(w, b) = \sum_{i=1}^{n} (y_i - w^\top x_i - b)^2 \quad \text{where} \quad x_i \in \mathbb{R}^{d}, "
+              r"\quad y_i \in \mathbb{R}, \quad b \in \mathbb{R}")
+    assert symgd.check(source, r"\frac{\partial J}{\partial w} = 2 X^\top (X w + b - y)").ok
+    assert symgd.check(source, r"w := w - \eta \left(2 x^\top \left(x w + b - y\right)\right)").ok
+    assert symgd.check(source, r"\frac{\partial J}{\partial b} = 2\cdot\mathbf{1}^\top (X w + b - y)").ok
+    assert not symgd.check(source, r"\frac{\partial J}{\partial w} = 2 X^\top (X w + 2b - y)").ok
+    assert not symgd.check(source, r"\frac{\partial J}{\partial b} = 2 (X w + b - y)").ok   # a vector for a scalar
