@@ -432,7 +432,10 @@ def _upright_derivatives(problem: Problem, claim: str) -> str:
     d = r"(?:d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\})"
     param = r"\\?(?:" + params + r")(?![A-Za-z])[^{}]*(?:\{[^{}]*\}[^{}]*)*"
     upright = r"\\frac\{\s*" + d + r"\s*(%s)\s*\}\{\s*" + d + r"\s*(%s)\}"
-    for pattern in (upright % (objective, param), upright % (param, objective)):   # the inverted one too
+    slashed = r"(?:\\partial|" + d + r")\s*(%s)\s*/\s*(?:\\partial|" + d + r")\s*(%s)"   # \partial L / \partial w
+    entry = r"\\?(?:" + params + r")(?![A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{?\\top\}?|\^T)?"
+    for pattern in (upright % (objective, param), upright % (param, objective),   # the inverted one too
+                    slashed % (objective, entry), slashed % (entry, objective)):
         claim = re.sub(pattern, lambda m: rf"\frac{{\partial {m.group(1)}}}{{\partial {m.group(2)}}}", claim)
     operator = r"\\frac\{\s*" + d + r"\s*\}\{\s*" + d + r"\s*(%s)\}" % param   # \frac{d}{dw} L
     return re.sub(operator, lambda m: rf"\frac{{\partial}}{{\partial {m.group(1)}}}", claim)

@@ -211,6 +211,7 @@ def test_the_next_iterate_of_a_vector(claim, slip):
     r"\frac{\partial}{\partial w} L = \frac{1}{n} X^\top (Xw - y)",
     r"\frac{d}{dw} L(w) = \frac{1}{n} X^\top (Xw - y)",
     r"\frac{dL}{dw_j} = \frac{1}{n}\sum_{i=1}^{n}(x_i^\top w - y_i) X_{ij}",
+    r"\partial L / \partial w = \frac{1}{n} X^\top (Xw - y)",
 ])
 def test_upright_and_operator_derivative_heads(claim):
     assert symgd.check(LS, claim).ok
