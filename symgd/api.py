@@ -9,7 +9,7 @@ from symgd import check as _check
 from symgd import derive
 from symgd import explain as _explain
 from symgd import kkt as _kkt
-from symgd.errors import InternalError, ParseError, SymgdError
+from symgd.errors import AmbiguityError, InternalError, ParseError, SymgdError
 from symgd.parse import parse_document
 from symgd.problem import Problem, build_problem
 
@@ -134,19 +134,29 @@ def kkt(source, wrt=None, *, where: str | None = None) -> _kkt.KKT:
 
 
 @_only_symgd_errors
-def check(source, claim: str, *, wrt=None, where: str | None = None) -> _check.CheckResult:
+def check(source, claim: str, *, wrt=None, where: str | None = None, syntax: str = "auto") -> _check.CheckResult:
     """Check a hand derivation against symgd's: a verdict, the method, a counterexample, a diagnosis.
 
     Args:
         source: the loss (a :class:`Problem`, LaTeX or text).
         claim: a gradient (``\\frac{\\partial L}{\\partial w} = ...`` or just the right-hand side), a
             Hessian, an update rule, a loss claimed equal, or a chain / align environment of steps.
+            When the source does not say which symbols are the parameters and ``wrt`` is not given,
+            the parameter the claim's left-hand side names is taken (``\\nabla_w L``, ``w := ...``).
 
     Returns:
         A CheckResult; ``ok`` only when every step follows and the result is right (a chain with a
         bad step, or the inverted ∂w/∂L notation, is ``incorrect`` whatever its right-hand side).
     """
-    problem = source if isinstance(source, Problem) else parse(source, wrt=wrt, where=where)
+    if isinstance(source, Problem):
+        return _check.check(source, claim)
+    try:
+        problem = parse(source, wrt=wrt, where=where, syntax=syntax)
+    except AmbiguityError:   # the claim may name the parameter: \frac{\partial L}{\partial v_j}, \nabla_w L, w := ...
+        named = _check.parameter_named_by(claim) if wrt is None else None
+        if named is None:
+            raise
+        problem = parse(source, wrt=named, where=where, syntax=syntax)
     return _check.check(problem, claim)
 
 

@@ -92,12 +92,24 @@ class _Target:
     kind: str   # "gradient", "hessian", "loss"
     free: tuple | None = None       # entry-wise claim: the free index names (w_k)
     derivation: object = None       # the Derivation, for its non-smooth sets
+    row: bool = False               # \frac{\partial L}{\partial w^\top}: the gradient as a row (numerator layout)
 
 
 def check(problem: Problem, claim: str) -> CheckResult:
     """Check ``claim`` (LaTeX or text) against ``problem``'s derivation; see the module docstring."""
     if not isinstance(claim, str) or not claim.strip():
         raise SymgdError("the claim is empty")
+    claim = _upright_derivatives(problem, claim)
+    claim, extended = _with_claim_definitions(problem, claim)
+    result = _check_claim(extended, claim)
+    defined = [name for name in extended.functions if name not in problem.functions]
+    if defined:
+        shown = [latex_of(ir.Relation((ir.Name(name), extended.functions[name][1]), ("=",))) for name in defined]
+        result.diagnosis.insert(0, "read with the claim's own definitions: " + ", ".join(shown))
+    return result
+
+
+def _check_claim(problem: Problem, claim: str) -> CheckResult:
     update = _as_update(problem, claim)
     if update is not None:
         return _check_update(problem, update)
@@ -108,7 +120,12 @@ def check(problem: Problem, claim: str) -> CheckResult:
     if blocks is not None:
         return _check_blocks(problem, *blocks)
     pieces = _split_steps(claim)
+    solved = _solution_head(problem, pieces)
+    if solved is not None:
+        return _check_solution(problem, solved, pieces[1:])
     notes, target, inverted = _target_from_head(problem, pieces)
+    headless = target is None
+    _stationarity_condition(pieces, notes)
     if not pieces:
         raise SymgdError("the claim has no expression after its left-hand side")
     if target is None:   # no derivative notation: a gradient (maybe one entry), or a second loss
@@ -131,7 +148,17 @@ def check(problem: Problem, claim: str) -> CheckResult:
         steps.append(StepCheck(line, latex_of(node), follows))
         previous = value
     final = previous
-    if target.kind == "gradient" and not final[2] and target.shape:
+    if target.row:   # ∂L/∂w^T: a row vector is what the notation asks for
+        if not final[3]:
+            result = _verdict(problem, final, target, notes)
+            if result.ok:
+                result.diagnosis.append("the right-hand side is the gradient, a column vector, but the left-hand "
+                                        "side asks for its transpose, a row vector (numerator layout)")
+            result.ok, result.verdict = False, "incorrect"
+            result.steps = steps if len(steps) > 1 else []
+            return result
+        final = final[:3] + (False,)
+    if headless and target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
     if inverted:
@@ -141,6 +168,153 @@ def check(problem: Problem, claim: str) -> CheckResult:
         if first_wrong is not None:
             _reject_broken_chain(result, target, first_wrong)
     return result
+
+
+_ZERO = re.compile(r"^(0|\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\bm\{0\}|\\mathbf 0)$")
+
+
+def _stationarity_condition(pieces: list, notes: list) -> None:
+    """A chain ending in ``= 0`` (``\\nabla_w L = X^\\top(Xw - y) = 0``) sets the gradient to zero, the
+    condition for a stationary point; that last line is no step of the derivation."""
+    if pieces and _ZERO.match(pieces[-1][1].replace(" ", "")):
+        if len(pieces) == 1 or (len(pieces) == 2 and _is_head(pieces[0][1])):
+            raise UnsupportedError("the claim only sets the gradient to zero (the condition for a stationary "
+                                   "point): write the gradient, or the point itself (w^* = ...)")
+        pieces.pop()
+        notes.append("the final = 0 is read as the condition for a stationary point (the gradient set to zero), "
+                     "not as a step: the lines before it are checked")
+
+
+def _is_head(text: str) -> bool:
+    return bool(re.match(r"\s*(\\nabla|\\frac\{\s*\\partial|\\partial)", text))
+
+
+def _solution_head(problem: Problem, pieces: list):
+    """The parameter when the claim gives a point, not a derivative: ``w^* = (X^\\top X)^{-1} X^\\top y``,
+    ``\\hat w = ...``, ``w_{\\text{opt}} = ...``, or ``w = ...`` with no w on the right; else None."""
+    if len(pieces) < 2:
+        return None
+    try:
+        node = parse_document(pieces[0][1], "latex" if "\\" in pieces[0][1] else problem.syntax).items[0]
+    except (SymgdError, IndexError):
+        return None
+    known = _known_names(problem)
+    for param in problem.params:
+        names = {_name_of(param), problem.written.get(_name_of(param), _name_of(param))}
+        marked = {name + "hat" for name in names} | {name + "tilde" for name in names}
+        if isinstance(node, ir.Name) and node.name in marked and node.name not in known:
+            return param
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in names \
+                and len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) \
+                and node.indices[0].name in ("star", "opt", "ls", "ols", "ridge", "map", "mle", "min") \
+                and f"{node.base.name}_{node.indices[0].name}" not in known:   # not data named w^*
+            return param
+        if isinstance(node, ir.Name) and node.name in names and len(pieces) >= 2:
+            try:
+                rest = [parse_document(text, "latex" if "\\" in text else problem.syntax).items[0]
+                        for _, text in pieces[1:]]
+            except (SymgdError, IndexError):
+                return None
+            if not any(node.name in _names(r) for r in rest) and not any(isinstance(r, ir.Deriv) for r in rest):
+                return param
+    return None
+
+
+def _check_solution(problem: Problem, param, pieces: list) -> CheckResult:
+    """A claimed minimiser (or stationary point): every step equal to the one before, and the gradient
+    with respect to the parameter zero at the point, at random values of everything else."""
+    target = _gradient_target(problem, param)
+    notes = [f"the claim gives a point for {name_latex(_name_of(param))}: it is checked by setting the gradient "
+             "there (it must vanish: a stationary point)"]
+    steps, previous, first_wrong = [], None, None
+    for line, text in pieces:
+        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem))
+        notes += [note for note in read if note not in notes]
+        try:
+            value = _lower(problem, node, target, identity)
+        except ShapeError as error:
+            return CheckResult(False, "incorrect", "shapes", target.latex, None,
+                               notes + [f"line {line}: the shapes do not fit ({error})"])
+        if tuple(value[2]) != tuple(target.shape):
+            return CheckResult(False, "incorrect", "shapes", target.latex, None, notes + [
+                f"the point has shape {tuple(map(str, value[2]))} but {name_latex(_name_of(param))} has shape "
+                f"{tuple(map(str, target.shape))}"])
+        follows = previous is None or _numeric_equal(problem, previous, value)[0]
+        if not follows and first_wrong is None:
+            first_wrong = (line, latex_of(node))
+        steps.append(StepCheck(line, latex_of(node), follows))
+        previous = value
+    expr, axes, _, _ = previous
+    point = _with_fresh_bound(expr)
+    if target.indices:
+        at_point = target.expr.replace(
+            lambda e: isinstance(e, sympy.Indexed) and e.base == param,
+            lambda e: point.xreplace(dict(zip(axes, e.indices))))
+    else:
+        at_point = target.expr.xreplace({param: point})
+    residual = _stationarity_residual(problem, at_point, target)
+    method = f"numeric at {len(SIZES) * len(SEEDS)} random points"
+    if residual is None:
+        result = CheckResult(False, "incorrect", method, target.latex,
+                             {"note": "no random point gave finite values"}, notes)
+    elif residual <= 1e-8:
+        result = CheckResult(True, "correct", method, target.latex, None, notes + [
+            "the gradient vanishes there: a stationary point (the minimiser where the loss is convex)"])
+    else:
+        result = CheckResult(False, "incorrect", method, target.latex, {"relative gradient at the point": residual},
+                             notes + ["the gradient does not vanish at the point: it is not a stationary point"])
+    if len(steps) > 1:
+        result.steps = steps
+        if first_wrong is not None:
+            _reject_broken_chain(result, target, first_wrong)
+    return result
+
+
+def _stationarity_residual(problem: Problem, at_point, target: _Target):
+    """max |∇L(point)| relative to |∇L| at a random point, over the checker's points; None if none is finite."""
+    worst, compared = 0.0, 0
+    for sizes in SIZES:
+        for seed in SEEDS:
+            with np.errstate(all="ignore"):
+                there, _ = _values(problem, at_point, target.indices, target.shape, sizes, seed)
+                elsewhere, _ = _values(problem, target.expr, target.indices, target.shape, sizes, seed)
+            if not (np.all(np.isfinite(there)) and np.all(np.isfinite(elsewhere))):
+                continue
+            compared += 1
+            scale = max(np.max(np.abs(elsewhere), initial=0.0), 1e-12)
+            worst = max(worst, float(np.max(np.abs(there), initial=0.0)) / scale)
+    return worst if compared else None
+
+
+_WHERE = re.compile(r"\\q?quad|\\text\{\s*(?:where|with)\s*\}|\\(?:mathrm|textrm)\{\s*where\s*\}")
+
+
+def _with_claim_definitions(problem: Problem, claim: str) -> tuple[str, Problem]:
+    """``\\nabla_w L = X^\\top(p - y), \\quad p = \\sigma(Xw)`` (or ``\\text{where } p = ...``): names the claim
+    defines after it, each a new name given by an expression in the problem's symbols, are inlined
+    where the claim uses them. Returns the claim without them and the problem that knows them."""
+    segments = _WHERE.split(claim)
+    if len(segments) < 2:
+        return claim, problem
+    known = _known_names(problem) | {_objective_name(problem), *OBJECTIVE_NAMES}
+    definitions = {}
+    for segment in segments[1:]:
+        for part in _top_level_split(segment, ","):
+            part = _TRAILING.sub("", part)
+            if not part:
+                continue
+            sides = _top_level_split(part, "=")
+            try:
+                left, right = (parse_document(side, "latex" if "\\" in claim else problem.syntax).items[0]
+                               for side in sides) if len(sides) == 2 else (None, None)
+            except (SymgdError, IndexError):
+                return claim, problem
+            if not isinstance(left, ir.Name) or left.name in known or left.name in definitions:
+                return claim, problem   # not a definition of a new name: the text is the claim's own
+            definitions[left.name] = ((), right)
+    if not definitions:
+        return claim, problem
+    return segments[0], dataclasses.replace(problem, functions={**problem.functions, **definitions})
 
 
 def _reject_inverted(result: CheckResult, target: _Target) -> None:
@@ -166,14 +340,25 @@ def _reject_broken_chain(result: CheckResult, target: _Target, first_wrong: tupl
 def _split_steps(claim: str) -> list[tuple[int, str]]:
     """(line, text) of every expression in a chain ``lhs = a = b`` or an align environment."""
     text = re.sub(r"\\(begin|end)\{(align|aligned|equation|gather|split)\*?\}", " ", claim)
+    text = _ENVIRONMENT.sub(lambda m: m.group(0).translate(_MASK), text)   # a cases or matrix stays whole
     pieces = []
-    for number, line in enumerate(text.split("\n"), start=1):   # numbered as the user's text lines
+    number = 1   # numbered as the user's text lines
+    for line in text.split("\n"):
         for row in line.split("\\\\"):
-            row = row.replace("&", " ").strip().rstrip(",.")
+            row = _TRAILING.sub("", row.replace("&", " "))
             for part in _top_level_split(row, "=") if row else ():
                 if part.strip():
-                    pieces.append((number, part.strip()))
+                    pieces.append((number, part.strip().translate(_UNMASK)))
+        number += 1 + line.count("\ue003")
     return pieces
+
+
+# Inside \begin{cases} and matrices, row and column separators and = belong to the environment,
+# not to the chain of steps: they are masked (private-use characters) while the claim is split.
+_TRAILING = re.compile(r"(\s|\\[,;:! ]|\\q?quad)*[,.]?(\s|\\[,;:! ]|\\q?quad)*$|^\s+")   # "\, ." closing a line
+_ENVIRONMENT = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}.*?\\end\{\1\}", re.DOTALL)
+_MASK = str.maketrans({"&": "\ue000", "\\": "\ue001", "=": "\ue002", "\n": "\ue003"})
+_UNMASK = str.maketrans({"\ue000": "&", "\ue001": "\\", "\ue002": "=", "\ue003": "\n"})
 
 
 def _top_level_split(text: str, separator: str) -> list[str]:
@@ -196,7 +381,65 @@ def _parse_piece(text: str, problem: Problem):
     items = parse_document(text, problem.syntax if "\\" not in text else "latex").items
     if len(items) != 1:
         raise SymgdError(f"the step {text!r} is not one expression")
-    return items[0] if isinstance(items[0], ir.Deriv) else resolve_notation(items[0], problem.syntax)
+    node = _operator_form(items[0])
+    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax, problem.functions)
+
+
+def parameter_named_by(claim: str) -> str | None:
+    """The parameter a claim's left-hand side names (w in ``\\frac{\\partial L}{\\partial w_j} = ...``,
+    ``\\nabla_w L = ...``, ``w := ...``), for a source that does not say which symbols are parameters."""
+    first = _split_steps(claim)[:1] if not re.search(r":=|\\leftarrow|<-", claim) else [(1, claim)]
+    try:
+        items = parse_document(first[0][1], "latex" if "\\" in claim else "auto").items if first else ()
+    except SymgdError:
+        return None
+    node = items[0] if len(items) == 1 else None
+    if isinstance(node, ir.Relation):   # an update rule: its left-hand side
+        node = node.operands[0] if node.ops[0] in (":=", "<-") else None
+    else:
+        node = _operator_form(node)
+        node = node.wrt if isinstance(node, ir.Deriv) else None
+    while isinstance(node, (ir.Sub, ir.Transpose, ir.Pow)):
+        node = node.base if isinstance(node, (ir.Sub, ir.Pow)) else node.arg
+    return node.name if isinstance(node, ir.Name) else None
+
+
+def _operator_form(node):
+    """``\\frac{\\partial}{\\partial w} L`` (the operator applied to the loss, anywhere: ``\\alpha
+    \\frac{\\partial}{\\partial \\theta_j} J(\\theta)``) is ``\\frac{\\partial L}{\\partial w}``."""
+    def apply_operator(current):
+        if not isinstance(current, ir.Mul) or current.op != "juxt" or \
+                not isinstance(current.right, (ir.Name, ir.Apply)):
+            return current
+        if _is_operator(current.left):
+            return dataclasses.replace(current.left, of=current.right)
+        if isinstance(current.left, ir.Mul) and current.left.op == "juxt" and _is_operator(current.left.right):
+            return ir.Mul(current.left.left, dataclasses.replace(current.left.right, of=current.right), "juxt")
+        return current
+
+    return _rewrite(node, apply_operator)
+
+
+def _is_operator(node) -> bool:
+    return isinstance(node, ir.Deriv) and node.of is None and node.wrt is not None
+
+
+def _upright_derivatives(problem: Problem, claim: str) -> str:
+    """``\\frac{dL}{dw}`` and ``\\frac{\\mathrm{d} L}{\\mathrm{d} w}`` as ``\\frac{\\partial L}{\\partial w}`` where one
+    of the two is an objective's name and the other a parameter (so ``d`` is no dimension there)."""
+    objectives = {_objective_name(problem), *OBJECTIVE_NAMES, r"\ell", r"\mathcal{L}", r"\mathcal{J}"}
+    objective = "|".join(re.escape(n) for n in sorted(objectives, key=len, reverse=True))
+    params = "|".join(re.escape(n) for n in sorted(set(_param_names(problem)), key=len, reverse=True))
+    d = r"(?:d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\})"
+    param = r"\\?(?:" + params + r")(?![A-Za-z])[^{}]*(?:\{[^{}]*\}[^{}]*)*"
+    upright = r"\\frac\{\s*" + d + r"\s*(%s)\s*\}\{\s*" + d + r"\s*(%s)\}"
+    slashed = r"(?:\\partial|" + d + r")\s*(%s)\s*/\s*(?:\\partial|" + d + r")\s*(%s)"   # \partial L / \partial w
+    entry = r"\\?(?:" + params + r")(?![A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{?\\top\}?|\^T)?"
+    for pattern in (upright % (objective, param), upright % (param, objective),   # the inverted one too
+                    slashed % (objective, entry), slashed % (entry, objective)):
+        claim = re.sub(pattern, lambda m: rf"\frac{{\partial {m.group(1)}}}{{\partial {m.group(2)}}}", claim)
+    operator = r"\\frac\{\s*" + d + r"\s*\}\{\s*" + d + r"\s*(%s)\}" % param   # \frac{d}{dw} L
+    return re.sub(operator, lambda m: rf"\frac{{\partial}}{{\partial {m.group(1)}}}", claim)
 
 
 def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Target | None, bool]:
@@ -238,7 +481,20 @@ def _target_from_head(problem: Problem, pieces: list) -> tuple[list[str], _Targe
     free = None
     if isinstance(wrt, ir.Sub) and named is None:   # \frac{\partial L}{\partial w_k}: an entry, k free
         free = tuple(i.name for i in _subscript_parts(wrt.indices) if isinstance(i, ir.Name))
-    return notes, _gradient_target(problem, param, free), inverted
+    target = _gradient_target(problem, param, free)
+    if isinstance(wrt, ir.Transpose) and target.shape:
+        target = _numerator_layout(target)
+        notes.append(f"{latex_of(node)} is read in numerator layout: the transpose of the gradient"
+                     + (" (a row vector)" if target.row else ""))
+    return notes, target, inverted
+
+
+def _numerator_layout(target: _Target) -> _Target:
+    """The target of ∂L/∂w^T: the gradient as a row vector, or the transposed gradient of a matrix."""
+    if len(target.shape) == 1:
+        return dataclasses.replace(target, row=True)
+    return dataclasses.replace(target, indices=target.indices[::-1], shape=target.shape[::-1],
+                               latex=f"\\left({target.latex}\\right)^\\top")
 
 
 def _headless_target(problem: Problem, node, notes: list) -> _Target:
@@ -755,6 +1011,8 @@ def _read_left(left, rank: int) -> tuple:
             free.append(part.name)
         else:
             raise UnsupportedError(f"the left-hand side {latex_of(left)} of the update")
+    if counter is not None and not free:   # w_{t+1}, w^{(k+1)}: the next iterate, whole
+        return counter, ()
     if len(free) != rank or (counter is None and not free):
         if rank == 0 and counter is None and len(free) == 1:   # \theta_n := ...: n counts iterations
             return free[0], ()
@@ -885,13 +1143,14 @@ def _check_update(problem: Problem, update: _Update) -> CheckResult:
     shown = name_latex(update.name)
     target = _gradient_target(problem, update.param, update.free or None)
     notes = []
-    if update.op == "=":
+    if update.op == "=" and update.counter is None:   # w_{t+1} = w_t - ... is a recurrence, not an assignment
         notes.append("= is read as an assignment (:=): the new value on the left, the current one on the right")
-    right = _current_iterate(update.right, update)
+    right = _current_iterate(_operator_form(update.right), update)
     right, placeholders, inverted = _gradient_placeholders(problem, right, update)
     current = ir.Sub(ir.Name(update.name), tuple(ir.Name(f) for f in update.free)) if update.free \
         else ir.Name(update.name)
-    step_node = resolve_notation(ir.Add((current, ir.Neg(right))), problem.syntax)   # w - RHS = η ∇L
+    step_node = resolve_notation(ir.Add((current, ir.Neg(right))), problem.syntax,
+                                 problem.functions)   # w - RHS = η ∇L
     step_node, identity, read, unknown = _read_notation(problem, step_node, update.free + tuple(placeholders))
     notes += read
     unknown = [name for name in unknown if name not in placeholders] + _unused_constants(problem, step_node)

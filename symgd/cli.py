@@ -215,13 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         source = read_source(args.source)
         where = read_source(args.where) if args.where else None
+        if args.command == "check":   # the claim may name the parameter the source leaves open
+            result = check(source, read_source(args.claim), wrt=args.wrt, where=where, syntax=args.syntax)
+            print_quietly(str(result))
+            return 0 if result.ok else 1
         problem = parse(source, wrt=args.wrt, where=where, syntax=args.syntax)
         if args.command == "parse":
             output = format_problem(problem, args.format)
-        elif args.command == "check":
-            result = check(problem, read_source(args.claim))
-            print_quietly(str(result))
-            return 0 if result.ok else 1
         elif args.command == "kkt":
             output = format_kkt(kkt(problem), args)
         elif args.command == "explain":

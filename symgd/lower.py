@@ -34,11 +34,15 @@ class Lowering:
         index_names: names to avoid for the indices lowering invents.
         render: IR -> LaTeX, for messages.
         symmetric: matrices declared symmetric: name -> "symmetric" or "positive (semi)definite".
+        class_dims: the dimensions the loss normalises over (the range of a sum of exponentials
+            in a denominator or a log: the classes), so a claim's softmax of a K × n matrix
+            normalises its columns as the loss does.
     """
 
     def __init__(self, inference: ShapeInference, symbols: dict, dim_symbol, index_names: set[str],
-                 render, symmetric: dict | None = None) -> None:
+                 render, symmetric: dict | None = None, class_dims: frozenset = frozenset()) -> None:
         self.symmetric = symmetric or {}
+        self.class_dims = class_dims
         self.inference = inference
         self.symbols = symbols
         self.dim_symbol = dim_symbol
@@ -296,11 +300,12 @@ class Lowering:
                 body = self.sum_over(body, k, dim)
             return body
         (arg,) = node.args
-        if primitive.kind == VECTOR:   # softmax(u)_k = exp(u_k) / sum_j exp(u_j); of a matrix, row by row
+        if primitive.kind == VECTOR:   # softmax(u)_k = exp(u_k) / sum_j exp(u_j); of a matrix, along its classes
             shape = self.shape(arg, scope)
+            axis = self.softmax_axis(shape)
             j = self.fresh_index()
-            along = tuple(idx[:-1]) + (j,)
-            total = self.sum_over(sympy.exp(self.lower(arg, scope, indices, along)), j, shape.dims[-1])
+            along = tuple(j if position == axis else index for position, index in enumerate(idx))
+            total = self.sum_over(sympy.exp(self.lower(arg, scope, indices, along)), j, shape.dims[axis])
             return sympy.exp(self.lower(arg, scope, indices, idx)) / total
         if primitive.kind == DIAGONAL:
             if self.shape(arg, scope).rank == 1:   # diag(w)_{kl} = w_k [k = l]
@@ -323,6 +328,16 @@ class Lowering:
         if node.name == "inv":
             return self.inverse(arg, scope, indices, idx)
         raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
+
+    def softmax_axis(self, shape: Shape) -> int:
+        """The axis a softmax normalises: a vector's only one; a matrix's last (scores of n samples by
+        K classes, row by row: shapes.py records the reading), unless only its first axis is one the
+        loss normalises over (its classes): then the matrix is K × n, a column per sample
+        (``softmax(W X^\top)`` in a claim about a loss that normalises over K)."""
+        if shape.rank != 2:
+            return len(shape.dims) - 1
+        rows, columns = (self.dim_symbol(d) for d in shape.dims)
+        return 0 if rows in self.class_dims and columns not in self.class_dims else 1
 
     def determinant(self, arg, scope, indices) -> sympy.Expr:
         """det of a square matrix; of a transpose the same, of an inverse the reciprocal."""

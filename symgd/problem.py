@@ -147,6 +147,7 @@ class Problem:
     objective_name: str | None = None
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
+    functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -775,7 +776,8 @@ class _Resolver:
             term = value
             for weight in weights:
                 term = weight if term == ir.Num("1") else ir.Hadamard(term, weight)
-            terms.append(term)
+            if value != ir.Num("0"):   # a piece 0 adds nothing (and has no shape to agree with a vector's)
+                terms.append(term)
             if condition is None:
                 break
             earlier.append(weights[0])
@@ -785,7 +787,7 @@ class _Resolver:
         else:
             self.found.read(f"{latex_of(node)} takes the first piece whose condition holds (0 if none does); "
                             "the derivative is each piece's, and the switching points are kinks")
-        return terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
+        return ir.Num("0") if not terms else terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
 
     def apply(self, node: ir.Apply, exponent=None):
         """A name followed by brackets: a call (sigmoid, a definition, a text-syntax function) or a
@@ -1396,7 +1398,19 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
+        functions={name: value for name, value in found.definitions.items() if value[0]},
     )
+
+
+def normalised_dimensions(objective) -> frozenset:
+    """The dimensions a loss normalises over: ranges of sums of exponentials in a denominator or a
+    log (K in \\exp(z_{ik}) / \\sum_{j=1}^{K} \\exp(z_{ij}) and in \\log\\sum_{j=1}^{K} \\exp(z_{ij}))."""
+    def normaliser(expr) -> bool:
+        return isinstance(expr, sympy.Sum) and any(isinstance(f, sympy.exp) for f in sympy.Mul.make_args(expr.function))
+
+    sums = [e.base for e in objective.atoms(sympy.Pow) if e.exp.is_negative and normaliser(e.base)]
+    sums += [e.args[0] for e in objective.atoms(sympy.log) if normaliser(e.args[0])]
+    return frozenset(limit[2] for total in sums for limit in total.limits if isinstance(limit[2], sympy.Symbol))
 
 
 def _symmetric_matrices(found: _Items, symbols: dict, shapes) -> dict:
@@ -1495,10 +1509,11 @@ def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: Shap
     return Constraint(kind, expr, tuple(lowering.dim_symbol(d) for d in shape.dims), free, latex_of(relation))
 
 
-def resolve_notation(node, syntax: str = "latex"):
-    """Context-free notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product,
-    e^{x} the exponential (the Problem builder does the same with the source's definitions)."""
-    return _Resolver(_Items(), syntax).resolve(node)
+def resolve_notation(node, syntax: str = "latex", functions: dict | None = None):
+    """Notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product, e^{x} the
+    exponential, a call of one of ``functions`` (a Problem's, defined in its source: h_\\theta(x))
+    its body (the Problem builder does the same with all of the source's definitions)."""
+    return _Resolver(_Items(definitions=dict(functions or {})), syntax).resolve(node)
 
 
 def _defined_matrices(problem: Problem, node):
@@ -1534,7 +1549,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
         ShapeError: the operands do not fit; UnsupportedError: a symbol the problem does not have.
     """
     free = free or {}
-    node = _Resolver(_Items(), problem.syntax).resolve(node)   # \sigma(z), X(a + b), e^{x}
+    node = resolve_notation(node, problem.syntax, problem.functions)   # \sigma(z), X(a + b), h_\theta(x)
     node = _defined_matrices(problem, node)
     dims = {str(d): Dim(d) for d in problem.dims}
     declared = {}
@@ -1558,6 +1573,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
     inference = ShapeInference(declared, dims, problem.syntax, latex_of, identity)
+    inference.broadcast_scalars = True   # every symbol's shape is the problem's: b in Xw + b - y is a scalar
     scope = Scope({name: dims.setdefault(str(dim), Dim(dim)) for name, dim in free.items()})
     inference.run([node], scope)
     shape = inference.infer(node, scope)
@@ -1573,7 +1589,8 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     indices = {name: sympy.Symbol(name, integer=True) for name in free}
     # the indices lowering invents avoid every name the claim writes, its bound indices included
     written_names = set(declared) | set(dims) | set(free) | bound | _names_used([node])
-    lowering = Lowering(inference, symbols, dim_symbol, written_names, latex_of)
+    lowering = Lowering(inference, symbols, dim_symbol, written_names, latex_of, None,
+                        normalised_dimensions(problem.objective))
     axes = tuple(lowering.fresh_index() for _ in shape.dims)
     expr = lowering.lower(node, scope, indices, axes)
     return expr, axes, tuple(dim_symbol(d) for d in shape.dims), shape.row

@@ -175,6 +175,7 @@ class ShapeInference:
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
+        self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -450,7 +451,7 @@ class ShapeInference:
         for term, shape in zip(node.terms, shapes):
             if shape is None:
                 self.expect(term, first, scope)
-            elif shape.rank == 0 and first.rank > 0 and _is_literal(term):
+            elif shape.rank == 0 and first.rank > 0 and (_is_literal(term) or self.broadcast_scalars):
                 continue   # 1 - \sigma(Xw): a number broadcasts over a vector
             else:
                 self.unify(first, shape, first_term, term)
@@ -539,6 +540,9 @@ class ShapeInference:
         return Shape((a.dims[0],)) if b.rank == 1 else Shape((a.dims[0], b.dims[1]))
 
     def infer_Hadamard(self, node, scope):
+        left, right = self.infer(node.left, scope), self.infer(node.right, scope)
+        if left is not None and right is not None and 0 in (left.rank, right.rank):
+            return left if left.rank else right   # a scalar (a piece's scalar condition) scales the other
         return self.infer_Add(ir.Add((node.left, node.right)), scope)
 
     def infer_Div(self, node, scope):

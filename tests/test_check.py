@@ -189,3 +189,71 @@ def test_entry_wise_claims_with_any_letters(free, bound):
              % (free, bound, bound, bound, bound, free))
     result = symgd.check(LS, claim, wrt="w")
     assert result.ok, (result.verdict, result.diagnosis)
+
+
+@pytest.mark.parametrize("source, claim, slip", [
+    (LEAST_SQUARES_ENTRIES, r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ik} v_k - b_i)",
+     r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ij} v_k - b_i)"),
+    (r"\log\sum_{k=1}^{K}\exp(z_k)", r"\nabla_z L = \operatorname{softmax}(z)", r"\nabla_z L = \exp(z)"),
+    (r"\tanh^2(w^\top x)", r"w \leftarrow w - \eta\, 2\tanh(w^\top x)(1 - \tanh^2(w^\top x)) x",
+     r"w \leftarrow w - \eta\, 2\tanh(w^\top x) x"),
+])
+def test_the_claim_names_the_parameter_the_source_leaves_open(source, claim, slip):
+    with pytest.raises(symgd.AmbiguityError):
+        symgd.parse(source)
+    assert symgd.check(source, claim).ok
+    assert not symgd.check(source, slip).ok
+    with pytest.raises(symgd.AmbiguityError):   # a claim that names no parameter does not guess
+        symgd.check(source, r"2")
+
+
+def test_the_command_line_takes_the_parameter_from_the_claim():
+    claim = r"\frac{\partial L}{\partial v_j} = \sum_{i=1}^{n} A_{ij}(\sum_{k=1}^{d} A_{ik} v_k - b_i)"
+    done = subprocess.run([sys.executable, "-m", "symgd", "check", LEAST_SQUARES_ENTRIES, "--claim", claim],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("correct"), done.stdout + done.stderr
+
+
+RIDGE_HALF = r"L(w) = \frac{1}{2}\|Xw - y\|_2^2 + \frac{\lambda}{2}\|w\|^2 \quad X \in \mathbb{R}^{n \times d}"
+
+
+@pytest.mark.parametrize("source, claim, right", [
+    (LS, r"w^* = (X^\top X)^{-1} X^\top y", True),
+    (LS, r"\hat{w} = (X^\top X)^{-1} X^\top y", True),
+    (LS, r"w = (X^\top X)^{-1} X^\top y", True),
+    (LS, r"w^* = (X^\top X)^{-1} X^\top y + \mathbf{1}", False),
+    (RIDGE_HALF, r"w^\star = (X^\top X + \lambda I)^{-1} X^\top y", True),
+    (RIDGE_HALF, r"\hat w = (X^\top X + 2\lambda I)^{-1} X^\top y", False),
+    (RIDGE_HALF, r"\hat w = (X^\top X + \lambda I)^{-1} X^\top y = X^\top (X X^\top + \lambda I)^{-1} y", True),
+])
+def test_a_claimed_minimiser_is_checked_by_its_gradient(source, claim, right):
+    # the normal equations solved, as homework writes them: the gradient must vanish at the point
+    result = symgd.check(source, claim, wrt="w")
+    assert result.ok is right, (result.verdict, result.diagnosis)
+    assert any("stationary point" in finding for finding in result.diagnosis)
+
+
+def test_a_minimiser_with_a_wrong_middle_step_is_incorrect():
+    claim = r"\hat w = (X^\top X + \lambda I)^{-1} X^\top y = (X^\top X)^{-1} X^\top y = (X^\top X + \lambda I)^{-1} X^\top y"
+    result = symgd.check(RIDGE_HALF, claim)
+    assert not result.ok and result.diagnosis[0].startswith("line 1: the step")
+
+
+def test_setting_the_gradient_to_zero_ends_a_derivation():
+    result = symgd.check(LS, r"\nabla_w L = \frac{1}{n} X^\top (Xw - y) = 0", wrt="w")
+    assert result.ok and any("stationary point" in finding for finding in result.diagnosis)
+    wrong = symgd.check(LS, r"\nabla_w L = \frac{2}{n} X^\top (Xw - y) = \mathbf{0}", wrt="w")
+    assert not wrong.ok and any("2 times" in finding for finding in wrong.diagnosis)
+    with pytest.raises(symgd.UnsupportedError, match="only sets the gradient to zero"):
+        symgd.check(LS, r"\nabla_w L = 0", wrt="w")
+
+
+def test_a_scalar_after_a_gradient_head_is_not_read_as_a_loss():
+    result = symgd.check(LS, r"\nabla_w L = \frac{1}{2n}\|Xw - y\|^2", wrt="w")
+    assert not result.ok and not any("times the loss" in finding for finding in result.diagnosis)
+    assert any("shape ()" in finding for finding in result.diagnosis), result.diagnosis
+
+
+def test_closing_punctuation_and_spacing_are_ignored():
+    assert symgd.check(LS, r"\nabla_w L = \frac{1}{n} X^\top (Xw - y)\,.", wrt="w").ok
+    assert symgd.check(LS, r"\nabla_w L = \frac{1}{n} X^\top (Xw - y) \quad ,", wrt="w").ok

@@ -189,3 +189,125 @@ def test_softmax_gradient_that_assumes_one_hot_labels_says_so():
     result = symgd.check(SOFTMAX, claim)
     assert not result.ok   # the loss does not say that the rows of Y sum to 1
     assert any("one-hot labels" in finding for finding in result.diagnosis), result.diagnosis
+
+
+@pytest.mark.parametrize("claim, slip", [
+    (r"w_{t+1} = w_t - \frac{\eta}{n} X^\top(Xw_t - y)", r"w_{t+1} = w_t - \frac{\eta}{n} X(Xw_t - y)"),
+    (r"w^{(k+1)} = w^{(k)} - \alpha \nabla L(w^{(k)})", r"w^{(k+1)} = w^{(k)} + \alpha \nabla L(w^{(k)})"),
+    (r"w_{t+1} = w_t - \eta \frac{1}{N}\sum_{i=1}^{N}(x_i^\top w_t - y_i) x_i",
+     r"w_{t+1} = w_t - \eta \frac{1}{N}\sum_{i=1}^{N}(x_i^\top w_t + y_i) x_i"),
+])
+def test_the_next_iterate_of_a_vector(claim, slip):
+    # w_{t+1} of a vector parameter used to be refused ("name the parameter, an entry of it ...")
+    result = symgd.check(LS, claim)
+    assert result.ok, (result.verdict, result.diagnosis)
+    assert not any("assignment" in finding for finding in result.diagnosis)   # a recurrence, not :=
+    assert not symgd.check(LS, slip).ok
+
+
+@pytest.mark.parametrize("claim", [
+    r"\frac{dL}{dw} = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{\mathrm{d}L}{\mathrm{d}w} = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{\partial}{\partial w} L = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{d}{dw} L(w) = \frac{1}{n} X^\top (Xw - y)",
+    r"\frac{dL}{dw_j} = \frac{1}{n}\sum_{i=1}^{n}(x_i^\top w - y_i) X_{ij}",
+    r"\partial L / \partial w = \frac{1}{n} X^\top (Xw - y)",
+])
+def test_upright_and_operator_derivative_heads(claim):
+    assert symgd.check(LS, claim).ok
+    assert not symgd.check(LS, claim.replace("- y", "+ y")).ok
+
+
+def test_an_upright_inverted_head_is_the_inverted_notation():
+    result = symgd.check(LS, r"\frac{dw}{dL} = \frac{1}{n} X^\top (Xw - y)")
+    assert not result.ok and "inverted" in result.diagnosis[0]
+
+
+def test_numerator_layout_heads_ask_for_the_transpose():
+    # Magnus and Neudecker: \partial L / \partial w^T is a row vector
+    row = symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}(Xw - y)^\top X")
+    assert row.ok and any("numerator layout" in finding for finding in row.diagnosis), row.diagnosis
+    assert not symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}(Xw + y)^\top X").ok
+    column = symgd.check(LS, r"\frac{\partial L}{\partial w^\top} = \frac{1}{n}X^\top (Xw - y)")
+    assert not column.ok and any("asks for its transpose" in finding for finding in column.diagnosis)
+    factorization = r"J(U) = \|R - UV^\top\|_F^2 \quad\text{where}\quad R \in \mathbb{R}^{m \times n}"
+    assert symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2V^\top(R - UV^\top)^\top").ok
+    assert not symgd.check(factorization, r"\frac{\partial J}{\partial U^\top} = -2(R - UV^\top)V").ok
+
+
+HINGE = r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)"
+
+
+def test_a_piecewise_vector_in_a_derivation():
+    # the cases environment's & and \\ are not the align's: the chain is split around it, not inside it
+    claim = "\n".join([
+        r"\begin{align}",
+        r"\nabla_w L &= \lambda w + \frac{1}{n}\sum_{i=1}^{n} \begin{cases} -y_i x_i & \text{if } y_i w^\top x_i < 1 \\",
+        r"0 & \text{otherwise}\end{cases} \\",
+        r"&= \lambda w - \frac{1}{n}\sum_{i=1}^{n} \mathbb{1}[y_i w^\top x_i < 1]\, y_i x_i",
+        r"\end{align}"])
+    result = symgd.check(HINGE, claim)
+    assert result.ok and result.verdict.startswith("correct where"), (result.verdict, result.diagnosis)
+    assert [step.line for step in result.steps] == [2, 4]
+    wrong = symgd.check(HINGE, claim.replace(r"\text{if } y_i w^\top x_i < 1", r"\text{if } y_i w^\top x_i > 1"))
+    assert not wrong.ok and wrong.diagnosis[0].startswith("line 4:")
+
+
+@pytest.mark.parametrize("head", [r"\nabla^2_w L", r"\nabla_w^2 L", r"\nabla^2_{w} L(w)",
+                                  r"\frac{\partial^2 L}{\partial w \partial w^\top}"])
+def test_hessian_heads(head):
+    assert symgd.check(LS, head + r" = \frac{1}{n} X^\top X").ok
+    assert not symgd.check(LS, head + r" = \frac{1}{2n} X^\top X").ok
+
+
+LOGISTIC = r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"
+CS229_HYPOTHESIS = r"J(\theta) = \frac{1}{2}\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})^2 \quad h_\theta(x) = \theta^\top x"
+CS229_LOGISTIC = (r"J(\theta) = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log h_\theta(x^{(i)}) + (1 - y^{(i)})"
+                  r"\log(1 - h_\theta(x^{(i)}))\right] \quad h_\theta(x) = \frac{1}{1 + e^{-\theta^\top x}}")
+
+
+@pytest.mark.parametrize("source, claim, slip", [
+    # Ng's CS229 notes: the LMS rule and the gradient ascent form, in the hypothesis h_theta the source defines
+    (CS229_HYPOTHESIS, r"\theta_j := \theta_j + \alpha\sum_{i=1}^{m}(y^{(i)} - h_\theta(x^{(i)}))x_j^{(i)}",
+     r"\theta_j := \theta_j + \alpha\sum_{i=1}^{m}(y^{(i)} + h_\theta(x^{(i)}))x_j^{(i)}"),
+    (CS229_HYPOTHESIS, r"\theta := \theta - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x^{(i)}",
+     r"\theta := \theta - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})"),
+    (CS229_HYPOTHESIS, r"\frac{\partial}{\partial \theta_j}J(\theta) = \sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}",
+     r"\frac{\partial}{\partial \theta_j}J(\theta) = \sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})^2 x_j^{(i)}"),
+    (CS229_LOGISTIC, r"\theta_j := \theta_j - \alpha\frac{1}{m}\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}",
+     r"\theta_j := \theta_j - \alpha\sum_{i=1}^{m}(h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}"),
+    (CS229, r"\theta_j := \theta_j - \alpha \frac{\partial}{\partial \theta_j} J(\theta)",
+     r"\theta_j := \theta_j + \alpha \frac{\partial}{\partial \theta_j} J(\theta)"),
+    # names the claim defines after it
+    (LOGISTIC, r"\nabla_w L = X^\top(p - y), \quad p = \sigma(Xw)", r"\nabla_w L = X^\top(y - p), \quad p = \sigma(Xw)"),
+    (LOGISTIC, r"\nabla_w L = X^\top(p - y) \text{ where } p = \sigma(Xw)",
+     r"\nabla_w L = X^\top(p - y) \text{ where } p = \sigma(Xw) \odot (1 - \sigma(Xw))"),
+    (LS, r"\nabla_w L = \frac{1}{n} X^\top r \quad\text{where}\quad r = Xw - y",
+     r"\nabla_w L = \frac{1}{n} X^\top r \quad\text{where}\quad r = y - Xw"),
+])
+def test_the_sources_functions_and_the_claims_own_definitions(source, claim, slip):
+    result = symgd.check(source, claim)
+    assert result.ok, (result.verdict, result.diagnosis)
+    if source in (LOGISTIC, LS):
+        assert "the claim's own definitions" in result.diagnosis[0], result.diagnosis
+    assert not symgd.check(source, slip).ok
+
+
+def test_the_seeds_second_rule_is_a_step_of_size_one_read_as_an_assignment():
+    result = symgd.check(LOGDET, r"\Theta_{ij} = \Theta_{ij} - \frac{\partial L}{\partial \Theta_{ij}}")
+    assert result.ok and result.verdict == "correct"
+    assert any("= is read as an assignment" in finding for finding in result.diagnosis)
+    assert any("no step size: it is a gradient-descent step of size 1" in finding for finding in result.diagnosis)
+    assert any("correct by definition" in finding for finding in result.diagnosis)
+
+
+
+def test_a_scalar_added_to_a_vector_in_a_claim_is_added_to_every_entry():
+    # symgd's own gradient of the linear model with a bias prints x w + b - y; the mutation run read it back
+    source = (r"J(w, b) = \sum_{i=1}^{n} (y_i - w^\top x_i - b)^2 \quad \text{where} \quad x_i \in \mathbb{R}^{d}, "
+              r"\quad y_i \in \mathbb{R}, \quad b \in \mathbb{R}")
+    assert symgd.check(source, r"\frac{\partial J}{\partial w} = 2 X^\top (X w + b - y)").ok
+    assert symgd.check(source, r"w := w - \eta \left(2 x^\top \left(x w + b - y\right)\right)").ok
+    assert symgd.check(source, r"\frac{\partial J}{\partial b} = 2\cdot\mathbf{1}^\top (X w + b - y)").ok
+    assert not symgd.check(source, r"\frac{\partial J}{\partial w} = 2 X^\top (X w + 2b - y)").ok
+    assert not symgd.check(source, r"\frac{\partial J}{\partial b} = 2 (X w + b - y)").ok   # a vector for a scalar

@@ -256,8 +256,6 @@ def test_a_matrix_derivation_by_differentials():
     assert not result.ok
 
 
-@pytest.mark.xfail(strict=True, reason="since the IR folds powers of one base, explain no longer cancels "
-                   "(1 - u)^{-1} against (1 - u) in the logistic dL line (still verified, it reads worse)")
 def test_a_logistic_derivation_in_the_students_names_is_matched_by_value():
     source = next(p for p in EXAMPLES if p.stem == "04_logistic").read_text()
     claim = (r"z = Xw \\ p = \sigma(z) \\ dL = -(y \oslash p - (1 - y) \oslash (1 - p))^\top dp \\ "

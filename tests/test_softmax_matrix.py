@@ -1,6 +1,7 @@
 """softmax of a matrix is taken along each row (scores of n samples by K classes), in losses and claims."""
 
 import numpy as np
+import pytest
 
 import symgd
 from symgd import numeric
@@ -41,3 +42,21 @@ def test_a_softmax_claim_is_read_not_refused():
     assert any("one-hot" in finding for finding in result.diagnosis), result.diagnosis
     general = r"\frac{\partial L}{\partial W} = (\operatorname{diag}(Y\mathbf{1}) \operatorname{softmax}(XW^\top) - Y)^\top X"
     assert symgd.check(LOSS, general, where=WHERE).ok
+
+
+
+EXAMPLE = r"""L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}"""
+
+
+@pytest.mark.parametrize("loss", [LOSS, EXAMPLE])
+def test_a_softmax_claim_in_the_classes_by_samples_layout_is_read_as_written(loss):
+    # K × n scores, a column per sample (W X^T): the claim's softmax normalises over the K classes, as
+    # the loss does; it used to normalise each row, over the samples, and a right claim was judged wrong
+    claim = r"\frac{\partial L}{\partial W} = (\operatorname{softmax}(W X^\top)\operatorname{diag}(Y\mathbf{1}) - Y^\top) X"
+    assert symgd.check(loss, claim, where=WHERE).ok
+    assert not symgd.check(loss, claim.replace(r"- Y^\top", r"+ Y^\top"), where=WHERE).ok
+    one_hot = symgd.check(loss, r"\frac{\partial L}{\partial W} = (\operatorname{softmax}(W X^\top) - Y^\top) X",
+                          where=WHERE)
+    assert not one_hot.ok and any("one-hot" in finding for finding in one_hot.diagnosis), one_hot.diagnosis
+    rows_over_samples = r"\frac{\partial L}{\partial W} = ((\operatorname{softmax}(X W^\top)^\top)\operatorname{diag}(Y\mathbf{1}) - Y^\top) X"
+    assert symgd.check(loss, rows_over_samples, where=WHERE).ok   # the same matrix, written transposed

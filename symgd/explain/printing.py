@@ -82,13 +82,19 @@ def _distributed(node: ir.Map, cancelling: bool = True) -> ir.Node | None:
     for factor in node.args:
         if isinstance(factor, ir.Map) and factor.op == "add" and factor.shape == node.shape:
             others = [a for a in node.args if a is not factor]
-            products = [ir.mul(*others, term) for term in factor.args]
-            combined = [_combine_powers_of(p) for p in products]
-            if cancelling and all(c is p for c, p in zip(combined, products)):
+            combined = [_combine_powers_of(ir.mul(*others, term)) for term in factor.args]
+            # ir.mul itself folds powers of one base (x x^{-1} = 1): a product with fewer factors
+            # than were multiplied is where something cancelled
+            written = [len(others) + _factor_count(term) for term in factor.args]
+            if cancelling and all(_factor_count(c) >= n for c, n in zip(combined, written)):
                 continue   # nothing cancels: distributing only lengthens it
             spread = ir.add(*combined)
             best = spread if best is None else _smaller(best, spread)
     return best
+
+
+def _factor_count(node: ir.Node) -> int:
+    return len(node.args) if isinstance(node, ir.Map) and node.op == "mul" else 1
 
 
 def _combine_powers_of(node: ir.Node) -> ir.Node:

@@ -330,6 +330,10 @@ class IRBuilder(Transformer):
         _, wrt, order, of = children
         return ir.Deriv(of, wrt, self.order([order]) if order is not None else 1, "nabla")
 
+    def nabla_order_first(self, children):
+        nabla, order, wrt, of = children
+        return self.nabla([nabla, wrt, order, of])
+
     # -- scripts (LaTeX) -----------------------------------------------------------------
     def script(self, children):
         return children[0]
