@@ -236,6 +236,7 @@ class _Items:
     updates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     readings: list = field(default_factory=list)       # implicit decisions, in words
+    powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -463,7 +464,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
         left = ir.Apply(left.name, left.args)
     if isinstance(left, ir.Apply):
-        params = tuple(_param_name(arg) for arg in left.args)
+        params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
     elif isinstance(left, ir.Name):
         params, name = (), left.name
@@ -478,6 +479,17 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _head_param(node, found: _Items, head: ir.Apply) -> str:
+    """An argument of a definition's head: a name, or a power of one (``\\mathrm{NLL}(w, \\sigma^2)``: the
+    variance is written as a power of the name σ, and σ is the variable of the body)."""
+    if isinstance(node, ir.Pow) and isinstance(node.base, (ir.Name, ir.Sub)) and isinstance(node.exp, ir.Num):
+        name = _param_name(node.base)
+        found.powered.add(apply_key(head))
+        found.read(f"{latex_of(node)} in {latex_of(head)} names the variable {latex_of(node.base)}")
+        return name
+    return _param_name(node)
 
 
 def _indexed_definition(left, body) -> bool:
@@ -803,6 +815,9 @@ class _Resolver:
             params, body = self.found.definitions[node.name]
             if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
+            if node.name in self.found.powered:
+                raise UnsupportedError(f"calling {node.name}, whose definition has a power among its arguments; "
+                                       "define it with plain names")
             if len(args) != len(params):
                 raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
                                        f"its definition has {len(params)}")

@@ -102,6 +102,8 @@ OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
 INDICATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*|\\big\w*\s*)?(?:\(|\[|\\\{|_)")
 POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
 STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
+# The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
+ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
@@ -216,6 +218,15 @@ class _Tokenizer:
                 raise UnsupportedError(r"the nuclear norm \|X\|_* (the sum of singular values) is not supported")
             self.emit("_UNDER", value, start)
             self.single_next = True
+        elif value == "[" and self.last_kind() == "NAME" and start and not self.text[start - 1].isspace() \
+                and ENTRY_BRACKET_RE.match(self.text, self.pos):
+            # y[k], x[k+1] (signal processing, Condat): entry k of y, as y_k
+            self.brackets.append(("[entry", start))
+            self.emit("_UNDER", "_", start)
+            self.emit("_LBRACE", "{", start)
+        elif value == "]" and self.brackets and self.brackets[-1][0] == "[entry":
+            self.brackets.pop()
+            self.emit("_RBRACE", "}", start)
         elif value in "([":
             self.open_bracket(value, "_LPAR", start)
         elif value in ")]":
@@ -294,6 +305,10 @@ class _Tokenizer:
             return
         if name in IGNORED_COMMANDS:
             return
+        last = [t.type for t in self.tokens[-3:]]
+        if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
+            raise UnsupportedError(r"the max-norm \|v\|_\infty (the largest |v_i|) is not supported; minimize t "
+                                   r"subject to -t \le v_i \le t (an epigraph) instead")
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:
@@ -379,6 +394,19 @@ class _Tokenizer:
         """``\\begin{cases}`` opens a piecewise definition; layout environments (array, aligned) vanish."""
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
         kind = content.strip()
+        if kind == "array" and name == "begin" and self.tokens and self.tokens[-1].type == "_LPAR" \
+                and self.tokens[-1].value == r"\{":
+            # \left\{\begin{array}{ll} u^2 & |u| \le M \\ ... \end{array}\right. (B&V): the cases of a
+            # piecewise definition, as \begin{cases}
+            self.tokens.pop()
+            self.brackets.pop()
+            match = BRACED_WORD_RE.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos   # the column spec {ll}
+            self.open_bracket("cases", "_BEGIN_CASES", start)
+            return
+        if kind == "array" and name == "end" and self.in_cases():
+            self.close_bracket("cases", "_END_CASES", start)
+            return
         if kind == "cases":
             if name == "begin":
                 self.open_bracket("cases", "_BEGIN_CASES", start)
@@ -561,7 +589,8 @@ def _plain_name(content: str) -> str | None:
 
 
 def _closer(kind: str) -> str:
-    return {"(": ")", "[": "]", r"\{": r"\}", "{": "}", "langle": r"\rangle", "cases": r"\end{cases}"}.get(kind, kind)
+    return {"(": ")", "[": "]", "[entry": "]", r"\{": r"\}", "{": "}", "langle": r"\rangle",
+            "cases": r"\end{cases}"}.get(kind, kind)
 
 
 def tokenize(text: str) -> Iterator[Token]:

@@ -160,6 +160,10 @@ class IRBuilder(Transformer):
     # -- postfix -------------------------------------------------------------------------
     def sup(self, children):
         base, script = children
+        if script == "nonnegative" and isinstance(base, (ir.Name, ir.Sub)):
+            return _attach_subscript(base, (ir.Name("plus"),))   # f^+ (a positive example): a name of its own
+        if script == "nonnegative" and not isinstance(base, ir.Reals):
+            return ir.Func("relu", (base,))   # [u]^+, (u)^+: the positive part, as [u]_+
         if script in ("positive", "nonnegative"):
             raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
         if script == "T":

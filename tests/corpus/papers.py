@@ -167,12 +167,12 @@ ENTRIES = [
           lambda v: float(np.sum(np.maximum(0, np.sum((v["x_a"] @ v["W"].T - v["x_p"] @ v["W"].T) ** 2, 1)
                                             - np.sum((v["x_a"] @ v["W"].T - v["x_n"] @ v["W"].T) ** 2, 1) + v["alpha"]))),
           where=r"f(x) = Wx", sizes={"k": 2},
-          status=REFUSAL, gap='AmbiguityError: the parameter W does not appear in the objective or constraints'),
+          status=REFUSAL, gap='UnsupportedError: the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F'),
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
           lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7},
-          status=REFUSAL, gap="UnsupportedError: '+' as a superscript; write a power such as x^{2}"),
+          status=REFUSAL, gap='ShapeError: shapes do not fit: f^\\top f_{i} is a row vector (N,) and -f^\\top f_{\\mathrm{plus}} is a scalar'),
     entry("paper_simclr_nt_xent", "Chen, Kornblith, Norouzi & Hinton (2020), A simple framework for contrastive learning"
           " (SimCLR), Sec. 2.1, eq. (1) (NT-Xent loss of the positive pair (i, j))",
           r"\ell_{i,j} = -\log\frac{\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_j)/\tau)}{\sum_{k=1}^{2N}\mathbb{1}_{[k\neq i]}"
@@ -372,8 +372,7 @@ ENTRIES = [
           " indexing)",
           r"\min_{x\in\mathbb{R}^N}\frac{1}{2}\sum_{k=1}^{N}|y[k] - x[k]|^2 + \lambda\sum_{k=1}^{N-1}|x[k+1] - x[k]|",
           "x", "y:N x:N lambda:",
-          lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum()),
-          status=REFUSAL, gap='AmbiguityError: y(k): the function y is not defined; define it (y(x) = ...) or, for a product, write y \\cdot (k)'),
+          lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum())),
     entry("paper_chambolle_tv", "Chambolle (2004), An algorithm for total variation minimization and applications,"
           " (ROF denoising: ||u - g||^2 / (2 lambda) + J(u), anisotropic discrete J)",
           r"\min_{u}\frac{\|u - g\|^2}{2\lambda} + \sum_{i=1}^{N-1}\sum_{j=1}^{N-1}\left(|u_{i+1,j} - u_{i,j}| + |u_{i,j+1} - u_{i,j}|\right)",

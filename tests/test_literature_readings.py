@@ -1,0 +1,75 @@
+"""Notation from the corpus's refusals read as the sources mean it (issue 9, second pass), each against a
+hand-written NumPy reference: B&V's ``\\left\\{\\begin{array}`` piecewise definitions, ``y[k]`` entries,
+a variance ``\\sigma^2`` among a definition's arguments, ``f^+`` and ``[u]^+``, LaTeX ``where`` clauses
+without a backslash; and the constructs still out of reach named in their errors.
+"""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import check_against_reference
+from symgd.errors import UnsupportedError
+
+
+def huber(u, M):
+    return np.where(np.abs(u) <= M, u ** 2, M * (2 * np.abs(u) - M))
+
+
+def test_a_piecewise_definition_in_an_array_between_braces():
+    # B&V 6.1.2: \phi_M(u) = \left\{\begin{array}{ll} u^2 & |u| \le M \\ M(2|u| - M) & |u| > M \end{array}\right.
+    problem = symgd.parse(r"\sum_{i=1}^{m}\phi_M(a_i^Tx - b_i)", wrt="x",
+                          where=r"\phi_M(u) = \left\{\begin{array}{ll} u^2 & |u| \leq M \\ M(2|u| - M) & |u| > M"
+                                r"\end{array}\right.")
+    check_against_reference(problem, lambda a, b, x, M: np.sum(huber(a @ x - b, M)),
+                            {"a": "a", "b": "b", "x": "x", "M": "M"})
+
+
+def test_an_array_that_is_only_layout_stays_layout():
+    problem = symgd.parse(r"\begin{array}{ll}\text{minimize} & \|Ax - b\|^2 \\ \text{subject to} & x \succeq 0"
+                          r"\end{array}")
+    assert len(problem.constraints) == 1
+
+
+def test_square_brackets_after_a_name_are_its_entries():
+    # Condat (2013): y[k], x[k+1]
+    problem = symgd.parse(r"\frac{1}{2}\sum_{k=1}^{N}|y[k] - x[k]|^2 + \lambda\sum_{k=1}^{N-1}|x[k+1] - x[k]|",
+                          wrt="x")
+    check_against_reference(problem, lambda x, y, lam: 0.5 * np.sum((y - x) ** 2) + lam * np.sum(np.abs(np.diff(x))),
+                            {"x": "x", "y": "y", "lam": "lambda"})
+
+
+def test_a_bracket_after_a_space_is_still_a_product():
+    problem = symgd.parse(r"\lambda [x + 1]^2 + [a + x]^2", wrt="x")
+    check_against_reference(problem, lambda lam, a, x: lam * (x + 1) ** 2 + (a + x) ** 2, {"lam": "lambda", "a": "a", "x": "x"})
+
+
+def test_a_variance_among_the_arguments_names_its_standard_deviation():
+    # Murphy PML 11.2.1: NLL(w, \sigma^2)
+    problem = symgd.parse(r"\mathrm{NLL}(\mathbf{w},\sigma^2) = \frac{1}{2\sigma^2}\sum_{n=1}^{N}(y_n - \mathbf{w}^T"
+                          r"\mathbf{x}_n)^2 + \frac{N}{2}\log(2\pi\sigma^2)")
+    assert sorted(str(getattr(p, "label", p)) for p in problem.params) == ["sigma", "w"]
+    assert any("names the variable" in reading for reading in problem.readings)
+
+
+def test_plus_as_a_superscript():
+    # Sohn (2016): f^+ is the positive example's embedding, a name; [u]^+ is the positive part
+    problem = symgd.parse(r"\log(1 + \exp(f^\top g - f^\top f^+))", wrt="f")
+    check_against_reference(problem, lambda f, g, fp: np.log1p(np.exp(f @ g - f @ fp)),
+                            {"f": "f", "g": "g", "fp": "f_plus"})
+    problem = symgd.parse(r"\sum_i [1 - y_i w^\top x_i]^+", wrt="w")
+    check_against_reference(problem, lambda y, w, x: np.sum(np.maximum(0, 1 - y * (x @ w))),
+                            {"y": "y", "w": "w", "x": "x"})
+
+
+def test_a_where_clause_without_a_backslash_follows_the_latex_source():
+    # FaceNet's embedding f(x) = Wx: W times x, not a name "Wx"
+    problem = symgd.parse(r"\sum_i \|f(x_i) - f(z_i)\|^2", wrt="W", where="f(x) = Wx")
+    check_against_reference(problem, lambda W, x, z: np.sum(((x - z) @ W.T) ** 2), {"W": "W", "x": "x", "z": "z"})
+    plain = symgd.parse("norm2(A*x - b)^2", wrt="x", where="A: R^(m,d)")
+    assert str(plain.shapes[plain.symbol("A")]) == "(m, d)"
+
+
+def test_the_max_norm_is_named():
+    with pytest.raises(UnsupportedError, match="max-norm"):
+        symgd.parse(r"\mbox{minimize}\ \ \|Ax - b\|_\infty", wrt="x")
