@@ -29,7 +29,8 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, GREEK
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
+from symgd.parse.transform import DENSITY
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -461,6 +462,12 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if len(item.operands) != 2:
         raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
     left, body = item.operands
+    if _names_a_density(left):   # \ln p(t|\theta) = ... (PRML, GPML): the left side only names the objective
+        found.read(f"{latex_of(left)} names the objective, its right side {latex_of(body)}")
+        params, name = (), latex_of(left)
+        found.definitions[name] = (params, body)
+        found.definition_order.append(name)
+        return
     if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
         left = ir.Apply(left.name, left.args)
     if isinstance(left, ir.Apply):
@@ -479,6 +486,16 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _names_a_density(node) -> bool:
+    """``p(y|x)``, ``\\ln p(t|\\theta)``, ``-\\log p(y|X)``, ``-D_{KL}``: a left side that is the name of a
+    (log-)density or a negated name, not a function symgd could define."""
+    if isinstance(node, ir.Neg):
+        return _names_a_density(node.arg) or isinstance(node.arg, (ir.Name, ir.Sub))
+    if isinstance(node, ir.Func) and node.name == "log" and len(node.args) == 1:
+        node = node.args[0]
+    return isinstance(node, ir.Func) and node.name == DENSITY
 
 
 def _head_param(node, found: _Items, head: ir.Apply) -> str:
@@ -595,7 +612,7 @@ def _choose_objective(found: _Items):
     requested = [r.of for r in found.requests if r.of]
     for name in requested:
         if name in found.definitions:
-            return found.definitions[name][1], name
+            return _spelling_without_density(found, name), name
     if found.definitions:
         bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
         used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
@@ -605,7 +622,7 @@ def _choose_objective(found: _Items):
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
             top = preferred[:1] or top
         if len(top) >= 1 and not found.bare:
-            return found.definitions[top[-1]][1], top[-1]
+            return _spelling_without_density(found, top[-1]), top[-1]
     if len(found.bare) == 1:
         return found.bare[0], None
     if not found.bare and not found.definitions:
@@ -651,6 +668,8 @@ class _Resolver:
             return ir.Name(name)
         if isinstance(node, ir.Cases):
             return self.resolve(self.cases(node))
+        if isinstance(node, ir.Func) and node.name == DENSITY:
+            raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
@@ -733,6 +752,8 @@ class _Resolver:
         """A chain ``h(x) = g(u) = \\frac{1}{1 + e^{-u}}`` defines h by its first right side that symgd can
         read (g is defined nowhere); the others are spellings of the same value and are not checked."""
         spellings = [body, *self.found.alternatives.get(name, ())]
+        readable = [s for s in spellings if not _has_density(s)]   # -\ln p(t|w) in a chain: another spelling
+        spellings = readable or spellings
         for position, spelling in enumerate(spellings):
             try:
                 value = self.resolve(spelling)
@@ -844,6 +865,20 @@ class _Resolver:
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
         self.products.add((written_as.name, written_as.args))
         return ir.Mul(self.resolve(head), arg, "juxt")
+
+
+def _spelling_without_density(found: _Items, name: str):
+    """The body of definition ``name``: its first spelling that is not a density (``E(w) = -\\ln p(t|w) =
+    -\\sum_n ...``, PRML (4.90), is the sum), else the first."""
+    spellings = [found.definitions[name][1], *found.alternatives.get(name, ())]
+    readable = [spelling for spelling in spellings if not _has_density(spelling)]
+    if readable and readable[0] is not spellings[0]:
+        found.read(f"{name_latex(name)} is read from {latex_of(readable[0])}; {latex_of(spellings[0])} names a density")
+    return (readable or spellings)[0]
+
+
+def _has_density(node) -> bool:
+    return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
 
 
 def _difference(left, right):

@@ -96,6 +96,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return "%s^{%s}" % (_superscript_base(node.base), latex_of(node.exp)), POSTFIX_LEVEL
     if isinstance(node, ir.Transpose):
         return r"%s^\top" % _superscript_base(node.arg), POSTFIX_LEVEL
+    if isinstance(node, ir.Func) and node.name == "\\density":   # p(t|w), as written
+        return node.args[0].name, ATOM_LEVEL
     if isinstance(node, ir.Func):
         return _render_func(node), ATOM_LEVEL
     if isinstance(node, ir.Apply):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import check_against_reference
+from helpers import check_against_reference, objective_value
 from symgd.errors import UnsupportedError
 
 
@@ -73,3 +73,44 @@ def test_a_where_clause_without_a_backslash_follows_the_latex_source():
 def test_the_max_norm_is_named():
     with pytest.raises(UnsupportedError, match="max-norm"):
         symgd.parse(r"\mbox{minimize}\ \ \|Ax - b\|_\infty", wrt="x")
+
+
+def gp_log_likelihood(K, y):
+    return -0.5 * y @ np.linalg.solve(K, y) - 0.5 * np.log(np.linalg.det(K)) - len(y) / 2 * np.log(2 * np.pi)
+
+
+def test_a_log_density_on_the_left_names_the_objective():
+    # GPML (5.8): \log p(y|X, \theta) = ..., the right side written out
+    problem = symgd.parse(r"\log p(\mathbf{y}|X,\boldsymbol{\theta}) = -\frac{1}{2}\mathbf{y}^\top K^{-1}\mathbf{y}"
+                          r" - \frac{1}{2}\log|K| - \frac{n}{2}\log 2\pi", wrt="K")
+    assert any("names the objective" in reading for reading in problem.readings)
+    values = {"K": np.array([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]]), "y": np.array([0.5, -1.0, 2.0])}
+    env = {"K": values["K"], "y": values["y"], **{str(d): 3 for d in problem.dims}}
+    assert np.isclose(objective_value(problem, env), gp_log_likelihood(values["K"], values["y"]))
+
+
+def test_a_density_inside_a_chain_gives_way_to_the_written_out_spelling():
+    # PRML (4.90): E(w) = -\ln p(t|w) = -\sum_n ...
+    problem = symgd.parse(r"E(\mathbf{w}) = -\ln p(\mathbf{t}|\mathbf{w}) = -\sum_{n=1}^{N}\left\{t_n\ln y_n"
+                          r" + (1 - t_n)\ln(1 - y_n)\right\}", wrt="w", where=r"y_n = \sigma(\mathbf{w}^T\phi_n)")
+    check_against_reference(problem, lambda t, phi, w: -np.sum(t * np.log(1 / (1 + np.exp(-phi @ w)))
+                                                              + (1 - t) * np.log(1 - 1 / (1 + np.exp(-phi @ w)))),
+                            {"t": "t", "phi": "phi", "w": "w"})
+
+
+def test_a_negated_name_on_the_left_names_the_objective():
+    # Kingma & Welling, Appendix B: -D_{KL} = \frac{1}{2}\sum_j (...)
+    problem = symgd.parse(r"-D_{KL} = \frac{1}{2}\sum_{j=1}^{J}\left(1 + \log(\sigma_j^2) - \mu_j^2 - \sigma_j^2\right)",
+                          wrt=r"\mu")
+    check_against_reference(problem, lambda mu, s: 0.5 * np.sum(1 + np.log(s ** 2) - mu ** 2 - s ** 2),
+                            {"mu": "mu", "s": "sigma"})
+
+
+@pytest.mark.parametrize("source", [
+    r"-\sum_i \log p(y_i|x_i; w)",
+    r"\sum_{n=1}^{N}\ln\left\{\sum_{k=1}^{K}\pi_k\mathcal{N}(x_n|\mu_k,\Sigma_k)\right\}",
+    r"L(w) = p(y|w) + \|w\|^2",
+])
+def test_a_density_used_in_the_loss_is_refused(source):
+    with pytest.raises(UnsupportedError, match="conditional density"):
+        symgd.gradient(symgd.parse(source, wrt="w" if "w" in source else r"\mu"))

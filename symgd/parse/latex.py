@@ -53,6 +53,8 @@ BLACKBOARD_OUT_OF_SCOPE = {
     "P": r"the probability \mathbb{P} is not supported; write the likelihood out",
     "V": r"the variance \mathbb{V} is not supported; write it as an average of squared deviations",
 }
+DENSITY_REFUSAL = ("probability densities are not supported; write the log-likelihood out, "
+                   "e.g. y_i \\log\\sigma(w^\\top x_i)")
 # Environments that only lay out items: \begin{array}{ll} minimize & f \\ subject to & g \end{array}.
 LAYOUT_ENVIRONMENTS = frozenset("array aligned align align* alignat alignat* equation equation* gather gather* "
                                 "gathered split eqnarray eqnarray* displaymath".split())
@@ -79,7 +81,8 @@ OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maxi
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
               "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
-OPERAND_END = frozenset("NUMBER NAME ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE _END_CASES".split())
+OPERAND_END = frozenset("NUMBER NAME DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
+                        "_END_CASES".split())
 
 OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
@@ -267,15 +270,36 @@ class _Tokenizer:
         if open_kind != opener:
             raise self.error(f"{kind!r} does not match the open {open_kind!r}", start,
                              f"a closing {_closer(open_kind)!r}")
-        self.brackets.pop()
+        _, opened_at = self.brackets.pop()
+        if self.bars and self.bars[-1][1] > len(self.brackets) and self.density(kind, opened_at, start):
+            return
         if self.bars and self.bars[-1][1] > len(self.brackets):
-            raise UnsupportedError(
-                "a bar inside brackets that closes nothing, as in a conditional p(y|x): probability densities "
-                "are not supported; write the log-likelihood out, e.g. y_i \\log\\sigma(w^\\top x_i)")
+            raise UnsupportedError("a bar inside brackets that closes nothing, as in a conditional p(y|x): "
+                                   + DENSITY_REFUSAL)
         if token == "_RPAR" and kind in ")]" and POSITIVE_PART_RE.match(self.text, self.pos):
             self.pos = POSITIVE_PART_RE.match(self.text, self.pos).end()   # [u]_+, (u)_+: the positive part
             token = "_RPLUS"
         self.emit(token, kind, start)
+
+    def density(self, kind: str, opened_at: int, start: int) -> bool:
+        """``p(\\mathbf{t}|\\mathbf{w})``, ``q_\\phi(z|x)``: a conditional density, one DENSITY token from its
+        name to the closing parenthesis (the problem stage reads it as the name of an objective on the left
+        of ``=`` and refuses it anywhere else). False when the bracket is not a name's conditional."""
+        if kind != ")" or self.bars[-1][0] != "_LBAR" or (len(self.bars) > 1 and self.bars[-2][1] > len(self.brackets)):
+            return False
+        opened = next((i for i in range(len(self.tokens) - 1, -1, -1)
+                       if self.tokens[i].type == "_LPAR" and self.tokens[i].start_pos == opened_at), None)
+        head = opened - 1 if opened else None
+        if head is not None and head >= 2 and self.tokens[head].type in ("NAME", "LABEL") \
+                and self.tokens[head - 1].type == "_UNDER":
+            head -= 2   # q_\\phi(z|x)
+        if head is None or head < 0 or self.tokens[head].type != "NAME":
+            return False
+        first = self.tokens[head].start_pos
+        del self.tokens[head:]
+        self.bars.pop()
+        self.emit("DENSITY", self.text[first:start + 1], first)
+        return True
 
     def bar(self, opening: str, closing: str, start: int, side: str = "") -> None:
         """Classify a bar: it closes when an operand just ended and a bar of its kind is open."""

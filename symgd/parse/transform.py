@@ -49,6 +49,9 @@ class IRBuilder(Transformer):
                                        "(a_1 + \\cdots + a_n); write the sum with \\sum")
         return tuple(flat)
 
+    def density(self, children):
+        return ir.Func(DENSITY, (ir.Name(str(children[0])),))
+
     def dots(self, _children):
         return DOTS
 
@@ -471,6 +474,7 @@ def latex_of_set(space) -> str:
     return f"{space.base.name}_{{...}}"
 
 
+DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 INDEX_LETTERS = "ijklmnpqrstuv"
 
