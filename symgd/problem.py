@@ -661,6 +661,15 @@ class _Resolver:
         if isinstance(node, ir.Sub) and self.is_indexed_use(node):
             indices, body = self.found.indexed[node.base.name]
             return self.resolve(_substitute_indices(body, dict(zip(indices, index_atoms(node.indices)))))
+        if isinstance(node, ir.Sub) and self.is_entry_of_indexed(node):
+            # \mu_n = softmax(W x_n) used as \mu_{nc} (Murphy): entry c of the vector defined for n
+            indices, body = self.found.indexed[node.base.name]
+            atoms = index_atoms(node.indices)
+            self.found.read(f"{latex_of(node)} is entry {latex_of(atoms[len(indices)])} of "
+                            f"{node.base.name}_{{{latex_of(atoms[0])}}}, the vector defined for every "
+                            f"{indices[0]}")
+            value = self.resolve(_substitute_indices(body, dict(zip(indices, atoms))))
+            return ir.Sub(value, tuple(atoms[len(indices):]))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -737,6 +746,21 @@ class _Resolver:
                         f"{latex_of(arg)}: data, one number per {latex_of(arg.indices[0])}")
         return ir.Sub(ir.Name(name), arg.indices)
 
+    def value_at_a_constant(self, head, arg, written: str):
+        """``J(\\boldsymbol{w}^*)`` (Goodfellow et al. 7.1.1) with the parameters given as wrt: an undefined function
+        at a point that is no parameter and has no index (``w^*``, a name or a number) is a constant, the
+        function's value there, named by the function."""
+        if not self.requested or not isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or not isinstance(head, ir.Name):
+            return None
+        if isinstance(arg, ir.Sub) and not all(_is_word(index) for index in arg.indices):
+            return None   # x_i: one value per data point (value_at_data_point) or an index to bind
+        names = {sub_symbol_name(arg) if isinstance(arg, ir.Sub) else getattr(arg, "name", "")}
+        if names & self.requested or head.name in self.requested or head.name in self.declared_names:
+            return None
+        self.found.read(f"{written} is a constant: the value of a function {latex_of(head)} that symgd does not "
+                        f"know at {latex_of(arg)}, which holds no parameter")
+        return head
+
     def defined_as(self, name: str) -> str:
         """``h(x)`` where only ``h_\\theta(x) = ...`` is defined (CS229 drops the subscript in use): h_\\theta."""
         if name in self.found.definitions or "_" in name:
@@ -777,6 +801,12 @@ class _Resolver:
         return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
                 and node.base.name not in self.declared_names
                 and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]))
+
+    def is_entry_of_indexed(self, node: ir.Sub) -> bool:
+        """``\\mu_{nc}`` where the source defines the vector ``\\mu_n = ...`` for every n: one index more."""
+        return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
+                and node.base.name not in self.declared_names
+                and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]) + 1)
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
@@ -856,6 +886,8 @@ class _Resolver:
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
         value = self.value_at_data_point(head, arg, written)
+        if value is None:
+            value = self.value_at_a_constant(head, arg, written)
         if value is not None:
             return value
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function

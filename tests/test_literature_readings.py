@@ -114,3 +114,36 @@ def test_a_negated_name_on_the_left_names_the_objective():
 def test_a_density_used_in_the_loss_is_refused(source):
     with pytest.raises(UnsupportedError, match="conditional density"):
         symgd.gradient(symgd.parse(source, wrt="w" if "w" in source else r"\mu"))
+
+
+def test_a_family_spelled_with_dots_in_the_head_is_its_matrix():
+    # PRML (4.108): E(w_1, \ldots, w_K) = -\sum_n\sum_k t_{nk}\ln y_{nk}, y_{nk} the softmax of w_k^T phi_n
+    problem = symgd.parse(r"E(\mathbf{w}_1,\ldots,\mathbf{w}_K) = -\sum_{n=1}^{N}\sum_{k=1}^{K}t_{nk}\ln y_{nk}",
+                          wrt="W", where=r"y_{nk} = \frac{\exp(\mathbf{w}_k^T\phi_n)}{\sum_j\exp(\mathbf{w}_j^T\phi_n)}")
+
+    def reference(t, phi, W):
+        z = phi @ W.T
+        return -np.sum(t * (z - np.log(np.exp(z).sum(axis=1, keepdims=True))))
+    check_against_reference(problem, reference, {"t": "t", "phi": "phi", "W": "W"})
+
+
+def test_an_entry_of_a_vector_defined_for_every_index():
+    # Murphy PML 10.3: \mu_n = softmax(W x_n), used as \mu_{nc}
+    problem = symgd.parse(r"-\frac{1}{N}\sum_{n=1}^{N}\sum_{c=1}^{C}y_{nc}\log\mu_{nc}", wrt="W",
+                          where=r"\boldsymbol{\mu}_n = \mathrm{softmax}(\mathbf{W}\mathbf{x}_n)")
+
+    def reference(y, x, W):
+        z = x @ W.T
+        return -np.mean(np.sum(y * (z - np.log(np.exp(z).sum(axis=1, keepdims=True))), axis=1))
+    check_against_reference(problem, reference, {"y": "y", "x": "x", "W": "W"})
+
+
+def test_an_unknown_function_at_a_constant_point_is_a_constant():
+    # Goodfellow et al. 7.1.1: J(w^*) + 1/2 (w - w^*)^T H (w - w^*)
+    problem = symgd.parse(r"J(\boldsymbol{w}^*) + \frac{1}{2}(\boldsymbol{w} - \boldsymbol{w}^*)^\top\boldsymbol{H}"
+                          r"(\boldsymbol{w} - \boldsymbol{w}^*)", wrt="w")
+    assert any("is a constant" in reading for reading in problem.readings)
+    check_against_reference(problem, lambda J, w, ws, H: J + 0.5 * (w - ws) @ H @ (w - ws),
+                            {"J": "J", "w": "w", "ws": "w_star", "H": "H"})
+    with pytest.raises(symgd.errors.AmbiguityError, match="not defined"):
+        symgd.parse(r"f(x) + \|x\|^2", wrt="x")   # a function of the parameter stays unknown

@@ -107,6 +107,7 @@ POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
 STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
 # The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
 ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
+PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
@@ -202,6 +203,14 @@ class _Tokenizer:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
                   "=": "_EQ", "'": "PRIME", "_": "_UNDER", "<": "REL", ">": "REL"}
         if value == "^":
+            plus = PLUS_SCRIPT_RE.match(self.text, self.pos)
+            if plus and not plus.group(1) and self.last_kind() == "_RPAR" and self.tokens[-1].value in ")]":
+                self.pos = plus.end()   # [u]^+, (u)^+: the positive part, as [u]_+
+                self.tokens[-1] = Token("_RPLUS", self.tokens[-1].value, start_pos=self.tokens[-1].start_pos,
+                                        line=self.tokens[-1].line, column=self.tokens[-1].column)
+                return
+            if plus and plus.group(1):
+                raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
             star = STAR_RE.match(self.text, self.pos)
             if star and self.last_kind() in OPERAND_END:   # w^*: the optimum, a name of its own (w_star)
                 self.pos = star.end()

@@ -43,6 +43,7 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
+        flat = [_family_in_head(item) for item in flat]
         for item in flat:
             if any(node == DOTS for node in ir.walk(item)):
                 raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
@@ -165,8 +166,6 @@ class IRBuilder(Transformer):
         base, script = children
         if script == "nonnegative" and isinstance(base, (ir.Name, ir.Sub)):
             return _attach_subscript(base, (ir.Name("plus"),))   # f^+ (a positive example): a name of its own
-        if script == "nonnegative" and not isinstance(base, ir.Reals):
-            return ir.Func("relu", (base,))   # [u]^+, (u)^+: the positive part, as [u]_+
         if script in ("positive", "nonnegative"):
             raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
         if script == "T":
@@ -477,6 +476,23 @@ def latex_of_set(space) -> str:
 DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 INDEX_LETTERS = "ijklmnpqrstuv"
+
+
+def _family_in_head(item):
+    """``E(\\mathbf{w}_1, \\ldots, \\mathbf{w}_K) = ...`` (PRML 4.108): the arguments of a definition's head
+    that a family spells out with dots are the family, once (``E(w)``, w the rows w_k)."""
+    heads = isinstance(item, ir.Relation) and isinstance(item.operands[0], ir.Apply)
+    if not heads or DOTS not in item.operands[0].args:
+        return item
+    head = item.operands[0]
+    args = list(head.args)
+    while DOTS in args:
+        at = args.index(DOTS)
+        before, after = (args[at - 1] if at else None), (args[at + 1] if at + 1 < len(args) else None)
+        if not (isinstance(before, ir.Sub) and isinstance(after, ir.Sub) and before.base == after.base):
+            return item   # refused below
+        args[at - 1:at + 2] = [before.base]
+    return ir.Relation((ir.Apply(head.name, tuple(args), head.sub), *item.operands[1:]), item.ops)
 
 
 def _fold_dots(first, last):
