@@ -700,6 +700,9 @@ class ShapeInference:
                 raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
                                        f"{node.excluded}")
             self.unify_dim(dim, scope.indices[node.excluded], node, node, Shape((dim,)), Shape((dim,)))
+        after = affine(node.lower)[0] if node.lower is not None and node.upper is None and affine(node.lower) else None
+        if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
+            self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
         shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")

@@ -147,3 +147,14 @@ def test_an_unknown_function_at_a_constant_point_is_a_constant():
                             {"J": "J", "w": "w", "ws": "w_star", "H": "H"})
     with pytest.raises(symgd.errors.AmbiguityError, match="not defined"):
         symgd.parse(r"f(x) + \|x\|^2", wrt="x")   # a function of the parameter stays unknown
+
+
+@pytest.mark.parametrize("source, mask", [
+    (r"\sum_{i<j}(d_{ij} - h_{ij})^2", lambda n: np.triu(np.ones((n, n)), 1)),
+    (r"\sum_{i \le j}(d_{ij} - h_{ij})^2", lambda n: np.triu(np.ones((n, n)))),
+    (r"\sum_{i>j}(d_{ij} - h_{ij})^2", lambda n: np.tril(np.ones((n, n)), -1)),
+])
+def test_a_sum_over_ordered_pairs(source, mask):
+    # Kruskal (1964): the stress sums over the pairs i < j once
+    problem = symgd.parse(source, wrt="d")
+    check_against_reference(problem, lambda d, h: np.sum(mask(len(d)) * (d - h) ** 2), {"d": "d", "h": "h"})

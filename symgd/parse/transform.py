@@ -381,6 +381,9 @@ class IRBuilder(Transformer):
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
         excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
         node = body
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
+            first, second = names
+            return ir.BigOp(str(op), first, None, None, ir.BigOp(str(op), second, extra[0][1], upper, body))
         if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
             _check_pair_indices(names, extra[0][1], body)
             node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
@@ -416,6 +419,11 @@ class IRBuilder(Transformer):
         name, op, other = children
         if str(op) == "!=" and isinstance(other, ir.Name):
             return (str(name),), None, other.name
+        if str(op) in ("<", "<=", ">", ">=") and isinstance(other, ir.Name) and other.name != str(name):
+            # \sum_{i<j} (Kruskal's stress): every pair once, the inner index starting after the outer
+            first, second = (str(name), other.name) if str(op) in ("<", "<=") else (other.name, str(name))
+            start = ir.Name(first) if "=" in str(op) else ir.Add((ir.Name(first), ir.Num("1")))
+            return (first, second), None, ("ordered", start)
         raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
                                f"({name}=1 to n) and over j \\ne i")
 

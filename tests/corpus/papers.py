@@ -21,6 +21,12 @@ def _gp_log_marginal(v):
     return (-0.5 * float(v["y"] @ np.linalg.solve(v["K_y"], v["y"])) - 0.5 * np.log(np.linalg.det(v["K_y"]))
             - len(v["y"]) / 2 * np.log(2 * np.pi))
 
+
+def _stress(v):
+    """Kruskal's stress over the pairs i < j (the strict upper triangle)."""
+    upper = np.triu(np.ones_like(v["d"]), 1)
+    return float(np.sqrt(np.sum(upper * (v["d"] - v["d_hat"]) ** 2) / np.sum(upper * v["d"] ** 2)))
+
 ENTRIES = [
     # ---- generalized linear models
     entry("paper_poisson_loglinear", "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., Ch. 6 (log-linear"
@@ -224,7 +230,7 @@ ENTRIES = [
           "y", "y:n W:n,n", lambda v: float(np.sum((v["y"][:, None] - v["y"][None, :]) ** 2 * v["W"]))),
     entry("paper_kruskal_stress", "Kruskal (1964), Multidimensional scaling by optimizing goodness of fit (stress)",
           r"S = \sqrt{\frac{\sum_{i<j}(d_{ij} - \hat{d}_{ij})^2}{\sum_{i<j}d_{ij}^2}}",
-          "d", "d:n,n d_hat:n,n", None, status=UNSUPPORTED, construct=r"i<j|<|range"),
+          "d", "d:n,n d_hat:n,n", _stress),
     entry("paper_factorization_machine", "Rendle (2010), Factorization machines, Sec. III.A, eq. (1) (the model equation)",
           r"\hat{y}(\mathbf{x}) := w_0 + \sum_{i=1}^{n}w_ix_i + \sum_{i=1}^{n}\sum_{j=i+1}^{n}\langle\mathbf{v}_i,\mathbf{v}_j\rangle x_ix_j",
           r"w_0, \mathbf{w}, \mathbf{V}", "w_0: w:n x:n V:n,k",
