@@ -670,6 +670,8 @@ class _Resolver:
                             f"{indices[0]}")
             value = self.resolve(_substitute_indices(body, dict(zip(indices, atoms))))
             return ir.Sub(value, tuple(atoms[len(indices):]))
+        if isinstance(node, ir.Sub) and _label_index(node) is not None:
+            return self.resolve(self.gather(node))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -808,6 +810,19 @@ class _Resolver:
                 and node.base.name not in self.declared_names
                 and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]) + 1)
 
+    def gather(self, node: ir.Sub):
+        """``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means): the entry (or row) of c at the class label
+        y_i, a whole number 1..K held as data: \\sum_k \\mathbb{1}(y_i = k) c_k."""
+        label = _label_index(node)
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
+        index = next(letter for letter in "klmrsqpuvabcgh" if letter not in used)
+        self.found.read(f"{latex_of(node)} is {latex_of(node.base)} at the label {latex_of(label)}, a class number "
+                        f"1, 2, ... given as data (1 is the first entry or row of {latex_of(node.base)}): "
+                        f"\\sum_{{{index}}} \\mathbb{{1}}({latex_of(label)} = {index}) "
+                        f"{latex_of(ir.Sub(node.base, (ir.Name(index),)))}")
+        indicator = ir.Cases(((ir.Num("1"), ir.Relation((label, ir.Name(index)), ("=",))),))
+        return ir.BigOp("sum", index, None, None, ir.Mul(indicator, ir.Sub(node.base, (ir.Name(index),)), "juxt"))
+
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
         return (node.base == ir.Name("I") and len(node.indices) == 1
@@ -907,6 +922,17 @@ def _spelling_without_density(found: _Items, name: str):
     if readable and readable[0] is not spellings[0]:
         found.read(f"{name_latex(name)} is read from {latex_of(readable[0])}; {latex_of(spellings[0])} names a density")
     return (readable or spellings)[0]
+
+
+def _label_index(node: ir.Sub):
+    """The subscript of ``c_{y_i}`` that is itself an entry of data (``y_i``, ``c^{(i)}``), else None."""
+    if len(node.indices) != 1 or not isinstance(node.base, ir.Name):
+        return None
+    label = node.indices[0]
+    if isinstance(label, ir.Sub) and isinstance(label.base, ir.Name) and len(label.indices) == 1 \
+            and isinstance(label.indices[0], ir.Name) and not _is_word(label.indices[0]):
+        return label
+    return None
 
 
 def _has_density(node) -> bool:

@@ -158,3 +158,16 @@ def test_a_sum_over_ordered_pairs(source, mask):
     # Kruskal (1964): the stress sums over the pairs i < j once
     problem = symgd.parse(source, wrt="d")
     check_against_reference(problem, lambda d, h: np.sum(mask(len(d)) * (d - h) ** 2), {"d": "d", "h": "h"})
+
+
+def test_an_entry_at_a_class_label():
+    # Wen et al. (2016), center loss: c_{y_i}, y_i in 1..K given as data
+    problem = symgd.parse(r"\frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2", wrt="c")
+    assert any("at the label" in reading for reading in problem.readings)
+    rng = np.random.default_rng(0)
+    x, c, y = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), rng.integers(1, 5, size=7).astype(float)
+    env = {"x": x, "c": c, "y": y, **{str(d): n for d, n in zip(problem.shapes[problem.symbol("c")], (4, 3))},
+           **{str(problem.shapes[problem.symbol("y")][0]): 7}}
+    assert np.isclose(objective_value(problem, env), 0.5 * np.sum((x - c[y.astype(int) - 1]) ** 2))
+    with pytest.raises(UnsupportedError, match="code generation"):   # not miscompiled
+        symgd.codegen(problem)

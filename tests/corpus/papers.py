@@ -198,7 +198,8 @@ ENTRIES = [
     entry("paper_center_loss", "Wen, Zhang, Li & Qiao (2016), A discriminative feature learning approach for deep face"
           " recognition (center loss)",
           r"\mathcal{L}_C = \frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2",
-          r"\boldsymbol{c}", "x:m,d c:K,d y:m", None, status=UNSUPPORTED, construct=r"y_i|index|subscript"),
+          r"\boldsymbol{c}", "x:m,d c:K,d y:m",
+          lambda v: 0.5 * float(np.sum((v["x"] - v["c"][v["y"].astype(int) - 1]) ** 2)), kinds="y:label4"),
     # ---- embeddings and dimensionality reduction
     entry("paper_glove", "Pennington, Socher & Manning (2014), GloVe: global vectors for word representation, Sec. 3,"
           " eqs. (8)-(9) (weighted least squares with f(X_ij))",
