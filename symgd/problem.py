@@ -935,6 +935,31 @@ def _label_index(node: ir.Sub):
     return None
 
 
+def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
+    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
+    the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
+    constraint along the index's axis: each side becomes ``forall_i``)."""
+    summed = {node.index for node in ir.walk(objective_ir) if isinstance(node, ir.BigOp)}
+    bound = {node.index for node in ir.walk(relation) if isinstance(node, ir.BigOp)}
+    free: list[str] = []
+    for node in ir.walk(relation):
+        if isinstance(node, ir.Sub):
+            for atom in index_atoms(node.indices) or ():
+                name = getattr(atom, "name", None)
+                if name in summed and name not in bound and name not in free:
+                    free.append(name)
+    if not free:
+        return relation
+    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
+               "free in the constraint)")
+    operands = []
+    for operand in relation.operands:
+        for name in reversed(free):
+            operand = ir.BigOp("forall", name, None, None, operand)
+        operands.append(operand)
+    return ir.Relation(tuple(operands), relation.ops)
+
+
 def _has_density(node) -> bool:
     return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
 
@@ -1122,6 +1147,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
+    constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):

@@ -112,6 +112,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\left\|%s\right\|%s" % (latex_of(node.arg), kind), ATOM_LEVEL
     if isinstance(node, ir.Abs):
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
+    if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
+        return _render(node.body)
     if isinstance(node, ir.BigOp):
         limits = "_{%s}" % name_latex(node.index)
         if node.excluded is not None:

@@ -704,6 +704,8 @@ class ShapeInference:
         if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
             self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
         shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
+        if node.op == "forall":   # a constraint for every i: a vector along i's axis
+            return None if shape is None else Shape((dim, *shape.dims))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
         return shape

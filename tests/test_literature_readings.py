@@ -171,3 +171,16 @@ def test_an_entry_at_a_class_label():
     assert np.isclose(objective_value(problem, env), 0.5 * np.sum((x - c[y.astype(int) - 1]) ** 2))
     with pytest.raises(UnsupportedError, match="code generation"):   # not miscompiled
         symgd.codegen(problem)
+
+
+def test_a_constraint_with_the_objectives_index_holds_for_every_value_of_it():
+    # CS229 Part V, Sec. 8: y^{(i)}(w^T x^{(i)} + b) \ge 1 - \xi_i, \xi_i \ge 0 for i = 1..m
+    problem = symgd.parse(r"\min_{w,b,\xi}\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{m}\xi_i \quad \text{s.t.} \quad"
+                          r" y^{(i)}(w^Tx^{(i)} + b) \geq 1 - \xi_i,\; \xi_i \geq 0")
+    rng = np.random.default_rng(2)
+    w, b, xi, x, y = rng.normal(size=3), 0.4, rng.normal(size=6), rng.normal(size=(6, 3)), rng.choice([-1.0, 1.0], 6)
+    env = {"w": w, "b": b, "xi": xi, "x": x, "y": y, "C": 1.0, "m": 6, "d": 3}
+    from symgd.numeric import entries
+    values = sorted((tuple(np.round(entries(c.expr, c.indices, (6,), env), 10)) for c in problem.constraints))
+    expected = sorted([tuple(np.round(1 - xi - y * (x @ w + b), 10)), tuple(np.round(-xi, 10))])
+    assert [c.kind for c in problem.constraints] == ["le", "le"] and values == expected
