@@ -240,6 +240,9 @@ class Lowering:
     def inverse(self, node, scope, indices, idx):
         return inverse_entry(self.matrix(node, scope, indices), *idx)
 
+    def lower_Prime(self, node, scope, indices, idx):
+        return self.lower_Transpose(node, scope, indices, idx)
+
     def lower_Transpose(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
         if shape.rank == 2:

@@ -237,6 +237,7 @@ class _Items:
     updates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     readings: list = field(default_factory=list)       # implicit decisions, in words
+    primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
 
     def read(self, text: str) -> None:
@@ -501,6 +502,11 @@ def _names_a_density(node) -> bool:
 def _head_param(node, found: _Items, head: ir.Apply) -> str:
     """An argument of a definition's head: a name, or a power of one (``\\mathrm{NLL}(w, \\sigma^2)``: the
     variance is written as a power of the name σ, and σ is the variable of the body)."""
+    if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name):   # k(x, x'): a second point x'
+        found.primed.add(node.arg.name)
+        found.read(f"{latex_of(node.arg)}' in {latex_of(head)} is a name of its own ({node.arg.name}_prime), "
+                   "not a transpose")
+        return f"{node.arg.name}_prime"
     if isinstance(node, ir.Pow) and isinstance(node.base, (ir.Name, ir.Sub)) and isinstance(node.exp, ir.Num):
         name = _param_name(node.base)
         found.powered.add(apply_key(head))
@@ -679,6 +685,8 @@ class _Resolver:
             return ir.Name(name)
         if isinstance(node, ir.Cases):
             return self.resolve(self.cases(node))
+        if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name) and node.arg.name in self.found.primed:
+            return ir.Name(f"{node.arg.name}_prime")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
@@ -935,14 +943,26 @@ def _label_index(node: ir.Sub):
     return None
 
 
+def _distinct_nodes(node):
+    """Every node of an IR DAG once (resolved definitions are shared: ``ir.walk`` would revisit them)."""
+    seen, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(ir.children(current))
+
+
 def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
     """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
     the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
     constraint along the index's axis: each side becomes ``forall_i``)."""
-    summed = {node.index for node in ir.walk(objective_ir) if isinstance(node, ir.BigOp)}
-    bound = {node.index for node in ir.walk(relation) if isinstance(node, ir.BigOp)}
+    summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
+    bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
     free: list[str] = []
-    for node in ir.walk(relation):
+    for node in _distinct_nodes(relation):
         if isinstance(node, ir.Sub):
             for atom in index_atoms(node.indices) or ():
                 name = getattr(atom, "name", None)
@@ -958,6 +978,48 @@ def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.R
             operand = ir.BigOp("forall", name, None, None, operand)
         operands.append(operand)
     return ir.Relation(tuple(operands), relation.ops)
+
+
+def _superscript_labels(formulas: list, found: _Items) -> list:
+    """``x_i^a``, ``x_i^p``, ``x_i^n`` (FaceNet's anchor, positive and negative): one name with two or more
+    different single-letter superscripts that are no sum's index are labels naming different arrays
+    (``x^a``, ``x^p``), not powers; a single ``|\\beta_j|^q`` or ``x_n^j`` (j summed) stays a power."""
+    summed = {node.index for f in formulas for node in _distinct_nodes(f) if isinstance(node, ir.BigOp)}
+    by_base: dict[str, set] = {}
+    for formula in formulas:
+        for node in _distinct_nodes(formula):
+            label = _letter_superscript(node, summed)
+            if label is not None:
+                by_base.setdefault(label[0], set()).add(label[1])
+    labelled = {base for base, letters in by_base.items() if len(letters) > 1}
+    if not labelled:
+        return formulas
+    for base in sorted(labelled):
+        found.read(f"the superscripts {', '.join(sorted(by_base[base]))} on {name_latex(base)} are labels naming "
+                   f"different arrays ({', '.join(f'{base}^{letter}' for letter in sorted(by_base[base]))}), "
+                   "not powers")
+
+    done: dict[int, object] = {}
+
+    def relabel(node):   # memoised by identity: the formulas are DAGs
+        if id(node) not in done:
+            label = _letter_superscript(node, summed)
+            if label is not None and label[0] in labelled:
+                name = ir.Name(f"{label[0]}_{label[1]}")
+                done[id(node)] = ir.Sub(name, node.base.indices) if isinstance(node.base, ir.Sub) else name
+            else:
+                done[id(node)] = _map_children(node, relabel)
+        return done[id(node)]
+    return [relabel(formula) for formula in formulas]
+
+
+def _letter_superscript(node, summed: set) -> tuple[str, str] | None:
+    """(base name, letter) for ``x^a`` or ``x_i^a`` with a a single letter no sum binds, else None."""
+    if not isinstance(node, ir.Pow) or not isinstance(node.exp, ir.Name) or len(node.exp.name) != 1 \
+            or node.exp.name in summed:
+        return None
+    base = node.base.base if isinstance(node.base, ir.Sub) else node.base
+    return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
 
 
 def _has_density(node) -> bool:
@@ -1119,6 +1181,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                          frozenset(parse_wrt(wrt) or ()))
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
+    objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
 
     _check_size([objective_ir, *constraints_ir])
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)
@@ -1443,12 +1506,21 @@ def _declared_shape(space: tuple, dims: dict[str, Dim]) -> Shape:
     return Shape(tuple(result))
 
 
+def _dim_name(dim: Dim) -> str:
+    return str(dim.find().value)
+
+
 def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
     """``x_i \\in \\mathbb{R}^d``: x is a stack of samples, (range of i, d)."""
     for name, space in found.sample_declared.items():
         if name in inference.shapes:
             continue
         sample = _declared_shape(space, inference.dims)
+        if sample.rank == 2 and sample.dims[0].find().value == 1:   # x_i \in \mathbb{R}^{1 \times K}: each x_i a row
+            sample = Shape(sample.dims[1:])
+            inference.row_samples.add(name)
+            found.read(f"{name_latex(name)}_i is a row vector (declared 1 \times {_dim_name(sample.dims[0])}): "
+                       f"{name_latex(name)} stacks the rows")
         inference.shapes[name] = Shape((Dim(),) + sample.dims)
 
 

@@ -94,6 +94,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\frac{%s}{%s}" % (latex_of(node.num), latex_of(node.den)), ATOM_LEVEL
     if isinstance(node, ir.Pow):
         return "%s^{%s}" % (_superscript_base(node.base), latex_of(node.exp)), POSTFIX_LEVEL
+    if isinstance(node, ir.Prime):
+        return r"%s'" % _superscript_base(node.arg), POSTFIX_LEVEL
     if isinstance(node, ir.Transpose):
         return r"%s^\top" % _superscript_base(node.arg), POSTFIX_LEVEL
     if isinstance(node, ir.Func) and node.name == "\\density":   # p(t|w), as written

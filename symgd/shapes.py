@@ -175,6 +175,7 @@ class ShapeInference:
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
+        self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -356,7 +357,8 @@ class ShapeInference:
         for dim, index in zip(full.dims, bound + rest):
             if index in scope.indices:
                 self.unify_dim(dim, scope.indices[index], node, node, full, full)
-        return Shape(full.dims[len(bound) + len(rest):])
+        rows = name in self.row_samples and full.rank == 2 and len(bound) + len(rest) == 1
+        return Shape(full.dims[len(bound) + len(rest):], rows)
 
     def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
         """``(WH)_{ij}``: an entry of an expression, each subscript an index bound by a sum."""
@@ -530,7 +532,12 @@ class ShapeInference:
         if left_inner is None:   # a column vector on the left: only an outer product works
             if b.rank == 1 and b.row:
                 return Shape((a.dims[0], b.dims[0]))
-            raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+            error = self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+            if a.rank == 1 and b.rank == 1:   # x_i b (econometrics: x_i a row of regressors)
+                left = self.render(node.left)
+                raise ShapeError(f"{error}; for their inner product write {left}^\\top {self.render(node.right)}, "
+                                 f"or declare {left} a row: {left} \\in \\mathbb{{R}}^{{1 \\times K}}")
+            raise error
         if b.rank == 1 and b.row:
             raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
         self.unify_dim(left_inner, b.dims[0], node.left, node.right, a, b)
@@ -573,6 +580,9 @@ class ShapeInference:
             return base
         raise ShapeError(f"the power {self.render(node)} of a {describe(base)} is not defined; "
                          "write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot")
+
+    def infer_Prime(self, node, scope):
+        return self.infer_Transpose(node, scope)
 
     def infer_Transpose(self, node, scope):
         shape = self.infer(node.arg, scope)

@@ -184,3 +184,43 @@ def test_a_constraint_with_the_objectives_index_holds_for_every_value_of_it():
     values = sorted((tuple(np.round(entries(c.expr, c.indices, (6,), env), 10)) for c in problem.constraints))
     expected = sorted([tuple(np.round(1 - xi - y * (x @ w + b), 10)), tuple(np.round(-xi, 10))])
     assert [c.kind for c in problem.constraints] == ["le", "le"] and values == expected
+
+
+def test_letter_superscripts_on_one_name_are_labels():
+    # FaceNet (2015): x_i^a, x_i^p, x_i^n are the anchor, positive and negative examples, not powers of x_i
+    problem = symgd.parse(r"\sum_i^N\left[\|f(x_i^a) - f(x_i^p)\|_2^2 - \|f(x_i^a) - f(x_i^n)\|_2^2 + \alpha\right]_+",
+                          wrt="W", where="f(x) = Wx")
+    check_against_reference(
+        problem, lambda W, a, p, n, alpha: np.sum(np.maximum(0, np.sum(((a - p) @ W.T) ** 2, axis=1)
+                                                             - np.sum(((a - n) @ W.T) ** 2, axis=1) + alpha)),
+        {"W": "W", "a": "x_a", "p": "x_p", "n": "x_n", "alpha": "alpha"})
+    bridge = symgd.parse(r"\sum_j |\beta_j|^q + \sum_n\sum_{j} w_j x_n^j", wrt=r"\beta")   # powers stay powers
+    assert not any("labels" in reading for reading in bridge.readings)
+
+
+def test_a_sample_declared_a_row_multiplies_a_column():
+    # Wooldridge (2010), Ch. 4: x_i is the 1 x K row of regressors, x_i b a number
+    problem = symgd.parse(r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
+                          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}")
+    check_against_reference(problem, lambda y, x, b: np.sum((y - x @ b) ** 2), {"y": "y", "x": "x", "b": "b"})
+    with pytest.raises(symgd.errors.ShapeError, match="1 \\\\times K"):   # undeclared: the error says what to write
+        symgd.parse(r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2")
+
+
+def test_a_primed_argument_of_a_definition_is_a_second_point():
+    # PRML 6.2: k(x, x') = \exp(-\|x - x'\|^2/2\sigma^2), the slash's denominator 2\sigma^2 as typeset
+    problem = symgd.parse(r"k(\mathbf{x},\mathbf{x}') = \exp\left(-\|\mathbf{x} - \mathbf{x}'\|^2/2\sigma^2\right)",
+                          wrt="x")
+    check_against_reference(problem, lambda x, xp, s: np.exp(-np.sum((x - xp) ** 2) / (2 * s ** 2)),
+                            {"x": "x", "xp": "x_prime", "s": "sigma"})
+    econometrics = symgd.parse(r"\sum_i (y_i - x_i'\beta)^2", wrt=r"\beta")   # elsewhere x' is a transpose
+    check_against_reference(econometrics, lambda y, x, b: np.sum((y - x @ b) ** 2), {"y": "y", "x": "x", "b": "beta"})
+
+
+@pytest.mark.parametrize("source, reference", [
+    (r"\|x - z\|^2/2n", lambda x, z: np.sum((x - z) ** 2) / (2 * len(x))),
+    (r"1/2\|x - z\|^2", lambda x, z: 0.5 * np.sum((x - z) ** 2)),
+])
+def test_a_number_against_a_name_after_a_slash_is_one_denominator(source, reference):
+    problem = symgd.parse(source, wrt="x")
+    check_against_reference(problem, reference, {"x": "x", "z": "z"})

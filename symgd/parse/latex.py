@@ -108,6 +108,9 @@ STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{
 # The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
 ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
 PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
+# After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
+SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
+                                  r"(?:\s*[\^_]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))*")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
@@ -199,9 +202,19 @@ class _Tokenizer:
         if not self.brackets and not self.bars and self.last_kind() in OPERAND_END and not continues:
             self.emit("_SEP", "\n", start)
 
+    def slash_denominator(self) -> None:
+        """``\\|x\\|^2/2\\sigma^2`` (PRML 6.2), ``\\|Xw - y\\|^2/2n``: a number written against a name after
+        a slash is one denominator, a/(2σ²), as typeset mathematics reads it; the text is rewritten with
+        braces (``/{2\\sigma^2}``) and read on. ``1/2 x`` (a space) and ``1/2\\|w\\|^2`` are left alone."""
+        match = SLASH_DENOMINATOR_RE.match(self.text, self.pos)
+        if match and (match.group(1) or match.group(2) in GREEK):
+            self.text = self.text[:match.start()] + "{" + match.group(0) + "}" + self.text[match.end():]
+
     def punct(self, value: str, start: int) -> None:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
                   "=": "_EQ", "'": "PRIME", "_": "_UNDER", "<": "REL", ">": "REL"}
+        if value == "/":
+            self.slash_denominator()
         if value == "^":
             plus = PLUS_SCRIPT_RE.match(self.text, self.pos)
             if plus and not plus.group(1) and self.last_kind() == "_RPAR" and self.tokens[-1].value in ")]":

@@ -235,7 +235,7 @@ class IRBuilder(Transformer):
         return None
 
     def prime(self, children):
-        return ir.Transpose(children[0])
+        return ir.Prime(children[0])
 
     def sample(self, children):
         base, index = children

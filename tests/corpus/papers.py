@@ -159,8 +159,7 @@ ENTRIES = [
           " Ch. 4 (OLS with x_i the 1 x K row vector of regressors, as the text states)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
           r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)),
-          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: -x_{i} b is a vector (1,) and y_{i} is a scalar'),
+          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3}),
     entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
           " declaration of x_i)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
@@ -178,8 +177,7 @@ ENTRIES = [
           "W", "W:k,d x_a:N,d x_p:N,d x_n:N,d alpha:",
           lambda v: float(np.sum(np.maximum(0, np.sum((v["x_a"] @ v["W"].T - v["x_p"] @ v["W"].T) ** 2, 1)
                                             - np.sum((v["x_a"] @ v["W"].T - v["x_n"] @ v["W"].T) ** 2, 1) + v["alpha"]))),
-          where=r"f(x) = Wx", sizes={"k": 2},
-          status=REFUSAL, gap='UnsupportedError: the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F'),
+          where=r"f(x) = Wx", sizes={"k": 2}),
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
