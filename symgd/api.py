@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import functools
 
 from symgd import codegen as _codegen
@@ -32,6 +34,10 @@ def _only_symgd_errors(function):
     return wrapper
 
 
+# What only the plain-text syntax writes: operators * @, declarations "A: R^(m,d)", words (lambda, norm2).
+TEXT_ONLY_RE = re.compile(r"[*@]|:(?!=)|[A-Za-z]{3,}")
+
+
 @_only_symgd_errors
 def parse(source: str, *, wrt=None, where: str | None = None, syntax: str = "auto") -> Problem:
     """Parse a loss or optimization problem into a typed :class:`Problem`.
@@ -56,7 +62,9 @@ def parse(source: str, *, wrt=None, where: str | None = None, syntax: str = "aut
     """
     documents = [parse_document(source, syntax)]
     if where:
-        where_syntax = syntax if syntax != "auto" else "auto"
+        where_syntax = syntax
+        if syntax == "auto" and documents[0].syntax == "latex" and not TEXT_ONLY_RE.search(where):
+            where_syntax = "latex"   # f(x) = Wx beside a LaTeX loss is LaTeX (W times x), not a name Wx
         documents.append(parse_document(where, where_syntax))
     return build_problem(documents, wrt)
 

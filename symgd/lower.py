@@ -277,6 +277,9 @@ class Lowering:
     def inverse(self, node, scope, indices, idx):
         return inverse_entry(self.matrix(node, scope, indices), *idx)
 
+    def lower_Prime(self, node, scope, indices, idx):
+        return self.lower_Transpose(node, scope, indices, idx)
+
     def lower_Transpose(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)
         if shape.rank == 2:
@@ -400,6 +403,9 @@ class Lowering:
     def lower_BigOp(self, node, scope, indices, idx):
         dim = self.inference.dim_of_index(node)
         bounds = self.inference.bounds_of(node)
+        if node.op == "forall":   # entry idx[0] of a constraint that holds for every value of the index
+            return self.lower(node.body, scope.with_index(node.index, dim, bounds), {**indices, node.index: idx[0]},
+                              idx[1:])
         index = sympy.Symbol(node.index, integer=True)
         body = self.lower(node.body, scope.with_index(node.index, dim, bounds), {**indices, node.index: index}, idx)
         if node.excluded is not None:   # \sum_{j \ne i}

@@ -29,7 +29,8 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, GREEK
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
+from symgd.parse.transform import DENSITY
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -237,6 +238,8 @@ class _Items:
     updates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     readings: list = field(default_factory=list)       # implicit decisions, in words
+    primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
+    powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -475,10 +478,16 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if len(item.operands) != 2:
         raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
     left, body = item.operands
+    if _names_a_density(left):   # \ln p(t|\theta) = ... (PRML, GPML): the left side only names the objective
+        found.read(f"{latex_of(left)} names the objective, its right side {latex_of(body)}")
+        params, name = (), latex_of(left)
+        found.definitions[name] = (params, body)
+        found.definition_order.append(name)
+        return
     if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
         left = ir.Apply(left.name, left.args)
     if isinstance(left, ir.Apply):
-        params = tuple(_param_name(arg) for arg in left.args)
+        params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
     elif isinstance(left, ir.Name):
         params, name = (), left.name
@@ -493,6 +502,32 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _names_a_density(node) -> bool:
+    """``p(y|x)``, ``\\ln p(t|\\theta)``, ``-\\log p(y|X)``, ``-D_{KL}``: a left side that is the name of a
+    (log-)density or a negated name, not a function symgd could define."""
+    if isinstance(node, ir.Neg):
+        return _names_a_density(node.arg) or isinstance(node.arg, (ir.Name, ir.Sub))
+    if isinstance(node, ir.Func) and node.name == "log" and len(node.args) == 1:
+        node = node.args[0]
+    return isinstance(node, ir.Func) and node.name == DENSITY
+
+
+def _head_param(node, found: _Items, head: ir.Apply) -> str:
+    """An argument of a definition's head: a name, or a power of one (``\\mathrm{NLL}(w, \\sigma^2)``: the
+    variance is written as a power of the name σ, and σ is the variable of the body)."""
+    if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name):   # k(x, x'): a second point x'
+        found.primed.add(node.arg.name)
+        found.read(f"{latex_of(node.arg)}' in {latex_of(head)} is a name of its own ({node.arg.name}_prime), "
+                   "not a transpose")
+        return f"{node.arg.name}_prime"
+    if isinstance(node, ir.Pow) and isinstance(node.base, (ir.Name, ir.Sub)) and isinstance(node.exp, ir.Num):
+        name = _param_name(node.base)
+        found.powered.add(apply_key(head))
+        found.read(f"{latex_of(node)} in {latex_of(head)} names the variable {latex_of(node.base)}")
+        return name
+    return _param_name(node)
 
 
 def _indexed_definition(left, body) -> bool:
@@ -598,7 +633,7 @@ def _choose_objective(found: _Items):
     requested = [r.of for r in found.requests if r.of]
     for name in requested:
         if name in found.definitions:
-            return found.definitions[name][1], name
+            return _spelling_without_density(found, name), name
     if found.definitions:
         bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
         used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
@@ -608,7 +643,7 @@ def _choose_objective(found: _Items):
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
             top = preferred[:1] or top
         if len(top) >= 1 and not found.bare:
-            return found.definitions[top[-1]][1], top[-1]
+            return _spelling_without_density(found, top[-1]), top[-1]
     if len(found.bare) == 1:
         return found.bare[0], None
     if not found.bare and not found.definitions:
@@ -647,6 +682,17 @@ class _Resolver:
         if isinstance(node, ir.Sub) and self.is_indexed_use(node):
             indices, body = self.found.indexed[node.base.name]
             return self.resolve(_substitute_indices(body, dict(zip(indices, index_atoms(node.indices)))))
+        if isinstance(node, ir.Sub) and self.is_entry_of_indexed(node):
+            # \mu_n = softmax(W x_n) used as \mu_{nc} (Murphy): entry c of the vector defined for n
+            indices, body = self.found.indexed[node.base.name]
+            atoms = index_atoms(node.indices)
+            self.found.read(f"{latex_of(node)} is entry {latex_of(atoms[len(indices)])} of "
+                            f"{node.base.name}_{{{latex_of(atoms[0])}}}, the vector defined for every "
+                            f"{indices[0]}")
+            value = self.resolve(_substitute_indices(body, dict(zip(indices, atoms))))
+            return ir.Sub(value, tuple(atoms[len(indices):]))
+        if isinstance(node, ir.Sub) and _label_index(node) is not None:
+            return self.resolve(self.gather(node))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -654,6 +700,10 @@ class _Resolver:
             return ir.Name(name)
         if isinstance(node, ir.Cases):
             return self.resolve(self.cases(node))
+        if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name) and node.arg.name in self.found.primed:
+            return ir.Name(f"{node.arg.name}_prime")
+        if isinstance(node, ir.Func) and node.name == DENSITY:
+            raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
@@ -721,6 +771,21 @@ class _Resolver:
                         f"{latex_of(arg)}: data, one number per {latex_of(arg.indices[0])}")
         return ir.Sub(ir.Name(name), arg.indices)
 
+    def value_at_a_constant(self, head, arg, written: str):
+        """``J(\\boldsymbol{w}^*)`` (Goodfellow et al. 7.1.1) with the parameters given as wrt: an undefined function
+        at a point that is no parameter and has no index (``w^*``, a name or a number) is a constant, the
+        function's value there, named by the function."""
+        if not self.requested or not isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or not isinstance(head, ir.Name):
+            return None
+        if isinstance(arg, ir.Sub) and not all(_is_word(index) for index in arg.indices):
+            return None   # x_i: one value per data point (value_at_data_point) or an index to bind
+        names = {sub_symbol_name(arg) if isinstance(arg, ir.Sub) else getattr(arg, "name", "")}
+        if names & self.requested or head.name in self.requested or head.name in self.declared_names:
+            return None
+        self.found.read(f"{written} is a constant: the value of a function {latex_of(head)} that symgd does not "
+                        f"know at {latex_of(arg)}, which holds no parameter")
+        return head
+
     def defined_as(self, name: str) -> str:
         """``h(x)`` where only ``h_\\theta(x) = ...`` is defined (CS229 drops the subscript in use): h_\\theta."""
         if name in self.found.definitions or "_" in name:
@@ -736,6 +801,8 @@ class _Resolver:
         """A chain ``h(x) = g(u) = \\frac{1}{1 + e^{-u}}`` defines h by its first right side that symgd can
         read (g is defined nowhere); the others are spellings of the same value and are not checked."""
         spellings = [body, *self.found.alternatives.get(name, ())]
+        readable = [s for s in spellings if not _has_density(s)]   # -\ln p(t|w) in a chain: another spelling
+        spellings = readable or spellings
         for position, spelling in enumerate(spellings):
             try:
                 value = self.resolve(spelling)
@@ -759,6 +826,25 @@ class _Resolver:
         return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
                 and node.base.name not in self.declared_names
                 and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]))
+
+    def is_entry_of_indexed(self, node: ir.Sub) -> bool:
+        """``\\mu_{nc}`` where the source defines the vector ``\\mu_n = ...`` for every n: one index more."""
+        return (isinstance(node.base, ir.Name) and node.base.name in self.found.indexed
+                and node.base.name not in self.declared_names
+                and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]) + 1)
+
+    def gather(self, node: ir.Sub):
+        """``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means): the entry (or row) of c at the class label
+        y_i, a whole number 1..K held as data: \\sum_k \\mathbb{1}(y_i = k) c_k."""
+        label = _label_index(node)
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
+        index = next(letter for letter in "klmrsqpuvabcgh" if letter not in used)
+        self.found.read(f"{latex_of(node)} is {latex_of(node.base)} at the label {latex_of(label)}, a class number "
+                        f"1, 2, ... given as data (1 is the first entry or row of {latex_of(node.base)}): "
+                        f"\\sum_{{{index}}} \\mathbb{{1}}({latex_of(label)} = {index}) "
+                        f"{latex_of(ir.Sub(node.base, (ir.Name(index),)))}")
+        indicator = ir.Cases(((ir.Num("1"), ir.Relation((label, ir.Name(index)), ("=",))),))
+        return ir.BigOp("sum", index, None, None, ir.Mul(indicator, ir.Sub(node.base, (ir.Name(index),)), "juxt"))
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
@@ -819,6 +905,9 @@ class _Resolver:
             params, body = self.found.definitions[node.name]
             if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
+            if node.name in self.found.powered:
+                raise UnsupportedError(f"calling {node.name}, whose definition has a power among its arguments; "
+                                       "define it with plain names")
             if len(args) != len(params):
                 raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
                                        f"its definition has {len(params)}")
@@ -836,6 +925,8 @@ class _Resolver:
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
         value = self.value_at_data_point(head, arg, written)
+        if value is None:
+            value = self.value_at_a_constant(head, arg, written)
         if value is not None:
             return value
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
@@ -845,6 +936,110 @@ class _Resolver:
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
         self.products.add((written_as.name, written_as.args))
         return ir.Mul(self.resolve(head), arg, "juxt")
+
+
+def _spelling_without_density(found: _Items, name: str):
+    """The body of definition ``name``: its first spelling that is not a density (``E(w) = -\\ln p(t|w) =
+    -\\sum_n ...``, PRML (4.90), is the sum), else the first."""
+    spellings = [found.definitions[name][1], *found.alternatives.get(name, ())]
+    readable = [spelling for spelling in spellings if not _has_density(spelling)]
+    if readable and readable[0] is not spellings[0]:
+        found.read(f"{name_latex(name)} is read from {latex_of(readable[0])}; {latex_of(spellings[0])} names a density")
+    return (readable or spellings)[0]
+
+
+def _label_index(node: ir.Sub):
+    """The subscript of ``c_{y_i}`` that is itself an entry of data (``y_i``, ``c^{(i)}``), else None."""
+    if len(node.indices) != 1 or not isinstance(node.base, ir.Name):
+        return None
+    label = node.indices[0]
+    if isinstance(label, ir.Sub) and isinstance(label.base, ir.Name) and len(label.indices) == 1 \
+            and isinstance(label.indices[0], ir.Name) and not _is_word(label.indices[0]):
+        return label
+    return None
+
+
+def _distinct_nodes(node):
+    """Every node of an IR DAG once (resolved definitions are shared: ``ir.walk`` would revisit them)."""
+    seen, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(ir.children(current))
+
+
+def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
+    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
+    the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
+    constraint along the index's axis: each side becomes ``forall_i``)."""
+    summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
+    bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
+    free: list[str] = []
+    for node in _distinct_nodes(relation):
+        if isinstance(node, ir.Sub):
+            for atom in index_atoms(node.indices) or ():
+                name = getattr(atom, "name", None)
+                if name in summed and name not in bound and name not in free:
+                    free.append(name)
+    if not free:
+        return relation
+    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
+               "free in the constraint)")
+    operands = []
+    for operand in relation.operands:
+        for name in reversed(free):
+            operand = ir.BigOp("forall", name, None, None, operand)
+        operands.append(operand)
+    return ir.Relation(tuple(operands), relation.ops)
+
+
+def _superscript_labels(formulas: list, found: _Items) -> list:
+    """``x_i^a``, ``x_i^p``, ``x_i^n`` (FaceNet's anchor, positive and negative): one name with two or more
+    different single-letter superscripts that are no sum's index are labels naming different arrays
+    (``x^a``, ``x^p``), not powers; a single ``|\\beta_j|^q`` or ``x_n^j`` (j summed) stays a power."""
+    summed = {node.index for f in formulas for node in _distinct_nodes(f) if isinstance(node, ir.BigOp)}
+    by_base: dict[str, set] = {}
+    for formula in formulas:
+        for node in _distinct_nodes(formula):
+            label = _letter_superscript(node, summed)
+            if label is not None:
+                by_base.setdefault(label[0], set()).add(label[1])
+    labelled = {base for base, letters in by_base.items() if len(letters) > 1}
+    if not labelled:
+        return formulas
+    for base in sorted(labelled):
+        found.read(f"the superscripts {', '.join(sorted(by_base[base]))} on {name_latex(base)} are labels naming "
+                   f"different arrays ({', '.join(f'{base}^{letter}' for letter in sorted(by_base[base]))}), "
+                   "not powers")
+
+    done: dict[int, object] = {}
+
+    def relabel(node):   # memoised by identity: the formulas are DAGs
+        if id(node) not in done:
+            label = _letter_superscript(node, summed)
+            if label is not None and label[0] in labelled:
+                name = ir.Name(f"{label[0]}_{label[1]}")
+                done[id(node)] = ir.Sub(name, node.base.indices) if isinstance(node.base, ir.Sub) else name
+            else:
+                done[id(node)] = _map_children(node, relabel)
+        return done[id(node)]
+    return [relabel(formula) for formula in formulas]
+
+
+def _letter_superscript(node, summed: set) -> tuple[str, str] | None:
+    """(base name, letter) for ``x^a`` or ``x_i^a`` with a a single letter no sum binds, else None."""
+    if not isinstance(node, ir.Pow) or not isinstance(node.exp, ir.Name) or len(node.exp.name) != 1 \
+            or node.exp.name in summed:
+        return None
+    base = node.base.base if isinstance(node.base, ir.Sub) else node.base
+    return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
+
+
+def _has_density(node) -> bool:
+    return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
 
 
 def _difference(left, right):
@@ -1002,6 +1197,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                          frozenset(parse_wrt(wrt) or ()))
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
+    objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
 
     _check_size([objective_ir, *constraints_ir])
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)
@@ -1030,6 +1226,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
+    constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
@@ -1325,12 +1522,21 @@ def _declared_shape(space: tuple, dims: dict[str, Dim]) -> Shape:
     return Shape(tuple(result))
 
 
+def _dim_name(dim: Dim) -> str:
+    return str(dim.find().value)
+
+
 def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
     """``x_i \\in \\mathbb{R}^d``: x is a stack of samples, (range of i, d)."""
     for name, space in found.sample_declared.items():
         if name in inference.shapes:
             continue
         sample = _declared_shape(space, inference.dims)
+        if sample.rank == 2 and sample.dims[0].find().value == 1:   # x_i \in \mathbb{R}^{1 \times K}: each x_i a row
+            sample = Shape(sample.dims[1:])
+            inference.row_samples.add(name)
+            found.read(f"{name_latex(name)}_i is a row vector (declared 1 \times {_dim_name(sample.dims[0])}): "
+                       f"{name_latex(name)} stacks the rows")
         inference.shapes[name] = Shape((Dim(),) + sample.dims)
 
 

@@ -94,8 +94,12 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\frac{%s}{%s}" % (latex_of(node.num), latex_of(node.den)), ATOM_LEVEL
     if isinstance(node, ir.Pow):
         return "%s^{%s}" % (_superscript_base(node.base), latex_of(node.exp)), POSTFIX_LEVEL
+    if isinstance(node, ir.Prime):
+        return r"%s'" % _superscript_base(node.arg), POSTFIX_LEVEL
     if isinstance(node, ir.Transpose):
         return r"%s^\top" % _superscript_base(node.arg), POSTFIX_LEVEL
+    if isinstance(node, ir.Func) and node.name == "\\density":   # p(t|w), as written
+        return node.args[0].name, ATOM_LEVEL
     if isinstance(node, ir.Func):
         return _render_func(node), ATOM_LEVEL
     if isinstance(node, ir.Apply):
@@ -110,6 +114,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\left\|%s\right\|%s" % (latex_of(node.arg), kind), ATOM_LEVEL
     if isinstance(node, ir.Abs):
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
+    if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
+        return _render(node.body)
     if isinstance(node, ir.BigOp):
         limits = "_{%s}" % name_latex(node.index)
         if node.excluded is not None:

@@ -176,6 +176,7 @@ class ShapeInference:
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
         self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
+        self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -357,7 +358,8 @@ class ShapeInference:
         for dim, index in zip(full.dims, bound + rest):
             if index in scope.indices:
                 self.unify_dim(dim, scope.indices[index], node, node, full, full)
-        return Shape(full.dims[len(bound) + len(rest):])
+        rows = name in self.row_samples and full.rank == 2 and len(bound) + len(rest) == 1
+        return Shape(full.dims[len(bound) + len(rest):], rows)
 
     def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
         """``(WH)_{ij}``: an entry of an expression, each subscript an index bound by a sum."""
@@ -531,7 +533,12 @@ class ShapeInference:
         if left_inner is None:   # a column vector on the left: only an outer product works
             if b.rank == 1 and b.row:
                 return Shape((a.dims[0], b.dims[0]))
-            raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+            error = self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
+            if a.rank == 1 and b.rank == 1:   # x_i b (econometrics: x_i a row of regressors)
+                left = self.render(node.left)
+                raise ShapeError(f"{error}; for their inner product write {left}^\\top {self.render(node.right)}, "
+                                 f"or declare {left} a row: {left} \\in \\mathbb{{R}}^{{1 \\times K}}")
+            raise error
         if b.rank == 1 and b.row:
             raise self.mismatch(node.left, a, node.right, b, "cannot be multiplied")
         self.unify_dim(left_inner, b.dims[0], node.left, node.right, a, b)
@@ -577,6 +584,9 @@ class ShapeInference:
             return base
         raise ShapeError(f"the power {self.render(node)} of a {describe(base)} is not defined; "
                          "write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot")
+
+    def infer_Prime(self, node, scope):
+        return self.infer_Transpose(node, scope)
 
     def infer_Transpose(self, node, scope):
         shape = self.infer(node.arg, scope)
@@ -704,7 +714,12 @@ class ShapeInference:
                 raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
                                        f"{node.excluded}")
             self.unify_dim(dim, scope.indices[node.excluded], node, node, Shape((dim,)), Shape((dim,)))
+        after = affine(node.lower)[0] if node.lower is not None and node.upper is None and affine(node.lower) else None
+        if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
+            self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
         shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
+        if node.op == "forall":   # a constraint for every i: a vector along i's axis
+            return None if shape is None else Shape((dim, *shape.dims))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
         return shape

@@ -29,6 +29,12 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
     "paper_koren_mf": "several axes",
+    "paper_triplet_facenet": "several axes",
+    "paper_condat_tv1d": "different ranges",
+    "paper_kruskal_stress": "a sum from i + 1",
+    # an entry at a class label, c_{y_i}: the index k is compared with the label (a value)
+    "cs229_kmeans_distortion": "used as a value",
+    "paper_center_loss": "used as a value",
 }
 
 

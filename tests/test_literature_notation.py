@@ -208,7 +208,7 @@ def test_a_residual_named_in_the_constraints_is_substituted():
     check_against_reference(problem, lambda A, b, x: np.sum((A @ x - b) ** 2), {"A": "A", "b": "b", "x": "x"})
 
 
-@pytest.mark.parametrize("source", [r"x_1 + \cdots + y_n", r"x_1 + \cdots", r"E(w_1, \ldots, w_K) = w_1^2"])
+@pytest.mark.parametrize("source", [r"x_1 + \cdots + y_n", r"x_1 + \cdots", r"E(w_1, \ldots, v_K) = w_1^2"])
 def test_dots_symgd_cannot_fold_are_named(source):
     with pytest.raises(UnsupportedError, match="cdots"):
         symgd.parse(source, wrt="x")

@@ -94,6 +94,12 @@ class Transpose:
 
 
 @dataclass(frozen=True)
+class Prime(Transpose):
+    """``a'``: a transpose (``x_i'\\beta``, econometrics), except that a definition's head listing ``x'`` as an
+    argument (``k(x, x')``, PRML 6.2) makes ``x'`` a name of its own there (``x_prime``)."""
+
+
+@dataclass(frozen=True)
 class Func:
     """A known primitive (see ``symgd.functions``) applied to arguments."""
 

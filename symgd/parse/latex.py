@@ -53,6 +53,8 @@ BLACKBOARD_OUT_OF_SCOPE = {
     "P": r"the probability \mathbb{P} is not supported; write the likelihood out",
     "V": r"the variance \mathbb{V} is not supported; write it as an average of squared deviations",
 }
+DENSITY_REFUSAL = ("probability densities are not supported; write the log-likelihood out, "
+                   "e.g. y_i \\log\\sigma(w^\\top x_i)")
 # Environments that only lay out items: \begin{array}{ll} minimize & f \\ subject to & g \end{array}.
 LAYOUT_ENVIRONMENTS = frozenset("array aligned align align* alignat alignat* equation equation* gather gather* "
                                 "gathered split eqnarray eqnarray* displaymath".split())
@@ -84,7 +86,8 @@ OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maxi
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
               "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
-OPERAND_END = frozenset("NUMBER NAME ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE _END_CASES".split())
+OPERAND_END = frozenset("NUMBER NAME DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
+                        "_END_CASES".split())
 
 OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
@@ -107,6 +110,12 @@ OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
 INDICATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*|\\big\w*\s*)?(?:\(|\[|\\\{|_)")
 POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
 STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
+# The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
+ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
+PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
+# After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
+SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
+                                  r"(?:\s*[\^_]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))*")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
 
 
@@ -198,10 +207,28 @@ class _Tokenizer:
         if not self.brackets and not self.bars and self.last_kind() in OPERAND_END and not continues:
             self.emit("_SEP", "\n", start)
 
+    def slash_denominator(self) -> None:
+        """``\\|x\\|^2/2\\sigma^2`` (PRML 6.2), ``\\|Xw - y\\|^2/2n``: a number written against a name after
+        a slash is one denominator, a/(2σ²), as typeset mathematics reads it; the text is rewritten with
+        braces (``/{2\\sigma^2}``) and read on. ``1/2 x`` (a space) and ``1/2\\|w\\|^2`` are left alone."""
+        match = SLASH_DENOMINATOR_RE.match(self.text, self.pos)
+        if match and (match.group(1) or match.group(2) in GREEK):
+            self.text = self.text[:match.start()] + "{" + match.group(0) + "}" + self.text[match.end():]
+
     def punct(self, value: str, start: int) -> None:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
                   "=": "_EQ", "'": "PRIME", "_": "_UNDER", "<": "REL", ">": "REL"}
+        if value == "/":
+            self.slash_denominator()
         if value == "^":
+            plus = PLUS_SCRIPT_RE.match(self.text, self.pos)
+            if plus and not plus.group(1) and self.last_kind() == "_RPAR" and self.tokens[-1].value in ")]":
+                self.pos = plus.end()   # [u]^+, (u)^+: the positive part, as [u]_+
+                self.tokens[-1] = Token("_RPLUS", self.tokens[-1].value, start_pos=self.tokens[-1].start_pos,
+                                        line=self.tokens[-1].line, column=self.tokens[-1].column)
+                return
+            if plus and plus.group(1):
+                raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
             star = STAR_RE.match(self.text, self.pos)
             if star and self.last_kind() in OPERAND_END:   # w^*: the optimum, a name of its own (w_star)
                 self.pos = star.end()
@@ -221,6 +248,15 @@ class _Tokenizer:
                 raise UnsupportedError(r"the nuclear norm \|X\|_* (the sum of singular values) is not supported")
             self.emit("_UNDER", value, start)
             self.single_next = True
+        elif value == "[" and self.last_kind() == "NAME" and start and not self.text[start - 1].isspace() \
+                and ENTRY_BRACKET_RE.match(self.text, self.pos):
+            # y[k], x[k+1] (signal processing, Condat): entry k of y, as y_k
+            self.brackets.append(("[entry", start))
+            self.emit("_UNDER", "_", start)
+            self.emit("_LBRACE", "{", start)
+        elif value == "]" and self.brackets and self.brackets[-1][0] == "[entry":
+            self.brackets.pop()
+            self.emit("_RBRACE", "}", start)
         elif value in "([":
             self.open_bracket(value, "_LPAR", start)
         elif value in ")]":
@@ -261,15 +297,36 @@ class _Tokenizer:
         if open_kind != opener:
             raise self.error(f"{kind!r} does not match the open {open_kind!r}", start,
                              f"a closing {_closer(open_kind)!r}")
-        self.brackets.pop()
+        _, opened_at = self.brackets.pop()
+        if self.bars and self.bars[-1][1] > len(self.brackets) and self.density(kind, opened_at, start):
+            return
         if self.bars and self.bars[-1][1] > len(self.brackets):
-            raise UnsupportedError(
-                "a bar inside brackets that closes nothing, as in a conditional p(y|x): probability densities "
-                "are not supported; write the log-likelihood out, e.g. y_i \\log\\sigma(w^\\top x_i)")
+            raise UnsupportedError("a bar inside brackets that closes nothing, as in a conditional p(y|x): "
+                                   + DENSITY_REFUSAL)
         if token == "_RPAR" and kind in ")]" and POSITIVE_PART_RE.match(self.text, self.pos):
             self.pos = POSITIVE_PART_RE.match(self.text, self.pos).end()   # [u]_+, (u)_+: the positive part
             token = "_RPLUS"
         self.emit(token, kind, start)
+
+    def density(self, kind: str, opened_at: int, start: int) -> bool:
+        """``p(\\mathbf{t}|\\mathbf{w})``, ``q_\\phi(z|x)``: a conditional density, one DENSITY token from its
+        name to the closing parenthesis (the problem stage reads it as the name of an objective on the left
+        of ``=`` and refuses it anywhere else). False when the bracket is not a name's conditional."""
+        if kind != ")" or self.bars[-1][0] != "_LBAR" or (len(self.bars) > 1 and self.bars[-2][1] > len(self.brackets)):
+            return False
+        opened = next((i for i in range(len(self.tokens) - 1, -1, -1)
+                       if self.tokens[i].type == "_LPAR" and self.tokens[i].start_pos == opened_at), None)
+        head = opened - 1 if opened else None
+        if head is not None and head >= 2 and self.tokens[head].type in ("NAME", "LABEL") \
+                and self.tokens[head - 1].type == "_UNDER":
+            head -= 2   # q_\\phi(z|x)
+        if head is None or head < 0 or self.tokens[head].type != "NAME":
+            return False
+        first = self.tokens[head].start_pos
+        del self.tokens[head:]
+        self.bars.pop()
+        self.emit("DENSITY", self.text[first:start + 1], first)
+        return True
 
     def bar(self, opening: str, closing: str, start: int, side: str = "") -> None:
         """Classify a bar: it closes when an operand just ended and a bar of its kind is open."""
@@ -299,6 +356,10 @@ class _Tokenizer:
             return
         if name in IGNORED_COMMANDS:
             return
+        last = [t.type for t in self.tokens[-3:]]
+        if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
+            raise UnsupportedError(r"the max-norm \|v\|_\infty (the largest |v_i|) is not supported; minimize t "
+                                   r"subject to -t \le v_i \le t (an epigraph) instead")
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:
@@ -384,6 +445,19 @@ class _Tokenizer:
         """``\\begin{cases}`` opens a piecewise definition; layout environments (array, aligned) vanish."""
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
         kind = content.strip()
+        if kind == "array" and name == "begin" and self.tokens and self.tokens[-1].type == "_LPAR" \
+                and self.tokens[-1].value == r"\{":
+            # \left\{\begin{array}{ll} u^2 & |u| \le M \\ ... \end{array}\right. (B&V): the cases of a
+            # piecewise definition, as \begin{cases}
+            self.tokens.pop()
+            self.brackets.pop()
+            match = BRACED_WORD_RE.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos   # the column spec {ll}
+            self.open_bracket("cases", "_BEGIN_CASES", start)
+            return
+        if kind == "array" and name == "end" and self.in_cases():
+            self.close_bracket("cases", "_END_CASES", start)
+            return
         if kind == "cases":
             if name == "begin":
                 self.open_bracket("cases", "_BEGIN_CASES", start)
@@ -569,7 +643,8 @@ def _plain_name(content: str) -> str | None:
 
 
 def _closer(kind: str) -> str:
-    return {"(": ")", "[": "]", r"\{": r"\}", "{": "}", "langle": r"\rangle", "cases": r"\end{cases}"}.get(kind, kind)
+    return {"(": ")", "[": "]", "[entry": "]", r"\{": r"\}", "{": "}", "langle": r"\rangle",
+            "cases": r"\end{cases}"}.get(kind, kind)
 
 
 def tokenize(text: str) -> Iterator[Token]:

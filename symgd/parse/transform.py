@@ -43,11 +43,15 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
+        flat = [_family_in_head(item) for item in flat]
         for item in flat:
             if any(node == DOTS for node in ir.walk(item)):
                 raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
                                        "(a_1 + \\cdots + a_n); write the sum with \\sum")
         return tuple(flat)
+
+    def density(self, children):
+        return ir.Func(DENSITY, (ir.Name(str(children[0])),))
 
     def dots(self, _children):
         return DOTS
@@ -160,6 +164,8 @@ class IRBuilder(Transformer):
     # -- postfix -------------------------------------------------------------------------
     def sup(self, children):
         base, script = children
+        if script == "nonnegative" and isinstance(base, (ir.Name, ir.Sub)):
+            return _attach_subscript(base, (ir.Name("plus"),))   # f^+ (a positive example): a name of its own
         if script in ("positive", "nonnegative"):
             raise UnsupportedError("'+' as a superscript; write a power such as x^{2}")
         if script == "T":
@@ -229,7 +235,7 @@ class IRBuilder(Transformer):
         return None
 
     def prime(self, children):
-        return ir.Transpose(children[0])
+        return ir.Prime(children[0])
 
     def sample(self, children):
         base, index = children
@@ -379,6 +385,9 @@ class IRBuilder(Transformer):
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
         excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
         node = body
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
+            first, second = names
+            return ir.BigOp(str(op), first, None, None, ir.BigOp(str(op), second, extra[0][1], upper, body))
         if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
             _check_pair_indices(names, extra[0][1], body)
             node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
@@ -414,6 +423,11 @@ class IRBuilder(Transformer):
         name, op, other = children
         if str(op) == "!=" and isinstance(other, ir.Name):
             return (str(name),), None, other.name
+        if str(op) in ("<", "<=", ">", ">=") and isinstance(other, ir.Name) and other.name != str(name):
+            # \sum_{i<j} (Kruskal's stress): every pair once, the inner index starting after the outer
+            first, second = (str(name), other.name) if str(op) in ("<", "<=") else (other.name, str(name))
+            start = ir.Name(first) if "=" in str(op) else ir.Add((ir.Name(first), ir.Num("1")))
+            return (first, second), None, ("ordered", start)
         raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
                                f"({name}=1 to n) and over j \\ne i")
 
@@ -471,8 +485,26 @@ def latex_of_set(space) -> str:
     return f"{space.base.name}_{{...}}"
 
 
+DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 INDEX_LETTERS = "ijklmnpqrstuv"
+
+
+def _family_in_head(item):
+    """``E(\\mathbf{w}_1, \\ldots, \\mathbf{w}_K) = ...`` (PRML 4.108): the arguments of a definition's head
+    that a family spells out with dots are the family, once (``E(w)``, w the rows w_k)."""
+    heads = isinstance(item, ir.Relation) and isinstance(item.operands[0], ir.Apply)
+    if not heads or DOTS not in item.operands[0].args:
+        return item
+    head = item.operands[0]
+    args = list(head.args)
+    while DOTS in args:
+        at = args.index(DOTS)
+        before, after = (args[at - 1] if at else None), (args[at + 1] if at + 1 < len(args) else None)
+        if not (isinstance(before, ir.Sub) and isinstance(after, ir.Sub) and before.base == after.base):
+            return item   # refused below
+        args[at - 1:at + 2] = [before.base]
+    return ir.Relation((ir.Apply(head.name, tuple(args), head.sub), *item.operands[1:]), item.ops)
 
 
 def _fold_dots(first, last):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import REFUSAL, entry, logsumexp, sigmoid
+from corpus.entry import entry, logsumexp, sigmoid
 
 CS = "Ng, CS229 Lecture Notes (Stanford)"
 
@@ -41,7 +41,6 @@ ENTRIES = [
           r" y^{(i)}(w^Tx^{(i)} + b) \geq 1 - \xi_i,\; \xi_i \geq 0",
           r"w, b, \xi", "w:d b: xi:m C: x:m,d y:m",
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(v["xi"])), kinds="y:pm1",
-          status=REFUSAL, gap="UnsupportedError: y_{i} uses the index i outside the sum that binds it; a sum's body ends at the first + or - outside brackets: write \\sum_{i}( ... )",
           constraints=lambda v: [("le", 1 - v["xi"] - v["y"] * (v["x"] @ v["w"] + v["b"])), ("le", -v["xi"])]),
     entry("cs229_svm_dual", f"{CS}, Part V, Sec. 8 (the SVM dual objective W(alpha), maximized)",
           r"\max_\alpha W(\alpha) = \sum_{i=1}^{m}\alpha_i - \frac{1}{2}\sum_{i,j=1}^{m}y^{(i)}y^{(j)}\alpha_i\alpha_j"
@@ -51,7 +50,8 @@ ENTRIES = [
           kinds="y:pm1"),
     entry("cs229_kmeans_distortion", f"{CS}, k-means notes (the distortion function J(c, mu))",
           r"J(c,\mu) = \sum_{i=1}^{m}\|x^{(i)} - \mu_{c^{(i)}}\|^2",
-          r"\mu", "x:m,d mu:k,d c:m", None, status="unsupported", construct=r"c\^|index|subscript"),
+          r"\mu", "x:m,d mu:k,d c:m",
+          lambda v: float(np.sum((v["x"] - v["mu"][v["c"].astype(int) - 1]) ** 2)), kinds="c:label2"),
     entry("cs229_pca_projection", f"{CS}, PCA notes (variance of the projections onto a unit vector u)",
           r"\frac{1}{m}\sum_{i=1}^{m}(x^{(i)^T}u)^2",
           "u", "x:m,d u:d", lambda v: float(np.mean((v["x"] @ v["u"]) ** 2))),

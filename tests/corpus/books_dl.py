@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import REFUSAL, UNSUPPORTED, entry
+from corpus.entry import UNSUPPORTED, entry
 
 DL = "Goodfellow, Bengio & Courville, Deep Learning (2016)"
 
@@ -24,8 +24,7 @@ ENTRIES = [
           r"\boldsymbol{H}(\boldsymbol{w} - \boldsymbol{w}^*)",
           r"\boldsymbol{w}", "J:  w_star:n H:n,n w:n",
           lambda v: v["J"] + 0.5 * float((v["w"] - v["w_star"]) @ v["H"] @ (v["w"] - v["w_star"])),
-          sizes={"n": 3}, kinds="H:spd",
-          status=REFUSAL, gap='AmbiguityError: J(w_{\\mathrm{star}}): the function J is not defined; define it (J(x) = ...) or, for a product, write J \\cdot (w_{\\mathrm{star}})'),
+          sizes={"n": 3}, kinds="H:spd"),
     entry("dl_l2_regularized_quadratic", f"{DL}, Sec. 7.1.1 (L2 regularization added to the quadratic approximation)",
           r"\frac{\alpha}{2}\boldsymbol{w}^\top\boldsymbol{w} + \frac{1}{2}(\boldsymbol{w} - \boldsymbol{w}^*)^\top"
           r"\boldsymbol{H}(\boldsymbol{w} - \boldsymbol{w}^*)",

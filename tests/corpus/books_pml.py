@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import REFUSAL, entry, logsumexp, sigmoid
+from corpus.entry import entry, logsumexp, sigmoid
 
 PML = "Murphy, Probabilistic Machine Learning: An Introduction (2022)"
 
@@ -56,15 +56,13 @@ ENTRIES = [
           r"\mathrm{NLL}(\boldsymbol{\theta}) = -\frac{1}{N}\sum_{n=1}^{N}\sum_{c=1}^{C}y_{nc}\log\mu_{nc}",
           r"\mathbf{W}", "y:N,C x:N,D W:C,D",
           lambda v: -float(np.mean(np.sum(v["y"] * (v["x"] @ v["W"].T - logsumexp(v["x"] @ v["W"].T, axis=1)[:, None]), 1))),
-          where=r"\boldsymbol{\mu}_n = \mathrm{softmax}(\mathbf{W}\mathbf{x}_n)", sizes={"C": 4}, kinds="y:onehot",
-          status=REFUSAL, gap='ShapeError: the objective must be a scalar; \\mathrm{softmax} \\left(W x_{n}\\right) is a vector (?,)'),
+          where=r"\boldsymbol{\mu}_n = \mathrm{softmax}(\mathbf{W}\mathbf{x}_n)", sizes={"C": 4}, kinds="y:onehot"),
     entry("pml_gaussian_nll_sigma", f"{PML}, Sec. 11.2.1 (NLL of linear regression with noise variance sigma^2)",
           r"\mathrm{NLL}(\mathbf{w},\sigma^2) = \frac{1}{2\sigma^2}\sum_{n=1}^{N}(y_n - \mathbf{w}^\mathsf{T}\mathbf{x}_n)^2"
           r" + \frac{N}{2}\log(2\pi\sigma^2)",
           r"\mathbf{w}, \sigma", "y:N x:N,D w:D sigma:",
           lambda v: float(np.sum((v["y"] - v["x"] @ v["w"]) ** 2)) / (2 * v["sigma"] ** 2)
-          + len(v["y"]) / 2 * np.log(2 * np.pi * v["sigma"] ** 2),
-          status=REFUSAL, gap='UnsupportedError: \\sigma^{2} as a variable; use a name'),
+          + len(v["y"]) / 2 * np.log(2 * np.pi * v["sigma"] ** 2)),
     entry("pml_huber_regression", f"{PML}, Sec. 11.6 (robust linear regression: Huber loss of the residuals)",
           r"\mathcal{L}(\mathbf{w}) = \sum_{n=1}^{N}\ell_\delta(y_n - \mathbf{w}^\mathsf{T}\mathbf{x}_n)",
           r"\mathbf{w}", "y:N x:N,D w:D delta:",

@@ -7,6 +7,18 @@ from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid
 PRML = "Bishop, Pattern Recognition and Machine Learning"
 
 
+def _gp_log_likelihood(v):
+    """ln N(t | 0, C_N): -1/2 ln det C_N - 1/2 t^T C_N^{-1} t - N/2 ln 2 pi."""
+    return (-0.5 * np.log(np.linalg.det(v["C_N"])) - 0.5 * float(v["t"] @ np.linalg.solve(v["C_N"], v["t"]))
+            - v["t"].shape[0] / 2 * np.log(2 * np.pi))
+
+
+def _cross_entropy(v):
+    """PRML (4.90): -sum_n t_n ln y_n + (1 - t_n) ln(1 - y_n), y_n = sigma(w^T phi_n)."""
+    y = sigmoid(v["phi"] @ v["w"])
+    return -float(np.sum(v["t"] * np.log(y) + (1 - v["t"]) * np.log(1 - y)))
+
+
 def _poly(v):
     """y(x_n, w) = sum_{j=0}^{M} w_j x_n^j."""
     powers = v["x"][:, None] ** np.arange(v["w"].shape[0])[None, :]
@@ -57,15 +69,14 @@ ENTRIES = [
           where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01"),
     entry("prml_4_90_with_density", f"{PRML}, Sec. 4.3.2, eq. (4.90) (as written, with the likelihood on the left)",
           r"E(\mathbf{w}) = -\ln p(\mathbf{t}|\mathbf{w}) = -\sum_{n=1}^{N}\left\{t_n\ln y_n + (1 - t_n)\ln(1 - y_n)\right\}",
-          r"\mathbf{w}", "t:N phi:N,M w:M", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|",
+          r"\mathbf{w}", "t:N phi:N,M w:M", _cross_entropy,
           where=r"y_n = \sigma(\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_n)", kinds="t:01"),
     entry("prml_4_108_multiclass_ce", f"{PRML}, Sec. 4.3.4, eq. (4.108) (multiclass cross-entropy, softmax y_nk)",
           r"E(\mathbf{w}_1,\ldots,\mathbf{w}_K) = -\sum_{n=1}^{N}\sum_{k=1}^{K}t_{nk}\ln y_{nk}",
           r"\mathbf{W}", "t:N,K phi:N,M W:K,M",
           lambda v: -float(np.sum(v["t"] * (v["phi"] @ v["W"].T - logsumexp(v["phi"] @ v["W"].T, axis=1)[:, None]))),
           where=r"y_{nk} = \frac{\exp(\mathbf{w}_k^{\mathrm{T}}\boldsymbol{\phi}_n)}{\sum_j\exp(\mathbf{w}_j^{\mathrm{T}}\boldsymbol{\phi}_n)}",
-          kinds="t:onehot",
-          status=REFUSAL, gap='UnsupportedError: \\cdots or \\ldots other than between the terms of a sum (a_1 + \\cdots + a_n); write the sum with \\sum'),
+          kinds="t:onehot"),
     entry("prml_4_perceptron", f"{PRML}, Sec. 4.1.7 (perceptron criterion over the misclassified set M)",
           r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n",
           r"\mathbf{w}", "phi:N,M t:N w:M", None, status=UNSUPPORTED, construct=r"\\mathcal\{M\}|set|\\in",
@@ -125,18 +136,15 @@ ENTRIES = [
     entry("prml_6_gp_marginal", f"{PRML}, Sec. 6.4.3 (log likelihood of GP hyperparameters, C_N the Gram matrix)",
           r"\ln p(\mathbf{t}|\boldsymbol{\theta}) = -\frac{1}{2}\ln|\mathbf{C}_N| - \frac{1}{2}\mathbf{t}^{\mathrm{T}}"
           r"\mathbf{C}_N^{-1}\mathbf{t} - \frac{N}{2}\ln(2\pi)",
-          r"\mathbf{C}_N", "t:N C_N:N,N", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|"),
+          r"\mathbf{C}_N", "t:N C_N:N,N", _gp_log_likelihood, kinds="C_N:spd"),
     entry("prml_6_gp_marginal_rhs", f"{PRML}, Sec. 6.4.3 (the right-hand side of the GP log likelihood)",
           r"-\frac{1}{2}\ln|\mathbf{C}_N| - \frac{1}{2}\mathbf{t}^{\mathrm{T}}\mathbf{C}_N^{-1}\mathbf{t} - \frac{N}{2}\ln(2\pi)",
           r"\mathbf{C}_N", "t:N C_N:N,N",
-          lambda v: -0.5 * np.log(np.linalg.det(v["C_N"])) - 0.5 * float(v["t"] @ np.linalg.solve(v["C_N"], v["t"]))
-          - v["t"].shape[0] / 2 * np.log(2 * np.pi),
-          kinds="C_N:spd"),
+          _gp_log_likelihood, kinds="C_N:spd"),
     entry("prml_6_gaussian_kernel", f"{PRML}, Sec. 6.2 (the Gaussian kernel, as written: exp(-||x - x'||^2/2 sigma^2))",
           r"k(\mathbf{x},\mathbf{x}') = \exp\left(-\|\mathbf{x} - \mathbf{x}'\|^2/2\sigma^2\right)",
           r"\mathbf{x}", "x:D x_prime:D sigma:",
-          lambda v: float(np.exp(-np.sum((v["x"] - v["x_prime"]) ** 2) / (2 * v["sigma"] ** 2))), kinds="x:small x_prime:small",
-          status=REFUSAL, gap='UnsupportedError: x^\\top as a variable; use a name'),
+          lambda v: float(np.exp(-np.sum((v["x"] - v["x_prime"]) ** 2) / (2 * v["sigma"] ** 2))), kinds="x:small x_prime:small"),
     entry("prml_5_nn_regression_error", f"{PRML}, Sec. 5.2 (sum-of-squares error of a network with outputs y(x_n, w))",
           r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\|\mathbf{y}(\mathbf{x}_n,\mathbf{w}) - \mathbf{t}_n\|^2",
           r"\mathbf{W}", "x:N,D W:K,D T:N,K",

@@ -15,6 +15,18 @@ def _mask(v, name):
     return v[name]
 
 
+
+def _gp_log_marginal(v):
+    """GPML (5.8): -1/2 y^T K_y^{-1} y - 1/2 log det K_y - n/2 log 2 pi."""
+    return (-0.5 * float(v["y"] @ np.linalg.solve(v["K_y"], v["y"])) - 0.5 * np.log(np.linalg.det(v["K_y"]))
+            - len(v["y"]) / 2 * np.log(2 * np.pi))
+
+
+def _stress(v):
+    """Kruskal's stress over the pairs i < j (the strict upper triangle)."""
+    upper = np.triu(np.ones_like(v["d"]), 1)
+    return float(np.sqrt(np.sum(upper * (v["d"] - v["d_hat"]) ** 2) / np.sum(upper * v["d"] ** 2)))
+
 ENTRIES = [
     # ---- generalized linear models
     entry("paper_poisson_loglinear", "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., Ch. 6 (log-linear"
@@ -147,8 +159,7 @@ ENTRIES = [
           " Ch. 4 (OLS with x_i the 1 x K row vector of regressors, as the text states)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
           r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)),
-          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: -x_{i} b is a vector (1,) and y_{i} is a scalar'),
+          where=r"\mathbf{x}_i \in \mathbb{R}^{1 \times K}", sizes={"K": 3}),
     entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
           " declaration of x_i)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
@@ -166,13 +177,12 @@ ENTRIES = [
           "W", "W:k,d x_a:N,d x_p:N,d x_n:N,d alpha:",
           lambda v: float(np.sum(np.maximum(0, np.sum((v["x_a"] @ v["W"].T - v["x_p"] @ v["W"].T) ** 2, 1)
                                             - np.sum((v["x_a"] @ v["W"].T - v["x_n"] @ v["W"].T) ** 2, 1) + v["alpha"]))),
-          where=r"f(x) = Wx", sizes={"k": 2},
-          status=REFUSAL, gap='AmbiguityError: the parameter W does not appear in the objective or constraints'),
+          where=r"f(x) = Wx", sizes={"k": 2}),
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
           lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7},
-          status=REFUSAL, gap="UnsupportedError: '+' as a superscript; write a power such as x^{2}"),
+          status=REFUSAL, gap='ShapeError: shapes do not fit: f^\\top f_{i} is a row vector (N,) and -f^\\top f_{\\mathrm{plus}} is a scalar'),
     entry("paper_simclr_nt_xent", "Chen, Kornblith, Norouzi & Hinton (2020), A simple framework for contrastive learning"
           " (SimCLR), Sec. 2.1, eq. (1) (NT-Xent loss of the positive pair (i, j))",
           r"\ell_{i,j} = -\log\frac{\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_j)/\tau)}{\sum_{k=1}^{2N}\mathbb{1}_{[k\neq i]}"
@@ -186,7 +196,8 @@ ENTRIES = [
     entry("paper_center_loss", "Wen, Zhang, Li & Qiao (2016), A discriminative feature learning approach for deep face"
           " recognition (center loss)",
           r"\mathcal{L}_C = \frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2",
-          r"\boldsymbol{c}", "x:m,d c:K,d y:m", None, status=UNSUPPORTED, construct=r"y_i|index|subscript"),
+          r"\boldsymbol{c}", "x:m,d c:K,d y:m",
+          lambda v: 0.5 * float(np.sum((v["x"] - v["c"][v["y"].astype(int) - 1]) ** 2)), kinds="y:label4"),
     # ---- embeddings and dimensionality reduction
     entry("paper_glove", "Pennington, Socher & Manning (2014), GloVe: global vectors for word representation, Sec. 3,"
           " eqs. (8)-(9) (weighted least squares with f(X_ij))",
@@ -218,7 +229,7 @@ ENTRIES = [
           "y", "y:n W:n,n", lambda v: float(np.sum((v["y"][:, None] - v["y"][None, :]) ** 2 * v["W"]))),
     entry("paper_kruskal_stress", "Kruskal (1964), Multidimensional scaling by optimizing goodness of fit (stress)",
           r"S = \sqrt{\frac{\sum_{i<j}(d_{ij} - \hat{d}_{ij})^2}{\sum_{i<j}d_{ij}^2}}",
-          "d", "d:n,n d_hat:n,n", None, status=UNSUPPORTED, construct=r"i<j|<|range"),
+          "d", "d:n,n d_hat:n,n", _stress),
     entry("paper_factorization_machine", "Rendle (2010), Factorization machines, Sec. III.A, eq. (1) (the model equation)",
           r"\hat{y}(\mathbf{x}) := w_0 + \sum_{i=1}^{n}w_ix_i + \sum_{i=1}^{n}\sum_{j=i+1}^{n}\langle\mathbf{v}_i,\mathbf{v}_j\rangle x_ix_j",
           r"w_0, \mathbf{w}, \mathbf{V}", "w_0: w:n x:n V:n,k",
@@ -237,8 +248,7 @@ ENTRIES = [
           r"-D_{KL} = \frac{1}{2}\sum_{j=1}^{J}\left(1 + \log((\sigma_j)^2) - (\mu_j)^2 - (\sigma_j)^2\right)",
           r"\mu, \sigma", "mu:J sigma:J",
           lambda v: 0.5 * float(np.sum(1 + np.log(v["sigma"] ** 2) - v["mu"] ** 2 - v["sigma"] ** 2)),
-          sizes={"J": 4}, kinds="sigma:positive",
-          status=REFUSAL, gap='UnsupportedError: the definition of -D_{K L}; define a name such as L(w) = ...'),
+          sizes={"J": 4}, kinds="sigma:positive"),
     entry("paper_vae_kl_rhs", "Kingma & Welling (2014), Appendix B (the same KL term, right-hand side only)",
           r"\frac{1}{2}\sum_{j=1}^{J}\left(1 + \log((\sigma_j)^2) - (\mu_j)^2 - (\sigma_j)^2\right)",
           r"\mu, \sigma", "mu:J sigma:J",
@@ -314,13 +324,11 @@ ENTRIES = [
           kinds="K:spd", sizes={"n": 5}),
     entry("paper_gp_marginal_Ky", "Rasmussen & Williams (2006), Sec. 5.4.1 (log marginal likelihood in K_y = K_f + sigma_n^2 I)",
           r"\log p(\mathbf{y}|X,\boldsymbol{\theta}) = -\frac{1}{2}\mathbf{y}^\top K_y^{-1}\mathbf{y} - \frac{1}{2}\log|K_y| - \frac{n}{2}\log 2\pi",
-          "K_y", "y:n K_y:n,n", None, status=UNSUPPORTED, construct=r"p\(|densit|likelihood|\|"),
+          "K_y", "y:n K_y:n,n", _gp_log_marginal, kinds="K_y:spd", sizes={"n": 5}),
     entry("paper_gp_marginal_Ky_rhs", "Rasmussen & Williams (2006), Sec. 5.4.1 (the right-hand side, differentiated in K_y)",
           r"-\frac{1}{2}\mathbf{y}^\top K_y^{-1}\mathbf{y} - \frac{1}{2}\log|K_y| - \frac{n}{2}\log 2\pi",
           "K_y", "y:n K_y:n,n",
-          lambda v: -0.5 * float(v["y"] @ np.linalg.solve(v["K_y"], v["y"])) - 0.5 * np.log(np.linalg.det(v["K_y"]))
-          - len(v["y"]) / 2 * np.log(2 * np.pi),
-          kinds="K_y:spd", sizes={"n": 5}),
+          _gp_log_marginal, kinds="K_y:spd", sizes={"n": 5}),
     # ---- quantile and robust regression
     entry("paper_koenker_check", "Koenker (2005), Quantile Regression, Sec. 1.3 (regression quantiles with the check function"
           " rho_tau(u) = u(tau - I(u < 0)))",
@@ -372,8 +380,7 @@ ENTRIES = [
           " indexing)",
           r"\min_{x\in\mathbb{R}^N}\frac{1}{2}\sum_{k=1}^{N}|y[k] - x[k]|^2 + \lambda\sum_{k=1}^{N-1}|x[k+1] - x[k]|",
           "x", "y:N x:N lambda:",
-          lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum()),
-          status=REFUSAL, gap='AmbiguityError: y(k): the function y is not defined; define it (y(x) = ...) or, for a product, write y \\cdot (k)'),
+          lambda v: 0.5 * float(np.sum((v["y"] - v["x"]) ** 2)) + v["lambda"] * float(np.abs(np.diff(v["x"])).sum())),
     entry("paper_chambolle_tv", "Chambolle (2004), An algorithm for total variation minimization and applications,"
           " (ROF denoising: ||u - g||^2 / (2 lambda) + J(u), anisotropic discrete J)",
           r"\min_{u}\frac{\|u - g\|^2}{2\lambda} + \sum_{i=1}^{N-1}\sum_{j=1}^{N-1}\left(|u_{i+1,j} - u_{i,j}| + |u_{i,j+1} - u_{i,j}|\right)",
