@@ -352,8 +352,11 @@ def _symmetry_statement(item: ir.Relation) -> bool:
         return False
     left, right = item.operands
     named = (ir.Name, ir.Sub)
-    return (isinstance(left, named) and right == ir.Transpose(left)) or \
-        (isinstance(right, named) and left == ir.Transpose(right))
+    def transpose_of(node, name):   # S^\top, S^T, or S' (a Prime is a Transpose until a call reads it)
+        return isinstance(node, ir.Transpose) and node.arg == name
+
+    return (isinstance(left, named) and transpose_of(right, left)) or \
+        (isinstance(right, named) and transpose_of(left, right))
 
 
 def _take_assumption(found: _Items, item: ir.Relation) -> None:
