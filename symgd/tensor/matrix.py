@@ -43,9 +43,13 @@ class MatrixForm:
     def evaluate(self, values: dict):
         """The value of the form; ``values`` maps names (``"X"``, ``"lambda"``, ``"n"``) to numbers and arrays."""
         env = {}
-        for leaf in ir.postorder([self.node]):
-            symbols = [leaf.symbol] if isinstance(leaf, ir.Input) else []
+        nodes = ir.postorder([self.node])
+        rows = {row for node in nodes if isinstance(node, ir.SampleSum) for row, _, _ in node.bindings}
+        for leaf in nodes:
+            symbols = [leaf.symbol] if isinstance(leaf, ir.Input) and leaf.symbol not in rows else []
             symbols += [s for d in leaf.shape for s in d.free_symbols]   # m*r: m and r
+            if isinstance(leaf, ir.SampleSum):   # the data its rows are read from, the sample count
+                symbols += [data for _, data, _ in leaf.bindings] + list(sympy.sympify(leaf.count).free_symbols)
             for symbol in symbols:
                 env[symbol] = values[str(getattr(symbol, "label", symbol))]
         return evaluate(self.node, env)
@@ -109,9 +113,51 @@ def _kronecker_term(term, first: tuple, second: tuple, ranges: dict) -> ir.Node:
             slots = _slots(components, sides, first, second, crossed)
             if slots is not None:
                 return _kron_of(factors, components, sides, slots, ranges, second, crossed)
-    joined = "a sum joins the row and column indices" if term.has(sympy.Sum) else "its indices pair differently"
+    if term.has(sympy.Sum):
+        return _over_samples(factors, first, second, ranges)
     raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
-                           f"(in a term, {joined})")
+                           "(in a term, its indices pair differently)")
+
+
+def _over_samples(factors, first: tuple, second: tuple, ranges: dict) -> ir.Node:
+    """A term whose sum over samples joins the row and column indices (softmax: Σ_i (diag(p_i) -
+    p_i p_i^T) ⊗ x_i x_i^T) as Σ_i of the Kronecker products of its summand, the rows of the data
+    that the sample index selects named x_i, y_i."""
+    free = set(first + second)
+    joining = [f for f in factors if isinstance(f, sympy.Sum) and f.free_symbols & free]
+    if len(joining) != 1 or len(joining[0].limits) != 1 or joining[0].limits[0][1] != 1:
+        raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
+                               "(in a term, several sums join the row and column indices)")
+    (index, _, count), = joining[0].limits
+    outside = sympy.Mul(*(f for f in factors if f is not joining[0]))
+    if index in outside.free_symbols:
+        raise UnsupportedError(f"matrix form: the sample index {index} is also free outside its sum")
+    body, bindings = _rows_of_samples(outside * joining[0].function, index)
+    return ir.sample_sum(_kronecker(body, first, second, ranges), index, count, bindings)
+
+
+def _rows_of_samples(body, index):
+    """``body`` with each entry ``x[index, j]`` read as ``x_index[j]`` of a new array (a scalar
+    ``y_index`` for ``y[index]``), and the bindings (new symbol, data, axis) of those rows."""
+    replacements, bindings = {}, []
+    for entry in body.atoms(sympy.Indexed):
+        if index not in entry.indices:
+            continue
+        if list(entry.indices).count(index) != 1 or entry.base.shape is None:
+            raise UnsupportedError(f"matrix form: the sample index {index} twice in {entry}")
+        axis = list(entry.indices).index(index)
+        rest = tuple(i for i in entry.indices if i != index)
+        name = f"{entry.base.label}_{index}"
+        shape = tuple(d for n, d in enumerate(entry.base.shape) if n != axis)
+        row = sympy.IndexedBase(name, shape=shape) if rest else sympy.Symbol(name)
+        replacements[entry] = row[rest] if rest else row
+        binding = (row, entry.base, axis)
+        if binding not in bindings:
+            bindings.append(binding)
+    body = body.xreplace(replacements)
+    if index in body.free_symbols:
+        raise UnsupportedError(f"matrix form: the sample index {index} used otherwise than to select data")
+    return body, tuple(bindings)
 
 
 def _components(factors, free: set) -> list:

@@ -72,6 +72,9 @@ class _Printer:
             return rf"{self.wrapped(node.a, PRODUCT)} \otimes {self.wrapped(node.b, PRODUCT)}", HADAMARD
         if isinstance(node, ir.Commutation):
             return "K_{%s}" % " ".join(name_latex(str(d)) for d in node.dims), ATOM
+        if isinstance(node, ir.SampleSum):
+            index = name_latex(str(node.index))
+            return rf"\sum_{{{index}=1}}^{{{name_latex(str(node.count))}}} {self.wrapped(node.body, HADAMARD)}", SUM
         if isinstance(node, ir.Diagonal):
             return rf"\operatorname{{diag}}\left({self.text(node.arg)[0]}\right)", ATOM
         if isinstance(node, ir.Broadcast):
