@@ -98,11 +98,21 @@ def matrix_form_or_reason(expr: sympy.Expr, free: tuple, ranges: dict, first_ran
 
 def _kronecker(expr, first: tuple, second: tuple, ranges: dict) -> ir.Node:
     """The block as Σ_t c_t (A_t ⊗ B_t) [K]: rows vec(θ) (θ's column index slow), columns vec(φ)."""
-    terms = []
-    for term in sympy.Add.make_args(sympy.expand(expr, deep=False, mul=True, multinomial=False,
-                                                 power_exp=False, power_base=False, log=False)):
-        terms.append(_kronecker_term(term, first, second, ranges))
+    terms, per_sample = [], {}
+    for term in sympy.Add.make_args(_expand(expr)):
+        try:
+            terms.append(_kronecker_term(term, first, second, ranges))
+        except UnsupportedError:
+            if not term.has(sympy.Sum):
+                raise
+            _add_summand(per_sample, term, set(first + second))
+    for (index, count), bodies in per_sample.items():
+        terms.append(_over_samples(sympy.Add(*bodies), index, count, first, second, ranges))
     return ir.add(*terms)
+
+
+def _expand(expr):
+    return sympy.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
 
 
 def _kronecker_term(term, first: tuple, second: tuple, ranges: dict) -> ir.Node:
@@ -113,17 +123,15 @@ def _kronecker_term(term, first: tuple, second: tuple, ranges: dict) -> ir.Node:
             slots = _slots(components, sides, first, second, crossed)
             if slots is not None:
                 return _kron_of(factors, components, sides, slots, ranges, second, crossed)
-    if term.has(sympy.Sum):
-        return _over_samples(factors, first, second, ranges)
     raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
                            "(in a term, its indices pair differently)")
 
 
-def _over_samples(factors, first: tuple, second: tuple, ranges: dict) -> ir.Node:
-    """A term whose sum over samples joins the row and column indices (softmax: Σ_i (diag(p_i) -
-    p_i p_i^T) ⊗ x_i x_i^T) as Σ_i of the Kronecker products of its summand, the rows of the data
-    that the sample index selects named x_i, y_i."""
-    free = set(first + second)
+def _add_summand(per_sample: dict, term, free: set) -> None:
+    """Record the summand of a term whose one sum over samples joins the row and column indices
+    (softmax: Σ_i (diag(p_i) - p_i p_i^T) ⊗ x_i x_i^T), the factors outside the sum brought in, under
+    (sample index, count): the terms of one count share one sum (their indices renamed to the first's)."""
+    factors = sympy.Mul.make_args(term)
     joining = [f for f in factors if isinstance(f, sympy.Sum) and f.free_symbols & free]
     if len(joining) != 1 or len(joining[0].limits) != 1 or joining[0].limits[0][1] != 1:
         raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
@@ -132,7 +140,17 @@ def _over_samples(factors, first: tuple, second: tuple, ranges: dict) -> ir.Node
     outside = sympy.Mul(*(f for f in factors if f is not joining[0]))
     if index in outside.free_symbols:
         raise UnsupportedError(f"matrix form: the sample index {index} is also free outside its sum")
-    body, bindings = _rows_of_samples(outside * joining[0].function, index)
+    summand = outside * joining[0].function
+    shared = next((key for key in per_sample if key[1] == count), None)
+    if shared is not None and shared[0] not in term.atoms(sympy.Symbol):   # renaming cannot capture
+        per_sample[shared].append(summand.xreplace({index: shared[0]}))
+    else:
+        per_sample.setdefault((index, count), []).append(summand)
+
+
+def _over_samples(summand, index, count, first: tuple, second: tuple, ranges: dict) -> ir.Node:
+    """Σ_index of the Kronecker products of ``summand``, the rows of the data it selects named x_i, y_i."""
+    body, bindings = _rows_of_samples(summand, index)
     return ir.sample_sum(_kronecker(body, first, second, ranges), index, count, bindings)
 
 
