@@ -54,7 +54,8 @@ def test_the_softmax_hessian_is_a_sum_over_samples_of_kronecker_products():
     expected = sum(Y[i].sum() * np.kron(np.outer(X[i], X[i]), np.diag(P[i]) - np.outer(P[i], P[i]))
                    for i in range(len(X)))
     assert_close(block.matrix.evaluate(values), expected, rel=1e-10, what=block.matrix_latex)
-    for part in (r"\sum_{", r"x_{p} x_{p}^\top \otimes", r"\operatorname{diag}"):
+    assert block.matrix_latex.startswith(r"\sum_{p=1}^{n} x_{p} x_{p}^\top \otimes \left("), block.matrix_latex
+    for part in (r"\operatorname{diag}\left(\exp\left(W x_{p}\right)\right)", r"\exp\left(W x_{p}\right)^\top"):
         assert part in block.matrix_latex, block.matrix_latex
 
 
