@@ -83,9 +83,9 @@ def test_a_sample_index_that_does_not_select_rows_has_no_matrix_form():
     """Σ_p A_pp x_pl x_pr δ_km: the sample index twice in one entry is not a row of the data: a stated reason."""
     from symgd.tensor.matrix import matrix_form_or_reason
 
-    n, d, K = sympy.symbols("n d K", integer=True, positive=True)
-    k, l, m, r, p = sympy.symbols("k l m r p", integer=True)
+    n, d = sympy.symbols("n d", integer=True, positive=True)
+    k, j, m, r, p = sympy.symbols("k l m r p", integer=True)
     x, A = sympy.IndexedBase("x", shape=(n, d)), sympy.IndexedBase("A", shape=(n, n))
-    expr = sympy.Sum(A[p, p] * x[p, l] * x[p, r] * sympy.KroneckerDelta(k, m) * x[p, k], (p, 1, n))
-    form, reason = matrix_form_or_reason(expr, (k, l, m, r), {k: d, l: d, m: d, r: d}, first_rank=2)
+    expr = sympy.Sum(A[p, p] * x[p, j] * x[p, r] * sympy.KroneckerDelta(k, m) * x[p, k], (p, 1, n))
+    form, reason = matrix_form_or_reason(expr, (k, j, m, r), {k: d, j: d, m: d, r: d}, first_rank=2)
     assert form is None and "twice" in reason, reason
