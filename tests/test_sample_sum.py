@@ -89,3 +89,15 @@ def test_a_sample_index_that_does_not_select_rows_has_no_matrix_form():
     expr = sympy.Sum(A[p, p] * x[p, j] * x[p, r] * sympy.KroneckerDelta(k, m) * x[p, k], (p, 1, n))
     form, reason = matrix_form_or_reason(expr, (k, j, m, r), {k: d, j: d, m: d, r: d}, first_rank=2)
     assert form is None and "twice" in reason, reason
+
+
+def test_a_row_named_like_another_array_has_no_matrix_form():
+    """Σ_p x_pl x_pr δ_km x_p[k] with an array already called x_p: the row x[p, :] cannot take its name."""
+    from symgd.tensor.matrix import matrix_form_or_reason
+
+    n, d = sympy.symbols("n d", integer=True, positive=True)
+    k, j, m, r, p = sympy.symbols("k l m r p", integer=True)
+    x, other = sympy.IndexedBase("x", shape=(n, d)), sympy.IndexedBase("x_p", shape=(d,))
+    expr = sympy.Sum(other[k] * x[p, j] * x[p, r] * sympy.KroneckerDelta(k, m) * x[p, k], (p, 1, n))
+    form, reason = matrix_form_or_reason(expr, (k, j, m, r), {k: d, j: d, m: d, r: d}, first_rank=2)
+    assert form is None and "name of another array" in reason, reason

@@ -158,6 +158,7 @@ def _rows_of_samples(body, index):
     """``body`` with each entry ``x[index, j]`` read as ``x_index[j]`` of a new array (a scalar
     ``y_index`` for ``y[index]``), and the bindings (new symbol, data, axis) of those rows."""
     replacements, bindings = {}, []
+    taken = {str(s) for s in body.free_symbols} | {str(b.label) for b in body.atoms(sympy.IndexedBase)}
     for entry in body.atoms(sympy.Indexed):
         if index not in entry.indices:
             continue
@@ -166,6 +167,8 @@ def _rows_of_samples(body, index):
         axis = list(entry.indices).index(index)
         rest = tuple(i for i in entry.indices if i != index)
         name = f"{entry.base.label}_{index}"
+        if name in taken:   # a row must not be read as another array of that name
+            raise UnsupportedError(f"matrix form: the row {name} of {entry.base.label} has the name of another array")
         shape = tuple(d for n, d in enumerate(entry.base.shape) if n != axis)
         row = sympy.IndexedBase(name, shape=shape) if rest else sympy.Symbol(name)
         replacements[entry] = row[rest] if rest else row
