@@ -55,7 +55,8 @@ def test_the_softmax_hessian_is_a_sum_over_samples_of_kronecker_products():
                    for i in range(len(X)))
     assert_close(block.matrix.evaluate(values), expected, rel=1e-10, what=block.matrix_latex)
     assert block.matrix_latex.startswith(r"\sum_{p=1}^{n} x_{p} x_{p}^\top \otimes \left("), block.matrix_latex
-    for part in (r"\operatorname{diag}\left(\exp\left(W x_{p}\right)\right)", r"\exp\left(W x_{p}\right)^\top"):
+    for part in (r"\operatorname{diag}\left(\operatorname{softmax}\left(W x_{p}\right)\right)",
+                 r"\operatorname{softmax}\left(W x_{p}\right)^\top"):
         assert part in block.matrix_latex, block.matrix_latex
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.codegen.stable import softmax, stabilise
 from symgd.errors import UnsupportedError
 from symgd.tensor import ir
 from symgd.tensor.evaluate import evaluate
@@ -150,7 +151,8 @@ def _add_summand(per_sample: dict, term, free: set) -> None:
 
 def _over_samples(summand, index, count, first: tuple, second: tuple, ranges: dict) -> ir.Node:
     """Σ_index of the Kronecker products of ``summand``, the rows of the data it selects named x_i, y_i."""
-    body, bindings = _rows_of_samples(summand, index)
+    normalised = stabilise(summand)   # e^{u_k} / Σ_j e^{u_j} read as softmax(u)_k
+    body, bindings = _rows_of_samples(normalised if normalised.has(softmax) else summand, index)
     return ir.sample_sum(_kronecker(body, first, second, ranges), index, count, bindings)
 
 

@@ -83,7 +83,8 @@ class _Printer:
             return self._reduce(node)
         if isinstance(node, ir.Softmax):
             direction = "rows" if node.axis == len(node.shape) - 1 else "columns"
-            return rf"\operatorname{{softmax}}_{{\text{{{direction}}}}}\left({self.text(node.arg)[0]}\right)", ATOM
+            along = rf"_{{\text{{{direction}}}}}" if len(node.shape) == 2 else ""   # a vector has one direction
+            return rf"\operatorname{{softmax}}{along}\left({self.text(node.arg)[0]}\right)", ATOM
         if isinstance(node, ir.Factor):   # the matrix itself, in a formula
             return self.text(node.arg)
         if isinstance(node, ir.Solve):
