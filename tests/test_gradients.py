@@ -61,8 +61,7 @@ def test_matrix_form_equals_index_form(name):
     for derivation in (symgd.gradient(problem), symgd.hessian(problem)):
         env = random_env(problem, seed=5, sizes=SMALL)
         for block in derivation.blocks:
-            if block.matrix is None:
-                continue
+            assert block.matrix is not None, f"{name} {block.wrt}: index form only ({block.no_matrix})"
             expected = block_values_as_matrix_form(block, env, problem)
             value = np.asarray(block.matrix.evaluate(env), dtype=float)
             assert_close(value.reshape(expected.shape), expected, rel=1e-10, what=f"{name} matrix form")

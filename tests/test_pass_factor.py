@@ -65,3 +65,13 @@ def test_quadratic_form_gradient_builds_no_matrix():
     text = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x - b^\top x").source
     grad = text[text.index("def grad"):text.index("def value_and_grad")]
     assert "A / 2" not in grad and "A.T / 2" not in grad and grad.count("@") == 2
+
+
+def test_a_scalar_contraction_times_an_array_is_not_a_contraction_to_share():
+    """(Σ_i a_i) X + (Σ_i a_i) X ⊙ X once lost its arrays: the scalar Σ_i a_i was read as the shared
+    contraction and X, X ⊙ X as coefficients (the softmax Hessian's matrix form had the wrong shape)."""
+    total = ir.contract([va], ["i"], "", DIMS)
+    node = ir.add(ir.mul(total, x), ir.mul(total, x, x))
+    out = _run(node)
+    assert out.shape == (n, d)
+    assert np.allclose(evaluate(out, ENV), ENV[a].sum() * (ENV[X] + ENV[X] ** 2))

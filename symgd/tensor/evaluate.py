@@ -31,12 +31,20 @@ def evaluate(node: ir.Node, env: dict, memo: dict | None = None):
     memo = {} if memo is None else memo
     if node in memo:
         return memo[node]
-    args = [evaluate(child, env, memo) for child in node.children()]
-    value = _value(node, args, env)
+    if isinstance(node, ir.SampleSum):   # the body once per sample, its rows bound (fresh memo: they differ)
+        value = sum(evaluate(node.body, {**env, **_rows(node, env, t)}) for t in range(_length(node.count, env)))
+    else:
+        args = [evaluate(child, env, memo) for child in node.children()]
+        value = _value(node, args, env)
     expected = tuple(_length(d, env) for d in node.shape)
     assert np.shape(value) == expected, f"{type(node).__name__}: shape {np.shape(value)} != {expected}"
     memo[node] = value
     return value
+
+
+def _rows(node: ir.SampleSum, env: dict, sample: int) -> dict:
+    """The values of a sample sum's bindings at ``sample`` (counted from 0)."""
+    return {row: np.take(np.asarray(env[data]), sample, axis=axis) for row, data, axis in node.bindings}
 
 
 def _length(dim, env) -> int:

@@ -214,6 +214,20 @@ class Commutation(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class SampleSum(Node):
+    """Σ over the samples ``index`` = 1..``count`` of ``body`` (matrix forms of Hessians only), in
+    which each binding ``(row, data, axis)`` names by the symbol ``row`` the slice ``index`` of the
+    input ``data`` along its ``axis`` (``x_i``, the i-th row of x): a sum over samples of Kronecker
+    products, Σ_i x_i x_i^T ⊗ B_i, has no product form without it."""
+
+    body: Node
+    index: object
+    count: object
+    bindings: tuple
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
 class Solve(Node):
     """M^{-1} rhs (M^{-T} rhs when ``transposed``) from the factorisation ``factor`` of M."""
 
@@ -439,6 +453,13 @@ def commutation(rows, cols) -> Node:
     return intern(Commutation((rows, cols), (rows * cols, rows * cols)))
 
 
+def sample_sum(body: Node, index, count, bindings: tuple) -> Node:
+    """Σ_{index=1}^{count} body, ``bindings`` ((row symbol, data symbol, axis), ...) naming the slices of data."""
+    if _is_zero(body):
+        return body
+    return intern(SampleSum(body, index, count, tuple(bindings), body.shape))
+
+
 def factor(arg: Node, definite: bool) -> Node:
     """The factorisation of a square matrix (Cholesky if ``definite``)."""
     return intern(Factor(arg, definite, arg.shape))
@@ -528,6 +549,8 @@ def rebuild(node: Node, children: list) -> Node:
         return matfn(node.op, child)
     if isinstance(node, Factor):
         return factor(child, node.definite)
+    if isinstance(node, SampleSum):
+        return sample_sum(child, node.index, node.count, node.bindings)
     raise InternalError(f"rebuild of {type(node).__name__}")
 
 
@@ -620,6 +643,9 @@ def describe(node: Node, names: dict) -> str:
         return f"kron({ref(node.a)}, {ref(node.b)})"
     if isinstance(node, Commutation):
         return f"commutation{list(node.dims)}"
+    if isinstance(node, SampleSum):
+        rows = ", ".join(f"{row}={data}[{axis}]" for row, data, axis in node.bindings)
+        return f"sample_sum[{node.index}=1..{node.count}; {rows}]({ref(node.body)})"
     raise InternalError(f"describe {type(node).__name__}")
 
 

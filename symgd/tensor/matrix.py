@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.codegen.stable import softmax, stabilise
 from symgd.errors import UnsupportedError
 from symgd.tensor import ir
 from symgd.tensor.evaluate import evaluate
@@ -43,9 +44,13 @@ class MatrixForm:
     def evaluate(self, values: dict):
         """The value of the form; ``values`` maps names (``"X"``, ``"lambda"``, ``"n"``) to numbers and arrays."""
         env = {}
-        for leaf in ir.postorder([self.node]):
-            symbols = [leaf.symbol] if isinstance(leaf, ir.Input) else []
+        nodes = ir.postorder([self.node])
+        rows = {row for node in nodes if isinstance(node, ir.SampleSum) for row, _, _ in node.bindings}
+        for leaf in nodes:
+            symbols = [leaf.symbol] if isinstance(leaf, ir.Input) and leaf.symbol not in rows else []
             symbols += [s for d in leaf.shape for s in d.free_symbols]   # m*r: m and r
+            if isinstance(leaf, ir.SampleSum):   # the data its rows are read from, the sample count
+                symbols += [data for _, data, _ in leaf.bindings] + list(sympy.sympify(leaf.count).free_symbols)
             for symbol in symbols:
                 env[symbol] = values[str(getattr(symbol, "label", symbol))]
         return evaluate(self.node, env)
@@ -94,11 +99,21 @@ def matrix_form_or_reason(expr: sympy.Expr, free: tuple, ranges: dict, first_ran
 
 def _kronecker(expr, first: tuple, second: tuple, ranges: dict) -> ir.Node:
     """The block as Σ_t c_t (A_t ⊗ B_t) [K]: rows vec(θ) (θ's column index slow), columns vec(φ)."""
-    terms = []
-    for term in sympy.Add.make_args(sympy.expand(expr, deep=False, mul=True, multinomial=False,
-                                                 power_exp=False, power_base=False, log=False)):
-        terms.append(_kronecker_term(term, first, second, ranges))
+    terms, per_sample = [], {}
+    for term in sympy.Add.make_args(_expand(expr)):
+        try:
+            terms.append(_kronecker_term(term, first, second, ranges))
+        except UnsupportedError:
+            if not term.has(sympy.Sum):
+                raise
+            _add_summand(per_sample, term, set(first + second))
+    for (index, count), bodies in per_sample.items():
+        terms.append(_over_samples(sympy.Add(*bodies), index, count, first, second, ranges))
     return ir.add(*terms)
+
+
+def _expand(expr):
+    return sympy.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
 
 
 def _kronecker_term(term, first: tuple, second: tuple, ranges: dict) -> ir.Node:
@@ -109,9 +124,63 @@ def _kronecker_term(term, first: tuple, second: tuple, ranges: dict) -> ir.Node:
             slots = _slots(components, sides, first, second, crossed)
             if slots is not None:
                 return _kron_of(factors, components, sides, slots, ranges, second, crossed)
-    joined = "a sum joins the row and column indices" if term.has(sympy.Sum) else "its indices pair differently"
     raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
-                           f"(in a term, {joined})")
+                           "(in a term, its indices pair differently)")
+
+
+def _add_summand(per_sample: dict, term, free: set) -> None:
+    """Record the summand of a term whose one sum over samples joins the row and column indices
+    (softmax: Σ_i (diag(p_i) - p_i p_i^T) ⊗ x_i x_i^T), the factors outside the sum brought in, under
+    (sample index, count): the terms of one count share one sum (their indices renamed to the first's)."""
+    factors = sympy.Mul.make_args(term)
+    joining = [f for f in factors if isinstance(f, sympy.Sum) and f.free_symbols & free]
+    if len(joining) != 1 or len(joining[0].limits) != 1 or joining[0].limits[0][1] != 1:
+        raise UnsupportedError("matrix form of a Hessian block that is not a sum of Kronecker products "
+                               "(in a term, several sums join the row and column indices)")
+    (index, _, count), = joining[0].limits
+    outside = sympy.Mul(*(f for f in factors if f is not joining[0]))
+    if index in outside.free_symbols:
+        raise UnsupportedError(f"matrix form: the sample index {index} is also free outside its sum")
+    summand = outside * joining[0].function
+    shared = next((key for key in per_sample if key[1] == count), None)
+    if shared is not None and shared[0] not in term.atoms(sympy.Symbol):   # renaming cannot capture
+        per_sample[shared].append(summand.xreplace({index: shared[0]}))
+    else:
+        per_sample.setdefault((index, count), []).append(summand)
+
+
+def _over_samples(summand, index, count, first: tuple, second: tuple, ranges: dict) -> ir.Node:
+    """Σ_index of the Kronecker products of ``summand``, the rows of the data it selects named x_i, y_i."""
+    normalised = stabilise(summand)   # e^{u_k} / Σ_j e^{u_j} read as softmax(u)_k
+    body, bindings = _rows_of_samples(normalised if normalised.has(softmax) else summand, index)
+    return ir.sample_sum(_kronecker(body, first, second, ranges), index, count, bindings)
+
+
+def _rows_of_samples(body, index):
+    """``body`` with each entry ``x[index, j]`` read as ``x_index[j]`` of a new array (a scalar
+    ``y_index`` for ``y[index]``), and the bindings (new symbol, data, axis) of those rows."""
+    replacements, bindings = {}, []
+    taken = {str(s) for s in body.free_symbols} | {str(b.label) for b in body.atoms(sympy.IndexedBase)}
+    for entry in body.atoms(sympy.Indexed):
+        if index not in entry.indices:
+            continue
+        if list(entry.indices).count(index) != 1 or entry.base.shape is None:
+            raise UnsupportedError(f"matrix form: the sample index {index} twice in {entry}")
+        axis = list(entry.indices).index(index)
+        rest = tuple(i for i in entry.indices if i != index)
+        name = f"{entry.base.label}_{index}"
+        if name in taken:   # a row must not be read as another array of that name
+            raise UnsupportedError(f"matrix form: the row {name} of {entry.base.label} has the name of another array")
+        shape = tuple(d for n, d in enumerate(entry.base.shape) if n != axis)
+        row = sympy.IndexedBase(name, shape=shape) if rest else sympy.Symbol(name)
+        replacements[entry] = row[rest] if rest else row
+        binding = (row, entry.base, axis)
+        if binding not in bindings:
+            bindings.append(binding)
+    body = body.xreplace(replacements)
+    if index in body.free_symbols:
+        raise UnsupportedError(f"matrix form: the sample index {index} used otherwise than to select data")
+    return body, tuple(bindings)
 
 
 def _components(factors, free: set) -> list:

@@ -72,6 +72,9 @@ class _Printer:
             return rf"{self.wrapped(node.a, PRODUCT)} \otimes {self.wrapped(node.b, PRODUCT)}", HADAMARD
         if isinstance(node, ir.Commutation):
             return "K_{%s}" % " ".join(name_latex(str(d)) for d in node.dims), ATOM
+        if isinstance(node, ir.SampleSum):
+            index = name_latex(str(node.index))
+            return rf"\sum_{{{index}=1}}^{{{name_latex(str(node.count))}}} {self.wrapped(node.body, HADAMARD)}", SUM
         if isinstance(node, ir.Diagonal):
             return rf"\operatorname{{diag}}\left({self.text(node.arg)[0]}\right)", ATOM
         if isinstance(node, ir.Broadcast):
@@ -80,7 +83,8 @@ class _Printer:
             return self._reduce(node)
         if isinstance(node, ir.Softmax):
             direction = "rows" if node.axis == len(node.shape) - 1 else "columns"
-            return rf"\operatorname{{softmax}}_{{\text{{{direction}}}}}\left({self.text(node.arg)[0]}\right)", ATOM
+            along = rf"_{{\text{{{direction}}}}}" if len(node.shape) == 2 else ""   # a vector has one direction
+            return rf"\operatorname{{softmax}}{along}\left({self.text(node.arg)[0]}\right)", ATOM
         if isinstance(node, ir.Factor):   # the matrix itself, in a formula
             return self.text(node.arg)
         if isinstance(node, ir.Solve):

@@ -164,25 +164,34 @@ def _scalars_in_front(node: ir.MatMul) -> ir.Node:
 
 
 def _common_kronecker_factor(node: ir.Node) -> ir.Node:
-    """c (A ⊗ B) + c (A ⊗ C) → c (A ⊗ (B + C)), and likewise for a shared right factor."""
+    """c (A ⊗ B) + c (A ⊗ C) → c (A ⊗ (B + C)), and likewise for a shared right factor; terms of
+    different scalar factors s, t keep them on the other side: A ⊗ (s B + t C)."""
     if not (isinstance(node, ir.Map) and node.op == "add"):
         return node
     for side in (0, 1):
         groups: dict = {}
         others = []
         for term in node.args:
-            coefficient, rest = _coefficient(term)
-            if isinstance(rest, ir.Kron):
-                shared, other = (rest.a, rest.b) if side == 0 else (rest.b, rest.a)
-                groups.setdefault((coefficient, shared), []).append(other)
+            split = _scalar_part(term)
+            if split is not None and isinstance(split[1], ir.Kron):
+                scalars, product = split
+                shared, other = (product.a, product.b) if side == 0 else (product.b, product.a)
+                groups.setdefault(shared, []).append((scalars, other))
             else:
                 others.append(term)
         if any(len(group) > 1 for group in groups.values()):
-            pairs = [((shared, ir.add(*rest)) if side == 0 else (ir.add(*rest), shared), c)
-                     for (c, shared), rest in groups.items()]
-            terms = [ir.mul(ir.const(c), ir.kron(*pair)) for pair, c in pairs]
-            return ir.add(*terms, *others)
+            return ir.add(*(_kron_of_group(shared, group, side) for shared, group in groups.items()), *others)
     return node
+
+
+def _kron_of_group(shared: ir.Node, group: list, side: int) -> ir.Node:
+    """Σ_t s_t (shared ⊗ B_t) as one Kronecker product (``side`` 1: shared on the right)."""
+    common = {scalars for scalars, _ in group}
+    if len(common) == 1:   # c (A ⊗ ΣB): the scalar in front
+        scalars, rest = common.pop(), ir.add(*(other for _, other in group))
+    else:
+        scalars, rest = ir.const(1), ir.add(*(ir.mul(s, other) for s, other in group))
+    return ir.mul(scalars, ir.kron(shared, rest) if side == 0 else ir.kron(rest, shared))
 
 
 def _common_coefficient(node: ir.Node) -> ir.Node:

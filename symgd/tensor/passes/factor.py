@@ -36,8 +36,8 @@ def _split(term: ir.Node):
         return [], term
     if isinstance(term, ir.Map) and term.op == "mul":
         contractions = [f for f in term.args if isinstance(f, ir.Contract)]
-        scalars = [f for f in term.args if not f.shape]
-        if len(contractions) == 1 and len(scalars) + 1 == len(term.args):
+        scalars = [f for f in term.args if f not in contractions]
+        if len(contractions) == 1 and not any(f.shape for f in scalars):   # (Σ_a y_a) · M: no contraction to share
             return scalars, contractions[0]
     return None
 
