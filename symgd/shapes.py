@@ -674,6 +674,11 @@ class ShapeInference:
 
     def infer_Norm(self, node, scope):
         shape = self.infer(node.arg, scope)
+        if node.kind == "1" and shape is not None and shape.rank == 2:
+            # the graphical lasso, robust PCA, sparse coding: \|\Theta\|_1 penalises every entry
+            arg = self.render(node.arg)
+            self.read(f"\\|{arg}\\|_1 of a matrix is the entrywise 1-norm (the sum of the absolute values of its "
+                      "entries, as in the lasso literature), not the induced 1-norm (the largest column sum)")
         if shape is None and _is_leaf(node.arg):
             matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
