@@ -115,6 +115,27 @@ def test_a_zero_based_index_keeps_its_value():
     check_against_reference(problem, lambda w, z: np.sum(w * z ** np.arange(len(w))), {"w": "w", "z": "z"})
 
 
+def test_a_zero_based_sum_to_m_has_m_plus_one_terms():
+    # PRML (1.1)-(1.4): y(x, w) = \sum_{j=0}^{M} w_j x^j, a polynomial with M + 1 coefficients w_0, ..., w_M
+    problem = symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2 + \frac{\lambda}{2}\|\mathbf{w}\|^2",
+                          wrt=r"\mathbf{w}", where=r"y(x,\mathbf{w}) = \sum_{j=0}^{M} w_jx^j")
+    assert [str(d) for d in problem.shapes[next(p for p in problem.params if str(p) == "w")]] == ["M + 1"]
+    assert any("M + 1 entries" in reading for reading in problem.readings)
+    check_against_reference(
+        problem, lambda w, x, t, lam: 0.5 * np.sum((np.vander(x, len(w), increasing=True) @ w - t) ** 2)
+        + lam / 2 * w @ w, {"w": "w", "x": "x", "t": "t", "lam": "lambda"})
+
+
+def test_a_zero_based_sum_to_a_number_counts_the_zero():
+    problem = symgd.parse(r"\sum_{j=0}^{3} (w_j - a_j)^2", wrt="w")
+    assert [int(d) for d in problem.shapes[problem.params[0]]] == [4]
+
+
+def test_one_and_zero_based_sums_to_m_on_one_array_are_refused():
+    with pytest.raises(symgd.ShapeError, match="axis of length M, but w is a vector \\(M \\+ 1,\\)"):
+        symgd.parse(r"\sum_{j=0}^{M} w_j^2 + \sum_{j=1}^{M} w_j^2", wrt="w")
+
+
 def test_an_index_that_reaches_past_its_array_is_refused():
     with pytest.raises(UnsupportedError, match="reaches outside x"):
         symgd.parse(r"\sum_{i=1}^{n}(x_{i+1} - x_i)^2", wrt="x")
