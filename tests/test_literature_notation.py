@@ -131,6 +131,30 @@ def test_a_zero_based_sum_to_a_number_counts_the_zero():
     assert [int(d) for d in problem.shapes[problem.params[0]]] == [4]
 
 
+def test_a_zero_based_sum_to_m_generates_code_for_m_plus_one_entries():
+    problem = symgd.parse(r"\sum_{j=0}^{M} (w_j - a_j)^2 + \sum_{n=1}^{N} (\sum_{j=0}^{M} X_{nj} w_j - y_n)^2", wrt="w")
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(4)
+    w, a, X, y = rng.normal(size=4), rng.normal(size=4), rng.normal(size=(7, 4)), rng.normal(size=7)
+
+    def reference(w):
+        return np.sum((w - a) ** 2) + np.sum((X @ w - y) ** 2)
+
+    assert np.isclose(module.loss(w, a=a, X=X, y=y), reference(w))
+    steps = np.eye(4) * 1e-6
+    slope = [(reference(w + step) - reference(w - step)) / 2e-6 for step in steps]
+    assert np.allclose(module.grad(w, a=a, X=X, y=y), slope, atol=1e-6)
+
+
+def test_code_for_a_zero_based_sum_reads_m_from_the_m_plus_one_entries():
+    # M itself (1/M) is one less than w's length; a broadcast needs the length M + 1
+    problem = symgd.parse(r"\sum_{j=0}^{M} (w_j - b)^2 + \frac{1}{M}\sum_{j=0}^{M} b^2 w_j", wrt="w")
+    module = symgd.codegen(problem).load()
+    w, b = np.array([1.0, -2.0, 3.0, 0.5]), 0.7
+    assert np.isclose(module.loss(w, b=b), np.sum((w - b) ** 2) + b ** 2 * np.sum(w) / 3)
+    assert np.allclose(module.grad(w, b=b), 2 * (w - b) + b ** 2 / 3)
+
+
 def test_one_and_zero_based_sums_to_m_on_one_array_are_refused():
     with pytest.raises(symgd.ShapeError, match="axis of length M, but w is a vector \\(M \\+ 1,\\)"):
         symgd.parse(r"\sum_{j=0}^{M} w_j^2 + \sum_{j=1}^{M} w_j^2", wrt="w")
