@@ -155,6 +155,15 @@ def test_code_for_a_zero_based_sum_reads_m_from_the_m_plus_one_entries():
     assert np.allclose(module.grad(w, b=b), 2 * (w - b) + b ** 2 / 3)
 
 
+@pytest.mark.parametrize("source, reference", [
+    (r"w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M", lambda w, x: np.sum(w * x ** np.arange(len(w)))),   # PRML (1.1)
+    (r"w_1x + w_2x^2 + \cdots + w_Mx^M", lambda w, x: np.sum(w * x ** np.arange(1, len(w) + 1))),
+    (r"x + w_0 + w_1 + \cdots + w_M", lambda w, x: x + np.sum(w)),
+])
+def test_terms_before_the_dots_that_continue_the_pattern_join_the_sum(source, reference):
+    check_against_reference(symgd.parse(source, wrt="w"), reference, {"w": "w", "x": "x"})
+
+
 def test_one_and_zero_based_sums_to_m_on_one_array_are_refused():
     with pytest.raises(symgd.ShapeError, match="axis of length M, but w is a vector \\(M \\+ 1,\\)"):
         symgd.parse(r"\sum_{j=0}^{M} w_j^2 + \sum_{j=1}^{M} w_j^2", wrt="w")
