@@ -1235,7 +1235,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
-    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold)
+    bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
+    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
+                               bold_whole=bold - bold_subscripted)
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
     inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir,))

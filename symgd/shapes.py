@@ -155,16 +155,19 @@ class ShapeInference:
         render: a function IR -> LaTeX, to name operands in errors.
         identity: names that denote the identity matrix.
         bold: names written in a bold font (vectors, or matrices when capitalised).
+        bold_whole: bold names never written bold with a subscript: their plain ``w_j`` are entries.
     """
 
     def __init__(self, declared: dict[str, Shape], dims: dict[str, Dim], syntax: str, render,
-                 identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset()) -> None:
+                 identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset(),
+                 bold_whole: frozenset[str] = frozenset()) -> None:
         self.shapes: dict[str, Shape | None] = dict(declared)
         self.dims = dims
         self.syntax = syntax
         self.render = render
         self.identity = identity
         self.bold = bold
+        self.bold_whole = bold_whole   # bold only unsubscripted (PRML's \\mathbf{w} beside w_j): w_j are entries
         self.defaulted: dict[str, str] = {}       # symbol -> the DEFAULT_RULES row that decided it
         self.readings: list[str] = []             # implicit readings made here, in words
         self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
@@ -270,7 +273,7 @@ class ShapeInference:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
         base = name.split("_")[0]
         if name in self.subscripted:   # x_i: one vector per i when bold, one scalar otherwise
-            return "vector" if base in self.bold else "entries"
+            return "vector" if base in self.bold and base not in self.bold_whole else "entries"
         if self.syntax == "text" and len(base) == 1 and base.isalpha():
             return "matrix" if base.isupper() else "scalar" if base <= "g" else "vector"
         if base[:1].isupper():

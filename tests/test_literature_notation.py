@@ -164,6 +164,18 @@ def test_terms_before_the_dots_that_continue_the_pattern_join_the_sum(source, re
     check_against_reference(symgd.parse(source, wrt="w"), reference, {"w": "w", "x": "x"})
 
 
+def test_plain_entries_of_a_bold_vector_are_numbers():
+    # PRML (1.1)-(1.2): bold \mathbf{w} is the vector, plain w_j its entries (not one vector per j)
+    problem = symgd.parse(r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2", wrt=r"\mathbf{w}",
+                          where=r"y(x,\mathbf{w}) = w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M = \sum_{j=0}^{M} w_jx^j")
+    check_against_reference(
+        problem, lambda w, x, t: 0.5 * np.sum((np.vander(x, len(w), increasing=True) @ w - t) ** 2),
+        {"w": "w", "x": "x", "t": "t"})
+    # a name written bold with a subscript keeps one vector per index: \mathbf{x}_n beside \mathbf{x}
+    problem = symgd.parse(r"\sum_{n=1}^{N}(\mathbf{w}^\top\mathbf{x}_n - t_n)^2", wrt=r"\mathbf{w}")
+    assert len(problem.shapes[next(s for s in problem.shapes if str(s) == "x")]) == 2
+
+
 def test_one_and_zero_based_sums_to_m_on_one_array_are_refused():
     with pytest.raises(symgd.ShapeError, match="axis of length M, but w is a vector \\(M \\+ 1,\\)"):
         symgd.parse(r"\sum_{j=0}^{M} w_j^2 + \sum_{j=1}^{M} w_j^2", wrt="w")

@@ -35,8 +35,7 @@ ENTRIES = [
           r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2",
           r"\mathbf{w}", "x:N t:N w:M1", lambda v: 0.5 * float(np.sum((_poly(v) - v["t"]) ** 2)),
           where=r"y(x,\mathbf{w}) = w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M = \sum_{j=0}^{M} w_jx^j",
-          sizes={"M1": 4, "M": 3}, kinds="x:small",
-          status=REFUSAL, gap='ShapeError: the power \\left(\\sum_{i=0}^{M} w_{i} x_{n}^{i} - t_{n}\\right)^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          sizes={"M1": 4, "M": 3}, kinds="x:small"),
     entry("prml_1_4_regularized_polynomial", f"{PRML}, Sec. 1.1, eq. (1.4) (regularized sum-of-squares error)",
           r"\widetilde{E}(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2"
           r" + \frac{\lambda}{2}\|\mathbf{w}\|^2",
