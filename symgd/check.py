@@ -26,7 +26,7 @@ import sympy
 
 from symgd import derive
 from symgd.errors import ShapeError, SymgdError, UnsupportedError
-from symgd.numeric import entries, random_values
+from symgd.numeric import dimension_size, entries, random_values
 from symgd.parse import ir, parse_document
 from symgd.derive.calculus import rebuild
 from symgd.problem import OBJECTIVE_NAMES, Problem, SymbolDict, _name_of, elaborate, resolve_notation
@@ -603,7 +603,7 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrice
             if len(problem.shapes[symbol]) == 2:
                 values = np.abs(env[_name_of(symbol)])
                 env[_name_of(symbol)] = values / values.sum(axis=1, keepdims=True)
-    concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
+    concrete = tuple(dimension_size(d, env) for d in shape)
     try:
         return entries(expr, axes, concrete, env), env
     except (ValueError, OverflowError, ZeroDivisionError):   # outside the domain (log of a negative)

@@ -125,6 +125,16 @@ def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
 DEFAULT_SIZES = {"n": 7, "d": 3, "K": 4, "m": 5, "k": 2, "p": 6, "q": 8, "h": 9}
 
 
+def dimension_size(dim, env: dict) -> int:
+    """The size of an axis: a number, a dimension's value in ``env``, or an expression of dimensions
+    (``M + 1``: the coefficients w_0, ..., w_M of ``\\sum_{j=0}^{M}``)."""
+    if dim.is_Integer:
+        return int(dim)
+    if dim.is_Symbol:
+        return env[str(dim)]
+    return int(dim.xreplace({s: sympy.Integer(env[str(s)]) for s in dim.free_symbols}))
+
+
 def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: bool = True) -> dict:
     """Random values for every symbol of ``problem`` with every dimension distinct.
 
@@ -144,7 +154,7 @@ def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: 
         role = problem.roles[symbol]
         if role in ("dimension", "index"):
             continue
-        concrete = tuple(int(d) if d.is_Integer else env[str(d)] for d in shape)
+        concrete = tuple(dimension_size(d, env) for d in shape)
         name = str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
         if not concrete:
             env[name] = float(rng.uniform(0.5, 1.5))

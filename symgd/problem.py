@@ -761,7 +761,7 @@ class _Resolver:
 
     def value_at_data_point(self, head, arg, written: str):
         """``f_{m-1}(x_i)``, ``G(x_i)`` (ESL's stagewise boosting) with the parameters given as wrt and none in
-        the argument: the value of a fixed function at the data point x_i, one number per i (data)."""
+        the argument: the value of a fixed function at the data point x_i, one value per i (data)."""
         if not self.requested or not isinstance(arg, ir.Sub) or not isinstance(arg.base, ir.Name) \
                 or len(arg.indices) != 1 or not isinstance(arg.indices[0], ir.Name):
             return None
@@ -771,7 +771,8 @@ class _Resolver:
         if name in self.requested:
             return None
         self.found.read(f"{written} is the value of a fixed function at the data point "
-                        f"{latex_of(arg)}: data, one number per {latex_of(arg.indices[0])}")
+                        f"{latex_of(arg)}: data, one value per {latex_of(arg.indices[0])} (a number or "
+                        "a vector, as the formula's products need)")
         return ir.Sub(ir.Name(name), arg.indices)
 
     def value_at_a_constant(self, head, arg, written: str):
@@ -1238,7 +1239,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
-    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold)
+    bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
+    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
+                               bold_whole=bold - bold_subscripted)
     _seed_sample_declarations(found, inference)
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
     inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir,))

@@ -155,16 +155,19 @@ class ShapeInference:
         render: a function IR -> LaTeX, to name operands in errors.
         identity: names that denote the identity matrix.
         bold: names written in a bold font (vectors, or matrices when capitalised).
+        bold_whole: bold names never written bold with a subscript: their plain ``w_j`` are entries.
     """
 
     def __init__(self, declared: dict[str, Shape], dims: dict[str, Dim], syntax: str, render,
-                 identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset()) -> None:
+                 identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset(),
+                 bold_whole: frozenset[str] = frozenset()) -> None:
         self.shapes: dict[str, Shape | None] = dict(declared)
         self.dims = dims
         self.syntax = syntax
         self.render = render
         self.identity = identity
         self.bold = bold
+        self.bold_whole = bold_whole   # bold only unsubscripted (PRML's \\mathbf{w} beside w_j): w_j are entries
         self.defaulted: dict[str, str] = {}       # symbol -> the DEFAULT_RULES row that decided it
         self.readings: list[str] = []             # implicit readings made here, in words
         self.node_dims: dict[int, Dim] = {}       # fresh dims of Ones/identity/sum nodes, by id
@@ -270,7 +273,7 @@ class ShapeInference:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
         base = name.split("_")[0]
         if name in self.subscripted:   # x_i: one vector per i when bold, one scalar otherwise
-            return "vector" if base in self.bold else "entries"
+            return "vector" if base in self.bold and base not in self.bold_whole else "entries"
         if self.syntax == "text" and len(base) == 1 and base.isalpha():
             return "matrix" if base.isupper() else "scalar" if base <= "g" else "vector"
         if base[:1].isupper():
@@ -340,6 +343,14 @@ class ShapeInference:
             return Dim(int(size))
         return self.dimension(size) if size else self.fresh()
 
+    def unify_index_axis(self, node: ir.Sub, name: str, full: Shape, dim: Dim, index: str, scope: Scope) -> None:
+        """The axis of ``name`` that ``index`` subscripts is the axis the index runs along."""
+        along = scope.indices[index]
+        if dim.resolved() is not None and along.resolved() is not None and dim.resolved() != along.resolved():
+            raise ShapeError(f"shapes do not fit: in {self.render(node)} the index {index} runs along an axis of "
+                             f"length {_dim_text(along)}, but {self.render(ir.Name(name))} is a {describe(full)}")
+        self.unify_dim(dim, along, node, node, full, full)
+
     def infer_Sub(self, node, scope):
         if not isinstance(node.base, ir.Name):
             return self.infer_entry(node, scope)
@@ -357,7 +368,7 @@ class ShapeInference:
                              f"{name} is a {describe(full)}")
         for dim, index in zip(full.dims, bound + rest):
             if index in scope.indices:
-                self.unify_dim(dim, scope.indices[index], node, node, full, full)
+                self.unify_index_axis(node, name, full, dim, index, scope)
         rows = name in self.row_samples and full.rank == 2 and len(bound) + len(rest) == 1
         return Shape(full.dims[len(bound) + len(rest):], rows)
 
@@ -674,6 +685,11 @@ class ShapeInference:
 
     def infer_Norm(self, node, scope):
         shape = self.infer(node.arg, scope)
+        if node.kind == "1" and shape is not None and shape.rank == 2:
+            # the graphical lasso, robust PCA, sparse coding: \|\Theta\|_1 penalises every entry
+            arg = self.render(node.arg)
+            self.read(f"\\|{arg}\\|_1 of a matrix is the entrywise 1-norm (the sum of the absolute values of its "
+                      "entries, as in the lasso literature), not the induced 1-norm (the largest column sum)")
         if shape is None and _is_leaf(node.arg):
             matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
@@ -758,6 +774,8 @@ class ShapeInference:
             dim, end = Dim(high[1]), 0
         else:
             dim, end = self.dimension(high[0]), high[1]
+        if after is None and start == 0 and end == 0 and high is not None:
+            return self.zero_based_to_end(node, dim), Bounds(1, None, 0, -1, id(node))
         if after is None and start == 0:   # 0-based: \sum_{j=0}^{n-1} covers the n entries
             if end != -1:
                 raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}=0}}^{{{self.render(upper)}}}: "
@@ -765,6 +783,18 @@ class ShapeInference:
                                        "the length")
             return dim, Bounds(1, None, 0, -1, id(node))
         return dim, Bounds(start, after, end, 0, id(node))
+
+    def zero_based_to_end(self, node: ir.BigOp, end: Dim) -> Dim:
+        """``\\sum_{j=0}^{M} w_j x^j`` (PRML 1.2): M + 1 values, so the arrays indexed by j have M + 1
+        entries, w_0 the first; an axis of length M + 1, stated as a reading."""
+        size = end.resolved()
+        if size is None:   # pragma: no cover - an upper end is a number or a named dimension
+            raise UnsupportedError(f"the range of \\{node.op}_{{{node.index}=0}}^{{{self.render(node.upper)}}}")
+        upper = self.render(node.upper)
+        count = str(size + 1) if isinstance(size, int) else f"{upper} + 1"
+        self.read(f"\\{node.op}_{{{node.index}=0}}^{{{upper}}} runs over {count} values: the arrays indexed by "
+                  f"{node.index} have {count} entries, entry 0 the first")
+        return Dim(size + 1)
 
     def infer_Relation(self, node, scope):
         left, right = node.operands

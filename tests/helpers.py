@@ -11,7 +11,7 @@ import sympy
 
 import symgd
 from corpus.harness import central_differences
-from symgd.numeric import entries, evaluate, random_values  # noqa: F401 - re-exported for the tests
+from symgd.numeric import dimension_size, entries, evaluate, random_values  # noqa: F401 - re-exported for the tests
 
 
 def random_env(problem, seed: int = 0, sizes: dict | None = None, symmetric: bool = False) -> dict:
@@ -47,7 +47,7 @@ def _name(symbol) -> str:
 
 def block_values(block, env: dict, problem) -> np.ndarray:
     """Evaluate a derivative block entry by entry over its free indices."""
-    shape = tuple(int(d) if d.is_Integer else env[str(d)] for d in block.shape)
+    shape = tuple(dimension_size(d, env) for d in block.shape)
     return entries(block.expr, block.indices, shape, env)
 
 

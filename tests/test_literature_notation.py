@@ -115,6 +115,72 @@ def test_a_zero_based_index_keeps_its_value():
     check_against_reference(problem, lambda w, z: np.sum(w * z ** np.arange(len(w))), {"w": "w", "z": "z"})
 
 
+def test_a_zero_based_sum_to_m_has_m_plus_one_terms():
+    # PRML (1.1)-(1.4): y(x, w) = \sum_{j=0}^{M} w_j x^j, a polynomial with M + 1 coefficients w_0, ..., w_M
+    problem = symgd.parse(r"\frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2 + \frac{\lambda}{2}\|\mathbf{w}\|^2",
+                          wrt=r"\mathbf{w}", where=r"y(x,\mathbf{w}) = \sum_{j=0}^{M} w_jx^j")
+    assert [str(d) for d in problem.shapes[next(p for p in problem.params if str(p) == "w")]] == ["M + 1"]
+    assert any("M + 1 entries" in reading for reading in problem.readings)
+    check_against_reference(
+        problem, lambda w, x, t, lam: 0.5 * np.sum((np.vander(x, len(w), increasing=True) @ w - t) ** 2)
+        + lam / 2 * w @ w, {"w": "w", "x": "x", "t": "t", "lam": "lambda"})
+
+
+def test_a_zero_based_sum_to_a_number_counts_the_zero():
+    problem = symgd.parse(r"\sum_{j=0}^{3} (w_j - a_j)^2", wrt="w")
+    assert [int(d) for d in problem.shapes[problem.params[0]]] == [4]
+
+
+def test_a_zero_based_sum_to_m_generates_code_for_m_plus_one_entries():
+    problem = symgd.parse(r"\sum_{j=0}^{M} (w_j - a_j)^2 + \sum_{n=1}^{N} (\sum_{j=0}^{M} X_{nj} w_j - y_n)^2", wrt="w")
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(4)
+    w, a, X, y = rng.normal(size=4), rng.normal(size=4), rng.normal(size=(7, 4)), rng.normal(size=7)
+
+    def reference(w):
+        return np.sum((w - a) ** 2) + np.sum((X @ w - y) ** 2)
+
+    assert np.isclose(module.loss(w, a=a, X=X, y=y), reference(w))
+    steps = np.eye(4) * 1e-6
+    slope = [(reference(w + step) - reference(w - step)) / 2e-6 for step in steps]
+    assert np.allclose(module.grad(w, a=a, X=X, y=y), slope, atol=1e-6)
+
+
+def test_code_for_a_zero_based_sum_reads_m_from_the_m_plus_one_entries():
+    # M itself (1/M) is one less than w's length; a broadcast needs the length M + 1
+    problem = symgd.parse(r"\sum_{j=0}^{M} (w_j - b)^2 + \frac{1}{M}\sum_{j=0}^{M} b^2 w_j", wrt="w")
+    module = symgd.codegen(problem).load()
+    w, b = np.array([1.0, -2.0, 3.0, 0.5]), 0.7
+    assert np.isclose(module.loss(w, b=b), np.sum((w - b) ** 2) + b ** 2 * np.sum(w) / 3)
+    assert np.allclose(module.grad(w, b=b), 2 * (w - b) + b ** 2 / 3)
+
+
+@pytest.mark.parametrize("source, reference", [
+    (r"w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M", lambda w, x: np.sum(w * x ** np.arange(len(w)))),   # PRML (1.1)
+    (r"w_1x + w_2x^2 + \cdots + w_Mx^M", lambda w, x: np.sum(w * x ** np.arange(1, len(w) + 1))),
+    (r"x + w_0 + w_1 + \cdots + w_M", lambda w, x: x + np.sum(w)),
+])
+def test_terms_before_the_dots_that_continue_the_pattern_join_the_sum(source, reference):
+    check_against_reference(symgd.parse(source, wrt="w"), reference, {"w": "w", "x": "x"})
+
+
+def test_plain_entries_of_a_bold_vector_are_numbers():
+    # PRML (1.1)-(1.2): bold \mathbf{w} is the vector, plain w_j its entries (not one vector per j)
+    problem = symgd.parse(r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\{y(x_n,\mathbf{w}) - t_n\}^2", wrt=r"\mathbf{w}",
+                          where=r"y(x,\mathbf{w}) = w_0 + w_1x + w_2x^2 + \ldots + w_Mx^M = \sum_{j=0}^{M} w_jx^j")
+    check_against_reference(
+        problem, lambda w, x, t: 0.5 * np.sum((np.vander(x, len(w), increasing=True) @ w - t) ** 2),
+        {"w": "w", "x": "x", "t": "t"})
+    # a name written bold with a subscript keeps one vector per index: \mathbf{x}_n beside \mathbf{x}
+    problem = symgd.parse(r"\sum_{n=1}^{N}(\mathbf{w}^\top\mathbf{x}_n - t_n)^2", wrt=r"\mathbf{w}")
+    assert len(problem.shapes[next(s for s in problem.shapes if str(s) == "x")]) == 2
+
+
+def test_one_and_zero_based_sums_to_m_on_one_array_are_refused():
+    with pytest.raises(symgd.ShapeError, match="axis of length M, but w is a vector \\(M \\+ 1,\\)"):
+        symgd.parse(r"\sum_{j=0}^{M} w_j^2 + \sum_{j=1}^{M} w_j^2", wrt="w")
+
+
 def test_an_index_that_reaches_past_its_array_is_refused():
     with pytest.raises(UnsupportedError, match="reaches outside x"):
         symgd.parse(r"\sum_{i=1}^{n}(x_{i+1} - x_i)^2", wrt="x")

@@ -224,3 +224,12 @@ def test_a_primed_argument_of_a_definition_is_a_second_point():
 def test_a_number_against_a_name_after_a_slash_is_one_denominator(source, reference):
     problem = symgd.parse(source, wrt="x")
     check_against_reference(problem, reference, {"x": "x", "z": "z"})
+
+
+def test_the_1_norm_of_a_matrix_is_entrywise_and_says_so():
+    # Friedman, Hastie & Tibshirani (2008): \|\Theta\|_1 is "the sum of the absolute values of the elements"
+    problem = symgd.parse(r"\|Y - W H\|_F^2 + \rho\|W\|_1", wrt="W")
+    check_against_reference(problem, lambda Y, W, H, rho: np.sum((Y - W @ H) ** 2) + rho * np.sum(np.abs(W)),
+                            {"Y": "Y", "W": "W", "H": "H", "rho": "rho"})
+    assert any(r"\|W\|_1 of a matrix is the entrywise 1-norm" in reading and "induced" in reading
+               for reading in problem.readings)

@@ -183,11 +183,19 @@ class ModuleWriter:
         self.prepared: dict = {}
 
     # -- names and shapes ---------------------------------------------------------------
+    def _axis_lengths(self) -> list:
+        """The problem's dimensions, then the axis lengths that are expressions of them (``M + 1``, the
+        coefficients w_0, ..., w_M of ``\\sum_{j=0}^{M}``)."""
+        lengths = list(self.problem.dims)
+        for symbol in self.params + self.data:
+            lengths += [d for d in self.problem.shapes[symbol] if not (d.is_Integer or d.is_Symbol or d in lengths)]
+        return lengths
+
     def _dim_names(self) -> dict:
         taken = set(self.names.values())
         out = {}
-        for dim in self.problem.dims:
-            name = identifier(str(dim))
+        for dim in self._axis_lengths():
+            name = identifier(str(dim)) if dim.is_Symbol else _offset_name(dim)
             while name in taken:
                 name += "_"
             taken.add(name)
@@ -220,11 +228,22 @@ class ModuleWriter:
                            if self.problem.shapes[s])
         if not arrays:
             return []
-        names = [self.dim_names[d] for d in self.problem.dims if d in used]
-        if not names:
+        lengths = [d for d in self._axis_lengths() if d in used]
+        if not lengths:
             return [f"_dims({arrays})"]
-        keys = ", ".join(f"dims[{str(d)!r}]" for d in self.problem.dims if d in used)
+        names = [self.dim_names[d] for d in lengths]
+        keys = ", ".join(self._dim_key(d) for d in lengths)
         return [f"dims = _dims({arrays})", f"{', '.join(names)} = {keys}"]
+
+    def _dim_key(self, dim) -> str:
+        """Where the dimension's size is read: its own axes, else an axis of length ``dim + c`` (M from M + 1)."""
+        axes = {d for symbol in self.params + self.data for d in self.problem.shapes[symbol]}
+        if dim.is_Symbol and dim not in axes:
+            for axis in axes:
+                offset = axis - dim
+                if not axis.is_Symbol and offset.is_Integer:
+                    return f"dims[{str(axis)!r}] - {int(offset)}"
+        return f"dims[{str(dim)!r}]"
 
     # -- function bodies ----------------------------------------------------------------
     def _body(self, exprs_and_axes: list, result, prefix: tuple = ()) -> list[str]:
@@ -706,3 +725,12 @@ FIT_LBFGS = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_s
     params = unpack(result.x)
     return {result}, history
 '''
+
+
+def _offset_name(length) -> str:
+    """A Python name for an axis length ``M + 1``: ``M_plus_1``."""
+    offset, terms = length.as_coeff_add()
+    if len(terms) != 1 or not terms[0].is_Symbol or not offset.is_Integer:
+        raise UnsupportedError(f"code generation: an axis of length {length}")
+    word = "plus" if offset > 0 else "minus"
+    return f"{identifier(str(terms[0]))}_{word}_{abs(int(offset))}"

@@ -26,7 +26,7 @@ import sympy
 
 from symgd import derive
 from symgd.errors import ShapeError, SymgdError, UnsupportedError
-from symgd.numeric import entries, evaluate, random_values
+from symgd.numeric import dimension_size, entries, evaluate, random_values
 from symgd.parse import ir as syntax
 from symgd.problem import Problem, SymbolDict, _name_of, elaborate
 from symgd.render import latex_of, name_latex
@@ -310,7 +310,7 @@ class _Point:
         self.cache: dict = {}
 
     def _concrete(self, shape) -> tuple:
-        return tuple(int(d) if d.is_Integer else self.base[str(d)] for d in shape)
+        return tuple(dimension_size(d, self.base) for d in shape)
 
     def env(self, t: float = 0.0) -> dict:
         """The values at θ + t dθ, pieces included, differentials at θ."""

@@ -133,7 +133,7 @@ class _Point:
         return all(np.all(np.isfinite(v)) for v in values)
 
     def concrete(self, shape) -> tuple:
-        return tuple(int(d) if d.is_Integer else self.names[str(d)] for d in shape)
+        return tuple(numeric.dimension_size(d, self.names) for d in shape)
 
     def _env(self, t: float, verifier: Verifier) -> dict:
         """The values at θ + t dθ, pieces included."""

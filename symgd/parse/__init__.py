@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from symgd.errors import ParseError, SymgdError, position_error
 from symgd.parse import ir
-from symgd.parse.latex import bold_names, tokenize
+from symgd.parse.latex import bold_names, bold_subscripted_names, tokenize
 from symgd.parse.transform import LatexIRBuilder, TextIRBuilder
 
 MAX_LENGTH = 20_000
@@ -109,7 +109,9 @@ def parse_document(source: str, syntax: str = "auto") -> ir.Document:
     for item in items:
         if ir.depth(item) > MAX_DEPTH:
             raise ParseError(f"the formula is nested deeper than {MAX_DEPTH} levels")
-    return ir.Document(items, source, syntax, bold_names(source) if syntax == "latex" else frozenset())
+    if syntax != "latex":
+        return ir.Document(items, source, syntax)
+    return ir.Document(items, source, syntax, bold_names(source), bold_subscripted_names(source))
 
 
 def _join_continued_lines(text: str) -> str:

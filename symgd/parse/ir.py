@@ -254,6 +254,7 @@ class Document:
     source: str
     syntax: str
     bold: frozenset[str] = frozenset()   # names written in a bold font: vectors and matrices
+    bold_subscripted: frozenset[str] = frozenset()   # names written bold with a subscript (\mathbf{x}_n)
 
 
 def children(node) -> tuple:

@@ -657,6 +657,12 @@ def tokenize(text: str) -> Iterator[Token]:
     return iter(_Tokenizer(text).run())
 
 
+def bold_subscripted_names(source: str) -> frozenset[str]:
+    """The names the source writes in a bold font with a subscript (``\\mathbf{x}_n``: one vector per n)."""
+    return frozenset(match.group(1) or match.group(2) for match in BOLD_RE.finditer(source)
+                     if source[match.end():].lstrip().startswith("_"))
+
+
 def bold_names(source: str) -> frozenset[str]:
     """The names the source writes in a bold font (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``, ``\\vec{X}``)."""
     return frozenset(match.group(1) or match.group(2) for match in BOLD_RE.finditer(source))

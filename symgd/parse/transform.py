@@ -130,7 +130,7 @@ class IRBuilder(Transformer):
         left, _, right = children
         terms = (*_terms(left), right)
         if len(terms) >= 3 and terms[-2] == DOTS:   # a_1 + \\cdots + a_n
-            terms = (*terms[:-3], _fold_dots(terms[-3], right))
+            terms = _absorb_first_terms(terms[:-3], _fold_dots(terms[-3], right))
             return terms[0] if len(terms) == 1 else ir.Add(terms)
         return ir.Add(terms)
 
@@ -518,6 +518,38 @@ def _fold_dots(first, last):
     used = {n.name for node in (first, last) for n in ir.walk(node) if isinstance(n, ir.Name)}
     index = next(letter for letter in INDEX_LETTERS if letter not in used)
     return ir.BigOp("sum", index, start, end, _with_index(first, last, ir.Name(index)))
+
+
+def _absorb_first_terms(earlier: tuple, folded: ir.BigOp) -> tuple:
+    """``w_0 + w_1x + w_2x^2 + \\ldots + w_Mx^M`` (PRML 1.1): the terms before the folded sum that are its
+    body at the indices just below its start (with ``x^1`` written x and ``x^0`` left out) start it earlier."""
+    while earlier and isinstance(folded.lower, ir.Num) and folded.lower.text.isdigit() and int(folded.lower.text) > 0:
+        start = int(folded.lower.text) - 1
+        if earlier[-1] != _at_index(folded.body, folded.index, start):
+            break
+        earlier, folded = earlier[:-1], dataclasses.replace(folded, lower=ir.Num(str(start)))
+    return (*earlier, folded)
+
+
+def _at_index(node, index: str, value: int):
+    """``node`` with the index replaced by a whole number, written as a source writes that term."""
+    if node == ir.Name(index):
+        return ir.Num(str(value))
+    if not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for field in dataclasses.fields(node):
+        part = getattr(node, field.name)
+        if isinstance(part, tuple):
+            changes[field.name] = tuple(_at_index(p, index, value) for p in part)
+        elif dataclasses.is_dataclass(part):
+            changes[field.name] = _at_index(part, index, value)
+    node = dataclasses.replace(node, **changes)
+    if isinstance(node, ir.Pow) and node.exp in (ir.Num("1"), ir.Num("0")):
+        return node.base if node.exp == ir.Num("1") else ir.Num("1")
+    if isinstance(node, ir.Mul) and ir.Num("1") in (node.left, node.right):
+        return node.left if node.right == ir.Num("1") else node.right
+    return node
 
 
 def _differ_by_one_index(a, b, pairs: list) -> bool:

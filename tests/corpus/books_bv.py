@@ -77,7 +77,7 @@ ENTRIES = [
           "a, b", "u:m,n a:n b:",
           lambda v: float(np.sum(v["u"][:3] @ v["a"] + v["b"])) - float(np.sum(np.log1p(np.exp(v["u"] @ v["a"] + v["b"])))),
           sizes={"m": 7, "n": 3, "q": 3},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: u_{i} is a matrix (m, ?) and u_{i} is a matrix (m, ?)'),
+          status=REFUSAL, gap='ShapeError: shapes do not fit: in u_{i} the index i runs along an axis of length m, but u is a matrix (q, ?)'),
     entry("bv_covariance_ml", f"{BV}, Sec. 7.1.1 (ML estimate of a covariance: concave in S = Sigma^{{-1}})",
           r"l(S) = -(Nn/2)\log(2\pi) + (N/2)\log\det S - (N/2)\mathbf{tr}(SY)",
           "S", "S:n,n Y:n,n N:",

@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 
 import symgd
-from symgd.numeric import entries, evaluate
+from symgd.numeric import dimension_size, entries, evaluate
 
 from corpus.entry import Entry
 
@@ -143,6 +143,11 @@ def bind(problem, item: Entry, values: dict) -> dict:
         if name not in dims:
             assert name in labels, f"symgd reads a dimension {name} that no array or source label sizes"
             dims[name] = labels[name]
+    for symbol, shape in problem.shapes.items():   # an axis of M + 1 entries: M is the size the source means
+        for dim in shape:
+            if not dim.is_Integer and not dim.is_Symbol and str(dim) in dims:
+                assert dimension_size(dim, dims) == dims[str(dim)], (
+                    f"symgd reads {name_of(symbol)} with {dim} entries; the source means {dims[str(dim)]}")
     env.update(dims)
     return env
 

@@ -59,8 +59,7 @@ ENTRIES = [
           r"\Theta", "Theta:p,p S:p,p rho:",
           lambda v: float(np.log(np.linalg.det(v["Theta"]))) - float(np.trace(v["S"] @ v["Theta"]))
           - v["rho"] * float(np.abs(v["Theta"]).sum()),
-          kinds="Theta:spd S:spd",
-          status=REFUSAL, gap='UnsupportedError: the matrix 1-norm \\|A\\|_1 (max column sum)'),
+          kinds="Theta:spd S:spd"),
     entry("paper_fused_lasso", "Tibshirani, Saunders, Rosset, Zhu & Knight (2005), Sparsity and smoothness via the fused"
           " lasso (criterion with the two constraints)",
           r"\hat{\beta} = \arg\min\left\{\sum_i\left(y_i - \sum_j x_{ij}\beta_j\right)^2\right\}\text{ subject to }"
