@@ -71,7 +71,7 @@ def _inplace(function, array, *operands):
     result has its type and shape (float arrays); otherwise a new array, as without ``out``."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
             not operands or np.result_type(array, *operands) == array.dtype
-            and np.broadcast_shapes(array.shape, *map(np.shape, operands)) == array.shape):
+            and all(_broadcasts_into(np.shape(operand), array.shape) for operand in operands)):
         return function(array, *operands, out=array)
     return function(array, *operands)
 
@@ -79,9 +79,15 @@ def _inplace(function, array, *operands):
 def _inplace_second(function, operand, array):
     """function(operand, array) written over ``array``, a temporary nothing else holds (as ``_inplace``)."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and np.result_type(operand, array) == array.dtype \
-            and np.broadcast_shapes(np.shape(operand), array.shape) == array.shape:
+            and _broadcasts_into(np.shape(operand), array.shape):
         return function(operand, array, out=array)
     return function(operand, array)
+
+
+def _broadcasts_into(shape, target):
+    """Whether an operand of ``shape`` broadcasts to ``target`` without enlarging it (a plain test:
+    np.broadcast_shapes allocates a few kB, as much as a small vector)."""
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 ''',
     "factorise": '''
 def factorise(a, definite):

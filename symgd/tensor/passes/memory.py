@@ -14,7 +14,8 @@ overwrite=True)``; ``softmax`` likewise, decided by ``softmax_in_place``).
 Sums and products are marked where NumPy's own reuse cannot happen although a fresh temporary is
 an operand: when another operand is broadcast from fewer axes (``t * r[:, None]``: NumPy reuses a
 temporary only for operands of its shape) or when the temporary is a transposed view of one
-(``softmax(z).T * c``). The printer then writes them through ``_inplace`` too.
+(``softmax(z).T * c``), and where two or more operands are fresh temporaries (NumPy reuses one
+only from 256 kB on). The printer then writes them through ``_inplace`` too.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
         view = isinstance(fresh, ir.Transpose) or id(fresh) in views
         if view:
             views.add(id(node))
-        return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args)
+        return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args) \
+            or _several_fresh(node, named)
     if len(node.args) != 1:
         return False
     if node.op == "pow" and node.param != Fraction(1, 2):
@@ -64,6 +66,13 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
     if node.op != "pow" and node.op not in HELPERS_THAT_OVERWRITE and (primitive is None or primitive.ufunc is None):
         return False
     return _fresh(node.args[0], node, named)
+
+
+def _several_fresh(node: ir.Map, named: set) -> bool:
+    """Two or more fresh temporaries of the result's shape (``A @ x + A.T @ x``): writing into one
+    costs nothing, while NumPy reuses a temporary only from 256 kB on, so small vectors would each
+    get a further array."""
+    return sum(1 for a in node.args if _fresh(a, node, named) and a.shape == node.shape) > 1
 
 
 def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
