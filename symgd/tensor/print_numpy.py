@@ -254,7 +254,8 @@ class NumpyPrinter:
         if isinstance(node, ir.Identity):
             return self._spell("eye", n=self._dim(node.shape[0]))
         if isinstance(node, ir.Softmax):
-            overwrite = ", overwrite=True" if self.spelling is NUMPY and softmax_in_place(node, self.named) else ""
+            overwrite = ", overwrite=True" if self.spelling is NUMPY and (softmax_in_place(node, self.named)
+                                                                  or id(node) in self.overwrite) else ""
             return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}{overwrite}")
         if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
             return self._factorisation(node)

@@ -27,6 +27,7 @@ from symgd.tensor import ir
 
 # module helpers that take ``overwrite=True`` (their table row has no ufunc)
 HELPERS_THAT_OVERWRITE = ("sigmoid",)
+_VIEWS = (ir.Transpose, ir.Broadcast, ir.Diagonal)
 _FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn)
 
 
@@ -40,10 +41,71 @@ def run(program: ir.Program) -> ir.Program:
     named = {id(node) for node in program.lets}
     views: set = set()   # marked sums and products whose buffer is a transposed view
     overwrite = []
+    last_uses = _last_uses(program, named)
     for node in ir.postorder(program.roots):
-        if _may_overwrite(node, named, views):
+        if _may_overwrite(node, named, views) or id(node) in last_uses:
             overwrite.append(node)
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
+
+
+def _last_uses(program: ir.Program, named: set) -> set:
+    """Functions of one operand that may write over a named value at its last use.
+
+    The results are printed in order in one ``return``, after every named value; a scalar result is
+    a finished float before the next starts. So a named array z (``z = W @ x.T``) that scalar results
+    read (the loss) and one function of the next result reads last (``softmax(z)`` in the gradient)
+    may be overwritten there, as hand-written code does. Only when no named value is a view (it could
+    alias z), no other named value reads z directly, no later result reads it, and that function is
+    computed once, inline; reads inside the expressions of named values come first, as they do."""
+    inline = [_inline(root, named) for root in program.roots]
+    counts = ir.uses(program.roots)
+    if any(isinstance(let, _VIEWS) or isinstance(let, ir.Contract) and len(let.args) == 1 for let in program.lets):
+        return set()   # a named view could alias the value
+    in_lets = [node for let in program.lets for node in _inline(let, named).values() if node is not let]
+    read_by_named = {id(c) for n in program.lets for c in n.children()}
+    found = set()
+    for k, root in enumerate(program.roots):
+        if any(earlier.shape for earlier in program.roots[:k]):
+            break
+        later = set().union(*inline[k + 1:])
+        for user in inline[k].values():
+            if len(user.children()) != 1 or id(user) in named or counts.get(id(user), 0) != 1 \
+                    or any(id(user) in other for n, other in enumerate(inline) if n != k):
+                continue
+            (value,) = user.children()
+            earlier = [u for r in inline[:k] for u in r.values()] + in_lets   # evaluated before the user
+            if any(_reads(u, value) for u in inline[k].values() if u is not user):
+                continue   # read again in this result (perhaps by a node an earlier one shares)
+            if id(value) in named and id(value) not in read_by_named and id(value) not in later \
+                    and counts.get(id(value), 0) == 1 + sum(_reads(u, value) for u in earlier) \
+                    and _fresh(value, user, set()) and _overwrites_operand(user) \
+                    and all(root is not value for root in program.roots):
+                found.add(id(user))
+    return found
+
+
+def _inline(root: ir.Node, named: set) -> dict:
+    """id -> node for the nodes printed inline in a result's expression (named values are leaves)."""
+    found, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in found:
+            continue
+        found[id(node)] = node
+        if id(node) not in named or node is root:
+            stack.extend(node.children())
+    return found
+
+
+def _reads(user: ir.Node, value: ir.Node) -> int:
+    return sum(1 for child in user.children() if child is value)
+
+
+def _overwrites_operand(node: ir.Node) -> bool:
+    """A softmax, or a function of one operand that the printer can write into its buffer."""
+    if isinstance(node, ir.Softmax):
+        return True
+    return isinstance(node, ir.Map) and len(node.args) == 1 and _unary_in_place(node)
 
 
 def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
@@ -60,12 +122,15 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
             or _several_fresh(node, named)
     if len(node.args) != 1:
         return False
-    if node.op == "pow" and node.param != Fraction(1, 2):
-        return False
+    return _unary_in_place(node) and _fresh(node.args[0], node, named)
+
+
+def _unary_in_place(node: ir.Map) -> bool:
+    """A square root, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
+    if node.op == "pow":
+        return node.param == Fraction(1, 2)
     primitive = BY_NAME.get(node.op)
-    if node.op != "pow" and node.op not in HELPERS_THAT_OVERWRITE and (primitive is None or primitive.ufunc is None):
-        return False
-    return _fresh(node.args[0], node, named)
+    return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None
 
 
 def _several_fresh(node: ir.Map, named: set) -> bool:
