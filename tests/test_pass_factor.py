@@ -65,3 +65,16 @@ def test_quadratic_form_gradient_builds_no_matrix():
     text = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x - b^\top x").source
     grad = text[text.index("def grad"):text.index("def value_and_grad")]
     assert "A / 2" not in grad and "A.T / 2" not in grad and grad.count("@") == 2
+
+
+def test_a_broadcast_term_comes_out_of_a_contracted_sum():
+    Z, Y = sympy.IndexedBase("Z"), sympy.IndexedBase("Y")
+    z, y = ir.input_(Z, (d, n)), ir.input_(Y, (n, d))
+    shifted = ir.add(z, ir.broadcast(ir.neg(va), (1,), (d, n)))              # z - a[None, :] (log-softmax)
+    out = _run(ir.contract([shifted, y], ["ki", "ik"], "", DIMS))          # Σ_ik (z_ki - a_i) Y_ik
+    assert not any(isinstance(node, ir.Broadcast) and node.shape == (d, n) for node in ir.postorder([out]))
+    env = {**ENV, Z: rng.normal(size=(3, 7)), Y: rng.normal(size=(7, 3))}
+    expected = np.sum((env[Z] - env[a][None, :]) * env[Y].T)
+    assert np.isclose(evaluate(out, env), expected)
+    kept = ir.contract([shifted, va], ["ki", "i"], "k", DIMS)              # the broadcast's letter is not a's: kept
+    assert np.allclose(evaluate(_run(kept), ENV | {Z: env[Z]}), (env[Z] - env[a][None, :]) @ env[a])

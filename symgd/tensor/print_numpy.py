@@ -485,6 +485,8 @@ def _scalar_text(numerators: list, denominators: list) -> Code | None:
     """``2 * lambda_ / n`` from code parts (strings for numbers, Code otherwise)."""
     if not numerators and not denominators:
         return None
+    if len(numerators) == 1 and not denominators and not isinstance(numerators[0], str):
+        return numerators[0]   # one scalar factor as it is: its user parenthesises it as needed
     def text(part, n):
         return part if isinstance(part, str) else wrap(part, PRODUCT if n == 0 else PRODUCT + 1)
     top = " * ".join(text(p, n) for n, p in enumerate(numerators)) or "1"
