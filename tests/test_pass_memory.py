@@ -107,3 +107,27 @@ def test_generated_value_and_grad_overwrites_its_scores_and_keeps_values():
     value, gradient = loaded.value_and_grad(W, Y, X)
     assert np.isclose(value, -np.sum(Y * log_p), rtol=1e-12)
     np.testing.assert_allclose(gradient, (np.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y).T @ X, rtol=1e-10)
+
+
+def test_a_sum_or_product_writes_into_a_named_value_read_last_there():
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    loss = ir.reduce("sum", scores, (0,))
+    residual = ir.add(scores, ir.neg(labels))                                  # z - y, z named
+    assert id(residual) in _marked([loss, residual], lets=[scores])
+    assert id(residual) not in _marked([residual, loss], lets=[scores])
+    quotient = ir.mul(scores, ir.power(labels, -1))                          # z / y into z
+    assert id(quotient) in _marked([loss, quotient], lets=[scores])
+
+
+def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
+    module = symgd.codegen(POISSON)
+    assert "_inplace(np.subtract, h, y)" in module.source
+    loaded = module.load()
+    rng = np.random.default_rng(6)
+    X, y, weights = rng.normal(size=(7, 3)), rng.poisson(1.0, size=7).astype(float), rng.normal(size=3)
+    z = X @ weights
+    value, gradient = loaded.value_and_grad(weights, X, y)
+    assert np.isclose(value, np.sum(np.exp(z) - y * z), rtol=1e-12)
+    np.testing.assert_allclose(gradient, X.T @ (np.exp(z) - y), rtol=1e-12)
+    y_int = rng.poisson(1.0, size=7)   # integer labels: still a float difference, in place
+    np.testing.assert_allclose(loaded.value_and_grad(weights, X, y_int)[1], X.T @ (np.exp(z) - y_int), rtol=1e-12)

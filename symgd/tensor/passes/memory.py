@@ -41,46 +41,66 @@ def run(program: ir.Program) -> ir.Program:
     named = {id(node) for node in program.lets}
     views: set = set()   # marked sums and products whose buffer is a transposed view
     overwrite = []
-    last_uses = _last_uses(program, named)
+    dying = last_uses(program)
     for node in ir.postorder(program.roots):
-        if _may_overwrite(node, named, views) or id(node) in last_uses:
+        if _may_overwrite(node, named, views) or id(node) in dying and _writes_into(node, dying[id(node)], named):
             overwrite.append(node)
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
 
 
-def _last_uses(program: ir.Program, named: set) -> set:
-    """Functions of one operand that may write over a named value at its last use.
+def named_except(named: set, node: ir.Node, dying: dict) -> set:
+    """The named values, less the one that dies at ``node`` (its buffer is free there)."""
+    return named - {id(dying[id(node)])} if id(node) in dying else named
+
+
+def _writes_into(node: ir.Node, value: ir.Node, named: set) -> bool:
+    """Whether ``node`` can be computed in the buffer of the named ``value`` read last there."""
+    named = named - {id(value)}
+    if isinstance(node, ir.Softmax):
+        return softmax_in_place(node, named)
+    if not isinstance(node, ir.Map):
+        return False
+    if node.op in ("add", "mul"):   # value as the buffer operand (a divisor's user is its power)
+        return fresh_operand(node, named) is value
+    return _may_overwrite(node, named, set())
+
+
+def last_uses(program: ir.Program) -> dict:
+    """id(user) -> the named value it reads last, where it may write over that value's buffer.
 
     The results are printed in order in one ``return``, after every named value; a scalar result is
     a finished float before the next starts. So a named array z (``z = W @ x.T``) that scalar results
-    read (the loss) and one function of the next result reads last (``softmax(z)`` in the gradient)
-    may be overwritten there, as hand-written code does. Only when no named value is a view (it could
-    alias z), no other named value reads z directly, no later result reads it, and that function is
-    computed once, inline; reads inside the expressions of named values come first, as they do."""
+    read (the loss) and one node of the next result reads last (``softmax(z)`` or ``h - y`` in the
+    gradient) may be overwritten there, as hand-written code does. Only when no named value is a view
+    (it could alias z), no other named value reads z directly, no later result reads it, and that
+    node reads it once and is computed once, inline; reads inside the expressions of named values
+    come first, as they do."""
+    named = {id(node) for node in program.lets}
+    if any(isinstance(let, _VIEWS) or isinstance(let, ir.Contract) and len(let.args) == 1 for let in program.lets):
+        return {}   # a named view could alias the value
     inline = [_inline(root, named) for root in program.roots]
     counts = ir.uses(program.roots)
-    if any(isinstance(let, _VIEWS) or isinstance(let, ir.Contract) and len(let.args) == 1 for let in program.lets):
-        return set()   # a named view could alias the value
     in_lets = [node for let in program.lets for node in _inline(let, named).values() if node is not let]
     read_by_named = {id(c) for n in program.lets for c in n.children()}
-    found = set()
+    found: dict = {}
     for k, root in enumerate(program.roots):
         if any(earlier.shape for earlier in program.roots[:k]):
             break
         later = set().union(*inline[k + 1:])
+        earlier = [u for r in inline[:k] for u in r.values()] + in_lets   # evaluated before root k
         for user in inline[k].values():
-            if len(user.children()) != 1 or id(user) in named or counts.get(id(user), 0) != 1 \
+            if id(user) in named or counts.get(id(user), 0) != 1 \
                     or any(id(user) in other for n, other in enumerate(inline) if n != k):
                 continue
-            (value,) = user.children()
-            earlier = [u for r in inline[:k] for u in r.values()] + in_lets   # evaluated before the user
-            if any(_reads(u, value) for u in inline[k].values() if u is not user):
-                continue   # read again in this result (perhaps by a node an earlier one shares)
-            if id(value) in named and id(value) not in read_by_named and id(value) not in later \
-                    and counts.get(id(value), 0) == 1 + sum(_reads(u, value) for u in earlier) \
-                    and _fresh(value, user, set()) and _overwrites_operand(user) \
-                    and all(root is not value for root in program.roots):
-                found.add(id(user))
+            for value in user.children():
+                if id(value) not in named or id(value) in read_by_named or id(value) in later \
+                        or _reads(user, value) != 1 or not _fresh(value, user, set()) \
+                        or any(root is value for root in program.roots) \
+                        or any(_reads(u, value) for u in inline[k].values() if u is not user) \
+                        or counts.get(id(value), 0) != 1 + sum(_reads(u, value) for u in earlier):
+                    continue
+                found[id(user)] = value
+                break
     return found
 
 
@@ -99,13 +119,6 @@ def _inline(root: ir.Node, named: set) -> dict:
 
 def _reads(user: ir.Node, value: ir.Node) -> int:
     return sum(1 for child in user.children() if child is value)
-
-
-def _overwrites_operand(node: ir.Node) -> bool:
-    """A softmax, or a function of one operand that the printer can write into its buffer."""
-    if isinstance(node, ir.Softmax):
-        return True
-    return isinstance(node, ir.Map) and len(node.args) == 1 and _unary_in_place(node)
 
 
 def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
