@@ -53,12 +53,14 @@ def _hoist(node: ir.Node, counts: dict) -> ir.Node:
     if not isinstance(node, ir.MatMul):
         return node
     for position, operand in enumerate((node.a, node.b)):
-        if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
-                and isinstance(operand.args[0], ir.Const) \
-                and (counts.get(id(operand.args[1]), 0) > 1 or _scaled_for_several(operand, node, counts)):
+        if not (isinstance(operand, ir.Map) and operand.op == "mul"):
+            continue
+        arrays = [f for f in operand.args if f.shape]
+        numbers = [f for f in operand.args if not f.shape]   # 2, or 1 / n (r / n beside r @ r)
+        if len(arrays) == 1 and (counts.get(id(arrays[0]), 0) > 1 or _scaled_for_several(operand, node, counts)):
             operands = [node.a, node.b]
-            operands[position] = operand.args[1]
-            return ir.mul(operand.args[0], ir.matmul(*operands))
+            operands[position] = arrays[0]
+            return ir.mul(*numbers, ir.matmul(*operands))
     return node
 
 
