@@ -84,7 +84,7 @@ def _inplace(function, array, *operands):
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
             not operands or np.result_type(array, *operands) == array.dtype
             and all(_broadcasts_into(np.shape(operand), array.shape) for operand in operands)):
-        return function(array, *operands, out=array)
+        return function(array, *operands, array)   # out, positional: a user's data named out is renamed
     return function(array, *operands)
 
 
@@ -92,7 +92,7 @@ def _inplace_second(function, operand, array):
     """function(operand, array) written over ``array``, a temporary nothing else holds (as ``_inplace``)."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and np.result_type(operand, array) == array.dtype \
             and _broadcasts_into(np.shape(operand), array.shape):
-        return function(operand, array, out=array)
+        return function(operand, array, array)   # out (positional, as in _inplace)
     return function(operand, array)
 
 

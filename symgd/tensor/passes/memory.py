@@ -150,21 +150,28 @@ def _several_fresh(node: ir.Map, named: set) -> bool:
     """Two or more fresh temporaries of the result's shape (``A @ x + A.T @ x``): writing into one
     costs nothing, while NumPy reuses a temporary only from 256 kB on, so small vectors would each
     get a further array."""
-    return sum(1 for a in node.args if _fresh(a, node, named) and a.shape == node.shape) > 1
+    return sum(1 for a in node.args if _fresh(a, node, named) and a.shape == node.shape
+               and not _printed_as_inverse(node, a)) > 1
+
+
+def _printed_as_inverse(node: ir.Map, operand: ir.Node) -> bool:
+    """A term printed as a subtraction (``- b``) or a factor printed as a divisor (``/ t``): the
+    printer never computes it on its own."""
+    if node.op == "add":
+        return isinstance(operand, ir.Map) and operand.op == "mul" and isinstance(operand.args[0], ir.Const) \
+            and operand.args[0].value < 0
+    return isinstance(operand, ir.Map) and operand.op == "pow" and operand.param is not None and operand.param < 0
 
 
 def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
     """The first operand of a sum or product that is a temporary of its shape nothing else holds
     (possibly a transposed view of one), or None."""
     for operand in node.args:
-        if node.op == "add" and isinstance(operand, ir.Map) and operand.op == "mul" \
-                and isinstance(operand.args[0], ir.Const) and operand.args[0].value < 0:
-            continue   # printed as a subtraction of its operand, never computed on its own
+        if _printed_as_inverse(node, operand):
+            continue   # - b or / t: never computed on its own
         inner = operand.arg if isinstance(operand, ir.Transpose) else operand
         if _fresh(inner, inner, named) and operand.shape == node.shape and id(operand) not in named:
-            if not (node.op == "mul" and isinstance(operand, ir.Map) and operand.op == "pow"
-                    and operand.param is not None and operand.param < 0):   # printed as a divisor
-                return operand
+            return operand
     return None
 
 
