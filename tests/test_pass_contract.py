@@ -1,5 +1,7 @@
 """Contraction planning: BLAS calls where one fits, einsum only where none does; values kept."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -129,7 +131,7 @@ def test_generated_full_contraction_of_two_arrays_is_a_plain_einsum():
     source = r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}{\sum_{j=1}^{K}\exp(w_j^\top x_i)}"
     text = symgd.codegen(source).source
     loss = text[text.index("def loss"):text.index("def grad")]
-    assert "np.einsum('ab,ba->'" in loss and "optimize=True" not in loss
+    assert re.search(r"np\.einsum\('(ab,ba|ba,ab)->'", loss) and "optimize=True" not in loss
     module = symgd.codegen(source).load()
     W, Y, xs = rng.normal(size=(3, 4)), np.eye(3)[rng.integers(0, 3, 6)], rng.normal(size=(6, 4))
     z = xs @ W.T

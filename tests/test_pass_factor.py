@@ -75,3 +75,16 @@ def test_a_scalar_contraction_times_an_array_is_not_a_contraction_to_share():
     out = _run(node)
     assert out.shape == (n, d)
     assert np.allclose(evaluate(out, ENV), ENV[a].sum() * (ENV[X] + ENV[X] ** 2))
+
+
+def test_a_broadcast_term_comes_out_of_a_contracted_sum():
+    Z, Y = sympy.IndexedBase("Z"), sympy.IndexedBase("Y")
+    z, y = ir.input_(Z, (d, n)), ir.input_(Y, (n, d))
+    shifted = ir.add(z, ir.broadcast(ir.neg(va), (1,), (d, n)))              # z - a[None, :] (log-softmax)
+    out = _run(ir.contract([shifted, y], ["ki", "ik"], "", DIMS))          # Σ_ik (z_ki - a_i) Y_ik
+    assert not any(isinstance(node, ir.Broadcast) and node.shape == (d, n) for node in ir.postorder([out]))
+    env = {**ENV, Z: rng.normal(size=(3, 7)), Y: rng.normal(size=(7, 3))}
+    expected = np.sum((env[Z] - env[a][None, :]) * env[Y].T)
+    assert np.isclose(evaluate(out, env), expected)
+    kept = ir.contract([shifted, va], ["ki", "i"], "k", DIMS)              # the broadcast's letter is not a's: kept
+    assert np.allclose(evaluate(_run(kept), ENV | {Z: env[Z]}), (env[Z] - env[a][None, :]) @ env[a])

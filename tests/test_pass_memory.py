@@ -72,3 +72,62 @@ def test_generated_code_overwrites_and_keeps_values_for_float_and_integer_data()
     expected = X.T @ (np.exp(X @ weights) - y)
     assert np.allclose(loaded.grad(weights, X, y), expected)                   # integer scores: a new array
     assert np.allclose(loaded.grad(weights.astype(float), X.astype(float), y.astype(float)), expected)
+
+
+def test_two_fresh_temporaries_are_summed_in_one_of_them():
+    square = ir.input_(sympy.IndexedBase("A"), (d, d))
+    total = ir.add(ir.matmul(square, w), ir.matmul(ir.transpose(square, (1, 0)), w))   # A @ w + A.T @ w
+    assert id(total) in _marked([total])
+
+
+def test_a_named_value_is_overwritten_at_its_last_use_after_the_scalar_results():
+    loss = ir.reduce("sum", ir.apply("log", scores), (0,))
+    last = ir.apply("exp", scores)
+    assert id(last) in _marked([loss, last], lets=[scores])                   # loss is a float before exp runs
+    assert id(last) not in _marked([last, loss], lets=[scores])               # read again after it
+    assert id(last) not in _marked([ir.apply("log", scores), last], lets=[scores])   # an array result first
+    assert id(last) not in _marked([loss, ir.add(last, scores)], lets=[scores])      # read again in its result
+    negated = ir.neg(scores)   # shared by both results, as -z in the logistic loss and gradient
+    both = ir.add(ir.reduce("sum", negated, (0,)), loss)
+    assert id(last) not in _marked([both, ir.mul(last, negated)], lets=[scores])
+
+
+def test_generated_value_and_grad_overwrites_its_scores_and_keeps_values():
+    module = symgd.codegen(r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}"
+                           r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}")
+    body = module.source[module.source.index("def value_and_grad"):]
+    assert "overwrite=True" in body[:body.index("\ndef ")]
+    loaded = module.load()
+    rng = np.random.default_rng(5)
+    X, W, labels = rng.normal(size=(8, 3)), rng.normal(size=(4, 3)), rng.integers(0, 4, size=8)
+    Y = np.eye(4)[labels] * rng.random((8, 1))   # rows need not sum to one
+    scores = X @ W.T
+    top = scores.max(axis=1, keepdims=True)
+    log_p = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+    value, gradient = loaded.value_and_grad(W, Y, X)
+    assert np.isclose(value, -np.sum(Y * log_p), rtol=1e-12)
+    np.testing.assert_allclose(gradient, (np.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y).T @ X, rtol=1e-10)
+
+
+def test_a_sum_or_product_writes_into_a_named_value_read_last_there():
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    loss = ir.reduce("sum", scores, (0,))
+    residual = ir.add(scores, ir.neg(labels))                                  # z - y, z named
+    assert id(residual) in _marked([loss, residual], lets=[scores])
+    assert id(residual) not in _marked([residual, loss], lets=[scores])
+    quotient = ir.mul(scores, ir.power(labels, -1))                          # z / y into z
+    assert id(quotient) in _marked([loss, quotient], lets=[scores])
+
+
+def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
+    module = symgd.codegen(POISSON)
+    assert "_inplace(np.subtract, h, y)" in module.source
+    loaded = module.load()
+    rng = np.random.default_rng(6)
+    X, y, weights = rng.normal(size=(7, 3)), rng.poisson(1.0, size=7).astype(float), rng.normal(size=3)
+    z = X @ weights
+    value, gradient = loaded.value_and_grad(weights, X, y)
+    assert np.isclose(value, np.sum(np.exp(z) - y * z), rtol=1e-12)
+    np.testing.assert_allclose(gradient, X.T @ (np.exp(z) - y), rtol=1e-12)
+    y_int = rng.poisson(1.0, size=7)   # integer labels: still a float difference, in place
+    np.testing.assert_allclose(loaded.value_and_grad(weights, X, y_int)[1], X.T @ (np.exp(z) - y_int), rtol=1e-12)

@@ -32,3 +32,22 @@ def test_a_shared_contraction_keeps_the_factor_outside():
     z = ir.contract([x, ir.input_(sympy.IndexedBase("w"), (d,))], ["ik", "k"], "i", DIMS)
     negated = ir.neg(z)
     assert _run(negated, ir.apply("exp", z)) == (negated, ir.apply("exp", z))
+
+
+def test_a_scaled_operand_shared_by_products_gives_its_number_to_their_sum():
+    square = ir.input_(sympy.IndexedBase("A"), (d, d))
+    v = ir.input_(sympy.IndexedBase("v"), (d,))
+    half = ir.mul(ir.const(sympy.Rational(1, 2)), v)
+    total = ir.add(ir.matmul(square, half), ir.matmul(ir.transpose(square, (1, 0)), half), ir.neg(v))
+    (out,) = scale.run_shared(ir.Program((total,), ("r0",))).roots
+    products = ir.add(ir.matmul(square, v), ir.matmul(ir.transpose(square, (1, 0)), v))
+    assert out == ir.add(ir.mul(ir.const(sympy.Rational(1, 2)), products), ir.neg(v))   # (A v + A.T v) / 2 - v
+
+
+def test_a_symbolic_number_on_a_shared_operand_goes_on_the_product():
+    w = ir.input_(sympy.IndexedBase("w"), (d,))
+    residual = ir.add(ir.matmul(x, w), ir.neg(r))                            # r = X w - y, shared
+    scaled = ir.mul(ir.power(ir.input_(n, ()), -1), residual)                # r / n
+    roots = (ir.matmul(residual, residual), ir.matmul(ir.transpose(x, (1, 0)), scaled))
+    _, out = scale.run_shared(ir.Program(roots, ("loss", "grad"))).roots
+    assert isinstance(out, ir.Map) and out.op == "mul" and any(isinstance(f, ir.MatMul) for f in out.args)   # X.T @ r / n

@@ -49,11 +49,23 @@ def softplus(z):
 ''',
     "logsumexp": '''
 def logsumexp(a, axis):
-    """log(sum(exp(a))) along ``axis``, with the maximum subtracted first."""
+    """log(sum(exp(a))) along ``axis``, with the maximum subtracted first. The shifted exponentials
+    are formed in blocks along another axis: a temporary of a's size would be fresh pages on every
+    call (as costly as the arithmetic) and would double the peak memory beside a."""
+    a = np.asarray(a)
     top = np.max(a, axis=axis, keepdims=True)
-    shifted = np.asarray(a - top, dtype=float)   # the one new array
-    np.exp(shifted, out=shifted)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(shifted, axis=axis))
+    total = np.empty(top.shape)
+    other = next((k for k in range(a.ndim) if k != axis % a.ndim), None)
+    length = a.shape[other] if other is not None else 1
+    step = max(1, 65536 * length // max(a.size, 1))   # blocks of about 64k numbers (512 kB)
+    for start in range(0, length, step):
+        block = ... if other is None else (slice(None),) * other + (slice(start, start + step),)
+        shifted = np.subtract(a[block], top[block], dtype=float)
+        np.exp(shifted, out=shifted)
+        np.sum(shifted, axis=axis, keepdims=True, out=total[block])
+    np.log(total, out=total)
+    total += top
+    return np.squeeze(total, axis=axis)
 ''',
     "softmax": '''
 def softmax(a, axis, overwrite=False):
@@ -71,17 +83,23 @@ def _inplace(function, array, *operands):
     result has its type and shape (float arrays); otherwise a new array, as without ``out``."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
             not operands or np.result_type(array, *operands) == array.dtype
-            and np.broadcast_shapes(array.shape, *map(np.shape, operands)) == array.shape):
-        return function(array, *operands, out=array)
+            and all(_broadcasts_into(np.shape(operand), array.shape) for operand in operands)):
+        return function(array, *operands, array)   # out, positional: a user's data named out is renamed
     return function(array, *operands)
 
 
 def _inplace_second(function, operand, array):
     """function(operand, array) written over ``array``, a temporary nothing else holds (as ``_inplace``)."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and np.result_type(operand, array) == array.dtype \
-            and np.broadcast_shapes(np.shape(operand), array.shape) == array.shape:
-        return function(operand, array, out=array)
+            and _broadcasts_into(np.shape(operand), array.shape):
+        return function(operand, array, array)   # out (positional, as in _inplace)
     return function(operand, array)
+
+
+def _broadcasts_into(shape, target):
+    """Whether an operand of ``shape`` broadcasts to ``target`` without enlarging it (a plain test:
+    np.broadcast_shapes allocates a few kB, as much as a small vector)."""
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 ''',
     "factorise": '''
 def factorise(a, definite):

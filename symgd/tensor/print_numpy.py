@@ -25,7 +25,8 @@ from fractions import Fraction
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
-from symgd.tensor.passes.memory import HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, softmax_in_place
+from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, last_uses,
+                                        named_except, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -129,11 +130,13 @@ class NumpyPrinter:
         self.memo: dict = {}
         self.overwrite: set = set()
         self.named: set = set()
+        self.dying: dict = {}   # id(node) -> the named value it may overwrite, read last there
 
     def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
         """(lines binding the shared nodes, code of each root)."""
         self.overwrite = {id(node) for node in program.overwrite}
         self.named = {id(node) for node in program.lets}
+        self.dying = last_uses(program) if program.overwrite else {}
         lines = []
         for node in program.lets:
             code = self.code(node)
@@ -254,7 +257,8 @@ class NumpyPrinter:
         if isinstance(node, ir.Identity):
             return self._spell("eye", n=self._dim(node.shape[0]))
         if isinstance(node, ir.Softmax):
-            overwrite = ", overwrite=True" if self.spelling is NUMPY and softmax_in_place(node, self.named) else ""
+            overwrite = ", overwrite=True" if self.spelling is NUMPY and (softmax_in_place(node, self.named)
+                                                                  or id(node) in self.overwrite) else ""
             return self._call_helper("softmax", f"{self.standalone(node.arg).text}, axis={node.axis}{overwrite}")
         if isinstance(node, (ir.Factor, ir.Solve)) or isinstance(node, ir.MatFn) and isinstance(node.arg, ir.Factor):
             return self._factorisation(node)
@@ -333,9 +337,10 @@ class NumpyPrinter:
         """A sum or product computed in the buffer of its fresh operand (memory planning chose it),
         one ``_inplace`` call per further operand: ``_inplace(np.multiply, t, r[:, None])``."""
         self.helpers.add("inplace")
-        fresh = fresh_operand(node, self.named)
+        named = named_except(self.named, node, self.dying)
+        fresh = fresh_operand(node, named)
         if fresh is None:   # a / t: into t's buffer
-            divisor = divides_by_fresh(node, self.named)   # a / t, a / sqrt(t) or a - t
+            divisor = divides_by_fresh(node, named)   # a / t, a / sqrt(t) or a - t
             (numerator,) = [a for a in node.args if a is not divisor]
             if node.op == "add":
                 ufunc, base = "np.subtract", self._operand(divisor.args[1]).text
@@ -484,6 +489,8 @@ def _scalar_text(numerators: list, denominators: list) -> Code | None:
     """``2 * lambda_ / n`` from code parts (strings for numbers, Code otherwise)."""
     if not numerators and not denominators:
         return None
+    if len(numerators) == 1 and not denominators and not isinstance(numerators[0], str):
+        return numerators[0]   # one scalar factor as it is: its user parenthesises it as needed
     def text(part, n):
         return part if isinstance(part, str) else wrap(part, PRODUCT if n == 0 else PRODUCT + 1)
     top = " * ".join(text(p, n) for n, p in enumerate(numerators)) or "1"

@@ -6,6 +6,9 @@ In an elementwise sum, terms ``c_t · contract(A, B_t)`` with the same operand A
 (the same letters relative to the output) and a second operand B_t over the same letters become one
 ``contract(A, Σ_t c_t B_t)``: one pass over A instead of one per term, and no temporary of A's size.
 A term ``contract(A)`` (a plain sum over A's axes) is A contracted with ones (``\\mathbf{1}``).
+
+The other direction where it saves a temporary: a term broadcast from fewer axes comes out of a
+contracted sum (``einsum(z - lse[None], Y)`` is ``einsum(z, Y) - lse @ Y.sum(axis=1)``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,40 @@ from symgd.tensor import ir
 
 
 def run(program: ir.Program) -> ir.Program:
-    """The program with shared contraction operands factored out of sums."""
-    return program.with_roots(ir.rewrite(program.roots, _rule))
+    """The program with shared contraction operands factored out of sums, and broadcast terms split
+    out of a contraction's summed operand."""
+    counts = ir.uses(program.roots)
+    roots = ir.rewrite(program.roots, lambda node: _split_broadcasts(node, counts))
+    return program.with_roots(ir.rewrite(roots, _rule))
+
+
+def _split_broadcasts(node: ir.Node, counts: dict) -> ir.Node:
+    """The other direction where it saves a temporary: Σ_ab (z_ab - v_b) Y_ba, a contraction of a
+    sum with a term broadcast from fewer axes (the log-softmax z - logsumexp(z)), is
+    Σ_ab z_ab Y_ba - Σ_b v_b Σ_a Y_ba: no array z - v of the full size, and Y's sum over the
+    broadcast axes is a smaller contraction (often computed already, as Y 1 for the gradient)."""
+    if not (isinstance(node, ir.Contract) and len(node.args) == 2):
+        return node
+    for position, operand in enumerate(node.args):
+        if not (isinstance(operand, ir.Map) and operand.op == "add" and counts.get(id(operand), 0) == 1):
+            continue
+        spread = [t for t in operand.args if isinstance(t, ir.Broadcast) and t.arg.shape]
+        whole = [t for t in operand.args if all(t is not b for b in spread)]
+        if not spread or not whole or any(t.shape != operand.shape for t in whole):
+            continue
+        spec, other, other_spec = node.specs[position], node.args[1 - position], node.specs[1 - position]
+        dims = dict(zip(spec, operand.shape)) | dict(zip(other_spec, other.shape))
+        if any(set(spec) - set(other_spec) - {spec[axis] for axis in t.axes} for t in spread):
+            continue   # a letter only the broadcast spans: v alone would not carry it
+        terms = [ir.contract([ir.add(*whole), other], [spec, other_spec], node.out, dims)]
+        for term in spread:
+            letters = "".join(spec[axis] for axis in term.axes)
+            value, number = term.arg, []
+            if isinstance(value, ir.Map) and value.op == "mul" and isinstance(value.args[0], ir.Const):
+                number, value = [value.args[0]], ir.mul(*value.args[1:])   # - lse: the sign goes outside
+            terms.append(ir.mul(*number, ir.contract([value, other], [letters, other_spec], node.out, dims)))
+        return ir.add(*terms)
+    return node
 
 
 def _rule(node: ir.Node) -> ir.Node:

@@ -14,7 +14,8 @@ overwrite=True)``; ``softmax`` likewise, decided by ``softmax_in_place``).
 Sums and products are marked where NumPy's own reuse cannot happen although a fresh temporary is
 an operand: when another operand is broadcast from fewer axes (``t * r[:, None]``: NumPy reuses a
 temporary only for operands of its shape) or when the temporary is a transposed view of one
-(``softmax(z).T * c``). The printer then writes them through ``_inplace`` too.
+(``softmax(z).T * c``), and where two or more operands are fresh temporaries (NumPy reuses one
+only from 256 kB on). The printer then writes them through ``_inplace`` too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from symgd.tensor import ir
 
 # module helpers that take ``overwrite=True`` (their table row has no ufunc)
 HELPERS_THAT_OVERWRITE = ("sigmoid",)
+_VIEWS = (ir.Transpose, ir.Broadcast, ir.Diagonal)
 _FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn)
 
 
@@ -39,10 +41,84 @@ def run(program: ir.Program) -> ir.Program:
     named = {id(node) for node in program.lets}
     views: set = set()   # marked sums and products whose buffer is a transposed view
     overwrite = []
+    dying = last_uses(program)
     for node in ir.postorder(program.roots):
-        if _may_overwrite(node, named, views):
+        if _may_overwrite(node, named, views) or id(node) in dying and _writes_into(node, dying[id(node)], named):
             overwrite.append(node)
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
+
+
+def named_except(named: set, node: ir.Node, dying: dict) -> set:
+    """The named values, less the one that dies at ``node`` (its buffer is free there)."""
+    return named - {id(dying[id(node)])} if id(node) in dying else named
+
+
+def _writes_into(node: ir.Node, value: ir.Node, named: set) -> bool:
+    """Whether ``node`` can be computed in the buffer of the named ``value`` read last there."""
+    named = named - {id(value)}
+    if isinstance(node, ir.Softmax):
+        return softmax_in_place(node, named)
+    if not isinstance(node, ir.Map):
+        return False
+    if node.op in ("add", "mul"):   # value as the buffer operand (a divisor's user is its power)
+        return fresh_operand(node, named) is value
+    return _may_overwrite(node, named, set())
+
+
+def last_uses(program: ir.Program) -> dict:
+    """id(user) -> the named value it reads last, where it may write over that value's buffer.
+
+    The results are printed in order in one ``return``, after every named value; a scalar result is
+    a finished float before the next starts. So a named array z (``z = W @ x.T``) that scalar results
+    read (the loss) and one node of the next result reads last (``softmax(z)`` or ``h - y`` in the
+    gradient) may be overwritten there, as hand-written code does. Only when no named value is a view
+    (it could alias z), no other named value reads z directly, no later result reads it, and that
+    node reads it once and is computed once, inline; reads inside the expressions of named values
+    come first, as they do."""
+    named = {id(node) for node in program.lets}
+    if any(isinstance(let, _VIEWS) or isinstance(let, ir.Contract) and len(let.args) == 1 for let in program.lets):
+        return {}   # a named view could alias the value
+    inline = [_inline(root, named) for root in program.roots]
+    counts = ir.uses(program.roots)
+    in_lets = [node for let in program.lets for node in _inline(let, named).values() if node is not let]
+    read_by_named = {id(c) for n in program.lets for c in n.children()}
+    found: dict = {}
+    for k, root in enumerate(program.roots):
+        if any(earlier.shape for earlier in program.roots[:k]):
+            break
+        later = set().union(*inline[k + 1:])
+        earlier = [u for r in inline[:k] for u in r.values()] + in_lets   # evaluated before root k
+        for user in inline[k].values():
+            if id(user) in named or counts.get(id(user), 0) != 1 \
+                    or any(id(user) in other for n, other in enumerate(inline) if n != k):
+                continue
+            for value in user.children():
+                if id(value) not in named or id(value) in read_by_named or id(value) in later \
+                        or _reads(user, value) != 1 or not _fresh(value, user, set()) \
+                        or any(root is value for root in program.roots) \
+                        or any(_reads(u, value) for u in inline[k].values() if u is not user) \
+                        or counts.get(id(value), 0) != 1 + sum(_reads(u, value) for u in earlier):
+                    continue
+                found[id(user)] = value
+                break
+    return found
+
+
+def _inline(root: ir.Node, named: set) -> dict:
+    """id -> node for the nodes printed inline in a result's expression (named values are leaves)."""
+    found, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in found:
+            continue
+        found[id(node)] = node
+        if id(node) not in named or node is root:
+            stack.extend(node.children())
+    return found
+
+
+def _reads(user: ir.Node, value: ir.Node) -> int:
+    return sum(1 for child in user.children() if child is value)
 
 
 def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
@@ -55,29 +131,47 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
         view = isinstance(fresh, ir.Transpose) or id(fresh) in views
         if view:
             views.add(id(node))
-        return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args)
+        return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args) \
+            or _several_fresh(node, named)
     if len(node.args) != 1:
         return False
-    if node.op == "pow" and node.param != Fraction(1, 2):
-        return False
+    return _unary_in_place(node) and _fresh(node.args[0], node, named)
+
+
+def _unary_in_place(node: ir.Map) -> bool:
+    """A square root, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
+    if node.op == "pow":
+        return node.param == Fraction(1, 2)
     primitive = BY_NAME.get(node.op)
-    if node.op != "pow" and node.op not in HELPERS_THAT_OVERWRITE and (primitive is None or primitive.ufunc is None):
-        return False
-    return _fresh(node.args[0], node, named)
+    return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None
+
+
+def _several_fresh(node: ir.Map, named: set) -> bool:
+    """Two or more fresh temporaries of the result's shape (``A @ x + A.T @ x``): writing into one
+    costs nothing, while NumPy reuses a temporary only from 256 kB on, so small vectors would each
+    get a further array."""
+    return sum(1 for a in node.args if _fresh(a, node, named) and a.shape == node.shape
+               and not _printed_as_inverse(node, a)) > 1
+
+
+def _printed_as_inverse(node: ir.Map, operand: ir.Node) -> bool:
+    """A term printed as a subtraction (``- b``) or a factor printed as a divisor (``/ t``): the
+    printer never computes it on its own."""
+    if node.op == "add":
+        return isinstance(operand, ir.Map) and operand.op == "mul" and isinstance(operand.args[0], ir.Const) \
+            and operand.args[0].value < 0
+    return isinstance(operand, ir.Map) and operand.op == "pow" and operand.param is not None and operand.param < 0
 
 
 def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
     """The first operand of a sum or product that is a temporary of its shape nothing else holds
     (possibly a transposed view of one), or None."""
     for operand in node.args:
-        if node.op == "add" and isinstance(operand, ir.Map) and operand.op == "mul" \
-                and isinstance(operand.args[0], ir.Const) and operand.args[0].value < 0:
-            continue   # printed as a subtraction of its operand, never computed on its own
+        if _printed_as_inverse(node, operand):
+            continue   # - b or / t: never computed on its own
         inner = operand.arg if isinstance(operand, ir.Transpose) else operand
         if _fresh(inner, inner, named) and operand.shape == node.shape and id(operand) not in named:
-            if not (node.op == "mul" and isinstance(operand, ir.Map) and operand.op == "pow"
-                    and operand.param is not None and operand.param < 0):   # printed as a divisor
-                return operand
+            return operand
     return None
 
 
