@@ -7,6 +7,10 @@ ROUNDS rounds; each round times every entry once in turn, so machine noise is sh
 the median per entry, the median and the 90th percentile over entries, and how many entries are
 above 100 ms. Entries that raise are counted, not timed. It asserts nothing.
 
+Before each timed call symgd's memos (``calculus.clear_memos``) and SymPy's cache are emptied, so
+each call derives its formula as if for the first time in a warm process (with them kept, a repeated
+formula costs a few milliseconds and the figure would say nothing about a new one).
+
     python benchmarks/corpus.py [--rounds 5]
 """
 
@@ -19,7 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+import sympy
+
 import symgd
+from symgd.derive import calculus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from corpus import ENTRIES  # noqa: E402 - the corpus lives with the tests
@@ -48,6 +55,8 @@ def main() -> None:
     times = {item.id: [] for item in timed}
     for _ in range(rounds):
         for item in timed:
+            calculus.clear_memos()
+            sympy.core.cache.clear_cache()
             start = time.perf_counter()
             parse_and_gradient(item)
             times[item.id].append((time.perf_counter() - start) * 1e3)
