@@ -226,3 +226,17 @@ def test_a_count_beside_a_square_parameter_stays_a_constant():
     # B&V 7.1.1 style: N samples, S an n x n matrix; N must not become the size of S
     problem = symgd.parse(r"\frac{N}{2}\log\det S + \frac{1}{2}\operatorname{tr}(S Y)", wrt="S")
     assert problem.shapes["N"] == () and "N" not in map(str, problem.shapes["S"])
+
+
+def test_a_power_of_a_subscripted_name_before_a_lone_parenthesised_name_is_refused():
+    """N&W's f(x) = 1/2 sum_j r_j^2(x) (residual functions r_j of x) was read as r_j^2 times x without a word."""
+    from symgd.numeric import evaluate
+
+    with pytest.raises(symgd.AmbiguityError, match=r"line 1, column 33.*r_j\(x\)\^2"):
+        symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
+    a, b, w = np.array([1.5, -2.0, 0.5]), np.array([0.2, 1.0, -1.0]), 0.7
+    product = symgd.parse(r"L(w) = \sum_{i=1}^{n} a_i^2(w - b_i)^2", wrt="w")   # a power, then a product
+    assert evaluate(product.objective, {"w": w, "a": a, "b": b, "n": 3}) == \
+        pytest.approx(float(np.sum(a ** 2 * (w - b) ** 2)))
+    defined = symgd.parse(r"L(w) = \sum_{j=1}^{m} r_j(w)^2 \quad r_j(w) = a_j w - b_j", wrt="w")
+    assert evaluate(defined.objective, {"w": w, "a": a, "b": b, "m": 3}) == pytest.approx(float(np.sum((a * w - b) ** 2)))

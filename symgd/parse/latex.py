@@ -13,7 +13,7 @@ from typing import Iterator
 
 from lark import Token
 
-from symgd.errors import ParseError, UnsupportedError, position_error
+from symgd.errors import AmbiguityError, ParseError, UnsupportedError, position_error
 from symgd.functions import LATEX_COMMANDS, LATEX_WORDS
 
 GREEK = frozenset("""
@@ -654,7 +654,44 @@ def tokenize(text: str) -> Iterator[Token]:
         ParseError: an unknown command, an unmatched bracket, or a character that is not LaTeX math.
         UnsupportedError: a recognised construct symgd does not handle (``\\infty``, n-th roots).
     """
-    return iter(_Tokenizer(text).run())
+    tokens = _Tokenizer(text).run()
+    _refuse_powers_of_calls(tokens)
+    return iter(tokens)
+
+
+def _script_end(tokens: list, at: int, kind: str) -> int | None:
+    """Where a script that starts with ``kind`` at ``at`` (``_j``, ``^{2}``) ends, or None if none starts there."""
+    if at + 1 >= len(tokens) or tokens[at].type != kind:
+        return None
+    if tokens[at + 1].type in ("NAME", "NUMBER"):
+        return at + 2
+    if tokens[at + 1].type != "_LBRACE":
+        return None
+    depth = 0
+    for end in range(at + 1, len(tokens)):
+        depth += {"_LBRACE": 1, "_RBRACE": -1}.get(tokens[end].type, 0)
+        if depth == 0:
+            return end + 1
+    return None
+
+
+def _refuse_powers_of_calls(tokens: list) -> None:
+    """``r_j^2(x)`` (Nocedal & Wright's residuals r_j of x, squared) would be read as r_j^2 times x: the
+    grammar cannot keep a parenthesised name after a power apart from a product (``\\sigma_k^2(1-\\rho)``
+    is one). A subscripted name, a power and a lone name in parentheses do not say which is meant, so
+    they are refused with both spellings."""
+    for at, token in enumerate(tokens):
+        if token.type != "NAME":
+            continue
+        power = _script_end(tokens, at + 1, "_UNDER")
+        after = power and _script_end(tokens, power, "_CARET")
+        if not after or [t.type for t in tokens[after:after + 3]] != ["_LPAR", "NAME", "_RPAR"]:
+            continue
+        name, arg = token, tokens[after + 1]
+        raise AmbiguityError(
+            f"line {name.line}, column {name.column}: a name with a subscript and a power before ({arg}): a function "
+            f"of {arg} raised to the power, or a product with {arg}? For a function, define it and write the power "
+            f"after the call (r_j(x)^2, with r_j(x) = ...); for a product, write it without parentheses (r_j^2 x)")
 
 
 def bold_subscripted_names(source: str) -> frozenset[str]:

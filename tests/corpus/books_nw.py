@@ -30,9 +30,7 @@ ENTRIES = [
           "x", "J:m,n y:m x:n", lambda v: 0.5 * float(np.sum((v["J"] @ v["x"] - v["y"]) ** 2)), sizes={"m": 7, "n": 3}),
     entry("nw_nonlinear_least_squares", f"{NW}, Sec. 10.1 (nonlinear least squares, with residuals r_j)",
           r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)",
-          "x", "x:n", None, status="unsupported", construct=r"r_j|residual|function",
-          gap="no error: r_j^2(x) becomes r_j^2 times x, with r a data vector; the source means the residual "
-              "functions r_j of x"),
+          "x", "x:n", None, status="unsupported", construct=r"r_j|residual|function"),
     entry("nw_quadratic_penalty", f"{NW}, Sec. 17.1 (quadratic penalty function of the example min x_1 + x_2"
           " s.t. x_1^2 + x_2^2 - 2 = 0)",
           r"Q(x;\mu) = x_1 + x_2 + \frac{\mu}{2}(x_1^2 + x_2^2 - 2)^2",
