@@ -177,10 +177,20 @@ def l1_logistic(n: int, d: int, runs: int):
     return rows, objective, (lambda w: 0.0), {}
 
 
-def svm_dual(n: int, d: int, runs: int, projected: bool = True):
-    rng = np.random.default_rng(4)
+def _svm_data(seed: int, n: int, d: int, offset: float = 0.0):
+    """Labels ±1 of a noisy linear rule (plus ``offset``, a bias) on Gaussian features."""
+    rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
-    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    return X, np.where(X @ rng.normal(size=d) + offset + rng.normal(size=n) > 0, 1.0, -1.0)
+
+
+def _generated_label(generated) -> str:
+    """The row name of symgd's generated fit: its interior point where the structure was found."""
+    return "symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}"
+
+
+def svm_dual(n: int, d: int, runs: int, projected: bool = True):
+    X, y = _svm_data(4, n, d)
     C = 0.1
     generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad 0 \le a \le C")
     module = generated.load()
@@ -191,9 +201,8 @@ def svm_dual(n: int, d: int, runs: int, projected: bool = True):
         a, info = fit(np.zeros(n), Z, np.full(n, C))   # C is read as a vector: a <= C entrywise
         status[name] = info["status"]
         return Z.T @ a
-    structured = "_interior_point" in generated.source
-    solvers = {"symgd interior point" if structured else f"symgd {generated.optimizer}": ours}
-    if structured and projected:
+    solvers = {_generated_label(generated): ours}
+    if "_interior_point" in generated.source and projected:
         solvers["symgd projected"] = lambda: ours(module._fit_projected, "symgd projected")
     if LinearSVC is not None:
         for tol in (1e-4, 1e-8):
@@ -210,9 +219,7 @@ def svm_squared_dual(n: int, d: int, runs: int):
     """``LinearSVC``'s default loss, the squared hinge, through its dual ``min ½ ||Z^T a||^2 + ||a||^2 / (4C)
     - 1^T a s.t. a >= 0``: symgd's generated fit vs ``LinearSVC(loss="squared_hinge")``, compared on the
     primal objective ``½ ||w||^2 + C Σ max(0, 1 - y_i x_i^T w)^2``."""
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(n, d))
-    y = np.where(X @ rng.normal(size=d) + rng.normal(size=n) > 0, 1.0, -1.0)
+    X, y = _svm_data(4, n, d)
     C = 0.1
     generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 + \frac{1}{4C}\|a\|^2 - \mathbf{1}^\top a "
                               r"\quad \text{s.t.} \quad a \ge 0")
@@ -224,7 +231,7 @@ def svm_squared_dual(n: int, d: int, runs: int):
         a, info = module.fit(np.zeros(n), Z, C)
         status["symgd"] = info["status"]
         return Z.T @ a
-    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    solvers = {_generated_label(generated): ours}
     if LinearSVC is not None:
         for tol in (1e-4, 1e-8):
             solvers[f"LinearSVC {tol:g}"] = lambda tol=tol: LinearSVC(
@@ -241,9 +248,7 @@ def svm_bias_dual(n: int, d: int, runs: int):
     generated fit (the qp module, whose fit is the low-rank interior point here) vs scikit-learn's
     ``SVC(kernel="linear")`` (libsvm's SMO: the same problem) and the primal in CVXPY + Clarabel;
     compared on the primal objective with the bias (symgd's bias is the equality's multiplier)."""
-    rng = np.random.default_rng(5)
-    X = rng.normal(size=(n, d))
-    y = np.where(X @ rng.normal(size=d) + 0.7 + rng.normal(size=n) > 0, 1.0, -1.0)
+    X, y = _svm_data(5, n, d, 0.7)
     C = 0.1
     generated = symgd.codegen(r"\min_a \frac{1}{2}\|Z^\top a\|^2 - \mathbf{1}^\top a \quad \text{s.t.} \quad "
                               r"y^\top a = 0,\; 0 \le a \le C")
@@ -255,7 +260,7 @@ def svm_bias_dual(n: int, d: int, runs: int):
         a, info = module.fit(np.zeros(n), Z, y, np.full(n, C))
         status["symgd"] = info["status"]
         return np.append(Z.T @ a, info["multipliers"]["lam"][0])
-    solvers = {"symgd interior point" if "_interior_point" in generated.source else f"symgd {generated.optimizer}": ours}
+    solvers = {_generated_label(generated): ours}
     if SVC is not None:
         for tol in (1e-3, 1e-8):   # libsvm's default, and a tight one
             def solve(tol=tol):

@@ -50,7 +50,7 @@ class MatrixForm:
             symbols = [leaf.symbol] if isinstance(leaf, ir.Input) and leaf.symbol not in rows else []
             symbols += [s for d in leaf.shape for s in d.free_symbols]   # m*r: m and r
             if isinstance(leaf, ir.SampleSum):   # the data its rows are read from, the sample count
-                symbols += [data for _, data, _ in leaf.bindings] + list(sympy.sympify(leaf.count).free_symbols)
+                symbols += [data for _, data, _ in leaf.bindings] + list(getattr(leaf.count, "free_symbols", ()))
             for symbol in symbols:
                 env[symbol] = values[str(getattr(symbol, "label", symbol))]
         return evaluate(self.node, env)
