@@ -233,3 +233,16 @@ def test_derivation_of_any_parsed_input_raises_only_symgd_errors(source, wrt):
         raise
     except SymgdError:
         pass
+
+
+def test_carets_point_into_the_text_as_written_after_a_rewritten_denominator():
+    # a/2\sigma^2 is read as a/{2\sigma^2} and \underset{w}{\arg\min} as \arg\min_{w}; the caret and
+    # the echoed line must still be the user's text, not the rewritten one.
+    source = r"L(w) = \|w\|^2/2\sigma^2 + (a"
+    error = parse_error(source, wrt="w")
+    assert error.column == source.index("(a") + 1
+    assert "  " + source + "\n" + "  " + " " * source.index("(a") + "^" in str(error)
+    source = r"\underset{w}{\arg\min} \|w\|^2 + (a"
+    error = parse_error(source, wrt="w")
+    assert error.column == source.index("(a") + 1
+    assert source in str(error)

@@ -139,12 +139,10 @@ def _parse_error(error: UnexpectedInput, source: str) -> ParseError:
         token = error.token
         offset = token.start_pos if token.start_pos is not None else len(source)
         if token.type == "$END":
-            offset = len(source)
-            found = "the end of the input"
-        else:
-            found = repr(str(token))
+            expected = _expected_words(error.expected)
+            return position_error("unexpected end of the input", source, len(source), expected)
         expected = _expected_words(error.expected)
-        return position_error(f"unexpected {found}", source, offset, expected)
+        return position_error(f"unexpected {str(token)!r}", source, offset, expected)
     if isinstance(error, UnexpectedCharacters):
         offset = error.pos_in_stream
         expected = _expected_words(error.allowed or set())

@@ -123,7 +123,9 @@ class _Tokenizer:
     """One pass over the source; ``run`` yields lark Tokens or raises ParseError."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        self.text = text          # what is read; a few notations rewrite what follows (see rewrite)
+        self.source = text        # as the user wrote it: positions in tokens and errors refer to it
+        self.edits: list[tuple[int, int, int]] = []   # (start, new length, old length) of each rewrite
         self.pos = 0
         self.tokens: list[Token] = []
         self.brackets: list[tuple[str, int]] = []   # open delimiter kinds, for matching
@@ -132,11 +134,28 @@ class _Tokenizer:
 
     # -- helpers -------------------------------------------------------------------------
     def error(self, message: str, offset: int, expected: str = "") -> ParseError:
-        return position_error(message, self.text, offset, expected)
+        return position_error(message, self.source, self.source_offset(offset), expected)
 
     def emit(self, kind: str, value: str, start: int) -> None:
-        self.tokens.append(Token(kind, value, start_pos=start, line=self.text.count("\n", 0, start) + 1,
-                                 column=start - self.text.rfind("\n", 0, start)))
+        start = self.source_offset(start)
+        self.tokens.append(Token(kind, value, start_pos=start, line=self.source.count("\n", 0, start) + 1,
+                                 column=start - self.source.rfind("\n", 0, start)))
+
+    def rewrite(self, start: int, end: int, replacement: str) -> None:
+        """Replace ``text[start:end]`` ahead of the reader, remembering the edit so that carets still
+        point into the text the user wrote."""
+        self.text = self.text[:start] + replacement + self.text[end:]
+        self.edits.append((start, len(replacement), end - start))
+
+    def source_offset(self, offset: int) -> int:
+        """The offset in the user's text of ``offset`` in the (rewritten) text being read; a position
+        inside rewritten text maps to the start of what it replaced."""
+        for start, new, old in reversed(self.edits):
+            if offset >= start + new:
+                offset += old - new
+            elif offset > start:
+                offset = start
+        return offset
 
     def last_kind(self) -> str:
         return self.tokens[-1].type if self.tokens else ""
@@ -213,7 +232,8 @@ class _Tokenizer:
         braces (``/{2\\sigma^2}``) and read on. ``1/2 x`` (a space) and ``1/2\\|w\\|^2`` are left alone."""
         match = SLASH_DENOMINATOR_RE.match(self.text, self.pos)
         if match and (match.group(1) or match.group(2) in GREEK):
-            self.text = self.text[:match.start()] + "{" + match.group(0) + "}" + self.text[match.end():]
+            self.rewrite(match.end(), match.end(), "}")
+            self.rewrite(match.start(), match.start(), "{")
 
     def punct(self, value: str, start: int) -> None:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
@@ -535,7 +555,7 @@ class _Tokenizer:
         if kinds not in (["ARGOPT"], ["FUNC"]) or (kinds == ["FUNC"] and not plain):
             raise UnsupportedError(f"\\underset{{{below}}}{{{operator}}}: symgd reads \\underset only under "
                                    "\\arg\\min, \\min or \\max")
-        self.text = self.text[:start] + operator + "_{" + below + "}" + self.text[end:]
+        self.rewrite(start, end, operator + "_{" + below + "}")
         self.pos = start
 
     def font(self, name: str, start: int) -> None:
