@@ -975,29 +975,70 @@ def _distinct_nodes(node):
         stack.extend(ir.children(current))
 
 
-def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
-    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
-    the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
-    constraint along the index's axis: each side becomes ``forall_i``)."""
+def _for_every_index(relation: ir.Relation, objective_ir, params, found: _Items) -> ir.Relation:
+    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM), ``0 \\le \\alpha_i \\le C`` (the SVM dual): a
+    constraint whose subscripts use an index bound by no sum of its own holds for every value of that
+    index (a vector constraint along the index's axis: each side becomes ``forall_i``) when the index is
+    one the objective sums over, or a letter subscripting a parameter (``\\alpha_i`` with \\alpha the
+    unknown vector is its entry i, never a constant of its own named alpha_i)."""
     summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
     bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
+    on_params = _free_parameter_indices(relation, params, found) - bound
     free: list[str] = []
     for node in _distinct_nodes(relation):
         if isinstance(node, ir.Sub):
             for atom in index_atoms(node.indices) or ():
                 name = getattr(atom, "name", None)
-                if name in summed and name not in bound and name not in free:
+                if (name in summed or name in on_params) and name not in bound and name not in free:
                     free.append(name)
     if not free:
         return relation
-    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
-               "free in the constraint)")
+    why = "an index of the objective's sum" if set(free) <= summed else "an index of the unknowns"
+    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} ({why}, free in the constraint)")
     operands = []
     for operand in relation.operands:
         for name in reversed(free):
             operand = ir.BigOp("forall", name, None, None, operand)
         operands.append(operand)
     return ir.Relation(tuple(operands), relation.ops)
+
+
+def _free_parameter_indices(formula, params, found: _Items) -> set[str]:
+    """The letters subscripting a parameter in ``formula`` (``\\alpha_i`` with \\alpha the unknown: its
+    entry i). A subscripted name that is itself listed or declared (``\\sigma_n`` of a GP) is a name of
+    its own; a dimension's letter (``x_n`` with x in R^n) is refused as ambiguous."""
+    own = set(params) | set(found.declared)
+    dims = {n.name for shape in found.declared.values() for dim in shape for n in ir.walk(dim)
+            if isinstance(n, ir.Name)}
+    letters: set[str] = set()
+    for node in _distinct_nodes(formula):
+        if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in params):
+            continue
+        if sub_symbol_name(node) in own:
+            continue
+        for atom in index_atoms(node.indices) or ():
+            name = getattr(atom, "name", None)
+            if not (isinstance(atom, ir.Name) and len(name) == 1 and name.isalpha()):
+                continue
+            if name in dims:
+                base = name_latex(node.base.name)
+                raise AmbiguityError(f"{latex_of(node)}: {name} is a dimension, so this is either the last entry "
+                                     f"of {base} or its entry {name} for every {name}; write the constraint "
+                                     f"on the whole vector {base}, or with a sum over {name}")
+            letters.add(name)
+    return letters
+
+
+def _refuse_free_parameter_indices(objective_ir, params, found: _Items) -> None:
+    """``\\|\\alpha\\|^2 + \\alpha_i`` with no sum over i: reading \\alpha_i as a constant of its own would
+    drop it from the gradient without a word."""
+    bound = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
+    free = sorted(_free_parameter_indices(objective_ir, params, found) - bound)
+    if free:
+        raise AmbiguityError(f"the index {', '.join(free)} on a parameter in the objective is bound by no sum: "
+                             "either an entry of the parameter for some index the text does not give, or a "
+                             f"name of its own; write \\sum_{{{free[0]}}} ..., use the whole vector, or list "
+                             "the subscripted name as the unknown")
 
 
 def _superscript_labels(formulas: list, found: _Items) -> list:
@@ -1230,7 +1271,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
-    constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
+    _refuse_free_parameter_indices(objective_ir, params, found)
+    constraints_ir = [_for_every_index(c, objective_ir, params, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):

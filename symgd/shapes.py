@@ -735,6 +735,9 @@ class ShapeInference:
             self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
         shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
         if node.op == "forall":   # a constraint for every i: a vector along i's axis
+            if shape is None and isinstance(node.body, ir.Name):   # 0 \le \alpha_i \le C: one bound C for all i
+                self.expect(node.body, SCALAR, scope)
+                shape = SCALAR
             return None if shape is None else Shape((dim, *shape.dims))
         if node.op == "prod" and shape is not None and shape.rank:
             raise ShapeError(f"a product \\prod over {self.render(node.body)}, a {describe(shape)}")
