@@ -975,12 +975,13 @@ def _distinct_nodes(node):
         stack.extend(ir.children(current))
 
 
-def _for_every_index(relation: ir.Relation, objective_ir, params, found: _Items) -> ir.Relation:
+def _for_every_index(relation: ir.Relation, objective_ir, params, found: _Items, ranges) -> ir.Relation:
     """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM), ``0 \\le \\alpha_i \\le C`` (the SVM dual): a
     constraint whose subscripts use an index bound by no sum of its own holds for every value of that
     index (a vector constraint along the index's axis: each side becomes ``forall_i``) when the index is
     one the objective sums over, or a letter subscripting a parameter (``\\alpha_i`` with \\alpha the
-    unknown vector is its entry i, never a constant of its own named alpha_i)."""
+    unknown vector is its entry i, never a constant of its own named alpha_i), or an index a range clause
+    names (``a_i^\\top x \\le b_i,\\ i = 1, \\dots, m``; ``ranges``: index -> last value or None)."""
     summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
     bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
     on_params = _free_parameter_indices(relation, params, found) - bound
@@ -989,16 +990,20 @@ def _for_every_index(relation: ir.Relation, objective_ir, params, found: _Items)
         if isinstance(node, ir.Sub):
             for atom in index_atoms(node.indices) or ():
                 name = getattr(atom, "name", None)
-                if (name in summed or name in on_params) and name not in bound and name not in free:
+                if (name in summed or name in on_params or name in ranges) and name not in bound \
+                        and name not in free:
                     free.append(name)
     if not free:
         return relation
     why = "an index of the objective's sum" if set(free) <= summed else "an index of the unknowns"
+    if set(free) <= set(ranges):
+        why = "as its range clause says"
     found.read(f"{latex_of(relation)} holds for every {', '.join(free)} ({why}, free in the constraint)")
     operands = []
     for operand in relation.operands:
         for name in reversed(free):
-            operand = ir.BigOp("forall", name, None, None, operand)
+            end = ranges.get(name)
+            operand = ir.BigOp("forall", name, None if end is None else ir.Num("1"), end, operand)
         operands.append(operand)
     return ir.Relation(tuple(operands), relation.ops)
 
@@ -1272,7 +1277,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     _refuse_free_parameter_indices(objective_ir, params, found)
-    constraints_ir = [_for_every_index(c, objective_ir, params, found) for c in constraints_ir]
+    ranges = dict(pair for document in documents for pair in document.ranges)
+    constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):

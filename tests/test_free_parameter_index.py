@@ -54,3 +54,28 @@ def test_the_dimension_letter_as_a_subscript_is_ambiguous():
 def test_listed_subscripted_names_stay_names_of_their_own():
     problem = symgd.parse(r"\min_{\beta_0, \beta} \sum_{i=1}^{n} (y_i - \beta_0 - x_i^\top\beta)^2")
     assert {str(p) for p in problem.params} == {"beta_0", "beta"}
+
+
+@pytest.mark.parametrize("clause", [r",\ i = 1,\dots,m", r", \quad i=1,\ldots,m", r"\quad \forall i"])
+def test_range_clauses_after_a_constraint_make_it_hold_for_every_index_against_linprog(clause):
+    linprog = pytest.importorskip("scipy.optimize").linprog
+    source = r"\min_x c^\top x \quad \text{s.t.}\quad a_i^\top x \le b_i" + clause + r",\quad x \ge 0"
+    problem = symgd.parse(source)
+    assert [c.shape for c in problem.constraints][0] != ()   # m constraints, not one on data named a_i
+    rng = np.random.default_rng(2)
+    m, d = 5, 7
+    a = rng.uniform(0.5, 2.0, size=(m, d))
+    b = rng.uniform(1.0, 3.0, size=m)
+    c = -rng.uniform(0.5, 1.5, size=d)
+    module = symgd.codegen(source).load()
+    x, info = module.fit(np.zeros(d), c, a, b)
+    assert info["status"] == "optimal"
+    reference = linprog(c, A_ub=a, b_ub=b, bounds=[(0, None)] * d, method="highs")
+    assert np.allclose(x, reference.x, atol=1e-5)
+
+
+def test_a_range_clause_sizes_the_index_and_forall_needs_an_index():
+    problem = symgd.parse(r"\min_{x} \|x - c\|^2 \text{ s.t. } x_i \ge 0,\ i = 1,\dots,n,\quad \mathbf{1}^\top x = 1")
+    assert any("range clause" in reading for reading in problem.readings)
+    with pytest.raises(symgd.SymgdError):
+        symgd.parse(r"\min_x \|x\|^2 \text{ s.t. } x \ge 0 \quad \forall")

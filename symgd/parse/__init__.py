@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from symgd.errors import ParseError, SymgdError, position_error
 from symgd.parse import ir
-from symgd.parse.latex import bold_names, bold_subscripted_names, tokenize
+from symgd.parse.latex import bold_names, bold_subscripted_names, split_range_clauses, tokenize
 from symgd.parse.transform import LatexIRBuilder, TextIRBuilder
 
 MAX_LENGTH = 20_000
@@ -96,8 +96,10 @@ def parse_document(source: str, syntax: str = "auto") -> ir.Document:
     if syntax == "auto":
         syntax = detect_syntax(source)
     try:
+        ranges: dict = {}
         if syntax == "latex":
-            items = _latex_parser().parse(list(tokenize(source)))
+            tokens, ranges = split_range_clauses(list(tokenize(source)))
+            items = _latex_parser().parse(tokens)
         else:
             items = _text_parser().parse(_join_continued_lines(source))
     except UnexpectedInput as error:
@@ -111,7 +113,15 @@ def parse_document(source: str, syntax: str = "auto") -> ir.Document:
             raise ParseError(f"the formula is nested deeper than {MAX_DEPTH} levels")
     if syntax != "latex":
         return ir.Document(items, source, syntax)
-    return ir.Document(items, source, syntax, bold_names(source), bold_subscripted_names(source))
+    return ir.Document(items, source, syntax, bold_names(source), bold_subscripted_names(source),
+                       tuple((index, _range_end(upper)) for index, upper in ranges.items()))
+
+
+def _range_end(token) -> ir.Name | ir.Num | None:
+    """The last value of a range clause (``m`` in ``i = 1, \\dots, m``) as an IR node."""
+    if token is None:
+        return None
+    return ir.Num(token.value) if token.type == "NUMBER" else ir.Name(token.value)
 
 
 def _join_continued_lines(text: str) -> str:

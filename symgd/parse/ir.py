@@ -255,6 +255,7 @@ class Document:
     syntax: str
     bold: frozenset[str] = frozenset()   # names written in a bold font: vectors and matrices
     bold_subscripted: frozenset[str] = frozenset()   # names written bold with a subscript (\mathbf{x}_n)
+    ranges: tuple = ()   # (index, last value: Name / Num / None) of clauses "i = 1, ..., m", "\forall i"
 
 
 def children(node) -> tuple:

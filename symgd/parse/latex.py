@@ -392,6 +392,8 @@ class _Tokenizer:
             self.environment(name, start)
         elif name in ("ne", "neq"):
             self.emit("REL", "!=", start)
+        elif name == "forall":   # a constraint's range clause: see split_range_clauses
+            self.emit("FORALL", name, start)
         elif name == "langle":
             self.open_bracket("langle", "_LANGLE", start)
         elif name == "rangle":
@@ -677,6 +679,54 @@ def tokenize(text: str) -> Iterator[Token]:
     tokens = _Tokenizer(text).run()
     _refuse_powers_of_calls(tokens)
     return iter(tokens)
+
+
+def split_range_clauses(tokens: list) -> tuple[list, dict[str, Token | None]]:
+    """``a_i^\\top x \\le b_i,\\ i = 1,\\dots,m`` and ``\\forall i`` (Boyd & Vandenberghe, Nocedal & Wright): a
+    clause after a constraint saying which values its index takes. The clause's tokens (and the separators
+    before it) are taken out; the result maps each such index to the token of its last value (``m``), or
+    None for a bare ``\\forall i``, so that the constraint is read for every value of the index."""
+    kept: list = []
+    ranges: dict[str, Token | None] = {}
+    at = 0
+    while at < len(tokens):
+        clause = _range_clause(tokens, at)
+        if clause is None:
+            if tokens[at].type == "FORALL":
+                raise UnsupportedError(f"line {tokens[at].line}, column {tokens[at].column}: \\forall must be "
+                                       "followed by an index letter (\\forall i) after a constraint")
+            kept.append(tokens[at])
+            at += 1
+            continue
+        index, upper, at = clause
+        while kept and kept[-1].type in ("_COMMA", "_SEP"):
+            kept.pop()
+        ranges[index] = upper
+    return kept, ranges
+
+
+def _range_clause(tokens: list, at: int):
+    """(index, last value token or None, end) for ``i = 1, \\dots, m`` or ``\\forall i [= 1, \\dots, m]``
+    starting at ``at`` after a separator; None when there is none."""
+    def types(start, count):
+        return [t.type for t in tokens[start:start + count]]
+
+    forall = tokens[at].type == "FORALL"
+    start = at + 1 if forall else at
+    if not forall and (at == 0 or tokens[at - 1].type not in ("_COMMA", "_SEP")):
+        return None
+    if types(start, 1) != ["NAME"] or len(tokens[start].value) != 1:
+        return None
+    index = tokens[start].value
+    if types(start + 1, 6)[:5] == ["_EQ", "NUMBER", "_COMMA", "DOTS", "_COMMA"] \
+            and types(start + 6, 1)[:1] in (["NAME"], ["NUMBER"]) and tokens[start + 2].value == "1":
+        end = start + 7
+        if end < len(tokens) and tokens[end].type not in ("_COMMA", "_SEP"):
+            return None
+        return index, tokens[start + 6], end
+    if forall and (start + 1 == len(tokens) or tokens[start + 1].type in ("_COMMA", "_SEP")):
+        return index, None, start + 1
+    return None
 
 
 def _script_end(tokens: list, at: int, kind: str) -> int | None:
