@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
@@ -232,6 +233,9 @@ class Primitive:
         ufunc: the NumPy ufunc that computes it (``np.exp``), which can write over its operand.
         nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
         domain: the condition on its argument for the function to be defined (None if everywhere).
+        reference: a plain NumPy function computing it, for evaluating formulas in checks and tests
+            (defaults to ``ufunc``); independent of the code the generator prints.
+        display: how symgd prints it in LaTeX when no spelling in ``latex`` is a command (``\\sigma``).
     """
 
     name: str
@@ -245,6 +249,24 @@ class Primitive:
     ufunc: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
+    reference: Callable | None = None
+    display: str | None = None
+
+    def evaluator(self) -> Callable | None:
+        """The NumPy function that evaluates this primitive (``reference``, else the ufunc)."""
+        if self.reference is not None:
+            return self.reference
+        return getattr(np, self.ufunc.removeprefix("np.")) if self.ufunc else None
+
+    def latex_head(self) -> str:
+        """The LaTeX symgd prints for it: its first command spelling (``\\log``), ``display``, or
+        ``\\operatorname{name}``."""
+        command = next((spelling for spelling in self.latex if spelling.startswith("\\")), None)
+        return command or self.display or r"\operatorname{%s}" % self.name
+
+
+def _sigmoid_reference(u):
+    return np.exp(-np.logaddexp(0.0, -np.asarray(u, dtype=float)))
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
@@ -256,7 +278,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
               domain="u > -1"),
     Primitive("expm1", ("expm1",), ("expm1",), ELEMENTWISE, sympy=expm1, numpy="np.expm1({})", ufunc="np.expm1"),
     Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
-              numpy="sigmoid({})", helper="sigmoid"),
+              numpy="sigmoid({})", helper="sigmoid", reference=_sigmoid_reference, display=r"\sigma"),
     Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})", ufunc="np.tanh"),
     Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin({})", ufunc="np.sin"),
     Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos({})", ufunc="np.cos"),
@@ -267,15 +289,15 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign({})", ufunc="np.sign",
               nonsmooth="u = 0"),
     Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
-              numpy="np.maximum({}, 0.0)", nonsmooth="u = 0"),
+              numpy="np.maximum({}, 0.0)", nonsmooth="u = 0", reference=lambda u: np.maximum(u, 0.0)),
     Primitive("softplus", ("softplus",), ("softplus",), ELEMENTWISE, sympy=softplus,
-              numpy="softplus({})", helper="softplus"),
+              numpy="softplus({})", helper="softplus", reference=lambda u: np.logaddexp(0.0, u)),
     Primitive("max", (r"\max",), ("max",), ELEMENTWISE, arity=2, sympy=sympy.Max,
-              numpy="np.maximum({}, {})", nonsmooth="a = b"),
+              numpy="np.maximum({}, {})", nonsmooth="a = b", reference=np.maximum),
     Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
-              numpy="np.minimum({}, {})", nonsmooth="a = b"),
+              numpy="np.minimum({}, {})", nonsmooth="a = b", reference=np.minimum),
     Primitive("step", ("step",), ("step",), ELEMENTWISE, sympy=lambda u: sympy.Heaviside(u, 0),
-              numpy="np.heaviside({}, 0.0)", nonsmooth="u = 0"),
+              numpy="np.heaviside({}, 0.0)", nonsmooth="u = 0", reference=lambda u: np.heaviside(u, 0.0)),
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
               numpy="logsumexp({}, axis)", helper="logsumexp"),
     Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),

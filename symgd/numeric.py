@@ -12,23 +12,28 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import det, inverse_entry, logabsdet, matrix_of, relu, sigmoid, softplus
+from symgd.functions import PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
 
-FUNCTIONS = {
-    sympy.log: math.log, sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.sin: math.sin,
-    sympy.cos: math.cos, sympy.Abs: abs, sigmoid: lambda x: 1 / (1 + math.exp(-x)),
-    relu: lambda x: max(0.0, x), softplus: lambda x: math.log1p(math.exp(x)),
-    sympy.sign: lambda x: float(np.sign(x)),
-}
+# one-argument primitives by SymPy class, each evaluated by its row of the primitive table
+FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
+             if isinstance(p.sympy, type) and p.arity == 1 and p.evaluator() is not None}
 
 
 _MATRICES = "\0matrices"   # env key of the matrices evaluated so far in one top-level call (never a name)
 
 
 def evaluate(expr, env: dict) -> float:
-    """Evaluate an index-form expression; ``env`` maps names to floats (scalars, dims, indices) or arrays."""
+    """Evaluate an index-form expression; ``env`` maps names to floats (scalars, dims, indices) or arrays.
+
+    Raises:
+        ValueError: a value outside a function's domain (the log of a negative number) or an overflow.
+    """
     if _MATRICES not in env:   # the arrays of env are fixed during one call: each matrix is built once
-        env = {**env, _MATRICES: {}}
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            try:
+                return evaluate(expr, {**env, _MATRICES: {}})
+            except FloatingPointError as error:
+                raise ValueError(f"outside the domain here: {error}") from None
     if expr.is_Number or expr.is_NumberSymbol:   # 2, 1/2, pi
         return float(expr)
     if isinstance(expr, sympy.Symbol):

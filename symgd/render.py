@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from symgd.functions import BY_NAME
 from symgd.parse import ir
 from symgd.parse.latex import GREEK
 
 # Binding strength: higher binds tighter.
 SUM_LEVEL, PRODUCT_LEVEL, UNARY_LEVEL, POSTFIX_LEVEL, ATOM_LEVEL = 1, 2, 3, 4, 5
 
-FUNC_LATEX = {
-    "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "sin": r"\sin", "cos": r"\cos",
-    "det": r"\det", "max": r"\max", "min": r"\min", "sigmoid": r"\sigma",
-}
 
 
 ACCENT_SUFFIXES = ("hat", "bar", "tilde", "ddot", "dot", "check", "breve")
@@ -158,7 +155,8 @@ def _render_cases(node: ir.Cases) -> str:
 
 
 def _render_func(node: ir.Func) -> str:
-    head = FUNC_LATEX.get(node.name, r"\operatorname{%s}" % node.name)
+    primitive = BY_NAME.get(node.name)
+    head = primitive.latex_head() if primitive else r"\operatorname{%s}" % node.name
     if node.name == "inner":
         return r"\left\langle %s, %s \right\rangle" % tuple(map(latex_of, node.args))
     if node.name == "sqrt":

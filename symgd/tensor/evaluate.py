@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from symgd.functions import ELEMENTWISE, PRIMITIVES
 from symgd.tensor import ir
-
-def _sigmoid(u):
-    return np.exp(-np.logaddexp(0.0, -np.asarray(u, dtype=float)))
-
 
 def _logsumexp(a, axis):
     top = np.max(a, axis=axis, keepdims=True)
     return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
 
 
-FUNCTIONS = {
-    "exp": np.exp, "log": np.log, "sigmoid": _sigmoid, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
-    "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "relu": lambda u: np.maximum(u, 0.0),
-    "softplus": lambda u: np.logaddexp(0.0, u), "max": np.maximum, "min": np.minimum,
-    "log1p": np.log1p, "expm1": np.expm1,
-}
+# elementwise primitives by name, each evaluated by its row of the primitive table
+FUNCTIONS = {p.name: p.evaluator() for p in PRIMITIVES if p.kind == ELEMENTWISE and p.evaluator() is not None}
 
 
 def evaluate(node: ir.Node, env: dict, memo: dict | None = None):
