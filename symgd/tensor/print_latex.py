@@ -18,8 +18,6 @@ from symgd.render import name_latex
 from symgd.tensor import ir
 
 ATOM, POSTFIX, PRODUCT, HADAMARD, SUM = 5, 4, 3, 2, 1   # juxtaposition binds tighter than \odot
-_SPELLING = {"sigmoid": r"\sigma", "log1p": r"\operatorname{log1p}", "expm1": r"\operatorname{expm1}",
-             "abs": r"\operatorname{abs}", "max": r"\max", "min": r"\min"}
 
 
 def latex(node: ir.Node) -> str:
@@ -222,11 +220,8 @@ class _Printer:
 
 
 def _function(op: str) -> str:
-    if op in _SPELLING:
-        return _SPELLING[op]
-    spellings = BY_NAME[op].latex if op in BY_NAME else ()
-    command = next((s for s in spellings if s.startswith("\\")), None)
-    return command or rf"\operatorname{{{op}}}"
+    """The LaTeX head of a function: the primitive table's spelling (``\\log``, ``\\sigma``)."""
+    return BY_NAME[op].latex_head() if op in BY_NAME else rf"\operatorname{{{op}}}"
 
 
 def _transposed(node: ir.Node) -> bool:
