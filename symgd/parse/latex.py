@@ -99,7 +99,7 @@ TOKEN_RE = re.compile(r"""
   | (?P<letter>[A-Za-z])
   | (?P<command>\\(?:[A-Za-z]+\*?|[,;:!\ \{\}\|]))
   | (?P<assign>:=|<-|<=|>=)
-  | (?P<punct>[-+*/=<>,;()\[\]{}|^_'.])
+  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.])
 """, re.VERBOSE)
 
 BRACED_WORD_RE = re.compile(r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
@@ -267,6 +267,8 @@ class _Tokenizer:
             self.close_bracket(value, "_RBRACE", start)
         elif value == ";" and self.brackets and self.brackets[-1][0] == "(":
             self.emit("SEMI", value, start)   # Q(x; \\mu): the arguments after ; are fixed parameters
+        elif value == ":" or (value == "|" and self.at_set_builder_bar()):
+            self.such_that(value, start)
         elif value == "|":
             self.bar("_LBAR", "_RBAR", start)
         elif value == ".":
@@ -277,6 +279,22 @@ class _Tokenizer:
             self.emit("REL", value, start)
         else:
             self.emit(simple[value], value, start)
+
+    def at_set_builder_bar(self) -> bool:
+        """``\\{t \\mid ...\\}``, ``\\{t | ...\\}``: a bar right after ``\\{`` and one name separates a set-builder's
+        index from its condition (it opens no absolute value)."""
+        return (bool(self.brackets) and self.brackets[-1][0] == r"\{" and len(self.tokens) >= 2
+                and self.tokens[-1].type == "NAME" and self.tokens[-2].type == "_LPAR"
+                and self.tokens[-2].value == r"\{")
+
+    def such_that(self, value: str, start: int) -> None:
+        """The colon of a set-builder ``\\{t : y_t \\ge x_t b\\}`` (Koenker & Bassett); a colon anywhere else is
+        not notation symgd reads."""
+        if not self.brackets or self.brackets[-1][0] != r"\{":
+            raise self.error(f"unexpected character {value!r}", start,
+                             "a letter, a number, an operator or a LaTeX command (a colon only in a set "
+                             "\\{j : ...\\})")
+        self.emit("SUCHTHAT", value, start)
 
     def _skip_spaces(self, offset: int) -> int:
         while offset < len(self.text) and self.text[offset] in " \t":
@@ -420,6 +438,8 @@ class _Tokenizer:
         elif name in ("|", "Vert", "lVert", "rVert"):
             side = {"lVert": "left", "rVert": "right"}.get(name, "")
             self.bar("_LNORM", "_RNORM", start, side)
+        elif name == "mid" and self.at_set_builder_bar():
+            self.such_that("\\mid", start)
         elif name in ("vert", "lvert", "rvert", "mid"):
             side = {"lvert": "left", "rvert": "right"}.get(name, "")
             self.bar("_LBAR", "_RBAR", start, side)
