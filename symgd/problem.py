@@ -30,7 +30,7 @@ from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
-from symgd.parse.transform import DENSITY, ELLIPSIS
+from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -1347,6 +1347,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
+    _check_sums_over_data_sets(objective_ir, params)
     constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
@@ -1582,6 +1583,27 @@ def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
             entries = ", ".join(f"{name}_{k}" for k in range(1, length + 1)) if length <= 3 \
                 else f"{name}_1, ..., {name}_{length}"
             found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
+
+
+def _check_sums_over_data_sets(objective_ir, params) -> None:
+    """A sum over the tuples of a set given as data (``\\sum_{(u,i,j) \\in D_S}``) is the fit to those data: a body
+    holding no parameter leaves them out of every gradient. BPR writes ``\\ln\\sigma(\\hat{x}_{uij})`` with
+    x̂ "an arbitrary function of Θ" said in words only: read as written, x̂ would be data. Refused, naming
+    what to define."""
+    for node in ir.walk(objective_ir):
+        if not (isinstance(node, ir.Mul) and node.op == "mask"):
+            continue
+        subscripts = [n for n in ir.walk(node.right) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
+        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        check_one_letter_per_index(names, subscripts, latex_of(node.left.base))   # b_u, b_i from a definition
+        if _names_used([node.right]) & set(params):
+            continue
+        entries = sorted({latex_of(n) for n in ir.walk(node.right) if isinstance(n, ir.Sub)})
+        written = ", ".join(entries) or latex_of(node.right)
+        raise AmbiguityError(f"the sum over the set {latex_of(node.left.base)} holds no parameter "
+                             f"({', '.join(params)}): {written} would be data and the fit would drop out of the "
+                             f"gradient; define {entries[0] if entries else 'it'} in terms of the parameters "
+                             "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
 
 
 def _names_used(formulas) -> set[str]:

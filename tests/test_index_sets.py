@@ -182,3 +182,40 @@ def test_one_letter_for_two_bias_vectors_stays_ambiguous():
     # Koren et al. (2009): b_u and b_i in one sum over the pairs of kappa
     with pytest.raises(AmbiguityError, match=r"b_i and b_u.*Give them different names"):
         symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_sum_over_triples_given_as_data_is_weighted_by_their_mask(seed):
+    # BPR's D_S as its 0/1 array D_S[u, i, j] (a matrix-factorisation model with separate item factors h, g)
+    problem = symgd.parse(r"\sum_{(u,i,j)\in D_S}\ln\sigma(w_u^\top h_i - w_u^\top g_j) - \lambda\sum_u\|w_u\|^2",
+                          wrt="w, h, g")
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(seed)
+    users, items, others, k, lam = 4, 5, 6, 2, 0.3
+    mask = (rng.uniform(size=(users, items, others)) < 0.4).astype(float)
+    w, h, g = rng.normal(size=(users, k)), rng.normal(size=(items, k)), rng.normal(size=(others, k))
+
+    def reference(w, h, g):
+        x = (w @ h.T)[:, :, None] - (w @ g.T)[:, None, :]
+        return np.sum(mask * -np.logaddexp(0, -x)) - lam * np.sum(w ** 2)
+
+    data = {"D": mask, "lambda_": lam}
+    assert np.isclose(module.loss(w, h, g, **data), reference(w, h, g), rtol=1e-10)
+    grads = module.grad(w, h, g, **data)
+    assert np.allclose(grads[0], slopes(lambda a: reference(a, h, g), w), atol=1e-6)
+    assert np.allclose(grads[1], slopes(lambda a: reference(w, a, g), h), atol=1e-6)
+    assert np.allclose(grads[2], slopes(lambda a: reference(w, h, a), g), atol=1e-6)
+
+
+def test_a_sum_over_a_data_set_whose_body_holds_no_parameter_is_refused():
+    # BPR-Opt as written: \hat{x}_{uij} is "an arbitrary function of Theta" in words only
+    with pytest.raises(AmbiguityError, match=r"the sum over the set D_\{S\} holds no parameter.*\\hat\{x\}_\{u i j\}"):
+        symgd.parse(r"\text{BPR-Opt} = \sum_{(u,i,j)\in D_S}\ln\sigma(\hat{x}_{uij}) - \lambda_\Theta\|\Theta\|^2",
+                    wrt=r"\Theta")
+
+
+def test_one_letter_for_two_bias_vectors_stays_ambiguous_through_a_definition():
+    # the same b_u, b_i put in place from \hat r_{ui} = ...: never merged into one vector
+    with pytest.raises(AmbiguityError, match=r"b_i and b_u.*b_u and c_i"):
+        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \hat r_{ui})^2",
+                    where=r"\hat r_{ui} = \mu + b_u + b_i + q_i^Tp_u")

@@ -618,6 +618,9 @@ class _Tokenizer:
         elif (name.startswith("text") or name == "mbox") and word.lower() in STRUCTURE_WORDS \
                 and self.last_kind() == "NAME":
             self.emit("STRUCTURE", STRUCTURE_WORDS[word.lower()], start)
+        elif (name.startswith("text") or name == "mbox") and self.names_objective(compact):
+            # \text{BPR-Opt} = ... (Rendle et al.): the objective's name in words
+            self.emit("NAME", compact.replace("-", ""), start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
             if kind is None:
@@ -642,6 +645,12 @@ class _Tokenizer:
             raise self.error(f"\\{name}{{{content}}} is not a name or function symgd knows", start,
                              "a function name such as tr, relu or softplus")
 
+
+    def names_objective(self, compact: str) -> bool:
+        """A word such as BPR-Opt first in the source (or after a separator) and followed by ``=``."""
+        first = not self.tokens or self.last_kind() == "_SEP"
+        return (first and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*", compact) is not None
+                and self.text[self.pos:].lstrip().startswith("=") and compact.lower() not in CONNECTIVES)
 
     def is_operator_word(self, command: str) -> bool:
         """``\\operatorname{word}`` always names an operator; ``\\mathrm{word}`` when an argument

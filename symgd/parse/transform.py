@@ -403,7 +403,7 @@ class IRBuilder(Transformer):
             return _sum_over_points(str(op), names, extra[0][1], body)
         if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
             _check_pair_indices(names, extra[0][1], body)
-            node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
+            node = ir.Mul(ir.Sub(_mask_name(extra[0][1]), tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
             node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
@@ -495,6 +495,12 @@ def _check_pair_indices(names: tuple, space, body) -> None:
     if not set(names) <= used:
         raise UnsupportedError(f"the sum over ({', '.join(names)}) \\in {set_name}: symgd reads sums over the index "
                                "pairs of a set given as data (its 0/1 mask), not over data points")
+    check_one_letter_per_index(names, subscripts, set_name)
+
+
+def check_one_letter_per_index(names: tuple, subscripts: list, set_name: str) -> None:
+    """``b_u`` and ``b_i`` in one sum over the pairs of a set (also once definitions are put in place):
+    one vector b indexed by both, or two vectors told apart by the letter only? Refused, never merged."""
     by_base: dict = {}
     for node in subscripts:
         if len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) and node.indices[0].name in names:
@@ -504,7 +510,8 @@ def _check_pair_indices(names: tuple, space, body) -> None:
             spelled = " and ".join(f"{base}_{i}" for i in sorted(indices))
             raise AmbiguityError(f"{spelled} in the sum over the set {set_name}: one vector {base} indexed by "
                                  f"both, or {len(indices)} different vectors (one per kind of index)? "
-                                 "Give them different names")
+                                 f"Give them different names (two vectors: {base}_{sorted(indices)[1]} and "
+                                 f"c_{sorted(indices)[0]})")
 
 
 class _Arguments(tuple):
@@ -574,6 +581,15 @@ def _rebuilt_field(value, fn):
     if isinstance(value, tuple):
         return tuple(_rebuilt_field(part, fn) for part in value)
     return value
+
+
+def _mask_name(space):
+    """The 0/1 array of a set of index tuples: ``\\kappa``, or ``D_S`` (Rendle et al.) as one name: a set named
+    with a subscript is not an entry of an array D."""
+    if isinstance(space, ir.Sub) and isinstance(space.base, ir.Name) \
+            and all(isinstance(index, ir.Name) for index in space.indices):
+        return ir.Name("_".join([space.base.name, *(index.name for index in space.indices)]))
+    return space
 
 
 def latex_of_set(space) -> str:

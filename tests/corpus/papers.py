@@ -398,8 +398,7 @@ ENTRIES = [
     entry("paper_bpr", "Rendle, Freudenthaler, Gantner & Schmidt-Thieme (2009), BPR: Bayesian personalized ranking"
           " from implicit feedback (BPR-Opt over the training triples D_S)",
           r"\text{BPR-Opt} = \sum_{(u,i,j)\in D_S}\ln\sigma(\hat{x}_{uij}) - \lambda_\Theta\|\Theta\|^2",
-          r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in",
-          gap="ParseError: line 1, column 1: the text 'BPR-Opt' is not a connective symgd understands"),
+          r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in"),
     entry("paper_kalman_smoother", "Aravkin, Burke, Ljung, Lozano & Pillonetto (2017), Generalized Kalman smoothing, Sec. 2"
           " (least-squares Kalman smoothing with weighted norms ||v||_M^2 = v^T M v)",
           r"\sum_{t=1}^{T}\|y_t - Hx_t\|_{R^{-1}}^2 + \sum_{t=2}^{T}\|x_t - Ax_{t-1}\|_{Q^{-1}}^2",
