@@ -219,3 +219,11 @@ def test_one_letter_for_two_bias_vectors_stays_ambiguous_through_a_definition():
     with pytest.raises(AmbiguityError, match=r"b_i and b_u.*b_u and c_i"):
         symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \hat r_{ui})^2",
                     where=r"\hat r_{ui} = \mu + b_u + b_i + q_i^Tp_u")
+
+
+def test_least_squares_over_the_points_of_a_set_is_over_the_rows():
+    # was refused as out of scope (tests/test_notation.py): now the sum over the rows x_i, y_i
+    problem = symgd.parse(r"\sum_{(x,y)\in S} (y - w^\top x)^2", wrt="w")
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(7, 3)), rng.normal(size=7)
+    check_generated(problem, rng.normal(size=3), {"x": x, "y": y}, lambda w: np.sum((y - x @ w) ** 2))
