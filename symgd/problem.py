@@ -369,6 +369,13 @@ def _set_key(head) -> str:
     raise UnsupportedError(f"the set {latex_of(head)}: name a set (R, R(t), \\mathcal{{M}}) to define it")
 
 
+def _set_key_or_none(head) -> str | None:
+    try:
+        return _set_key(head)
+    except UnsupportedError:
+        return None
+
+
 def _symmetry_statement(item: ir.Relation) -> bool:
     """``S = S^\\top`` or ``S^\\top = S``: a declaration that S is symmetric (read as a definition, S would
     be an update rule of itself)."""
@@ -700,8 +707,12 @@ class _Resolver:
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
+        self.summed_sets: dict = {}            # the sets sums run over: name -> number of mask indices (0: no mask)
 
     def resolve(self, node):
+        if isinstance(node, ir.Abs) and isinstance(node.arg, (ir.Name, ir.Sub, ir.Apply)) \
+                and _set_key_or_none(node.arg) in self.summed_sets:
+            return self.cardinality(node)
         if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Member):
             return self.resolve(self.over_set(node))
         if isinstance(node, ir.Add):
@@ -758,6 +769,35 @@ class _Resolver:
         if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
             raise UnsupportedError("a derivative inside a formula")
         return _map_children(node, self.resolve)
+
+    def note_sets(self, formulas) -> None:
+        """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
+        for formula in formulas:
+            for node in ir.walk(formula):
+                if isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
+                    self.summed_sets.setdefault(_set_key_or_none(node.set), 0)
+                elif isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub):
+                    self.summed_sets[_set_key_or_none(node.left.base)] = len(node.left.indices)
+        self.summed_sets.pop(None, None)
+
+    def cardinality(self, node: ir.Abs):
+        """``|\\kappa|`` beside ``\\sum_{(u,i)\\in\\kappa}``: the number of tuples in the set, the sum of its 0/1
+        mask (a reading). The size of a set of data points or of a set-builder (``|S|``, ``|R(t_i)|``) is
+        refused: read as written, |S| would be the absolute value (or determinant) of a symbol S."""
+        key = _set_key_or_none(node.arg)
+        count = self.summed_sets[key]
+        if not count:
+            raise UnsupportedError(f"{latex_of(node)}, the number of elements of the set {latex_of(node.arg)} a sum "
+                                   "runs over: write it as a name (m, the number of samples) or as a sum of an "
+                                   "indicator")
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | set(self.summed_sets)
+        indices = [letter for letter in "abcdeghkl" if letter not in used][:count]
+        total = ir.Sub(ir.Name(key), tuple(ir.Name(index) for index in indices))
+        for index in reversed(indices):
+            total = ir.BigOp("sum", index, None, None, total)
+        self.found.read(f"{latex_of(node)} is the number of tuples in the set {latex_of(node.arg)}: the sum of its "
+                        f"0/1 mask, {latex_of(total)}")
+        return total
 
     def over_set(self, node: ir.BigOp):
         """A sum over a set: over the points (x, y) of the data (the rows x_i, y_i, as the body already
@@ -1316,6 +1356,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
+    resolver.note_sets([objective_ir, *(side for c in found.constraints for side in c[::2]),
+                        *(body for _, body in found.definitions.values())])
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)

@@ -227,3 +227,33 @@ def test_least_squares_over_the_points_of_a_set_is_over_the_rows():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(7, 3)), rng.normal(size=7)
     check_generated(problem, rng.normal(size=3), {"x": x, "y": y}, lambda w: np.sum((y - x @ w) ** 2))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_size_of_a_set_given_as_a_mask_is_the_sum_of_the_mask(seed):
+    # 1/|kappa| (the mean over the observed ratings): the number of pairs, never a determinant of kappa
+    problem = symgd.parse(r"\frac{1}{|\kappa|}\sum_{(u,i)\in\kappa}(r_{ui} - p_u^\top q_i)^2", wrt="p, q")
+    assert any(r"\left|\kappa\right| is the number of tuples" in reading for reading in problem.readings)
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(seed)
+    users, items, k = 5, 6, 2
+    kappa = (rng.uniform(size=(users, items)) < 0.5).astype(float)
+    kappa[0, 0] = 1.0
+    r, p, q = rng.normal(size=(users, items)), rng.normal(size=(users, k)), rng.normal(size=(items, k))
+
+    def reference(p, q):
+        return np.sum(kappa * (r - p @ q.T) ** 2) / np.sum(kappa)
+
+    assert np.isclose(module.loss(p, q, r=r, kappa=kappa), reference(p, q), rtol=1e-10)
+    grad_p, grad_q = module.grad(p, q, r=r, kappa=kappa)
+    assert np.allclose(grad_p, slopes(lambda a: reference(a, q), p), atol=1e-6)
+    assert np.allclose(grad_q, slopes(lambda a: reference(p, a), q), atol=1e-6)
+
+
+@pytest.mark.parametrize("source, where", [
+    (r"\frac{1}{|S|}\sum_{(x,y)\in S}(y - w^\top x)^2", None),   # was read as det(S) on main
+    (r"\sum_i\frac{1}{|R(t_i)|}\sum_{j\in R(t_i)} z_j w", r"R(t_i) = \{j : t_j \geq t_i\}"),
+])
+def test_the_size_of_a_set_of_points_or_a_set_builder_is_refused(source, where):
+    with pytest.raises(UnsupportedError, match=r"the number of elements of the set"):
+        symgd.parse(source, wrt="w", where=where)
