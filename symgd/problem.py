@@ -806,9 +806,9 @@ class _Resolver:
         member, body = node.body.left, node.body.right
         written = latex_of(member)
         if member.points:
-            self.found.read(f"the sum over {written} is over the samples: {', '.join(member.points)} are the "
-                            f"rows {', '.join(f'{p}_{member.index}' for p in member.points)} of the data, "
-                            f"{member.index} = 1, ..., the number of rows")
+            rows = ", ".join(f"{point}_{member.index}" for point in member.points)
+            self.found.read(f"the sum over {written} is over the samples: {', '.join(member.points)} stand for "
+                            f"{rows}, the rows of the data ({member.index} = 1, ..., the number of rows)")
             return ir.BigOp(node.op, node.index, None, None, body)
         if isinstance(member.set, tuple):
             upper = _literal_set_size(member)

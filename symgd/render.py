@@ -122,7 +122,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return "\\%s_{%s} %s" % (node.op, latex_of(member), _wrap(node.body.right, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.Member):
         points = r"\left(%s\right)" % ", ".join(map(name_latex, node.points))
-        element = points if node.points else name_latex(node.index)
+        element = points if len(node.points) > 1 else name_latex((*node.points, node.index)[0])
         return r"%s \in %s" % (element, latex_of_set(node.set)), 0
     if isinstance(node, ir.SetBuilder):
         return r"\{%s : %s\}" % (name_latex(node.index), latex_of(node.condition)), ATOM_LEVEL

@@ -150,7 +150,7 @@ def test_a_literal_set_that_is_no_list_of_entries_is_refused(source):
 def test_a_sum_over_the_points_of_a_training_set_is_over_its_rows(seed):
     # Pegasos (Shalev-Shwartz et al. 2011): (1/m) sum over (x, y) in S of the hinge loss
     problem = symgd.parse(PEGASOS, wrt=r"\mathbf{w}", where=HINGE)
-    assert any("x, y are the rows x_i, y_i" in reading for reading in problem.readings)
+    assert any("x, y stand for x_i, y_i, the rows of the data" in reading for reading in problem.readings)
     rng = np.random.default_rng(seed)
     x, y, lam, m = rng.normal(size=(8, 3)), rng.choice([-1.0, 1.0], size=8), 0.4, 8.0
 
@@ -257,3 +257,11 @@ def test_the_size_of_a_set_given_as_a_mask_is_the_sum_of_the_mask(seed):
 def test_the_size_of_a_set_of_points_or_a_set_builder_is_refused(source, where):
     with pytest.raises(UnsupportedError, match=r"the number of elements of the set"):
         symgd.parse(source, wrt="w", where=where)
+
+
+def test_a_sum_over_the_points_of_a_set_may_name_one_point():
+    problem = symgd.parse(r"\sum_{\mathbf{x}\in S}(\mathbf{w}^\top\mathbf{x})^2", wrt=r"\mathbf{w}")
+    assert any("x stand for x_i, the rows of the data" in reading for reading in problem.readings)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(7, 3))
+    check_generated(problem, rng.normal(size=3), {"x": x}, lambda w: np.sum((x @ w) ** 2))

@@ -397,6 +397,9 @@ class IRBuilder(Transformer):
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
             first, second = names
             return ir.BigOp(str(op), first, None, None, ir.BigOp(str(op), second, extra[0][1], upper, body))
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "member" \
+                and isinstance(extra[0][1], (ir.Name, ir.Sub)) and _over_data_points(names, body):
+            return _sum_over_points(str(op), names, extra[0][1], body)   # \sum_{x \in S} f(x): over the points
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "member":   # \sum_{j \in R(t_i)}
             return ir.BigOp(str(op), names[0], None, None, ir.Mul(ir.Member(names[0], extra[0][1]), body, "mask"))
         if extra and isinstance(extra[0], tuple) and _over_data_points(names, body):   # \sum_{(x,y) \in S}
