@@ -30,7 +30,7 @@ from symgd.functions import BY_NAME
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
-from symgd.parse.transform import DENSITY
+from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
 from symgd.render import latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -240,6 +240,9 @@ class _Items:
     readings: list = field(default_factory=list)       # implicit decisions, in words
     primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
+    sets: dict = field(default_factory=dict)            # R(t_i) = \{j : t_j \ge t_i\}: name -> (head, SetBuilder)
+    fixed: dict = field(default_factory=dict)           # \ell(w; (x, y)) = ...: name -> (x, y), what follows ;
+    labelled: set = field(default_factory=set)          # L(t^u, v) = ...: (t, u), a superscript that is a label
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -315,7 +318,9 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
 def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
     ops = set(item.ops)
     left, right = item.operands[0], item.operands[-1]
-    if "in" in ops:
+    if isinstance(right, ir.SetBuilder) or isinstance(left, ir.SetBuilder):
+        _take_set_definition(found, item)
+    elif "in" in ops:
         _take_declaration(found, item)
     elif _symmetry_statement(item):
         name = _declared_name(left if isinstance(right, ir.Transpose) else right)
@@ -343,6 +348,32 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _take_set_definition(found: _Items, item: ir.Relation) -> None:
+    """``R(t_i) = \\{j : t_j \\ge t_i\\}`` (Cox's risk set), ``\\mathcal{M} = \\{n : ...\\}``: a set sums run over."""
+    head, builder = item.operands[0], item.operands[-1]
+    if len(item.operands) != 2 or item.ops[0] not in ("=", ":=") or not isinstance(builder, ir.SetBuilder):
+        raise UnsupportedError(f"{latex_of(item)}: a set is defined as a name = \\{{j : condition\\}}")
+    found.sets[_set_key(head)] = (head, builder)
+
+
+def _set_key(head) -> str:
+    """The name a set is defined and used by: ``R`` of ``R(t_i)``, ``M`` of ``\\mathcal{M}``, ``D_S``."""
+    if isinstance(head, ir.Name):
+        return head.name
+    if isinstance(head, ir.Apply):
+        return apply_key(head)
+    if isinstance(head, ir.Sub) and isinstance(head.base, ir.Name):
+        return sub_symbol_name(head)
+    raise UnsupportedError(f"the set {latex_of(head)}: name a set (R, R(t), \\mathcal{{M}}) to define it")
+
+
+def _set_key_or_none(head) -> str | None:
+    try:
+        return _set_key(head)
+    except UnsupportedError:
+        return None
 
 
 def _symmetry_statement(item: ir.Relation) -> bool:
@@ -492,6 +523,8 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
+        if left.fixed:   # \ell(w; (x, y)) = ...: a call \ell(w; (x_i, y_i)) puts x_i, y_i in place of x, y
+            found.fixed[name] = left.fixed
     elif isinstance(left, ir.Name):
         params, name = (), left.name
     elif _indexed_definition(left, body):   # y_n = \sigma(w^\top \phi_n): y_n for every n
@@ -525,6 +558,12 @@ def _head_param(node, found: _Items, head: ir.Apply) -> str:
         found.read(f"{latex_of(node.arg)}' in {latex_of(head)} is a name of its own ({node.arg.name}_prime), "
                    "not a transpose")
         return f"{node.arg.name}_prime"
+    if isinstance(node, ir.Pow) and isinstance(node.base, ir.Name) and isinstance(node.exp, ir.Name) \
+            and len(node.exp.name) == 1:   # L_{loc}(t^u, v) (Fast R-CNN): t^u, the tuple for class u, is a name
+        found.labelled.add((node.base.name, node.exp.name))
+        found.read(f"{latex_of(node)} in {latex_of(head)} is a name (the superscript {node.exp.name} a label), "
+                   "not a power")
+        return f"{node.base.name}_{node.exp.name}"
     if isinstance(node, ir.Pow) and isinstance(node.base, (ir.Name, ir.Sub)) and isinstance(node.exp, ir.Num):
         name = _param_name(node.base)
         found.powered.add(apply_key(head))
@@ -668,8 +707,14 @@ class _Resolver:
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
+        self.summed_sets: dict = {}            # the sets sums run over: name -> number of mask indices (0: no mask)
 
     def resolve(self, node):
+        if isinstance(node, ir.Abs) and isinstance(node.arg, (ir.Name, ir.Sub, ir.Apply)) \
+                and _set_key_or_none(node.arg) in self.summed_sets:
+            return self.cardinality(node)
+        if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Member):
+            return self.resolve(self.over_set(node))
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
@@ -724,6 +769,97 @@ class _Resolver:
         if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
             raise UnsupportedError("a derivative inside a formula")
         return _map_children(node, self.resolve)
+
+    def note_sets(self, formulas) -> None:
+        """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
+        for formula in formulas:
+            for node in ir.walk(formula):
+                if isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
+                    self.summed_sets.setdefault(_set_key_or_none(node.set), 0)
+                elif isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub):
+                    self.summed_sets[_set_key_or_none(node.left.base)] = len(node.left.indices)
+        self.summed_sets.pop(None, None)
+
+    def cardinality(self, node: ir.Abs):
+        """``|\\kappa|`` beside ``\\sum_{(u,i)\\in\\kappa}``: the number of tuples in the set, the sum of its 0/1
+        mask (a reading). The size of a set of data points or of a set-builder (``|S|``, ``|R(t_i)|``) is
+        refused: read as written, |S| would be the absolute value (or determinant) of a symbol S."""
+        key = _set_key_or_none(node.arg)
+        count = self.summed_sets[key]
+        if not count:
+            raise UnsupportedError(f"{latex_of(node)}, the number of elements of the set {latex_of(node.arg)} a sum "
+                                   "runs over: write it as a name (m, the number of samples) or as a sum of an "
+                                   "indicator")
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | set(self.summed_sets)
+        indices = [letter for letter in "abcdeghkl" if letter not in used][:count]
+        total = ir.Sub(ir.Name(key), tuple(ir.Name(index) for index in indices))
+        for index in reversed(indices):
+            total = ir.BigOp("sum", index, None, None, total)
+        self.found.read(f"{latex_of(node)} is the number of tuples in the set {latex_of(node.arg)}: the sum of its "
+                        f"0/1 mask, {latex_of(total)}")
+        return total
+
+    def over_set(self, node: ir.BigOp):
+        """A sum over a set: over the points (x, y) of the data (the rows x_i, y_i, as the body already
+        reads), over the entries of a literal set (\\{x, y, w, h\\}: 1 to 4), or over every index value
+        weighted by the indicator of a set-builder's condition (written in place or defined in the where-clause)."""
+        member, body = node.body.left, node.body.right
+        written = latex_of(member)
+        if member.points:
+            rows = ", ".join(f"{point}_{member.index}" for point in member.points)
+            self.found.read(f"the sum over {written} is over the samples: {', '.join(member.points)} stand for "
+                            f"{rows}, the rows of the data ({member.index} = 1, ..., the number of rows)")
+            return ir.BigOp(node.op, node.index, None, None, body)
+        if isinstance(member.set, tuple):
+            upper = _literal_set_size(member)
+            self.found.read(f"{written}: {member.index} runs over the {latex_of(upper)} entries of a vector, in the "
+                            f"order written ({member.index} = 1, ..., {latex_of(upper)})")
+            return ir.BigOp(node.op, node.index, ir.Num("1"), upper, body)
+        builder = self.set_builder(member)
+        condition = _substitute_indices(builder.condition, {builder.index: ir.Name(member.index)})
+        indicator = ir.Cases(((ir.Num("1"), condition),))
+        self.found.read(f"the sum over {written} is the sum over every {member.index} of "
+                        f"{latex_of(indicator)} times its body")
+        return ir.BigOp(node.op, node.index, None, None, ir.Mul(indicator, body, "juxt"))
+
+    def set_builder(self, member: ir.Member) -> ir.SetBuilder:
+        """The set-builder a sum runs over: written in place, or the definition of the set's name (a definition
+        ``R(t) = ...`` used as ``R(s)`` has its argument put in place)."""
+        space = member.set
+        if isinstance(space, ir.SetBuilder):
+            return space
+        key = _set_key(space) if isinstance(space, (ir.Name, ir.Sub, ir.Apply)) else None
+        if key not in self.found.sets:
+            name = latex_of(space)
+            raise UnsupportedError(f"the sum over {member.index} \\in {name}: the set {name} is not defined; "
+                                   f"define it by a set-builder in the where-clause ({name} = \\{{{member.index} : "
+                                   f"...\\}}, with its condition), or sum over every {member.index} with an "
+                                   f"indicator: \\sum_{{{member.index}}} \\mathbb{{1}}(...) ...")
+        head, builder = self.found.sets[key]
+        if isinstance(head, ir.Apply) and head.args != space.args:
+            if len(head.args) != len(space.args) or not all(isinstance(a, ir.Name) for a in head.args):
+                raise UnsupportedError(f"the set {latex_of(space)}: its definition {latex_of(head)} has other "
+                                       "arguments; write the set with the definition's own arguments")
+            arguments = {a.name: b for a, b in zip(head.args, space.args) if a != b}
+            builder = ir.SetBuilder(builder.index, _substitute(builder.condition, arguments))
+        self.found.read(f"{latex_of(space)} is the set {latex_of(builder)} (defined in the source)")
+        return builder
+
+    def fixed_arguments(self, name: str, node: ir.Apply) -> dict:
+        """``\\ell(w; (x_i, y_i))`` calling ``\\ell(w; (x, y)) = ...``: x -> x_i, y -> y_i. The names after ';'
+        in the call must be the definition's, or be put in place of them; nothing is dropped unread."""
+        defined, given = self.found.fixed.get(name, ()), node.fixed
+        if not given or given == defined:
+            return {}
+        if not defined:
+            if all(isinstance(part, ir.Name) for part in given):
+                return {}   # Q(x; \mu) calling Q(x) = ... whose body uses \mu: the same constants
+            raise UnsupportedError(f"{latex_of(node)}: {name_latex(name)} is defined without the arguments after ';'; "
+                                   f"define it with them ({name_latex(name)}(w; (x, y)) = ...)")
+        if len(defined) != len(given) or not all(isinstance(part, ir.Name) for part in defined):
+            raise UnsupportedError(f"{latex_of(node)}: the arguments after ';' do not match the definition's "
+                                   f"({', '.join(map(latex_of, defined))})")
+        return {d.name: self.resolve(g) for d, g in zip(defined, given) if d != g}
 
     def inline(self, name, body):
         if name not in self.inlined:
@@ -895,7 +1031,7 @@ class _Resolver:
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
-        node = ir.Apply(self.defined_as(key), node.args)
+        node = ir.Apply(self.defined_as(key), node.args, (), node.fixed)
         if node.name == "sigma" and "sigma" not in self.declared_names:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
@@ -907,6 +1043,9 @@ class _Resolver:
             return ir.Func("softplus", args)
         if node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
+            fixed = self.fixed_arguments(node.name, node)
+            if fixed and (not params or args == tuple(ir.Name(p) for p in params)):
+                return _substitute(self.inline(node.name, body), fixed)
             if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
             if node.name in self.found.powered:
@@ -915,7 +1054,7 @@ class _Resolver:
             if len(args) != len(params):
                 raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
                                        f"its definition has {len(params)}")
-            return _substitute(self.inline(node.name, body), dict(zip(params, args)))
+            return _substitute(self.inline(node.name, body), {**dict(zip(params, args)), **fixed})
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:
@@ -1058,7 +1197,8 @@ def _superscript_labels(formulas: list, found: _Items) -> list:
             if label is not None:
                 by_base.setdefault(label[0], set()).add(label[1])
     labelled = {base for base, letters in by_base.items() if len(letters) > 1}
-    if not labelled:
+    pairs = {(base, letter) for base in labelled for letter in by_base[base]} | found.labelled
+    if not pairs:
         return formulas
     for base in sorted(labelled):
         found.read(f"the superscripts {', '.join(sorted(by_base[base]))} on {name_latex(base)} are labels naming "
@@ -1070,7 +1210,7 @@ def _superscript_labels(formulas: list, found: _Items) -> list:
     def relabel(node):   # memoised by identity: the formulas are DAGs
         if id(node) not in done:
             label = _letter_superscript(node, summed)
-            if label is not None and label[0] in labelled:
+            if label is not None and label in pairs:
                 name = ir.Name(f"{label[0]}_{label[1]}")
                 done[id(node)] = ir.Sub(name, node.base.indices) if isinstance(node.base, ir.Sub) else name
             else:
@@ -1172,6 +1312,22 @@ def _substitute(body, arguments: dict):
     return replace(body)
 
 
+def _literal_set_size(member: ir.Member):
+    """The number of entries of a literal set: ``\\{x, y, w, h\\}`` (distinct names) has 4, ``\\{1, 2, 3\\}`` 3 and
+    ``\\{1, \\ldots, K\\}`` K; any other list (repeated names, numbers not 1, 2, ...) is refused."""
+    elements = member.set
+    written = latex_of(member)
+    if len(elements) == 3 and elements[0] == ir.Num("1") and isinstance(elements[1], ir.Name) \
+            and elements[1] == ELLIPSIS:
+        return elements[2]
+    if all(isinstance(e, ir.Name) for e in elements) and len({e.name for e in elements}) == len(elements):
+        return ir.Num(str(len(elements)))
+    if [getattr(e, "text", None) for e in elements] == [str(k) for k in range(1, len(elements) + 1)]:
+        return ir.Num(str(len(elements)))
+    raise UnsupportedError(f"the sum over {written}: symgd sums over a set of distinct names (the entries of a "
+                           "vector), \\{1, \\ldots, K\\} or a set-builder \\{j : ...\\}")
+
+
 def _is_word(index) -> bool:
     """A subscript that is a word (``max`` in ``x_{\\max}``, ``train``): part of a name, never an index."""
     return isinstance(index, ir.Name) and len(index.name) > 1 and index.name.isalpha() and index.name not in GREEK
@@ -1200,7 +1356,7 @@ def _map_children(node, fn):
     if isinstance(node, ir.Func):
         return ir.Func(node.name, tuple(fn(a) for a in node.args))
     if isinstance(node, ir.Apply):
-        return ir.Apply(node.name, tuple(fn(a) for a in node.args), node.sub)
+        return ir.Apply(node.name, tuple(fn(a) for a in node.args), node.sub, tuple(fn(f) for f in node.fixed))
     if isinstance(node, ir.Cases):
         return ir.Cases(tuple((fn(value), None if condition is None else fn(condition))
                               for value, condition in node.pieces))
@@ -1230,6 +1386,7 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"\\(%s)\s*\{?\s*\\?([A-Za-z]+)\s*\}?" % "|".join(ACCENTS),
                       lambda m: m.group(2) + ACCENTS[m.group(1)], text)   # \hat{y} -> yhat
         text = text.lstrip("\\").strip()
+        text = re.sub(r"\^\{?([A-Za-z])\}?$", r"_\1", text)   # t^u (Fast R-CNN's tuple for class u): the name t_u
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
             raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
         names.append(text)
@@ -1245,6 +1402,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
+    resolver.note_sets([objective_ir, *(side for c in found.constraints for side in c[::2]),
+                        *(body for _, body in found.definitions.values())])
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
@@ -1277,6 +1436,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     _refuse_free_parameter_indices(objective_ir, params, found)
+    _check_sums_over_data_sets(objective_ir, params)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
 
@@ -1513,6 +1673,27 @@ def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
             entries = ", ".join(f"{name}_{k}" for k in range(1, length + 1)) if length <= 3 \
                 else f"{name}_1, ..., {name}_{length}"
             found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
+
+
+def _check_sums_over_data_sets(objective_ir, params) -> None:
+    """A sum over the tuples of a set given as data (``\\sum_{(u,i,j) \\in D_S}``) is the fit to those data: a body
+    holding no parameter leaves them out of every gradient. BPR writes ``\\ln\\sigma(\\hat{x}_{uij})`` with
+    x̂ "an arbitrary function of Θ" said in words only: read as written, x̂ would be data. Refused, naming
+    what to define."""
+    for node in ir.walk(objective_ir):
+        if not (isinstance(node, ir.Mul) and node.op == "mask"):
+            continue
+        subscripts = [n for n in ir.walk(node.right) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
+        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        check_one_letter_per_index(names, subscripts, latex_of(node.left.base))   # b_u, b_i from a definition
+        if _names_used([node.right]) & set(params):
+            continue
+        entries = sorted({latex_of(n) for n in ir.walk(node.right) if isinstance(n, ir.Sub)})
+        written = ", ".join(entries) or latex_of(node.right)
+        raise AmbiguityError(f"the sum over the set {latex_of(node.left.base)} holds no parameter "
+                             f"({', '.join(params)}): {written} would be data and the fit would drop out of the "
+                             f"gradient; define {entries[0] if entries else 'it'} in terms of the parameters "
+                             "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
 
 
 def _names_used(formulas) -> set[str]:

@@ -103,7 +103,8 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         head = name_latex(node.name)
         if node.sub:
             head += "_{%s}" % ",".join(latex_of(index) for index in node.sub)
-        return "%s\\left(%s\\right)" % (head, ", ".join(map(latex_of, node.args))), ATOM_LEVEL
+        fixed = "; " + ", ".join(map(latex_of, node.fixed)) if node.fixed else ""
+        return "%s\\left(%s%s\\right)" % (head, ", ".join(map(latex_of, node.args)), fixed), ATOM_LEVEL
     if isinstance(node, ir.Cases):
         return _render_cases(node), ATOM_LEVEL
     if isinstance(node, ir.Norm):
@@ -113,6 +114,15 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
     if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
         return _render(node.body)
+    if isinstance(node, ir.BigOp) and _member(node.body) is not None:   # \\sum_{j \\in R(t_i)}, as written
+        member = _member(node.body)
+        return "\\%s_{%s} %s" % (node.op, latex_of(member), _wrap(node.body.right, PRODUCT_LEVEL)), UNARY_LEVEL
+    if isinstance(node, ir.Member):
+        points = r"\left(%s\right)" % ", ".join(map(name_latex, node.points))
+        element = points if len(node.points) > 1 else name_latex((*node.points, node.index)[0])
+        return r"%s \in %s" % (element, latex_of_set(node.set)), 0
+    if isinstance(node, ir.SetBuilder):
+        return r"\{%s : %s\}" % (name_latex(node.index), latex_of(node.condition)), ATOM_LEVEL
     if isinstance(node, ir.BigOp):
         limits = "_{%s}" % name_latex(node.index)
         if node.excluded is not None:
@@ -143,6 +153,20 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
             parts += [ops.get(op, op), latex_of(operand)]
         return " ".join(parts), 0
     raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
+
+
+def _member(body):
+    """The ``index \\in set`` factor in front of a sum's body, or None."""
+    if isinstance(body, ir.Mul) and body.op == "mask" and isinstance(body.left, ir.Member):
+        return body.left
+    return None
+
+
+def latex_of_set(space) -> str:
+    """A set a sum runs over: a literal set of elements, a set-builder, or its name as written."""
+    if isinstance(space, tuple):
+        return r"\{%s\}" % ", ".join(map(latex_of, space))
+    return latex_of(space)
 
 
 def _render_cases(node: ir.Cases) -> str:

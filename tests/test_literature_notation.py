@@ -303,9 +303,10 @@ def test_a_chain_of_definitions_uses_the_first_readable_spelling():
     check_against_reference(problem, loglik, {"x": "x", "y": "y", "t": "theta"})
 
 
-def test_a_sum_over_data_points_of_a_set_is_refused():
-    # Pegasos: \sum_{(x,y)\in S} over the training points, not over index pairs
-    with pytest.raises(UnsupportedError, match=r"\\in S"):
+def test_a_sum_over_data_points_with_an_undefined_loss_is_refused():
+    # Pegasos: \sum_{(x,y)\in S} over the training points (rows x_i, y_i; tests/test_index_sets.py); the loss
+    # \ell itself must be defined
+    with pytest.raises(symgd.AmbiguityError, match=r"\\ell"):
         symgd.parse(r"\min_{w}\frac{\lambda}{2}\|w\|^2 + \frac{1}{m}\sum_{(x,y)\in S}\ell(w;(x,y))")
 
 

@@ -276,7 +276,6 @@ def test_side_condition_on_a_parameter_is_not_dropped():
     (r"\int \|x - w\|^2 dx", "integrals"),
     (r"-\log\Pr(y \mid x)", "probabilities"),
     (r"-\sum_i \log p(y_i|x_i; w)", "conditional"),
-    (r"\sum_{(x,y)\in S} (y - w^\top x)^2", "data points"),   # index pairs of a set: tests/test_literature_notation.py
 ])
 def test_out_of_scope_constructs_are_named(source, construct):
     with pytest.raises(symgd.UnsupportedError, match=construct):

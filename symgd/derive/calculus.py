@@ -133,7 +133,9 @@ def _distribute_over_delta(body, index):
             rest = sympy.Mul(*(factors[:position] + factors[position + 1:]))
             return sympy.Add(*(term * rest for term in factor.args))
         if isinstance(factor, sympy.Sum) and _has_delta_on(factor.args[0], index):
-            inner, limit = factor.args
+            inner, limit = factor.args[0], factor.args[-1]   # Σ over several limits: the outermost last
+            if len(factor.args) > 2:
+                inner = sympy.Sum(inner, *factor.args[1:-1])
             hoisted = _sum_hoisting(inner, limit[0], limit[1], limit[2])
             if hoisted != factor:
                 rest = sympy.Mul(*(factors[:position] + factors[position + 1:]))

@@ -117,6 +117,7 @@ class Apply:
     name: str
     args: tuple["Expr", ...]
     sub: tuple["Expr", ...] = ()
+    fixed: tuple["Expr", ...] = ()   # what follows ``;``: \\ell(w; (x_i, y_i)) holds (x_i, y_i), flattened
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,27 @@ class Cases:
 
 
 @dataclass(frozen=True)
+class SetBuilder:
+    """``\\{t : y_t \\ge x_t b\\}``: the index values ``index`` for which ``condition`` (a ``Relation``) holds."""
+
+    index: str
+    condition: "Relation"
+
+
+@dataclass(frozen=True)
+class Member:
+    """The factor ``index \\in set`` that a sum over a set puts in front of its body (``\\sum_{j \\in R(t_i)}``,
+    ``\\sum_{t \\in \\{t : ...\\}}``, ``\\sum_{i \\in \\{x, y, w, h\\}}``), resolved by the problem builder into a
+    range or an indicator. ``set`` is a ``SetBuilder``, a tuple of the elements of a literal set, or the set's
+    name as written (defined in the where-clause). ``points``: the data points of ``\\sum_{(x, y) \\in S}``,
+    read as the rows x_i, y_i (the body already says so; kept for the reading)."""
+
+    index: str
+    set: object
+    points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Ones:
     """The all-ones vector ``\\mathbf{1}`` (``vector(1)`` in text); its length is inferred."""
 
@@ -187,7 +209,7 @@ class Deriv:
 
 
 Expr = Union[Num, Name, Sub, Add, Neg, Mul, Hadamard, Div, Pow, Transpose, Func, Apply, Norm, Abs,
-             BigOp, Ones, Reals, Deriv, Cases]
+             BigOp, Ones, Reals, Deriv, Cases, SetBuilder, Member]
 
 
 @dataclass(frozen=True)
@@ -277,13 +299,17 @@ def children(node) -> tuple:
     if isinstance(node, Func):
         return node.args
     if isinstance(node, Apply):
-        return (*node.sub, *node.args)
+        return (*node.sub, *node.args, *node.fixed)
     if isinstance(node, Cases):
         return tuple(part for piece in node.pieces for part in piece if part is not None)
     if isinstance(node, BigOp):
         return tuple(x for x in (node.lower, node.upper, node.body) if x is not None)
     if isinstance(node, Entrywise):
         return (node.body,)
+    if isinstance(node, SetBuilder):
+        return (node.condition,)
+    if isinstance(node, Member):
+        return node.set if isinstance(node.set, tuple) else (node.set,)
     if isinstance(node, Reals):
         return node.dims
     if isinstance(node, Deriv):

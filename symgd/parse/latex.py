@@ -99,7 +99,7 @@ TOKEN_RE = re.compile(r"""
   | (?P<letter>[A-Za-z])
   | (?P<command>\\(?:[A-Za-z]+\*?|[,;:!\ \{\}\|]))
   | (?P<assign>:=|<-|<=|>=)
-  | (?P<punct>[-+*/=<>,;()\[\]{}|^_'.])
+  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.])
 """, re.VERBOSE)
 
 BRACED_WORD_RE = re.compile(r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
@@ -287,6 +287,8 @@ class _Tokenizer:
             self.close_bracket(value, "_RBRACE", start)
         elif value == ";" and self.brackets and self.brackets[-1][0] == "(":
             self.emit("SEMI", value, start)   # Q(x; \\mu): the arguments after ; are fixed parameters
+        elif value == ":" or (value == "|" and self.at_set_builder_bar()):
+            self.such_that(value, start)
         elif value == "|":
             self.bar("_LBAR", "_RBAR", start)
         elif value == ".":
@@ -297,6 +299,22 @@ class _Tokenizer:
             self.emit("REL", value, start)
         else:
             self.emit(simple[value], value, start)
+
+    def at_set_builder_bar(self) -> bool:
+        """``\\{t \\mid ...\\}``, ``\\{t | ...\\}``: a bar right after ``\\{`` and one name separates a set-builder's
+        index from its condition (it opens no absolute value)."""
+        return (bool(self.brackets) and self.brackets[-1][0] == r"\{" and len(self.tokens) >= 2
+                and self.tokens[-1].type == "NAME" and self.tokens[-2].type == "_LPAR"
+                and self.tokens[-2].value == r"\{")
+
+    def such_that(self, value: str, start: int) -> None:
+        """The colon of a set-builder ``\\{t : y_t \\ge x_t b\\}`` (Koenker & Bassett); a colon anywhere else is
+        not notation symgd reads."""
+        if not self.brackets or self.brackets[-1][0] != r"\{":
+            raise self.error(f"unexpected character {value!r}", start,
+                             "a letter, a number, an operator or a LaTeX command (a colon only in a set "
+                             "\\{j : ...\\})")
+        self.emit("SUCHTHAT", value, start)
 
     def _skip_spaces(self, offset: int) -> int:
         while offset < len(self.text) and self.text[offset] in " \t":
@@ -442,6 +460,8 @@ class _Tokenizer:
         elif name in ("|", "Vert", "lVert", "rVert"):
             side = {"lVert": "left", "rVert": "right"}.get(name, "")
             self.bar("_LNORM", "_RNORM", start, side)
+        elif name == "mid" and self.at_set_builder_bar():
+            self.such_that("\\mid", start)
         elif name in ("vert", "lvert", "rvert", "mid"):
             side = {"lvert": "left", "rvert": "right"}.get(name, "")
             self.bar("_LBAR", "_RBAR", start, side)
@@ -620,6 +640,9 @@ class _Tokenizer:
         elif (name.startswith("text") or name == "mbox") and word.lower() in STRUCTURE_WORDS \
                 and self.last_kind() == "NAME":
             self.emit("STRUCTURE", STRUCTURE_WORDS[word.lower()], start)
+        elif (name.startswith("text") or name == "mbox") and self.names_objective(compact):
+            # \text{BPR-Opt} = ... (Rendle et al.): the objective's name in words
+            self.emit("NAME", compact.replace("-", ""), start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
             if kind is None:
@@ -644,6 +667,12 @@ class _Tokenizer:
             raise self.error(f"\\{name}{{{content}}} is not a name or function symgd knows", start,
                              "a function name such as tr, relu or softplus")
 
+
+    def names_objective(self, compact: str) -> bool:
+        """A word such as BPR-Opt first in the source (or after a separator) and followed by ``=``."""
+        first = not self.tokens or self.last_kind() == "_SEP"
+        return (first and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*", compact) is not None
+                and self.text[self.pos:].lstrip().startswith("=") and compact.lower() not in CONNECTIVES)
 
     def is_operator_word(self, command: str) -> bool:
         """``\\operatorname{word}`` always names an operator; ``\\mathrm{word}`` when an argument

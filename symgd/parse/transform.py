@@ -200,7 +200,7 @@ class IRBuilder(Transformer):
         indices = script if isinstance(script, tuple) else (script,)
         indices = tuple(ir.Name(str(i)) if isinstance(i, Label) else i for i in indices)   # \\phi_{\\rm tv}(x)
         if isinstance(base, ir.Name) and not any(isinstance(i, str) for i in indices):
-            return ir.Apply(base.name, args, indices)
+            return ir.Apply(base.name, args, indices, getattr(args, "fixed", ()))
         subscripted = self.subscript([base, script])
         if len(args) == 1:   # \|w\|_2 (a + b): a product
             return ir.Mul(subscripted, args[0], "juxt")
@@ -294,7 +294,7 @@ class IRBuilder(Transformer):
 
     def apply(self, children):
         head, args = children
-        return ir.Apply(str(head), args)
+        return ir.Apply(str(head), args, (), getattr(args, "fixed", ()))
 
     def args(self, children):
         return tuple(children)
@@ -307,7 +307,16 @@ class IRBuilder(Transformer):
             if isinstance(child, Token) and child.type == "SEMI":
                 break
             arguments.append(child)
-        return tuple(arguments)
+        fixed = children[len(arguments) + 1:]
+        return _Arguments(arguments, tuple(part for child in fixed for part in (child if isinstance(child, tuple)
+                                                                                   else (child,))))
+
+    def fixed_tuple(self, children):   # \ell(w; (x, y)): the parts of a data point, flattened by args_fixed
+        return tuple(children)
+
+    def set_builder(self, children):
+        index, _such_that, condition = children
+        return ir.SetBuilder(str(index), condition)
 
     def frac(self, children):
         _, num, den = children
@@ -388,9 +397,16 @@ class IRBuilder(Transformer):
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
             first, second = names
             return ir.BigOp(str(op), first, None, None, ir.BigOp(str(op), second, extra[0][1], upper, body))
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "member" \
+                and isinstance(extra[0][1], (ir.Name, ir.Sub)) and _over_data_points(names, body):
+            return _sum_over_points(str(op), names, extra[0][1], body)   # \sum_{x \in S} f(x): over the points
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "member":   # \sum_{j \in R(t_i)}
+            return ir.BigOp(str(op), names[0], None, None, ir.Mul(ir.Member(names[0], extra[0][1]), body, "mask"))
+        if extra and isinstance(extra[0], tuple) and _over_data_points(names, body):   # \sum_{(x,y) \in S}
+            return _sum_over_points(str(op), names, extra[0][1], body)
         if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
             _check_pair_indices(names, extra[0][1], body)
-            node = ir.Mul(ir.Sub(extra[0][1], tuple(ir.Name(n) for n in names)), body, "mask")
+            node = ir.Mul(ir.Sub(_mask_name(extra[0][1]), tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
             node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
@@ -428,8 +444,23 @@ class IRBuilder(Transformer):
             first, second = (str(name), other.name) if str(op) in ("<", "<=") else (other.name, str(name))
             start = ir.Name(first) if "=" in str(op) else ir.Add((ir.Name(first), ir.Num("1")))
             return (first, second), None, ("ordered", start)
+        if str(op) == "in" and isinstance(other, (ir.Name, ir.Sub, ir.Apply)):   # \sum_{j \in R(t_i)}: a named set
+            return (str(name),), None, ("member", other)
         raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
                                f"({name}=1 to n) and over j \\ne i")
+
+    def index_in_builder(self, children):   # \sum_{t \in \{t : y_t \ge x_t b\}}
+        name, op, builder = children
+        if str(op) != "in":
+            raise UnsupportedError(f"the sum over {name} {op} a set; write \\sum_{{{name} \\in \\{{{name} : ...\\}}}}")
+        return (str(name),), None, ("member", builder)
+
+    def index_in_literal(self, children):   # \sum_{i \in \{x, y, w, h\}}: the components of a vector
+        name, op, *elements = children
+        if str(op) != "in":
+            raise UnsupportedError(f"the sum over {name} {op} a list; write \\sum_{{{name} \\in \\{{x, y, ...\\}}}}")
+        elements = tuple(ELLIPSIS if element == DOTS else element for element in elements)   # \{1, \ldots, K\}
+        return (str(name),), None, ("member", elements)
 
     def index_pairs(self, children):
         *names, op, space = children
@@ -467,6 +498,12 @@ def _check_pair_indices(names: tuple, space, body) -> None:
     if not set(names) <= used:
         raise UnsupportedError(f"the sum over ({', '.join(names)}) \\in {set_name}: symgd reads sums over the index "
                                "pairs of a set given as data (its 0/1 mask), not over data points")
+    check_one_letter_per_index(names, subscripts, set_name)
+
+
+def check_one_letter_per_index(names: tuple, subscripts: list, set_name: str) -> None:
+    """``b_u`` and ``b_i`` in one sum over the pairs of a set (also once definitions are put in place):
+    one vector b indexed by both, or two vectors told apart by the letter only? Refused, never merged."""
     by_base: dict = {}
     for node in subscripts:
         if len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) and node.indices[0].name in names:
@@ -476,7 +513,86 @@ def _check_pair_indices(names: tuple, space, body) -> None:
             spelled = " and ".join(f"{base}_{i}" for i in sorted(indices))
             raise AmbiguityError(f"{spelled} in the sum over the set {set_name}: one vector {base} indexed by "
                                  f"both, or {len(indices)} different vectors (one per kind of index)? "
-                                 "Give them different names")
+                                 f"Give them different names (two vectors: {base}_{sorted(indices)[1]} and "
+                                 f"c_{sorted(indices)[0]})")
+
+
+class _Arguments(tuple):
+    """A call's arguments, with what follows ``;`` kept apart as ``fixed``."""
+
+    fixed: tuple = ()
+
+    def __new__(cls, arguments, fixed):
+        made = super().__new__(cls, arguments)
+        made.fixed = fixed
+        return made
+
+
+def _over_data_points(names: tuple, body) -> bool:
+    """``\\sum_{(\\mathbf{x}, y) \\in S}`` (Pegasos): the names are data points the body uses whole, no index of
+    it (an index of the body reads as the mask of a set of index pairs instead)."""
+    subscripts = {n.name for node in ir.walk(body) if isinstance(node, ir.Sub)
+                  for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
+    used = {node.name for node in ir.walk(body) if isinstance(node, ir.Name)}
+    return not set(names) & subscripts and set(names) <= used
+
+
+def _sum_over_points(op: str, names: tuple, space, body):
+    """The sum over the points (x, y) of a set S of data: over i, with x, y the rows x_i, y_i (i a letter the
+    body does not use). A name of a point written with a subscript of its own (x_j) is refused: the point x
+    has no entries to pick apart by a second index here."""
+    bases = {node.base.name for node in ir.walk(body) if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
+    if set(names) & bases:
+        clash = sorted(set(names) & bases)[0]
+        raise UnsupportedError(f"{clash} with a subscript in the sum over the points ({', '.join(names)}) \\in "
+                               f"{latex_of_set(space)}; write the sum over the samples: \\sum_i ... {clash}_i ...")
+    used = {node.name for node in ir.walk(body) if isinstance(node, ir.Name)}
+    index = next(letter for letter in INDEX_LETTERS if letter not in used)
+    rows = {name: ir.Sub(ir.Name(name), (ir.Name(index),)) for name in names}
+
+    def replace(node):
+        if isinstance(node, ir.Name) and node.name in rows:
+            return rows[node.name]
+        return _rebuild(node, replace)
+
+    return ir.BigOp(op, index, None, None, ir.Mul(ir.Member(index, space, tuple(names)), replace(body), "mask"))
+
+
+def _rebuild(node, fn):
+    """``node`` with ``fn`` applied to each child (the IR nodes a sum's body holds)."""
+    if isinstance(node, ir.Apply):
+        return ir.Apply(node.name, tuple(fn(a) for a in node.args), tuple(fn(s) for s in node.sub),
+                        tuple(fn(f) for f in node.fixed))
+    if isinstance(node, ir.Sub):
+        return ir.Sub(fn(node.base), tuple(fn(i) for i in node.indices))
+    if isinstance(node, ir.Relation):
+        return ir.Relation(tuple(fn(o) for o in node.operands), node.ops)
+    if isinstance(node, ir.Cases):
+        return ir.Cases(tuple((fn(v), None if c is None else fn(c)) for v, c in node.pieces))
+    if isinstance(node, ir.BigOp):
+        return dataclasses.replace(node, lower=None if node.lower is None else fn(node.lower),
+                                   upper=None if node.upper is None else fn(node.upper), body=fn(node.body))
+    if isinstance(node, (ir.Num, ir.Name, ir.Ones, ir.Reals)):
+        return node
+    values = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
+    return type(node)(**{key: _rebuilt_field(value, fn) for key, value in values.items()})
+
+
+def _rebuilt_field(value, fn):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return fn(value)
+    if isinstance(value, tuple):
+        return tuple(_rebuilt_field(part, fn) for part in value)
+    return value
+
+
+def _mask_name(space):
+    """The 0/1 array of a set of index tuples: ``\\kappa``, or ``D_S`` (Rendle et al.) as one name: a set named
+    with a subscript is not an entry of an array D."""
+    if isinstance(space, ir.Sub) and isinstance(space.base, ir.Name) \
+            and all(isinstance(index, ir.Name) for index in space.indices):
+        return ir.Name("_".join([space.base.name, *(index.name for index in space.indices)]))
+    return space
 
 
 def latex_of_set(space) -> str:
@@ -487,6 +603,7 @@ def latex_of_set(space) -> str:
 
 DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
+ELLIPSIS = ir.Name("\\ldots")   # the dots of a literal set \\{1, \\ldots, K\\} (read by the problem builder)
 INDEX_LETTERS = "ijklmnpqrstuv"
 
 

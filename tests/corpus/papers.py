@@ -69,8 +69,10 @@ ENTRIES = [
     entry("paper_cox_partial_likelihood", "Cox (1972), Regression models and life-tables (log partial likelihood"
           " over the risk sets R(t_i))",
           r"\sum_{i}\delta_i\left[\mathbf{z}_i\boldsymbol{\beta} - \log\sum_{j\in R(t_i)}\exp(\mathbf{z}_j\boldsymbol{\beta})\right]",
-          r"\boldsymbol{\beta}", "delta:n z:n,p beta:p", None, status=UNSUPPORTED, construct=r"R\(t_i\)|risk|set|\\in",
-          gap="ParseError: line 1, column 67: unexpected 'in'"),
+          r"\boldsymbol{\beta}", "delta:n z:n,p beta:p t:n",
+          lambda v: float(np.sum(v["delta"] * (v["z"] @ v["beta"] - np.log(
+              (v["t"][None, :] >= v["t"][:, None]) @ np.exp(v["z"] @ v["beta"]))))),
+          where=r"R(t_i) = \{j : t_j \geq t_i\}, \quad \mathbf{z}_i \in \mathbb{R}^{1 \times p}", kinds="delta:01"),
     # ---- support vector machines
     entry("paper_liblinear_l2svm", "Fan, Chang, Hsieh, Wang & Lin (2008), LIBLINEAR: a library for large linear"
           " classification, Sec. 2 (L2-loss SVM)",
@@ -95,7 +97,10 @@ ENTRIES = [
     entry("paper_pegasos", "Shalev-Shwartz, Singer, Srebro & Cotter (2011), Pegasos: primal estimated sub-gradient solver"
           " for SVM, Sec. 2 (objective with the hinge loss over the training set S)",
           r"\min_{\mathbf{w}}\frac{\lambda}{2}\|\mathbf{w}\|^2 + \frac{1}{m}\sum_{(\mathbf{x},y)\in S}\ell(\mathbf{w};(\mathbf{x},y))",
-          r"\mathbf{w}", "w:d x:m,d y:m lambda:", None, status=UNSUPPORTED, construct=r"\\in S|set|\\ell|\\in"),
+          r"\mathbf{w}", "w:d x:m,d y:m lambda:",
+          lambda v: v["lambda"] / 2 * float(v["w"] @ v["w"]) + float(np.mean(np.maximum(0, 1 - v["y"] * (v["x"] @ v["w"])))),
+          where=r"\ell(\mathbf{w};(\mathbf{x},y)) = \max\{0, 1 - y\langle\mathbf{w},\mathbf{x}\rangle\}",
+          sizes={"m": 8}, kinds="y:pm1"),
     entry("paper_cortes_vapnik", "Cortes & Vapnik (1995), Support-vector networks (soft margin: (1/2) w.w + C sum xi_i)",
           r"\frac{1}{2}\mathbf{w}\cdot\mathbf{w} + C\sum_{i=1}^{\ell}\xi_i",
           r"\mathbf{w}, \xi", "w:d xi:l C:", lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(v["xi"])),
@@ -138,8 +143,9 @@ ENTRIES = [
           where=r"q_i = \frac{\exp(z_i/T)}{\sum_j\exp(z_j/T)}", kinds="p:simplex"),
     entry("paper_smooth_l1", "Girshick (2015), Fast R-CNN, Sec. 2.3 (box regression loss over i in {x, y, w, h})",
           r"L_{\rm loc}(t^u, v) = \sum_{i\in\{x,y,w,h\}}\mathrm{smooth}_{L_1}(t^u_i - v_i)",
-          "t^u", "t_u:4 v:4", None, status=UNSUPPORTED, construct=r"\\\{x|set|\\in",
-          gap='ParseError: line 1, column 4: unknown LaTeX command \\rm'),
+          "t^u", "t_u:4 v:4", lambda v: float(np.sum(np.where(np.abs(_d := v["t_u"] - v["v"]) < 1, 0.5 * _d ** 2,
+                                                              np.abs(_d) - 0.5))),
+          where=r"\mathrm{smooth}_{L_1}(x) = \begin{cases} 0.5x^2 & \text{if } |x| < 1 \\ |x| - 0.5 & \text{otherwise}\end{cases}"),
     entry("paper_smooth_l1_function", "Girshick (2015), Fast R-CNN, Sec. 2.3 (smooth L1 applied to four box offsets)",
           r"\sum_{i=1}^{4}\mathrm{smooth}_{L_1}(t_i - v_i)",
           "t", "t:4 v:4", lambda v: float(np.sum(np.where(np.abs(v["t"] - v["v"]) < 1, 0.5 * (v["t"] - v["v"]) ** 2,
@@ -344,8 +350,9 @@ ENTRIES = [
     entry("paper_koenker_bassett", "Koenker & Bassett (1978), Regression quantiles (sums over the sets above and"
           " below the hyperplane)",
           r"\min_{b\in\mathbb{R}^K}\left[\sum_{t\in\{t:y_t\geq x_tb\}}\theta|y_t - x_tb| + \sum_{t\in\{t:y_t<x_tb\}}(1-\theta)|y_t - x_tb|\right]",
-          "b", "y:T x:T,K b:K theta:", None, status=UNSUPPORTED, construct=r"set|\\in|\\\{",
-          gap="ParseError: line 1, column 43: unexpected character ':'"),
+          "b", "y:T x:T,K b:K theta:",
+          lambda v: float(np.sum(np.where(v["y"] >= v["x"] @ v["b"], v["theta"], 1 - v["theta"]) * np.abs(v["y"] - v["x"] @ v["b"]))),
+          where=r"x_t \in \mathbb{R}^{1 \times K}", sizes={"K": 3}, kinds="theta:quantile"),
     entry("paper_huber_1964", "Huber (1964), Robust estimation of a location parameter (rho for the minimax"
           " estimate, applied to regression residuals)",
           r"\sum_{i=1}^{n}\rho(y_i - x_i^T\beta)",
@@ -391,8 +398,7 @@ ENTRIES = [
     entry("paper_bpr", "Rendle, Freudenthaler, Gantner & Schmidt-Thieme (2009), BPR: Bayesian personalized ranking"
           " from implicit feedback (BPR-Opt over the training triples D_S)",
           r"\text{BPR-Opt} = \sum_{(u,i,j)\in D_S}\ln\sigma(\hat{x}_{uij}) - \lambda_\Theta\|\Theta\|^2",
-          r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in",
-          gap="ParseError: line 1, column 1: the text 'BPR-Opt' is not a connective symgd understands"),
+          r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in"),
     entry("paper_kalman_smoother", "Aravkin, Burke, Ljung, Lozano & Pillonetto (2017), Generalized Kalman smoothing, Sec. 2"
           " (least-squares Kalman smoothing with weighted norms ||v||_M^2 = v^T M v)",
           r"\sum_{t=1}^{T}\|y_t - Hx_t\|_{R^{-1}}^2 + \sum_{t=2}^{T}\|x_t - Ax_{t-1}\|_{Q^{-1}}^2",
