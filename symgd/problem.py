@@ -1694,13 +1694,19 @@ def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
     for obj in symbols.values():
         name = _name_of(obj)
         base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols else name
-        ident = re.sub(r"\W", "", base.replace("{", "").replace("}", "").replace(",", "_")) or "arg"
-        if ident in taken:
-            ident = re.sub(r"\W", "", name.replace("{", "").replace("}", ""))
-        if keyword.iskeyword(ident) or ident in ("np", "scipy"):
+        ident = _python_name(base.replace(",", "_"))
+        if ident in taken:   # \lambda_U beside \lambda_V: both would be lambda_
+            ident = _python_name(name)
+        while ident in taken:
             ident += "_"
         taken.add(ident)
         argnames[obj] = ident
+
+
+def _python_name(text: str) -> str:
+    """``text`` without braces and non-word characters; a keyword or a module name gets a ``_``."""
+    ident = re.sub(r"\W", "", text.replace("{", "").replace("}", "")) or "arg"
+    return ident + "_" if keyword.iskeyword(ident) or ident in ("np", "scipy") else ident
 
 
 def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: ShapeInference) -> Constraint:

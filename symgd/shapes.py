@@ -180,6 +180,7 @@ class ShapeInference:
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
         self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
         self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
+        self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -366,11 +367,33 @@ class ShapeInference:
         if full.rank < len(bound) + len(rest):
             raise ShapeError(f"{self.render(node)} has {len(bound) + len(rest)} subscripts but "
                              f"{name} is a {describe(full)}")
+        if self.is_column_slice(name, full, bound, rest, scope):
+            return Shape(full.dims[:1])
         for dim, index in zip(full.dims, bound + rest):
             if index in scope.indices:
                 self.unify_index_axis(node, name, full, dim, index, scope)
         rows = name in self.row_samples and full.rank == 2 and len(bound) + len(rest) == 1
         return Shape(full.dims[len(bound) + len(rest):], rows)
+
+    def is_column_slice(self, name: str, full: Shape, bound: tuple, rest: tuple, scope: Scope) -> bool:
+        """``U_i`` of a matrix U declared D x N, with i running along N (not D): the column i, as
+        Salakhutdinov & Mnih write U_i, V_j for the columns of U and V (a reading)."""
+        if full.rank != 2 or rest or len(bound) != 1 or bound[0] not in scope.indices:
+            return False
+        along = scope.indices[bound[0]].resolved()
+        rows, columns = (dim.resolved() for dim in full.dims)
+        if name in self.column_slices:
+            if full.dims[1].find() is not scope.indices[bound[0]].find():
+                raise UnsupportedError(f"{name}_{bound[0]}: elsewhere the one-index slices of {name} are its "
+                                       f"columns; write the entries {name}_{{k{bound[0]}}} or transpose {name}")
+            return True
+        if along is None or rows is None or columns is None or along != columns or rows == columns:
+            return False
+        if name not in self.column_slices:
+            self.column_slices.add(name)
+            self.read(f"{name}_{bound[0]} are the columns of {name} ({rows} \\times {columns}): "
+                      f"{bound[0]} runs along its second axis")
+        return True
 
     def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
         """``(WH)_{ij}``: an entry of an expression, each subscript an index bound by a sum."""
@@ -602,8 +625,9 @@ class ShapeInference:
     def infer_Transpose(self, node, scope):
         shape = self.infer(node.arg, scope)
         if shape is None:
-            if _is_leaf(node.arg):
-                guess = Shape((self.fresh(), self.fresh())) if _is_upper(node.arg) else Shape((self.fresh(),))
+            if _is_leaf(node.arg):   # U_i^\top with i bound by a sum: a slice of U, a vector
+                matrix = self.capital_array(node.arg, scope)
+                guess = Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),))
                 self.expect(node.arg, guess, scope)
             return None
         if shape.rank == 0:
@@ -690,8 +714,10 @@ class ShapeInference:
             arg = self.render(node.arg)
             self.read(f"\\|{arg}\\|_1 of a matrix is the entrywise 1-norm (the sum of the absolute values of its "
                       "entries, as in the lasso literature), not the induced 1-norm (the largest column sum)")
+        if node.kind == "F" and shape is not None and shape.rank == 1:   # \|U_i\|_{Fro} of a column U_i
+            self.read(f"\\|{self.render(node.arg)}\\|_F of a vector is its Euclidean norm")
         if shape is None and _is_leaf(node.arg):
-            matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
+            matrix = (node.kind == "F" or _is_upper(node.arg)) and not self.is_slice(node.arg, scope)
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
         elif shape is None and node.kind != "F" and not _mentions_upper(node.arg) and not any(
                 self.entry_ranks.get(n.name, 0) >= 2 for n in ir.walk(node.arg) if isinstance(n, ir.Name)):

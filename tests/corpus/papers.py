@@ -285,8 +285,8 @@ ENTRIES = [
           "U, V", "I:N,M R:N,M U:D,N V:D,M lambda_U: lambda_V:",
           lambda v: 0.5 * float(np.sum(v["I"] * (v["R"] - v["U"].T @ v["V"]) ** 2)) + v["lambda_U"] / 2 * float(np.sum(v["U"] ** 2))
           + v["lambda_V"] / 2 * float(np.sum(v["V"] ** 2)),
-          sizes={"N": 5, "M": 6, "D": 2}, kinds="I:01",
-          status=REFUSAL, gap='ShapeError: the power \\left(R_{i j} - U_{i}^\\top V_{j}\\right)^{2} of a matrix (?, ?) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          where=r"U \in \mathbb{R}^{D \times N}, V \in \mathbb{R}^{D \times M}",
+          sizes={"N": 5, "M": 6, "D": 2}, kinds="I:01"),
     entry("paper_nmf_euclidean", "Lee & Seung (2001), Algorithms for non-negative matrix factorization, Sec. 3"
           " (the Euclidean cost ||V - WH||^2)",
           r"\|V - WH\|^2", "W, H", "V:n,m W:n,r H:r,m", lambda v: float(np.sum((v["V"] - v["W"] @ v["H"]) ** 2)),
