@@ -500,6 +500,8 @@ class ShapeInference:
         a = self.infer(node.left, scope)
         b = self.infer(node.right, scope)
         if a is not None and b is not None:
+            if self.is_row_of_regressors(node, a, b, scope):
+                return SCALAR
             return self.product_shape(node, a, b)
         if a is None and b is not None:
             guess = self.guess_left(node.left, b, scope)
@@ -512,6 +514,19 @@ class ShapeInference:
         else:
             self.guess_across(node, scope)
         return None
+
+    def is_row_of_regressors(self, node: ir.Mul, a: Shape, b: Shape, scope: Scope) -> bool:
+        """``\\mathbf{x}_i\\mathbf{b}`` (Wooldridge): two column vectors written side by side, the left a
+        sample x_i of a sum: econometrics writes x_i as a 1 x K row, so the product is x_i^T b (a reading)."""
+        if node.op != "juxt" or a.rank != 1 or b.rank != 1 or a.row or b.row:
+            return False
+        if not self.is_slice(node.left, scope) or self.is_slice(node.right, scope):
+            return False
+        self.unify(a, b, node.left, node.right)
+        left, right = self.render(node.left), self.render(node.right)
+        self.read(f"{left} {right} of two column vectors is {left}^\\top {right}: {left} is a row of "
+                  "regressors, as econometrics writes it")
+        return True
 
     def guess_across(self, node: ir.Mul, scope: Scope) -> None:
         """In a chain ``y_i w^\\top x_i`` = (y_i w^⊤) x_i the factors that meet are w^⊤ and x_i:

@@ -77,3 +77,18 @@ def test_distinct_constants_with_one_base_get_distinct_argument_names():
     assert len(set(problem.argnames.values())) == len(problem.argnames)
     check_code(problem, lambda U, V, a, b: a * np.sum(U ** 2) + b * np.sum(V ** 2),
                {"U": "U", "V": "V", "a": "lambda_U", "b": "lambda_V"})
+
+
+# -- x_i b with two column vectors: econometrics' row of regressors (Wooldridge 2010, Ch. 4) --------
+
+def test_a_sample_written_against_a_vector_is_a_row_of_regressors():
+    problem = symgd.parse(r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2")
+    assert any("row of regressors" in reading for reading in problem.readings)
+    check(problem, lambda x, y, b: np.sum((y - x @ b) ** 2), {"x": "x", "y": "y", "b": "b"})
+
+
+@pytest.mark.parametrize("source, wrt", [(r"\sum_{i=1}^{N} (y_i - \mathbf{w}\mathbf{x}_i)^2", "w"),  # vector, sample
+                                         (r"\sum_{i=1}^{N} \mathbf{x}_i\mathbf{z}_i", "z")])          # two samples
+def test_other_juxtaposed_columns_stay_refused(source, wrt):
+    with pytest.raises(symgd.SymgdError, match="cannot be multiplied"):
+        symgd.parse(source, wrt=wrt)

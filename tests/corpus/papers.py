@@ -162,8 +162,7 @@ ENTRIES = [
     entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
           " declaration of x_i)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
-          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)), sizes={"K": 3},
-          status=REFUSAL, gap='ShapeError: shapes cannot be multiplied: x_{i} is a vector (?,) and b is a vector (?,)'),
+          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)), sizes={"K": 3}),
     # ---- contrastive and metric losses
     entry("paper_contrastive_hadsell", "Hadsell, Chopra & LeCun (2006), Dimensionality reduction by learning an invariant"
           " mapping, Sec. 2.1 (contrastive loss of the distance D_W)",
