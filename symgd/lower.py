@@ -411,7 +411,8 @@ class Lowering:
         first = sympy.Integer(bounds.start)
         if bounds.after is not None:   # \sum_{j=i+1}^{n}: from the value of i, plus the shift
             first += indices[bounds.after] + scope.bounds.get(bounds.after, FULL).value
-        limits = (index, first, self.dim_symbol(dim) + bounds.end)
+        last = self.dim_symbol(self.inference.dims[bounds.upto] if bounds.upto else dim)   # the first q of m
+        limits = (index, first, last + bounds.end)
         return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)
 
 

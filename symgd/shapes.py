@@ -35,6 +35,7 @@ from symgd.parse import ir
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
 NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
+SAMPLE_COUNTS = frozenset({"m", "n", "N", "M"})   # the number of samples, by convention (leading parts)
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul", "mask"})   # mask: \\sum_{(u,i)\\in\\kappa}
 
 
@@ -114,6 +115,7 @@ class Bounds:
     end: int = 0
     value: int = 0
     owner: int = 0   # id of the sum
+    upto: str | None = None   # \\sum_{i=1}^{q} over the first q entries of an axis of length m: "q"
 
 
 FULL = Bounds()
@@ -180,6 +182,7 @@ class ShapeInference:
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
         self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
         self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
+        self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
 
     # -- public --------------------------------------------------------------------------
@@ -192,6 +195,7 @@ class ShapeInference:
             scalars: the formulas that must be scalars (the objective), a constraint like any other.
         """
         self.collect_dimensions(formulas)
+        self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
         for _ in range(10_000):
             self.changed = True
@@ -230,6 +234,39 @@ class ShapeInference:
             if atoms and all(atom_name(a) in self.index_names for a in atoms):
                 name = node.base.name
                 self.entry_ranks[name] = max(self.entry_ranks.get(name, 0), len(atoms))
+
+    def find_leading_parts(self, formulas: list) -> dict[int, str]:
+        """B&V 7.1.1: ``\\sum_{i=1}^{q}(a^Tu_i + b) - \\sum_{i=1}^{m}\\log(1 + \\exp(a^Tu_i + b))``, the first q
+        of m samples: an array whose axis sums up to two named limits is as long as the limit that is a
+        conventional count of samples (m, n, N, M); a sum up to the other runs over its first entries (a
+        reading), unless a declaration of the array says. Neither or several such names: the length is
+        ambiguous. Returns sum id -> the length's name."""
+        limits: dict[tuple, dict[str, list]] = {}
+        for base, axis, node in _summed_subscripts(formulas):
+            if isinstance(node.upper, ir.Name) and node.lower in (None, ir.Num("1")) and node.upper.name in self.dims:
+                limits.setdefault((base, axis), {}).setdefault(node.upper.name, []).append(node)
+        parts: dict[int, str] = {}
+        for (base, axis), by_limit in sorted(limits.items()):
+            if len(by_limit) < 2:
+                continue
+            declared = self.shapes.get(base)
+            axes = {str(dim.resolved()) for dim in declared.dims} if declared is not None else set()
+            if len(axes & set(by_limit)) > 1:   # U (D x N): U_i along N are its columns, U_k along D its rows
+                continue
+            length = declared.dims[axis].resolved() if declared is not None and declared.rank > axis else None
+            counts = [str(length)] if str(length) in by_limit else sorted(n for n in by_limit if n in SAMPLE_COUNTS)
+            shown = ", ".join(f"\\sum_{{{nodes[0].index}=1}}^{{{name}}}" for name, nodes in sorted(by_limit.items()))
+            if len(counts) != 1:
+                raise AmbiguityError(f"{base}_i is summed by {shown}: which limit is the length of {base} "
+                                     f"(the other sums running over its first entries)? Declare it, e.g. "
+                                     f"{base} \\in \\mathbb{{R}}^{{{min(by_limit)} \\times d}}")
+            (length,) = counts
+            for name, nodes in by_limit.items():
+                if name != length:
+                    parts.update((id(node), length) for node in nodes)
+                    self.read(f"\\sum_{{{nodes[0].index}=1}}^{{{name}}} runs over the first {name} of the {length} "
+                              f"entries of {base} ({name} \\le {length})")
+        return parts
 
     def dim_of_index(self, node: ir.BigOp) -> Dim:
         return self.node_dims[id(node)]
@@ -815,6 +852,8 @@ class ShapeInference:
             dim, end = Dim(high[1]), 0
         else:
             dim, end = self.dimension(high[0]), high[1]
+        if id(node) in self.leading_parts:   # the first q of the m entries
+            return self.dimension(self.leading_parts[id(node)]), Bounds(start, after, end, 0, id(node), high[0])
         if after is None and start == 0 and end == 0 and high is not None:
             return self.zero_based_to_end(node, dim), Bounds(1, None, 0, -1, id(node))
         if after is None and start == 0:   # 0-based: \sum_{j=0}^{n-1} covers the n entries
@@ -916,6 +955,20 @@ class ShapeInference:
             if self.infer(first, scope) is None and _base_of(first) not in self.bold \
                     and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
                 self.expect(first, SCALAR, scope)
+
+
+def _summed_subscripts(formulas: list):
+    """(array name, axis, the sum binding the subscript) for each plain subscript ``u_i`` of a summed index."""
+    stack = [(formula, {}) for formula in formulas]
+    while stack:
+        node, binding = stack.pop()
+        if isinstance(node, ir.BigOp):
+            binding = {**binding, node.index: node}
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+            for axis, atom in enumerate(index_atoms(node.indices) or ()):
+                if isinstance(atom, ir.Name) and atom.name in binding:
+                    yield node.base.name, axis, binding[atom.name]
+        stack.extend((child, binding) for child in ir.children(node))
 
 
 def index_atoms(indices: tuple) -> tuple | None:

@@ -10,8 +10,21 @@ import pytest
 
 import symgd
 from corpus.harness import central_differences
-from helpers import assert_close, check_against_reference, random_env
+from helpers import assert_close, block_values, objective_value, random_env
 from symgd.errors import UnsupportedError
+
+
+def check_against_reference(problem, reference, arguments: dict, sizes: dict | None = None, seed: int = 3) -> dict:
+    """The loss and every gradient block equal the reference's at a random point (arguments: reference
+    name -> symbol name; sizes: dimension sizes where the formula needs some, all distinct). Returns the point."""
+    env = random_env(problem, seed=seed, sizes=sizes)
+    values = {written: np.asarray(env[name], dtype=float) for written, name in arguments.items()}
+    assert_close(objective_value(problem, env), reference(**values), what="loss")
+    for block in symgd.gradient(problem).blocks:
+        written = next(w for w, n in arguments.items() if n == str(getattr(block.wrt[0], "label", block.wrt[0])))
+        slope = central_differences(lambda v: reference(**v), values, written)
+        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")
+    return env
 
 
 def check_code(problem, reference, arguments: dict, seed: int = 5) -> None:
@@ -92,3 +105,35 @@ def test_a_sample_written_against_a_vector_is_a_row_of_regressors():
 def test_other_juxtaposed_columns_stay_refused(source, wrt):
     with pytest.raises(symgd.SymgdError, match="cannot be multiplied"):
         symgd.parse(source, wrt=wrt)
+
+
+# -- a sum over the first q of m samples (Boyd & Vandenberghe 7.1.1) -----------------------------
+
+BV_LOGISTIC = r"l(a,b) = \sum_{i=1}^{q}(a^Tu_i + b) - \sum_{i=1}^{m}\log(1 + \exp(a^Tu_i + b))"
+
+
+def bv_logistic(u, a, b, q):
+    z = u @ a + b
+    return np.sum(z[:q]) - np.sum(np.log1p(np.exp(z)))
+
+
+def test_a_sum_over_the_first_q_of_m_samples():
+    problem = symgd.parse(BV_LOGISTIC, wrt="a, b")
+    assert any("first q of the m entries of u" in reading for reading in problem.readings)
+    check_against_reference(problem, lambda u, a, b: bv_logistic(u, a, b, 3), {"u": "u", "a": "a", "b": "b"},
+                            sizes={"q": 3, "m": 7, "d": 4})
+
+
+def test_code_for_a_sum_over_the_first_q_of_m_samples_is_refused_not_miscompiled():
+    with pytest.raises(UnsupportedError, match="up to q"):
+        symgd.codegen(symgd.parse(BV_LOGISTIC, wrt="a, b"))
+
+
+def test_two_limits_neither_a_sample_count_are_ambiguous():
+    with pytest.raises(symgd.AmbiguityError, match="length of x"):
+        symgd.parse(r"\sum_{i=1}^{q}x_i + \sum_{i=1}^{r}x_i^2", wrt="x")
+
+
+def test_a_declaration_says_which_limit_is_the_length():
+    problem = symgd.parse(r"\sum_{i=1}^{q}x_i + \sum_{i=1}^{r}x_i^2", wrt="x", where=r"x \in \mathbb{R}^{r}")
+    check_against_reference(problem, lambda x: np.sum(x[:3]) + np.sum(x ** 2), {"x": "x"}, sizes={"q": 3, "r": 5})
