@@ -385,9 +385,20 @@ class ShapeInference:
         """The axis of ``name`` that ``index`` subscripts is the axis the index runs along."""
         along = scope.indices[index]
         if dim.resolved() is not None and along.resolved() is not None and dim.resolved() != along.resolved():
+            if full.rank == 1 and self.shapes.get(name) is full:
+                self.refuse_blocks(node, name, dim, along, index)
             raise ShapeError(f"shapes do not fit: in {self.render(node)} the index {index} runs along an axis of "
                              f"length {_dim_text(along)}, but {self.render(ir.Name(name))} is a {describe(full)}")
         self.unify_dim(dim, along, node, node, full, full)
+
+    def refuse_blocks(self, node: ir.Sub, name: str, length: Dim, along: Dim, index: str) -> None:
+        """``\\beta_\\ell`` of a vector β ∈ R^p with ℓ = 1..L (ESL 3.80, the group lasso): β_ℓ is a block of
+        coefficients, not an entry; blocks of sizes p_ℓ are ragged, which symgd's arrays cannot hold."""
+        raise UnsupportedError(
+            f"{self.render(node)}: {self.render(ir.Name(name))} is a vector of length {_dim_text(length)}, but "
+            f"{index} runs over {_dim_text(along)} values: groups (blocks) of a vector's coefficients, of sizes "
+            "p_\\ell (as in the group lasso), are not supported; for groups of one size write the blocks as the "
+            "rows b_\\ell of a matrix B")
 
     def infer_Sub(self, node, scope):
         if not isinstance(node.base, ir.Name):

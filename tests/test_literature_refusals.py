@@ -137,3 +137,12 @@ def test_two_limits_neither_a_sample_count_are_ambiguous():
 def test_a_declaration_says_which_limit_is_the_length():
     problem = symgd.parse(r"\sum_{i=1}^{q}x_i + \sum_{i=1}^{r}x_i^2", wrt="x", where=r"x \in \mathbb{R}^{r}")
     check_against_reference(problem, lambda x: np.sum(x[:3]) + np.sum(x ** 2), {"x": "x"}, sizes={"q": 3, "r": 5})
+
+
+# -- ESL 3.80: blocks beta_l of a vector beta in R^p are ragged: refused, naming the construct --------
+
+def test_groups_of_a_vectors_coefficients_are_refused_by_name():
+    source = (r"\min_{\beta\in\mathbb{R}^p}\left(\|\mathbf{y} - \beta_0\mathbf{1} - \sum_{\ell=1}^{L}\mathbf{X}_\ell"
+              r"\beta_\ell\|_2^2 + \lambda\sum_{\ell=1}^{L}\sqrt{p_\ell}\|\beta_\ell\|_2\right)")
+    with pytest.raises(UnsupportedError, match=r"groups \(blocks\) of a vector's coefficients"):
+        symgd.parse(source, wrt=r"\beta_0, \beta")
