@@ -164,6 +164,7 @@ class ShapeInference:
                  identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset(),
                  bold_whole: frozenset[str] = frozenset()) -> None:
         self.shapes: dict[str, Shape | None] = dict(declared)
+        self.declared = frozenset(declared)
         self.dims = dims
         self.syntax = syntax
         self.render = render
@@ -385,7 +386,8 @@ class ShapeInference:
         """The axis of ``name`` that ``index`` subscripts is the axis the index runs along."""
         along = scope.indices[index]
         if dim.resolved() is not None and along.resolved() is not None and dim.resolved() != along.resolved():
-            if full.rank == 1 and self.shapes.get(name) is full:
+            if full.rank == 1 and name in self.declared and all(
+                    isinstance(d.resolved(), sympy.Symbol) for d in (dim, along)):   # β ∈ R^p, β_ℓ for ℓ ≤ L
                 self.refuse_blocks(node, name, dim, along, index)
             raise ShapeError(f"shapes do not fit: in {self.render(node)} the index {index} runs along an axis of "
                              f"length {_dim_text(along)}, but {self.render(ir.Name(name))} is a {describe(full)}")
