@@ -232,6 +232,9 @@ class Primitive:
         ufunc: the NumPy ufunc that computes it (``np.exp``), which can write over its operand.
         nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
         domain: the condition on its argument for the function to be defined (None if everywhere).
+        notation: for a function read from a notation rather than a name (``|u|_\\varepsilon``): the reading
+            listed in ``Problem.readings``, a template with ``{}`` for each argument; a definition of the
+            notation in the source (``|\\xi|_\\varepsilon := ...``) replaces the table's meaning.
     """
 
     name: str
@@ -245,6 +248,7 @@ class Primitive:
     ufunc: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
+    notation: str | None = None
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
@@ -274,6 +278,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
               numpy="np.maximum({}, {})", nonsmooth="a = b"),
     Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
               numpy="np.minimum({}, {})", nonsmooth="a = b"),
+    # |u|_\varepsilon (Vapnik; Smola & Schölkopf): the epsilon-insensitive loss max(0, |u| - eps), read from
+    # the notation (parse/transform.py); its SymPy form is relu(|u| - eps), so derivatives and code follow
+    Primitive("epsinsensitive", (), ("epsinsensitive",), ELEMENTWISE, arity=2,
+              sympy=lambda u, eps: relu(sympy.Abs(u) - eps), numpy="np.maximum(np.abs({}) - {}, 0.0)",
+              nonsmooth="|u| = eps",
+              notation="\\left|{0}\\right|_{{{1}}} is the {1}-insensitive loss \\max(0, |{0}| - {1})"),
     Primitive("step", ("step",), ("step",), ELEMENTWISE, sympy=lambda u: sympy.Heaviside(u, 0),
               numpy="np.heaviside({}, 0.0)", nonsmooth="u = 0"),
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
@@ -296,6 +306,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
 )
 
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+NOTATIONS: dict[str, str] = {p.name: p.notation for p in PRIMITIVES if p.notation}   # name -> its reading
 
 # LaTeX commands (\log) and operator words (\operatorname{relu}) -> canonical name.
 LATEX_COMMANDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if s.startswith("\\")}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
-from symgd.functions import BY_NAME
+from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
@@ -487,8 +487,8 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         found.definitions[name] = (params, body)
         found.definition_order.append(name)
         return
-    if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
-        left = ir.Apply(left.name, left.args)
+    if isinstance(left, ir.Func) and (left.name not in BY_NAME or left.name in NOTATIONS):
+        left = ir.Apply(left.name, left.args)   # \operatorname{sim}(u, v) = ..., |\xi|_\varepsilon := ...
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
@@ -709,6 +709,8 @@ class _Resolver:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
+        if isinstance(node, ir.Func) and node.name in NOTATIONS:
+            self.found.read(NOTATIONS[node.name].format(*map(latex_of, node.args)))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params:

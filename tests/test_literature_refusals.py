@@ -146,3 +146,30 @@ def test_groups_of_a_vectors_coefficients_are_refused_by_name():
               r"\beta_\ell\|_2^2 + \lambda\sum_{\ell=1}^{L}\sqrt{p_\ell}\|\beta_\ell\|_2\right)")
     with pytest.raises(UnsupportedError, match=r"groups \(blocks\) of a vector's coefficients"):
         symgd.parse(source, wrt=r"\beta_0, \beta")
+
+
+# -- |xi|_eps, the epsilon-insensitive loss (Smola & Schölkopf 2004, Sec. 1.2) -----------------------
+
+SVR = r"\frac{1}{2}\|w\|^2 + C\sum_{i=1}^{\ell}|y_i - \langle w, x_i\rangle - b|_\varepsilon"
+EPS_DEFINED = (r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon"
+               r" & \text{otherwise}\end{cases}")
+
+
+def svr(w, x, y, b, C, eps):
+    return 0.5 * w @ w + C * np.sum(np.maximum(np.abs(y - x @ w - b) - eps, 0))
+
+
+@pytest.mark.parametrize("where", [None, EPS_DEFINED])
+def test_the_epsilon_insensitive_loss(where):
+    problem = symgd.parse(SVR, wrt="w, b", where=where)
+    if where is None:
+        assert any("insensitive loss" in reading for reading in problem.readings)
+    arguments = {"w": "w", "x": "x", "y": "y", "b": "b", "C": "C", "eps": "varepsilon"}
+    check(problem, svr, arguments)
+    tube = r"\right| = \varepsilon" if where is None else r"\right| - \varepsilon = 0"   # the source's cases
+    assert any(tube in kink.condition for kink in symgd.gradient(problem).nonsmooth)
+
+
+def test_the_epsilon_insensitive_loss_round_trips():
+    problem = symgd.parse(SVR, wrt="w, b")
+    assert symgd.parse(problem.latex(), wrt="w, b").objective == problem.objective

@@ -16,6 +16,7 @@ from symgd.errors import AmbiguityError, UnsupportedError
 from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
+EPSILONS = (ir.Name("varepsilon"), ir.Name("epsilon"))   # |u|_\\varepsilon, the epsilon-insensitive loss
 NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F", "Fro": "F"}   # \|U_i\|_{Fro} (Salakhutdinov & Mnih)
 
 
@@ -624,6 +625,8 @@ def _attach_subscript(base, indices: tuple):
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
+    if isinstance(base, ir.Abs) and len(indices) == 1 and indices[0] in EPSILONS:
+        return ir.Func("epsinsensitive", (base.arg, indices[0]))   # |\\xi|_\\varepsilon: max(0, |xi| - eps)
     if isinstance(base, ir.Abs) and indices in ((ir.Num("1"),), (ir.Num("2"),)):
         return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
