@@ -1654,6 +1654,7 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     ``\\frac{1}{2n}\\|Xw - y\\|^2``: it becomes the name of that axis, a dimension.
     """
     taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
+    taken |= inference.index_names   # \sum_k over an axis named k would read the index as its own bound
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
                          and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]

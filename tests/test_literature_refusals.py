@@ -173,3 +173,12 @@ def test_the_epsilon_insensitive_loss(where):
 def test_the_epsilon_insensitive_loss_round_trips():
     problem = symgd.parse(SVR, wrt="w, b")
     assert symgd.parse(problem.latex(), wrt="w, b").objective == problem.objective
+
+
+# -- a free dimension is never named like an index a sum binds --------------------------------------
+
+def test_a_dimension_is_not_named_after_a_summed_index():
+    # the axis of y must not be called k while \sum_k binds k (Sum(y[k, q], (q, 1, k)) would be wrong)
+    problem = symgd.parse(r"\sum_i\sum_k\|y_i - y_k\|^2 + \sum_k\|y_k\|^2", wrt="y")
+    assert not {str(d) for d in problem.dims} & {"j", "k"}
+    check(problem, lambda y: np.sum((y[:, None] - y[None]) ** 2) + np.sum(y ** 2), {"y": "y"})
