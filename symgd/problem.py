@@ -668,10 +668,19 @@ class _Resolver:
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
+        self.bound: list[str] = []             # the indices of the sums around the node being resolved
 
     def resolve(self, node):
+        if isinstance(node, ir.BigOp) and node.index not in self.bound:
+            self.bound.append(node.index)
+            try:
+                return self.resolve(node)
+            finally:
+                self.bound.pop()
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
+        if isinstance(node, ir.Mul) and (entry := self.primed_entry(node)) is not None:
+            return self.resolve(entry)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
@@ -777,12 +786,33 @@ class _Resolver:
                         "a vector, as the formula's products need)")
         return ir.Sub(ir.Name(name), arg.indices)
 
+    def primed_entry(self, node: ir.Mul):
+        """``q'(k)`` inside ``\\sum_k`` with q' a name of the definition's head (Szegedy et al.'s H(q', p)):
+        entry k of q', not q' times the index k (the brackets are gone by now: a name of its own with a
+        prime before a bare summed index is read so, as a reading). None when the product is not one."""
+        if node.op != "juxt" or not isinstance(node.right, ir.Name) or node.right.name not in self.bound:
+            return None
+        factors = [node.left]
+        while isinstance(factors[-1], ir.Mul) and factors[-1].op == "juxt":
+            factors[-1:] = [factors[-1].left, factors[-1].right]
+        last = factors[-1]
+        if not (isinstance(last, ir.Prime) and isinstance(last.arg, ir.Name) and last.arg.name in self.found.primed):
+            return None
+        entry = ir.Sub(ir.Name(f"{last.arg.name}_prime"), (node.right,))
+        self.found.read(f"{latex_of(last)}({node.right.name}) is entry {node.right.name} of the vector "
+                        f"{latex_of(last)}, not {latex_of(last)} times the index")
+        for factor in reversed(factors[:-1]):
+            entry = ir.Mul(factor, entry, "juxt")
+        return entry
+
     def value_at_a_constant(self, head, arg, written: str):
         """``J(\\boldsymbol{w}^*)`` (Goodfellow et al. 7.1.1) with the parameters given as wrt: an undefined function
         at a point that is no parameter and has no index (``w^*``, a name or a number) is a constant, the
         function's value there, named by the function."""
         if not self.requested or not isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or not isinstance(head, ir.Name):
             return None
+        if isinstance(arg, ir.Name) and arg.name in self.bound:
+            return None   # f(k) inside \sum_k takes one value per k: no constant
         if isinstance(arg, ir.Sub) and not all(_is_word(index) for index in arg.indices):
             return None   # x_i: one value per data point (value_at_data_point) or an index to bind
         names = {sub_symbol_name(arg) if isinstance(arg, ir.Sub) else getattr(arg, "name", "")}
@@ -930,6 +960,10 @@ class _Resolver:
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
+        if isinstance(head, ir.Name) and isinstance(arg, ir.Name) and arg.name in self.bound \
+                and base not in FUNCTION_LETTERS:   # -\sum_k \log(p(k)) q'(k) (Szegedy et al.): entries
+            self.found.read(f"{written} is entry {arg.name} of the vector {name} ({name} is no defined function)")
+            return ir.Sub(head, (arg,))
         value = self.value_at_data_point(head, arg, written)
         if value is None:
             value = self.value_at_a_constant(head, arg, written)

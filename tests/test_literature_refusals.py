@@ -182,3 +182,28 @@ def test_a_dimension_is_not_named_after_a_summed_index():
     problem = symgd.parse(r"\sum_i\sum_k\|y_i - y_k\|^2 + \sum_k\|y_k\|^2", wrt="y")
     assert not {str(d) for d in problem.dims} & {"j", "k"}
     check(problem, lambda y: np.sum((y[:, None] - y[None]) ** 2) + np.sum(y ** 2), {"y": "y"})
+
+
+# -- p(k), q'(k): entries of vectors at a summed index (Szegedy et al. 2016, Sec. 7) -----------------
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_label_smoothing_cross_entropy_as_written():
+    problem = symgd.parse(r"H(q', p) = -\sum_{k=1}^{K}\log(p(k))q'(k)", wrt="z",
+                          where=r"p(k) = \frac{\exp(z_k)}{\sum_{i=1}^{K}\exp(z_i)}")
+    assert any("q'(k) is entry k" in reading for reading in problem.readings)
+    check(problem, lambda z, q: -np.sum(np.log(softmax(z)) * q), {"z": "z", "q": "q_prime"})
+
+
+def test_a_name_that_is_no_function_at_a_summed_index_is_an_entry():
+    problem = symgd.parse(r"\sum_{k=1}^{K} q(k)(p(k) - y_k)^2", wrt="p")
+    assert any("p(k) is entry k of the vector p" in reading for reading in problem.readings)
+    check(problem, lambda q, p, y: np.sum(q * (p - y) ** 2), {"q": "q", "p": "p", "y": "y"})
+
+
+def test_an_undefined_function_letter_at_a_summed_index_stays_ambiguous():
+    with pytest.raises(symgd.AmbiguityError, match="f"):
+        symgd.parse(r"\sum_{k=1}^{K} f(k) w_k", wrt="w")

@@ -401,8 +401,9 @@ ENTRIES = [
     entry("paper_label_smoothing", "Szegedy, Vanhoucke, Ioffe, Shlens & Wojna (2016), Rethinking the Inception architecture,"
           " Sec. 7 (cross-entropy H(q', p) = -sum_k log p(k) q'(k) with smoothed labels q')",
           r"H(q', p) = -\sum_{k=1}^{K}\log(p(k))q'(k)",
-          "z", "z:K q:K", None, status=UNSUPPORTED, construct=r"p\(|function|calling",
-          gap='UnsupportedError not naming it: q^\\top as a variable; use a name'),
+          "z", "z:K q_prime:K", lambda v: -float(np.sum(np.log(softmax(v["z"])) * v["q_prime"])),
+          # Sec. 7: p(k|x) = exp(z_k) / sum_i exp(z_i), "omitting the dependence of p and q on x for brevity"
+          where=r"p(k) = \frac{\exp(z_k)}{\sum_{i=1}^{K}\exp(z_i)}", kinds="q_prime:simplex"),
     entry("paper_logistic_bias", "Cox (1958), The regression analysis of binary sequences (log likelihood of the"
           " logistic model with intercept alpha and slope beta, scalar x_i)",
           r"\sum_{i=1}^{n}\left\{y_i(\alpha + \beta x_i) - \log(1 + e^{\alpha + \beta x_i})\right\}",
