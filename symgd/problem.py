@@ -786,6 +786,16 @@ class _Resolver:
                         "a vector, as the formula's products need)")
         return ir.Sub(ir.Name(name), arg.indices)
 
+    def projection_onto_observed(self, node: ir.Apply, key: str, args: tuple):
+        """``P_\\Omega(X)`` (matrix completion: Mazumder, Hastie & Tibshirani; Candès & Recht), undefined: the
+        projection onto the observed entries, X where observed and 0 elsewhere, i.e. Ω ⊙ X with Ω the 0/1
+        mask of the observed entries given as data (a reading)."""
+        if node.name != "P" or node.sub != (ir.Name("Omega"),) or len(args) != 1 or key in self.found.definitions:
+            return None
+        self.found.read(f"{latex_of(node)} is the projection onto the observed entries: \\Omega \\odot "
+                        f"{latex_of(node.args[0])}, with \\Omega the 0/1 mask of the observed entries (data)")
+        return ir.Hadamard(ir.Name("Omega"), args[0])
+
     def primed_entry(self, node: ir.Mul):
         """``q'(k)`` inside ``\\sum_k`` with q' a name of the definition's head (Szegedy et al.'s H(q', p)):
         entry k of q', not q' times the index k (the brackets are gone by now: a name of its own with a
@@ -922,6 +932,8 @@ class _Resolver:
             return ir.Pow(value, exponent)
         args = tuple(self.resolve(a) for a in node.args)
         key = apply_key(node)
+        if (projection := self.projection_onto_observed(node, key, args)) is not None:
+            return projection
         if node.sub and key not in self.found.definitions:
             if len(args) == 1:   # y_i (w^\top x_i): a product
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)

@@ -207,3 +207,17 @@ def test_a_name_that_is_no_function_at_a_summed_index_is_an_entry():
 def test_an_undefined_function_letter_at_a_summed_index_stays_ambiguous():
     with pytest.raises(symgd.AmbiguityError, match="f"):
         symgd.parse(r"\sum_{k=1}^{K} f(k) w_k", wrt="w")
+
+
+# -- P_Omega(X), the projection onto the observed entries (Mazumder, Hastie & Tibshirani 2010) -------
+
+def test_the_projection_onto_the_observed_entries_is_a_mask():
+    problem = symgd.parse(r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_F^2")
+    assert any("projection onto the observed entries" in reading for reading in problem.readings)
+    check(problem, lambda mask, X, Z, lam: 0.5 * np.sum((mask * X - mask * Z) ** 2) + lam * np.sum(Z ** 2),
+          {"mask": "Omega", "X": "X", "Z": "Z", "lam": "lambda"})
+
+
+def test_soft_impute_names_the_nuclear_norm():
+    with pytest.raises(UnsupportedError, match="nuclear norm"):
+        symgd.parse(r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*")

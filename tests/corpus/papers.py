@@ -298,8 +298,7 @@ ENTRIES = [
     entry("paper_soft_impute", "Mazumder, Hastie & Tibshirani (2010), Spectral regularization algorithms for learning"
           " large incomplete matrices, Sec. 1 (nuclear-norm regularized completion with the projection P_Omega)",
           r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*",
-          "Z", "X:n,m Z:n,m lambda:", None, status=UNSUPPORTED, construct=r"P_\\Omega|P_\{\\Omega\}|projection|function",
-          gap="ParseError: line 1, column 67: unexpected '*'"),
+          "Z", "X:n,m Z:n,m lambda:", None, status=UNSUPPORTED, construct=r"nuclear norm"),   # P_\Omega(X) is read (the mask of the observed entries); \|Z\|_* is not
     entry("paper_nuclear_norm_min", "Recht, Fazel & Parrilo (2010), Guaranteed minimum-rank solutions of linear matrix"
           " equations via nuclear norm minimization, Sec. 1 (the nuclear norm heuristic)",
           r"\begin{array}{ll}\text{minimize} & \|X\|_* \\ \text{subject to} & \mathcal{A}(X) = b\end{array}",
