@@ -1284,15 +1284,28 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
         found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
         found.read("I is the identity matrix (a term of a sum of matrices)")
-    dims: dict[str, Dim] = {}
-    declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
-    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
-                               bold_whole=bold - bold_subscripted)
-    _seed_sample_declarations(found, inference)
+
+    def inferred(formulas: list, family_sums: frozenset = frozenset()) -> ShapeInference:
+        dims: dict[str, Dim] = {}
+        declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
+        inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
+                                   bold_whole=bold - bold_subscripted)
+        inference.family_sums = family_sums
+        _seed_sample_declarations(found, inference)
+        inference.run(formulas, scalars=(formulas[0],))
+        return inference
+
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
-    inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir,))
+    try:
+        inference = inferred([objective_ir, *constraints_ir, *steps])
+    except ShapeError as error:
+        families = _separate_families([objective_ir, *constraints_ir], str(error), found)
+        if families is None:
+            raise
+        (objective_ir, *constraints_ir), family_sums = families
+        inference = inferred([objective_ir, *constraints_ir, *steps], family_sums)
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
@@ -1525,6 +1538,49 @@ def _names_used(formulas) -> set[str]:
                 names.add(node.base.name)
                 names.add(sub_symbol_name(node))
     return names
+
+
+def _separate_families(formulas: list, error: str, found: _Items):
+    """Sohn (2016), the N-pair loss: ``\\log(1 + \\sum_{i=1}^{N-1}\\exp(f^\\top f_i - f^\\top f^+))`` uses the
+    vector f whole and ``f_i``: read as entries of f, f^⊤ f_i is no number, so (called only after that
+    reading failed, with ``error`` naming f_i) the f_i are vectors of their own, the rows of a matrix F (a
+    reading), holding exactly the members the sums run over (F has N - 1 rows). Returns (formulas, ids of
+    those sums) or None when no name the error names is used both ways, or the family's name F is taken."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
+    subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    whole = {name for name in named if named[name] > subscripted[name]}   # walk visits a Sub's base too
+    summed = {n.index for n in nodes if isinstance(n, ir.BigOp)}
+    sliced = {n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)
+              and len(n.indices) == 1 and isinstance(n.indices[0], ir.Name) and n.indices[0].name in summed}
+    taken = whole | {n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)}
+    family = {name: name.upper() for name in sorted(whole & sliced)
+              if name.upper() != name and name.upper() not in taken and name not in found.declared
+              and name not in found.sample_declared and f" {name}_{{" in f" {error}"}
+    if not family:
+        return None
+    sums: set[int] = set()
+
+    def rename(node, binding):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in family \
+                and len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) \
+                and node.indices[0].name in binding:
+            binding[node.indices[0].name].append(True)   # the sum binding i runs over the family
+            return ir.Sub(ir.Name(family[node.base.name]), node.indices)
+        if not isinstance(node, ir.BigOp):
+            return _map_children(node, lambda child: rename(child, binding))
+        marks: list = []
+        inner = {**binding, node.index: marks}
+        new = _map_children(node, lambda child: rename(child, inner))
+        if marks:
+            sums.add(id(new))
+        return new
+
+    renamed = [rename(f, {}) for f in formulas]
+    for name, matrix in family.items():
+        found.read(f"{name}_i are vectors of their own, the rows of a matrix {matrix}, not entries of the vector "
+                   f"{name} (read as entries, {name}^\\top {name}_i would not be a number)")
+    return renamed, frozenset(sums)
 
 
 def _rows_of_parameters(params, formulas, found: _Items) -> dict[str, str]:

@@ -183,6 +183,7 @@ class ShapeInference:
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
         self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
         self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
+        self.family_sums: frozenset = frozenset()  # ids of sums over a family read apart from its vector (N-pair)
         self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
 
@@ -865,6 +866,11 @@ class ShapeInference:
             dim, end = Dim(high[1]), 0
         else:
             dim, end = self.dimension(high[0]), high[1]
+        if id(node) in self.family_sums and after is None and start == 1 and end < 0:
+            # \\sum_{i=1}^{N-1} f_i over a family read apart from the vector f: it holds f_1 .. f_{N-1}
+            self.read(f"\\{node.op}_{{{node.index}=1}}^{{{self.render(upper)}}} runs over all "
+                      f"{self.render(upper)} members of its family")
+            return Dim(dim.resolved() + end), Bounds(owner=id(node))
         if id(node) in self.leading_parts:   # the first q of the m entries
             return self.dimension(self.leading_parts[id(node)]), Bounds(start, after, end, 0, id(node), high[0])
         if after is None and start == 0 and end == 0 and high is not None:

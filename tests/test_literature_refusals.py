@@ -221,3 +221,22 @@ def test_the_projection_onto_the_observed_entries_is_a_mask():
 def test_soft_impute_names_the_nuclear_norm():
     with pytest.raises(UnsupportedError, match="nuclear norm"):
         symgd.parse(r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*")
+
+
+# -- f and f_i: a vector and a family of other vectors (Sohn 2016, the N-pair loss) -------------------
+
+NPAIR = r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)"
+
+
+def test_a_family_beside_a_vector_of_the_same_letter():
+    problem = symgd.parse(NPAIR, wrt="f")
+    assert any("rows of a matrix F" in reading for reading in problem.readings)
+    shapes = {str(getattr(s, "label", s)): tuple(map(str, shape)) for s, shape in problem.shapes.items()}
+    assert shapes["F"][0] == "N - 1"   # the N - 1 negatives f_1, ..., f_{N-1}
+    check(problem, lambda f, F, fp: np.log1p(np.sum(np.exp(F @ f - f @ fp))), {"f": "f", "F": "F", "fp": "f_plus"})
+
+
+def test_entries_of_a_vector_stay_entries_when_they_fit():
+    problem = symgd.parse(r"\sum_{i=1}^{n} f_i^2 + f^\top f", wrt="f")
+    assert not any("rows of a matrix" in reading for reading in problem.readings)
+    check(problem, lambda f: 2 * np.sum(f ** 2), {"f": "f"})

@@ -178,8 +178,7 @@ ENTRIES = [
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
-          lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: f^\\top f_{i} is a row vector (N,) and -f^\\top f_{\\mathrm{plus}} is a scalar'),
+          lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7}),   # F: the N - 1 negatives f_i
     entry("paper_simclr_nt_xent", "Chen, Kornblith, Norouzi & Hinton (2020), A simple framework for contrastive learning"
           " (SimCLR), Sec. 2.1, eq. (1) (NT-Xent loss of the positive pair (i, j))",
           r"\ell_{i,j} = -\log\frac{\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_j)/\tau)}{\sum_{k=1}^{2N}\mathbb{1}_{[k\neq i]}"
