@@ -940,7 +940,7 @@ class _Resolver:
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
         node = ir.Apply(self.defined_as(key), node.args)
-        if node.name == "sigma" and "sigma" not in self.declared_names:
+        if node.name == "sigma" and "sigma" not in self.declared_names and "sigma" not in self.found.definitions:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
             self.found.read("\\sigma(u) is the logistic sigmoid 1/(1 + e^{-u})")

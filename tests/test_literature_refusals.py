@@ -240,3 +240,13 @@ def test_entries_of_a_vector_stay_entries_when_they_fit():
     problem = symgd.parse(r"\sum_{i=1}^{n} f_i^2 + f^\top f", wrt="f")
     assert not any("rows of a matrix" in reading for reading in problem.readings)
     check(problem, lambda f: 2 * np.sum(f ** 2), {"f": "f"})
+
+
+# -- a definition of \sigma in the source is the source's meaning ------------------------------------
+
+@pytest.mark.parametrize("sign, reference", [("-a", lambda u: 1 / (1 + np.exp(-u))),
+                                             ("a", lambda u: 1 / (1 + np.exp(u)))])
+def test_a_defined_sigma_is_the_definition(sign, reference):
+    # \sigma(a) = 1/(1 + exp(a)) was silently read as the logistic sigmoid
+    problem = symgd.parse(r"\sum_i \sigma(w^T x_i)", wrt="w", where=r"\sigma(a) = \frac{1}{1+\exp(%s)}" % sign)
+    check(problem, lambda w, x: np.sum(reference(x @ w)), {"w": "w", "x": "x"})

@@ -4,7 +4,7 @@ citation starts with the paper (authors and year) so distinct papers can be coun
 
 import numpy as np
 
-from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, softmax
+from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, softmax  # noqa: F401 - REFUSAL for restatus.py
 
 
 def _huber(r, k):
