@@ -714,6 +714,9 @@ class _Resolver:
             return self.resolve(self.cases(node))
         if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name) and node.arg.name in self.found.primed:
             return ir.Name(f"{node.arg.name}_prime")
+        if isinstance(node, ir.Func) and node.name == DENSITY and "KL" in node.args[0].name:
+            raise UnsupportedError(f"the divergence {node.args[0].name} is read only as the name of what follows "
+                                   "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:

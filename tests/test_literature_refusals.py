@@ -250,3 +250,29 @@ def test_a_defined_sigma_is_the_definition(sign, reference):
     # \sigma(a) = 1/(1 + exp(a)) was silently read as the logistic sigmoid
     problem = symgd.parse(r"\sum_i \sigma(w^T x_i)", wrt="w", where=r"\sigma(a) = \frac{1}{1+\exp(%s)}" % sign)
     check(problem, lambda w, x: np.sum(reference(x @ w)), {"w": "w", "x": "x"})
+
+
+# -- C = KL(P||Q) = ...: a chain whose middle member names a divergence (van der Maaten & Hinton 2008) --
+
+@pytest.mark.parametrize("name", [r"KL(P\|Q)", r"D_{KL}(P\|Q)", r"D_{\mathrm{KL}}(P \| Q)", r"\mathrm{KL}(P\|Q)"])
+def test_a_chain_through_a_named_divergence_is_the_written_out_formula(name):
+    problem = symgd.parse(r"C = %s = \sum_i p_i\log\frac{p_i}{q_i}" % name, wrt="z",
+                          where=r"q_i = \frac{\exp(z_i)}{\sum_j \exp(z_j)}")
+    env = random_env(problem, seed=4)
+    env["p"] = np.abs(env["p"]) + 0.1   # probabilities: the log needs p_i > 0
+    values = {"p": env["p"], "z": env["z"]}
+    reference = lambda p, z: np.sum(p * np.log(p / softmax(z)))   # noqa: E731
+    assert_close(objective_value(problem, env), reference(**values), what="loss")
+    (block,) = symgd.gradient(problem).blocks
+    slope = central_differences(lambda v: reference(**v), values, "z")
+    assert_close(block_values(block, env, problem), slope, rel=1e-5, what="gradient in z")
+
+
+def test_a_divergence_alone_is_refused_by_name():
+    with pytest.raises(UnsupportedError, match="the divergence KL"):
+        symgd.parse(r"KL(P\|Q) + \|z\|^2", wrt="z")
+
+
+def test_a_conditional_density_is_still_refused():
+    with pytest.raises(UnsupportedError, match="densities are not supported"):
+        symgd.parse(r"-\log p(y|x) + \|w\|^2", wrt="w")

@@ -211,7 +211,8 @@ ENTRIES = [
           " similarities q_ij)",
           r"C = KL(P\|Q) = \sum_i\sum_j p_{ij}\log\frac{p_{ij}}{q_{ij}}",
           "y", "y:n,k P:n,n", None, status=UNSUPPORTED, construct=r"KL|divergence|\\\|",
-          gap='ParseError: line 1, column 60: unclosed bar'),
+          gap="AmbiguityError: the parameter y does not appear: q_ij (the Student-t similarities of Sec. 3, with "
+              "q_ii = 0 and p_ii = 0) is not written; the chain C = KL(P\\|Q) = ... itself is read"),
     entry("paper_lle_weights", "Roweis & Saul (2000), Nonlinear dimensionality reduction by locally linear embedding,"
           " eq. (1) (reconstruction cost of the weights, with |.| for the vector norm)",
           r"\varepsilon(W) = \sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2",
