@@ -230,11 +230,11 @@ class Primitive:
         numpy: the code the generator emits, a template with ``{}`` for each argument.
         helper: the name of a helper function the generated module must define for it.
         ufunc: the NumPy ufunc that computes it (``np.exp``), which can write over its operand.
-        nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
-        domain: the condition on its argument for the function to be defined (None if everywhere).
         notation: for a function read from a notation rather than a name (``|u|_\\varepsilon``): the reading
             listed in ``Problem.readings``, a template with ``{}`` for each argument; a definition of the
             notation in the source (``|\\xi|_\\varepsilon := ...``) replaces the table's meaning.
+        nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
+        domain: the condition on its argument for the function to be defined (None if everywhere).
     """
 
     name: str
@@ -246,9 +246,9 @@ class Primitive:
     numpy: str = ""
     helper: str | None = None
     ufunc: str | None = None
+    notation: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
-    notation: str | None = None
 
 
 PRIMITIVES: tuple[Primitive, ...] = (
@@ -278,12 +278,6 @@ PRIMITIVES: tuple[Primitive, ...] = (
               numpy="np.maximum({}, {})", nonsmooth="a = b"),
     Primitive("min", (r"\min",), ("min",), ELEMENTWISE, arity=2, sympy=sympy.Min,
               numpy="np.minimum({}, {})", nonsmooth="a = b"),
-    # |u|_\varepsilon (Vapnik; Smola & Schölkopf): the epsilon-insensitive loss max(0, |u| - eps), read from
-    # the notation (parse/transform.py); its SymPy form is relu(|u| - eps), so derivatives and code follow
-    Primitive("epsinsensitive", (), ("epsinsensitive",), ELEMENTWISE, arity=2,
-              sympy=lambda u, eps: relu(sympy.Abs(u) - eps), numpy="np.maximum(np.abs({}) - {}, 0.0)",
-              nonsmooth="|u| = eps",
-              notation="\\left|{0}\\right|_{{{1}}} is the {1}-insensitive loss \\max(0, |{0}| - {1})"),
     Primitive("step", ("step",), ("step",), ELEMENTWISE, sympy=lambda u: sympy.Heaviside(u, 0),
               numpy="np.heaviside({}, 0.0)", nonsmooth="u = 0"),
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
@@ -303,6 +297,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",
               domain="det u > 0"),
     Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
+    # |u|_\varepsilon (Vapnik; Smola & Schölkopf): the epsilon-insensitive loss max(0, |u| - eps), read from
+    # the notation (parse/transform.py); its SymPy form is relu(|u| - eps), so derivatives and code follow
+    Primitive("epsinsensitive", (), ("epsinsensitive",), ELEMENTWISE, arity=2,
+              sympy=lambda u, eps: relu(sympy.Abs(u) - eps), numpy="np.maximum(np.abs({}) - {}, 0.0)",
+              nonsmooth="|u| = eps",
+              notation="\\left|{0}\\right|_{{{1}}} is the {1}-insensitive loss \\max(0, |{0}| - {1})"),
 )
 
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
