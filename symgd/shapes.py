@@ -440,10 +440,9 @@ class ShapeInference:
             return True
         if along is None or rows is None or columns is None or along != columns or rows == columns:
             return False
-        if name not in self.column_slices:
-            self.column_slices.add(name)
-            self.read(f"{name}_{bound[0]} are the columns of {name} ({rows} \\times {columns}): "
-                      f"{bound[0]} runs along its second axis")
+        self.column_slices.add(name)
+        self.read(f"{name}_{bound[0]} are the columns of {name} ({rows} \\times {columns}): "
+                  f"{bound[0]} runs along its second axis")
         return True
 
     def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
