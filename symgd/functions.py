@@ -231,6 +231,9 @@ class Primitive:
         numpy: the code the generator emits, a template with ``{}`` for each argument.
         helper: the name of a helper function the generated module must define for it.
         ufunc: the NumPy ufunc that computes it (``np.exp``), which can write over its operand.
+        notation: for a function read from a notation rather than a name (``|u|_\\varepsilon``): the reading
+            listed in ``Problem.readings``, a template with ``{}`` for each argument; a definition of the
+            notation in the source (``|\\xi|_\\varepsilon := ...``) replaces the table's meaning.
         nonsmooth: where it is not differentiable, in words (None if smooth on its domain).
         domain: the condition on its argument for the function to be defined (None if everywhere).
         reference: a plain NumPy function computing it, for evaluating formulas in checks and tests
@@ -247,6 +250,7 @@ class Primitive:
     numpy: str = ""
     helper: str | None = None
     ufunc: str | None = None
+    notation: str | None = None
     nonsmooth: str | None = None
     domain: str | None = None
     reference: Callable | None = None
@@ -315,9 +319,16 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",
               domain="det u > 0"),
     Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
+    # |u|_\varepsilon (Vapnik; Smola & Schölkopf): the epsilon-insensitive loss max(0, |u| - eps), read from
+    # the notation (parse/transform.py); its SymPy form is relu(|u| - eps), so derivatives and code follow
+    Primitive("epsinsensitive", (), ("epsinsensitive",), ELEMENTWISE, arity=2,
+              sympy=lambda u, eps: relu(sympy.Abs(u) - eps), numpy="np.maximum(np.abs({}) - {}, 0.0)",
+              nonsmooth="|u| = eps", reference=lambda u, eps: np.maximum(np.abs(u) - eps, 0.0),
+              notation="\\left|{0}\\right|_{{{1}}} is the {1}-insensitive loss \\max(0, |{0}| - {1})"),
 )
 
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+NOTATIONS: dict[str, str] = {p.name: p.notation for p in PRIMITIVES if p.notation}   # name -> its reading
 
 # LaTeX commands (\log) and operator words (\operatorname{relu}) -> canonical name.
 LATEX_COMMANDS: dict[str, str] = {s: p.name for p in PRIMITIVES for s in p.latex if s.startswith("\\")}

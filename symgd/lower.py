@@ -103,6 +103,8 @@ class Lowering:
             return self.lower_Name(ir.Name(sub_symbol_name(node)), scope, indices, idx)
         shifts = self.inference.subscript_shifts(node, len(bound))   # x_{i+1}: the entry after x_i
         fixed = tuple(indices[b] + shift if b in indices else sympy.Integer(int(b)) for b, shift in zip(bound, shifts))
+        if name in self.inference.column_slices and len(fixed) == 1:   # U_i, a column of U (D x N)
+            return self.symbols[name][tuple(idx) + fixed]
         return self.symbols[name][fixed + tuple(idx)]
 
     # -- arithmetic ----------------------------------------------------------------------
@@ -381,8 +383,6 @@ class Lowering:
             return self.sum_over(sympy.sqrt(squares), row, shape.dims[0])
         if node.kind == "2" and shape.rank == 2:
             raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
-        if node.kind == "F" and shape.rank == 1:
-            raise ShapeError(f"the Frobenius norm of {self.render(node.arg)}, a {describe(shape)}")
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
 
     def lower_Abs(self, node, scope, indices, idx):
@@ -411,7 +411,8 @@ class Lowering:
         first = sympy.Integer(bounds.start)
         if bounds.after is not None:   # \sum_{j=i+1}^{n}: from the value of i, plus the shift
             first += indices[bounds.after] + scope.bounds.get(bounds.after, FULL).value
-        limits = (index, first, self.dim_symbol(dim) + bounds.end)
+        last = self.dim_symbol(self.inference.dims[bounds.upto] if bounds.upto else dim)   # the first q of m
+        limits = (index, first, last + bounds.end)
         return sympy.Sum(body, limits) if node.op == "sum" else sympy.Product(body, limits)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
-from symgd.functions import BY_NAME
+from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
@@ -518,8 +518,8 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         found.definitions[name] = (params, body)
         found.definition_order.append(name)
         return
-    if isinstance(left, ir.Func) and left.name not in BY_NAME:   # \operatorname{sim}(u, v) = ...
-        left = ir.Apply(left.name, left.args)
+    if isinstance(left, ir.Func) and (left.name not in BY_NAME or left.name in NOTATIONS):
+        left = ir.Apply(left.name, left.args)   # \operatorname{sim}(u, v) = ..., |\xi|_\varepsilon := ...
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
@@ -708,6 +708,7 @@ class _Resolver:
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
         self.summed_sets: dict = {}            # the sets sums run over: name -> number of mask indices (0: no mask)
+        self.bound: list[str] = []             # the indices of the sums around the node being resolved
 
     def resolve(self, node):
         if isinstance(node, ir.Abs) and isinstance(node.arg, (ir.Name, ir.Sub, ir.Apply)) \
@@ -715,8 +716,16 @@ class _Resolver:
             return self.cardinality(node)
         if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Member):
             return self.resolve(self.over_set(node))
+        if isinstance(node, ir.BigOp) and node.index not in self.bound:
+            self.bound.append(node.index)
+            try:
+                return self.resolve(node)
+            finally:
+                self.bound.pop()
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
+        if isinstance(node, ir.Mul) and (entry := self.primed_entry(node)) is not None:
+            return self.resolve(entry)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Apply):
@@ -750,10 +759,15 @@ class _Resolver:
             return self.resolve(self.cases(node))
         if isinstance(node, ir.Prime) and isinstance(node.arg, ir.Name) and node.arg.name in self.found.primed:
             return ir.Name(f"{node.arg.name}_prime")
+        if isinstance(node, ir.Func) and node.name == DENSITY and "KL" in node.args[0].name:
+            raise UnsupportedError(f"the divergence {node.args[0].name} is read only as the name of what follows "
+                                   "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
+        if isinstance(node, ir.Func) and node.name in NOTATIONS:
+            self.found.read(NOTATIONS[node.name].format(*map(latex_of, node.args)))
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params:
@@ -911,12 +925,43 @@ class _Resolver:
                         "a vector, as the formula's products need)")
         return ir.Sub(ir.Name(name), arg.indices)
 
+    def projection_onto_observed(self, node: ir.Apply, key: str, args: tuple):
+        """``P_\\Omega(X)`` (matrix completion: Mazumder, Hastie & Tibshirani; Candès & Recht), undefined: the
+        projection onto the observed entries, X where observed and 0 elsewhere, i.e. Ω ⊙ X with Ω the 0/1
+        mask of the observed entries given as data (a reading)."""
+        if node.name != "P" or node.sub != (ir.Name("Omega"),) or len(args) != 1 or key in self.found.definitions:
+            return None
+        self.found.read(f"{latex_of(node)} is the projection onto the observed entries: \\Omega \\odot "
+                        f"{latex_of(node.args[0])}, with \\Omega the 0/1 mask of the observed entries (data)")
+        return ir.Hadamard(ir.Name("Omega"), args[0])
+
+    def primed_entry(self, node: ir.Mul):
+        """``q'(k)`` inside ``\\sum_k`` with q' a name of the definition's head (Szegedy et al.'s H(q', p)):
+        entry k of q', not q' times the index k (the brackets are gone by now: a name of its own with a
+        prime before a bare summed index is read so, as a reading). None when the product is not one."""
+        if node.op != "juxt" or not isinstance(node.right, ir.Name) or node.right.name not in self.bound:
+            return None
+        factors = [node.left]
+        while isinstance(factors[-1], ir.Mul) and factors[-1].op == "juxt":
+            factors[-1:] = [factors[-1].left, factors[-1].right]
+        last = factors[-1]
+        if not (isinstance(last, ir.Prime) and isinstance(last.arg, ir.Name) and last.arg.name in self.found.primed):
+            return None
+        entry = ir.Sub(ir.Name(f"{last.arg.name}_prime"), (node.right,))
+        self.found.read(f"{latex_of(last)}({node.right.name}) is entry {node.right.name} of the vector "
+                        f"{latex_of(last)}, not {latex_of(last)} times the index")
+        for factor in reversed(factors[:-1]):
+            entry = ir.Mul(factor, entry, "juxt")
+        return entry
+
     def value_at_a_constant(self, head, arg, written: str):
         """``J(\\boldsymbol{w}^*)`` (Goodfellow et al. 7.1.1) with the parameters given as wrt: an undefined function
         at a point that is no parameter and has no index (``w^*``, a name or a number) is a constant, the
         function's value there, named by the function."""
         if not self.requested or not isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or not isinstance(head, ir.Name):
             return None
+        if isinstance(arg, ir.Name) and arg.name in self.bound:
+            return None   # f(k) inside \sum_k takes one value per k: no constant
         if isinstance(arg, ir.Sub) and not all(_is_word(index) for index in arg.indices):
             return None   # x_i: one value per data point (value_at_data_point) or an index to bind
         names = {sub_symbol_name(arg) if isinstance(arg, ir.Sub) else getattr(arg, "name", "")}
@@ -1026,13 +1071,15 @@ class _Resolver:
             return ir.Pow(value, exponent)
         args = tuple(self.resolve(a) for a in node.args)
         key = apply_key(node)
+        if (projection := self.projection_onto_observed(node, key, args)) is not None:
+            return projection
         if node.sub and key not in self.found.definitions:
             if len(args) == 1:   # y_i (w^\top x_i): a product
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
                                    "symgd does not know it; define it (f(u) = ...)")
         node = ir.Apply(self.defined_as(key), node.args, (), node.fixed)
-        if node.name == "sigma" and "sigma" not in self.declared_names:
+        if node.name == "sigma" and "sigma" not in self.declared_names and "sigma" not in self.found.definitions:
             if len(args) != 1:
                 raise UnsupportedError(f"\\sigma with {len(args)} arguments")
             self.found.read("\\sigma(u) is the logistic sigmoid 1/(1 + e^{-u})")
@@ -1067,6 +1114,10 @@ class _Resolver:
         f·x_i would silently change the loss."""
         name, written = latex_of(head), f"{latex_of(head)}({latex_of(arg)})"
         base = head.base.name if isinstance(head, ir.Sub) else head.name
+        if isinstance(head, ir.Name) and isinstance(arg, ir.Name) and arg.name in self.bound \
+                and base not in FUNCTION_LETTERS:   # -\sum_k \log(p(k)) q'(k) (Szegedy et al.): entries
+            self.found.read(f"{written} is entry {arg.name} of the vector {name} ({name} is no defined function)")
+            return ir.Sub(head, (arg,))
         value = self.value_at_data_point(head, arg, written)
         if value is None:
             value = self.value_at_a_constant(head, arg, written)
@@ -1444,15 +1495,28 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
         found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
         found.read("I is the identity matrix (a term of a sum of matrices)")
-    dims: dict[str, Dim] = {}
-    declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
-    inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
-                               bold_whole=bold - bold_subscripted)
-    _seed_sample_declarations(found, inference)
+
+    def inferred(formulas: list, family_sums: frozenset = frozenset()) -> ShapeInference:
+        dims: dict[str, Dim] = {}
+        declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
+        inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
+                                   bold_whole=bold - bold_subscripted)
+        inference.family_sums = family_sums
+        _seed_sample_declarations(found, inference)
+        inference.run(formulas, scalars=(formulas[0],))
+        return inference
+
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
-    inference.run([objective_ir, *constraints_ir, *steps], scalars=(objective_ir,))
+    try:
+        inference = inferred([objective_ir, *constraints_ir, *steps])
+    except ShapeError as error:
+        families = _separate_families([objective_ir, *constraints_ir], str(error), found)
+        if families is None:
+            raise
+        (objective_ir, *constraints_ir), family_sums = families
+        inference = inferred([objective_ir, *constraints_ir, *steps], family_sums)
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
@@ -1708,6 +1772,49 @@ def _names_used(formulas) -> set[str]:
     return names
 
 
+def _separate_families(formulas: list, error: str, found: _Items):
+    """Sohn (2016), the N-pair loss: ``\\log(1 + \\sum_{i=1}^{N-1}\\exp(f^\\top f_i - f^\\top f^+))`` uses the
+    vector f whole and ``f_i``: read as entries of f, f^⊤ f_i is no number, so (called only after that
+    reading failed, with ``error`` naming f_i) the f_i are vectors of their own, the rows of a matrix F (a
+    reading), holding exactly the members the sums run over (F has N - 1 rows). Returns (formulas, ids of
+    those sums) or None when no name the error names is used both ways, or the family's name F is taken."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
+    subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    whole = {name for name in named if named[name] > subscripted[name]}   # walk visits a Sub's base too
+    summed = {n.index for n in nodes if isinstance(n, ir.BigOp)}
+    sliced = {n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)
+              and len(n.indices) == 1 and isinstance(n.indices[0], ir.Name) and n.indices[0].name in summed}
+    taken = whole | {n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)}
+    family = {name: name.upper() for name in sorted(whole & sliced)
+              if name.upper() != name and name.upper() not in taken and name not in found.declared
+              and name not in found.sample_declared and f" {name}_{{" in f" {error}"}
+    if not family:
+        return None
+    sums: set[int] = set()
+
+    def rename(node, binding):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in family \
+                and len(node.indices) == 1 and isinstance(node.indices[0], ir.Name) \
+                and node.indices[0].name in binding:
+            binding[node.indices[0].name].append(True)   # the sum binding i runs over the family
+            return ir.Sub(ir.Name(family[node.base.name]), node.indices)
+        if not isinstance(node, ir.BigOp):
+            return _map_children(node, lambda child: rename(child, binding))
+        marks: list = []
+        inner = {**binding, node.index: marks}
+        new = _map_children(node, lambda child: rename(child, inner))
+        if marks:
+            sums.add(id(new))
+        return new
+
+    renamed = [rename(f, {}) for f in formulas]
+    for name, matrix in family.items():
+        found.read(f"{name}_i are vectors of their own, the rows of a matrix {matrix}, not entries of the vector "
+                   f"{name} (read as entries, {name}^\\top {name}_i would not be a number)")
+    return renamed, frozenset(sums)
+
+
 def _rows_of_parameters(params, formulas, found: _Items) -> dict[str, str]:
     """``\\|Y - XB\\|_F^2 + \\lambda\\sum_j \\|b_j\\|_2`` with B a parameter: b_j are the rows of B, not a
     second matrix (which would silently drop the penalty's gradient). Applies when the lowercase
@@ -1881,6 +1988,7 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     ``\\frac{1}{2n}\\|Xw - y\\|^2``: it becomes the name of that axis, a dimension.
     """
     taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
+    taken |= inference.index_names   # \sum_k over an axis named k would read the index as its own bound
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
                          and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
@@ -1923,13 +2031,19 @@ def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
     for obj in symbols.values():
         name = _name_of(obj)
         base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols else name
-        ident = re.sub(r"\W", "", base.replace("{", "").replace("}", "").replace(",", "_")) or "arg"
-        if ident in taken:
-            ident = re.sub(r"\W", "", name.replace("{", "").replace("}", ""))
-        if keyword.iskeyword(ident) or ident in ("np", "scipy"):
+        ident = _python_name(base.replace(",", "_"))
+        if ident in taken:   # \lambda_U beside \lambda_V: both would be lambda_
+            ident = _python_name(name)
+        while ident in taken:
             ident += "_"
         taken.add(ident)
         argnames[obj] = ident
+
+
+def _python_name(text: str) -> str:
+    """``text`` without braces and non-word characters; a keyword or a module name gets a ``_``."""
+    ident = re.sub(r"\W", "", text.replace("{", "").replace("}", "")) or "arg"
+    return ident + "_" if keyword.iskeyword(ident) or ident in ("np", "scipy") else ident
 
 
 def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: ShapeInference) -> Constraint:

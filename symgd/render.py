@@ -185,6 +185,8 @@ def _render_func(node: ir.Func) -> str:
         return r"\left\langle %s, %s \right\rangle" % tuple(map(latex_of, node.args))
     if node.name == "sqrt":
         return r"\sqrt{%s}" % latex_of(node.args[0])
+    if node.name == "epsinsensitive":   # as written: |u|_\varepsilon
+        return r"\left|%s\right|_{%s}" % tuple(map(latex_of, node.args))
     if node.name == "inv":
         return "%s^{-1}" % _wrap(node.args[0], ATOM_LEVEL)
     return r"%s\left(%s\right)" % (head, ", ".join(map(latex_of, node.args)))

@@ -35,6 +35,7 @@ from symgd.parse import ir
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
 NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
+SAMPLE_COUNTS = frozenset({"m", "n", "N", "M"})   # the number of samples, by convention (leading parts)
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul", "mask"})   # mask: \\sum_{(u,i)\\in\\kappa}
 
 
@@ -114,6 +115,7 @@ class Bounds:
     end: int = 0
     value: int = 0
     owner: int = 0   # id of the sum
+    upto: str | None = None   # \\sum_{i=1}^{q} over the first q entries of an axis of length m: "q"
 
 
 FULL = Bounds()
@@ -162,6 +164,7 @@ class ShapeInference:
                  identity: frozenset[str] = frozenset(), bold: frozenset[str] = frozenset(),
                  bold_whole: frozenset[str] = frozenset()) -> None:
         self.shapes: dict[str, Shape | None] = dict(declared)
+        self.declared = frozenset(declared)
         self.dims = dims
         self.syntax = syntax
         self.render = render
@@ -180,6 +183,9 @@ class ShapeInference:
         self.entry_ranks: dict[str, int] = {}     # x -> the most sum indices it is seen with (u_{ij}: 2)
         self.broadcast_scalars = False            # a claim's Xw + b - y: a known scalar added to every entry
         self.row_samples: set[str] = set()        # x whose samples x_i are declared 1 x K rows (Wooldridge)
+        self.family_sums: frozenset = frozenset()  # ids of sums over a family read apart from its vector (N-pair)
+        self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
+        self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -191,6 +197,7 @@ class ShapeInference:
             scalars: the formulas that must be scalars (the objective), a constraint like any other.
         """
         self.collect_dimensions(formulas)
+        self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
         for _ in range(10_000):
             self.changed = True
@@ -229,6 +236,39 @@ class ShapeInference:
             if atoms and all(atom_name(a) in self.index_names for a in atoms):
                 name = node.base.name
                 self.entry_ranks[name] = max(self.entry_ranks.get(name, 0), len(atoms))
+
+    def find_leading_parts(self, formulas: list) -> dict[int, str]:
+        """B&V 7.1.1: ``\\sum_{i=1}^{q}(a^Tu_i + b) - \\sum_{i=1}^{m}\\log(1 + \\exp(a^Tu_i + b))``, the first q
+        of m samples: an array whose axis sums up to two named limits is as long as the limit that is a
+        conventional count of samples (m, n, N, M); a sum up to the other runs over its first entries (a
+        reading), unless a declaration of the array says. Neither or several such names: the length is
+        ambiguous. Returns sum id -> the length's name."""
+        limits: dict[tuple, dict[str, list]] = {}
+        for base, axis, node in _summed_subscripts(formulas):
+            if isinstance(node.upper, ir.Name) and node.lower in (None, ir.Num("1")) and node.upper.name in self.dims:
+                limits.setdefault((base, axis), {}).setdefault(node.upper.name, []).append(node)
+        parts: dict[int, str] = {}
+        for (base, axis), by_limit in sorted(limits.items()):
+            if len(by_limit) < 2:
+                continue
+            declared = self.shapes.get(base)
+            axes = {str(dim.resolved()) for dim in declared.dims} if declared is not None else set()
+            if len(axes & set(by_limit)) > 1:   # U (D x N): U_i along N are its columns, U_k along D its rows
+                continue
+            length = declared.dims[axis].resolved() if declared is not None and declared.rank > axis else None
+            counts = [str(length)] if str(length) in by_limit else sorted(n for n in by_limit if n in SAMPLE_COUNTS)
+            shown = ", ".join(f"\\sum_{{{nodes[0].index}=1}}^{{{name}}}" for name, nodes in sorted(by_limit.items()))
+            if len(counts) != 1:
+                raise AmbiguityError(f"{base}_i is summed by {shown}: which limit is the length of {base} "
+                                     f"(the other sums running over its first entries)? Declare it, e.g. "
+                                     f"{base} \\in \\mathbb{{R}}^{{{min(by_limit)} \\times d}}")
+            (length,) = counts
+            for name, nodes in by_limit.items():
+                if name != length:
+                    parts.update((id(node), length) for node in nodes)
+                    self.read(f"\\sum_{{{nodes[0].index}=1}}^{{{name}}} runs over the first {name} of the {length} "
+                              f"entries of {base} ({name} \\le {length})")
+        return parts
 
     def dim_of_index(self, node: ir.BigOp) -> Dim:
         return self.node_dims[id(node)]
@@ -347,9 +387,21 @@ class ShapeInference:
         """The axis of ``name`` that ``index`` subscripts is the axis the index runs along."""
         along = scope.indices[index]
         if dim.resolved() is not None and along.resolved() is not None and dim.resolved() != along.resolved():
+            if full.rank == 1 and name in self.declared and all(
+                    isinstance(d.resolved(), sympy.Symbol) for d in (dim, along)):   # β ∈ R^p, β_ℓ for ℓ ≤ L
+                self.refuse_blocks(node, name, dim, along, index)
             raise ShapeError(f"shapes do not fit: in {self.render(node)} the index {index} runs along an axis of "
                              f"length {_dim_text(along)}, but {self.render(ir.Name(name))} is a {describe(full)}")
         self.unify_dim(dim, along, node, node, full, full)
+
+    def refuse_blocks(self, node: ir.Sub, name: str, length: Dim, along: Dim, index: str) -> None:
+        """``\\beta_\\ell`` of a vector β ∈ R^p with ℓ = 1..L (ESL 3.80, the group lasso): β_ℓ is a block of
+        coefficients, not an entry; blocks of sizes p_ℓ are ragged, which symgd's arrays cannot hold."""
+        raise UnsupportedError(
+            f"{self.render(node)}: {self.render(ir.Name(name))} is a vector of length {_dim_text(length)}, but "
+            f"{index} runs over {_dim_text(along)} values: groups (blocks) of a vector's coefficients, of sizes "
+            "p_\\ell (as in the group lasso), are not supported; for groups of one size write the blocks as the "
+            "rows b_\\ell of a matrix B")
 
     def infer_Sub(self, node, scope):
         if not isinstance(node.base, ir.Name):
@@ -366,11 +418,32 @@ class ShapeInference:
         if full.rank < len(bound) + len(rest):
             raise ShapeError(f"{self.render(node)} has {len(bound) + len(rest)} subscripts but "
                              f"{name} is a {describe(full)}")
+        if self.is_column_slice(name, full, bound, rest, scope):
+            return Shape(full.dims[:1])
         for dim, index in zip(full.dims, bound + rest):
             if index in scope.indices:
                 self.unify_index_axis(node, name, full, dim, index, scope)
         rows = name in self.row_samples and full.rank == 2 and len(bound) + len(rest) == 1
         return Shape(full.dims[len(bound) + len(rest):], rows)
+
+    def is_column_slice(self, name: str, full: Shape, bound: tuple, rest: tuple, scope: Scope) -> bool:
+        """``U_i`` of a matrix U declared D x N, with i running along N (not D): the column i, as
+        Salakhutdinov & Mnih write U_i, V_j for the columns of U and V (a reading)."""
+        if full.rank != 2 or rest or len(bound) != 1 or bound[0] not in scope.indices:
+            return False
+        along = scope.indices[bound[0]].resolved()
+        rows, columns = (dim.resolved() for dim in full.dims)
+        if name in self.column_slices:
+            if full.dims[1].find() is not scope.indices[bound[0]].find():
+                raise UnsupportedError(f"{name}_{bound[0]}: elsewhere the one-index slices of {name} are its "
+                                       f"columns; write the entries {name}_{{k{bound[0]}}} or transpose {name}")
+            return True
+        if along is None or rows is None or columns is None or along != columns or rows == columns:
+            return False
+        self.column_slices.add(name)
+        self.read(f"{name}_{bound[0]} are the columns of {name} ({rows} \\times {columns}): "
+                  f"{bound[0]} runs along its second axis")
+        return True
 
     def infer_entry(self, node: ir.Sub, scope: Scope) -> Shape | None:
         """``(WH)_{ij}``: an entry of an expression, each subscript an index bound by a sum."""
@@ -477,6 +550,8 @@ class ShapeInference:
         a = self.infer(node.left, scope)
         b = self.infer(node.right, scope)
         if a is not None and b is not None:
+            if self.is_row_of_regressors(node, a, b, scope):
+                return SCALAR
             return self.product_shape(node, a, b)
         if a is None and b is not None:
             guess = self.guess_left(node.left, b, scope)
@@ -489,6 +564,19 @@ class ShapeInference:
         else:
             self.guess_across(node, scope)
         return None
+
+    def is_row_of_regressors(self, node: ir.Mul, a: Shape, b: Shape, scope: Scope) -> bool:
+        """``\\mathbf{x}_i\\mathbf{b}`` (Wooldridge): two column vectors written side by side, the left a
+        sample x_i of a sum: econometrics writes x_i as a 1 x K row, so the product is x_i^T b (a reading)."""
+        if node.op != "juxt" or a.rank != 1 or b.rank != 1 or a.row or b.row:
+            return False
+        if not self.is_slice(node.left, scope) or self.is_slice(node.right, scope):
+            return False
+        self.unify(a, b, node.left, node.right)
+        left, right = self.render(node.left), self.render(node.right)
+        self.read(f"{left} {right} of two column vectors is {left}^\\top {right}: {left} is a row of "
+                  "regressors, as econometrics writes it")
+        return True
 
     def guess_across(self, node: ir.Mul, scope: Scope) -> None:
         """In a chain ``y_i w^\\top x_i`` = (y_i w^⊤) x_i the factors that meet are w^⊤ and x_i:
@@ -602,8 +690,9 @@ class ShapeInference:
     def infer_Transpose(self, node, scope):
         shape = self.infer(node.arg, scope)
         if shape is None:
-            if _is_leaf(node.arg):
-                guess = Shape((self.fresh(), self.fresh())) if _is_upper(node.arg) else Shape((self.fresh(),))
+            if _is_leaf(node.arg):   # U_i^\top with i bound by a sum: a slice of U, a vector
+                matrix = self.capital_array(node.arg, scope)
+                guess = Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),))
                 self.expect(node.arg, guess, scope)
             return None
         if shape.rank == 0:
@@ -690,8 +779,10 @@ class ShapeInference:
             arg = self.render(node.arg)
             self.read(f"\\|{arg}\\|_1 of a matrix is the entrywise 1-norm (the sum of the absolute values of its "
                       "entries, as in the lasso literature), not the induced 1-norm (the largest column sum)")
+        if node.kind == "F" and shape is not None and shape.rank == 1:   # \|U_i\|_{Fro} of a column U_i
+            self.read(f"\\|{self.render(node.arg)}\\|_F of a vector is its Euclidean norm")
         if shape is None and _is_leaf(node.arg):
-            matrix = node.kind == "F" or (_is_upper(node.arg) and not self.is_slice(node.arg, scope))
+            matrix = (node.kind == "F" or _is_upper(node.arg)) and not self.is_slice(node.arg, scope)
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
         elif shape is None and node.kind != "F" and not _mentions_upper(node.arg) and not any(
                 self.entry_ranks.get(n.name, 0) >= 2 for n in ir.walk(node.arg) if isinstance(n, ir.Name)):
@@ -777,6 +868,13 @@ class ShapeInference:
             dim, end = Dim(high[1]), 0
         else:
             dim, end = self.dimension(high[0]), high[1]
+        if id(node) in self.family_sums and after is None and start == 1 and end < 0:
+            # \\sum_{i=1}^{N-1} f_i over a family read apart from the vector f: it holds f_1 .. f_{N-1}
+            self.read(f"\\{node.op}_{{{node.index}=1}}^{{{self.render(upper)}}} runs over all "
+                      f"{self.render(upper)} members of its family")
+            return Dim(dim.resolved() + end), Bounds(owner=id(node))
+        if id(node) in self.leading_parts:   # the first q of the m entries
+            return self.dimension(self.leading_parts[id(node)]), Bounds(start, after, end, 0, id(node), high[0])
         if after is None and start == 0 and end == 0 and high is not None:
             return self.zero_based_to_end(node, dim), Bounds(1, None, 0, -1, id(node))
         if after is None and start == 0:   # 0-based: \sum_{j=0}^{n-1} covers the n entries
@@ -878,6 +976,20 @@ class ShapeInference:
             if self.infer(first, scope) is None and _base_of(first) not in self.bold \
                     and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
                 self.expect(first, SCALAR, scope)
+
+
+def _summed_subscripts(formulas: list):
+    """(array name, axis, the sum binding the subscript) for each plain subscript ``u_i`` of a summed index."""
+    stack = [(formula, {}) for formula in formulas]
+    while stack:
+        node, binding = stack.pop()
+        if isinstance(node, ir.BigOp):
+            binding = {**binding, node.index: node}
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+            for axis, atom in enumerate(index_atoms(node.indices) or ()):
+                if isinstance(atom, ir.Name) and atom.name in binding:
+                    yield node.base.name, axis, binding[atom.name]
+        stack.extend((child, binding) for child in ir.children(node))
 
 
 def index_atoms(indices: tuple) -> tuple | None:

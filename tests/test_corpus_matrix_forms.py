@@ -26,6 +26,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "nw_augmented_lagrangian": "fixed index",
     "paper_factorization_machine": "a sum from k + 1",
     "paper_kalman_smoother": "a sum from 2",
+    "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
     "paper_koren_mf": "several axes",

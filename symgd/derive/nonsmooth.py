@@ -60,6 +60,9 @@ def _inspect(node, parent, kinks, domain, params) -> None:
                                "each side's derivative (the indicator is constant on each side)"))
     elif isinstance(node, ir.Norm) and node.kind == "2,1":
         kinks.append(NonSmooth(text, f"\\text{{a row of }} {latex_of(node.arg)} = 0", "0 for that row"))
+    elif isinstance(node, ir.Func) and node.name == "epsinsensitive":   # |u|_eps = max(0, |u| - eps)
+        u, eps = map(latex_of, node.args)
+        kinks.append(NonSmooth(text, f"\\left|{u}\\right| = {eps}", "0 at the edge of the tube (relu'(0) = 0)"))
     elif isinstance(node, ir.Func) and node.name == "relu":
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0", "0 (relu'(0) = 0, as PyTorch and JAX)"))
     elif isinstance(node, ir.Abs) and not _is_determinant(node, parent):

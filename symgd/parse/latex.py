@@ -350,21 +350,38 @@ class _Tokenizer:
         """``p(\\mathbf{t}|\\mathbf{w})``, ``q_\\phi(z|x)``: a conditional density, one DENSITY token from its
         name to the closing parenthesis (the problem stage reads it as the name of an objective on the left
         of ``=`` and refuses it anywhere else). False when the bracket is not a name's conditional."""
-        if kind != ")" or self.bars[-1][0] != "_LBAR" or (len(self.bars) > 1 and self.bars[-2][1] > len(self.brackets)):
+        if kind != ")" or self.bars[-1][0] not in ("_LBAR", "_LNORM") \
+                or (len(self.bars) > 1 and self.bars[-2][1] > len(self.brackets)):
             return False
         opened = next((i for i in range(len(self.tokens) - 1, -1, -1)
                        if self.tokens[i].type == "_LPAR" and self.tokens[i].start_pos == opened_at), None)
         head = opened - 1 if opened else None
+        divergence = self.divergence_head(opened)
+        if divergence is not None:   # KL(P\|Q), D_{KL}(P\|Q) (van der Maaten & Hinton): a name, as p(y|x)
+            head = divergence
+        elif self.bars[-1][0] != "_LBAR":
+            return False
         if head is not None and head >= 2 and self.tokens[head].type in ("NAME", "LABEL") \
                 and self.tokens[head - 1].type == "_UNDER":
             head -= 2   # q_\\phi(z|x)
-        if head is None or head < 0 or self.tokens[head].type != "NAME":
+        if head is None or head < 0 or self.tokens[head].type != "NAME" and divergence is None:
             return False
         first = self.tokens[head].start_pos
         del self.tokens[head:]
         self.bars.pop()
         self.emit("DENSITY", self.text[first:start + 1], first)
         return True
+
+    def divergence_head(self, opened: int | None) -> int | None:
+        """The position of the first token of ``KL`` or ``D_{KL}`` right before the parenthesis at ``opened``."""
+        found = None
+        for head in range(opened - 1, max(opened - 7, -1), -1) if opened else ():
+            if self.tokens[head].type not in ("NAME", "FUNC", "LABEL", "_UNDER", "_LBRACE", "_RBRACE"):
+                break
+            spelled = "".join(str(t) for t in self.tokens[head:opened] if t.type in ("NAME", "FUNC", "LABEL"))
+            if spelled in ("KL", "DKL") and self.tokens[head].type in ("NAME", "FUNC"):
+                found = head   # the longest spelling: D_{KL}, not its KL
+        return found
 
     def bar(self, opening: str, closing: str, start: int, side: str = "") -> None:
         """Classify a bar: it closes when an operand just ended and a bar of its kind is open."""

@@ -16,7 +16,8 @@ from symgd.errors import AmbiguityError, UnsupportedError
 from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
-NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F"}
+EPSILONS = (ir.Name("varepsilon"), ir.Name("epsilon"))   # |u|_\\varepsilon, the epsilon-insensitive loss
+NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F", "Fro": "F"}   # \|U_i\|_{Fro} (Salakhutdinov & Mnih)
 
 
 class Label(str):
@@ -732,6 +733,8 @@ def _split_juxt_names(node) -> tuple:
 
 def _attach_subscript(base, indices: tuple):
     """Attach ``_{...}`` to what it subscripts: the base of ``x^2_i`` and ``w^\\top_k``; a norm's kind."""
+    if isinstance(base, ir.Norm) and len(indices) == 1 and _spelled_word(indices[0]) in NORM_KINDS:
+        indices = (ir.Name(_spelled_word(indices[0])),)   # _{Fro}: the letters F r o, one word
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 1 and _is_weight(indices[0]):
         arg = base.arg   # \\|v\\|_{R^{-1}} (Kalman smoothing): the weighted norm sqrt(v^T R^{-1} v)
         return ir.Func("sqrt", (ir.Mul(ir.Mul(ir.Transpose(arg), indices[0], "juxt"), arg, "juxt"),))
@@ -739,6 +742,8 @@ def _attach_subscript(base, indices: tuple):
         kind = _norm_kind(indices[0])
         if kind:
             return ir.Norm(base.arg, kind)
+    if isinstance(base, ir.Abs) and len(indices) == 1 and indices[0] in EPSILONS:
+        return ir.Func("epsinsensitive", (base.arg, indices[0]))   # |\\xi|_\\varepsilon: max(0, |xi| - eps)
     if isinstance(base, ir.Abs) and indices in ((ir.Num("1"),), (ir.Num("2"),)):
         return ir.Norm(base.arg, _norm_kind(indices[0]))   # |\\beta|_1 (Zou & Hastie): the l1 norm
     if isinstance(base, ir.Norm) and base.kind is None and len(indices) == 2 \
@@ -795,6 +800,14 @@ def _is_weight(index) -> bool:
     if isinstance(index, ir.Sub):
         index = index.base
     return isinstance(index, ir.Name) and index.name[:1].isupper() and index.name not in NORM_KINDS
+
+
+def _spelled_word(node) -> str | None:
+    """The letters of a juxtaposition of one-letter names (``_{Fro}`` is F r o), else None."""
+    letters = _split_juxt_names(node)
+    if len(letters) > 1 and all(isinstance(n, ir.Name) and len(n.name) == 1 for n in letters):
+        return "".join(n.name for n in letters)
+    return None
 
 
 def _norm_kind(index) -> str | None:

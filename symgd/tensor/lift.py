@@ -118,7 +118,10 @@ class Builder:
             raise UnsupportedError(f"code generation for the entry {expr} with a fixed index")
         node = ir.input_(expr.base, self._shape(expr.base))
         for index, dim in zip(indices, node.shape):
-            self.ranges.setdefault(index, dim)
+            known = self.ranges.setdefault(index, dim)
+            if known != dim and known.is_Symbol:   # \\sum_{i=1}^{q} over the first q of m entries
+                raise UnsupportedError(f"code generation for a sum over {index} up to {self.ranges[index]} "
+                                       f"along an axis of {expr.base} of length {dim}")
         return _labelled(node, tuple(indices), expr)
 
     def _shape(self, symbol) -> tuple:

@@ -100,7 +100,7 @@ ENTRIES = [
           lambda v: float(np.sum((v["y"] - v["beta_0"] - np.einsum("lnk,lk->n", v["X"], v["beta"])) ** 2))
           + v["lambda"] * float(np.sum(np.sqrt(v["p"]) * np.linalg.norm(v["beta"], axis=1))),
           sizes={"L": 3, "k": 2}, kinds="p:positive",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: in \\beta_{\\ell} the index ell runs along an axis of length L, but \\beta is a vector (p,)'),
+          status=REFUSAL, gap="UnsupportedError: \\beta_{\\ell}: \\beta is a vector of length p, but ell runs over L values: groups (blocks) of a vector's coefficients, of sizes p_\\ell (as in the group lasso), ar"),
     entry("esl_adaboost_stagewise", f"{ESL}, Sec. 10.4 (forward stagewise additive modeling with exponential loss)",
           r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]",
           r"\beta", "y:N f_m_1:N G:N beta:",

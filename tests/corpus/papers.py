@@ -4,7 +4,7 @@ citation starts with the paper (authors and year) so distinct papers can be coun
 
 import numpy as np
 
-from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, softmax
+from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, softmax  # noqa: F401 - REFUSAL for restatus.py
 
 
 def _huber(r, k):
@@ -112,8 +112,7 @@ ENTRIES = [
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(np.maximum(
               np.abs(v["y"] - v["x"] @ v["w"] - v["b"]) - v["varepsilon"], 0))),
           where=r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon & \text{otherwise}\end{cases}",
-          sizes={"l": 7}, kinds="varepsilon:prob",
-          status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
+          sizes={"l": 7}, kinds="varepsilon:prob"),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
           " (multi-class hinge over the wrong classes m != y_i)",
           r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
@@ -168,8 +167,7 @@ ENTRIES = [
     entry("paper_wooldridge_ols_rows_undeclared", "Wooldridge (2010), Ch. 4 (the same OLS objective without the"
           " declaration of x_i)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
-          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)), sizes={"K": 3},
-          status=REFUSAL, gap='ShapeError: shapes cannot be multiplied: x_{i} is a vector (?,) and b is a vector (?,)'),
+          r"\mathbf{b}", "y:N x:N,K b:K", lambda v: float(np.sum((v["y"] - v["x"] @ v["b"]) ** 2)), sizes={"K": 3}),
     # ---- contrastive and metric losses
     entry("paper_contrastive_hadsell", "Hadsell, Chopra & LeCun (2006), Dimensionality reduction by learning an invariant"
           " mapping, Sec. 2.1 (contrastive loss of the distance D_W)",
@@ -186,8 +184,7 @@ ENTRIES = [
     entry("paper_npair", "Sohn (2016), Improved deep metric learning with multi-class N-pair loss objective",
           r"\log\left(1 + \sum_{i=1}^{N-1}\exp(f^\top f_i - f^\top f^+)\right)",
           "f", "f:d F:M,d f_plus:d",
-          lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7},
-          status=REFUSAL, gap='ShapeError: shapes do not fit: f^\\top f_{i} is a row vector (N,) and -f^\\top f_{\\mathrm{plus}} is a scalar'),
+          lambda v: float(np.log1p(np.sum(np.exp(v["F"] @ v["f"] - v["f"] @ v["f_plus"])))), sizes={"M": 6, "N": 7}),   # F: the N - 1 negatives f_i
     entry("paper_simclr_nt_xent", "Chen, Kornblith, Norouzi & Hinton (2020), A simple framework for contrastive learning"
           " (SimCLR), Sec. 2.1, eq. (1) (NT-Xent loss of the positive pair (i, j))",
           r"\ell_{i,j} = -\log\frac{\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_j)/\tau)}{\sum_{k=1}^{2N}\mathbb{1}_{[k\neq i]}"
@@ -220,7 +217,8 @@ ENTRIES = [
           " similarities q_ij)",
           r"C = KL(P\|Q) = \sum_i\sum_j p_{ij}\log\frac{p_{ij}}{q_{ij}}",
           "y", "y:n,k P:n,n", None, status=UNSUPPORTED, construct=r"KL|divergence|\\\|",
-          gap='ParseError: line 1, column 60: unclosed bar'),
+          gap="AmbiguityError: the parameter y does not appear: q_ij (the Student-t similarities of Sec. 3, with "
+              "q_ii = 0 and p_ii = 0) is not written; the chain C = KL(P\\|Q) = ... itself is read"),
     entry("paper_lle_weights", "Roweis & Saul (2000), Nonlinear dimensionality reduction by locally linear embedding,"
           " eq. (1) (reconstruction cost of the weights, with |.| for the vector norm)",
           r"\varepsilon(W) = \sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2",
@@ -291,8 +289,8 @@ ENTRIES = [
           "U, V", "I:N,M R:N,M U:D,N V:D,M lambda_U: lambda_V:",
           lambda v: 0.5 * float(np.sum(v["I"] * (v["R"] - v["U"].T @ v["V"]) ** 2)) + v["lambda_U"] / 2 * float(np.sum(v["U"] ** 2))
           + v["lambda_V"] / 2 * float(np.sum(v["V"] ** 2)),
-          sizes={"N": 5, "M": 6, "D": 2}, kinds="I:01",
-          status=REFUSAL, gap='ShapeError: the power \\left(R_{i j} - U_{i}^\\top V_{j}\\right)^{2} of a matrix (?, ?) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          where=r"U \in \mathbb{R}^{D \times N}, V \in \mathbb{R}^{D \times M}",
+          sizes={"N": 5, "M": 6, "D": 2}, kinds="I:01"),
     entry("paper_nmf_euclidean", "Lee & Seung (2001), Algorithms for non-negative matrix factorization, Sec. 3"
           " (the Euclidean cost ||V - WH||^2)",
           r"\|V - WH\|^2", "W, H", "V:n,m W:n,r H:r,m", lambda v: float(np.sum((v["V"] - v["W"] @ v["H"]) ** 2)),
@@ -306,8 +304,7 @@ ENTRIES = [
     entry("paper_soft_impute", "Mazumder, Hastie & Tibshirani (2010), Spectral regularization algorithms for learning"
           " large incomplete matrices, Sec. 1 (nuclear-norm regularized completion with the projection P_Omega)",
           r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*",
-          "Z", "X:n,m Z:n,m lambda:", None, status=UNSUPPORTED, construct=r"P_\\Omega|P_\{\\Omega\}|projection|function",
-          gap="ParseError: line 1, column 67: unexpected '*'"),
+          "Z", "X:n,m Z:n,m lambda:", None, status=UNSUPPORTED, construct=r"nuclear norm"),   # P_\Omega(X) is read (the mask of the observed entries); \|Z\|_* is not
     entry("paper_nuclear_norm_min", "Recht, Fazel & Parrilo (2010), Guaranteed minimum-rank solutions of linear matrix"
           " equations via nuclear norm minimization, Sec. 1 (the nuclear norm heuristic)",
           r"\begin{array}{ll}\text{minimize} & \|X\|_* \\ \text{subject to} & \mathcal{A}(X) = b\end{array}",
@@ -409,8 +406,9 @@ ENTRIES = [
     entry("paper_label_smoothing", "Szegedy, Vanhoucke, Ioffe, Shlens & Wojna (2016), Rethinking the Inception architecture,"
           " Sec. 7 (cross-entropy H(q', p) = -sum_k log p(k) q'(k) with smoothed labels q')",
           r"H(q', p) = -\sum_{k=1}^{K}\log(p(k))q'(k)",
-          "z", "z:K q:K", None, status=UNSUPPORTED, construct=r"p\(|function|calling",
-          gap='UnsupportedError not naming it: q^\\top as a variable; use a name'),
+          "z", "z:K q_prime:K", lambda v: -float(np.sum(np.log(softmax(v["z"])) * v["q_prime"])),
+          # Sec. 7: p(k|x) = exp(z_k) / sum_i exp(z_i), "omitting the dependence of p and q on x for brevity"
+          where=r"p(k) = \frac{\exp(z_k)}{\sum_{i=1}^{K}\exp(z_i)}", kinds="q_prime:simplex"),
     entry("paper_logistic_bias", "Cox (1958), The regression analysis of binary sequences (log likelihood of the"
           " logistic model with intercept alpha and slope beta, scalar x_i)",
           r"\sum_{i=1}^{n}\left\{y_i(\alpha + \beta x_i) - \log(1 + e^{\alpha + \beta x_i})\right\}",
