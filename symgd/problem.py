@@ -31,7 +31,7 @@ from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import DENSITY
-from symgd.render import latex_of, name_latex
+from symgd.render import ONE_HOT_SUFFIX, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
@@ -149,6 +149,7 @@ class Problem:
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
     functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
+    labels: dict = field(default_factory=dict)      # one-hot data symbol -> the integer labels' name (y, y_i)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -164,7 +165,7 @@ class Problem:
         if self.constraints_ir:
             text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(c) for c in self.constraints_ir)
         declarations = [self._declaration(symbol) for symbol in self.roles
-                        if self.roles[symbol] in (PARAMETER, DATA, CONSTANT)]
+                        if self.roles[symbol] in (PARAMETER, DATA, CONSTANT) and symbol not in self.labels]
         if declarations:
             text += r" \quad \text{where} \quad " + r",\; ".join(declarations)
         return text
@@ -240,6 +241,8 @@ class _Items:
     readings: list = field(default_factory=list)       # implicit decisions, in words
     primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
+    one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
+    summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -649,10 +652,52 @@ def _choose_objective(found: _Items):
             return _spelling_without_density(found, top[-1]), top[-1]
     if len(found.bare) == 1:
         return found.bare[0], None
+    per_example = _per_example_loss(found)
+    if per_example is not None:
+        return per_example, None
     if not found.bare and not found.definitions:
         raise AmbiguityError("the source has no objective: write a loss such as L(w) = ... or \\min_w ...")
     raise AmbiguityError("the source has several formulas and none is marked as the objective; "
                          "write L(w) = ... or \\min_w ...")
+
+
+def _per_example_loss(found: _Items):
+    """``L_i = ...`` alone (CS231n's loss of example i): the objective is the loss of one example, i fixed;
+    its data (``y_i``, ``x_i``) are that example's. The source's average over examples is not written."""
+    if found.bare or found.definitions or len(found.indexed) != 1:
+        return None
+    (name, (indices, body)), = found.indexed.items()
+    if name not in OBJECTIVE_NAMES or len(indices) != 1:
+        return None
+    del found.indexed[name]
+    found.readings[:] = [r for r in found.readings if "for every index value; its uses are replaced" not in r
+                         or not r.startswith(f"{name_latex(name)}_{{{indices[0]}}}")]
+    found.read(f"{name_latex(name)}_{{{indices[0]}}} is the loss of one example {indices[0]} ({indices[0]} fixed): "
+               f"its data are that example's; the sum over examples is not written")
+    return body
+
+
+def _bound_index_names(formulas, found: _Items) -> set:
+    """Index names some sum in the source binds (or an entrywise definition ``y_n = ...`` ranges over)."""
+    names = {node.index for formula in formulas for node in ir.walk(formula) if isinstance(node, ir.BigOp)}
+    for indices, body in found.indexed.values():
+        names |= set(indices) | {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
+    for _, body in found.definitions.values():
+        names |= {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
+    return names
+
+
+def _check_labels_not_numbers(formulas, found: _Items) -> None:
+    """Integer class labels index an array (``f_{y_i}``): the same y also used as a number (``y_i f_j``)
+    has two meanings, which symgd does not guess between."""
+    for written, label in found.one_hot.values():
+        for formula in formulas:
+            for node in ir.walk(formula):
+                if node == label or node == ir.Name(written) or (
+                        isinstance(node, ir.Sub) and node.base == ir.Name(written)):
+                    raise AmbiguityError(
+                        f"{latex_of(label)} is an integer class label indexing an array and also a number in "
+                        f"the same source; write the labels and the numbers under different names")
 
 
 class _Resolver:
@@ -696,6 +741,8 @@ class _Resolver:
             return ir.Sub(value, tuple(atoms[len(indices):]))
         if isinstance(node, ir.Sub) and _label_index(node) is not None:
             return self.resolve(self.gather(node))
+        if isinstance(node, ir.BigOp) and isinstance(node.excluded, ir.Sub):
+            return self.resolve(self.excluding_label(node))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -838,17 +885,61 @@ class _Resolver:
                 and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]) + 1)
 
     def gather(self, node: ir.Sub):
-        """``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means): the entry (or row) of c at the class label
-        y_i, a whole number 1..K held as data: \\sum_k \\mathbb{1}(y_i = k) c_k."""
-        label = _label_index(node)
+        """``f_{y_i}`` (CS231n), ``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means), ``S_{i,y_i}``: the entry
+        (or row) of f at the integer class label y_i held as data, 0-based as in NumPy: \\sum_k [y_i = k] f_k,
+        where [y_i = k] is the one-hot matrix of the labels, a data array (generated code builds it from y)."""
+        position, label = _label_index(node)
         used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
         index = next(letter for letter in "klmrsqpuvabcgh" if letter not in used)
-        self.found.read(f"{latex_of(node)} is {latex_of(node.base)} at the label {latex_of(label)}, a class number "
-                        f"1, 2, ... given as data (1 is the first entry or row of {latex_of(node.base)}): "
-                        f"\\sum_{{{index}}} \\mathbb{{1}}({latex_of(label)} = {index}) "
-                        f"{latex_of(ir.Sub(node.base, (ir.Name(index),)))}")
-        indicator = ir.Cases(((ir.Num("1"), ir.Relation((label, ir.Name(index)), ("=",))),))
-        return ir.BigOp("sum", index, None, None, ir.Mul(indicator, ir.Sub(node.base, (ir.Name(index),)), "juxt"))
+        self.read_label(label, node.base)
+        weight = self.one_hot_entry(label, ir.Name(index))
+        indices = node.indices[:position] + (ir.Name(index),) + node.indices[position + 1:]
+        return ir.BigOp("sum", index, None, None, ir.Mul(weight, ir.Sub(node.base, indices), "juxt"))
+
+    def excluding_label(self, node: ir.BigOp):
+        """``\\sum_{j \\ne y_i} g_j`` (the multiclass hinge): \\sum_j (1 - [y_i = j]) g_j, with the one-hot
+        matrix of the integer labels y (0-based) as data. Which array y_i indexes is j's: read from the body."""
+        label = node.excluded
+        if _label_of_sub(label) is None:
+            raise UnsupportedError(f"the sum over {node.index} \\ne {latex_of(label)}: symgd leaves out an integer "
+                                   "label y_i (one name, one index) or an index")
+        body = self.class_superscripts(node.body, node.index)
+        indexed = sorted({n.base.name for n in ir.walk(body) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)
+                          and node.index in {a.name for a in index_atoms(n.indices) or () if isinstance(a, ir.Name)}})
+        self.read_label(label, ir.Name(indexed[0]) if len(indexed) == 1 else None)
+        weight = ir.Add((ir.Num("1"), ir.Neg(self.one_hot_entry(label, ir.Name(node.index)))))
+        return ir.BigOp(node.op, node.index, node.lower, node.upper, ir.Mul(weight, body, "juxt"))
+
+    def class_superscripts(self, body, index: str):
+        """``\\xi_i^m`` under ``\\sum_{m \\ne y_i}`` (Weston & Watkins): m runs over classes, so the
+        superscript is an index (entry (i, m) of ξ), not a power of a class number."""
+        def rewrite(node):
+            if isinstance(node, ir.Pow) and node.exp == ir.Name(index):
+                base = node.base
+                if isinstance(base, ir.Name) or (isinstance(base, ir.Sub) and isinstance(base.base, ir.Name)):
+                    entry = ir.Sub(base, (ir.Name(index),)) if isinstance(base, ir.Name) else \
+                        ir.Sub(base.base, (*base.indices, ir.Name(index)))
+                    self.found.read(f"{latex_of(node)} is the entry {latex_of(entry)}: the superscript {index} runs "
+                                    f"over the classes \\ne the label, an index, not a power")
+                    return entry
+            return _map_children(node, rewrite)
+        return rewrite(body)
+
+    def one_hot_entry(self, label: ir.Sub, index: ir.Name):
+        """[label = index] as an entry of the labels' one-hot data array: ``y_onehot_{ik}`` for labels y_i
+        with i a summed index (one label per sample), ``y_i_onehot_{k}`` for the label of one example."""
+        per_sample = label.indices[0].name in self.found.summed
+        written = label.base.name if per_sample else sub_symbol_name(label)
+        name = written + ONE_HOT_SUFFIX
+        self.found.one_hot.setdefault(name, (written, label))
+        return ir.Sub(ir.Name(name), (*label.indices, index) if per_sample else (index,))
+
+    def read_label(self, label: ir.Sub, indexed) -> None:
+        """Say how the integer labels are read: 0-based class numbers, as NumPy indexes."""
+        target = f" indexing {latex_of(indexed)}" if indexed is not None else ""
+        first = f" (0 is the first class of {latex_of(indexed)})" if indexed is not None else ""
+        self.found.read(f"{latex_of(label)} is an integer class label{target}: 0, 1, ..., K - 1, 0-based as in "
+                        f"NumPy{first}; [{latex_of(label)} = k] enters as the one-hot matrix of the labels (data)")
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
@@ -953,10 +1044,17 @@ def _spelling_without_density(found: _Items, name: str):
 
 
 def _label_index(node: ir.Sub):
-    """The subscript of ``c_{y_i}`` that is itself an entry of data (``y_i``, ``c^{(i)}``), else None."""
-    if len(node.indices) != 1 or not isinstance(node.base, ir.Name):
+    """(position, label) of the one subscript of ``c_{y_i}``, ``S_{i,y_i}`` that is itself an entry of data
+    (``y_i``, ``c^{(i)}``), else None (two labels in one subscript are not read)."""
+    if not isinstance(node.base, ir.Name):
         return None
-    label = node.indices[0]
+    found = [(position, _label_of_sub(index)) for position, index in enumerate(node.indices)
+             if _label_of_sub(index) is not None]
+    return found[0] if len(found) == 1 else None
+
+
+def _label_of_sub(label):
+    """``y_i``, ``c^{(i)}``: one name with one index letter (an integer class label), else None."""
     if isinstance(label, ir.Sub) and isinstance(label.base, ir.Name) and len(label.indices) == 1 \
             and isinstance(label.indices[0], ir.Name) and not _is_word(label.indices[0]):
         return label
@@ -1199,8 +1297,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
+    found.summed = _bound_index_names([objective_ir, *(side for c in found.constraints for side in c[::2])], found)
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
+    _check_labels_not_numbers([objective_ir, *constraints_ir], found)
     objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
 
     _check_size([objective_ir, *constraints_ir])
@@ -1297,7 +1397,7 @@ def _read_defaults(found: _Items, inference: ShapeInference) -> None:
     for reading in inference.readings:
         found.read(reading)
     for name, rule in sorted(inference.defaulted.items()):
-        if rule in DEFAULT_READINGS:
+        if rule in DEFAULT_READINGS and name not in found.one_hot:   # the one-hot's reading says what it is
             why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
             if rule == "vector" and name in inference.subscripted:
                 found.read(f"{name_latex(name)} with an index is a vector ({why}), one per index value: "
@@ -1601,6 +1701,10 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
             raise AmbiguityError(f"the parameter {name} appears only as {', '.join(written) or 'a subscripted name'}, "
                                  "with an index no sum binds; sum over the index or name the entry in wrt")
     param_objs = tuple(symbols[name] for name in params)
+    labels = SymbolDict({symbols[name]: written for name, (written, _) in found.one_hot.items() if name in symbols})
+    for name in found.one_hot:
+        if name in params:
+            raise AmbiguityError(f"{name} is the one-hot matrix of integer labels (data); it cannot be a parameter")
     updates = tuple(
         UpdateRule(param, lowering.lower(resolver.resolve(step), Scope(), {}) if step is not None else None, text)
         for param, step, text in found.updates)
@@ -1610,7 +1714,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
-        functions={name: value for name, value in found.definitions.items() if value[0]},
+        functions={name: value for name, value in found.definitions.items() if value[0]}, labels=labels,
     )
 
 

@@ -42,6 +42,41 @@ def name_latex(name: str) -> str:
     return text
 
 
+ONE_HOT_SUFFIX = "_onehot"   # the name of the one-hot data of integer labels y: y_onehot (problem.py)
+
+
+def label_of_one_hot(entry, index: str):
+    """The integer label written in the source (``y_i``) when ``entry`` is [y_i = index], the one-hot data
+    problem.py reads ``f_{y_i}`` and ``\\sum_{j \\ne y_i}`` into; else None."""
+    if not (isinstance(entry, ir.Sub) and isinstance(entry.base, ir.Name) and entry.base.name.endswith(ONE_HOT_SUFFIX)
+            and entry.indices and entry.indices[-1] == ir.Name(index)):
+        return None
+    written = ir.Name(entry.base.name[:-len(ONE_HOT_SUFFIX)])
+    return ir.Sub(written, entry.indices[:-1]) if len(entry.indices) > 1 else written
+
+
+def _label_gather(node: ir.BigOp):
+    """(f_{y_i} as a Sub) for \\sum_k [y_i = k] f_k (also S_{i,y_i} for \\sum_k [y_i = k] S_{ik}), else None."""
+    body = node.body
+    if node.lower is not None or node.upper is not None or not isinstance(body, ir.Mul) \
+            or not isinstance(body.right, ir.Sub) or list(body.right.indices).count(ir.Name(node.index)) != 1:
+        return None
+    label = label_of_one_hot(body.left, node.index)
+    if label is None:
+        return None
+    return ir.Sub(body.right.base, tuple(label if i == ir.Name(node.index) else i for i in body.right.indices))
+
+
+def _label_exclusion(node: ir.BigOp):
+    """(y_i, g) for \\sum_j (1 - [y_i = j]) g, else None."""
+    body = node.body
+    if not isinstance(body, ir.Mul) or not isinstance(body.left, ir.Add) or len(body.left.terms) != 2 \
+            or body.left.terms[0] != ir.Num("1") or not isinstance(body.left.terms[1], ir.Neg):
+        return None
+    label = label_of_one_hot(body.left.terms[1].arg, node.index)
+    return None if label is None else (label, body.right)
+
+
 def latex_of(node) -> str:
     """Render an IR node as LaTeX."""
     return _render(node)[0]
@@ -116,10 +151,17 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
     if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
         return _render(node.body)
+    if isinstance(node, ir.BigOp) and _label_gather(node) is not None:   # f_{y_i}, as the source writes it
+        return _render(_label_gather(node))
+    if isinstance(node, ir.BigOp) and _label_exclusion(node) is not None:   # \sum_{j \ne y_i}
+        label, body = _label_exclusion(node)
+        return "\\%s_{%s \\ne %s} %s" % (node.op, name_latex(node.index), latex_of(label),
+                                          _wrap(body, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.BigOp):
         limits = "_{%s}" % name_latex(node.index)
         if node.excluded is not None:
-            limits = r"_{%s \ne %s}" % (name_latex(node.index), name_latex(node.excluded))
+            excluded = latex_of(node.excluded) if isinstance(node.excluded, ir.Sub) else name_latex(node.excluded)
+            limits = r"_{%s \ne %s}" % (name_latex(node.index), excluded)
         if node.lower is not None:
             limits = "_{%s=%s}" % (name_latex(node.index), latex_of(node.lower))
         if node.upper is not None:

@@ -383,7 +383,7 @@ class IRBuilder(Transformer):
         op, (index_spec, upper), body = children
         names, lower, *extra = index_spec
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
-        excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
+        excluded = extra[0] if extra and not every and isinstance(extra[0], (str, ir.Sub)) else None
         node = body
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
             first, second = names
@@ -423,6 +423,8 @@ class IRBuilder(Transformer):
         name, op, other = children
         if str(op) == "!=" and isinstance(other, ir.Name):
             return (str(name),), None, other.name
+        if str(op) == "!=" and isinstance(other, ir.Sub):   # \sum_{j \ne y_i}: all classes but the label y_i
+            return (str(name),), None, other
         if str(op) in ("<", "<=", ">", ">=") and isinstance(other, ir.Name) and other.name != str(name):
             # \sum_{i<j} (Kruskal's stress): every pair once, the inner index starting after the outer
             first, second = (str(name), other.name) if str(op) in ("<", "<=") else (other.name, str(name))
