@@ -1648,6 +1648,7 @@ def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
 
 def _assemble(found, inference: ShapeInference, params, objective_ir, constraints_ir, syntax,
               resolver: _Resolver, display: dict[str, str]) -> Problem:
+    found.summed = found.summed | _index_names(objective_ir, constraints_ir)
     dim_names = _name_dimensions(inference, params, found)
     symbols, roles, shapes, argnames = {}, SymbolDict(), SymbolDict(), SymbolDict()
     dims_out, data, constants, indices = [], [], [], []
@@ -1755,7 +1756,9 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     An undeclared scalar n (or N) beside data with a free axis is the sample count, as in
     ``\\frac{1}{2n}\\|Xw - y\\|^2``: it becomes the name of that axis, a dimension.
     """
-    taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
+    # an index's name is taken too: a dimension k beside \sum_k would read as a triangular sum (and two
+    # symbols printed alike)
+    taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes} | found.summed
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
                          and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
