@@ -889,8 +889,9 @@ class _Resolver:
         (or row) of f at the integer class label y_i held as data, 0-based as in NumPy: \\sum_k [y_i = k] f_k,
         where [y_i = k] is the one-hot matrix of the labels, a data array (generated code builds it from y)."""
         position, label = _label_index(node)
-        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
-        index = next(letter for letter in "klmrsqpuvabcgh" if letter not in used)
+        # a letter no sum of the source binds: a definition substituted here (p_{ik} = ...) cannot capture it
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | self.found.summed
+        index = next((letter for letter in "klmrsqpuvabcgh" if letter not in used), f"k{len(used)}")
         self.read_label(label, node.base)
         weight = self.one_hot_entry(label, ir.Name(index))
         indices = node.indices[:position] + (ir.Name(index),) + node.indices[position + 1:]

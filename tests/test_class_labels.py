@@ -150,3 +150,20 @@ def test_superscript_classes_under_a_label_exclusion_are_entries():
     env = index_form_env(problem, values)
     reference = values["C"] * np.sum(values["xi"] * (1 - np.eye(K)[values["y"]]))
     assert_close(objective_value(problem, env), reference, what="loss")
+
+
+def test_the_hessian_of_the_batch_softmax_with_labels():
+    # the Hessian does not depend on the labels; generated with them as arguments all the same
+    problem = symgd.parse(BATCH_SOFTMAX, wrt="w")
+    module = symgd.codegen(problem, hessian=True).load()
+    values = data(2)
+
+    def gradient(v):   # by hand: (softmax(x w^T) - onehot(y))^T x / N
+        scores = v["x"] @ v["w"].T
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return (p - np.eye(K)[v["y"]]).T @ v["x"] / len(v["y"])
+
+    expected = np.stack([central_differences(lambda v, index=index: gradient(v)[index], values, "w")
+                         for index in np.ndindex(K, D)]).reshape(K, D, K, D)
+    assert_close(module.hess(w=values["w"], x=values["x"], y=values["y"]), expected, rel=1e-5, what="hess")
