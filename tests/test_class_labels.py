@@ -167,3 +167,9 @@ def test_the_hessian_of_the_batch_softmax_with_labels():
     expected = np.stack([central_differences(lambda v, index=index: gradient(v)[index], values, "w")
                          for index in np.ndindex(K, D)]).reshape(K, D, K, D)
     assert_close(module.hess(w=values["w"], x=values["x"], y=values["y"]), expected, rel=1e-5, what="hess")
+
+
+@pytest.mark.parametrize("backend", ["array_api", "jax"])
+def test_other_backends_refuse_integer_labels_by_name(backend):
+    with pytest.raises(UnsupportedError, match=r"integer class labels \(y\)"):
+        symgd.codegen(symgd.parse(BATCH_SOFTMAX, wrt="w"), backend=backend)
