@@ -77,6 +77,18 @@ def _label_exclusion(node: ir.BigOp):
     return None if label is None else (label, body.right)
 
 
+def _limits(node: ir.BigOp, excluded) -> str:
+    """``_{j=1, j \\ne y_i}^{K}``: the index, its start, the value left out (an index name or a label), the end."""
+    index = name_latex(node.index)
+    parts = [] if node.lower is None and excluded is not None else \
+        [index if node.lower is None else "%s=%s" % (index, latex_of(node.lower))]
+    if excluded is not None:
+        shown = name_latex(excluded) if isinstance(excluded, str) else latex_of(excluded)
+        parts.append(r"%s \ne %s" % (index, shown))
+    upper = "" if node.upper is None else "^{%s}" % latex_of(node.upper)
+    return "_{%s}%s" % (", ".join(parts), upper)
+
+
 def latex_of(node) -> str:
     """Render an IR node as LaTeX."""
     return _render(node)[0]
@@ -155,18 +167,9 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return _render(_label_gather(node))
     if isinstance(node, ir.BigOp) and _label_exclusion(node) is not None:   # \sum_{j \ne y_i}
         label, body = _label_exclusion(node)
-        return "\\%s_{%s \\ne %s} %s" % (node.op, name_latex(node.index), latex_of(label),
-                                          _wrap(body, PRODUCT_LEVEL)), UNARY_LEVEL
+        return "\\%s%s %s" % (node.op, _limits(node, label), _wrap(body, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.BigOp):
-        limits = "_{%s}" % name_latex(node.index)
-        if node.excluded is not None:
-            excluded = latex_of(node.excluded) if isinstance(node.excluded, ir.Sub) else name_latex(node.excluded)
-            limits = r"_{%s \ne %s}" % (name_latex(node.index), excluded)
-        if node.lower is not None:
-            limits = "_{%s=%s}" % (name_latex(node.index), latex_of(node.lower))
-        if node.upper is not None:
-            limits += "^{%s}" % latex_of(node.upper)
-        return "\\%s%s %s" % (node.op, limits, _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
+        return "\\%s%s %s" % (node.op, _limits(node, node.excluded), _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.Entrywise):
         indices = f"{name_latex(node.rows)} {name_latex(node.cols)}"
         return r"\left[%s\right]_{%s}" % (latex_of(node.body), indices), ATOM_LEVEL

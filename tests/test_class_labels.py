@@ -173,3 +173,22 @@ def test_the_hessian_of_the_batch_softmax_with_labels():
 def test_other_backends_refuse_integer_labels_by_name(backend):
     with pytest.raises(UnsupportedError, match=r"integer class labels \(y\)"):
         symgd.codegen(symgd.parse(BATCH_SOFTMAX, wrt="w"), backend=backend)
+
+
+@pytest.mark.parametrize("written", [r"\sum_{j=1, j\neq y_i}^{K}", r"\sum_{j\not= y_i}", r"\sum_{j \ne y_i}"])
+def test_spellings_of_the_sum_over_the_wrong_classes(written):
+    latex = rf"\frac{{1}}{{N}}\sum_{{i=1}}^{{N}}{written}\max(0, w_j^\top x_i - w_{{y_i}}^\top x_i + \Delta)"
+    problem = symgd.parse(latex + r" + \lambda\sum_{k}\sum_{l} w_{kl}^2", wrt="w")
+    values = data(3)
+    env = index_form_env(problem, values)
+    assert_close(objective_value(problem, env), hinge_loss(values), what=written)
+    assert symgd.parse(problem.latex(), wrt="w").objective == problem.objective
+
+
+def test_a_range_with_an_index_left_out_keeps_both_when_printed():
+    problem = symgd.parse(r"\sum_{i=1}^{n}\sum_{j=1, j \ne i}^{n} (x_i - x_j)^2", wrt="x")
+    x = np.random.default_rng(6).normal(size=5)
+    reference = sum((x[i] - x[j]) ** 2 for i in range(5) for j in range(5) if j != i)
+    assert_close(objective_value(problem, {"x": x, "n": 5}), reference, what="loss")
+    assert r"j=1, j \ne i" in problem.latex()
+    assert symgd.parse(problem.latex(), wrt="x").objective == problem.objective

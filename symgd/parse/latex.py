@@ -372,6 +372,9 @@ class _Tokenizer:
             self.environment(name, start)
         elif name in ("ne", "neq"):
             self.emit("REL", "!=", start)
+        elif name == "not" and self.text.startswith("=", self.pos):   # \not= is \ne
+            self.pos += 1
+            self.emit("REL", "!=", start)
         elif name == "langle":
             self.open_bracket("langle", "_LANGLE", start)
         elif name == "rangle":

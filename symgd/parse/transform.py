@@ -433,6 +433,14 @@ class IRBuilder(Transformer):
         raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
                                f"({name}=1 to n) and over j \\ne i")
 
+    def index_from_except(self, children):
+        """``\\sum_{j=1, j \\ne y_i}^{K}``: a range with one value left out (an index or a class label)."""
+        name, lower, again, op, other = children
+        if str(again) != str(name) or str(op) != "!=" or not isinstance(other, (ir.Name, ir.Sub)):
+            raise UnsupportedError(f"the sum over {name} = {_describe(lower)}, {again} {op} {_describe(other)}: symgd "
+                                   f"leaves out one value, written {name} \\ne i or {name} \\ne y_i")
+        return (str(name),), lower, other.name if isinstance(other, ir.Name) else other
+
     def index_pairs(self, children):
         *names, op, space = children
         named = isinstance(space, ir.Name) or (isinstance(space, ir.Sub) and isinstance(space.base, ir.Name))
