@@ -31,7 +31,7 @@ from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import DENSITY
-from symgd.render import ONE_HOT_SUFFIX, latex_of, name_latex
+from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
@@ -243,6 +243,7 @@ class _Items:
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
+    names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -713,8 +714,11 @@ class _Resolver:
         self.active: list[str] = []
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
+        self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
 
     def resolve(self, node):
+        if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
+            return self.class_entry(node)
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
@@ -889,8 +893,9 @@ class _Resolver:
         (or row) of f at the integer class label y_i held as data, 0-based as in NumPy: \\sum_k [y_i = k] f_k,
         where [y_i = k] is the one-hot matrix of the labels, a data array (generated code builds it from y)."""
         position, label = _label_index(node)
-        # a letter no sum of the source binds: a definition substituted here (p_{ik} = ...) cannot capture it
-        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | self.found.summed
+        # a letter the source does not write: a definition substituted here (p_{ik} = ...) cannot capture it,
+        # and a dimension k of \\sum_{m=1}^{k} is not mistaken for it
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | self.found.summed | self.found.names
         index = next((letter for letter in "klmrsqpuvabcgh" if letter not in used), f"k{len(used)}")
         self.read_label(label, node.base)
         weight = self.one_hot_entry(label, ir.Name(index))
@@ -915,16 +920,20 @@ class _Resolver:
         """``\\xi_i^m`` under ``\\sum_{m \\ne y_i}`` (Weston & Watkins): m runs over classes, so the
         superscript is an index (entry (i, m) of ξ), not a power of a class number."""
         def rewrite(node):
-            if isinstance(node, ir.Pow) and node.exp == ir.Name(index):
-                base = node.base
-                if isinstance(base, ir.Name) or (isinstance(base, ir.Sub) and isinstance(base.base, ir.Name)):
-                    entry = ir.Sub(base, (ir.Name(index),)) if isinstance(base, ir.Name) else \
-                        ir.Sub(base.base, (*base.indices, ir.Name(index)))
-                    self.found.read(f"{latex_of(node)} is the entry {latex_of(entry)}: the superscript {index} runs "
-                                    f"over the classes \\ne the label, an index, not a power")
-                    return entry
+            key = _superscript_key(node)
+            if key is not None and key[1] == index:
+                self.class_indices.add(key)
+                return self.class_entry(node)
             return _map_children(node, rewrite)
         return rewrite(body)
+
+    def class_entry(self, node: ir.Pow):
+        """``\\xi_i^m`` -> ``\\xi_{im}`` (a class superscript, see ``class_superscripts``), with its reading."""
+        base, index = node.base, node.exp
+        entry = ir.Sub(base, (index,)) if isinstance(base, ir.Name) else ir.Sub(base.base, (*base.indices, index))
+        self.found.read(f"{latex_of(node)} is the entry {latex_of(entry)}: the superscript {index.name} runs over the "
+                        f"classes \\ne the label, an index, not a power")
+        return entry
 
     def one_hot_entry(self, label: ir.Sub, index: ir.Name):
         """[label = index] as an entry of the labels' one-hot data array: ``y_onehot_{ik}`` for labels y_i
@@ -1044,6 +1053,14 @@ def _spelling_without_density(found: _Items, name: str):
     return (readable or spellings)[0]
 
 
+def _superscript_key(node):
+    """(name, letter) for ``x^m`` or ``x_i^m`` (a single-letter superscript on a name), else None."""
+    if not isinstance(node, ir.Pow) or not isinstance(node.exp, ir.Name) or len(node.exp.name) != 1:
+        return None
+    base = node.base.base if isinstance(node.base, ir.Sub) else node.base
+    return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
+
+
 def _label_index(node: ir.Sub):
     """(position, label) of the one subscript of ``c_{y_i}``, ``S_{i,y_i}`` that is itself an entry of data
     (``y_i``, ``c^{(i)}``), else None (two labels in one subscript are not read)."""
@@ -1089,14 +1106,33 @@ def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.R
                     free.append(name)
     if not free:
         return relation
+    masks = _label_exclusions(objective_ir)
+    left_out = [f"{name} = {latex_of(masks[name][1])}" for name in free if name in masks]
     found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
-               "free in the constraint)")
+               "free in the constraint)" + (f", as that sum leaves out {', '.join(left_out)}" if left_out else ""))
     operands = []
     for operand in relation.operands:
+        for name in free:   # m \ne y_i in the objective's sum: no constraint at m = y_i (there 0 <= 0)
+            if name in masks:
+                operand = ir.Mul(masks[name][0], operand, "juxt")
         for name in reversed(free):
             operand = ir.BigOp("forall", name, None, None, operand)
         operands.append(operand)
     return ir.Relation(tuple(operands), relation.ops)
+
+
+def _label_exclusions(objective_ir) -> dict:
+    """index -> (the weight 1 - [y_i = index], the label y_i) for each sum of the objective over every class but
+    a label (``\\sum_{m \\ne y_i}``, read into that weight by ``excluding_label``)."""
+    out = {}
+    for node in _distinct_nodes(objective_ir):
+        if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Add):
+            terms = node.body.left.terms
+            if len(terms) == 2 and terms[0] == ir.Num("1") and isinstance(terms[1], ir.Neg):
+                label = label_of_one_hot(terms[1].arg, node.index)
+                if label is not None:
+                    out[node.index] = (node.body.left, label)
+    return out
 
 
 def _superscript_labels(formulas: list, found: _Items) -> list:
@@ -1298,7 +1334,11 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
-    found.summed = _bound_index_names([objective_ir, *(side for c in found.constraints for side in c[::2])], found)
+    formulas = [objective_ir, *(side for c in found.constraints for side in c[::2])]
+    found.summed = _bound_index_names(formulas, found)
+    found.names = {n.name for f in [*formulas, *(body for _, body in found.definitions.values()),
+                                    *(body for _, body in found.indexed.values())]
+                   for n in ir.walk(f) if isinstance(n, ir.Name)}
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     _check_labels_not_numbers([objective_ir, *constraints_ir], found)

@@ -192,3 +192,41 @@ def test_a_range_with_an_index_left_out_keeps_both_when_printed():
     assert_close(objective_value(problem, {"x": x, "n": 5}), reference, what="loss")
     assert r"j=1, j \ne i" in problem.latex()
     assert symgd.parse(problem.latex(), wrt="x").objective == problem.objective
+
+
+def test_the_weston_watkins_primal_solved_by_generated_code_matches_scipy():
+    # Weston & Watkins (1999): constraints for i = 1..l and m != y_i, read from the objective's sum over m != y_i
+    from scipy.optimize import minimize
+
+    source = (r"\min_{w, b, \xi}\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m"
+              r" \quad \text{subject to} \quad (w_{y_i}\cdot x_i) + b_{y_i} \ge (w_m\cdot x_i) + b_m + 2 - \xi_i^m,\;"
+              r" \xi_i^m \ge 0")
+    problem = symgd.parse(source, where=r"w_m \in \mathbb{R}^d, \quad x_i \in \mathbb{R}^d")
+    assert any("leaves out m = y_{i}" in reading for reading in problem.readings)
+    rng = np.random.default_rng(1)
+    samples, classes, features = 8, 3, 2
+    x, y = rng.normal(size=(samples, features)), rng.integers(0, classes, size=samples)
+    others = 1 - np.eye(classes)[y]
+
+    def unpack(z):
+        return (z[:classes * features].reshape(classes, features), z[classes * features:classes * (features + 1)],
+                z[classes * (features + 1):].reshape(samples, classes))
+
+    def objective(z):
+        w, _, xi = unpack(z)
+        return 0.5 * np.sum(w ** 2) + np.sum(others * xi)
+
+    def margins(z):   # >= 0, only for the wrong classes
+        w, b, xi = unpack(z)
+        scores = x @ w.T + b
+        correct = scores[np.arange(samples), y]
+        return np.concatenate([(correct[:, None] - scores - 2 + xi)[others > 0], xi[others > 0]])
+
+    size = classes * (features + 1) + samples * classes
+    reference = minimize(objective, np.zeros(size), method="SLSQP", constraints=[{"type": "ineq", "fun": margins}],
+                         options={"maxiter": 500, "ftol": 1e-12})
+    module = symgd.codegen(problem, optimizer="qp").load()
+    w, b, xi = module.fit(np.zeros((classes, features)), np.zeros(classes), np.zeros((samples, classes)), y, x, 1.0)[0]
+    assert reference.success
+    assert module.loss(w, b, xi, y, x, 1.0) == pytest.approx(reference.fun, rel=1e-6)
+    assert np.min(margins(np.concatenate([w.ravel(), b, xi.ravel()]))) > -1e-6

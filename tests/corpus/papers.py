@@ -27,6 +27,14 @@ def _stress(v):
     upper = np.triu(np.ones_like(v["d"]), 1)
     return float(np.sqrt(np.sum(upper * (v["d"] - v["d_hat"]) ** 2) / np.sum(upper * v["d"] ** 2)))
 
+
+def _weston_watkins_constraints(v):
+    """Weston & Watkins's margins, g <= 0 for i = 1..l and every class m but y_i (0 where m = y_i: no constraint)."""
+    others = 1 - np.eye(v["w"].shape[0])[v["y"]]
+    scores = v["x"] @ v["w"].T + v["b"]
+    correct = scores[np.arange(len(v["y"])), v["y"]]
+    return [("le", others * (scores + 2 - v["xi"] - correct[:, None])), ("le", others * -v["xi"])]
+
 ENTRIES = [
     # ---- generalized linear models
     entry("paper_poisson_loglinear", "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., Ch. 6 (log-linear"
@@ -110,12 +118,15 @@ ENTRIES = [
           sizes={"l": 7}, kinds="varepsilon:prob",
           status=REFUSAL, gap='UnsupportedError: the definition of \\left|\\xi\\right|_{\\varepsilon}; define a name such as L(w) = ...'),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
-          " eq. (7) (the multi-class objective over the wrong classes m != y_i, w_m in R^d as the text states; the"
-          " margin constraints of the same equation are not part of this entry)",
-          r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
-          r"w, \xi", "w:k,d xi:l,k C: y:l",
+          " Sec. 3 (the k-class primal: slacks xi_i^m for the wrong classes m != y_i, with its margin constraints for"
+          " i = 1..l, m in {1..k} minus y_i; w_m and x_i in R^d as the text states)",
+          r"\min_{w, b, \xi}\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m"
+          r" \quad \text{subject to} \quad (w_{y_i}\cdot x_i) + b_{y_i} \ge (w_m\cdot x_i) + b_m + 2 - \xi_i^m,\;"
+          r" \xi_i^m \ge 0",
+          r"w, b, \xi", "w:k,d b:k xi:l,k C: x:l,d y:l",
           lambda v: 0.5 * float(np.sum(v["w"] ** 2)) + v["C"] * float(np.sum(v["xi"] * (1 - np.eye(4)[v["y"]]))),
-          where=r"w_m \in \mathbb{R}^d", sizes={"l": 7, "k": 4}, kinds="y:labels:k"),
+          where=r"w_m \in \mathbb{R}^d, \quad x_i \in \mathbb{R}^d", sizes={"l": 7, "k": 4}, kinds="y:labels:k",
+          constraints=_weston_watkins_constraints),
     # ---- attention and neural losses
     entry("paper_attention", "Vaswani et al. (2017), Attention is all you need, Sec. 3.2.1, eq. (1) (scaled dot-product"
           " attention as a definition; the test's loss is its squared distance to a target Y)",
