@@ -23,6 +23,7 @@ BATCH_SOFTMAX = r"\frac{1}{N}\sum_{i=1}^{N} -\log\frac{e^{w_{y_i}^\top x_i}}{\su
 BATCH_HINGE = (r"\frac{1}{N}\sum_{i=1}^{N}\sum_{j\ne y_i}\max(0, w_j^\top x_i - w_{y_i}^\top x_i + \Delta)"
                r" + \lambda\sum_{k}\sum_{l} w_{kl}^2")
 SCORES_SOFTMAX = r"-\frac{1}{N}\sum_{i=1}^{N}\log\frac{e^{S_{i,y_i}}}{\sum_{j=1}^{K}e^{S_{ij}}}"
+SCORES_SOFTMAX_TEXT = "1/N * sum(-log(exp(S[i, y[i]]) / sum(exp(S[i, j]), j=1..K)), i=1..N)"   # plain text
 
 
 def softmax_loss(values) -> float:
@@ -69,6 +70,7 @@ def index_form_env(problem, values: dict) -> dict:
     (BATCH_SOFTMAX, softmax_loss, "w"),
     (BATCH_HINGE, hinge_loss, "w"),
     (SCORES_SOFTMAX, score_softmax_loss, "S"),
+    (SCORES_SOFTMAX_TEXT, score_softmax_loss, "S"),
 ])
 def test_batch_losses_with_integer_labels_match_numpy(latex, reference, param):
     problem = symgd.parse(latex, wrt=param)
