@@ -289,12 +289,12 @@ class ModuleWriter:
         lines = []
         for symbol in self.data:
             if symbol in self.problem.labels:
-                if self.backend.name != "numpy":
-                    raise UnsupportedError(f"code generation of integer class labels "
-                                           f"({self.problem.labels[symbol]}) for the {self.backend.name} backend")
                 self.helpers.add("_one_hot")
                 name = self.problem.argnames[symbol]
-                lines.append(f"{name} = _one_hot({name}, {self._dim_code(self.problem.shapes[symbol][-1])})")
+                classes = self._dim_code(self.problem.shapes[symbol][-1])
+                # array backends: the parameters' dtype and device (``_like``); out-of-range labels give NaN rows
+                lines.append(f"{name} = _one_hot({name}, {classes})" if self.backend.name == "numpy" else
+                             f"{name} = _one_hot(xp, {name}, {classes}, _like)")
         return lines
 
     def _argument_shape(self, symbol) -> tuple:
