@@ -948,8 +948,11 @@ class _Resolver:
         """Say how the integer labels are read: 0-based class numbers, as NumPy indexes."""
         target = f" indexing {latex_of(indexed)}" if indexed is not None else ""
         first = f" (0 is the first class of {latex_of(indexed)})" if indexed is not None else ""
+        one_hot = f"{name_latex(label.base.name + ONE_HOT_SUFFIX)}, the one-hot matrix of the labels" \
+            if label.indices[0].name in self.found.summed else f"the one-hot vector of {latex_of(label)}"
         self.found.read(f"{latex_of(label)} is an integer class label{target}: 0, 1, ..., K - 1, 0-based as in "
-                        f"NumPy{first}; [{latex_of(label)} = k] enters as the one-hot matrix of the labels (data)")
+                        f"NumPy{first}; [{latex_of(label)} = k] enters as {one_hot} (data; generated code takes "
+                        f"the labels and builds it)")
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
