@@ -1109,18 +1109,37 @@ def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.R
                     free.append(name)
     if not free:
         return relation
-    masks = _label_exclusions(objective_ir)
-    left_out = [f"{name} = {latex_of(masks[name][1])}" for name in free if name in masks]
     found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
-               "free in the constraint)" + (f", as that sum leaves out {', '.join(left_out)}" if left_out else ""))
+               "free in the constraint)")
     operands = []
     for operand in relation.operands:
-        for name in free:   # m \ne y_i in the objective's sum: no constraint at m = y_i (there 0 <= 0)
-            if name in masks:
-                operand = ir.Mul(masks[name][0], operand, "juxt")
         for name in reversed(free):
             operand = ir.BigOp("forall", name, None, None, operand)
         operands.append(operand)
+    return ir.Relation(tuple(operands), relation.ops)
+
+
+def _where_the_sum_runs(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
+    """A constraint for every m (``_for_every_index``) where the objective sums over m \\ne y_i (Weston &
+    Watkins's margins) holds for m \\ne y_i only, the values that sum takes: each side is weighted by
+    1 - [y_i = m], so that at m = y_i it reads 0 <= 0 (render drops the weight: the constraint as written)."""
+    masks = _label_exclusions(objective_ir)
+    operands, masked = [], []
+    for operand in relation.operands:
+        foralls, body = [], operand
+        while isinstance(body, ir.BigOp) and body.op == "forall":
+            foralls.append(body)
+            body = body.body
+        masked = [f.index for f in foralls if f.index in masks]
+        for name in masked:
+            body = ir.Mul(masks[name][0], body, "juxt")
+        for every in reversed(foralls):
+            body = ir.BigOp("forall", every.index, every.lower, every.upper, body)
+        operands.append(body)
+    if not masked:
+        return relation
+    left_out = ", ".join(f"{name} = {latex_of(masks[name][1])}" for name in masked)
+    found.read(f"{latex_of(relation)} leaves out {left_out}, as the objective's sum does")
     return ir.Relation(tuple(operands), relation.ops)
 
 
@@ -1375,6 +1394,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
+    constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):

@@ -67,13 +67,17 @@ def _label_gather(node: ir.BigOp):
     return ir.Sub(body.right.base, tuple(label if i == ir.Name(node.index) else i for i in body.right.indices))
 
 
-def _without_label_mask(body, index: str):
-    """A side of a constraint for every m without the weight 1 - [y_i = m] that the objective's
-    ``\\sum_{m \\ne y_i}`` put on it (problem.py's ``_for_every_index``): the constraint as written."""
-    if isinstance(body, ir.Mul) and isinstance(body.left, ir.Add) and len(body.left.terms) == 2 \
+def _without_label_masks(node: ir.BigOp):
+    """The body of a constraint for every i, m without the weights 1 - [y_i = m] that the objective's
+    ``\\sum_{m \\ne y_i}`` put on it (problem.py's ``_where_the_sum_runs``): the constraint as written."""
+    indices, body = [], node
+    while isinstance(body, ir.BigOp) and body.op == "forall":
+        indices.append(body.index)
+        body = body.body
+    while isinstance(body, ir.Mul) and isinstance(body.left, ir.Add) and len(body.left.terms) == 2 \
             and body.left.terms[0] == ir.Num("1") and isinstance(body.left.terms[1], ir.Neg) \
-            and label_of_one_hot(body.left.terms[1].arg, index) is not None:
-        return body.right
+            and any(label_of_one_hot(body.left.terms[1].arg, index) is not None for index in indices):
+        body = body.right
     return body
 
 
@@ -172,7 +176,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     if isinstance(node, ir.Abs):
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
     if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
-        return _render(_without_label_mask(node.body, node.index))
+        return _render(_without_label_masks(node))
     if isinstance(node, ir.BigOp) and _label_gather(node) is not None:   # f_{y_i}, as the source writes it
         return _render(_label_gather(node))
     if isinstance(node, ir.BigOp) and _label_exclusion(node) is not None:   # \sum_{j \ne y_i}
