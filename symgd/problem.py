@@ -1082,43 +1082,6 @@ def _label_of_sub(label):
     return None
 
 
-def _distinct_nodes(node):
-    """Every node of an IR DAG once (resolved definitions are shared: ``ir.walk`` would revisit them)."""
-    seen, stack = set(), [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack.extend(ir.children(current))
-
-
-def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
-    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
-    the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
-    constraint along the index's axis: each side becomes ``forall_i``)."""
-    summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
-    bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
-    free: list[str] = []
-    for node in _distinct_nodes(relation):
-        if isinstance(node, ir.Sub):
-            for atom in index_atoms(node.indices) or ():
-                name = getattr(atom, "name", None)
-                if name in summed and name not in bound and name not in free:
-                    free.append(name)
-    if not free:
-        return relation
-    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
-               "free in the constraint)")
-    operands = []
-    for operand in relation.operands:
-        for name in reversed(free):
-            operand = ir.BigOp("forall", name, None, None, operand)
-        operands.append(operand)
-    return ir.Relation(tuple(operands), relation.ops)
-
-
 def _where_the_sum_runs(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
     """A constraint for every m (``_for_every_index``) where the objective sums over m \\ne y_i (Weston &
     Watkins's margins) holds for m \\ne y_i only, the values that sum takes: each side is weighted by
@@ -1155,6 +1118,43 @@ def _label_exclusions(objective_ir) -> dict:
                 if label is not None:
                     out[node.index] = (node.body.left, label)
     return out
+
+
+def _distinct_nodes(node):
+    """Every node of an IR DAG once (resolved definitions are shared: ``ir.walk`` would revisit them)."""
+    seen, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(ir.children(current))
+
+
+def _for_every_index(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
+    """``y^{(i)}(w^T x^{(i)} + b) \\ge 1 - \\xi_i`` (CS229's SVM): a constraint whose subscripts use an index
+    the objective sums over, bound by no sum of its own, holds for every value of that index (a vector
+    constraint along the index's axis: each side becomes ``forall_i``)."""
+    summed = {node.index for node in _distinct_nodes(objective_ir) if isinstance(node, ir.BigOp)}
+    bound = {node.index for node in _distinct_nodes(relation) if isinstance(node, ir.BigOp)}
+    free: list[str] = []
+    for node in _distinct_nodes(relation):
+        if isinstance(node, ir.Sub):
+            for atom in index_atoms(node.indices) or ():
+                name = getattr(atom, "name", None)
+                if name in summed and name not in bound and name not in free:
+                    free.append(name)
+    if not free:
+        return relation
+    found.read(f"{latex_of(relation)} holds for every {', '.join(free)} (an index of the objective's sum, "
+               "free in the constraint)")
+    operands = []
+    for operand in relation.operands:
+        for name in reversed(free):
+            operand = ir.BigOp("forall", name, None, None, operand)
+        operands.append(operand)
+    return ir.Relation(tuple(operands), relation.ops)
 
 
 def _superscript_labels(formulas: list, found: _Items) -> list:
@@ -1394,12 +1394,12 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     constraints_ir = [_for_every_index(c, objective_ir, found) for c in constraints_ir]
-    constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]
 
     if "I" not in found.declared and "I" not in params and "I" not in found.definitions \
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
         found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
         found.read("I is the identity matrix (a term of a sum of matrices)")
+    constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]   # m \ne y_i
     dims: dict[str, Dim] = {}
     declared = {name: _declared_shape(space, dims) for name, space in found.declared.items()}
     bold = frozenset().union(*(document.bold for document in documents))
