@@ -162,14 +162,15 @@ ENTRIES = [
     entry("paper_cs231n_softmax", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the softmax"
           " classifier (loss of example i with scores f and its integer label y_i)",
           r"L_i = -\log\left(\frac{e^{f_{y_i}}}{ \sum_j e^{f_j} }\right)",
-          "f", "f:K y_i:", lambda v: -(v["f"][v["y_i"]] - logsumexp(v["f"])), kinds="y_i:labels:K"),
+          "f", "f:K y_i:", lambda v: -(v["f"][v["y_i"]] - logsumexp(v["f"])), kinds="y_i:labels:K",
+          variants=[r"L_i = -f_{y_i} + \log\sum_j e^{f_j}"]),
     entry("paper_cs231n_svm", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the multiclass"
           " SVM loss of example i",
           r"L_i = \sum_{j\neq y_i} \max(0, s_j - s_{y_i} + \Delta)",
           "s", "s:K y_i: Delta:",
           lambda v: float(sum(max(0.0, v["s"][j] - v["s"][v["y_i"]] + v["Delta"]) for j in range(len(v["s"]))
                               if j != v["y_i"])),
-          kinds="y_i:labels:K"),
+          kinds="y_i:labels:K", variants=[r"L_i = \sum_{j\not= y_i} \max(0, \Delta + s_j - s_{y_i})"]),
     entry("paper_wooldridge_ols_rows", "Wooldridge (2010), Econometric Analysis of Cross Section and Panel Data, 2nd ed.,"
           " Ch. 4 (OLS with x_i the 1 x K row vector of regressors, as the text states)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
