@@ -1914,6 +1914,67 @@ def _defined_matrices(problem: Problem, node):
     return replace(node)
 
 
+def _equality_indicator(node):
+    """(a, b) for the indicator [a = b]: ``\\mathbb{1}(a = b)`` as written (a ``Cases`` of one piece 1), or as
+    ``_holds`` reads it, (1 - step(a - b)) (1 - step(b - a)); else None."""
+    if isinstance(node, ir.Cases) and len(node.pieces) == 1 and node.pieces[0][0] == ir.Num("1") \
+            and isinstance(node.pieces[0][1], ir.Relation) and node.pieces[0][1].ops == ("=",):
+        return tuple(node.pieces[0][1].operands)
+
+    def not_above(factor):   # 1 - step(a - b) -> (a, b)
+        if isinstance(factor, ir.Add) and len(factor.terms) == 2 and factor.terms[0] == ir.Num("1") \
+                and isinstance(factor.terms[1], ir.Neg) and isinstance(factor.terms[1].arg, ir.Func) \
+                and factor.terms[1].arg.name == "step":
+            difference = factor.terms[1].arg.args[0]
+            if isinstance(difference, ir.Add) and len(difference.terms) == 2 \
+                    and isinstance(difference.terms[1], ir.Neg):
+                return difference.terms[0], difference.terms[1].arg
+        return None
+
+    if isinstance(node, ir.Hadamard):
+        first, second = not_above(node.left), not_above(node.right)
+        if first is not None and second is not None and first == second[::-1]:
+            return first
+    return None
+
+
+def _label_notation(problem: Problem, node):
+    """A claim about a loss with integer class labels written in the source's notation: ``\\mathbb{1}(y_i = k)``
+    (``1\\{y_i = k\\}``) is the entry (i, k) of the labels' one-hot data, ``p_{y_i}`` is \\sum_k [y_i = k] p_k."""
+    if not problem.labels:
+        return node
+    one_hots = {written: _name_of(symbol) for symbol, written in problem.labels.items()}
+    taken = _names_used([node]) | {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
+
+    def entry(label, index):
+        if _label_of_sub(label) is None:
+            return None
+        if label.base.name in one_hots:   # y_i, one label per sample
+            return ir.Sub(ir.Name(one_hots[label.base.name]), (*label.indices, index))
+        if sub_symbol_name(label) in one_hots:   # the label y_i of one example
+            return ir.Sub(ir.Name(one_hots[sub_symbol_name(label)]), (index,))
+        return None
+
+    def rewrite(current):
+        compared = _equality_indicator(current)
+        if compared is not None:
+            left, right = compared
+            for label, index in ((left, right), (right, left)):
+                found = entry(label, index) if isinstance(index, ir.Name) else None
+                if found is not None:
+                    return found
+        if isinstance(current, ir.Sub) and _label_index(current) is not None:
+            position, label = _label_index(current)
+            index = next(letter for letter in "klmrsqpuvabcgh" if letter not in taken)
+            weight = entry(label, ir.Name(index))
+            if weight is not None:
+                indices = current.indices[:position] + (ir.Name(index),) + current.indices[position + 1:]
+                return ir.BigOp("sum", index, None, None, ir.Mul(weight, ir.Sub(current.base, indices), "juxt"))
+        return _map_children(current, rewrite)
+
+    return rewrite(node)
+
+
 def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
     """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
     gradient, a step of a derivation).
@@ -1932,6 +1993,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
         ShapeError: the operands do not fit; UnsupportedError: a symbol the problem does not have.
     """
     free = free or {}
+    node = _label_notation(problem, node)   # \mathbb{1}(y_i = k), p_{y_i} with y the problem's integer labels
     node = resolve_notation(node, problem.syntax, problem.functions)   # \sigma(z), X(a + b), h_\theta(x)
     node = _defined_matrices(problem, node)
     dims = {str(d): Dim(d) for d in problem.dims}
@@ -1952,7 +2014,8 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
              if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name) and sub_symbol_name(n) in declared
              for part in ir.walk(n) if isinstance(part, ir.Name)}
     used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity - named
-    unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
+    # x_ik is an entry of a declared x; so is y_onehot_ik of the labels' one-hot y_onehot
+    unknown = sorted(n for n in used if not any(n.startswith(name + "_") for name in declared))
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
     inference = ShapeInference(declared, dims, problem.syntax, latex_of, identity)

@@ -249,3 +249,25 @@ def test_the_weston_watkins_primal_solved_by_generated_code_matches_scipy():
     assert reference.success
     assert module.loss(w, b, xi, y, x, 1.0) == pytest.approx(reference.fun, rel=1e-6)
     assert np.min(margins(np.concatenate([w.ravel(), b, xi.ravel()]))) > -1e-6
+
+
+@pytest.mark.parametrize("claim, ok", [
+    (r"\frac{\partial L_i}{\partial f_k} = \frac{e^{f_k}}{\sum_j e^{f_j}} - \mathbb{1}(y_i = k)", True),
+    (r"\frac{\partial L_i}{\partial f_k} = \frac{e^{f_k}}{\sum_j e^{f_j}} - 1\{y_i = k\}", True),
+    (r"\frac{\partial L_i}{\partial f_k} = \frac{e^{f_k}}{\sum_j e^{f_j}} + \mathbb{1}(y_i = k)", False),
+    (r"\frac{\partial L_i}{\partial f_k} = \frac{e^{f_k}}{\sum_j e^{f_j}}", False),   # the label's term forgotten
+])
+def test_a_hand_derivation_may_write_the_label_indicator(claim, ok):
+    # CS231n: dL_i/df_k = p_k - 1(y_i = k), checked against symgd's derivation of the loss as written
+    result = symgd.check(r"L_i = -\log\left(\frac{e^{f_{y_i}}}{ \sum_j e^{f_j} }\right)", claim, wrt="f")
+    assert result.ok is ok
+
+
+@pytest.mark.parametrize("claim, ok", [
+    (r"\frac{\partial L}{\partial w_k} = \frac{1}{N}\sum_{i=1}^{N}\left(\frac{e^{w_k^\top x_i}}{\sum_j e^{w_j^\top x_i}}"
+     r" - \mathbb{1}(y_i = k)\right) x_i", True),
+    (r"\frac{\partial L}{\partial w_k} = \frac{1}{N}\sum_{i=1}^{N}\left(\frac{e^{w_k^\top x_i}}{\sum_j e^{w_j^\top x_i}}"
+     r" - \mathbb{1}(y_i = k)\right)", False),   # x_i dropped
+])
+def test_a_batch_gradient_with_the_label_indicator_is_checked(claim, ok):
+    assert symgd.check(BATCH_SOFTMAX, claim, wrt="w").ok is ok
