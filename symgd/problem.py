@@ -125,6 +125,10 @@ class Problem:
         objective_ir: the objective as parsed (IR), ``constraints_ir`` likewise.
         symmetric: the declared symmetric matrices (``\\mathbb{S}^n``, ``\\Sigma \\succ 0``): symbol -> kind.
         syntax: ``"latex"`` or ``"text"``.
+        labels: integer class labels used as indices (``f_{y_i}``, ``\\sum_{j \\ne y_i}``): the one-hot data
+            symbol that the index form uses (``y_onehot``, entry (i, k) = [y_i = k], labels 0-based as in
+            NumPy) -> the labels' name as written (``"y"``; ``"y_i"`` for the label of one example).
+            Generated code takes the integer labels under the one-hot's argname and builds it.
     """
 
     objective: sympy.Expr

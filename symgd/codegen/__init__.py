@@ -6,7 +6,10 @@
     w, history = mod.fit(w0, X, y, lam, lr=0.1)
 
 Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
-constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes.
+constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes. Integer class
+labels (``f_{y_i}``: ``Problem.labels``) are passed as the user has them, integers 0, ..., K - 1 (0-based,
+as NumPy indexes); each function builds their one-hot matrix (a ValueError for a label outside the range
+on NumPy, a NaN loss on the array backends).
 
 ``backend="array_api"`` gives a module whose functions take their namespace from their arguments
 (NumPy, CuPy, PyTorch, JAX, Dask arrays), ``backend="jax"`` one compiled by ``jax.jit``
