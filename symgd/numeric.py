@@ -161,7 +161,9 @@ def random_values(problem, seed: int = 0, sizes: dict | None = None, symmetric: 
             continue
         concrete = tuple(dimension_size(d, env) for d in shape)
         name = str(symbol.label) if isinstance(symbol, sympy.IndexedBase) else str(symbol)
-        if not concrete:
+        if symbol in getattr(problem, "labels", {}):   # the one-hot matrix of integer class labels
+            env[name] = np.eye(concrete[-1])[rng.integers(0, concrete[-1], size=concrete[:-1])]
+        elif not concrete:
             env[name] = float(rng.uniform(0.5, 1.5))
         elif len(concrete) == 2 and concrete[0] == concrete[1]:
             a = rng.normal(size=concrete)

@@ -31,7 +31,7 @@ from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
-from symgd.render import latex_of, name_latex
+from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
@@ -125,6 +125,10 @@ class Problem:
         objective_ir: the objective as parsed (IR), ``constraints_ir`` likewise.
         symmetric: the declared symmetric matrices (``\\mathbb{S}^n``, ``\\Sigma \\succ 0``): symbol -> kind.
         syntax: ``"latex"`` or ``"text"``.
+        labels: integer class labels used as indices (``f_{y_i}``, ``\\sum_{j \\ne y_i}``): the one-hot data
+            symbol that the index form uses (``y_onehot``, entry (i, k) = [y_i = k], labels 0-based as in
+            NumPy) -> the labels' name as written (``"y"``; ``"y_i"`` for the label of one example).
+            Generated code takes the integer labels under the one-hot's argname and builds it.
     """
 
     objective: sympy.Expr
@@ -149,6 +153,7 @@ class Problem:
     written: dict = field(default_factory=dict)   # parameter name -> name written in the source (W -> w)
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
     functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
+    labels: dict = field(default_factory=dict)      # one-hot data symbol -> the integer labels' name (y, y_i)
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -164,7 +169,7 @@ class Problem:
         if self.constraints_ir:
             text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(c) for c in self.constraints_ir)
         declarations = [self._declaration(symbol) for symbol in self.roles
-                        if self.roles[symbol] in (PARAMETER, DATA, CONSTANT)]
+                        if self.roles[symbol] in (PARAMETER, DATA, CONSTANT) and symbol not in self.labels]
         if declarations:
             text += r" \quad \text{where} \quad " + r",\; ".join(declarations)
         return text
@@ -243,6 +248,9 @@ class _Items:
     sets: dict = field(default_factory=dict)            # R(t_i) = \{j : t_j \ge t_i\}: name -> (head, SetBuilder)
     fixed: dict = field(default_factory=dict)           # \ell(w; (x, y)) = ...: name -> (x, y), what follows ;
     labelled: set = field(default_factory=set)          # L(t^u, v) = ...: (t, u), a superscript that is a label
+    one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
+    summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
+    names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -688,10 +696,52 @@ def _choose_objective(found: _Items):
             return _spelling_without_density(found, top[-1]), top[-1]
     if len(found.bare) == 1:
         return found.bare[0], None
+    per_example = _per_example_loss(found)
+    if per_example is not None:
+        return per_example, None
     if not found.bare and not found.definitions:
         raise AmbiguityError("the source has no objective: write a loss such as L(w) = ... or \\min_w ...")
     raise AmbiguityError("the source has several formulas and none is marked as the objective; "
                          "write L(w) = ... or \\min_w ...")
+
+
+def _per_example_loss(found: _Items):
+    """``L_i = ...`` alone (CS231n's loss of example i): the objective is the loss of one example, i fixed;
+    its data (``y_i``, ``x_i``) are that example's. The source's average over examples is not written."""
+    if found.bare or found.definitions or len(found.indexed) != 1:
+        return None
+    (name, (indices, body)), = found.indexed.items()
+    if name not in OBJECTIVE_NAMES or len(indices) != 1:
+        return None
+    del found.indexed[name]
+    found.readings[:] = [r for r in found.readings if "for every index value; its uses are replaced" not in r
+                         or not r.startswith(f"{name_latex(name)}_{{{indices[0]}}}")]
+    found.read(f"{name_latex(name)}_{{{indices[0]}}} is the loss of one example {indices[0]} ({indices[0]} fixed): "
+               f"its data are that example's; the sum over examples is not written")
+    return body
+
+
+def _bound_index_names(formulas, found: _Items) -> set:
+    """Index names some sum in the source binds (or an entrywise definition ``y_n = ...`` ranges over)."""
+    names = {node.index for formula in formulas for node in ir.walk(formula) if isinstance(node, ir.BigOp)}
+    for indices, body in found.indexed.values():
+        names |= set(indices) | {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
+    for _, body in found.definitions.values():
+        names |= {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
+    return names
+
+
+def _check_labels_not_numbers(formulas, found: _Items) -> None:
+    """Integer class labels index an array (``f_{y_i}``): the same y also used as a number (``y_i f_j``)
+    has two meanings, which symgd does not guess between."""
+    for written, label in found.one_hot.values():
+        for formula in formulas:
+            for node in ir.walk(formula):
+                if node == label or node == ir.Name(written) or (
+                        isinstance(node, ir.Sub) and node.base == ir.Name(written)):
+                    raise AmbiguityError(
+                        f"{latex_of(label)} is an integer class label indexing an array and also a number in "
+                        f"the same source; write the labels and the numbers under different names")
 
 
 class _Resolver:
@@ -709,8 +759,11 @@ class _Resolver:
         self.products: set = set()             # calls read as products: (name, arguments as written)
         self.summed_sets: dict = {}            # the sets sums run over: name -> number of mask indices (0: no mask)
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
+        self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
 
     def resolve(self, node):
+        if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
+            return self.class_entry(node)
         if isinstance(node, ir.Abs) and isinstance(node.arg, (ir.Name, ir.Sub, ir.Apply)) \
                 and _set_key_or_none(node.arg) in self.summed_sets:
             return self.cardinality(node)
@@ -750,6 +803,8 @@ class _Resolver:
             return ir.Sub(value, tuple(atoms[len(indices):]))
         if isinstance(node, ir.Sub) and _label_index(node) is not None:
             return self.resolve(self.gather(node))
+        if isinstance(node, ir.BigOp) and isinstance(node.excluded, ir.Sub):
+            return self.resolve(self.excluding_label(node))
         if isinstance(node, ir.Sub) and self.is_identity(node):
             name = sub_symbol_name(node)
             self.found.identity.add(name)
@@ -1019,17 +1074,70 @@ class _Resolver:
                 and len(index_atoms(node.indices) or ()) == len(self.found.indexed[node.base.name][0]) + 1)
 
     def gather(self, node: ir.Sub):
-        """``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means): the entry (or row) of c at the class label
-        y_i, a whole number 1..K held as data: \\sum_k \\mathbb{1}(y_i = k) c_k."""
-        label = _label_index(node)
-        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}
-        index = next(letter for letter in "klmrsqpuvabcgh" if letter not in used)
-        self.found.read(f"{latex_of(node)} is {latex_of(node.base)} at the label {latex_of(label)}, a class number "
-                        f"1, 2, ... given as data (1 is the first entry or row of {latex_of(node.base)}): "
-                        f"\\sum_{{{index}}} \\mathbb{{1}}({latex_of(label)} = {index}) "
-                        f"{latex_of(ir.Sub(node.base, (ir.Name(index),)))}")
-        indicator = ir.Cases(((ir.Num("1"), ir.Relation((label, ir.Name(index)), ("=",))),))
-        return ir.BigOp("sum", index, None, None, ir.Mul(indicator, ir.Sub(node.base, (ir.Name(index),)), "juxt"))
+        """``f_{y_i}`` (CS231n), ``c_{y_i}`` (center loss), ``\\mu_{c^{(i)}}`` (k-means), ``S_{i,y_i}``: the entry
+        (or row) of f at the integer class label y_i held as data, 0-based as in NumPy: \\sum_k [y_i = k] f_k,
+        where [y_i = k] is the one-hot matrix of the labels, a data array (generated code builds it from y)."""
+        position, label = _label_index(node)
+        # a letter the source does not write: a definition substituted here (p_{ik} = ...) cannot capture it,
+        # and a dimension k of \\sum_{m=1}^{k} is not mistaken for it
+        used = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)} | self.found.summed | self.found.names
+        index = next((letter for letter in "klmrsqpuvabcgh" if letter not in used), f"k{len(used)}")
+        self.read_label(label, node.base)
+        weight = self.one_hot_entry(label, ir.Name(index))
+        indices = node.indices[:position] + (ir.Name(index),) + node.indices[position + 1:]
+        return ir.BigOp("sum", index, None, None, ir.Mul(weight, ir.Sub(node.base, indices), "juxt"))
+
+    def excluding_label(self, node: ir.BigOp):
+        """``\\sum_{j \\ne y_i} g_j`` (the multiclass hinge): \\sum_j (1 - [y_i = j]) g_j, with the one-hot
+        matrix of the integer labels y (0-based) as data. Which array y_i indexes is j's: read from the body."""
+        label = node.excluded
+        if _label_of_sub(label) is None:
+            raise UnsupportedError(f"the sum over {node.index} \\ne {latex_of(label)}: symgd leaves out an integer "
+                                   "label y_i (one name, one index) or an index")
+        body = self.class_superscripts(node.body, node.index)
+        indexed = sorted({n.base.name for n in ir.walk(body) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)
+                          and node.index in {a.name for a in index_atoms(n.indices) or () if isinstance(a, ir.Name)}})
+        self.read_label(label, ir.Name(indexed[0]) if len(indexed) == 1 else None)
+        weight = ir.Add((ir.Num("1"), ir.Neg(self.one_hot_entry(label, ir.Name(node.index)))))
+        return ir.BigOp(node.op, node.index, node.lower, node.upper, ir.Mul(weight, body, "juxt"))
+
+    def class_superscripts(self, body, index: str):
+        """``\\xi_i^m`` under ``\\sum_{m \\ne y_i}`` (Weston & Watkins): m runs over classes, so the
+        superscript is an index (entry (i, m) of ξ), not a power of a class number."""
+        def rewrite(node):
+            key = _superscript_key(node)
+            if key is not None and key[1] == index:
+                self.class_indices.add(key)
+                return self.class_entry(node)
+            return _map_children(node, rewrite)
+        return rewrite(body)
+
+    def class_entry(self, node: ir.Pow):
+        """``\\xi_i^m`` -> ``\\xi_{im}`` (a class superscript, see ``class_superscripts``), with its reading."""
+        base, index = node.base, node.exp
+        entry = ir.Sub(base, (index,)) if isinstance(base, ir.Name) else ir.Sub(base.base, (*base.indices, index))
+        self.found.read(f"{latex_of(node)} is the entry {latex_of(entry)}: the superscript {index.name} runs over the "
+                        f"classes \\ne the label, an index, not a power")
+        return entry
+
+    def one_hot_entry(self, label: ir.Sub, index: ir.Name):
+        """[label = index] as an entry of the labels' one-hot data array: ``y_onehot_{ik}`` for labels y_i
+        with i a summed index (one label per sample), ``y_i_onehot_{k}`` for the label of one example."""
+        per_sample = label.indices[0].name in self.found.summed
+        written = label.base.name if per_sample else sub_symbol_name(label)
+        name = written + ONE_HOT_SUFFIX
+        self.found.one_hot.setdefault(name, (written, label))
+        return ir.Sub(ir.Name(name), (*label.indices, index) if per_sample else (index,))
+
+    def read_label(self, label: ir.Sub, indexed) -> None:
+        """Say how the integer labels are read: 0-based class numbers, as NumPy indexes."""
+        target = f" indexing {latex_of(indexed)}" if indexed is not None else ""
+        first = f" (0 is the first class of {latex_of(indexed)})" if indexed is not None else ""
+        one_hot = f"{name_latex(label.base.name + ONE_HOT_SUFFIX)}, the one-hot matrix of the labels" \
+            if label.indices[0].name in self.found.summed else f"the one-hot vector of {latex_of(label)}"
+        self.found.read(f"{latex_of(label)} is an integer class label{target}: 0, 1, ..., K - 1, 0-based as in "
+                        f"NumPy{first}; [{latex_of(label)} = k] enters as {one_hot} (data; generated code takes "
+                        f"the labels and builds it)")
 
     def is_identity(self, node: ir.Sub) -> bool:
         """``I_n``, ``I_d``, ``I_{3}``: the identity of that size, unless I or I_n is declared."""
@@ -1142,15 +1250,68 @@ def _spelling_without_density(found: _Items, name: str):
     return (readable or spellings)[0]
 
 
-def _label_index(node: ir.Sub):
-    """The subscript of ``c_{y_i}`` that is itself an entry of data (``y_i``, ``c^{(i)}``), else None."""
-    if len(node.indices) != 1 or not isinstance(node.base, ir.Name):
+def _superscript_key(node):
+    """(name, letter) for ``x^m`` or ``x_i^m`` (a single-letter superscript on a name), else None."""
+    if not isinstance(node, ir.Pow) or not isinstance(node.exp, ir.Name) or len(node.exp.name) != 1:
         return None
-    label = node.indices[0]
+    base = node.base.base if isinstance(node.base, ir.Sub) else node.base
+    return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
+
+
+def _label_index(node: ir.Sub):
+    """(position, label) of the one subscript of ``c_{y_i}``, ``S_{i,y_i}`` that is itself an entry of data
+    (``y_i``, ``c^{(i)}``), else None (two labels in one subscript are not read)."""
+    if not isinstance(node.base, ir.Name):
+        return None
+    found = [(position, _label_of_sub(index)) for position, index in enumerate(node.indices)
+             if _label_of_sub(index) is not None]
+    return found[0] if len(found) == 1 else None
+
+
+def _label_of_sub(label):
+    """``y_i``, ``c^{(i)}``: one name with one index letter (an integer class label), else None."""
     if isinstance(label, ir.Sub) and isinstance(label.base, ir.Name) and len(label.indices) == 1 \
             and isinstance(label.indices[0], ir.Name) and not _is_word(label.indices[0]):
         return label
     return None
+
+
+def _where_the_sum_runs(relation: ir.Relation, objective_ir, found: _Items) -> ir.Relation:
+    """A constraint for every m (``_for_every_index``) where the objective sums over m \\ne y_i (Weston &
+    Watkins's margins) holds for m \\ne y_i only, the values that sum takes: each side is weighted by
+    1 - [y_i = m], so that at m = y_i it reads 0 <= 0 (render drops the weight: the constraint as written)."""
+    masks = _label_exclusions(objective_ir)
+    operands, masked = [], []
+    for operand in relation.operands:
+        foralls, body = [], operand
+        while isinstance(body, ir.BigOp) and body.op == "forall":
+            foralls.append(body)
+            body = body.body
+        masked = [f.index for f in foralls if f.index in masks]
+        for name in masked:
+            body = ir.Mul(masks[name][0], body, "juxt")
+        for every in reversed(foralls):
+            body = ir.BigOp("forall", every.index, every.lower, every.upper, body)
+        operands.append(body)
+    if not masked:
+        return relation
+    left_out = ", ".join(f"{name} = {latex_of(masks[name][1])}" for name in masked)
+    found.read(f"{latex_of(relation)} leaves out {left_out}, as the objective's sum does")
+    return ir.Relation(tuple(operands), relation.ops)
+
+
+def _label_exclusions(objective_ir) -> dict:
+    """index -> (the weight 1 - [y_i = index], the label y_i) for each sum of the objective over every class but
+    a label (``\\sum_{m \\ne y_i}``, read into that weight by ``excluding_label``)."""
+    out = {}
+    for node in _distinct_nodes(objective_ir):
+        if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Add):
+            terms = node.body.left.terms
+            if len(terms) == 2 and terms[0] == ir.Num("1") and isinstance(terms[1], ir.Neg):
+                label = label_of_one_hot(terms[1].arg, node.index)
+                if label is not None:
+                    out[node.index] = (node.body.left, label)
+    return out
 
 
 def _distinct_nodes(node):
@@ -1455,8 +1616,14 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                          frozenset(parse_wrt(wrt) or ()))
     resolver.note_sets([objective_ir, *(side for c in found.constraints for side in c[::2]),
                         *(body for _, body in found.definitions.values())])
+    formulas = [objective_ir, *(side for c in found.constraints for side in c[::2])]
+    found.summed = _bound_index_names(formulas, found)
+    found.names = {n.name for f in [*formulas, *(body for _, body in found.definitions.values()),
+                                    *(body for _, body in found.indexed.values())]
+                   for n in ir.walk(f) if isinstance(n, ir.Name)}
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
+    _check_labels_not_numbers([objective_ir, *constraints_ir], found)
     objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
 
     _check_size([objective_ir, *constraints_ir])
@@ -1495,6 +1662,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
         found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
         found.read("I is the identity matrix (a term of a sum of matrices)")
+    constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]   # m \ne y_i
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
 
@@ -1569,7 +1737,7 @@ def _read_defaults(found: _Items, inference: ShapeInference) -> None:
     for reading in inference.readings:
         found.read(reading)
     for name, rule in sorted(inference.defaulted.items()):
-        if rule in DEFAULT_READINGS:
+        if rule in DEFAULT_READINGS and name not in found.one_hot:   # the one-hot's reading says what it is
             why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
             if rule == "vector" and name in inference.subscripted:
                 found.read(f"{name_latex(name)} with an index is a vector ({why}), one per index value: "
@@ -1884,6 +2052,7 @@ def _seed_sample_declarations(found: _Items, inference: ShapeInference) -> None:
 
 def _assemble(found, inference: ShapeInference, params, objective_ir, constraints_ir, syntax,
               resolver: _Resolver, display: dict[str, str]) -> Problem:
+    found.summed = found.summed | _index_names(objective_ir, constraints_ir)
     dim_names = _name_dimensions(inference, params, found)
     symbols, roles, shapes, argnames = {}, SymbolDict(), SymbolDict(), SymbolDict()
     dims_out, data, constants, indices = [], [], [], []
@@ -1937,6 +2106,10 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
             raise AmbiguityError(f"the parameter {name} appears only as {', '.join(written) or 'a subscripted name'}, "
                                  "with an index no sum binds; sum over the index or name the entry in wrt")
     param_objs = tuple(symbols[name] for name in params)
+    labels = SymbolDict({symbols[name]: written for name, (written, _) in found.one_hot.items() if name in symbols})
+    for name in found.one_hot:
+        if name in params:
+            raise AmbiguityError(f"{name} is the one-hot matrix of integer labels (data); it cannot be a parameter")
     updates = tuple(
         UpdateRule(param, lowering.lower(resolver.resolve(step), Scope(), {}) if step is not None else None, text)
         for param, step, text in found.updates)
@@ -1946,7 +2119,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         roles=roles, argnames=argnames, requests=tuple(found.requests), updates=updates,
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
-        functions={name: value for name, value in found.definitions.items() if value[0]},
+        functions={name: value for name, value in found.definitions.items() if value[0]}, labels=labels,
     )
 
 
@@ -1987,8 +2160,10 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     An undeclared scalar n (or N) beside data with a free axis is the sample count, as in
     ``\\frac{1}{2n}\\|Xw - y\\|^2``: it becomes the name of that axis, a dimension.
     """
-    taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes}
-    taken |= inference.index_names   # \sum_k over an axis named k would read the index as its own bound
+    # an index's name is taken too: a dimension k beside \sum_k would read as a triangular sum (and two
+    # symbols printed alike)
+    taken = set(inference.order) | set(inference.dims) | {n for n in inference.shapes} | found.summed
+    taken |= inference.index_names
     sample_count = next((c for c in ("n", "N") if inference.shapes.get(c) == SCALAR
                          and c not in params and c not in found.declared), None)
     param_pool = [c for c in "dkpqrsth" if c not in taken]
@@ -2086,6 +2261,67 @@ def _defined_matrices(problem: Problem, node):
     return replace(node)
 
 
+def _equality_indicator(node):
+    """(a, b) for the indicator [a = b]: ``\\mathbb{1}(a = b)`` as written (a ``Cases`` of one piece 1), or as
+    ``_holds`` reads it, (1 - step(a - b)) (1 - step(b - a)); else None."""
+    if isinstance(node, ir.Cases) and len(node.pieces) == 1 and node.pieces[0][0] == ir.Num("1") \
+            and isinstance(node.pieces[0][1], ir.Relation) and node.pieces[0][1].ops == ("=",):
+        return tuple(node.pieces[0][1].operands)
+
+    def not_above(factor):   # 1 - step(a - b) -> (a, b)
+        if isinstance(factor, ir.Add) and len(factor.terms) == 2 and factor.terms[0] == ir.Num("1") \
+                and isinstance(factor.terms[1], ir.Neg) and isinstance(factor.terms[1].arg, ir.Func) \
+                and factor.terms[1].arg.name == "step":
+            difference = factor.terms[1].arg.args[0]
+            if isinstance(difference, ir.Add) and len(difference.terms) == 2 \
+                    and isinstance(difference.terms[1], ir.Neg):
+                return difference.terms[0], difference.terms[1].arg
+        return None
+
+    if isinstance(node, ir.Hadamard):
+        first, second = not_above(node.left), not_above(node.right)
+        if first is not None and second is not None and first == second[::-1]:
+            return first
+    return None
+
+
+def _label_notation(problem: Problem, node):
+    """A claim about a loss with integer class labels written in the source's notation: ``\\mathbb{1}(y_i = k)``
+    (``1\\{y_i = k\\}``) is the entry (i, k) of the labels' one-hot data, ``p_{y_i}`` is \\sum_k [y_i = k] p_k."""
+    if not problem.labels:
+        return node
+    one_hots = {written: _name_of(symbol) for symbol, written in problem.labels.items()}
+    taken = _names_used([node]) | {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
+
+    def entry(label, index):
+        if _label_of_sub(label) is None:
+            return None
+        if label.base.name in one_hots:   # y_i, one label per sample
+            return ir.Sub(ir.Name(one_hots[label.base.name]), (*label.indices, index))
+        if sub_symbol_name(label) in one_hots:   # the label y_i of one example
+            return ir.Sub(ir.Name(one_hots[sub_symbol_name(label)]), (index,))
+        return None
+
+    def rewrite(current):
+        compared = _equality_indicator(current)
+        if compared is not None:
+            left, right = compared
+            for label, index in ((left, right), (right, left)):
+                found = entry(label, index) if isinstance(index, ir.Name) else None
+                if found is not None:
+                    return found
+        if isinstance(current, ir.Sub) and _label_index(current) is not None:
+            position, label = _label_index(current)
+            index = next(letter for letter in "klmrsqpuvabcgh" if letter not in taken)
+            weight = entry(label, ir.Name(index))
+            if weight is not None:
+                indices = current.indices[:position] + (ir.Name(index),) + current.indices[position + 1:]
+                return ir.BigOp("sum", index, None, None, ir.Mul(weight, ir.Sub(current.base, indices), "juxt"))
+        return _map_children(current, rewrite)
+
+    return rewrite(node)
+
+
 def elaborate(problem: Problem, node, free: dict | None = None, identity: frozenset = frozenset()):
     """Shape-check and lower an expression written with the symbols of ``problem`` (a claimed
     gradient, a step of a derivation).
@@ -2104,6 +2340,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
         ShapeError: the operands do not fit; UnsupportedError: a symbol the problem does not have.
     """
     free = free or {}
+    node = _label_notation(problem, node)   # \mathbb{1}(y_i = k), p_{y_i} with y the problem's integer labels
     node = resolve_notation(node, problem.syntax, problem.functions)   # \sigma(z), X(a + b), h_\theta(x)
     node = _defined_matrices(problem, node)
     dims = {str(d): Dim(d) for d in problem.dims}
@@ -2124,7 +2361,8 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
              if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name) and sub_symbol_name(n) in declared
              for part in ir.walk(n) if isinstance(part, ir.Name)}
     used = _names_used([node]) - set(declared) - set(dims) - set(free) - bound - identity - named
-    unknown = sorted(n for n in used if "_" not in n or n.split("_")[0] not in declared)
+    # x_ik is an entry of a declared x; so is y_onehot_ik of the labels' one-hot y_onehot
+    unknown = sorted(n for n in used if not any(n.startswith(name + "_") for name in declared))
     if unknown:
         raise UnsupportedError(f"the claim uses {', '.join(unknown)}, which the problem does not have")
     inference = ShapeInference(declared, dims, problem.syntax, latex_of, identity)

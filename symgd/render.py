@@ -39,6 +39,67 @@ def name_latex(name: str) -> str:
     return text
 
 
+ONE_HOT_SUFFIX = "_onehot"   # the name of the one-hot data of integer labels y: y_onehot (problem.py)
+
+
+def label_of_one_hot(entry, index: str):
+    """The integer label written in the source (``y_i``) when ``entry`` is [y_i = index], the one-hot data
+    problem.py reads ``f_{y_i}`` and ``\\sum_{j \\ne y_i}`` into; else None."""
+    if not (isinstance(entry, ir.Sub) and isinstance(entry.base, ir.Name) and entry.base.name.endswith(ONE_HOT_SUFFIX)
+            and entry.indices and entry.indices[-1] == ir.Name(index)):
+        return None
+    written = ir.Name(entry.base.name[:-len(ONE_HOT_SUFFIX)])
+    return ir.Sub(written, entry.indices[:-1]) if len(entry.indices) > 1 else written
+
+
+def _label_gather(node: ir.BigOp):
+    """(f_{y_i} as a Sub) for \\sum_k [y_i = k] f_k (also S_{i,y_i} for \\sum_k [y_i = k] S_{ik}), else None."""
+    body = node.body
+    if node.lower is not None or node.upper is not None or not isinstance(body, ir.Mul) \
+            or not isinstance(body.right, ir.Sub) or list(body.right.indices).count(ir.Name(node.index)) != 1:
+        return None
+    label = label_of_one_hot(body.left, node.index)
+    if label is None:
+        return None
+    return ir.Sub(body.right.base, tuple(label if i == ir.Name(node.index) else i for i in body.right.indices))
+
+
+def _without_label_masks(node: ir.BigOp):
+    """The body of a constraint for every i, m without the weights 1 - [y_i = m] that the objective's
+    ``\\sum_{m \\ne y_i}`` put on it (problem.py's ``_where_the_sum_runs``): the constraint as written."""
+    indices, body = [], node
+    while isinstance(body, ir.BigOp) and body.op == "forall":
+        indices.append(body.index)
+        body = body.body
+    while isinstance(body, ir.Mul) and isinstance(body.left, ir.Add) and len(body.left.terms) == 2 \
+            and body.left.terms[0] == ir.Num("1") and isinstance(body.left.terms[1], ir.Neg) \
+            and any(label_of_one_hot(body.left.terms[1].arg, index) is not None for index in indices):
+        body = body.right
+    return body
+
+
+def _label_exclusion(node: ir.BigOp):
+    """(y_i, g) for \\sum_j (1 - [y_i = j]) g, else None."""
+    body = node.body
+    if not isinstance(body, ir.Mul) or not isinstance(body.left, ir.Add) or len(body.left.terms) != 2 \
+            or body.left.terms[0] != ir.Num("1") or not isinstance(body.left.terms[1], ir.Neg):
+        return None
+    label = label_of_one_hot(body.left.terms[1].arg, node.index)
+    return None if label is None else (label, body.right)
+
+
+def _limits(node: ir.BigOp, excluded) -> str:
+    """``_{j=1, j \\ne y_i}^{K}``: the index, its start, the value left out (an index name or a label), the end."""
+    index = name_latex(node.index)
+    parts = [] if node.lower is None and excluded is not None else \
+        [index if node.lower is None else "%s=%s" % (index, latex_of(node.lower))]
+    if excluded is not None:
+        shown = name_latex(excluded) if isinstance(excluded, str) else latex_of(excluded)
+        parts.append(r"%s \ne %s" % (index, shown))
+    upper = "" if node.upper is None else "^{%s}" % latex_of(node.upper)
+    return "_{%s}%s" % (", ".join(parts), upper)
+
+
 def latex_of(node) -> str:
     """Render an IR node as LaTeX."""
     return _render(node)[0]
@@ -113,7 +174,12 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     if isinstance(node, ir.Abs):
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL
     if isinstance(node, ir.BigOp) and node.op == "forall":   # a constraint for every i, as written
-        return _render(node.body)
+        return _render(_without_label_masks(node))
+    if isinstance(node, ir.BigOp) and _label_gather(node) is not None:   # f_{y_i}, as the source writes it
+        return _render(_label_gather(node))
+    if isinstance(node, ir.BigOp) and _label_exclusion(node) is not None:   # \sum_{j \ne y_i}
+        label, body = _label_exclusion(node)
+        return "\\%s%s %s" % (node.op, _limits(node, label), _wrap(body, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.BigOp) and _member(node.body) is not None:   # \\sum_{j \\in R(t_i)}, as written
         member = _member(node.body)
         return "\\%s_{%s} %s" % (node.op, latex_of(member), _wrap(node.body.right, PRODUCT_LEVEL)), UNARY_LEVEL
@@ -124,14 +190,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     if isinstance(node, ir.SetBuilder):
         return r"\{%s : %s\}" % (name_latex(node.index), latex_of(node.condition)), ATOM_LEVEL
     if isinstance(node, ir.BigOp):
-        limits = "_{%s}" % name_latex(node.index)
-        if node.excluded is not None:
-            limits = r"_{%s \ne %s}" % (name_latex(node.index), name_latex(node.excluded))
-        if node.lower is not None:
-            limits = "_{%s=%s}" % (name_latex(node.index), latex_of(node.lower))
-        if node.upper is not None:
-            limits += "^{%s}" % latex_of(node.upper)
-        return "\\%s%s %s" % (node.op, limits, _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
+        return "\\%s%s %s" % (node.op, _limits(node, node.excluded), _wrap(node.body, PRODUCT_LEVEL)), UNARY_LEVEL
     if isinstance(node, ir.Entrywise):
         indices = f"{name_latex(node.rows)} {name_latex(node.cols)}"
         return r"\left[%s\right]_{%s}" % (latex_of(node.body), indices), ATOM_LEVEL

@@ -33,9 +33,6 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "different ranges",
     "paper_kruskal_stress": "a sum from i + 1",
-    # an entry at a class label, c_{y_i}: the index k is compared with the label (a value)
-    "cs229_kmeans_distortion": "used as a value",
-    "paper_center_loss": "used as a value",
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",

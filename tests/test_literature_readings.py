@@ -161,16 +161,17 @@ def test_a_sum_over_ordered_pairs(source, mask):
 
 
 def test_an_entry_at_a_class_label():
-    # Wen et al. (2016), center loss: c_{y_i}, y_i in 1..K given as data
+    # Wen et al. (2016), center loss: c_{y_i}, y_i in 0..K-1 (0-based, as NumPy indexes) given as data
     problem = symgd.parse(r"\frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2", wrt="c")
-    assert any("at the label" in reading for reading in problem.readings)
+    assert any("integer class label indexing c" in reading and "0-based" in reading for reading in problem.readings)
     rng = np.random.default_rng(0)
-    x, c, y = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), rng.integers(1, 5, size=7).astype(float)
-    env = {"x": x, "c": c, "y": y, **{str(d): n for d, n in zip(problem.shapes[problem.symbol("c")], (4, 3))},
-           **{str(problem.shapes[problem.symbol("y")][0]): 7}}
-    assert np.isclose(objective_value(problem, env), 0.5 * np.sum((x - c[y.astype(int) - 1]) ** 2))
-    with pytest.raises(UnsupportedError, match="code generation"):   # not miscompiled
-        symgd.codegen(problem)
+    x, c, y = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), rng.integers(0, 4, size=7)
+    one_hot = problem.symbol("y_onehot")
+    env = {"x": x, "c": c, "y_onehot": np.eye(4)[y], **{str(d): n for d, n in zip(problem.shapes[problem.symbol("c")], (4, 3))},
+           **{str(problem.shapes[one_hot][0]): 7}}
+    assert np.isclose(objective_value(problem, env), 0.5 * np.sum((x - c[y]) ** 2))
+    module = symgd.codegen(problem).load()   # the generated code takes the integer labels y
+    assert np.isclose(module.loss(c, x, y), 0.5 * np.sum((x - c[y]) ** 2))
 
 
 def test_a_constraint_with_the_objectives_index_holds_for_every_value_of_it():

@@ -6,7 +6,10 @@
     w, history = mod.fit(w0, X, y, lam, lr=0.1)
 
 Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
-constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes.
+constants, named by ``Problem.argnames``. Dimensions are read from the arrays' shapes. Integer class
+labels (``f_{y_i}``: ``Problem.labels``) are passed as the user has them, integers 0, ..., K - 1 (0-based,
+as NumPy indexes); each function builds their one-hot matrix (a ValueError for a label outside the range
+on NumPy, a NaN loss on the array backends).
 
 ``backend="array_api"`` gives a module whose functions take their namespace from their arguments
 (NumPy, CuPy, PyTorch, JAX, Dask arrays), ``backend="jax"`` one compiled by ``jax.jit``
@@ -194,7 +197,7 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
 
 def _linear_fit(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
     """The proximal Newton ``fit`` and its predictor functions when the smooth part is φ(Xw), else ""."""
-    model = linear_model(problem, problem.objective - prox.term)
+    model = linear_model(problem, problem.objective - prox.term) if not problem.labels else None
     if model is None:
         return ""
     functions, link_args, helpers = predictor_functions(model)
@@ -217,7 +220,11 @@ def _docstring(problem: Problem, gradient, optimizer: str) -> str:
     shapes = []
     for symbol in (*problem.params, *problem.data, *problem.constants):
         shape = problem.shapes[symbol]
+        if symbol in problem.labels:   # the user passes the integer labels; the code builds their one-hot matrix
+            shape, classes = shape[:-1], shape[-1]
         text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")" if shape else "scalar"
+        if symbol in problem.labels:
+            text = ("integers " if shape else "an integer ") + f"{text}: class labels 0, ..., {classes} - 1 (0-based)"
         shapes.append(f"{problem.argnames[symbol]} {text}")
     order = ", ".join(problem.argnames[p] for p in problem.params)
     return "\n".join([

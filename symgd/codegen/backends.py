@@ -145,6 +145,17 @@ def einsum(xp, spec, *operands):
 ''',
 }
 
+_ARRAY_HELPERS["_one_hot"] = '''
+def _one_hot(xp, labels, classes, like):
+    """The one-hot matrix [labels == k] of integer class labels 0, ..., classes - 1 (0-based), in the
+    parameters' dtype and on their device. A label outside that range has no class: its row is NaN (the
+    loss becomes NaN), since no error can be raised inside jax.jit and a zero row would drop a term."""
+    labels = xp.asarray(labels)
+    hot = xp.astype(labels[..., None] == xp.arange(classes, device=like.get("device")), like["dtype"])
+    one_class = xp.sum(hot, axis=-1, keepdims=True) == 1
+    return xp.where(one_class, hot, xp.full_like(hot, xp.nan))
+'''
+
 _CREATION = '''
 def _creation(xp, *arrays):
     """dtype{and_device} for new arrays (zeros, ones, eye): those of the floating arguments."""

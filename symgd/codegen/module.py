@@ -23,6 +23,18 @@ from symgd.tensor.pipeline import optimise
 from symgd.tensor.print_numpy import NumpyPrinter, identifier
 
 HELPERS = {
+    "_one_hot": '''
+def _one_hot(labels, classes):
+    """The one-hot matrix [labels == k] of integer class labels 0, ..., classes - 1 (0-based, as NumPy
+    indexes); a label outside that range or not a whole number is a ValueError, never a silent zero row."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu" and not np.all(np.mod(labels, 1) == 0):
+        raise ValueError("class labels must be whole numbers 0, ..., K - 1 (0-based)")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"class labels must lie in 0, ..., {classes - 1} (0-based, as NumPy indexes); "
+                         f"got {labels.min()} ... {labels.max()}")
+    return (labels[..., None] == np.arange(classes)).astype(float)
+''',
     "sigmoid": '''
 def sigmoid(z, overwrite=False):
     """The logistic function, without overflow and accurate in both tails: with e = exp(-|z|), 1 / (1 + e)
@@ -243,7 +255,7 @@ class ModuleWriter:
         text = "\n".join(code)
         used = {d for d, name in self.dim_names.items() if re.search(rf"\b{re.escape(name)}\b", text)}
         arrays = ", ".join(f"{self.problem.argnames[s]}={self.problem.argnames[s]}" for s in self.params + self.data
-                           if self.problem.shapes[s])
+                           if self._argument_shape(s))
         if not arrays:
             return []
         lengths = [d for d in self._axis_lengths() if d in used]
@@ -268,8 +280,27 @@ class ModuleWriter:
         """Lines computing ``exprs`` (sharing sub-expressions) and the return statement; ``prefix``
         lines come right after the dimensions are read."""
         lines, values = self._compile(exprs_and_axes, shared=True)
-        code = list(prefix) + lines + [result(values)]
+        code = self._one_hot_lines() + list(prefix) + lines + [result(values)]
         return self.backend.namespace_lines(self._namespace_arrays(), code) + self._dims_lines(code) + code
+
+    def _one_hot_lines(self) -> list[str]:
+        """Integer class labels (``f_{y_i}``) arrive as the user has them, 0-based integers; the index form
+        uses their one-hot matrix, built here under the same name once the class count is read."""
+        lines = []
+        for symbol in self.data:
+            if symbol in self.problem.labels:
+                self.helpers.add("_one_hot")
+                name = self.problem.argnames[symbol]
+                classes = self._dim_code(self.problem.shapes[symbol][-1])
+                # array backends: the parameters' dtype and device (``_like``); out-of-range labels give NaN rows
+                lines.append(f"{name} = _one_hot({name}, {classes})" if self.backend.name == "numpy" else
+                             f"{name} = _one_hot(xp, {name}, {classes}, _like)")
+        return lines
+
+    def _argument_shape(self, symbol) -> tuple:
+        """The shape of the argument the user passes: integer labels have no class axis."""
+        shape = tuple(self.problem.shapes[symbol])
+        return shape[:-1] if symbol in self.problem.labels else shape
 
     def _namespace_arrays(self) -> list[str]:
         """The arguments an array backend's function takes its namespace from: the data arrays, else
@@ -355,7 +386,7 @@ class ModuleWriter:
     def shapes_block(self) -> str:
         entries = []
         for symbol in self.params + self.data:
-            shape = self.problem.shapes[symbol]
+            shape = self._argument_shape(symbol)
             if shape:
                 dims = ", ".join(repr(str(d)) if not d.is_Integer else str(int(d)) for d in shape)
                 entries.append(f"    {self.problem.argnames[symbol]!r}: ({dims}{',' if len(shape) == 1 else ''}),")

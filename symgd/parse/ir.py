@@ -144,7 +144,7 @@ class BigOp:
     lower: "Expr | None"
     upper: "Expr | None"
     body: "Expr"
-    excluded: str | None = None   # \\sum_{j \\ne i}: the index value left out
+    excluded: object = None   # \\sum_{j \\ne i}: the index value left out (a name; an ir.Sub label y_i)
 
 
 @dataclass(frozen=True)

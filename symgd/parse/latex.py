@@ -425,6 +425,9 @@ class _Tokenizer:
             self.accent(name, start)
         elif name in ("begin", "end"):
             self.environment(name, start)
+        elif name == "not" and self.text.startswith("=", self.pos):   # \not= is \ne
+            self.pos += 1
+            self.emit("REL", "!=", start)
         elif name in ("ne", "neq"):
             self.emit("REL", "!=", start)
         elif name == "forall":   # a constraint's range clause: see split_range_clauses

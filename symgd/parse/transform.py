@@ -393,7 +393,7 @@ class IRBuilder(Transformer):
         op, (index_spec, upper), body = children
         names, lower, *extra = index_spec
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
-        excluded = extra[0] if extra and not every and isinstance(extra[0], str) else None
+        excluded = extra[0] if extra and not every and isinstance(extra[0], (str, ir.Sub)) else None
         node = body
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
             first, second = names
@@ -440,6 +440,8 @@ class IRBuilder(Transformer):
         name, op, other = children
         if str(op) == "!=" and isinstance(other, ir.Name):
             return (str(name),), None, other.name
+        if str(op) == "!=" and isinstance(other, ir.Sub):   # \sum_{j \ne y_i}: all classes but the label y_i
+            return (str(name),), None, other
         if str(op) in ("<", "<=", ">", ">=") and isinstance(other, ir.Name) and other.name != str(name):
             # \sum_{i<j} (Kruskal's stress): every pair once, the inner index starting after the outer
             first, second = (str(name), other.name) if str(op) in ("<", "<=") else (other.name, str(name))
@@ -462,6 +464,14 @@ class IRBuilder(Transformer):
             raise UnsupportedError(f"the sum over {name} {op} a list; write \\sum_{{{name} \\in \\{{x, y, ...\\}}}}")
         elements = tuple(ELLIPSIS if element == DOTS else element for element in elements)   # \{1, \ldots, K\}
         return (str(name),), None, ("member", elements)
+
+    def index_from_except(self, children):
+        """``\\sum_{j=1, j \\ne y_i}^{K}``: a range with one value left out (an index or a class label)."""
+        name, lower, again, op, other = children
+        if str(again) != str(name) or str(op) != "!=" or not isinstance(other, (ir.Name, ir.Sub)):
+            raise UnsupportedError(f"the sum over {name} = {_describe(lower)}, {again} {op} {_describe(other)}: symgd "
+                                   f"leaves out one value, written {name} \\ne i or {name} \\ne y_i")
+        return (str(name),), lower, other.name if isinstance(other, ir.Name) else other
 
     def index_pairs(self, children):
         *names, op, space = children

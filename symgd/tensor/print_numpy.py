@@ -433,7 +433,9 @@ class NumpyPrinter:
             if not scalars:   # only a denominator: r / n
                 text += " / " + _denominator(scalar_den)
             else:
-                text += " * " + wrap(scalar_text, PRODUCT + 1 if len(scalars) + len(scalar_den) > 1 else PRODUCT)
+                # a single scalar factor r @ h needs its parentheses: y * r @ h is (y * r) @ h in Python
+                grouped = len(scalars) + len(scalar_den) > 1 or "@" in scalar_text.text
+                text += " * " + wrap(scalar_text, PRODUCT + 1 if grouped else PRODUCT)
         return Code(text, PRODUCT)
 
     def _power(self, node: ir.Map) -> Code:

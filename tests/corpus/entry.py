@@ -2,7 +2,7 @@
 
 Entries are written compactly with :func:`entry`: shapes as ``"X:N,p y:N beta:p lambda:"`` (a name,
 a colon, the comma-separated dimension names; nothing after the colon for a scalar), value kinds as
-``"y:pm1 S:spd"``. Dimension names are the test's size labels; their sizes come from
+``"y:pm1 S:spd"`` (``"y:labels:K"``: integer class labels 0, ..., K - 1, K a size label). Dimension names are the test's size labels; their sizes come from
 :data:`SIZES` unless the entry gives its own (every size distinct, so a lost transpose cannot hide).
 """
 
@@ -83,7 +83,7 @@ def _parse_shapes(text: str) -> dict[str, tuple]:
 
 
 def _parse_kinds(text: str) -> dict[str, str]:
-    return dict(item.split(":") for item in text.split())
+    return dict(item.split(":", 1) for item in text.split())   # "y:labels:K": integer labels 0..K-1
 
 
 def entry(id: str, source: str, latex: str, wrt: str, shapes: str, reference, *, status: str = SUPPORTED,

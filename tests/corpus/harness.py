@@ -88,6 +88,10 @@ def random_values(item: Entry, seed: int = 0) -> dict:
     for name in item.shapes:
         shape = item.concrete_shape(name)
         kind = item.kinds.get(name, "positive" if shape == () else "normal")
+        if kind.startswith("labels:"):   # integer class labels 0..K-1 (0-based, as NumPy indexes)
+            labels = rng.integers(0, item.size(kind.partition(":")[2]), size=shape)
+            values[name] = int(labels) if shape == () else labels
+            continue
         values[name] = _value(rng, kind, shape)
     return values
 
@@ -120,13 +124,17 @@ def bind(problem, item: Entry, values: dict) -> dict:
         name = name_of(symbol)
         shape = tuple(problem.shapes[symbol])
         key = by_key.get(canonical(name))
-        if key is None:
+        if symbol in problem.labels:   # the one-hot matrix of integer labels y: built from the source's y
+            value = _one_hot(item, problem, symbol, values, by_key)
+            key = by_key[canonical(problem.labels[symbol])]
+        elif key is None:
             if shape == () and name in labels:   # a count the source writes, e.g. 1/N, read as a constant
                 env[name] = float(labels[name])
                 continue
             raise AssertionError(f"symgd reads a symbol {name!r} ({role}, shape {shape}) that the source "
                                  f"does not have (the source's symbols: {sorted(values)})")
-        value = values[key]
+        else:
+            value = values[key]
         actual = np.shape(value)
         assert len(shape) == len(actual), (f"symgd reads {name} with shape {shape}; the source means "
                                            f"shape {item.shapes[key]} = {actual}")
@@ -150,6 +158,20 @@ def bind(problem, item: Entry, values: dict) -> dict:
                     f"symgd reads {name_of(symbol)} with {dim} entries; the source means {dims[str(dim)]}")
     env.update(dims)
     return env
+
+
+def _one_hot(item: Entry, problem, symbol, values: dict, by_key: dict) -> np.ndarray:
+    """[y_i = k] for the source's integer labels y (0-based), k over the classes: the axis symgd read."""
+    written = problem.labels[symbol]
+    key = by_key.get(canonical(written))
+    assert key is not None, f"symgd reads integer labels {written!r} that the source does not have"
+    kind = item.kinds.get(key, "")
+    assert kind.startswith("labels:"), f"symgd reads {written} as integer class labels; the source's {key} are {kind!r}"
+    classes = item.size(kind.partition(":")[2])
+    labels = np.asarray(values[key])
+    assert labels.ndim == len(problem.shapes[symbol]) - 1, (
+        f"symgd reads labels {written} with {len(problem.shapes[symbol]) - 1} axes; the source's have {labels.ndim}")
+    return np.eye(classes)[labels]
 
 
 def _params_match(problem, item: Entry) -> dict:

@@ -27,6 +27,14 @@ def _stress(v):
     upper = np.triu(np.ones_like(v["d"]), 1)
     return float(np.sqrt(np.sum(upper * (v["d"] - v["d_hat"]) ** 2) / np.sum(upper * v["d"] ** 2)))
 
+
+def _weston_watkins_constraints(v):
+    """Weston & Watkins's margins, g <= 0 for i = 1..l and every class m but y_i (0 where m = y_i: no constraint)."""
+    others = 1 - np.eye(v["w"].shape[0])[v["y"]]
+    scores = v["x"] @ v["w"].T + v["b"]
+    correct = scores[np.arange(len(v["y"])), v["y"]]
+    return [("le", others * (scores + 2 - v["xi"] - correct[:, None])), ("le", others * -v["xi"])]
+
 ENTRIES = [
     # ---- generalized linear models
     entry("paper_poisson_loglinear", "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., Ch. 6 (log-linear"
@@ -114,9 +122,15 @@ ENTRIES = [
           where=r"|\xi|_\varepsilon := \begin{cases} 0 & \text{if } |\xi| \le \varepsilon \\ |\xi| - \varepsilon & \text{otherwise}\end{cases}",
           sizes={"l": 7}, kinds="varepsilon:prob"),
     entry("paper_weston_watkins", "Weston & Watkins (1999), Support vector machines for multi-class pattern recognition,"
-          " (multi-class hinge over the wrong classes m != y_i)",
-          r"\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m",
-          "w", "w:k,d xi:l,k C:", None, status=UNSUPPORTED, construct=r"y_i|\\ne|index"),
+          " Sec. 3 (the k-class primal: slacks xi_i^m for the wrong classes m != y_i, with its margin constraints for"
+          " i = 1..l, m in {1..k} minus y_i; w_m and x_i in R^d as the text states)",
+          r"\min_{w, b, \xi}\frac{1}{2}\sum_{m=1}^{k}(w_m\cdot w_m) + C\sum_{i=1}^{\ell}\sum_{m\ne y_i}\xi_i^m"
+          r" \quad \text{subject to} \quad (w_{y_i}\cdot x_i) + b_{y_i} \ge (w_m\cdot x_i) + b_m + 2 - \xi_i^m,\;"
+          r" \xi_i^m \ge 0",
+          r"w, b, \xi", "w:k,d b:k xi:l,k C: x:l,d y:l",
+          lambda v: 0.5 * float(np.sum(v["w"] ** 2)) + v["C"] * float(np.sum(v["xi"] * (1 - np.eye(4)[v["y"]]))),
+          where=r"w_m \in \mathbb{R}^d, \quad x_i \in \mathbb{R}^d", sizes={"l": 7, "k": 4}, kinds="y:labels:k",
+          constraints=_weston_watkins_constraints),
     # ---- attention and neural losses
     entry("paper_attention", "Vaswani et al. (2017), Attention is all you need, Sec. 3.2.1, eq. (1) (scaled dot-product"
           " attention as a definition; the test's loss is its squared distance to a target Y)",
@@ -151,14 +165,17 @@ ENTRIES = [
                                                            np.abs(v["t"] - v["v"]) - 0.5))),
           where=r"\mathrm{smooth}_{L_1}(x) = \begin{cases} 0.5x^2 & \text{if } |x| < 1 \\ |x| - 0.5 & \text{otherwise}\end{cases}"),
     entry("paper_cs231n_softmax", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the softmax"
-          " classifier (loss of example i with scores f and label y_i)",
+          " classifier (loss of example i with scores f and its integer label y_i)",
           r"L_i = -\log\left(\frac{e^{f_{y_i}}}{ \sum_j e^{f_j} }\right)",
-          "f", "f:K", None, status=UNSUPPORTED, construct=r"y_i|label|index",
-          gap="no error: f_{y_i} becomes a separate scalar named f_{y_i}, unrelated to the vector f"),
+          "f", "f:K y_i:", lambda v: -(v["f"][v["y_i"]] - logsumexp(v["f"])), kinds="y_i:labels:K",
+          variants=[r"L_i = -f_{y_i} + \log\sum_j e^{f_j}"]),
     entry("paper_cs231n_svm", "Karpathy et al., CS231n course notes (Stanford), Linear classification: the multiclass"
           " SVM loss of example i",
           r"L_i = \sum_{j\neq y_i} \max(0, s_j - s_{y_i} + \Delta)",
-          "s", "s:K", None, status=UNSUPPORTED, construct=r"y_i|label|index|\\ne"),
+          "s", "s:K y_i: Delta:",
+          lambda v: float(sum(max(0.0, v["s"][j] - v["s"][v["y_i"]] + v["Delta"]) for j in range(len(v["s"]))
+                              if j != v["y_i"])),
+          kinds="y_i:labels:K", variants=[r"L_i = \sum_{j\not= y_i} \max(0, \Delta + s_j - s_{y_i})"]),
     entry("paper_wooldridge_ols_rows", "Wooldridge (2010), Econometric Analysis of Cross Section and Panel Data, 2nd ed.,"
           " Ch. 4 (OLS with x_i the 1 x K row vector of regressors, as the text states)",
           r"\min_{\mathbf{b}}\sum_{i=1}^{N}(y_i - \mathbf{x}_i\mathbf{b})^2",
@@ -199,7 +216,7 @@ ENTRIES = [
           " recognition (center loss)",
           r"\mathcal{L}_C = \frac{1}{2}\sum_{i=1}^{m}\|\boldsymbol{x}_i - \boldsymbol{c}_{y_i}\|_2^2",
           r"\boldsymbol{c}", "x:m,d c:K,d y:m",
-          lambda v: 0.5 * float(np.sum((v["x"] - v["c"][v["y"].astype(int) - 1]) ** 2)), kinds="y:label4"),
+          lambda v: 0.5 * float(np.sum((v["x"] - v["c"][v["y"]]) ** 2)), kinds="y:labels:K"),
     # ---- embeddings and dimensionality reduction
     entry("paper_glove", "Pennington, Socher & Manning (2014), GloVe: global vectors for word representation, Sec. 3,"
           " eqs. (8)-(9) (weighted least squares with f(X_ij))",
