@@ -81,11 +81,19 @@ def softmax(a, axis, overwrite=False):
 def _inplace(function, array, *operands):
     """function(array, *operands) written over ``array``, a temporary nothing else holds, where the
     result has its type and shape (float arrays); otherwise a new array, as without ``out``."""
-    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
-            not operands or np.result_type(array, *operands) == array.dtype
-            and all(_broadcasts_into(np.shape(operand), array.shape) for operand in operands)):
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and all(_fits_into(a, array) for a in operands):
         return function(array, *operands, array)   # out, positional: a user's data named out is renamed
     return function(array, *operands)
+
+
+def _fits_into(operand, array):
+    """Whether array op operand has array's type and shape: first the common cases, a Python number
+    or an array like it, without NumPy's promotion machinery (a microsecond a call)."""
+    if type(operand) is float or type(operand) is int:
+        return True   # a Python number takes the float array's type (NEP 50)
+    if isinstance(operand, np.ndarray) and operand.dtype == array.dtype and operand.shape == array.shape:
+        return True
+    return np.result_type(array, operand) == array.dtype and _broadcasts_into(np.shape(operand), array.shape)
 
 
 def _inplace_second(function, operand, array):
@@ -530,8 +538,28 @@ def _batch_lines(sample_data: list[str], data: list[str]) -> list[str]:
 
 DIMS_HELPER = '''
 
+_CHECKED = {}   # (names, shapes) -> dims, for shapes already checked: the check is a function of them
+
+
 def _dims(**arrays):
-    """The dimensions, read from the arrays' shapes; a ValueError names arguments that disagree."""
+    """The dimensions, read from the arrays' shapes; a ValueError names arguments that disagree.
+    Shapes checked before are not checked again (on a call of a tenth of a millisecond the check
+    cost more than a percent)."""
+    try:
+        key = (*arrays, *[array.shape for array in arrays.values()])
+        dims = _CHECKED.get(key)
+    except (AttributeError, TypeError):   # a list, or a shape that cannot be a key
+        key = dims = None
+    if dims is None:
+        dims = _check_dims(arrays)
+        if key is not None:
+            if len(_CHECKED) >= 64:   # mini-batches of many sizes
+                _CHECKED.clear()
+            _CHECKED[key] = dims
+    return dims
+
+
+def _check_dims(arrays):
     dims, owner = {}, {}
     for name, array in arrays.items():
         shape, expected = np.shape(array), SHAPES[name]
