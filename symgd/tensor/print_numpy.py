@@ -345,7 +345,7 @@ class NumpyPrinter:
             divisor = divides_by_fresh(node, named)   # a / t, a / sqrt(t) or a - t
             (numerator,) = [a for a in node.args if a is not divisor]
             if node.op == "add":
-                ufunc, base = "np.subtract", self._operand(divisor.args[1]).text
+                ufunc, base = "np.subtract", self._operand(ir.neg(divisor)).text
             else:
                 ufunc, base = "np.divide", self._operand(divisor.args[0]).text
                 if divisor.param != -1:

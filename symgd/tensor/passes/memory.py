@@ -218,11 +218,11 @@ def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
     NumPy never reuses the buffer of a divisor or a subtrahend."""
     if len(node.args) != 2:
         return None
-    if node.op == "add":
+    if node.op == "add":   # a - t, also a - b * c (t the product, computed fresh)
         for operand in node.args:
-            if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
+            if isinstance(operand, ir.Map) and operand.op == "mul" \
                     and isinstance(operand.args[0], ir.Const) and operand.args[0].value == -1 \
-                    and _fresh(operand.args[1], node, named):
+                    and _fresh(ir.neg(operand), node, named):
                 return operand
         return None
     if node.op != "mul":
