@@ -368,6 +368,9 @@ class NumpyPrinter:
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
+            if id(node) in self.overwrite and self.spelling is NUMPY:
+                self.helpers.add("inplace")
+                return Code(f"_inplace(np.heaviside, {args[0]}, {float(node.param)!r})", POSTFIX)
             return self._spell("heaviside", x=args[0], value=repr(float(node.param)))
         if node.op in ("log1p", "expm1") and not (id(node) in self.overwrite and self.spelling is NUMPY):
             return self._spell(node.op, x=args[0])

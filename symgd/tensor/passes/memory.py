@@ -176,9 +176,11 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
 
 
 def _unary_in_place(node: ir.Map) -> bool:
-    """A square root, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
+    """A square root, a step, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
     if node.op == "pow":
         return node.param == Fraction(1, 2)
+    if node.op == "heaviside":   # np.heaviside(t, value, t): a ufunc of two, the second a number
+        return True
     primitive = BY_NAME.get(node.op)
     return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None
 
