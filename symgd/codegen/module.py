@@ -50,21 +50,25 @@ def softplus(z):
     "logsumexp": '''
 def logsumexp(a, axis):
     """log(sum(exp(a))) along ``axis``, with the maximum subtracted first. The shifted exponentials
-    are formed in blocks along another axis: a temporary of a's size would be fresh pages on every
-    call (as costly as the arithmetic) and would double the peak memory beside a."""
+    are formed in blocks along another axis, each shifted by its own maxima: a temporary of a's size
+    would be fresh pages on every call (as costly as the arithmetic) and would double the peak memory
+    beside a; so would an array of all the maxima beside the result."""
     a = np.asarray(a)
-    top = np.max(a, axis=axis, keepdims=True)
-    total = np.empty(top.shape)
+    shape = list(a.shape)
+    shape[axis] = 1
+    total = np.empty(shape)
     other = next((k for k in range(a.ndim) if k != axis % a.ndim), None)
     length = a.shape[other] if other is not None else 1
     step = max(1, 65536 * length // max(a.size, 1))   # blocks of about 64k numbers (512 kB)
     for start in range(0, length, step):
         block = ... if other is None else (slice(None),) * other + (slice(start, start + step),)
-        shifted = np.subtract(a[block], top[block], dtype=float)
+        top = np.max(a[block], axis=axis, keepdims=True)
+        shifted = np.subtract(a[block], top, dtype=float)
         np.exp(shifted, out=shifted)
-        np.sum(shifted, axis=axis, keepdims=True, out=total[block])
-    np.log(total, out=total)
-    total += top
+        out = total[block]
+        np.sum(shifted, axis=axis, keepdims=True, out=out)
+        np.log(out, out=out)
+        out += top
     return np.squeeze(total, axis=axis)
 ''',
     "softmax": '''
