@@ -215,3 +215,17 @@ def test_a_derivation_is_used_without_differentiating_again(monkeypatch):
     assert np.allclose(from_gradient.grad(W, Y, X), (probabilities - Y).T @ X)
     monkeypatch.setattr(symgd.derive, "gradient", lambda *args: gradient)
     assert hasattr(symgd.codegen(hessian).load(), "hess")
+
+
+def test_shapes_checked_once_are_still_checked_when_they_change():
+    """_dims remembers the shapes it has checked: other shapes, and lists, are checked again."""
+    module = symgd.codegen(RIDGE).load()
+    X, y = regression_data()
+    expected = module.grad(np.zeros(5), X, y)
+    np.testing.assert_allclose(module.grad(np.zeros(5), X, y), expected)   # from the cache
+    with pytest.raises(ValueError, match=r"y has shape \(39,\) but X has shape \(40, 5\)"):
+        module.grad(np.zeros(5), X, y[:-1])
+    with pytest.raises(ValueError, match=r"w has shape \(4,\)"):
+        module.value_and_grad(np.zeros(4), X, y)
+    with pytest.raises(ValueError, match=r"w has shape \(4,\)"):
+        module.grad([0.0] * 4, X, y)   # a list has no .shape: checked through np.shape

@@ -7,6 +7,7 @@ The target is at most 1.25x the hand-written peak, on every loss of the benchmar
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import symgd
@@ -32,3 +33,43 @@ def test_generated_gradient_peak_memory_is_within_a_quarter_of_hand_written(name
     hand = BENCHMARK.peak_memory(lambda: BENCHMARK.HAND[name](*args))   # tracemalloc
     generated = BENCHMARK.peak_memory(lambda: module.grad(*args))
     assert generated <= 1.25 * hand, f"{name}: {generated / hand:.2f}x the hand-written peak"
+
+
+# value_and_grad's loss reads arrays that the gradient then overwrites; these still keep two or
+# more n-vectors alive at once (the logistic loss's softplus terms, pseudo-Huber's root computed
+# for the loss and again for the gradient, softmax's log-sum-exp blocks beside the scores, the
+# quadratic form's small vectors): known gaps, strict so that a fix shows.
+_VALUE_GAPS = {"logistic", "softmax", "pseudo-Huber", "quadratic form"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="known gap"))
+                                  if name in _VALUE_GAPS else name for name in CASES])
+def test_generated_value_and_grad_peak_memory_is_within_a_quarter_of_hand_written_grad(name, data):
+    module = symgd.codegen(symgd.parse(BENCHMARK.LOSSES[name][0])).load()
+    args = BENCHMARK.arguments(name, data)
+    hand = BENCHMARK.peak_memory(lambda: BENCHMARK.HAND[name](*args))
+    generated = BENCHMARK.peak_memory(lambda: module.value_and_grad(*args))
+    assert generated <= 1.25 * hand, f"{name}: {generated / hand:.2f}x the hand-written peak"
+
+
+@pytest.fixture(scope="module")
+def narrow_data():
+    return BENCHMARK.make_data(n=40_000, d=5, K=4, seed=3)   # 320 kB vectors: NumPy's own reuse too
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_in_place_code_leaves_the_arguments_and_repeats_its_answer(name, narrow_data):
+    """grad and value_and_grad work in buffers of temporaries: called twice, they return the
+    hand-written gradient both times and leave every argument as it was."""
+    args = BENCHMARK.arguments(name, narrow_data)
+    copies = [a.copy() if hasattr(a, "copy") else a for a in args]
+    module = symgd.codegen(symgd.parse(BENCHMARK.LOSSES[name][0])).load()
+    expected = BENCHMARK.HAND[name](*copies)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    for _ in range(2):
+        for gradient in (module.grad(*args), module.value_and_grad(*args)[1]):
+            gradient = gradient if isinstance(gradient, tuple) else (gradient,)
+            for got, want in zip(gradient, expected, strict=True):
+                np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10 * max(1.0, np.abs(want).max()))
+        for arg, copy in zip(args, copies):
+            assert np.array_equal(arg, copy), f"{name}: an argument changed"

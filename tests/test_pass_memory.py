@@ -131,3 +131,29 @@ def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
     np.testing.assert_allclose(gradient, X.T @ (np.exp(z) - y), rtol=1e-12)
     y_int = rng.poisson(1.0, size=7)   # integer labels: still a float difference, in place
     np.testing.assert_allclose(loaded.value_and_grad(weights, X, y_int)[1], X.T @ (np.exp(z) - y_int), rtol=1e-12)
+
+
+def test_a_step_and_a_difference_from_a_number_work_in_the_temporary():
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    margin = ir.add(ir.const(1), ir.neg(ir.mul(scores, labels)))             # 1 - (x @ w) * y
+    step = ir.intern(ir.Map("heaviside", (margin,), margin.shape, 0))
+    marked = _marked([step])
+    assert id(margin) in marked and id(step) in marked                       # into x @ w * y, then into that
+    assert not _marked([ir.intern(ir.Map("heaviside", (labels,), labels.shape, 0))])   # the caller's y
+
+
+def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
+    module = symgd.codegen(r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)")
+    assert "_inplace(np.heaviside" in module.source
+    loaded = module.load()
+    rng = np.random.default_rng(9)
+    for X, y in ((rng.normal(size=(40_000, 3)), np.where(rng.random(40_000) < 0.5, -1.0, 1.0)),
+                 (rng.integers(-2, 3, size=(50, 3)), rng.choice([-1, 1], size=50))):
+        weights = np.array([0.3, -0.2, 0.1])
+        copies = X.copy(), y.copy()
+        active = (1 - y * (X @ weights) > 0).astype(float)
+        expected = 0.1 * weights - X.T @ (active * y) / len(y)
+        for _ in range(2):
+            np.testing.assert_allclose(loaded.grad(weights, y, X, 0.1), expected, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(loaded.value_and_grad(weights, y, X, 0.1)[1], expected, rtol=1e-10, atol=1e-14)
+        assert np.array_equal(X, copies[0]) and np.array_equal(y, copies[1])

@@ -17,8 +17,26 @@ def _run(*roots):
 
 
 def test_the_vector_operand_takes_the_factor():
-    (out,) = _run(ir.mul(ir.const(2), c, ir.contract([x, r], ["ik", "i"], "k", DIMS)))
-    assert isinstance(out, ir.Contract) and ir.mul(ir.const(2), c, r) in out.args
+    square = ir.input_(sympy.IndexedBase("A"), (d, d))
+    v = ir.input_(sympy.IndexedBase("v"), (d,))
+    (out,) = _run(ir.mul(ir.const(2), c, ir.contract([square, v], ["kl", "l"], "k", DIMS)))
+    assert isinstance(out, ir.Contract) and ir.mul(ir.const(2), c, v) in out.args   # A @ (2 c v)
+
+
+def test_a_vector_along_the_samples_summed_into_a_gradient_leaves_the_factor_on_the_gradient():
+    scaled = ir.mul(ir.const(2), c, ir.contract([x, r], ["ik", "i"], "k", DIMS))   # the result has w's axis d
+    assert _run(scaled) == (scaled,)                                             # X.T @ r * (2 c): a d-vector pass
+    already = ir.mul(ir.const(2), ir.contract([x, ir.mul(c, r)], ["ik", "i"], "k", DIMS))
+    (out,) = _run(already)
+    assert isinstance(out, ir.Contract) and ir.mul(ir.const(2), c, r) in out.args   # X.T @ (r * (2 c)): one pass
+
+
+def test_a_negation_goes_into_a_sum_with_as_many_negative_terms():
+    s = ir.input_(sympy.IndexedBase("s"), (n,))
+    (out,) = _run(ir.neg(ir.contract([x, ir.add(r, ir.neg(s))], ["ik", "i"], "k", DIMS)))   # -(X.T @ (r - s))
+    assert isinstance(out, ir.Contract) and ir.add(s, ir.neg(r)) in out.args                  # X.T @ (s - r)
+    kept = ir.neg(ir.contract([x, ir.add(r, s)], ["ik", "i"], "k", DIMS))
+    assert _run(kept) == (kept,)   # -(X.T @ (r + s)): the negation of the d-vector
 
 
 def test_matrix_products_and_scalar_results_keep_the_factor_outside():

@@ -62,21 +62,25 @@ def softplus(z):
     "logsumexp": '''
 def logsumexp(a, axis):
     """log(sum(exp(a))) along ``axis``, with the maximum subtracted first. The shifted exponentials
-    are formed in blocks along another axis: a temporary of a's size would be fresh pages on every
-    call (as costly as the arithmetic) and would double the peak memory beside a."""
+    are formed in blocks along another axis, each shifted by its own maxima: a temporary of a's size
+    would be fresh pages on every call (as costly as the arithmetic) and would double the peak memory
+    beside a; so would an array of all the maxima beside the result."""
     a = np.asarray(a)
-    top = np.max(a, axis=axis, keepdims=True)
-    total = np.empty(top.shape)
+    shape = list(a.shape)
+    shape[axis] = 1
+    total = np.empty(shape)
     other = next((k for k in range(a.ndim) if k != axis % a.ndim), None)
     length = a.shape[other] if other is not None else 1
     step = max(1, 65536 * length // max(a.size, 1))   # blocks of about 64k numbers (512 kB)
     for start in range(0, length, step):
         block = ... if other is None else (slice(None),) * other + (slice(start, start + step),)
-        shifted = np.subtract(a[block], top[block], dtype=float)
+        top = np.max(a[block], axis=axis, keepdims=True)
+        shifted = np.subtract(a[block], top, dtype=float)
         np.exp(shifted, out=shifted)
-        np.sum(shifted, axis=axis, keepdims=True, out=total[block])
-    np.log(total, out=total)
-    total += top
+        out = total[block]
+        np.sum(shifted, axis=axis, keepdims=True, out=out)
+        np.log(out, out=out)
+        out += top
     return np.squeeze(total, axis=axis)
 ''',
     "softmax": '''
@@ -93,11 +97,19 @@ def softmax(a, axis, overwrite=False):
 def _inplace(function, array, *operands):
     """function(array, *operands) written over ``array``, a temporary nothing else holds, where the
     result has its type and shape (float arrays); otherwise a new array, as without ``out``."""
-    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and (
-            not operands or np.result_type(array, *operands) == array.dtype
-            and all(_broadcasts_into(np.shape(operand), array.shape) for operand in operands)):
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and all(_fits_into(a, array) for a in operands):
         return function(array, *operands, array)   # out, positional: a user's data named out is renamed
     return function(array, *operands)
+
+
+def _fits_into(operand, array):
+    """Whether array op operand has array's type and shape: first the common cases, a Python number
+    or an array like it, without NumPy's promotion machinery (a microsecond a call)."""
+    if type(operand) is float or type(operand) is int:
+        return True   # a Python number takes the float array's type (NEP 50)
+    if isinstance(operand, np.ndarray) and operand.dtype == array.dtype and operand.shape == array.shape:
+        return True
+    return np.result_type(array, operand) == array.dtype and _broadcasts_into(np.shape(operand), array.shape)
 
 
 def _inplace_second(function, operand, array):
@@ -561,8 +573,28 @@ def _batch_lines(sample_data: list[str], data: list[str]) -> list[str]:
 
 DIMS_HELPER = '''
 
+_CHECKED = {}   # (names, shapes) -> dims, for shapes already checked: the check is a function of them
+
+
 def _dims(**arrays):
-    """The dimensions, read from the arrays' shapes; a ValueError names arguments that disagree."""
+    """The dimensions, read from the arrays' shapes; a ValueError names arguments that disagree.
+    Shapes checked before are not checked again (on a call of a tenth of a millisecond the check
+    cost more than a percent)."""
+    try:
+        key = (*arrays, *[array.shape for array in arrays.values()])
+        dims = _CHECKED.get(key)
+    except (AttributeError, TypeError):   # a list, or a shape that cannot be a key
+        key = dims = None
+    if dims is None:
+        dims = _check_dims(arrays)
+        if key is not None:
+            if len(_CHECKED) >= 64:   # mini-batches of many sizes
+                _CHECKED.clear()
+            _CHECKED[key] = dims
+    return dims
+
+
+def _check_dims(arrays):
     dims, owner = {}, {}
     for name, array in arrays.items():
         shape, expected = np.shape(array), SHAPES[name]

@@ -649,9 +649,10 @@ def describe(node: Node, names: dict) -> str:
     raise InternalError(f"describe {type(node).__name__}")
 
 
-def pretty(roots, labels: tuple = ()) -> str:
+def pretty(roots, labels: tuple = (), lets: tuple = (), overwrite: tuple = ()) -> str:
     """The graph one node per line, operands first: ``%3 : (n, d) = mul(%1, %2)``; the roots are
-    listed last (named by ``labels`` when given)."""
+    listed last (named by ``labels`` when given), after the named nodes in their order of
+    evaluation (``let``) and those that work in an operand's buffer (``in place``), when given."""
     names: dict = {}
     lines = []
     for node in postorder(roots):
@@ -663,6 +664,9 @@ def pretty(roots, labels: tuple = ()) -> str:
         lines.append(f"{name} : {shape} = {describe(node, names)}")
         names[id(node)] = name
     labels = labels or tuple(f"out{n}" for n in range(len(tuple(roots))))
+    for heading, nodes in (("let", lets), ("in place", overwrite)):
+        if nodes:
+            lines.append(f"{heading} " + ", ".join(names.get(id(node), "?") for node in nodes))
     lines.append("return " + ", ".join(f"{label}={names[id(r)]}" for label, r in zip(labels, roots)))
     return "\n".join(lines)
 
@@ -689,4 +693,4 @@ class Program:
         return Program(tuple(roots), self.labels)
 
     def __str__(self) -> str:
-        return pretty(self.roots, self.labels)
+        return pretty(self.roots, self.labels, self.lets, self.overwrite)

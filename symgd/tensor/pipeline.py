@@ -14,14 +14,15 @@ import contextvars
 from typing import Callable, TextIO
 
 from symgd.tensor import ir
-from symgd.tensor.passes import contract, cse, factor, memory, regroup, scale, solve, stable
+from symgd.tensor.passes import contract, cse, factor, memory, regroup, scale, schedule, solve, stable
 
 # In order: stable spellings first (they change which sub-expressions are equal), then the
 # distributive law (before contractions are planned, while they are still whole), then scalar
 # placement, contraction planning, sums of reductions regrouped around the arrays it computes (and
 # numbers taken off the operands that became shared), products with inverses as solves (they need
-# the planned matrix products), the choice of names for shared nodes, and last which functions may work in
-# their operand's buffer (it needs the names).
+# the planned matrix products), the choice of names for shared nodes, the scalar reductions of the loss
+# moved up to where their arrays exist (so those arrays die earlier), and last which functions may work
+# in their operand's buffer (it needs the names and their order).
 PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
     ("stable", stable.run),
     ("factor", factor.run),
@@ -31,6 +32,7 @@ PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
     ("unscale", scale.run_shared),
     ("solve", solve.run),
     ("cse", cse.run),
+    ("schedule", schedule.run),
     ("memory", memory.run),
 )
 

@@ -339,11 +339,13 @@ class NumpyPrinter:
         self.helpers.add("inplace")
         named = named_except(self.named, node, self.dying)
         fresh = fresh_operand(node, named)
+        if fresh is None and node.op == "add":   # a term with a minus computed in a buffer: -(h * y) + 1
+            fresh = next((a for a in node.args if id(a) in self.overwrite and a.shape == node.shape), None)
         if fresh is None:   # a / t: into t's buffer
             divisor = divides_by_fresh(node, named)   # a / t, a / sqrt(t) or a - t
             (numerator,) = [a for a in node.args if a is not divisor]
             if node.op == "add":
-                ufunc, base = "np.subtract", self._operand(divisor.args[1]).text
+                ufunc, base = "np.subtract", self._operand(ir.neg(divisor)).text
             else:
                 ufunc, base = "np.divide", self._operand(divisor.args[0]).text
                 if divisor.param != -1:
@@ -366,6 +368,9 @@ class NumpyPrinter:
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
+            if id(node) in self.overwrite and self.spelling is NUMPY:
+                self.helpers.add("inplace")
+                return Code(f"_inplace(np.heaviside, {args[0]}, {float(node.param)!r})", POSTFIX)
             return self._spell("heaviside", x=args[0], value=repr(float(node.param)))
         if node.op in ("log1p", "expm1") and not (id(node) in self.overwrite and self.spelling is NUMPY):
             return self._spell(node.op, x=args[0])
@@ -384,7 +389,9 @@ class NumpyPrinter:
     def _sum(self, node: ir.Map) -> Code:
         # arrays before numbers, then positive terms first: NumPy reuses only a left operand's
         # temporary, so 1 - t would allocate where -t + 1 works in t
-        signed = sorted((_split_sign(t) for t in node.args),
+        # a term computed in a dying value's buffer keeps its sign there (spelled -t, a new array)
+        signed = sorted(((False, t) if id(t) in self.overwrite and self.spelling is NUMPY else _split_sign(t)
+                         for t in node.args),
                         key=lambda s: (bool(node.shape) and _scalar_valued(s[1]), s[0], isinstance(s[1], ir.Const),
                                        isinstance(s[1], ir.Input)))
         parts: list[str] = []

@@ -42,10 +42,29 @@ def run(program: ir.Program) -> ir.Program:
     views: set = set()   # marked sums and products whose buffer is a transposed view
     overwrite = []
     dying = last_uses(program)
+    borrowed: set = set()   # nodes computed in a named value's buffer, which its name still holds
     for node in ir.postorder(program.roots):
-        if _may_overwrite(node, named, views) or id(node) in dying and _writes_into(node, dying[id(node)], named):
-            overwrite.append(node)
+        if id(node) in dying and _writes_into(node, dying[id(node)], named):
+            borrowed.add(id(node))
+        elif _in_borrowed(node, named, borrowed):
+            borrowed.add(id(node))   # NumPy's own reuse needs an array nothing names: say it
+        elif not _may_overwrite(node, named, views):
+            continue
+        overwrite.append(node)
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
+
+
+def _in_borrowed(node: ir.Node, named: set, borrowed: set) -> bool:
+    """A function, sum or product whose buffer operand lives in a named value's buffer (``h * y``
+    after ``h = _inplace(np.exp, z)``): NumPy would allocate, since the name h holds the array."""
+    if not (isinstance(node, ir.Map) and node.shape):
+        return False
+    if node.op == "add":   # also a term written with a minus: -(h * y) + 1 adds 1 into h's buffer
+        return any(id(a) in borrowed and a.shape == node.shape for a in node.args)
+    if node.op == "mul":
+        fresh = fresh_operand(node, named)
+        return fresh is not None and id(fresh) in borrowed
+    return len(node.args) == 1 and id(node.args[0]) in borrowed and _unary_in_place(node)
 
 
 def named_except(named: set, node: ir.Node, dying: dict) -> set:
@@ -68,53 +87,71 @@ def _writes_into(node: ir.Node, value: ir.Node, named: set) -> bool:
 def last_uses(program: ir.Program) -> dict:
     """id(user) -> the named value it reads last, where it may write over that value's buffer.
 
-    The results are printed in order in one ``return``, after every named value; a scalar result is
-    a finished float before the next starts. So a named array z (``z = W @ x.T``) that scalar results
-    read (the loss) and one node of the next result reads last (``softmax(z)`` or ``h - y`` in the
-    gradient) may be overwritten there, as hand-written code does. Only when no named value is a view
-    (it could alias z), no other named value reads z directly, no later result reads it, and that
-    node reads it once and is computed once, inline; reads inside the expressions of named values
-    come first, as they do."""
+    A function computes its named values in order (``h = exp(z)``), then its results in order in one
+    ``return``; a scalar result is a finished float before the next starts. A named array z may be
+    overwritten by the one node that reads it last, as hand-written code does (``np.exp(z, out=z)``,
+    ``softmax(z)`` or ``h - y`` in the gradient after the loss has read z): where that node is
+    printed once, reads z once and nothing else printed there reads z, no later named value or
+    result reads z, z is not a result, and no named value is a view (it could alias z). Among the
+    results, only up to the first array result: it is held while the next ones are computed."""
     named = {id(node) for node in program.lets}
     if any(isinstance(let, _VIEWS) or isinstance(let, ir.Contract) and len(let.args) == 1 for let in program.lets):
         return {}   # a named view could alias the value
-    inline = [_inline(root, named) for root in program.roots]
-    counts = ir.uses(program.roots)
-    in_lets = [node for let in program.lets for node in _inline(let, named).values() if node is not let]
-    read_by_named = {id(c) for n in program.lets for c in n.children()}
+    sites = [_printed(let, named) for let in program.lets]
+    sites += [{} if id(root) in named else _printed(root, named) for root in program.roots]   # a name: nothing computed
+    roots = {id(root) for root in program.roots}
     found: dict = {}
-    for k, root in enumerate(program.roots):
-        if any(earlier.shape for earlier in program.roots[:k]):
+    for k, printed in enumerate(sites):
+        result = k - len(program.lets)
+        if result > 0 and any(root.shape for root in program.roots[:result]):
             break
-        later = set().union(*inline[k + 1:])
-        earlier = [u for r in inline[:k] for u in r.values()] + in_lets   # evaluated before root k
-        for user in inline[k].values():
-            if id(user) in named or counts.get(id(user), 0) != 1 \
-                    or any(id(user) in other for n, other in enumerate(inline) if n != k):
-                continue
+        for user, times in printed.values():
+            if times != 1 or any(id(user) in other for n, other in enumerate(sites) if n != k):
+                continue   # printed twice: the first copy would spoil the second's operand
             for value in user.children():
-                if id(value) not in named or id(value) in read_by_named or id(value) in later \
-                        or _reads(user, value) != 1 or not _fresh(value, user, set()) \
-                        or any(root is value for root in program.roots) \
-                        or any(_reads(u, value) for u in inline[k].values() if u is not user) \
-                        or counts.get(id(value), 0) != 1 + sum(_reads(u, value) for u in earlier):
-                    continue
-                found[id(user)] = value
-                break
+                if value.shape and id(value) in named and id(value) not in roots and _reads(user, value) == 1 \
+                        and _fresh(value, user, set()) and _reads_at(printed, value) == 1 \
+                        and not any(_reads_at(later, value) for later in sites[k + 1:]):
+                    found[id(user)] = value
+                    break
     return found
 
 
-def _inline(root: ir.Node, named: set) -> dict:
-    """id -> node for the nodes printed inline in a result's expression (named values are leaves)."""
-    found, stack = {}, [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in found:
+def _printed(site: ir.Node, named: set) -> dict:
+    """id -> (node, how many times its text is printed) for the nodes computed in ``site``'s
+    expression (a named value's own definition, or a result): named values are read, not printed,
+    and a node under a node printed twice is printed twice too."""
+    order = printed_postorder(site, named)
+    times = {id(site): 1}
+    for node in reversed(order):   # users before their operands
+        if id(node) in named and node is not site:
             continue
-        found[id(node)] = node
-        if id(node) not in named or node is root:
-            stack.extend(node.children())
-    return found
+        for child in node.children():
+            times[id(child)] = times.get(id(child), 0) + times[id(node)]
+    return {id(node): (node, times[id(node)]) for node in order if id(node) not in named or node is site}
+
+
+def printed_postorder(site: ir.Node, named: set) -> list:
+    """The nodes of ``site``'s expression, operands first, down to the named values it reads (which
+    are included, not entered; ``site`` itself is entered even when named: its definition)."""
+    order, seen, stack = [], set(), [(site, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if id(node) not in named or node is site:
+            stack.extend((child, False) for child in node.children())
+    return order
+
+
+def _reads_at(printed: dict, value: ir.Node) -> int:
+    """How many times the code printed at a site reads ``value``."""
+    return sum(times * _reads(node, value) for node, times in printed.values())
 
 
 def _reads(user: ir.Node, value: ir.Node) -> int:
@@ -139,9 +176,11 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
 
 
 def _unary_in_place(node: ir.Map) -> bool:
-    """A square root, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
+    """A square root, a step, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
     if node.op == "pow":
         return node.param == Fraction(1, 2)
+    if node.op == "heaviside":   # np.heaviside(t, value, t): a ufunc of two, the second a number
+        return True
     primitive = BY_NAME.get(node.op)
     return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None
 
@@ -181,11 +220,11 @@ def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
     NumPy never reuses the buffer of a divisor or a subtrahend."""
     if len(node.args) != 2:
         return None
-    if node.op == "add":
+    if node.op == "add":   # a - t, also a - b * c (t the product, computed fresh)
         for operand in node.args:
-            if isinstance(operand, ir.Map) and operand.op == "mul" and len(operand.args) == 2 \
+            if isinstance(operand, ir.Map) and operand.op == "mul" \
                     and isinstance(operand.args[0], ir.Const) and operand.args[0].value == -1 \
-                    and _fresh(operand.args[1], node, named):
+                    and _fresh(ir.neg(operand), node, named):
                 return operand
         return None
     if node.op != "mul":

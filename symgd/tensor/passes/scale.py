@@ -1,6 +1,10 @@
-"""Scalar factors of a contraction go on its smallest operand: ``X.T @ (2 * r)``, not ``2 * (X.T @ r)``
-(one pass over a vector instead of one over the result), and never on a matrix operand (which would
-copy it): when every operand is a matrix, or the result is a scalar, the factor stays on the result.
+"""Scalar factors of a contraction go on its smallest operand: ``(X.T @ X) @ (2 * v)``, not
+``2 * ((X.T @ X) @ v)`` (one pass over a vector instead of one over the result), and never on a
+matrix operand (which would copy it): when every operand is a matrix, or the result is a scalar, the
+factor stays on the result. A vector along the data summed into a gradient's vector (``X.T @ r``, r
+along the samples) keeps its number outside too, ``X.T @ r * (2 / n)``: the shorter pass, unless r
+is already scaled (``r * c``: the numbers join that factor). A negation goes into a sum with as many
+negative terms as positive ones or more (``X.T @ (s - y)``, not ``-(X.T @ (y - s))``).
 A contraction used elsewhere keeps its factor outside too, so it is computed once (``-(x @ w)`` and
 ``x @ w`` share ``x @ w``).
 """
@@ -13,10 +17,11 @@ from symgd.tensor import ir
 def run(program: ir.Program) -> ir.Program:
     """The program with scalar factors moved into contractions where that is cheaper."""
     counts = ir.uses(program.roots)
-    return program.with_roots(ir.rewrite(program.roots, lambda node: _rule(node, counts)))
+    short = {dim for root in program.roots for dim in root.shape}   # the parameters' axes, in a gradient
+    return program.with_roots(ir.rewrite(program.roots, lambda node: _rule(node, counts, short)))
 
 
-def _rule(node: ir.Node, counts: dict) -> ir.Node:
+def _rule(node: ir.Node, counts: dict, short: set) -> ir.Node:
     if not (isinstance(node, ir.Map) and node.op == "mul"):
         return node
     contractions = [f for f in node.args if isinstance(f, ir.Contract)]
@@ -33,9 +38,37 @@ def _rule(node: ir.Node, counts: dict) -> ir.Node:
     rank = len(args[smallest].shape)
     if rank > 1 or rank > len(contraction.shape):
         return node
-    args[smallest] = ir.mul(*scalars, args[smallest])
+    if scalars == [ir.const(-1)] and _more_negative_terms(args[smallest]):
+        args[smallest] = ir.add(*(ir.neg(term) for term in args[smallest].args))   # -(X.T @ (y - s)): X.T @ (s - y)
+    elif _summed_away(contraction, smallest, short):
+        return node
+    else:
+        args[smallest] = ir.mul(*scalars, args[smallest])
     dims = {c: d for spec, a in zip(contraction.specs, contraction.args) for c, d in zip(spec, a.shape)}
     return ir.contract(args, contraction.specs, contraction.out, dims)
+
+
+def _more_negative_terms(operand: ir.Node) -> bool:
+    """A sum with at least as many terms written with a minus as without: its negation takes the
+    minus in (``s - y`` instead of ``-(y - s)``: one pass fewer)."""
+    if not (isinstance(operand, ir.Map) and operand.op == "add"):
+        return False
+    negative = sum(1 for t in operand.args if isinstance(t, ir.Map) and t.op == "mul"
+                   and isinstance(t.args[0], ir.Const) and t.args[0].value < 0
+                   or isinstance(t, ir.Const) and t.value < 0)
+    return 2 * negative >= len(operand.args)
+
+
+def _summed_away(contraction: ir.Contract, position: int, short: set) -> bool:
+    """A vector operand along a data axis summed into a vector along the parameters' axes (``X.T @
+    r`` in a gradient, r along the samples): scaling the result is the shorter pass (an expert
+    scales the d-vector after the product, not the n-vector before it), unless the operand is
+    scaled already (the numbers then join its factor at no cost). Which axis is long is known only
+    there: the results' axes are the parameters'; the others are the data's."""
+    operand = contraction.args[position]
+    if len(contraction.shape) != 1 or contraction.shape[0] not in short or operand.shape[0] in short:
+        return False
+    return not (isinstance(operand, ir.Map) and operand.op == "mul" and any(not f.shape for f in operand.args))
 
 
 def run_shared(program: ir.Program) -> ir.Program:
