@@ -15,6 +15,7 @@ and fold trivial cases (``x * 1``, ``x + 0``, nested sums). ``check`` validates 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import weakref
 from dataclasses import dataclass, fields
@@ -31,15 +32,26 @@ class Node:
     shape: Shape
 
     def children(self) -> tuple["Node", ...]:
-        """The operand nodes, in order."""
+        """The operand nodes, in order (computed once: a node is immutable, and every pass walks the graph)."""
+        known = self.__dict__.get("_children")
+        if known is not None:
+            return known
         out = []
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, Node):
                 out.append(value)
             elif isinstance(value, tuple) and value and isinstance(value[0], Node):
                 out.extend(value)
-        return tuple(out)
+        known = tuple(out)
+        object.__setattr__(self, "_children", known)
+        return known
+
+
+@functools.cache
+def _field_names(cls) -> tuple:
+    """The dataclass fields of a node class, by name (``dataclasses.fields`` rebuilds the list on every call)."""
+    return tuple(f.name for f in fields(cls))
 
 
 _TABLE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
@@ -51,8 +63,8 @@ def sort_key(node: Node) -> str:
     key = node.__dict__.get("_sort_key")
     if key is None:
         parts = [type(node).__name__]
-        for f in fields(node):
-            value = getattr(node, f.name)
+        for name in _field_names(type(node)):
+            value = getattr(node, name)
             if isinstance(value, Node):
                 parts.append(sort_key(value))
             elif isinstance(value, tuple) and value and isinstance(value[0], Node):
@@ -66,7 +78,7 @@ def sort_key(node: Node) -> str:
 
 def intern(node: Node) -> Node:
     """The one node equal to ``node`` (children are interned, so they compare by identity)."""
-    key = (type(node),) + tuple(getattr(node, f.name) for f in fields(node))
+    key = (type(node),) + tuple(getattr(node, name) for name in _field_names(type(node)))
     existing = _TABLE.get(key)
     if existing is not None:
         return existing
@@ -474,8 +486,9 @@ def solve(factor_: Node, rhs: Node, transposed: bool = False) -> Node:
 
 # -- traversal, checking, printing -------------------------------------------------------------
 
-def postorder(roots) -> list:
-    """Every node reachable from ``roots``, each once, operands before their users."""
+def postorder(roots, skip=None) -> list:
+    """Every node reachable from ``roots``, each once, operands before their users; with ``skip``,
+    not the nodes for which ``skip(node)`` holds, nor what is reachable through them only."""
     seen: set = set()
     order: list = []
     stack = [(root, False) for root in reversed(tuple(roots))]
@@ -484,7 +497,7 @@ def postorder(roots) -> list:
         if expanded:
             order.append(node)
             continue
-        if id(node) in seen:
+        if id(node) in seen or skip is not None and skip(node):
             continue
         seen.add(id(node))
         stack.append((node, True))
@@ -560,10 +573,15 @@ def check(roots) -> None:
     Raises:
         InternalError: naming the first node that is not well formed.
     """
-    for node in postorder(roots):
+    for node in postorder(roots, skip=_checked):   # a node checked once stays valid: it is immutable
         problem = _problem(node)
         if problem:
             raise InternalError(f"tensor IR: {problem} in {type(node).__name__} {node.shape}")
+        object.__setattr__(node, "_checked", True)
+
+
+def _checked(node: Node) -> bool:
+    return "_checked" in node.__dict__
 
 
 def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
