@@ -200,6 +200,7 @@ class ModuleWriter:
         self.compiled = 0   # function bodies so far (to tell them apart in IR dumps)
         self.prepared: dict = {}
         self.lifted: dict = {}
+        self.items: dict = {}
 
     # -- names and shapes ---------------------------------------------------------------
     def _axis_lengths(self) -> list:
@@ -223,14 +224,19 @@ class ModuleWriter:
 
     def _block_items(self, derivation) -> list:
         """(expr, free indices) per block, with indices renamed per block: blocks reuse index names
-        for axes of different lengths (∂/∂U_lm and ∂/∂V_lm), which must not meet in one function."""
+        for axes of different lengths (∂/∂U_lm and ∂/∂V_lm), which must not meet in one function.
+        Renamed once per derivation: ``grad`` and ``value_and_grad`` then share the expressions
+        themselves, not equal copies (whose hashes and lifts would be computed again)."""
+        if id(derivation) in self.items:
+            return self.items[id(derivation)][1]
         items = []
         for number, block in enumerate(derivation.blocks):
             renamed = tuple(sympy.Symbol(f"{index}_{number}", integer=True) for index in block.indices)
             for index, dim in zip(renamed, block.shape):
                 self.free_ranges[index] = dim
             items.append((block.expr.xreplace(dict(zip(block.indices, renamed))), renamed))
-        return items
+        self.items[id(derivation)] = (derivation, items)   # the derivation is kept, so its id stays its own
+        return list(items)
 
     def _dim_code(self, dim) -> str:
         if dim.is_Integer:
