@@ -489,9 +489,36 @@ def solve(factor_: Node, rhs: Node, transposed: bool = False) -> Node:
 def postorder(roots, skip=None) -> list:
     """Every node reachable from ``roots``, each once, operands before their users; with ``skip``,
     not the nodes for which ``skip(node)`` holds, nor what is reachable through them only."""
+    roots = tuple(roots)
+    if skip is not None:
+        return _walk(roots, skip)
+    if len(roots) == 1:
+        return list(_subgraph(roots[0]))
+    # root by root, each one's own order without what an earlier root reached (the same order as
+    # one walk from all of them: what an earlier root reached, it reached with all its operands)
     seen: set = set()
     order: list = []
-    stack = [(root, False) for root in reversed(tuple(roots))]
+    for root in roots:
+        for node in _subgraph(root):
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+    return order
+
+
+def _subgraph(node: Node) -> tuple:
+    """``postorder([node])``, kept on the node (it is immutable; every pass walks the graph again)."""
+    known = node.__dict__.get("_postorder")
+    if known is None:
+        known = tuple(_walk((node,), None))
+        object.__setattr__(node, "_postorder", known)
+    return known
+
+
+def _walk(roots: tuple, skip) -> list:
+    seen: set = set()
+    order: list = []
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
