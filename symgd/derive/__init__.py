@@ -220,7 +220,8 @@ class _IndexNames:
 def canonical_form(problem: Problem, expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with its bound indices named as derivatives name them (for sharing in code)."""
     symbols = {_name_of(s) for s in problem.roles if problem.roles[s] != "index"}
-    free = {str(s) for s in expr.free_symbols}
+    # entries x[i, j] are never a pool letter: only names are printed (printing is slow)
+    free = {str(s) for s in expr.free_symbols if not isinstance(s, sympy.Indexed)}
     return canonical_indices(expr, [c for c in BOUND_POOL if c not in symbols and c not in free])
 
 
