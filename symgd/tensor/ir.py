@@ -543,14 +543,28 @@ def uses(roots) -> dict:
     return counts
 
 
-def rewrite(roots, rule) -> tuple:
+def rewrite(roots, rule, memo: str | None = None) -> tuple:
     """Rebuild the graph bottom-up: each node's operands are replaced by their rewrites, then
-    ``rule(node)`` returns the node's replacement (or the node)."""
+    ``rule(node)`` returns the node's replacement (or the node).
+
+    ``memo``: for a rule that reads nothing but the node it is given (no program, no counts of
+    uses), a name under which each node keeps its rewrite. The rewrite of a node is then a function
+    of the node alone, and nodes are hash-consed, so another program holding the node (``loss``,
+    ``grad`` and ``value_and_grad`` share most of theirs; a matrix form shares its block's) takes it
+    without walking what lies below."""
     done: dict = {}
-    for node in postorder(roots):
-        rebuilt = rebuild(node, [done[id(c)] for c in node.children()])
-        done[id(node)] = rule(rebuilt)
-    return tuple(done[id(r)] for r in roots)
+    key = None if memo is None else "_rewrite_" + memo
+
+    def rewritten(node):
+        known = done.get(id(node))
+        return known if known is not None else node.__dict__[key]
+
+    for node in postorder(roots, None if key is None else (lambda n: key in n.__dict__)):
+        result = rule(rebuild(node, [rewritten(c) for c in node.children()]))
+        done[id(node)] = result
+        if key is not None:
+            object.__setattr__(node, key, result)
+    return tuple(rewritten(r) for r in roots)
 
 
 def rebuild(node: Node, children: list) -> Node:
