@@ -170,7 +170,20 @@ def _sum_hoisting(body, index, lower, upper):
 
 
 def _has_delta_on(expr, index) -> bool:
-    return any(index in delta.args for delta in expr.atoms(sympy.KroneckerDelta))
+    return any(index in delta.args for delta in _deltas(expr))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _deltas(expr) -> frozenset:
+    """``expr.atoms(KroneckerDelta)``, memoised per expression: each summation level asks again
+    about the same bodies, and a new node asks only its new operands."""
+    if isinstance(expr, sympy.KroneckerDelta):
+        return frozenset((expr,))
+    found = [_deltas(arg) for arg in getattr(expr, "args", ())]
+    return frozenset().union(*found) if any(found) else frozenset()
+
+
+_MEMOS.append(_deltas)
 
 
 def _distribute_over_delta(body, index):
