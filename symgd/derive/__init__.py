@@ -246,6 +246,8 @@ def _smooth_conventions(expr: sympy.Expr) -> sympy.Expr:
             return -relu(-other)
         return node
 
+    if not expr.has(sympy.Max, sympy.Min):   # one walk; replace would rebuild the tree to find none
+        return expr
     return expr.replace(lambda n: isinstance(n, (sympy.Max, sympy.Min)), rewrite)
 
 
