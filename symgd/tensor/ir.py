@@ -507,12 +507,14 @@ def postorder(roots, skip=None) -> list:
 
 
 def _subgraph(node: Node) -> tuple:
-    """``postorder([node])``, kept on the node (it is immutable; every pass walks the graph again)."""
-    known = node.__dict__.get("_postorder")
-    if known is None:
-        known = tuple(_walk((node,), None))
-        object.__setattr__(node, "_postorder", known)
-    return known
+    """``postorder([node])``, kept on the node (it is immutable; every pass walks the graph again)
+    without the node itself, the last one, so that no node refers to itself (a cycle only the
+    garbage collector would free)."""
+    below = node.__dict__.get("_postorder")
+    if below is None:
+        below = tuple(_walk((node,), None))[:-1]
+        object.__setattr__(node, "_postorder", below)
+    return below + (node,)
 
 
 def _walk(roots: tuple, skip) -> list:
@@ -557,14 +559,19 @@ def rewrite(roots, rule, memo: str | None = None) -> tuple:
 
     def rewritten(node):
         known = done.get(id(node))
-        return known if known is not None else node.__dict__[key]
+        if known is None:
+            known = node.__dict__[key]
+        return node if known is _UNCHANGED else known
 
     for node in postorder(roots, None if key is None else (lambda n: key in n.__dict__)):
         result = rule(rebuild(node, [rewritten(c) for c in node.children()]))
         done[id(node)] = result
-        if key is not None:
-            object.__setattr__(node, key, result)
+        if key is not None:   # a node the rule keeps does not refer to itself (a cycle)
+            object.__setattr__(node, key, _UNCHANGED if result is node else result)
     return tuple(rewritten(r) for r in roots)
+
+
+_UNCHANGED = object()   # a memoised rewrite that is the node itself
 
 
 def rebuild(node: Node, children: list) -> Node:
