@@ -8,7 +8,8 @@ float64, fixed seed; smaller sizes where the loss is not over samples), in one p
   implementations are called in turn within each round, so machine noise is shared;
 * peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient;
 * the time to a first gradient: symgd parse + derive + codegen + load + one call, against JAX's
-  trace + compile + one call (both warm: the second time in the process).
+  trace + compile + one call (both warm: the median of the 2nd to (rounds + 1)th time in the process,
+  interleaved), and their ratio.
 
 Asserts nothing; prints a table. Install the extras and run from the repository root:
 
@@ -307,31 +308,36 @@ def peak_memory(function) -> int:
     return peak
 
 
-def first_gradient_times(name, args) -> tuple[float, float | None]:
-    """Seconds from the loss text to a first gradient: symgd (warm) and JAX trace + compile."""
+def first_gradient_times(name, args, rounds: int = 3) -> tuple[float, float | None]:
+    """Seconds from the loss text to a first gradient, medians of ``rounds`` warm runs (the first run
+    of each is not counted; the two alternate, so machine noise is shared): symgd parse + derive +
+    codegen + load + one call, and JAX trace + compile + one call."""
     source = LOSSES[name][0]
 
     def symgd_once():
         module = symgd.codegen(symgd.parse(source)).load()
         return module.grad(*args)
 
-    symgd_once()
-    start = time.perf_counter()
-    symgd_once()
-    ours = time.perf_counter() - start
-    if jax is None:
-        return ours, None
-    loss = make_losses(jnp)[name]
-    argnums = tuple(range(param_count(name)))
+    runs = {"symgd": symgd_once}
+    if jax is not None:
+        loss = make_losses(jnp)[name]
+        argnums = tuple(range(param_count(name)))
 
-    def jax_once():
-        function = jax.jit(jax.grad(loss, argnums=argnums))
-        return jax.block_until_ready(function(*args))
+        def jax_once():
+            function = jax.jit(jax.grad(loss, argnums=argnums))
+            return jax.block_until_ready(function(*args))
 
-    jax_once()
-    start = time.perf_counter()
-    jax_once()
-    return ours, time.perf_counter() - start
+        runs["jax"] = jax_once
+    times = {key: [] for key in runs}
+    for run in runs.values():
+        run()
+    for _ in range(rounds):
+        for key, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - start)
+    ours = statistics.median(times["symgd"])
+    return ours, statistics.median(times["jax"]) if jax is not None else None
 
 
 def main() -> None:
@@ -347,10 +353,11 @@ def main() -> None:
           + ("" if autograd else "  (autograd not installed)"))
     print(f"n = {n}, d = 100, K = 10, float64, median of {options.rounds} interleaved rounds\n")
     header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'gen/jax':>9}{'gen/autograd':>13}"
-              f"{'vg/grad':>9}{'mem gen/hand':>14}{'first grad: symgd s':>21}{'jax s':>8}")
+              f"{'vg/grad':>9}{'mem gen/hand':>14}{'first grad: symgd s':>21}{'jax s':>8}{'jax/symgd':>10}")
     print(header)
     print("-" * len(header))
     ratios = {"hand": [], "jax": [], "autograd": []}
+    first = []   # JAX's time to a first gradient over symgd's
     jax_losses = make_losses(jnp) if jax else {}
     autograd_losses = make_losses(anp) if autograd else {}
     for name, (source, params, _) in LOSSES.items():
@@ -368,13 +375,15 @@ def main() -> None:
             functions["autograd"] = lambda: graded(*args)
         times = median_times(functions, options.rounds)
         memory = peak_memory(functions["gen"]) / max(peak_memory(functions["hand"]), 1)
-        ours, theirs = first_gradient_times(name, args)
+        ours, theirs = first_gradient_times(name, args, options.rounds)
         row = f"{name:<22}{times['gen'] * 1e3:>9.2f}{times['hand'] * 1e3:>9.2f}{times['gen'] / times['hand']:>9.2f}"
         row += f"{times['gen'] / times['jax']:>9.2f}" if jax else f"{'-':>9}"
         row += f"{times['gen'] / times['autograd']:>13.2f}" if autograd else f"{'-':>13}"
         row += f"{times['vg'] / times['gen']:>9.2f}{memory:>14.2f}{ours:>21.3f}"
-        row += f"{theirs:>8.3f}" if theirs is not None else f"{'-':>8}"
+        row += f"{theirs:>8.3f}{theirs / ours:>10.2f}" if theirs is not None else f"{'-':>8}{'-':>10}"
         print(row)
+        if theirs is not None:
+            first.append(theirs / ours)
         ratios["hand"].append(times["gen"] / times["hand"])
         if jax:
             ratios["jax"].append(times["gen"] / times["jax"])
@@ -384,6 +393,9 @@ def main() -> None:
     for key, values in ratios.items():
         if values:
             print(f"geometric mean generated/{key}: {statistics.geometric_mean(values):.2f}  (max {max(values):.2f})")
+    if first:
+        print(f"first gradient, JAX trace + compile over symgd: geometric mean {statistics.geometric_mean(first):.2f}"
+              f"  (min {min(first):.2f})")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     module = symgd.codegen(problem, optimizer="adam")
     module.source          # the Python text (imports numpy only; scipy.optimize for L-BFGS)
-    mod = module.load()    # the module object, loaded from a temporary directory
+    mod = module.load()    # the module object (compiled from the text; no file)
     w, history = mod.fit(w0, X, y, lam, lr=0.1)
 
 Arguments of every generated function: the parameters in ``wrt`` order, then the data, then the
@@ -19,9 +19,8 @@ on NumPy, a NaN loss on the array backends).
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import itertools
 import linecache
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
+_LOADED = itertools.count(1)   # generated modules loaded so far, for their file names
 BACKENDS = ("numpy", "array_api", "jax")
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton", "lbfgs", "prox", "auglag", "projected", "qp")
 
@@ -52,15 +52,15 @@ class GeneratedModule:
     optimizer: str
 
     def load(self) -> types.ModuleType:
-        """Import the source as a module (from a temporary directory, never the current one)."""
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "symgd_generated.py"
-            path.write_text(self.source, encoding="utf-8")
-            spec = importlib.util.spec_from_file_location(f"symgd_generated_{id(self)}", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            # the file goes with the folder: keep its lines for tracebacks and inspect.getsource
-            linecache.cache[str(path)] = (len(self.source), None, self.source.splitlines(True), str(path))
+        """The source as a module object: compiled from the text, so nothing is written or read
+        (no file, never the current directory); its lines stay in ``linecache`` under a name of its
+        own, for tracebacks and ``inspect.getsource``."""
+        filename = f"<symgd generated module {next(_LOADED)}>"
+        code = compile(self.source, filename, "exec")
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        module = types.ModuleType(f"symgd_generated_{id(self)}", None)
+        module.__file__ = filename
+        exec(code, module.__dict__)   # the text symgd generated, never the user's (names are identifiers)
         return module
 
     def write(self, path) -> Path:

@@ -223,6 +223,8 @@ class ModuleWriter:
         self.free_ranges: dict = {}
         self.compiled = 0   # function bodies so far (to tell them apart in IR dumps)
         self.prepared: dict = {}
+        self.lifted: dict = {}
+        self.items: dict = {}
 
     # -- names and shapes ---------------------------------------------------------------
     def _axis_lengths(self) -> list:
@@ -246,14 +248,19 @@ class ModuleWriter:
 
     def _block_items(self, derivation) -> list:
         """(expr, free indices) per block, with indices renamed per block: blocks reuse index names
-        for axes of different lengths (∂/∂U_lm and ∂/∂V_lm), which must not meet in one function."""
+        for axes of different lengths (∂/∂U_lm and ∂/∂V_lm), which must not meet in one function.
+        Renamed once per derivation: ``grad`` and ``value_and_grad`` then share the expressions
+        themselves, not equal copies (whose hashes and lifts would be computed again)."""
+        if id(derivation) in self.items:
+            return self.items[id(derivation)][1]
         items = []
         for number, block in enumerate(derivation.blocks):
             renamed = tuple(sympy.Symbol(f"{index}_{number}", integer=True) for index in block.indices)
             for index, dim in zip(renamed, block.shape):
                 self.free_ranges[index] = dim
             items.append((block.expr.xreplace(dict(zip(block.indices, renamed))), renamed))
-        return items
+        self.items[id(derivation)] = (derivation, items)   # the derivation is kept, so its id stays its own
+        return list(items)
 
     def _dim_code(self, dim) -> str:
         if dim.is_Integer:
@@ -324,13 +331,22 @@ class ModuleWriter:
         """Index form -> tensor IR -> passes -> NumPy: (lines naming shared values, code per result).
         ``shared=False`` inlines everything (for one-line expressions)."""
         builder = Builder(self.problem.shapes, self.free_ranges)
-        roots = [builder.root(self._prepared(expr), tuple(axes)) for expr, axes in exprs_and_axes]
+        roots = [self._lifted(builder, self._prepared(expr), tuple(axes)) for expr, axes in exprs_and_axes]
         self.compiled += 1
         program = optimise(ir.Program(tuple(roots), tuple(f"result{n}" for n in range(len(roots)))),
                            f"function body {self.compiled}")
         if not shared:
             program = ir.Program(program.roots, program.labels)
         return NumpyPrinter(self.names, self.helpers, self.backend.spelling).render(program)
+
+    def _lifted(self, builder: Builder, expr, axes: tuple) -> ir.Node:
+        """The IR of one result, lifted once per module: the loss and the gradient blocks each enter
+        two function bodies (``value_and_grad`` holds both), and a lift depends only on the expression,
+        its axes and their ranges (fixed per module)."""
+        key = (expr, axes)
+        if key not in self.lifted:
+            self.lifted[key] = builder.root(expr, axes)
+        return self.lifted[key]
 
     def _prepared(self, expr):
         """The expression in canonical indices and stable spellings (once per expression: the loss

@@ -44,8 +44,11 @@ def rename_apart(source: str, placeholders: dict[str, str]) -> str:
     """``source`` with every identifier that equals a user's name renamed apart, then the user's
     names in place of the placeholders (see the module docstring)."""
     users = set(placeholders.values())
-    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    spelled = {t.string for t in tokens if t.type == tokenize.NAME}
+    spelled = _names_spelled(source, users)
+    tokens = ()
+    if users & spelled:   # something to rename: fresh names must avoid every identifier of the module
+        tokens = _tokens(source)
+        spelled = {t.string for t in tokens if t.type == tokenize.NAME}
     for name in sorted(users & spelled & EXTERNAL):
         raise UnsupportedError(f"an argument named {name!r}, as the Python builtin the generated code uses; "
                                "rename it")
@@ -66,6 +69,34 @@ def rename_apart(source: str, placeholders: dict[str, str]) -> str:
             "\n".join(aliases) + "\n"
     pattern = re.compile("|".join(re.escape(p) for p in sorted(placeholders, key=len, reverse=True)))
     return pattern.sub(lambda match: placeholders[match.group(0)], text) if placeholders else text
+
+
+# A top-level statement starts a piece: a definition, a decorator, an import.
+_PIECE_START = re.compile(r"(?m)^(?=def |@|class |import |from )")
+
+
+def _names_spelled(source: str, users: set) -> set:
+    """The identifiers of ``source`` that are users' names. Most of a module is fixed text and the
+    tokenizer is slow, so only the pieces (cut before each top-level statement) in which a user's
+    name occurs as a word are tokenized; a piece starts no token inside another, unless the cut
+    falls inside a multi-line string, which leaves a piece with an odd number of its quotes: then
+    the text is read whole."""
+    if not users:
+        return set()
+    word = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(u) for u in sorted(users, key=len, reverse=True)) + r")(?!\w)")
+    starts = [m.start() for m in _PIECE_START.finditer(source)]
+    pieces = [source[a:b] for a, b in zip([0] + starts, starts + [len(source)]) if b > a]
+    try:
+        if any(piece.count('"""') % 2 or piece.count("'''") % 2 for piece in pieces):
+            raise tokenize.TokenError("a cut inside a string")
+        tokens = [t for piece in pieces if word.search(piece) for t in _tokens(piece)]
+    except (tokenize.TokenError, SyntaxError):
+        tokens = _tokens(source)
+    return {t.string for t in tokens if t.type == tokenize.NAME} & users
+
+
+def _tokens(text: str) -> tuple:
+    return tuple(tokenize.generate_tokens(io.StringIO(text).readline))
 
 
 def _renamable(tokens: list, renames: dict) -> list[tuple[int, int, int, str]]:

@@ -220,7 +220,8 @@ class _IndexNames:
 def canonical_form(problem: Problem, expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with its bound indices named as derivatives name them (for sharing in code)."""
     symbols = {_name_of(s) for s in problem.roles if problem.roles[s] != "index"}
-    free = {str(s) for s in expr.free_symbols}
+    # entries x[i, j] are never a pool letter: only names are printed (printing is slow)
+    free = {str(s) for s in expr.free_symbols if not isinstance(s, sympy.Indexed)}
     return canonical_indices(expr, [c for c in BOUND_POOL if c not in symbols and c not in free])
 
 
@@ -245,6 +246,8 @@ def _smooth_conventions(expr: sympy.Expr) -> sympy.Expr:
             return -relu(-other)
         return node
 
+    if not expr.has(sympy.Max, sympy.Min):   # one walk; replace would rebuild the tree to find none
+        return expr
     return expr.replace(lambda n: isinstance(n, (sympy.Max, sympy.Min)), rewrite)
 
 

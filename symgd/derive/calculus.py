@@ -9,8 +9,10 @@ tidies the result into the shortest of a few textbook forms.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import sympy
+from sympy.concrete import expr_with_limits
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from symgd.errors import UnsupportedError
@@ -37,7 +39,49 @@ def _memoise_free_symbols_of_sums() -> None:
     _MEMOS.append(remembered)
 
 
-_MEMOS: list = []   # every memo of this module, for clear_memos
+def _build_sums_without_rescanning() -> None:
+    """Build a ``Sum`` (any ``ExprWithLimits``) without walking its whole body when it holds no Piecewise.
+
+    SymPy's constructor looks for Piecewise in the body on every call (``atoms(Piecewise)``, then
+    ``piecewise_fold``'s ``has``: two walks of the whole body) in order to fold them out of the sum.
+    Index form has none, and symgd rebuilds sums at every step (differentiation, delta contraction,
+    canonical names, tidying), so in nested sums the walks grew with the square of the depth. Whether
+    an expression holds a Piecewise is memoised per expression (a new node asks only its new operands),
+    and without one the constructor returns what SymPy's would: the body as it is, the limits as SymPy
+    processes them, nested sums of one kind merged. Anything else (a Piecewise, a change of variables,
+    no limits, an equation) goes to SymPy's own. Left alone if SymPy's constructor is not the one expected.
+    """
+    module = expr_with_limits
+    original = getattr(module, "_common_new", None)
+    try:
+        parameters = list(inspect.signature(original).parameters)
+    except (TypeError, ValueError):
+        return
+    if parameters[:2] != ["cls", "function"] or "discrete" not in parameters or not hasattr(module, "_process_limits"):
+        return
+
+    def common_new(cls, function, *symbols, discrete, **assumptions):
+        function = sympy.sympify(function)
+        if not symbols or function is sympy.S.NaN or isinstance(function, sympy.Equality) \
+                or _has_piecewise(function):
+            return original(cls, function, *symbols, discrete=discrete, **assumptions)
+        limits, orientation = module._process_limits(*symbols, discrete=discrete)
+        if any(len(limit) == 4 for limit in limits):   # a Range to change variables in
+            return original(cls, function, *symbols, discrete=discrete, **assumptions)
+        while type(function) is cls:   # SymPy: cls == type(function)
+            limits = list(function.limits) + limits
+            function = function.function
+        return function, limits, orientation
+
+    module._common_new = common_new
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _has_piecewise(expr) -> bool:
+    return isinstance(expr, sympy.Piecewise) or any(_has_piecewise(arg) for arg in getattr(expr, "args", ()))
+
+
+_MEMOS: list = [_has_piecewise]   # every memo of this module, for clear_memos
 
 
 def clear_memos() -> None:
@@ -47,11 +91,15 @@ def clear_memos() -> None:
 
 
 _memoise_free_symbols_of_sums()
+_build_sums_without_rescanning()
 
 
 def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
     """∂expr/∂target for a scalar Symbol or an entry ``w[k]`` / ``W[k, l]`` with free indices."""
     result = sympy.diff(expr, target)
+    special = result.atoms(sympy.DiracDelta, sympy.Derivative, sympy.Subs)   # one walk; usually none
+    if not special:
+        return result
     # Derivatives of step functions (sign, relu', the hinge's kink) are Dirac deltas supported on the
     # non-smooth set, which the Derivation reports; off that set they are 0, as in PyTorch and JAX.
     result = result.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
@@ -122,7 +170,20 @@ def _sum_hoisting(body, index, lower, upper):
 
 
 def _has_delta_on(expr, index) -> bool:
-    return any(index in delta.args for delta in expr.atoms(sympy.KroneckerDelta))
+    return any(index in delta.args for delta in _deltas(expr))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _deltas(expr) -> frozenset:
+    """``expr.atoms(KroneckerDelta)``, memoised per expression: each summation level asks again
+    about the same bodies, and a new node asks only its new operands."""
+    if isinstance(expr, sympy.KroneckerDelta):
+        return frozenset((expr,))
+    found = [_deltas(arg) for arg in getattr(expr, "args", ())]
+    return frozenset().union(*found) if any(found) else frozenset()
+
+
+_MEMOS.append(_deltas)
 
 
 def _distribute_over_delta(body, index):
@@ -203,7 +264,9 @@ def _rename_bound(expr, names: dict, heights: dict, pool: list[str], done: dict)
             outside = {**names, **{outer[0]: inner[outer[0]] for outer in limits[position + 1:]}}
             scoped.append((inner[index], _rename_bound(lower, outside, heights, pool, {}),
                            _rename_bound(upper, outside, heights, pool, {})))
-        result = sympy.Sum(_rename_bound(body, inner, heights, pool, {}), *scoped)
+        renamed = _rename_bound(body, inner, heights, pool, {})
+        unchanged = renamed is body and all(new == tuple(old) for new, old in zip(scoped, limits))
+        result = expr if unchanged else sympy.Sum(renamed, *scoped)   # a Sum is costly to build
     else:
         args = [_rename_bound(arg, names, heights, pool, done) for arg in expr.args]
         result = expr.func(*args) if args != list(expr.args) else expr

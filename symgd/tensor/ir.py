@@ -15,6 +15,7 @@ and fold trivial cases (``x * 1``, ``x + 0``, nested sums). ``check`` validates 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import weakref
 from dataclasses import dataclass, fields
@@ -31,15 +32,26 @@ class Node:
     shape: Shape
 
     def children(self) -> tuple["Node", ...]:
-        """The operand nodes, in order."""
+        """The operand nodes, in order (computed once: a node is immutable, and every pass walks the graph)."""
+        known = self.__dict__.get("_children")
+        if known is not None:
+            return known
         out = []
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, Node):
                 out.append(value)
             elif isinstance(value, tuple) and value and isinstance(value[0], Node):
                 out.extend(value)
-        return tuple(out)
+        known = tuple(out)
+        object.__setattr__(self, "_children", known)
+        return known
+
+
+@functools.cache
+def _field_names(cls) -> tuple:
+    """The dataclass fields of a node class, by name (``dataclasses.fields`` rebuilds the list on every call)."""
+    return tuple(f.name for f in fields(cls))
 
 
 _TABLE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
@@ -51,8 +63,8 @@ def sort_key(node: Node) -> str:
     key = node.__dict__.get("_sort_key")
     if key is None:
         parts = [type(node).__name__]
-        for f in fields(node):
-            value = getattr(node, f.name)
+        for name in _field_names(type(node)):
+            value = getattr(node, name)
             if isinstance(value, Node):
                 parts.append(sort_key(value))
             elif isinstance(value, tuple) and value and isinstance(value[0], Node):
@@ -66,7 +78,7 @@ def sort_key(node: Node) -> str:
 
 def intern(node: Node) -> Node:
     """The one node equal to ``node`` (children are interned, so they compare by identity)."""
-    key = (type(node),) + tuple(getattr(node, f.name) for f in fields(node))
+    key = (type(node),) + tuple(getattr(node, name) for name in _field_names(type(node)))
     existing = _TABLE.get(key)
     if existing is not None:
         return existing
@@ -474,17 +486,47 @@ def solve(factor_: Node, rhs: Node, transposed: bool = False) -> Node:
 
 # -- traversal, checking, printing -------------------------------------------------------------
 
-def postorder(roots) -> list:
-    """Every node reachable from ``roots``, each once, operands before their users."""
+def postorder(roots, skip=None) -> list:
+    """Every node reachable from ``roots``, each once, operands before their users; with ``skip``,
+    not the nodes for which ``skip(node)`` holds, nor what is reachable through them only."""
+    roots = tuple(roots)
+    if skip is not None:
+        return _walk(roots, skip)
+    if len(roots) == 1:
+        return list(_subgraph(roots[0]))
+    # root by root, each one's own order without what an earlier root reached (the same order as
+    # one walk from all of them: what an earlier root reached, it reached with all its operands)
     seen: set = set()
     order: list = []
-    stack = [(root, False) for root in reversed(tuple(roots))]
+    for root in roots:
+        for node in _subgraph(root):
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+    return order
+
+
+def _subgraph(node: Node) -> tuple:
+    """``postorder([node])``, kept on the node (it is immutable; every pass walks the graph again)
+    without the node itself, the last one, so that no node refers to itself (a cycle only the
+    garbage collector would free)."""
+    below = node.__dict__.get("_postorder")
+    if below is None:
+        below = tuple(_walk((node,), None))[:-1]
+        object.__setattr__(node, "_postorder", below)
+    return below + (node,)
+
+
+def _walk(roots: tuple, skip) -> list:
+    seen: set = set()
+    order: list = []
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in seen:
+        if id(node) in seen or skip is not None and skip(node):
             continue
         seen.add(id(node))
         stack.append((node, True))
@@ -503,14 +545,33 @@ def uses(roots) -> dict:
     return counts
 
 
-def rewrite(roots, rule) -> tuple:
+def rewrite(roots, rule, memo: str | None = None) -> tuple:
     """Rebuild the graph bottom-up: each node's operands are replaced by their rewrites, then
-    ``rule(node)`` returns the node's replacement (or the node)."""
+    ``rule(node)`` returns the node's replacement (or the node).
+
+    ``memo``: for a rule that reads nothing but the node it is given (no program, no counts of
+    uses), a name under which each node keeps its rewrite. The rewrite of a node is then a function
+    of the node alone, and nodes are hash-consed, so another program holding the node (``loss``,
+    ``grad`` and ``value_and_grad`` share most of theirs; a matrix form shares its block's) takes it
+    without walking what lies below."""
     done: dict = {}
-    for node in postorder(roots):
-        rebuilt = rebuild(node, [done[id(c)] for c in node.children()])
-        done[id(node)] = rule(rebuilt)
-    return tuple(done[id(r)] for r in roots)
+    key = None if memo is None else "_rewrite_" + memo
+
+    def rewritten(node):
+        known = done.get(id(node))
+        if known is None:
+            known = node.__dict__[key]
+        return node if known is _UNCHANGED else known
+
+    for node in postorder(roots, None if key is None else (lambda n: key in n.__dict__)):
+        result = rule(rebuild(node, [rewritten(c) for c in node.children()]))
+        done[id(node)] = result
+        if key is not None:   # a node the rule keeps does not refer to itself (a cycle)
+            object.__setattr__(node, key, _UNCHANGED if result is node else result)
+    return tuple(rewritten(r) for r in roots)
+
+
+_UNCHANGED = object()   # a memoised rewrite that is the node itself
 
 
 def rebuild(node: Node, children: list) -> Node:
@@ -560,10 +621,15 @@ def check(roots) -> None:
     Raises:
         InternalError: naming the first node that is not well formed.
     """
-    for node in postorder(roots):
+    for node in postorder(roots, skip=_checked):   # a node checked once stays valid: it is immutable
         problem = _problem(node)
         if problem:
             raise InternalError(f"tensor IR: {problem} in {type(node).__name__} {node.shape}")
+        object.__setattr__(node, "_checked", True)
+
+
+def _checked(node: Node) -> bool:
+    return "_checked" in node.__dict__
 
 
 def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type

@@ -64,7 +64,7 @@ class Builder:
 
     def lift(self, expr: sympy.Expr) -> Lifted:
         """``expr`` as a node labelled by its free indices."""
-        key = (expr, tuple(sorted((str(s), self.ranges[s]) for s in expr.free_symbols if s in self.ranges)))
+        key = (expr, frozenset((s, self.ranges[s]) for s in expr.free_symbols if s in self.ranges))
         if key not in self.memo:
             self.memo[key] = self._lift(expr)
         return self.memo[key]

@@ -31,7 +31,7 @@ from symgd.tensor import ir
 
 def run(program: ir.Program) -> ir.Program:
     """The program with contractions planned (products computed elsewhere reused)."""
-    planned = ir.rewrite(program.roots, _rule)
+    planned = ir.rewrite(program.roots, _rule, memo="contract")
     available = _products(planned)
     if not available:
         return program.with_roots(planned)

@@ -20,8 +20,8 @@ from symgd.tensor import ir
 
 def run(program: ir.Program) -> ir.Program:
     """The program rewritten for reading (same values)."""
-    roots = ir.rewrite(program.roots, _push_transpose)
-    roots = ir.rewrite(roots, _regroup)
+    roots = ir.rewrite(program.roots, _push_transpose, memo="display_transpose")
+    roots = ir.rewrite(roots, _regroup, memo="display_regroup")
     return program.with_roots(roots)
 
 

@@ -21,7 +21,7 @@ def run(program: ir.Program) -> ir.Program:
     out of a contraction's summed operand."""
     counts = ir.uses(program.roots)
     roots = ir.rewrite(program.roots, lambda node: _split_broadcasts(node, counts))
-    return program.with_roots(ir.rewrite(roots, _rule))
+    return program.with_roots(ir.rewrite(roots, _rule, memo="factor"))
 
 
 def _split_broadcasts(node: ir.Node, counts: dict) -> ir.Node:

@@ -20,8 +20,8 @@ from symgd.tensor import ir
 
 def run(program: ir.Program) -> ir.Program:
     """The program with products with an inverse replaced by solves."""
-    roots = ir.rewrite(program.roots, _from_the_vector)
-    return program.with_roots(ir.rewrite(roots, _solve))
+    roots = ir.rewrite(program.roots, _from_the_vector, memo="solve_vector")
+    return program.with_roots(ir.rewrite(roots, _solve, memo="solve"))
 
 
 def _from_the_vector(node: ir.Node) -> ir.Node:

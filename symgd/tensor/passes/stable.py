@@ -24,7 +24,7 @@ from symgd.tensor import ir
 
 def run(program: ir.Program) -> ir.Program:
     """The program with the stable spellings (softplus of u and of -u sharing their logarithm)."""
-    roots = ir.rewrite(program.roots, _to_fixed_point)
+    roots = ir.rewrite(program.roots, _to_fixed_point, memo="stable")
     return program.with_roots(_share_softplus_pairs(roots))
 
 
