@@ -77,6 +77,31 @@ def softmax(a, axis, overwrite=False):
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 ''',
+    "gram_blocks": '''
+def gram_blocks(x, weights, diagonal, symmetric):
+    """The blocks of Σ_a x_a x_a^T ⊗ (weights[:, :, a] + diag(diagonal[:, a])), a (K, d, L, d) array:
+    block (k, l) is x.T @ ((weights[k, l] + δ_kl diagonal[k])[:, None] * x), one weighted Gram
+    product in one reused n x d buffer (no n x K x d temporary). With ``symmetric`` (weights[k, l]
+    equal to weights[l, k]) only the blocks k <= l are computed, the others are their transposes;
+    without ``weights`` only the diagonal blocks."""
+    rows = (weights if weights is not None else diagonal).shape[0]
+    cols = weights.shape[1] if weights is not None else rows
+    parts = [p for p in (weights, diagonal) if p is not None]
+    dtype = np.result_type(x, *parts, 1.0)
+    n, d = x.shape
+    out = np.zeros((rows, d, cols, d), dtype=dtype)
+    scaled = np.empty((n, d), dtype=dtype)
+    for k in range(rows):
+        for l in range(k if symmetric else 0, cols) if weights is not None else (k,):
+            s = weights[k, l] if weights is not None else diagonal[k]
+            if weights is not None and diagonal is not None and k == l:
+                s = s + diagonal[k]
+            np.multiply(s[:, None], x, out=scaled)
+            np.matmul(x.T, scaled, out=out[k, :, l, :])
+            if symmetric and l > k:
+                out[l, :, k, :] = out[k, :, l, :].T
+    return out
+''',
     "inplace": '''
 def _inplace(function, array, *operands):
     """function(array, *operands) written over ``array``, a temporary nothing else holds, where the
