@@ -68,6 +68,16 @@ def test_one_gram_matrix_for_every_block_is_left_to_the_planner():
     assert not _blocks(_run(node))
 
 
+def test_rebuilt_with_new_operands_and_beside_a_diagonal():
+    node = _run(_softmax_like(p))
+    (blocks,) = _blocks(node)
+    rebuilt = ir.rebuild(blocks, [x, ir.mul(ir.const(2), blocks.weights), blocks.diagonal])
+    assert isinstance(rebuilt, ir.GramBlocks) and rebuilt.symmetric and rebuilt.diagonal is blocks.diagonal
+    square = ir.input_(sympy.IndexedBase("S"), (K, K))
+    assert ir.rebuild(ir.diagonal(square), [ir.neg(square)]) is ir.diagonal(ir.neg(square))
+    ir.check([rebuilt])
+
+
 def _helper(name="numpy"):
     namespace = {"np": np}
     exec(HELPERS["gram_blocks"] if name == "numpy" else BACKENDS[name].helpers["gram_blocks"], namespace)

@@ -485,21 +485,6 @@ def gram_blocks(x: Node, weights: Node | None, diagonal: Node | None, symmetric:
     return intern(GramBlocks(x, weights, diagonal, bool(symmetric), (rows, d, cols, d)))
 
 
-def gram_blocks_as_contract(node: GramBlocks) -> Node:
-    """The same value as one einsum-style contraction (for the interpreter and the array-API
-    printers, which have no loop over blocks)."""
-    rows, d, cols, _ = node.shape
-    samples = node.x.shape[0]
-    dims = {"a": samples, "i": d, "j": d, "k": rows, "l": cols}
-    parts = []
-    if node.weights is not None:
-        parts.append(node.weights)
-    if node.diagonal is not None:
-        parts.append(mul(broadcast(identity(rows), (0, 1), (rows, rows, samples)),
-                         broadcast(node.diagonal, (0, 2), (rows, rows, samples))))
-    return contract([node.x, add(*parts), node.x], ["ai", "kla", "aj"], "kilj", dims)
-
-
 def factor(arg: Node, definite: bool) -> Node:
     """The factorisation of a square matrix (Cholesky if ``definite``)."""
     return intern(Factor(arg, definite, arg.shape))
@@ -576,10 +561,10 @@ def rebuild(node: Node, children: list) -> Node:
         return solve(children[0], children[1], node.transposed)
     if isinstance(node, GramBlocks):
         parts = iter(children)
-        x = next(parts)
+        data = next(parts)
         weights = next(parts) if node.weights is not None else None
-        diagonal = next(parts) if node.diagonal is not None else None
-        return gram_blocks(x, weights, diagonal, node.symmetric)
+        on_diagonal = next(parts) if node.diagonal is not None else None
+        return gram_blocks(data, weights, on_diagonal, node.symmetric)
     (child,) = children
     if isinstance(node, Reduce):
         return reduce(node.op, child, node.axes)
