@@ -61,6 +61,19 @@ def test_weights_that_are_not_symmetric_compute_every_block():
     assert np.allclose(evaluate(out, ENV), _expected(ENV[Q]))
 
 
+def test_samples_as_columns_use_the_transposed_data():
+    # data stored d x n (a column per sample): the Gram operand is its transpose
+    columns = ir.input_(sympy.IndexedBase("Z"), (d, n))
+    outer = ir.contract([columns, columns, c, p, p], ["ba", "ea", "a", "ka", "la"], "kble", DIMS)
+    out = _run(outer)
+    (blocks,) = _blocks(out)
+    assert blocks.x is ir.transpose(columns, (1, 0)) and blocks.symmetric and blocks.diagonal is None
+    Zv = ENV[X].T.copy()
+    env = {**ENV, sympy.IndexedBase("Z"): Zv}
+    expected = np.einsum("ba,ea,a,ka,la->kble", Zv, Zv, ENV[C], ENV[P], ENV[P])
+    assert np.allclose(evaluate(out, env), expected)
+
+
 def test_one_gram_matrix_for_every_block_is_left_to_the_planner():
     # Σ_a c_a x_a x_a^T ⊗ I: the same X^T diag(c) X in every diagonal block, computed once
     node = ir.mul(ir.broadcast(ir.contract([x, x, c], ["ab", "ae", "a"], "be", DIMS), (0, 1), (d, d, K, K)),
