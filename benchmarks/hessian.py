@@ -5,7 +5,8 @@ K = 10 classes, float64, fixed seed), in one process: the median time of the gen
 an expert hand-written NumPy Hessian (Gram form ``X.T @ (s[:, None] * X)``; for softmax one GEMM
 over the n x Kd matrix of class-weighted features plus the K diagonal blocks) and
 ``jax.jit(jax.hessian(loss))`` (x64, CPU, arrays already on the device), called in turn within each
-round. Every implementation's result is compared with the hand-written one first.
+round, with a pause (not timed) after the JAX call while XLA's threads stop spinning. Every
+implementation's result is compared with the hand-written one first.
 
 Asserts nothing (beyond the results agreeing); prints a table. From the repository root:
 
@@ -146,6 +147,8 @@ def median_times(functions: dict, rounds: int) -> dict:
             if key == "jax":
                 jax.block_until_ready(result)
             times[key].append(time.perf_counter() - start)
+            if key == "jax":   # XLA's CPU threads spin on after a call: the next call, timed against
+                time.sleep(0.05)   # them, took 2-6x its time (460 ms instead of 76 ms, softmax)
     return {key: statistics.median(values) for key, values in times.items()}
 
 
