@@ -5,8 +5,8 @@ K = 10 classes, float64, fixed seed), in one process: the median time of the gen
 an expert hand-written NumPy Hessian (Gram form ``X.T @ (s[:, None] * X)``; for softmax one GEMM
 over the n x Kd matrix of class-weighted features plus the K diagonal blocks) and
 ``jax.jit(jax.hessian(loss))`` (x64, CPU, arrays already on the device), called in turn within each
-round, with a pause (not timed) after the JAX call while XLA's threads stop spinning. Every
-implementation's result is compared with the hand-written one first.
+round (each leading in turn), with a pause (not timed) after the JAX call while XLA's threads stop
+spinning. Every implementation's result is compared with the hand-written one first.
 
 Asserts nothing (beyond the results agreeing); prints a table. From the repository root:
 
@@ -140,8 +140,12 @@ def jax_losses():
 
 def median_times(functions: dict, rounds: int) -> dict:
     times = {key: [] for key in functions}
-    for _ in range(rounds):
-        for key, function in functions.items():
+    keys = list(functions)
+    for number in range(rounds):
+        # each implementation leads a round in turn: the first call after the JAX call (and the pause)
+        # finds the data out of cache, which cost identical code 10-50 % in a fixed order
+        for key in keys[number % len(keys):] + keys[:number % len(keys)]:
+            function = functions[key]
             start = time.perf_counter()
             result = function()
             if key == "jax":
