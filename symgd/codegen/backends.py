@@ -101,6 +101,30 @@ def logdet(xp, a):
     sign, value = xp.linalg.slogdet(a)
     return xp.where(sign > 0, value, xp.nan)
 ''',
+    "gram_blocks": '''
+def gram_blocks(xp, x, weights, diagonal, symmetric):
+    """The blocks of Σ_a x_a x_a^T ⊗ (weights[:, :, a] + diag(diagonal[:, a])), a (K, d, L, d) array:
+    block (k, l) is x^T ((weights[k, l] + δ_kl diagonal[k])[:, None] * x); with ``symmetric`` only
+    k <= l are computed, without ``weights`` only the diagonal blocks (the NumPy module's plan, in
+    standard calls and without writing into arrays)."""
+    rows = (weights if weights is not None else diagonal).shape[0]
+    cols = weights.shape[1] if weights is not None else rows
+    blocks = {}
+    for k in range(rows):
+        for l in range(cols):
+            if symmetric and l < k or weights is None and l != k:
+                continue
+            s = weights[k, l, :] if weights is not None else diagonal[k, :]
+            if weights is not None and diagonal is not None and k == l:
+                s = s + diagonal[k, :]
+            blocks[k, l] = xp.matrix_transpose(x) @ (s[:, None] * x)
+    zero = xp.zeros_like(blocks[0, 0])
+    def block(k, l):
+        if (k, l) in blocks:
+            return blocks[k, l]
+        return xp.matrix_transpose(blocks[l, k]) if symmetric and (l, k) in blocks else zero
+    return xp.stack([xp.stack([block(k, l) for l in range(cols)], axis=1) for k in range(rows)], axis=0)
+''',
     "heaviside": '''
 def heaviside(xp, u, value):
     """1 where u > 0, ``value`` where u == 0, else 0 (NumPy's heaviside in standard calls)."""

@@ -93,6 +93,37 @@ def softmax(a, axis, overwrite=False):
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 ''',
+    "gram_blocks": '''
+def gram_blocks(x, weights, diagonal, symmetric):
+    """The blocks of Σ_a x_a x_a^T ⊗ (weights[:, :, a] + diag(diagonal[:, a])), a (K, d, L, d) array:
+    block (k, l) is x.T @ ((weights[k, l] + δ_kl diagonal[k])[:, None] * x). With ``symmetric``
+    (weights[k, l] equal to weights[l, k]) only the blocks k <= l are computed, the others are their
+    transposes; without ``weights`` only the diagonal blocks. L blocks share one GEMM against x.T
+    (their scaled copies of x side by side, in one reused n x L x d buffer): few BLAS calls, each
+    large, and no temporary larger than that buffer."""
+    rows = (weights if weights is not None else diagonal).shape[0]
+    cols = weights.shape[1] if weights is not None else rows
+    dtype = np.result_type(x, *(p for p in (weights, diagonal) if p is not None), 1.0)
+    n, d = x.shape
+    pairs = np.array([(k, l) for k in range(rows)
+                      for l in ((k,) if weights is None else range(k if symmetric else 0, cols))])
+    out = (np.zeros if weights is None else np.empty)((rows, d, cols, d), dtype=dtype)
+    buffer = np.empty((n, min(cols, len(pairs)), d), dtype=dtype)
+    for start in range(0, len(pairs), cols):
+        ks, ls = pairs[start:start + cols].T
+        s = weights[ks, ls] if weights is not None else diagonal[ks]   # (blocks, n), a copy
+        if weights is not None and diagonal is not None:
+            on = ks == ls
+            s[on] += diagonal[ks[on]]
+        scaled = buffer[:, :len(ks)]
+        np.multiply(s.T[:, :, None], x[:, None, :], out=scaled)
+        products = (x.T @ scaled.reshape(n, -1)).reshape(d, len(ks), d)
+        for m, (k, l) in enumerate(zip(ks, ls)):
+            out[k, :, l, :] = products[:, m, :]
+            if symmetric and l != k:
+                out[l, :, k, :] = products[:, m, :].T
+    return out
+''',
     "inplace": '''
 def _inplace(function, array, *operands):
     """function(array, *operands) written over ``array``, a temporary nothing else holds, where the

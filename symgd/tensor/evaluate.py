@@ -92,6 +92,8 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.Softmax):
         e = np.exp(args[0] - np.max(args[0], axis=node.axis, keepdims=True))
         return e / e.sum(axis=node.axis, keepdims=True)
+    if isinstance(node, ir.GramBlocks):
+        return _gram_blocks(node, args)
     if isinstance(node, ir.Factor):   # stands for its matrix here
         return args[0]
     if isinstance(node, ir.Solve):
@@ -101,6 +103,23 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
                 "logdet": lambda a: np.linalg.slogdet(a)[1],
                 "logabsdet": lambda a: np.linalg.slogdet(a)[1]}[node.op](args[0])
     raise AssertionError(type(node).__name__)
+
+
+def _gram_blocks(node: ir.GramBlocks, args: list) -> np.ndarray:
+    """Σ_a x_a x_a^T ⊗ (weights_a + diag(diagonal_a)), block by block as the definition reads."""
+    parts = iter(args)
+    x = np.asarray(next(parts), dtype=float)
+    weights = next(parts) if node.weights is not None else None
+    diagonal = next(parts) if node.diagonal is not None else None
+    rows = (weights if weights is not None else diagonal).shape[0]
+    cols = weights.shape[1] if weights is not None else rows
+    out = np.zeros((rows, x.shape[1], cols, x.shape[1]))
+    for k in range(rows):
+        for m in range(cols):
+            s = (weights[k, m] if weights is not None else 0.0) \
+                + (diagonal[k] if diagonal is not None and k == m else 0.0)
+            out[k, :, m, :] = np.einsum("ai,a,aj->ij", x, np.broadcast_to(s, x.shape[:1]), x)
+    return out
 
 
 def _commutation(rows: int, cols: int) -> np.ndarray:

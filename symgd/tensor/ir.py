@@ -249,6 +249,21 @@ class Solve(Node):
     shape: Shape
 
 
+@dataclass(frozen=True, eq=False)
+class GramBlocks(Node):
+    """A Kronecker-structured sum over samples, one weighted Gram product per block (made by the
+    ``gram`` pass for Hessians of matrix parameters): result[k, i, l, j] = Σ_a x[a, i] x[a, j]
+    (weights[k, l, a] + δ_kl diagonal[k, a]). ``weights`` (K, L, n) or ``diagonal`` (K, n) may be
+    None (no such part); ``symmetric`` says weights[k, l] = weights[l, k], so only the blocks k ≤ l
+    are computed. Shape (K, d, L, d)."""
+
+    x: Node
+    weights: Node | None
+    diagonal: Node | None
+    symmetric: bool
+    shape: Shape
+
+
 # -- constructors: intern, flatten, fold -------------------------------------------------------
 
 ZERO, ONE = Fraction(0), Fraction(1)
@@ -472,6 +487,16 @@ def sample_sum(body: Node, index, count, bindings: tuple) -> Node:
     return intern(SampleSum(body, index, count, tuple(bindings), body.shape))
 
 
+def gram_blocks(x: Node, weights: Node | None, diagonal: Node | None, symmetric: bool) -> Node:
+    """Σ_a x_a x_a^T ⊗ (weights_a + diag(diagonal_a)) as (K, d, L, d) blocks; see ``GramBlocks``."""
+    rows = (weights if weights is not None else diagonal).shape[0]
+    cols = weights.shape[1] if weights is not None else rows
+    if weights is None:
+        symmetric = True
+    d = x.shape[1]
+    return intern(GramBlocks(x, weights, diagonal, bool(symmetric), (rows, d, cols, d)))
+
+
 def factor(arg: Node, definite: bool) -> Node:
     """The factorisation of a square matrix (Cholesky if ``definite``)."""
     return intern(Factor(arg, definite, arg.shape))
@@ -595,6 +620,12 @@ def rebuild(node: Node, children: list) -> Node:
         return kron(*children)
     if isinstance(node, Solve):
         return solve(children[0], children[1], node.transposed)
+    if isinstance(node, GramBlocks):
+        parts = iter(children)
+        data = next(parts)
+        weights = next(parts) if node.weights is not None else None
+        on_diagonal = next(parts) if node.diagonal is not None else None
+        return gram_blocks(data, weights, on_diagonal, node.symmetric)
     (child,) = children
     if isinstance(node, Reduce):
         return reduce(node.op, child, node.axes)
@@ -670,6 +701,22 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Kron):
         if len(node.a.shape) != 2 or len(node.b.shape) != 2:
             return "an operand that is not a matrix"
+    elif isinstance(node, GramBlocks):
+        return _gram_problem(node)
+    return None
+
+
+def _gram_problem(node: GramBlocks) -> str | None:
+    rows, d, cols, _ = node.shape
+    samples = node.x.shape[0] if len(node.x.shape) == 2 else None
+    if samples is None or node.x.shape[1] != d or node.shape[3] != d:
+        return "a data operand that is not an n x d matrix"
+    if node.weights is not None and node.weights.shape != (rows, cols, samples):
+        return "weights that are not K x L x n"
+    if node.diagonal is not None and (node.diagonal.shape != (rows, samples) or rows != cols):
+        return "diagonal weights that are not K x n"
+    if node.symmetric and rows != cols:
+        return "symmetric blocks that are not square"
     return None
 
 
@@ -709,6 +756,9 @@ def describe(node: Node, names: dict) -> str:
         return f"kron({ref(node.a)}, {ref(node.b)})"
     if isinstance(node, Commutation):
         return f"commutation{list(node.dims)}"
+    if isinstance(node, GramBlocks):
+        parts = ", ".join(ref(p) if p is not None else "none" for p in (node.x, node.weights, node.diagonal))
+        return f"gram_blocks[{'symmetric' if node.symmetric else 'all'}]({parts})"
     if isinstance(node, SampleSum):
         rows = ", ".join(f"{row}={data}[{axis}]" for row, data, axis in node.bindings)
         return f"sample_sum[{node.index}=1..{node.count}; {rows}]({ref(node.body)})"

@@ -14,10 +14,11 @@ import contextvars
 from typing import Callable, TextIO
 
 from symgd.tensor import ir
-from symgd.tensor.passes import contract, cse, factor, memory, regroup, scale, schedule, solve, stable
+from symgd.tensor.passes import contract, cse, factor, gram, memory, regroup, scale, schedule, solve, stable
 
 # In order: stable spellings first (they change which sub-expressions are equal), then the
-# distributive law (before contractions are planned, while they are still whole), then scalar
+# distributive law (before contractions are planned, while they are still whole), Kronecker-structured
+# Hessians as weighted Gram blocks (they need the whole sums of contractions), then scalar
 # placement, contraction planning, sums of reductions regrouped around the arrays it computes (and
 # numbers taken off the operands that became shared), products with inverses as solves (they need
 # the planned matrix products), the choice of names for shared nodes, the scalar reductions of the loss
@@ -26,6 +27,7 @@ from symgd.tensor.passes import contract, cse, factor, memory, regroup, scale, s
 PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
     ("stable", stable.run),
     ("factor", factor.run),
+    ("gram", gram.run),
     ("scale", scale.run),
     ("contract", contract.run),
     ("regroup", regroup.run),

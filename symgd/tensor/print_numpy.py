@@ -264,6 +264,10 @@ class NumpyPrinter:
             return self._factorisation(node)
         if isinstance(node, ir.MatFn):
             return self._matrix_function(node)
+        if isinstance(node, ir.GramBlocks):
+            parts = [self.standalone(p).text if p is not None else "None"
+                     for p in (node.x, node.weights, node.diagonal)]
+            return self._call_helper("gram_blocks", f"{', '.join(parts)}, symmetric={node.symmetric}")
         raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
 
     def _reduce(self, node: ir.Reduce) -> Code:
