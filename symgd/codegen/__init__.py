@@ -60,7 +60,7 @@ class GeneratedModule:
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         module = types.ModuleType(f"symgd_generated_{id(self)}", None)
         module.__file__ = filename
-        exec(code, module.__dict__)   # the text symgd generated, never the user's (names are identifiers)
+        exec(code, module.__dict__)   # safe: the text symgd generated, never the user's (names are identifiers)
         return module
 
     def write(self, path) -> Path:

@@ -61,7 +61,7 @@ def _build_sums_without_rescanning() -> None:
         return
 
     def common_new(cls, function, *symbols, discrete, **assumptions):
-        function = sympy.sympify(function)
+        function = sympy.sympify(function)   # safe: a SymPy object symgd built (as SymPy's own constructor does)
         if not symbols or function is sympy.S.NaN or isinstance(function, sympy.Equality) \
                 or _has_piecewise(function):
             return original(cls, function, *symbols, discrete=discrete, **assumptions)
