@@ -16,6 +16,8 @@ import numpy as np
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symgd.errors import UnsupportedError
+
 
 def _with_power(text: str, exp) -> str:
     """SymPy asks a function for its LaTeX with ``exp`` when it prints a power of the call."""
@@ -209,6 +211,50 @@ class inverse_entry(sympy.Function):
         return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
 
 
+def polar_reference(matrix: np.ndarray) -> np.ndarray:
+    """U V^T of the thin SVD ``matrix`` = U Σ V^T over its nonzero singular values: the nuclear norm's
+    gradient (a subgradient where the matrix is rank-deficient). For evaluation in checks and tests."""
+    u, sigma, vt = np.linalg.svd(matrix, full_matrices=False)
+    keep = sigma > sigma.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    return u[:, keep] @ vt[keep]
+
+
+class nuclear_norm(sympy.Function):
+    """‖X‖_* of a named matrix X (any shape): the sum of its singular values, an opaque scalar.
+
+    ∂‖X‖_*/∂X_kl = (U V^T)_kl from the thin SVD X = U Σ V^T where X has full rank and distinct
+    nonzero singular values; elsewhere U V^T of the nonzero part is a subgradient (the one code takes).
+    """
+
+    is_real = True
+    is_nonnegative = True
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        return _through_entries(matrix, s, lambda p, q: polar_entry(matrix, p, q))
+
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\left\|%s\right\|_*" % printer._print(self.args[0]), exp)
+
+
+class polar_entry(sympy.Function):
+    """Entry (i, j) of U V^T, the polar factor of a named matrix X = U Σ V^T (thin SVD): the gradient of
+    ‖X‖_*. Its own derivative (the nuclear norm's Hessian) is not supported."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        if isinstance(s, sympy.Indexed) and s.base == matrix:
+            raise UnsupportedError(r"the second derivative of the nuclear norm \|X\|_* (its Hessian); "
+                                   "only its gradient is supported")
+        return sympy.Integer(0)
+
+    def _latex(self, printer, exp=None):
+        matrix, i, j = self.args
+        return _with_power(r"\left(U V^\top\right)_{%s %s}" % (printer._print(i), printer._print(j)), exp)
+
+
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
 REDUCTION = "reduction"       # any shape in, scalar out
 MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
@@ -310,6 +356,9 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),
     Primitive("normF", (), ("normF", "fro"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
+    # \|X\|_* (also _{*}, \ast, _{\mathrm{tr}}): the nuclear norm, the sum of the singular values of a matrix
+    Primitive("normnuc", (), ("nuclear_norm", "normnuc"), REDUCTION, numpy="np.linalg.norm({}, 'nuc')",
+              nonsmooth="X rank-deficient", reference=lambda u: np.linalg.norm(u, "nuc")),
     Primitive("softmax", ("softmax", "Softmax"), ("softmax",), VECTOR, numpy="softmax({}, axis)",
               helper="softmax"),
     Primitive("inner", (), ("inner",), PAIRING, arity=2, numpy="np.vdot({}, {})"),

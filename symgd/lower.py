@@ -14,7 +14,7 @@ import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import (BY_NAME, DEFINITE, DIAGONAL, ELEMENTWISE, GENERAL, PAIRING, SYMMETRIC, VECTOR, det,
-                             entry_symbols, inverse_entry, logabsdet, matrix_of)
+                             entry_symbols, inverse_entry, logabsdet, matrix_of, nuclear_norm)
 from symgd.parse import ir
 from symgd.shapes import (FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, integer_exponent,
                           is_minus_one, sub_symbol_name)
@@ -381,9 +381,22 @@ class Lowering:
             row, col = self.fresh_index(), self.fresh_index()
             squares = self.sum_over(self.lower(node.arg, scope, indices, (row, col)) ** 2, col, shape.dims[1])
             return self.sum_over(sympy.sqrt(squares), row, shape.dims[0])
+        if node.kind == "*":
+            return self.nuclear_norm(node.arg, shape, scope)
         if node.kind == "2" and shape.rank == 2:
             raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
+
+    def nuclear_norm(self, arg, shape: Shape, scope) -> sympy.Expr:
+        """``\\|X\\|_*`` of a named matrix X (any shape): an opaque ``nuclear_norm(X)`` whose derivative is
+        the polar factor U V^T of X's thin SVD (functions.py)."""
+        if shape.rank != 2:
+            raise ShapeError(f"the nuclear norm of {self.render(arg)}, a {describe(shape)}; it needs a matrix")
+        named = self.named_matrix(arg, scope)
+        if named is None:
+            raise UnsupportedError(f"the nuclear norm of the matrix expression {self.render(arg)}; symgd takes "
+                                   "\\|X\\|_* of a named matrix only (a parameter or data)")
+        return nuclear_norm(named)
 
     def lower_Abs(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)

@@ -12,7 +12,8 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
+from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, nuclear_norm, polar_entry,
+                             polar_reference)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
 FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
@@ -71,6 +72,12 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
+    if isinstance(expr, nuclear_norm):
+        return _of_matrix("nuc", expr.args[0], env, lambda m: np.linalg.norm(m, "nuc"))
+    if isinstance(expr, polar_entry):
+        base, i, j = expr.args
+        polar = _of_matrix("polar", base, env, polar_reference)
+        return float(polar[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
             return numeric(evaluate(expr.args[0], env))

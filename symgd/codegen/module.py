@@ -191,6 +191,19 @@ def det(f):
     """det M = sign * exp(log |det M|)."""
     return _det_sign(f) * np.exp(log_abs_det(f))
 ''',
+    "nuclear_norm": '''
+def nuclear_norm(a):
+    """The nuclear norm of a matrix: the sum of its singular values."""
+    return float(np.linalg.svd(a, compute_uv=False).sum())
+''',
+    "polar_factor": '''
+def polar_factor(a):
+    """U V^T from the thin SVD a = U S V^T over the nonzero singular values: the gradient of the nuclear
+    norm where a has full rank, a subgradient where it is rank-deficient."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    keep = s > s.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
+    return u[:, keep] @ vt[keep]
+''',
     "logdet": '''
 def logdet(a):
     """log det(a) via the LU factorisation (no overflow of det itself)."""

@@ -274,6 +274,19 @@ def _symmetric_notes(problem: Problem, params) -> tuple:
     return tuple(SYMMETRIC_NOTE.format(name=name_latex(_name_of(p))) for p in params if p in problem.symmetric)
 
 
+NUCLEAR_NOTE = (r"U V^\top is from the thin singular value decomposition {name} = U \Sigma V^\top (U and V with "
+                r"orthonormal columns, \Sigma diagonal and positive): the gradient of \left\|{name}\right\|_* where "
+                r"{name} has full rank, a subgradient (over the nonzero singular values) where it does not.")
+
+
+def _nuclear_notes(problem: Problem, params) -> tuple:
+    """The SVD that the U V^T of a nuclear norm's gradient comes from, for each such matrix."""
+    from symgd.functions import nuclear_norm
+    matrices = {str(n.args[0].label) for n in problem.objective.atoms(nuclear_norm)}
+    return tuple(NUCLEAR_NOTE.format(name=name_latex(m)) for m in sorted(matrices)
+                 if any(_name_of(p) == m for p in params))
+
+
 def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Block:
     expr, indices, ranges = names.finish(expr, temporary, ranges)
     expr = tidy(expr)
@@ -313,7 +326,7 @@ def gradient(problem: Problem, wrt=None) -> Derivation:
         blocks.append(_block(problem, (param,), expr, indices, ranges, names))
     kinks, domain = _analysis(problem, params)
     return Derivation(problem, "gradient", tuple(blocks), kinks, domain,
-                      problem.notes + _symmetric_notes(problem, params))
+                      problem.notes + _symmetric_notes(problem, params) + _nuclear_notes(problem, params))
 
 
 def hessian(problem: Problem, wrt=None) -> Derivation:

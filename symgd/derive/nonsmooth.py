@@ -58,6 +58,10 @@ def _inspect(node, parent, kinks, domain, params) -> None:
     elif isinstance(node, ir.Func) and node.name == "step":   # from \mathbb{1}(...) and \begin{cases}
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0",
                                "each side's derivative (the indicator is constant on each side)"))
+    elif isinstance(node, ir.Norm) and node.kind == "*":   # the nuclear norm: smooth where X has full rank
+        x = latex_of(node.arg)
+        kinks.append(NonSmooth(text, f"{x} \\text{{ is rank-deficient}}",
+                               f"U V^\\top \\text{{ of the nonzero part of }} {x} = U \\Sigma V^\\top"))
     elif isinstance(node, ir.Norm) and node.kind == "2,1":
         kinks.append(NonSmooth(text, f"\\text{{a row of }} {latex_of(node.arg)} = 0", "0 for that row"))
     elif isinstance(node, ir.Func) and node.name == "epsinsensitive":   # |u|_eps = max(0, |u| - eps)

@@ -24,7 +24,8 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, nuclear_norm,
+                             polar_entry)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -97,6 +98,11 @@ class Builder:
             return Lifted(ir.matfn("logdet", self._factor(expr.args[0].args[0])), ())
         if isinstance(expr, logabsdet):
             return Lifted(ir.matfn("logabsdet", self._factor(expr.args[0])), ())
+        if isinstance(expr, nuclear_norm):   # of a named matrix (any shape): no factorisation to share
+            return Lifted(ir.matfn("nuc", self._matrix(expr.args[0])), ())
+        if isinstance(expr, polar_entry):
+            matrix, i, j = expr.args
+            return _labelled(ir.matfn("polar", self._matrix(matrix)), (i, j), expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
         if isinstance(expr, softmax):

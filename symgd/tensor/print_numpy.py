@@ -201,6 +201,8 @@ class NumpyPrinter:
             return self._call_helper("logdet", inner.text)
         if node.op == "logabsdet":
             return Code(self._spell("linalg", op="slogdet", x=inner).text + "[1]", POSTFIX)
+        if node.op in ("nuc", "polar"):   # the nuclear norm and its gradient U V^T, from one thin SVD each
+            return self._call_helper({"nuc": "nuclear_norm", "polar": "polar_factor"}[node.op], inner.text)
         return self._spell("linalg", op=node.op, x=inner)
 
     def _call_helper(self, helper: str, args: str) -> Code:

@@ -1,0 +1,111 @@
+"""The nuclear norm \\|X\\|_* (sum of singular values): value, gradient U V^T, non-smooth report, code.
+
+Every reference here is written by hand from the definition: the value as the sum of the singular values,
+the slope by central differences of that value (never symgd's own gradient).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symgd
+from corpus.harness import central_differences
+from helpers import assert_close, block_values, evaluate, random_env
+from symgd.codegen import generate
+
+
+def _nuclear(matrix):
+    return np.sum(np.linalg.svd(matrix, compute_uv=False))
+
+
+def _denoising(X, A, lam):
+    return 0.5 * np.sum((X - A) ** 2) + lam * _nuclear(X)
+
+
+DENOISING = r"\min_X \frac12\|X - A\|_F^2 + \lambda\|X\|_*"
+
+
+def _env(problem, rows, cols, seed=1):
+    dims = {str(d): None for d in problem.dims}
+    first, second = list(dims)
+    return random_env(problem, seed=seed, sizes={first: rows, second: cols})
+
+
+@pytest.mark.parametrize("rows, cols", [(5, 3), (3, 5)])
+def test_gradient_of_nuclear_denoising_matches_central_differences(rows, cols):
+    problem = symgd.parse(DENOISING, wrt="X")
+    env = _env(problem, rows, cols)
+    assert env["X"].shape == (rows, cols)
+    args = {"X": env["X"], "A": env["A"], "lam": float(env["lambda"])}
+    assert evaluate(problem.objective, env) == pytest.approx(_denoising(**args), rel=1e-10)
+    (block,) = symgd.gradient(problem).blocks
+    slope = central_differences(lambda values: _denoising(**values), args, "X")
+    assert_close(block_values(block, env, problem), slope, rel=1e-6, what="gradient in X")
+
+
+@pytest.mark.parametrize("spelling", [r"\|X\|_*", r"\|X\|_{*}", r"\|X\|_\ast", r"\|X\|_{\ast}",
+                                      r"\|X\|_{\mathrm{tr}}", r"\left\|X\right\|_*"])
+def test_spellings_of_the_nuclear_norm(spelling):
+    problem = symgd.parse(spelling + r" + \frac12\|X - A\|_F^2", wrt="X")
+    env = _env(problem, 4, 6, seed=2)
+    value = evaluate(problem.objective, env)
+    assert value == pytest.approx(_denoising(env["X"], env["A"], 1.0), rel=1e-10)
+
+
+def test_plain_text_spelling():
+    problem = symgd.parse("nuclear_norm(X) + 0.5*normF(X - A)^2", wrt="X")
+    env = _env(problem, 5, 3, seed=4)
+    assert evaluate(problem.objective, env) == pytest.approx(_denoising(env["X"], env["A"], 1.0), rel=1e-10)
+
+
+def test_matrix_form_and_svd_stated():
+    derivation = symgd.gradient(DENOISING, wrt="X")
+    (block,) = derivation.blocks
+    assert "U V^\\top" in block.matrix.latex
+    assert any("X = U \\Sigma V^\\top" in note for note in derivation.notes)
+
+
+def test_nonsmooth_report_names_rank_deficiency():
+    derivation = symgd.gradient(DENOISING, wrt="X")
+    (kink,) = [k for k in derivation.nonsmooth if "_{*}" in k.construct or "_*" in k.construct]
+    assert "rank-deficient" in kink.condition
+    assert "U V^\\top" in kink.subgradient
+
+
+@pytest.mark.parametrize("rows, cols", [(5, 3), (3, 5)])
+def test_generated_module_matches_numpy(rows, cols):
+    problem = symgd.parse(DENOISING, wrt="X")
+    module = generate(problem).load()
+    source = generate(problem).source
+    assert "np.linalg.svd(a, full_matrices=False)" in source
+    rng = np.random.default_rng(7)
+    X, A = rng.standard_normal((rows, cols)), rng.standard_normal((rows, cols))
+    lam = 0.7
+    assert module.loss(X, A, lam) == pytest.approx(_denoising(X, A, lam), rel=1e-12)
+    slope = central_differences(lambda values: _denoising(**values), {"X": X, "A": A, "lam": lam}, "X")
+    assert_close(module.grad(X, A, lam), slope, rel=1e-6, what="generated gradient")
+    value, gradient = module.value_and_grad(X, A, lam)
+    assert value == pytest.approx(_denoising(X, A, lam), rel=1e-12)
+    assert_close(gradient, module.grad(X, A, lam), rel=1e-12)
+
+
+def test_subgradient_at_a_rank_deficient_point():
+    """At a rank-1 X the code returns U V^T of the nonzero part: a subgradient (‖G‖_2 ≤ 1, ⟨G, X⟩ = ‖X‖_*)."""
+    module = generate(symgd.parse(r"\|X\|_*", wrt="X")).load()
+    rng = np.random.default_rng(3)
+    X = np.outer(rng.standard_normal(5), rng.standard_normal(3))
+    G = module.grad(X)
+    assert np.linalg.norm(G, 2) <= 1 + 1e-12
+    assert np.vdot(G, X) == pytest.approx(_nuclear(X), rel=1e-12)
+    assert np.linalg.matrix_rank(G) == 1
+
+
+def test_nuclear_norm_of_an_expression_is_refused_by_name():
+    with pytest.raises(symgd.UnsupportedError, match="nuclear norm of the matrix expression"):
+        symgd.gradient(r"\|Y - X\|_*", wrt="X")
+
+
+def test_hessian_of_the_nuclear_norm_is_refused():
+    with pytest.raises(symgd.UnsupportedError, match="second derivative of the nuclear norm"):
+        symgd.hessian(DENOISING, wrt="X")
