@@ -109,3 +109,45 @@ def test_nuclear_norm_of_an_expression_is_refused_by_name():
 def test_hessian_of_the_nuclear_norm_is_refused():
     with pytest.raises(symgd.UnsupportedError, match="second derivative of the nuclear norm"):
         symgd.hessian(DENOISING, wrt="X")
+
+
+def _singular_value_thresholding(matrix, threshold):
+    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
+    return u @ np.diag(np.maximum(s - threshold, 0.0)) @ vt
+
+
+@pytest.mark.parametrize("rows, cols", [(5, 3), (3, 5)])
+def test_prox_step_is_singular_value_thresholding(rows, cols):
+    module = symgd.codegen(DENOISING, optimizer="prox").load()
+    rng = np.random.default_rng(11)
+    X, A, lam, lr = rng.standard_normal((rows, cols)), rng.standard_normal((rows, cols)), 0.9, 0.3
+    expected = _singular_value_thresholding(X - lr * (X - A), lr * lam)   # the smooth part's gradient is X - A
+    np.testing.assert_allclose(module.step(X, A, lam, lr), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_prox_fit_reaches_the_closed_form_denoiser():
+    """argmin ½‖X − A‖²_F + λ‖X‖_* is SVT(A, λ) (Cai, Candès & Shen 2010)."""
+    module = symgd.codegen(DENOISING, optimizer="prox").load()
+    rng = np.random.default_rng(12)
+    A, lam = rng.standard_normal((6, 4)), 1.1
+    X, history = module.fit(np.zeros((6, 4)), A, lam)
+    expected = _singular_value_thresholding(A, lam)
+    np.testing.assert_allclose(X, expected, atol=1e-8)
+    assert history[-1] == pytest.approx(_denoising(expected, A, lam), rel=1e-10)
+
+
+def test_prox_fit_of_soft_impute_matches_a_hand_written_soft_impute():
+    source = r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*"
+    problem = symgd.parse(source)
+    module = symgd.codegen(problem, optimizer="prox").load()
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 5))
+    mask = (rng.random((6, 5)) < 0.7).astype(float)
+    lam = 0.5
+    Z = np.zeros_like(X)   # Soft-Impute (Mazumder et al. 2010, Alg. 1): Z <- SVT(P_Ω(X) + P_Ω^⊥(Z), λ)
+    for _ in range(3000):
+        Z = _singular_value_thresholding(mask * X + (1 - mask) * Z, lam)
+    names = {str(getattr(s, "label", s)): problem.argnames[s] for s in (*problem.data, *problem.constants)}
+    kwargs = {names["X"]: X, names["Omega"]: mask, names["lambda"]: lam}
+    fitted, _ = module.fit(np.zeros_like(X), max_iter=5000, tol=1e-12, **kwargs)
+    np.testing.assert_allclose(fitted, Z, atol=1e-6)

@@ -426,7 +426,7 @@ class ModuleWriter:
         """_update(params, grads, state, lr, batch): one optimizer step from a known gradient."""
         kind = self.optimizer if self.optimizer not in ("lbfgs",) else "gd"
         if kind == "prox":
-            return PROX_UPDATE.format(threshold=self._prox_threshold())
+            return (PROX_UPDATE if self.prox.kind == "l1" else SVT_UPDATE).format(threshold=self._prox_threshold())
         if kind == "newton":
             if len(self.params) != 1:
                 raise UnsupportedError("newton with several parameters; use one parameter or lbfgs")
@@ -490,6 +490,7 @@ class ModuleWriter:
             consts=("(" + ", ".join(constants) + ("," if len(constants) == 1 else "") + ")") if constants else "()",
             consts_tail=(", " + ", ".join(constants)) if constants else "",
             default_lr="0.1" if self.optimizer == "adam" else "None",
+            penalty=PENALTIES[self.prox.kind] if self.prox is not None else "",
         )
         if self.prox is not None and self.prox.linear_fit:
             # the proximal Newton fit for F(w) = φ(Xw) is ``fit``; FISTA stays for a given lr or batch
@@ -691,6 +692,17 @@ PROX_UPDATE = '''def _update(params, grads, state, lr, batch):
     return (np.sign(moved) * np.maximum(np.abs(moved) - threshold, 0.0),), state
 '''
 
+SVT_UPDATE = '''def _update(params, grads, state, lr, batch):
+    """Proximal gradient: singular value thresholding of P - lr G (the closed-form prox of the nuclear norm)."""
+    (p,), (g,) = params, grads
+    threshold = lr * _l1_weight(*batch)
+    u, s, vt = np.linalg.svd(p - lr * g, full_matrices=False)
+    return ((u * np.maximum(s - threshold, 0.0)) @ vt,), state
+'''
+
+# the non-smooth term of a prox fit at p, times its weight, for the history of losses
+PENALTIES = {"l1": "np.sum(np.abs(p))", "nuclear": "np.sum(np.linalg.svd(p, compute_uv=False))"}
+
 FIT_GD = '''def fit({signature}, *, lr={default_lr}, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise the loss from the given start; returns (parameters, history of losses).
 
@@ -771,7 +783,7 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
         lookahead = tuple(q + (momentum - 1) / next_momentum * (q - p) for q, p in zip(new, params))
         change = max(np.max(np.abs(q - p)) for q, p in zip(new, params))
         params, momentum = new, next_momentum
-        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum(np.sum(np.abs(p)) for p in params))
+        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum({penalty} for p in params))
         if callback is not None:
             callback(iteration, params, history[-1])
         if change <= tol * max(1.0, max(np.max(np.abs(p)) for p in params)):
