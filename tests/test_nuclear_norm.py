@@ -151,3 +151,9 @@ def test_prox_fit_of_soft_impute_matches_a_hand_written_soft_impute():
     kwargs = {names["X"]: X, names["Omega"]: mask, names["lambda"]: lam}
     fitted, _ = module.fit(np.zeros_like(X), max_iter=5000, tol=1e-12, **kwargs)
     np.testing.assert_allclose(fitted, Z, atol=1e-6)
+
+
+def test_explain_steps_are_verified():
+    explanation = symgd.explain(DENOISING, wrt="X")
+    assert explanation.steps[-1].latex.endswith(r"U V^\top - A")
+    assert all(step.discrepancy is not None and step.discrepancy < 1e-6 for step in explanation.steps)

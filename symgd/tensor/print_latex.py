@@ -95,7 +95,7 @@ class _Printer:
             spelled = {"inv": base + "^{-1}", "det": rf"\det {base}", "logdet": rf"\log\det {base}",
                        "logabsdet": rf"\log\left|\det {base}\right|",
                        "nuc": rf"\left\|{self.text(node.arg)[0]}\right\|_*"}[node.op]
-            return spelled, POSTFIX if node.op == "inv" else PRODUCT
+            return spelled, POSTFIX if node.op == "inv" else ATOM if node.op == "nuc" else PRODUCT
         raise UnsupportedError(f"matrix form of a contraction over several axes ({type(node).__name__})")
 
     def _matmul(self, node: ir.MatMul) -> tuple[str, int]:
