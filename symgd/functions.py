@@ -255,6 +255,102 @@ class polar_entry(sympy.Function):
         return _with_power(r"\left(U V^\top\right)_{%s %s}" % (printer._print(i), printer._print(j)), exp)
 
 
+class vector_of(sympy.Basic):
+    """A vector given by its entries: ``vector_of(body, row, size, label)``; entry i is ``body`` with
+    ``row`` -> i, ``size`` its length and ``label`` a Symbol whose name is its LaTeX as written (``Ax - b``).
+    It stands for a vector expression inside ``max_norm``, which differentiates through its entries.
+    ``row`` is named by nesting depth (``_v1`` innermost), so equal vectors are equal expressions."""
+
+    @property
+    def size(self) -> sympy.Expr:
+        return self.args[2]
+
+    @property
+    def label(self) -> str:
+        return self.args[3].name
+
+    @property
+    def free_symbols(self) -> set:
+        body, row, size, _ = self.args
+        return (body.free_symbols - {row}) | size.free_symbols
+
+    def entry(self, i) -> sympy.Expr:
+        """The entry i in index form."""
+        body, row = self.args[:2]
+        return body.xreplace({row: i})
+
+    def _latex(self, printer, exp=None):
+        return r"\left(%s\right)" % self.label
+
+    def _sympystr(self, printer):
+        return "[%s]" % self.label
+
+
+def vector_entry_symbol(body: sympy.Expr) -> sympy.Symbol:
+    """The row symbol of a vector whose entries are ``body`` (one deeper than any inside)."""
+    depth = 1 + max((int(v.args[1].name[2:]) for v in body.atoms(vector_of)), default=0)
+    return sympy.Symbol(f"_v{depth}", integer=True)
+
+
+def _through_vector(vector, s, local) -> sympy.Expr:
+    """Σ_p local(p) ∂v_p/∂s: the chain rule through the entries of a named vector or a ``vector_of``."""
+    if isinstance(vector, sympy.IndexedBase):
+        if isinstance(s, sympy.Indexed) and s.base == vector:
+            return local(*s.indices)
+        return sympy.Integer(0)
+    p = sympy.Dummy("p", integer=True)
+    inner = sympy.diff(vector.entry(p), s)
+    if inner == 0:
+        return sympy.Integer(0)
+    return sympy.Sum(local(p) * inner, (p, 1, vector.size))
+
+
+def max_norm_subgradient(vector: np.ndarray) -> np.ndarray:
+    """sign(v_k) e_k at the first k where |v_k| is largest: the gradient of ‖v‖_∞ where that k is unique,
+    a subgradient where it is not (0 at v = 0). For evaluation in checks and tests."""
+    vector = np.asarray(vector, dtype=float)
+    out = np.zeros_like(vector)
+    if vector.size:
+        k = int(np.argmax(np.abs(vector)))
+        out[k] = np.sign(vector[k])
+    return out
+
+
+class max_norm(sympy.Function):
+    """‖v‖_∞ = max_i |v_i| of a vector (named, or a ``vector_of``), an opaque scalar.
+
+    ∂‖v‖_∞/∂s = Σ_p g_p ∂v_p/∂s with g = sign(v_k) e_k at the maximising k (``max_norm_grad``).
+    """
+
+    is_real = True
+    is_nonnegative = True
+
+    def _eval_derivative(self, s):
+        vector = self.args[0]
+        return _through_vector(vector, s, lambda p: max_norm_grad(vector, p))
+
+    def _latex(self, printer, exp=None):
+        vector = self.args[0]
+        inner = printer._print(vector) if isinstance(vector, sympy.IndexedBase) else vector.label
+        return _with_power(r"\left\|%s\right\|_\infty" % inner, exp)
+
+
+class max_norm_grad(sympy.Function):
+    """Entry p of sign(v_k) e_k, k the index of the largest |v_i|: the gradient of ‖v‖_∞ (piecewise
+    constant, so its derivative is 0 wherever it exists; symgd refuses the Hessian instead)."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        if _through_vector(self.args[0], s, lambda p: sympy.Integer(1)) != 0:
+            raise UnsupportedError(r"the second derivative of the max-norm \|v\|_\infty (its Hessian); "
+                                   "only its gradient is supported")
+        return sympy.Integer(0)
+
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\left(\operatorname{sign}(v_k) e_k\right)_{%s}" % printer._print(self.args[1]), exp)
+
+
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
 REDUCTION = "reduction"       # any shape in, scalar out
 MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
@@ -356,6 +452,9 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),
     Primitive("normF", (), ("normF", "fro"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
+    # \|v\|_\infty: the max-norm max_i |v_i| of a vector
+    Primitive("norminf", (), ("norminf",), REDUCTION, numpy="np.max(np.abs({}))",
+              nonsmooth="two |v_i| tie for the largest", reference=lambda u: np.max(np.abs(u))),
     # \|X\|_* (also _{*}, \ast, _{\mathrm{tr}}): the nuclear norm, the sum of the singular values of a matrix
     Primitive("normnuc", (), ("nuclear_norm", "normnuc"), REDUCTION, numpy="np.linalg.norm({}, 'nuc')",
               nonsmooth="X rank-deficient", reference=lambda u: np.linalg.norm(u, "nuc")),

@@ -14,7 +14,8 @@ import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import (BY_NAME, DEFINITE, DIAGONAL, ELEMENTWISE, GENERAL, PAIRING, SYMMETRIC, VECTOR, det,
-                             entry_symbols, inverse_entry, logabsdet, matrix_of, nuclear_norm)
+                             entry_symbols, inverse_entry, logabsdet, matrix_of, max_norm, nuclear_norm,
+                             vector_entry_symbol, vector_of)
 from symgd.parse import ir
 from symgd.shapes import (FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, integer_exponent,
                           is_minus_one, sub_symbol_name)
@@ -383,9 +384,26 @@ class Lowering:
             return self.sum_over(sympy.sqrt(squares), row, shape.dims[0])
         if node.kind == "*":
             return self.nuclear_norm(node.arg, shape, scope)
+        if node.kind == "inf":
+            if shape.rank != 1:
+                raise UnsupportedError(f"the induced infinity-norm of the matrix {self.render(node.arg)}; "
+                                       "symgd reads \\|v\\|_\\infty of a vector (the largest |v_i|)")
+            return max_norm(self.vector(node.arg, scope, indices))
         if node.kind == "2" and shape.rank == 2:
             raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
+
+    def vector(self, node, scope, indices):
+        """A vector operand of the max-norm: its symbol if it is named, else a ``vector_of`` of its entries."""
+        if isinstance(node, ir.Name) and node.name in self.symbols \
+                and isinstance(self.symbols[node.name], sympy.IndexedBase):
+            return self.symbols[node.name]
+        shape = self.shape(node, scope)
+        row = self.fresh_index()
+        body = self.lower(node, scope, indices, (row,))
+        new_row = vector_entry_symbol(body)
+        return vector_of(body.xreplace({row: new_row}), new_row, self.dim_symbol(shape.dims[0]),
+                         sympy.Symbol(self.render(node)))
 
     def nuclear_norm(self, arg, shape: Shape, scope) -> sympy.Expr:
         """``\\|X\\|_*`` of a named matrix X (any shape): an opaque ``nuclear_norm(X)`` whose derivative is

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, nuclear_norm, polar_entry,
-                             polar_reference)
+from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
+                             max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, vector_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
 FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
@@ -72,6 +72,11 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
+    if isinstance(expr, max_norm):
+        return float(np.max(np.abs(vector_value(expr.args[0], env))))
+    if isinstance(expr, max_norm_grad):
+        vector, p = expr.args
+        return float(max_norm_subgradient(vector_value(vector, env))[int(evaluate(p, env)) - 1])
     if isinstance(expr, nuclear_norm):
         return _of_matrix("nuc", expr.args[0], env, lambda m: np.linalg.norm(m, "nuc"))
     if isinstance(expr, polar_entry):
@@ -111,6 +116,15 @@ def matrix_value(matrix, env: dict) -> np.ndarray:
     size = int(evaluate(matrix.size, env))
     body, row, col = matrix.args[:3]
     return entries(body, (row, col), (size, size), env)
+
+
+def vector_value(vector, env: dict) -> np.ndarray:
+    """The array of a named vector or of a ``vector_of`` (its entries evaluated one by one)."""
+    if isinstance(vector, sympy.IndexedBase):
+        return np.asarray(env[str(vector.label)], dtype=float)
+    assert isinstance(vector, vector_of)
+    body, row, size = vector.args[:3]
+    return entries(body, (row,), (int(evaluate(size, env)),), env)
 
 
 def _evaluate_bigop(expr, env: dict) -> float:

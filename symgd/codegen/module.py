@@ -196,6 +196,20 @@ def nuclear_norm(a):
     """The nuclear norm of a matrix: the sum of its singular values."""
     return float(np.linalg.svd(a, compute_uv=False).sum())
 ''',
+    "max_norm": '''
+def max_norm(v):
+    """The max-norm of a vector: the largest |v_i|."""
+    return float(np.max(np.abs(v)))
+''',
+    "max_norm_gradient": '''
+def max_norm_gradient(v):
+    """sign(v_k) e_k at the first k where |v_k| is largest: the gradient of the max-norm where that k is
+    unique, a subgradient where several tie (0 at v = 0)."""
+    out = np.zeros(np.shape(v))
+    k = np.argmax(np.abs(v))
+    out[k] = np.sign(v[k])
+    return out
+''',
     "polar_factor": '''
 def polar_factor(a):
     """U V^T from the thin SVD a = U S V^T over the nonzero singular values: the gradient of the nuclear

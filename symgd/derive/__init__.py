@@ -287,6 +287,19 @@ def _nuclear_notes(problem: Problem, params) -> tuple:
                  if any(_name_of(p) == m for p in params))
 
 
+MAX_NORM_NOTE = (r"\operatorname{{sign}}(v_k)\, e_k: v = {vector} and k the index of its largest |v_k| "
+                 r"(e_k the k-th unit vector): the gradient of \left\|{vector}\right\|_\infty where that k is unique, "
+                 r"a subgradient (the first such k) where entries tie.")
+
+
+def _max_norm_notes(problem: Problem) -> tuple:
+    """What v and k are in the sign(v_k) e_k of a max-norm's gradient, for each max-norm in the loss."""
+    from symgd.functions import max_norm
+    vectors = {n.args[0] for n in problem.objective.atoms(max_norm)}
+    labels = sorted(name_latex(str(v.label)) if isinstance(v, sympy.IndexedBase) else v.label for v in vectors)
+    return tuple(MAX_NORM_NOTE.format(vector=label) for label in labels)
+
+
 def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Block:
     expr, indices, ranges = names.finish(expr, temporary, ranges)
     expr = tidy(expr)
@@ -326,7 +339,8 @@ def gradient(problem: Problem, wrt=None) -> Derivation:
         blocks.append(_block(problem, (param,), expr, indices, ranges, names))
     kinks, domain = _analysis(problem, params)
     return Derivation(problem, "gradient", tuple(blocks), kinks, domain,
-                      problem.notes + _symmetric_notes(problem, params) + _nuclear_notes(problem, params))
+                      problem.notes + _symmetric_notes(problem, params) + _nuclear_notes(problem, params)
+                      + _max_norm_notes(problem))
 
 
 def hessian(problem: Problem, wrt=None) -> Derivation:

@@ -58,6 +58,11 @@ def _inspect(node, parent, kinks, domain, params) -> None:
     elif isinstance(node, ir.Func) and node.name == "step":   # from \mathbb{1}(...) and \begin{cases}
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0",
                                "each side's derivative (the indicator is constant on each side)"))
+    elif isinstance(node, ir.Norm) and node.kind == "inf":   # the max-norm: smooth where one |v_k| is largest
+        v = latex_of(node.arg)
+        entry = f"{v}_i" if isinstance(node.arg, ir.Name) else f"\\left({v}\\right)_i"
+        kinks.append(NonSmooth(text, f"\\text{{two or more }} |{entry}| \\text{{ tie for the largest (or }} {v} = 0)",
+                               "\\operatorname{sign}(v_k) e_k \\text{ at the first such } k"))
     elif isinstance(node, ir.Norm) and node.kind == "*":   # the nuclear norm: smooth where X has full rank
         x = latex_of(node.arg)
         kinks.append(NonSmooth(text, f"{x} \\text{{ is rank-deficient}}",

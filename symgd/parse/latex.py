@@ -417,8 +417,8 @@ class _Tokenizer:
             return
         last = [t.type for t in self.tokens[-3:]]
         if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
-            raise UnsupportedError(r"the max-norm \|v\|_\infty (the largest |v_i|) is not supported; minimize t "
-                                   r"subject to -t \le v_i \le t (an epigraph) instead")
+            self.emit("NAME", "inf", start)   # \|v\|_\infty: the max-norm, subscript kind "inf"
+            return
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:

@@ -24,8 +24,8 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, nuclear_norm,
-                             polar_entry)
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm,
+                             max_norm_grad, nuclear_norm, polar_entry, vector_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -100,6 +100,11 @@ class Builder:
             return Lifted(ir.matfn("logabsdet", self._factor(expr.args[0])), ())
         if isinstance(expr, nuclear_norm):   # of a named matrix (any shape): no factorisation to share
             return Lifted(ir.matfn("nuc", self._matrix(expr.args[0])), ())
+        if isinstance(expr, max_norm):   # \\|v\\|_\\infty
+            return Lifted(ir.matfn("maxabs", self._vector(expr.args[0])), ())
+        if isinstance(expr, max_norm_grad):   # sign(v_k) e_k at the largest |v_k|
+            vector, p = expr.args
+            return _labelled(ir.matfn("argmaxsign", self._vector(vector)), (p,), expr)
         if isinstance(expr, polar_entry):
             matrix, i, j = expr.args
             return _labelled(ir.matfn("polar", self._matrix(matrix)), (i, j), expr)
@@ -151,6 +156,14 @@ class Builder:
             if matrix.symmetric and lifted.labels == (col, row):   # M = M^T: no transpose needed
                 return lifted.node
             return self.root(body, (row, col))
+
+    def _vector(self, vector) -> ir.Node:
+        """The operand of a max-norm: a named vector, or a ``vector_of`` built from its entries."""
+        if not isinstance(vector, vector_of):
+            return ir.input_(vector, self._shape(vector))
+        body, row, size = vector.args[:3]
+        with self._ranged({row: size}):
+            return self.root(body, (row,))
 
     @contextlib.contextmanager
     def _ranged(self, ranges: dict):
