@@ -348,7 +348,8 @@ class max_norm_grad(sympy.Function):
         return sympy.Integer(0)
 
     def _latex(self, printer, exp=None):
-        return _with_power(r"\left(\operatorname{sign}(v_k) e_k\right)_{%s}" % printer._print(self.args[1]), exp)
+        entry = r"\left(\operatorname{sign}(v_{i^*}) e_{i^*}\right)_{%s}" % printer._print(self.args[1])
+        return _with_power(entry, exp)
 
 
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out

@@ -65,7 +65,7 @@ def test_plain_text_spelling():
 def test_matrix_form_notes_and_nonsmooth_report():
     derivation = symgd.gradient(CHEBYSHEV, wrt="x")
     (block,) = derivation.blocks
-    assert block.matrix.latex == r"A^\top \operatorname{sign}(v_k)\, e_k"
+    assert block.matrix.latex == r"A^\top \operatorname{sign}(v_{i^*})\, e_{i^*}"
     assert any("v = A x - b" in note for note in derivation.notes)
     (kink,) = derivation.nonsmooth
     assert r"\infty" in kink.construct and "tie for the largest" in kink.condition

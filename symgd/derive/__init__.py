@@ -287,9 +287,9 @@ def _nuclear_notes(problem: Problem, params) -> tuple:
                  if any(_name_of(p) == m for p in params))
 
 
-MAX_NORM_NOTE = (r"\operatorname{{sign}}(v_k)\, e_k: v = {vector} and k the index of its largest |v_k| "
-                 r"(e_k the k-th unit vector): the gradient of \left\|{vector}\right\|_\infty where that k is unique, "
-                 r"a subgradient (the first such k) where entries tie.")
+MAX_NORM_NOTE = (r"\operatorname{{sign}}(v_{{i^*}})\, e_{{i^*}}: v = {vector} and i^* the index of its largest |v_i| "
+                 r"(e_{{i^*}} the i^*-th unit vector): the gradient of \left\|{vector}\right\|_\infty where that "
+                 r"index is unique, a subgradient (the first such index) where entries tie.")
 
 
 def _max_norm_notes(problem: Problem) -> tuple:

@@ -62,7 +62,7 @@ def _inspect(node, parent, kinks, domain, params) -> None:
         v = latex_of(node.arg)
         entry = f"{v}_i" if isinstance(node.arg, ir.Name) else f"\\left({v}\\right)_i"
         kinks.append(NonSmooth(text, f"\\text{{two or more }} |{entry}| \\text{{ tie for the largest (or }} {v} = 0)",
-                               "\\operatorname{sign}(v_k) e_k \\text{ at the first such } k"))
+                               "\\operatorname{sign}(v_{i^*}) e_{i^*} \\text{ at the first such } i^*"))
     elif isinstance(node, ir.Norm) and node.kind == "*":   # the nuclear norm: smooth where X has full rank
         x = latex_of(node.arg)
         kinks.append(NonSmooth(text, f"{x} \\text{{ is rank-deficient}}",

@@ -42,7 +42,8 @@ RULES = {
     "inv": rf"{D}(A^{{-1}}) = -A^{{-1}}\,{D}A\,A^{{-1}}",
     "det": rf"{D}\det A = \det A\,\operatorname{{tr}}(A^{{-1}}{D}A)",
     "logdet": rf"{D}\log\det A = \operatorname{{tr}}(A^{{-1}}{D}A)",
-    "maxabs": rf"{D}\left\|v\right\|_\infty = \operatorname{{sign}}(v_k)\,{D}v_k,\ |v_k| = \max_i |v_i|",
+    "maxabs": rf"{D}\left\|v\right\|_\infty = \operatorname{{sign}}(v_{{i^*}})\,{D}v_{{i^*}},"
+              rf"\ |v_{{i^*}}| = \max_i |v_i|",
     "nuc": rf"{D}\left\|X\right\|_* = \operatorname{{tr}}((U V^\top)^\top {D}X),\ X = U \Sigma V^\top",
     # transposition: moving everything but the differential to the other side of the inner product
     "t-dot": rf"{D}a^\top b = b^\top {D}a",

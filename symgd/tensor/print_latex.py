@@ -91,7 +91,7 @@ class _Printer:
         if isinstance(node, ir.MatFn):
             base = self.wrapped(node.arg, POSTFIX)
             if node.op == "argmaxsign":   # sign(v_k) e_k, k the index of the largest |v_k| (stated in the notes)
-                return r"\operatorname{sign}(v_k)\, e_k", PRODUCT
+                return r"\operatorname{sign}(v_{i^*})\, e_{i^*}", PRODUCT
             if node.op == "polar":   # U V^T of X = U Σ V^T (the thin SVD, stated in the block's notes)
                 return r"U V^\top", PRODUCT
             spelled = {"inv": base + "^{-1}", "det": rf"\det {base}", "logdet": rf"\log\det {base}",
