@@ -220,7 +220,7 @@ def polar_reference(matrix: np.ndarray) -> np.ndarray:
 
 
 class nuclear_norm(sympy.Function):
-    """‖X‖_* of a named matrix X (any shape): the sum of its singular values, an opaque scalar.
+    """‖X‖_* of a matrix X (any shape; named, or an ``array_of``): the sum of its singular values, an opaque scalar.
 
     ∂‖X‖_*/∂X_kl = (U V^T)_kl from the thin SVD X = U Σ V^T where X has full rank and distinct
     nonzero singular values; elsewhere U V^T of the nonzero part is a subgradient (the one code takes).
@@ -231,21 +231,20 @@ class nuclear_norm(sympy.Function):
 
     def _eval_derivative(self, s):
         matrix = self.args[0]
-        return _through_entries(matrix, s, lambda p, q: polar_entry(matrix, p, q))
+        return _through_array(matrix, s, lambda p, q: polar_entry(matrix, p, q))
 
     def _latex(self, printer, exp=None):
         return _with_power(r"\left\|%s\right\|_*" % printer._print(self.args[0]), exp)
 
 
 class polar_entry(sympy.Function):
-    """Entry (i, j) of U V^T, the polar factor of a named matrix X = U Σ V^T (thin SVD): the gradient of
+    """Entry (i, j) of U V^T, the polar factor of a matrix X = U Σ V^T (thin SVD): the gradient of
     ‖X‖_*. Its own derivative (the nuclear norm's Hessian) is not supported."""
 
     is_real = True
 
     def _eval_derivative(self, s):
-        matrix = self.args[0]
-        if isinstance(s, sympy.Indexed) and s.base == matrix:
+        if _through_array(self.args[0], s, lambda p, q: sympy.Integer(1)) != 0:
             raise UnsupportedError(r"the second derivative of the nuclear norm \|X\|_* (its Hessian); "
                                    "only its gradient is supported")
         return sympy.Integer(0)
@@ -255,15 +254,16 @@ class polar_entry(sympy.Function):
         return _with_power(r"\left(U V^\top\right)_{%s %s}" % (printer._print(i), printer._print(j)), exp)
 
 
-class vector_of(sympy.Basic):
-    """A vector given by its entries: ``vector_of(body, row, size, label)``; entry i is ``body`` with
-    ``row`` -> i, ``size`` its length and ``label`` a Symbol whose name is its LaTeX as written (``Ax - b``).
-    It stands for a vector expression inside ``max_norm``, which differentiates through its entries.
-    ``row`` is named by nesting depth (``_v1`` innermost), so equal vectors are equal expressions."""
+class array_of(sympy.Basic):
+    """A vector or a matrix of any shape given by its entries: ``array_of(body, indices, dims, label)``;
+    entry (i, j) is ``body`` with ``indices`` -> (i, j) (a ``Tuple``), ``dims`` its dimensions (a ``Tuple``)
+    and ``label`` a Symbol whose name is its LaTeX as written (``Ax - b``). It stands for an expression
+    inside ``max_norm`` and ``nuclear_norm``, which differentiate through its entries. The indices are
+    named by nesting depth (``_a1``, ``_b1`` innermost), so equal arrays are equal expressions."""
 
     @property
-    def size(self) -> sympy.Expr:
-        return self.args[2]
+    def dims(self) -> tuple:
+        return tuple(self.args[2])
 
     @property
     def label(self) -> str:
@@ -271,13 +271,13 @@ class vector_of(sympy.Basic):
 
     @property
     def free_symbols(self) -> set:
-        body, row, size, _ = self.args
-        return (body.free_symbols - {row}) | size.free_symbols
+        body, indices, dims, _ = self.args
+        return (body.free_symbols - set(indices)) | dims.free_symbols
 
-    def entry(self, i) -> sympy.Expr:
-        """The entry i in index form."""
-        body, row = self.args[:2]
-        return body.xreplace({row: i})
+    def entry(self, *idx) -> sympy.Expr:
+        """The entry at ``idx`` in index form."""
+        body, indices = self.args[:2]
+        return body.xreplace(dict(zip(indices, idx)))
 
     def _latex(self, printer, exp=None):
         return r"\left(%s\right)" % self.label
@@ -286,23 +286,24 @@ class vector_of(sympy.Basic):
         return "[%s]" % self.label
 
 
-def vector_entry_symbol(body: sympy.Expr) -> sympy.Symbol:
-    """The row symbol of a vector whose entries are ``body`` (one deeper than any inside)."""
-    depth = 1 + max((int(v.args[1].name[2:]) for v in body.atoms(vector_of)), default=0)
-    return sympy.Symbol(f"_v{depth}", integer=True)
+def array_entry_symbols(body: sympy.Expr, rank: int) -> tuple:
+    """The index symbols of an array whose entries are ``body`` (one level deeper than any inside)."""
+    depth = 1 + max((int(a.args[1][0].name[2:]) for a in body.atoms(array_of)), default=0)
+    return tuple(sympy.Symbol(f"_{letter}{depth}", integer=True) for letter in "ab"[:rank])
 
 
-def _through_vector(vector, s, local) -> sympy.Expr:
-    """Σ_p local(p) ∂v_p/∂s: the chain rule through the entries of a named vector or a ``vector_of``."""
-    if isinstance(vector, sympy.IndexedBase):
-        if isinstance(s, sympy.Indexed) and s.base == vector:
+def _through_array(array, s, local) -> sympy.Expr:
+    """Σ_p local(p) ∂a_p/∂s: the chain rule through the entries of a named array or an ``array_of``
+    (p one index per axis)."""
+    if isinstance(array, sympy.IndexedBase):
+        if isinstance(s, sympy.Indexed) and s.base == array:
             return local(*s.indices)
         return sympy.Integer(0)
-    p = sympy.Dummy("p", integer=True)
-    inner = sympy.diff(vector.entry(p), s)
+    ps = tuple(sympy.Dummy(letter, integer=True) for letter in "pq"[:len(array.dims)])
+    inner = sympy.diff(array.entry(*ps), s)
     if inner == 0:
         return sympy.Integer(0)
-    return sympy.Sum(local(p) * inner, (p, 1, vector.size))
+    return sympy.Sum(local(*ps) * inner, *((p, 1, dim) for p, dim in zip(ps, array.dims)))
 
 
 def max_norm_subgradient(vector: np.ndarray) -> np.ndarray:
@@ -317,7 +318,7 @@ def max_norm_subgradient(vector: np.ndarray) -> np.ndarray:
 
 
 class max_norm(sympy.Function):
-    """‖v‖_∞ = max_i |v_i| of a vector (named, or a ``vector_of``), an opaque scalar.
+    """‖v‖_∞ = max_i |v_i| of a vector (named, or an ``array_of``), an opaque scalar.
 
     ∂‖v‖_∞/∂s = Σ_p g_p ∂v_p/∂s with g = sign(v_k) e_k at the maximising k (``max_norm_grad``).
     """
@@ -327,7 +328,7 @@ class max_norm(sympy.Function):
 
     def _eval_derivative(self, s):
         vector = self.args[0]
-        return _through_vector(vector, s, lambda p: max_norm_grad(vector, p))
+        return _through_array(vector, s, lambda p: max_norm_grad(vector, p))
 
     def _latex(self, printer, exp=None):
         vector = self.args[0]
@@ -342,7 +343,7 @@ class max_norm_grad(sympy.Function):
     is_real = True
 
     def _eval_derivative(self, s):
-        if _through_vector(self.args[0], s, lambda p: sympy.Integer(1)) != 0:
+        if _through_array(self.args[0], s, lambda p: sympy.Integer(1)) != 0:
             raise UnsupportedError(r"the second derivative of the max-norm \|v\|_\infty (its Hessian); "
                                    "only its gradient is supported")
         return sympy.Integer(0)

@@ -13,7 +13,7 @@ import numpy as np
 import sympy
 
 from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
-                             max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, vector_of)
+                             max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
 FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
@@ -73,10 +73,10 @@ def evaluate(expr, env: dict) -> float:
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     if isinstance(expr, max_norm):
-        return float(np.max(np.abs(vector_value(expr.args[0], env))))
+        return float(np.max(np.abs(_of_matrix("array", expr.args[0], env, lambda a: a))))
     if isinstance(expr, max_norm_grad):
         vector, p = expr.args
-        return float(max_norm_subgradient(vector_value(vector, env))[int(evaluate(p, env)) - 1])
+        return float(_of_matrix("argmaxsign", vector, env, max_norm_subgradient)[int(evaluate(p, env)) - 1])
     if isinstance(expr, nuclear_norm):
         return _of_matrix("nuc", expr.args[0], env, lambda m: np.linalg.norm(m, "nuc"))
     if isinstance(expr, polar_entry):
@@ -109,7 +109,9 @@ def _symbol_names(matrix) -> tuple:
 
 
 def matrix_value(matrix, env: dict) -> np.ndarray:
-    """The array of a named matrix or of a ``matrix_of`` (its entries evaluated one by one)."""
+    """The array of a named matrix or of a ``matrix_of`` or ``array_of`` (its entries evaluated one by one)."""
+    if isinstance(matrix, array_of):
+        return array_value(matrix, env)
     if isinstance(matrix, sympy.IndexedBase):
         return np.asarray(env[str(matrix.label)])
     assert isinstance(matrix, matrix_of)
@@ -118,13 +120,13 @@ def matrix_value(matrix, env: dict) -> np.ndarray:
     return entries(body, (row, col), (size, size), env)
 
 
-def vector_value(vector, env: dict) -> np.ndarray:
-    """The array of a named vector or of a ``vector_of`` (its entries evaluated one by one)."""
-    if isinstance(vector, sympy.IndexedBase):
-        return np.asarray(env[str(vector.label)], dtype=float)
-    assert isinstance(vector, vector_of)
-    body, row, size = vector.args[:3]
-    return entries(body, (row,), (int(evaluate(size, env)),), env)
+def array_value(array, env: dict) -> np.ndarray:
+    """The values of a named array or of an ``array_of`` (its entries evaluated one by one)."""
+    if isinstance(array, sympy.IndexedBase):
+        return np.asarray(env[str(array.label)], dtype=float)
+    assert isinstance(array, array_of)
+    body, indices, dims = array.args[:3]
+    return entries(body, tuple(indices), tuple(int(evaluate(d, env)) for d in dims), env)
 
 
 def _evaluate_bigop(expr, env: dict) -> float:

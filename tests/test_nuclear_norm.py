@@ -101,9 +101,31 @@ def test_subgradient_at_a_rank_deficient_point():
     assert np.linalg.matrix_rank(G) == 1
 
 
-def test_nuclear_norm_of_an_expression_is_refused_by_name():
-    with pytest.raises(symgd.UnsupportedError, match="nuclear norm of the matrix expression"):
-        symgd.gradient(r"\|Y - X\|_*", wrt="X")
+TRACE_NORM_REGRESSION = r"\min_B \|Y - XB\|_* + \frac{\mu}{2}\|B\|_F^2"
+
+
+def _trace_norm_regression(B, X, Y, mu):
+    return _nuclear(Y - X @ B) + mu / 2 * np.sum(B ** 2)
+
+
+def test_nuclear_norm_of_an_expression():
+    problem = symgd.parse(TRACE_NORM_REGRESSION, wrt="B")
+    n, p, q = 6, 4, 3   # X n × p, B p × q, Y n × q
+    (B,) = problem.params
+    rows, cols = (str(d) for d in problem.shapes[B])
+    samples = next(str(d) for d in problem.dims if str(d) not in (rows, cols))
+    env = random_env(problem, seed=8, sizes={samples: n, rows: p, cols: q})
+    args = {"B": env["B"], "X": env["X"], "Y": env["Y"], "mu": float(env["mu"])}
+    assert args["X"].shape == (n, p) and args["Y"].shape == (n, q)
+    assert evaluate(problem.objective, env) == pytest.approx(_trace_norm_regression(**args), rel=1e-10)
+    derivation = symgd.gradient(problem)
+    slope = central_differences(lambda values: _trace_norm_regression(**values), args, "B")
+    assert_close(block_values(derivation.blocks[0], env, problem), slope, rel=1e-6, what="gradient in B")
+    assert "U V^\\top" in derivation.blocks[0].matrix.latex
+    assert any("Y - X B = U \\Sigma V^\\top" in note for note in derivation.notes)
+    module = generate(problem).load()
+    assert module.loss(**args) == pytest.approx(_trace_norm_regression(**args), rel=1e-12)
+    assert_close(module.grad(**args), slope, rel=1e-6, what="generated gradient")
 
 
 def test_hessian_of_the_nuclear_norm_is_refused():

@@ -282,9 +282,14 @@ NUCLEAR_NOTE = (r"U V^\top is from the thin singular value decomposition {name} 
 def _nuclear_notes(problem: Problem, params) -> tuple:
     """The SVD that the U V^T of a nuclear norm's gradient comes from, for each such matrix."""
     from symgd.functions import nuclear_norm
-    matrices = {str(n.args[0].label) for n in problem.objective.atoms(nuclear_norm)}
-    return tuple(NUCLEAR_NOTE.format(name=name_latex(m)) for m in sorted(matrices)
-                 if any(_name_of(p) == m for p in params))
+    labels = set()
+    for norm in problem.objective.atoms(nuclear_norm):
+        matrix = norm.args[0]
+        named = isinstance(matrix, sympy.IndexedBase)
+        bases = {matrix} if named else matrix.atoms(sympy.IndexedBase)
+        if any(p in bases for p in params):   # U V^T appears in the gradient
+            labels.add(name_latex(str(matrix.label)) if named else matrix.label)
+    return tuple(NUCLEAR_NOTE.format(name=label) for label in sorted(labels))
 
 
 MAX_NORM_NOTE = (r"\operatorname{{sign}}(v_{{i^*}})\, e_{{i^*}}: v = {vector} and i^* the index of its largest |v_i| "

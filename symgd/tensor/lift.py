@@ -25,7 +25,7 @@ import sympy
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
 from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm,
-                             max_norm_grad, nuclear_norm, polar_entry, vector_of)
+                             max_norm_grad, nuclear_norm, polar_entry, array_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -99,15 +99,15 @@ class Builder:
         if isinstance(expr, logabsdet):
             return Lifted(ir.matfn("logabsdet", self._factor(expr.args[0])), ())
         if isinstance(expr, nuclear_norm):   # of a named matrix (any shape): no factorisation to share
-            return Lifted(ir.matfn("nuc", self._matrix(expr.args[0])), ())
+            return Lifted(ir.matfn("nuc", self._array(expr.args[0])), ())
         if isinstance(expr, max_norm):   # \\|v\\|_\\infty
-            return Lifted(ir.matfn("maxabs", self._vector(expr.args[0])), ())
+            return Lifted(ir.matfn("maxabs", self._array(expr.args[0])), ())
         if isinstance(expr, max_norm_grad):   # sign(v_k) e_k at the largest |v_k|
             vector, p = expr.args
-            return _labelled(ir.matfn("argmaxsign", self._vector(vector)), (p,), expr)
+            return _labelled(ir.matfn("argmaxsign", self._array(vector)), (p,), expr)
         if isinstance(expr, polar_entry):
             matrix, i, j = expr.args
-            return _labelled(ir.matfn("polar", self._matrix(matrix)), (i, j), expr)
+            return _labelled(ir.matfn("polar", self._array(matrix)), (i, j), expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
         if isinstance(expr, softmax):
@@ -157,13 +157,13 @@ class Builder:
                 return lifted.node
             return self.root(body, (row, col))
 
-    def _vector(self, vector) -> ir.Node:
-        """The operand of a max-norm: a named vector, or a ``vector_of`` built from its entries."""
-        if not isinstance(vector, vector_of):
-            return ir.input_(vector, self._shape(vector))
-        body, row, size = vector.args[:3]
-        with self._ranged({row: size}):
-            return self.root(body, (row,))
+    def _array(self, array) -> ir.Node:
+        """The operand of a max-norm or a nuclear norm: a named array, or an ``array_of`` built from its entries."""
+        if not isinstance(array, array_of):
+            return ir.input_(array, self._shape(array))
+        body, indices, dims = array.args[:3]
+        with self._ranged(dict(zip(indices, dims))):
+            return self.root(body, tuple(indices))
 
     @contextlib.contextmanager
     def _ranged(self, ranges: dict):
