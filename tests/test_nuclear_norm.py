@@ -179,3 +179,12 @@ def test_explain_steps_are_verified():
     explanation = symgd.explain(DENOISING, wrt="X")
     assert explanation.steps[-1].latex.endswith(r"U V^\top - A")
     assert all(step.discrepancy is not None and step.discrepancy < 1e-6 for step in explanation.steps)
+
+
+def test_value_and_grad_takes_one_svd():
+    """‖X‖_* is read as ⟨U V^T, X⟩ where the gradient computes U V^T (the svd pass); loss alone keeps svdvals."""
+    source = symgd.codegen(DENOISING).source
+    body = source[source.index("def value_and_grad"):source.index("def _update")]
+    assert body.count("polar_factor(") == 1 and "nuclear_norm(" not in body
+    loss = source[source.index("def loss"):source.index("def grad")]
+    assert "nuclear_norm(X)" in loss and "polar_factor" not in loss
