@@ -16,6 +16,8 @@ import numpy as np
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symgd.errors import UnsupportedError
+
 
 def _with_power(text: str, exp) -> str:
     """SymPy asks a function for its LaTeX with ``exp`` when it prints a power of the call."""
@@ -209,6 +211,148 @@ class inverse_entry(sympy.Function):
         return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
 
 
+def polar_reference(matrix: np.ndarray) -> np.ndarray:
+    """U V^T of the thin SVD ``matrix`` = U Σ V^T over its nonzero singular values: the nuclear norm's
+    gradient (a subgradient where the matrix is rank-deficient). For evaluation in checks and tests."""
+    u, sigma, vt = np.linalg.svd(matrix, full_matrices=False)
+    keep = sigma > sigma.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    return u[:, keep] @ vt[keep]
+
+
+class nuclear_norm(sympy.Function):
+    """‖X‖_* of a matrix X (any shape; named, or an ``array_of``): the sum of its singular values, an opaque scalar.
+
+    ∂‖X‖_*/∂X_kl = (U V^T)_kl from the thin SVD X = U Σ V^T where X has full rank and distinct
+    nonzero singular values; elsewhere U V^T of the nonzero part is a subgradient (the one code takes).
+    """
+
+    is_real = True
+    is_nonnegative = True
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        return _through_array(matrix, s, lambda p, q: polar_entry(matrix, p, q))
+
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\left\|%s\right\|_*" % printer._print(self.args[0]), exp)
+
+
+class polar_entry(sympy.Function):
+    """Entry (i, j) of U V^T, the polar factor of a matrix X = U Σ V^T (thin SVD): the gradient of
+    ‖X‖_*. Its own derivative (the nuclear norm's Hessian) is not supported."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        if _through_array(self.args[0], s, lambda p, q: sympy.Integer(1)) != 0:
+            raise UnsupportedError(r"the second derivative of the nuclear norm \|X\|_* (its Hessian); "
+                                   "only its gradient is supported")
+        return sympy.Integer(0)
+
+    def _latex(self, printer, exp=None):
+        matrix, i, j = self.args
+        return _with_power(r"\left(U V^\top\right)_{%s %s}" % (printer._print(i), printer._print(j)), exp)
+
+
+class array_of(sympy.Basic):
+    """A vector or a matrix of any shape given by its entries: ``array_of(body, indices, dims, label)``;
+    entry (i, j) is ``body`` with ``indices`` -> (i, j) (a ``Tuple``), ``dims`` its dimensions (a ``Tuple``)
+    and ``label`` a Symbol whose name is its LaTeX as written (``Ax - b``). It stands for an expression
+    inside ``max_norm`` and ``nuclear_norm``, which differentiate through its entries. The indices are
+    named by nesting depth (``_a1``, ``_b1`` innermost), so equal arrays are equal expressions."""
+
+    @property
+    def dims(self) -> tuple:
+        return tuple(self.args[2])
+
+    @property
+    def label(self) -> str:
+        return self.args[3].name
+
+    @property
+    def free_symbols(self) -> set:
+        body, indices, dims, _ = self.args
+        return (body.free_symbols - set(indices)) | dims.free_symbols
+
+    def entry(self, *idx) -> sympy.Expr:
+        """The entry at ``idx`` in index form."""
+        body, indices = self.args[:2]
+        return body.xreplace(dict(zip(indices, idx)))
+
+    def _latex(self, printer, exp=None):
+        return r"\left(%s\right)" % self.label
+
+    def _sympystr(self, printer):
+        return "[%s]" % self.label
+
+
+def array_entry_symbols(body: sympy.Expr, rank: int) -> tuple:
+    """The index symbols of an array whose entries are ``body`` (one level deeper than any inside)."""
+    depth = 1 + max((int(a.args[1][0].name[2:]) for a in body.atoms(array_of)), default=0)
+    return tuple(sympy.Symbol(f"_{letter}{depth}", integer=True) for letter in "ab"[:rank])
+
+
+def _through_array(array, s, local) -> sympy.Expr:
+    """Σ_p local(p) ∂a_p/∂s: the chain rule through the entries of a named array or an ``array_of``
+    (p one index per axis)."""
+    if isinstance(array, sympy.IndexedBase):
+        if isinstance(s, sympy.Indexed) and s.base == array:
+            return local(*s.indices)
+        return sympy.Integer(0)
+    ps = tuple(sympy.Dummy(letter, integer=True) for letter in "pq"[:len(array.dims)])
+    inner = sympy.diff(array.entry(*ps), s)
+    if inner == 0:
+        return sympy.Integer(0)
+    return sympy.Sum(local(*ps) * inner, *((p, 1, dim) for p, dim in zip(ps, array.dims)))
+
+
+def max_norm_subgradient(vector: np.ndarray) -> np.ndarray:
+    """sign(v_k) e_k at the first k where |v_k| is largest: the gradient of ‖v‖_∞ where that k is unique,
+    a subgradient where it is not (0 at v = 0). For evaluation in checks and tests."""
+    vector = np.asarray(vector, dtype=float)
+    out = np.zeros_like(vector)
+    if vector.size:
+        k = int(np.argmax(np.abs(vector)))
+        out[k] = np.sign(vector[k])
+    return out
+
+
+class max_norm(sympy.Function):
+    """‖v‖_∞ = max_i |v_i| of a vector (named, or an ``array_of``), an opaque scalar.
+
+    ∂‖v‖_∞/∂s = Σ_p g_p ∂v_p/∂s with g = sign(v_k) e_k at the maximising k (``max_norm_grad``).
+    """
+
+    is_real = True
+    is_nonnegative = True
+
+    def _eval_derivative(self, s):
+        vector = self.args[0]
+        return _through_array(vector, s, lambda p: max_norm_grad(vector, p))
+
+    def _latex(self, printer, exp=None):
+        vector = self.args[0]
+        inner = printer._print(vector) if isinstance(vector, sympy.IndexedBase) else vector.label
+        return _with_power(r"\left\|%s\right\|_\infty" % inner, exp)
+
+
+class max_norm_grad(sympy.Function):
+    """Entry p of sign(v_k) e_k, k the index of the largest |v_i|: the gradient of ‖v‖_∞ (piecewise
+    constant, so its derivative is 0 wherever it exists; symgd refuses the Hessian instead)."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        if _through_array(self.args[0], s, lambda p: sympy.Integer(1)) != 0:
+            raise UnsupportedError(r"the second derivative of the max-norm \|v\|_\infty (its Hessian); "
+                                   "only its gradient is supported")
+        return sympy.Integer(0)
+
+    def _latex(self, printer, exp=None):
+        entry = r"\left(\operatorname{sign}(v_{i^*}) e_{i^*}\right)_{%s}" % printer._print(self.args[1])
+        return _with_power(entry, exp)
+
+
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
 REDUCTION = "reduction"       # any shape in, scalar out
 MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
@@ -310,6 +454,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),
     Primitive("normF", (), ("normF", "fro"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
+    # \|v\|_\infty: the max-norm max_i |v_i| of a vector
+    Primitive("norminf", (), ("norminf",), REDUCTION, numpy="np.max(np.abs({}))",
+              nonsmooth="two |v_i| tie for the largest", reference=lambda u: np.max(np.abs(u))),
+    # \|X\|_* (also _{*}, \ast, _{\mathrm{tr}}): the nuclear norm, the sum of the singular values of a matrix
+    Primitive("normnuc", (), ("nuclear_norm", "normnuc"), REDUCTION, numpy="np.linalg.norm({}, 'nuc')",
+              nonsmooth="X rank-deficient", reference=lambda u: np.linalg.norm(u, "nuc")),
     Primitive("softmax", ("softmax", "Softmax"), ("softmax",), VECTOR, numpy="softmax({}, axis)",
               helper="softmax"),
     Primitive("inner", (), ("inner",), PAIRING, arity=2, numpy="np.vdot({}, {})"),

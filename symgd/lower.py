@@ -14,7 +14,8 @@ import sympy
 
 from symgd.errors import ShapeError, UnsupportedError
 from symgd.functions import (BY_NAME, DEFINITE, DIAGONAL, ELEMENTWISE, GENERAL, PAIRING, SYMMETRIC, VECTOR, det,
-                             entry_symbols, inverse_entry, logabsdet, matrix_of)
+                             array_entry_symbols, array_of, entry_symbols, inverse_entry, logabsdet, matrix_of,
+                             max_norm, nuclear_norm)
 from symgd.parse import ir
 from symgd.shapes import (FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, integer_exponent,
                           is_minus_one, sub_symbol_name)
@@ -381,9 +382,36 @@ class Lowering:
             row, col = self.fresh_index(), self.fresh_index()
             squares = self.sum_over(self.lower(node.arg, scope, indices, (row, col)) ** 2, col, shape.dims[1])
             return self.sum_over(sympy.sqrt(squares), row, shape.dims[0])
+        if node.kind == "*":
+            return self.nuclear_norm(node.arg, shape, scope, indices)
+        if node.kind == "inf":
+            if shape.rank != 1:
+                raise UnsupportedError(f"the induced infinity-norm of the matrix {self.render(node.arg)}; "
+                                       "symgd reads \\|v\\|_\\infty of a vector (the largest |v_i|)")
+            return max_norm(self.array(node.arg, scope, indices))
         if node.kind == "2" and shape.rank == 2:
             raise UnsupportedError("the spectral norm \\|A\\|_2 of a matrix; use \\|A\\|_F")
         return sympy.sqrt(self.sum_all(node.arg, shape, scope, indices, lambda e: e**2))
+
+    def array(self, node, scope, indices):
+        """A vector or matrix operand of the max-norm or the nuclear norm: its symbol if it is named, else an
+        ``array_of`` of its entries."""
+        named = self.named_matrix(node, scope)
+        if isinstance(named, sympy.IndexedBase):
+            return named
+        shape = self.shape(node, scope)
+        fresh = tuple(self.fresh_index() for _ in shape.dims)
+        body = self.lower(node, scope, indices, fresh)
+        symbols = array_entry_symbols(body, len(fresh))
+        return array_of(body.xreplace(dict(zip(fresh, symbols))), sympy.Tuple(*symbols),
+                        sympy.Tuple(*(self.dim_symbol(d) for d in shape.dims)), sympy.Symbol(self.render(node)))
+
+    def nuclear_norm(self, arg, shape: Shape, scope, indices) -> sympy.Expr:
+        """``\\|X\\|_*`` of a matrix X (any shape, named or an expression): an opaque ``nuclear_norm(X)`` whose
+        derivative is the polar factor U V^T of X's thin SVD (functions.py)."""
+        if shape.rank != 2:
+            raise ShapeError(f"the nuclear norm of {self.render(arg)}, a {describe(shape)}; it needs a matrix")
+        return nuclear_norm(self.array(arg, scope, indices))
 
     def lower_Abs(self, node, scope, indices, idx):
         shape = self.shape(node.arg, scope)

@@ -12,7 +12,8 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
+from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
+                             max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
 FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
@@ -71,6 +72,17 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
+    if isinstance(expr, max_norm):
+        return float(np.max(np.abs(_of_matrix("array", expr.args[0], env, lambda a: a))))
+    if isinstance(expr, max_norm_grad):
+        vector, p = expr.args
+        return float(_of_matrix("argmaxsign", vector, env, max_norm_subgradient)[int(evaluate(p, env)) - 1])
+    if isinstance(expr, nuclear_norm):
+        return _of_matrix("nuc", expr.args[0], env, lambda m: np.linalg.norm(m, "nuc"))
+    if isinstance(expr, polar_entry):
+        base, i, j = expr.args
+        polar = _of_matrix("polar", base, env, polar_reference)
+        return float(polar[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
             return numeric(evaluate(expr.args[0], env))
@@ -97,13 +109,24 @@ def _symbol_names(matrix) -> tuple:
 
 
 def matrix_value(matrix, env: dict) -> np.ndarray:
-    """The array of a named matrix or of a ``matrix_of`` (its entries evaluated one by one)."""
+    """The array of a named matrix or of a ``matrix_of`` or ``array_of`` (its entries evaluated one by one)."""
+    if isinstance(matrix, array_of):
+        return array_value(matrix, env)
     if isinstance(matrix, sympy.IndexedBase):
         return np.asarray(env[str(matrix.label)])
     assert isinstance(matrix, matrix_of)
     size = int(evaluate(matrix.size, env))
     body, row, col = matrix.args[:3]
     return entries(body, (row, col), (size, size), env)
+
+
+def array_value(array, env: dict) -> np.ndarray:
+    """The values of a named array or of an ``array_of`` (its entries evaluated one by one)."""
+    if isinstance(array, sympy.IndexedBase):
+        return np.asarray(env[str(array.label)], dtype=float)
+    assert isinstance(array, array_of)
+    body, indices, dims = array.args[:3]
+    return entries(body, tuple(indices), tuple(int(evaluate(d, env)) for d in dims), env)
 
 
 def _evaluate_bigop(expr, env: dict) -> float:

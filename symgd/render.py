@@ -169,7 +169,7 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
     if isinstance(node, ir.Cases):
         return _render_cases(node), ATOM_LEVEL
     if isinstance(node, ir.Norm):
-        kind = "" if node.kind is None else "_{%s}" % node.kind
+        kind = "" if node.kind is None else "_{%s}" % {"inf": r"\infty"}.get(node.kind, node.kind)
         return r"\left\|%s\right\|%s" % (latex_of(node.arg), kind), ATOM_LEVEL
     if isinstance(node, ir.Abs):
         return r"\left|%s\right|" % latex_of(node.arg), ATOM_LEVEL

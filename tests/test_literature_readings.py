@@ -70,9 +70,9 @@ def test_a_where_clause_without_a_backslash_follows_the_latex_source():
     assert str(plain.shapes[plain.symbol("A")]) == "(m, d)"
 
 
-def test_the_max_norm_is_named():
-    with pytest.raises(UnsupportedError, match="max-norm"):
-        symgd.parse(r"\mbox{minimize}\ \ \|Ax - b\|_\infty", wrt="x")
+def test_the_max_norm_is_read():
+    problem = symgd.parse(r"\mbox{minimize}\ \ \|Ax - b\|_\infty", wrt="x")
+    check_against_reference(problem, lambda A, x, b: np.max(np.abs(A @ x - b)), {"A": "A", "x": "x", "b": "b"})
 
 
 def gp_log_likelihood(K, y):

@@ -218,9 +218,11 @@ def test_the_projection_onto_the_observed_entries_is_a_mask():
           {"mask": "Omega", "X": "X", "Z": "Z", "lam": "lambda"})
 
 
-def test_soft_impute_names_the_nuclear_norm():
-    with pytest.raises(UnsupportedError, match="nuclear norm"):
-        symgd.parse(r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*")
+def test_soft_impute_with_the_nuclear_norm():
+    problem = symgd.parse(r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*")
+    check(problem, lambda mask, X, Z, lam: 0.5 * np.sum((mask * X - mask * Z) ** 2)
+          + lam * np.sum(np.linalg.svd(Z, compute_uv=False)),
+          {"mask": "Omega", "X": "X", "Z": "Z", "lam": "lambda"})
 
 
 # -- f and f_i: a vector and a family of other vectors (Sohn 2016, the N-pair loss) -------------------

@@ -194,9 +194,11 @@ def test_spacing_and_fraction_spellings(source):
     check_against_reference(problem, lambda X, w: 0.5 * w @ w + 0.5 * np.sum((X @ w) ** 2), {"X": "X", "w": "w"})
 
 
-def test_nuclear_norm_is_named():
-    with pytest.raises(symgd.UnsupportedError, match="nuclear norm"):
-        symgd.parse(r"\|Y - X\|_F^2 + \lambda\|X\|_*", wrt="X")
+def test_nuclear_norm_is_read():
+    problem = symgd.parse(r"\|Y - X\|_F^2 + \lambda\|X\|_*", wrt="X")
+    check_against_reference(
+        problem, lambda X, Y, lam: np.sum((Y - X) ** 2) + lam * np.sum(np.linalg.svd(X, compute_uv=False)),
+        {"X": "X", "Y": "Y", "lam": "lambda"})
 
 
 # -- sums -----------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from symgd.codegen.linear_model import FIT_LINEAR, linear_model, predictor_funct
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.names import placeholder_problem, rename_apart
 from symgd.codegen.stable import stabilise
+from symgd.functions import nuclear_norm
 from symgd.errors import UnsupportedError
 from symgd.problem import Problem
 
@@ -72,10 +73,12 @@ class GeneratedModule:
 
 @dataclass(frozen=True)
 class _Prox:
-    """A separable ℓ1 term ``weight * Σ_j |w_j|`` (``term``) split off for proximal gradient."""
+    """A separable ℓ1 term ``weight * Σ_j |w_j|`` (``term``) split off for proximal gradient, or a
+    nuclear-norm term ``weight * ‖X‖_*`` (``kind`` "nuclear": its prox is singular value thresholding)."""
 
     weight: sympy.Expr
     term: sympy.Expr
+    kind: str = "l1"
     smooth_function: str = ""
     linear_fit: str = ""   # the working-set proximal Newton fit when F(w) = φ(Xw); then FISTA is _fista
 
@@ -176,7 +179,11 @@ def _split_l1(problem: Problem) -> _Prox:
             if isinstance(inner, sympy.Indexed) and inner.base == param and inner.indices == (index,) \
                     and not weight.has(param):
                 return _Prox(weight, term)
-    raise UnsupportedError("prox needs a loss F(w) + lambda ||w||_1 (an l1 term on the parameter)")
+        weight, rest = term.as_independent(nuclear_norm, as_Add=False)
+        if isinstance(rest, nuclear_norm) and rest.args[0] == param and not weight.has(param):
+            return _Prox(weight, term, "nuclear")
+    raise UnsupportedError("prox needs a loss F(w) + lambda ||w||_1 (an l1 term on the parameter) or "
+                           "F(X) + lambda ||X||_* (a nuclear norm of the parameter)")
 
 
 def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
@@ -191,12 +198,15 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
     text += "\n\n" + writer.function("smooth_value", "The smooth part F of the loss.", value_body)
     rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
     weight = writer.scalar_code(stabilise(prox.weight))
-    text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the l1 term."""\n    return {weight}\n'
+    term = "l1 term" if prox.kind == "l1" else "nuclear norm"
+    text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the {term}."""\n    return {weight}\n'
     return text
 
 
 def _linear_fit(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:
     """The proximal Newton ``fit`` and its predictor functions when the smooth part is φ(Xw), else ""."""
+    if prox.kind != "l1":
+        return ""
     model = linear_model(problem, problem.objective - prox.term) if not problem.labels else None
     if model is None:
         return ""

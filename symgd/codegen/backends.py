@@ -95,6 +95,30 @@ def softmax(xp, a, axis):
     e = xp.exp(a - xp.max(a, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 ''',
+    "nuclear_norm": '''
+def nuclear_norm(xp, a):
+    """The nuclear norm of a matrix: the sum of its singular values."""
+    return xp.sum(xp.linalg.svdvals(a))
+''',
+    "max_norm": '''
+def max_norm(xp, v):
+    """The max-norm of a vector: the largest |v_i|."""
+    return xp.max(xp.abs(v))
+''',
+    "max_norm_gradient": '''
+def max_norm_gradient(xp, v):
+    """sign(v_k) e_k at the first k where |v_k| is largest (a subgradient where several tie)."""
+    k = xp.argmax(xp.abs(v))
+    return xp.where(xp.arange(v.shape[0]) == k, xp.sign(v), xp.zeros_like(v))
+''',
+    "polar_factor": '''
+def polar_factor(xp, a):
+    """U V^T from the thin SVD a = U S V^T, singular values below the rank tolerance dropped (a
+    subgradient of the nuclear norm where a is rank-deficient)."""
+    u, s, vt = xp.linalg.svd(a, full_matrices=False)
+    keep = xp.astype(s > xp.max(s) * max(a.shape) * 2.220446049250313e-16, s.dtype)
+    return (u * keep) @ vt
+''',
     "logdet": '''
 def logdet(xp, a):
     """log det(a) from the LU factorisation (no overflow of det itself); NaN unless det(a) > 0."""

@@ -222,6 +222,33 @@ def det(f):
     """det M = sign * exp(log |det M|)."""
     return _det_sign(f) * np.exp(log_abs_det(f))
 ''',
+    "nuclear_norm": '''
+def nuclear_norm(a):
+    """The nuclear norm of a matrix: the sum of its singular values."""
+    return float(np.linalg.svd(a, compute_uv=False).sum())
+''',
+    "max_norm": '''
+def max_norm(v):
+    """The max-norm of a vector: the largest |v_i|."""
+    return float(np.max(np.abs(v)))
+''',
+    "max_norm_gradient": '''
+def max_norm_gradient(v):
+    """sign(v_k) e_k at the first k where |v_k| is largest: the gradient of the max-norm where that k is
+    unique, a subgradient where several tie (0 at v = 0)."""
+    out = np.zeros(np.shape(v))
+    k = np.argmax(np.abs(v))
+    out[k] = np.sign(v[k])
+    return out
+''',
+    "polar_factor": '''
+def polar_factor(a):
+    """U V^T from the thin SVD a = U S V^T over the nonzero singular values: the gradient of the nuclear
+    norm where a has full rank, a subgradient where it is rank-deficient."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    keep = s > s.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
+    return u[:, keep] @ vt[keep]
+''',
     "logdet": '''
 def logdet(a):
     """log det(a) via the LU factorisation (no overflow of det itself)."""
@@ -460,7 +487,7 @@ class ModuleWriter:
         """_update(params, grads, state, lr, batch): one optimizer step from a known gradient."""
         kind = self.optimizer if self.optimizer not in ("lbfgs",) else "gd"
         if kind == "prox":
-            return PROX_UPDATE.format(threshold=self._prox_threshold())
+            return (PROX_UPDATE if self.prox.kind == "l1" else SVT_UPDATE).format(threshold=self._prox_threshold())
         if kind == "newton":
             if len(self.params) != 1:
                 raise UnsupportedError("newton with several parameters; use one parameter or lbfgs")
@@ -524,6 +551,7 @@ class ModuleWriter:
             consts=("(" + ", ".join(constants) + ("," if len(constants) == 1 else "") + ")") if constants else "()",
             consts_tail=(", " + ", ".join(constants)) if constants else "",
             default_lr="0.1" if self.optimizer == "adam" else "None",
+            penalty=PENALTIES[self.prox.kind] if self.prox is not None else "",
         )
         if self.prox is not None and self.prox.linear_fit:
             # the proximal Newton fit for F(w) = φ(Xw) is ``fit``; FISTA stays for a given lr or batch
@@ -725,6 +753,17 @@ PROX_UPDATE = '''def _update(params, grads, state, lr, batch):
     return (np.sign(moved) * np.maximum(np.abs(moved) - threshold, 0.0),), state
 '''
 
+SVT_UPDATE = '''def _update(params, grads, state, lr, batch):
+    """Proximal gradient: singular value thresholding of P - lr G (the closed-form prox of the nuclear norm)."""
+    (p,), (g,) = params, grads
+    threshold = lr * _l1_weight(*batch)
+    u, s, vt = np.linalg.svd(p - lr * g, full_matrices=False)
+    return ((u * np.maximum(s - threshold, 0.0)) @ vt,), state
+'''
+
+# the non-smooth term of a prox fit at p, times its weight, for the history of losses
+PENALTIES = {"l1": "np.sum(np.abs(p))", "nuclear": "np.sum(np.linalg.svd(p, compute_uv=False))"}
+
 FIT_GD = '''def fit({signature}, *, lr={default_lr}, max_iter=1000, tol=1e-8, batch_size=None, callback=None, seed=0):
     """Minimise the loss from the given start; returns (parameters, history of losses).
 
@@ -805,7 +844,7 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
         lookahead = tuple(q + (momentum - 1) / next_momentum * (q - p) for q, p in zip(new, params))
         change = max(np.max(np.abs(q - p)) for q, p in zip(new, params))
         params, momentum = new, next_momentum
-        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum(np.sum(np.abs(p)) for p in params))
+        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum({penalty} for p in params))
         if callback is not None:
             callback(iteration, params, history[-1])
         if change <= tol * max(1.0, max(np.max(np.abs(p)) for p in params)):

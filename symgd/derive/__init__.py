@@ -277,6 +277,37 @@ def _symmetric_notes(problem: Problem, params) -> tuple:
     return tuple(SYMMETRIC_NOTE.format(name=name_latex(_name_of(p))) for p in params if p in problem.symmetric)
 
 
+NUCLEAR_NOTE = (r"U V^\top is from the thin singular value decomposition {name} = U \Sigma V^\top (U and V with "
+                r"orthonormal columns, \Sigma diagonal and positive): the gradient of \left\|{name}\right\|_* where "
+                r"{name} has full rank, a subgradient (over the nonzero singular values) where it does not.")
+
+
+def _nuclear_notes(problem: Problem, params) -> tuple:
+    """The SVD that the U V^T of a nuclear norm's gradient comes from, for each such matrix."""
+    from symgd.functions import nuclear_norm
+    labels = set()
+    for norm in problem.objective.atoms(nuclear_norm):
+        matrix = norm.args[0]
+        named = isinstance(matrix, sympy.IndexedBase)
+        bases = {matrix} if named else matrix.atoms(sympy.IndexedBase)
+        if any(p in bases for p in params):   # U V^T appears in the gradient
+            labels.add(name_latex(str(matrix.label)) if named else matrix.label)
+    return tuple(NUCLEAR_NOTE.format(name=label) for label in sorted(labels))
+
+
+MAX_NORM_NOTE = (r"\operatorname{{sign}}(v_{{i^*}})\, e_{{i^*}}: v = {vector} and i^* the index of its largest |v_i| "
+                 r"(e_{{i^*}} the i^*-th unit vector): the gradient of \left\|{vector}\right\|_\infty where that "
+                 r"index is unique, a subgradient (the first such index) where entries tie.")
+
+
+def _max_norm_notes(problem: Problem) -> tuple:
+    """What v and k are in the sign(v_k) e_k of a max-norm's gradient, for each max-norm in the loss."""
+    from symgd.functions import max_norm
+    vectors = {n.args[0] for n in problem.objective.atoms(max_norm)}
+    labels = sorted(name_latex(str(v.label)) if isinstance(v, sympy.IndexedBase) else v.label for v in vectors)
+    return tuple(MAX_NORM_NOTE.format(vector=label) for label in labels)
+
+
 def _block(problem, params, expr, temporary, ranges, names: _IndexNames) -> Block:
     expr, indices, ranges = names.finish(expr, temporary, ranges)
     expr = tidy(expr)
@@ -316,7 +347,8 @@ def gradient(problem: Problem, wrt=None) -> Derivation:
         blocks.append(_block(problem, (param,), expr, indices, ranges, names))
     kinks, domain = _analysis(problem, params)
     return Derivation(problem, "gradient", tuple(blocks), kinks, domain,
-                      problem.notes + _symmetric_notes(problem, params))
+                      problem.notes + _symmetric_notes(problem, params) + _nuclear_notes(problem, params)
+                      + _max_norm_notes(problem))
 
 
 def hessian(problem: Problem, wrt=None) -> Derivation:

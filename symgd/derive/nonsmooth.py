@@ -58,6 +58,15 @@ def _inspect(node, parent, kinks, domain, params) -> None:
     elif isinstance(node, ir.Func) and node.name == "step":   # from \mathbb{1}(...) and \begin{cases}
         kinks.append(NonSmooth(text, f"{latex_of(node.args[0])} = 0",
                                "each side's derivative (the indicator is constant on each side)"))
+    elif isinstance(node, ir.Norm) and node.kind == "inf":   # the max-norm: smooth where one |v_k| is largest
+        v = latex_of(node.arg)
+        entry = f"{v}_i" if isinstance(node.arg, ir.Name) else f"\\left({v}\\right)_i"
+        kinks.append(NonSmooth(text, f"\\text{{two or more }} |{entry}| \\text{{ tie for the largest (or }} {v} = 0)",
+                               "\\operatorname{sign}(v_{i^*}) e_{i^*} \\text{ at the first such } i^*"))
+    elif isinstance(node, ir.Norm) and node.kind == "*":   # the nuclear norm: smooth where X has full rank
+        x = latex_of(node.arg)
+        kinks.append(NonSmooth(text, f"{x} \\text{{ is rank-deficient}}",
+                               f"U V^\\top \\text{{ of the nonzero part of }} {x} = U \\Sigma V^\\top"))
     elif isinstance(node, ir.Norm) and node.kind == "2,1":
         kinks.append(NonSmooth(text, f"\\text{{a row of }} {latex_of(node.arg)} = 0", "0 for that row"))
     elif isinstance(node, ir.Func) and node.name == "epsinsensitive":   # |u|_eps = max(0, |u| - eps)

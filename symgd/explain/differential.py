@@ -42,6 +42,9 @@ RULES = {
     "inv": rf"{D}(A^{{-1}}) = -A^{{-1}}\,{D}A\,A^{{-1}}",
     "det": rf"{D}\det A = \det A\,\operatorname{{tr}}(A^{{-1}}{D}A)",
     "logdet": rf"{D}\log\det A = \operatorname{{tr}}(A^{{-1}}{D}A)",
+    "maxabs": rf"{D}\left\|v\right\|_\infty = \operatorname{{sign}}(v_{{i^*}})\,{D}v_{{i^*}},"
+              rf"\ |v_{{i^*}}| = \max_i |v_i|",
+    "nuc": rf"{D}\left\|X\right\|_* = \operatorname{{tr}}((U V^\top)^\top {D}X),\ X = U \Sigma V^\top",
     # transposition: moving everything but the differential to the other side of the inner product
     "t-dot": rf"{D}a^\top b = b^\top {D}a",
     "t-matmul-vector": rf"a^\top B\,{D}c = (B^\top a)^\top {D}c",
@@ -191,6 +194,13 @@ def _softmax_differential(node: ir.Softmax, part: ir.Node) -> ir.Node:
 
 
 def _matfn_differential(node: ir.MatFn, part: ir.Node) -> ir.Node:
+    if node.op == "nuc":   # ⟨U V^T, dX⟩ where X has full rank
+        rows, cols = node.arg.shape
+        return ir.contract([ir.matfn("polar", node.arg), part], ["ab", "ab"], "", {"a": rows, "b": cols})
+    if node.op == "maxabs":   # ⟨sign(v_k) e_k, dv⟩ where the largest |v_k| is unique
+        return ir.contract([ir.matfn("argmaxsign", node.arg), part], ["a", "a"], "", {"a": node.arg.shape[0]})
+    if node.op in ("polar", "argmaxsign"):
+        raise UnsupportedError(f"a step-by-step differential of {node.op} (a second derivative of a non-smooth norm)")
     if node.op == "inv":
         return ir.neg(ir.matmul(ir.matmul(node, part), node))
     n = node.arg.shape[0]

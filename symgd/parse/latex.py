@@ -116,7 +116,7 @@ PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
                                   r"(?:\s*[\^_]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))*")
-NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast|\{\s*\\ast\s*\})")
+NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
 
 class _Tokenizer:
@@ -264,8 +264,12 @@ class _Tokenizer:
             self.emit("_CARET", value, start)
             self.single_next = True
         elif value == "_":
-            if self.last_kind() == "_RNORM" and NUCLEAR_RE.match(self.text, start):
-                raise UnsupportedError(r"the nuclear norm \|X\|_* (the sum of singular values) is not supported")
+            if self.last_kind() == "_RNORM" and (nuclear := NUCLEAR_RE.match(self.text, start)):
+                # \|X\|_*, \|X\|_{\ast}, \|X\|_{\mathrm{tr}}: the nuclear norm, subscript kind "nuc"
+                self.emit("_UNDER", value, start)
+                self.emit("NAME", "nuc", start + 1)
+                self.pos = nuclear.end()
+                return
             self.emit("_UNDER", value, start)
             self.single_next = True
         elif value == "[" and self.last_kind() == "NAME" and start and not self.text[start - 1].isspace() \
@@ -413,8 +417,8 @@ class _Tokenizer:
             return
         last = [t.type for t in self.tokens[-3:]]
         if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
-            raise UnsupportedError(r"the max-norm \|v\|_\infty (the largest |v_i|) is not supported; minimize t "
-                                   r"subject to -t \le v_i \le t (an epigraph) instead")
+            self.emit("NAME", "inf", start)   # \|v\|_\infty: the max-norm, subscript kind "inf"
+            return
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:

@@ -17,7 +17,8 @@ from symgd.parse import ir
 
 BINOPS = {"cdot": "cdot", "*": "star", "times": "times", "@": "matmul", "ast": "cdot"}
 EPSILONS = (ir.Name("varepsilon"), ir.Name("epsilon"))   # |u|_\\varepsilon, the epsilon-insensitive loss
-NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F", "Fro": "F"}   # \|U_i\|_{Fro} (Salakhutdinov & Mnih)
+# \|U_i\|_{Fro} (Salakhutdinov & Mnih); nuc and inf are what the tokenizer makes of _* and _\infty
+NORM_KINDS = {"1": "1", "2": "2", "F": "F", "fro": "F", "Fro": "F", "nuc": "*", "inf": "inf"}
 
 
 class Label(str):
@@ -896,8 +897,9 @@ def text_function(name: str, args: tuple):
     canonical = TEXT_NAMES.get(name)
     if canonical is None:
         return ir.Apply(name, args)
-    if canonical in ("norm2", "norm1", "normF"):
-        kind = {"norm2": None if name == "norm" else "2", "norm1": "1", "normF": "F"}[canonical]
+    if canonical in ("norm2", "norm1", "normF", "normnuc", "norminf"):
+        kind = {"norm2": None if name == "norm" else "2", "norm1": "1", "normF": "F", "normnuc": "*",
+                "norminf": "inf"}[canonical]
         if len(args) == 2 and args[1] in (ir.Num("1"), ir.Num("2")):
             return ir.Norm(args[0], args[1].text)
         return ir.Norm(_only_arg(name, args), kind)

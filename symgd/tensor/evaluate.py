@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symgd.functions import ELEMENTWISE, PRIMITIVES
+from symgd.functions import ELEMENTWISE, PRIMITIVES, max_norm_subgradient, polar_reference
 from symgd.tensor import ir
 
 def _logsumexp(a, axis):
@@ -101,7 +101,9 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.MatFn):
         return {"inv": np.linalg.inv, "det": np.linalg.det,
                 "logdet": lambda a: np.linalg.slogdet(a)[1],
-                "logabsdet": lambda a: np.linalg.slogdet(a)[1]}[node.op](args[0])
+                "logabsdet": lambda a: np.linalg.slogdet(a)[1],
+                "nuc": lambda a: np.linalg.norm(a, "nuc"), "polar": polar_reference,
+                "maxabs": lambda a: np.max(np.abs(a)), "argmaxsign": max_norm_subgradient}[node.op](args[0])
     raise AssertionError(type(node).__name__)
 
 

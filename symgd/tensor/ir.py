@@ -189,7 +189,10 @@ class Softmax(Node):
 @dataclass(frozen=True, eq=False)
 class MatFn(Node):
     """A function of a square matrix: ``inv`` (a matrix), ``det``, ``logdet`` (log det, defined for
-    det > 0) and ``logabsdet`` (log |det|) (scalars)."""
+    det > 0) and ``logabsdet`` (log |det|) (scalars); of a matrix of any shape: ``nuc`` (the nuclear
+    norm, a scalar) and ``polar`` (U V^T of its thin SVD, the nuclear norm's gradient); of a vector:
+    ``maxabs`` (max_i |v_i|, a scalar) and ``argmaxsign`` (sign(v_k) e_k at the first largest |v_k|,
+    its gradient: a signed one-hot vector)."""
 
     op: str
     arg: Node
@@ -446,8 +449,9 @@ def softmax(arg: Node, axis: int) -> Node:
 
 
 def matfn(op: str, arg: Node) -> Node:
-    """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``)."""
-    return intern(MatFn(op, arg, arg.shape if op == "inv" else ()))
+    """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``); ``nuc`` or
+    ``polar`` of a matrix."""
+    return intern(MatFn(op, arg, arg.shape if op in ("inv", "polar", "argmaxsign") else ()))
 
 
 def kron(a: Node, b: Node) -> Node:
@@ -692,6 +696,12 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Solve):
         if not isinstance(node.factor, Factor) or node.rhs.shape[:1] != node.factor.shape[1:]:
             return "a right-hand side that does not fit the factorised matrix"
+    elif isinstance(node, MatFn) and node.op in ("maxabs", "argmaxsign"):   # of a vector
+        if len(node.arg.shape) != 1:
+            return "an operand that is not a vector"
+    elif isinstance(node, MatFn) and node.op in ("nuc", "polar"):   # of a matrix of any shape
+        if len(node.arg.shape) != 2:
+            return "an operand that is not a matrix"
     elif isinstance(node, (Diagonal, MatFn, Factor)):
         if len(node.arg.shape) != 2 or node.arg.shape[0] != node.arg.shape[1]:
             return "an operand that is not a square matrix"

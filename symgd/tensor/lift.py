@@ -24,7 +24,8 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm,
+                             max_norm_grad, nuclear_norm, polar_entry, array_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -97,6 +98,16 @@ class Builder:
             return Lifted(ir.matfn("logdet", self._factor(expr.args[0].args[0])), ())
         if isinstance(expr, logabsdet):
             return Lifted(ir.matfn("logabsdet", self._factor(expr.args[0])), ())
+        if isinstance(expr, nuclear_norm):   # of a named matrix (any shape): no factorisation to share
+            return Lifted(ir.matfn("nuc", self._array(expr.args[0])), ())
+        if isinstance(expr, max_norm):   # \\|v\\|_\\infty
+            return Lifted(ir.matfn("maxabs", self._array(expr.args[0])), ())
+        if isinstance(expr, max_norm_grad):   # sign(v_k) e_k at the largest |v_k|
+            vector, p = expr.args
+            return _labelled(ir.matfn("argmaxsign", self._array(vector)), (p,), expr)
+        if isinstance(expr, polar_entry):
+            matrix, i, j = expr.args
+            return _labelled(ir.matfn("polar", self._array(matrix)), (i, j), expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
         if isinstance(expr, softmax):
@@ -145,6 +156,14 @@ class Builder:
             if matrix.symmetric and lifted.labels == (col, row):   # M = M^T: no transpose needed
                 return lifted.node
             return self.root(body, (row, col))
+
+    def _array(self, array) -> ir.Node:
+        """The operand of a max-norm or a nuclear norm: a named array, or an ``array_of`` built from its entries."""
+        if not isinstance(array, array_of):
+            return ir.input_(array, self._shape(array))
+        body, indices, dims = array.args[:3]
+        with self._ranged(dict(zip(indices, dims))):
+            return self.root(body, tuple(indices))
 
     @contextlib.contextmanager
     def _ranged(self, ranges: dict):

@@ -14,9 +14,10 @@ import contextvars
 from typing import Callable, TextIO
 
 from symgd.tensor import ir
-from symgd.tensor.passes import contract, cse, factor, gram, memory, regroup, scale, schedule, solve, stable
+from symgd.tensor.passes import contract, cse, factor, gram, memory, regroup, scale, schedule, solve, stable, svd
 
-# In order: stable spellings first (they change which sub-expressions are equal), then the
+# In order: the nuclear norm read from the U V^T its gradient computes (one SVD; while the two still
+# share their operand node), stable spellings first (they change which sub-expressions are equal), then the
 # distributive law (before contractions are planned, while they are still whole), Kronecker-structured
 # Hessians as weighted Gram blocks (they need the whole sums of contractions), then scalar
 # placement, contraction planning, sums of reductions regrouped around the arrays it computes (and
@@ -25,6 +26,7 @@ from symgd.tensor.passes import contract, cse, factor, gram, memory, regroup, sc
 # moved up to where their arrays exist (so those arrays die earlier), and last which functions may work
 # in their operand's buffer (it needs the names and their order).
 PASSES: tuple[tuple[str, Callable[[ir.Program], ir.Program]], ...] = (
+    ("svd", svd.run),
     ("stable", stable.run),
     ("factor", factor.run),
     ("gram", gram.run),

@@ -90,9 +90,15 @@ class _Printer:
             return inverse + " " + self.wrapped(node.rhs, PRODUCT), PRODUCT
         if isinstance(node, ir.MatFn):
             base = self.wrapped(node.arg, POSTFIX)
+            if node.op == "argmaxsign":   # sign(v_k) e_k, k the index of the largest |v_k| (stated in the notes)
+                return r"\operatorname{sign}(v_{i^*})\, e_{i^*}", PRODUCT
+            if node.op == "polar":   # U V^T of X = U Σ V^T (the thin SVD, stated in the block's notes)
+                return r"U V^\top", PRODUCT
             spelled = {"inv": base + "^{-1}", "det": rf"\det {base}", "logdet": rf"\log\det {base}",
-                       "logabsdet": rf"\log\left|\det {base}\right|"}[node.op]
-            return spelled, POSTFIX if node.op == "inv" else PRODUCT
+                       "logabsdet": rf"\log\left|\det {base}\right|",
+                       "nuc": rf"\left\|{self.text(node.arg)[0]}\right\|_*",
+                       "maxabs": rf"\left\|{self.text(node.arg)[0]}\right\|_\infty"}[node.op]
+            return spelled, POSTFIX if node.op == "inv" else ATOM if node.op in ("nuc", "maxabs") else PRODUCT
         raise UnsupportedError(f"matrix form of a contraction over several axes ({type(node).__name__})")
 
     def _matmul(self, node: ir.MatMul) -> tuple[str, int]:

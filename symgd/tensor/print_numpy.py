@@ -30,6 +30,8 @@ from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
+MATFN_HELPERS = {"nuc": "nuclear_norm", "polar": "polar_factor", "maxabs": "max_norm",
+                 "argmaxsign": "max_norm_gradient"}   # MatFn op -> the module helper that computes it
 FACTOR_READERS = {"inv": "inverse", "det": "det", "logdet": "log_det", "logabsdet": "log_abs_det"}
 
 
@@ -201,6 +203,8 @@ class NumpyPrinter:
             return self._call_helper("logdet", inner.text)
         if node.op == "logabsdet":
             return Code(self._spell("linalg", op="slogdet", x=inner).text + "[1]", POSTFIX)
+        if node.op in MATFN_HELPERS:   # the nuclear norm and U V^T (a thin SVD each), the max-norm and its gradient
+            return self._call_helper(MATFN_HELPERS[node.op], inner.text)
         return self._spell("linalg", op=node.op, x=inner)
 
     def _call_helper(self, helper: str, args: str) -> Code:

@@ -321,12 +321,14 @@ ENTRIES = [
     entry("paper_soft_impute", "Mazumder, Hastie & Tibshirani (2010), Spectral regularization algorithms for learning"
           " large incomplete matrices, Sec. 1 (nuclear-norm regularized completion with the projection P_Omega)",
           r"\min_Z\frac{1}{2}\|P_\Omega(X) - P_\Omega(Z)\|_F^2 + \lambda\|Z\|_*",
-          "Z", "X:n,m Z:n,m lambda:", None, status=UNSUPPORTED, construct=r"nuclear norm"),   # P_\Omega(X) is read (the mask of the observed entries); \|Z\|_* is not
+          "Z", "X:n,m Z:n,m Omega:n,m lambda:",
+          lambda v: float(0.5 * np.sum((v["Omega"] * v["X"] - v["Omega"] * v["Z"]) ** 2)
+                          + v["lambda"] * np.sum(np.linalg.svd(v["Z"], compute_uv=False))),
+          sizes={"n": 5, "m": 3}, kinds="Omega:01"),   # P_\Omega: the mask of the observed entries
     entry("paper_nuclear_norm_min", "Recht, Fazel & Parrilo (2010), Guaranteed minimum-rank solutions of linear matrix"
           " equations via nuclear norm minimization, Sec. 1 (the nuclear norm heuristic)",
           r"\begin{array}{ll}\text{minimize} & \|X\|_* \\ \text{subject to} & \mathcal{A}(X) = b\end{array}",
-          "X", "X:n,m b:p", None, status=UNSUPPORTED, construct=r"\\mathcal\{A\}|operator|function",
-          gap='ParseError: line 1, column 1: unknown LaTeX command \\begin'),
+          "X", "X:n,m b:p", None, status=UNSUPPORTED, construct=r"\\mathcal\{A\}|operator|function"),
     entry("paper_procrustes", "Schönemann (1966), A generalized solution of the orthogonal Procrustes problem"
           " (minimize ||AT - B|| over orthogonal T, as a squared Frobenius norm)",
           r"\min_T\|AT - B\|_F^2\quad\text{s.t.}\quad T^TT = I",
