@@ -1232,7 +1232,8 @@ class _Resolver:
         if value is not None:
             return value
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
-        if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS):
+        word = _is_word(ir.Name(base.partition("_")[0]))   # max_norm(Ax - b), huber(r): a function's name, not a number
+        if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS or word):
             raise AmbiguityError(f"{written}: the function {name} is not defined; define it "
                                  f"({name}(x) = ...) or, for a product, write {name} \\cdot ({latex_of(arg)})")
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")

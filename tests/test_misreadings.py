@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import symgd
+from symgd.errors import AmbiguityError
 from helpers import assert_close, block_values, check_against_reference, objective_value, random_env
 
 
@@ -240,3 +241,15 @@ def test_a_power_of_a_subscripted_name_before_a_lone_parenthesised_name_is_refus
         pytest.approx(float(np.sum(a ** 2 * (w - b) ** 2)))
     defined = symgd.parse(r"L(w) = \sum_{j=1}^{m} r_j(w)^2 \quad r_j(w) = a_j w - b_j", wrt="w")
     assert evaluate(defined.objective, {"w": w, "a": a, "b": b, "m": 3}) == pytest.approx(float(np.sum((a * w - b) ** 2)))
+
+
+@pytest.mark.parametrize("source", ["L(x) = max_norm(A*x - b)", "L(x) = huber(A*x - b)", "L(x) = norm(x)^2 + cauchy(A*x - b)"])
+def test_a_word_before_parentheses_is_an_undefined_function_not_a_product(source):
+    # max_norm(Ax - b) was read as the number max_norm times Ax - b (listed only as a reading)
+    with pytest.raises(AmbiguityError, match="not defined"):
+        symgd.parse(source, wrt="x")
+
+
+def test_a_greek_name_before_parentheses_stays_a_product():
+    problem = symgd.parse("L(w) = lambda_reg(w'*w) + norm(X*w - y)^2", wrt="w")
+    assert any("product" in reading for reading in problem.readings)
