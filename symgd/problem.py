@@ -1597,6 +1597,9 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"\\(mathbf|boldsymbol|bm|mathit|vec)\s*\{?\s*(\\?\w+)\s*\}?", r"\2", item.strip())
         text = re.sub(r"\\(%s)\s*\{?\s*\\?([A-Za-z]+)\s*\}?" % "|".join(ACCENTS),
                       lambda m: m.group(2) + ACCENTS[m.group(1)], text)   # \hat{y} -> yhat
+        # \text{input}, y_{\text{pred}} (the PyTorch documentation): the word in the font is the name or label
+        text = re.sub(r"_\{\s*\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\s*\}$", r"_\1", text)
+        text = re.sub(r"^\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}", r"\1", text)
         text = text.lstrip("\\").strip()
         text = re.sub(r"\^\{?([A-Za-z])\}?$", r"_\1", text)   # t^u (Fast R-CNN's tuple for class u): the name t_u
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):

@@ -29,6 +29,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
+    "paper_bradley_terry": "several axes",   # log(gamma_i + gamma_j) over all pairs (i, j)
     "paper_koren_mf": "several axes",
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "different ranges",

@@ -89,6 +89,8 @@ CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise"
 OPERAND_END = frozenset("NUMBER NAME DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
                         "_END_CASES".split())
 
+# Tokens after which only an operand can come (a \text word there is a name, not prose)
+OPERAND_START = frozenset("PLUS MINUS CDOT SLASH _COMMA _EQ _LPAR _LBRACE".split())
 OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
 TOKEN_RE = re.compile(r"""
@@ -654,9 +656,9 @@ class _Tokenizer:
             self.emit("LABEL", compact, start)
         elif compact.lower() in OPTIMIZE_WORDS:   # \text{minimize}, \operatorname*{maximize}
             self.emit("OPTWORD", OPTIMIZE_WORDS[compact.lower()], start)
-        elif (name.startswith("text") or name == "mbox") and self.in_cases() and word.lower() in CASE_WORDS:
-            if CASE_WORDS[word.lower()]:
-                self.emit(CASE_WORDS[word.lower()], word, start)
+        elif (name.startswith("text") or name == "mbox") and self.in_cases() and _case_word(word) in CASE_WORDS:
+            if CASE_WORDS[_case_word(word)]:
+                self.emit(CASE_WORDS[_case_word(word)], word, start)
         elif (name.startswith("text") or name == "mbox") and word.lower() in STRUCTURE_WORDS \
                 and self.last_kind() == "NAME":
             self.emit("STRUCTURE", STRUCTURE_WORDS[word.lower()], start)
@@ -665,6 +667,15 @@ class _Tokenizer:
             self.emit("NAME", compact.replace("-", ""), start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
+            if kind is None and self.names_operand(word):
+                # \text{margin}, \text{var}, \text{max}(a, b) (the PyTorch documentation): a word where an
+                # operand must come is a name (or a known function), as \mathrm{word} is
+                function = LATEX_WORDS.get(word) or LATEX_COMMANDS.get("\\" + word)
+                if function and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):
+                    self.emit("FUNC", function, start)
+                else:
+                    self.emit("NAME", word, start)
+                return
             if kind is None:
                 raise self.error(f"the text {word!r} is not a connective symgd understands", start,
                                  "\\text{s.t.}, \\text{subject to} or \\text{where}")
@@ -692,7 +703,27 @@ class _Tokenizer:
         """A word such as BPR-Opt first in the source (or after a separator) and followed by ``=``."""
         first = not self.tokens or self.last_kind() == "_SEP"
         return (first and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*", compact) is not None
-                and self.text[self.pos:].lstrip().startswith("=") and compact.lower() not in CONNECTIVES)
+                and self.text[self.after_arguments(self.pos):].lstrip().startswith("=")
+                and compact.lower() not in CONNECTIVES)
+
+    def names_operand(self, word: str) -> bool:
+        """One word, not a connective, right after an operator, an opening bracket, a comma or ``=``: only an
+        operand can stand there, so the word is a name, not prose (prose follows an operand: ``x \\text{ if } ...``)."""
+        return (re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word) is not None and word.lower() not in CASE_WORDS
+                and self.last_kind() in OPERAND_START)
+
+    def after_arguments(self, pos: int) -> int:
+        """The position after a parenthesised argument list at ``pos`` (``\\text{MAPE}(y, \\hat{y}) =``, the
+        scikit-learn and PyTorch documentation's heads), else ``pos`` itself."""
+        match = OPERATOR_ARGUMENT_RE.match(self.text, pos)
+        if match is None:
+            return pos
+        depth = 0
+        for position in range(match.end() - 1, len(self.text)):
+            depth += {"(": 1, ")": -1}.get(self.text[position], 0)
+            if depth == 0:
+                return position + 1
+        return pos
 
     def is_operator_word(self, command: str) -> bool:
         """``\\operatorname{word}`` always names an operator; ``\\mathrm{word}`` when an argument
@@ -700,6 +731,11 @@ class _Tokenizer:
         if command.startswith("operatorname"):
             return True
         return OPERATOR_ARGUMENT_RE.match(self.text, self.pos) is not None
+
+
+def _case_word(word: str) -> str:
+    """A condition word of a cases piece, without the sentence's punctuation (``\\text{otherwise.}``, Lin et al.)."""
+    return word.lower().rstrip(".,;:").strip()
 
 
 def _plain_name(content: str) -> str | None:

@@ -1,0 +1,82 @@
+"""Notation found by pasting losses from documentation pages and papers (tests/corpus/papers2.py): each
+reading against a hand-written NumPy reference, gradients against central differences of it."""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import check_against_reference
+from symgd.errors import ParseError
+
+
+def test_two_bars_typed_for_a_norm_keep_the_norms_subscript():
+    # scikit-learn's Lasso page types \| as ||: ||w||_1 was read as |.|_1 of |w| (Euclidean), the l2 norm
+    problem = symgd.parse(r"\min_{w} { \frac{1}{2n} ||X w - y||_2 ^ 2 + \alpha ||w||_1}", wrt="w")
+
+    def lasso(X, y, w, alpha):
+        return float(np.sum((X @ w - y) ** 2)) / (2 * X.shape[0]) + float(alpha) * float(np.abs(w).sum())
+
+    check_against_reference(problem, lasso, {"X": "X", "y": "y", "w": "w", "alpha": "alpha"})
+
+
+def test_two_bars_without_a_subscript_are_the_euclidean_norm():
+    problem = symgd.parse(r"||y - Xw||^2 + \lambda ||w||^2", wrt="w")
+
+    def ridge(X, y, w, lam):
+        return float(np.sum((y - X @ w) ** 2)) + float(lam) * float(w @ w)
+
+    check_against_reference(problem, ridge, {"X": "X", "y": "y", "w": "w", "lam": "lambda"})
+
+
+def test_log_cosh_of_residuals():
+    problem = symgd.parse(r"\sum_{i=1}^{n}\log(\cosh(y_i - x_i^T\beta))", wrt=r"\beta")
+
+    def log_cosh(x, y, beta):
+        return float(np.sum(np.log(np.cosh(y - x @ beta))))
+
+    check_against_reference(problem, log_cosh, {"x": "x", "y": "y", "beta": "beta"})
+
+
+def test_a_cases_word_ending_a_sentence():
+    # Lin et al. (2017) write \text{otherwise.}: the full stop ends the sentence, the piece is the default
+    problem = symgd.parse(r"\sum_{i=1}^{n} h(r_i)", wrt="r",
+                          where=r"h(z) = \begin{cases} z^2 & \text{if } |z| < 1 \\ 2|z| - 1 & \text{otherwise.}\end{cases}")
+
+    def piecewise(r):
+        return float(np.sum(np.where(np.abs(r) < 1, r ** 2, 2 * np.abs(r) - 1)))
+
+    check_against_reference(problem, piecewise, {"r": "r"})
+
+
+def test_a_text_word_heading_the_objective_with_arguments():
+    # \text{MSE}(y, \hat{y}) = ... (scikit-learn's metric pages): the objective's name, not prose
+    problem = symgd.parse(r"\text{MSE}(y, \hat{y}) = \frac{1}{n}\sum_{i=1}^{n}(y_i - \hat{y}_i)^2", wrt=r"\hat{y}")
+
+    def mse(y, yhat):
+        return float(np.mean((y - yhat) ** 2))
+
+    check_against_reference(problem, mse, {"y": "y", "yhat": "yhat"})
+
+
+def test_text_words_where_operands_stand_are_names():
+    # torch.nn.GaussianNLLLoss: \text{var}, \text{input}, \text{max}(...) where only an operand can come
+    problem = symgd.parse(r"\text{loss} = \frac{1}{2}\left(\log\left(\text{max}\left(\text{var}, \ \text{eps}\right)\right)"
+                          r" + \frac{\left(\text{input} - \text{target}\right)^2}{\text{max}\left(\text{var}, \ \text{eps}\right)}\right)",
+                          wrt=r"\text{input}, \text{var}")
+
+    def gaussian_nll(inp, target, var, eps):
+        scale = max(float(var), float(eps))
+        return 0.5 * (np.log(scale) + (float(inp) - float(target)) ** 2 / scale)
+
+    check_against_reference(problem, gaussian_nll, {"inp": "input", "target": "target", "var": "var", "eps": "eps"})
+
+
+def test_a_label_in_text_in_wrt():
+    problem = symgd.parse(r"L = y_{\text{true}} \cdot (\log y_{\text{true}} - \log y_{\text{pred}})",
+                          wrt=r"y_{\text{pred}}")
+    assert [str(p) for p in problem.params] == ["y_pred"]
+
+
+def test_a_text_word_after_an_operand_is_still_prose():
+    with pytest.raises(ParseError, match="not a connective"):
+        symgd.parse(r"x^2 + y \text{foo} z", wrt="x")
