@@ -485,6 +485,7 @@ class ShapeInference:
         if len(bound) == len(atoms):
             self.check_shifts(node, atoms, scope)
             return node.base.name, bound, ()
+        self.refuse_label_beside_index(node, atoms, bound)
         constant = all(isinstance(a, ir.Num) and a.text.isdigit() and int(a.text) >= 1 for a in atoms
                        if atom_name(a) not in scope.indices)
         if constant and any(isinstance(a, Shift) for a in atoms):
@@ -492,6 +493,17 @@ class ShapeInference:
         if known is not None and known.rank >= len(atoms) and constant:
             return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
         return None, (), ()
+
+    def refuse_label_beside_index(self, node: ir.Sub, atoms, bound: tuple) -> None:
+        """``y_i^*``, ``y^*_i``, ``\\beta_j^{\\text{ridge}}``, ``x_{i,\\text{obs}}`` in a sum over i: entry i of a
+        labelled array. Read as one name (``y_istar``) the sum's index would vanish into a scalar constant
+        and the loss would silently change, so it is refused until labelled arrays take indices."""
+        labels = [a.name for a in atoms if isinstance(a, ir.Name) and a.name not in bound and len(a.name) > 1]
+        if bound and labels:
+            raise UnsupportedError(
+                f"{self.render(node)}: the sum's index {', '.join(bound)} beside the label {', '.join(labels)} "
+                "(an entry of a labelled array such as y^*_i); symgd would lose the index: name the array "
+                "with an accent or a letter of its own, e.g. \\tilde{y}_i")
 
     def check_shifts(self, node: ir.Sub, atoms, scope: Scope) -> None:
         """``x_{i+1}`` must stay inside x: i's first position plus the shift is at least 1, and its last

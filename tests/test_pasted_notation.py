@@ -6,7 +6,7 @@ import pytest
 
 import symgd
 from helpers import check_against_reference
-from symgd.errors import ParseError
+from symgd.errors import ParseError, UnsupportedError
 
 
 def test_two_bars_typed_for_a_norm_keep_the_norms_subscript():
@@ -80,3 +80,21 @@ def test_a_label_in_text_in_wrt():
 def test_a_text_word_after_an_operand_is_still_prose():
     with pytest.raises(ParseError, match="not a connective"):
         symgd.parse(r"x^2 + y \text{foo} z", wrt="x")
+
+
+@pytest.mark.parametrize("latex", [r"\sum_{i=1}^{n}(y_i^* - w^T x_i)^2", r"\sum_{i=1}^{n}(y^*_{i} - w^T x_i)^2",
+                                   r"\sum_{i=1}^{n}(y_i^{\text{obs}} - w^T x_i)^2", r"\sum_{i=1}^{n}(y^+_{i} - w^T x_i)^2"])
+def test_a_sums_index_beside_a_label_is_refused_not_absorbed_into_a_name(latex):
+    # was read as one scalar constant y_istar: the index i vanished and the loss silently changed
+    with pytest.raises(UnsupportedError, match=r"the sum's index i beside the label"):
+        symgd.parse(latex, wrt="w")
+
+
+def test_an_optimum_with_a_star_closes_a_norm():
+    # \|w - w^*\|^2: the bar after the label w^* closes the norm (it was read as opening another)
+    problem = symgd.parse(r"\frac{1}{2}\|w - w^*\|^2 + \lambda\|w\|_1", wrt="w")
+
+    def prox_objective(w, w_star, lam):
+        return 0.5 * float(np.sum((w - w_star) ** 2)) + float(lam) * float(np.abs(w).sum())
+
+    check_against_reference(problem, prox_objective, {"w": "w", "w_star": "w_star", "lam": "lambda"})

@@ -86,7 +86,7 @@ OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maxi
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
               "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
-OPERAND_END = frozenset("NUMBER NAME DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
+OPERAND_END = frozenset("NUMBER NAME LABEL DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
                         "_END_CASES".split())
 
 # Tokens after which only an operand can come (a \text word there is a name, not prose)

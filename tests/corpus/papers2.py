@@ -89,7 +89,7 @@ def _xing(v):
 
 def _logistic_mf(v):
     """Johnson (2014) eq. (3): beta_u user biases, beta_i item biases; the whole body inside the sum over (u, i)."""
-    s = v["x"] @ v["y"].T + v["beta_user"][:, None] + v["beta_item"][None, :]
+    s = v["x"] @ v["y"].T + v["beta_u"][:, None] + v["beta_i"][None, :]
     reg = 0.5 * v["lambda"] * (np.sum(v["x"] ** 2, axis=1)[:, None] + np.sum(v["y"] ** 2, axis=1)[None, :])
     return float(np.sum(v["alpha"] * v["r"] * s - (1 + v["alpha"] * v["r"]) * np.log1p(np.exp(s)) - reg))
 
@@ -183,7 +183,7 @@ ENTRIES = [
           r"f(\boldsymbol{z}) = \frac{1}{4m}\sum_{r=1}^{m}\left(y_r - |\boldsymbol{a}_r^*\boldsymbol{z}|^2\right)^2",
           r"\boldsymbol{z}", "y:m a:m,p z:p",
           lambda v: float(np.sum((v["y"] - (v["a"] @ v["z"]) ** 2) ** 2)) / (4 * v["a"].shape[0]), kinds="y:positive",
-          status=REFUSAL, gap='ShapeError: shapes cannot be multiplied: a_{r,\\mathrm{star}} is a vector (?,) and z is a vector (?,); for their inner product write a_{r,\\mathrm{star}}^\\top z, or declare a'),
+          status=REFUSAL, gap="UnsupportedError: a_{r,\\mathrm{star}}: the sum's index r beside the label star (an entry of a labelled array such as y^*_i); symgd would lose the index: name the array with an ac"),
     entry("paper_amplitude_flow", "Wang, Giannakis & Eldar (2018), Solving systems of random quadratic equations via"
           " truncated amplitude flow, Sec. 2 (amplitude-based least squares)",
           r"\ell(\boldsymbol{z}) = \frac{1}{2m}\sum_{i=1}^{m}\left(\psi_i - |\boldsymbol{a}_i^T\boldsymbol{z}|\right)^2",
@@ -341,7 +341,7 @@ ENTRIES = [
           " (beta_u user biases and beta_i item biases: two vectors)",
           r"\log\mathcal{L}(R|X,Y,\beta) = \sum_{u,i}\alpha r_{ui}(x_uy_i^T + \beta_u + \beta_i) - (1 + \alpha r_{ui})"
           r"\log(1 + \exp(x_uy_i^T + \beta_u + \beta_i)) - \frac{\lambda}{2}\|x_u\|^2 - \frac{\lambda}{2}\|y_i\|^2",
-          r"X, Y, \beta", "r:M,L x:M,k y:L,k beta_user:M beta_item:L alpha: lambda:", _logistic_mf,
+          r"x, y, \beta_u, \beta_i", "r:M,L x:M,k y:L,k beta_u:M beta_i:L alpha: lambda:", _logistic_mf,
           kinds="r:count x:small y:small",
           status=REFUSAL, gap='ShapeError: shapes do not fit: \\alpha \\left(r_{u i} \\left(x_{u} y_{i}^\\top + \\beta_{u} + \\beta_{i}\\right)\\right) is a matrix (?, ?) and -\\frac{\\lambda}{2} \\left\\|y_{i}\\righ'),
     entry("paper_poisson_mf", "Gopalan, Hofman & Blei (2015), Scalable recommendation with hierarchical Poisson"
