@@ -98,3 +98,20 @@ def test_an_optimum_with_a_star_closes_a_norm():
         return 0.5 * float(np.sum((w - w_star) ** 2)) + float(lam) * float(np.abs(w).sum())
 
     check_against_reference(problem, prox_objective, {"w": "w", "w_star": "w_star", "lam": "lambda"})
+
+
+def test_an_unknown_text_word_applied_to_an_argument_is_named_not_multiplied():
+    # \text{foo}(w) read as a name would be foo * w, silently
+    with pytest.raises(UnsupportedError, match="the function foo"):
+        symgd.parse(r"L = (w - 1)^2 + \text{foo}(w)", wrt="w")
+
+
+def test_murphys_sigm_is_the_logistic_function():
+    problem = symgd.parse(r"\text{NLL}(w) = -\sum_{i=1}^{N}[y_i\log\mu_i + (1 - y_i)\log(1 - \mu_i)]", wrt="w",
+                          where=r"\mu_i = \text{sigm}(w^Tx_i)")
+
+    def nll(x, y, w):
+        mu = 1 / (1 + np.exp(-(x @ w)))
+        return -float(np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu)))
+
+    check_against_reference(problem, nll, {"x": "x", "y": "y", "w": "w"})

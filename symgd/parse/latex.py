@@ -671,8 +671,10 @@ class _Tokenizer:
                 # \text{margin}, \text{var}, \text{max}(a, b) (the PyTorch documentation): a word where an
                 # operand must come is a name (or a known function), as \mathrm{word} is
                 function = LATEX_WORDS.get(word) or LATEX_COMMANDS.get("\\" + word)
-                if function and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):
-                    self.emit("FUNC", function, start)
+                if OPERATOR_ARGUMENT_RE.match(self.text, self.pos) and (function or len(word) > 1):
+                    # \text{sigm}(u) (Murphy): a function, unknown ones named by the shape stage; as a
+                    # name it would silently multiply its argument
+                    self.emit("FUNC", function or word, start)
                 else:
                     self.emit("NAME", word, start)
                 return

@@ -122,6 +122,28 @@ def _torch_cross_entropy(v):
     return float(np.sum(-w[y] * logp) / np.sum(w[y]))
 
 
+def _bernoulli_nll(labels, scores):
+    """-sum_i [t_i log sigma(s_i) + (1 - t_i) log(1 - sigma(s_i))] for 0/1 labels t."""
+    return -float(np.sum(labels * np.log(sigmoid(scores)) + (1 - labels) * np.log(1 - sigmoid(scores))))
+
+
+def _lmnn(v):
+    """Weinberger, Blitzer & Saul (2006): pull term plus c times the hinge over impostors l."""
+    x, L = v["x"], v["L"]
+    z = x @ L.T
+    dist = np.sum((z[:, None, :] - z[None, :, :]) ** 2, axis=2)   # ||L(x_i - x_j)||^2
+    hinge = np.maximum(0.0, 1 + dist[:, :, None] - dist[:, None, :])   # [1 + d_ij - d_il]_+
+    pull = float(np.sum(v["eta"] * dist))
+    push = float(np.sum(v["eta"][:, :, None] * (1 - v["y"])[:, None, :] * hinge))
+    return pull + v["c"] * push
+
+
+def _svm_dual_rbf(v):
+    a, y, x = v["alpha"], v["y"], v["x"]
+    K = np.exp(-np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=2) / (2 * v["sigma"] ** 2))
+    return float(a.sum()) - 0.5 * float((a * y) @ K @ (a * y))
+
+
 ENTRIES = [
     # ---- segmentation and detection losses
     entry("paper_focal_pt_cases", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection,"
@@ -379,4 +401,36 @@ ENTRIES = [
           r"\min_{\alpha\in\mathbb{R}^\ell}\frac{1}{2}\sum_{ij}\alpha_i\alpha_jk(x_i, x_j)\quad\text{subject to}\quad"
           r"0 \le \alpha_i \le \frac{1}{\nu\ell},\ \sum_i\alpha_i = 1",
           r"\alpha", "alpha:n x:n,p nu:", None, status=UNSUPPORTED, construct="function k"),
+    # ---- a second round: Murphy's sigm, PRML's product likelihood, kernels, LMNN, scikit-learn's log loss
+    entry("text_murphy_logreg_sigm", "Murphy (2012), Machine Learning: A Probabilistic Perspective, Sec. 8.3.1, eq. (8.3)"
+          " (NLL of logistic regression, mu_i = sigm(w^T x_i))",
+          r"\text{NLL}(\mathbf{w}) = -\sum_{i=1}^{N}\left[y_i\log\mu_i + (1 - y_i)\log(1 - \mu_i)\right]",
+          r"\mathbf{w}", "y:N x:N,p w:p",
+          lambda v: _bernoulli_nll(v["y"], v["x"] @ v["w"]),
+          where=r"\mu_i = \text{sigm}(\mathbf{w}^T\mathbf{x}_i)", kinds="y:01"),
+    entry("text_prml_product_likelihood", "Bishop (2006), PRML, Sec. 4.3.2, eqs. (4.89)-(4.90) (minus the log of the"
+          " likelihood written as a product, y_n = sigma(w^T phi_n))",
+          r"E(\mathbf{w}) = -\ln\prod_{n=1}^{N}y_n^{t_n}\left\{1 - y_n\right\}^{1 - t_n}",
+          r"\mathbf{w}", "t:N phi:N,p w:p",
+          lambda v: _bernoulli_nll(v["t"], v["phi"] @ v["w"]),
+          where=r"y_n = \sigma(\mathbf{w}^T\boldsymbol{\phi}_n)", kinds="t:01 phi:small"),
+    entry("paper_svm_dual_rbf", "Burges (1998), A tutorial on support vector machines for pattern recognition, Sec. 4,"
+          " eq. (40) with the Gaussian RBF kernel of eq. (59) (x, y in the kernel are its arguments, y_i the labels)",
+          r"L_D = \sum_i\alpha_i - \frac{1}{2}\sum_{i,j}\alpha_i\alpha_jy_iy_jK(\mathbf{x}_i, \mathbf{x}_j)",
+          r"\alpha", "alpha:n y:n x:n,p sigma:", _svm_dual_rbf,
+          where=r"K(\mathbf{x}, \mathbf{y}) = e^{-\|\mathbf{x} - \mathbf{y}\|^2/2\sigma^2}", kinds="y:pm1 x:small"),
+    entry("paper_lmnn", "Weinberger, Blitzer & Saul (2006), Distance metric learning for large margin nearest neighbor"
+          " classification, Sec. 2, eq. (2) (eta_ij target neighbours, y_il = 1 for the same class)",
+          r"\varepsilon(\mathbf{L}) = \sum_{ij}\eta_{ij}\|\mathbf{L}(\vec{x}_i - \vec{x}_j)\|^2 + c\sum_{ijl}\eta_{ij}(1 - y_{il})"
+          r"\left[1 + \|\mathbf{L}(\vec{x}_i - \vec{x}_j)\|^2 - \|\mathbf{L}(\vec{x}_i - \vec{x}_l)\|^2\right]_+",
+          r"\mathbf{L}", "L:d,p x:n,p eta:n,n y:n,n c:", _lmnn, kinds="eta:01 y:01 x:small"),
+    entry("doc_sklearn_log_loss", "scikit-learn User Guide, Sec. 3.4.4.13 (multiclass log loss, as printed: with the"
+          " probability of the labels, then 0-based sums)",
+          r"L_{\log}(Y, P) = -\log \operatorname{Pr}(Y|P) = - \frac{1}{N} \sum_{i=0}^{N-1} \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}",
+          "P", "Y:N,K P:N,K", None, status=UNSUPPORTED, construct="densities"),
+    entry("doc_sklearn_log_loss_sums", "scikit-learn User Guide, Sec. 3.4.4.13 (the multiclass log loss's last form, 0-based"
+          " sums over samples i and classes k; y_ik one-hot, p_ik the predicted probabilities)",
+          r"L_{\log}(Y, P) = - \frac{1}{N} \sum_{i=0}^{N-1} \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}",
+          "p", "y:N,K p:N,K", lambda v: -float(np.sum(v["y"] * np.log(v["p"]))) / v["y"].shape[0],
+          kinds="y:onehot p:simplex"),
 ]
