@@ -36,7 +36,7 @@ from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, in
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
 # \phi(x_n) for features, f, g, h for models): before a bracket they are calls, never a factor.
-FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi".split())
+FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi Gamma".split())   # Gamma(u): the gamma function
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
 

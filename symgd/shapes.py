@@ -938,6 +938,11 @@ class ShapeInference:
             elif self.shapes.get(name) is None:
                 dims = tuple(scope.indices[b] for b in bound)
                 self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
+        elif isinstance(node, ir.Abs) and shape.rank == 0 and self.syntax == "latex":
+            # |.| is a scalar of a scalar, of a vector (its length) and of a matrix (its determinant): a scalar
+            # expected of |w| says nothing of w (pushed in, it made w a scalar and y a matrix in
+            # \|y - Xw\|^2 + \lambda|w|, silently)
+            return
         elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)
                                           and not self.mentions_bold(node.arg)):
             # a scalar |K| may be the determinant of a matrix K, a scalar |\\beta| the length of a bold vector

@@ -6,7 +6,7 @@ import pytest
 
 import symgd
 from helpers import check_against_reference
-from symgd.errors import ParseError, UnsupportedError
+from symgd.errors import AmbiguityError, ParseError, UnsupportedError
 
 
 def test_two_bars_typed_for_a_norm_keep_the_norms_subscript():
@@ -115,3 +115,29 @@ def test_murphys_sigm_is_the_logistic_function():
         return -float(np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu)))
 
     check_against_reference(problem, nll, {"x": "x", "y": "y", "w": "w"})
+
+
+def test_a_scalar_bar_term_does_not_make_its_vector_a_scalar():
+    # |w| is a scalar of a vector too (its length): pushing "scalar" into w made w a scalar and y a matrix
+    for latex in (r"\|y - Xw\|^2 + \lambda|w|", r"\lambda|w| + \|y - Xw\|^2"):
+        problem = symgd.parse(latex, wrt="w")
+
+        def objective(X, y, w, lam):
+            return float(np.sum((y - X @ w) ** 2)) + float(lam) * float(np.linalg.norm(w))
+
+        check_against_reference(problem, objective, {"X": "X", "y": "y", "w": "w", "lam": "lambda"})
+
+
+def test_a_scalar_under_bars_stays_a_scalar():
+    problem = symgd.parse(r"\frac{1}{2}(y - \theta)^2 + \lambda|\theta|", wrt=r"\theta")
+
+    def soft_threshold_objective(y, theta, lam):
+        return 0.5 * (float(y) - float(theta)) ** 2 + float(lam) * abs(float(theta))
+
+    check_against_reference(problem, soft_threshold_objective, {"y": "y", "theta": "theta", "lam": "lambda"})
+
+
+def test_capital_gamma_applied_is_not_a_product():
+    # \log\Gamma(y_i + \alpha) (negative binomial likelihoods) was read as log(Gamma * (y_i + alpha))
+    with pytest.raises(AmbiguityError, match=r"the function \\Gamma is not defined"):
+        symgd.parse(r"\sum_{i=1}^{n}\log\Gamma(y_i + \alpha) - n\log\Gamma(\alpha)", wrt=r"\alpha")
