@@ -35,8 +35,9 @@ from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
-# \phi(x_n) for features, f, g, h for models): before a bracket they are calls, never a factor.
-FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi Gamma".split())   # Gamma(u): the gamma function
+# \phi(x_n) for features, f, g, h for models, \Gamma(u) the gamma function): before a bracket they are calls,
+# never a factor.
+FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi Gamma".split())
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
 
