@@ -433,4 +433,12 @@ ENTRIES = [
           r"L_{\log}(Y, P) = - \frac{1}{N} \sum_{i=0}^{N-1} \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}",
           "p", "y:N,K p:N,K", lambda v: -float(np.sum(v["y"] * np.log(v["p"]))) / v["y"].shape[0],
           kinds="y:onehot p:simplex"),
+    entry("text_hilbe_negbin_lgamma", "Hilbe (2011), Negative Binomial Regression, 2nd ed., Sec. 8.2 (NB2 log likelihood"
+          " with log-gamma functions, mu_i = exp(x_i' beta))",
+          r"\mathcal{L}(\mu;y,\alpha) = \sum_{i=1}^{n}\left\{y_i\ln\left(\frac{\alpha\mu_i}{1 + \alpha\mu_i}\right)"
+          r" - \frac{1}{\alpha}\ln(1 + \alpha\mu_i) + \ln\Gamma\left(y_i + \frac{1}{\alpha}\right) - \ln\Gamma(y_i + 1)"
+          r" - \ln\Gamma\left(\frac{1}{\alpha}\right)\right\}",
+          r"\alpha, \beta", "y:n x:n,p beta:p alpha:", _negbin,
+          where=r"\mu_i = \exp(x_i'\beta)", kinds="y:count x:small",
+          status=REFUSAL, gap='AmbiguityError: \\Gamma(y_{i} + \\frac{1}{\\alpha}): the function \\Gamma is not defined; define it (\\Gamma(x) = ...) or, for a product, write \\Gamma \\cdot (y_{i} + \\frac{1}{\\alpha'),
 ]
