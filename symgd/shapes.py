@@ -685,6 +685,8 @@ class ShapeInference:
         if base is None:
             if _is_upper(node.base) and integer_exponent(node.exp) is not None:
                 return None   # A^2, \Sigma^{-1}: a matrix power or a scalar's, as the context decides
+            if _is_upper(node.base) and _is_leaf(node.base):
+                refuse_matrix_root(self.render(node))
             if not is_minus_one(node.exp) and (_is_leaf(node.base) or not _mentions_upper(node.base)):
                 self.expect(node.base, SCALAR, scope)   # x^2, (\theta - 3)^2: powers are of scalars
             return None
@@ -721,6 +723,8 @@ class ShapeInference:
         shapes = [self.infer(arg, scope) for arg in node.args]
         if primitive.kind == ELEMENTWISE:
             if primitive.arity == 1:
+                if node.name == "sqrt" and shapes[0] is None and _is_upper(node.args[0]) and _is_leaf(node.args[0]):
+                    refuse_matrix_root(self.render(node))
                 return shapes[0]
             return self.infer_Add(ir.Add(node.args), scope)
         if primitive.kind == PAIRING:
@@ -742,6 +746,7 @@ class ShapeInference:
                 self.expect(arg, Shape((self.fresh(),)), scope)
             return SCALAR
         assert primitive.kind == MATRIX
+        self.refuse_matrix_function_in_trace(node, arg, scope)
         if shape is None:
             dim = self.fresh()
             self.expect(arg, Shape((dim, dim)), scope)
@@ -750,6 +755,23 @@ class ShapeInference:
             raise ShapeError(f"{node.name} needs a square matrix; {self.render(arg)} is a {describe(shape)}")
         self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
         return shape if node.name == "inv" else SCALAR
+
+    def refuse_matrix_function_in_trace(self, node, arg, scope) -> None:
+        """``\\mathrm{tr}(e^{W \\circ W})`` (NOTEARS), ``\\mathrm{tr}(\\log\\Sigma)``: exp, log or sqrt of a matrix
+        inside a trace is the matrix function (tr e^A is not the sum of e^{A_ii}); read entrywise it would silently
+        change the loss, so it is refused."""
+        inner = None
+        if isinstance(arg, ir.Func) and arg.name in ("exp", "log", "sqrt") and len(arg.args) == 1:
+            inner = arg.args[0]
+        elif isinstance(arg, ir.Pow) and arg.base == ir.Name("e") and "e" not in self.shapes:
+            inner = arg.exp
+        if inner is None:
+            return
+        shape = self.infer(inner, scope)
+        if shape is not None and shape.rank == 2 or shape is None and _is_upper(inner):
+            raise UnsupportedError(f"{node.name}({self.render(arg)}): the matrix exponential, logarithm or square root "
+                                   "of a matrix is not supported (symgd's exp, log and sqrt act entry by entry); "
+                                   "for tr(\\log\\Sigma) write \\log\\det\\Sigma")
 
     def infer_pairing(self, node, shapes, scope) -> Shape:
         """``\\langle a, b \\rangle``: a and b have one shape (vectors or matrices); the result is a scalar."""
@@ -1098,6 +1120,14 @@ def sub_symbol_name(node: ir.Sub) -> str:
         parts.append(text.replace("\\", ""))
     return f"{node.base.name}_{''.join(parts)}" if all(
         p.isalnum() for p in parts) else f"{node.base.name}_{{{','.join(parts)}}}"
+
+
+def refuse_matrix_root(written: str) -> None:
+    """``\\Sigma^{-1/2}``, ``W^{1/2}``, ``\\sqrt{\\Sigma}``: a fractional power of a capitalised name is a matrix
+    root; read as a scalar's it made \\Sigma, x and \\mu scalars in \\|\\Sigma^{-1/2}(x - \\mu)\\|^2, silently."""
+    raise UnsupportedError(f"{written}: a fractional power of a matrix (a matrix square root) is not supported; "
+                           "write the factor as a matrix of its own (L with \\Sigma^{-1} = L^\\top L), or declare "
+                           "the name a scalar")
 
 
 def is_minus_one(node) -> bool:

@@ -141,3 +141,28 @@ def test_capital_gamma_applied_is_not_a_product():
     # \log\Gamma(y_i + \alpha) (negative binomial likelihoods) was read as log(Gamma * (y_i + alpha))
     with pytest.raises(AmbiguityError, match=r"the function \\Gamma is not defined"):
         symgd.parse(r"\sum_{i=1}^{n}\log\Gamma(y_i + \alpha) - n\log\Gamma(\alpha)", wrt=r"\alpha")
+
+
+@pytest.mark.parametrize("latex, wrt", [(r"\|\Sigma^{-1/2}(x - \mu)\|^2", r"\mu"), (r"\|W^{1/2}(y - X\beta)\|^2", r"\beta"),
+                                        (r"\sqrt{\Sigma}x + x^\top x", "x")])
+def test_a_fractional_power_of_a_capitalised_name_is_refused_as_a_matrix_root(latex, wrt):
+    # \Sigma^{-1/2} was read as a scalar's power: Sigma, x and mu became scalars, silently
+    with pytest.raises(UnsupportedError, match="matrix square root"):
+        symgd.parse(latex, wrt=wrt)
+
+
+@pytest.mark.parametrize("latex", [r"\operatorname{tr}(e^{W\circ W}) - d + \|W\|_F^2",
+                                   r"\mathrm{tr}(\log\Sigma) + \mathrm{tr}(\Sigma^{-1}S)"])
+def test_exp_or_log_of_a_matrix_in_a_trace_is_refused(latex):
+    # tr(e^A) is the matrix exponential's trace, not sum_i e^{A_ii} (NOTEARS); tr(log Sigma) = log det Sigma
+    with pytest.raises(UnsupportedError, match="matrix exponential, logarithm or square root"):
+        symgd.gradient(symgd.parse(latex, wrt="W" if "W" in latex else r"\Sigma"))
+
+
+def test_a_dimension_under_a_root_is_still_a_number():
+    problem = symgd.parse(r"\frac{1}{\sqrt{N}}\sum_{i=1}^{N} x_i^2", wrt="x")
+
+    def scaled(x):
+        return float(np.sum(x ** 2)) / np.sqrt(len(x))
+
+    check_against_reference(problem, scaled, {"x": "x"})

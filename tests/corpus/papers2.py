@@ -441,4 +441,9 @@ ENTRIES = [
           r"\alpha, \beta", "y:n x:n,p beta:p alpha:", _negbin,
           where=r"\mu_i = \exp(x_i'\beta)", kinds="y:count x:small",
           status=REFUSAL, gap='AmbiguityError: \\Gamma(y_{i} + \\frac{1}{\\alpha}): the function \\Gamma is not defined; define it (\\Gamma(x) = ...) or, for a product, write \\Gamma \\cdot (y_{i} + \\frac{1}{\\alpha'),
+    entry("paper_notears", "Zheng, Aragam, Ravikumar & Xing (2018), DAGs with NO TEARS: continuous optimization for"
+          " structure learning, Sec. 3 (least squares with the acyclicity constraint tr(e^{W o W}) - d = 0, a matrix"
+          " exponential)",
+          r"\min_{W}\frac{1}{2n}\|X - XW\|_F^2 + \lambda\|W\|_1 \quad\text{subject to}\quad \operatorname{tr}(e^{W\circ W}) - d = 0",
+          "W", "X:n,d W:d,d lambda:", None, status=UNSUPPORTED, construct="matrix exponential"),
 ]
