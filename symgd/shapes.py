@@ -1051,6 +1051,8 @@ def affine(node) -> tuple[str | None, int] | None:
     """``i + 1`` -> ("i", 1), ``n - 1`` -> ("n", -1), ``n`` -> ("n", 0), ``2`` -> (None, 2); else None."""
     if isinstance(node, ir.Name):
         return node.name, 0
+    if _labelled_size(node):   # n_{\text{samples}} (scikit-learn's pages): a size with a label
+        return sub_symbol_name(node), 0
     if isinstance(node, ir.Num):
         return (None, int(node.text)) if node.text.isdigit() else None
     if isinstance(node, ir.Add) and len(node.terms) == 2:
@@ -1058,9 +1060,15 @@ def affine(node) -> tuple[str | None, int] | None:
         sign = 1
         if isinstance(tail, ir.Neg):
             sign, tail = -1, tail.arg
-        if isinstance(head, ir.Name) and isinstance(tail, ir.Num) and tail.text.isdigit():
-            return head.name, sign * int(tail.text)
+        if (isinstance(head, ir.Name) or _labelled_size(head)) and isinstance(tail, ir.Num) and tail.text.isdigit():
+            return (head.name if isinstance(head, ir.Name) else sub_symbol_name(head)), sign * int(tail.text)
     return None
+
+
+def _labelled_size(node) -> bool:
+    """``n_{\\text{samples}}``, ``n_s``: a name subscripted by one word of two or more letters."""
+    return (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) == 1
+            and isinstance(node.indices[0], ir.Name) and len(node.indices[0].name) > 1)
 
 
 def atom_name(atom):

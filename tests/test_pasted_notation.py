@@ -166,3 +166,14 @@ def test_a_dimension_under_a_root_is_still_a_number():
         return float(np.sum(x ** 2)) / np.sqrt(len(x))
 
     check_against_reference(problem, scaled, {"x": "x"})
+
+
+def test_a_labelled_size_ends_a_zero_based_sum():
+    # scikit-learn's metric pages: \frac{1}{n_\text{samples}}\sum_{i=0}^{n_\text{samples} - 1}
+    problem = symgd.parse(r"\frac{1}{n_\text{samples}}\sum_{i=0}^{n_\text{samples} - 1}(y_i - \hat{y}_i)^2",
+                          wrt=r"\hat{y}")
+
+    def mse(y, yhat):
+        return float(np.mean((y - yhat) ** 2))
+
+    check_against_reference(problem, mse, {"y": "y", "yhat": "yhat"})

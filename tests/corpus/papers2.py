@@ -278,8 +278,7 @@ ENTRIES = [
           " over the samples)",
           r"\text{D}(y, \hat{y}) = \frac{1}{n_\text{samples}}\sum_{i=0}^{n_\text{samples} - 1}2\left(\frac{\max(y_i,0)^{2-p}}"
           r"{(1-p)(2-p)} - \frac{y_i\,\hat{y}_i^{1-p}}{1-p} + \frac{\hat{y}_i^{2-p}}{2-p}\right)",
-          r"\hat{y}", "y:n y_hat:n p:", _tweedie, kinds="y_hat:positive p:prob",
-          status=REFUSAL, gap='UnsupportedError: the range of \\sum_{i}: write it as i=1 (or 0, 2, j+1, ...) to a dimension symbol, n - 1, or a whole number'),
+          r"\hat{y}", "y:n y_hat:n p:", _tweedie, kinds="y_hat:positive p:prob"),
     entry("doc_sklearn_mape", "scikit-learn User Guide, Sec. 3.4.6.6 (mean absolute percentage error, as printed)",
           r"\text{MAPE}(y, \hat{y}) = \frac{1}{n_{\text{samples}}}\sum_{i=0}^{n_{\text{samples}}-1}"
           r"\frac{{}\left| y_i - \hat{y}_i \right|}{\max(\epsilon, \left| y_i \right|)}",
