@@ -177,3 +177,14 @@ def test_a_labelled_size_ends_a_zero_based_sum():
         return float(np.mean((y - yhat) ** 2))
 
     check_against_reference(problem, mse, {"y": "y", "yhat": "yhat"})
+
+
+def test_an_empty_group_typesets_nothing():
+    # scikit-learn's MAPE is printed as \frac{{}\left| y_i - \hat{y}_i \right|}{\max(\epsilon, \left| y_i \right|)}
+    problem = symgd.parse(r"\sum_{i=1}^{n}\frac{{}\left| y_i - \hat{y}_i \right|}{\max(\epsilon, \left| y_i \right|)}",
+                          wrt=r"\hat{y}")
+
+    def mape(y, yhat, eps):
+        return float(np.sum(np.abs(y - yhat) / np.maximum(float(eps), np.abs(y))))
+
+    check_against_reference(problem, mape, {"y": "y", "yhat": "yhat", "eps": "epsilon"})

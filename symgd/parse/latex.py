@@ -283,6 +283,8 @@ class _Tokenizer:
             self.open_bracket(value, "_LPAR", start)
         elif value in ")]":
             self.close_bracket(value, "_RPAR", start)
+        elif value == "{" and not self.in_script() and self.text[self.pos:].lstrip().startswith("}"):
+            self.pos = self.text.index("}", self.pos) + 1   # {}: an empty group typesets nothing (scikit-learn's MAPE)
         elif value == "{":
             self.open_bracket(value, "_LBRACE", start)
         elif value == "}":

@@ -284,8 +284,7 @@ ENTRIES = [
           r"\frac{{}\left| y_i - \hat{y}_i \right|}{\max(\epsilon, \left| y_i \right|)}",
           r"\hat{y}", "y:n y_hat:n epsilon:",
           lambda v: float(np.mean(np.abs(v["y"] - v["y_hat"]) / np.maximum(v["epsilon"], np.abs(v["y"])))),
-          kinds="epsilon:small",
-          status=REFUSAL, gap="ParseError: line 1, column 95: unexpected '}'\n  \\text{MAPE}(y, \\hat{y}) = \\frac{1}{n_{\\text{samples}}}\\sum_{i=0}^{n_{\\text{samples}}-1}\\frac{{}\\left| y_i - \\hat{y}_i \\right"),
+          kinds="epsilon:small"),
     entry("doc_sklearn_logreg_l2", "scikit-learn User Guide (0.2x), Sec. 1.1.11 (L2-penalized logistic regression,"
           " y_i in {-1, 1}, X_i the i-th row of X)",
           r"\min_{w, c} \frac{1}{2}w^T w + C \sum_{i=1}^n \log(\exp(- y_i (X_i^T w + c)) + 1)",
