@@ -425,9 +425,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log1p", ("log1p",), ("log1p",), ELEMENTWISE, sympy=log1p, numpy="np.log1p({})", ufunc="np.log1p",
               domain="u > -1"),
     Primitive("expm1", ("expm1",), ("expm1",), ELEMENTWISE, sympy=expm1, numpy="np.expm1({})", ufunc="np.expm1"),
-    Primitive("sigmoid", ("sigmoid",), ("sigmoid",), ELEMENTWISE, sympy=sigmoid,
+    Primitive("sigmoid", ("sigmoid", "sigm"), ("sigmoid", "sigm"), ELEMENTWISE, sympy=sigmoid,   # sigm: Murphy
               numpy="sigmoid({})", helper="sigmoid", reference=_sigmoid_reference, display=r"\sigma"),
     Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})", ufunc="np.tanh"),
+    # log cosh is a robust loss as papers write it (\log\cosh(r)); sinh for completeness of the family
+    Primitive("cosh", (r"\cosh",), ("cosh",), ELEMENTWISE, sympy=sympy.cosh, numpy="np.cosh({})", ufunc="np.cosh"),
+    Primitive("sinh", (r"\sinh",), ("sinh",), ELEMENTWISE, sympy=sympy.sinh, numpy="np.sinh({})", ufunc="np.sinh"),
     Primitive("sin", (r"\sin",), ("sin",), ELEMENTWISE, sympy=sympy.sin, numpy="np.sin({})", ufunc="np.sin"),
     Primitive("cos", (r"\cos",), ("cos",), ELEMENTWISE, sympy=sympy.cos, numpy="np.cos({})", ufunc="np.cos"),
     Primitive("sqrt", ("sqrt",), ("sqrt",), ELEMENTWISE, sympy=sympy.sqrt, numpy="np.sqrt({})", ufunc="np.sqrt",

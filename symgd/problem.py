@@ -35,8 +35,9 @@ from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
-# \phi(x_n) for features, f, g, h for models): before a bracket they are calls, never a factor.
-FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi".split())
+# \phi(x_n) for features, f, g, h for models, \Gamma(u) the gamma function): before a bracket they are calls,
+# never a factor.
+FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi Gamma".split())
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
 
@@ -1598,6 +1599,9 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"\\(mathbf|boldsymbol|bm|mathit|vec)\s*\{?\s*(\\?\w+)\s*\}?", r"\2", item.strip())
         text = re.sub(r"\\(%s)\s*\{?\s*\\?([A-Za-z]+)\s*\}?" % "|".join(ACCENTS),
                       lambda m: m.group(2) + ACCENTS[m.group(1)], text)   # \hat{y} -> yhat
+        # \text{input}, y_{\text{pred}} (the PyTorch documentation): the word in the font is the name or label
+        text = re.sub(r"_\{\s*\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\s*\}$", r"_\1", text)
+        text = re.sub(r"^\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}", r"\1", text)
         text = text.lstrip("\\").strip()
         text = re.sub(r"\^\{?([A-Za-z])\}?$", r"_\1", text)   # t^u (Fast R-CNN's tuple for class u): the name t_u
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):

@@ -485,6 +485,7 @@ class ShapeInference:
         if len(bound) == len(atoms):
             self.check_shifts(node, atoms, scope)
             return node.base.name, bound, ()
+        self.refuse_label_beside_index(node, atoms, bound)
         constant = all(isinstance(a, ir.Num) and a.text.isdigit() and int(a.text) >= 1 for a in atoms
                        if atom_name(a) not in scope.indices)
         if constant and any(isinstance(a, Shift) for a in atoms):
@@ -492,6 +493,17 @@ class ShapeInference:
         if known is not None and known.rank >= len(atoms) and constant:
             return node.base.name, tuple(a.name if isinstance(a, ir.Name) else a.text for a in atoms), ()
         return None, (), ()
+
+    def refuse_label_beside_index(self, node: ir.Sub, atoms, bound: tuple) -> None:
+        """``y_i^*``, ``y^*_i``, ``\\beta_j^{\\text{ridge}}``, ``x_{i,\\text{obs}}`` in a sum over i: entry i of a
+        labelled array. Read as one name (``y_istar``) the sum's index would vanish into a scalar constant
+        and the loss would silently change, so it is refused until labelled arrays take indices."""
+        labels = [a.name for a in atoms if isinstance(a, ir.Name) and a.name not in bound and len(a.name) > 1]
+        if bound and labels:
+            raise UnsupportedError(
+                f"{self.render(node)}: the sum's index {', '.join(bound)} beside the label {', '.join(labels)} "
+                "(an entry of a labelled array such as y^*_i); symgd would lose the index: name the array "
+                "with an accent or a letter of its own, e.g. \\tilde{y}_i")
 
     def check_shifts(self, node: ir.Sub, atoms, scope: Scope) -> None:
         """``x_{i+1}`` must stay inside x: i's first position plus the shift is at least 1, and its last
@@ -673,6 +685,8 @@ class ShapeInference:
         if base is None:
             if _is_upper(node.base) and integer_exponent(node.exp) is not None:
                 return None   # A^2, \Sigma^{-1}: a matrix power or a scalar's, as the context decides
+            if _is_upper(node.base) and _is_leaf(node.base):
+                refuse_matrix_root(self.render(node))
             if not is_minus_one(node.exp) and (_is_leaf(node.base) or not _mentions_upper(node.base)):
                 self.expect(node.base, SCALAR, scope)   # x^2, (\theta - 3)^2: powers are of scalars
             return None
@@ -709,6 +723,8 @@ class ShapeInference:
         shapes = [self.infer(arg, scope) for arg in node.args]
         if primitive.kind == ELEMENTWISE:
             if primitive.arity == 1:
+                if node.name == "sqrt" and shapes[0] is None and _is_upper(node.args[0]) and _is_leaf(node.args[0]):
+                    refuse_matrix_root(self.render(node))
                 return shapes[0]
             return self.infer_Add(ir.Add(node.args), scope)
         if primitive.kind == PAIRING:
@@ -730,6 +746,7 @@ class ShapeInference:
                 self.expect(arg, Shape((self.fresh(),)), scope)
             return SCALAR
         assert primitive.kind == MATRIX
+        self.refuse_matrix_function_in_trace(node, arg, scope)
         if shape is None:
             dim = self.fresh()
             self.expect(arg, Shape((dim, dim)), scope)
@@ -738,6 +755,23 @@ class ShapeInference:
             raise ShapeError(f"{node.name} needs a square matrix; {self.render(arg)} is a {describe(shape)}")
         self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
         return shape if node.name == "inv" else SCALAR
+
+    def refuse_matrix_function_in_trace(self, node, arg, scope) -> None:
+        """``\\mathrm{tr}(e^{W \\circ W})`` (NOTEARS), ``\\mathrm{tr}(\\log\\Sigma)``: exp, log or sqrt of a matrix
+        inside a trace is the matrix function (tr e^A is not the sum of e^{A_ii}); read entrywise it would silently
+        change the loss, so it is refused."""
+        inner = None
+        if isinstance(arg, ir.Func) and arg.name in ("exp", "log", "sqrt") and len(arg.args) == 1:
+            inner = arg.args[0]
+        elif isinstance(arg, ir.Pow) and arg.base == ir.Name("e") and "e" not in self.shapes:
+            inner = arg.exp
+        if inner is None:
+            return
+        shape = self.infer(inner, scope)
+        if shape is not None and shape.rank == 2 or shape is None and _is_upper(inner):
+            raise UnsupportedError(f"{node.name}({self.render(arg)}): the matrix exponential, logarithm or square root "
+                                   "of a matrix is not supported (symgd's exp, log and sqrt act entry by entry); "
+                                   "for tr(\\log\\Sigma) write \\log\\det\\Sigma")
 
     def infer_pairing(self, node, shapes, scope) -> Shape:
         """``\\langle a, b \\rangle``: a and b have one shape (vectors or matrices); the result is a scalar."""
@@ -926,6 +960,11 @@ class ShapeInference:
             elif self.shapes.get(name) is None:
                 dims = tuple(scope.indices[b] for b in bound)
                 self.assign(name, Shape(dims + shape.dims, shape.row and not dims))
+        elif isinstance(node, ir.Abs) and shape.rank == 0 and self.syntax == "latex":
+            # |.| is a scalar of a scalar, of a vector (its length) and of a matrix (its determinant): a scalar
+            # expected of |w| says nothing of w (pushed in, it made w a scalar and y a matrix in
+            # \|y - Xw\|^2 + \lambda|w|, silently)
+            return
         elif isinstance(node, ir.Neg) or (isinstance(node, ir.Abs) and not _mentions_upper(node.arg)
                                           and not self.mentions_bold(node.arg)):
             # a scalar |K| may be the determinant of a matrix K, a scalar |\\beta| the length of a bold vector
@@ -1012,6 +1051,8 @@ def affine(node) -> tuple[str | None, int] | None:
     """``i + 1`` -> ("i", 1), ``n - 1`` -> ("n", -1), ``n`` -> ("n", 0), ``2`` -> (None, 2); else None."""
     if isinstance(node, ir.Name):
         return node.name, 0
+    if _labelled_size(node):   # n_{\text{samples}} (scikit-learn's pages): a size with a label
+        return sub_symbol_name(node), 0
     if isinstance(node, ir.Num):
         return (None, int(node.text)) if node.text.isdigit() else None
     if isinstance(node, ir.Add) and len(node.terms) == 2:
@@ -1019,9 +1060,15 @@ def affine(node) -> tuple[str | None, int] | None:
         sign = 1
         if isinstance(tail, ir.Neg):
             sign, tail = -1, tail.arg
-        if isinstance(head, ir.Name) and isinstance(tail, ir.Num) and tail.text.isdigit():
-            return head.name, sign * int(tail.text)
+        if (isinstance(head, ir.Name) or _labelled_size(head)) and isinstance(tail, ir.Num) and tail.text.isdigit():
+            return (head.name if isinstance(head, ir.Name) else sub_symbol_name(head)), sign * int(tail.text)
     return None
+
+
+def _labelled_size(node) -> bool:
+    """``n_{\\text{samples}}``, ``n_s``: a name subscripted by one word of two or more letters."""
+    return (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) == 1
+            and isinstance(node.indices[0], ir.Name) and len(node.indices[0].name) > 1)
 
 
 def atom_name(atom):
@@ -1081,6 +1128,14 @@ def sub_symbol_name(node: ir.Sub) -> str:
         parts.append(text.replace("\\", ""))
     return f"{node.base.name}_{''.join(parts)}" if all(
         p.isalnum() for p in parts) else f"{node.base.name}_{{{','.join(parts)}}}"
+
+
+def refuse_matrix_root(written: str) -> None:
+    """``\\Sigma^{-1/2}``, ``W^{1/2}``, ``\\sqrt{\\Sigma}``: a fractional power of a capitalised name is a matrix
+    root; read as a scalar's it made \\Sigma, x and \\mu scalars in \\|\\Sigma^{-1/2}(x - \\mu)\\|^2, silently."""
+    raise UnsupportedError(f"{written}: a fractional power of a matrix (a matrix square root) is not supported; "
+                           "write the factor as a matrix of its own (L with \\Sigma^{-1} = L^\\top L), or declare "
+                           "the name a scalar")
 
 
 def is_minus_one(node) -> bool:

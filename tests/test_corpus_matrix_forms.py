@@ -29,6 +29,10 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
+    "paper_bradley_terry": "several axes",   # log(gamma_i + gamma_j) over all pairs (i, j)
+    "paper_lmnn": "several axes",   # the hinge over triples (i, j, l)
+    "paper_svm_dual_rbf": "rank 3",   # the kernel exp(-||x_i - x_j||^2 / 2 sigma^2) built from pair differences
+    "text_prml_product_likelihood": "Product",   # -ln of a product over the samples
     "paper_koren_mf": "several axes",
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "different ranges",

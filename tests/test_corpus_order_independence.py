@@ -20,6 +20,12 @@ KNOWN_ORDER_DEPENDENCE: dict[tuple[str, str], str] = {
     ("cs229_logistic_loglik", "reversed_terms"): (
         "not an equivalent spelling: the text-level reversal moves (1 - y^{(i)}) log(1 - h(x^{(i)})), which "
         "extends the sum (it uses the sum's index), out of it; the moved term's index is then refused"),
+    ("paper_poisson_mf", "reversed_terms"): (
+        "not an equivalent spelling: - theta_u^T beta_i extends the sum over (u, i) (it uses the sum's indices); "
+        "moved before the sum, its indices are free and refused"),
+    ("paper_poisson_mf", "negated_difference"): (
+        "not an equivalent spelling: -(theta_u^T beta_i - sum ...) takes the term that extends the sum out of it; "
+        "its indices are then free and refused"),
 }
 
 

@@ -86,9 +86,11 @@ OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maxi
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
               "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
 # Tokens after which an operand is complete: a bar after one of these closes, a newline separates.
-OPERAND_END = frozenset("NUMBER NAME DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
+OPERAND_END = frozenset("NUMBER NAME LABEL DENSITY ONES REALS TOP PRIME _RPAR _RBRACE _RBAR _RNORM _RPLUS _RANGLE "
                         "_END_CASES".split())
 
+# Tokens after which only an operand can come (a \text word there is a name, not prose)
+OPERAND_START = frozenset("PLUS MINUS CDOT SLASH _COMMA _EQ _LPAR _LBRACE".split())
 OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
 TOKEN_RE = re.compile(r"""
@@ -285,6 +287,8 @@ class _Tokenizer:
             self.open_bracket(value, "_LPAR", start)
         elif value in ")]":
             self.close_bracket(value, "_RPAR", start)
+        elif value == "{" and not self.in_script() and self.text[self.pos:].lstrip().startswith("}"):
+            self.pos = self.text.index("}", self.pos) + 1   # {}: an empty group typesets nothing (scikit-learn's MAPE)
         elif value == "{":
             self.open_bracket(value, "_LBRACE", start)
         elif value == "}":
@@ -658,9 +662,9 @@ class _Tokenizer:
             self.emit("LABEL", compact, start)
         elif compact.lower() in OPTIMIZE_WORDS:   # \text{minimize}, \operatorname*{maximize}
             self.emit("OPTWORD", OPTIMIZE_WORDS[compact.lower()], start)
-        elif (name.startswith("text") or name == "mbox") and self.in_cases() and word.lower() in CASE_WORDS:
-            if CASE_WORDS[word.lower()]:
-                self.emit(CASE_WORDS[word.lower()], word, start)
+        elif (name.startswith("text") or name == "mbox") and self.in_cases() and _case_word(word) in CASE_WORDS:
+            if CASE_WORDS[_case_word(word)]:
+                self.emit(CASE_WORDS[_case_word(word)], word, start)
         elif (name.startswith("text") or name == "mbox") and word.lower() in STRUCTURE_WORDS \
                 and self.last_kind() == "NAME":
             self.emit("STRUCTURE", STRUCTURE_WORDS[word.lower()], start)
@@ -669,6 +673,17 @@ class _Tokenizer:
             self.emit("NAME", compact.replace("-", ""), start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
+            if kind is None and self.names_operand(word):
+                # \text{margin}, \text{var}, \text{max}(a, b) (the PyTorch documentation): a word where an
+                # operand must come is a name (or a known function), as \mathrm{word} is
+                function = LATEX_WORDS.get(word) or LATEX_COMMANDS.get("\\" + word)
+                if OPERATOR_ARGUMENT_RE.match(self.text, self.pos) and (function or len(word) > 1):
+                    # \text{sigm}(u) (Murphy): a function, unknown ones named by the shape stage; as a
+                    # name it would silently multiply its argument
+                    self.emit("FUNC", function or word, start)
+                else:
+                    self.emit("NAME", word, start)
+                return
             if kind is None:
                 raise self.error(f"the text {word!r} is not a connective symgd understands", start,
                                  "\\text{s.t.}, \\text{subject to} or \\text{where}")
@@ -696,7 +711,27 @@ class _Tokenizer:
         """A word such as BPR-Opt first in the source (or after a separator) and followed by ``=``."""
         first = not self.tokens or self.last_kind() == "_SEP"
         return (first and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*", compact) is not None
-                and self.text[self.pos:].lstrip().startswith("=") and compact.lower() not in CONNECTIVES)
+                and self.text[self.after_arguments(self.pos):].lstrip().startswith("=")
+                and compact.lower() not in CONNECTIVES)
+
+    def names_operand(self, word: str) -> bool:
+        """One word, not a connective, right after an operator, an opening bracket, a comma or ``=``: only an
+        operand can stand there, so the word is a name, not prose (prose follows an operand: ``x \\text{ if } ...``)."""
+        return (re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word) is not None and word.lower() not in CASE_WORDS
+                and self.last_kind() in OPERAND_START)
+
+    def after_arguments(self, pos: int) -> int:
+        """The position after a parenthesised argument list at ``pos`` (``\\text{MAPE}(y, \\hat{y}) =``, the
+        scikit-learn and PyTorch documentation's heads), else ``pos`` itself."""
+        match = OPERATOR_ARGUMENT_RE.match(self.text, pos)
+        if match is None:
+            return pos
+        depth = 0
+        for position in range(match.end() - 1, len(self.text)):
+            depth += {"(": 1, ")": -1}.get(self.text[position], 0)
+            if depth == 0:
+                return position + 1
+        return pos
 
     def is_operator_word(self, command: str) -> bool:
         """``\\operatorname{word}`` always names an operator; ``\\mathrm{word}`` when an argument
@@ -704,6 +739,11 @@ class _Tokenizer:
         if command.startswith("operatorname"):
             return True
         return OPERATOR_ARGUMENT_RE.match(self.text, self.pos) is not None
+
+
+def _case_word(word: str) -> str:
+    """A condition word of a cases piece, without the sentence's punctuation (``\\text{otherwise.}``, Lin et al.)."""
+    return word.lower().rstrip(".,;:").strip()
 
 
 def _plain_name(content: str) -> str | None:

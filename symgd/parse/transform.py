@@ -273,6 +273,8 @@ class IRBuilder(Transformer):
         return ir.Reals((), "set")
 
     def abs(self, children):
+        if isinstance(children[0], ir.Abs):   # ||w||_1 (two bars typed for \|, as scikit-learn's pages do): a norm,
+            return ir.Norm(children[0].arg)   # not |.| of |w| (Euclidean for a vector), which loses the subscript
         return ir.Abs(children[0])
 
     def norm(self, children):

@@ -11,12 +11,12 @@ the entry's status becomes ``supported`` (drop its ``gap``). A refusal that turn
 fails outright (the xfail expects a SymgdError), which is the point: it is a new silent misreading.
 """
 
-from corpus import books_esl, books_prml, books_pml, books_dl, books_bv, books_nw, books_cookbook, books_cs229, papers
+from corpus import books_esl, books_prml, books_pml, books_dl, books_bv, books_nw, books_cookbook, books_cs229, papers, papers2
 from corpus.entry import Entry
 
 ENTRIES: list[Entry] = [
     *books_esl.ENTRIES, *books_prml.ENTRIES, *books_pml.ENTRIES, *books_dl.ENTRIES, *books_bv.ENTRIES,
-    *books_nw.ENTRIES, *books_cookbook.ENTRIES, *books_cs229.ENTRIES, *papers.ENTRIES,
+    *books_nw.ENTRIES, *books_cookbook.ENTRIES, *books_cs229.ENTRIES, *papers.ENTRIES, *papers2.ENTRIES,
 ]
 
 assert len({e.id for e in ENTRIES}) == len(ENTRIES), "corpus ids are unique"
