@@ -26,7 +26,7 @@ from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
 from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, last_uses,
-                                        named_except, softmax_in_place)
+                                        named_except, printed_postorder, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -117,6 +117,27 @@ def wrap(code: Code, needed: int) -> str:
     return code.text if code.level >= needed else f"({code.text})"
 
 
+def released_after(program: ir.Program) -> dict:
+    """id(let) -> the named arrays read last by that let's definition (not by a later one, nor by the
+    results): their names are deleted there, so that their buffers return before the results are
+    computed (the logistic ``value_and_grad``'s log1p(e^{-|z|}), read by the loss only, would
+    otherwise stay alive beside the gradient's temporaries; hand-written code reuses its buffer)."""
+    named = {id(node) for node in program.lets}
+    roots = {id(root) for root in program.roots}
+    last: dict = {}   # id(value) -> index of the last site reading it (results: len(lets))
+    sites = [(k, let) for k, let in enumerate(program.lets)] + [(len(program.lets), root) for root in program.roots]
+    for k, site in sites:
+        for node in printed_postorder(site, named):
+            if id(node) in named and node is not site:
+                last[id(node)] = k
+    released: dict = {}
+    for value in program.lets:
+        k = last.get(id(value))
+        if value.shape and k is not None and k < len(program.lets) and id(value) not in roots:
+            released.setdefault(id(program.lets[k]), []).append(value)
+    return released
+
+
 class NumpyPrinter:
     """Prints programs over the arguments ``names`` (SymPy symbol -> Python identifier, for
     parameters, data, constants and dimensions); adds the helpers used to ``helpers``."""
@@ -138,12 +159,56 @@ class NumpyPrinter:
         self.named = {id(node) for node in program.lets}
         self.dying = last_uses(program) if program.overwrite else {}
         lines = []
+        released = released_after(program) if self.spelling is NUMPY else {}
         for node in program.lets:
-            code = self.code(node)
+            code = self._blockwise(node) or self.code(node)
             name = self._temporary(node)
             lines.append(f"{name} = {code.text}")
             self.memo[node] = Code(name, ATOM)
+            if released.get(id(node)):
+                lines.append("del " + ", ".join(self.memo[value].text for value in released[id(node)]))
         return lines, [self.standalone(root).text for root in program.roots]
+
+    def _blockwise(self, node: ir.Node) -> Code | None:
+        """A named scalar that sums an elementwise expression of named vectors over their axis (the
+        loss's reductions in ``value_and_grad``, placed where the gradient still needs those
+        vectors, so the expression cannot work in their buffers): evaluated in blocks by the helper
+        ``blockwise_sum``, so that its temporaries have a block's size instead of the vectors'
+        (``blockwise_sum(lambda z, h, y: (y - 1) @ -(h + np.maximum(z, 0.0)), z, h, y)``). The
+        lambda's parameters take the vectors' own names, so the expression reads as it would
+        unblocked; None where nothing of the vectors' size would be computed."""
+        if self.spelling is not NUMPY or node.shape:
+            return None
+        if isinstance(node, ir.Reduce) and node.op == "sum" and len(node.arg.shape) == 1:
+            operands = (node.arg,)
+        elif isinstance(node, ir.MatMul) and len(node.a.shape) == len(node.b.shape) == 1:
+            operands = (node.a, node.b)
+        else:
+            return None
+        vectors: dict = {}
+        computed = [self._elementwise_over(operand, operand.shape, vectors) for operand in operands]
+        if None in computed or not any(computed) or not vectors:
+            return None
+        self.helpers.add("blockwise_sum")
+        names = ", ".join(self.code(vector).text for vector in vectors.values())
+        return Code(f"blockwise_sum(lambda {names}: {self.code(node).text}, {names})", POSTFIX)
+
+    def _elementwise_over(self, node: ir.Node, shape, vectors: dict) -> bool | None:
+        """Whether ``node`` computes an array of ``shape`` elementwise from the named values and
+        inputs it reads (collected in ``vectors`` where they have that shape) and numbers; None where
+        it is not such an expression (a contraction, a broadcast vector, another shape)."""
+        if id(node) in self.named or isinstance(node, ir.Input):
+            if node.shape == shape:
+                vectors[id(node)] = node
+            return False if node.shape in (shape, ()) else None
+        if not node.shape:   # a number computed from numbers (1 / n): closed over by the lambda
+            return False if all(self._elementwise_over(c, (), {}) is False for c in node.children()) else None
+        if isinstance(node, ir.Broadcast) and not node.arg.shape:
+            return False if self._elementwise_over(node.arg, (), {}) is False else None
+        if not (isinstance(node, ir.Map) and node.shape == shape):
+            return None
+        found = [self._elementwise_over(child, shape, vectors) for child in node.args]
+        return None if None in found else True
 
     def standalone(self, node: ir.Node) -> Code:
         """Code for ``node`` as a whole array (broadcasts made explicit)."""
