@@ -28,6 +28,7 @@ import time
 import tracemalloc
 
 import numpy as np
+import scipy.linalg
 
 import symgd
 
@@ -387,8 +388,13 @@ def vg_quadratic(x, A, b):
 
 
 def vg_logdet(Theta, S):
-    value = np.einsum("ij,ji->", S, Theta) - np.linalg.slogdet(Theta)[1]
-    return value, S.T - np.linalg.inv(Theta).T
+    """One LU factorisation for the log-determinant and the inverse (slogdet and inv would
+    factorise twice)."""
+    lu, pivots = scipy.linalg.lu_factor(Theta, check_finite=False)
+    value = np.einsum("ij,ji->", S, Theta) - np.log(np.abs(np.diagonal(lu))).sum()   # det > 0 in the domain
+    inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(len(Theta)), overwrite_b=True, check_finite=False)
+    inverse -= S
+    return value, np.negative(inverse.T, out=inverse.T)
 
 
 def vg_two_layer(W, v, y, x):
