@@ -37,14 +37,7 @@ def test_generated_gradient_peak_memory_is_within_a_quarter_of_hand_written(name
     assert generated <= 1.25 * hand, f"{name}: {generated / hand:.2f}x the hand-written peak"
 
 
-# The quadratic form's vectors (1,000 entries, 8 kB) are below NumPy's 256 kB threshold for reusing a
-# temporary in place, so (A @ x + z) / 2 - b allocates at each operation while z is alive: three
-# vectors where the hand-written code, all in place, holds two. A known gap, strict so that a fix shows.
-_VALUE_GAPS = {"quadratic form"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="known gap"))
-                                  if name in _VALUE_GAPS else name for name in CASES])
+@pytest.mark.parametrize("name", CASES)
 def test_generated_value_and_grad_peak_memory_is_within_a_quarter_of_hand_written(name, data):
     module = symgd.codegen(symgd.parse(BENCHMARK.LOSSES[name][0])).load()
     args = BENCHMARK.arguments(name, data)

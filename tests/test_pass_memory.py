@@ -1,6 +1,8 @@
 """Memory planning: a function call writes over its operand only when that operand is a fresh
 temporary nothing else holds; generated code keeps its values, also for integer data."""
 
+from fractions import Fraction
+
 import numpy as np
 import sympy
 
@@ -117,6 +119,20 @@ def test_a_sum_or_product_writes_into_a_named_value_read_last_there():
     assert id(residual) not in _marked([residual, loss], lets=[scores])
     quotient = ir.mul(scores, ir.power(labels, -1))                          # z / y into z
     assert id(quotient) in _marked([loss, quotient], lets=[scores])
+
+
+def test_a_fresh_temporary_plus_a_named_value_read_last_there_works_in_place_down_the_chain():
+    """(A @ x + z) / 2 - b with z named and read last there (the quadratic form's value_and_grad):
+    the sum takes a buffer (NumPy reuses none below 256 kB, and the name z keeps z alive), and the
+    product and difference after it work in that buffer too."""
+    other = ir.matmul(x, ir.input_(sympy.IndexedBase("v"), (d,)))
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    total = ir.add(other, scores)
+    half = ir.mul(ir.const(Fraction(1, 2)), total)
+    result = ir.add(half, ir.neg(labels))
+    marked = _marked([ir.reduce("sum", scores, (0,)), result], lets=[scores])
+    assert {id(total), id(half), id(result)} <= marked
+    assert id(total) not in _marked([total, ir.reduce("sum", scores, (0,))], lets=[scores])   # z read later
 
 
 def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
