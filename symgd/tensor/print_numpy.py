@@ -117,23 +117,28 @@ def wrap(code: Code, needed: int) -> str:
     return code.text if code.level >= needed else f"({code.text})"
 
 
-def released_after(program: ir.Program) -> dict:
+def released_after(program: ir.Program, dying: dict) -> dict:
     """id(let) -> the named arrays read last by that let's definition (not by a later one, nor by the
     results): their names are deleted there, so that their buffers return before the results are
     computed (the logistic ``value_and_grad``'s log1p(e^{-|z|}), read by the loss only, would
-    otherwise stay alive beside the gradient's temporaries; hand-written code reuses its buffer)."""
+    otherwise stay alive beside the gradient's temporaries; hand-written code reuses its buffer).
+    Not where an array's definition works in the array's buffer (``dying``: ``h = _inplace(np.exp,
+    z)``: the name z would go, not the buffer)."""
     named = {id(node) for node in program.lets}
     roots = {id(root) for root in program.roots}
     last: dict = {}   # id(value) -> index of the last site reading it (results: len(lets))
     sites = [(k, let) for k, let in enumerate(program.lets)] + [(len(program.lets), root) for root in program.roots]
+    taken: set = set()   # named arrays whose buffer a named array's definition works in
     for k, site in sites:
         for node in printed_postorder(site, named):
             if id(node) in named and node is not site:
                 last[id(node)] = k
+            if k < len(program.lets) and site.shape and id(node) in dying:   # a scalar keeps no buffer
+                taken.add(id(dying[id(node)]))
     released: dict = {}
     for value in program.lets:
         k = last.get(id(value))
-        if value.shape and k is not None and k < len(program.lets) and id(value) not in roots:
+        if value.shape and k is not None and k < len(program.lets) and id(value) not in roots | taken:
             released.setdefault(id(program.lets[k]), []).append(value)
     return released
 
@@ -159,7 +164,7 @@ class NumpyPrinter:
         self.named = {id(node) for node in program.lets}
         self.dying = last_uses(program) if program.overwrite else {}
         lines = []
-        released = released_after(program) if self.spelling is NUMPY else {}
+        released = released_after(program, self.dying) if self.spelling is NUMPY else {}
         for node in program.lets:
             code = self._blockwise(node) or self.code(node)
             name = self._temporary(node)
