@@ -138,7 +138,9 @@ def test_a_fresh_temporary_plus_a_named_value_read_last_there_works_in_place_dow
 def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
     module = symgd.codegen(POISSON)
     assert "_inplace(np.subtract, h, y)" in module.source
-    assert "del " not in module.source   # h = exp(z) took z's buffer: deleting the name z frees nothing
+    body = module.source[module.source.index("def value_and_grad"):]
+    assert "del " not in body[:body.index("\ndef ")]   # h = exp(z) took z's buffer: deleting z frees nothing
+    assert "blockwise_sum" not in module.source   # exp(z) in z's buffer makes no temporary to block
     loaded = module.load()
     rng = np.random.default_rng(6)
     X, y, weights = rng.normal(size=(7, 3)), rng.poisson(1.0, size=7).astype(float), rng.normal(size=3)

@@ -124,6 +124,8 @@ def released_after(program: ir.Program, dying: dict) -> dict:
     otherwise stay alive beside the gradient's temporaries; hand-written code reuses its buffer).
     Not where an array's definition works in the array's buffer (``dying``: ``h = _inplace(np.exp,
     z)``: the name z would go, not the buffer)."""
+    if not any(root.shape for root in program.roots):
+        return {}   # scalar results: the arrays go at the return anyway
     named = {id(node) for node in program.lets}
     roots = {id(root) for root in program.roots}
     last: dict = {}   # id(value) -> index of the last site reading it (results: len(lets))
@@ -199,9 +201,11 @@ class NumpyPrinter:
         return Code(f"blockwise_sum(lambda {names}: {self.code(node).text}, {names})", POSTFIX)
 
     def _elementwise_over(self, node: ir.Node, shape, vectors: dict) -> bool | None:
-        """Whether ``node`` computes an array of ``shape`` elementwise from the named values and
-        inputs it reads (collected in ``vectors`` where they have that shape) and numbers; None where
-        it is not such an expression (a contraction, a broadcast vector, another shape)."""
+        """Whether ``node``, an array of ``shape`` computed elementwise from the named values and
+        inputs it reads (collected in ``vectors`` where they have that shape) and numbers, makes a
+        new array of that size from one of those vectors (``y - 1``, ``np.maximum(z, 0.0)``; not
+        ``_inplace(np.exp, z)`` on a vector read last there); None where it is not such an
+        expression (a contraction, a broadcast vector, another shape)."""
         if id(node) in self.named or isinstance(node, ir.Input):
             if node.shape == shape:
                 vectors[id(node)] = node
@@ -213,7 +217,10 @@ class NumpyPrinter:
         if not (isinstance(node, ir.Map) and node.shape == shape):
             return None
         found = [self._elementwise_over(child, shape, vectors) for child in node.args]
-        return None if None in found else True
+        if None in found:
+            return None
+        reads_vector = any(id(child) in vectors for child in node.args)
+        return any(found) or reads_vector and id(node) not in self.overwrite
 
     def standalone(self, node: ir.Node) -> Code:
         """Code for ``node`` as a whole array (broadcasts made explicit)."""
