@@ -19,6 +19,7 @@ temporaries get names, is shared.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -117,32 +118,38 @@ def wrap(code: Code, needed: int) -> str:
     return code.text if code.level >= needed else f"({code.text})"
 
 
-def released_after(program: ir.Program, dying: dict) -> dict:
-    """id(let) -> the named arrays read last by that let's definition (not by a later one, nor by the
-    results): their names are deleted there, so that their buffers return before the results are
-    computed (the logistic ``value_and_grad``'s log1p(e^{-|z|}), read by the loss only, would
-    otherwise stay alive beside the gradient's temporaries; hand-written code reuses its buffer).
-    Not where an array's definition works in the array's buffer (``dying``: ``h = _inplace(np.exp,
-    z)``: the name z would go, not the buffer)."""
+def release_dead_names(program: ir.Program, dying: dict, definitions: list, results: list) -> list[str]:
+    """The lines ``name = text`` of ``definitions`` (one per named value, in order), with ``del name``
+    after the line that reads a named array last, where no later line and no result reads it: its
+    buffer returns before the array results are computed (the logistic ``value_and_grad``'s
+    log1p(e^{-|z|}), read by the loss only, would otherwise stay alive beside the gradient's
+    temporaries; hand-written code reuses its buffer). Reads are found in the printed text (the
+    printer spells some nodes anew, ``a - b`` from ``a + (-b)``, which the IR does not show; a name
+    inside a string only keeps it longer). Not where an array's definition works in the array's
+    buffer (``dying``: ``h = _inplace(np.exp, z)``: the name z would go, not the buffer), and not
+    where every result is a scalar (the arrays go at the return anyway)."""
+    lines = [f"{name} = {text}" for name, text in definitions]
     if not any(root.shape for root in program.roots):
-        return {}   # scalar results: the arrays go at the return anyway
+        return lines
     named = {id(node) for node in program.lets}
-    roots = {id(root) for root in program.roots}
-    last: dict = {}   # id(value) -> index of the last site reading it (results: len(lets))
-    sites = [(k, let) for k, let in enumerate(program.lets)] + [(len(program.lets), root) for root in program.roots]
     taken: set = set()   # named arrays whose buffer a named array's definition works in
-    for k, site in sites:
-        for node in printed_postorder(site, named):
-            if id(node) in named and node is not site:
-                last[id(node)] = k
-            if k < len(program.lets) and site.shape and id(node) in dying:   # a scalar keeps no buffer
-                taken.add(id(dying[id(node)]))
+    for let in program.lets:
+        if let.shape:   # a scalar keeps no buffer
+            taken |= {id(dying[id(node)]) for node in printed_postorder(let, named) if id(node) in dying}
+    roots = {id(root) for root in program.roots}
+    candidates = [name for (name, _), let in zip(definitions, program.lets)
+                  if let.shape and id(let) not in roots | taken]
     released: dict = {}
-    for value in program.lets:
-        k = last.get(id(value))
-        if value.shape and k is not None and k < len(program.lets) and id(value) not in roots | taken:
-            released.setdefault(id(program.lets[k]), []).append(value)
-    return released
+    for name in candidates:
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        if any(pattern.search(text) for text in results):
+            continue
+        reads = [k for k, (_, text) in enumerate(definitions) if pattern.search(text)]
+        if reads:
+            released.setdefault(reads[-1], []).append(name)
+    for k in sorted(released, reverse=True):
+        lines.insert(k + 1, "del " + ", ".join(released[k]))
+    return lines
 
 
 class NumpyPrinter:
@@ -165,16 +172,16 @@ class NumpyPrinter:
         self.overwrite = {id(node) for node in program.overwrite}
         self.named = {id(node) for node in program.lets}
         self.dying = last_uses(program) if program.overwrite else {}
-        lines = []
-        released = released_after(program, self.dying) if self.spelling is NUMPY else {}
+        definitions = []
         for node in program.lets:
             code = self._blockwise(node) or self.code(node)
             name = self._temporary(node)
-            lines.append(f"{name} = {code.text}")
+            definitions.append((name, code.text))
             self.memo[node] = Code(name, ATOM)
-            if released.get(id(node)):
-                lines.append("del " + ", ".join(self.memo[value].text for value in released[id(node)]))
-        return lines, [self.standalone(root).text for root in program.roots]
+        results = [self.standalone(root).text for root in program.roots]
+        if self.spelling is not NUMPY:
+            return [f"{name} = {text}" for name, text in definitions], results
+        return release_dead_names(program, self.dying, definitions, results), results
 
     def _blockwise(self, node: ir.Node) -> Code | None:
         """A named scalar that sums an elementwise expression of named vectors over their axis (the
