@@ -4,9 +4,11 @@ For every loss of the loss list with data (n = 100,000 samples, d = 100 features
 float64, fixed seed; smaller sizes where the loss is not over samples), in one process:
 
 * median time of the generated ``grad`` and ``value_and_grad``, the expert hand-written NumPy
-  gradient below, ``jax.jit(jax.grad(loss))`` (x64, CPU) and ``autograd.grad(loss)``; all
-  implementations are called in turn within each round, so machine noise is shared;
-* peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient;
+  gradient and ``value_and_grad`` below, ``jax.jit(jax.grad(loss))`` (x64, CPU) and
+  ``autograd.grad(loss)``; all implementations are called in turn within each round, so machine
+  noise is shared;
+* peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient, and
+  of the generated and the hand-written ``value_and_grad``;
 * the time to a first gradient: symgd parse + derive + codegen + load + one call, against JAX's
   trace + compile + one call (both warm: the median of the 2nd to (rounds + 1)th time in the process,
   interleaved), and their ratio.
@@ -27,6 +29,7 @@ import time
 import tracemalloc
 
 import numpy as np
+import scipy.linalg
 
 import symgd
 
@@ -177,14 +180,18 @@ def hand_lasso(w, X, y, lam):
     return g
 
 
+def _pseudo_huber_root(r, delta):
+    """sqrt(1 + (r / delta)^2), in one new array."""
+    root = r / delta
+    root *= root
+    root += 1.0
+    return np.sqrt(root, out=root)
+
+
 def hand_pseudo_huber(w, y, x, delta):
     r = x @ w
     r -= y
-    scaled = r / delta
-    scaled *= scaled
-    scaled += 1.0
-    np.sqrt(scaled, out=scaled)
-    r /= scaled
+    r /= _pseudo_huber_root(r, delta)
     return x.T @ r
 
 
@@ -223,12 +230,17 @@ def hand_two_layer(W, v, y, x):
     r = H.T @ v
     r -= y
     r *= 2.0
-    gv = H @ r
+    gv = H @ r   # before H's buffer is overwritten
+    return _tanh_layer_gradient(H, r, v, x), gv
+
+
+def _tanh_layer_gradient(H, r, v, x):
+    """(v (1 - H^2) r^T) x, in H's buffer: the first layer's gradient of the two-layer network."""
     H *= H
     np.subtract(1.0, H, out=H)
     H *= r
     H *= v[:, None]
-    return H @ x, gv
+    return H @ x
 
 
 def hand_gamma(beta, y, x):
@@ -251,6 +263,172 @@ HAND = {"least squares": hand_least_squares, "ridge": hand_ridge, "linear + bias
         "pseudo-Huber": hand_pseudo_huber, "Poisson": hand_poisson, "matrix factorization": hand_factorization,
         "quadratic form": hand_quadratic, "log-det": hand_logdet, "two-layer tanh": hand_two_layer,
         "gamma GLM": hand_gamma, "logistic log(1+e^u)": hand_logistic_softplus}
+
+
+# -- expert hand-written NumPy value_and_grad: the loss and the gradient share their work ---------
+# Each computes the scores once, takes the loss's reductions from them before the gradient's
+# chain overwrites their buffer, and keeps no more arrays alive than the gradient alone needs.
+def vg_least_squares(w, X, y):
+    r = X @ w
+    r -= y
+    value = (r @ r) / (2 * len(y))
+    r /= len(y)
+    return value, X.T @ r
+
+
+def vg_ridge(w, y, x, lam):
+    r = x @ w
+    r -= y
+    value = (r @ r) / len(y) + lam * (w @ w)
+    r *= 2.0 / len(y)
+    g = x.T @ r
+    g += 2.0 * lam * w
+    return value, g
+
+
+def vg_bias(w, b, y, x):
+    r = x @ w
+    r += b
+    r -= y
+    value = r @ r
+    r *= 2.0
+    return value, (x.T @ r, r.sum())
+
+
+def _vg_softplus_minus_linear(z, y):
+    """sum(softplus(z)) - y @ z and its derivative σ(z) - y, in two n-vectors (z's buffer is
+    reused): σ(z) = exp(z - softplus(z)), whose exponent is ≤ 0, so nothing overflows."""
+    value = -(y @ z)
+    s = np.logaddexp(0.0, z)
+    value += s.sum()
+    np.subtract(z, s, out=s)
+    np.exp(s, out=s)
+    s -= y
+    return value, s
+
+
+def vg_logistic(w, y, x):
+    value, p = _vg_softplus_minus_linear(x @ w, y)   # y ∈ {0, 1}: y softplus(-z) + (1-y) softplus(z)
+    return value, x.T @ p
+
+
+def vg_softmax(W, Y, x):
+    scores = x @ W.T
+    scores -= scores.max(axis=1, keepdims=True)   # the loss is invariant to a shift per row
+    value = -np.einsum("ik,ik->", Y, scores)
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=1, keepdims=True)
+    rows = Y.sum(axis=1, keepdims=True)   # rows of Y need not sum to 1 for this loss
+    value += rows[:, 0] @ np.log(total[:, 0])
+    scores /= total
+    scores *= rows
+    scores -= Y
+    return value, scores.T @ x
+
+
+def vg_hinge(w, y, x, lam):
+    slack = x @ w
+    slack *= y
+    np.subtract(1.0, slack, out=slack)
+    active = slack > 0.0
+    value = 0.5 * lam * (w @ w) + np.maximum(slack, 0.0, out=slack).sum() / len(y)
+    np.multiply(y, active, out=slack)
+    slack /= -len(y)
+    g = x.T @ slack
+    g += lam * w
+    return value, g
+
+
+def vg_lasso(w, X, y, lam):
+    r = X @ w
+    r -= y
+    value = 0.5 * (r @ r) + lam * np.abs(w).sum()
+    g = X.T @ r
+    g += lam * np.sign(w)
+    return value, g
+
+
+def vg_pseudo_huber(w, y, x, delta):
+    r = x @ w
+    r -= y
+    root = _pseudo_huber_root(r, delta)
+    value = delta**2 * (root.sum() - len(y))
+    r /= root
+    return value, x.T @ r
+
+
+def vg_poisson(w, x, y):
+    z = x @ w
+    value = -(y @ z)
+    np.exp(z, out=z)
+    value += z.sum()
+    z -= y
+    return value, x.T @ z
+
+
+def vg_factorization(U, V, R, lam):
+    E = U @ V.T
+    E -= R
+    flat = E.ravel()
+    value = flat @ flat + lam * (np.vdot(U, U) + np.vdot(V, V))
+    E *= 2.0
+    gU = E @ V
+    gU += 2.0 * lam * U
+    gV = E.T @ U
+    gV += 2.0 * lam * V
+    return value, (gU, gV)
+
+
+def vg_quadratic(x, A, b):
+    g = A @ x
+    value = 0.5 * (x @ g) - b @ x
+    g += A.T @ x
+    g *= 0.5
+    g -= b
+    return value, g
+
+
+def vg_logdet(Theta, S):
+    """One LU factorisation for the log-determinant and the inverse (slogdet and inv would
+    factorise twice)."""
+    lu, pivots = scipy.linalg.lu_factor(Theta, check_finite=False)
+    value = np.einsum("ij,ji->", S, Theta) - np.log(np.abs(np.diagonal(lu))).sum()   # det > 0 in the domain
+    inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(len(Theta)), overwrite_b=True, check_finite=False)
+    inverse -= S
+    return value, np.negative(inverse.T, out=inverse.T)
+
+
+def vg_two_layer(W, v, y, x):
+    H = np.tanh(W @ x.T)
+    r = H.T @ v
+    r -= y
+    value = r @ r
+    r *= 2.0
+    gv = H @ r
+    return value, (_tanh_layer_gradient(H, r, v, x), gv)
+
+
+def vg_gamma(beta, y, x):
+    r = x @ beta
+    value = r.sum()
+    np.negative(r, out=r)
+    np.exp(r, out=r)
+    r *= y
+    value += r.sum()
+    np.subtract(1.0, r, out=r)
+    return value, x.T @ r
+
+
+def vg_logistic_softplus(w, x, y):
+    value, p = _vg_softplus_minus_linear(x @ w, y)
+    return value, x.T @ p
+
+
+HAND_VG = {"least squares": vg_least_squares, "ridge": vg_ridge, "linear + bias": vg_bias,
+           "logistic": vg_logistic, "softmax": vg_softmax, "hinge": vg_hinge, "lasso": vg_lasso,
+           "pseudo-Huber": vg_pseudo_huber, "Poisson": vg_poisson, "matrix factorization": vg_factorization,
+           "quadratic form": vg_quadratic, "log-det": vg_logdet, "two-layer tanh": vg_two_layer,
+           "gamma GLM": vg_gamma, "logistic log(1+e^u)": vg_logistic_softplus}
 
 
 # -- the same losses for JAX and autograd (one definition, two array modules) ---------------------
@@ -353,10 +531,11 @@ def main() -> None:
           + ("" if autograd else "  (autograd not installed)"))
     print(f"n = {n}, d = 100, K = 10, float64, median of {options.rounds} interleaved rounds\n")
     header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'gen/jax':>9}{'gen/autograd':>13}"
-              f"{'vg/grad':>9}{'mem gen/hand':>14}{'first grad: symgd s':>21}{'jax s':>8}{'jax/symgd':>10}")
+              f"{'vg/grad':>9}{'vg/hand vg':>11}{'mem gen/hand':>14}{'mem vg/hand vg':>16}"
+              f"{'first grad: symgd s':>21}{'jax s':>8}{'jax/symgd':>10}")
     print(header)
     print("-" * len(header))
-    ratios = {"hand": [], "jax": [], "autograd": []}
+    ratios = {"hand": [], "jax": [], "autograd": [], "hand vg": []}   # the last: value_and_grad
     first = []   # JAX's time to a first gradient over symgd's
     jax_losses = make_losses(jnp) if jax else {}
     autograd_losses = make_losses(anp) if autograd else {}
@@ -365,7 +544,7 @@ def main() -> None:
         module = symgd.codegen(symgd.parse(source)).load()
         count = len(params)
         functions = {"gen": lambda: module.grad(*args), "vg": lambda: module.value_and_grad(*args),
-                     "hand": lambda: HAND[name](*args)}
+                     "hand": lambda: HAND[name](*args), "hand vg": lambda: HAND_VG[name](*args)}
         if jax:   # arrays already on the device, as in a JAX training loop
             jitted = jax.jit(jax.grad(jax_losses[name], argnums=tuple(range(count))))
             device_args = tuple(jnp.asarray(a) for a in args)
@@ -375,16 +554,19 @@ def main() -> None:
             functions["autograd"] = lambda: graded(*args)
         times = median_times(functions, options.rounds)
         memory = peak_memory(functions["gen"]) / max(peak_memory(functions["hand"]), 1)
+        memory_vg = peak_memory(functions["vg"]) / max(peak_memory(functions["hand vg"]), 1)
         ours, theirs = first_gradient_times(name, args, options.rounds)
         row = f"{name:<22}{times['gen'] * 1e3:>9.2f}{times['hand'] * 1e3:>9.2f}{times['gen'] / times['hand']:>9.2f}"
         row += f"{times['gen'] / times['jax']:>9.2f}" if jax else f"{'-':>9}"
         row += f"{times['gen'] / times['autograd']:>13.2f}" if autograd else f"{'-':>13}"
-        row += f"{times['vg'] / times['gen']:>9.2f}{memory:>14.2f}{ours:>21.3f}"
+        row += f"{times['vg'] / times['gen']:>9.2f}{times['vg'] / times['hand vg']:>11.2f}"
+        row += f"{memory:>14.2f}{memory_vg:>16.2f}{ours:>21.3f}"
         row += f"{theirs:>8.3f}{theirs / ours:>10.2f}" if theirs is not None else f"{'-':>8}{'-':>10}"
         print(row)
         if theirs is not None:
             first.append(theirs / ours)
         ratios["hand"].append(times["gen"] / times["hand"])
+        ratios["hand vg"].append(times["vg"] / times["hand vg"])
         if jax:
             ratios["jax"].append(times["gen"] / times["jax"])
         if autograd:

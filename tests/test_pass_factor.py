@@ -88,3 +88,18 @@ def test_a_broadcast_term_comes_out_of_a_contracted_sum():
     assert np.isclose(evaluate(out, env), expected)
     kept = ir.contract([shifted, va], ["ki", "i"], "k", DIMS)              # the broadcast's letter is not a's: kept
     assert np.allclose(evaluate(_run(kept), ENV | {Z: env[Z]}), (env[Z] - env[a][None, :]) @ env[a])
+
+
+def test_inner_products_with_a_shared_vector_stay_apart():
+    """The inner products a^T b - a^T a: factoring a out would add a temporary b - a of a's
+    size to save nothing (one pass over a for one over the sum)."""
+    node = ir.add(ir.contract([va, vb], ["i", "i"], "", DIMS), ir.neg(ir.contract([va, va], ["i", "i"], "", DIMS)))
+    out = _run(node)
+    assert out is node
+    assert np.isclose(evaluate(out, ENV), ENV[a] @ ENV[b] - ENV[a] @ ENV[a])
+
+
+def test_quadratic_form_value_has_no_temporary_for_its_inner_products():
+    text = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x - b^\top x").source
+    start = text.index("def value_and_grad")
+    assert "- b)" not in text[start:text.index("\ndef ", start)]

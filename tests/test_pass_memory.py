@@ -1,6 +1,8 @@
 """Memory planning: a function call writes over its operand only when that operand is a fresh
 temporary nothing else holds; generated code keeps its values, also for integer data."""
 
+from fractions import Fraction
+
 import numpy as np
 import sympy
 
@@ -119,9 +121,26 @@ def test_a_sum_or_product_writes_into_a_named_value_read_last_there():
     assert id(quotient) in _marked([loss, quotient], lets=[scores])
 
 
+def test_a_fresh_temporary_plus_a_named_value_read_last_there_works_in_place_down_the_chain():
+    """(A @ x + z) / 2 - b with z named and read last there (the quadratic form's value_and_grad):
+    the sum takes a buffer (NumPy reuses none below 256 kB, and the name z keeps z alive), and the
+    product and difference after it work in that buffer too."""
+    other = ir.matmul(x, ir.input_(sympy.IndexedBase("v"), (d,)))
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    total = ir.add(other, scores)
+    half = ir.mul(ir.const(Fraction(1, 2)), total)
+    result = ir.add(half, ir.neg(labels))
+    marked = _marked([ir.reduce("sum", scores, (0,)), result], lets=[scores])
+    assert {id(total), id(half), id(result)} <= marked
+    assert id(total) not in _marked([total, ir.reduce("sum", scores, (0,))], lets=[scores])   # z read later
+
+
 def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
     module = symgd.codegen(POISSON)
     assert "_inplace(np.subtract, h, y)" in module.source
+    body = module.source[module.source.index("def value_and_grad"):]
+    assert "del " not in body[:body.index("\ndef ")]   # h = exp(z) took z's buffer: deleting z frees nothing
+    assert "blockwise_sum" not in module.source   # exp(z) in z's buffer makes no temporary to block
     loaded = module.load()
     rng = np.random.default_rng(6)
     X, y, weights = rng.normal(size=(7, 3)), rng.poisson(1.0, size=7).astype(float), rng.normal(size=3)
@@ -157,3 +176,32 @@ def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
             np.testing.assert_allclose(loaded.grad(weights, y, X, 0.1), expected, rtol=1e-10, atol=1e-14)
             np.testing.assert_allclose(loaded.value_and_grad(weights, y, X, 0.1)[1], expected, rtol=1e-10, atol=1e-14)
         assert np.array_equal(X, copies[0]) and np.array_equal(y, copies[1])
+
+
+LOGISTIC = r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"
+
+
+def test_loss_sums_over_living_vectors_run_in_blocks_and_dead_names_are_released():
+    """value_and_grad's loss reads the scores and log1p(e^{-|z|}) while the gradient still needs the
+    scores: its sums run blockwise (temporaries of a block's size) and the logarithms' name is
+    deleted before the gradient; values as written, over several blocks and a short last one."""
+    module = symgd.codegen(LOGISTIC)
+    start = module.source.index("def value_and_grad")
+    body = module.source[start:module.source.index("\ndef ", start)]
+    assert body.count("blockwise_sum(lambda ") == 2 and "\n    del h\n" in body
+    rng = np.random.default_rng(8)
+    X, weights = rng.normal(size=(20_001, 3)), rng.normal(size=3) * 3
+    labels = (rng.random(20_001) < 0.5).astype(float)
+    z = X @ weights
+    value, gradient = module.load().value_and_grad(weights, labels, X)
+    assert np.isclose(value, np.sum(np.logaddexp(0, z) - labels * z), rtol=1e-12)
+    np.testing.assert_allclose(gradient, X.T @ (1 / (1 + np.exp(-z)) - labels), rtol=1e-10)
+
+
+def test_the_blockwise_helper_adds_up_every_block():
+    blockwise_sum = symgd.codegen(LOGISTIC).load().blockwise_sum
+    rng = np.random.default_rng(9)
+    for length in (1, 4096, 8193, 100_003):
+        u, v = rng.normal(size=length), rng.normal(size=length)
+        got = blockwise_sum(lambda u, v: u @ np.maximum(v, 0.0), u, v)
+        assert np.isclose(got, u @ np.maximum(v, 0.0), rtol=1e-12)

@@ -19,6 +19,7 @@ temporaries get names, is shared.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -26,7 +27,7 @@ from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
 from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, last_uses,
-                                        named_except, softmax_in_place)
+                                        named_except, printed_postorder, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -119,6 +120,40 @@ def wrap(code: Code, needed: int) -> str:
     return code.text if code.level >= needed else f"({code.text})"
 
 
+def release_dead_names(program: ir.Program, dying: dict, definitions: list, results: list) -> list[str]:
+    """The lines ``name = text`` of ``definitions`` (one per named value, in order), with ``del name``
+    after the line that reads a named array last, where no later line and no result reads it: its
+    buffer returns before the array results are computed (the logistic ``value_and_grad``'s
+    log1p(e^{-|z|}), read by the loss only, would otherwise stay alive beside the gradient's
+    temporaries; hand-written code reuses its buffer). Reads are found in the printed text (the
+    printer spells some nodes anew, ``a - b`` from ``a + (-b)``, which the IR does not show; a name
+    inside a string only keeps it longer). Not where an array's definition works in the array's
+    buffer (``dying``: ``h = _inplace(np.exp, z)``: the name z would go, not the buffer), and not
+    where every result is a scalar (the arrays go at the return anyway)."""
+    lines = [f"{name} = {text}" for name, text in definitions]
+    if not any(root.shape for root in program.roots):
+        return lines
+    named = {id(node) for node in program.lets}
+    taken: set = set()   # named arrays whose buffer a named array's definition works in
+    for let in program.lets:
+        if let.shape:   # a scalar keeps no buffer
+            taken |= {id(dying[id(node)]) for node in printed_postorder(let, named) if id(node) in dying}
+    roots = {id(root) for root in program.roots}
+    candidates = [name for (name, _), let in zip(definitions, program.lets)
+                  if let.shape and id(let) not in roots | taken]
+    released: dict = {}
+    for name in candidates:
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        if any(pattern.search(text) for text in results):
+            continue
+        reads = [k for k, (_, text) in enumerate(definitions) if pattern.search(text)]
+        if reads:
+            released.setdefault(reads[-1], []).append(name)
+    for k in sorted(released, reverse=True):
+        lines.insert(k + 1, "del " + ", ".join(released[k]))
+    return lines
+
+
 class NumpyPrinter:
     """Prints programs over the arguments ``names`` (SymPy symbol -> Python identifier, for
     parameters, data, constants and dimensions); adds the helpers used to ``helpers``."""
@@ -139,13 +174,62 @@ class NumpyPrinter:
         self.overwrite = {id(node) for node in program.overwrite}
         self.named = {id(node) for node in program.lets}
         self.dying = last_uses(program) if program.overwrite else {}
-        lines = []
+        definitions = []
         for node in program.lets:
-            code = self.code(node)
+            code = self._blockwise(node) or self.code(node)
             name = self._temporary(node)
-            lines.append(f"{name} = {code.text}")
+            definitions.append((name, code.text))
             self.memo[node] = Code(name, ATOM)
-        return lines, [self.standalone(root).text for root in program.roots]
+        results = [self.standalone(root).text for root in program.roots]
+        if self.spelling is not NUMPY:
+            return [f"{name} = {text}" for name, text in definitions], results
+        return release_dead_names(program, self.dying, definitions, results), results
+
+    def _blockwise(self, node: ir.Node) -> Code | None:
+        """A named scalar that sums an elementwise expression of named vectors over their axis (the
+        loss's reductions in ``value_and_grad``, placed where the gradient still needs those
+        vectors, so the expression cannot work in their buffers): evaluated in blocks by the helper
+        ``blockwise_sum``, so that its temporaries have a block's size instead of the vectors'
+        (``blockwise_sum(lambda z, h, y: (y - 1) @ -(h + np.maximum(z, 0.0)), z, h, y)``). The
+        lambda's parameters take the vectors' own names, so the expression reads as it would
+        unblocked; None where nothing of the vectors' size would be computed."""
+        if self.spelling is not NUMPY or node.shape:
+            return None
+        if isinstance(node, ir.Reduce) and node.op == "sum" and len(node.arg.shape) == 1:
+            operands = (node.arg,)
+        elif isinstance(node, ir.MatMul) and len(node.a.shape) == len(node.b.shape) == 1:
+            operands = (node.a, node.b)
+        else:
+            return None
+        vectors: dict = {}
+        computed = [self._elementwise_over(operand, operand.shape, vectors) for operand in operands]
+        if None in computed or not any(computed) or not vectors:
+            return None
+        self.helpers.add("blockwise_sum")
+        names = ", ".join(self.code(vector).text for vector in vectors.values())
+        return Code(f"blockwise_sum(lambda {names}: {self.code(node).text}, {names})", POSTFIX)
+
+    def _elementwise_over(self, node: ir.Node, shape, vectors: dict) -> bool | None:
+        """Whether ``node``, an array of ``shape`` computed elementwise from the named values and
+        inputs it reads (collected in ``vectors`` where they have that shape) and numbers, makes a
+        new array of that size from one of those vectors (``y - 1``, ``np.maximum(z, 0.0)``; not
+        ``_inplace(np.exp, z)`` on a vector read last there); None where it is not such an
+        expression (a contraction, a broadcast vector, another shape)."""
+        if id(node) in self.named or isinstance(node, ir.Input):
+            if node.shape == shape:
+                vectors[id(node)] = node
+            return False if node.shape in (shape, ()) else None
+        if not node.shape:   # a number computed from numbers (1 / n): closed over by the lambda
+            return False if all(self._elementwise_over(c, (), {}) is False for c in node.children()) else None
+        if isinstance(node, ir.Broadcast) and not node.arg.shape:
+            return False if self._elementwise_over(node.arg, (), {}) is False else None
+        if not (isinstance(node, ir.Map) and node.shape == shape):
+            return None
+        found = [self._elementwise_over(child, shape, vectors) for child in node.args]
+        if None in found:
+            return None
+        reads_vector = any(id(child) in vectors for child in node.args)
+        return any(found) or reads_vector and id(node) not in self.overwrite
 
     def standalone(self, node: ir.Node) -> Code:
         """Code for ``node`` as a whole array (broadcasts made explicit)."""

@@ -9,17 +9,50 @@ numbers and cheap scalar arithmetic such as ``2 * n`` are repeated instead). The
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from symgd.tensor import ir
 
 _VIEWS = (ir.Input, ir.Const, ir.Transpose, ir.Broadcast, ir.Identity, ir.Diagonal)
 
 
 def run(program: ir.Program) -> ir.Program:
-    """The program with ``lets`` set."""
-    order = ir.postorder(program.roots)
-    counts = _uses(program.roots, order)
+    """The program with ``lets`` set (and each power shared with its reciprocal)."""
+    roots = share_reciprocal_powers(program.roots)
+    order = ir.postorder(roots)
+    counts = _uses(roots, order)
     lets = tuple(node for node in order if counts.get(id(node), 0) > 1 and _worth_naming(node))
-    return ir.Program(program.roots, program.labels, lets)
+    return ir.Program(roots, program.labels, lets)
+
+
+def share_reciprocal_powers(roots) -> tuple:
+    """a^{-q} read as 1 / a^{q} where a^{q} is computed too, for arrays (pseudo-Huber: the loss's
+    root sqrt(1 + r^2) and the gradient's r / sqrt(1 + r^2)), so that the power is one shared node,
+    computed once. Built directly, and so are the nodes over it: ``ir.power`` and ``ir.mul`` would
+    fold the power of a power back."""
+    order = ir.postorder(roots)
+    present = {id(node) for node in order}
+    done: dict = {}
+    for node in order:
+        children = [done[id(c)] for c in node.children()]
+        if all(new is old for new, old in zip(children, node.children())):
+            done[id(node)] = _reciprocal_of_present(node, present)
+        elif isinstance(node, ir.Map):
+            done[id(node)] = ir.intern(ir.Map(node.op, tuple(children), node.shape, node.param))
+        else:
+            done[id(node)] = ir.rebuild(node, children)
+    return tuple(done[id(root)] for root in roots)
+
+
+def _reciprocal_of_present(node: ir.Node, present: set) -> ir.Node:
+    """1 / a^{q} for an array a^{-q} whose a^{q} is in ``present`` (else the node). Only where a is
+    unchanged: a rebuilt operand would not be the node that computes a^{q}."""
+    if isinstance(node, ir.Map) and node.op == "pow" and node.shape and node.param is not None \
+            and node.param < 0 and node.param != -1:
+        positive = ir.power(node.args[0], -node.param)
+        if id(positive) in present:
+            return ir.intern(ir.Map("pow", (positive,), node.shape, Fraction(-1)))
+    return node
 
 
 def _uses(roots, order: list) -> dict:

@@ -124,8 +124,12 @@ def _saves_work(key, members: list) -> bool:
     """Factoring pays when the shared operand A is bigger than the operands B_t added in its place:
     one pass over A is saved for a sum over B's size. With B bigger than A (½ x^T A x: x shared,
     A and A^T added), the sum A/2 + A^T/2 would be a new d × d array costing more than the second
-    product it saves."""
-    shared_spec, other_spec = key[1], members[0][3]
+    product it saves. Full inner products of operands of one shape (x^T z / 2 - b^T x, a quadratic
+    form's value) cost a pass over their operands either way: factored, x @ (z / 2 - b) only adds
+    a temporary of x's size; (A + A^T) X still saves a matrix product."""
+    shared_spec, out, other_spec = key[1], key[2], members[0][3]
+    if not out and sorted(other_spec) == sorted(shared_spec):
+        return False
     return len(other_spec) <= len(shared_spec)
 
 

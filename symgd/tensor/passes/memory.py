@@ -79,8 +79,9 @@ def _writes_into(node: ir.Node, value: ir.Node, named: set) -> bool:
         return softmax_in_place(node, named)
     if not isinstance(node, ir.Map):
         return False
-    if node.op in ("add", "mul"):   # value as the buffer operand (a divisor's user is its power)
-        return fresh_operand(node, named) is value
+    if node.op in ("add", "mul"):   # value an operand (a divisor's user is its power)
+        fresh = fresh_operand(node, named)   # the buffer: value's, or a fresh temporary's beside it
+        return fresh is not None and any(operand is value for operand in node.args)
     return _may_overwrite(node, named, set())
 
 
