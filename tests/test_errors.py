@@ -246,3 +246,9 @@ def test_carets_point_into_the_text_as_written_after_a_rewritten_denominator():
     error = parse_error(source, wrt="w")
     assert error.column == source.index("(a") + 1
     assert source in str(error)
+
+
+def test_a_quad_after_minimize_or_subject_to_is_spacing():
+    # Boyd & Vandenberghe's layout typed inline: \text{minimize}\quad f(x) \quad\text{subject to}\quad ...
+    problem = symgd.parse(r"\text{minimize}\quad \|x - c\|^2 \quad\text{subject to}\quad x \ge 0")
+    assert len(problem.constraints) == 1

@@ -409,7 +409,7 @@ class _Tokenizer:
 
     def command(self, name: str, start: int) -> None:
         if name in SPACING:
-            if name in SEPARATING_SPACES:
+            if name in SEPARATING_SPACES and self.last_kind() not in ("OPTWORD", "ST"):   # \text{minimize}\quad f
                 self.emit("_SEP", name, start)
             else:
                 self.single_next = False
