@@ -375,8 +375,7 @@ ENTRIES = [
           r"\text{minimize}\quad \|L\|_* + \lambda\|S\|_1 \quad\text{subject to}\quad L + S = M",
           "L, S", "L:n,p S:n,p M:n,p lambda:",
           lambda v: float(np.linalg.svd(v["L"], compute_uv=False).sum()) + v["lambda"] * float(np.abs(v["S"]).sum()),
-          constraints=lambda v: [("eq", v["L"] + v["S"] - v["M"])],
-          status=UNSUPPORTED, construct=r"nuclear norm"),
+          constraints=lambda v: [("eq", v["L"] + v["S"] - v["M"])]),
     entry("paper_arcface", "Deng, Guo, Xue & Zafeiriou (2019), ArcFace: additive angular margin loss for deep face"
           " recognition, Sec. 3, eq. (3) (theta_j the angle between W_j and the feature x_i of sample i)",
           r"L_3 = -\frac{1}{N}\sum_{i=1}^{N}\log\frac{e^{s(\cos(\theta_{y_i} + m))}}{e^{s(\cos(\theta_{y_i} + m))}"
