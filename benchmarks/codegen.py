@@ -21,17 +21,22 @@ Asserts nothing; prints a table. Install the extras and run from the repository 
 from __future__ import annotations
 
 import argparse
+import sys
 import datetime
 import os
 import platform
 import statistics
 import time
+from pathlib import Path
 import tracemalloc
 
 import numpy as np
 import scipy.linalg
 
 import symgd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the shared timing protocol
+from timing import median_times  # noqa: E402
 
 try:
     import jax
@@ -461,20 +466,6 @@ def make_losses(xp):
 
 def param_count(name):
     return len(LOSSES[name][1])
-
-
-def median_times(functions: dict, rounds: int) -> dict:
-    for function in functions.values():   # warm-up (JAX compiles here)
-        function()
-    times = {key: [] for key in functions}
-    for _ in range(rounds):
-        for key, function in functions.items():
-            start = time.perf_counter()
-            result = function()
-            if jax is not None:
-                jax.block_until_ready(result) if key == "jax" else None
-            times[key].append(time.perf_counter() - start)
-    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def peak_memory(function) -> int:

@@ -17,15 +17,18 @@ Asserts nothing (beyond the results agreeing); prints a table. From the reposito
 from __future__ import annotations
 
 import argparse
+import sys
 import datetime
 import os
 import platform
-import statistics
-import time
+from pathlib import Path
 
 import numpy as np
 
 import symgd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the shared timing protocol
+from timing import median_times  # noqa: E402
 
 try:
     import jax
@@ -137,29 +140,6 @@ def jax_losses():
         "pseudo-Huber": lambda w, y, x, delta: jnp.sum(delta**2 * (jnp.sqrt(1 + ((y - x @ w) / delta) ** 2) - 1)),
         "softmax": lambda W, Y, x: -jnp.sum(Y * ((x @ W.T) - lse(x @ W.T)[:, None])),
     }
-
-
-def median_times(functions: dict, rounds: int) -> dict:
-    """Per implementation, the median over rounds of one call timed right after an untimed call of
-    the same function: every timed call finds its data in cache and the previous implementation's
-    threads idle (the generated function, called right after the JAX one, read 1.1-1.4x for code
-    identical to the hand-written one: cold data and XLA's threads, which spin on after a call)."""
-    times = {key: [] for key in functions}
-    for _ in range(rounds):
-        for key, function in functions.items():
-            _call(key, function)   # warm-up, untimed
-            start = time.perf_counter()
-            _call(key, function)
-            times[key].append(time.perf_counter() - start)
-            if key == "jax":   # XLA's CPU threads spin on after a call: the next call, timed against
-                time.sleep(0.05)   # them, took 2-6x its time (460 ms instead of 76 ms, softmax)
-    return {key: statistics.median(values) for key, values in times.items()}
-
-
-def _call(key, function):
-    result = function()
-    if key == "jax":
-        jax.block_until_ready(result)
 
 
 def main() -> None:
