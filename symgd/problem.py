@@ -1694,7 +1694,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
             raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {describe(step_shape)}")
-    _read_defaults(found, inference)
+    _read_defaults(found, inference, params)
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
         raise ShapeError(f"the objective must be a scalar; {latex_of(objective_ir)} is a "
@@ -1737,10 +1737,15 @@ DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
 }
 
 
-def _read_defaults(found: _Items, inference: ShapeInference) -> None:
-    """Record each shape that a default, not the source, decided, and what shape inference read."""
+def _read_defaults(found: _Items, inference: ShapeInference, params) -> None:
+    """Record each shape that a default, not the source, decided (a scalar only for a parameter: in
+    ``\\log(1 + e^{-y_i w \\cdot x_i})`` plain w and x_i are numbers), and what shape inference read."""
     for reading in inference.readings:
         found.read(reading)
+    for name in params:   # w in \\log(1 + e^{-y_i w \\cdot x_i}): plain w and x_i read as numbers
+        if inference.shapes.get(name) == SCALAR and name not in found.declared and "_" not in name:
+            found.read(f"the parameter {name_latex(name)} is a scalar (nothing in the formula gives it a size; "
+                       f"for a vector, declare {name_latex(name)} \\in \\mathbb{{R}}^{{d}} or write it bold)")
     for name, rule in sorted(inference.defaulted.items()):
         if rule in DEFAULT_READINGS and name not in found.one_hot:   # the one-hot's reading says what it is
             why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"

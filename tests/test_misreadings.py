@@ -253,3 +253,11 @@ def test_a_word_before_parentheses_is_an_undefined_function_not_a_product(source
 def test_a_greek_name_before_parentheses_stays_a_product():
     problem = symgd.parse("L(w) = lambda_reg(w'*w) + norm(X*w - y)^2", wrt="w")
     assert any("product" in reading for reading in problem.readings)
+
+
+def test_a_parameter_read_as_a_scalar_says_so():
+    # \log(1 + e^{-y_i w \cdot x_i}) with plain w and x_i reads both as numbers: the reading must show it
+    problem = symgd.parse(r"L(w) = \sum_{i=1}^n \log(1 + e^{-y_i\,w\cdot x_i})")
+    assert any("the parameter w is a scalar" in reading for reading in problem.readings)
+    bold = symgd.parse(r"L(\mathbf{w}) = \sum_{i=1}^n \log(1 + e^{-y_i\,\mathbf{w}^\top\mathbf{x}_i})")
+    assert not any("is a scalar" in reading for reading in bold.readings)
