@@ -1399,6 +1399,25 @@ def _refuse_free_parameter_indices(objective_ir, params, found: _Items) -> None:
                              "the subscripted name as the unknown")
 
 
+def _refuse_lowercase_t_transposes(formulas) -> None:
+    """``\\mathbf{w}^t\\mathbf{x}_i`` (a transpose typed with a lowercase t) was read as w to the power t, a
+    new constant, making w a number: a superscript t that is no name anywhere else is either."""
+    exponents, elsewhere = set(), False
+    for formula in formulas:
+        for node in _distinct_nodes(formula):
+            if isinstance(node, ir.Pow) and node.exp == ir.Name("t"):
+                exponents.add(id(node.exp))
+    for formula in formulas:
+        for node in _distinct_nodes(formula):   # not ir.walk: inlined definitions are shared (a DAG)
+            if isinstance(node, ir.BigOp) and node.index == "t":
+                return
+            if node == ir.Name("t") and id(node) not in exponents:
+                elsewhere = True
+    if exponents and not elsewhere:
+        raise AmbiguityError("a superscript t that is no other name in the formula (w^t): the power t or the "
+                             "transpose? Write w^\\top (or w^T) for the transpose, or give t a meaning")
+
+
 def _superscript_labels(formulas: list, found: _Items) -> list:
     """``x_i^a``, ``x_i^p``, ``x_i^n`` (FaceNet's anchor, positive and negative): one name with two or more
     different single-letter superscripts that are no sum's index are labels naming different arrays
@@ -1630,6 +1649,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     _check_labels_not_numbers([objective_ir, *constraints_ir], found)
     objective_ir, *constraints_ir = _superscript_labels([objective_ir, *constraints_ir], found)
+    _refuse_lowercase_t_transposes([objective_ir, *constraints_ir])
 
     _check_size([objective_ir, *constraints_ir])
     params = parse_wrt(wrt) or _params_from_source(found, objective_name)

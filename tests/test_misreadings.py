@@ -261,3 +261,11 @@ def test_a_parameter_read_as_a_scalar_says_so():
     assert any("the parameter w is a scalar" in reading for reading in problem.readings)
     bold = symgd.parse(r"L(\mathbf{w}) = \sum_{i=1}^n \log(1 + e^{-y_i\,\mathbf{w}^\top\mathbf{x}_i})")
     assert not any("is a scalar" in reading for reading in bold.readings)
+
+
+def test_a_lowercase_t_superscript_that_names_nothing_is_ambiguous():
+    # \mathbf{w}^t \mathbf{x}_i (a transpose typed with t) was read as w to the power t: w became a number
+    with pytest.raises(AmbiguityError, match="transpose"):
+        symgd.parse(r"L(\mathbf{w}) = \sum_i (y_i - \mathbf{w}^t \mathbf{x}_i)^2")
+    discounted = symgd.parse(r"L(r) = \sum_{t=1}^T \gamma^t r_t^2")   # t a sum's index: a power
+    assert "gamma**t" in str(discounted.objective)
