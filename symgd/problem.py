@@ -1404,14 +1404,12 @@ def _refuse_lowercase_t_transposes(formulas) -> None:
     new constant, making w a number: a superscript t that is no name anywhere else is either."""
     exponents, elsewhere = set(), False
     for formula in formulas:
-        for node in _distinct_nodes(formula):
-            if isinstance(node, ir.Pow) and node.exp == ir.Name("t"):
-                exponents.add(id(node.exp))
-    for formula in formulas:
-        for node in _distinct_nodes(formula):   # not ir.walk: inlined definitions are shared (a DAG)
+        for node in _distinct_nodes(formula):   # a node before its operands; not ir.walk: a DAG
             if isinstance(node, ir.BigOp) and node.index == "t":
                 return
-            if node == ir.Name("t") and id(node) not in exponents:
+            if isinstance(node, ir.Pow) and node.exp == ir.Name("t"):
+                exponents.add(id(node.exp))
+            elif node == ir.Name("t") and id(node) not in exponents:
                 elsewhere = True
     if exponents and not elsewhere:
         raise AmbiguityError("a superscript t that is no other name in the formula (w^t): the power t or the "
