@@ -844,7 +844,9 @@ class _Resolver:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
         for formula in formulas:
             for node in ir.walk(formula):
-                if isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
+                if isinstance(node, ir.Member) and self.is_set_of_data(node):
+                    self.summed_sets[node.set.name] = 1   # \\sum_{n \\in \\mathcal{M}}: the 0/1 mask M_n
+                elif isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
                     self.summed_sets.setdefault(_set_key_or_none(node.set), 0)
                 elif isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub):
                     self.summed_sets[_set_key_or_none(node.left.base)] = len(node.left.indices)
@@ -882,15 +884,42 @@ class _Resolver:
             return ir.BigOp(node.op, node.index, None, None, body)
         if isinstance(member.set, tuple):
             upper = _literal_set_size(member)
+            if member.set[:2] == (ir.Num("1"), ELLIPSIS):   # \{1, \ldots, n\}, or [n] (rewritten by the tokenizer)
+                self.found.read(f"{member.index} \\in \\{{1, \\ldots, {latex_of(upper)}\\}} (also written "
+                                f"[{latex_of(upper)}]): {member.index} = 1, ..., {latex_of(upper)}")
+                return ir.BigOp(node.op, node.index, ir.Num("1"), upper, body)
             self.found.read(f"{written}: {member.index} runs over the {latex_of(upper)} entries of a vector, in the "
                             f"order written ({member.index} = 1, ..., {latex_of(upper)})")
             return ir.BigOp(node.op, node.index, ir.Num("1"), upper, body)
+        if self.is_set_of_data(member):
+            return self.over_set_of_data(node)
         builder = self.set_builder(member)
         condition = _substitute_indices(builder.condition, {builder.index: ir.Name(member.index)})
         indicator = ir.Cases(((ir.Num("1"), condition),))
         self.found.read(f"the sum over {written} is the sum over every {member.index} of "
                         f"{latex_of(indicator)} times its body")
         return ir.BigOp(node.op, node.index, None, None, ir.Mul(indicator, body, "juxt"))
+
+    def is_set_of_data(self, member: ir.Member) -> bool:
+        """``\\sum_{n \\in \\mathcal{M}}`` with M a plain name the source does not define (as a set-builder, a
+        definition or a parameter) and no point of the data: a set of indices given as data. A set with an
+        argument or a subscript (``R(t_i)``, ``R_i``) may change with another index and stays refused."""
+        space = member.set
+        return (isinstance(space, ir.Name) and not member.points and space.name not in self.found.sets
+                and space.name not in self.found.definitions and space.name not in (self.requested or ())
+                and space.name not in self.bound and space.name != member.index)
+
+    def over_set_of_data(self, node: ir.BigOp):
+        """The sum over n in a set M of indices given as data: the sum over every n weighted by M's 0/1 mask
+        M_n, an argument of the generated code, as for the pairs of ``\\sum_{(u,i)\\in\\kappa}`` (a reading). A
+        set that the source lets depend on the parameters (PRML's misclassified patterns) is held fixed."""
+        member, body = node.body.left, node.body.right
+        mask = ir.Sub(member.set, (ir.Name(member.index),))
+        self.found.read(f"{latex_of(member)}: {latex_of(member.set)} is a set of indices {member.index} given as "
+                        f"data: its 0/1 mask {latex_of(mask)} (1 for {member.index} in the set) is an argument; "
+                        "a set that depends on the parameters is held fixed (the gradient at fixed "
+                        f"{latex_of(member.set)})")
+        return ir.BigOp(node.op, node.index, None, None, ir.Mul(mask, body, "mask"))
 
     def set_builder(self, member: ir.Member) -> ir.SetBuilder:
         """The set-builder a sum runs over: written in place, or the definition of the set's name (a definition

@@ -91,6 +91,7 @@ OPERAND_END = frozenset("NUMBER NAME LABEL DENSITY ONES REALS TOP PRIME _RPAR _R
 
 # Tokens after which only an operand can come (a \text word there is a name, not prose)
 OPERAND_START = frozenset("PLUS MINUS CDOT SLASH _COMMA _EQ _LPAR _LBRACE".split())
+RANGE_SET_RE = re.compile(r"\[\s*([A-Za-z]|\\[A-Za-z]+|\d+)\s*\](?=\s*\})")   # \sum_{i\in[n]}
 OPEN_FOR = {")": "(", "]": "[", r"\}": r"\{", "rangle": "langle", "cases": "cases"}
 
 TOKEN_RE = re.compile(r"""
@@ -283,6 +284,10 @@ class _Tokenizer:
         elif value == "]" and self.brackets and self.brackets[-1][0] == "[entry":
             self.brackets.pop()
             self.emit("_RBRACE", "}", start)
+        elif value == "[" and (upper := self.range_set_after_in(start)) is not None:
+            # \sum_{i \in [n]}: [n] is the set {1, ..., n} (combinatorics' notation), read as that literal set
+            self.rewrite(start, upper.end(), f"\\{{1,\\ldots,{upper.group(1)}\\}}")
+            self.pos = start
         elif value in "([":
             self.open_bracket(value, "_LPAR", start)
         elif value in ")]":
@@ -307,6 +312,14 @@ class _Tokenizer:
             self.emit("REL", value, start)
         else:
             self.emit(simple[value], value, start)
+
+    def range_set_after_in(self, start: int):
+        """The match of ``[n]`` (one name or number in brackets) right after ``\\sum_{i \\in``, else None: a
+        bracket elsewhere (``\\alpha \\in [0, 1]``, ``[u]_+``) is no set of indices."""
+        kinds = [token.type for token in self.tokens[-5:]]
+        if kinds != ["BIGOP", "_UNDER", "_LBRACE", "NAME", "REL"] or self.tokens[-1].value != "in":
+            return None
+        return RANGE_SET_RE.match(self.text, start)
 
     def at_set_builder_bar(self) -> bool:
         """``\\{t \\mid ...\\}``, ``\\{t | ...\\}``: a bar right after ``\\{`` and one name separates a set-builder's

