@@ -14,26 +14,9 @@ import pytest
 
 import symgd
 from symgd.errors import AmbiguityError, UnsupportedError
+from test_index_sets import check_generated   # the generated loss and gradient against a reference
 
 PERCEPTRON = r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n"
-
-
-def slopes(reference, point: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Central differences of a scalar reference, entry by entry."""
-    out = np.zeros_like(point)
-    for position in np.ndindex(*point.shape):
-        plus, minus = point.copy(), point.copy()
-        plus[position] += step
-        minus[position] -= step
-        out[position] = (reference(plus) - reference(minus)) / (2 * step)
-    return out
-
-
-def check_generated(problem, param: np.ndarray, data: dict, reference) -> None:
-    """The generated loss equals the reference, the generated gradient its central differences."""
-    module = symgd.codegen(problem).load()
-    assert np.isclose(module.loss(param, **data), reference(param), rtol=1e-10)
-    assert np.allclose(module.grad(param, **data), slopes(reference, param), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
