@@ -251,6 +251,7 @@ class _Items:
     labelled: set = field(default_factory=set)          # L(t^u, v) = ...: (t, u), a superscript that is a label
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
+    paired_points: set = field(default_factory=set)     # x of \sum_{(x_i, x_j) \in S}: one x, written with both
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
     def read(self, text: str) -> None:
@@ -844,7 +845,9 @@ class _Resolver:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
         for formula in formulas:
             for node in ir.walk(formula):
-                if isinstance(node, ir.Member) and self.is_set_of_data(node):
+                if isinstance(node, ir.Member) and node.pairs:   # (x_i, x_j) \in S: the mask S_{ij}
+                    self.summed_sets[node.set.name] = len(node.pairs)
+                elif isinstance(node, ir.Member) and self.is_set_of_data(node):
                     self.summed_sets[node.set.name] = 1   # \\sum_{n \\in \\mathcal{M}}: the 0/1 mask M_n
                 elif isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
                     self.summed_sets.setdefault(_set_key_or_none(node.set), 0)
@@ -877,6 +880,8 @@ class _Resolver:
         weighted by the indicator of a set-builder's condition (written in place or defined in the where-clause)."""
         member, body = node.body.left, node.body.right
         written = latex_of(member)
+        if member.pairs:
+            return self.over_pairs_of_points(node)
         if member.points:
             rows = ", ".join(f"{point}_{member.index}" for point in member.points)
             self.found.read(f"the sum over {written} is over the samples: {', '.join(member.points)} stand for "
@@ -919,6 +924,18 @@ class _Resolver:
                         f"data: its 0/1 mask {latex_of(mask)} (1 for {member.index} in the set) is an argument; "
                         "a set that depends on the parameters is held fixed (the gradient at fixed "
                         f"{latex_of(member.set)})")
+        return ir.BigOp(node.op, node.index, None, None, ir.Mul(mask, body, "mask"))
+
+    def over_pairs_of_points(self, node: ir.BigOp):
+        """``\\sum_{(x_i, x_j) \\in \\mathcal{S}}`` (Xing et al. 2002): the pairs of points are named by their
+        indices, so the sum runs over the pairs of indices (i, j) of S, given as data by its 0/1 mask S_{ij}
+        (a reading). The letters of the points (one x with both indices) are the source's, never ambiguous."""
+        member, body = node.body.left, node.body.right
+        mask = ir.Sub(member.set, tuple(ir.Name(index) for index in member.pairs))
+        self.found.paired_points.update(point.partition("_")[0] for point in member.points)
+        self.found.read(f"the sum over {latex_of(member)} is over the pairs of indices ({', '.join(member.pairs)}) "
+                        f"of a set given as data: its 0/1 mask {latex_of(mask)} (1 for a pair in the set) is an "
+                        "argument")
         return ir.BigOp(node.op, node.index, None, None, ir.Mul(mask, body, "mask"))
 
     def set_builder(self, member: ir.Member) -> ir.SetBuilder:
@@ -1706,7 +1723,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     _refuse_free_parameter_indices(objective_ir, params, found)
-    _check_sums_over_data_sets(objective_ir, params)
+    _check_sums_over_data_sets(objective_ir, params, found.paired_points)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
 
@@ -1964,7 +1981,7 @@ def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
             found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
 
 
-def _check_sums_over_data_sets(objective_ir, params) -> None:
+def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) -> None:
     """A sum over the tuples of a set given as data (``\\sum_{(u,i,j) \\in D_S}``) is the fit to those data: a body
     holding no parameter leaves them out of every gradient. BPR writes ``\\ln\\sigma(\\hat{x}_{uij})`` with
     x̂ "an arbitrary function of Θ" said in words only: read as written, x̂ would be data. Refused, naming
@@ -1974,6 +1991,7 @@ def _check_sums_over_data_sets(objective_ir, params) -> None:
             continue
         subscripts = [n for n in ir.walk(node.right) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
         names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        subscripts = [n for n in subscripts if n.base.name not in paired_points]   # (x_i, x_j) \in S: one x
         check_one_letter_per_index(names, subscripts, latex_of(node.left.base))   # b_u, b_i from a definition
         if _names_used([node.right]) & set(params):
             continue

@@ -14,7 +14,7 @@ import pytest
 
 import symgd
 from symgd.errors import AmbiguityError, UnsupportedError
-from test_index_sets import check_generated   # the generated loss and gradient against a reference
+from test_index_sets import check_generated, slopes   # the generated loss and gradient against a reference
 
 PERCEPTRON = r"E_{\mathrm{P}}(\mathbf{w}) = -\sum_{n\in\mathcal{M}}\mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n"
 
@@ -81,3 +81,33 @@ def test_brackets_elsewhere_are_no_range():
 def test_one_letter_for_two_bias_vectors_stays_ambiguous_beside_pairs_of_points():
     with pytest.raises(AmbiguityError, match=r"b_i and b_u"):
         symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+
+
+XING = r"\min_A \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pairs_of_points_named_by_indices_are_pairs_of_indices_of_a_mask(seed):
+    # Xing, Ng, Jordan & Russell (2002): S the similar pairs, ||v||_A^2 = v^T A v with A the unknown
+    problem = symgd.parse(XING, wrt="A")
+    assert any(r"the pairs of indices (i, j) of a set given as data" in r for r in problem.readings)
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(seed)
+    x, a = rng.normal(size=(6, 3)), rng.normal(size=(3, 3))   # A not symmetric: a lost transpose shows
+    mask = (rng.uniform(size=(6, 6)) < 0.4).astype(float)
+
+    def reference(a):
+        return sum(mask[i, j] * (x[i] - x[j]) @ a @ (x[i] - x[j]) for i in range(6) for j in range(6))
+
+    assert np.isclose(module.loss(a, S=mask, x=x), reference(a), rtol=1e-10)
+    assert np.allclose(module.grad(a, S=mask, x=x), slopes(reference, a), atol=1e-6)
+
+
+@pytest.mark.parametrize("source, error, message", [
+    # another letter with both indices stays ambiguous (b_i, b_j: one vector or two?)
+    (r"\min_{A, b} \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2 + (b_i - b_j)^2", AmbiguityError, r"b_i and b_j"),
+    (r"\sum_{(x_i,x_i)\in S}\|x_i\|_A^2", UnsupportedError, r"pairs of points with distinct single-letter indices"),
+])
+def test_pairs_of_points_read_only_their_own_letters_and_distinct_indices(source, error, message):
+    with pytest.raises(error, match=message):
+        symgd.parse(source, wrt="A, b" if "b_i" in source else "A")

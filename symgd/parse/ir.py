@@ -178,6 +178,7 @@ class Member:
     index: str
     set: object
     points: tuple[str, ...] = ()
+    pairs: tuple[str, ...] = ()   # (x_i, x_j) \in S: the indices (i, j) of the points written; points as x_i, x_j
 
 
 @dataclass(frozen=True)

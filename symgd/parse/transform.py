@@ -398,6 +398,8 @@ class IRBuilder(Transformer):
         every = extra == ["all"]   # \sum_{i,j=1}^{n}: the range belongs to each index
         excluded = extra[0] if extra and not every and isinstance(extra[0], (str, ir.Sub)) else None
         node = body
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "point_pairs":   # \sum_{(x_i,x_j) \in S}
+            return _sum_over_point_pairs(str(op), names, extra[0][1], extra[0][2], body)
         if extra and isinstance(extra[0], tuple) and extra[0][0] == "ordered":   # \sum_{i<j}
             first, second = names
             return ir.BigOp(str(op), first, None, None, ir.BigOp(str(op), second, extra[0][1], upper, body))
@@ -454,6 +456,23 @@ class IRBuilder(Transformer):
             return (str(name),), None, ("member", other)
         raise UnsupportedError(f"the sum over {name} {op} {_describe(other)}: symgd sums over ranges "
                                f"({name}=1 to n) and over j \\ne i")
+
+    def indexed_point(self, children):   # x_i in \sum_{(x_i, x_j) \in S}
+        name, index = children
+        return ir.Sub(ir.Name(str(name)), (index,))
+
+    def index_point_pairs(self, children):
+        """``\\sum_{(x_i, x_j) \\in \\mathcal{S}}`` (Xing et al. 2002): pairs of points named by their indices, so
+        pairs of indices (i, j) of a set given as data (its 0/1 mask S_{ij}, read by the problem builder)."""
+        *points, op, space = children
+        indices = [point.indices[0] for point in points]
+        named = isinstance(space, ir.Name) or (isinstance(space, ir.Sub) and isinstance(space.base, ir.Name))
+        if str(op) != "in" or not named or not all(isinstance(index, ir.Name) for index in indices) \
+                or len({index.name for index in indices}) != len(indices):
+            written = ", ".join(_describe(point) for point in points)
+            raise UnsupportedError(f"the sum over ({written}) {op} {_describe(space)}: symgd reads pairs of points "
+                                   "with distinct single-letter indices in a named set, (x_i, x_j) \\in S")
+        return tuple(index.name for index in indices), None, ("point_pairs", space, tuple(points))
 
     def index_in_builder(self, children):   # \sum_{t \in \{t : y_t \ge x_t b\}}
         name, op, builder = children
@@ -570,6 +589,17 @@ def _sum_over_points(op: str, names: tuple, space, body):
         return _rebuild(node, replace)
 
     return ir.BigOp(op, index, None, None, ir.Mul(ir.Member(index, space, tuple(names)), replace(body), "mask"))
+
+
+def _sum_over_point_pairs(op: str, indices: tuple, space, points: tuple, body):
+    """The sum over the pairs of points (x_i, x_j) of a set S: over every (i, j), its innermost sum's body
+    behind the factor ``(x_i, x_j) \\in S`` (a ``Member`` with the pairs' indices), which the problem builder
+    reads as the 0/1 mask S_{ij} given as data."""
+    member = ir.Member(indices[-1], space, tuple(f"{p.base.name}_{p.indices[0].name}" for p in points), indices)
+    node = ir.BigOp(op, indices[-1], None, None, ir.Mul(member, body, "mask"))
+    for index in reversed(indices[:-1]):
+        node = ir.BigOp(op, index, None, None, node)
+    return node
 
 
 def _rebuild(node, fn):

@@ -349,8 +349,7 @@ ENTRIES = [
     entry("paper_xing_metric", "Xing, Ng, Jordan & Russell (2002), Distance metric learning with application to"
           " clustering with side-information, Sec. 2 (||x||_A = sqrt(x^T A x); S the similar pairs)",
           r"\min_A \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2",
-          "A", "x:n,p A:p,p S:n,n", _xing, kinds="S:01",
-          status=REFUSAL, gap="ParseError: line 1, column 16: unexpected '_'\n  \\min_A \\sum_{(x_i,x_j)\\in\\mathcal{S}}\\|x_i - x_j\\|_A^2\n                 ^\nexpected ','"),
+          "A", "x:n,p A:p,p S:n,n", _xing, kinds="S:01"),
     entry("paper_sammon", "Sammon (1969), A nonlinear mapping for data structure analysis, eq. (1) (d*_ij the"
           " original distances, d_ij those of the configuration y)",
           r"E = \frac{1}{\sum_{i<j}d^*_{ij}}\sum_{i<j}^{N}\frac{[d^*_{ij} - d_{ij}]^2}{d^*_{ij}}",

@@ -204,12 +204,14 @@ def _distribute_broadcast_sum(operands: list, out: str, dims: dict) -> ir.Node |
         if len(operands) < 2 or len(spec) < 3 or not (isinstance(arg, ir.Map) and arg.op == "add") \
                 or all(_unbroadcast(term, spec)[1] == spec for term in arg.args):
             continue
-        results = []
+        plans = []
         for term in arg.args:
             replaced = list(operands)
             replaced[position] = _unbroadcast(term, spec)
-            results.append(_plan(replaced, out, dims))
-        return ir.add(*results)
+            plans.append(replaced)
+        if any(set(out) - {c for _, s in replaced for c in s} for replaced in plans):
+            continue   # a term broadcast along a kept axis no other operand has: its sum would lose that axis
+        return ir.add(*(_plan(replaced, out, dims) for replaced in plans))
     return None
 
 
