@@ -1261,7 +1261,28 @@ class _Resolver:
             return ir.Func(node.name, args)
         if len(args) == 1:
             return self.product_or_call(ir.Name(node.name), args[0], node)
+        if (kernel := self.kernel_of_data(node, args)) is not None:
+            return kernel
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+    def kernel_of_data(self, node: ir.Apply, args: tuple):
+        """``k(x_i, x_j)`` (a kernel: Schölkopf et al. 2001) with k defined nowhere and every argument a point of
+        the data x_i named by a summed index, no parameter in it: the values k(x_i, x_j) are data, the kernel
+        matrix with entries k_{ij}, an argument of the generated code (a reading). None when it is not so."""
+        params = set(self.requested or ()) | set(self.found.params)   # wrt=, or \min_\alpha in the source
+        if not params or node.name in params or node.name in self.declared_names or node.name in self.bound:
+            return None
+        indices = []
+        for arg in args:
+            if not (isinstance(arg, ir.Sub) and isinstance(arg.base, ir.Name) and len(arg.indices) == 1
+                    and isinstance(arg.indices[0], ir.Name) and arg.indices[0].name in self.bound
+                    and arg.base.name not in params):
+                return None
+            indices.append(arg.indices[0])
+        value = ir.Sub(ir.Name(node.name), tuple(indices))
+        self.found.read(f"{latex_of(node)} is read as data: the kernel matrix {latex_of(value)} of a function "
+                        f"{node.name} applied only to data, an argument of the generated code")
+        return value
 
     def product_or_call(self, head, arg, written_as: ir.Apply):
         """``\\lambda(a + b)`` and ``y_i(w^\\top x_i)`` are products; ``f(x_i)``, ``\\phi(x_n)`` or

@@ -111,3 +111,36 @@ def test_pairs_of_points_named_by_indices_are_pairs_of_indices_of_a_mask(seed):
 def test_pairs_of_points_read_only_their_own_letters_and_distinct_indices(source, error, message):
     with pytest.raises(error, match=message):
         symgd.parse(source, wrt="A, b" if "b_i" in source else "A")
+
+
+KERNEL_DUAL = r"\frac{1}{2}\sum_{ij}\alpha_i\alpha_jk(x_i, x_j) - \sum_i\alpha_i"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_kernel_of_data_only_is_the_kernel_matrix_given_as_data(seed):
+    # Schölkopf et al. (2001), the one-class SVM dual: k(x_i, x_j) read as the entries of the kernel matrix
+    problem = symgd.parse(KERNEL_DUAL, wrt=r"\alpha")
+    assert any(r"is read as data: the kernel matrix k_{i,j}" in reading for reading in problem.readings)
+    rng = np.random.default_rng(seed)
+    root = rng.normal(size=(6, 6))
+    kernel = root @ root.T + np.diag(np.arange(6.0))   # symmetric: a kernel matrix; 6 samples, no feature axis
+    check_generated(problem, rng.normal(size=6), {"k": kernel},
+                    lambda a: 0.5 * a @ kernel @ a - np.sum(a))
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"\sum_i k(w, x_i)", "w"),                                 # the parameter in an argument
+    (r"\sum_{ij}\alpha_i k(x_i, x_j)", "x"),                    # the points are the parameter
+    (r"\sum_{ij}\alpha_i\alpha_j k(x_i, x_j)", None),           # no parameter known: nothing is data yet
+    (r"\sum_{i}\alpha_i k(x_i, z)", r"\alpha"),                 # an argument with no summed index
+])
+def test_a_function_of_anything_but_indexed_data_is_never_a_kernel_matrix(source, wrt):
+    with pytest.raises(symgd.SymgdError) as info:
+        symgd.parse(source, wrt=wrt)
+    assert "kernel matrix" not in str(info.value)
+
+
+def test_a_defined_kernel_is_used_not_read_as_data():
+    problem = symgd.parse(KERNEL_DUAL, wrt=r"\alpha", where=r"k(x, x') = \exp(-\|x - x'\|^2)")
+    assert not any("kernel matrix" in reading for reading in problem.readings)
+    assert "exp" in str(problem.objective)

@@ -393,10 +393,13 @@ ENTRIES = [
           where=r"P_{ij} \equiv \frac{e^{o_{ij}}}{1 + e^{o_{ij}}}", kinds="P_bar_ij:prob",
           status=UNSUPPORTED, construct=r"chain of equalities"),
     entry("paper_one_class_svm_dual", "Scholkopf, Platt, Shawe-Taylor, Smola & Williamson (2001), Estimating the support of"
-          " a high-dimensional distribution, Sec. 4, eq. (7)-(9) (the dual of the one-class SVM, k the kernel)",
+          " a high-dimensional distribution, Sec. 4, eq. (7)-(9) (the dual of the one-class SVM, k the kernel, given as"
+          " the kernel matrix k_ij = k(x_i, x_j))",
           r"\min_{\alpha\in\mathbb{R}^\ell}\frac{1}{2}\sum_{ij}\alpha_i\alpha_jk(x_i, x_j)\quad\text{subject to}\quad"
           r"0 \le \alpha_i \le \frac{1}{\nu\ell},\ \sum_i\alpha_i = 1",
-          r"\alpha", "alpha:n x:n,p nu:", None, status=UNSUPPORTED, construct="function k"),
+          r"\alpha", "alpha:n k:n,n nu:", lambda v: 0.5 * float(v["alpha"] @ v["k"] @ v["alpha"]), kinds="k:spd",
+          constraints=lambda v: [("le", -v["alpha"]), ("le", v["alpha"] - 1 / (v["nu"] * v["alpha"].size)),
+                                 ("eq", np.sum(v["alpha"]) - 1)]),
     # ---- a second round: Murphy's sigm, PRML's product likelihood, kernels, LMNN, scikit-learn's log loss
     entry("text_murphy_logreg_sigm", "Murphy (2012), Machine Learning: A Probabilistic Perspective, Sec. 8.3.1, eq. (8.3)"
           " (NLL of logistic regression, mu_i = sigm(w^T x_i))",
