@@ -298,7 +298,8 @@ ENTRIES = [
     entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), section 'Adding biases' (with the user and item biases b_u and b_i)",
           r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2 + \|q_i\|^2"
           r" + b_u^2 + b_i^2)",
-          "p, q, b", "r:U,I q:I,f p:U,f mu: lambda:", None, status=UNSUPPORTED, construct=r"\\kappa|set|\\in"),
+          "p, q, b", "r:U,I q:I,f p:U,f mu: lambda:", None, status=UNSUPPORTED,
+          construct=r"b_i and b_u in the sum over the set \\kappa: one vector b indexed by both, or 2 different vectors"),
     entry("paper_pmf", "Salakhutdinov & Mnih (2008), Probabilistic matrix factorization, Sec. 2 (U_i, V_j the"
           " columns of U and V)",
           r"E = \frac{1}{2}\sum_{i=1}^{N}\sum_{j=1}^{M}I_{ij}\left(R_{ij} - U_i^TV_j\right)^2 + \frac{\lambda_U}{2}\sum_{i=1}^{N}"
@@ -414,7 +415,8 @@ ENTRIES = [
     entry("paper_bpr", "Rendle, Freudenthaler, Gantner & Schmidt-Thieme (2009), BPR: Bayesian personalized ranking"
           " from implicit feedback (BPR-Opt over the training triples D_S)",
           r"\text{BPR-Opt} = \sum_{(u,i,j)\in D_S}\ln\sigma(\hat{x}_{uij}) - \lambda_\Theta\|\Theta\|^2",
-          r"\Theta", "Theta:p", None, status=UNSUPPORTED, construct=r"D_S|set|\\in"),
+          r"\Theta", "Theta:p", None, status=UNSUPPORTED,
+          construct=r"holds no parameter.*\\hat\{x\}_\{u i j\} would be data.*define \\hat\{x\}_\{u i j\}"),
     entry("paper_kalman_smoother", "Aravkin, Burke, Ljung, Lozano & Pillonetto (2017), Generalized Kalman smoothing, Sec. 2"
           " (least-squares Kalman smoothing with weighted norms ||v||_M^2 = v^T M v)",
           r"\sum_{t=1}^{T}\|y_t - Hx_t\|_{R^{-1}}^2 + \sum_{t=2}^{T}\|x_t - Ax_{t-1}\|_{Q^{-1}}^2",
