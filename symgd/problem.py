@@ -760,6 +760,7 @@ class _Resolver:
         self.inlined: dict[str, object] = {}   # resolved bodies, shared: a DAG, not an exponential tree
         self.products: set = set()             # calls read as products: (name, arguments as written)
         self.summed_sets: dict = {}            # the sets sums run over: name -> number of mask indices (0: no mask)
+        self.names_besides_sets: set = set()   # names written other than as a set a sum runs over (or its |S|)
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
         self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
 
@@ -843,6 +844,7 @@ class _Resolver:
 
     def note_sets(self, formulas) -> None:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
+        self.names_besides_sets = _names_besides_sets(formulas)
         for formula in formulas:
             for node in ir.walk(formula):
                 if isinstance(node, ir.Member) and node.pairs:   # (x_i, x_j) \in S: the mask S_{ij}
@@ -912,7 +914,9 @@ class _Resolver:
         space = member.set
         return (isinstance(space, ir.Name) and not member.points and space.name not in self.found.sets
                 and space.name not in self.found.definitions and space.name not in (self.requested or ())
-                and space.name not in self.bound and space.name != member.index)
+                and space.name not in self.bound and space.name != member.index
+                and space.name not in self.names_besides_sets and space.name not in self.declared_names
+                and not self.is_identity(ir.Sub(space, (ir.Name(member.index),))))
 
     def over_set_of_data(self, node: ir.BigOp):
         """The sum over n in a set M of indices given as data: the sum over every n weighted by M's 0/1 mask
@@ -1307,6 +1311,24 @@ class _Resolver:
         self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)})")
         self.products.add((written_as.name, written_as.args))
         return ir.Mul(self.resolve(head), arg, "juxt")
+
+
+def _names_besides_sets(formulas) -> set[str]:
+    """The names the formulas write other than as the set of a sum (``\\sum_{n \\in M}``) or its size ``|M|``:
+    a set named like a symbol used elsewhere (``\\frac{1}{K}\\sum_{k \\in K}``) is no mask given as data."""
+    names: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, ir.Member) or (isinstance(node, ir.Abs) and isinstance(node.arg, ir.Name)):
+            return
+        if isinstance(node, ir.Name):
+            names.add(node.name)
+        for child in ir.children(node):
+            visit(child)
+
+    for formula in formulas:
+        visit(formula)
+    return names
 
 
 def _spelling_without_density(found: _Items, name: str):

@@ -43,6 +43,10 @@ def test_the_size_of_a_set_of_indices_given_as_data_is_the_sum_of_its_mask():
     (PERCEPTRON, r"\mathcal{M} = \{n : \mathbf{w}^{\mathrm{T}}\boldsymbol{\phi}_nt_n < 0\}", None),   # defined
     (r"\sum_i\sum_{j\in R_i}(z_j w - y_i)^2", None, r"the set R_\{i\} is not defined"),   # changes with i
     (r"\sum_{j\in R(t_i)}z_j w", None, r"is not defined"),   # a set with an argument
+    (r"\frac{1}{K}\sum_{k\in K}w_k^2", None, r"the set K is not defined"),   # K also a number
+    (r"\sum_{i\in S}(w x_i)^2 + \mathrm{tr}(S)", None, r"the set S is not defined"),   # S also a matrix
+    (r"\sum_{i\in I}(w_i - 1)^2", r"I \in \mathbb{R}^{n}", r"the set I is not defined"),   # declared a vector
+    (r"\sum_{i\in\mathcal{I}}(w_i - 1)^2", None, r"the set I is not defined"),   # I_i would be an identity
 ])
 def test_a_set_the_source_defines_or_that_varies_is_never_a_mask(source, where, message):
     if message is None:
@@ -51,7 +55,7 @@ def test_a_set_the_source_defines_or_that_varies_is_never_a_mask(source, where, 
         assert symgd.gradient(problem).nonsmooth   # the set-builder's indicator, not a mask
         return
     with pytest.raises(UnsupportedError, match=message):
-        symgd.parse(source, wrt="w")
+        symgd.parse(source, wrt="w", where=where)
 
 
 def test_a_set_named_like_the_parameter_is_no_mask():
