@@ -1283,6 +1283,8 @@ class _Resolver:
                     and arg.base.name not in params):
                 return None
             indices.append(arg.indices[0])
+        if len(set(indices)) != len(indices):   # f(x_i, y_i): one value per i, no matrix to read it from
+            return None
         value = ir.Sub(ir.Name(node.name), tuple(indices))
         self.found.read(f"{latex_of(node)} is read as data: the kernel matrix {latex_of(value)} of a function "
                         f"{node.name} applied only to data, an argument of the generated code")

@@ -82,9 +82,16 @@ def test_brackets_elsewhere_are_no_range():
     assert sum("[n]" in reading for reading in written.readings) == 1
 
 
-def test_one_letter_for_two_bias_vectors_stays_ambiguous_beside_pairs_of_points():
-    with pytest.raises(AmbiguityError, match=r"b_i and b_u"):
-        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+@pytest.mark.parametrize("source", [
+    # Koren et al. (2009): b_u user biases and b_i item biases, two vectors in the paper's words only
+    r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(b_u^2 + b_i^2)",
+    # a graph's edges: the same spelling where x is one vector indexed by both ends
+    r"\min_x\sum_{(i,j)\in E}(x_i - x_j)^2 + \|x - y\|^2",
+])
+def test_one_letter_with_both_indices_of_a_pair_stays_ambiguous(source):
+    # nothing written tells the two apart (the sizes of u and i are not stated): never two vectors by default
+    with pytest.raises(AmbiguityError, match=r"one vector \w+ indexed by both, or 2 different vectors"):
+        symgd.parse(source)
 
 
 XING = r"\min_A \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2"
@@ -137,6 +144,7 @@ def test_a_kernel_of_data_only_is_the_kernel_matrix_given_as_data(seed):
     (r"\sum_{ij}\alpha_i k(x_i, x_j)", "x"),                    # the points are the parameter
     (r"\sum_{ij}\alpha_i\alpha_j k(x_i, x_j)", None),           # no parameter known: nothing is data yet
     (r"\sum_{i}\alpha_i k(x_i, z)", r"\alpha"),                 # an argument with no summed index
+    (r"\sum_{i}\alpha_i k(x_i, y_i)", r"\alpha"),               # one index twice: no matrix of pairs
 ])
 def test_a_function_of_anything_but_indexed_data_is_never_a_kernel_matrix(source, wrt):
     with pytest.raises(symgd.SymgdError) as info:
