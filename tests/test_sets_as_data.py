@@ -156,3 +156,11 @@ def test_a_defined_kernel_is_used_not_read_as_data():
     problem = symgd.parse(KERNEL_DUAL, wrt=r"\alpha", where=r"k(x, x') = \exp(-\|x - x'\|^2)")
     assert not any("kernel matrix" in reading for reading in problem.readings)
     assert "exp" in str(problem.objective)
+
+
+@pytest.mark.parametrize("clause", [r"\forall i \in [m]", r"i \in [m]"])
+def test_a_range_clause_in_brackets_n_is_one_to_n(clause):
+    # Boyd & Vandenberghe's a_i^T x <= b_i, i = 1, ..., m, with the range written [m]
+    written = symgd.parse(rf"\min_x c^\top x \quad \text{{s.t.}} \quad a_i^\top x \le b_i,\ {clause}", wrt="x")
+    plain = symgd.parse(r"\min_x c^\top x \quad \text{s.t.} \quad a_i^\top x \le b_i,\ i = 1, \dots, m", wrt="x")
+    assert written.constraints == plain.constraints and written.shapes == plain.shapes

@@ -812,8 +812,8 @@ def split_range_clauses(tokens: list) -> tuple[list, dict[str, Token | None]]:
 
 
 def _range_clause(tokens: list, at: int):
-    """(index, last value token or None, end) for ``i = 1, \\dots, m`` or ``\\forall i [= 1, \\dots, m]``
-    starting at ``at`` after a separator; None when there is none."""
+    """(index, last value token or None, end) for ``i = 1, \\dots, m``, ``i \\in [m]`` or ``\\forall i [= 1,
+    \\dots, m]`` (or ``\\forall i \\in [m]``) starting at ``at`` after a separator; None when there is none."""
     def types(start, count):
         return [t.type for t in tokens[start:start + count]]
 
@@ -830,6 +830,12 @@ def _range_clause(tokens: list, at: int):
         if end < len(tokens) and tokens[end].type not in ("_COMMA", "_SEP"):
             return None
         return index, tokens[start + 6], end
+    if types(start + 1, 4) in (["REL", "_LPAR", "NAME", "_RPAR"], ["REL", "_LPAR", "NUMBER", "_RPAR"]) \
+            and tokens[start + 1].value == "in" and tokens[start + 2].value == "[":   # i \in [m]: 1, ..., m
+        end = start + 5
+        if end < len(tokens) and tokens[end].type not in ("_COMMA", "_SEP"):
+            return None
+        return index, tokens[start + 3], end
     if forall and (start + 1 == len(tokens) or tokens[start + 1].type in ("_COMMA", "_SEP")):
         return index, None, start + 1
     return None
