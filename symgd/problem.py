@@ -913,7 +913,8 @@ class _Resolver:
         argument or a subscript (``R(t_i)``, ``R_i``) may change with another index and stays refused."""
         space = member.set
         return (isinstance(space, ir.Name) and not member.points and space.name not in self.found.sets
-                and space.name not in self.found.definitions and space.name not in (self.requested or ())
+                and space.name not in self.found.definitions
+                and space.name not in {*(self.requested or ()), *self.found.params}
                 and space.name not in self.bound and space.name != member.index
                 and space.name not in self.names_besides_sets and space.name not in self.declared_names
                 and not self.is_identity(ir.Sub(space, (ir.Name(member.index),))))
@@ -951,7 +952,10 @@ class _Resolver:
         key = _set_key(space) if isinstance(space, (ir.Name, ir.Sub, ir.Apply)) else None
         if key not in self.found.sets:
             name = latex_of(space)
-            raise UnsupportedError(f"the sum over {member.index} \\in {name}: the set {name} is not defined; "
+            as_data = ("" if not isinstance(space, ir.Name) else
+                       f" (a set of indices given as data, its 0/1 mask, needs a name written nowhere else and "
+                       f"not declared{'; I_' + member.index + ' would be an identity' if space.name == 'I' else ''})")
+            raise UnsupportedError(f"the sum over {member.index} \\in {name}: the set {name} is not defined{as_data}; "
                                    f"define it by a set-builder in the where-clause ({name} = \\{{{member.index} : "
                                    f"...\\}}, with its condition), or sum over every {member.index} with an "
                                    f"indicator: \\sum_{{{member.index}}} \\mathbb{{1}}(...) ...")
