@@ -850,7 +850,7 @@ class _Resolver:
                 if isinstance(node, ir.Member) and node.pairs:   # (x_i, x_j) \in S: the mask S_{ij}
                     self.summed_sets[node.set.name] = len(node.pairs)
                 elif isinstance(node, ir.Member) and self.is_set_of_data(node):
-                    self.summed_sets[node.set.name] = 1   # \\sum_{n \\in \\mathcal{M}}: the 0/1 mask M_n
+                    self.summed_sets[node.set.name] = 1   # \sum_{n \in \mathcal{M}}: the 0/1 mask M_n
                 elif isinstance(node, ir.Member) and not isinstance(node.set, (tuple, ir.SetBuilder)):
                     self.summed_sets.setdefault(_set_key_or_none(node.set), 0)
                 elif isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub):

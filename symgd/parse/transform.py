@@ -595,7 +595,8 @@ def _sum_over_point_pairs(op: str, indices: tuple, space, points: tuple, body):
     """The sum over the pairs of points (x_i, x_j) of a set S: over every (i, j), its innermost sum's body
     behind the factor ``(x_i, x_j) \\in S`` (a ``Member`` with the pairs' indices), which the problem builder
     reads as the 0/1 mask S_{ij} given as data."""
-    member = ir.Member(indices[-1], space, tuple(f"{p.base.name}_{p.indices[0].name}" for p in points), indices)
+    named = tuple(f"{p.base.name}_{p.indices[0].name}" for p in points)
+    member = ir.Member(indices[-1], _mask_name(space), named, indices)   # \mathcal{S}, or D_S as one name
     node = ir.BigOp(op, indices[-1], None, None, ir.Mul(member, body, "mask"))
     for index in reversed(indices[:-1]):
         node = ir.BigOp(op, index, None, None, node)
