@@ -887,6 +887,14 @@ class TextIRBuilder(IRBuilder):
         head, args = children
         return text_function(str(head), args)
 
+    def text_norm(self, children):
+        """``||v||`` (Euclidean), ``||v||_1``, ``||X||_F``: the norms as plain text types them."""
+        arg, sub = children
+        if sub is None:
+            return ir.Norm(arg)
+        label = str(sub)[1:]
+        return ir.Norm(arg, _norm_kind(ir.Num(label) if label.isdigit() else ir.Name(label)))
+
 
 def text_function(name: str, args: tuple):
     """Resolve a plain-text call ``name(args)`` through the primitive table's text spellings."""
