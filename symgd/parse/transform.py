@@ -197,6 +197,17 @@ class IRBuilder(Transformer):
             script = ir.Name(str(script))
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
 
+    def paren_subscript(self, children):
+        """``(v)_i`` as ``v_i``, except one index on a transposed matrix in parentheses: ``(B^\\top)_j`` is
+        column j of B, which the subscript rules (``w^\\top_k`` is ``(w_k)^\\top``) would make row j."""
+        base, script = children
+        one_index = not isinstance(script, (tuple, Label)) and len(_index_parts((script,))) == 1
+        if isinstance(base, ir.Transpose) and isinstance(base.arg, (ir.Name, ir.Sub)) and one_index:
+            raise UnsupportedError("one index on a transposed matrix in parentheses, (B^\\top)_{j}: a column of B; "
+                                   "symgd reads B_j as a row. Sum over the entries (\\sum_i B_{ij}^2) or name the "
+                                   "columns' matrix by its transpose")
+        return self.subscript(children)
+
     def apply_sub(self, children):
         base, script, args = children
         indices = script if isinstance(script, tuple) else (script,)
