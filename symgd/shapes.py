@@ -740,8 +740,13 @@ class ShapeInference:
             return self.infer_pairing(node, shapes, scope)
         (arg,), (shape,) = node.args, shapes
         if primitive.kind == VECTOR:
-            if shape is None:
+            if shape is None and not _mentions_upper(arg):
+                # softmax(z) of a vector; softmax(XW) waits for X and W: capitalised, they are matrices
+                # and the softmax is row by row (pushed in now, it made W a vector and took the softmax
+                # over the samples)
                 self.expect(arg, Shape((self.fresh(),)), scope)
+            elif shape is None:
+                return None
             elif shape.rank == 2:   # scores of n samples by K classes: each row is normalised
                 self.read(f"{node.name}({self.render(arg)}) of a matrix is taken row by row (each row "
                           "along its last axis)")
