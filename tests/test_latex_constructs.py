@@ -16,6 +16,10 @@ from helpers import check_against_reference, objective_value, random_env, shape_
 DECL = r"X \in \mathbb{R}^{n \times d}, y \in \mathbb{R}^{n}, w \in \mathbb{R}^{d}, A \in \mathbb{R}^{n \times d}"
 
 PAIRS = [
+    # operator spellings of older papers and of \text
+    (r"\mathop{\mathrm{argmin}}_{w} \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
+    (r"\mathop{\rm arg\,min}\limits_{w} \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
+    (r"\text{argmin}_w \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
     # fractions, products, powers, brackets, spacing
     (r"\frac{1}{2} w^\top w", r"0.5 w^\top w", "w", DECL),
     (r"\frac12 w^\top w", r"\frac{1}{2} w^\top w", "w", DECL),
@@ -193,3 +197,10 @@ def test_one_index_on_a_transposed_matrix_in_parentheses_is_refused():
 def test_index_on_a_parenthesised_vector_is_its_entry():
     problem = symgd.parse(r"\sum_{i=1}^{n}((Xw)_i - y_i)^2", wrt="w")
     check_against_reference(problem, lambda X, y, w: np.sum((X @ w - y) ** 2), {"X": "X", "y": "y", "w": "w"})
+
+
+@pytest.mark.parametrize("source", [r"\mathop{\rm arg\,min}_w \|Xw - y\|^2", r"\mathop{\mathrm{argmin}}_{w} \|Xw - y\|^2"])
+def test_mathop_argmin_names_the_parameter(source):
+    # without wrt: the header alone must name w (before, \mathop{\rm arg\,min} lost it)
+    problem = symgd.parse(source)
+    assert [str(p) for p in problem.params] == ["w"]
