@@ -640,6 +640,14 @@ class ShapeInference:
         return Shape((inner,))
 
     def product_shape(self, node: ir.Mul, a: Shape, b: Shape) -> Shape:
+        if node.op == "matmul" and (a.rank == 0 or b.rank == 0):
+            # NumPy's @ refuses scalars; read as a scalar product, X @ w with w**2 elsewhere made X square and
+            # (X @ w - y)**2 a matrix power
+            scalar = node.left if a.rank == 0 else node.right
+            hint = (" (a power such as w**2 is of a number: for the squares of a vector's entries write w.^2, "
+                    "or w'*w for their sum)") if _is_leaf(scalar) else ""
+            raise ShapeError(f"{self.render(node)}: @ multiplies arrays, but {self.render(scalar)} is a number "
+                             f"here{hint}")
         if a.rank == 0:
             return b
         if b.rank == 0:

@@ -125,3 +125,24 @@ def test_unknown_norm_subscript_points_at_it():
     with pytest.raises(symgd.ParseError) as error:
         symgd.parse("||w||_3", wrt="w")
     assert error.value.column == 6
+
+
+# -- NumPy habits: @ never takes a scalar, .^2 squares each entry, mean(...) ------------------------
+
+def test_matmul_with_a_scalar_is_refused_not_read_as_a_matrix_power():
+    # w**2 made w a number; X @ w then made X square and (X @ w - y)**2 a matrix power, silently
+    with pytest.raises(symgd.ShapeError, match="@ multiplies arrays"):
+        symgd.parse("sum((X @ w - y)**2) + lam*sum(w**2)", wrt="w")
+
+
+@pytest.mark.parametrize("source", ["mean((X @ w - y).^2) + lam*sum(w.^2)", "1/n*sum((X*w - y).^2) + lam*w'*w"])
+def test_entrywise_squares_and_mean(source):
+    problem = symgd.parse(source, wrt="w")
+    names = {str(s) for s in problem.shapes}
+    check_against_reference(problem, lambda X, y, w, lam: np.mean((X @ w - y) ** 2) + lam * w @ w,
+                            {"X": "X", "y": "y", "w": "w", "lam": "lam"} if "lam" in names else None)
+
+
+def test_other_entrywise_powers_are_refused():
+    with pytest.raises(symgd.UnsupportedError, match=r"\.\^3"):
+        symgd.parse("sum(w.^3)", wrt="w")

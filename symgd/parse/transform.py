@@ -898,6 +898,15 @@ class TextIRBuilder(IRBuilder):
         head, args = children
         return text_function(str(head), args)
 
+    def elementwise_power(self, children):
+        """``v.^2``: the square of every entry, ``v ⊙ v``; other exponents are refused (a power ``v^p`` of a
+        vector is not defined, and symgd has no entrywise power but the square)."""
+        base, exponent = children
+        if exponent != ir.Num("2"):
+            raise UnsupportedError(f"the entrywise power .^{_describe(exponent)}: symgd reads .^2 (the squares of "
+                                   "the entries); write other powers with a function of each entry")
+        return ir.Hadamard(base, base)
+
     def text_norm(self, children):
         """``||v||`` (Euclidean), ``||v||_1``, ``||X||_F``: the norms as plain text types them."""
         arg, sub = children
