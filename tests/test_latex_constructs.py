@@ -204,3 +204,18 @@ def test_mathop_argmin_names_the_parameter(source):
     # without wrt: the header alone must name w (before, \mathop{\rm arg\,min} lost it)
     problem = symgd.parse(source)
     assert [str(p) for p in problem.params] == ["w"]
+
+
+@pytest.mark.parametrize("source", [r"\frac12(x - x_0)^\top H (x - x_0) + g^\top(x - x_0)",
+                                    r"\frac12(x - x_0)^\top H(x - x_0) + g^\top(x - x_0)"])
+def test_capital_letter_between_a_transposed_bracket_and_the_same_bracket_is_a_matrix(source):
+    # the quadratic model of Nocedal & Wright: H(x - x_0) after (x - x_0)^\top is a product, not a call
+    problem = symgd.parse(source, wrt="x")
+    check_against_reference(
+        problem, lambda x, x_0, H, g: 0.5 * (x - x_0) @ H @ (x - x_0) + g @ (x - x_0),
+        {"x": "x", "x_0": "x_0", "H": "H", "g": "g"})
+
+
+def test_capital_letter_call_elsewhere_stays_undefined():
+    with pytest.raises(symgd.AmbiguityError, match="the function H"):
+        symgd.parse(r"\sum_i H(y_i - x_i^\top w)", wrt="w")

@@ -161,6 +161,8 @@ class IRBuilder(Transformer):
 
     def juxt(self, children):
         left, right = children
+        if _quadratic_form_call(left, right):   # (x - x_0)^\top H (x - x_0): H is a matrix, not a function
+            return ir.Mul(ir.Mul(left, ir.Name(right.name), "juxt"), right.args[0], "juxt")
         return ir.Mul(left, right, "juxt")
 
     # -- postfix -------------------------------------------------------------------------
@@ -789,6 +791,16 @@ def _attach_subscript(base, indices: tuple):
     if isinstance(base, ir.Sub):
         return ir.Sub(base.base, base.indices + indices)
     return ir.Sub(base, indices)
+
+
+def _quadratic_form_call(left, right) -> bool:
+    """``(u)^\\top M (u)``: a capitalised one-letter name between a transposed bracket and the same bracket
+    is the matrix of a quadratic form (N&W's Taylor model ``(x - x_k)^T B (x - x_k)``), not a call M(u)."""
+    while isinstance(left, ir.Mul):
+        left = left.right
+    return (isinstance(right, ir.Apply) and not right.sub and not right.fixed and len(right.args) == 1
+            and len(right.name) == 1 and right.name.isupper() and isinstance(left, ir.Transpose)
+            and left.arg == right.args[0])
 
 
 def _function_power(name: str, args: tuple, script):
