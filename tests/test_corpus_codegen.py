@@ -65,9 +65,13 @@ def test_generated_loss_and_gradient_match_the_reference(item):
         warnings.simplefilter("error")   # no overflow or invalid value on the way
         loss = module.loss(**kwargs)
         grads = module.grad(**kwargs)
+        both = module.value_and_grad(**kwargs)
     assert np.isclose(loss, sign * float(item.reference(values)), rtol=1e-8, atol=1e-10)
+    assert np.isclose(both[0], loss, rtol=1e-12, atol=1e-12), "value_and_grad's value"
     grads = grads if len(problem.params) > 1 else (grads,)
-    for param, got in zip(problem.params, grads):
+    shared = both[1] if len(problem.params) > 1 else (both[1],)
+    for param, got, also in zip(problem.params, grads, shared):
+        assert np.allclose(also, got, rtol=1e-10, atol=1e-12), "value_and_grad's gradient"
         name = next(n for n, p in params.items() if p == param)
         want = sign * central_differences(item.reference, values, _values_key(item, name, values))
         assert np.shape(got) == np.shape(want), f"grad {name}: shape {np.shape(got)}, the parameter's {np.shape(want)}"
