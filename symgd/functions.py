@@ -452,6 +452,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("logsumexp", ("logsumexp", "LSE"), ("logsumexp",), REDUCTION,
               numpy="logsumexp({}, axis)", helper="logsumexp"),
     Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),
+    Primitive("mean", (), ("mean",), REDUCTION, numpy="np.mean"),   # plain text's mean((X @ w - y)**2)
     Primitive("norm2", (), ("norm", "norm2"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),

@@ -325,6 +325,9 @@ class Lowering:
             return sympy.log(self.sum_over(sympy.exp(self.lower(arg, scope, indices, (k,))), k, shape.dims[0]))
         if node.name == "sum":
             return self.sum_all(arg, shape, scope, indices, lambda entry: entry)
+        if node.name == "mean":
+            count = sympy.Mul(*(self.dim_symbol(dim) for dim in shape.dims))
+            return self.sum_all(arg, shape, scope, indices, lambda entry: entry) / count
         if node.name == "tr":
             k = self.fresh_index()
             return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])

@@ -177,6 +177,7 @@ class ShapeInference:
         self.node_bounds: dict[int, Bounds] = {}  # the positions each sum runs over, by id
         self.reached: dict[int, int] = {}         # sum id -> the largest shift of its index in a subscript
         self.changed = False
+        self.leading_guesses = True               # off while settle() applies the other rules first
         self.order: list[str] = []                # symbols in order of first use
         self.subscripted: dict[str, tuple] = {}   # unknown symbols seen as x_i: the index ranges
         self.index_names: set[str] = set()        # every index some sum of the formulas binds
@@ -200,12 +201,7 @@ class ShapeInference:
         self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
         for _ in range(10_000):
-            self.changed = True
-            while self.changed:
-                self.changed = False
-                for formula in formulas:
-                    if self.infer(formula, scope) is None and formula in scalars:
-                        self.expect(formula, SCALAR, scope)
+            self.settle(formulas, scope, scalars)
             unknown = [name for name in self.order if self.shapes.get(name) is None]
             if not unknown:
                 self.check_short_sums(formulas)
@@ -214,6 +210,19 @@ class ShapeInference:
             self.defaulted[first] = self.default_rule(first)
             self.assign(first, self.default_shape(first))
         raise UnsupportedError("shape inference did not settle")  # pragma: no cover
+
+    def settle(self, formulas: list, scope: Scope, scalars: tuple) -> None:
+        """Apply the rules until nothing changes: first without the leading-factor guess (C in
+        C \\sum_i \\xi_i is a scalar), which only stands in for missing information, then with it. Run in
+        one phase, the guess made w a scalar in (y_i - w x_i)^2 before \\|w\\|^2 later in the formula made
+        it a vector, and the reading depended on the order of the terms."""
+        for self.leading_guesses in (False, True):
+            self.changed = True
+            while self.changed:
+                self.changed = False
+                for formula in formulas:
+                    if self.infer(formula, scope) is None and formula in scalars:
+                        self.expect(formula, SCALAR, scope)
 
     def collect_dimensions(self, formulas: list) -> None:
         """Names that bound a sum (``\\sum_{i=1}^{n}``) are dimensions wherever else they appear."""
@@ -631,6 +640,14 @@ class ShapeInference:
         return Shape((inner,))
 
     def product_shape(self, node: ir.Mul, a: Shape, b: Shape) -> Shape:
+        if node.op == "matmul" and (a.rank == 0 or b.rank == 0):
+            # NumPy's @ refuses scalars; read as a scalar product, X @ w with w**2 elsewhere made X square and
+            # (X @ w - y)**2 a matrix power
+            scalar = node.left if a.rank == 0 else node.right
+            hint = (" (a power such as w**2 is of a number: for the squares of a vector's entries write w.^2, "
+                    "or w'*w for their sum)") if _is_leaf(scalar) else ""
+            raise ShapeError(f"{self.render(node)}: @ multiplies arrays, but {self.render(scalar)} is a number "
+                             f"here{hint}")
         if a.rank == 0:
             return b
         if b.rank == 0:
@@ -731,8 +748,13 @@ class ShapeInference:
             return self.infer_pairing(node, shapes, scope)
         (arg,), (shape,) = node.args, shapes
         if primitive.kind == VECTOR:
-            if shape is None:
+            if shape is None and not _mentions_upper(arg):
+                # softmax(z) of a vector; softmax(XW) waits for X and W: capitalised, they are matrices
+                # and the softmax is row by row (pushed in now, it made W a vector and took the softmax
+                # over the samples)
                 self.expect(arg, Shape((self.fresh(),)), scope)
+            elif shape is None:
+                return None
             elif shape.rank == 2:   # scores of n samples by K classes: each row is normalised
                 self.read(f"{node.name}({self.render(arg)}) of a matrix is taken row by row (each row "
                           "along its last axis)")
@@ -999,6 +1021,8 @@ class ShapeInference:
     def expect_product(self, node: ir.Mul, shape: Shape, scope: Scope) -> None:
         a = self.infer(node.left, scope)
         b = self.infer(node.right, scope)
+        if node.op == "cdot" and shape.rank == 0 and self.expect_dot_product(node, a, b, scope):
+            return
         if a is not None and a.rank == 0 and b is None:
             self.expect(node.right, shape, scope)
         elif b is not None and b.rank == 0 and a is None:
@@ -1007,7 +1031,7 @@ class ShapeInference:
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
             self.expect(node.right, Shape((inner,)), scope)
-        if shape.rank == 0:
+        if shape.rank == 0 and self.leading_guesses:
             # A column vector or a matrix on the left makes any product a vector or a matrix, and only
             # a transpose makes a row: the leading factor of a scalar, if it has no transpose, is a
             # scalar (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S, (a + p) x^\top x).
@@ -1015,6 +1039,17 @@ class ShapeInference:
             if self.infer(first, scope) is None and _base_of(first) not in self.bold \
                     and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
                 self.expect(first, SCALAR, scope)
+
+    def expect_dot_product(self, node: ir.Mul, a: Shape | None, b: Shape | None, scope: Scope) -> bool:
+        """A scalar ``u \\cdot v`` is a number times a number or the dot product of two vectors: a column
+        vector on one side makes the other a vector of its length; with neither side known nothing is
+        decided here (the leading-factor rule below made w a scalar in ``(y_i - w \\cdot x_i)^2`` before
+        ``\\|w\\|^2`` later in the formula made it a vector: the reading depended on the order of the terms)."""
+        for known, other, side in ((a, b, node.right), (b, a, node.left)):
+            if known is not None and known.rank == 1 and not known.row and other is None:
+                self.expect(side, Shape((known.dims[0],)), scope)
+                return True
+        return a is None and b is None
 
 
 def _summed_subscripts(formulas: list):

@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import objective_value, random_env, shape_names
+from helpers import check_against_reference, objective_value, random_env, shape_names
 
 DECL = r"X \in \mathbb{R}^{n \times d}, y \in \mathbb{R}^{n}, w \in \mathbb{R}^{d}, A \in \mathbb{R}^{n \times d}"
 
 PAIRS = [
+    # operator spellings of older papers and of \text
+    (r"\mathop{\mathrm{argmin}}_{w} \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
+    (r"\mathop{\rm arg\,min}\limits_{w} \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
+    (r"\text{argmin}_w \|Xw - y\|^2", r"\arg\min_w \|Xw - y\|^2", "w", DECL),
     # fractions, products, powers, brackets, spacing
     (r"\frac{1}{2} w^\top w", r"0.5 w^\top w", "w", DECL),
     (r"\frac12 w^\top w", r"\frac{1}{2} w^\top w", "w", DECL),
@@ -156,3 +160,62 @@ def test_inverse_and_trace_against_numpy():
     theta = env["Theta"]
     expected = np.trace(np.linalg.inv(theta)) + np.log(np.linalg.det(theta))
     assert math.isclose(objective_value(problem, env), expected, rel_tol=1e-9)
+
+
+# -- rows and columns written with a dot: B_{j\cdot}, B_{\cdot j} ---------------------------------
+
+@pytest.mark.parametrize("penalty", [r"\|B_{j\cdot}\|_2", r"\left\|B_{j,:}\right\|_2", r"\|B_{j \bullet}\|_2"])
+def test_row_of_a_matrix_written_with_a_dot(penalty):
+    # the multi-task lasso's row penalty as statistics writes it: row j of B
+    problem = symgd.parse(r"\frac12\|Y - XB\|_F^2 + \lambda\sum_{j=1}^{p}" + penalty, wrt="B")
+    check_against_reference(
+        problem, lambda X, Y, B, lam: 0.5 * np.sum((Y - X @ B) ** 2) + lam * np.sum(np.linalg.norm(B, axis=1)),
+        {"X": "X", "Y": "Y", "B": "B", "lam": "lambda"})
+
+
+def test_transposed_row_written_with_a_dot():
+    problem = symgd.parse(r"\sum_{i=1}^{n}(y_i - X_{i\cdot}^\top w)^2", wrt="w")
+    check_against_reference(problem, lambda X, y, w: np.sum((y - X @ w) ** 2), {"X": "X", "y": "y", "w": "w"})
+
+
+@pytest.mark.parametrize("source, column", [
+    (r"\sum_{j=1}^{p}\|B_{\cdot j}\|_2", 19),                  # a column: refused where it stands
+    (r"\sum_{i=1}^{n}(y_i - X_{i\cdot} w)^2", 24),            # a row beside w: X_i alone may read as a number
+])
+def test_rows_and_columns_symgd_cannot_read_are_refused_with_a_caret(source, column):
+    with pytest.raises(symgd.ParseError) as error:
+        symgd.parse(source, wrt="w" if "w" in source else "B")
+    assert error.value.column == column
+
+
+def test_one_index_on_a_transposed_matrix_in_parentheses_is_refused():
+    # (B^\top)_j is column j of B; read as (B_j)^\top it silently became row j
+    with pytest.raises(symgd.UnsupportedError, match="column"):
+        symgd.parse(r"\frac12\|Y - XB\|_F^2 + \lambda\sum_{j=1}^{k}\|(B^\top)_{j}\|_2", wrt="B")
+
+
+def test_index_on_a_parenthesised_vector_is_its_entry():
+    problem = symgd.parse(r"\sum_{i=1}^{n}((Xw)_i - y_i)^2", wrt="w")
+    check_against_reference(problem, lambda X, y, w: np.sum((X @ w - y) ** 2), {"X": "X", "y": "y", "w": "w"})
+
+
+@pytest.mark.parametrize("source", [r"\mathop{\rm arg\,min}_w \|Xw - y\|^2", r"\mathop{\mathrm{argmin}}_{w} \|Xw - y\|^2"])
+def test_mathop_argmin_names_the_parameter(source):
+    # without wrt: the header alone must name w (before, \mathop{\rm arg\,min} lost it)
+    problem = symgd.parse(source)
+    assert [str(p) for p in problem.params] == ["w"]
+
+
+@pytest.mark.parametrize("source", [r"\frac12(x - x_0)^\top H (x - x_0) + g^\top(x - x_0)",
+                                    r"\frac12(x - x_0)^\top H(x - x_0) + g^\top(x - x_0)"])
+def test_capital_letter_between_a_transposed_bracket_and_the_same_bracket_is_a_matrix(source):
+    # the quadratic model of Nocedal & Wright: H(x - x_0) after (x - x_0)^\top is a product, not a call
+    problem = symgd.parse(source, wrt="x")
+    check_against_reference(
+        problem, lambda x, x_0, H, g: 0.5 * (x - x_0) @ H @ (x - x_0) + g @ (x - x_0),
+        {"x": "x", "x_0": "x_0", "H": "H", "g": "g"})
+
+
+def test_capital_letter_call_elsewhere_stays_undefined():
+    with pytest.raises(symgd.AmbiguityError, match="the function H"):
+        symgd.parse(r"\sum_i H(y_i - x_i^\top w)", wrt="w")

@@ -269,3 +269,30 @@ def test_a_lowercase_t_superscript_that_names_nothing_is_ambiguous():
         symgd.parse(r"L(\mathbf{w}) = \sum_i (y_i - \mathbf{w}^t \mathbf{x}_i)^2")
     discounted = symgd.parse(r"L(r) = \sum_{t=1}^T \gamma^t r_t^2")   # t a sum's index: a power
     assert "gamma**t" in str(discounted.objective)
+
+
+# -- a dot product's reading does not depend on where the norm stands ---------------------------
+
+@pytest.mark.parametrize("source", [
+    r"\frac{1}{n}\sum_{i=1}^n \max(0, 1 - y_i(w \cdot x_i - b)) + \lambda\|w\|^2",   # Wikipedia's soft-margin SVM
+    r"\lambda\|w\|^2 + \frac{1}{n}\sum_{i=1}^n \max(0, 1 - y_i(w \cdot x_i - b))",
+    r"\frac{1}{n}\sum_{i=1}^n \max(0, 1 - y_i(x_i \cdot w - b)) + \lambda\|w\|^2",
+])
+def test_dot_product_with_a_vector_of_a_norm(source):
+    # w is a vector by \|w\|; w \cdot x_i must be a number (b is subtracted), so x_i is a vector: the dot
+    # product. Before, the term order decided: a ShapeError, or w read as a scalar when the norm came last.
+    problem = symgd.parse(source, wrt="w")
+    check_against_reference(
+        problem, lambda x, y, w, b, lambda_: np.mean(np.maximum(0, 1 - y * (x @ w - b))) + lambda_ * w @ w,
+        {"x": "x", "y": "y", "w": "w", "b": "b", "lambda_": "lambda"})
+
+
+@pytest.mark.parametrize("source", [
+    r"\sum_{i=1}^n (y_i - w x_i)^2 + \|w\|^2",
+    r"\|w\|^2 + \sum_{i=1}^n (y_i - w x_i)^2",
+])
+def test_juxtaposed_vector_of_a_norm_is_refused_in_either_order(source):
+    # \|w\|^2 makes w a vector; w x_i (no transpose) cannot then be a number. Before, the norm written
+    # last let the leading-factor guess make w a scalar first, and \|w\| became |w|.
+    with pytest.raises(symgd.ShapeError, match=r"w x_\{i\}"):
+        symgd.parse(source, wrt="w")

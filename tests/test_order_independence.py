@@ -30,6 +30,7 @@ CASES = [   # (objective as its source writes it, declarations, parameters)
     (r"\frac{1}{2n}\|X w - y\|^2 + \alpha\|w\|_1", [r"X \in \mathbb{R}^{n \times p}", r"y \in \mathbb{R}^{n}"], "w"),
     (r"\sum_{i=1}^{n} \max(0, 1 - y_i w^\top x_i) + \frac{\lambda}{2} w^\top w", [], "w"),
     (r"\gamma w^\top w + \lambda + \Lambda", [], "w"),
+    (r"\frac{1}{n}\sum_{i=1}^n \max(0, 1 - y_i(w \cdot x_i - b)) + \lambda\|w\|^2", [], "w"),
 ]
 
 

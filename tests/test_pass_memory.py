@@ -135,6 +135,20 @@ def test_a_fresh_temporary_plus_a_named_value_read_last_there_works_in_place_dow
     assert id(total) not in _marked([total, ir.reduce("sum", scores, (0,))], lets=[scores])   # z read later
 
 
+def test_a_named_value_computed_in_a_borrowed_buffer_is_not_overwritten_by_its_next_reader():
+    """r = b - z written into z's buffer (z read last there) is a named value of its own: |r| must not then
+    work in r's buffer while sign(r) still reads r (the generated value_and_grad of B&V's Huber penalty
+    took |r| in place and its sign(r) read |r|)."""
+    labels = ir.input_(sympy.IndexedBase("b"), (n,))
+    residual = ir.add(scores, ir.neg(labels))                                  # z - b, z read again below
+    flipped = ir.add(labels, ir.neg(scores))                                   # b - z, into z's buffer
+    magnitude = ir.apply("abs", flipped)
+    roots = [ir.reduce("sum", ir.mul(residual, magnitude), (0,)), ir.apply("sign", flipped)]
+    marked = _marked(roots, lets=[scores, residual, flipped, magnitude])
+    assert id(ir.neg(scores)) in marked                                        # z's buffer is taken ...
+    assert id(magnitude) not in marked                                         # ... but r's is not
+
+
 def test_generated_value_and_grad_writes_into_named_values_and_keeps_values():
     module = symgd.codegen(POISSON)
     assert "_inplace(np.subtract, h, y)" in module.source

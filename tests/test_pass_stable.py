@@ -71,3 +71,20 @@ def test_logs_of_positive_things():
 def test_other_expressions_are_left_alone():
     node = ir.mul(ir.apply("tanh", u), ir.power(ir.add(ir.const(2), e), -1))
     assert _run(node) is node
+
+
+def test_operands_of_one_contraction_over_the_same_axes_are_rewritten_as_a_product():
+    # Σ_a e^{u_a} (1 + e^{u_a})^{-1} y_a, the intercept's derivative of a logistic loss: three operands of a
+    # contraction, never one elementwise product; the pass left e^u · σ(-u), inf · 0 = NaN at u = 1000
+    Y = sympy.IndexedBase("y")
+    y = ir.input_(Y, (n,))
+    node = ir.contract([ir.power(one_plus, -1), y, e], ["a", "a", "a"], "", {"a": n})
+    out = _run(node)
+    assert "exp" not in _ops(out)
+    labels = np.array([1.0, -1.0, 1.0, 1.0, -1.0, 1.0, -1.0])
+    with np.errstate(all="ignore"):
+        value = evaluate(out, {U: SCORES, Y: labels, n: len(SCORES)})
+        moderate = evaluate(out, {U: MODERATE, Y: labels[:5], n: 5})
+        expected = evaluate(node, {U: MODERATE, Y: labels[:5], n: 5})
+    assert np.isfinite(value)
+    assert np.isclose(moderate, expected)

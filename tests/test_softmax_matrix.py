@@ -60,3 +60,22 @@ def test_a_softmax_claim_in_the_classes_by_samples_layout_is_read_as_written(los
     assert not one_hot.ok and any("one-hot" in finding for finding in one_hot.diagnosis), one_hot.diagnosis
     rows_over_samples = r"\frac{\partial L}{\partial W} = ((\operatorname{softmax}(X W^\top)^\top)\operatorname{diag}(Y\mathbf{1}) - Y^\top) X"
     assert symgd.check(loss, rows_over_samples, where=WHERE).ok   # the same matrix, written transposed
+
+
+@pytest.mark.parametrize("source", [
+    "-sum(Y .* log(softmax(X @ W)))",                                              # plain text, no declarations
+    r"-\sum_{i,k} Y_{ik}\log\operatorname{softmax}(XW)_{ik}",
+])
+def test_softmax_of_capitalised_product_is_row_wise_without_declarations(source):
+    # X and W are capitalised: matrices, so softmax(XW) is row by row. The softmax used to push "a vector"
+    # into XW before the capital-letter default, making W a vector and the softmax run over the samples.
+    from helpers import check_against_reference
+
+    def reference(X, Y, W):
+        scores = X @ W
+        scores = scores - scores.max(axis=1, keepdims=True)
+        return -float(np.sum(Y * (scores - np.log(np.exp(scores).sum(axis=1, keepdims=True)))))
+
+    problem = symgd.parse(source, wrt="W")
+    assert len(problem.shapes[next(s for s in problem.shapes if str(s) == "W")]) == 2
+    check_against_reference(problem, reference, {"X": "X", "Y": "Y", "W": "W"})

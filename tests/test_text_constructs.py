@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import objective_value, random_env, shape_names
+from helpers import check_against_reference, objective_value, random_env, shape_names
 
 DECL = r"X \in \mathbb{R}^{n \times d}, y \in \mathbb{R}^{n}, w \in \mathbb{R}^{d}"
 TEXT_DECL = "X: R^(n,d), y: R^n, w: R^d"
@@ -98,3 +98,51 @@ def test_default_typing_rule_only_in_text_mode():
     assert shape_names(text) == {"h": ("d",), "a": ()}
     latex = symgd.parse(r"h^2 + a", wrt="h", syntax="latex")
     assert shape_names(latex) == {"h": (), "a": ()}
+
+
+# -- norms and absolute values typed with bars ---------------------------------------------------
+
+@pytest.mark.parametrize("source, reference", [
+    ("1/(2*n)*||X*w - y||^2 + alpha*||w||_1",      # scikit-learn's Lasso objective, as its docs type it
+     lambda X, y, w, alpha: np.sum((X @ w - y) ** 2) / (2 * X.shape[0]) + alpha * np.sum(np.abs(w))),
+    ("||X*w - y||_2 + alpha*||w||^2",
+     lambda X, y, w, alpha: np.linalg.norm(X @ w - y) + alpha * w @ w),
+    ("sum(|y[i] - w'*x[i]|, i=1..n) + alpha*||w||_2^2",
+     lambda x, y, w, alpha: np.sum(np.abs(y - x @ w)) + alpha * w @ w),
+])
+def test_bars_are_norms_and_absolute_values(source, reference):
+    problem = symgd.parse(source, wrt="w")
+    names = {str(s) for s in problem.shapes}
+    check_against_reference(problem, reference, {n: n for n in ("X", "x", "y", "w", "alpha") if n in names})
+
+
+def test_frobenius_norm_typed_with_bars():
+    problem = symgd.parse("||Y - X*W||_F^2", wrt="W")
+    check_against_reference(problem, lambda X, Y, W: np.sum((Y - X @ W) ** 2), {"X": "X", "Y": "Y", "W": "W"})
+
+
+def test_unknown_norm_subscript_points_at_it():
+    with pytest.raises(symgd.ParseError) as error:
+        symgd.parse("||w||_3", wrt="w")
+    assert error.value.column == 6
+
+
+# -- NumPy habits: @ never takes a scalar, .^2 squares each entry, mean(...) ------------------------
+
+def test_matmul_with_a_scalar_is_refused_not_read_as_a_matrix_power():
+    # w**2 made w a number; X @ w then made X square and (X @ w - y)**2 a matrix power, silently
+    with pytest.raises(symgd.ShapeError, match="@ multiplies arrays"):
+        symgd.parse("sum((X @ w - y)**2) + lam*sum(w**2)", wrt="w")
+
+
+@pytest.mark.parametrize("source", ["mean((X @ w - y).^2) + lam*sum(w.^2)", "1/n*sum((X*w - y).^2) + lam*w'*w"])
+def test_entrywise_squares_and_mean(source):
+    problem = symgd.parse(source, wrt="w")
+    names = {str(s) for s in problem.shapes}
+    check_against_reference(problem, lambda X, y, w, lam: np.mean((X @ w - y) ** 2) + lam * w @ w,
+                            {"X": "X", "y": "y", "w": "w", "lam": "lam"} if "lam" in names else None)
+
+
+def test_other_entrywise_powers_are_refused():
+    with pytest.raises(symgd.UnsupportedError, match=r"\.\^3"):
+        symgd.parse("sum(w.^3)", wrt="w")

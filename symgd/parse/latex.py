@@ -24,7 +24,7 @@ Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
 
 IGNORED_COMMANDS = frozenset("""
 left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr middle
-displaystyle textstyle limits nolimits mathop nonumber notag
+displaystyle textstyle limits nolimits nonumber notag
 """.split())
 
 SPACING = frozenset([",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace", "medspace",
@@ -119,6 +119,11 @@ PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
                                   r"(?:\s*[\^_]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))*")
+MATHOP_NOISE_RE = re.compile(r"\\(?:rm|mathrm|operatorname\*?|text)|\\[,;!: ]|[{}\s]")   # fonts, spaces
+ROW_SUBSCRIPT_RE = re.compile(r"\{\s*([A-Za-z])\s*,?\s*(?:\\cdot|\\bullet|:)\s*\}")      # B_{j\cdot}: row j
+# what may follow a row B_{j\cdot}: a closing \| or a transpose
+ROW_USE_RE = re.compile(r"\s*(?:\\right)?\s*(?:\\\||\^\s*(?:\\top|T|\{\s*(?:\\top|T)\s*\}))")
+COLUMN_SUBSCRIPT_RE = re.compile(r"\{\s*(?:\\cdot|\\bullet|:)\s*,?\s*[A-Za-z]\s*\}")     # B_{\cdot j}: column j
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
 
@@ -238,6 +243,19 @@ class _Tokenizer:
             self.rewrite(match.end(), match.end(), "}")
             self.rewrite(match.start(), match.start(), "{")
 
+    def row_or_column_subscript(self) -> None:
+        """``B_{j\\cdot}``, ``B_{j,:}`` (statistics' row j of B) are ``B_{j}``, which symgd reads as row j when a
+        sum binds j, inside a norm or transposed; elsewhere (``X_{i\\cdot} w``: X_i alone may read as a number)
+        and for a column ``B_{\\cdot j}`` the subscript is refused where it stands."""
+        if match := ROW_SUBSCRIPT_RE.match(self.text, self.pos):
+            if not ROW_USE_RE.match(self.text, match.end()):
+                raise self.error(f"the row _{match.group()} outside a norm or a transpose", match.start(),
+                                 f"\\|B_{{{match.group(1)}\\cdot}}\\| or B_{{{match.group(1)}\\cdot}}^\\top w")
+            self.rewrite(match.start(), match.end(), "{" + match.group(1) + "}")
+        elif match := COLUMN_SUBSCRIPT_RE.match(self.text, self.pos):
+            raise self.error(f"the column _{match.group()} of a matrix: symgd reads B_j as row j", match.start(),
+                             "the column's entries B_{ij}, or the rows of the transposed matrix")
+
     def punct(self, value: str, start: int) -> None:
         simple = {"+": "PLUS", "-": "MINUS", "*": "CDOT", "/": "SLASH", ",": "_COMMA", ";": "_SEP",
                   "=": "_EQ", "'": "PRIME", "_": "_UNDER", "<": "REL", ">": "REL"}
@@ -273,6 +291,7 @@ class _Tokenizer:
                 self.emit("NAME", "nuc", start + 1)
                 self.pos = nuclear.end()
                 return
+            self.row_or_column_subscript()
             self.emit("_UNDER", value, start)
             self.single_next = True
         elif value == "[" and self.last_kind() == "NAME" and start and not self.text[start - 1].isspace() \
@@ -486,6 +505,8 @@ class _Tokenizer:
             self.emit("ARGOPT", name[3:], start)
         elif name == "underset":
             self.underset(start)
+        elif name == "mathop":
+            self.mathop(start)
         elif name in FONT_COMMANDS:
             self.font(name, start)
         elif name in WORD_COMMANDS:
@@ -608,6 +629,18 @@ class _Tokenizer:
         self.pos = match.end()
         self.emit("ARGOPT", match.group(1), start)
 
+    def mathop(self, start: int) -> None:
+        """``\\mathop{\\mathrm{argmin}}_w``, ``\\mathop{\\rm arg\\,min}_w`` (older papers' way to typeset an operator):
+        an arg min or arg max whatever fonts and spaces spell it; any other content is read on in place."""
+        content, end = self.read_braced(self.pos, "\\mathop", start)
+        word = MATHOP_NOISE_RE.sub("", content).lower()
+        if word in ("argmin", "argmax"):
+            self.pos = end
+            self.emit("ARGOPT", word[3:], start)
+        else:
+            self.rewrite(start, end, content)
+            self.pos = start
+
     def underset(self, start: int) -> None:
         """``\\underset{\\beta}{\\arg\\min}`` (ESL, Goodfellow et al.) is ``\\arg\\min_{\\beta}``: the text is
         rewritten so and read on; \\underset over anything but \\min, \\max or \\arg\\min is refused."""
@@ -697,6 +730,8 @@ class _Tokenizer:
                 else:
                     self.emit("NAME", word, start)
                 return
+            if kind is None and compact.lower() in ("argmin", "argmax"):   # \text{argmin}_w
+                kind, word = "ARGOPT", compact.lower()[3:]
             if kind is None:
                 raise self.error(f"the text {word!r} is not a connective symgd understands", start,
                                  "\\text{s.t.}, \\text{subject to} or \\text{where}")

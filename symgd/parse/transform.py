@@ -161,6 +161,8 @@ class IRBuilder(Transformer):
 
     def juxt(self, children):
         left, right = children
+        if _quadratic_form_call(left, right):   # (x - x_0)^\top H (x - x_0): H is a matrix, not a function
+            return ir.Mul(ir.Mul(left, ir.Name(right.name), "juxt"), right.args[0], "juxt")
         return ir.Mul(left, right, "juxt")
 
     # -- postfix -------------------------------------------------------------------------
@@ -196,6 +198,17 @@ class IRBuilder(Transformer):
         if isinstance(script, Label):
             script = ir.Name(str(script))
         return _attach_subscript(base, script if isinstance(script, tuple) else (script,))
+
+    def paren_subscript(self, children):
+        """``(v)_i`` as ``v_i``, except one index on a transposed matrix in parentheses: ``(B^\\top)_j`` is
+        column j of B, which the subscript rules (``w^\\top_k`` is ``(w_k)^\\top``) would make row j."""
+        base, script = children
+        one_index = not isinstance(script, (tuple, Label)) and len(_index_parts((script,))) == 1
+        if isinstance(base, ir.Transpose) and isinstance(base.arg, (ir.Name, ir.Sub)) and one_index:
+            raise UnsupportedError("one index on a transposed matrix in parentheses, (B^\\top)_{j}: a column of B; "
+                                   "symgd reads B_j as a row. Sum over the entries (\\sum_i B_{ij}^2) or name the "
+                                   "columns' matrix by its transpose")
+        return self.subscript(children)
 
     def apply_sub(self, children):
         base, script, args = children
@@ -811,6 +824,16 @@ def _attach_subscript(base, indices: tuple):
     return ir.Sub(base, indices)
 
 
+def _quadratic_form_call(left, right) -> bool:
+    """``(u)^\\top M (u)``: a capitalised one-letter name between a transposed bracket and the same bracket
+    is the matrix of a quadratic form (N&W's Taylor model ``(x - x_k)^T B (x - x_k)``), not a call M(u)."""
+    while isinstance(left, ir.Mul):
+        left = left.right
+    return (isinstance(right, ir.Apply) and not right.sub and not right.fixed and len(right.args) == 1
+            and len(right.name) == 1 and right.name.isupper() and isinstance(left, ir.Transpose)
+            and left.arg == right.args[0])
+
+
 def _function_power(name: str, args: tuple, script):
     """``\\tanh^2(u)`` is ``(\\tanh u)^2``; ``\\tanh^{-1}`` would be the inverse function, not a power."""
     if script in (ir.Num("-1"), ir.Neg(ir.Num("1"))) or not isinstance(script, (ir.Num, ir.Name)):
@@ -917,6 +940,23 @@ class TextIRBuilder(IRBuilder):
     def apply(self, children):
         head, args = children
         return text_function(str(head), args)
+
+    def elementwise_power(self, children):
+        """``v.^2``: the square of every entry, ``v ⊙ v``; other exponents are refused (a power ``v^p`` of a
+        vector is not defined, and symgd has no entrywise power but the square)."""
+        base, exponent = children
+        if exponent != ir.Num("2"):
+            raise UnsupportedError(f"the entrywise power .^{_describe(exponent)}: symgd reads .^2 (the squares of "
+                                   "the entries); write other powers with a function of each entry")
+        return ir.Hadamard(base, base)
+
+    def text_norm(self, children):
+        """``||v||`` (Euclidean), ``||v||_1``, ``||X||_F``: the norms as plain text types them."""
+        arg, sub = children
+        if sub is None:
+            return ir.Norm(arg)
+        label = str(sub)[1:]
+        return ir.Norm(arg, _norm_kind(ir.Num(label) if label.isdigit() else ir.Name(label)))
 
 
 def text_function(name: str, args: tuple):

@@ -449,8 +449,7 @@ class NumpyPrinter:
             if node.op == "add":
                 negative, term = _split_sign(operand)
                 ufunc = "np.subtract" if negative else "np.add"
-            elif isinstance(operand, ir.Map) and operand.op == "pow" and operand.param is not None \
-                    and operand.param < 0:
+            elif self._reciprocal(operand):
                 ufunc, term = "np.divide", ir.power(operand.args[0], -operand.param)
             else:
                 ufunc, term = "np.multiply", operand
@@ -514,7 +513,7 @@ class NumpyPrinter:
             scalars.append(repr(float(coefficient)))
         # computed arrays first: NumPy then works in their temporary in place (X @ w * y)
         for factor in sorted(factors, key=lambda f: isinstance(f, (ir.Input, ir.Broadcast))):
-            if isinstance(factor, ir.Map) and factor.op == "pow" and factor.param is not None and factor.param < 0:
+            if self._reciprocal(factor):
                 code = self._operand(ir.power(factor.args[0], -factor.param))
                 (array_den if factor.shape else scalar_den).append(code)
             else:
@@ -536,6 +535,12 @@ class NumpyPrinter:
                 grouped = len(scalars) + len(scalar_den) > 1 or "@" in scalar_text.text
                 text += " * " + wrap(scalar_text, PRODUCT + 1 if grouped else PRODUCT)
         return Code(text, PRODUCT)
+
+    def _reciprocal(self, factor: ir.Node) -> bool:
+        """A factor b^{-p} written as a division by b^p: not when it has a name of its own (h = 1 / z ** 2
+        is read as h; spelled out again it read z after an in-place update had overwritten it)."""
+        return isinstance(factor, ir.Map) and factor.op == "pow" and factor.param is not None \
+            and factor.param < 0 and id(factor) not in self.named
 
     def _power(self, node: ir.Map) -> Code:
         if node.param is None:

@@ -45,11 +45,13 @@ def run(program: ir.Program) -> ir.Program:
     borrowed: set = set()   # nodes computed in a named value's buffer, which its name still holds
     for node in ir.postorder(program.roots):
         if id(node) in dying and _writes_into(node, dying[id(node)], named):
-            borrowed.add(id(node))
+            pass
         elif _in_borrowed(node, named, borrowed):
-            borrowed.add(id(node))   # NumPy's own reuse needs an array nothing names: say it
+            pass   # NumPy's own reuse needs an array nothing names: say it
         elif not _may_overwrite(node, named, views):
             continue
+        if id(node) not in named:   # a named value's buffer is its name's: only its last reader may take it
+            borrowed.add(id(node))
         overwrite.append(node)
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
 

@@ -4,7 +4,8 @@ Derivatives of stable losses bring back the unstable spellings: ∂ log(1 + e^u)
 which is inf / inf at u = 1000. This pass rewrites, bottom-up and to a fixed point per node:
 
 * (1 + e^u)^-p  ->  σ(-u)^p, and then e^{qu} σ(-u)^p -> σ(u)^q σ(-u)^(p-q) for q ≤ p
-  (so e^u / (1 + e^u) is σ(u) and e^u / (1 + e^u)^2 is σ(u) σ(-u));
+  (so e^u / (1 + e^u) is σ(u) and e^u / (1 + e^u)^2 is σ(u) σ(-u)), also where the factors are
+  operands of one contraction with the same axes (Σ_i e^{u_i} σ(-u_i) y_i);
 * 1 - σ(u) -> σ(-u);  e^u - 1 -> expm1(u);
 * (a + b / g) g -> a g + b, so a quotient such as σ(u) / σ(-u) = e^u is never formed;
 * log e^u -> u,  log σ(u) -> -softplus(-u),  log(1 + e^u) -> softplus(u),  log(1 + x) -> log1p(x),
@@ -58,6 +59,8 @@ def _to_fixed_point(node: ir.Node) -> ir.Node:
 
 
 def _rule(node: ir.Node) -> ir.Node:
+    if isinstance(node, ir.Contract):
+        return _contract(node)
     if not isinstance(node, ir.Map):
         return node
     if node.op == "log":
@@ -147,6 +150,24 @@ def _exp_times_sigmoid(node: ir.Map) -> ir.Node:
                 rest = [f for n, f in enumerate(factors) if n not in (i, j)]
                 left_over = ir.power(ir.apply("sigmoid", ir.neg(u)), found[1] - q)   # σ(-u)^(p-q), 1 when p = q
                 return ir.mul(*rest, ir.power(ir.apply("sigmoid", u), q), left_over)
+    return node
+
+
+def _contract(node: ir.Contract) -> ir.Node:
+    """Σ_a e^{u_a} σ(-u_a) y_a (the derivative of a logistic loss in its intercept: one contraction of three
+    vectors) is Σ_a σ(u_a) y_a: the operands that share their axes are one elementwise product, rewritten as
+    one (e^u overflows at u = 1000 where σ(-u) is 0, and inf · 0 is NaN)."""
+    dims = {c: d for arg, spec in zip(node.args, node.specs) for c, d in zip(spec, arg.shape)}
+    for spec in dict.fromkeys(node.specs):
+        group = [arg for arg, s in zip(node.args, node.specs) if s == spec]
+        if len(group) < 2:
+            continue
+        product = ir.mul(*group)
+        stable = _exp_times_sigmoid(product) if _is(product, "mul") else product
+        if stable is product:
+            continue
+        rest = [(arg, s) for arg, s in zip(node.args, node.specs) if s != spec]
+        return ir.contract([stable, *(a for a, _ in rest)], [spec, *(s for _, s in rest)], node.out, dims)
     return node
 
 
