@@ -219,3 +219,14 @@ def test_the_blockwise_helper_adds_up_every_block():
         u, v = rng.normal(size=length), rng.normal(size=length)
         got = blockwise_sum(lambda u, v: u @ np.maximum(v, 0.0), u, v)
         assert np.isclose(got, u @ np.maximum(v, 0.0), rtol=1e-12)
+
+
+def test_a_named_term_written_with_a_minus_is_read_by_its_name():
+    """a - t with -t a named value h7 (its definition holds the minus): writing a - t into the buffer of t
+    spelled out again would read what h7 read, which an in-place update may have overwritten since (the
+    generated Hessian of Barron's loss halved a log twice)."""
+    labels = ir.input_(sympy.IndexedBase("y"), (n,))
+    term = ir.neg(ir.mul(scores, labels))                                       # h7 = -(z * y), named
+    total = ir.add(ir.apply("exp", scores), term)
+    assert memory.divides_by_fresh(total, {id(term), id(scores)}) is None
+    assert memory.divides_by_fresh(total, {id(scores)}) is term

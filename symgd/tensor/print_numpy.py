@@ -447,7 +447,7 @@ class NumpyPrinter:
         text = self.standalone(fresh).text
         for operand in others:
             if node.op == "add":
-                negative, term = _split_sign(operand)
+                negative, term = self._signed(operand)
                 ufunc = "np.subtract" if negative else "np.add"
             elif self._reciprocal(operand):
                 ufunc, term = "np.divide", ir.power(operand.args[0], -operand.param)
@@ -481,7 +481,7 @@ class NumpyPrinter:
         # arrays before numbers, then positive terms first: NumPy reuses only a left operand's
         # temporary, so 1 - t would allocate where -t + 1 works in t
         # a term computed in a dying value's buffer keeps its sign there (spelled -t, a new array)
-        signed = sorted(((False, t) if id(t) in self.overwrite and self.spelling is NUMPY else _split_sign(t)
+        signed = sorted(((False, t) if id(t) in self.overwrite and self.spelling is NUMPY else self._signed(t)
                          for t in node.args),
                         key=lambda s: (bool(node.shape) and _scalar_valued(s[1]), s[0], isinstance(s[1], ir.Const),
                                        isinstance(s[1], ir.Input)))
@@ -540,7 +540,29 @@ class NumpyPrinter:
         """A factor b^{-p} written as a division by b^p: not when it has a name of its own (h = 1 / z ** 2
         is read as h; spelled out again it read z after an in-place update had overwritten it)."""
         return isinstance(factor, ir.Map) and factor.op == "pow" and factor.param is not None \
-            and factor.param < 0 and id(factor) not in self.named
+            and factor.param < 0 and id(factor) not in self.named \
+            and self._may_print(ir.power(factor.args[0], -factor.param))
+
+    def _signed(self, term: ir.Node) -> tuple:
+        """``_split_sign``, unless the term has a name (-h7 spelled out again reads what h7 read, which an
+        in-place update may have overwritten since) or the negated term it makes is a node the program gives
+        a role of its own."""
+        inner = term
+        while isinstance(inner, (ir.Broadcast, ir.Transpose)):
+            inner = inner.arg
+        if id(inner) in self.named:
+            return False, term
+        negative, made = _split_sign(term)
+        return (negative, made) if not negative or self._may_print(made) else (False, term)
+
+    def _may_print(self, made: ir.Node) -> bool:
+        """Whether a node the printer makes (-t for a term t, b^p for a divisor b^{-p}) may be printed here:
+        nodes are shared, so it can be a value computed in place where another value dies, or a named value
+        not defined yet (-(1/2) h6 made (1/2) h6, which the program computes in h6's buffer later: printed
+        here, it halved h6 early)."""
+        if id(made) in self.named:
+            return made in self.memo   # defined already: read by its name
+        return not (id(made) in self.overwrite and self.spelling is NUMPY)
 
     def _power(self, node: ir.Map) -> Code:
         if node.param is None:

@@ -225,10 +225,10 @@ def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
         return None
     if node.op == "add":   # a - t, also a - b * c (t the product, computed fresh)
         for operand in node.args:
-            if isinstance(operand, ir.Map) and operand.op == "mul" \
+            if isinstance(operand, ir.Map) and operand.op == "mul" and id(operand) not in named \
                     and isinstance(operand.args[0], ir.Const) and operand.args[0].value == -1 \
                     and _fresh(ir.neg(operand), node, named):
-                return operand
+                return operand   # (a named -t is read by its name: t spelled out would read what it read)
         return None
     if node.op != "mul":
         return None
