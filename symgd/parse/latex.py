@@ -101,7 +101,7 @@ TOKEN_RE = re.compile(r"""
   | (?P<letter>[A-Za-z])
   | (?P<command>\\(?:[A-Za-z]+\*?|[,;:!\ \{\}\|]))
   | (?P<assign>:=|<-|<=|>=)
-  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.])
+  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.!])
 """, re.VERBOSE)
 
 BRACED_WORD_RE = re.compile(r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
@@ -305,8 +305,17 @@ class _Tokenizer:
             self.emit("_SEP", value, start)   # a sentence-ending full stop
         elif value in ("<", ">"):
             self.emit("REL", value, start)
+        elif value == "!":
+            self.factorial(start)
         else:
             self.emit(simple[value], value, start)
+
+    def factorial(self, start: int) -> None:
+        """``y_i!``, ``(n - k)!``: a factorial, written right after its operand (``\\ln y_i!`` in count-data
+        likelihoods); a ``!`` anywhere else (``!=``) is not notation symgd reads."""
+        if self.last_kind() not in OPERAND_END or self.text.startswith("=", self.pos):
+            raise self.error("unexpected character '!'", start, "a factorial right after its operand (y!)")
+        self.emit("FACTORIAL", "!", start)
 
     def at_set_builder_bar(self) -> bool:
         """``\\{t \\mid ...\\}``, ``\\{t | ...\\}``: a bar right after ``\\{`` and one name separates a set-builder's
