@@ -775,6 +775,7 @@ class _Resolver:
         if isinstance(node, ir.BigOp) and node.op == "sum" and _limit_varies_with(node, self.bound):
             return self.resolve(self.ragged_log_sum(node))
         if isinstance(node, ir.BigOp) and node.index not in self.bound:
+            self.refuse_logits_shared_by_samples(node)
             self.bound.append(node.index)
             try:
                 return self.resolve(node)
@@ -1227,6 +1228,35 @@ class _Resolver:
         if len(args) == 1:
             return self.product_or_call(ir.Name(node.name), args[0], node)
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+    def refuse_logits_shared_by_samples(self, node: ir.BigOp) -> None:
+        """ArcFace (Deng et al., 2019): ``\\sum_i\\log\\frac{e^{s\\cos(\\theta_{y_i} + m)}}{\\ldots + \\sum_{j \\ne y_i}
+        e^{s\\cos\\theta_j}}``. The summand depends on the sample i only through its label (θ_{y_i}) while the same θ
+        is indexed by a class alone (θ_j): read as written, every sample shares θ, while the source's θ_j is the
+        angle between W_j and x_i, one per sample, with that dependence unwritten. Refused (AmbiguityError) unless
+        θ is declared; ``w_{y_i}^\\top x_i`` (the sample's data beside the label) is not concerned."""
+        if node.op != "sum" or node.index in self.bound:
+            return
+        sample = ir.Name(node.index)
+        subs = [n for n in ir.walk(node.body) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
+        labels = [n for n in subs if n.indices == (sample,) and any(n in s.indices for s in subs)]
+        uses = sum(1 for n in ir.walk(node.body) if n == sample)
+        if not labels or uses != len(labels):   # i also reaches the summand another way (x_i)
+            return
+        classes = {b.index for b in ir.walk(node.body) if isinstance(b, ir.BigOp)}
+        for gathered in (s for s in subs if len(s.indices) == 1 and s.indices[0] in labels):
+            name = gathered.base.name
+            by_class = next((s for s in subs if s.base == gathered.base and len(s.indices) == 1
+                             and isinstance(s.indices[0], ir.Name) and s.indices[0].name in classes), None)
+            if by_class is None or name in self.declared_names or name in self.found.definitions:
+                continue
+            theta, label = name_latex(name), latex_of(gathered.indices[0])
+            raise AmbiguityError(
+                f"{latex_of(gathered)} and {latex_of(by_class)}: {theta} is indexed by the class only, so every sample "
+                f"{node.index} would share its values (the sum over {node.index} depends on {node.index} only through "
+                f"the label {label}); if {theta} depends on the sample, write {theta}_{{{node.index},"
+                f"{by_class.indices[0].name}}} (and {theta}_{{{node.index},{label}}}); if the samples share it, "
+                f"declare {theta} \\in \\mathbb{{R}}^{{K}}")
 
     def ragged_log_sum(self, node: ir.BigOp):
         """``\\sum_{j=a}^{U} \\ln(j + c)`` with U data (``y_i - 1``: each term of the outer sum has its own

@@ -380,7 +380,7 @@ ENTRIES = [
           r"L_3 = -\frac{1}{N}\sum_{i=1}^{N}\log\frac{e^{s(\cos(\theta_{y_i} + m))}}{e^{s(\cos(\theta_{y_i} + m))}"
           r" + \sum_{j=1,j\neq y_i}^{n}e^{s\cos\theta_j}}",
           r"\theta", "theta:N,K y:N s: m:", _arcface, kinds="y:labels:K",
-          status=MISREADING, gap="symgd reads theta as one vector over the classes shared by all samples; the source's theta_j is the angle of W_j and x_i, one per sample (theta_{y_i} and theta_j depend on i unwritten)"),
+          status=REFUSAL, gap='AmbiguityError: \\theta_{y_{i}} and \\theta_{j}: \\theta is indexed by the class only, so every sample i would share its values (the sum over i depends on i only through the label'),
     entry("paper_entropy_minimization", "Grandvalet & Bengio (2005), Semi-supervised learning by entropy minimization,"
           " Sec. 2 (the empirical conditional entropy of the class posteriors)",
           r"H_{\mathrm{emp}}(Y|X,Z;L_n) = -\frac{1}{n}\sum_{i=1}^{n}\sum_{k=1}^{K}P(\omega_k|x_i,z_i)\log P(\omega_k|x_i,z_i)",
