@@ -88,6 +88,13 @@ def test_negative_binomial_generated_code_matches_the_reference():
     for name, grad in grads.items():
         assert_close(grad, central_differences(_nb2_reference, values, name), rel=1e-6, what=f"generated {name}")
 
+    def slope_in_alpha(v):   # the generated hess(alpha, alpha) prints the trigamma scipy.special.polygamma(1, .)
+        return float(central_differences(_nb2_reference, v, "alpha", step=1e-4))
+
+    assert "polygamma(1, " in generated.source
+    assert_close(module.hess(**kwargs)[0][0], central_differences(slope_in_alpha, values, "alpha", step=1e-3),
+                 rel=1e-4, what="generated d2L/dalpha2")
+
 
 def test_gamma_of_a_parameter_and_the_factorial_of_data():
     # a Poisson-gamma pair: L = sum_i (ln y_i! + Γ(w_i) - y_i ln w_i); Γ' = Γψ
