@@ -180,3 +180,16 @@ def test_text_syntax_spells_log_gamma_lgamma_and_digamma():
     block, = symgd.gradient(problem).blocks
     assert_close(block_values(block, {**values, "n": N}, problem), central_differences(reference, values, "a"),
                  rel=1e-6)
+
+
+def test_a_ragged_sum_of_ln_j_is_the_log_factorial():
+    problem = symgd.parse(r"\sum_{i=1}^{n}\left(\sum_{j=1}^{y_i}\ln j - y_i\ln w\right)", wrt="w")
+
+    def reference(v):   # ln y_i! as a loop over j = 1..y_i
+        return float(sum(sum(np.log(j) for j in range(1, int(y) + 1)) - y * np.log(v["w"]) for y in v["y"]))
+
+    values = {"w": 1.7, "y": np.array([0, 1, 4, 2, 6, 3, 5], dtype=float)}
+    env = {**values, "n": N}
+    assert_close(objective_value(problem, env), reference(values), rel=1e-10, what="loss")
+    block, = symgd.gradient(problem).blocks
+    assert_close(block_values(block, env, problem), central_differences(reference, values, "w"), rel=1e-6)
