@@ -417,6 +417,20 @@ def _sigmoid_reference(u):
     return np.exp(-np.logaddexp(0.0, -np.asarray(u, dtype=float)))
 
 
+def _special(name: str) -> Callable:
+    """``scipy.special.<name>``, imported when first called (symgd itself starts without scipy)."""
+    def reference(*args):
+        import scipy.special
+        return getattr(scipy.special, name)(*args)
+    reference.__name__ = name
+    return reference
+
+
+def _polygamma_reference(order, u):
+    """ψ^(order)(u); order 0 through psi (scipy's polygamma(0, u) passes through ζ(1, u) = ∞ on the way)."""
+    return _special("psi")(u) if int(order) == 0 else _special("polygamma")(int(order), u)
+
+
 PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log", (r"\log", r"\ln"), ("log", "ln"), ELEMENTWISE, sympy=sympy.log,
               numpy="np.log({})", ufunc="np.log", domain="u > 0"),
@@ -473,6 +487,21 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",
               domain="det u > 0"),
     Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
+    # The gamma family (count-data likelihoods: the negative binomial, \ln y_i! of the Poisson). \Gamma(u) and u! are
+    # read by the problem stage (Γ is a Greek letter, a matrix in \Gamma w); \ln\Gamma(u) there is one function,
+    # never the log of an overflowing Γ. Derivatives: Γ' = Γψ, (ln Γ)' = ψ = polygamma(0, u), ψ^(n)' = ψ^(n+1).
+    # The code calls scipy.special (a runtime dependency); a backend without it refuses (tensor/print_numpy.py).
+    Primitive("gamma", (), (), ELEMENTWISE, sympy=sympy.gamma, numpy="scipy.special.gamma({})",
+              reference=_special("gamma"), display=r"\Gamma", domain="u > 0"),
+    Primitive("loggamma", ("lgamma", "gammaln"), ("lgamma", "gammaln", "loggamma"), ELEMENTWISE,
+              sympy=sympy.loggamma, numpy="scipy.special.gammaln({})", reference=_special("gammaln"),
+              display=r"\ln\Gamma", domain="u > 0"),
+    Primitive("factorial", (), ("factorial",), ELEMENTWISE, sympy=lambda u: sympy.gamma(u + 1),
+              numpy="scipy.special.gamma({} + 1)", reference=lambda u: _special("gamma")(np.add(u, 1.0))),
+    Primitive("digamma", ("digamma",), ("digamma",), ELEMENTWISE, sympy=lambda u: sympy.polygamma(0, u),
+              numpy="scipy.special.digamma({})", reference=_special("digamma"), display=r"\psi"),
+    Primitive("polygamma", (), ("polygamma",), ELEMENTWISE, arity=2, sympy=sympy.polygamma,
+              numpy="scipy.special.polygamma({}, {})", reference=_polygamma_reference, display=r"\psi"),
     # |u|_\varepsilon (Vapnik; Smola & Schölkopf): the epsilon-insensitive loss max(0, |u| - eps), read from
     # the notation (parse/transform.py); its SymPy form is relu(|u| - eps), so derivatives and code follow
     Primitive("epsinsensitive", (), ("epsinsensitive",), ELEMENTWISE, arity=2,

@@ -16,8 +16,8 @@ from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_o
                              max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
-FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES
-             if isinstance(p.sympy, type) and p.arity == 1 and p.evaluator() is not None}
+FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES   # polygamma(n, u) takes two
+             if isinstance(p.sympy, type) and p.evaluator() is not None and p.sympy not in (sympy.Max, sympy.Min)}
 
 
 _MATRICES = "\0matrices"   # env key of the matrices evaluated so far in one top-level call (never a name)
@@ -85,7 +85,7 @@ def evaluate(expr, env: dict) -> float:
         return float(polar[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
     for function, numeric in FUNCTIONS.items():
         if isinstance(expr, function):
-            return numeric(evaluate(expr.args[0], env))
+            return numeric(*(evaluate(arg, env) for arg in expr.args))
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
 
 

@@ -551,12 +551,14 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
 
 
 def _names_a_density(node) -> bool:
-    """``p(y|x)``, ``\\ln p(t|\\theta)``, ``-\\log p(y|X)``, ``-D_{KL}``: a left side that is the name of a
-    (log-)density or a negated name, not a function symgd could define."""
+    """``p(y|x)``, ``\\ln p(t|\\theta)``, ``\\ln L(\\alpha, \\beta)``, ``-\\log p(y|X)``, ``-D_{KL}``: a left side
+    that is the name of a (log-)density or likelihood or a negated name, not a function symgd could define."""
     if isinstance(node, ir.Neg):
         return _names_a_density(node.arg) or isinstance(node.arg, (ir.Name, ir.Sub))
     if isinstance(node, ir.Func) and node.name == "log" and len(node.args) == 1:
         node = node.args[0]
+        if isinstance(node, ir.Apply) and not node.sub and node.name in OBJECTIVE_NAMES:
+            return True   # \ln L(\alpha, \beta) = ... (Cameron & Trivedi): the log-likelihood, named
     return isinstance(node, ir.Func) and node.name == DENSITY
 
 
@@ -772,7 +774,10 @@ class _Resolver:
             return self.cardinality(node)
         if isinstance(node, ir.BigOp) and isinstance(node.body, ir.Mul) and isinstance(node.body.left, ir.Member):
             return self.resolve(self.over_set(node))
+        if isinstance(node, ir.BigOp) and node.op == "sum" and _limit_varies_with(node, self.bound):
+            return self.resolve(self.ragged_log_sum(node))
         if isinstance(node, ir.BigOp) and node.index not in self.bound:
+            self.refuse_logits_shared_by_samples(node)
             self.bound.append(node.index)
             try:
                 return self.resolve(node)
@@ -826,6 +831,10 @@ class _Resolver:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Func) and node.name in NOTATIONS:
             self.found.read(NOTATIONS[node.name].format(*map(latex_of, node.args)))
+        if isinstance(node, ir.Func) and (value := self.log_of_gamma(node)) is not None:
+            return value
+        if isinstance(node, ir.Func) and node.name == "factorial":
+            self.found.read(f"{latex_of(node.args[0])}! is the factorial \\Gamma({latex_of(node.args[0])} + 1)")
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params:
@@ -1251,6 +1260,9 @@ class _Resolver:
                 and len(args) == 1:
             self.found.read("\\zeta(u) is the softplus \\log(1 + e^{u}) (Goodfellow et al., Sec. 3.10)")
             return ir.Func("softplus", args)
+        if self.is_gamma_function(node.name, args):
+            self.found.read("\\Gamma(u) is the gamma function (\\Gamma(n) = (n - 1)!)")
+            return ir.Func("gamma", args)
         if node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             fixed = self.fixed_arguments(node.name, node)
@@ -1294,6 +1306,74 @@ class _Resolver:
                         f"{node.name} applied only to data, an argument of the generated code")
         return value
 
+
+    def refuse_logits_shared_by_samples(self, node: ir.BigOp) -> None:
+        """ArcFace (Deng et al., 2019): ``\\sum_i\\log\\frac{e^{s\\cos(\\theta_{y_i} + m)}}{\\ldots + \\sum_{j \\ne y_i}
+        e^{s\\cos\\theta_j}}``. The summand depends on the sample i only through its label (θ_{y_i}) while the same θ
+        is indexed by a class alone (θ_j): read as written, every sample shares θ, while the source's θ_j is the
+        angle between W_j and x_i, one per sample, with that dependence unwritten. Refused (AmbiguityError) unless
+        θ is declared; ``w_{y_i}^\\top x_i`` (the sample's data beside the label) is not concerned."""
+        if node.op != "sum" or node.index in self.bound:
+            return
+        sample = ir.Name(node.index)
+        subs = [n for n in ir.walk(node.body) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
+        labels = [n for n in subs if n.indices == (sample,) and any(n in s.indices for s in subs)]
+        uses = sum(1 for n in ir.walk(node.body) if n == sample)
+        if not labels or uses != len(labels):   # i also reaches the summand another way (x_i)
+            return
+        classes = {b.index for b in ir.walk(node.body) if isinstance(b, ir.BigOp)}
+        for gathered in (s for s in subs if len(s.indices) == 1 and s.indices[0] in labels):
+            name = gathered.base.name
+            by_class = next((s for s in subs if s.base == gathered.base and len(s.indices) == 1
+                             and isinstance(s.indices[0], ir.Name) and s.indices[0].name in classes), None)
+            if by_class is None or name in self.declared_names or name in self.found.definitions:
+                continue
+            theta, label = name_latex(name), latex_of(gathered.indices[0])
+            raise AmbiguityError(
+                f"{latex_of(gathered)} and {latex_of(by_class)}: {theta} is indexed by the class only, so every sample "
+                f"{node.index} would share its values (the sum over {node.index} depends on {node.index} only through "
+                f"the label {label}); if {theta} depends on the sample, write {theta}_{{{node.index},"
+                f"{by_class.indices[0].name}}} (and {theta}_{{{node.index},{label}}}); if the samples share it, "
+                f"declare {theta} \\in \\mathbb{{R}}^{{K}}")
+
+    def ragged_log_sum(self, node: ir.BigOp):
+        """``\\sum_{j=a}^{U} \\ln(j + c)`` with U data (``y_i - 1``: each term of the outer sum has its own
+        length, a ragged sum) and c free of j is ``\\ln\\Gamma(U + 1 + c) - \\ln\\Gamma(a + c)`` (Γ(u + 1) = uΓ(u),
+        for whole-number limits; the negative binomial's Σ_j ln(j + α⁻¹)). Any other ragged sum is refused."""
+        written = latex_of(node)
+        shift = _log_of_index_plus(node.body, node.index) if node.lower is not None else None
+        if shift is None:
+            raise UnsupportedError(f"{written}: a sum whose limit {latex_of(node.upper)} is data (a ragged sum: each "
+                                   "term of the outer sum has its own length); symgd reads only \\sum_{j=a}^{U} "
+                                   "\\ln(j + c) with c free of j, as \\ln\\Gamma(U + 1 + c) - \\ln\\Gamma(a + c); "
+                                   "write such a sum with \\ln\\Gamma")
+        end = node.upper.terms[:-1] if isinstance(node.upper, ir.Add) and node.upper.terms[-1] == ir.Neg(ir.Num("1")) \
+            else (node.upper, ir.Num("1"))   # y_i - 1 + 1 is y_i
+        value = ir.Add((ir.Func("loggamma", (ir.Add((*end, *shift)),)),
+                        ir.Neg(ir.Func("loggamma", (_plus(node.lower, shift),)))))
+        self.found.read(f"{written} is {latex_of(value)} (\\Gamma(u + 1) = u\\Gamma(u); the sum's limit "
+                        f"{latex_of(node.upper)} is data, a whole number)")
+        return value
+
+    def is_gamma_function(self, name: str, args: tuple) -> bool:
+        """``\\Gamma(u)`` is the gamma function unless the source defines or declares Γ, or uses it as a name
+        elsewhere (``\\Gamma w``, Tikhonov's matrix): there ``\\Gamma(u)`` stays a product or an ambiguity."""
+        return (name == "Gamma" and len(args) == 1 and "Gamma" not in self.declared_names
+                and "Gamma" not in self.found.definitions and "Gamma" not in self.found.names)
+
+    def log_of_gamma(self, node: ir.Func):
+        """``\\ln\\Gamma(u)`` is the log-gamma function, and ``\\ln u!`` is ``\\ln\\Gamma(u + 1)``: one function,
+        computed without Γ, which overflows for u > 171 (a count of 200 is common). None for any other log."""
+        if node.name != "log" or len(node.args) != 1:
+            return None
+        inner = self.resolve(node.args[0])
+        if isinstance(inner, ir.Func) and inner.name == "factorial":
+            inner = ir.Func("gamma", (ir.Add((inner.args[0], ir.Num("1"))),))
+        if not (isinstance(inner, ir.Func) and inner.name == "gamma"):
+            return ir.Func("log", (inner,))
+        self.found.read("\\ln\\Gamma(u) is the log-gamma function (computed as scipy.special.gammaln)")
+        return ir.Func("loggamma", inner.args)
+
     def product_or_call(self, head, arg, written_as: ir.Apply):
         """``\\lambda(a + b)`` and ``y_i(w^\\top x_i)`` are products; ``f(x_i)``, ``\\phi(x_n)`` or
         ``f_{m-1}(x_i)`` with f undefined is a call of a function symgd cannot know, and reading it as
@@ -1335,6 +1415,31 @@ def _names_besides_sets(formulas) -> set[str]:
     for formula in formulas:
         visit(formula)
     return names
+
+
+def _limit_varies_with(node: ir.BigOp, bound: list) -> bool:
+    """A sum whose limit is an entry indexed by an enclosing sum's index (``\\sum_{j=0}^{y_i - 1}`` inside
+    ``\\sum_i``): data, a length of its own for each term of the outer sum (not ``n_\\text{samples} - 1``)."""
+    return any(isinstance(n, ir.Sub) and any(isinstance(a, ir.Name) and a.name in bound for a in index_atoms(n.indices))
+               for limit in (node.lower, node.upper) if limit is not None for n in ir.walk(limit))
+
+
+def _plus(start, terms: tuple):
+    """start + the terms (start 0 left out)."""
+    terms = terms if start == ir.Num("0") else (start, *terms)
+    return terms[0] if len(terms) == 1 else ir.Add(terms) if terms else ir.Num("0")
+
+
+def _log_of_index_plus(body, index: str):
+    """The terms c of ``\\ln(j + c)`` (``\\ln j``: none), j the index and c free of it; None for any other body."""
+    if not (isinstance(body, ir.Func) and body.name == "log" and len(body.args) == 1):
+        return None
+    arg, j = body.args[0], ir.Name(index)
+    terms = arg.terms if isinstance(arg, ir.Add) else (arg,)
+    rest = tuple(t for t in terms if t != j)
+    if len(rest) != len(terms) - 1 or any(n == j for t in rest for n in ir.walk(t)):
+        return None
+    return rest
 
 
 def _spelling_without_density(found: _Items, name: str):

@@ -248,4 +248,6 @@ def _render_func(node: ir.Func) -> str:
         return r"\left|%s\right|_{%s}" % tuple(map(latex_of, node.args))
     if node.name == "inv":
         return "%s^{-1}" % _wrap(node.args[0], ATOM_LEVEL)
+    if node.name == "factorial":   # as written: y_i!
+        return "%s!" % _wrap(node.args[0], ATOM_LEVEL)
     return r"%s\left(%s\right)" % (head, ", ".join(map(latex_of, node.args)))

@@ -608,6 +608,7 @@ class ModuleWriter:
         ``linalg`` names from scipy.linalg), shape table, the helpers used, the functions."""
         imports = self.backend.imports + backends.runtime_imports(self.backend, self.optimizer) \
             if self.backend.name != "numpy" else self.backend.imports
+        imports += tuple(sorted(helper for helper in self.helpers if helper.startswith("import ")))   # scipy.special
         parts = [f'r"""{docstring}"""\n', "\n".join(imports) + "\n"]
         if "factorise" in self.helpers:   # the NumPy backend's Cholesky/LU helpers
             parts[1:1] = ["import warnings\n\n"]
@@ -620,7 +621,7 @@ class ModuleWriter:
         if shapes:
             parts.append("\n" + shapes)
         helpers = self.backend.helpers or HELPERS
-        for helper in sorted(self.helpers):
+        for helper in sorted(h for h in self.helpers if not h.startswith("import ")):
             parts.append("\n" + helpers[helper].lstrip("\n"))
         if self.backend.name != "numpy":
             parts += ["\n" + text.lstrip("\n") for text in backends.runtime_helpers(self.backend, self.optimizer)]

@@ -102,7 +102,7 @@ TOKEN_RE = re.compile(r"""
   | (?P<letter>[A-Za-z])
   | (?P<command>\\(?:[A-Za-z]+\*?|[,;:!\ \{\}\|]))
   | (?P<assign>:=|<-|<=|>=)
-  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.])
+  | (?P<punct>[-+*/=<>,;:()\[\]{}|^_'.!])
 """, re.VERBOSE)
 
 BRACED_WORD_RE = re.compile(r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
@@ -329,6 +329,8 @@ class _Tokenizer:
             self.emit("_SEP", value, start)   # a sentence-ending full stop
         elif value in ("<", ">"):
             self.emit("REL", value, start)
+        elif value == "!":
+            self.factorial(start)
         else:
             self.emit(simple[value], value, start)
 
@@ -339,6 +341,13 @@ class _Tokenizer:
         if kinds != ["BIGOP", "_UNDER", "_LBRACE", "NAME", "REL"] or self.tokens[-1].value != "in":
             return None
         return RANGE_SET_RE.match(self.text, start)
+
+    def factorial(self, start: int) -> None:
+        """``y_i!``, ``(n - k)!``: a factorial, written right after its operand (``\\ln y_i!`` in count-data
+        likelihoods); a ``!`` anywhere else (``!=``) is not notation symgd reads."""
+        if self.last_kind() not in OPERAND_END or self.text.startswith("=", self.pos):
+            raise self.error("unexpected character '!'", start, "a factorial right after its operand (y!)")
+        self.emit("FACTORIAL", "!", start)
 
     def at_set_builder_bar(self) -> bool:
         """``\\{t \\mid ...\\}``, ``\\{t | ...\\}``: a bar right after ``\\{`` and one name separates a set-builder's

@@ -252,6 +252,9 @@ class IRBuilder(Transformer):
     def prime(self, children):
         return ir.Prime(children[0])
 
+    def factorial(self, children):
+        return ir.Func("factorial", (children[0],))
+
     def sample(self, children):
         base, index = children
         if isinstance(base, ir.Sub):   # x_j^{(i)}: feature j of sample i, entry (i, j)

@@ -117,6 +117,8 @@ class Builder:
             lifted = self.lift(value)
             node = ir.intern(ir.Map("heaviside", (lifted.node,), lifted.node.shape, _number(at_zero)))
             return Lifted(node, lifted.labels)
+        if isinstance(expr, sympy.polygamma) and expr.args[0] == 0:   # (ln Γ)' = ψ: scipy's psi, not polygamma(0, u)
+            return self._elementwise(lambda arg: ir.apply("digamma", arg), expr.args[1:])
         name = next((n for c, n in _ELEMENTWISE.items() if isinstance(expr, c)), None)
         if name is not None:
             return self._elementwise(lambda *args: ir.apply(name, *args), expr.args)

@@ -148,6 +148,9 @@ class _Printer:
         args = ", ".join(self.text(a)[0] for a in node.args)
         if node.op == "heaviside":
             return rf"\mathbb{{1}}\left[{args} > 0\right]", ATOM
+        if node.op == "polygamma":   # \psi^{(1)}(u): the order as a superscript, as papers write it
+            order, arg = (self.text(a)[0] for a in node.args)
+            return rf"\psi^{{({order})}}\left({arg}\right)", ATOM
         return rf"{_function(node.op)}\left({args}\right)", ATOM
 
     def _sum(self, node: ir.Map) -> tuple[str, int]:

@@ -30,6 +30,7 @@ from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh
                                         named_except, printed_postorder, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
+SPECIAL = "scipy.special."   # how the primitive table spells a special function (gammaln, digamma)
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
 MATFN_HELPERS = {"nuc": "nuclear_norm", "polar": "polar_factor", "maxabs": "max_norm",
                  "argmaxsign": "max_norm_gradient"}   # MatFn op -> the module helper that computes it
@@ -46,16 +47,28 @@ class Spelling:
         helpers: operation -> the module helper its template calls (registered when printed).
         helper_args: what a module helper takes before its arrays (``"xp, "``: the namespace).
         prefix: the namespace's name in the generated code (``np.exp`` -> ``xp.exp``).
+        special: the module that holds the special functions the table spells ``scipy.special.gammaln``
+            (``jax.scipy.special`` for JAX); None where the namespace has none (the array API standard).
     """
 
     templates: dict
     helpers: dict = field(default_factory=dict)
     helper_args: str = ""
     prefix: str = "np"
+    special: str | None = None
 
     def primitive(self, primitive) -> str:
-        """The template of a row of the primitive table (its NumPy column, read in this namespace)."""
+        """The template of a row of the primitive table (its NumPy column, read in this namespace).
+
+        Raises:
+            UnsupportedError: a special function (scipy.special) in a namespace without them.
+        """
         text = primitive.numpy
+        if SPECIAL in text:
+            if self.special is None:
+                raise UnsupportedError(f"the function {primitive.name} ({text.split('(')[0]}) in array-API code: the "
+                                       "array API standard has no special functions; use backend='numpy' or 'jax'")
+            return text.replace(SPECIAL, self.special + ".")
         if primitive.helper and self.helper_args:
             return text.replace(f"{primitive.helper}(", f"{primitive.helper}({self.helper_args}", 1)
         return text.replace("np.", self.prefix + ".") if self.prefix != "np" else text
@@ -80,7 +93,7 @@ NUMPY = Spelling({
     "log1p": "np.log1p({x})",
     "expm1": "np.expm1({x})",
     "sqrt": "np.sqrt({x})",
-})
+}, special="scipy.special")
 
 # New arrays take the dtype and device of the arguments (``_like``, set by the module writer).
 ARRAY_API = Spelling({
@@ -104,7 +117,7 @@ ARRAY_API = Spelling({
 
 JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})",
                 "einsum_pair": "xp.einsum('{spec}', {operands})"},
-               helpers={"heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
+               helpers={"heaviside": "heaviside"}, helper_args="xp, ", prefix="xp", special="jax.scipy.special")
 
 
 @dataclass(frozen=True)
@@ -470,6 +483,8 @@ class NumpyPrinter:
             raise UnsupportedError(f"code generation for the function {node.op}")
         if primitive.helper:
             self.helpers.add(primitive.helper)
+        if SPECIAL in primitive.numpy:   # an import line among the helpers: the module writer puts it on top
+            self.helpers.add(f"import {self.spelling.primitive(primitive).split('(')[0].rpartition('.')[0]}")
         if id(node) in self.overwrite and self.spelling is NUMPY and node.op in HELPERS_THAT_OVERWRITE:
             return Code(f"{primitive.helper}({args[0]}, overwrite=True)", POSTFIX)
         if id(node) in self.overwrite and self.spelling is NUMPY:   # a temporary nothing else holds

@@ -258,8 +258,7 @@ ENTRIES = [
           r"\ln L(\alpha,\boldsymbol{\beta}) = \sum_{i=1}^{n}\left\{\left(\sum_{j=0}^{y_i - 1}\ln(j + \alpha^{-1})\right)"
           r" - \ln y_i! - (y_i + \alpha^{-1})\ln(1 + \alpha\mu_i) + y_i\ln\alpha + y_i\ln\mu_i\right\}",
           r"\alpha, \boldsymbol{\beta}", "y:n x:n,p beta:p alpha:", _negbin,
-          where=r"\mu_i = \exp(\mathbf{x}_i'\boldsymbol{\beta})", kinds="y:count x:small",
-          status=REFUSAL, gap="ParseError: line 1, column 120: unexpected character '!'\n  \\ln L(\\alpha,\\boldsymbol{\\beta}) = \\sum_{i=1}^{n}\\left\\{\\left(\\sum_{j=0}^{y_i - 1}\\ln(j + \\alpha^{-1})\\right) - \\"),
+          where=r"\mu_i = \exp(\mathbf{x}_i'\boldsymbol{\beta})", kinds="y:count x:small"),
     entry("text_gamma_deviance", "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., Sec. 2.3, Table 2.1"
           " (deviance of the gamma distribution)",
           r"2\sum\left\{-\log(y/\hat{\mu}) + (y - \hat{\mu})/\hat{\mu}\right\}",
@@ -380,7 +379,7 @@ ENTRIES = [
           r"L_3 = -\frac{1}{N}\sum_{i=1}^{N}\log\frac{e^{s(\cos(\theta_{y_i} + m))}}{e^{s(\cos(\theta_{y_i} + m))}"
           r" + \sum_{j=1,j\neq y_i}^{n}e^{s\cos\theta_j}}",
           r"\theta", "theta:N,K y:N s: m:", _arcface, kinds="y:labels:K",
-          status=MISREADING, gap="symgd reads theta as one vector over the classes shared by all samples; the source's theta_j is the angle of W_j and x_i, one per sample (theta_{y_i} and theta_j depend on i unwritten)"),
+          status=REFUSAL, gap='AmbiguityError: \\theta_{y_{i}} and \\theta_{j}: \\theta is indexed by the class only, so every sample i would share its values (the sum over i depends on i only through the label'),
     entry("paper_entropy_minimization", "Grandvalet & Bengio (2005), Semi-supervised learning by entropy minimization,"
           " Sec. 2 (the empirical conditional entropy of the class posteriors)",
           r"H_{\mathrm{emp}}(Y|X,Z;L_n) = -\frac{1}{n}\sum_{i=1}^{n}\sum_{k=1}^{K}P(\omega_k|x_i,z_i)\log P(\omega_k|x_i,z_i)",
@@ -438,8 +437,7 @@ ENTRIES = [
           r" - \frac{1}{\alpha}\ln(1 + \alpha\mu_i) + \ln\Gamma\left(y_i + \frac{1}{\alpha}\right) - \ln\Gamma(y_i + 1)"
           r" - \ln\Gamma\left(\frac{1}{\alpha}\right)\right\}",
           r"\alpha, \beta", "y:n x:n,p beta:p alpha:", _negbin,
-          where=r"\mu_i = \exp(x_i'\beta)", kinds="y:count x:small",
-          status=REFUSAL, gap='AmbiguityError: \\Gamma(y_{i} + \\frac{1}{\\alpha}): the function \\Gamma is not defined; define it (\\Gamma(x) = ...) or, for a product, write \\Gamma \\cdot (y_{i} + \\frac{1}{\\alpha'),
+          where=r"\mu_i = \exp(x_i'\beta)", kinds="y:count x:small"),
     entry("paper_notears", "Zheng, Aragam, Ravikumar & Xing (2018), DAGs with NO TEARS: continuous optimization for"
           " structure learning, Sec. 3 (least squares with the acyclicity constraint tr(e^{W o W}) - d = 0, a matrix"
           " exponential)",

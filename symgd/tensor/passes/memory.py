@@ -234,7 +234,7 @@ def divides_by_fresh(node: ir.Map, named: set) -> ir.Node | None:
         return None
     for operand in node.args:
         if isinstance(operand, ir.Map) and operand.op == "pow" and operand.param in (-1, Fraction(-1, 2)) \
-                and _fresh(operand.args[0], node, named):
+                and id(operand) not in named and _fresh(operand.args[0], node, named):
             return operand
     return None
 
