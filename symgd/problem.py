@@ -226,6 +226,7 @@ class _Items:
     objective_origin: str = ""
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
+    entry_heads: dict = field(default_factory=dict)     # \hat{p}(X_i) = ...: name -> the head's arguments written
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
     alternatives: dict = field(default_factory=dict)    # h(x) = g(u) = 1/(1 + e^{-u}): h -> the later right sides
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
@@ -532,6 +533,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
+        found.entry_heads[name] = left.args
         if left.fixed:   # \ell(w; (x, y)) = ...: a call \ell(w; (x_i, y_i)) puts x_i, y_i in place of x, y
             found.fixed[name] = left.fixed
     elif isinstance(left, ir.Name):
@@ -1169,6 +1171,28 @@ class _Resolver:
                             "the derivative is each piece's, and the switching points are kinks")
         return ir.Num("0") if not terms else terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
 
+    def at_entries(self, node: ir.Apply, body, params: tuple, args: tuple) -> tuple:
+        """``\\hat{p}(X_i) = \\operatorname{expit}(X_i w + w_0)`` (scikit-learn's pages) called as ``\\hat{p}(X_i)`` or
+        ``\\hat{p}(X_j)``: the head's argument is an entry of a data array, and the body uses that entry; the call
+        at another entry of the same array is the body at the call's indices (a reading). Returns the body and
+        the arguments left to substitute (the array itself where an entry was put in place)."""
+        heads = self.found.entry_heads.get(node.name, ())
+        args = list(args)
+        for position, (head, arg) in enumerate(zip(heads, args)):
+            formal, actual = _entry_atoms(head), _entry_atoms(arg)
+            if formal is None or actual is None or head.base != arg.base or len(formal) != len(actual) \
+                    or not any(n == head for n in ir.walk(body)):
+                continue
+            renamed = {i: ir.Name(j) for i, j in zip(formal, actual) if i != j}
+            if len(set(formal)) != len(formal) or set(renamed) & {j.name for j in renamed.values()}:
+                continue   # X_{ij} called with X_{ji}: left to the refusal
+            body = _substitute_indices(body, renamed) if renamed else body
+            args[position] = arg.base
+            self.found.read(f"{latex_of(head)} in the definition of {latex_of(ir.Apply(node.name, heads, node.sub))} "
+                            f"is an entry of {latex_of(arg.base)}; the call at {latex_of(arg)} is its body at "
+                            f"{', '.join(actual)}")
+        return body, tuple(args)
+
     def apply(self, node: ir.Apply, exponent=None):
         """A name followed by brackets: a call (sigmoid, a definition, a text-syntax function) or a
         product. ``exponent`` is a power written after the brackets: it raises the call's value, or
@@ -1210,7 +1234,8 @@ class _Resolver:
             if len(args) != len(params):
                 raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
                                        f"its definition has {len(params)}")
-            return _substitute(self.inline(node.name, body), {**dict(zip(params, args)), **fixed})
+            body, args = self.at_entries(node, self.inline(node.name, body), params, args)
+            return _substitute(body, {**dict(zip(params, args)), **fixed})
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:
@@ -1500,6 +1525,16 @@ def _holds(relation: ir.Relation):
     return result
 
 
+def _entry_atoms(node) -> tuple | None:
+    """The index names of an entry ``X_i``, ``x_{ij}`` of a named array, else None."""
+    if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)):
+        return None
+    atoms = index_atoms(node.indices)
+    if not atoms or not all(isinstance(a, ir.Name) and len(a.name) == 1 for a in atoms):
+        return None
+    return tuple(a.name for a in atoms)
+
+
 def _substitute_indices(body, mapping: dict):
     """``body`` with each index name replaced, in subscripts too: ``\\sigma(w^\\top \\phi_n)`` at n = i."""
     bound = {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
@@ -1688,6 +1723,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]   # m \ne y_i
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
+    objective_ir, *constraints_ir = _conjugate_transposes([objective_ir, *constraints_ir], bold, bold_subscripted,
+                                                          found)
 
     def inferred(formulas: list, family_sums: frozenset = frozenset()) -> ShapeInference:
         dims: dict[str, Dim] = {}
@@ -1722,6 +1759,53 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem.objective_name = objective_name
     problem.written = dict(aliases)
     return problem
+
+
+STAR = ir.Name("star")
+
+
+def _conjugate_transposes(formulas: list, bold: frozenset, bold_subscripted: frozenset, found: _Items) -> list:
+    """``\boldsymbol{a}_r^*\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold, one vector per value of the
+    sum's index r, and a vector follows it; two column vectors side by side make sense only as an inner product,
+    so ``^*`` is the conjugate transpose, a_r^\top on real data (a reading). Elsewhere ``y_i^*`` stays a label
+    beside an index (refused by shape inference: an entry of a labelled array), and ``w^*`` the optimum."""
+
+    def starred_vector(node, bound: frozenset):
+        if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) > 1
+                and node.indices[-1] == STAR):
+            return None
+        rest, name = node.indices[:-1], node.base.name
+        if not all(isinstance(i, ir.Name) and i.name in bound for i in rest) or name not in bold_subscripted \
+                or name[:1].isupper() or name in found.declared or name in found.sample_declared:
+            return None
+        return ir.Sub(node.base, rest)
+
+    def vector_first(node) -> bool:
+        first = _first_factor_of(node)
+        base = first.base if isinstance(first, ir.Sub) else first
+        return isinstance(base, ir.Name) and base.name in bold and not base.name[:1].isupper()
+
+    def rewrite(node, bound: frozenset):
+        if isinstance(node, ir.BigOp):
+            inner = bound | {node.index}
+            return dataclasses.replace(node, body=rewrite(node.body, inner))
+        if isinstance(node, ir.Mul) and node.op == "juxt" and vector_first(node.right):
+            row = starred_vector(node.left, bound)
+            if row is not None:
+                plain = latex_of(row)
+                found.read(f"{plain}^* is the conjugate transpose of {plain}: {plain}^\\top on real data (two vectors "
+                           "side by side make sense only as an inner product)")
+                return ir.Mul(ir.Transpose(row), rewrite(node.right, bound), node.op)
+        return _map_children(node, lambda child: rewrite(child, bound))
+
+    return [rewrite(formula, frozenset()) for formula in formulas]
+
+
+def _first_factor_of(node):
+    """The leftmost factor of a product chain."""
+    while isinstance(node, ir.Mul):
+        node = node.left
+    return node
 
 
 def _identity_term(node) -> bool:

@@ -199,6 +199,8 @@ class ShapeInference:
         self.collect_dimensions(formulas)
         self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
+        for formula in scalars:
+            self.expect_scalar_products(formula, scope)
         for _ in range(10_000):
             self.changed = True
             while self.changed:
@@ -308,6 +310,46 @@ class ShapeInference:
             self.changed = True
         else:
             self.unify(current, shape, ir.Name(name), ir.Name(name))
+
+    def expect_scalar_products(self, node, scope: Scope) -> None:
+        """The objective is a scalar: a constraint that goes before any guess or default. Walking down through
+        what keeps a scalar a scalar (terms, signs, numerators, sums, powers, elementwise functions, a plain
+        lowercase or numeric factor in front), each product led by a transpose must be an inner product: the
+        transpose is a row vector (a matrix's transpose would keep its rows in the product), so its argument is a
+        column vector. ``(Y - XB)'(Y - XB) + k(B'B - c)`` (Hoerl & Kennard): Y and B are vectors, not matrices
+        as their capitals would make them; such a capitalised vector is a reading."""
+        if isinstance(node, ir.Add):
+            for term in node.terms:
+                self.expect_scalar_products(term, scope)
+        elif isinstance(node, ir.Neg) or isinstance(node, ir.Func) and node.name in BY_NAME \
+                and BY_NAME[node.name].kind == ELEMENTWISE and len(node.args) == 1:
+            self.expect_scalar_products(node.arg if isinstance(node, ir.Neg) else node.args[0], scope)
+        elif isinstance(node, ir.Div) and not node.elementwise:
+            self.expect_scalar_products(node.num, scope)
+        elif isinstance(node, ir.Pow) and not _is_leaf(node.base):
+            self.expect_scalar_products(node.base, scope)
+        elif isinstance(node, ir.BigOp) and node.op in ("sum", "prod"):
+            self.expect_scalar_products(node.body, self.body_scope(node, scope))
+        elif isinstance(node, ir.Mul) and node.op in PRODUCT_OPS:
+            first = _first_factor(node)
+            if isinstance(first, ir.Transpose) and not isinstance(first.arg, ir.Transpose) \
+                    and not any(isinstance(n, ir.BigOp) for n in ir.walk(first.arg)):
+                self.expect_column_vector(node, first.arg, scope)
+            elif _is_literal(node.left) or isinstance(node.left, ir.Name) and not node.left.name[:1].isupper() \
+                    and node.left.name not in self.bold:
+                self.expect_scalar_products(node.right, scope)   # k(B'B - c): a plain factor k in front
+
+    def expect_column_vector(self, product: ir.Mul, arg, scope: Scope) -> None:
+        """``arg^\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
+        if self.infer(arg, scope) is not None:
+            return   # declared: the product's own shapes decide, or say why not
+        known = {name for name, shape in self.shapes.items() if shape is not None}
+        self.expect(arg, Shape((self.fresh(),)), scope)
+        for name, shape in sorted(self.shapes.items()):
+            if name not in known and name[:1].isupper() and shape is not None and shape.rank == 1 \
+                    and name not in self.subscripted:
+                self.read(f"{name} is a vector, not a matrix: {self.render(product)} stands where a scalar is "
+                          "needed (the objective is a scalar)")
 
     def default_rule(self, name: str) -> str:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
@@ -845,11 +887,16 @@ class ShapeInference:
         if text not in self.readings:
             self.readings.append(text)
 
-    def infer_BigOp(self, node, scope):
+    def body_scope(self, node: ir.BigOp, scope: Scope) -> Scope:
+        """The scope of a sum's body: its index bound along its axis (made on first sight)."""
         dim = self.node_dims.get(id(node))
         if dim is None:
             dim, self.node_bounds[id(node)] = self.index_range(node, scope)
             self.node_dims[id(node)] = dim
+        return scope.with_index(node.index, dim, self.node_bounds[id(node)])
+
+    def infer_BigOp(self, node, scope):
+        dim = self.body_scope(node, scope).indices[node.index]
         if node.excluded is not None:
             if node.excluded not in scope.indices:
                 raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
@@ -858,7 +905,7 @@ class ShapeInference:
         after = affine(node.lower)[0] if node.lower is not None and node.upper is None and affine(node.lower) else None
         if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
             self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
-        shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
+        shape = self.infer(node.body, self.body_scope(node, scope))
         if node.op == "forall":   # a constraint for every i: a vector along i's axis
             if shape is None and isinstance(node.body, ir.Name):   # 0 \le \alpha_i \le C: one bound C for all i
                 self.expect(node.body, SCALAR, scope)
@@ -986,6 +1033,11 @@ class ShapeInference:
                 self.expect(node.num, shape, scope)
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
+        elif isinstance(node, ir.Pow) and shape.rank == 0 and not _is_leaf(node.base) and _is_literal(node.exp):
+            # ((X_i w - y_i)/\sigma)^2 where a scalar is needed: the power of a scalar (a vector has none, a
+            # matrix's is a matrix)
+            if self.infer(node.base, scope) is None:
+                self.expect(node.base, SCALAR, scope)
         elif isinstance(node, ir.Pow) and _is_upper(node.base) and integer_exponent(node.exp) is not None:
             if shape.rank == 0:
                 self.expect(node.base, SCALAR, scope)
@@ -1003,6 +1055,11 @@ class ShapeInference:
             self.expect(node.right, shape, scope)
         elif b is not None and b.rank == 0 and a is None:
             self.expect(node.left, shape, scope)
+        elif a is None and b is not None and shape.rank == 0 and b.rank == 1 and not b.row and node.op == "juxt" \
+                and _is_upper(node.left) and self.is_slice(node.left, scope):
+            # X_i w (scikit-learn's pages) where a scalar is needed: X_i, i bound by a sum, is a row of the matrix X
+            # (a capitalised name); only as a row does it make a scalar with the vector w (is_row_of_regressors)
+            self.expect(node.left, Shape((b.dims[0],)), scope)
         elif a is None and b is None and shape.rank == 1 and not shape.row and self.capital_array(node.left, scope):
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
@@ -1013,7 +1070,8 @@ class ShapeInference:
             # scalar (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S, (a + p) x^\top x).
             first = _leading_factor(node)   # a bold name keeps its font's reading (x_i b: a row, in econometrics)
             if self.infer(first, scope) is None and _base_of(first) not in self.bold \
-                    and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
+                    and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)) \
+                    and not (_is_upper(first) and self.is_slice(first, scope)):   # X_i: a row of X, or a number
                 self.expect(first, SCALAR, scope)
 
 
