@@ -1627,7 +1627,7 @@ def _map_children(node, fn):
         return ir.Cases(tuple((fn(value), None if condition is None else fn(condition))
                               for value, condition in node.pieces))
     if isinstance(node, ir.BigOp):
-        return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body), node.excluded)
+        return dataclasses.replace(node, body=fn(node.body))
     if isinstance(node, ir.Entrywise):
         return ir.Entrywise(node.rows, node.cols, fn(node.body), node.name)
     if isinstance(node, ir.Relation):
@@ -1706,6 +1706,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         raise AmbiguityError("symgd cannot tell which symbols are the parameters: pass wrt=... "
                              "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
     objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
+    objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
     for name in params:
         if name not in used:
@@ -1765,9 +1766,9 @@ STAR = ir.Name("star")
 
 
 def _conjugate_transposes(formulas: list, bold: frozenset, bold_subscripted: frozenset, found: _Items) -> list:
-    """``\boldsymbol{a}_r^*\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold, one vector per value of the
+    """``\\boldsymbol{a}_r^*\\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold, one vector per value of the
     sum's index r, and a vector follows it; two column vectors side by side make sense only as an inner product,
-    so ``^*`` is the conjugate transpose, a_r^\top on real data (a reading). Elsewhere ``y_i^*`` stays a label
+    so ``^*`` is the conjugate transpose, a_r^\\top on real data (a reading). Elsewhere ``y_i^*`` stays a label
     beside an index (refused by shape inference: an entry of a labelled array), and ``w^*`` the optimum."""
 
     def starred_vector(node, bound: frozenset):
@@ -1940,9 +1941,11 @@ def _free_names(node) -> set[str]:
 
 def _extend_chain(chain: list, absorbed: list):
     """The chain of sums with each absorbed term added to the innermost sum whose index it uses (inside the
-    0/1 mask of a sum over the pairs of a set)."""
+    0/1 mask of a sum over the pairs of a set); a sum over pairs written as one, ``\\sum_{u,i}``, is one sum:
+    a term that joins it joins its body, once per pair (Johnson 2014's -\\frac{\\lambda}{2}\\|x_u\\|^2)."""
     indices = [op.index for op in chain]
-    levels = {id(t): max(k for k, index in enumerate(indices) if index in _free_names(t)) for t in absorbed}
+    levels = {id(t): _joint_level(chain, max(k for k, index in enumerate(indices) if index in _free_names(t)))
+              for t in absorbed}
 
     def rebuild(level: int):
         op = chain[level]
@@ -1954,6 +1957,13 @@ def _extend_chain(chain: list, absorbed: list):
             return dataclasses.replace(op, body=ir.Mul(body.left, ir.Add((*_add_terms(body.right), *extra)), "mask"))
         return dataclasses.replace(op, body=ir.Add((*_add_terms(body), *extra)))
     return rebuild(0)
+
+
+def _joint_level(chain: list, level: int) -> int:
+    """The innermost level of the sum over pairs (``\\sum_{u,i}``) that level ``level`` of ``chain`` belongs to."""
+    while chain[level].joint and level + 1 < len(chain):
+        level += 1
+    return level
 
 
 def _add_terms(node) -> tuple:
@@ -1999,6 +2009,62 @@ def _numbered_names_as_entries(params, used, formulas) -> list:
             return ir.Sub(ir.Name(base), (ir.Num(position),))
         return _map_children(node, entry)
     return [entry(f) for f in formulas]
+
+
+def _families_named_by_entries(params, formulas, found: _Items) -> list:
+    """``\\beta_u`` and ``\\beta_i`` listed as parameters, the objective summing over u and i (Johnson 2014: user
+    and item biases): each listed entry names the family of its values over its index, a vector of its own
+    (``beta_u``, ``beta_i``), whose entry the objective writes \\beta_u. Only where every summed entry of β is so
+    listed and β is not used whole; the rest stays as it is (a parameter absent from the objective is refused)."""
+    listed: dict[str, set[str]] = {}
+    for name in params:
+        base, _, index = name.rpartition("_")
+        if base and len(index) == 1 and index.isalpha() and base not in params \
+                and base not in found.declared:
+            listed.setdefault(base, set()).add(index)
+    if not listed:
+        return formulas
+    entries: dict[str, set[str]] = {base: set() for base in listed}
+    whole: set[str] = set()
+
+    def survey(node, bound: frozenset) -> None:
+        if isinstance(node, ir.BigOp):
+            bound = bound | {node.index}
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in listed:
+            atoms = _entry_atoms(node)
+            if atoms is None or len(atoms) != 1 or atoms[0] not in bound:
+                whole.add(node.base.name)
+            else:
+                entries[node.base.name].add(atoms[0])
+            return
+        if isinstance(node, ir.Name) and node.name in listed:
+            whole.add(node.name)
+        for child in ir.children(node):
+            survey(child, bound)
+
+    for formula in formulas:
+        survey(formula, frozenset())
+    plain = {n.name for formula in formulas for n in ir.walk(formula) if isinstance(n, ir.Name)}
+    families = {base: indices for base, indices in entries.items()
+                if base not in whole and indices and indices <= listed[base]
+                and not any(f"{base}_{index}" in plain for index in listed[base])}
+    if not families:
+        return formulas
+    for base, indices in sorted(families.items()):
+        for index in sorted(indices):
+            written = f"{name_latex(base)}_{index}"
+            found.read(f"{written} among the parameters is the vector of the {written}, one per value of {index} "
+                       f"(a family of its own: {base}_{index})")
+
+    def rename(node, bound: frozenset):
+        if isinstance(node, ir.BigOp):
+            return dataclasses.replace(node, body=rename(node.body, bound | {node.index}))
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in families:
+            (index,) = _entry_atoms(node)
+            return ir.Sub(ir.Name(f"{node.base.name}_{index}"), node.indices)
+        return _map_children(node, lambda child: rename(child, bound))
+
+    return [rename(formula, frozenset()) for formula in formulas]
 
 
 def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:

@@ -186,6 +186,7 @@ class ShapeInference:
         self.family_sums: frozenset = frozenset()  # ids of sums over a family read apart from its vector (N-pair)
         self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
+        self.row_pairs: set[int] = set()          # ids of x_u y_i^T that a scalar context makes inner products
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -335,12 +336,40 @@ class ShapeInference:
             if isinstance(first, ir.Transpose) and not isinstance(first.arg, ir.Transpose) \
                     and not any(isinstance(n, ir.BigOp) for n in ir.walk(first.arg)):
                 self.expect_column_vector(node, first.arg, scope)
-            elif _is_literal(node.left) or isinstance(node.left, ir.Name) and not node.left.name[:1].isupper() \
-                    and node.left.name not in self.bold:
+            elif self.is_pair_of_rows(node, scope):
+                self.row_pairs.add(id(node))
+            elif node.op != "cdot" and self.plainly_scalar(node.left, scope):
                 self.expect_scalar_products(node.right, scope)   # k(B'B - c): a plain factor k in front
 
+    def plainly_scalar(self, node, scope: Scope) -> bool:
+        """A factor that the product it leads cannot make a vector of: a number, a plain lowercase name (a column
+        vector in front would leave the product a vector), an entry ``r_{ui}`` of two summed indices, and sums and
+        products of these (``1 + \\alpha r_{ui}``)."""
+        if _is_literal(node):
+            return True
+        if isinstance(node, ir.Name):
+            return not node.name[:1].isupper() and node.name not in self.bold and node.name not in scope.indices
+        if isinstance(node, ir.Sub):
+            atoms = index_atoms(node.indices) or ()
+            return len(atoms) >= 2 and all(atom_name(a) in scope.indices for a in atoms) and not _is_upper(node)
+        if isinstance(node, ir.Neg):
+            return self.plainly_scalar(node.arg, scope)
+        if isinstance(node, ir.Add):
+            return all(self.plainly_scalar(t, scope) for t in node.terms)
+        if isinstance(node, ir.Mul) and node.op == "juxt":
+            return self.plainly_scalar(node.left, scope) and self.plainly_scalar(node.right, scope)
+        return False
+
+    def is_pair_of_rows(self, node: ir.Mul, scope: Scope) -> bool:
+        """``x_u y_i^T`` where a scalar is needed (Johnson 2014: x_u, y_i the rows of X and Y, written as row
+        vectors): a vector of a family times the transpose of another; as column vectors the product would be a
+        matrix, so it is the inner product of two rows (``infer_Mul`` reads it once both are vectors)."""
+        return node.op == "juxt" and not _is_upper(node.left) and self.is_slice(node.left, scope) \
+            and isinstance(node.right, ir.Transpose) and not _is_upper(node.right.arg) \
+            and self.is_slice(node.right.arg, scope)
+
     def expect_column_vector(self, product: ir.Mul, arg, scope: Scope) -> None:
-        """``arg^\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
+        """``arg^\\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
         if self.infer(arg, scope) is not None:
             return   # declared: the product's own shapes decide, or say why not
         known = {name for name, shape in self.shapes.items() if shape is not None}
@@ -604,7 +633,7 @@ class ShapeInference:
         a = self.infer(node.left, scope)
         b = self.infer(node.right, scope)
         if a is not None and b is not None:
-            if self.is_row_of_regressors(node, a, b, scope):
+            if self.is_row_of_regressors(node, a, b, scope) or self.is_inner_product_of_rows(node, a, b):
                 return SCALAR
             return self.product_shape(node, a, b)
         if a is None and b is not None:
@@ -630,6 +659,17 @@ class ShapeInference:
         left, right = self.render(node.left), self.render(node.right)
         self.read(f"{left} {right} of two column vectors is {left}^\\top {right}: {left} is a row of "
                   "regressors, as econometrics writes it")
+        return True
+
+    def is_inner_product_of_rows(self, node: ir.Mul, a: Shape, b: Shape) -> bool:
+        """``x_u y_i^T`` marked by ``is_pair_of_rows``: once x_u is a column vector and y_i^T a row, their outer
+        product (a matrix) cannot stand where a scalar is needed: the source's vectors are rows (a reading)."""
+        if id(node) not in self.row_pairs or a.rank != 1 or b.rank != 1 or a.row or not b.row:
+            return False
+        self.unify_dim(a.dims[0], b.dims[0], node.left, node.right, a, b)
+        left, right = self.render(node.left), self.render(node.right.arg)
+        self.read(f"{left} {right}^\\top is a scalar, so {left} and {right} are row vectors (as the source writes "
+                  f"them): the inner product {left}^\\top {right}, not the outer product")
         return True
 
     def guess_across(self, node: ir.Mul, scope: Scope) -> None:

@@ -358,8 +358,7 @@ ENTRIES = [
           r"\log\mathcal{L}(R|X,Y,\beta) = \sum_{u,i}\alpha r_{ui}(x_uy_i^T + \beta_u + \beta_i) - (1 + \alpha r_{ui})"
           r"\log(1 + \exp(x_uy_i^T + \beta_u + \beta_i)) - \frac{\lambda}{2}\|x_u\|^2 - \frac{\lambda}{2}\|y_i\|^2",
           r"x, y, \beta_u, \beta_i", "r:M,L x:M,k y:L,k beta_u:M beta_i:L alpha: lambda:", _logistic_mf,
-          kinds="r:count x:small y:small",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: \\alpha \\left(r_{u i} \\left(x_{u} y_{i}^\\top + \\beta_{u} + \\beta_{i}\\right)\\right) is a matrix (?, ?) and -\\frac{\\lambda}{2} \\left\\|y_{i}\\righ'),
+          kinds="r:count x:small y:small"),
     entry("paper_poisson_mf", "Gopalan, Hofman & Blei (2015), Scalable recommendation with hierarchical Poisson"
           " factorization, Sec. 2 (y_ui ~ Poisson(theta_u^T beta_i): log likelihood up to a constant)",
           r"\sum_{u,i} y_{ui}\log(\theta_u^\top\beta_i) - \theta_u^\top\beta_i",
