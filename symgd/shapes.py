@@ -636,7 +636,9 @@ class ShapeInference:
             if self.is_row_of_regressors(node, a, b, scope) or self.is_inner_product_of_rows(node, a, b):
                 return SCALAR
             return self.product_shape(node, a, b)
-        if a is None and b is not None:
+        if a is None and b is not None and id(node) in self.row_pairs and b.rank == 1 and b.row:
+            self.expect(node.left, Shape((b.dims[0],)), scope)   # a number x_u would leave x_u y_i^T a row
+        elif a is None and b is not None:
             guess = self.guess_left(node.left, b, scope)
             if guess is not None:
                 self.expect(node.left, guess, scope)
