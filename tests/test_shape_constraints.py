@@ -43,6 +43,12 @@ def test_primes_juxtaposed_are_latex_and_starred_primes_plain_text():
     assert detect_syntax("F = (Y - XB)'(Y - XB) + k(B'B - c)") == "latex"
     assert detect_syntax("x'*A*x + b'*x") == "text"
     assert detect_syntax("k(x, x') + f(x')") == "text"
+    # plain text's words would be read letter by letter as LaTeX: lam*b'b, beta'beta stay plain text
+    assert detect_syntax("(y - X*b)'(y - X*b) + lam*b'b") == "text"
+    assert detect_syntax("beta'beta") == "text"
+    problem = symgd.parse("(y - X*b)'(y - X*b) + lam*b'b", wrt="b")
+    check_against_reference(problem, lambda y, X, b, lam: (y - X @ b) @ (y - X @ b) + lam * b @ b,
+                            {"y": "y", "X": "X", "b": "b", "lam": "lam"})
 
 
 # -- X_i w: row i of X times w (scikit-learn's pages) ------------------------------------------------------------
