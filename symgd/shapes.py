@@ -331,15 +331,19 @@ class ShapeInference:
             self.expect_scalar_products(node.base, scope)
         elif isinstance(node, ir.BigOp) and node.op in ("sum", "prod"):
             self.expect_scalar_products(node.body, self.body_scope(node, scope))
-        elif isinstance(node, ir.Mul) and node.op in PRODUCT_OPS:
-            first = _first_factor(node)
-            if isinstance(first, ir.Transpose) and not isinstance(first.arg, ir.Transpose) \
-                    and not any(isinstance(n, ir.BigOp) for n in ir.walk(first.arg)):
-                self.expect_column_vector(node, first.arg, scope)
-            elif self.is_pair_of_rows(node, scope):
-                self.row_pairs.add(id(node))
-            elif node.op != "cdot" and self.plainly_scalar(node.left, scope):
-                self.expect_scalar_products(node.right, scope)   # k(B'B - c): a plain factor k in front
+        elif isinstance(node, ir.Mul) and node.op in CHAIN_OPS:
+            factors = _chain_factors(node)
+            k = 0
+            while k < len(factors) - 1 and self.plainly_scalar(factors[k], scope):
+                k += 1   # \frac{\lambda}{2} B'B, k(B'B - c): plain factors in front leave the rest a scalar
+            lead, last = factors[k], _last_product(node)
+            if k < len(factors) - 1 and isinstance(lead, ir.Transpose) and not isinstance(lead.arg, ir.Transpose) \
+                    and not any(isinstance(n, ir.BigOp) for n in ir.walk(lead.arg)):
+                self.expect_column_vector(node, lead.arg, scope)
+            elif k == len(factors) - 2 and self.is_pair_of_rows(lead, last.right, scope):
+                self.row_pairs.add(id(last))
+            elif k == len(factors) - 1:
+                self.expect_scalar_products(lead, scope)
 
     def plainly_scalar(self, node, scope: Scope) -> bool:
         """A factor that the product it leads cannot make a vector of: a number, a plain lowercase name (a column
@@ -354,19 +358,20 @@ class ShapeInference:
             return len(atoms) >= 2 and all(atom_name(a) in scope.indices for a in atoms) and not _is_upper(node)
         if isinstance(node, ir.Neg):
             return self.plainly_scalar(node.arg, scope)
+        if isinstance(node, ir.Div) and not node.elementwise:   # \frac{\lambda}{2}
+            return self.plainly_scalar(node.num, scope) and self.plainly_scalar(node.den, scope)
         if isinstance(node, ir.Add):
             return all(self.plainly_scalar(t, scope) for t in node.terms)
         if isinstance(node, ir.Mul) and node.op == "juxt":
             return self.plainly_scalar(node.left, scope) and self.plainly_scalar(node.right, scope)
         return False
 
-    def is_pair_of_rows(self, node: ir.Mul, scope: Scope) -> bool:
+    def is_pair_of_rows(self, left, right, scope: Scope) -> bool:
         """``x_u y_i^T`` where a scalar is needed (Johnson 2014: x_u, y_i the rows of X and Y, written as row
         vectors): a vector of a family times the transpose of another; as column vectors the product would be a
         matrix, so it is the inner product of two rows (``infer_Mul`` reads it once both are vectors)."""
-        return node.op == "juxt" and not _is_upper(node.left) and self.is_slice(node.left, scope) \
-            and isinstance(node.right, ir.Transpose) and not _is_upper(node.right.arg) \
-            and self.is_slice(node.right.arg, scope)
+        return not _is_upper(left) and self.is_slice(left, scope) and isinstance(right, ir.Transpose) \
+            and not _is_upper(right.arg) and self.is_slice(right.arg, scope)
 
     def expect_column_vector(self, product: ir.Mul, arg, scope: Scope) -> None:
         """``arg^\\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
@@ -669,7 +674,7 @@ class ShapeInference:
         if id(node) not in self.row_pairs or a.rank != 1 or b.rank != 1 or a.row or not b.row:
             return False
         self.unify_dim(a.dims[0], b.dims[0], node.left, node.right, a, b)
-        left, right = self.render(node.left), self.render(node.right.arg)
+        left, right = self.render(_last_factor(node.left)), self.render(node.right.arg)
         self.read(f"{left} {right}^\\top is a scalar, so {left} and {right} are row vectors (as the source writes "
                   f"them): the inner product {left}^\\top {right}, not the outer product")
         return True
@@ -1115,6 +1120,23 @@ class ShapeInference:
                     and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)) \
                     and not (_is_upper(first) and self.is_slice(first, scope)):   # X_i: a row of X, or a number
                 self.expect(first, SCALAR, scope)
+
+
+CHAIN_OPS = PRODUCT_OPS - {"cdot"}   # x \cdot y of two vectors is their dot product: no chain of factors
+
+
+def _chain_factors(node) -> list:
+    """The factors of a product chain, left to right, whichever way it associates (\\cdot ends the chain)."""
+    if isinstance(node, ir.Mul) and node.op in CHAIN_OPS:
+        return _chain_factors(node.left) + _chain_factors(node.right)
+    return [node]
+
+
+def _last_product(node: ir.Mul) -> ir.Mul:
+    """The product in a chain whose right operand is the chain's last factor."""
+    while isinstance(node.right, ir.Mul) and node.right.op in CHAIN_OPS:
+        node = node.right
+    return node
 
 
 def _summed_subscripts(formulas: list):

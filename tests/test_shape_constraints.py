@@ -31,6 +31,13 @@ def test_a_transpose_leading_a_scalar_makes_capitalised_names_vectors(source):
                             {"Y": "Y", "X": "X", "B": "B", "k": "k", "c": "c"})
 
 
+def test_plain_factors_in_front_of_a_transpose_keep_the_product_a_scalar():
+    problem = symgd.parse(r"\frac{1}{2}B^\top B + \frac{\lambda}{2}(Y - XB)^\top(Y - XB)", wrt="B")
+    assert len(shape_names(problem)["B"]) == 1
+    check_against_reference(problem, lambda Y, X, B, lam: 0.5 * B @ B + 0.5 * lam * (Y - X @ B) @ (Y - X @ B),
+                            {"Y": "Y", "X": "X", "B": "B", "lam": "lambda"})
+
+
 @pytest.mark.parametrize("source", [r"\|Y - XB\|_F^2", r"\operatorname{tr}((Y - XB)^\top(Y - XB))"])
 def test_capitalised_names_stay_matrices_without_a_scalar_product(source):
     # a norm's or a trace's argument is no scalar context: B stays a matrix
@@ -118,6 +125,12 @@ def test_an_outer_product_where_a_scalar_is_needed_is_the_inner_product_of_rows(
     assert "a family of its own: beta_u" in readings and "a family of its own: beta_i" in readings
     check_against_reference(problem, _logistic_mf, {"r": "r", "x": "x", "y": "y", "bu": "beta_u", "bi": "beta_i",
                                                     "alpha": "alpha", "lam": "lambda"})
+
+
+def test_rows_after_plain_factors():
+    problem = symgd.parse(r"\sum_{u,i}\alpha r_{ui} x_u y_i^T - \|x_u\|^2", wrt="x, y")
+    check_against_reference(problem, lambda r, x, y, a: np.sum(a * r * (x @ y.T)) - r.shape[1] * np.sum(x ** 2),
+                            {"r": "r", "x": "x", "y": "y", "a": "alpha"})
 
 
 def test_rows_whose_vectors_only_the_product_decides():
