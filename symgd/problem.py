@@ -32,7 +32,8 @@ from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
-from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
+from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
+                           sub_symbol_name)
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
 # \phi(x_n) for features, f, g, h for models, \Gamma(u) the gamma function): before a bracket they are calls,
@@ -1836,7 +1837,7 @@ def _mentions_capital(node) -> bool:
 DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
     "matrix": "{x} is a matrix (a capitalised name)",
     "vector": "{x} is a vector ({why})",
-    "entries": "{x} with an index is a number, one per index value",
+    "entries": DEFAULT_ENTRIES_READING,
 }
 
 

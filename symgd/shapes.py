@@ -34,6 +34,7 @@ from symgd.parse import ir
 # neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
+DEFAULT_ENTRIES_READING = "{x} with an index is a number, one per index value"   # also problem.DEFAULT_READINGS
 NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
 SAMPLE_COUNTS = frozenset({"m", "n", "N", "M"})   # the number of samples, by convention (leading parts)
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul", "mask"})   # mask: \\sum_{(u,i)\\in\\kappa}
@@ -200,8 +201,10 @@ class ShapeInference:
         self.collect_dimensions(formulas)
         self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
+        order = list(self.order)
         for formula in scalars:
             self.expect_scalar_products(formula, scope)
+        self.order[:] = order   # symbols keep the order of their first use (the generated functions' arguments)
         for _ in range(10_000):
             self.changed = True
             while self.changed:
@@ -377,13 +380,20 @@ class ShapeInference:
         """``arg^\\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
         if self.infer(arg, scope) is not None:
             return   # declared: the product's own shapes decide, or say why not
-        known = {name for name, shape in self.shapes.items() if shape is not None}
+        known = self.known_names()
         self.expect(arg, Shape((self.fresh(),)), scope)
-        for name, shape in sorted(self.shapes.items()):
-            if name not in known and name[:1].isupper() and shape is not None and shape.rank == 1 \
-                    and name not in self.subscripted:
-                self.read(f"{name} is a vector, not a matrix: {self.render(product)} stands where a scalar is "
-                          "needed (the objective is a scalar)")
+        for name, shape in self.capitals_decided_since(known):
+            if shape.rank == 1 and name not in self.subscripted:
+                self.read(f"{self.render(ir.Name(name))} is a vector, not a matrix: {self.render(product)} stands "
+                          "where a scalar is needed (the objective is a scalar)")
+
+    def known_names(self) -> frozenset:
+        return frozenset(name for name, shape in self.shapes.items() if shape is not None)
+
+    def capitals_decided_since(self, known: frozenset) -> list:
+        """(name, shape) of the capitalised names (matrices by convention) that a constraint has shaped since."""
+        return [(name, shape) for name, shape in sorted(self.shapes.items())
+                if name not in known and name[:1].isupper() and shape is not None]
 
     def default_rule(self, name: str) -> str:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
@@ -913,6 +923,14 @@ class ShapeInference:
             self.expect(node.arg, Shape((self.fresh(),)), scope)
         return SCALAR
 
+    def mentions_whole_capital(self, node, scope: Scope) -> bool:
+        """A capitalised name (a matrix by convention) used whole, not as a slice X_i of a summed index."""
+        if isinstance(node, ir.Sub) and _is_upper(node) and self.is_slice(node, scope):
+            return False
+        if isinstance(node, ir.BigOp):
+            return self.mentions_whole_capital(node.body, self.body_scope(node, scope))
+        return _is_upper(node) or any(self.mentions_whole_capital(child, scope) for child in ir.children(node))
+
     def is_slice(self, node, scope: Scope) -> bool:
         """Is this ``B_j`` with j bound by a sum (a row of B), rather than a name such as ``W_1``?"""
         return isinstance(node, ir.Sub) and bool(self.split_subscript(node, scope)[1])
@@ -1080,11 +1098,16 @@ class ShapeInference:
                 self.expect(node.num, shape, scope)
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
-        elif isinstance(node, ir.Pow) and shape.rank == 0 and not _is_leaf(node.base) and _is_literal(node.exp):
+        elif isinstance(node, ir.Pow) and shape.rank == 0 and not _is_leaf(node.base) and _is_literal(node.exp) \
+                and not self.mentions_whole_capital(node.base, scope):
             # ((X_i w - y_i)/\sigma)^2 where a scalar is needed: the power of a scalar (a vector has none, a
-            # matrix's is a matrix)
+            # matrix's is a matrix); not ((A - B) x)^2, where a capitalised A is a matrix and the power an error
             if self.infer(node.base, scope) is None:
+                known = self.known_names()
                 self.expect(node.base, SCALAR, scope)
+                for name, decided in self.capitals_decided_since(known):
+                    if decided.rank == 0 or decided.rank == len(self.subscripted.get(name, ())):
+                        self.read(DEFAULT_ENTRIES_READING.format(x=self.render(ir.Name(name))))
         elif isinstance(node, ir.Pow) and _is_upper(node.base) and integer_exponent(node.exp) is not None:
             if shape.rank == 0:
                 self.expect(node.base, SCALAR, scope)

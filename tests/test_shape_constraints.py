@@ -67,6 +67,13 @@ def test_a_row_of_a_capitalised_matrix_times_a_vector_where_a_scalar_is_needed()
                             {"X": "X", "y": "y", "w": "w", "s": "sigma", "a": "alpha"})
 
 
+@pytest.mark.parametrize("source", [r"((A - B) x)^2 + \|x\|^2", r"(A + B)^2"])
+def test_a_power_of_whole_capitalised_names_does_not_make_them_numbers(source):
+    # the power of a scalar: a constraint for X_i, a row of X, but a whole A stays a matrix (and the power an error)
+    with pytest.raises(symgd.errors.ShapeError):
+        symgd.parse(source, wrt="x" if "x" in source else "A")
+
+
 def test_a_lowercase_entry_times_a_vector_is_not_read_as_a_row():
     # x_i w with x lowercase: a number per i times w (the row reading is for a capitalised matrix's X_i)
     with pytest.raises(symgd.errors.ShapeError, match=r"x_\{i\} w is a vector"):
