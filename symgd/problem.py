@@ -1767,25 +1767,33 @@ STAR = ir.Name("star")
 
 
 def _conjugate_transposes(formulas: list, bold: frozenset, bold_subscripted: frozenset, found: _Items) -> list:
-    """``\\boldsymbol{a}_r^*\\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold, one vector per value of the
-    sum's index r, and a vector follows it; two column vectors side by side make sense only as an inner product,
-    so ``^*`` is the conjugate transpose, a_r^\\top on real data (a reading). Elsewhere ``y_i^*`` stays a label
+    """``\\boldsymbol{a}_r^*\\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold (or declared with an axis
+    more than its indices), one vector per value of the sum's index r, and a vector follows it; two column vectors
+    side by side make sense only as an inner product, so ``^*`` is the conjugate transpose, a_r^\\top on real data
+    (a reading). Elsewhere ``y_i^*`` stays a label
     beside an index (refused by shape inference: an entry of a labelled array), and ``w^*`` the optimum."""
+
+    def a_vector(name: str, indices: int, fonts: frozenset) -> bool:
+        """Is ``name`` with ``indices`` subscripts a vector: declared with one more axis, or a bold lowercase name?"""
+        if name in found.declared:
+            return len(found.declared[name]) == indices + 1
+        return name in fonts and not name[:1].isupper() and name not in found.sample_declared
 
     def starred_vector(node, bound: frozenset):
         if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) > 1
                 and node.indices[-1] == STAR):
             return None
-        rest, name = node.indices[:-1], node.base.name
-        if not all(isinstance(i, ir.Name) and i.name in bound for i in rest) or name not in bold_subscripted \
-                or name[:1].isupper() or name in found.declared or name in found.sample_declared:
+        rest = node.indices[:-1]
+        if not all(isinstance(i, ir.Name) and i.name in bound for i in rest) \
+                or not a_vector(node.base.name, len(rest), bold_subscripted):
             return None
         return ir.Sub(node.base, rest)
 
     def vector_first(node) -> bool:
         first = _first_factor_of(node)
-        base = first.base if isinstance(first, ir.Sub) else first
-        return isinstance(base, ir.Name) and base.name in bold and not base.name[:1].isupper()
+        if isinstance(first, ir.Sub) and isinstance(first.base, ir.Name):
+            return a_vector(first.base.name, len(first.indices), bold)
+        return isinstance(first, ir.Name) and a_vector(first.name, 0, bold)
 
     def rewrite(node, bound: frozenset):
         if isinstance(node, ir.BigOp):

@@ -107,6 +107,14 @@ def test_a_starred_bold_vector_before_a_vector_is_its_transpose():
                             {"y": "y", "a": "a", "z": "z"})
 
 
+def test_a_starred_entry_of_a_declared_matrix_before_a_declared_vector_is_its_transpose():
+    problem = symgd.parse(r"\sum_{r=1}^{m}(y_r - |a_r^*z|^2)^2", wrt="z",
+                          where=r"a \in \mathbb{R}^{m \times p}, z \in \mathbb{R}^{p}")
+    check_against_reference(problem, lambda y, a, z: np.sum((y - (a @ z) ** 2) ** 2), {"y": "y", "a": "a", "z": "z"})
+    with pytest.raises(UnsupportedError, match="beside the label star"):   # a declared vector: a_r^* is a number
+        symgd.parse(r"\sum_{r=1}^{m}(y_r - |a_r^*z|^2)^2", wrt="z", where=r"a \in \mathbb{R}^{m}")
+
+
 @pytest.mark.parametrize("source", [r"\sum_{r=1}^{m}(y_r - |a_r^*z|^2)^2",                    # not bold: unknown
                                     r"\sum_{r=1}^{m}(y_r - \boldsymbol{a}_r^* c)^2",          # no vector after it
                                     r"\sum_{i=1}^{n}(y_i^* - \boldsymbol{w}^T\boldsymbol{x}_i)^2"])   # a label
