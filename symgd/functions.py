@@ -439,7 +439,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("log1p", ("log1p",), ("log1p",), ELEMENTWISE, sympy=log1p, numpy="np.log1p({})", ufunc="np.log1p",
               domain="u > -1"),
     Primitive("expm1", ("expm1",), ("expm1",), ELEMENTWISE, sympy=expm1, numpy="np.expm1({})", ufunc="np.expm1"),
-    Primitive("sigmoid", ("sigmoid", "sigm"), ("sigmoid", "sigm"), ELEMENTWISE, sympy=sigmoid,   # sigm: Murphy
+    Primitive("sigmoid", ("sigmoid", "sigm", "expit"), ("sigmoid", "sigm", "expit"), ELEMENTWISE,  # sigm: Murphy;
+              sympy=sigmoid,   # expit: SciPy's name, as scikit-learn's pages write the logistic function
               numpy="sigmoid({})", helper="sigmoid", reference=_sigmoid_reference, display=r"\sigma"),
     Primitive("tanh", (r"\tanh",), ("tanh",), ELEMENTWISE, sympy=sympy.tanh, numpy="np.tanh({})", ufunc="np.tanh"),
     # log cosh is a robust loss as papers write it (\log\cosh(r)); sinh for completeness of the family

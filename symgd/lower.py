@@ -125,7 +125,8 @@ class Lowering:
         if a.rank == 0 or b.rank == 0:
             return (self.lower(left, scope, indices, idx if a.rank else ())
                     * self.lower(right, scope, indices, idx if b.rank else ()))
-        if a.rank == 1 and b.rank == 1 and a.row == b.row:   # x \cdot y
+        if a.rank == 1 and b.rank == 1 and (a.row == b.row or id(node) in self.inference.row_pairs):
+            # x \cdot y; x_u y_i^T where a scalar is needed: the inner product of two rows (shapes.is_pair_of_rows)
             k = self.fresh_index()
             return self.sum_over(self.lower(left, scope, indices, (k,)) * self.lower(right, scope, indices, (k,)),
                                  k, a.dims[0])

@@ -32,7 +32,8 @@ from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
-from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
+from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
+                           sub_symbol_name)
 
 # Letters that papers use for functions (\rho(y_i - x_i^\top\beta) in M-estimation, \zeta for softplus,
 # \phi(x_n) for features, f, g, h for models, \Gamma(u) the gamma function): before a bracket they are calls,
@@ -226,6 +227,7 @@ class _Items:
     objective_origin: str = ""
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
+    entry_heads: dict = field(default_factory=dict)     # \hat{p}(X_i) = ...: name -> the head's arguments written
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
     alternatives: dict = field(default_factory=dict)    # h(x) = g(u) = 1/(1 + e^{-u}): h -> the later right sides
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
@@ -533,6 +535,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         name = apply_key(left)
+        found.entry_heads[name] = left.args
         if left.fixed:   # \ell(w; (x, y)) = ...: a call \ell(w; (x_i, y_i)) puts x_i, y_i in place of x, y
             found.fixed[name] = left.fixed
     elif isinstance(left, ir.Name):
@@ -1232,6 +1235,28 @@ class _Resolver:
                             "the derivative is each piece's, and the switching points are kinks")
         return ir.Num("0") if not terms else terms[0] if len(terms) == 1 else ir.Add(tuple(terms))
 
+    def at_entries(self, node: ir.Apply, body, params: tuple, args: tuple) -> tuple:
+        """``\\hat{p}(X_i) = \\operatorname{expit}(X_i w + w_0)`` (scikit-learn's pages) called as ``\\hat{p}(X_i)`` or
+        ``\\hat{p}(X_j)``: the head's argument is an entry of a data array, and the body uses that entry; the call
+        at another entry of the same array is the body at the call's indices (a reading). Returns the body and
+        the arguments left to substitute (the array itself where an entry was put in place)."""
+        heads = self.found.entry_heads.get(node.name, ())
+        args = list(args)
+        for position, (head, arg) in enumerate(zip(heads, args)):
+            formal, actual = _entry_atoms(head), _entry_atoms(arg)
+            if formal is None or actual is None or head.base != arg.base or len(formal) != len(actual) \
+                    or not any(n == head for n in ir.walk(body)):
+                continue
+            renamed = {i: ir.Name(j) for i, j in zip(formal, actual) if i != j}
+            if len(set(formal)) != len(formal) or set(renamed) & {j.name for j in renamed.values()}:
+                continue   # X_{ij} called with X_{ji}: left to the refusal
+            body = _substitute_indices(body, renamed) if renamed else body
+            args[position] = arg.base
+            self.found.read(f"{latex_of(head)} in the definition of {latex_of(ir.Apply(node.name, heads, node.sub))} "
+                            f"is an entry of {latex_of(arg.base)}; the call at {latex_of(arg)} is its body at "
+                            f"{', '.join(actual)}")
+        return body, tuple(args)
+
     def apply(self, node: ir.Apply, exponent=None):
         """A name followed by brackets: a call (sigmoid, a definition, a text-syntax function) or a
         product. ``exponent`` is a power written after the brackets: it raises the call's value, or
@@ -1276,7 +1301,8 @@ class _Resolver:
             if len(args) != len(params):
                 raise UnsupportedError(f"calling {node.name} with {len(args)} arguments; "
                                        f"its definition has {len(params)}")
-            return _substitute(self.inline(node.name, body), {**dict(zip(params, args)), **fixed})
+            body, args = self.at_entries(node, self.inline(node.name, body), params, args)
+            return _substitute(body, {**dict(zip(params, args)), **fixed})
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
         if len(args) == 1:
@@ -1700,6 +1726,16 @@ def _holds(relation: ir.Relation):
     return result
 
 
+def _entry_atoms(node) -> tuple | None:
+    """The index names of an entry ``X_i``, ``x_{ij}`` of a named array, else None."""
+    if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)):
+        return None
+    atoms = index_atoms(node.indices)
+    if not atoms or not all(isinstance(a, ir.Name) and len(a.name) == 1 for a in atoms):
+        return None
+    return tuple(a.name for a in atoms)
+
+
 def _substitute_indices(body, mapping: dict):
     """``body`` with each index name replaced, in subscripts too: ``\\sigma(w^\\top \\phi_n)`` at n = i."""
     bound = {n.index for n in ir.walk(body) if isinstance(n, ir.BigOp)}
@@ -1792,7 +1828,7 @@ def _map_children(node, fn):
         return ir.Cases(tuple((fn(value), None if condition is None else fn(condition))
                               for value, condition in node.pieces))
     if isinstance(node, ir.BigOp):
-        return ir.BigOp(node.op, node.index, node.lower, node.upper, fn(node.body), node.excluded)
+        return dataclasses.replace(node, body=fn(node.body))
     if isinstance(node, ir.Entrywise):
         return ir.Entrywise(node.rows, node.cols, fn(node.body), node.name)
     if isinstance(node, ir.Relation):
@@ -1871,6 +1907,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         raise AmbiguityError("symgd cannot tell which symbols are the parameters: pass wrt=... "
                              "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
     objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
+    objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
     for name in params:
         if name not in used:
@@ -1888,6 +1925,8 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]   # m \ne y_i
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
+    objective_ir, *constraints_ir = _conjugate_transposes([objective_ir, *constraints_ir], bold, bold_subscripted,
+                                                          found)
 
     def inferred(formulas: list, family_sums: frozenset = frozenset()) -> ShapeInference:
         dims: dict[str, Dim] = {}
@@ -1924,6 +1963,61 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     return problem
 
 
+STAR = ir.Name("star")
+
+
+def _conjugate_transposes(formulas: list, bold: frozenset, bold_subscripted: frozenset, found: _Items) -> list:
+    """``\\boldsymbol{a}_r^*\\boldsymbol{z}`` (Candes et al., Wirtinger flow): a_r is bold (or declared with an axis
+    more than its indices), one vector per value of the sum's index r, and a vector follows it; two column vectors
+    side by side make sense only as an inner product, so ``^*`` is the conjugate transpose, a_r^\\top on real data
+    (a reading). Elsewhere ``y_i^*`` stays a label
+    beside an index (refused by shape inference: an entry of a labelled array), and ``w^*`` the optimum."""
+
+    def a_vector(name: str, indices: int, fonts: frozenset) -> bool:
+        """Is ``name`` with ``indices`` subscripts a vector: declared with one more axis, or a bold lowercase name?"""
+        if name in found.declared:
+            return len(found.declared[name]) == indices + 1
+        return name in fonts and not name[:1].isupper() and name not in found.sample_declared
+
+    def starred_vector(node, bound: frozenset):
+        if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) > 1
+                and node.indices[-1] == STAR):
+            return None
+        rest = node.indices[:-1]
+        if not all(isinstance(i, ir.Name) and i.name in bound for i in rest) \
+                or not a_vector(node.base.name, len(rest), bold_subscripted):
+            return None
+        return ir.Sub(node.base, rest)
+
+    def vector_first(node) -> bool:
+        first = _first_factor_of(node)
+        if isinstance(first, ir.Sub) and isinstance(first.base, ir.Name):
+            return a_vector(first.base.name, len(first.indices), bold)
+        return isinstance(first, ir.Name) and a_vector(first.name, 0, bold)
+
+    def rewrite(node, bound: frozenset):
+        if isinstance(node, ir.BigOp):
+            inner = bound | {node.index}
+            return dataclasses.replace(node, body=rewrite(node.body, inner))
+        if isinstance(node, ir.Mul) and node.op == "juxt" and vector_first(node.right):
+            row = starred_vector(node.left, bound)
+            if row is not None:
+                plain = latex_of(row)
+                found.read(f"{plain}^* is the conjugate transpose of {plain}: {plain}^\\top on real data (two vectors "
+                           "side by side make sense only as an inner product)")
+                return ir.Mul(ir.Transpose(row), rewrite(node.right, bound), node.op)
+        return _map_children(node, lambda child: rewrite(child, bound))
+
+    return [rewrite(formula, frozenset()) for formula in formulas]
+
+
+def _first_factor_of(node):
+    """The leftmost factor of a product chain."""
+    while isinstance(node, ir.Mul):
+        node = node.left
+    return node
+
+
 def _identity_term(node) -> bool:
     """A sum with a term I or c I (c a lowercase name or a number) and a term naming a capitalised matrix:
     ``K + \\sigma_n^2 I``, ``X^\\top X + \\lambda I`` (``w^\\top I w`` keeps I a matrix of data)."""
@@ -1951,7 +2045,7 @@ def _mentions_capital(node) -> bool:
 DEFAULT_READINGS = {   # DEFAULT_RULES row -> why, in words
     "matrix": "{x} is a matrix (a capitalised name)",
     "vector": "{x} is a vector ({why})",
-    "entries": "{x} with an index is a number, one per index value",
+    "entries": DEFAULT_ENTRIES_READING,
 }
 
 
@@ -2056,9 +2150,11 @@ def _free_names(node) -> set[str]:
 
 def _extend_chain(chain: list, absorbed: list):
     """The chain of sums with each absorbed term added to the innermost sum whose index it uses (inside the
-    0/1 mask of a sum over the pairs of a set)."""
+    0/1 mask of a sum over the pairs of a set); a sum over pairs written as one, ``\\sum_{u,i}``, is one sum:
+    a term that joins it joins its body, once per pair (Johnson 2014's -\\frac{\\lambda}{2}\\|x_u\\|^2)."""
     indices = [op.index for op in chain]
-    levels = {id(t): max(k for k, index in enumerate(indices) if index in _free_names(t)) for t in absorbed}
+    levels = {id(t): _joint_level(chain, max(k for k, index in enumerate(indices) if index in _free_names(t)))
+              for t in absorbed}
 
     def rebuild(level: int):
         op = chain[level]
@@ -2070,6 +2166,13 @@ def _extend_chain(chain: list, absorbed: list):
             return dataclasses.replace(op, body=ir.Mul(body.left, ir.Add((*_add_terms(body.right), *extra)), "mask"))
         return dataclasses.replace(op, body=ir.Add((*_add_terms(body), *extra)))
     return rebuild(0)
+
+
+def _joint_level(chain: list, level: int) -> int:
+    """The innermost level of the sum over pairs (``\\sum_{u,i}``) that level ``level`` of ``chain`` belongs to."""
+    while chain[level].joint and level + 1 < len(chain):
+        level += 1
+    return level
 
 
 def _add_terms(node) -> tuple:
@@ -2115,6 +2218,62 @@ def _numbered_names_as_entries(params, used, formulas) -> list:
             return ir.Sub(ir.Name(base), (ir.Num(position),))
         return _map_children(node, entry)
     return [entry(f) for f in formulas]
+
+
+def _families_named_by_entries(params, formulas, found: _Items) -> list:
+    """``\\beta_u`` and ``\\beta_i`` listed as parameters, the objective summing over u and i (Johnson 2014: user
+    and item biases): each listed entry names the family of its values over its index, a vector of its own
+    (``beta_u``, ``beta_i``), whose entry the objective writes \\beta_u. Only where every summed entry of β is so
+    listed and β is not used whole; the rest stays as it is (a parameter absent from the objective is refused)."""
+    listed: dict[str, set[str]] = {}
+    for name in params:
+        base, _, index = name.rpartition("_")
+        if base and len(index) == 1 and index.isalpha() and base not in params \
+                and base not in found.declared:
+            listed.setdefault(base, set()).add(index)
+    if not listed:
+        return formulas
+    entries: dict[str, set[str]] = {base: set() for base in listed}
+    whole: set[str] = set()
+
+    def survey(node, bound: frozenset) -> None:
+        if isinstance(node, ir.BigOp):
+            bound = bound | {node.index}
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in listed:
+            atoms = _entry_atoms(node)
+            if atoms is None or len(atoms) != 1 or atoms[0] not in bound:
+                whole.add(node.base.name)
+            else:
+                entries[node.base.name].add(atoms[0])
+            return
+        if isinstance(node, ir.Name) and node.name in listed:
+            whole.add(node.name)
+        for child in ir.children(node):
+            survey(child, bound)
+
+    for formula in formulas:
+        survey(formula, frozenset())
+    plain = {n.name for formula in formulas for n in ir.walk(formula) if isinstance(n, ir.Name)}
+    families = {base: indices for base, indices in entries.items()
+                if base not in whole and indices and indices <= listed[base]
+                and not any(f"{base}_{index}" in plain for index in listed[base])}
+    if not families:
+        return formulas
+    for base, indices in sorted(families.items()):
+        for index in sorted(indices):
+            written = f"{name_latex(base)}_{index}"
+            found.read(f"{written} among the parameters is the vector of the {written}, one per value of {index} "
+                       f"(a family of its own: {base}_{index})")
+
+    def rename(node, bound: frozenset):
+        if isinstance(node, ir.BigOp):
+            return dataclasses.replace(node, body=rename(node.body, bound | {node.index}))
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in families:
+            (index,) = _entry_atoms(node)
+            return ir.Sub(ir.Name(f"{node.base.name}_{index}"), node.indices)
+        return _map_children(node, lambda child: rename(child, bound))
+
+    return [rename(formula, frozenset()) for formula in formulas]
 
 
 def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:

@@ -34,6 +34,7 @@ from symgd.parse import ir
 # neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
+DEFAULT_ENTRIES_READING = "{x} with an index is a number, one per index value"   # also problem.DEFAULT_READINGS
 NAMED_NUMBERS = frozenset({"pi"})   # \pi is the number unless declared (as e in e^x, see problem.py)
 SAMPLE_COUNTS = frozenset({"m", "n", "N", "M"})   # the number of samples, by convention (leading parts)
 PRODUCT_OPS = frozenset({"juxt", "cdot", "times", "star", "matmul", "mask"})   # mask: \\sum_{(u,i)\\in\\kappa}
@@ -187,6 +188,7 @@ class ShapeInference:
         self.family_sums: frozenset = frozenset()  # ids of sums over a family read apart from its vector (N-pair)
         self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
+        self.row_pairs: set[int] = set()          # ids of x_u y_i^T that a scalar context makes inner products
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -200,6 +202,10 @@ class ShapeInference:
         self.collect_dimensions(formulas)
         self.leading_parts = self.find_leading_parts(formulas)
         scope = scope or Scope()
+        order = list(self.order)
+        for formula in scalars:
+            self.expect_scalar_products(formula, scope)
+        self.order[:] = order   # symbols keep the order of their first use (the generated functions' arguments)
         for _ in range(10_000):
             self.settle(formulas, scope, scalars)
             unknown = [name for name in self.order if self.shapes.get(name) is None]
@@ -317,6 +323,86 @@ class ShapeInference:
             self.changed = True
         else:
             self.unify(current, shape, ir.Name(name), ir.Name(name))
+
+    def expect_scalar_products(self, node, scope: Scope) -> None:
+        """The objective is a scalar: a constraint that goes before any guess or default. Walking down through
+        what keeps a scalar a scalar (terms, signs, numerators, sums, powers, elementwise functions, a plain
+        lowercase or numeric factor in front), each product led by a transpose must be an inner product: the
+        transpose is a row vector (a matrix's transpose would keep its rows in the product), so its argument is a
+        column vector. ``(Y - XB)'(Y - XB) + k(B'B - c)`` (Hoerl & Kennard): Y and B are vectors, not matrices
+        as their capitals would make them; such a capitalised vector is a reading."""
+        if isinstance(node, ir.Add):
+            for term in node.terms:
+                self.expect_scalar_products(term, scope)
+        elif isinstance(node, ir.Neg) or isinstance(node, ir.Func) and node.name in BY_NAME \
+                and BY_NAME[node.name].kind == ELEMENTWISE and len(node.args) == 1:
+            self.expect_scalar_products(node.arg if isinstance(node, ir.Neg) else node.args[0], scope)
+        elif isinstance(node, ir.Div) and not node.elementwise:
+            self.expect_scalar_products(node.num, scope)
+        elif isinstance(node, ir.Pow) and not _is_leaf(node.base):
+            self.expect_scalar_products(node.base, scope)
+        elif isinstance(node, ir.BigOp) and node.op in ("sum", "prod"):
+            self.expect_scalar_products(node.body, self.body_scope(node, scope))
+        elif isinstance(node, ir.Mul) and node.op in CHAIN_OPS:
+            factors = _chain_factors(node)
+            k = 0
+            while k < len(factors) - 1 and self.plainly_scalar(factors[k], scope):
+                k += 1   # \frac{\lambda}{2} B'B, k(B'B - c): plain factors in front leave the rest a scalar
+            lead, last = factors[k], _last_product(node)
+            if k < len(factors) - 1 and isinstance(lead, ir.Transpose) and not isinstance(lead.arg, ir.Transpose) \
+                    and not any(isinstance(n, ir.BigOp) for n in ir.walk(lead.arg)):
+                self.expect_column_vector(node, lead.arg, scope)
+            elif k == len(factors) - 2 and self.is_pair_of_rows(lead, last.right, scope):
+                self.row_pairs.add(id(last))
+            elif k == len(factors) - 1:
+                self.expect_scalar_products(lead, scope)
+
+    def plainly_scalar(self, node, scope: Scope) -> bool:
+        """A factor that the product it leads cannot make a vector of: a number, a plain lowercase name (a column
+        vector in front would leave the product a vector), an entry ``r_{ui}`` of two summed indices, and sums and
+        products of these (``1 + \\alpha r_{ui}``)."""
+        if _is_literal(node):
+            return True
+        if isinstance(node, ir.Name):
+            return not node.name[:1].isupper() and node.name not in self.bold and node.name not in scope.indices
+        if isinstance(node, ir.Sub):
+            atoms = index_atoms(node.indices) or ()
+            return len(atoms) >= 2 and all(atom_name(a) in scope.indices for a in atoms) and not _is_upper(node)
+        if isinstance(node, ir.Neg):
+            return self.plainly_scalar(node.arg, scope)
+        if isinstance(node, ir.Div) and not node.elementwise:   # \frac{\lambda}{2}
+            return self.plainly_scalar(node.num, scope) and self.plainly_scalar(node.den, scope)
+        if isinstance(node, ir.Add):
+            return all(self.plainly_scalar(t, scope) for t in node.terms)
+        if isinstance(node, ir.Mul) and node.op == "juxt":
+            return self.plainly_scalar(node.left, scope) and self.plainly_scalar(node.right, scope)
+        return False
+
+    def is_pair_of_rows(self, left, right, scope: Scope) -> bool:
+        """``x_u y_i^T`` where a scalar is needed (Johnson 2014: x_u, y_i the rows of X and Y, written as row
+        vectors): a vector of a family times the transpose of another; as column vectors the product would be a
+        matrix, so it is the inner product of two rows (``infer_Mul`` reads it once both are vectors)."""
+        return not _is_upper(left) and self.is_slice(left, scope) and isinstance(right, ir.Transpose) \
+            and not _is_upper(right.arg) and self.is_slice(right.arg, scope)
+
+    def expect_column_vector(self, product: ir.Mul, arg, scope: Scope) -> None:
+        """``arg^\\top`` leads the scalar ``product``: arg is a column vector (see expect_scalar_products)."""
+        if self.infer(arg, scope) is not None:
+            return   # declared: the product's own shapes decide, or say why not
+        known = self.known_names()
+        self.expect(arg, Shape((self.fresh(),)), scope)
+        for name, shape in self.capitals_decided_since(known):
+            if shape.rank == 1 and name not in self.subscripted:
+                self.read(f"{self.render(ir.Name(name))} is a vector, not a matrix: {self.render(product)} stands "
+                          "where a scalar is needed (the objective is a scalar)")
+
+    def known_names(self) -> frozenset:
+        return frozenset(name for name, shape in self.shapes.items() if shape is not None)
+
+    def capitals_decided_since(self, known: frozenset) -> list:
+        """(name, shape) of the capitalised names (matrices by convention) that a constraint has shaped since."""
+        return [(name, shape) for name, shape in sorted(self.shapes.items())
+                if name not in known and name[:1].isupper() and shape is not None]
 
     def default_rule(self, name: str) -> str:
         """The name of the ``DEFAULT_RULES`` row that applies to a symbol nothing has decided."""
@@ -571,10 +657,12 @@ class ShapeInference:
         a = self.infer(node.left, scope)
         b = self.infer(node.right, scope)
         if a is not None and b is not None:
-            if self.is_row_of_regressors(node, a, b, scope):
+            if self.is_row_of_regressors(node, a, b, scope) or self.is_inner_product_of_rows(node, a, b):
                 return SCALAR
             return self.product_shape(node, a, b)
-        if a is None and b is not None:
+        if a is None and b is not None and id(node) in self.row_pairs and b.rank == 1 and b.row:
+            self.expect(node.left, Shape((b.dims[0],)), scope)   # a number x_u would leave x_u y_i^T a row
+        elif a is None and b is not None:
             guess = self.guess_left(node.left, b, scope)
             if guess is not None:
                 self.expect(node.left, guess, scope)
@@ -597,6 +685,17 @@ class ShapeInference:
         left, right = self.render(node.left), self.render(node.right)
         self.read(f"{left} {right} of two column vectors is {left}^\\top {right}: {left} is a row of "
                   "regressors, as econometrics writes it")
+        return True
+
+    def is_inner_product_of_rows(self, node: ir.Mul, a: Shape, b: Shape) -> bool:
+        """``x_u y_i^T`` marked by ``is_pair_of_rows``: once x_u is a column vector and y_i^T a row, their outer
+        product (a matrix) cannot stand where a scalar is needed: the source's vectors are rows (a reading)."""
+        if id(node) not in self.row_pairs or a.rank != 1 or b.rank != 1 or a.row or not b.row:
+            return False
+        self.unify_dim(a.dims[0], b.dims[0], node.left, node.right, a, b)
+        left, right = self.render(_last_factor(node.left)), self.render(node.right.arg)
+        self.read(f"{left} {right}^\\top is a scalar, so {left} and {right} are row vectors (as the source writes "
+                  f"them): the inner product {left}^\\top {right}, not the outer product")
         return True
 
     def guess_across(self, node: ir.Mul, scope: Scope) -> None:
@@ -846,6 +945,14 @@ class ShapeInference:
             self.expect(node.arg, Shape((self.fresh(),)), scope)
         return SCALAR
 
+    def mentions_whole_capital(self, node, scope: Scope) -> bool:
+        """A capitalised name (a matrix by convention) used whole, not as a slice X_i of a summed index."""
+        if isinstance(node, ir.Sub) and _is_upper(node) and self.is_slice(node, scope):
+            return False
+        if isinstance(node, ir.BigOp):
+            return self.mentions_whole_capital(node.body, self.body_scope(node, scope))
+        return _is_upper(node) or any(self.mentions_whole_capital(child, scope) for child in ir.children(node))
+
     def is_slice(self, node, scope: Scope) -> bool:
         """Is this ``B_j`` with j bound by a sum (a row of B), rather than a name such as ``W_1``?"""
         return isinstance(node, ir.Sub) and bool(self.split_subscript(node, scope)[1])
@@ -867,11 +974,16 @@ class ShapeInference:
         if text not in self.readings:
             self.readings.append(text)
 
-    def infer_BigOp(self, node, scope):
+    def body_scope(self, node: ir.BigOp, scope: Scope) -> Scope:
+        """The scope of a sum's body: its index bound along its axis (made on first sight)."""
         dim = self.node_dims.get(id(node))
         if dim is None:
             dim, self.node_bounds[id(node)] = self.index_range(node, scope)
             self.node_dims[id(node)] = dim
+        return scope.with_index(node.index, dim, self.node_bounds[id(node)])
+
+    def infer_BigOp(self, node, scope):
+        dim = self.body_scope(node, scope).indices[node.index]
         if node.excluded is not None:
             if node.excluded not in scope.indices:
                 raise UnsupportedError(f"\\{node.op}_{{{node.index} \\ne {node.excluded}}} outside a sum over "
@@ -880,7 +992,7 @@ class ShapeInference:
         after = affine(node.lower)[0] if node.lower is not None and node.upper is None and affine(node.lower) else None
         if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
             self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
-        shape = self.infer(node.body, scope.with_index(node.index, dim, self.node_bounds[id(node)]))
+        shape = self.infer(node.body, self.body_scope(node, scope))
         if node.op == "forall":   # a constraint for every i: a vector along i's axis
             if shape is None and isinstance(node.body, ir.Name):   # 0 \le \alpha_i \le C: one bound C for all i
                 self.expect(node.body, SCALAR, scope)
@@ -1008,6 +1120,16 @@ class ShapeInference:
                 self.expect(node.num, shape, scope)
         elif isinstance(node, ir.Transpose):
             self.expect(node.arg, shape.transposed(), scope)
+        elif isinstance(node, ir.Pow) and shape.rank == 0 and not _is_leaf(node.base) and _is_literal(node.exp) \
+                and not self.mentions_whole_capital(node.base, scope):
+            # ((X_i w - y_i)/\sigma)^2 where a scalar is needed: the power of a scalar (a vector has none, a
+            # matrix's is a matrix); not ((A - B) x)^2, where a capitalised A is a matrix and the power an error
+            if self.infer(node.base, scope) is None:
+                known = self.known_names()
+                self.expect(node.base, SCALAR, scope)
+                for name, decided in self.capitals_decided_since(known):
+                    if decided.rank == 0 or decided.rank == len(self.subscripted.get(name, ())):
+                        self.read(DEFAULT_ENTRIES_READING.format(x=self.render(ir.Name(name))))
         elif isinstance(node, ir.Pow) and _is_upper(node.base) and integer_exponent(node.exp) is not None:
             if shape.rank == 0:
                 self.expect(node.base, SCALAR, scope)
@@ -1027,6 +1149,11 @@ class ShapeInference:
             self.expect(node.right, shape, scope)
         elif b is not None and b.rank == 0 and a is None:
             self.expect(node.left, shape, scope)
+        elif a is None and b is not None and shape.rank == 0 and b.rank == 1 and not b.row and node.op == "juxt" \
+                and _is_upper(node.left) and self.is_slice(node.left, scope):
+            # X_i w (scikit-learn's pages) where a scalar is needed: X_i, i bound by a sum, is a row of the matrix X
+            # (a capitalised name); only as a row does it make a scalar with the vector w (is_row_of_regressors)
+            self.expect(node.left, Shape((b.dims[0],)), scope)
         elif a is None and b is None and shape.rank == 1 and not shape.row and self.capital_array(node.left, scope):
             inner = self.fresh()   # tanh(W x_i) must be a vector: W a matrix, x_i a vector
             self.expect(node.left, Shape((shape.dims[0], inner)), scope)
@@ -1037,7 +1164,8 @@ class ShapeInference:
             # scalar (C in the SVM's C \sum_i \xi_i, N in \frac{N}{2}\log\det S, (a + p) x^\top x).
             first = _leading_factor(node)   # a bold name keeps its font's reading (x_i b: a row, in econometrics)
             if self.infer(first, scope) is None and _base_of(first) not in self.bold \
-                    and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)):
+                    and not any(isinstance(n, ir.Transpose) for n in ir.walk(first)) \
+                    and not (_is_upper(first) and self.is_slice(first, scope)):   # X_i: a row of X, or a number
                 self.expect(first, SCALAR, scope)
 
     def expect_dot_product(self, node: ir.Mul, a: Shape | None, b: Shape | None, scope: Scope) -> bool:
@@ -1050,6 +1178,23 @@ class ShapeInference:
                 self.expect(side, Shape((known.dims[0],)), scope)
                 return True
         return a is None and b is None
+
+
+CHAIN_OPS = PRODUCT_OPS - {"cdot"}   # x \cdot y of two vectors is their dot product: no chain of factors
+
+
+def _chain_factors(node) -> list:
+    """The factors of a product chain, left to right, whichever way it associates (\\cdot ends the chain)."""
+    if isinstance(node, ir.Mul) and node.op in CHAIN_OPS:
+        return _chain_factors(node.left) + _chain_factors(node.right)
+    return [node]
+
+
+def _last_product(node: ir.Mul) -> ir.Mul:
+    """The product in a chain whose right operand is the chain's last factor."""
+    while isinstance(node.right, ir.Mul) and node.right.op in CHAIN_OPS:
+        node = node.right
+    return node
 
 
 def _summed_subscripts(formulas: list):

@@ -72,8 +72,14 @@ def _text_parser() -> lark.Lark:
 
 def detect_syntax(source: str) -> str:
     """Guess the syntax: LaTeX when the text has a backslash, braces or a transpose juxtaposed with
-    what follows (``x^TPx``, a power of a name ``TPx`` in plain text); plain text otherwise."""
-    return "latex" if re.search(r"[\\{}]|\^T[A-Za-z]", source) else "text"
+    what follows (``x^TPx``, a power of a name ``TPx`` in plain text; ``(Y - XB)'(Y - XB)``, Hoerl & Kennard's
+    primes, where plain text writes ``x'*A*x`` and would read ``XB`` as one name, unless the text has a ``*`` or
+    a lowercase word, ``lam``, ``beta``: plain text's names, which LaTeX would read letter by letter); plain text
+    otherwise."""
+    if re.search(r"[\\{}]|\^T[A-Za-z]", source):
+        return "latex"
+    primes = re.search(r"[A-Za-z0-9)]'[A-Za-z(]", source) and not re.search(r"\*|[a-z]{2}", source)
+    return "latex" if primes else "text"
 
 
 def parse_document(source: str, syntax: str = "auto") -> ir.Document:

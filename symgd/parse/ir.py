@@ -145,6 +145,7 @@ class BigOp:
     upper: "Expr | None"
     body: "Expr"
     excluded: object = None   # \\sum_{j \\ne i}: the index value left out (a name; an ir.Sub label y_i)
+    joint: bool = False       # \\sum_{u,i}: one sum over pairs, written as this sum around the next index's
 
 
 @dataclass(frozen=True)

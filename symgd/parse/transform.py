@@ -432,7 +432,7 @@ class IRBuilder(Transformer):
         for position, index in reversed(list(enumerate(names))):
             ranged = every or position == len(names) - 1
             node = ir.BigOp(str(op), index, lower if ranged else None, upper if ranged else None, node,
-                            excluded if position == len(names) - 1 else None)
+                            excluded if position == len(names) - 1 else None, position < len(names) - 1)
         return node
 
     def limits(self, children):

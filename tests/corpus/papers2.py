@@ -205,7 +205,7 @@ ENTRIES = [
           r"f(\boldsymbol{z}) = \frac{1}{4m}\sum_{r=1}^{m}\left(y_r - |\boldsymbol{a}_r^*\boldsymbol{z}|^2\right)^2",
           r"\boldsymbol{z}", "y:m a:m,p z:p",
           lambda v: float(np.sum((v["y"] - (v["a"] @ v["z"]) ** 2) ** 2)) / (4 * v["a"].shape[0]), kinds="y:positive",
-          status=REFUSAL, gap="UnsupportedError: a_{r,\\mathrm{star}}: the sum's index r beside the label star (an entry of a labelled array such as y^*_i); symgd would lose the index: name the array with an ac"),
+          variants=(r"f(\boldsymbol{z}) = \frac{1}{4m}\sum_{r=1}^{m}\left(-|\boldsymbol{a}_r^*\boldsymbol{z}|^2 + y_r\right)^2",)),
     entry("paper_amplitude_flow", "Wang, Giannakis & Eldar (2018), Solving systems of random quadratic equations via"
           " truncated amplitude flow, Sec. 2 (amplitude-based least squares)",
           r"\ell(\boldsymbol{z}) = \frac{1}{2m}\sum_{i=1}^{m}\left(\psi_i - |\boldsymbol{a}_i^T\boldsymbol{z}|\right)^2",
@@ -233,7 +233,7 @@ ENTRIES = [
           r"F = (Y - XB)'(Y - XB) + k(B'B - c)",
           "B", "Y:n X:n,p B:p k: c:",
           lambda v: float(np.sum((v["Y"] - v["X"] @ v["B"]) ** 2)) + v["k"] * (float(v["B"] @ v["B"]) - v["c"]),
-          status=REFUSAL, gap="ShapeError: the objective must be a scalar; \\left(Y - \\mathrm{XB}\\right)' \\left(Y - \\mathrm{XB}\\right) + k \\left(B' B - c\\right) is a matrix (?, ?)"),
+          variants=(r"F = k(B'B - c) + (Y - XB)'(Y - XB)", r"F = (-XB + Y)'(Y - XB) + k(B'B - c)")),
     entry("text_mds_strain", "Borg & Groenen (2005), Modern Multidimensional Scaling, 2nd ed., Sec. 12.2 (the strain of"
           " classical scaling, X' the transpose)",
           r"L(\mathbf{X}) = \|\mathbf{X}\mathbf{X}' - \mathbf{B}\|^2",
@@ -297,7 +297,8 @@ ENTRIES = [
           lambda v: 0.5 * float(v["w"] @ v["w"]) + v["C"] * float(np.sum(
               -v["y"] * np.log(sigmoid(v["X"] @ v["w"] + v["w_0"])) - (1 - v["y"]) * np.log(1 - sigmoid(v["X"] @ v["w"] + v["w_0"])))),
           where=r"\hat{p}(X_i) = \operatorname{expit}(X_i w + w_0)", kinds="y:01",
-          status=REFUSAL, gap='UnsupportedError: X_{i} in a definition called with X_{i}; write the entry out'),
+          variants=(r"\min_{w} C \sum_{i=1}^n \left(-(1 - y_i) \log(1 - \hat{p}(X_i)) - y_i \log(\hat{p}(X_i))\right)"
+                    r" + \frac{1}{2}\|w\|_2^2",)),
     entry("doc_sklearn_lasso", "scikit-learn User Guide, Sec. 1.1.3 (the Lasso objective, as printed with || and braces)",
           r"\min_{w} { \frac{1}{2n_{\text{samples}}} ||X w - y||_2 ^ 2 + \alpha ||w||_1}",
           "w", "X:n_samples,p y:n_samples w:p alpha:",
@@ -310,7 +311,8 @@ ENTRIES = [
           r"w, \sigma", "X:n,p y:n w:p sigma: epsilon: alpha:", _sklearn_huber,
           where=r"H_{\epsilon}(z) = \begin{cases} z^2, & \text {if } |z| < \epsilon, \\ 2\epsilon|z| - \epsilon^2, & \text{otherwise} \end{cases}",
           kinds="epsilon:large",
-          status=REFUSAL, gap='ShapeError: the power \\frac{X_{i} w - y_{i}}{\\sigma}^{2} of a vector (?,) is not defined; write \\|v\\|^2 or v^\\top v for a squared norm, or use \\odot'),
+          variants=(r"\min_{w, \sigma} {\alpha {||w||_2}^2 + \sum_{i=1}^n\left(H_{\epsilon}\left(\frac{-y_{i} + X_{i}w}"
+                    r"{\sigma}\right)\sigma + \sigma\right)}",)),
     entry("doc_torch_gaussian_nll", "PyTorch documentation, torch.nn.GaussianNLLLoss (per element, words as names)",
           r"\text{loss} = \frac{1}{2}\left(\log\left(\text{max}\left(\text{var}, \ \text{eps}\right)\right) + \frac{\left(\text{input}"
           r" - \text{target}\right)^2}{\text{max}\left(\text{var}, \ \text{eps}\right)}\right) + \text{const.}",
@@ -361,7 +363,8 @@ ENTRIES = [
           r"\log(1 + \exp(x_uy_i^T + \beta_u + \beta_i)) - \frac{\lambda}{2}\|x_u\|^2 - \frac{\lambda}{2}\|y_i\|^2",
           r"x, y, \beta_u, \beta_i", "r:M,L x:M,k y:L,k beta_u:M beta_i:L alpha: lambda:", _logistic_mf,
           kinds="r:count x:small y:small",
-          status=REFUSAL, gap='ShapeError: shapes do not fit: \\alpha \\left(r_{u i} \\left(x_{u} y_{i}^\\top + \\beta_{u} + \\beta_{i}\\right)\\right) is a matrix (?, ?) and -\\frac{\\lambda}{2} \\left\\|y_{i}\\righ'),
+          variants=(r"\log\mathcal{L}(R|X,Y,\beta) = \sum_{u,i}\alpha r_{ui}(\beta_i + \beta_u + x_uy_i^T) - (1 + \alpha r_{ui})"
+                    r"\log(1 + \exp(\beta_u + x_uy_i^T + \beta_i)) - \frac{\lambda}{2}\|y_i\|^2 - \frac{\lambda}{2}\|x_u\|^2",)),
     entry("paper_poisson_mf", "Gopalan, Hofman & Blei (2015), Scalable recommendation with hierarchical Poisson"
           " factorization, Sec. 2 (y_ui ~ Poisson(theta_u^T beta_i): log likelihood up to a constant)",
           r"\sum_{u,i} y_{ui}\log(\theta_u^\top\beta_i) - \theta_u^\top\beta_i",
