@@ -1643,6 +1643,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     found.names = {n.name for f in [*formulas, *(body for _, body in found.definitions.values()),
                                     *(body for _, body in found.indexed.values())]
                    for n in ir.walk(f) if isinstance(n, ir.Name)}
+    if syntax == "latex":
+        _read_numbered_names(found)
+        _read_additive_constant(objective_ir, found)
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     _check_labels_not_numbers([objective_ir, *constraints_ir], found)
@@ -1722,6 +1725,24 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem.objective_name = objective_name
     problem.written = dict(aliases)
     return problem
+
+
+def _read_numbered_names(found: _Items) -> None:
+    """``x1`` listed in a head (``\\text{loss}(x1, x2, y)``, the tokenizer's ``numbered_head_arguments``) is
+    one name: said in the readings, since x times 1 is the other way to read the letters."""
+    for name in sorted(found.names):
+        if re.fullmatch(r"[A-Za-z]+[0-9]+", name):
+            letters = name.rstrip("0123456789")
+            found.read(f"{name} is one name (as the definition's head lists it), not {letters} times "
+                       f"{name[len(letters):]}")
+
+
+def _read_additive_constant(objective_ir, found: _Items) -> None:
+    """``+ \\text{const.}`` (the tokenizer's name ``const`` as a term of the objective's sum): a scalar that
+    shifts the loss and leaves its gradient alone; said so, since the source gives it no value."""
+    terms = objective_ir.terms if isinstance(objective_ir, ir.Add) else ()
+    if any(term in (ir.Name("const"), ir.Neg(ir.Name("const"))) for term in terms):
+        found.read("const is an additive constant: a scalar of its own that does not change the gradient")
 
 
 def _identity_term(node) -> bool:

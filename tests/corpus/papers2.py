@@ -317,8 +317,7 @@ ENTRIES = [
           r" - \text{target}\right)^2}{\text{max}\left(\text{var}, \ \text{eps}\right)}\right) + \text{const.}",
           r"\text{input}, \text{var}", "input: target: var: eps: const:",
           lambda v: 0.5 * (np.log(max(v["var"], v["eps"])) + (v["input"] - v["target"]) ** 2 / max(v["var"], v["eps"])) + v["const"],
-          kinds="eps:small",
-          status=REFUSAL, gap="ParseError: line 1, column 208: the text 'const.' is not a connective symgd understands\n  \\text{loss} = \\frac{1}{2}\\left(\\log\\left(\\text{max}\\left(\\text{var}, \\ \\text{eps}\\"),
+          kinds="eps:small"),
     entry("doc_torch_kl_div", "PyTorch documentation, torch.nn.KLDivLoss (pointwise KL divergence, both forms as printed)",
           r"L(y_{\text{pred}},\ y_{\text{true}}) = y_{\text{true}} \cdot \log \frac{y_{\text{true}}}{y_{\text{pred}}}"
           r" = y_{\text{true}} \cdot (\log y_{\text{true}} - \log y_{\text{pred}})",
@@ -327,8 +326,7 @@ ENTRIES = [
     entry("doc_torch_margin_ranking", "PyTorch documentation, torch.nn.MarginRankingLoss (x1, x2 and margin are names)",
           r"\text{loss}(x1, x2, y) = \max(0, -y * (x1 - x2) + \text{margin})",
           "x1, x2", "x1: x2: y: margin:",
-          lambda v: max(0.0, -v["y"] * (v["x1"] - v["x2"]) + v["margin"]), kinds="y:pm1",
-          status=REFUSAL, gap='UnsupportedError: x 1 as a variable; use a name'),
+          lambda v: max(0.0, -v["y"] * (v["x1"] - v["x2"]) + v["margin"]), kinds="y:pm1"),
     entry("doc_torch_hinge_embedding", "PyTorch documentation, torch.nn.HingeEmbeddingLoss (l_n by cases of y_n; margin"
           " is a name)",
           r"l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1, \end{cases}",

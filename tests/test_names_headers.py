@@ -1,0 +1,61 @@
+"""Names, heads and words as documentation pages and papers write them (issue 9, tests/corpus): each reading
+against a hand-written NumPy reference (gradients by central differences, dimensions distinct), and the
+places where each rule must not fire."""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import check_against_reference
+
+
+
+# -- x1, x2 listed in a head are names (PyTorch's MarginRankingLoss) ------------------------------------
+
+def test_letters_then_digits_listed_in_the_head_are_one_name():
+    problem = symgd.parse(r"\text{loss}(x1, x2, y) = \log(1 + \exp(-y * (x1 - x2) + \text{margin}))", wrt="x1, x2")
+
+    def ranking(x1, x2, y, margin):
+        return float(np.log1p(np.exp(-y * (x1 - x2) + margin)))
+
+    check_against_reference(problem, ranking, {"x1": "x1", "x2": "x2", "y": "y", "margin": "margin"})
+    assert "x1 is one name (as the definition's head lists it), not x times 1" in problem.readings
+
+
+def test_a_numbered_name_in_the_head_is_a_name_in_every_use():
+    problem = symgd.parse(r"L(a1) = (a1 - 3)^2 + 2a1 x^2 + 10x", wrt="a1")
+
+    def quadratic(a1, x):
+        return float((a1 - 3) ** 2 + 2 * a1 * x ** 2 + 10 * x)
+
+    check_against_reference(problem, quadratic, {"a1": "a1", "x": "x"})
+
+
+@pytest.mark.parametrize("source, expected", [
+    (r"L(w) = \frac{1}{2}(w - x2)^2", "(w - 2*x)**2/2"),      # not listed in a head: x times 2, as before
+    (r"L(w) = \frac{1}{2}(w - x_2)^2 + 10w", "10*w + (w - x_2)**2/2"),
+    (r"L(w) = \frac{1}{2}w^2 + 2x", "w**2/2 + 2*x"),
+])
+def test_letters_then_digits_not_listed_in_a_head_keep_their_reading(source, expected):
+    problem = symgd.parse(source, wrt="w")
+    assert str(problem.objective) == expected
+    assert not any("is one name" in reading for reading in problem.readings)
+
+
+# -- + \text{const.} --------------------------------------------------------------------------------------
+
+def test_an_additive_constant_in_words_is_a_scalar_that_leaves_the_gradient_alone():
+    # PyTorch's GaussianNLLLoss ends its formula with "+ \text{const.}"
+    problem = symgd.parse(r"\text{loss} = \frac{1}{2}\left(\log(v) + \frac{(\text{input} - t)^2}{v}\right) + \text{const.}",
+                          wrt=r"\text{input}, v")
+
+    def nll(inp, t, v, const):
+        return float(0.5 * (np.log(v) + (inp - t) ** 2 / v) + const)
+
+    check_against_reference(problem, nll, {"inp": "input", "t": "t", "v": "v", "const": "const"})
+    assert any(reading.startswith("const is an additive constant") for reading in problem.readings)
+
+
+def test_const_as_a_factor_is_a_plain_name_without_the_constant_reading():
+    problem = symgd.parse(r"L(w) = w^2 + \mathrm{const}\, w", wrt="w")
+    assert not any("additive constant" in reading for reading in problem.readings)
