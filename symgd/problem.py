@@ -247,6 +247,7 @@ class _Items:
     primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
     sets: dict = field(default_factory=dict)            # R(t_i) = \{j : t_j \ge t_i\}: name -> (head, SetBuilder)
+    head_names: dict = field(default_factory=dict)      # FL(p_t) = ...: FL -> ("p_t",), None for plain arguments
     fixed: dict = field(default_factory=dict)           # \ell(w; (x, y)) = ...: name -> (x, y), what follows ;
     labelled: set = field(default_factory=set)          # L(t^u, v) = ...: (t, u), a superscript that is a label
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
@@ -351,6 +352,10 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         found.positive.add(_param_name(left))
     elif isinstance(left, ir.Deriv):
         raise UnsupportedError("a claimed derivative (use symgd.check to check it)")
+    elif ops <= {"=", ":="} and _names_a_new_symbol(left, right):
+        found.read(f"{latex_of(left)} is a name of its own, defined by {latex_of(left)} = {latex_of(right)} "
+                   f"(not entry {latex_of(left.indices[0])} of {latex_of(left.base)})")
+        _take_definition(found, item)
     elif ops == {"<-"} or _is_update(left, right):
         _take_update(found, item)
     elif ops <= {"=", ":="}:
@@ -437,6 +442,18 @@ def _is_update(left, right) -> bool:
         return False
     return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
                for node in ir.walk(right))
+
+
+def _names_a_new_symbol(left, right) -> bool:
+    """``p_t = \\begin{cases} p & y = 1 \\\\ 1 - p & \\text{otherwise} \\end{cases}`` (Lin et al.'s focal loss): a name
+    with one letter for subscript, defined from its base written bare and never subscripted, names a new
+    symbol (p_t); an update rule (``\\theta_{t+1} = \\theta_t - ...``) writes the base with its step."""
+    if not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name) and len(left.indices) == 1
+            and isinstance(left.indices[0], ir.Name) and len(left.indices[0].name) == 1):
+        return False
+    uses = [node for node in ir.walk(right) if _base_name(node) == left.base.name]
+    return bool(uses) and all(isinstance(node, ir.Name) for node in uses) \
+        and not any(node == left.indices[0] for node in ir.walk(right))
 
 
 def _is_matrix_name(node) -> bool:
@@ -531,6 +548,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         left = ir.Apply(left.name, left.args)   # \operatorname{sim}(u, v) = ..., |\xi|_\varepsilon := ...
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
+        found.head_names[apply_key(left)] = tuple(_subscripted_head_name(arg, body) for arg in left.args)
         name = apply_key(left)
         if left.fixed:   # \ell(w; (x, y)) = ...: a call \ell(w; (x_i, y_i)) puts x_i, y_i in place of x, y
             found.fixed[name] = left.fixed
@@ -557,6 +575,25 @@ def _names_a_density(node) -> bool:
     if isinstance(node, ir.Func) and node.name == "log" and len(node.args) == 1:
         node = node.args[0]
     return isinstance(node, ir.Func) and node.name == DENSITY
+
+
+def _subscripted_head_name(node, body) -> str | None:
+    """``\\mathrm{FL}(p_t) = -(1 - p_t)^\\gamma \\log(p_t)`` (Lin et al.): a head's argument with a one-letter
+    subscript that no sum of the body binds, and whose base the body never writes otherwise, names a
+    symbol of its own (p_t), not entry t of a vector p, when the head is the objective's (see
+    ``_params_from_source``); None for any other argument."""
+    if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) == 1
+            and isinstance(node.indices[0], ir.Name) and len(node.indices[0].name) == 1):
+        return None
+    index = node.indices[0].name
+    nodes = list(ir.walk(body))
+    if any(isinstance(n, ir.BigOp) and n.index == index for n in nodes):
+        return None
+    subscripted = [n for n in nodes if isinstance(n, ir.Sub) and n.base == node.base]
+    bare = sum(n == node.base for n in nodes) - len(subscripted)   # ir.walk also yields each Sub's base
+    if not subscripted or bare or any(n != node for n in subscripted):
+        return None
+    return sub_symbol_name(node)
 
 
 def _head_param(node, found: _Items, head: ir.Apply) -> str:
@@ -689,6 +726,8 @@ def _choose_objective(found: _Items):
         bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
         used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
                 for body in bodies for node in ir.walk(body) if isinstance(node, (ir.Name, ir.Apply))}
+        used |= {sub_symbol_name(node) for body in bodies for node in ir.walk(body)   # p_t = ... used in FL
+                 if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
         top = [name for name in found.definition_order if name not in used]
         if len(top) > 1:
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
@@ -1822,7 +1861,14 @@ def _check_size(formulas) -> None:
 def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
     params = list(found.params)
     if objective_name and found.definitions.get(objective_name, ((), None))[0]:
-        params.extend(found.definitions[objective_name][0])
+        own = found.head_names.get(objective_name, ())
+        for position, name in enumerate(found.definitions[objective_name][0]):
+            if position < len(own) and own[position]:   # FL(p_t): the unknown p_t, a name of its own
+                index = own[position].partition("_")[2]
+                found.read(f"{name_latex(own[position])} in the head of {name_latex(objective_name)} is the "
+                           f"unknown, a name of its own (not entry {index} of {name_latex(name)})")
+                name = own[position]
+            params.append(name)
     for request in found.requests:
         params.extend(request.wrt)
     return params

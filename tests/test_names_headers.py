@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import check_against_reference
+from helpers import check_against_reference, evaluate
+from symgd.errors import AmbiguityError
 
 
 
@@ -59,3 +60,51 @@ def test_an_additive_constant_in_words_is_a_scalar_that_leaves_the_gradient_alon
 def test_const_as_a_factor_is_a_plain_name_without_the_constant_reading():
     problem = symgd.parse(r"L(w) = w^2 + \mathrm{const}\, w", wrt="w")
     assert not any("additive constant" in reading for reading in problem.readings)
+
+
+# -- p_t: a subscripted name of its own (Lin et al.'s focal loss) ----------------------------------------
+
+FOCAL_CASES = r"p_t = \begin{cases} p & \text{if } y = 1 \\ 1 - p & \text{otherwise.} \end{cases}"
+
+
+@pytest.mark.parametrize("label", [1.0, 0.0])
+def test_p_t_defined_by_cases_of_the_label_is_a_name_of_its_own(label):
+    problem = symgd.parse(r"\mathrm{FL}(p_t) = -(1 - p_t)^\gamma\log(p_t)", wrt="p", where=FOCAL_CASES)
+
+    def focal(p, y, gamma):
+        p_t = p if y == 1 else 1 - p
+        return float(-(1 - p_t) ** gamma * np.log(p_t))
+
+    env = {"p": 0.3, "y": label, "gamma": 2.0}
+    gradient = symgd.gradient(problem)
+    assert np.isclose(evaluate(problem.objective, env), focal(**env))
+    h = 1e-6
+    slope = (focal(**{**env, "p": 0.3 + h}) - focal(**{**env, "p": 0.3 - h})) / (2 * h)
+    assert np.isclose(evaluate(gradient.blocks[0].expr, env), slope, rtol=1e-6)
+    assert any(reading.startswith("p_{t} is a name of its own") for reading in problem.readings)
+
+
+def test_the_heads_subscripted_argument_is_the_unknown():
+    problem = symgd.parse(r"\mathrm{FL}(p_t) = -(1 - p_t)^\gamma\log(p_t)")
+    assert [str(p) for p in problem.params] == ["p_t"]
+    assert any("is the unknown, a name of its own" in reading for reading in problem.readings)
+
+
+def test_an_update_rule_is_still_an_update():
+    problem = symgd.parse(r"L(w) = \|Xw - y\|^2 \quad w_{t+1} = w_t - \eta \nabla_w L", wrt="w")
+    assert not any("is a name of its own" in reading for reading in problem.readings)
+
+
+def test_a_heads_entry_summed_in_the_body_stays_an_entry():
+    # the sum binds i: x_i is entry i of x, not a name x_i
+    problem = symgd.parse(r"f(x_i) = \sum_{i=1}^{n} (x_i - y_i)^2", wrt="x")
+
+    def squares(x, y):
+        return float(np.sum((x - y) ** 2))
+
+    check_against_reference(problem, squares, {"x": "x", "y": "y"})
+
+
+def test_p_t_with_the_vector_p_as_unknown_and_no_definition_stays_ambiguous():
+    with pytest.raises(AmbiguityError, match="bound by no sum"):
+        symgd.parse(r"\mathrm{FL}(p_t) = -(1 - p_t)^\gamma\log(p_t)", wrt="p")

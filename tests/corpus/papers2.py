@@ -151,8 +151,7 @@ ENTRIES = [
           r"\mathrm{FL}(p_t) = -(1 - p_t)^\gamma\log(p_t)",
           "p", "p: y: gamma:", _focal,
           where=r"p_t = \begin{cases} p & \text{if } y = 1 \\ 1 - p & \text{otherwise.} \end{cases}",
-          kinds="p:prob y:01",
-          status=REFUSAL, gap='AmbiguityError: the index t on a parameter in the objective is bound by no sum: either an entry of the parameter for some index the text does not give, or a name of its own; wr'),
+          kinds="p:prob y:01"),
     entry("paper_generalized_dice", "Sudre, Li, Vercauteren, Ourselin & Cardoso (2017), Generalised Dice overlap as a"
           " deep learning loss function, Sec. 2, eq. (2) (the denominator's inner sum printed without parentheses)",
           r"\mathrm{GDL} = 1 - 2\frac{\sum_{l=1}^{2}w_l\sum_n r_{ln}p_{ln}}{\sum_{l=1}^{2}w_l\sum_n r_{ln} + p_{ln}}",
