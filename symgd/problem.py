@@ -739,6 +739,7 @@ def _choose_objective(found: _Items):
     per_example = _per_example_loss(found)
     if per_example is not None:
         return per_example, None
+    _refuse_losses_per_index(found)
     if not found.bare and not found.definitions:
         raise AmbiguityError("the source has no objective: write a loss such as L(w) = ... or \\min_w ...")
     raise AmbiguityError("the source has several formulas and none is marked as the objective; "
@@ -759,6 +760,20 @@ def _per_example_loss(found: _Items):
     found.read(f"{name_latex(name)}_{{{indices[0]}}} is the loss of one example {indices[0]} ({indices[0]} fixed): "
                f"its data are that example's; the sum over examples is not written")
     return body
+
+
+def _refuse_losses_per_index(found: _Items) -> None:
+    """``l_n = \\begin{cases} ... \\end{cases}`` (PyTorch's HingeEmbeddingLoss), ``\\ell_{i,j} = ...`` (SimCLR)
+    alone: a loss for each index value, and no objective over them. The sources reduce them differently
+    (PyTorch's default is the mean, SimCLR averages over the positive pairs), so symgd does not pick one."""
+    if found.bare or found.definitions or not found.indexed:
+        return
+    name, (indices, _) = next(iter(found.indexed.items()))
+    written = f"{name_latex(name)}_{{{','.join(indices)}}}"
+    over = ",".join(indices)
+    raise AmbiguityError(f"{written} is a per-sample loss (a value for each {over}) and the source writes no "
+                         f"objective over it; write the reduction, e.g. L = \\frac{{1}}{{N}}\\sum_{{{over}}} {written} "
+                         f"(the mean) or L = \\sum_{{{over}}} {written}")
 
 
 def _bound_index_names(formulas, found: _Items) -> set:
@@ -1684,6 +1699,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                    for n in ir.walk(f) if isinstance(n, ir.Name)}
     if syntax == "latex":
         _read_numbered_names(found)
+        _read_word_names(documents, found)
         _read_additive_constant(objective_ir, found)
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
@@ -1774,6 +1790,15 @@ def _read_numbered_names(found: _Items) -> None:
             letters = name.rstrip("0123456789")
             found.read(f"{name} is one name (as the definition's head lists it), not {letters} times "
                        f"{name[len(letters):]}")
+
+
+def _read_word_names(documents: list[ir.Document], found: _Items) -> None:
+    """``margin`` written in italics (the tokenizer's ``WORD_NAME_RE``) is one name: said in the readings,
+    since the product of its letters is the other way to read it."""
+    for name in sorted(found.names):
+        bare = re.compile(r"(?<![\\{A-Za-z])" + re.escape(name) + r"(?![A-Za-z0-9])")
+        if re.fullmatch(r"[a-z]{4,}", name) and any(bare.search(document.source) for document in documents):
+            found.read(f"{name} is one name (a word), not the product of its letters")
 
 
 def _read_additive_constant(objective_ir, found: _Items) -> None:

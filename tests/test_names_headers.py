@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import check_against_reference, evaluate
+from helpers import block_values, central_differences, check_against_reference, evaluate, random_env
 from symgd.errors import AmbiguityError
 
 
@@ -108,3 +108,61 @@ def test_a_heads_entry_summed_in_the_body_stays_an_entry():
 def test_p_t_with_the_vector_p_as_unknown_and_no_definition_stays_ambiguous():
     with pytest.raises(AmbiguityError, match="bound by no sum"):
         symgd.parse(r"\mathrm{FL}(p_t) = -(1 - p_t)^\gamma\log(p_t)", wrt="p")
+
+
+# -- a loss per sample with no reduction written; cases selected by the data ------------------------------
+
+HINGE_CASES = (r"l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1,"
+               r" \end{cases}")
+
+
+def _hinge_embedding(x, y, margin):
+    return np.where(y == 1, x, np.maximum(0, margin - x))
+
+
+def test_a_per_sample_loss_alone_asks_for_its_reduction():
+    # PyTorch's HingeEmbeddingLoss defines l_n and then reduces by the mean (or the sum): the formula alone
+    # does not say which, and the gradient differs by 1/N
+    with pytest.raises(AmbiguityError, match=r"l_\{n\} is a per-sample loss .* L = \\frac\{1\}\{N\}\\sum_\{n\} l_\{n\}"):
+        symgd.parse(HINGE_CASES, wrt="x")
+
+
+def test_a_per_pair_loss_alone_names_its_indices():
+    with pytest.raises(AmbiguityError, match=r"\\ell_\{i,j\} is a per-sample loss"):
+        symgd.parse(r"\ell_{i,j} = -\log\frac{\exp(z_i^\top z_j)}{\sum_{k=1}^{n}\mathbb{1}_{[k\neq i]}\exp(z_i^\top z_k)}",
+                    wrt="z")
+
+
+def test_the_mean_of_a_per_sample_loss_by_cases_of_the_labels():
+    # the labels y_n in {1, -1} select each sample's piece; x, y have N entries
+    problem = symgd.parse(r"L = \frac{1}{N}\sum_{n=1}^{N} l_n", wrt="x", where=HINGE_CASES)
+    env = random_env(problem, seed=5)
+    size = len(env["x"])
+    env["y"] = np.where(np.arange(size) % 3 == 0, 1.0, -1.0)
+    env["margin"] = 0.7
+
+    def mean_hinge(x):
+        return float(np.mean(_hinge_embedding(x, env["y"], env["margin"])))
+
+    assert np.isclose(evaluate(problem.objective, env), mean_hinge(env["x"]))
+    (block,) = symgd.gradient(problem).blocks
+    slope = central_differences(lambda values: mean_hinge(values["x"]), {"x": env["x"]}, "x")
+    assert np.allclose(block_values(block, env, problem), slope, rtol=1e-6)
+    assert "margin is one name (a word), not the product of its letters" in problem.readings
+
+
+def test_a_word_in_a_subscript_or_short_runs_of_letters_stay_as_they_were():
+    problem = symgd.parse(r"L(w) = \frac{1}{2}\|Xw - y\|^2 + abc\, w^\top w", wrt="w")
+    assert not any("is one name (a word)" in reading for reading in problem.readings)
+    assert {str(s) for s in problem.shapes} >= {"a", "b", "c"}
+
+
+def test_an_indicator_with_a_bracketed_condition_in_its_subscript():
+    # SimCLR writes \mathbb{1}_{[k \neq i]}: 1 where k is not i
+    problem = symgd.parse(r"L(z) = \sum_{i=1}^{n}\sum_{k=1}^{n}\mathbb{1}_{[k\neq i]}\exp(z_i z_k)", wrt="z")
+
+    def off_diagonal(z):
+        outer = np.exp(np.outer(z, z))
+        return float(outer.sum() - np.trace(outer))
+
+    check_against_reference(problem, off_diagonal, {"z": "z"})

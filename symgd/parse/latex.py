@@ -123,6 +123,8 @@ SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
 # A definition's head and its argument list: \text{loss}(x1, x2, y) = ... (the PyTorch documentation)
 HEAD_ARGUMENTS_RE = re.compile(r"\(([^()]*)\)\s*(?:=|:=)")
 NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
+# Four or more lower-case letters written together outside a script: a word, one name (margin)
+WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
 
@@ -210,6 +212,12 @@ class _Tokenizer:
             elif kind == "letter" and not single and (numbered := self.numbered_name_at(start)):
                 self.pos = start + len(numbered)
                 self.emit("NAME", numbered, start)
+            elif kind == "letter" and not single and not self.in_script() \
+                    and (word := WORD_NAME_RE.match(self.text, start)) and not self.text[start - 1:start].isalpha():
+                # margin - x_n (PyTorch's HingeEmbeddingLoss): a word in italics is a name; as the product of
+                # its letters it would be silently wrong (and take n from the sum)
+                self.pos = word.end()
+                self.emit("NAME", word.group(), start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":

@@ -331,7 +331,7 @@ ENTRIES = [
           r"l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1, \end{cases}",
           "x", "x:N y:N margin:",
           lambda v: float(np.sum(np.where(v["y"] == 1, v["x"], np.maximum(0, v["margin"] - v["x"])))), kinds="y:pm1",
-          status=REFUSAL, gap='AmbiguityError: the source has no objective: write a loss such as L(w) = ... or \\min_w ...'),
+          status=UNSUPPORTED, construct=r"l_\{n\} is a per-sample loss"),   # the reduction (mean or sum) is not written
     entry("doc_torch_cross_entropy_weighted", "PyTorch documentation, torch.nn.CrossEntropyLoss (class weights w,"
           " reduction='mean'; the inner sum reuses n)",
           r"\ell(x, y) = \sum_{n=1}^{N} \frac{1}{\sum_{n=1}^{N} w_{y_n}} l_n",
