@@ -1734,6 +1734,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
+    objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params)
     ranges = dict(pair for document in documents for pair in document.ranges)
@@ -2025,6 +2026,54 @@ def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
             entries = ", ".join(f"{name}_{k}" for k in range(1, length + 1)) if length <= 3 \
                 else f"{name}_1, ..., {name}_{length}"
             found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
+
+
+def _numbered_rows(objective_ir, constraints_ir, found: _Items) -> list:
+    """``\\sum_{i=1}^{N} p_{0i} g_{1i}`` (Salehi et al.'s Tversky loss): a name written only with a digit and then an
+    index a sum binds is an array with a row per digit, counted from 0 when a 0 is written: p_{0i} is entry
+    (row 0, column i) of a 2 x N array p. The rows are renumbered from 1 (symgd's first entry) and p is
+    declared, so that the subscript is not read as a name p_{0i} of its own; listed in the readings."""
+    formulas = [objective_ir, *constraints_ir]
+    nodes = [node for formula in formulas for node in _distinct_nodes(formula)]
+    ranges = {node.index: node.upper for node in nodes if isinstance(node, ir.BigOp)}
+    rows: dict[str, tuple[set, set]] = {}
+    for node in nodes:
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+            row = _numbered_row(node, ranges)
+            digits, uppers = rows.setdefault(node.base.name, (set(), set()))
+            digits.add(row[0] if row else None)
+            uppers.add(row[1] if row else None)
+    bare = {node.name for node in nodes if isinstance(node, ir.Name)} - {
+        node.base.name for node in nodes if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
+    renumber = {name: (max(digits) + 1, uppers.pop()) for name, (digits, uppers) in rows.items()
+                if None not in digits and 0 in digits and len(digits) > 1 and len(uppers) == 1
+                and name not in found.declared
+                and name not in bare and name not in found.definitions}
+    if not renumber:
+        return formulas
+    for name, (count, upper) in sorted(renumber.items()):
+        found.declared[name] = (ir.Num(str(count)), upper)
+        found.read(f"{name_latex(name)} is a {count} \\times {latex_of(upper)} array, {name_latex(name)}_{{0i}} its "
+                   "entry in row 0 (rows counted from 0) and column i (the summed index)")
+
+    def renumbered(node):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in renumber:
+            digit, index = index_atoms(node.indices)
+            return ir.Sub(node.base, (ir.Num(str(int(digit.text) + 1)), index))
+        return _map_children(node, renumbered)
+    return [renumbered(formula) for formula in formulas]
+
+
+def _numbered_row(node: ir.Sub, ranges: dict):
+    """(row digit, the sum's upper end) for ``p_{0i}`` with i bound by a sum running to a name; else None."""
+    atoms = index_atoms(node.indices)
+    if not atoms or len(atoms) != 2:   # p_{0i} or p_{0,i}
+        return None
+    digit, index = atoms
+    if not (isinstance(digit, ir.Num) and digit.text.isdigit() and isinstance(index, ir.Name)
+            and isinstance(ranges.get(index.name), ir.Name)):
+        return None
+    return int(digit.text), ranges[index.name]
 
 
 def _check_sums_over_data_sets(objective_ir, params) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 import symgd
 from helpers import block_values, central_differences, check_against_reference, evaluate, random_env
-from symgd.errors import AmbiguityError
+from symgd.errors import AmbiguityError, UnsupportedError
 
 
 
@@ -166,3 +166,38 @@ def test_an_indicator_with_a_bracketed_condition_in_its_subscript():
         return float(outer.sum() - np.trace(outer))
 
     check_against_reference(problem, off_diagonal, {"z": "z"})
+
+
+# -- p_{0i}: a digit then a summed index is (row, column), rows counted from 0 (Salehi et al.) -------------
+
+def test_a_digit_then_a_summed_index_is_a_row_and_a_column():
+    problem = symgd.parse(r"T = \frac{\sum_{i=1}^{N}p_{0i}g_{0i}}{\sum_{i=1}^{N}p_{0i}g_{0i} + \alpha\sum_{i=1}^{N}p_{0i}g_{1i}"
+                          r" + \beta\sum_{i=1}^{N}p_{1i}g_{0i}}", wrt="p")
+
+    def tversky(p, g, alpha, beta):
+        tp = float(p[0] @ g[0])
+        return tp / (tp + alpha * float(p[0] @ g[1]) + beta * float(p[1] @ g[0]))
+
+    check_against_reference(problem, tversky, {"p": "p", "g": "g", "alpha": "alpha", "beta": "beta"})
+    assert any(r.startswith("p is a 2 \\times N array, p_{0i} its entry in row 0") for r in problem.readings)
+
+
+def test_three_numbered_rows_with_a_comma():
+    problem = symgd.parse(r"L = \sum_{j=1}^{m} (w_{0,j} - 2w_{1,j} + w_{2,j})^2", wrt="w")
+
+    def second_difference(w):
+        return float(np.sum((w[0] - 2 * w[1] + w[2]) ** 2))
+
+    check_against_reference(problem, second_difference, {"w": "w"})
+
+
+@pytest.mark.parametrize("source", [
+    r"L = \sum_{k=1}^{K} (\beta_{0k} + \beta_k^\top x - y_k)^2",   # ESL's intercepts beside the vectors beta_k
+    r"L = \sum_{i=1}^{N} (p_{0i} - y_i)^2",                        # one row only: no rows to count
+])
+def test_numbered_rows_do_not_fire_beside_other_uses_or_for_one_row(source):
+    try:
+        problem = symgd.parse(source, wrt=r"\beta" if "beta" in source else "p")
+    except (AmbiguityError, UnsupportedError):
+        return   # refused as before is fine; a reading as a row array is not
+    assert not any("rows counted from 0" in reading for reading in problem.readings)

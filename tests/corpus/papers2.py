@@ -161,8 +161,7 @@ ENTRIES = [
           " fully convolutional deep networks, Sec. 2, eq. (3) (class 0 lesion, class 1 non-lesion)",
           r"T(\alpha,\beta) = \frac{\sum_{i=1}^{N}p_{0i}g_{0i}}{\sum_{i=1}^{N}p_{0i}g_{0i} + \alpha\sum_{i=1}^{N}p_{0i}g_{1i}"
           r" + \beta\sum_{i=1}^{N}p_{1i}g_{0i}}",
-          "p", "p:2,N g:2,N alpha: beta:", _tversky, kinds="p:prob g:01",
-          status=REFUSAL, gap='AmbiguityError: the parameter p appears only as p_0i, p_1i, with an index no sum binds; sum over the index or name the entry in wrt'),
+          "p", "p:2,N g:2,N alpha: beta:", _tversky, kinds="p:prob g:01"),
     # ---- robust losses
     entry("paper_log_cosh", "Saleh & Saleh (2022), Statistical properties of the log-cosh loss function used in machine"
           " learning, Sec. 1 (the log-cosh loss of the regression residuals)",
