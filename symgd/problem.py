@@ -30,7 +30,7 @@ from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
-from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
+from symgd.parse.transform import DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -874,6 +874,12 @@ class _Resolver:
                                    "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
+        if isinstance(node, ir.Func) and node.name == LISTED_DIAGONAL:
+            vector, last = (latex_of(arg) for arg in node.args)
+            self.found.read(f"\\operatorname{{diag}}({vector}_1, \\ldots, {vector}_{{{last}}}) is the diagonal matrix "
+                            f"of the vector {vector}, its entries {vector}_1 to {vector}_{{{last}}}")
+            vector = node.args[0]
+            return ir.Func("diag", (self.resolve(vector),))
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Func) and node.name in NOTATIONS:
@@ -1256,6 +1262,13 @@ class _Resolver:
             fixed = self.fixed_arguments(node.name, node)
             if fixed and (not params or args == tuple(ir.Name(p) for p in params)):
                 return _substitute(self.inline(node.name, body), fixed)
+            if not params and len(args) == 1 and not isinstance(node.args[0], (ir.Name, ir.Sub)):
+                # D = \operatorname{diag}(d) then \|D(Ax - b)\| (Golub & Van Loan): a name defined without
+                # arguments before an expression in parentheses is a product; inlined alone, the expression
+                # would vanish from the loss
+                self.found.read(f"{latex_of(node)} is the product {node.name} \\cdot ({latex_of(node.args[0])}) "
+                                f"({node.name} is defined without arguments)")
+                return ir.Mul(self.inline(node.name, body), args[0], "juxt")
             if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
             if node.name in self.found.powered:

@@ -201,3 +201,33 @@ def test_numbered_rows_do_not_fire_beside_other_uses_or_for_one_row(source):
     except (AmbiguityError, UnsupportedError):
         return   # refused as before is fine; a reading as a row array is not
     assert not any("rows counted from 0" in reading for reading in problem.readings)
+
+
+# -- D = diag(d_1, ..., d_m) and D(Ax - b) (Golub & Van Loan, weighted least squares) ---------------------
+
+@pytest.mark.parametrize("dots", [r"\dots", r"\ldots", r"\cdots"])
+def test_a_diagonal_matrix_of_listed_entries_times_a_residual(dots):
+    problem = symgd.parse(r"\min_x\|D(Ax - b)\|_2", wrt="x", where=rf"D = \operatorname{{diag}}(d_1, {dots}, d_m)")
+
+    def weighted(A, b, x, d):
+        return float(np.linalg.norm(d * (A @ x - b)))
+
+    check_against_reference(problem, weighted, {"A": "A", "b": "b", "x": "x", "d": "d"})
+    assert any(r.startswith(r"\operatorname{diag}(d_1, \ldots, d_{m}) is the diagonal matrix of the vector d")
+               for r in problem.readings)
+    assert any(r.endswith("(D is defined without arguments)") for r in problem.readings)
+
+
+def test_a_listed_diagonal_that_does_not_start_at_the_first_entry_is_still_refused():
+    with pytest.raises(UnsupportedError, match=r"\\cdots or \\ldots"):
+        symgd.parse(r"\min_x\|D(Ax - b)\|_2", wrt="x", where=r"D = \operatorname{diag}(d_0, \dots, d_m)")
+
+
+def test_a_name_defined_without_arguments_called_with_the_parameter_is_the_definition():
+    problem = symgd.parse(r"\min_w L(w)", where=r"L = \|Xw - y\|^2")
+
+    def least_squares(X, y, w):
+        return float(np.sum((X @ w - y) ** 2))
+
+    check_against_reference(problem, least_squares, {"X": "X", "y": "y", "w": "w"})
+    assert not any("is the product" in reading for reading in problem.readings)

@@ -45,7 +45,7 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
-        flat = [_family_in_head(item) for item in flat]
+        flat = [_diagonal_of_listed_entries(_family_in_head(item)) for item in flat]
         for item in flat:
             if any(node == DOTS for node in ir.walk(item)):
                 raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
@@ -616,6 +616,7 @@ def latex_of_set(space) -> str:
 
 
 DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
+LISTED_DIAGONAL = "\\diag_listed"   # diag(d_1, \\ldots, d_m): Func(LISTED_DIAGONAL, (d, m)), read as diag(d)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 ELLIPSIS = ir.Name("\\ldots")   # the dots of a literal set \\{1, \\ldots, K\\} (read by the problem builder)
 INDEX_LETTERS = "ijklmnpqrstuv"
@@ -636,6 +637,19 @@ def _family_in_head(item):
             return item   # refused below
         args[at - 1:at + 2] = [before.base]
     return ir.Relation((ir.Apply(head.name, tuple(args), head.sub), *item.operands[1:]), item.ops)
+
+
+def _diagonal_of_listed_entries(node):
+    """``\\operatorname{diag}(d_1, \\ldots, d_m)`` (Golub & Van Loan): the diagonal matrix of the vector d, whose
+    entries the list spells out from the first to the last. The node keeps the last index for the reading
+    the problem builder lists (``LISTED_DIAGONAL``: the vector, then the last index)."""
+    if isinstance(node, ir.Func) and node.name == "diag" and len(node.args) == 3 and node.args[1] == DOTS:
+        first, _, last = node.args
+        if isinstance(first, ir.Sub) and isinstance(last, ir.Sub) and first.base == last.base \
+                and isinstance(first.base, ir.Name) and first.indices == (ir.Num("1"),) and len(last.indices) == 1 \
+                and isinstance(last.indices[0], (ir.Name, ir.Num)):
+            return ir.Func(LISTED_DIAGONAL, (first.base, last.indices[0]))
+    return _rebuild(node, _diagonal_of_listed_entries) if dataclasses.is_dataclass(node) else node
 
 
 def _fold_dots(first, last):

@@ -224,8 +224,7 @@ ENTRIES = [
           r"\min_x\|D(Ax - b)\|_2",
           "x", "A:m,p b:m x:p d:m",
           lambda v: float(np.linalg.norm(v["d"] * (v["A"] @ v["x"] - v["b"]))),
-          where=r"D = \operatorname{diag}(d_1, \dots, d_m)",
-          status=REFUSAL, gap='UnsupportedError: \\cdots or \\ldots other than between the terms of a sum (a_1 + \\cdots + a_n); write the sum with \\sum'),
+          where=r"D = \operatorname{diag}(d_1, \dots, d_m)"),
     entry("paper_hoerl_kennard_primes", "Hoerl & Kennard (1970), Ridge regression: biased estimation for nonorthogonal"
           " problems, Sec. 4 (the function minimised by the ridge estimate; primes are transposes)",
           r"F = (Y - XB)'(Y - XB) + k(B'B - c)",
