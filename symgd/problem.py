@@ -30,7 +30,7 @@ from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
-from symgd.parse.transform import DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
+from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms, sub_symbol_name
 
@@ -874,6 +874,8 @@ class _Resolver:
                                    "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
+        if isinstance(node, ir.Func) and node.name == BARE_SUM:
+            return self.resolve(self.sum_over_entries(node.args[0]))
         if isinstance(node, ir.Func) and node.name == LISTED_DIAGONAL:
             vector, last = (latex_of(arg) for arg in node.args)
             self.found.read(f"\\operatorname{{diag}}({vector}_1, \\ldots, {vector}_{{{last}}}) is the diagonal matrix "
@@ -899,6 +901,28 @@ class _Resolver:
         if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
             raise UnsupportedError("a derivative inside a formula")
         return _map_children(node, self.resolve)
+
+    def sum_over_entries(self, body) -> ir.BigOp:
+        """``\\sum\\{-\\log(y/\\hat{\\mu}) + (y - \\hat{\\mu})/\\hat{\\mu}\\}`` (McCullagh & Nelder): a sum written
+        without an index, over a body of names written without subscripts, is the sum over their entries:
+        each name becomes entry i of a vector (listed in the readings). A body with subscripts, sums or no
+        name at all does not say what the sum runs over, and is refused."""
+        nodes = list(ir.walk(body))
+        names = sorted({n.name for n in nodes if isinstance(n, ir.Name)} - {"e", "pi"})
+        scalars = [n for n in names if n in self.found.declared and not self.found.declared[n]]
+        if not names or scalars or any(isinstance(n, (ir.Sub, ir.BigOp, ir.Apply)) for n in nodes):
+            raise UnsupportedError(f"\\sum without an index over {latex_of(body)}: symgd reads it only over names "
+                                   "written without subscripts (the sum over their entries); write the index and "
+                                   "its range, \\sum_{i=1}^{n}")
+        index = next(letter for letter in "ijklmnpqrstuv" if letter not in self.found.names)
+        self.found.names.add(index)
+        self.found.read(f"\\sum without an index is the sum over the entries of "
+                        f"{', '.join(name_latex(n) for n in names)}: each is a vector, {index} its entries")
+        entries = {name: ir.Sub(ir.Name(name), (ir.Name(index),)) for name in names}
+
+        def entry(node):
+            return entries.get(node.name, node) if isinstance(node, ir.Name) else _map_children(node, entry)
+        return ir.BigOp("sum", index, None, None, entry(body))
 
     def note_sets(self, formulas) -> None:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""

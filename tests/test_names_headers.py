@@ -231,3 +231,36 @@ def test_a_name_defined_without_arguments_called_with_the_parameter_is_the_defin
 
     check_against_reference(problem, least_squares, {"X": "X", "y": "y", "w": "w"})
     assert not any("is the product" in reading for reading in problem.readings)
+
+
+# -- \sum without an index (McCullagh & Nelder's deviances) ----------------------------------------------
+
+def test_a_sum_without_an_index_over_names_is_the_sum_over_their_entries():
+    problem = symgd.parse(r"2\sum\left\{-\log(y/\hat{\mu}) + (y - \hat{\mu})/\hat{\mu}\right\}", wrt=r"\hat{\mu}")
+    env = random_env(problem, seed=2)
+    env["y"], env["muhat"] = np.abs(env["y"]) + 0.5, np.abs(env["muhat"]) + 0.5
+
+    def gamma_deviance(muhat):
+        y = env["y"]
+        return 2 * float(np.sum(-np.log(y / muhat) + (y - muhat) / muhat))
+
+    assert np.isclose(evaluate(problem.objective, env), gamma_deviance(env["muhat"]))
+    (block,) = symgd.gradient(problem).blocks
+    slope = central_differences(lambda values: gamma_deviance(values["muhat"]), {"muhat": env["muhat"]}, "muhat")
+    assert np.allclose(block_values(block, env, problem), slope, rtol=1e-6)
+    assert any(r.startswith(r"\sum without an index is the sum over the entries of \hat{\mu}, y") for r in problem.readings)
+
+
+@pytest.mark.parametrize("source, where", [
+    (r"L = \sum (y_i - w x_i)^2", None),                          # subscripts: the index is there, not on the sum
+    (r"L = \sum (y - w)^2", r"y \in \mathbb{R}"),                 # a declared scalar: no entries to sum over
+    (r"L = \sum 2", None),                                        # nothing to sum over
+])
+def test_a_sum_without_an_index_is_refused_where_it_does_not_say_what_it_runs_over(source, where):
+    with pytest.raises(UnsupportedError, match=r"\\sum without an index"):
+        symgd.parse(source, wrt="w", where=where)
+
+
+def test_a_product_without_an_index_is_refused():
+    with pytest.raises(UnsupportedError, match=r"\\prod without an index"):
+        symgd.parse(r"L = -\log\prod p", wrt="p")

@@ -417,6 +417,15 @@ class IRBuilder(Transformer):
                             excluded if position == len(names) - 1 else None)
         return node
 
+    def bigop_bare(self, children):
+        """``2\\sum\\{-\\log(y/\\hat{\\mu}) + (y - \\hat{\\mu})/\\hat{\\mu}\\}`` (McCullagh & Nelder's deviances): a sum
+        with no index; the problem builder reads it over the entries of the body's names (``BARE_SUM``)."""
+        op, body = children
+        if str(op) != "sum":
+            raise UnsupportedError(f"\\{op} without an index; write the index and its range, "
+                                   f"\\{op}_{{i=1}}^{{n}}")
+        return ir.Func(BARE_SUM, (body,))
+
     def limits(self, children):
         index_spec, upper = children
         return index_spec, upper
@@ -616,6 +625,7 @@ def latex_of_set(space) -> str:
 
 
 DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
+BARE_SUM = "\\sum_bare"   # \\sum body with no index written: Func(BARE_SUM, (body,)), read by the problem builder
 LISTED_DIAGONAL = "\\diag_listed"   # diag(d_1, \\ldots, d_m): Func(LISTED_DIAGONAL, (d, m)), read as diag(d)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 ELLIPSIS = ir.Name("\\ldots")   # the dots of a literal set \\{1, \\ldots, K\\} (read by the problem builder)

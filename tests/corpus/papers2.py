@@ -262,8 +262,7 @@ ENTRIES = [
           r"2\sum\left\{-\log(y/\hat{\mu}) + (y - \hat{\mu})/\hat{\mu}\right\}",
           r"\hat{\mu}", "y:n mu_hat:n",
           lambda v: 2 * float(np.sum(-np.log(v["y"] / v["mu_hat"]) + (v["y"] - v["mu_hat"]) / v["mu_hat"])),
-          kinds="y:positive mu_hat:positive",
-          status=REFUSAL, gap="ParseError: line 1, column 11: unexpected '\\\\{'\n  2\\sum\\left\\{-\\log(y/\\hat{\\mu}) + (y - \\hat{\\mu})/\\hat{\\mu}\\right\\}\n            ^\nexpected '^', '_'"),
+          kinds="y:positive mu_hat:positive"),
     entry("paper_bradley_terry", "Hunter (2004), MM algorithms for generalized Bradley-Terry models, Sec. 2, eq. (3)"
           " (log likelihood, w_ij the number of times i beats j)",
           r"\ell(\gamma) = \sum_{i=1}^{m}\sum_{j=1}^{m}\left[w_{ij}\ln\gamma_i - w_{ij}\ln(\gamma_i + \gamma_j)\right]",
