@@ -264,3 +264,13 @@ def test_a_sum_without_an_index_is_refused_where_it_does_not_say_what_it_runs_ov
 def test_a_product_without_an_index_is_refused():
     with pytest.raises(UnsupportedError, match=r"\\prod without an index"):
         symgd.parse(r"L = -\log\prod p", wrt="p")
+
+
+def test_a_defined_matrix_before_a_residual_keeps_the_residual_in_the_loss():
+    # on main D(Xw - y) inlined D alone: the data term vanished and the gradient was 2 lambda w, silently
+    problem = symgd.parse(r"L(w) = \|D(Xw - y)\|^2 + \lambda\|w\|^2", where=r"D = \operatorname{diag}(d)")
+
+    def weighted_ridge(X, y, w, d, lam):
+        return float(np.sum((d * (X @ w - y)) ** 2)) + float(lam) * float(w @ w)
+
+    check_against_reference(problem, weighted_ridge, {"X": "X", "y": "y", "w": "w", "d": "d", "lam": "lambda"})
