@@ -24,10 +24,10 @@ def test_letters_then_digits_listed_in_the_head_are_one_name():
 
 
 def test_a_numbered_name_in_the_head_is_a_name_in_every_use():
-    problem = symgd.parse(r"L(a1) = (a1 - 3)^2 + 2a1 x^2 + 10x", wrt="a1")
+    problem = symgd.parse(r"L(a1) = (a1 - 3)^2 + 2a1 x^2 + 10x + 3a1", wrt="a1")
 
     def quadratic(a1, x):
-        return float((a1 - 3) ** 2 + 2 * a1 * x ** 2 + 10 * x)
+        return float((a1 - 3) ** 2 + 2 * a1 * x ** 2 + 10 * x + 3 * a1)
 
     check_against_reference(problem, quadratic, {"a1": "a1", "x": "x"})
 
@@ -55,6 +55,13 @@ def test_an_additive_constant_in_words_is_a_scalar_that_leaves_the_gradient_alon
 
     check_against_reference(problem, nll, {"inp": "input", "t": "t", "v": "v", "const": "const"})
     assert any(reading.startswith("const is an additive constant") for reading in problem.readings)
+
+
+@pytest.mark.parametrize("source", [r"L(w) = \|w\|^2 - \text{const.}", r"L(w) = \text{const.} + \|w\|^2"])
+def test_an_additive_constant_first_or_subtracted(source):
+    problem = symgd.parse(source)
+    check_against_reference(problem, lambda w, const: float(w @ w) + (-1 if "-" in source else 1) * float(const),
+                            {"w": "w", "const": "const"})
 
 
 def test_const_as_a_factor_is_a_plain_name_without_the_constant_reading():

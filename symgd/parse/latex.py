@@ -237,8 +237,8 @@ class _Tokenizer:
         """``x1`` at ``start``, written as one word and listed as an argument of a head (``\\text{loss}(x1, x2,
         y) =``): the name x1, not x times 1. Only such names are joined, so ``2x``, ``x^2``, ``10x`` and a
         juxtaposition ``x2`` elsewhere keep their reading."""
-        if start and (self.text[start - 1].isalnum() or self.text[start - 1] == "\\"):
-            return None
+        if start and (self.text[start - 1].isalpha() or self.text[start - 1] == "\\"):
+            return None   # a digit before is a coefficient: 2x1 is 2 times x1
         match = NUMBERED_NAME_RE.match(self.text, start)
         if match is None or match.group() not in self.numbered:
             return None
@@ -699,7 +699,7 @@ class _Tokenizer:
         elif (name.startswith("text") or name == "mbox") and self.names_objective(compact):
             # \text{BPR-Opt} = ... (Rendle et al.): the objective's name in words
             self.emit("NAME", compact.replace("-", ""), start)
-        elif word.rstrip(".") in CONSTANT_WORDS and self.last_kind() in ("PLUS", "MINUS"):
+        elif word.rstrip(".") in CONSTANT_WORDS and self.last_kind() in ("PLUS", "MINUS", "_EQ"):
             # + \text{const.} (the PyTorch documentation): an additive constant, the name const (its full
             # stop ends the sentence)
             self.emit("NAME", "const", start)
