@@ -158,6 +158,12 @@ def test_the_mean_of_a_per_sample_loss_by_cases_of_the_labels():
     assert "margin is one name (a word), not the product of its letters" in problem.readings
 
 
+def test_a_known_function_typed_as_a_plain_word_before_parentheses_is_the_function():
+    problem = symgd.parse(r"L(w) = \frac{1}{n}\sum_{i=1}^{n} (y_i - tanh(w^\top x_i))^2", wrt="w")
+    check_against_reference(problem, lambda x, y, w: float(np.mean((y - np.tanh(x @ w)) ** 2)),
+                            {"x": "x", "y": "y", "w": "w"})
+
+
 def test_a_word_in_a_subscript_or_short_runs_of_letters_stay_as_they_were():
     problem = symgd.parse(r"L(w) = \frac{1}{2}\|Xw - y\|^2 + abc\, w^\top w", wrt="w")
     assert not any("is one name (a word)" in reading for reading in problem.readings)

@@ -217,7 +217,11 @@ class _Tokenizer:
                 # margin - x_n (PyTorch's HingeEmbeddingLoss): a word in italics is a name; as the product of
                 # its letters it would be silently wrong (and take n from the sum)
                 self.pos = word.end()
-                self.emit("NAME", word.group(), start)
+                function = LATEX_WORDS.get(word.group()) or LATEX_COMMANDS.get("\\" + word.group())
+                if function and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):   # tanh(u) typed without \tanh
+                    self.emit("FUNC", function, start)
+                else:
+                    self.emit("NAME", word.group(), start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":
