@@ -766,9 +766,10 @@ def _refuse_losses_per_index(found: _Items) -> None:
     """``l_n = \\begin{cases} ... \\end{cases}`` (PyTorch's HingeEmbeddingLoss), ``\\ell_{i,j} = ...`` (SimCLR)
     alone: a loss for each index value, and no objective over them. The sources reduce them differently
     (PyTorch's default is the mean, SimCLR averages over the positive pairs), so symgd does not pick one."""
-    if found.bare or found.definitions or not found.indexed:
-        return
-    name, (indices, _) = next(iter(found.indexed.items()))
+    losses = [(name, indices) for name, (indices, _) in found.indexed.items() if name in (*OBJECTIVE_NAMES, "l")]
+    if found.bare or found.definitions or not losses:
+        return   # y_n = \\sigma(w^\\top x_n) alone is no loss: "no objective" says it
+    name, indices = losses[0]
     written = f"{name_latex(name)}_{{{','.join(indices)}}}"
     over = ",".join(indices)
     raise AmbiguityError(f"{written} is a per-sample loss (a value for each {over}) and the source writes no "

@@ -140,6 +140,11 @@ def test_a_per_pair_loss_alone_names_its_indices():
                     wrt="z")
 
 
+def test_a_value_per_sample_that_is_no_loss_keeps_the_no_objective_message():
+    with pytest.raises(AmbiguityError, match="the source has no objective"):
+        symgd.parse(r"y_n = \sigma(w^\top x_n)", wrt="w")
+
+
 def test_the_mean_of_a_per_sample_loss_by_cases_of_the_labels():
     # the labels y_n in {1, -1} select each sample's piece; x, y have N entries
     problem = symgd.parse(r"L = \frac{1}{N}\sum_{n=1}^{N} l_n", wrt="x", where=HINGE_CASES)
