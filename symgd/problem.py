@@ -2073,7 +2073,10 @@ def _numbered_rows(objective_ir, constraints_ir, found: _Items) -> list:
     declared, so that the subscript is not read as a name p_{0i} of its own; listed in the readings."""
     formulas = [objective_ir, *constraints_ir]
     nodes = [node for formula in formulas for node in _distinct_nodes(formula)]
-    ranges = {node.index: node.upper for node in nodes if isinstance(node, ir.BigOp)}
+    sums = [node for node in nodes if isinstance(node, ir.BigOp)]
+    ranges = {index: uppers.pop() for index in {node.index for node in sums}   # i = 1..N in every sum over i
+              if len(uppers := {node.upper for node in sums if node.index == index}) == 1
+              and all(node.lower in (None, ir.Num("1")) for node in sums if node.index == index)}
     rows: dict[str, tuple[set, set]] = {}
     for node in nodes:
         if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):

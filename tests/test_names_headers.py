@@ -212,6 +212,7 @@ def test_three_numbered_rows_with_a_comma():
 @pytest.mark.parametrize("source", [
     r"L = \sum_{k=1}^{K} (\beta_{0k} + \beta_k^\top x - y_k)^2",   # ESL's intercepts beside the vectors beta_k
     r"L = \sum_{i=1}^{N} (p_{0i} - y_i)^2",                        # one row only: no rows to count
+    r"L = \sum_{i=0}^{N} (p_{0i} - p_{1i})^2",                     # a sum from 0: N + 1 columns, not N
 ])
 def test_numbered_rows_do_not_fire_beside_other_uses_or_for_one_row(source):
     try:
