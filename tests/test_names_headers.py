@@ -7,7 +7,7 @@ import pytest
 
 import symgd
 from helpers import block_values, central_differences, check_against_reference, evaluate, random_env
-from symgd.errors import AmbiguityError, UnsupportedError
+from symgd.errors import AmbiguityError, ParseError, UnsupportedError
 
 
 
@@ -57,11 +57,18 @@ def test_an_additive_constant_in_words_is_a_scalar_that_leaves_the_gradient_alon
     assert any(reading.startswith("const is an additive constant") for reading in problem.readings)
 
 
-@pytest.mark.parametrize("source", [r"L(w) = \|w\|^2 - \text{const.}", r"L(w) = \text{const.} + \|w\|^2"])
+@pytest.mark.parametrize("source", [r"L(w) = \|w\|^2 - \text{const.}", r"L(w) = \text{const.} + \|w\|^2",
+                                    r"L(w) = \|w\|^2 + \mathrm{const}"])
 def test_an_additive_constant_first_or_subtracted(source):
     problem = symgd.parse(source)
     check_against_reference(problem, lambda w, const: float(w @ w) + (-1 if "-" in source else 1) * float(const),
                             {"w": "w", "const": "const"})
+
+
+def test_const_with_a_full_stop_elsewhere_is_still_a_parse_error_with_its_caret():
+    with pytest.raises(ParseError) as error:
+        symgd.parse(r"L(w) = \|w\|^2 \cdot \text{const.}")
+    assert "line 1, column 22" in str(error.value) and "^" in str(error.value)
 
 
 def test_const_as_a_factor_is_a_plain_name_without_the_constant_reading():
