@@ -30,7 +30,7 @@ from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
-from symgd.parse.transform import DENSITY, ELLIPSIS, check_one_letter_per_index
+from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
                            sub_symbol_name)
@@ -249,6 +249,7 @@ class _Items:
     primed: set = field(default_factory=set)            # x with x' an argument of a definition: k(x, x')
     powered: set = field(default_factory=set)           # definitions with a power in the head: f(w, \sigma^2)
     sets: dict = field(default_factory=dict)            # R(t_i) = \{j : t_j \ge t_i\}: name -> (head, SetBuilder)
+    head_names: dict = field(default_factory=dict)      # FL(p_t) = ...: FL -> ("p_t",), None for plain arguments
     fixed: dict = field(default_factory=dict)           # \ell(w; (x, y)) = ...: name -> (x, y), what follows ;
     labelled: set = field(default_factory=set)          # L(t^u, v) = ...: (t, u), a superscript that is a label
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
@@ -354,6 +355,10 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         found.positive.add(_param_name(left))
     elif isinstance(left, ir.Deriv):
         raise UnsupportedError("a claimed derivative (use symgd.check to check it)")
+    elif ops <= {"=", ":="} and _names_a_new_symbol(left, right):
+        found.read(f"{latex_of(left)} is a name of its own, defined by {latex_of(left)} = {latex_of(right)} "
+                   f"(not entry {latex_of(left.indices[0])} of {latex_of(left.base)})")
+        _take_definition(found, item)
     elif ops == {"<-"} or _is_update(left, right):
         _take_update(found, item)
     elif ops <= {"=", ":="}:
@@ -440,6 +445,18 @@ def _is_update(left, right) -> bool:
         return False
     return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
                for node in ir.walk(right))
+
+
+def _names_a_new_symbol(left, right) -> bool:
+    """``p_t = \\begin{cases} p & y = 1 \\\\ 1 - p & \\text{otherwise} \\end{cases}`` (Lin et al.'s focal loss): a name
+    with one letter for subscript, defined from its base written bare and never subscripted, names a new
+    symbol (p_t); an update rule (``\\theta_{t+1} = \\theta_t - ...``) writes the base with its step."""
+    if not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name) and len(left.indices) == 1
+            and isinstance(left.indices[0], ir.Name) and len(left.indices[0].name) == 1):
+        return False
+    uses = [node for node in ir.walk(right) if _base_name(node) == left.base.name]
+    return bool(uses) and all(isinstance(node, ir.Name) for node in uses) \
+        and not any(node == left.indices[0] for node in ir.walk(right))
 
 
 def _is_matrix_name(node) -> bool:
@@ -534,6 +551,7 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         left = ir.Apply(left.name, left.args)   # \operatorname{sim}(u, v) = ..., |\xi|_\varepsilon := ...
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
+        found.head_names[apply_key(left)] = tuple(_subscripted_head_name(arg, body) for arg in left.args)
         name = apply_key(left)
         found.entry_heads[name] = left.args
         if left.fixed:   # \ell(w; (x, y)) = ...: a call \ell(w; (x_i, y_i)) puts x_i, y_i in place of x, y
@@ -563,6 +581,25 @@ def _names_a_density(node) -> bool:
         if isinstance(node, ir.Apply) and not node.sub and node.name in OBJECTIVE_NAMES:
             return True   # \ln L(\alpha, \beta) = ... (Cameron & Trivedi): the log-likelihood, named
     return isinstance(node, ir.Func) and node.name == DENSITY
+
+
+def _subscripted_head_name(node, body) -> str | None:
+    """``\\mathrm{FL}(p_t) = -(1 - p_t)^\\gamma \\log(p_t)`` (Lin et al.): a head's argument with a one-letter
+    subscript that no sum of the body binds, and whose base the body never writes otherwise, names a
+    symbol of its own (p_t), not entry t of a vector p, when the head is the objective's (see
+    ``_params_from_source``); None for any other argument."""
+    if not (isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and len(node.indices) == 1
+            and isinstance(node.indices[0], ir.Name) and len(node.indices[0].name) == 1):
+        return None
+    index = node.indices[0].name
+    nodes = list(ir.walk(body))
+    if any(isinstance(n, ir.BigOp) and n.index == index for n in nodes):
+        return None
+    subscripted = [n for n in nodes if isinstance(n, ir.Sub) and n.base == node.base]
+    bare = sum(n == node.base for n in nodes) - len(subscripted)   # ir.walk also yields each Sub's base
+    if not subscripted or bare or any(n != node for n in subscripted):
+        return None
+    return sub_symbol_name(node)
 
 
 def _head_param(node, found: _Items, head: ir.Apply) -> str:
@@ -695,6 +732,8 @@ def _choose_objective(found: _Items):
         bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
         used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
                 for body in bodies for node in ir.walk(body) if isinstance(node, (ir.Name, ir.Apply))}
+        used |= {sub_symbol_name(node) for body in bodies for node in ir.walk(body)   # p_t = ... used in FL
+                 if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
         top = [name for name in found.definition_order if name not in used]
         if len(top) > 1:
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
@@ -706,6 +745,7 @@ def _choose_objective(found: _Items):
     per_example = _per_example_loss(found)
     if per_example is not None:
         return per_example, None
+    _refuse_losses_per_index(found)
     if not found.bare and not found.definitions:
         raise AmbiguityError("the source has no objective: write a loss such as L(w) = ... or \\min_w ...")
     raise AmbiguityError("the source has several formulas and none is marked as the objective; "
@@ -726,6 +766,21 @@ def _per_example_loss(found: _Items):
     found.read(f"{name_latex(name)}_{{{indices[0]}}} is the loss of one example {indices[0]} ({indices[0]} fixed): "
                f"its data are that example's; the sum over examples is not written")
     return body
+
+
+def _refuse_losses_per_index(found: _Items) -> None:
+    """``l_n = \\begin{cases} ... \\end{cases}`` (PyTorch's HingeEmbeddingLoss), ``\\ell_{i,j} = ...`` (SimCLR)
+    alone: a loss for each index value, and no objective over them. The sources reduce them differently
+    (PyTorch's default is the mean, SimCLR averages over the positive pairs), so symgd does not pick one."""
+    losses = [(name, indices) for name, (indices, _) in found.indexed.items() if name in (*OBJECTIVE_NAMES, "l")]
+    if found.bare or found.definitions or not losses:
+        return   # y_n = \\sigma(w^\\top x_n) alone is no loss: "no objective" says it
+    name, indices = losses[0]
+    written = f"{name_latex(name)}_{{{','.join(indices)}}}"
+    over = ",".join(indices)
+    raise AmbiguityError(f"{written} is a per-sample loss (a value for each {over}) and the source writes no "
+                         f"objective over it; write the reduction, e.g. L = \\frac{{1}}{{N}}\\sum_{{{over}}} {written} "
+                         f"(the mean) or L = \\sum_{{{over}}} {written}")
 
 
 def _bound_index_names(formulas, found: _Items) -> set:
@@ -830,6 +885,14 @@ class _Resolver:
                                    "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
+        if isinstance(node, ir.Func) and node.name == BARE_SUM:
+            return self.resolve(self.sum_over_entries(node.args[0]))
+        if isinstance(node, ir.Func) and node.name == LISTED_DIAGONAL:
+            vector, last = (latex_of(arg) for arg in node.args)
+            self.found.read(f"\\operatorname{{diag}}({vector}_1, \\ldots, {vector}_{{{last}}}) is the diagonal matrix "
+                            f"of the vector {vector}, its entries {vector}_1 to {vector}_{{{last}}}")
+            vector = node.args[0]
+            return ir.Func("diag", (self.resolve(vector),))
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Func) and node.name in NOTATIONS:
@@ -853,6 +916,28 @@ class _Resolver:
         if isinstance(node, ir.Mul) and isinstance(node.left, ir.Deriv) and node.left.of is None:
             raise UnsupportedError("a derivative inside a formula")
         return _map_children(node, self.resolve)
+
+    def sum_over_entries(self, body) -> ir.BigOp:
+        """``\\sum\\{-\\log(y/\\hat{\\mu}) + (y - \\hat{\\mu})/\\hat{\\mu}\\}`` (McCullagh & Nelder): a sum written
+        without an index, over a body of names written without subscripts, is the sum over their entries:
+        each name becomes entry i of a vector (listed in the readings). A body with subscripts, sums or no
+        name at all does not say what the sum runs over, and is refused."""
+        nodes = list(ir.walk(body))
+        names = sorted({n.name for n in nodes if isinstance(n, ir.Name)} - {"e", "pi"})
+        scalars = [n for n in names if n in self.found.declared and not self.found.declared[n]]
+        if not names or scalars or any(isinstance(n, (ir.Sub, ir.BigOp, ir.Apply)) for n in nodes):
+            raise UnsupportedError(f"\\sum without an index over {latex_of(body)}: symgd reads it only over names "
+                                   "written without subscripts (the sum over their entries); write the index and "
+                                   "its range, \\sum_{i=1}^{n}")
+        index = next(letter for letter in "ijklmnpqrstuv" if letter not in self.found.names)
+        self.found.names.add(index)
+        self.found.read(f"\\sum without an index is the sum over the entries of "
+                        f"{', '.join(name_latex(n) for n in names)}: each is a vector, {index} its entries")
+        entries = {name: ir.Sub(ir.Name(name), (ir.Name(index),)) for name in names}
+
+        def entry(node):
+            return entries.get(node.name, node) if isinstance(node, ir.Name) else _map_children(node, entry)
+        return ir.BigOp("sum", index, None, None, entry(body))
 
     def note_sets(self, formulas) -> None:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
@@ -1293,6 +1378,13 @@ class _Resolver:
             fixed = self.fixed_arguments(node.name, node)
             if fixed and (not params or args == tuple(ir.Name(p) for p in params)):
                 return _substitute(self.inline(node.name, body), fixed)
+            if not params and len(args) == 1 and not isinstance(node.args[0], (ir.Name, ir.Sub)):
+                # D = \operatorname{diag}(d) then \|D(Ax - b)\| (Golub & Van Loan): a name defined without
+                # arguments before an expression in parentheses is a product; inlined alone, the expression
+                # would vanish from the loss
+                self.found.read(f"{latex_of(node)} is the product {node.name} \\cdot ({latex_of(node.args[0])}) "
+                                f"({node.name} is defined without arguments)")
+                return ir.Mul(self.inline(node.name, body), args[0], "juxt")
             if not params or args == tuple(ir.Name(p) for p in params):
                 return self.inline(node.name, body)
             if node.name in self.found.powered:
@@ -1879,6 +1971,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     found.names = {n.name for f in [*formulas, *(body for _, body in found.definitions.values()),
                                     *(body for _, body in found.indexed.values())]
                    for n in ir.walk(f) if isinstance(n, ir.Name)}
+    if syntax == "latex":
+        _read_numbered_names(found)
+        _read_word_names(documents, found)
+        _read_additive_constant(objective_ir, found)
     objective_ir = resolver.resolve(objective_ir)
     constraints_ir = [resolver.resolve(ir.Relation((left, right), (op,))) for left, op, right in found.constraints]
     _check_labels_not_numbers([objective_ir, *constraints_ir], found)
@@ -1913,6 +2009,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         if name not in used:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
+    objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params, found.paired_points)
     ranges = dict(pair for document in documents for pair in document.ranges)
@@ -2018,6 +2115,33 @@ def _first_factor_of(node):
     return node
 
 
+def _read_numbered_names(found: _Items) -> None:
+    """``x1`` listed in a head (``\\text{loss}(x1, x2, y)``, the tokenizer's ``numbered_head_arguments``) is
+    one name: said in the readings, since x times 1 is the other way to read the letters."""
+    for name in sorted(found.names):
+        if re.fullmatch(r"[A-Za-z]+[0-9]+", name):
+            letters = name.rstrip("0123456789")
+            found.read(f"{name} is one name (as the definition's head lists it), not {letters} times "
+                       f"{name[len(letters):]}")
+
+
+def _read_word_names(documents: list[ir.Document], found: _Items) -> None:
+    """``margin`` written in italics (the tokenizer's ``WORD_NAME_RE``) is one name: said in the readings,
+    since the product of its letters is the other way to read it."""
+    for name in sorted(found.names):
+        bare = re.compile(r"(?<![\\{A-Za-z])" + re.escape(name) + r"(?![A-Za-z0-9])")
+        if re.fullmatch(r"[a-z]{4,}", name) and any(bare.search(document.source) for document in documents):
+            found.read(f"{name} is one name (a word), not the product of its letters")
+
+
+def _read_additive_constant(objective_ir, found: _Items) -> None:
+    """``+ \\text{const.}`` (the tokenizer's name ``const`` as a term of the objective's sum): a scalar that
+    shifts the loss and leaves its gradient alone; said so, since the source gives it no value."""
+    terms = objective_ir.terms if isinstance(objective_ir, ir.Add) else ()
+    if any(term in (ir.Name("const"), ir.Neg(ir.Name("const"))) for term in terms):
+        found.read("const is an additive constant: a scalar of its own that does not change the gradient")
+
+
 def _identity_term(node) -> bool:
     """A sum with a term I or c I (c a lowercase name or a number) and a term naming a capitalised matrix:
     ``K + \\sigma_n^2 I``, ``X^\\top X + \\lambda I`` (``w^\\top I w`` keeps I a matrix of data)."""
@@ -2095,7 +2219,14 @@ def _check_size(formulas) -> None:
 def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
     params = list(found.params)
     if objective_name and found.definitions.get(objective_name, ((), None))[0]:
-        params.extend(found.definitions[objective_name][0])
+        own = found.head_names.get(objective_name, ())
+        for position, name in enumerate(found.definitions[objective_name][0]):
+            if position < len(own) and own[position]:   # FL(p_t): the unknown p_t, a name of its own
+                index = own[position].partition("_")[2]
+                found.read(f"{name_latex(own[position])} in the head of {name_latex(objective_name)} is the "
+                           f"unknown, a name of its own (not entry {index} of {name_latex(name)})")
+                name = own[position]
+            params.append(name)
     for request in found.requests:
         params.extend(request.wrt)
     return params
@@ -2292,6 +2423,57 @@ def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
             entries = ", ".join(f"{name}_{k}" for k in range(1, length + 1)) if length <= 3 \
                 else f"{name}_1, ..., {name}_{length}"
             found.read(f"{name} \\in \\mathbb{{R}}^{{{length}}}: {entries} are its entries")
+
+
+def _numbered_rows(objective_ir, constraints_ir, found: _Items) -> list:
+    """``\\sum_{i=1}^{N} p_{0i} g_{1i}`` (Salehi et al.'s Tversky loss): a name written only with a digit and then an
+    index a sum binds is an array with a row per digit, counted from 0 when a 0 is written: p_{0i} is entry
+    (row 0, column i) of a 2 x N array p. The rows are renumbered from 1 (symgd's first entry) and p is
+    declared, so that the subscript is not read as a name p_{0i} of its own; listed in the readings."""
+    formulas = [objective_ir, *constraints_ir]
+    nodes = [node for formula in formulas for node in _distinct_nodes(formula)]
+    sums = [node for node in nodes if isinstance(node, ir.BigOp)]
+    ranges = {index: uppers.pop() for index in {node.index for node in sums}   # i = 1..N in every sum over i
+              if len(uppers := {node.upper for node in sums if node.index == index}) == 1
+              and all(node.lower in (None, ir.Num("1")) for node in sums if node.index == index)}
+    rows: dict[str, tuple[set, set]] = {}
+    for node in nodes:
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+            row = _numbered_row(node, ranges)
+            digits, uppers = rows.setdefault(node.base.name, (set(), set()))
+            digits.add(row[0] if row else None)
+            uppers.add(row[1] if row else None)
+    bare = {node.name for node in nodes if isinstance(node, ir.Name)} - {
+        node.base.name for node in nodes if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
+    renumber = {name: (max(digits) + 1, uppers.pop()) for name, (digits, uppers) in rows.items()
+                if None not in digits and 0 in digits and len(digits) > 1 and len(uppers) == 1
+                and name not in found.declared
+                and name not in bare and name not in found.definitions}
+    if not renumber:
+        return formulas
+    for name, (count, upper) in sorted(renumber.items()):
+        found.declared[name] = (ir.Num(str(count)), upper)
+        found.read(f"{name_latex(name)} is a {count} \\times {latex_of(upper)} array, {name_latex(name)}_{{0i}} its "
+                   "entry in row 0 (rows counted from 0) and column i (the summed index)")
+
+    def renumbered(node):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in renumber:
+            digit, index = index_atoms(node.indices)
+            return ir.Sub(node.base, (ir.Num(str(int(digit.text) + 1)), index))
+        return _map_children(node, renumbered)
+    return [renumbered(formula) for formula in formulas]
+
+
+def _numbered_row(node: ir.Sub, ranges: dict):
+    """(row digit, the sum's upper end) for ``p_{0i}`` with i bound by a sum running to a name; else None."""
+    atoms = index_atoms(node.indices)
+    if not atoms or len(atoms) != 2:   # p_{0i} or p_{0,i}
+        return None
+    digit, index = atoms
+    if not (isinstance(digit, ir.Num) and digit.text.isdigit() and isinstance(index, ir.Name)
+            and isinstance(ranges.get(index.name), ir.Name)):
+        return None
+    return int(digit.text), ranges[index.name]
 
 
 def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) -> None:

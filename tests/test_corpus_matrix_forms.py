@@ -24,6 +24,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "nw_rosenbrock": "fixed index",
     "nw_quadratic_penalty": "fixed index",
     "nw_augmented_lagrangian": "fixed index",
+    "paper_tversky": "fixed index",   # rows 0 and 1 of p and g: p_{0i}, g_{1i}
     "paper_factorization_machine": "a sum from k + 1",
     "paper_kalman_smoother": "a sum from 2",
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data

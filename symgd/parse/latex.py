@@ -81,6 +81,8 @@ STRUCTURE_WORDS = {f"{is_}{words}": kind for is_ in ("", "is ") for words, kind 
     ("symmetric", "symmetric"), ("positive definite", "positive definite"),
     ("symmetric positive definite", "positive definite"), ("positive semidefinite", "positive semidefinite"),
     ("symmetric positive semidefinite", "positive semidefinite"))}
+# + \text{const.}: a term of a sum that stands for an additive constant (the name const)
+CONSTANT_WORDS = frozenset(["const", "constant", "Const", "cst"])
 OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maximise": "max"}
 # Words in the condition column of \begin{cases}: "if" is dropped, "otherwise" is the default piece.
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
@@ -124,6 +126,11 @@ ROW_SUBSCRIPT_RE = re.compile(r"\{\s*([A-Za-z])\s*,?\s*(?:\\cdot|\\bullet|:)\s*\
 # what may follow a row B_{j\cdot}: a closing \| or a transpose
 ROW_USE_RE = re.compile(r"\s*(?:\\right)?\s*(?:\\\||\^\s*(?:\\top|T|\{\s*(?:\\top|T)\s*\}))")
 COLUMN_SUBSCRIPT_RE = re.compile(r"\{\s*(?:\\cdot|\\bullet|:)\s*,?\s*[A-Za-z]\s*\}")     # B_{\cdot j}: column j
+# A definition's head and its argument list: \text{loss}(x1, x2, y) = ... (the PyTorch documentation)
+HEAD_ARGUMENTS_RE = re.compile(r"\(([^()]*)\)\s*(?:=|:=)")
+NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
+# Four or more lower-case letters written together outside a script: a word, one name (margin)
+WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
 
@@ -139,6 +146,7 @@ class _Tokenizer:
         self.brackets: list[tuple[str, int]] = []   # open delimiter kinds, for matching
         self.bars: list[tuple[str, int]] = []        # open bars: kind ("_LBAR" / "_LNORM"), bracket depth
         self.single_next = False                     # after ^ or _: take one digit only
+        self.numbered = numbered_head_arguments(text)   # x1, x2 listed as arguments of a head: names
 
     # -- helpers -------------------------------------------------------------------------
     def error(self, message: str, offset: int, expected: str = "") -> ParseError:
@@ -207,6 +215,19 @@ class _Tokenizer:
                     value = value[0]
                 indicator = value == "1" and self.text.startswith("\\{", self.pos)   # CS229's 1\{y = k\}
                 self.emit("INDICATOR" if indicator else "NUMBER", value, start)
+            elif kind == "letter" and not single and (numbered := self.numbered_name_at(start)):
+                self.pos = start + len(numbered)
+                self.emit("NAME", numbered, start)
+            elif kind == "letter" and not single and not self.in_script() \
+                    and (word := WORD_NAME_RE.match(self.text, start)) and not self.text[start - 1:start].isalpha():
+                # margin - x_n (PyTorch's HingeEmbeddingLoss): a word in italics is a name; as the product of
+                # its letters it would be silently wrong (and take n from the sum)
+                self.pos = word.end()
+                function = LATEX_WORDS.get(word.group()) or LATEX_COMMANDS.get("\\" + word.group())
+                if function and OPERATOR_ARGUMENT_RE.match(self.text, self.pos):   # tanh(u) typed without \tanh
+                    self.emit("FUNC", function, start)
+                else:
+                    self.emit("NAME", word.group(), start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":
@@ -221,6 +242,17 @@ class _Tokenizer:
         if self.bars:
             raise self.error("unclosed bar", len(self.text), "a closing | or \\|")
         return self.tokens
+
+    def numbered_name_at(self, start: int) -> str | None:
+        """``x1`` at ``start``, written as one word and listed as an argument of a head (``\\text{loss}(x1, x2,
+        y) =``): the name x1, not x times 1. Only such names are joined, so ``2x``, ``x^2``, ``10x`` and a
+        juxtaposition ``x2`` elsewhere keep their reading."""
+        if start and (self.text[start - 1].isalpha() or self.text[start - 1] == "\\"):
+            return None   # a digit before is a coefficient: 2x1 is 2 times x1
+        match = NUMBERED_NAME_RE.match(self.text, start)
+        if match is None or match.group() not in self.numbered:
+            return None
+        return match.group()
 
     def in_cases(self) -> bool:
         """Inside ``\\begin{cases}`` at its own level, where ``&`` and ``\\\\`` separate pieces."""
@@ -726,6 +758,10 @@ class _Tokenizer:
         elif (name.startswith("text") or name == "mbox") and self.names_objective(compact):
             # \text{BPR-Opt} = ... (Rendle et al.): the objective's name in words
             self.emit("NAME", compact.replace("-", ""), start)
+        elif word.rstrip(".") in CONSTANT_WORDS and self.last_kind() in ("PLUS", "MINUS", "_EQ"):
+            # + \text{const.} (the PyTorch documentation): an additive constant, the name const (its full
+            # stop ends the sentence)
+            self.emit("NAME", "const", start)
         elif name.startswith("text") or name == "mbox":
             kind = CONNECTIVES.get(word.lower()) or CONNECTIVES.get(compact.lower())
             if kind is None and self.names_operand(word):
@@ -796,6 +832,14 @@ class _Tokenizer:
         if command.startswith("operatorname"):
             return True
         return OPERATOR_ARGUMENT_RE.match(self.text, self.pos) is not None
+
+
+def numbered_head_arguments(text: str) -> frozenset[str]:
+    """The arguments of definition heads in ``text`` written as letters then digits (``x1`` in
+    ``\\text{loss}(x1, x2, y) = ...``): each is one name wherever the source writes it."""
+    return frozenset(argument.strip() for match in HEAD_ARGUMENTS_RE.finditer(text)
+                     for argument in match.group(1).split(",")
+                     if NUMBERED_NAME_RE.fullmatch(argument.strip()))
 
 
 def _case_word(word: str) -> str:

@@ -45,7 +45,7 @@ class IRBuilder(Transformer):
         flat = []
         for item in items:
             flat.extend(item if isinstance(item, tuple) else (item,))
-        flat = [_family_in_head(item) for item in flat]
+        flat = [_diagonal_of_listed_entries(_family_in_head(item)) for item in flat]
         for item in flat:
             if any(node == DOTS for node in ir.walk(item)):
                 raise UnsupportedError("\\cdots or \\ldots other than between the terms of a sum "
@@ -435,6 +435,15 @@ class IRBuilder(Transformer):
                             excluded if position == len(names) - 1 else None, position < len(names) - 1)
         return node
 
+    def bigop_bare(self, children):
+        """``2\\sum\\{-\\log(y/\\hat{\\mu}) + (y - \\hat{\\mu})/\\hat{\\mu}\\}`` (McCullagh & Nelder's deviances): a sum
+        with no index; the problem builder reads it over the entries of the body's names (``BARE_SUM``)."""
+        op, body = children
+        if str(op) != "sum":
+            raise UnsupportedError(f"\\{op} without an index; write the index and its range, "
+                                   f"\\{op}_{{i=1}}^{{n}}")
+        return ir.Func(BARE_SUM, (body,))
+
     def limits(self, children):
         index_spec, upper = children
         return index_spec, upper
@@ -663,6 +672,8 @@ def latex_of_set(space) -> str:
 
 
 DENSITY = "\\density"   # the function name of a conditional density p(y|x) (its argument: the text)
+BARE_SUM = "\\sum_bare"   # \\sum body with no index written: Func(BARE_SUM, (body,)), read by the problem builder
+LISTED_DIAGONAL = "\\diag_listed"   # diag(d_1, \\ldots, d_m): Func(LISTED_DIAGONAL, (d, m)), read as diag(d)
 DOTS = ir.Name("\\cdots")   # the marker of \\cdots / \\ldots; no user name has a backslash
 ELLIPSIS = ir.Name("\\ldots")   # the dots of a literal set \\{1, \\ldots, K\\} (read by the problem builder)
 INDEX_LETTERS = "ijklmnpqrstuv"
@@ -683,6 +694,19 @@ def _family_in_head(item):
             return item   # refused below
         args[at - 1:at + 2] = [before.base]
     return ir.Relation((ir.Apply(head.name, tuple(args), head.sub), *item.operands[1:]), item.ops)
+
+
+def _diagonal_of_listed_entries(node):
+    """``\\operatorname{diag}(d_1, \\ldots, d_m)`` (Golub & Van Loan): the diagonal matrix of the vector d, whose
+    entries the list spells out from the first to the last. The node keeps the last index for the reading
+    the problem builder lists (``LISTED_DIAGONAL``: the vector, then the last index)."""
+    if isinstance(node, ir.Func) and node.name == "diag" and len(node.args) == 3 and node.args[1] == DOTS:
+        first, _, last = node.args
+        if isinstance(first, ir.Sub) and isinstance(last, ir.Sub) and first.base == last.base \
+                and isinstance(first.base, ir.Name) and first.indices == (ir.Num("1"),) and len(last.indices) == 1 \
+                and isinstance(last.indices[0], (ir.Name, ir.Num)):
+            return ir.Func(LISTED_DIAGONAL, (first.base, last.indices[0]))
+    return _rebuild(node, _diagonal_of_listed_entries) if dataclasses.is_dataclass(node) else node
 
 
 def _fold_dots(first, last):

@@ -206,8 +206,7 @@ ENTRIES = [
           " (SimCLR), Sec. 2.1, eq. (1) (NT-Xent loss of the positive pair (i, j))",
           r"\ell_{i,j} = -\log\frac{\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_j)/\tau)}{\sum_{k=1}^{2N}\mathbb{1}_{[k\neq i]}"
           r"\exp(\mathrm{sim}(\boldsymbol{z}_i,\boldsymbol{z}_k)/\tau)}",
-          r"\boldsymbol{z}", "z:n,d tau:", None, status=UNSUPPORTED, construct=r"\\mathbb\{1\}|indicator|i,j|index",
-          gap='ParseError: line 1, column 1: unknown LaTeX command \\ell'),
+          r"\boldsymbol{z}", "z:n,d tau:", None, status=UNSUPPORTED, construct=r"\\mathbb\{1\}|indicator|i,j|index"),
     entry("paper_infonce", "van den Oord, Li & Vinyals (2018), Representation learning with contrastive predictive coding,"
           " Sec. 2.3 (InfoNCE loss)",
           r"\mathcal{L}_{\text{N}} = -\mathbb{E}_{X}\left[\log\frac{f_k(x_{t+k},c_t)}{\sum_{x_j\in X}f_k(x_j,c_t)}\right]",
