@@ -263,3 +263,24 @@ def test_command_line_backend_flag(capsys):
     assert main(["codegen", LEAST_SQUARES, "--backend", "array_api"]) == 0
     source = capsys.readouterr().out
     assert "xp = array_namespace(X, y)" in source and "import numpy" not in source
+
+
+@pytest.mark.parametrize("namespace", ["numpy", "array_api_strict", "torch"])
+def test_scalar_parameters_and_numbers_alone_on_the_array_api_backend(namespace):
+    """Python floats beside arrays (Barron's shape alpha and scale c) become 0-d arrays of the namespace:
+    xp.sign(alpha - 2) and xp.log(sigma) need arrays (array_api_compat's NumPy, PyTorch). With Python
+    numbers alone (Rosenbrock in x_1, x_2), the module works on NumPy."""
+    convert, back = _namespace(namespace)
+    barron = symgd.parse(r"\sum_{i=1}^{n} f(x_i, \alpha, c)", wrt=r"x, \alpha, c",
+                         where=r"f(x,\alpha,c) = \frac{|\alpha - 2|}{\alpha}\left(\left(\frac{(x/c)^2}{|\alpha - 2|}"
+                               r" + 1\right)^{\alpha/2} - 1\right)")
+    x = np.array([0.3, -1.2, 2.0, 0.7])
+    expected = symgd.codegen(barron).load().grad(x, 0.4, 1.3)
+    got = symgd.codegen(barron, backend="array_api").load().grad(convert(x), 0.4, 1.3)
+    for a, b in zip(got, expected):
+        assert np.allclose(back(a), b, rtol=1e-10)
+    rosenbrock = symgd.parse(r"(1 - x_1)^2 + 100(x_2 - x_1^2)^2", wrt="x_1, x_2")
+    value, grads = symgd.codegen(rosenbrock, backend="array_api").load().value_and_grad(0.5, 0.2)
+    x1, x2 = 0.5, 0.2
+    assert np.isclose(float(value), (1 - x1) ** 2 + 100 * (x2 - x1 ** 2) ** 2)
+    assert np.allclose([float(g) for g in grads], [-2 * (1 - x1) - 400 * x1 * (x2 - x1 ** 2), 200 * (x2 - x1 ** 2)])

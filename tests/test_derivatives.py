@@ -199,3 +199,24 @@ def test_hessian_blocks_of_two_parameters():
     assert [tuple(str(p) for p in b.wrt) for b in hessian.blocks] == [
         ("w", "w"), ("w", "b"), ("b", "w"), ("b", "b")]
     assert hessian.block("w", "w").matrix_latex == r"2 x^\top x"
+
+
+def test_hessian_through_the_sign_of_a_scaled_residual():
+    """d sign(u) = 0 off the kink, also where SymPy cannot tell that u = (y_i - x_i^T w)/σ is real (scikit-learn's
+    HuberRegressor writes the scale inside: the Hessian raised "the derivative of sign has no rule")."""
+    problem = symgd.parse(r"\sum_i \sigma |(y_i - x_i^\top w)/\sigma|^3", wrt=r"w, \sigma")
+    module = symgd.codegen(problem, hessian=True).load()
+    rng = np.random.default_rng(0)
+    x, y, w, s = rng.normal(size=(6, 3)), rng.normal(size=6), rng.normal(size=3), 1.3
+
+    def loss(v):
+        return np.sum(v[3] * np.abs((y - x @ v[:3]) / v[3]) ** 3)
+
+    point, h = np.append(w, s), 1e-4
+    steps = np.eye(4) * h
+    numeric = np.array([[(loss(point + a + b) - loss(point + a - b) - loss(point - a + b) + loss(point - a - b)) / (4 * h * h)
+                         for b in steps] for a in steps])
+    blocks = module.hess(w, s, y, x)
+    hessian = np.block([[np.asarray(blocks[0][0]), np.reshape(blocks[0][1], (3, 1))],
+                        [np.reshape(blocks[1][0], (1, 3)), np.reshape(blocks[1][1], (1, 1))]])
+    assert np.allclose(hessian, numeric, rtol=1e-5, atol=1e-5)

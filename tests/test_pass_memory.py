@@ -230,3 +230,21 @@ def test_a_named_term_written_with_a_minus_is_read_by_its_name():
     total = ir.add(ir.apply("exp", scores), term)
     assert memory.divides_by_fresh(total, {id(term), id(scores)}) is None
     assert memory.divides_by_fresh(total, {id(scores)}) is term
+
+
+def test_a_difference_is_not_written_into_a_named_term_read_later():
+    """r2 = h3 - h * h2 with h3 = exp(r) named (computed in r's buffer) and read again by the next value: the
+    difference goes into the fresh temporary h * h2, not into h3 (the generated Hessian block of a logistic
+    matrix factorisation with item biases, d²/dx dc, was wrong)."""
+    problem = symgd.parse(r"\sum_{u}\sum_{i} \log(1 + \exp(x_u^T y_i + c_i))", wrt="x, c")
+    module = symgd.codegen(problem, hessian=True).load()
+    rng = np.random.default_rng(4)
+    x, y, c = rng.normal(size=(3, 2)), rng.normal(size=(5, 2)), rng.normal(size=5)
+    cross = np.asarray(module.hess(x, c, y)[0][1])       # d²L / dx dc, shape (3, 2, 5)
+    step = 1e-6
+    for k in range(5):
+        moved = [np.array(c) for _ in range(2)]
+        moved[0][k] += step
+        moved[1][k] -= step
+        column = (module.grad(x, moved[0], y)[0] - module.grad(x, moved[1], y)[0]) / (2 * step)
+        assert np.allclose(cross[:, :, k], column, rtol=1e-5, atol=1e-7)

@@ -45,7 +45,8 @@ class Backend:
         imports: the module's import lines.
         scalar: how a scalar result is returned (``float({})`` on NumPy; a 0-d array elsewhere).
         decorator: a line before each of loss/grad/value_and_grad/step (``@jax.jit``), or "".
-        per_function_namespace: each function starts with ``xp = array_namespace(...)``.
+        per_function_namespace: each function starts with ``xp = _namespace(...)`` (array_namespace, or NumPy's
+            for Python numbers alone).
         helpers: helper name -> its text.
         runtime: the fixed helpers of ``fit`` (``_evaluated``, ``_mini_batch``).
     """
@@ -63,13 +64,24 @@ class Backend:
         """The lines that bind ``xp`` (and ``_like`` where the code creates arrays) in a function
         whose namespace comes from ``arrays`` (the data; the parameters when there are none: a
         Dask fit passes its small parameters as NumPy arrays beside the Dask data)."""
-        lines = [f"xp = array_namespace({', '.join(arrays)})"] if self.per_function_namespace else []
+        lines = [f"xp = _namespace({', '.join(arrays)})"] if self.per_function_namespace else []
         if any("_like" in line for line in code):
             lines.append(f"_like = _creation(xp, {', '.join(arrays)})")
         return lines
 
 
 _ARRAY_HELPERS = {
+    "_namespace": '''
+def _namespace(*values):
+    """The array namespace of the arrays among the arguments; NumPy's (array_api_compat.numpy) when every
+    argument is a Python number (a problem in scalars alone)."""
+    arrays = [value for value in values if not isinstance(value, (int, float))]
+    if arrays:
+        return array_namespace(*arrays)
+    import array_api_compat.numpy as host
+
+    return host
+''',
     "sigmoid": '''
 def sigmoid(xp, z):
     """The logistic function without overflow, accurate in both tails: with e = exp(-|z|),

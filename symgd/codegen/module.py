@@ -371,7 +371,20 @@ class ModuleWriter:
         lines come right after the dimensions are read."""
         lines, values = self._compile(exprs_and_axes, shared=True)
         code = self._one_hot_lines() + list(prefix) + lines + [result(values)]
+        code = self._scalars_as_arrays(code) + code
+        if self.backend.per_function_namespace:
+            self.helpers.add("_namespace")
         return self.backend.namespace_lines(self._namespace_arrays(), code) + self._dims_lines(code) + code
+
+    def _scalars_as_arrays(self, code: list[str]) -> list[str]:
+        """On the array-API backend, the scalar arguments the code reads become 0-d arrays of the function's
+        namespace, dtype and device: a Python float is no array there (``xp.sign(alpha - 2)`` fails on
+        array_api_compat's NumPy, ``xp.log(sigma)`` on PyTorch)."""
+        if self.backend.name != "array_api":
+            return []
+        names = [self.names[s] for s in self.params + self.data + self.constants if not self.problem.shapes[s]]
+        used = [name for name in names if any(re.search(rf"\b{re.escape(name)}\b", line) for line in code)]
+        return [f"{name} = xp.asarray({name}, **_like)" for name in used]
 
     def _one_hot_lines(self) -> list[str]:
         """Integer class labels (``f_{y_i}``) arrive as the user has them, 0-based integers; the index form

@@ -103,6 +103,9 @@ def differentiate(expr: sympy.Expr, target) -> sympy.Expr:
     # Derivatives of step functions (sign, relu', the hinge's kink) are Dirac deltas supported on the
     # non-smooth set, which the Derivation reports; off that set they are 0, as in PyTorch and JAX.
     result = result.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
+    # SymPy leaves d sign(u) unevaluated where it cannot tell u is real (sign((y_i - x_i^T w)/sigma)): 0 too
+    result = result.replace(lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, sympy.sign),
+                            lambda e: sympy.Integer(0))
     if result.has(sympy.Derivative) or result.has(sympy.Subs):
         leftover = next(iter(result.atoms(sympy.Derivative) or result.atoms(sympy.Subs)))
         raise UnsupportedError(f"the derivative {leftover} has no rule in symgd")

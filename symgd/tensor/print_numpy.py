@@ -445,7 +445,8 @@ class NumpyPrinter:
         named = named_except(self.named, node, self.dying)
         fresh = fresh_operand(node, named)
         if fresh is None and node.op == "add":   # a term with a minus computed in a buffer: -(h * y) + 1
-            fresh = next((a for a in node.args if id(a) in self.overwrite and a.shape == node.shape), None)
+            fresh = next((a for a in node.args if id(a) in self.overwrite and a.shape == node.shape
+                          and id(a) not in named), None)   # a named one keeps its buffer for its later readers
         if fresh is None:   # a / t: into t's buffer
             divisor = divides_by_fresh(node, named)   # a / t, a / sqrt(t) or a - t
             (numerator,) = [a for a in node.args if a is not divisor]
