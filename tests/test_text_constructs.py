@@ -146,3 +146,11 @@ def test_entrywise_squares_and_mean(source):
 def test_other_entrywise_powers_are_refused():
     with pytest.raises(symgd.UnsupportedError, match=r"\.\^3"):
         symgd.parse("sum(w.^3)", wrt="w")
+
+
+@pytest.mark.parametrize("source", ["sum_i log(1 + exp(-y_i * w'*x_i))", "sum_i (y_i - w'*x_i)^2 + lam*w'*w",
+                                    "prod_i (1 + w'*w)"])
+def test_latex_big_operators_typed_in_plain_text_are_refused(source):
+    # sum_i was a name: sum_i * log(...) with y_i, x_i names of their own, a different loss without a word
+    with pytest.raises(symgd.UnsupportedError, match=r"(sum|prod)_i in plain text"):
+        symgd.parse(source, wrt="w")

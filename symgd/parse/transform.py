@@ -8,6 +8,7 @@ never semantic: what a product or a subscript means is decided by the problem bu
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from lark import Token, Transformer
@@ -964,8 +965,13 @@ class TextIRBuilder(IRBuilder):
             raise UnsupportedError("prod(v) of all entries; write prod(v[i], i=1..n)")
         return ir.Func("sum", (body,))
 
+    def name(self, children):
+        _refuse_latex_big_operator(str(children[0]))
+        return super().name(children)
+
     def apply(self, children):
         head, args = children
+        _refuse_latex_big_operator(str(head))
         return text_function(str(head), args)
 
     def elementwise_power(self, children):
@@ -984,6 +990,14 @@ class TextIRBuilder(IRBuilder):
             return ir.Norm(arg)
         label = str(sub)[1:]
         return ir.Norm(arg, _norm_kind(ir.Num(label) if label.isdigit() else ir.Name(label)))
+
+
+def _refuse_latex_big_operator(name: str) -> None:
+    """``sum_i (...)``, ``sum_{i=1}^n`` typed in plain text: a name ``sum_i`` there would be a number multiplying
+    what follows (``sum_i log(1 + exp(-y_i w'x_i))`` was read so, silently), and ``y_i`` is a name of its own."""
+    if re.fullmatch(r"(sum|prod)_\w*", name):
+        raise UnsupportedError(f"{name} in plain text: write a sum as sum(body, i=1..n) with entries y[i], x[i] "
+                               "(or use LaTeX: \\sum_{i=1}^{n} y_i)")
 
 
 def text_function(name: str, args: tuple):
