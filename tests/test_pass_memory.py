@@ -98,7 +98,7 @@ def test_generated_value_and_grad_overwrites_its_scores_and_keeps_values():
     module = symgd.codegen(r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}"
                            r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}")
     body = module.source[module.source.index("def value_and_grad"):]
-    assert "overwrite=True" in body[:body.index("\ndef ")]
+    assert "_inplace(np.subtract, z, " in body[:body.index("\ndef ")]   # softmax exp(z - lse) in z's buffer
     loaded = module.load()
     rng = np.random.default_rng(5)
     X, W, labels = rng.normal(size=(8, 3)), rng.normal(size=(4, 3)), rng.integers(0, 4, size=8)
@@ -205,3 +205,51 @@ def test_the_blockwise_helper_adds_up_every_block():
         u, v = rng.normal(size=length), rng.normal(size=length)
         got = blockwise_sum(lambda u, v: u @ np.maximum(v, 0.0), u, v)
         assert np.isclose(got, u @ np.maximum(v, 0.0), rtol=1e-12)
+
+
+def test_a_multiple_of_the_identity_is_added_on_the_diagonal_of_a_fresh_matrix_only():
+    lam = ir.input_(sympy.Symbol("lambda"), ())
+    gram = ir.matmul(ir.transpose(x, (1, 0)), x)
+    shifted = ir.add(gram, ir.mul(lam, ir.identity(d)))
+    assert id(shifted) in _marked([shifted])
+    assert memory.fresh_operand(shifted, set()) is gram   # the Gram matrix's buffer, not the identity's
+    assert memory.identity_scale(ir.mul(ir.const(2), lam, ir.identity(d))) is ir.mul(ir.const(2), lam)
+    assert memory.identity_scale(ir.mul(gram, ir.identity(d))) is None   # an elementwise product: no
+    data = ir.input_(sympy.IndexedBase("A"), (d, d))
+    assert id(ir.add(data, ir.identity(d))) not in _marked([ir.add(data, ir.identity(d))])   # the caller's array
+
+
+RIDGE = r"L(w) = \frac{1}{n}\sum_{i=1}^{n} (y_i - w^\top x_i)^2 + \lambda\|w\|_2^2"
+
+
+def test_generated_ridge_hessian_adds_lambda_on_the_diagonal_and_keeps_values():
+    module = symgd.codegen(RIDGE, hessian=True)
+    body = module.source[module.source.index("def hess"):]
+    assert "_add_diagonal(" in body[:body.index("\ndef ")] and "np.eye" not in body[:body.index("\ndef ")]
+    loaded = module.load()
+    rng = np.random.default_rng(5)
+    X, y, weights = rng.normal(size=(9, 4)), rng.normal(size=9), rng.normal(size=4)
+    expected = 2 * X.T @ X / 9 + 2 * 0.3 * np.eye(4)
+    np.testing.assert_allclose(loaded.hess(weights, y, X, 0.3), expected, rtol=1e-12)
+    X_int = rng.integers(-2, 3, size=(9, 4))
+    np.testing.assert_allclose(loaded.hess(weights, y, X_int, 2), 2 * X_int.T @ X_int / 9 + 4 * np.eye(4), rtol=1e-12)
+
+
+def test_a_data_matrix_plus_lambda_i_leaves_the_data_unchanged():
+    module = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x + \frac{\lambda}{2}\|x\|_2^2", hessian=True).load()
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(5, 5))
+    kept = A.copy()
+    np.testing.assert_allclose(module.hess(rng.normal(size=5), A, 0.7), (A + A.T) / 2 + 0.7 * np.eye(5), rtol=1e-12)
+    np.testing.assert_array_equal(A, kept)
+
+
+def test_a_named_value_computed_in_a_dying_buffer_is_not_written_over_by_one_of_its_readers():
+    # h = exp(-z) works in z's buffer (z dies there); h itself is named and read twice afterwards,
+    # so neither h ** 2 nor exp(h) may write over it (h * y still reads it)
+    y = ir.input_(sympy.IndexedBase("y"), (n,))
+    h = ir.apply("exp", ir.neg(scores))
+    for reader in (ir.power(h, 2), ir.apply("exp", h), ir.power(h, Fraction(1, 2))):
+        root = ir.add(reader, ir.mul(h, y))
+        marked = _marked([root], lets=[scores, h])
+        assert id(h) in marked and id(reader) not in marked

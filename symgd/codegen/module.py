@@ -169,6 +169,15 @@ def _broadcasts_into(shape, target):
     np.broadcast_shapes allocates a few kB, as much as a small vector)."""
     return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 ''',
+    "add_diagonal": '''
+def _add_diagonal(a, c):
+    """a + c I, added on the diagonal of the square matrix a, a temporary nothing else holds, in its
+    buffer (float arrays; otherwise a new array, as ``a + c * np.eye(len(a))``)."""
+    if not (isinstance(a, np.ndarray) and a.dtype.kind == "f" and np.result_type(a, c) == a.dtype):
+        a = np.array(a, dtype=np.result_type(a, c, 1.0))
+    a.flat[::len(a) + 1] += c
+    return a
+''',
     "factorise": '''
 def factorise(a, definite):
     """The Cholesky (definite) or pivoted LU factorisation of the square matrix ``a``, computed once

@@ -26,8 +26,8 @@ from fractions import Fraction
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
-from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, last_uses,
-                                        named_except, printed_postorder, softmax_in_place)
+from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, identity_scale,
+                                        last_uses, named_except, printed_postorder, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 # MatFn of a Factor -> the helper of the generated module that reads it from the factorisation
@@ -444,8 +444,11 @@ class NumpyPrinter:
                     base = f"_inplace(np.sqrt, {base})"
             return Code(f"_inplace_second({ufunc}, {self._operand(numerator).text}, {base})", POSTFIX)
         others = sorted((a for a in node.args if a is not fresh), key=lambda a: not a.shape)
+        eye = next((a for a in others if identity_scale(a) is not None), None) if node.op == "add" else None
         text = self.standalone(fresh).text
         for operand in others:
+            if operand is eye:
+                continue
             if node.op == "add":
                 negative, term = _split_sign(operand)
                 ufunc = "np.subtract" if negative else "np.add"
@@ -455,6 +458,9 @@ class NumpyPrinter:
             else:
                 ufunc, term = "np.multiply", operand
             text = f"_inplace({ufunc}, {text}, {self._operand(term).text})"
+        if eye is not None:   # c I on the temporary's diagonal, in place (no identity matrix built)
+            self.helpers.add("add_diagonal")
+            text = f"_add_diagonal({text}, {self.standalone(identity_scale(eye)).text})"
         return Code(text, POSTFIX)
 
     def _function(self, node: ir.Map) -> Code:
@@ -551,6 +557,9 @@ class NumpyPrinter:
                 self.helpers.add("inplace")
                 return Code(f"_inplace(np.sqrt, {base.text})", POSTFIX)
             return self._spell("sqrt", x=base)
+        if p == 2 and id(node) in self.overwrite and self.spelling is NUMPY:
+            self.helpers.add("inplace")
+            return Code(f"_inplace(np.square, {base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
 

@@ -1,0 +1,62 @@
+"""The softmax pass: a softmax beside the log-sum-exp of the same scores becomes exp(z - lse), values
+kept (checked against NumPy written from the definition, also at scores of ±1000)."""
+
+import numpy as np
+import sympy
+
+import symgd
+from symgd.tensor import ir
+from symgd.tensor.evaluate import evaluate
+from symgd.tensor.passes import softmax
+
+K, n = sympy.symbols("K n", integer=True, positive=True)
+Z = sympy.IndexedBase("z")
+z = ir.input_(Z, (K, n))
+lse = ir.reduce("logsumexp", z, (0,))
+probabilities = ir.softmax(z, 0)
+
+
+def _run(*roots):
+    return softmax.run(ir.Program(tuple(roots), tuple(f"r{k}" for k in range(len(roots))))).roots
+
+
+def _reference_softmax(scores):
+    shifted = np.exp(scores - scores.max(axis=0))
+    return shifted / shifted.sum(axis=0)
+
+
+def test_a_softmax_beside_its_log_sum_exp_is_read_from_it():
+    value, gradient = _run(ir.reduce("sum", lse, (0,)), probabilities)
+    assert not any(isinstance(node, ir.Softmax) for node in ir.postorder([gradient]))
+    assert any(node is lse for node in ir.postorder([gradient]))   # the loss's node, computed once
+    rng = np.random.default_rng(0)
+    for scores in (rng.normal(size=(4, 7)), 1000.0 * rng.normal(size=(4, 7))):
+        got = evaluate(gradient, {Z: scores, K: 4, n: 7})
+        assert np.allclose(got, _reference_softmax(scores), rtol=1e-12, atol=1e-300)
+        assert np.all(np.isfinite(got)) and np.allclose(got.sum(axis=0), 1.0)
+
+
+def test_a_softmax_alone_or_along_another_axis_is_kept():
+    assert _run(probabilities) == (probabilities,)
+    other = ir.reduce("logsumexp", z, (1,))   # a log-sum-exp along the other axis says nothing here
+    assert _run(other, probabilities)[1] is probabilities
+    shifted = ir.softmax(ir.mul(ir.const(2), z), 0)   # other scores
+    assert _run(lse, shifted)[1] is shifted
+
+
+def test_generated_value_and_grad_of_the_cross_entropy_exponentiates_the_scores_once_more_only():
+    module = symgd.codegen(r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}"
+                           r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}")
+    body = module.source[module.source.index("def value_and_grad"):]
+    body = body[:body.index("\ndef ")]
+    assert "softmax(" not in body and "logsumexp(" in body
+    rng = np.random.default_rng(1)
+    W, x = rng.normal(size=(3, 5)), rng.normal(size=(11, 5)) * 300   # scores of several hundred
+    Y = np.eye(3)[rng.integers(0, 3, size=11)] * rng.uniform(0.5, 2.0, size=(11, 1))   # rows not summing to 1
+    value, gradient = module.load().value_and_grad(W, Y, x)
+    scores = x @ W.T
+    top = scores.max(axis=1, keepdims=True)
+    log_p = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+    assert np.isclose(value, -np.sum(Y * log_p), rtol=1e-10)
+    expected = (np.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y).T @ x
+    assert np.allclose(gradient, expected, rtol=1e-9, atol=1e-9)
