@@ -60,3 +60,17 @@ def test_generated_value_and_grad_of_the_cross_entropy_exponentiates_the_scores_
     assert np.isclose(value, -np.sum(Y * log_p), rtol=1e-10)
     expected = (np.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y).T @ x
     assert np.allclose(gradient, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_a_sigmoid_beside_the_softplus_of_the_same_scores_is_read_from_it():
+    u = ir.input_(sympy.IndexedBase("u"), (n,))
+    value, gradient = _run(ir.reduce("sum", ir.apply("softplus", u), (0,)), ir.apply("sigmoid", u))
+    assert not any(isinstance(node, ir.Map) and node.op == "sigmoid" for node in ir.postorder([gradient]))
+    scores = np.array([-1000.0, -40.0, -3.0, 0.0, 0.5, 3.0, 40.0, 1000.0])
+    with np.errstate(under="ignore"):
+        got = evaluate(gradient, {sympy.IndexedBase("u"): scores, n: len(scores)})
+    expected = np.where(scores >= 0, 1 / (1 + np.exp(-np.abs(scores))), np.exp(-np.abs(scores)) / (1 + np.exp(-np.abs(scores))))
+    assert np.allclose(got, expected, rtol=1e-13, atol=0)
+    alone = ir.apply("sigmoid", u)
+    assert _run(alone) == (alone,)   # no softplus computed: the sigmoid helper stays
+    assert _run(ir.apply("softplus", ir.mul(ir.const(2), u)), alone)[1] is alone
