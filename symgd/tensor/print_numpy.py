@@ -549,6 +549,10 @@ class NumpyPrinter:
             return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, POWER)}", POWER)
         base = self._operand(node.args[0])
         p = node.param
+        if p < 0 and p.denominator != 1 and p != Fraction(-1, 2) and node.shape:
+            # one pass (t ** -1.5), not a power and a division; integer t is fine (a float result),
+            # which 1 / t ** 2 written t ** -2 would not be; 1 / sqrt(t) is faster than a power
+            return Code(f"{wrap(base, POWER + 1)} ** {wrap(number(p), ATOM)}", POWER)
         if p < 0:
             positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
             return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
