@@ -163,7 +163,7 @@ def test_a_step_and_a_difference_from_a_number_work_in_the_temporary():
 
 def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
     module = symgd.codegen(r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)")
-    assert "_inplace(np.heaviside" in module.source
+    assert "_unit_step(_inplace_second(np.subtract, 1, x @ w * y), 0.0, overwrite=True)" in module.source
     loaded = module.load()
     rng = np.random.default_rng(9)
     for X, y in ((rng.normal(size=(40_000, 3)), np.where(rng.random(40_000) < 0.5, -1.0, 1.0)),
@@ -176,6 +176,23 @@ def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
             np.testing.assert_allclose(loaded.grad(weights, y, X, 0.1), expected, rtol=1e-10, atol=1e-14)
             np.testing.assert_allclose(loaded.value_and_grad(weights, y, X, 0.1)[1], expected, rtol=1e-10, atol=1e-14)
         assert np.array_equal(X, copies[0]) and np.array_equal(y, copies[1])
+
+
+def test_the_unit_step_helper_gives_numpys_heaviside_values():
+    step = symgd.codegen(r"L(w) = \sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)").load()._unit_step
+    special = np.array([-np.inf, -3.0, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, 7.0, np.inf, np.nan])
+    for at_zero in (0.0, 1.0):
+        expected = np.heaviside(special, at_zero)
+        kept = special.copy()
+        np.testing.assert_array_equal(step(special, at_zero), expected)              # NaN stays NaN
+        np.testing.assert_array_equal(special, kept)                                   # a new array
+        buffer = special.copy()
+        assert step(buffer, at_zero, overwrite=True) is buffer                         # in the temporary
+        np.testing.assert_array_equal(buffer, expected)
+        integers = np.array([-2, 0, 3])
+        got = step(integers, at_zero, overwrite=True)
+        np.testing.assert_array_equal(got, np.heaviside(integers, at_zero))
+        assert got.dtype == float and np.array_equal(integers, [-2, 0, 3])             # integers: a float copy
 
 
 LOGISTIC = r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"

@@ -466,6 +466,10 @@ class NumpyPrinter:
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
+            if self.spelling is NUMPY and node.shape and node.param in (0, 1):   # np.heaviside is slow
+                self.helpers.add("unit_step")
+                overwrite = ", overwrite=True" if id(node) in self.overwrite else ""
+                return Code(f"_unit_step({args[0]}, {float(node.param)!r}{overwrite})", POSTFIX)
             if id(node) in self.overwrite and self.spelling is NUMPY:
                 self.helpers.add("inplace")
                 return Code(f"_inplace(np.heaviside, {args[0]}, {float(node.param)!r})", POSTFIX)
