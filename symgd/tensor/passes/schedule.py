@@ -45,7 +45,7 @@ def _hoist_later_reads(program: ir.Program) -> ir.Program:
         order = printed_postorder(root, named)
         if root.shape and read_before:
             for node in order:
-                if id(node) in named or id(node) in found:
+                if id(node) in named or id(node) in found or not _computes_anew(node):
                     continue
                 shared = [c for c in node.children() if id(c) in read_before and len(node.shape) < len(c.shape)]
                 if shared:
@@ -55,6 +55,12 @@ def _hoist_later_reads(program: ir.Program) -> ir.Program:
     if not found:
         return program
     return _insert(program, found)
+
+
+def _computes_anew(node: ir.Node) -> bool:
+    """A product or reduction, which returns a new array: never a view (a diagonal, an einsum of one
+    operand), whose name could alias the array it reads and so stop memory planning."""
+    return isinstance(node, (ir.MatMul, ir.Reduce)) or isinstance(node, ir.Contract) and len(node.args) > 1
 
 
 def _early_reductions(program: ir.Program) -> ir.Program:
