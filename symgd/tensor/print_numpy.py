@@ -65,6 +65,7 @@ NUMPY = Spelling({
     "permute": "np.transpose({x}, {perm})",
     "sum": "np.sum({x})",
     "sum_axis": "{x_postfix}.sum(axis={axis})",
+    "max_axis": "{x_postfix}.max(axis={axis})",
     "vdot": "np.vdot({a}, {b})",
     "einsum": "np.einsum('{spec}', {operands}, optimize=True)",
     # a full contraction of two operands has nothing to plan: optimize=True would copy a transposed
@@ -87,6 +88,7 @@ ARRAY_API = Spelling({
     "permute": "xp.permute_dims({x}, {perm})",
     "sum": "xp.sum({x})",
     "sum_axis": "xp.sum({x}, axis={axis})",
+    "max_axis": "xp.max({x}, axis={axis})",
     "vdot": "xp.sum(xp.multiply({a}, {b}))",
     "einsum": "einsum(xp, '{spec}', {operands})",
     "einsum_pair": "einsum(xp, '{spec}', {operands})",
@@ -363,6 +365,9 @@ class NumpyPrinter:
         if node.op == "logsumexp":
             (axis,) = node.axes
             return self._call_helper("logsumexp", f"{inner.text}, axis={axis}")
+        if node.op == "max":
+            axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
+            return self._spell("max_axis", x=inner, axis=axis)
         if len(node.axes) == len(node.arg.shape):
             return self._spell("sum", x=inner)
         axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
