@@ -98,7 +98,7 @@ def test_generated_value_and_grad_overwrites_its_scores_and_keeps_values():
     module = symgd.codegen(r"L(W) = -\sum_{i=1}^{n}\sum_{k=1}^{K} Y_{ik}\log\frac{\exp(w_k^\top x_i)}"
                            r"{\sum_{j=1}^{K}\exp(w_j^\top x_i)}")
     body = module.source[module.source.index("def value_and_grad"):]
-    assert "overwrite=True" in body[:body.index("\ndef ")]
+    assert "_inplace(np.subtract, z, " in body[:body.index("\ndef ")]   # softmax exp(z - lse) in z's buffer
     loaded = module.load()
     rng = np.random.default_rng(5)
     X, W, labels = rng.normal(size=(8, 3)), rng.normal(size=(4, 3)), rng.integers(0, 4, size=8)
@@ -177,7 +177,7 @@ def test_a_step_and_a_difference_from_a_number_work_in_the_temporary():
 
 def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
     module = symgd.codegen(r"L(w) = \frac{\lambda}{2}\|w\|^2 + \frac{1}{n}\sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)")
-    assert "_inplace(np.heaviside" in module.source
+    assert "_unit_step(_inplace_second(np.subtract, 1, x @ w * y), 0.0, overwrite=True)" in module.source
     loaded = module.load()
     rng = np.random.default_rng(9)
     for X, y in ((rng.normal(size=(40_000, 3)), np.where(rng.random(40_000) < 0.5, -1.0, 1.0)),
@@ -190,6 +190,23 @@ def test_generated_hinge_gradient_is_right_for_float_and_integer_data():
             np.testing.assert_allclose(loaded.grad(weights, y, X, 0.1), expected, rtol=1e-10, atol=1e-14)
             np.testing.assert_allclose(loaded.value_and_grad(weights, y, X, 0.1)[1], expected, rtol=1e-10, atol=1e-14)
         assert np.array_equal(X, copies[0]) and np.array_equal(y, copies[1])
+
+
+def test_the_unit_step_helper_gives_numpys_heaviside_values():
+    step = symgd.codegen(r"L(w) = \sum_{i=1}^{n}\max(0, 1 - y_i w^\top x_i)").load()._unit_step
+    special = np.array([-np.inf, -3.0, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, 7.0, np.inf, np.nan])
+    for at_zero in (0.0, 1.0):
+        expected = np.heaviside(special, at_zero)
+        kept = special.copy()
+        np.testing.assert_array_equal(step(special, at_zero), expected)              # NaN stays NaN
+        np.testing.assert_array_equal(special, kept)                                   # a new array
+        buffer = special.copy()
+        assert step(buffer, at_zero, overwrite=True) is buffer                         # in the temporary
+        np.testing.assert_array_equal(buffer, expected)
+        integers = np.array([-2, 0, 3])
+        got = step(integers, at_zero, overwrite=True)
+        np.testing.assert_array_equal(got, np.heaviside(integers, at_zero))
+        assert got.dtype == float and np.array_equal(integers, [-2, 0, 3])             # integers: a float copy
 
 
 LOGISTIC = r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1-y_i)\log(1-\sigma(w^\top x_i))\right]"
@@ -248,3 +265,51 @@ def test_a_difference_is_not_written_into_a_named_term_read_later():
         moved[1][k] -= step
         column = (module.grad(x, moved[0], y)[0] - module.grad(x, moved[1], y)[0]) / (2 * step)
         assert np.allclose(cross[:, :, k], column, rtol=1e-5, atol=1e-7)
+
+
+def test_a_multiple_of_the_identity_is_added_on_the_diagonal_of_a_fresh_matrix_only():
+    lam = ir.input_(sympy.Symbol("lambda"), ())
+    gram = ir.matmul(ir.transpose(x, (1, 0)), x)
+    shifted = ir.add(gram, ir.mul(lam, ir.identity(d)))
+    assert id(shifted) in _marked([shifted])
+    assert memory.fresh_operand(shifted, set()) is gram   # the Gram matrix's buffer, not the identity's
+    assert memory.identity_scale(ir.mul(ir.const(2), lam, ir.identity(d))) is ir.mul(ir.const(2), lam)
+    assert memory.identity_scale(ir.mul(gram, ir.identity(d))) is None   # an elementwise product: no
+    data = ir.input_(sympy.IndexedBase("A"), (d, d))
+    assert id(ir.add(data, ir.identity(d))) not in _marked([ir.add(data, ir.identity(d))])   # the caller's array
+
+
+RIDGE = r"L(w) = \frac{1}{n}\sum_{i=1}^{n} (y_i - w^\top x_i)^2 + \lambda\|w\|_2^2"
+
+
+def test_generated_ridge_hessian_adds_lambda_on_the_diagonal_and_keeps_values():
+    module = symgd.codegen(RIDGE, hessian=True)
+    body = module.source[module.source.index("def hess"):]
+    assert "_add_diagonal(" in body[:body.index("\ndef ")] and "np.eye" not in body[:body.index("\ndef ")]
+    loaded = module.load()
+    rng = np.random.default_rng(5)
+    X, y, weights = rng.normal(size=(9, 4)), rng.normal(size=9), rng.normal(size=4)
+    expected = 2 * X.T @ X / 9 + 2 * 0.3 * np.eye(4)
+    np.testing.assert_allclose(loaded.hess(weights, y, X, 0.3), expected, rtol=1e-12)
+    X_int = rng.integers(-2, 3, size=(9, 4))
+    np.testing.assert_allclose(loaded.hess(weights, y, X_int, 2), 2 * X_int.T @ X_int / 9 + 4 * np.eye(4), rtol=1e-12)
+
+
+def test_a_data_matrix_plus_lambda_i_leaves_the_data_unchanged():
+    module = symgd.codegen(r"f(x) = \frac{1}{2}x^\top A x + \frac{\lambda}{2}\|x\|_2^2", hessian=True).load()
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(5, 5))
+    kept = A.copy()
+    np.testing.assert_allclose(module.hess(rng.normal(size=5), A, 0.7), (A + A.T) / 2 + 0.7 * np.eye(5), rtol=1e-12)
+    np.testing.assert_array_equal(A, kept)
+
+
+def test_a_named_value_computed_in_a_dying_buffer_is_not_written_over_by_one_of_its_readers():
+    # h = exp(-z) works in z's buffer (z dies there); h itself is named and read twice afterwards,
+    # so neither h ** 2 nor exp(h) may write over it (h * y still reads it)
+    y = ir.input_(sympy.IndexedBase("y"), (n,))
+    h = ir.apply("exp", ir.neg(scores))
+    for reader in (ir.power(h, 2), ir.apply("exp", h), ir.power(h, Fraction(1, 2))):
+        root = ir.add(reader, ir.mul(h, y))
+        marked = _marked([root], lets=[scores, h])
+        assert id(h) in marked and id(reader) not in marked

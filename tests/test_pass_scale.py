@@ -69,3 +69,13 @@ def test_a_symbolic_number_on_a_shared_operand_goes_on_the_product():
     roots = (ir.matmul(residual, residual), ir.matmul(ir.transpose(x, (1, 0)), scaled))
     _, out = scale.run_shared(ir.Program(roots, ("loss", "grad"))).roots
     assert isinstance(out, ir.Map) and out.op == "mul" and any(isinstance(f, ir.MatMul) for f in out.args)   # X.T @ r / n
+
+
+def test_numbers_on_a_matrix_plus_lambda_i_go_on_both_terms():
+    gram = ir.contract([x, x], ["ik", "il"], "kl", DIMS)
+    shifted = ir.add(ir.mul(c, ir.identity(d)), ir.mul(ir.power(ir.input_(n, ()), -1), gram))
+    (out,) = _run(ir.mul(ir.const(2), shifted))
+    assert out is ir.add(ir.mul(ir.const(2), c, ir.identity(d)),
+                         ir.mul(ir.const(2), ir.power(ir.input_(n, ()), -1), gram))
+    (kept,) = _run(ir.mul(ir.const(2), ir.add(gram, gram.args[0] if False else ir.transpose(gram, (1, 0)))))
+    assert isinstance(kept, ir.Map) and kept.op == "mul"   # no identity: the number stays on the sum

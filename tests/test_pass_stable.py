@@ -1,5 +1,7 @@
 """The stable pass: the unstable spellings that differentiation brings back are rewritten, values kept."""
 
+from fractions import Fraction
+
 import numpy as np
 import sympy
 
@@ -88,3 +90,16 @@ def test_operands_of_one_contraction_over_the_same_axes_are_rewritten_as_a_produ
         expected = evaluate(node, {U: MODERATE, Y: labels[:5], n: 5})
     assert np.isfinite(value)
     assert np.isclose(moderate, expected)
+
+
+def test_one_minus_a_quotient_by_one_plus_its_numerator_is_the_reciprocal():
+    t = ir.mul(ir.power(u, 2), ir.const(Fraction(1, 4)))   # t = u² / 4 >= 0 (the pseudo-Huber Hessian's)
+    g = ir.add(t, ir.const(1))
+    node = ir.add(ir.const(1), ir.neg(ir.mul(t, ir.power(g, -1))))   # 1 - t / (1 + t)
+    out = _run(node)
+    assert out is ir.power(g, -1)
+    assert np.allclose(_values(out, MODERATE), _values(node, MODERATE), rtol=1e-14)
+    big = np.array([1e6, 1e9, -1e12])
+    assert np.allclose(_values(out, big), 1 / (1 + big**2 / 4), rtol=1e-14)   # no cancellation
+    other = ir.add(ir.const(2), ir.neg(ir.mul(t, ir.power(g, -1))))   # 2 - t / (1 + t): not of the form
+    assert _run(other) is other

@@ -68,6 +68,8 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.Reduce):
         if node.op == "sum":
             return np.sum(args[0], axis=node.axes)
+        if node.op == "max":
+            return np.max(args[0], axis=node.axes)
         return _logsumexp(args[0], node.axes)
     if isinstance(node, ir.MatMul):
         return args[0] @ args[1]

@@ -127,7 +127,7 @@ class Contract(Node):
 
 @dataclass(frozen=True, eq=False)
 class Reduce(Node):
-    """``op`` (``sum`` or ``logsumexp``) over the axes ``axes`` of ``arg``."""
+    """``op`` (``sum``, ``logsumexp`` or ``max``) over the axes ``axes`` of ``arg``."""
 
     op: str
     arg: Node

@@ -127,7 +127,7 @@ class _Printer:
 
     def _reduce(self, node: ir.Reduce) -> tuple[str, int]:
         if node.op != "sum":
-            return rf"\operatorname{{logsumexp}}\left({self.text(node.arg)[0]}\right)", ATOM
+            return rf"\operatorname{{{node.op}}}\left({self.text(node.arg)[0]}\right)", ATOM
         arg, rank = node.arg, len(node.arg.shape)
         if rank == 1:
             return rf"\mathbf{{1}}^\top {self.wrapped(arg, PRODUCT)}", PRODUCT

@@ -26,8 +26,8 @@ from fractions import Fraction
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
-from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, last_uses,
-                                        named_except, printed_postorder, softmax_in_place)
+from symgd.tensor.passes.memory import (HELPERS_THAT_OVERWRITE, divides_by_fresh, fresh_operand, identity_scale,
+                                        last_uses, named_except, printed_postorder, softmax_in_place)
 
 ATOM, POSTFIX, POWER, UNARY, PRODUCT, SUM = 6, 5, 4, 3, 2, 1
 SPECIAL = "scipy.special."   # how the primitive table spells a special function (gammaln, digamma)
@@ -78,6 +78,7 @@ NUMPY = Spelling({
     "permute": "np.transpose({x}, {perm})",
     "sum": "np.sum({x})",
     "sum_axis": "{x_postfix}.sum(axis={axis})",
+    "max_axis": "{x_postfix}.max(axis={axis})",
     "vdot": "np.vdot({a}, {b})",
     "einsum": "np.einsum('{spec}', {operands}, optimize=True)",
     # a full contraction of two operands has nothing to plan: optimize=True would copy a transposed
@@ -100,6 +101,7 @@ ARRAY_API = Spelling({
     "permute": "xp.permute_dims({x}, {perm})",
     "sum": "xp.sum({x})",
     "sum_axis": "xp.sum({x}, axis={axis})",
+    "max_axis": "xp.max({x}, axis={axis})",
     "vdot": "xp.sum(xp.multiply({a}, {b}))",
     "einsum": "einsum(xp, '{spec}', {operands})",
     "einsum_pair": "einsum(xp, '{spec}', {operands})",
@@ -376,6 +378,9 @@ class NumpyPrinter:
         if node.op == "logsumexp":
             (axis,) = node.axes
             return self._call_helper("logsumexp", f"{inner.text}, axis={axis}")
+        if node.op == "max":
+            axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
+            return self._spell("max_axis", x=inner, axis=axis)
         if len(node.axes) == len(node.arg.shape):
             return self._spell("sum", x=inner)
         axis = str(node.axes[0]) if len(node.axes) == 1 else str(node.axes)
@@ -458,8 +463,11 @@ class NumpyPrinter:
                     base = f"_inplace(np.sqrt, {base})"
             return Code(f"_inplace_second({ufunc}, {self._operand(numerator).text}, {base})", POSTFIX)
         others = sorted((a for a in node.args if a is not fresh), key=lambda a: not a.shape)
+        eye = next((a for a in others if identity_scale(a) is not None), None) if node.op == "add" else None
         text = self.standalone(fresh).text
         for operand in others:
+            if operand is eye:
+                continue
             if node.op == "add":
                 negative, term = self._signed(operand)
                 ufunc = "np.subtract" if negative else "np.add"
@@ -468,11 +476,18 @@ class NumpyPrinter:
             else:
                 ufunc, term = "np.multiply", operand
             text = f"_inplace({ufunc}, {text}, {self._operand(term).text})"
+        if eye is not None:   # c I on the temporary's diagonal, in place (no identity matrix built)
+            self.helpers.add("add_diagonal")
+            text = f"_add_diagonal({text}, {self.standalone(identity_scale(eye)).text})"
         return Code(text, POSTFIX)
 
     def _function(self, node: ir.Map) -> Code:
         args = [self._operand(a).text for a in node.args]
         if node.op == "heaviside":
+            if self.spelling is NUMPY and node.shape and node.param in (0, 1):   # np.heaviside is slow
+                self.helpers.add("unit_step")
+                overwrite = ", overwrite=True" if id(node) in self.overwrite else ""
+                return Code(f"_unit_step({args[0]}, {float(node.param)!r}{overwrite})", POSTFIX)
             if id(node) in self.overwrite and self.spelling is NUMPY:
                 self.helpers.add("inplace")
                 return Code(f"_inplace(np.heaviside, {args[0]}, {float(node.param)!r})", POSTFIX)
@@ -586,6 +601,10 @@ class NumpyPrinter:
             return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, POWER)}", POWER)
         base = self._operand(node.args[0])
         p = node.param
+        if p < 0 and p.denominator != 1 and p != Fraction(-1, 2) and node.shape:
+            # one pass (t ** -1.5), not a power and a division; integer t is fine (a float result),
+            # which 1 / t ** 2 written t ** -2 would not be; 1 / sqrt(t) is faster than a power
+            return Code(f"{wrap(base, POWER + 1)} ** {wrap(number(p), ATOM)}", POWER)
         if p < 0:
             positive = self._power(ir.power(node.args[0], -p)) if -p != 1 else base
             return Code(f"1 / {wrap(positive, PRODUCT + 1)}", PRODUCT)
@@ -594,6 +613,9 @@ class NumpyPrinter:
                 self.helpers.add("inplace")
                 return Code(f"_inplace(np.sqrt, {base.text})", POSTFIX)
             return self._spell("sqrt", x=base)
+        if p == 2 and id(node) in self.overwrite and self.spelling is NUMPY:
+            self.helpers.add("inplace")
+            return Code(f"_inplace(np.square, {base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
 

@@ -8,14 +8,20 @@ product, a sum, a contraction, another function) that is printed inline, so noth
 not an input, a view (transpose, broadcast, diagonal) or a named shared value. The printer writes
 a marked call through the module helper ``_inplace``, which works in place on float arrays.
 Only primitives whose row in the primitive table has a NumPy ufunc (``Primitive.ufunc``) qualify,
-square roots (a power of one half) and the helpers of ``HELPERS_THAT_OVERWRITE`` (``sigmoid(z,
-overwrite=True)``; ``softmax`` likewise, decided by ``softmax_in_place``).
+square roots and squares (powers of one half and two: ``np.square(h, out=h)``) and the helpers
+of ``HELPERS_THAT_OVERWRITE`` (``sigmoid(z, overwrite=True)``; ``softmax`` likewise, decided by
+``softmax_in_place``).
 
 Sums and products are marked where NumPy's own reuse cannot happen although a fresh temporary is
 an operand: when another operand is broadcast from fewer axes (``t * r[:, None]``: NumPy reuses a
 temporary only for operands of its shape) or when the temporary is a transposed view of one
 (``softmax(z).T * c``), and where two or more operands are fresh temporaries (NumPy reuses one
 only from 256 kB on). The printer then writes them through ``_inplace`` too.
+
+A matrix sum with a term c I (the identity times scalars: λI in a ridge Hessian) is marked where
+another term is a fresh temporary: the printer adds c on that temporary's diagonal in place
+(``_add_diagonal(x.T @ x * 2 / n, 2 * lambda_)``, as ``H.flat[::d + 1] += c`` by hand) instead of
+building ``np.eye(d) * c``, two d x d arrays and a pass over each.
 """
 
 from __future__ import annotations
@@ -56,17 +62,32 @@ def run(program: ir.Program) -> ir.Program:
     return ir.Program(program.roots, program.labels, program.lets, tuple(overwrite))
 
 
+def identity_scale(node: ir.Node) -> ir.Node | None:
+    """For c I (the identity, or its product with scalars only): the scalar c (a number or a
+    scalar node); else None."""
+    if isinstance(node, ir.Identity):
+        return ir.const(1)
+    if isinstance(node, ir.Map) and node.op == "mul":
+        eyes = [f for f in node.args if isinstance(f, ir.Identity)]
+        if len(eyes) == 1 and all(not f.shape for f in node.args if f is not eyes[0]):
+            return ir.mul(*(f for f in node.args if f is not eyes[0]))
+    return None
+
+
 def _in_borrowed(node: ir.Node, named: set, borrowed: set) -> bool:
     """A function, sum or product whose buffer operand lives in a named value's buffer (``h * y``
     after ``h = _inplace(np.exp, z)``): NumPy would allocate, since the name h holds the array."""
     if not (isinstance(node, ir.Map) and node.shape):
         return False
+    # a named operand is never written over here: its other readers still need it (its last
+    # reader, where it dies, is found by ``last_uses`` instead)
     if node.op == "add":   # also a term written with a minus: -(h * y) + 1 adds 1 into h's buffer
-        return any(id(a) in borrowed and a.shape == node.shape for a in node.args)
+        return any(id(a) in borrowed and id(a) not in named and a.shape == node.shape for a in node.args)
     if node.op == "mul":
         fresh = fresh_operand(node, named)
         return fresh is not None and id(fresh) in borrowed
-    return len(node.args) == 1 and id(node.args[0]) in borrowed and _unary_in_place(node)
+    return len(node.args) == 1 and id(node.args[0]) in borrowed and id(node.args[0]) not in named \
+        and _unary_in_place(node)
 
 
 def named_except(named: set, node: ir.Node, dying: dict) -> set:
@@ -172,16 +193,18 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
         if view:
             views.add(id(node))
         return view or any(isinstance(a, ir.Broadcast) and a.arg.shape for a in node.args) \
-            or _several_fresh(node, named)
+            or _several_fresh(node, named) \
+            or node.op == "add" and any(identity_scale(a) is not None for a in node.args)
     if len(node.args) != 1:
         return False
     return _unary_in_place(node) and _fresh(node.args[0], node, named)
 
 
 def _unary_in_place(node: ir.Map) -> bool:
-    """A square root, a step, a primitive with a NumPy ufunc, or a helper that takes ``overwrite=True``."""
+    """A square root or square, a step, a primitive with a NumPy ufunc, or a helper that takes
+    ``overwrite=True``."""
     if node.op == "pow":
-        return node.param == Fraction(1, 2)
+        return node.param in (Fraction(1, 2), 2)
     if node.op == "heaviside":   # np.heaviside(t, value, t): a ufunc of two, the second a number
         return True
     primitive = BY_NAME.get(node.op)
@@ -209,8 +232,8 @@ def fresh_operand(node: ir.Map, named: set) -> ir.Node | None:
     """The first operand of a sum or product that is a temporary of its shape nothing else holds
     (possibly a transposed view of one), or None."""
     for operand in node.args:
-        if _printed_as_inverse(node, operand):
-            continue   # - b or / t: never computed on its own
+        if _printed_as_inverse(node, operand) or node.op == "add" and identity_scale(operand) is not None:
+            continue   # - b or / t: never computed on its own; c I: added on the diagonal
         inner = operand.arg if isinstance(operand, ir.Transpose) else operand
         if _fresh(inner, inner, named) and operand.shape == node.shape and id(operand) not in named:
             return operand

@@ -6,12 +6,15 @@ along the samples) keeps its number outside too, ``X.T @ r * (2 / n)``: the shor
 is already scaled (``r * c``: the numbers join that factor). A negation goes into a sum with as many
 negative terms as positive ones or more (``X.T @ (s - y)``, not ``-(X.T @ (y - s))``).
 A contraction used elsewhere keeps its factor outside too, so it is computed once (``-(x @ w)`` and
-``x @ w`` share ``x @ w``).
+``x @ w`` share ``x @ w``). Scalars on a sum of a matrix and c I go on both terms: the identity's
+term is a number added on the diagonal (memory planning), so ``2 (λI + X^T X / n)`` costs one
+scaling of the matrix, as ``H *= 2 / n; H.flat[::d + 1] += 2 λ`` by hand.
 """
 
 from __future__ import annotations
 
 from symgd.tensor import ir
+from symgd.tensor.passes.memory import identity_scale
 
 
 def run(program: ir.Program) -> ir.Program:
@@ -24,6 +27,9 @@ def run(program: ir.Program) -> ir.Program:
 def _rule(node: ir.Node, counts: dict, short: set) -> ir.Node:
     if not (isinstance(node, ir.Map) and node.op == "mul"):
         return node
+    spread = _onto_identity_sum(node)
+    if spread is not None:
+        return spread
     contractions = [f for f in node.args if isinstance(f, ir.Contract)]
     scalars = [f for f in node.args if not f.shape]
     if len(contractions) != 1 or len(scalars) + 1 != len(node.args):
@@ -46,6 +52,18 @@ def _rule(node: ir.Node, counts: dict, short: set) -> ir.Node:
         args[smallest] = ir.mul(*scalars, args[smallest])
     dims = {c: d for spec, a in zip(contraction.specs, contraction.args) for c, d in zip(spec, a.shape)}
     return ir.contract(args, contraction.specs, contraction.out, dims)
+
+
+def _onto_identity_sum(node: ir.Map) -> ir.Node | None:
+    """c (M + s I) -> c M + c s I for scalars c and a sum of one matrix M and a multiple of the
+    identity; else None."""
+    sums = [f for f in node.args if f.shape]
+    if len(sums) != 1 or not (isinstance(sums[0], ir.Map) and sums[0].op == "add" and len(sums[0].args) == 2):
+        return None
+    if not any(identity_scale(term) is not None for term in sums[0].args):
+        return None
+    scalars = [f for f in node.args if f is not sums[0]]
+    return ir.add(*(ir.mul(*scalars, term) for term in sums[0].args))
 
 
 def _more_negative_terms(operand: ir.Node) -> bool:
@@ -110,7 +128,7 @@ def _common_number(node: ir.Map) -> ir.Node:
     groups: dict = {}
     for term in node.args:
         if isinstance(term, ir.Map) and term.op == "mul" and isinstance(term.args[0], ir.Const) \
-                and abs(term.args[0].value) != 1 and term.shape == node.shape:
+                and abs(term.args[0].value) != 1 and term.shape == node.shape and identity_scale(term) is None:
             groups.setdefault(term.args[0].value, []).append(term)
     for number, terms in groups.items():
         if len(terms) > 1:

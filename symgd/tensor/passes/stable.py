@@ -6,7 +6,7 @@ which is inf / inf at u = 1000. This pass rewrites, bottom-up and to a fixed poi
 * (1 + e^u)^-p  ->  σ(-u)^p, and then e^{qu} σ(-u)^p -> σ(u)^q σ(-u)^(p-q) for q ≤ p
   (so e^u / (1 + e^u) is σ(u) and e^u / (1 + e^u)^2 is σ(u) σ(-u)), also where the factors are
   operands of one contraction with the same axes (Σ_i e^{u_i} σ(-u_i) y_i);
-* 1 - σ(u) -> σ(-u);  e^u - 1 -> expm1(u);
+* 1 - σ(u) -> σ(-u);  e^u - 1 -> expm1(u);  c - s / (s + c) -> c / (s + c) (no cancellation for s >> c);
 * (a + b / g) g -> a g + b, so a quotient such as σ(u) / σ(-u) = e^u is never formed;
 * log e^u -> u,  log σ(u) -> -softplus(-u),  log(1 + e^u) -> softplus(u),  log(1 + x) -> log1p(x),
   and the log of a product or power of positive factors -> a sum of their logs.
@@ -186,7 +186,24 @@ def _add(node: ir.Map) -> ir.Node:
                 return ir.add(*rest, ir.apply("sigmoid", ir.neg(term.args[1].args[0])))
     if number.value == -1 and len(others) == 1 and _is(others[0], "exp"):
         return ir.apply("expm1", others[0].args[0])
+    for term in others:   # c - s / (s + c) = c / (s + c)
+        quotient = _complement_quotient(term, number)
+        if quotient is not None:
+            return ir.add(*(t for t in others if t is not term), quotient)
     return node
+
+
+def _complement_quotient(term: ir.Node, number: ir.Const) -> ir.Node | None:
+    """c / g for a term -s / g with g = s + c (the pseudo-Huber Hessian's 1 - t / (1 + t)); else None."""
+    if not (_is(term, "mul") and isinstance(term.args[0], ir.Const) and term.args[0].value < 0):
+        return None
+    for factor in term.args[1:]:
+        if _is(factor, "pow") and factor.param == -1 and _is(factor.args[0], "add") \
+                and any(a is number for a in factor.args[0].args):
+            s = ir.neg(ir.mul(*(f for f in term.args if f is not factor)))
+            if ir.add(s, number) is factor.args[0]:
+                return ir.mul(number, factor)
+    return None
 
 
 def _positive(node: ir.Node) -> bool:
