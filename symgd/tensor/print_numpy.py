@@ -590,9 +590,10 @@ class NumpyPrinter:
         """Whether a node the printer makes (-t for a term t, b^p for a divisor b^{-p}) may be printed here:
         nodes are shared, so it can be a value computed in place where another value dies, or a named value
         not defined yet (-(1/2) h6 made (1/2) h6, which the program computes in h6's buffer later: printed
-        here, it halved h6 early)."""
-        if id(made) in self.named:
-            return made in self.memo   # defined already: read by its name
+        here, it halved h6 early), or a named value an in-place update overwrites (-(z/T) made z/T, the name
+        h, whose buffer the softmax's exp had taken: the IR reads z and T there, not h)."""
+        if id(made) in self.named:   # defined already and never overwritten: read by its name
+            return made in self.memo and id(made) not in {id(value) for value in self.dying.values()}
         return not (id(made) in self.overwrite and self.spelling is NUMPY)
 
     def _power(self, node: ir.Map) -> Code:
