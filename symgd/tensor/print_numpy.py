@@ -183,6 +183,7 @@ class NumpyPrinter:
         self.overwrite: set = set()
         self.named: set = set()
         self.dying: dict = {}   # id(node) -> the named value it may overwrite, read last there
+        self.overwritten: set = set()   # ids of named values a printed node has written over
 
     def render(self, program: ir.Program) -> tuple[list[str], list[str]]:
         """(lines binding the shared nodes, code of each root)."""
@@ -256,6 +257,8 @@ class NumpyPrinter:
         """Code for ``node`` (shared nodes by their names)."""
         if node not in self.memo:
             self.memo[node] = self._code(node)
+            if id(node) in self.dying:   # printed: the value it reads last is overwritten from here on
+                self.overwritten.add(id(self.dying[id(node)]))
         return self.memo[node]
 
     def _spell(self, operation: str, **fields) -> Code:
@@ -592,8 +595,8 @@ class NumpyPrinter:
         not defined yet (-(1/2) h6 made (1/2) h6, which the program computes in h6's buffer later: printed
         here, it halved h6 early), or a named value an in-place update overwrites (-(z/T) made z/T, the name
         h, whose buffer the softmax's exp had taken: the IR reads z and T there, not h)."""
-        if id(made) in self.named:   # defined already and never overwritten: read by its name
-            return made in self.memo and id(made) not in {id(value) for value in self.dying.values()}
+        if id(made) in self.named:   # defined already and not overwritten yet: read by its name
+            return made in self.memo and id(made) not in self.overwritten
         return not (id(made) in self.overwrite and self.spelling is NUMPY)
 
     def _power(self, node: ir.Map) -> Code:
