@@ -7,6 +7,9 @@ float64, fixed seed; smaller sizes where the loss is not over samples), in one p
   gradient and ``value_and_grad`` below, ``jax.jit(jax.grad(loss))`` (x64, CPU) and
   ``autograd.grad(loss)``; all implementations are called in turn within each round, so machine
   noise is shared;
+* ``paired``: the median over ``--pairs`` of the generated ``grad``'s time over the hand-written one's,
+  the two timed back to back in alternating order with no JAX or autograd call between them
+  (``timing.paired_ratio``: the rounds' ratio spreads by about ten per cent from run to run);
 * peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient, and
   of the generated and the hand-written ``value_and_grad``;
 * the time to a first gradient: symgd parse + derive + codegen + load + one call, against JAX's
@@ -15,7 +18,7 @@ float64, fixed seed; smaller sizes where the loss is not over samples), in one p
 
 Asserts nothing; prints a table. Install the extras and run from the repository root:
 
-    pip install -e ".[bench]" && python benchmarks/codegen.py [--rounds 7] [--quick]
+    pip install -e ".[bench]" && python benchmarks/codegen.py [--rounds 7] [--pairs 21] [--quick]
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import scipy.linalg
 import symgd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # the shared timing protocol
-from timing import median_times  # noqa: E402
+from timing import median_times, paired_ratio  # noqa: E402
 
 try:
     import jax
@@ -513,6 +516,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="n = 10,000 instead of 100,000")
+    parser.add_argument("--pairs", type=int, default=21, help="back-to-back generated/hand-written pairs")
     options = parser.parse_args()
     n = 10_000 if options.quick else 100_000
     data = make_data(n=n, d=100, K=10)
@@ -521,12 +525,12 @@ def main() -> None:
           + (f"  jax {jax.__version__}" if jax else "  (jax not installed)")
           + ("" if autograd else "  (autograd not installed)"))
     print(f"n = {n}, d = 100, K = 10, float64, median of {options.rounds} interleaved rounds\n")
-    header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'gen/jax':>9}{'gen/autograd':>13}"
+    header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'paired':>8}{'gen/jax':>9}{'gen/autograd':>13}"
               f"{'vg/grad':>9}{'vg/hand vg':>11}{'mem gen/hand':>14}{'mem vg/hand vg':>16}"
               f"{'first grad: symgd s':>21}{'jax s':>8}{'jax/symgd':>10}")
     print(header)
     print("-" * len(header))
-    ratios = {"hand": [], "jax": [], "autograd": [], "hand vg": []}   # the last: value_and_grad
+    ratios = {"hand": [], "hand, paired": [], "jax": [], "autograd": [], "hand vg": []}   # the last: value_and_grad
     first = []   # JAX's time to a first gradient over symgd's
     jax_losses = make_losses(jnp) if jax else {}
     autograd_losses = make_losses(anp) if autograd else {}
@@ -544,10 +548,12 @@ def main() -> None:
             graded = autograd.grad(autograd_losses[name], tuple(range(count)) if count > 1 else 0)
             functions["autograd"] = lambda: graded(*args)
         times = median_times(functions, options.rounds)
+        paired = paired_ratio(functions["gen"], functions["hand"], options.pairs)   # no JAX call in between
         memory = peak_memory(functions["gen"]) / max(peak_memory(functions["hand"]), 1)
         memory_vg = peak_memory(functions["vg"]) / max(peak_memory(functions["hand vg"]), 1)
         ours, theirs = first_gradient_times(name, args, options.rounds)
         row = f"{name:<22}{times['gen'] * 1e3:>9.2f}{times['hand'] * 1e3:>9.2f}{times['gen'] / times['hand']:>9.2f}"
+        row += f"{paired:>8.2f}"
         row += f"{times['gen'] / times['jax']:>9.2f}" if jax else f"{'-':>9}"
         row += f"{times['gen'] / times['autograd']:>13.2f}" if autograd else f"{'-':>13}"
         row += f"{times['vg'] / times['gen']:>9.2f}{times['vg'] / times['hand vg']:>11.2f}"
@@ -557,6 +563,7 @@ def main() -> None:
         if theirs is not None:
             first.append(theirs / ours)
         ratios["hand"].append(times["gen"] / times["hand"])
+        ratios["hand, paired"].append(paired)
         ratios["hand vg"].append(times["vg"] / times["hand vg"])
         if jax:
             ratios["jax"].append(times["gen"] / times["jax"])

@@ -43,3 +43,23 @@ def _call(key, function):
     result = function()
     if key == "jax" and jax is not None:
         jax.block_until_ready(result)
+
+
+def paired_ratio(first, second, pairs: int) -> float:
+    """The median over ``pairs`` of time(first) / time(second), the two timed back to back (each right
+    after an untimed call of itself), in alternating order: a slow moment of the machine, or another
+    library's threads, then touch both sides of a pair alike. For the generated and the hand-written
+    NumPy functions, whose ratio a target bounds at a few per cent (the rounds of ``median_times``,
+    shared with JAX and autograd, spread it by about ten per cent from run to run)."""
+    ratios = []
+    for pair in range(pairs):
+        order = (first, second) if pair % 2 == 0 else (second, first)
+        took = {}
+        for function in order:
+            function()
+            start = time.perf_counter()
+            function()
+            took[function] = time.perf_counter() - start
+        ratios.append(took[first] / took[second])
+    return statistics.median(ratios)
+
