@@ -222,7 +222,8 @@ class ShapeInference:
         C \\sum_i \\xi_i is a scalar), which only stands in for missing information, then with it. Run in
         one phase, the guess made w a scalar in (y_i - w x_i)^2 before \\|w\\|^2 later in the formula made
         it a vector, and the reading depended on the order of the terms."""
-        for self.leading_guesses in (False, True):
+        for guesses in (False, True):
+            self.leading_guesses = guesses
             self.changed = True
             while self.changed:
                 self.changed = False
