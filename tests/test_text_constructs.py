@@ -154,3 +154,20 @@ def test_latex_big_operators_typed_in_plain_text_are_refused(source):
     # sum_i was a name: sum_i * log(...) with y_i, x_i names of their own, a different loss without a word
     with pytest.raises(symgd.UnsupportedError, match=r"(sum|prod)_i in plain text"):
         symgd.parse(source, wrt="w")
+
+
+@pytest.mark.parametrize("source, reference, arguments, wrt", [
+    ("sum((y_i - w'*x_i)^2, i=1..n) + lam*w'*w",
+     lambda x, y, w, lam: np.sum((y - x @ w) ** 2) + lam * w @ w, ("x", "y", "w", "lam"), "w"),
+    ("sum(sum((R_ij - u_i'*v_j)^2, j=1..m), i=1..n)",
+     lambda R, u, v: np.sum((R - u @ v.T) ** 2), ("R", "u", "v"), "u, v"),
+])
+def test_names_ending_with_a_sum_index_are_entries_in_plain_text(source, reference, arguments, wrt):
+    # y_i, x_i, R_ij as names made the body independent of i: n times one term, silently
+    problem = symgd.parse(source, wrt=wrt)
+    check_against_reference(problem, reference, {name: name for name in arguments})
+
+
+def test_a_numbered_name_in_a_plain_text_sum_stays_a_name():
+    problem = symgd.parse("sum(w_0 + y_i*w'*x_i, i=1..n)", wrt="w")
+    assert "w_0" in {str(s) for s in problem.shapes} and "y" in {str(s) for s in problem.shapes}

@@ -952,7 +952,8 @@ class TextIRBuilder(IRBuilder):
     def text_bigop(self, children):
         op, body, *indices = children
         for index, lower, upper in reversed(indices):
-            body = ir.BigOp(str(op), index, lower, upper, body)
+            known = {index} | {node.index for node in ir.walk(body) if isinstance(node, ir.BigOp)}
+            body = ir.BigOp(str(op), index, lower, upper, _entries_named_with_index(body, index, known))
         return body
 
     def bigop_index(self, children):
@@ -990,6 +991,32 @@ class TextIRBuilder(IRBuilder):
             return ir.Norm(arg)
         label = str(sub)[1:]
         return ir.Norm(arg, _norm_kind(ir.Num(label) if label.isdigit() else ir.Name(label)))
+
+
+def _entries_named_with_index(node, index: str, known: set):
+    """In plain text's ``sum((y_i - w'*x_i)^2, i=1..n)`` the names ``y_i``, ``x_i`` end with the sum's index: they
+    are the entries ``y[i]``, ``x[i]`` (as names, the body would not depend on i and the sum be n times one
+    term); ``R_ij`` under sums over i and j is ``R[i, j]``. A suffix must hold the sum's index and only indices
+    of sums here (``known``): ``w_0``, ``beta_k`` stay names."""
+    if isinstance(node, ir.Name):
+        base, _, suffix = node.name.rpartition("_")
+        if base and index in suffix and len(set(suffix)) == len(suffix) and set(suffix) <= known:
+            return ir.Sub(ir.Name(base), tuple(ir.Name(letter) for letter in suffix))
+        return node
+    if not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            new = tuple(_entries_named_with_index(v, index, known) for v in value)
+        elif dataclasses.is_dataclass(value):
+            new = _entries_named_with_index(value, index, known)
+        else:
+            continue
+        if new != value:
+            changes[field.name] = new
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def _refuse_latex_big_operator(name: str) -> None:
