@@ -219,3 +219,15 @@ def test_capital_letter_between_a_transposed_bracket_and_the_same_bracket_is_a_m
 def test_capital_letter_call_elsewhere_stays_undefined():
     with pytest.raises(symgd.AmbiguityError, match="the function H"):
         symgd.parse(r"\sum_i H(y_i - x_i^\top w)", wrt="w")
+
+
+@pytest.mark.parametrize("source, reference", [
+    (r"\sum_i log(1 + exp(-y_i w^\top x_i))", lambda x, y, w: np.sum(np.log1p(np.exp(-y * (x @ w))))),
+    (r"\sum_i (y_i - sin(w^\top x_i))^2", lambda x, y, w: np.sum((y - np.sin(x @ w)) ** 2)),
+    (r"\sum_i max(0, 1 - y_i w^\top x_i)", lambda x, y, w: np.sum(np.maximum(0, 1 - y * (x @ w)))),
+    (r"\sum_i abs(y_i - w^\top x_i)", lambda x, y, w: np.sum(np.abs(y - x @ w))),
+])
+def test_short_function_names_typed_without_a_backslash(source, reference):
+    # sin(w^T x_i) was s i n (w^T x_i) with i the sum's index; abs(r) a b s r
+    problem = symgd.parse(source, wrt="w")
+    check_against_reference(problem, reference, {"x": "x", "y": "y", "w": "w"})

@@ -14,7 +14,7 @@ from typing import Iterator
 from lark import Token
 
 from symgd.errors import AmbiguityError, ParseError, UnsupportedError, position_error
-from symgd.functions import LATEX_COMMANDS, LATEX_WORDS
+from symgd.functions import LATEX_COMMANDS, LATEX_WORDS, TEXT_NAMES
 
 GREEK = frozenset("""
 alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi
@@ -131,6 +131,7 @@ HEAD_ARGUMENTS_RE = re.compile(r"\(([^()]*)\)\s*(?:=|:=)")
 NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
 # Four or more lower-case letters written together outside a script: a word, one name (margin)
 WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
+SHORT_WORD_RE = re.compile(r"[a-z]{2,3}(?![A-Za-z0-9])")   # exp, log, sin, max typed without a backslash
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
 
@@ -228,6 +229,10 @@ class _Tokenizer:
                     self.emit("FUNC", function, start)
                 else:
                     self.emit("NAME", word.group(), start)
+            elif kind == "letter" and not single and not self.in_script() \
+                    and (function := self.short_function_at(start)):
+                self.pos = start + len(function[0])
+                self.emit("FUNC", function[1], start)
             elif kind == "letter":
                 self.emit("NAME", value, start)
             elif kind == "command":
@@ -253,6 +258,18 @@ class _Tokenizer:
         if match is None or match.group() not in self.numbered:
             return None
         return match.group()
+
+    def short_function_at(self, start: int):
+        """(word, function) for ``exp(``, ``log(``, ``sin(``, ``max(`` typed without a backslash: a known function of
+        two or three letters right before its parenthesis. As the product of its letters, ``\\sum_i sin(w^\\top
+        x_i)`` was s i n (w^T x_i), with i the sum's index, and ``abs(r)`` a b s r; nobody writes such a product
+        against a bracket. Longer words are read by ``WORD_NAME_RE``."""
+        match = SHORT_WORD_RE.match(self.text, start)
+        if not match or self.text[start - 1:start].isalpha() or not OPERATOR_ARGUMENT_RE.match(self.text, match.end()):
+            return None
+        word = match.group()
+        function = LATEX_WORDS.get(word) or LATEX_COMMANDS.get("\\" + word) or TEXT_NAMES.get(word)
+        return (word, function) if function else None
 
     def in_cases(self) -> bool:
         """Inside ``\\begin{cases}`` at its own level, where ``&`` and ``\\\\`` separate pieces."""
