@@ -231,3 +231,9 @@ def test_short_function_names_typed_without_a_backslash(source, reference):
     # sin(w^T x_i) was s i n (w^T x_i) with i the sum's index; abs(r) a b s r
     problem = symgd.parse(source, wrt="w")
     check_against_reference(problem, reference, {"x": "x", "y": "y", "w": "w"})
+
+
+def test_an_accent_over_a_subscripted_name_is_the_accented_name_subscripted():
+    # Wikipedia's MSE writes \hat{Y_i}; it was refused as an accent over more than one name
+    problem = symgd.parse(r"\text{MSE} = \frac{1}{n}\sum_{i=1}^{n}(Y_i - \hat{Y_i})^2", wrt=r"\hat{Y}")
+    check_against_reference(problem, lambda Y, Yhat: np.mean((Y - Yhat) ** 2), {"Y": "Y", "Yhat": "Yhat"})

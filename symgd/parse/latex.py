@@ -131,6 +131,7 @@ HEAD_ARGUMENTS_RE = re.compile(r"\(([^()]*)\)\s*(?:=|:=)")
 NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
 # Four or more lower-case letters written together outside a script: a word, one name (margin)
 WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
+ACCENT_SUBSCRIPT_RE = re.compile(r"\s*(\\?[A-Za-z]+)\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))\s*")   # \hat{Y_i}
 SHORT_WORD_RE = re.compile(r"[a-z]{2,3}(?![A-Za-z0-9])")   # exp, log, sin, max typed without a backslash
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
@@ -598,6 +599,10 @@ class _Tokenizer:
         own, spelled as SymPy spells it (``yhat``, ``thetahat``), so it prints back with its accent."""
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
         letter = _plain_name(content)
+        if letter is None and (scripted := ACCENT_SUBSCRIPT_RE.fullmatch(content)) \
+                and (letter := _plain_name(scripted.group(1))) is not None:
+            # \hat{Y_i} (Wikipedia's MSE): the accent is on the name, the subscript follows it, read next
+            self.rewrite(self.pos, self.pos, scripted.group(2))
         if letter is None:
             raise self.error(f"\\{name}{{{content}}}: an accent over something other than one name", start,
                              "an accent over a letter, e.g. \\hat{y}")
