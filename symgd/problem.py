@@ -565,10 +565,33 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         return
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
         params, name = (), sub_symbol_name(left)
+    elif (name := power_definition_key(left)) is not None:
+        # \sigma_B^2 = \frac{1}{m}\sum_i (x_i - \mu_B)^2 (batch normalisation): a variance defined as the square of
+        # a name; its uses as that power are replaced, and the name alone elsewhere is refused
+        params = ()
+        found.read(f"{latex_of(left)} = {latex_of(body)} defines {latex_of(left)}; its uses are replaced by the "
+                   "definition")
     else:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def power_definition_key(node) -> str | None:
+    """The definitions' key of ``\\sigma_B^2`` (a name or subscripted name to a whole-number power), else None."""
+    if not (isinstance(node, ir.Pow) and isinstance(node.exp, ir.Num) and node.exp.text.isdigit()):
+        return None
+    base = _plain_or_subscripted_name(node.base)
+    return f"{base}__pow{node.exp.text}" if base else None
+
+
+def _plain_or_subscripted_name(node) -> str | None:
+    """``sigma`` for \\sigma, ``sigma_B`` for \\sigma_B; None for anything else."""
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return sub_symbol_name(node)
+    return None
 
 
 def _names_a_density(node) -> bool:
@@ -901,6 +924,12 @@ class _Resolver:
             return value
         if isinstance(node, ir.Func) and node.name == "factorial":
             self.found.read(f"{latex_of(node.args[0])}! is the factorial \\Gamma({latex_of(node.args[0])} + 1)")
+        if (key := power_definition_key(node)) in self.found.definitions and key not in self.active:
+            return self.inline(key, self.found.definitions[key][1])
+        if isinstance(node, (ir.Name, ir.Sub)) and self.powers_defined(node):
+            raise AmbiguityError(f"{latex_of(node)}: the source defines a power of it ({self.powers_defined(node)}) "
+                                 f"but uses {latex_of(node)} itself; write it through the defined power, e.g. "
+                                 f"\\sqrt{{{latex_of(node)}^2}}, or define {latex_of(node)}")
         if isinstance(node, ir.Name) and node.name in self.found.definitions and node.name not in self.active:
             params, body = self.found.definitions[node.name]
             if not params:
@@ -1081,6 +1110,12 @@ class _Resolver:
             raise UnsupportedError(f"{latex_of(node)}: the arguments after ';' do not match the definition's "
                                    f"({', '.join(map(latex_of, defined))})")
         return {d.name: self.resolve(g) for d, g in zip(defined, given) if d != g}
+
+    def powers_defined(self, node) -> str:
+        """The defined powers of ``node`` (``\\sigma_B^2`` for \\sigma_B), as LaTeX, or ""."""
+        base = _plain_or_subscripted_name(node)
+        found = [key.rpartition("__pow")[2] for key in self.found.definitions if key.rpartition("__pow")[0] == base]
+        return ", ".join(f"{latex_of(node)}^{exponent}" for exponent in found)
 
     def inline(self, name, body):
         if name not in self.inlined:

@@ -235,3 +235,24 @@ def test_the_1_norm_of_a_matrix_is_entrywise_and_says_so():
                             {"Y": "Y", "W": "W", "H": "H", "rho": "rho"})
     assert any(r"\|W\|_1 of a matrix is the entrywise 1-norm" in reading and "induced" in reading
                for reading in problem.readings)
+
+
+def test_a_variance_defined_as_a_square_is_replaced_by_its_definition():
+    # batch normalisation (Ioffe & Szegedy, Alg. 1): \sigma_B^2 defined, used inside \sqrt{\sigma_B^2 + \epsilon}
+    source = (r"\sum_{i=1}^{m}(\gamma\hat{x}_i + \beta - y_i)^2,\quad \hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2"
+              r" + \epsilon}},\quad \mu_B = \frac{1}{m}\sum_{i=1}^{m}x_i,\quad \sigma_B^2 = \frac{1}{m}\sum_{i=1}^{m}"
+              r"(x_i - \mu_B)^2")
+    problem = symgd.parse(source, wrt=r"\gamma, \beta")
+
+    def reference(x, y, gamma, beta, epsilon):
+        normalised = (x - x.mean()) / np.sqrt(x.var() + epsilon)
+        return np.sum((gamma * normalised + beta - y) ** 2)
+
+    check_against_reference(problem, reference, {"x": "x", "y": "y", "gamma": "gamma", "beta": "beta",
+                                                 "epsilon": "epsilon"})
+
+
+def test_the_root_of_a_defined_square_used_alone_is_refused():
+    with pytest.raises(symgd.AmbiguityError, match=r"defines a power of it"):
+        symgd.parse(r"\sum_i (\gamma (x_i - \mu)/\sigma - y_i)^2,\quad \sigma^2 = \frac{1}{m}\sum_i (x_i - \mu)^2",
+                    wrt=r"\gamma")
