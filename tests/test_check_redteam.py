@@ -1,0 +1,94 @@
+"""False verdicts found by the red team of ``symgd.check``: claims written as students and papers write
+them, whose truth is decided here by hand-written NumPy (central differences of the loss at random
+points with distinct dimensions), never by symgd. Each row was once judged wrong by ``check``.
+"""
+
+import numpy as np
+import pytest
+
+import symgd
+
+SIZES = {"n": 7, "d": 4, "K": 3, "m": 5}
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def central_gradient(loss, values: dict, name: str, step: float = 1e-6) -> np.ndarray:
+    """∂loss/∂values[name] by central differences, entry by entry."""
+    base = values[name]
+    gradient = np.zeros_like(base)
+    for position in np.ndindex(base.shape):
+        up, down = base.copy(), base.copy()
+        up[position] += step
+        down[position] -= step
+        gradient[position] = (loss({**values, name: up}) - loss({**values, name: down})) / (2 * step)
+    return gradient
+
+
+def claim_is_the_gradient(loss, claimed, name: str, draw) -> bool:
+    """Whether the NumPy claim equals the gradient at three random points."""
+    rng = np.random.default_rng(7)
+    results = []
+    for _ in range(3):
+        values = draw(rng)
+        results.append(np.allclose(claimed(values), central_gradient(loss, values, name), rtol=1e-5, atol=1e-7))
+    assert len(set(results)) == 1, "the truth must not depend on the point"
+    return results[0]
+
+
+# -- a two-layer network whose head lists W_1, W_2 declared as matrices --------------------------
+# L(W_1, W_2) = ... with W_1 \in R^{m x d} was read as W \in R^2 with entries W_1, W_2 (x and y scalars),
+# so every correct matrix claim was "incorrect: shapes do not fit".
+
+NET = (r"L(W_1, W_2) = \frac{1}{2}\|W_2\sigma(W_1 x) - y\|^2, \quad W_1 \in \mathbb{R}^{m \times d}, "
+       r"\quad W_2 \in \mathbb{R}^{K \times m}")
+
+
+def draw_net(rng):
+    n, d, K, m = (SIZES[k] for k in "ndKm")
+    return {"x": rng.normal(size=d), "y": rng.normal(size=K), "W1": rng.normal(size=(m, d)),
+            "W2": rng.normal(size=(K, m))}
+
+
+def net_loss(v):
+    return 0.5 * np.sum((v["W2"] @ sigmoid(v["W1"] @ v["x"]) - v["y"]) ** 2)
+
+
+def net_hidden(v):
+    return sigmoid(v["W1"] @ v["x"])
+
+
+def net_residual(v):
+    return v["W2"] @ net_hidden(v) - v["y"]
+
+
+NET_CLAIMS = [
+    ("W2", r"\frac{\partial L}{\partial W_2} = (W_2\sigma(W_1 x) - y)\sigma(W_1 x)^\top",
+     lambda v: np.outer(net_residual(v), net_hidden(v))),
+    ("W2", r"\frac{\partial L}{\partial W_2} = (W_2\sigma(W_1 x) - y)(W_1 x)^\top",
+     lambda v: np.outer(net_residual(v), v["W1"] @ v["x"])),
+    ("W1", r"\frac{\partial L}{\partial W_1} = \left(W_2^\top(W_2\sigma(W_1 x) - y) \odot \sigma(W_1 x) \odot "
+           r"(1 - \sigma(W_1 x))\right) x^\top",
+     lambda v: np.outer((v["W2"].T @ net_residual(v)) * net_hidden(v) * (1 - net_hidden(v)), v["x"])),
+    ("W1", r"\frac{\partial L}{\partial W_1} = \operatorname{diag}(\sigma(W_1 x) \odot (1 - \sigma(W_1 x))) "
+           r"W_2^\top(W_2\sigma(W_1 x) - y) x^\top",
+     lambda v: np.outer((v["W2"].T @ net_residual(v)) * net_hidden(v) * (1 - net_hidden(v)), v["x"])),
+    ("W1", r"\frac{\partial L}{\partial W_1} = \left(W_2^\top(W_2\sigma(W_1 x) - y) \odot \sigma(W_1 x)\right) x^\top",
+     lambda v: np.outer((v["W2"].T @ net_residual(v)) * net_hidden(v), v["x"])),
+]
+
+
+def test_declared_numbered_head_arguments_are_parameters_of_their_own():
+    problem = symgd.parse(NET)
+    assert sorted(map(str, problem.params)) == ["W_1", "W_2"]
+    shapes = {str(s): tuple(map(str, problem.shapes[s])) for s in problem.params}
+    assert shapes == {"W_1": ("m", "d"), "W_2": ("K", "m")}
+
+
+@pytest.mark.parametrize("name, claim, claimed", NET_CLAIMS)
+def test_two_layer_network_claims_follow_the_numpy_truth(name, claim, claimed):
+    truth = claim_is_the_gradient(net_loss, claimed, name, draw_net)
+    result = symgd.check(NET, claim)
+    assert result.ok is truth, (result.verdict, result.diagnosis)
