@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from symgd import derive
-from symgd.errors import ShapeError, SymgdError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, SymgdError, UnsupportedError
 from symgd.numeric import dimension_size, entries, random_values
 from symgd.parse import ir, parse_document
 from symgd.derive.calculus import rebuild
@@ -161,6 +161,8 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
     if headless and target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
+    if not result.ok:
+        _refuse_bars_that_decide(problem, node, target, identity)
     if inverted:
         _reject_inverted(result, target)
     if len(steps) > 1:
@@ -168,6 +170,45 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
         if first_wrong is not None:
             _reject_broken_chain(result, target, first_wrong)
     return result
+
+
+def _refuse_bars_that_decide(problem: Problem, node, target: _Target, identity) -> None:
+    """``\\frac{w}{|w|}`` for sign(w): bars around a vector or a matrix are its length (or determinant) to
+    symgd, but entrywise to many students. When the claim is wrong as read and right with the bars read
+    entrywise, the verdict hangs on the notation: an AmbiguityError that names it, never "incorrect"."""
+    wide = [bars for bars in dict.fromkeys(n for n in ir.walk(node) if isinstance(n, ir.Abs))
+            if _is_array(problem, bars.arg, identity)]
+    if not wide:
+        return
+
+    def entrywise(current):
+        if isinstance(current, ir.Abs) and current in wide:
+            return ir.Func("abs", (current.arg,))
+        if isinstance(current, ir.Div) and isinstance(current.den, ir.Func) and current.den.name == "abs" \
+                and current.den.args[0] in {bars.arg for bars in wide}:
+            return dataclasses.replace(current, elementwise=True)
+        return current
+
+    try:
+        value = _lower(problem, _rewrite(node, entrywise), target, identity)
+    except SymgdError:
+        return
+    truth = (target.expr, target.indices, target.shape, False)
+    if tuple(value[2]) == tuple(target.shape) and (not value[3] or target.row) \
+            and _numeric_equal(problem, value, truth)[0]:
+        shown = ", ".join(latex_of(bars) for bars in wide)
+        inner = latex_of(wide[0].arg)
+        raise AmbiguityError(f"the claim is right only if {shown} is read entrywise: symgd reads the bars around a "
+                             "vector as its length \\|v\\| (around a matrix as its determinant), and then the claim "
+                             f"is wrong; write \\operatorname{{sign}}({inner}) (or |{inner}_j| in an entry) for "
+                             f"entrywise values, \\|{inner}\\| for the length")
+
+
+def _is_array(problem: Problem, node, identity) -> bool:
+    try:
+        return bool(elaborate(problem, node, None, identity)[2])
+    except SymgdError:
+        return False
 
 
 _ZERO = re.compile(r"^(0|\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\bm\{0\}|\\mathbf 0)$")

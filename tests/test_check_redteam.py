@@ -92,3 +92,46 @@ def test_two_layer_network_claims_follow_the_numpy_truth(name, claim, claimed):
     truth = claim_is_the_gradient(net_loss, claimed, name, draw_net)
     result = symgd.check(NET, claim)
     assert result.ok is truth, (result.verdict, result.diagnosis)
+
+
+# -- bars around a vector: w / |w| for sign(w) ------------------------------------------------------
+# symgd reads |w| of a vector as its length; the lasso subgradient written w/|w| (entrywise) was judged
+# "incorrect" with no word on the reading. Where the bars decide the verdict, check now refuses.
+
+LASSO = r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2 + \lambda\|w\|_1, \quad X \in \mathbb{R}^{n \times d}"
+LAMBDA = 0.7
+
+
+def draw_lasso(rng):
+    n, d = SIZES["n"], SIZES["d"]
+    return {"X": rng.normal(size=(n, d)), "y": rng.normal(size=n), "w": rng.normal(size=d)}
+
+
+def lasso_loss(v):
+    n = SIZES["n"]
+    return np.sum((v["X"] @ v["w"] - v["y"]) ** 2) / (2 * n) + LAMBDA * np.sum(np.abs(v["w"]))
+
+
+def lasso_smooth_part(v):
+    return v["X"].T @ (v["X"] @ v["w"] - v["y"]) / SIZES["n"]
+
+
+def test_bars_read_entrywise_decide_the_verdict_so_check_refuses():
+    entrywise = claim_is_the_gradient(lasso_loss, lambda v: lasso_smooth_part(v) + LAMBDA * v["w"] / np.abs(v["w"]),
+                                      "w", draw_lasso)
+    assert entrywise   # the student's meaning is right
+    with pytest.raises(symgd.AmbiguityError, match=r"read entrywise.*\\operatorname\{sign\}\(w\)"):
+        symgd.check(LASSO, r"\nabla_w L = \frac{1}{n}X^\top(Xw - y) + \lambda \frac{w}{|w|}")
+
+
+@pytest.mark.parametrize("claim, claimed", [
+    (r"\nabla_w L = \frac{1}{n}X^\top(Xw - y) - \lambda \frac{w}{|w|}",
+     lambda v: lasso_smooth_part(v) - LAMBDA * v["w"] / np.abs(v["w"])),
+    (r"\nabla_w L = \frac{1}{n}X^\top(Xw - y) + \lambda\operatorname{sign}(w)",
+     lambda v: lasso_smooth_part(v) + LAMBDA * np.sign(v["w"])),
+    (r"\nabla_w L = \frac{1}{n}X^\top(Xw - y) + \lambda w", lambda v: lasso_smooth_part(v) + LAMBDA * v["w"]),
+])
+def test_lasso_claims_follow_the_numpy_truth(claim, claimed):
+    truth = claim_is_the_gradient(lasso_loss, claimed, "w", draw_lasso)
+    result = symgd.check(LASSO.replace(r"\lambda", str(LAMBDA)), claim.replace(r"\lambda", str(LAMBDA)))
+    assert result.ok is truth, (result.verdict, result.diagnosis)
