@@ -135,3 +135,21 @@ def test_lasso_claims_follow_the_numpy_truth(claim, claimed):
     truth = claim_is_the_gradient(lasso_loss, claimed, "w", draw_lasso)
     result = symgd.check(LASSO.replace(r"\lambda", str(LAMBDA)), claim.replace(r"\lambda", str(LAMBDA)))
     assert result.ok is truth, (result.verdict, result.diagnosis)
+
+
+# -- a gradient read off as a row vector at the end of a derivation by differentials ----------------
+# check calls \nabla_w L = \frac{1}{n}(Xw - y)^\top X incorrect (a row vector; README), but the same read-off
+# ending a derivation by differentials was called correct: the row flag was dropped when the line was read.
+
+LS = r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2, \quad X \in \mathbb{R}^{n \times d}"
+ROUTE = "r = Xw - y \\\\ dL = \\frac{1}{n} r^\\top dr \\\\ dr = X dw \\\\ \\nabla_w L = %s"
+
+
+def test_a_row_vector_read_off_ends_no_derivation_by_differentials():
+    entries_right = claim_is_the_gradient(lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) / (2 * SIZES["n"]),
+                                          lasso_smooth_part, "w", draw_lasso)
+    assert entries_right
+    assert symgd.check(LS, ROUTE % r"\frac{1}{n} X^\top r").ok
+    row = symgd.check(LS, ROUTE % r"\frac{1}{n} r^\top X")
+    assert not row.ok and "line 4" in row.diagnosis[0] and "row vector" in row.diagnosis[0], row.diagnosis
+    assert not symgd.check(LS, r"\nabla_w L = \frac{1}{n}(Xw - y)^\top X").ok   # the same convention without the route
