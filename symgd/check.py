@@ -644,6 +644,12 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrice
             if len(problem.shapes[symbol]) == 2:
                 values = np.abs(env[_name_of(symbol)])
                 env[_name_of(symbol)] = values / values.sum(axis=1, keepdims=True)
+    if matrices in _LABEL_VALUES:   # labels: every data vector's entries drawn from {-1, +1} or {0, 1}
+        draw = np.random.default_rng(seed)
+        for symbol in problem.data:
+            if len(problem.shapes[symbol]) == 1:
+                size = np.shape(env[_name_of(symbol)])
+                env[_name_of(symbol)] = draw.choice(_LABEL_VALUES[matrices], size=size).astype(float)
     concrete = tuple(dimension_size(d, env) for d in shape)
     try:
         return entries(expr, axes, concrete, env), env
@@ -651,12 +657,16 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrice
         return np.full(concrete, np.nan), env
 
 
+_LABEL_VALUES = {"labels -1, +1": (-1.0, 1.0), "labels 0, 1": (0.0, 1.0)}
+
+
 def _numeric_equal(problem: Problem, first, second, matrices: str = "generic"):
     """Compare two lowered values at random points; returns (equal, counterexample or None).
 
     A point where either side is not finite (outside a log's domain) is skipped; with no finite
-    point at all the two are not called equal. Matrices are generic; ``"symmetric"`` and ``"one-hot
-    rows"`` serve diagnoses only (a claim right for symmetric matrices or one-hot labels alone).
+    point at all the two are not called equal. Matrices are generic; ``"symmetric"``, ``"one-hot
+    rows"`` and the ``_LABEL_VALUES`` serve diagnoses only (a claim right for symmetric matrices, one-hot
+    labels or labels ±1 / 0-1 alone).
     """
     compared = 0
     for sizes in SIZES:
@@ -760,6 +770,12 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
             _numeric_equal(problem, claim, truth, "one-hot rows")[0]:
         return ["the claim holds only when the rows of the label matrix sum to 1 (one-hot labels, as in "
                 "\\sum_k Y_{ik} = 1), which the loss does not say; for general labels keep the factor \\sum_k Y_{ik}"]
+    for values, (low, high) in _LABEL_VALUES.items():
+        if any(len(problem.shapes[s]) == 1 for s in problem.data) and \
+                _numeric_equal(problem, claim, truth, values)[0]:
+            return [f"the claim holds only when the labels (the data vectors) are {low:g} or {high:g}, which symgd "
+                    f"does not assume (a declaration y_i \\in \\{{{low:g}, {high:g}\\}} is not read): for general values it "
+                    "differs from the gradient; write the form that holds for any label"]
     terms = sympy.Add.make_args(target.expr)
     if len(terms) > 1:
         for term in terms:

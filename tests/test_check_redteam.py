@@ -153,3 +153,41 @@ def test_a_row_vector_read_off_ends_no_derivation_by_differentials():
     row = symgd.check(LS, ROUTE % r"\frac{1}{n} r^\top X")
     assert not row.ok and "line 4" in row.diagnosis[0] and "row vector" in row.diagnosis[0], row.diagnosis
     assert not symgd.check(LS, r"\nabla_w L = \frac{1}{n}(Xw - y)^\top X").ok   # the same convention without the route
+
+
+# -- a claim right only for labels ±1 (or 0/1) --------------------------------------------------------
+# (σ(w^T x_i) - (1 + y_i)/2) x_i is the logistic gradient for y_i ∈ {-1, +1} alone. symgd checks for every real
+# y: "incorrect" is right for the loss as read, and the diagnosis now says why. With the labels declared
+# in the source (y_i \in \{-1, +1\}) the claim is right, but the parser drops the set's elements.
+
+LOGISTIC_PM = r"L(w) = \sum_{i=1}^{n}\log(1 + \exp(-y_i w^\top x_i))"
+HALF_LABELS = r"\nabla_w L = \sum_{i=1}^{n}\left(\sigma(w^\top x_i) - \frac{1 + y_i}{2}\right)x_i"
+
+
+def draw_labelled(rng, labels=(-1.0, 1.0)):
+    n, d = SIZES["n"], SIZES["d"]
+    return {"X": rng.normal(size=(n, d)), "y": rng.choice(labels, size=n), "w": rng.normal(size=d)}
+
+
+def logistic_pm_loss(v):
+    return np.sum(np.log1p(np.exp(-v["y"] * (v["X"] @ v["w"]))))
+
+
+def half_labels(v):
+    return v["X"].T @ (sigmoid(v["X"] @ v["w"]) - (1 + v["y"]) / 2)
+
+
+def test_a_claim_right_only_for_labels_plus_minus_one_says_so():
+    assert claim_is_the_gradient(logistic_pm_loss, half_labels, "w", draw_labelled)
+    assert not claim_is_the_gradient(logistic_pm_loss, half_labels, "w",
+                                     lambda rng: {**draw_labelled(rng), "y": rng.normal(size=SIZES["n"])})
+    result = symgd.check(LOGISTIC_PM, HALF_LABELS)
+    assert not result.ok
+    assert any("only when the labels (the data vectors) are -1 or 1" in f for f in result.diagnosis), result.diagnosis
+
+
+@pytest.mark.xfail(strict=True, reason="the parser reads y_i \\in \\{-1, +1\\} as a set without its elements "
+                                       "(Reals field 'set'): check cannot know the labels are ±1")
+def test_labels_declared_plus_minus_one_make_the_claim_right():
+    assert claim_is_the_gradient(logistic_pm_loss, half_labels, "w", draw_labelled)
+    assert symgd.check(LOGISTIC_PM + r", \quad y_i \in \{-1, +1\}", HALF_LABELS).ok
