@@ -774,8 +774,8 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
         if any(len(problem.shapes[s]) == 1 for s in problem.data) and \
                 _numeric_equal(problem, claim, truth, values)[0]:
             return [f"the claim holds only when the labels (the data vectors) are {low:g} or {high:g}, which symgd "
-                    f"does not assume (a declaration y_i \\in \\{{{low:g}, {high:g}\\}} is not read): for general values it "
-                    "differs from the gradient; write the form that holds for any label"]
+                    f"does not assume (a declaration y_i \\in \\{{{low:g}, {high:g}\\}} is not read): for general "
+                    "values it differs from the gradient; write the form that holds for any label"]
     terms = sympy.Add.make_args(target.expr)
     if len(terms) > 1:
         for term in terms:
