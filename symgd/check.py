@@ -922,9 +922,10 @@ def _read_notation(problem: Problem, node, free=()) -> tuple:
     that; ``X`` names the matrix whose rows the loss wrote ``x_i`` (and ``x_i`` the rows of ``X``).
     """
     known = _known_names(problem)
+    node, notes = _sigmoid_primes(problem, node, known)
     bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
     unknown = sorted(_names(node) - known - bound - set(free))
-    aliases, identity, notes, left = {}, set(), [], []
+    aliases, identity, left = {}, set(), []
     count = _sample_count(problem)
     for name in unknown:
         swapped = name.swapcase()
@@ -943,6 +944,36 @@ def _read_notation(problem: Problem, node, free=()) -> tuple:
     if aliases:
         node = _rewrite(node, lambda n: aliases.get(n.name, n) if isinstance(n, ir.Name) else n)
     return node, frozenset(identity), notes, left
+
+
+_SIGMA_PRIME = ir.Prime(ir.Name("sigma"))
+
+
+def _sigmoid_primes(problem: Problem, node, known: set) -> tuple:
+    """``\\sigma'(u)`` (the parser's σ' juxtaposed with its argument) is the sigmoid's derivative
+    σ(u)(1 - σ(u)) where σ names nothing of the problem's; returns (node, notes)."""
+    if "sigma" in known or "sigma" in problem.functions or _SIGMA_PRIME not in ir.walk(node):
+        return node, []
+
+    def attached(left, argument):   # a (σ') (u): juxtaposition groups to the left, σ' is left's last factor
+        if left == _SIGMA_PRIME:
+            value = ir.Func("sigmoid", (argument,))
+            return ir.Hadamard(value, ir.Add((ir.Num("1"), ir.Neg(value))))   # entrywise, σ'(Wx) of a vector
+        if isinstance(left, (ir.Mul, ir.Hadamard)) and (isinstance(left, ir.Hadamard) or left.op == "juxt"):
+            right = attached(left.right, argument)   # a ⊙ σ'(u) too, parsed (a ⊙ σ')(u)
+            return None if right is None else dataclasses.replace(left, right=right)
+        if isinstance(left, ir.Neg):
+            inner = attached(left.arg, argument)
+            return None if inner is None else ir.Neg(inner)
+        return None
+
+    def derivative(current):
+        if isinstance(current, ir.Mul) and current.op == "juxt":
+            return attached(current.left, current.right) or current
+        return current
+
+    return _rewrite(node, derivative), ["\\sigma'(u) is read as the derivative of the logistic sigmoid, "
+                                        "\\sigma(u)(1 - \\sigma(u))"]
 
 
 # -- Hessians as block matrices -------------------------------------------------------------------

@@ -191,3 +191,40 @@ def test_a_claim_right_only_for_labels_plus_minus_one_says_so():
 def test_labels_declared_plus_minus_one_make_the_claim_right():
     assert claim_is_the_gradient(logistic_pm_loss, half_labels, "w", draw_labelled)
     assert symgd.check(LOGISTIC_PM + r", \quad y_i \in \{-1, +1\}", HALF_LABELS).ok
+
+
+# -- σ'(u) written for the sigmoid's derivative --------------------------------------------------------
+# \sigma'(w^\top x_i) was refused ("the claim uses sigma"), in a sum and inside a Hadamard product alike.
+
+SQUARED_SIGMOID = r"L(w) = \frac{1}{2}\sum_{i=1}^{n}(\sigma(w^\top x_i) - y_i)^2"
+
+
+def squared_sigmoid_loss(v):
+    return 0.5 * np.sum((sigmoid(v["X"] @ v["w"]) - v["y"]) ** 2)
+
+
+def sigmoid_prime_claimed(v, factor=1.0):
+    s = sigmoid(v["X"] @ v["w"])
+    return v["X"].T @ ((s - v["y"]) * s * (1 - s)) * factor
+
+
+@pytest.mark.parametrize("claim, claimed", [
+    (r"\nabla_w L = \sum_{i=1}^{n}(\sigma(w^\top x_i) - y_i)\sigma'(w^\top x_i)x_i", sigmoid_prime_claimed),
+    (r"\nabla_w L = \sum_{i=1}^{n}\sigma'(w^\top x_i)(\sigma(w^\top x_i) - y_i)x_i", sigmoid_prime_claimed),
+    (r"\nabla_w L = 2\sum_{i=1}^{n}(\sigma(w^\top x_i) - y_i)\sigma'(w^\top x_i)x_i",
+     lambda v: sigmoid_prime_claimed(v, 2.0)),
+    (r"\nabla_w L = -\sum_{i=1}^{n}(\sigma(w^\top x_i) - y_i)\sigma'(w^\top x_i)x_i",
+     lambda v: sigmoid_prime_claimed(v, -1.0)),
+])
+def test_sigma_prime_is_the_sigmoid_derivative(claim, claimed):
+    truth = claim_is_the_gradient(squared_sigmoid_loss, claimed, "w", draw_lasso)
+    result = symgd.check(SQUARED_SIGMOID, claim)
+    assert result.ok is truth, (result.verdict, result.diagnosis)
+    assert any("\\sigma'(u) is read as the derivative" in finding for finding in result.diagnosis)
+
+
+def test_sigma_prime_inside_a_hadamard_product():
+    claim = (r"\frac{\partial L}{\partial W_1} = \left(W_2^\top(W_2\sigma(W_1 x) - y) \odot \sigma'(W_1 x)\right) "
+             r"x^\top")
+    truth = claim_is_the_gradient(net_loss, NET_CLAIMS[2][2], "W1", draw_net)
+    assert truth and symgd.check(NET, claim).ok
