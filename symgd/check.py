@@ -762,10 +762,13 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
             if _numeric_equal(problem, claim, (scaled, target.indices, target.shape, False))[0]:
                 return [f"the claim is {dim} times the {target.kind}" if "dropped" in slip else
                         f"the claim is the {target.kind} divided by {dim}", slip]
-    if any(len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1 for s in problem.shapes) and \
-            _numeric_equal(problem, claim, truth, "symmetric")[0]:
-        return [f"the claim holds only for symmetric matrices: for a general A the {target.kind} keeps both A "
-                "and A^\\top (the gradient of x^\\top A x is (A + A^\\top) x, which is 2 A x only when A = A^\\top)"]
+    square = [name_latex(_name_of(s)) for s in problem.shapes
+              if len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1]
+    if square and _numeric_equal(problem, claim, truth, "symmetric")[0]:
+        return [f"the claim holds only for symmetric matrices ({', '.join(square)}): for general ones the "
+                f"{target.kind} differs, a transpose is missing (\\Theta^{{-\\top}} for \\Theta^{{-1}}, S^\\top "
+                "for S) or A and A^\\top are both needed (the gradient of x^\\top A x is (A + A^\\top) x, which is "
+                "2 A x only when A = A^\\top)"]
     if any(len(problem.shapes[s]) == 2 for s in problem.data) and \
             _numeric_equal(problem, claim, truth, "one-hot rows")[0]:
         return ["the claim holds only when the rows of the label matrix sum to 1 (one-hot labels, as in "

@@ -228,3 +228,22 @@ def test_sigma_prime_inside_a_hadamard_product():
              r"x^\top")
     truth = claim_is_the_gradient(net_loss, NET_CLAIMS[2][2], "W1", draw_net)
     assert truth and symgd.check(NET, claim).ok
+
+
+# -- the message for a claim right only for symmetric matrices names them -----------------------------
+# \nabla \log\det\Theta = \Theta^{-1} was told "the gradient of x^T A x is (A + A^T) x", about a matrix it has not.
+
+def test_a_missing_transpose_of_an_inverse_is_named_for_the_matrix_it_concerns():
+    d = SIZES["d"]
+
+    def draw(rng):
+        return {"T": rng.normal(size=(d, d)) + 3 * np.eye(d)}
+
+    loss = lambda v: np.log(np.linalg.det(v["T"]))   # noqa: E731
+    assert not claim_is_the_gradient(loss, lambda v: np.linalg.inv(v["T"]), "T", draw)
+    assert claim_is_the_gradient(loss, lambda v: np.linalg.inv(v["T"]).T, "T", draw)
+    source = r"f(\Theta) = \log\det\Theta, \quad \Theta \in \mathbb{R}^{d \times d}"
+    assert symgd.check(source, r"\nabla_\Theta f = \Theta^{-\top}").ok
+    result = symgd.check(source, r"\nabla_\Theta f = \Theta^{-1}")
+    assert not result.ok
+    assert any(r"only for symmetric matrices (\Theta)" in f and r"\Theta^{-\top}" in f for f in result.diagnosis)
