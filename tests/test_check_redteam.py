@@ -247,3 +247,16 @@ def test_a_missing_transpose_of_an_inverse_is_named_for_the_matrix_it_concerns()
     result = symgd.check(source, r"\nabla_\Theta f = \Theta^{-1}")
     assert not result.ok
     assert any(r"only for symmetric matrices (\Theta)" in f and r"\Theta^{-\top}" in f for f in result.diagnosis)
+
+
+# -- plain text X^T (Xw - y) ----------------------------------------------------------------------------
+# the superscript took "T (Xw - y)" as a call of T: X^{T(Xw - y)}, refused as "the claim uses T".
+
+@pytest.mark.parametrize("claim, factor", [("2 X^T (X w - y)", 2.0), ("X^T (X w - y)", 1.0),
+                                           ("2 X^T(y - X w)", -2.0)])
+def test_plain_text_transpose_before_a_bracket(claim, factor):
+    loss = lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2)   # noqa: E731
+    claimed = lambda v: factor * v["X"].T @ (v["X"] @ v["w"] - v["y"])   # noqa: E731
+    truth = claim_is_the_gradient(loss, claimed, "w", draw_lasso)
+    result = symgd.check("||X w - y||^2", claim, wrt="w")
+    assert result.ok is truth, (result.verdict, result.diagnosis)
