@@ -847,6 +847,12 @@ class _Resolver:
             return self.resolve(entry)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
+        if isinstance(node, ir.Transpose) and isinstance(node.arg, ir.Apply):
+            # V(R - U^\top V)^\top: a product transposes only its bracket, as a power raises it (see apply)
+            value = self.apply(node.arg)
+            if isinstance(value, ir.Mul) and value.op == "juxt" and (node.arg.name, node.arg.args) in self.products:
+                return ir.Mul(value.left, dataclasses.replace(node, arg=value.right), "juxt")
+            return dataclasses.replace(node, arg=value)
         if isinstance(node, ir.Apply):
             return self.apply(node)
         if isinstance(node, ir.Name) and self.is_whole_use(node):   # K_{ij} = ... used as the matrix K

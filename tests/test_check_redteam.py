@@ -260,3 +260,30 @@ def test_plain_text_transpose_before_a_bracket(claim, factor):
     truth = claim_is_the_gradient(loss, claimed, "w", draw_lasso)
     result = symgd.check("||X w - y||^2", claim, wrt="w")
     assert result.ok is truth, (result.verdict, result.diagnosis)
+
+
+# -- a product before a transposed bracket: V(R - U^T V)^T --------------------------------------------
+# read as (V(R - U^T V))^T, the transpose of the whole product: every correct claim of this form was
+# "incorrect: shapes do not fit". A power after the bracket already raised only the bracket.
+
+FACTORS = r"L(U, V) = \frac{1}{2}\|R - U^\top V\|_F^2, \quad U \in \mathbb{R}^{k \times n}, V \in \mathbb{R}^{k \times m}"
+
+
+def draw_factors(rng):
+    n, m, k = SIZES["n"], SIZES["m"], 2
+    return {"R": rng.normal(size=(n, m)), "U": rng.normal(size=(k, n)), "V": rng.normal(size=(k, m))}
+
+
+def factors_loss(v):
+    return 0.5 * np.sum((v["R"] - v["U"].T @ v["V"]) ** 2)
+
+
+@pytest.mark.parametrize("claim, claimed", [
+    (r"\frac{\partial L}{\partial U} = -V(R - U^\top V)^\top", lambda v: -v["V"] @ (v["R"] - v["U"].T @ v["V"]).T),
+    (r"\frac{\partial L}{\partial U} = V(U^\top V - R)^\top", lambda v: v["V"] @ (v["U"].T @ v["V"] - v["R"]).T),
+    (r"\frac{\partial L}{\partial U} = V(R - U^\top V)^\top", lambda v: v["V"] @ (v["R"] - v["U"].T @ v["V"]).T),
+])
+def test_a_transposed_bracket_after_a_matrix(claim, claimed):
+    truth = claim_is_the_gradient(factors_loss, claimed, "U", draw_factors)
+    result = symgd.check(FACTORS, claim)
+    assert result.ok is truth, (result.verdict, result.diagnosis)
