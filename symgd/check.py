@@ -787,6 +787,13 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
                 findings.append(f"the term {_term_latex(term, target)} is missing" +
                                 (" (the regularizer's gradient)" if _is_regularizer(problem, term) else ""))
                 return findings
+        for term in terms:
+            factor = _factor_of_one_term(problem, claim, target, term)
+            if factor is not None:
+                shown = _term_latex(term, target)
+                findings.append(f"the sign of the term {shown} is flipped" if factor == -1 else
+                                f"the term {shown} has the wrong factor: the claim has {factor} times it")
+                return findings
     sigma_prime = _sigmoid_derivative(target.expr) if not target.expr.has(sympy.Sum) else target.expr.replace(
         lambda e: isinstance(e, sympy.Sum) and _sigmoid_derivative(e.args[0]) is not None,
         lambda e: sympy.Sum(_sigmoid_derivative(e.args[0]), *e.args[1:]))
@@ -814,6 +821,31 @@ def _constant_ratio(problem: Problem, claim, truth):
     if max(ratios) - min(ratios) > 1e-8 * max(1.0, abs(ratios[0])) or abs(ratios[0] - 1) < 1e-9:
         return None
     return ratios[0]
+
+
+def _factor_of_one_term(problem: Problem, claim, target: _Target, term):
+    """c when the claim is the gradient with one of its terms taken c times (c ≠ 1, a constant), else None:
+    the claim minus the gradient is (c - 1) times the term at every entry of every point."""
+    ratios = []
+    for sizes in SIZES:
+        for seed in SEEDS[:2]:
+            with np.errstate(all="ignore"):
+                a, _ = _values(problem, claim[0], claim[1], claim[2], sizes, seed)
+                b, _ = _values(problem, target.expr, target.indices, target.shape, sizes, seed)
+                t, _ = _values(problem, term, target.indices, target.shape, sizes, seed)
+            if not (a.shape == b.shape == t.shape and np.all(np.isfinite(a - b)) and np.all(np.isfinite(t))):
+                return None
+            difference, scale = a - b, max(np.max(np.abs(t), initial=0.0), 1e-300)
+            mask = np.abs(t) > 1e-8 * scale
+            if not np.any(mask) or np.max(np.abs(difference[~mask]), initial=0.0) > 1e-8 * scale:
+                return None
+            ratio = difference[mask] / t[mask]
+            if np.ptp(ratio) > 1e-8 * max(1.0, np.max(np.abs(ratio))):
+                return None
+            ratios.append(float(ratio.flat[0]))
+    if max(ratios) - min(ratios) > 1e-8 * max(1.0, abs(ratios[0])) or abs(ratios[0]) < 1e-9:
+        return None
+    return sympy.nsimplify(1 + ratios[0], rational=True, tolerance=1e-9)
 
 
 def _sigmoid_derivative(expr):

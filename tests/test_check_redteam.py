@@ -287,3 +287,24 @@ def test_a_transposed_bracket_after_a_matrix(claim, claimed):
     truth = claim_is_the_gradient(factors_loss, claimed, "U", draw_factors)
     result = symgd.check(FACTORS, claim)
     assert result.ok is truth, (result.verdict, result.diagnosis)
+
+
+# -- one term with a wrong factor or sign is named ------------------------------------------------------
+# -2X^T(y - Xw) + \lambda w for \|y - Xw\|^2 + \lambda\|w\|^2 was only "the claim differs from the derivation".
+
+RIDGE = r"L(w) = \|y - Xw\|_2^2 + \lambda\|w\|_2^2, \quad X \in \mathbb{R}^{n \times d}"
+
+
+@pytest.mark.parametrize("claim, claimed, finding", [
+    (r"\nabla_w L = -2X^\top(y - Xw) + \lambda w",
+     lambda v: -2 * v["X"].T @ (v["y"] - v["X"] @ v["w"]) + LAMBDA * v["w"],
+     r"the term 2 \lambda w has the wrong factor: the claim has 1/2 times it"),
+    (r"\nabla_w L = 2X^\top(y - Xw) + 2\lambda w",
+     lambda v: 2 * v["X"].T @ (v["y"] - v["X"] @ v["w"]) + 2 * LAMBDA * v["w"],
+     "the sign of the term 2 X^\\top \\left(X w - y\\right) is flipped"),
+])
+def test_one_term_with_a_wrong_factor_is_named(claim, claimed, finding):
+    loss = lambda v: np.sum((v["y"] - v["X"] @ v["w"]) ** 2) + LAMBDA * np.sum(v["w"] ** 2)   # noqa: E731
+    assert not claim_is_the_gradient(loss, claimed, "w", draw_lasso)
+    result = symgd.check(RIDGE, claim)
+    assert not result.ok and finding in result.diagnosis, result.diagnosis
