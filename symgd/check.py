@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from symgd import derive
-from symgd.errors import ShapeError, SymgdError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, SymgdError, UnsupportedError
 from symgd.numeric import dimension_size, entries, random_values
 from symgd.parse import ir, parse_document
 from symgd.derive.calculus import rebuild
@@ -161,6 +161,8 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
     if headless and target.kind == "gradient" and not final[2] and target.shape:
         target = _loss_target(problem)   # a scalar claimed for a vector gradient: a second loss
     result = _verdict(problem, final, target, notes)
+    if not result.ok:
+        _refuse_bars_that_decide(problem, node, target, identity)
     if inverted:
         _reject_inverted(result, target)
     if len(steps) > 1:
@@ -168,6 +170,45 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
         if first_wrong is not None:
             _reject_broken_chain(result, target, first_wrong)
     return result
+
+
+def _refuse_bars_that_decide(problem: Problem, node, target: _Target, identity) -> None:
+    """``\\frac{w}{|w|}`` for sign(w): bars around a vector or a matrix are its length (or determinant) to
+    symgd, but entrywise to many students. When the claim is wrong as read and right with the bars read
+    entrywise, the verdict hangs on the notation: an AmbiguityError that names it, never "incorrect"."""
+    wide = [bars for bars in dict.fromkeys(n for n in ir.walk(node) if isinstance(n, ir.Abs))
+            if _is_array(problem, bars.arg, identity)]
+    if not wide:
+        return
+
+    def entrywise(current):
+        if isinstance(current, ir.Abs) and current in wide:
+            return ir.Func("abs", (current.arg,))
+        if isinstance(current, ir.Div) and isinstance(current.den, ir.Func) and current.den.name == "abs" \
+                and current.den.args[0] in {bars.arg for bars in wide}:
+            return dataclasses.replace(current, elementwise=True)
+        return current
+
+    try:
+        value = _lower(problem, _rewrite(node, entrywise), target, identity)
+    except SymgdError:
+        return
+    truth = (target.expr, target.indices, target.shape, False)
+    if tuple(value[2]) == tuple(target.shape) and (not value[3] or target.row) \
+            and _numeric_equal(problem, value, truth)[0]:
+        shown = ", ".join(latex_of(bars) for bars in wide)
+        inner = latex_of(wide[0].arg)
+        raise AmbiguityError(f"the claim is right only if {shown} is read entrywise: symgd reads the bars around a "
+                             "vector as its length \\|v\\| (around a matrix as its determinant), and then the claim "
+                             f"is wrong; write \\operatorname{{sign}}({inner}) (or |{inner}_j| in an entry) for "
+                             f"entrywise values, \\|{inner}\\| for the length")
+
+
+def _is_array(problem: Problem, node, identity) -> bool:
+    try:
+        return bool(elaborate(problem, node, None, identity)[2])
+    except SymgdError:
+        return False
 
 
 _ZERO = re.compile(r"^(0|\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\bm\{0\}|\\mathbf 0)$")
@@ -603,6 +644,12 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrice
             if len(problem.shapes[symbol]) == 2:
                 values = np.abs(env[_name_of(symbol)])
                 env[_name_of(symbol)] = values / values.sum(axis=1, keepdims=True)
+    if matrices in _LABEL_VALUES:   # labels: every data vector's entries drawn from {-1, +1} or {0, 1}
+        draw = np.random.default_rng(seed)
+        for symbol in problem.data:
+            if len(problem.shapes[symbol]) == 1:
+                size = np.shape(env[_name_of(symbol)])
+                env[_name_of(symbol)] = draw.choice(_LABEL_VALUES[matrices], size=size).astype(float)
     concrete = tuple(dimension_size(d, env) for d in shape)
     try:
         return entries(expr, axes, concrete, env), env
@@ -610,12 +657,16 @@ def _values(problem: Problem, expr, axes, shape, sizes: dict, seed: int, matrice
         return np.full(concrete, np.nan), env
 
 
+_LABEL_VALUES = {"labels -1, +1": (-1.0, 1.0), "labels 0, 1": (0.0, 1.0)}
+
+
 def _numeric_equal(problem: Problem, first, second, matrices: str = "generic"):
     """Compare two lowered values at random points; returns (equal, counterexample or None).
 
     A point where either side is not finite (outside a log's domain) is skipped; with no finite
-    point at all the two are not called equal. Matrices are generic; ``"symmetric"`` and ``"one-hot
-    rows"`` serve diagnoses only (a claim right for symmetric matrices or one-hot labels alone).
+    point at all the two are not called equal. Matrices are generic; ``"symmetric"``, ``"one-hot
+    rows"`` and the ``_LABEL_VALUES`` serve diagnoses only (a claim right for symmetric matrices, one-hot
+    labels or labels ±1 / 0-1 alone).
     """
     compared = 0
     for sizes in SIZES:
@@ -711,14 +762,23 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
             if _numeric_equal(problem, claim, (scaled, target.indices, target.shape, False))[0]:
                 return [f"the claim is {dim} times the {target.kind}" if "dropped" in slip else
                         f"the claim is the {target.kind} divided by {dim}", slip]
-    if any(len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1 for s in problem.shapes) and \
-            _numeric_equal(problem, claim, truth, "symmetric")[0]:
-        return [f"the claim holds only for symmetric matrices: for a general A the {target.kind} keeps both A "
-                "and A^\\top (the gradient of x^\\top A x is (A + A^\\top) x, which is 2 A x only when A = A^\\top)"]
+    square = [name_latex(_name_of(s)) for s in problem.shapes
+              if len(problem.shapes[s]) == 2 and len(set(problem.shapes[s])) == 1]
+    if square and _numeric_equal(problem, claim, truth, "symmetric")[0]:
+        return [f"the claim holds only for symmetric matrices ({', '.join(square)}): for general ones the "
+                f"{target.kind} differs, a transpose is missing (\\Theta^{{-\\top}} for \\Theta^{{-1}}, S^\\top "
+                "for S) or A and A^\\top are both needed (the gradient of x^\\top A x is (A + A^\\top) x, which is "
+                "2 A x only when A = A^\\top)"]
     if any(len(problem.shapes[s]) == 2 for s in problem.data) and \
             _numeric_equal(problem, claim, truth, "one-hot rows")[0]:
         return ["the claim holds only when the rows of the label matrix sum to 1 (one-hot labels, as in "
                 "\\sum_k Y_{ik} = 1), which the loss does not say; for general labels keep the factor \\sum_k Y_{ik}"]
+    for values, (low, high) in _LABEL_VALUES.items():
+        if any(len(problem.shapes[s]) == 1 for s in problem.data) and \
+                _numeric_equal(problem, claim, truth, values)[0]:
+            return [f"the claim holds only when the labels (the data vectors) are {low:g} or {high:g}, which symgd "
+                    f"does not assume (a declaration y_i \\in \\{{{low:g}, {high:g}\\}} is not read): for general "
+                    "values it differs from the gradient; write the form that holds for any label"]
     terms = sympy.Add.make_args(target.expr)
     if len(terms) > 1:
         for term in terms:
@@ -726,6 +786,13 @@ def _diagnose(problem: Problem, claim, target: _Target) -> list[str]:
             if _numeric_equal(problem, claim, (rest, target.indices, target.shape, False))[0]:
                 findings.append(f"the term {_term_latex(term, target)} is missing" +
                                 (" (the regularizer's gradient)" if _is_regularizer(problem, term) else ""))
+                return findings
+        for term in terms:
+            factor = _factor_of_one_term(problem, claim, target, term)
+            if factor is not None:
+                shown = _term_latex(term, target)
+                findings.append(f"the sign of the term {shown} is flipped" if factor == -1 else
+                                f"the term {shown} has the wrong factor: the claim has {factor} times it")
                 return findings
     sigma_prime = _sigmoid_derivative(target.expr) if not target.expr.has(sympy.Sum) else target.expr.replace(
         lambda e: isinstance(e, sympy.Sum) and _sigmoid_derivative(e.args[0]) is not None,
@@ -754,6 +821,31 @@ def _constant_ratio(problem: Problem, claim, truth):
     if max(ratios) - min(ratios) > 1e-8 * max(1.0, abs(ratios[0])) or abs(ratios[0] - 1) < 1e-9:
         return None
     return ratios[0]
+
+
+def _factor_of_one_term(problem: Problem, claim, target: _Target, term):
+    """c when the claim is the gradient with one of its terms taken c times (c ≠ 1, a constant), else None:
+    the claim minus the gradient is (c - 1) times the term at every entry of every point."""
+    ratios = []
+    for sizes in SIZES:
+        for seed in SEEDS[:2]:
+            with np.errstate(all="ignore"):
+                a, _ = _values(problem, claim[0], claim[1], claim[2], sizes, seed)
+                b, _ = _values(problem, target.expr, target.indices, target.shape, sizes, seed)
+                t, _ = _values(problem, term, target.indices, target.shape, sizes, seed)
+            if not (a.shape == b.shape == t.shape and np.all(np.isfinite(a - b)) and np.all(np.isfinite(t))):
+                return None
+            difference, scale = a - b, max(np.max(np.abs(t), initial=0.0), 1e-300)
+            mask = np.abs(t) > 1e-8 * scale
+            if not np.any(mask) or np.max(np.abs(difference[~mask]), initial=0.0) > 1e-8 * scale:
+                return None
+            ratio = difference[mask] / t[mask]
+            if np.ptp(ratio) > 1e-8 * max(1.0, np.max(np.abs(ratio))):
+                return None
+            ratios.append(float(ratio.flat[0]))
+    if max(ratios) - min(ratios) > 1e-8 * max(1.0, abs(ratios[0])) or abs(ratios[0]) < 1e-9:
+        return None
+    return sympy.nsimplify(1 + ratios[0], rational=True, tolerance=1e-9)
 
 
 def _sigmoid_derivative(expr):
@@ -865,9 +957,10 @@ def _read_notation(problem: Problem, node, free=()) -> tuple:
     that; ``X`` names the matrix whose rows the loss wrote ``x_i`` (and ``x_i`` the rows of ``X``).
     """
     known = _known_names(problem)
+    node, notes = _sigmoid_primes(problem, node, known)
     bound = {n.index for n in ir.walk(node) if isinstance(n, ir.BigOp)}
     unknown = sorted(_names(node) - known - bound - set(free))
-    aliases, identity, notes, left = {}, set(), [], []
+    aliases, identity, left = {}, set(), []
     count = _sample_count(problem)
     for name in unknown:
         swapped = name.swapcase()
@@ -886,6 +979,36 @@ def _read_notation(problem: Problem, node, free=()) -> tuple:
     if aliases:
         node = _rewrite(node, lambda n: aliases.get(n.name, n) if isinstance(n, ir.Name) else n)
     return node, frozenset(identity), notes, left
+
+
+_SIGMA_PRIME = ir.Prime(ir.Name("sigma"))
+
+
+def _sigmoid_primes(problem: Problem, node, known: set) -> tuple:
+    """``\\sigma'(u)`` (the parser's σ' juxtaposed with its argument) is the sigmoid's derivative
+    σ(u)(1 - σ(u)) where σ names nothing of the problem's; returns (node, notes)."""
+    if "sigma" in known or "sigma" in problem.functions or _SIGMA_PRIME not in ir.walk(node):
+        return node, []
+
+    def attached(left, argument):   # a (σ') (u): juxtaposition groups to the left, σ' is left's last factor
+        if left == _SIGMA_PRIME:
+            value = ir.Func("sigmoid", (argument,))
+            return ir.Hadamard(value, ir.Add((ir.Num("1"), ir.Neg(value))))   # entrywise, σ'(Wx) of a vector
+        if isinstance(left, (ir.Mul, ir.Hadamard)) and (isinstance(left, ir.Hadamard) or left.op == "juxt"):
+            right = attached(left.right, argument)   # a ⊙ σ'(u) too, parsed (a ⊙ σ')(u)
+            return None if right is None else dataclasses.replace(left, right=right)
+        if isinstance(left, ir.Neg):
+            inner = attached(left.arg, argument)
+            return None if inner is None else ir.Neg(inner)
+        return None
+
+    def derivative(current):
+        if isinstance(current, ir.Mul) and current.op == "juxt":
+            return attached(current.left, current.right) or current
+        return current
+
+    return _rewrite(node, derivative), ["\\sigma'(u) is read as the derivative of the logistic sigmoid, "
+                                        "\\sigma(u)(1 - \\sigma(u))"]
 
 
 # -- Hessians as block matrices -------------------------------------------------------------------

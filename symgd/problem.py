@@ -870,6 +870,12 @@ class _Resolver:
             return self.resolve(entry)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
+        if isinstance(node, ir.Transpose) and isinstance(node.arg, ir.Apply):
+            # V(R - U^\top V)^\top: a product transposes only its bracket, as a power raises it (see apply)
+            value = self.apply(node.arg)
+            if isinstance(value, ir.Mul) and value.op == "juxt" and (node.arg.name, node.arg.args) in self.products:
+                return ir.Mul(value.left, dataclasses.replace(node, arg=value.right), "juxt")
+            return dataclasses.replace(node, arg=value)
         if isinstance(node, ir.Apply):
             return self.apply(node)
         if isinstance(node, ir.Name) and self.is_whole_use(node):   # K_{ij} = ... used as the matrix K
@@ -2255,8 +2261,15 @@ def _params_from_source(found: _Items, objective_name: str | None) -> list[str]:
     params = list(found.params)
     if objective_name and found.definitions.get(objective_name, ((), None))[0]:
         own = found.head_names.get(objective_name, ())
+        written = found.entry_heads.get(objective_name, ())
         for position, name in enumerate(found.definitions[objective_name][0]):
-            if position < len(own) and own[position]:   # FL(p_t): the unknown p_t, a name of its own
+            argument = written[position] if position < len(written) else None
+            if isinstance(argument, ir.Sub) and argument in found.subscript_declared:
+                # L(W_1, W_2) with W_1 \in \mathbb{R}^{m \times d}: declared names of their own, not entries of W
+                name = sub_symbol_name(argument)
+                found.read(f"{latex_of(argument)} in the head of {name_latex(objective_name)} is declared: a "
+                           "parameter of its own")
+            elif position < len(own) and own[position]:   # FL(p_t): the unknown p_t, a name of its own
                 index = own[position].partition("_")[2]
                 found.read(f"{name_latex(own[position])} in the head of {name_latex(objective_name)} is the "
                            f"unknown, a name of its own (not entry {index} of {name_latex(name)})")

@@ -193,9 +193,23 @@ class _Route:
         param = _param(self.problem, head.wrt) if head.wrt is not None else self._only_param()
         block = derive.gradient(self.problem, [_name_of(param)]).blocks[0]
         target = (block.expr, block.indices, block.shape)
-        out = self._equal_to(row, lambda point: point.value(target), left)
+        out = [(shown, holds and not self._row_vector(row.parts[position]))
+               for position, (shown, holds) in enumerate(self._equal_to(row, lambda point: point.value(target), left))]
+        for position, (shown, _) in enumerate(out):
+            if self._row_vector(row.parts[position]):   # (r^T X: right entries, but a gradient is a column)
+                self.shape_errors[shown] = ("a row vector (a transposed vector), but the gradient of a vector has "
+                                            "the parameter's shape, a column vector: drop the transpose")
         self.read_off = all(holds for _, holds in out)
         return out
+
+    def _row_vector(self, text: str) -> bool:
+        from symgd.check import _read_notation
+        try:
+            node, identity, _, _ = _read_notation(self.extended, self._parse(_spelled(text, self.names)))
+            _, _, shape, row = elaborate(self.extended, node, None, identity)
+        except SymgdError:
+            return False
+        return bool(row) and len(shape) == 1
 
     def _only_param(self):
         if len(self.problem.params) != 1:

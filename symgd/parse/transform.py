@@ -181,6 +181,9 @@ class IRBuilder(Transformer):
             raise UnsupportedError("a superscript with a comma-separated list")
         if script == ir.Name("T"):
             return ir.Transpose(base)
+        if isinstance(script, ir.Apply) and script.name == "T" and len(script.args) == 1 and not script.sub \
+                and not script.fixed and base != ir.Name("e"):   # text X^T (Xw - y): a transpose, then a product
+            return ir.Mul(ir.Transpose(base), script.args[0], "juxt")
         if isinstance(script, Label):   # \\hat\\beta^{\\text{ridge}}: a label, not a power
             return _attach_subscript(base, (ir.Name(str(script)),))
         return ir.Pow(base, script)
