@@ -44,8 +44,8 @@ FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restar
 
 def _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history):
     """Outer iterations from theta: (theta, (lam, mu), "converged" | "max_iter" | "infeasible" |
-    "stalled" | "diverged" | "undefined"). Stops at the first outer iteration whose KKT residuals are at most tol; the inner
-    tolerance starts loose and shrinks tenfold with each outer iteration, down to tol / 10."""
+    "stalled" | "diverged" | "undefined"). Stops at the first outer iteration whose KKT residuals are at
+    most tol; the inner tolerance starts loose and shrinks tenfold with each outer iteration, down to tol / 10."""
     h, g = constraint_values(*unpack(theta), *data)
     lam, mu = np.zeros(h.size), np.zeros(g.size)
     violation, outcome = np.inf, "max_iter"
