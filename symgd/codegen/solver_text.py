@@ -488,7 +488,12 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
     def factor(weights):
         matrix = hessian + sigma * np.eye(theta.size) + rows.T @ (weights[:rows.shape[0], None] * rows)
         matrix[boxed, boxed] += weights[rows.shape[0]:]
-        return cho_factor(matrix)
+        try:
+            return cho_factor(matrix)
+        except np.linalg.LinAlgError:
+            raise ValueError("the quadratic is not convex on these data: ADMM's matrix P + sigma I + A^T W A is not "
+                             "positive definite (P, the loss's Hessian, is indefinite); optimizer='auglag' finds a "
+                             "KKT point and says whether it is a minimum") from None
 
     def apply(x):
         return np.concatenate([rows @ x, x[boxed]])
