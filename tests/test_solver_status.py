@@ -189,3 +189,20 @@ def test_auglag_on_an_unbounded_problem_says_diverged_never_infeasible(source, s
     (x, y), info = symgd.codegen(source, optimizer="auglag").load().fit(*starts)
     assert info["status"] == "diverged", (info["status"], info["certificate"])
     assert "unbounded" in info["certificate"]
+
+
+@pytest.mark.parametrize("source", [
+    r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad x \ge 0",    # a bound
+    r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad 2x \ge 0",   # the same set as a general inequality
+])
+def test_a_point_near_a_bound_but_off_the_minimum_is_not_certified(source):
+    # x_1 = 5e-5 is within the activity threshold sqrt(tol) of the bound, where the minimum is x_1 = v_1 = 1e-5:
+    # the product multiplier * distance (4e-5 * 5e-5 = 2e-9) passed tol = 1e-8 and the analysis said "optimal"
+    module = symgd.codegen(source, optimizer="auglag").load()
+    v = np.array([1e-5, 0.5, -0.3])
+    for point, off in ((np.array([5e-5, 0.5, 0.0]), True), (np.maximum(v, 0.0), False)):   # the minimum by hand
+        lower, upper, unpack = module._layout((point,), (v,))
+        residuals = module._analyse(point, unpack, lower, upper, (v,), 1e-8)[1]
+        assert (max(residuals.values()) > 1e-8) == off, (point, residuals)
+    x, info = module.fit(np.ones(3), v)
+    assert info["status"] == "optimal" and np.allclose(x, np.maximum(v, 0.0), atol=1e-8)   # feasible to tol

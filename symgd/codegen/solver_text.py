@@ -134,7 +134,7 @@ def _residuals(theta, params, lam, mu, h, g, lower, upper, data):
     step = _flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))
     stationarity = np.max(np.abs(theta - np.clip(theta - step, lower, upper)), initial=0.0)
     feasibility = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
-    complementarity = np.max(np.abs(mu * g), initial=0.0)
+    complementarity = np.max(_complementarity(mu, g), initial=0.0)   # as the analysis measures it
     return stationarity, feasibility, complementarity
 '''
 
@@ -742,14 +742,24 @@ def _kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, uppe
     lower_multiplier = np.where(at_lower, np.maximum(combined, 0.0), 0.0)
     upper_multiplier = np.where(at_upper, np.maximum(-combined, 0.0), 0.0)
     stationarity = combined - lower_multiplier + upper_multiplier
-    gaps = np.concatenate([lower_multiplier[at_lower] * (theta - lower)[at_lower],
-                           upper_multiplier[at_upper] * (upper - theta)[at_upper], mu * g])
+    # complementarity: the larger of min(multiplier, distance) and their product. "Near" a bound is within
+    # sqrt(tol), and the product of two numbers of that size passed tol at a point 5e-5 off a bound whose
+    # minimum was 1e-5 off it; the product still catches a huge multiplier on a tiny violation (LICQ fails)
+    gaps = np.concatenate([_complementarity(lower_multiplier[at_lower], (theta - lower)[at_lower]),
+                           _complementarity(upper_multiplier[at_upper], (upper - theta)[at_upper]),
+                           _complementarity(mu, g)])
     outside = np.concatenate([np.abs(h), g, lower - theta, theta - upper])
     residuals = {"stationarity": float(np.max(np.abs(stationarity), initial=0.0)),
                  "feasibility": float(np.max(outside, initial=0.0)),
                  "complementarity": float(np.max(np.abs(gaps), initial=0.0))}
     multipliers = {"lam": lam, "mu": mu, "lower": lower_multiplier, "upper": upper_multiplier}
     return multipliers, residuals
+
+
+def _complementarity(multiplier, distance):
+    """Entrywise max(min(multiplier, |distance|), multiplier |distance|): zero exactly where one of them is."""
+    distance = np.abs(distance)
+    return np.maximum(np.minimum(multiplier, distance), multiplier * distance)
 
 
 def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data, convex=None):
