@@ -431,7 +431,8 @@ class _ActiveSets:
         equations = stationarity + list(equalities) + [inequalities[i] for i in active]
         unknowns = list(self.variables) + self.lambdas + [self.mus[i] for i in active]
         found = []
-        for solution in _solve_system(equations, unknowns):
+        multipliers = (len(self.variables), {self.mus[i] for i in active})
+        for solution in _solve_system(equations, unknowns, multipliers):
             point = _check(solution, self.variables, self.lambdas, self.mus, active, objective, equalities,
                            inequalities)
             if point is not None:
@@ -497,14 +498,16 @@ def _unique_minimum(objective, equalities, inequalities, variables) -> list[dict
     return points[:1] or None
 
 
-def _solve_system(equations: list, unknowns: list) -> list[dict]:
+def _solve_system(equations: list, unknowns: list, multipliers: tuple = (None, ())) -> list[dict]:
     """The isolated solutions of the equations. Polynomial systems go through a lex Groebner basis,
     which is triangular: the unknowns are found one at a time, last first, as roots of univariate
     polynomials whose coefficients are evaluated at the values already found (milliseconds, where
-    ``sympy.solve`` takes seconds on a cubic). Other systems go to ``sympy.solve``."""
+    ``sympy.solve`` takes seconds on a cubic). Other systems go to ``sympy.solve``. ``multipliers``:
+    (how many leading unknowns are the point, the multipliers that must be >= 0), so that a linear
+    system whose point is unique but whose multipliers are not (LICQ fails) still gives its point."""
     polynomial = all(e.is_polynomial(*unknowns) and e.free_symbols <= set(unknowns) for e in equations)
     if polynomial and all(sympy.Poly(e, *unknowns).total_degree() <= 1 for e in equations if e != 0):
-        return _solve_linear(equations, unknowns)
+        return _solve_linear(equations, unknowns, *multipliers)
     if not polynomial:
         try:
             return sympy.solve(equations, unknowns, dict=True)
@@ -541,15 +544,43 @@ def _polynomial_function(expr, variables):
     return value, gradient
 
 
-def _solve_linear(equations: list, unknowns: list) -> list[dict]:
+def _solve_linear(equations: list, unknowns: list, point_size: int | None = None, nonnegative=()) -> list[dict]:
     """A linear system, exactly (rational arithmetic): its one solution, or [] when it has none or
-    a continuum (a continuum is not a point)."""
+    a continuum of points (a continuum is not a point). When only multipliers are free (the first
+    ``point_size`` unknowns are determined: redundant constraints, LICQ fails), the point with
+    multipliers chosen by a linear program so that those in ``nonnegative`` are >= 0 where possible."""
     matrix, right = sympy.linear_eq_to_matrix(equations, unknowns)
     augmented = matrix.row_join(right)
     reduced, pivots = augmented.rref()
-    if len(unknowns) in pivots or len(pivots) < len(unknowns):
-        return []   # inconsistent (a pivot in the right-hand column), or free unknowns
-    return [{unknown: reduced[row, -1] for row, unknown in enumerate(unknowns)}]
+    if len(unknowns) in pivots:
+        return []   # inconsistent: a pivot in the right-hand column
+    if len(pivots) == len(unknowns):
+        return [{unknown: reduced[row, -1] for row, unknown in enumerate(unknowns)}]
+    free = [column for column in range(len(unknowns)) if column not in pivots]
+    if point_size is None or free[0] < point_size or \
+            any(reduced[row, column] != 0 for row, pivot in enumerate(pivots) if pivot < point_size for column in free):
+        return []   # the point itself is free
+    return [_multipliers_by_lp(reduced, pivots, free, unknowns, nonnegative)]
+
+
+def _multipliers_by_lp(reduced, pivots, free, unknowns, nonnegative) -> dict:
+    """The solution of the reduced system with the free unknowns chosen by a linear program so that the
+    unknowns in ``nonnegative`` are >= 0 (each pivot unknown is its right-hand side minus the free ones'
+    columns); the free unknowns at 0 when no such choice exists (the check then rejects the point)."""
+    from scipy.optimize import linprog
+
+    constant = np.array([float(reduced[row, -1]) for row in range(len(pivots))])
+    columns = np.array([[float(reduced[row, column]) for column in free] for row in range(len(pivots))])
+    rows = [row for row, pivot in enumerate(pivots) if unknowns[pivot] in nonnegative]
+    result = linprog(np.zeros(len(free)), A_ub=columns[rows] if rows else None,
+                     b_ub=constant[rows] if rows else None,
+                     bounds=[(0, None) if unknowns[column] in nonnegative else (None, None) for column in free])
+    chosen = result.x if result.status == 0 else np.zeros(len(free))
+    solution = {unknowns[column]: sympy.Float(value) for column, value in zip(free, chosen)}
+    for row, pivot in enumerate(pivots):
+        solution[unknowns[pivot]] = reduced[row, -1] - sum(reduced[row, column] * solution[unknowns[column]]
+                                                           for column in free)
+    return solution
 
 
 def _strictly_convex(objective, variables) -> bool:

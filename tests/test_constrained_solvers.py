@@ -183,3 +183,25 @@ def test_qp_on_infeasible_constraints_returns_the_least_violation_and_a_farkas_c
     limits = np.where(upper > 0, upper * np.where(np.isfinite(high), high, 0), 0).sum() - \
         np.where(lower > 0, lower * np.where(np.isfinite(low), low, 0), 0).sum()
     assert limits == pytest.approx(-violation, abs=1e-9)   # ... and of the limits is negative: 0 <= -violation
+
+
+def test_a_nonconvex_quadratic_goes_to_the_augmented_lagrangian_not_to_admm():
+    # ADMM's Cholesky factorisation failed with a bare LinAlgError when the default chose qp for these
+    for source in (r"\min_{x,y} x^2 - y^2 \quad \text{s.t.} \quad x + y = 1",
+                   r"\min_{x,y} -x^2 - y^2 \quad \text{s.t.} \quad x + y = 1"):
+        assert symgd.codegen(source).optimizer == "auglag", source
+        with pytest.raises(symgd.UnsupportedError, match="convex quadratic"):
+            symgd.codegen(source, optimizer="qp")
+    assert symgd.codegen(r"\min_{x,y} x^2 + y^2 \quad \text{s.t.} \quad x + y = 1").optimizer == "qp"
+    # -x^2 - y^2 on the line: its one KKT point (1/2, 1/2) is the maximum there, and is named so
+    (x, y), info = symgd.codegen(r"\min_{x,y} -x^2 - y^2 \quad \text{s.t.} \quad x + y = 1").load().fit(0.0, 0.0)
+    assert info["status"] != "optimal" and np.allclose([x, y], [0.5, 0.5])
+
+
+def test_qp_on_an_indefinite_quadratic_of_the_data_says_so():
+    rng = np.random.default_rng(7)
+    rotation = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    Q = rotation @ np.diag([-1.0, 2.0, 0.5]) @ rotation.T   # indefinite: known only from the data
+    module = symgd.codegen(r"\min_x x^\top Q x + c^\top x \quad \text{s.t.} \quad Ax \le b").load()
+    with pytest.raises(ValueError, match="not convex on these data.*auglag"):
+        module.fit(np.zeros(3), Q, rng.normal(size=3), rng.normal(size=(4, 3)), np.ones(4))

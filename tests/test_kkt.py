@@ -143,3 +143,32 @@ def test_sums_with_a_range_that_depends_on_the_outer_index_are_expanded():
     expected = sum(sympy.Symbol(f"a{p}") * sympy.Symbol(f"a{q}") for p in range(1, 4) for q in range(1, p + 1))
     entries = {a[k]: sympy.Symbol(f"a{k}") for k in range(1, 4)}
     assert sympy.expand(_unroll(triangular).xreplace(entries) - expected) == 0
+
+
+def test_redundant_equalities_still_give_the_minimum():
+    # the third row is the sum of the first two: the multipliers are not unique (LICQ fails), the point is;
+    # the exact row reduction found "no kkt point" for this convex problem
+    # (integers: KKT.solve takes the data as exact rationals, and a sum of rounded rows is not redundant)
+    rng = np.random.default_rng(4)
+    rows = rng.integers(-3, 4, size=(2, 4)).astype(float)
+    A = np.vstack([rows, rows[0] + rows[1]])
+    v, b2 = rng.normal(size=4), rng.integers(-3, 4, size=2).astype(float)
+    b = np.append(b2, b2.sum())
+    solution = symgd.kkt(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad Ax = b").solve({"A": A, "b": b, "v": v})
+    assert solution.status == "optimal"
+    point = solution.minimum
+    x_value = np.array([point.values[f"x_{i}"] for i in range(1, 5)])
+    projection = v - rows.T @ np.linalg.solve(rows @ rows.T, rows @ v - b2)   # onto the affine set, by hand
+    np.testing.assert_allclose(x_value, projection, atol=1e-9)
+    np.testing.assert_allclose(2 * (x_value - v) + A.T @ point.multipliers["lambda"], 0, atol=1e-9)
+    assert not point.licq
+
+
+def test_a_redundant_inequality_beside_its_equality_gets_a_nonnegative_multiplier():
+    solution = symgd.kkt(r"\min_{x,y} (x-2)^2 + (y-2)^2 \quad \text{s.t.} \quad x + y = 1,\; 2x + 2y = 2,\; "
+                         r"x + y \le 1").solve()
+    assert solution.status == "optimal"
+    point = solution.minimum
+    assert point.values == pytest.approx({"x": 0.5, "y": 0.5})
+    lam1, lam2, mu = point.multipliers["lambda_1"], point.multipliers["lambda_2"], point.multipliers["mu"]
+    assert mu >= 0 and 2 * (0.5 - 2) + lam1 + 2 * lam2 + mu == pytest.approx(0, abs=1e-9)   # stationarity by hand

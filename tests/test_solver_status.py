@@ -155,3 +155,54 @@ def test_quadratic_problem_is_certified_by_its_lagrangian():
 def test_curvature_rules(source, expected):
     problem = symgd.parse(source, wrt="x")
     assert curvature(problem.objective, tuple(problem.params)) == expected
+
+
+def gibbs_distribution(a, mean):
+    """The maximum-entropy distribution on the points a with the given mean (Boyd & Vandenberghe 7.2):
+    p_i proportional to exp(beta a_i), beta solved from the mean by bisection."""
+    from scipy.optimize import brentq
+
+    def weights(beta):
+        w = np.exp(beta * (a - a.max()))
+        return w / w.sum()
+    beta = brentq(lambda b: weights(b) @ a - mean, -50, 50, xtol=1e-15)
+    return weights(beta)
+
+
+def test_auglag_keeps_its_iterates_in_the_domain_of_the_log_instead_of_calling_a_feasible_problem_infeasible():
+    # L-BFGS-B's first trial step left p > 0 (p log p is nan there); it stopped, the penalty grew to its cap
+    # and a feasible problem was reported "infeasible"
+    a, mean = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 3.7
+    module = symgd.codegen(r"\min_p \sum_i p_i \log p_i \quad \text{s.t.} \quad \mathbf{1}^\top p = 1,\; a^\top p = m",
+                           optimizer="auglag").load()
+    p, info = module.fit(np.full(5, 0.2), a, mean)
+    assert info["status"] == "optimal", (info["status"], info["certificate"])
+    np.testing.assert_allclose(p, gibbs_distribution(a, mean), atol=1e-7)
+
+
+@pytest.mark.parametrize("source, starts", [
+    (r"\min_{x,y} x^2 - y^2 \quad \text{s.t.} \quad x + y = 1", (0.0, 0.0)),   # 2x - 1 on the line: no minimum
+    (r"\min_{x,y} -x - y \quad \text{s.t.} \quad x - y \le 1,\; x \ge 0,\; y \ge 0", (0.0, 0.0)),   # unbounded LP
+])
+def test_auglag_on_an_unbounded_problem_says_diverged_never_infeasible(source, starts):
+    # the iterates ran to 1e152, where rounding made x + y = 1 fail: that violation was reported as "infeasible"
+    (x, y), info = symgd.codegen(source, optimizer="auglag").load().fit(*starts)
+    assert info["status"] == "diverged", (info["status"], info["certificate"])
+    assert "unbounded" in info["certificate"]
+
+
+@pytest.mark.parametrize("source", [
+    r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad x \ge 0",    # a bound
+    r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad 2x \ge 0",   # the same set as a general inequality
+])
+def test_a_point_near_a_bound_but_off_the_minimum_is_not_certified(source):
+    # x_1 = 5e-5 is within the activity threshold sqrt(tol) of the bound, where the minimum is x_1 = v_1 = 1e-5:
+    # the product multiplier * distance (4e-5 * 5e-5 = 2e-9) passed tol = 1e-8 and the analysis said "optimal"
+    module = symgd.codegen(source, optimizer="auglag").load()
+    v = np.array([1e-5, 0.5, -0.3])
+    for point, off in ((np.array([5e-5, 0.5, 0.0]), True), (np.maximum(v, 0.0), False)):   # the minimum by hand
+        lower, upper, unpack = module._layout((point,), (v,))
+        residuals = module._analyse(point, unpack, lower, upper, (v,), 1e-8)[1]
+        assert (max(residuals.values()) > 1e-8) == off, (point, residuals)
+    x, info = module.fit(np.ones(3), v)
+    assert info["status"] == "optimal" and np.allclose(x, np.maximum(v, 0.0), atol=1e-8)   # feasible to tol

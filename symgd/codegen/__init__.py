@@ -29,8 +29,8 @@ import sympy
 
 from symgd import derive
 from symgd.codegen.backends import backend_named
-from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, projection_set,
-                                        quadratic_program)
+from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, nonconvex_quadratic,
+                                        projection_set, quadratic_program)
 from symgd.codegen.linear_model import FIT_LINEAR, linear_model, predictor_functions
 from symgd.codegen.module import ModuleWriter
 from symgd.codegen.names import placeholder_problem, rename_apart
@@ -115,10 +115,14 @@ def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", opt
     if optimizer == "qp" and not quadratic_program(problem):
         raise UnsupportedError("the quadratic-program solver needs a quadratic or linear objective and affine "
                                "constraints; use 'auglag'")
+    if optimizer == "qp" and nonconvex_quadratic(problem):
+        raise UnsupportedError(f"the quadratic-program solver (ADMM) needs a convex quadratic: "
+                               f"{nonconvex_quadratic(problem)}; use 'auglag'")
     if problem.constraints and optimizer == "gd":
-        # projected gradient where the set has a closed-form projection, ADMM for a quadratic program,
-        # else the augmented Lagrangian
-        optimizer = "projected" if projectable is not None else "qp" if quadratic_program(problem) else "auglag"
+        # projected gradient where the set has a closed-form projection, ADMM for a convex quadratic
+        # program, else the augmented Lagrangian
+        convex_qp = quadratic_program(problem) and not nonconvex_quadratic(problem)
+        optimizer = "projected" if projectable is not None else "qp" if convex_qp else "auglag"
     docstring = _docstring(problem, gradient, optimizer)
     if optimizer == "projected":
         text = generate_projected(problem_named, gradient, docstring, projectable)

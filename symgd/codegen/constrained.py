@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import numpy as np
 import sympy
 
 from symgd import derive
@@ -88,6 +89,26 @@ def quadratic_program(problem: Problem) -> bool:
     except UnsupportedError:
         return False
     return not any(block.expr.has(*params) for block in hessian.blocks)
+
+
+def nonconvex_quadratic(problem: Problem) -> str | None:
+    """Why the objective is known not to be convex from the formula alone (a concave quadratic, or a
+    Hessian of numbers with a negative eigenvalue), or None. ADMM's linear system is then not positive
+    definite: such a problem goes to the augmented Lagrangian."""
+    params = tuple(problem.params)
+    if curvature(problem.objective, params) == "concave":
+        return "the objective is concave"
+    if any(problem.shapes[p] for p in params):
+        return None
+    try:
+        blocks = {block.wrt: block.expr for block in derive.hessian(problem).blocks}
+    except UnsupportedError:
+        return None
+    if any(not expr.is_number for expr in blocks.values()):
+        return None
+    matrix = np.array([[float(blocks.get((a, b), 0)) for b in params] for a in params])
+    smallest = float(np.linalg.eigvalsh((matrix + matrix.T) / 2)[0])
+    return f"the objective's Hessian has the eigenvalue {smallest:.3g}" if smallest < 0 else None
 
 
 def generate_qp(problem: Problem, gradient, docstring: str) -> str:

@@ -17,8 +17,10 @@ FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restar
     (stationarity, feasibility, complementarity), "history" (the loss after each outer iteration)
     and "restarts". Status: "optimal" (KKT residuals at most tol and a certified minimum: a convex
     problem, or the second-order sufficient condition), "kkt point" (residuals at most tol but not
-    certified a minimum), "infeasible", "stalled" (no progress at full inner accuracy) or "max_iter"
-    (the outer iterations ran out). From a point that is not a minimum (a saddle or
+    certified a minimum), "infeasible" (the violation stays with the penalty at its cap, the iterates
+    bounded), "diverged" (the iterates grew without bound while the loss fell: perhaps unbounded below),
+    "undefined" (the loss is nan all around the point: outside its domain), "stalled" (no progress at
+    full inner accuracy) or "max_iter" (the outer iterations ran out). From a point that is not a minimum (a saddle or
     a maximum) the solver restarts along its direction of negative curvature, up to ``restarts`` times.
     """
     starts = tuple(np.array(p, dtype=float) for p in ({starts}))
@@ -42,8 +44,8 @@ FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restar
 
 def _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history):
     """Outer iterations from theta: (theta, (lam, mu), "converged" | "max_iter" | "infeasible" |
-    "stalled"). Stops at the first outer iteration whose KKT residuals are at most tol; the inner
-    tolerance starts loose and shrinks tenfold with each outer iteration, down to tol / 10."""
+    "stalled" | "diverged" | "undefined"). Stops at the first outer iteration whose KKT residuals are at
+    most tol; the inner tolerance starts loose and shrinks tenfold with each outer iteration, down to tol / 10."""
     h, g = constraint_values(*unpack(theta), *data)
     lam, mu = np.zeros(h.size), np.zeros(g.size)
     violation, outcome = np.inf, "max_iter"
@@ -58,10 +60,15 @@ def _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho,
         value += lam @ h + 0.5 * rho * (h @ h) + (shifted @ shifted - mu @ mu) / (2 * rho)
         return value, _flat(lagrangian_grad(*params, *data, lam=lam + rho * h, mu=shifted))
 
+    far = 1e12 * max(1.0, np.max(np.abs(theta), initial=0.0))   # iterates beyond this have diverged
     for _ in range(max_iter):
-        inner = minimize(augmented, theta, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
-                         options={{"maxiter": 5000, "gtol": inner_tol, "ftol": 1e-16}})
-        theta = inner.x
+        theta, defined = _inner_minimize(augmented, theta, lower, upper, inner_tol)
+        if not defined:   # L-BFGS-B cannot leave a point whose neighbourhood is outside the loss's domain
+            outcome = "undefined"
+            break
+        if not np.isfinite(loss(*unpack(theta), *data)) or np.max(np.abs(theta), initial=0.0) > far:
+            outcome = "diverged"   # the loss fell without bound: no violation measured out there means anything
+            break
         params = unpack(theta)
         h, g = constraint_values(*params, *data)
         lam = lam + rho * h
@@ -94,13 +101,40 @@ def _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho,
     return theta, (lam, mu), outcome
 
 
+def _inner_minimize(function, theta, lower, upper, tol):
+    """(theta, defined): L-BFGS-B on the augmented Lagrangian. Where a trial step leaves the loss's domain
+    (the log of a negative number is nan), L-BFGS-B stops at its start; then it runs again inside a box
+    around the point (it never evaluates outside its box), half as wide after each failure and centred
+    anew while its solution lies on the box's edge: a trust region that keeps the iterates where the loss
+    is defined. ``defined`` is False when even a tiny box fails."""
+    options = {{"maxiter": 5000, "gtol": tol, "ftol": 1e-16}}
+    inner = minimize(function, theta, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)), options=options)
+    if np.isfinite(inner.fun):
+        return inner.x, True
+    radius = 0.5 * np.maximum(np.abs(theta), 1e-3)
+    for _ in range(200):
+        low, high = np.maximum(lower, theta - radius), np.minimum(upper, theta + radius)
+        inner = minimize(function, theta, jac=True, method="L-BFGS-B", bounds=list(zip(low, high)), options=options)
+        if not np.isfinite(inner.fun):
+            radius = radius / 2
+            if np.max(radius) < 1e-12 * max(1.0, np.max(np.abs(theta))):
+                return theta, False
+            continue
+        edge = ((inner.x <= low) & (low > lower)) | ((inner.x >= high) & (high < upper))
+        theta = inner.x
+        if not np.any(edge):
+            return theta, True
+        radius = np.maximum(radius, 0.5 * np.maximum(np.abs(theta), 1e-3))
+    return theta, True
+
+
 def _residuals(theta, params, lam, mu, h, g, lower, upper, data):
     """KKT residuals with the method's own multipliers: stationarity (projected on the bounds),
     feasibility, complementarity."""
     step = _flat(lagrangian_grad(*params, *data, lam=lam, mu=mu))
     stationarity = np.max(np.abs(theta - np.clip(theta - step, lower, upper)), initial=0.0)
     feasibility = max(np.max(np.abs(h), initial=0.0), np.max(g, initial=0.0))
-    complementarity = np.max(np.abs(mu * g), initial=0.0)
+    complementarity = np.max(_complementarity(mu, g), initial=0.0)   # as the analysis measures it
     return stationarity, feasibility, complementarity
 '''
 
@@ -454,7 +488,12 @@ def _admm(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, histo
     def factor(weights):
         matrix = hessian + sigma * np.eye(theta.size) + rows.T @ (weights[:rows.shape[0], None] * rows)
         matrix[boxed, boxed] += weights[rows.shape[0]:]
-        return cho_factor(matrix)
+        try:
+            return cho_factor(matrix)
+        except np.linalg.LinAlgError:
+            raise ValueError("the quadratic is not convex on these data: ADMM's matrix P + sigma I + A^T W A is not "
+                             "positive definite (P, the loss's Hessian, is indefinite); optimizer='auglag' finds a "
+                             "KKT point and says whether it is a minimum") from None
 
     def apply(x):
         return np.concatenate([rows @ x, x[boxed]])
@@ -551,8 +590,12 @@ def _flat(parts):
     return np.concatenate([np.ravel(p) for p in parts])
 
 
-RANK = {"optimal": 0, "kkt point": 1, "stalled": 2, "max_iter": 3, "infeasible": 4}
+RANK = {"optimal": 0, "kkt point": 1, "stalled": 2, "max_iter": 3, "undefined": 4, "diverged": 5, "infeasible": 6}
 FAILED = {"max_iter": "the iterations ran out before the KKT residuals reached the tolerance",
+          "undefined": "the loss is not defined (nan or inf) all around the point: the iterates left its domain "
+                       "(a log or a square root of a negative number?)",
+          "diverged": "the iterates grew without bound while the loss fell: the problem may be unbounded below on the "
+                      "feasible set; no minimum was found",
           "stalled": "the method stopped making progress before the KKT residuals reached the tolerance (where "
                      "the constraints are nearly met, multipliers may not exist: LICQ may fail at the minimum)",
           "infeasible": "the constraint violation stays with the penalty at its cap: no feasible point was found"}
@@ -699,14 +742,24 @@ def _kkt_residuals(theta, params, lam, mu, h, g, at_lower, at_upper, lower, uppe
     lower_multiplier = np.where(at_lower, np.maximum(combined, 0.0), 0.0)
     upper_multiplier = np.where(at_upper, np.maximum(-combined, 0.0), 0.0)
     stationarity = combined - lower_multiplier + upper_multiplier
-    gaps = np.concatenate([lower_multiplier[at_lower] * (theta - lower)[at_lower],
-                           upper_multiplier[at_upper] * (upper - theta)[at_upper], mu * g])
+    # complementarity: the larger of min(multiplier, distance) and their product. "Near" a bound is within
+    # sqrt(tol), and the product of two numbers of that size passed tol at a point 5e-5 off a bound whose
+    # minimum was 1e-5 off it; the product still catches a huge multiplier on a tiny violation (LICQ fails)
+    gaps = np.concatenate([_complementarity(lower_multiplier[at_lower], (theta - lower)[at_lower]),
+                           _complementarity(upper_multiplier[at_upper], (upper - theta)[at_upper]),
+                           _complementarity(mu, g)])
     outside = np.concatenate([np.abs(h), g, lower - theta, theta - upper])
     residuals = {"stationarity": float(np.max(np.abs(stationarity), initial=0.0)),
                  "feasibility": float(np.max(outside, initial=0.0)),
                  "complementarity": float(np.max(np.abs(gaps), initial=0.0))}
     multipliers = {"lam": lam, "mu": mu, "lower": lower_multiplier, "upper": upper_multiplier}
     return multipliers, residuals
+
+
+def _complementarity(multiplier, distance):
+    """Entrywise max(min(multiplier, |distance|), multiplier |distance|): zero exactly where one of them is."""
+    distance = np.abs(distance)
+    return np.maximum(np.minimum(multiplier, distance), multiplier * distance)
 
 
 def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, at_bound, data, convex=None):
