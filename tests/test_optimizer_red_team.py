@@ -125,6 +125,37 @@ def _intercept_grad(p, d):
     return d["X"].T @ r + d["lambda_"] * p["w"], np.sum(r)
 
 
+def weighted_data(rng):
+    X = rng.normal(size=(16, 6))
+    return {"w": 0.3 * rng.normal(size=6)}, {"c": rng.uniform(0.5, 2.0, size=16), "x": X, "y": rng.normal(size=16),
+                                               "lambda_": 0.2}
+
+
+def logistic_intercept_data(rng):
+    X = rng.normal(size=(18, 2))
+    y = np.where(X @ np.array([1.0, -1.0]) + 0.5 + rng.normal(size=18) > 0, 1.0, -1.0)
+    return {"w": 0.3 * rng.normal(size=2), "b": -0.2}, {"x": X, "y": y, "lambda_": 0.3}
+
+
+def quadratic_data(rng):
+    M = rng.normal(size=(5, 5))
+    return {"x": rng.normal(size=5)}, {"A": M @ M.T + np.eye(5), "b": rng.normal(size=5)}
+
+
+def _weighted_loss(p, d):
+    r = d["x"] @ p["w"] - d["y"]
+    return np.sum(d["c"] * r**2) + d["lambda_"] * p["w"] @ p["w"]
+
+
+def _logistic_intercept_loss(p, d):
+    return np.sum(np.logaddexp(0, -d["y"] * (d["x"] @ p["w"] + p["b"]))) + d["lambda_"] * p["w"] @ p["w"]
+
+
+def _logistic_intercept_grad(p, d):
+    slope = -d["y"] * _sigmoid(-d["y"] * (d["x"] @ p["w"] + p["b"]))
+    return d["x"].T @ slope + 2 * d["lambda_"] * p["w"], np.sum(slope)
+
+
 CASES = {
     "least squares": Case(
         r"L(w) = \frac{1}{2}\|Xw - y\|_2^2", ("w",), least_squares_data,
@@ -155,6 +186,16 @@ CASES = {
     "intercept": Case(
         r"L(w, b) = \frac{1}{2}\sum_{i=1}^{n}(x_i^\top w + b - y_i)^2 + \frac{\lambda}{2}\|w\|_2^2", ("w", "b"),
         intercept_data, _intercept_loss, _intercept_grad),
+    "weighted": Case(
+        r"L(w) = \sum_{i=1}^{n} c_i (x_i^\top w - y_i)^2 + \lambda\|w\|_2^2", ("w",), weighted_data, _weighted_loss,
+        lambda p, d: (2 * d["x"].T @ (d["c"] * (d["x"] @ p["w"] - d["y"])) + 2 * d["lambda_"] * p["w"],)),
+    "logistic intercept": Case(
+        r"L(w, b) = \sum_{i=1}^{n}\log(1 + e^{-y_i(x_i^\top w + b)}) + \lambda\|w\|^2", ("w", "b"),
+        logistic_intercept_data, _logistic_intercept_loss, _logistic_intercept_grad),
+    "quadratic form": Case(
+        r"L(x) = \frac{1}{2}x^\top A x - b^\top x", ("x",), quadratic_data,
+        lambda p, d: 0.5 * p["x"] @ d["A"] @ p["x"] - d["b"] @ p["x"],
+        lambda p, d: (d["A"] @ p["x"] - d["b"],)),
 }
 
 
@@ -231,7 +272,7 @@ def _hand_adam(name, params, data, lr, steps):
     return points
 
 
-@pytest.mark.parametrize("name", ["ridge", "softmax", "factorisation", "intercept"])
+@pytest.mark.parametrize("name", ["ridge", "softmax", "factorisation", "intercept", "logistic intercept"])
 @pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adam"])
 def test_stateful_steps_follow_the_documented_update(name, optimizer):
     params, data = problem(name, seed=1)
@@ -247,7 +288,7 @@ def test_stateful_steps_follow_the_documented_update(name, optimizer):
         assert state[2] == 3
 
 
-@pytest.mark.parametrize("name", ["ridge", "logistic 0/1", "softmax", "poisson"])
+@pytest.mark.parametrize("name", ["ridge", "logistic 0/1", "softmax", "poisson", "weighted", "quadratic form"])
 def test_newton_step_solves_with_the_hessian(name):
     params, data = problem(name, seed=2)
     (p,) = CASES[name].params
@@ -310,7 +351,7 @@ def test_fit_reaches_the_minimum(name, optimizer):
     _check_fit(name, optimizer, 1e-9, max_iter=20000, tol=1e-9)
 
 
-@pytest.mark.parametrize("name", ["ridge", "logistic 0/1", "softmax", "poisson"])
+@pytest.mark.parametrize("name", ["ridge", "logistic 0/1", "softmax", "poisson", "quadratic form"])
 def test_newton_fit_reaches_the_minimum(name):
     _check_fit(name, "newton", 1e-12, max_iter=100, tol=1e-10)
 
@@ -540,3 +581,47 @@ def test_newton_mini_batches_estimate_the_whole_objective():
     module = symgd.codegen(SUM_RIDGE, optimizer="newton").load()
     found = _averaged_fit(module, np.zeros(3), X, y, 20.0, lr=0.5, max_iter=400, batch_size=10, seed=3)
     assert np.max(np.abs(found - exact)) < 0.05 * np.max(np.abs(exact)), (found, exact)
+
+
+def _bounded_l1_reference(value_and_grad, lam, d):
+    """min F(w) + lam ||w||_1 as min F(u - v) + lam 1^T (u + v) over u, v >= 0 by scipy's L-BFGS-B: an
+    independent reference for the prox solvers (smooth, with bounds)."""
+    def objective(uv):
+        value, gradient = value_and_grad(uv[:d] - uv[d:])
+        return value + lam * np.sum(uv), np.concatenate([gradient + lam, -gradient + lam])
+    result = scipy.optimize.minimize(objective, np.zeros(2 * d), jac=True, method="L-BFGS-B",
+                                     bounds=[(0, None)] * (2 * d),
+                                     options={"maxiter": 100000, "gtol": 1e-13, "ftol": 1e-16})
+    return result.fun
+
+
+@pytest.mark.parametrize("name", ["logistic", "poisson"])
+def test_l1_glm_fits_match_a_bounded_reformulation(name):
+    rng = np.random.default_rng(14)
+    X = 0.7 * rng.normal(size=(27, 6))
+    truth = np.array([1.0, 0.0, -0.8, 0.0, 0.0, 0.5])
+    if name == "logistic":
+        source = r"L(w) = \sum_{i=1}^{n}\log(1 + e^{-y_i x_i^\top w}) + \lambda\|w\|_1"
+        y = np.where(X @ truth + 0.5 * rng.normal(size=27) > 0, 1.0, -1.0)
+
+        def value_and_grad(w):
+            m = y * (X @ w)
+            return np.sum(np.logaddexp(0, -m)), X.T @ (-y * _sigmoid(-m))
+    else:
+        source = r"L(w) = \sum_{i=1}^{n}\left(e^{x_i^\top w} - y_i x_i^\top w\right) + \lambda\|w\|_1"
+        y = rng.poisson(np.exp(X @ truth)).astype(float)
+
+        def value_and_grad(w):
+            z = X @ w
+            return np.sum(np.exp(z) - y * z), X.T @ (np.exp(z) - y)
+    lam = 0.3 * np.max(np.abs(value_and_grad(np.zeros(6))[1]))
+    best = _bounded_l1_reference(value_and_grad, lam, 6)
+    generated_module = symgd.codegen(source, optimizer="prox")
+    assert "_l1_quadratic" in generated_module.source   # the proximal Newton fit
+    module = generated_module.load()
+    for fit in (module.fit, module._fista):
+        w, history = call(fit, {"w": np.zeros(6), "x": X, "y": y, "lambda_": lam}, max_iter=20000, tol=1e-12)
+        objective = value_and_grad(w)[0] + lam * np.sum(np.abs(w))
+        assert objective <= best + 1e-9 * max(1.0, abs(best)), (fit.__name__, objective, best)
+        assert history[-1] == pytest.approx(objective, rel=1e-10)
+        assert 0 < np.count_nonzero(w) < 6
