@@ -625,3 +625,16 @@ def test_l1_glm_fits_match_a_bounded_reformulation(name):
         assert objective <= best + 1e-9 * max(1.0, abs(best)), (fit.__name__, objective, best)
         assert history[-1] == pytest.approx(objective, rel=1e-10)
         assert 0 < np.count_nonzero(w) < 6
+
+
+def test_batch_estimate_scales_each_sum_by_its_own_length():
+    # a sum over n - 1 neighbours beside 1/(n - 1): the estimate's sum counts (N - 1)/(n - 1) times, so a
+    # mean stays a mean, and the batch's loss with every row is the loss itself
+    import sympy
+    from symgd.codegen.batch import over_whole_data
+    n, N, t = sympy.symbols("n N t", positive=True, integer=True)
+    y = sympy.IndexedBase("y", shape=(n,))
+    mean = sympy.Sum(y[t] ** 2, (t, 1, n - 1)) / (n - 1)
+    assert over_whole_data(mean, n, N) == mean
+    total = sympy.Sum(y[t] ** 2, (t, 1, n))
+    assert over_whole_data(total + n, n, N) == N / n * total + N

@@ -28,8 +28,9 @@ class NotSampleSums(Exception):
 
 
 def over_whole_data(expr: sympy.Expr, samples: sympy.Symbol, whole: sympy.Symbol) -> sympy.Expr:
-    """``expr`` with every sum over a range of length ``samples`` times ``whole / samples`` and every
-    other ``samples`` (outside the sums' ranges and array shapes) replaced by ``whole``. Raises
+    """``expr`` with every sum over a range of length ``samples`` times ``whole / samples`` (of length
+    L(n): L(N) / L(n)) and every other ``samples`` (outside the sums' ranges and array shapes) replaced
+    by ``whole``. Raises
     NotSampleSums where the samples are in anything but sums, products, powers and functions of
     expressions (a matrix or an array given by its entries: no sum over the samples to scale)."""
     if isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
@@ -39,8 +40,9 @@ def over_whole_data(expr: sympy.Expr, samples: sympy.Symbol, whole: sympy.Symbol
     if isinstance(expr, sympy.Sum):
         factor = sympy.S.One
         for _, lower, upper in expr.limits:
-            if sympy.expand(upper - lower + 1 - samples) == 0:
-                factor *= whole / samples
+            length = upper - lower + 1   # n, or n - 1 (differences of neighbours): its whole count over the batch's
+            if samples in length.free_symbols:
+                factor *= length.subs(samples, whole) / length
         return factor * sympy.Sum(over_whole_data(expr.function, samples, whole), *expr.limits)
     if not expr.args:
         return expr
