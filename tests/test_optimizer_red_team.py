@@ -638,3 +638,12 @@ def test_batch_estimate_scales_each_sum_by_its_own_length():
     assert over_whole_data(mean, n, N) == mean
     total = sympy.Sum(y[t] ** 2, (t, 1, n))
     assert over_whole_data(total + n, n, N) == N / n * total + N
+
+
+def test_elastic_net_step_thresholds_after_the_ridge_gradient():
+    X, y = sparse_regression(31, 6, seed=15)
+    module = symgd.codegen(ELASTIC_NET, optimizer="prox").load()
+    w, lr, lam, rho = np.linspace(-1, 1, 6), 0.07, 0.3, 0.4
+    moved = w - lr * (X.T @ (X @ w - y) / len(y) + rho * w)   # the ridge term is in the smooth part
+    expected = np.sign(moved) * np.maximum(np.abs(moved) - lr * lam, 0)
+    np.testing.assert_allclose(module.step(w=w, X=X, y=y, rho=rho, lambda_=lam, lr=lr), expected, rtol=0, atol=1e-13)
