@@ -28,6 +28,7 @@ from pathlib import Path
 import sympy
 
 from symgd import derive
+from symgd.codegen import batch
 from symgd.codegen.backends import backend_named
 from symgd.codegen.constrained import (generate_auglag, generate_projected, generate_qp, nonconvex_quadratic,
                                         projection_set, quadratic_program)
@@ -163,6 +164,8 @@ def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, d
                           backend: str) -> str:
     prox = _split_l1(problem) if optimizer == "prox" else None
     writer = ModuleWriter(problem, gradient, hessian, optimizer, prox, backend)
+    if optimizer in ("gd", "momentum", "nesterov", "adam") and backend == "numpy":
+        writer.batch_function = _batch_function(writer, problem, gradient, optimizer)
     if prox is not None:
         prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox),
                                    linear_fit=_linear_fit(writer, problem, prox))
@@ -170,11 +173,36 @@ def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, d
     return writer.source(docstring)
 
 
+def _batch_function(writer: ModuleWriter, problem: Problem, gradient, optimizer: str) -> str | None:
+    """``_batch_value_and_grad``, the estimate of the whole loss on a mini-batch (``codegen/batch.py``),
+    or None where the batch's own loss has the whole loss's minimiser."""
+    samples = writer.sample_axis()
+    found = batch.batch_problem(problem, gradient, samples) if samples is not None else None
+    if found is None:
+        return None
+    text = _batch_writer(writer, *found, optimizer).value_and_grad_function()
+    text = text.replace("def value_and_grad(", "def _batch_value_and_grad(", 1)
+    return text.replace('"""The loss and its gradient, sharing the work."""',
+                        '"""The whole loss and its gradient estimated on a mini-batch of the samples (the last '
+                        'argument: the whole sample count)."""', 1)
+
+
+def _batch_writer(writer: ModuleWriter, estimate: Problem, gradient, optimizer: str) -> ModuleWriter:
+    """A writer of the batch's estimate (``batch.batch_problem``) taking the arguments ``writer``'s functions
+    take, then the whole sample count (its last constant)."""
+    batch_writer = ModuleWriter(estimate, gradient, None, optimizer, None)
+    batch_writer.helpers = writer.helpers   # one module: the helpers either uses are printed once
+    batch_writer.constants = [*writer.constants, estimate.constants[-1]]
+    batch_writer.args = [estimate.argnames[s] for s in batch_writer.params + batch_writer.data + batch_writer.constants]
+    return batch_writer
+
+
 def _split_l1(problem: Problem) -> _Prox:
     """objective = F(w) + c Σ_j |w_j| with c free of the parameters: return c (F comes later)."""
     if len(problem.params) != 1:
         raise UnsupportedError("prox with several parameters")
     (param,) = problem.params
+    found = []   # every l1 (or nuclear-norm) term: lambda ||w||_1 + mu ||w||_1 is (lambda + mu) ||w||_1
     for term in sympy.Add.make_args(problem.objective):
         weight, rest = term.as_independent(sympy.Sum, as_Add=False)
         if isinstance(rest, sympy.Sum) and len(rest.args) == 2 and isinstance(rest.args[0], sympy.Abs):
@@ -182,10 +210,16 @@ def _split_l1(problem: Problem) -> _Prox:
             index = rest.args[1][0]
             if isinstance(inner, sympy.Indexed) and inner.base == param and inner.indices == (index,) \
                     and not weight.has(param):
-                return _Prox(weight, term)
+                found.append(_Prox(weight, term))
+                continue
         weight, rest = term.as_independent(nuclear_norm, as_Add=False)
         if isinstance(rest, nuclear_norm) and rest.args[0] == param and not weight.has(param):
-            return _Prox(weight, term, "nuclear")
+            found.append(_Prox(weight, term, "nuclear"))
+    kinds = {prox.kind for prox in found}
+    if len(kinds) > 1:
+        raise UnsupportedError("prox with both an l1 term and a nuclear norm of the parameter (no closed-form prox)")
+    if found:
+        return _Prox(sympy.Add(*(p.weight for p in found)), sympy.Add(*(p.term for p in found)), found[0].kind)
     raise UnsupportedError("prox needs a loss F(w) + lambda ||w||_1 (an l1 term on the parameter) or "
                            "F(X) + lambda ||X||_* (a nuclear norm of the parameter)")
 
@@ -194,17 +228,41 @@ def _smooth_functions(writer: ModuleWriter, problem: Problem, prox: _Prox) -> st
     smooth = problem.objective - prox.term
     smooth_problem = dataclasses.replace(problem, objective=smooth)
     smooth_gradient = derive.gradient(smooth_problem)
-    scalars = [not b.indices for b in smooth_gradient.blocks]
-    items = [(smooth, ())] + writer._block_items(smooth_gradient)
-    body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
-    text = writer.function("smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
-    value_body = writer._body([(smooth, ())], lambda v: f"return float({v[0]})")
-    text += "\n\n" + writer.function("smooth_value", "The smooth part F of the loss.", value_body)
+    text = _smooth_pair(writer, smooth, smooth_gradient, "")
+    samples = writer.sample_axis()
+    found = batch.batch_problem(smooth_problem, smooth_gradient, samples, problem.objective) if samples else None
+    if found is not None:   # FISTA on mini-batches: F estimated for the whole data beside the l1 term
+        text += "\n\n" + _smooth_pair(_batch_writer(writer, *found, "prox"), found[0].objective, found[1], "_batch_")
+        writer.batch_function = ""   # fit evaluates the _batch_ pair on mini-batches
     rest = [problem.argnames[s] for s in (*problem.data, *writer.constants)]
     weight = writer.scalar_code(stabilise(prox.weight))
     term = "l1 term" if prox.kind == "l1" else "nuclear norm"
-    text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the {term}."""\n    return {weight}\n'
+    lines = _weight_dims(writer, problem, prox.weight, weight) + [f"return {weight}"]
+    body = "".join(f"    {line}\n" for line in lines)
+    text += f'\n\ndef _l1_weight({", ".join(rest)}):\n    """The weight of the {term}."""\n{body}'
     return text
+
+
+def _smooth_pair(writer: ModuleWriter, smooth: sympy.Expr, gradient, prefix: str) -> str:
+    """``{prefix}smooth_value_and_grad`` and ``{prefix}smooth_value`` of the smooth part F, ``smooth``."""
+    scalars = [not b.indices for b in gradient.blocks]
+    items = [(smooth, ())] + writer._block_items(gradient)
+    body = writer._body(items, lambda v: f"return float({v[0]}), " + writer._tuple(v[1:], scalars))
+    text = writer.function(prefix + "smooth_value_and_grad", "The smooth part F of the loss and its gradient.", body)
+    value_body = writer._body([(smooth, ())], lambda v: f"return float({v[0]})")
+    return text + "\n\n" + writer.function(prefix + "smooth_value", "The smooth part F of the loss.", value_body)
+
+
+def _weight_dims(writer: ModuleWriter, problem: Problem, weight: sympy.Expr, code: str) -> list[str]:
+    """The lines reading the dimensions a weight uses (``\\frac{\\lambda}{n}\\|w\\|_1``) from the data's
+    shapes: ``_l1_weight`` takes the data, not the parameter."""
+    if not weight.free_symbols & set(writer.dim_names):
+        return []
+    data_axes = {d for s in problem.data for d in writer._argument_shape(s)}
+    missing = [d for d in weight.free_symbols & set(writer.dim_names) if d not in data_axes]
+    if missing:
+        raise UnsupportedError(f"prox: the l1 weight uses {missing[0]}, a length of the parameter alone")
+    return writer._dims_lines([code], list(problem.data))
 
 
 def _linear_fit(writer: ModuleWriter, problem: Problem, prox: _Prox) -> str:

@@ -321,6 +321,7 @@ class ModuleWriter:
         self.prepared: dict = {}
         self.lifted: dict = {}
         self.items: dict = {}
+        self.batch_function: str | None = None   # _batch_value_and_grad, where a batch needs it (codegen.batch)
 
     # -- names and shapes ---------------------------------------------------------------
     def _axis_lengths(self) -> list:
@@ -365,11 +366,13 @@ class ModuleWriter:
             return self.dim_names[dim]
         raise UnsupportedError(f"code generation: the range {dim} is not a dimension")
 
-    def _dims_lines(self, code: list[str]) -> list[str]:
-        """Read (and check) the dimensions the code uses from the arrays' shapes."""
+    def _dims_lines(self, code: list[str], symbols: list | None = None) -> list[str]:
+        """Read (and check) the dimensions the code uses from the shapes of the arrays ``symbols``
+        (the parameters and the data unless given)."""
+        symbols = self.params + self.data if symbols is None else symbols
         text = "\n".join(code)
         used = {d for d, name in self.dim_names.items() if re.search(rf"\b{re.escape(name)}\b", text)}
-        arrays = ", ".join(f"{self.problem.argnames[s]}={self.problem.argnames[s]}" for s in self.params + self.data
+        arrays = ", ".join(f"{self.problem.argnames[s]}={self.problem.argnames[s]}" for s in symbols
                            if self._argument_shape(s))
         if not arrays:
             return []
@@ -564,7 +567,7 @@ class ModuleWriter:
             "grad(" + ", ".join(self.args) + ")"
         grads = "(" + gradient + ("," if single else "") + ")"
         stateful = self.optimizer in ("momentum", "nesterov", "adam")
-        doc = STEP_DOCS[self.optimizer]
+        doc = SVT_STEP_DOC if self.prox is not None and self.prox.kind == "nuclear" else STEP_DOCS[self.optimizer]
         lines = [f"params, grads = {params}, {grads}"]
         batch = "(" + ", ".join(self.problem.argnames[s] for s in self.data + self.constants) + \
             ("," if len(self.data + self.constants) == 1 else "") + ")"
@@ -603,13 +606,17 @@ class ModuleWriter:
             consts_tail=(", " + ", ".join(constants)) if constants else "",
             default_lr="0.1" if self.optimizer == "adam" else "None",
             penalty=PENALTIES[self.prox.kind] if self.prox is not None else "",
+            batch_evaluate=self._batch_evaluate(sample_data),
+            smooth_functions=self._smooth_functions(sample_data),
         )
         if self.prox is not None and self.prox.linear_fit:
             # the proximal Newton fit for F(w) = φ(Xw) is ``fit``; FISTA stays for a given lr or batch
             text = text.replace("def fit(", "def _fista(", 1) + "\n\n" + self.prox.linear_fit
         if self.optimizer not in ("lbfgs", "prox"):
             # Newton's full step is 1: backtracking never tries a longer one
-            text += "\n\n" + BACKTRACK.format(max_step="1.0" if self.optimizer == "newton" else "np.inf")
+            newton = self.optimizer == "newton"
+            text += "\n\n" + BACKTRACK.format(max_step="1.0" if newton else "np.inf",
+                                               descent=", descent=True" if newton else "")
         return text
 
     def _array_fit(self, starts: list[str], signature: str, sample_data: list[str], data: list[str],
@@ -628,14 +635,37 @@ class ModuleWriter:
             default_lr="0.1" if self.optimizer == "adam" else "None",
         )
 
-    def _sample_data(self) -> list[str]:
-        """Data arrays whose first axis is the sample axis (a dimension no parameter has)."""
+    def _batch_evaluate(self, sample_data: list[str]) -> str:
+        """What ``fit`` evaluates on a mini-batch: ``value_and_grad`` when the batch's own loss estimates the
+        whole problem's (a mean over the samples, or a plain sum: the same minimiser), else
+        ``_batch_value_and_grad`` with the whole sample count (a sum beside a regulariser)."""
+        if self.batch_function is None or not sample_data:
+            return "value_and_grad"
+        return f"value_and_grad if batch_size is None else " \
+            f"lambda *args: _batch_value_and_grad(*args, np.shape({sample_data[0]})[0])"
+
+    def _smooth_functions(self, sample_data: list[str]) -> str:
+        """The smooth part's functions FISTA evaluates: on mini-batches, their estimates of the whole F
+        where ``codegen._smooth_functions`` wrote them."""
+        plain = "smooth_value_and_grad, smooth_value"
+        if self.batch_function is None or not sample_data:
+            return plain
+        whole = f"np.shape({sample_data[0]})[0]"
+        return f"({plain}) if batch_size is None else (lambda *args: _batch_smooth_value_and_grad(*args, {whole}), " \
+            f"lambda *args: _batch_smooth_value(*args, {whole}))"
+
+    def sample_axis(self):
+        """The sample axis: the first axis of data arrays that no parameter has (the commonest), or None."""
         param_dims = {d for p in self.params for d in self.problem.shapes[p]}
         firsts = [self.problem.shapes[s][0] for s in self.data if self.problem.shapes[s]]
         samples = [d for d in firsts if d not in param_dims and not d.is_Integer]
-        if not samples:
+        return max(set(samples), key=samples.count) if samples else None
+
+    def _sample_data(self) -> list[str]:
+        """Data arrays whose first axis is the sample axis (a dimension no parameter has)."""
+        axis = self.sample_axis()
+        if axis is None:
             return []
-        axis = max(set(samples), key=samples.count)
         return [self.problem.argnames[s] for s in self.data
                 if self.problem.shapes[s] and self.problem.shapes[s][0] == axis]
 
@@ -674,6 +704,8 @@ class ModuleWriter:
             functions.append(hess)
         if self.prox is not None:
             functions.append(self.prox.smooth_function)
+        if self.batch_function:
+            functions.append(self.batch_function)
         functions += [self.update_function(), self.step_function(), self.fit_function()]
         if self.backend.name != "numpy":
             self.helpers.add("_creation")   # fit places the parameters with the data
@@ -754,9 +786,13 @@ STEP_DOCS = {
     "momentum": "One heavy-ball step: v = 0.9 v + dL/dp, p - lr * v. Returns (params, state).",
     "nesterov": "One Nesterov step: v = 0.9 v + g, p - lr * (g + 0.9 v). Returns (params, state).",
     "adam": "One Adam step (Kingma & Ba, Algorithm 1: beta1 0.9, beta2 0.999, eps 1e-8). Returns (params, state).",
-    "newton": "One (damped) Newton step: p - lr * H^{-1} dL/dp, solving with the Hessian.",
-    "prox": "One proximal-gradient step: soft-thresholding of p - lr * dF/dp (F the smooth part).",
+    "newton": "One (damped) Newton step: p - lr * H^{-1} dL/dp, solving with the Hessian (fit takes the gradient "
+              "instead where that step goes uphill).",
+    "prox": "One proximal-gradient step: soft-thresholding of p - lr * dF/dp at lr times the l1 weight "
+            "(F the smooth part).",
 }
+SVT_STEP_DOC = "One proximal-gradient step: singular value thresholding of P - lr * dF/dP at lr times the weight " \
+    "of the nuclear norm (F the smooth part)."
 
 UPDATES = {
     "gd": '''def _update(params, grads, state, lr, batch):
@@ -789,12 +825,16 @@ UPDATES = {
 ''',
 }
 
-NEWTON_UPDATE = '''def _update(params, grads, state, lr, batch):
-    """Newton: solve H s = g with the Hessian (never an explicit inverse), then p - lr s."""
+NEWTON_UPDATE = '''def _update(params, grads, state, lr, batch, descent=False):
+    """Newton: solve H s = g with the Hessian (never an explicit inverse), then p - lr s. With ``descent``
+    (fit's backtracking), the gradient itself where s goes uphill (H not positive definite there): a
+    Newton step towards a maximum or a saddle would be refused at every size, and fit would stay put."""
     (p,), (g,) = params, grads
     hessian = np.reshape(hess(p, *batch), (np.size(g), np.size(g)))
-    solution = np.linalg.solve(hessian, np.ravel(g))
-    return (p - lr * np.reshape(solution, np.shape(g)),), state
+    solution = np.reshape(np.linalg.solve(hessian, np.ravel(g)), np.shape(g))
+    if descent and not np.sum(solution * g) > 0:
+        solution = g
+    return (p - lr * solution,), state
 '''
 
 PROX_UPDATE = '''def _update(params, grads, state, lr, batch):
@@ -824,15 +864,17 @@ FIT_GD = '''def fit({signature}, *, lr={default_lr}, max_iter=1000, tol=1e-8, ba
     from the gradient, then the step halves; after a success the next step starts a quarter larger.
     A number ``lr`` is used as it is. Stops when the gradient norm is at most ``tol`` (full batches)
     or after ``max_iter`` steps. ``batch_size`` draws that many samples (rows) at random for each
-    step (backtracking then works on that batch).
+    step (backtracking then works on that batch); the loss of a batch estimates the whole loss (a sum
+    over the samples beside terms free of them, a regulariser, counts n / batch_size times).
     """
     params = ({params0})
     rng = np.random.default_rng(seed)
     state, history, step, current = None, [], 1.0, None
+    evaluate = {batch_evaluate}
     for iteration in range(max_iter):
 {batch}
         if current is None or batch_size is not None:
-            current = value_and_grad({args})
+            current = evaluate({args})
         value, grads = current
         grads = grads if isinstance(grads, tuple) else (grads,)
         history.append(value)
@@ -841,21 +883,22 @@ FIT_GD = '''def fit({signature}, *, lr={default_lr}, max_iter=1000, tol=1e-8, ba
         if batch_size is None and np.sqrt(sum(np.sum(np.square(g)) for g in grads)) <= tol:
             break
         if lr is None:
-            params, state, step, current = _backtrack(params, grads, state, step, value, batch + {consts})
+            params, state, step, current = _backtrack(params, grads, state, step, value, batch + {consts}, evaluate)
         else:
             params, state = _update(params, grads, state, lr, batch + {consts})
             current = None
     return {result}, history
 '''
 
-BACKTRACK = '''def _backtrack(params, grads, state, step, value, batch, max_step={max_step}):
+BACKTRACK = '''def _backtrack(params, grads, state, step, value, batch, evaluate, max_step={max_step}):
     """One optimizer step with its size found by backtracking; returns the new parameters and state,
-    the next step size to try, and the loss and gradient at the new parameters (reused next)."""
+    the next step size to try, and the loss and gradient at the new parameters (reused next);
+    ``evaluate`` is value_and_grad, or its estimate of the whole problem on a mini-batch."""
     while True:
-        new, new_state = _update(params, grads, state, step, batch)
+        new, new_state = _update(params, grads, state, step, batch{descent})
         slope = sum(np.sum(g * (q - p)) for g, p, q in zip(grads, params, new))
         if slope < 0:   # the step goes downhill to first order
-            new_value, new_grads = value_and_grad(*new, *batch)
+            new_value, new_grads = evaluate(*new, *batch)
             if new_value <= value + 0.5 * slope:
                 new_grads = new_grads if isinstance(new_grads, tuple) else (new_grads,)
                 return new, new_state, min(1.25 * step, max_step), (new_value, new_grads)
@@ -879,13 +922,15 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
     params = ({params0})
     rng = np.random.default_rng(seed)
     lookahead, momentum, history, step = params, 1.0, [], (1.0 if lr is None else lr)
+    full = ({data}) + {consts}   # the weight of the non-smooth term is the whole problem's, never a batch's
+    value_and_grad_of, value_of = {smooth_functions}
     for iteration in range(max_iter):
 {batch}
-        smooth, grads = smooth_value_and_grad(*lookahead, *batch{consts_tail})
+        smooth, grads = value_and_grad_of(*lookahead, *batch{consts_tail})
         grads = grads if isinstance(grads, tuple) else (grads,)
         while True:
-            new, _ = _update(lookahead, grads, None, step, batch + {consts})
-            new_smooth = smooth_value(*new, *batch{consts_tail})
+            new, _ = _update(lookahead, grads, None, step, full)
+            new_smooth = value_of(*new, *batch{consts_tail})
             moves = [q - p for q, p in zip(new, lookahead)]
             model = smooth + sum(np.sum(g * m) for g, m in zip(grads, moves)) + \\
                 sum(np.sum(m * m) for m in moves) / (2 * step)
@@ -896,7 +941,7 @@ FIT_PROX = '''def fit({signature}, *, lr=None, max_iter=1000, tol=1e-8, batch_si
         lookahead = tuple(q + (momentum - 1) / next_momentum * (q - p) for q, p in zip(new, params))
         change = max(np.max(np.abs(q - p)) for q, p in zip(new, params))
         params, momentum = new, next_momentum
-        history.append(new_smooth + _l1_weight(*batch{consts_tail}) * sum({penalty} for p in params))
+        history.append(new_smooth + _l1_weight(*full) * sum({penalty} for p in params))
         if callback is not None:
             callback(iteration, params, history[-1])
         if change <= tol * max(1.0, max(np.max(np.abs(p)) for p in params)):
