@@ -348,7 +348,8 @@ def _check_fit(name, optimizer, rel, **options):
 @pytest.mark.parametrize("name", [n for n in CASES if CASES[n].convex])
 @pytest.mark.parametrize("optimizer", ["gd", "lbfgs"])
 def test_fit_reaches_the_minimum(name, optimizer):
-    _check_fit(name, optimizer, 1e-9, max_iter=20000, tol=1e-9)
+    # (Armijo on loss values stalls near a relative sqrt(eps) in the gradient: a tol below that runs max_iter)
+    _check_fit(name, optimizer, 1e-9, max_iter=2000, tol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["ridge", "logistic 0/1", "softmax", "poisson", "quadratic form"])
@@ -359,7 +360,7 @@ def test_newton_fit_reaches_the_minimum(name):
 @pytest.mark.parametrize("name", ["ridge", "intercept", "softmax"])
 @pytest.mark.parametrize("optimizer", ["momentum", "nesterov"])
 def test_momentum_fits_reach_the_minimum(name, optimizer):
-    _check_fit(name, optimizer, 1e-9, max_iter=20000, tol=1e-9)
+    _check_fit(name, optimizer, 1e-9, max_iter=2000, tol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["ridge", "intercept"])
@@ -369,7 +370,7 @@ def test_adam_fit_comes_close(name):
 
 def test_factorisation_fits_reach_a_stationary_point():
     for optimizer in ("gd", "lbfgs", "momentum"):
-        found, _ = _check_fit("factorisation", optimizer, 10.0, max_iter=20000, tol=1e-9)
+        found, _ = _check_fit("factorisation", optimizer, 10.0, max_iter=3000, tol=1e-9)
         gradient = hand_grad("factorisation", found, problem("factorisation", seed=3)[1])
         assert max(np.max(np.abs(g)) for g in gradient) < 1e-6, optimizer
 
