@@ -558,7 +558,7 @@ case("LS 0-based", r"L(w) = \frac{1}{2n}\|Xw - y\|_2^2, \quad X \in \mathbb{R}^{
     (r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{d}(x_i^\top w - y_i)x_i", lambda e: e["X"][:d].T @ r(e)[:d] / n),
     (r"\nabla_w L = \frac{1}{n}\sum_{i=2}^{n}(x_i^\top w - y_i)x_i", lambda e: e["X"][1:].T @ r(e)[1:] / n),
     (r"\nabla_w L = \frac{1}{n}\sum_{i}(x_i^\top w - y_i)x_i", lambda e: e["X"].T @ r(e) / n),
-    (r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}x_i x_i^\top w - y_i x_i", None),
+    (r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}x_i x_i^\top w - y_i x_i", ("manual", None)),   # the sum read as extending (a note says so)
     (r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}(x_i x_i^\top w - y_i x_i)", lambda e: e["X"].T @ r(e) / n),
 ])
 case("logistic hess S", r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) + (1 - y_i)\log(1 - \sigma(w^\top x_i))\right]", "w", "w", l01, [

@@ -134,7 +134,7 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
     previous = None
     first_wrong = None
     for line, text in pieces:
-        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem), target.free or ())
+        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem, notes), target.free or ())
         notes += [note for note in read if note not in notes]
         try:
             value = _lower(problem, node, target, identity)
@@ -418,12 +418,20 @@ def _top_level_split(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _parse_piece(text: str, problem: Problem):
+def _parse_piece(text: str, problem: Problem, notes: list | None = None):
+    """One expression of the claim, its notation resolved; a sum read as extending over the terms after
+    it (``\\sum_i x_i x_i^\\top w - y_i x_i``) is said in ``notes`` when given."""
     items = parse_document(text, problem.syntax if "\\" not in text else "latex").items
     if len(items) != 1:
         raise SymgdError(f"the step {text!r} is not one expression")
     node = _operator_form(items[0])
-    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax, problem.functions)
+    if isinstance(node, ir.Deriv):
+        return node
+    readings: list = []
+    node = resolve_notation(node, problem.syntax, problem.functions, readings)
+    if notes is not None:
+        notes += [r for r in readings if r.startswith("the sum over") and r not in notes]
+    return node
 
 
 def parameter_named_by(claim: str) -> str | None:

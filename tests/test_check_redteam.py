@@ -297,3 +297,16 @@ def test_one_term_with_a_wrong_factor_is_named(claim, claimed, finding):
     assert not claim_is_the_gradient(loss, claimed, "w", draw_lasso)
     result = symgd.check(RIDGE, claim)
     assert not result.ok and finding in result.diagnosis, result.diagnosis
+
+
+# -- a sum read as extending over the terms after it is said ---------------------------------------------
+# \sum_{i=1}^{n} x_i x_i^\top w - y_i x_i: the last term uses i, so the sum is read as running over it (the
+# reading symgd makes in sources); the claim was judged correct without a word on that reading.
+
+def test_a_sum_extended_over_the_following_terms_is_said():
+    ls = lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) / (2 * SIZES["n"])   # noqa: E731
+    assert claim_is_the_gradient(ls, lasso_smooth_part, "w", draw_lasso)   # the charitable reading is right
+    result = symgd.check(LS, r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}x_i x_i^\top w - y_i x_i")
+    assert result.ok and any("the sum over i extends over -y_{i} x_{i}" in f for f in result.diagnosis)
+    bracketed = symgd.check(LS, r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}(x_i x_i^\top w - y_i x_i)")
+    assert bracketed.ok and not any("extends over" in f for f in bracketed.diagnosis)
