@@ -310,3 +310,29 @@ def test_a_sum_extended_over_the_following_terms_is_said():
     assert result.ok and any("the sum over i extends over -y_{i} x_{i}" in f for f in result.diagnosis)
     bracketed = symgd.check(LS, r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}(x_i x_i^\top w - y_i x_i)")
     assert bracketed.ok and not any("extends over" in f for f in bracketed.diagnosis)
+
+
+# -- a block Hessian's row block of a scalar parameter written as a column --------------------------------
+# [[X^T X, X^T 1], [X^T 1, n]] was correct: the (2, 1) block ∂²J/∂b∂w^T is a row (1 × d), and a d × 1 column
+# there makes no (d + 1) × (d + 1) matrix, while a row written in the (1, 2) block was already refused.
+
+BIAS = r"J(w, b) = \frac12\|Xw + b\mathbf{1} - y\|^2"
+
+
+def test_the_row_block_of_a_scalar_parameter_must_be_a_row():
+    rng = np.random.default_rng(3)
+    n, d = SIZES["n"], SIZES["d"]
+    X = rng.normal(size=(n, d))
+    hessian = np.block([[X.T @ X, (X.T @ np.ones(n))[:, None]], [(np.ones(n) @ X)[None, :], np.array([[n]])]])
+    with pytest.raises(ValueError):   # the column in the (2, 1) block assembles no matrix
+        np.block([[X.T @ X, (X.T @ np.ones(n))[:, None]], [(X.T @ np.ones(n))[:, None], np.array([[n]])]])
+    y = rng.normal(size=n)
+    loss = lambda v: 0.5 * np.sum((X @ v["z"][:d] + v["z"][d] - y) ** 2)   # noqa: E731
+    gradient = lambda z: central_differences(loss, {"z": z}, "z", 1e-4)   # noqa: E731
+    z = rng.normal(size=d + 1)
+    numeric = np.array([(gradient(z + 1e-4 * e) - gradient(z - 1e-4 * e)) / 2e-4 for e in np.eye(d + 1)])
+    assert np.allclose(hessian, numeric, rtol=1e-4, atol=1e-4)
+    right = r"\nabla^2 J = \begin{bmatrix} X^\top X & X^\top \mathbf{1} \\ \mathbf{1}^\top X & n \end{bmatrix}"
+    assert symgd.check(BIAS, right).ok
+    column = symgd.check(BIAS, right.replace(r"\mathbf{1}^\top X & n", r"X^\top \mathbf{1} & n"))
+    assert not column.ok and any(f.startswith("block (2, 1)") and "column" in f for f in column.diagnosis)
