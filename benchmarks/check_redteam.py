@@ -570,6 +570,18 @@ case("logistic hess S", r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) 
     (r"\nabla_w L = X^\top(y - p), \quad p = \sigma(Xw)", lambda e: -e["X"].T @ (sig(e["X"] @ e["w"]) - e["y01"])),
 ])
 
+# ===== batch 4: a bias and a block Hessian =====
+BIAS = r"J(w, b) = \frac12\|Xw + b\mathbf{1} - y\|^2"
+case("bias b", BIAS, None, "lam",   # b is "lam" in the NumPy values lambda e: 0.5 * np.sum((e["X"] @ e["w"] + e["lam"] - e["y"]) ** 2), [
+    (r"\frac{\partial J}{\partial b} = \mathbf{1}^\top(Xw + b\mathbf{1} - y)", lambda e: np.sum(e["X"] @ e["w"] + e["lam"] - e["y"])),
+    (r"\frac{\partial J}{\partial b} = \sum_{i=1}^{n}(x_i^\top w - y_i)", lambda e: np.sum(e["X"] @ e["w"] - e["y"])),
+    (r"\frac{\partial J}{\partial b} = n b + \mathbf{1}^\top (Xw - y)", lambda e: n * e["lam"] + np.sum(e["X"] @ e["w"] - e["y"])),
+    (r"\nabla^2 J = \begin{bmatrix} X^\top X & X^\top \mathbf{1} \\ \mathbf{1}^\top X & n \end{bmatrix}", ("manual", True)),
+    (r"\nabla^2 J = \begin{bmatrix} X^\top X & X^\top \mathbf{1} \\ X^\top \mathbf{1} & n \end{bmatrix}", ("manual", False)),
+    (r"\nabla^2 J = \begin{bmatrix} X^\top X & \mathbf{1}^\top X \\ \mathbf{1}^\top X & n \end{bmatrix}", ("manual", False)),
+    (r"\nabla^2 J = \begin{bmatrix} X^\top X & X^\top \mathbf{1} \\ \mathbf{1}^\top X & 1 \end{bmatrix}", ("manual", False)),
+])
+
 
 def truth_of(loss, env, key, fn, kind):
     """(whether the NumPy claim is the gradient / Hessian / a minimiser, the largest difference or a reason)."""
