@@ -572,7 +572,8 @@ case("logistic hess S", r"L(w) = -\sum_{i=1}^{n}\left[y_i\log\sigma(w^\top x_i) 
 
 # ===== batch 4: a bias and a block Hessian =====
 BIAS = r"J(w, b) = \frac12\|Xw + b\mathbf{1} - y\|^2"
-case("bias b", BIAS, None, "lam",   # b is "lam" in the NumPy values lambda e: 0.5 * np.sum((e["X"] @ e["w"] + e["lam"] - e["y"]) ** 2), [
+case("bias b", BIAS, None, "lam",   # b is "lam" in the NumPy values
+     lambda e: 0.5 * np.sum((e["X"] @ e["w"] + e["lam"] - e["y"]) ** 2), [
     (r"\frac{\partial J}{\partial b} = \mathbf{1}^\top(Xw + b\mathbf{1} - y)", lambda e: np.sum(e["X"] @ e["w"] + e["lam"] - e["y"])),
     (r"\frac{\partial J}{\partial b} = \sum_{i=1}^{n}(x_i^\top w - y_i)", lambda e: np.sum(e["X"] @ e["w"] - e["y"])),
     (r"\frac{\partial J}{\partial b} = n b + \mathbf{1}^\top (Xw - y)", lambda e: n * e["lam"] + np.sum(e["X"] @ e["w"] - e["y"])),
