@@ -134,7 +134,7 @@ def _check_claim(problem: Problem, claim: str) -> CheckResult:
     previous = None
     first_wrong = None
     for line, text in pieces:
-        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem), target.free or ())
+        node, identity, read, _ = _read_notation(problem, _parse_piece(text, problem, notes), target.free or ())
         notes += [note for note in read if note not in notes]
         try:
             value = _lower(problem, node, target, identity)
@@ -418,12 +418,20 @@ def _top_level_split(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _parse_piece(text: str, problem: Problem):
+def _parse_piece(text: str, problem: Problem, notes: list | None = None):
+    """One expression of the claim, its notation resolved; a sum read as extending over the terms after
+    it (``\\sum_i x_i x_i^\\top w - y_i x_i``) is said in ``notes`` when given."""
     items = parse_document(text, problem.syntax if "\\" not in text else "latex").items
     if len(items) != 1:
         raise SymgdError(f"the step {text!r} is not one expression")
     node = _operator_form(items[0])
-    return node if isinstance(node, ir.Deriv) else resolve_notation(node, problem.syntax, problem.functions)
+    if isinstance(node, ir.Deriv):
+        return node
+    readings: list = []
+    node = resolve_notation(node, problem.syntax, problem.functions, readings)
+    if notes is not None:
+        notes += [r for r in readings if r.startswith("the sum over") and r not in notes]
+    return node
 
 
 def parameter_named_by(claim: str) -> str | None:
@@ -1051,7 +1059,7 @@ def _check_blocks(problem: Problem, cells: list, params: tuple) -> CheckResult:
             block = derivation.blocks[i * len(params) + j]
             target = _Target(block.expr, block.indices, block.shape, block.matrix_latex or block.index_latex,
                              "hessian block", None, derivation)
-            results.append((i, j, _block_verdict(problem, text, target, params[i])))
+            results.append((i, j, _block_verdict(problem, text, target, params[i], params[j])))
     expected = r"\begin{bmatrix} " + r" \\ ".join(
         " & ".join(r.expected_latex for i, _, r in results if i == row) for row in range(len(params))) \
         + r" \end{bmatrix}"
@@ -1068,13 +1076,17 @@ def _check_blocks(problem: Problem, cells: list, params: tuple) -> CheckResult:
     return CheckResult(False, "incorrect", wrong[0][2].method, expected, wrong[0][2].counterexample, findings)
 
 
-def _block_verdict(problem: Problem, text: str, target: _Target, first) -> CheckResult:
+def _block_verdict(problem: Problem, text: str, target: _Target, first, second) -> CheckResult:
     node, identity, notes, _ = _read_notation(problem, _parse_piece(text, problem))
     try:
         value = _lower(problem, node, target, identity)
     except ShapeError as error:
         return _shape_failure(problem, node, target, notes, error, 1, identity)
-    if value[3] and not problem.shapes[first]:   # ∂²L/∂b∂w^T for a scalar b: a row is right
+    if not problem.shapes[first] and len(problem.shapes[second]) == 1:   # ∂²L/∂b∂w^T for a scalar b: a row
+        if not value[3]:
+            return CheckResult(False, "incorrect", "shapes", target.latex, None, notes + [
+                "the block is a column vector, but in the block matrix it is a row (the row of a scalar "
+                "parameter): transpose it"])
         value = value[:3] + (False,)
     return _verdict(problem, value, target, notes)
 

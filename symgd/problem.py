@@ -2857,11 +2857,16 @@ def _lower_constraint(relation: ir.Relation, lowering: Lowering, inference: Shap
     return Constraint(kind, expr, tuple(lowering.dim_symbol(d) for d in shape.dims), free, latex_of(relation))
 
 
-def resolve_notation(node, syntax: str = "latex", functions: dict | None = None):
+def resolve_notation(node, syntax: str = "latex", functions: dict | None = None, readings: list | None = None):
     """Notation of a lone expression: \\sigma(z) is the sigmoid, X(a + b) a product, e^{x} the
     exponential, a call of one of ``functions`` (a Problem's, defined in its source: h_\\theta(x))
-    its body (the Problem builder does the same with all of the source's definitions)."""
-    return _Resolver(_Items(definitions=dict(functions or {})), syntax).resolve(node)
+    its body (the Problem builder does the same with all of the source's definitions). The readings
+    made are appended to ``readings`` when it is given."""
+    found = _Items(definitions=dict(functions or {}))
+    resolved = _Resolver(found, syntax).resolve(node)
+    if readings is not None:
+        readings.extend(found.readings)
+    return resolved
 
 
 def _defined_matrices(problem: Problem, node):

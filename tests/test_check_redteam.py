@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import symgd
+from corpus.harness import central_differences
 
 SIZES = {"n": 7, "d": 4, "K": 3, "m": 5}
 
@@ -15,25 +16,13 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def central_gradient(loss, values: dict, name: str, step: float = 1e-6) -> np.ndarray:
-    """∂loss/∂values[name] by central differences, entry by entry."""
-    base = values[name]
-    gradient = np.zeros_like(base)
-    for position in np.ndindex(base.shape):
-        up, down = base.copy(), base.copy()
-        up[position] += step
-        down[position] -= step
-        gradient[position] = (loss({**values, name: up}) - loss({**values, name: down})) / (2 * step)
-    return gradient
-
-
 def claim_is_the_gradient(loss, claimed, name: str, draw) -> bool:
     """Whether the NumPy claim equals the gradient at three random points."""
     rng = np.random.default_rng(7)
     results = []
     for _ in range(3):
         values = draw(rng)
-        results.append(np.allclose(claimed(values), central_gradient(loss, values, name), rtol=1e-5, atol=1e-7))
+        results.append(np.allclose(claimed(values), central_differences(loss, values, name), rtol=1e-5, atol=1e-7))
     assert len(set(results)) == 1, "the truth must not depend on the point"
     return results[0]
 
@@ -308,3 +297,42 @@ def test_one_term_with_a_wrong_factor_is_named(claim, claimed, finding):
     assert not claim_is_the_gradient(loss, claimed, "w", draw_lasso)
     result = symgd.check(RIDGE, claim)
     assert not result.ok and finding in result.diagnosis, result.diagnosis
+
+
+# -- a sum read as extending over the terms after it is said ---------------------------------------------
+# \sum_{i=1}^{n} x_i x_i^\top w - y_i x_i: the last term uses i, so the sum is read as running over it (the
+# reading symgd makes in sources); the claim was judged correct without a word on that reading.
+
+def test_a_sum_extended_over_the_following_terms_is_said():
+    ls = lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) / (2 * SIZES["n"])   # noqa: E731
+    assert claim_is_the_gradient(ls, lasso_smooth_part, "w", draw_lasso)   # the charitable reading is right
+    result = symgd.check(LS, r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}x_i x_i^\top w - y_i x_i")
+    assert result.ok and any("the sum over i extends over -y_{i} x_{i}" in f for f in result.diagnosis)
+    bracketed = symgd.check(LS, r"\nabla_w L = \frac{1}{n}\sum_{i=1}^{n}(x_i x_i^\top w - y_i x_i)")
+    assert bracketed.ok and not any("extends over" in f for f in bracketed.diagnosis)
+
+
+# -- a block Hessian's row block of a scalar parameter written as a column --------------------------------
+# [[X^T X, X^T 1], [X^T 1, n]] was correct: the (2, 1) block ∂²J/∂b∂w^T is a row (1 × d), and a d × 1 column
+# there makes no (d + 1) × (d + 1) matrix, while a row written in the (1, 2) block was already refused.
+
+BIAS = r"J(w, b) = \frac12\|Xw + b\mathbf{1} - y\|^2"
+
+
+def test_the_row_block_of_a_scalar_parameter_must_be_a_row():
+    rng = np.random.default_rng(3)
+    n, d = SIZES["n"], SIZES["d"]
+    X = rng.normal(size=(n, d))
+    hessian = np.block([[X.T @ X, (X.T @ np.ones(n))[:, None]], [(np.ones(n) @ X)[None, :], np.array([[n]])]])
+    with pytest.raises(ValueError):   # the column in the (2, 1) block assembles no matrix
+        np.block([[X.T @ X, (X.T @ np.ones(n))[:, None]], [(X.T @ np.ones(n))[:, None], np.array([[n]])]])
+    y = rng.normal(size=n)
+    loss = lambda v: 0.5 * np.sum((X @ v["z"][:d] + v["z"][d] - y) ** 2)   # noqa: E731
+    gradient = lambda z: central_differences(loss, {"z": z}, "z", 1e-4)   # noqa: E731
+    z = rng.normal(size=d + 1)
+    numeric = np.array([(gradient(z + 1e-4 * e) - gradient(z - 1e-4 * e)) / 2e-4 for e in np.eye(d + 1)])
+    assert np.allclose(hessian, numeric, rtol=1e-4, atol=1e-4)
+    right = r"\nabla^2 J = \begin{bmatrix} X^\top X & X^\top \mathbf{1} \\ \mathbf{1}^\top X & n \end{bmatrix}"
+    assert symgd.check(BIAS, right).ok
+    column = symgd.check(BIAS, right.replace(r"\mathbf{1}^\top X & n", r"X^\top \mathbf{1} & n"))
+    assert not column.ok and any(f.startswith("block (2, 1)") and "column" in f for f in column.diagnosis)
