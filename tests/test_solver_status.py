@@ -206,3 +206,20 @@ def test_a_point_near_a_bound_but_off_the_minimum_is_not_certified(source):
         assert (max(residuals.values()) > 1e-8) == off, (point, residuals)
     x, info = module.fit(np.ones(3), v)
     assert info["status"] == "optimal" and np.allclose(x, np.maximum(v, 0.0), atol=1e-8)   # feasible to tol
+
+
+@pytest.mark.parametrize("optimizer", ["projected", "qp", "auglag"])
+def test_crossed_box_is_infeasible_at_once(optimizer):
+    # projected gradient ran all its iterations (minutes) and said "max_iter"
+    module = symgd.codegen(r"\min_x \|x - v\|^2 \quad \text{s.t.} \quad l \le x \le u \quad x \in \mathbb{R}^{d}",
+                           optimizer=optimizer).load()
+    _, info = module.fit(np.zeros(3), np.ones(3), np.array([0.0, 2.0, 0.0]), np.ones(3))
+    assert info["status"] == "infeasible"
+
+
+def test_auglag_from_the_kink_of_a_norm_says_so_without_raising():
+    # at x = 0 the gradient of |x|_2 is nan: eigh raised LinAlgError inside the analysis
+    module = symgd.codegen(r"\min_x x^\top Q x + c^\top x \quad \text{s.t.} \quad \|x\|_2 \le 1",
+                           optimizer="auglag").load()
+    _, info = module.fit(np.zeros(3), np.diag([-2.0, 1.0, 3.0]), np.array([0.1, 0.2, -0.3]))
+    assert info["status"] == "undefined" and "kink" in info["certificate"]

@@ -28,10 +28,8 @@ FIT_AUGLAG = '''def fit({signature}, *, max_iter=100, tol=1e-8, rho=10.0, restar
     lower, upper, unpack = _layout(starts, data)
 
     if np.any(lower > upper):   # contradictory bounds, such as x >= 1 and x <= 0
-        residuals = {{"stationarity": np.nan, "feasibility": float(np.max(lower - upper)), "complementarity": np.nan}}
         params = starts
-        return {result}, {{"multipliers": {{}}, "residuals": residuals, "status": "infeasible",
-                          "certificate": "the bounds contradict each other", "history": [], "restarts": 0}}
+        return {result}, _crossed_bounds(lower, upper)
 
     def run(theta, history):
         return _augmented_lagrangian(theta, unpack, lower, upper, data, max_iter, tol, rho, callback, history)
@@ -152,6 +150,8 @@ FIT_PROJECTED = '''def {name}({signature}, *, lr=1.0, max_iter=10000, tol=1e-8, 
     shape = np.shape(start)
     ((lower, upper),) = bounds(start, *data)
     lower, upper = np.ravel(lower), np.ravel(upper)
+    if np.any(lower > upper):   # no point to project onto (projected gradient ran all its iterations)
+        return start, _crossed_bounds(lower, upper)
 
     def unpack(theta):
         return (theta.reshape(shape),)
@@ -570,6 +570,13 @@ ANALYSIS = '''def _accept(value, g, new_value, new_g, move, step):
     return rounding and (new_g - g) @ move <= (move @ move) / step
 
 
+def _crossed_bounds(lower, upper):
+    """The info of a problem whose bounds contradict each other (a lower bound above its upper bound)."""
+    residuals = {"stationarity": np.nan, "feasibility": float(np.max(lower - upper)), "complementarity": np.nan}
+    return {"multipliers": {}, "residuals": residuals, "status": "infeasible",
+            "certificate": "the bounds contradict each other", "history": [], "restarts": 0}
+
+
 def _layout(starts, data):
     """The bounds as flat vectors, and the function that splits a flat vector into the parameters."""
     shapes = [np.shape(p) for p in starts]
@@ -592,8 +599,8 @@ def _flat(parts):
 
 RANK = {"optimal": 0, "kkt point": 1, "stalled": 2, "max_iter": 3, "undefined": 4, "diverged": 5, "infeasible": 6}
 FAILED = {"max_iter": "the iterations ran out before the KKT residuals reached the tolerance",
-          "undefined": "the loss is not defined (nan or inf) all around the point: the iterates left its domain "
-                       "(a log or a square root of a negative number?)",
+          "undefined": "the loss or its gradient is nan all around the point: outside the loss's domain (a log of a "
+                       "negative number?) or at a kink (a norm at 0: start elsewhere)",
           "diverged": "the iterates grew without bound while the loss fell: the problem may be unbounded below on the "
                       "feasible set; no minimum was found",
           "stalled": "the method stopped making progress before the KKT residuals reached the tolerance (where "
@@ -771,6 +778,8 @@ def _certify(theta, params, lam, mu, multipliers, jacobian, active, equalities, 
     if theta.size > 3000:
         return "kkt point", f"not certified: no second-order test for {theta.size} unknowns (at most 3000)", None
     hessian = np.asarray(lagrangian_hess(*params, *data, lam=lam, mu=mu), dtype=float)
+    if not np.all(np.isfinite(hessian)):   # a kink (a norm at 0) or the edge of the loss's domain
+        return "kkt point", "not certified: the Lagrangian's Hessian is not finite at this point", None
     hessian = (hessian + hessian.T) / 2
     size = max(1.0, np.max(np.abs(hessian)))
     if QUADRATIC and _positive_semidefinite(hessian, 1e-9 * size):
