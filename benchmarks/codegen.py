@@ -9,7 +9,8 @@ float64, fixed seed; smaller sizes where the loss is not over samples), in one p
   noise is shared;
 * ``paired``: the median over ``--pairs`` of the generated ``grad``'s time over the hand-written one's,
   the two timed back to back in alternating order with no JAX or autograd call between them
-  (``timing.paired_ratio``: the rounds' ratio spreads by about ten per cent from run to run);
+  (``timing.paired_ratio``: the rounds' ratio spreads by about ten per cent from run to run), and
+  ``vg paired``: the same for the generated ``value_and_grad`` over the generated ``grad``;
 * peak extra memory of one call (tracemalloc) of the generated and the hand-written gradient, and
   of the generated and the hand-written ``value_and_grad``;
 * the time to a first gradient: symgd parse + derive + codegen + load + one call, against JAX's
@@ -526,11 +527,12 @@ def main() -> None:
           + ("" if autograd else "  (autograd not installed)"))
     print(f"n = {n}, d = 100, K = 10, float64, median of {options.rounds} interleaved rounds\n")
     header = (f"{'loss':<22}{'grad ms':>9}{'hand ms':>9}{'gen/hand':>9}{'paired':>8}{'gen/jax':>9}{'gen/autograd':>13}"
-              f"{'vg/grad':>9}{'vg/hand vg':>11}{'mem gen/hand':>14}{'mem vg/hand vg':>16}"
+              f"{'vg/grad':>9}{'paired':>8}{'vg/hand vg':>11}{'mem gen/hand':>14}{'mem vg/hand vg':>16}"
               f"{'first grad: symgd s':>21}{'jax s':>8}{'jax/symgd':>10}")
     print(header)
     print("-" * len(header))
     ratios = {"hand": [], "hand, paired": [], "jax": [], "autograd": [], "hand vg": []}   # the last: value_and_grad
+    vg_paired = []   # value_and_grad over grad, both generated, back to back
     first = []   # JAX's time to a first gradient over symgd's
     jax_losses = make_losses(jnp) if jax else {}
     autograd_losses = make_losses(anp) if autograd else {}
@@ -549,6 +551,7 @@ def main() -> None:
             functions["autograd"] = lambda: graded(*args)
         times = median_times(functions, options.rounds)
         paired = paired_ratio(functions["gen"], functions["hand"], options.pairs)   # no JAX call in between
+        vg_over_grad = paired_ratio(functions["vg"], functions["gen"], options.pairs)
         memory = peak_memory(functions["gen"]) / max(peak_memory(functions["hand"]), 1)
         memory_vg = peak_memory(functions["vg"]) / max(peak_memory(functions["hand vg"]), 1)
         ours, theirs = first_gradient_times(name, args, options.rounds)
@@ -556,7 +559,7 @@ def main() -> None:
         row += f"{paired:>8.2f}"
         row += f"{times['gen'] / times['jax']:>9.2f}" if jax else f"{'-':>9}"
         row += f"{times['gen'] / times['autograd']:>13.2f}" if autograd else f"{'-':>13}"
-        row += f"{times['vg'] / times['gen']:>9.2f}{times['vg'] / times['hand vg']:>11.2f}"
+        row += f"{times['vg'] / times['gen']:>9.2f}{vg_over_grad:>8.2f}{times['vg'] / times['hand vg']:>11.2f}"
         row += f"{memory:>14.2f}{memory_vg:>16.2f}{ours:>21.3f}"
         row += f"{theirs:>8.3f}{theirs / ours:>10.2f}" if theirs is not None else f"{'-':>8}{'-':>10}"
         print(row)
@@ -565,6 +568,7 @@ def main() -> None:
         ratios["hand"].append(times["gen"] / times["hand"])
         ratios["hand, paired"].append(paired)
         ratios["hand vg"].append(times["vg"] / times["hand vg"])
+        vg_paired.append(vg_over_grad)
         if jax:
             ratios["jax"].append(times["gen"] / times["jax"])
         if autograd:
@@ -573,6 +577,9 @@ def main() -> None:
     for key, values in ratios.items():
         if values:
             print(f"geometric mean generated/{key}: {statistics.geometric_mean(values):.2f}  (max {max(values):.2f})")
+    if vg_paired:
+        print(f"value_and_grad over grad, paired: geometric mean {statistics.geometric_mean(vg_paired):.2f}"
+              f"  (max {max(vg_paired):.2f})")
     if first:
         print(f"first gradient, JAX trace + compile over symgd: geometric mean {statistics.geometric_mean(first):.2f}"
               f"  (min {min(first):.2f})")
