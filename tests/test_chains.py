@@ -1,0 +1,123 @@
+"""Chains of definitions in a loss's head: ``A = B = ... = E`` (also ``\\equiv``, ``:=``), issue 9.
+
+The last member is the definition; earlier members that are names, function heads, a named divergence
+or a probability name it (a reading says so). An earlier member that symgd reads as a concrete value
+must agree with the last at random points, else an AmbiguityError names the two members. Each loss is
+checked against a NumPy reference written from what the source means.
+"""
+
+import numpy as np
+import pytest
+
+import symgd
+from helpers import check_at_point, random_env
+from symgd.errors import AmbiguityError, ParseError, UnsupportedError
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def check(problem, reference, arguments: dict, seed: int = 3, positive: tuple = ()) -> None:
+    """Loss and gradient against the reference (arguments: reference name -> symbol name; ``positive``: the
+    reference names drawn in (0.1, 0.9), probabilities)."""
+    env = random_env(problem, seed=seed)
+    rng = np.random.default_rng(seed)
+    for written in positive:
+        name = arguments[written]
+        env[name] = rng.uniform(0.1, 0.9, size=np.shape(env[name])) if np.ndim(env[name]) else rng.uniform(0.1, 0.9)
+    check_at_point(problem, reference, arguments, env)
+
+
+def chain_reading(problem) -> str:
+    (reading,) = [r for r in problem.readings if "the last form is read" in r]
+    return reading
+
+
+# -- the last member is read; names before it name it ---------------------------------------------
+
+def test_names_before_the_definition_name_it():
+    problem = symgd.parse(r"L(w) = J = \sum_i (x_i^\top w - y_i)^2", wrt="w")
+    check(problem, lambda x, y, w: np.sum((x @ w - y) ** 2), {"x": "x", "y": "y", "w": "w"})
+    reading = chain_reading(problem)
+    assert reading.startswith(r"L\left(w\right) = J = \sum") and reading.endswith(": the last form is read; the others name it")
+
+
+def test_a_probability_in_a_chain_names_the_written_out_loss():
+    # the scikit-learn User Guide, Sec. 3.4.4.13: L_log(Y, P) = -log Pr(Y|P) = -1/N sum_i sum_k y_ik log p_ik
+    problem = symgd.parse(r"L_{\log}(Y, P) = -\log \operatorname{Pr}(Y|P) = - \frac{1}{N} \sum_{i=0}^{N-1}"
+                          r" \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}", wrt="p")
+    check(problem, lambda y, p: -np.sum(y * np.log(p)) / y.shape[0], {"y": "y", "p": "p"}, positive=("p",))
+    reading = chain_reading(problem)
+    assert reading.endswith(": the last form is read; the others name it")
+    assert reading.startswith(r"L_{\mathrm{log}}\left(Y, P\right) = -\log\left(\operatorname{Pr}(Y|P)\right) = ")
+
+
+def test_a_function_head_abbreviated_by_a_subscripted_name():
+    # Burges et al. (2005), Sec. 3: C_ij == C(o_ij) = -Pbar_ij log P_ij - (1 - Pbar_ij) log(1 - P_ij)
+    problem = symgd.parse(r"C_{ij} \equiv C(o_{ij}) = -\bar{P}_{ij}\log P_{ij} - (1 - \bar{P}_{ij})\log(1 - P_{ij})",
+                          wrt="o_{ij}", where=r"P_{ij} \equiv \frac{e^{o_{ij}}}{1 + e^{o_{ij}}}")
+    check(problem, lambda o, t: -t * np.log(sigmoid(o)) - (1 - t) * np.log(1 - sigmoid(o)),
+          {"o": "o_ij", "t": "Pbar_ij"}, positive=("t",))
+    assert "the others name it" in chain_reading(problem) or "the other names it" in chain_reading(problem)
+
+
+@pytest.mark.parametrize("relation", ["=", r"\equiv", ":="])
+def test_equiv_in_a_where_definition_reads_as_equals(relation):
+    problem = symgd.parse(r"L(w) = \sum_i (s_i - y_i)^2", wrt="w", where=r"s_i %s \tanh(x_i^\top w)" % relation)
+    check(problem, lambda x, y, w: np.sum((np.tanh(x @ w) - y) ** 2), {"x": "x", "y": "y", "w": "w"})
+
+
+def test_a_call_of_a_function_defined_nowhere_names_the_value():
+    # CS229: h_theta(x) = g(theta^T x) = 1/(1 + e^{-theta^T x}); g is defined nowhere
+    problem = symgd.parse(r"J(\theta) = \sum_i (h(x_i) - y_i)^2", wrt=r"\theta",
+                          where=r"h_\theta(x) = g(\theta^Tx) = \frac{1}{1 + e^{-\theta^Tx}}")
+    check(problem, lambda x, y, t: np.sum((sigmoid(x @ t) - y) ** 2), {"x": "x", "y": "y", "t": "theta"})
+    assert "the others name it" in chain_reading(problem)
+
+
+# -- concrete members must agree ----------------------------------------------------------------
+
+def test_an_agreeing_chain_is_read_and_the_agreement_said():
+    problem = symgd.parse(r"L(w) = \|Xw - y\|^2 = (Xw - y)^\top(Xw - y)", wrt="w")
+    check(problem, lambda X, y, w: np.sum((X @ w - y) ** 2), {"X": "X", "y": "y", "w": "w"})
+    assert "agrees with it at random points" in chain_reading(problem)
+
+
+def test_a_sigmoid_spelled_twice_agrees():
+    problem = symgd.parse(r"L(w) = \sum_i \log(1 + e^{-y_i x_i^\top w}) = -\sum_i \log\sigma(y_i x_i^\top w)", wrt="w")
+    check(problem, lambda x, y, w: np.sum(np.log1p(np.exp(-y * (x @ w)))), {"x": "x", "y": "y", "w": "w"})
+
+
+@pytest.mark.parametrize("source, where, first, last", [
+    (r"L(w) = \|Xw - y\|^2 = \frac{1}{2}\|Xw - y\|^2", None, r"\left\|X w - y\right\|^{2}",
+     r"\frac{1}{2} \left\|X w - y\right\|^{2}"),
+    (r"L(w) = \sum_i (x_i^\top w - y_i)^2 = \sum_i |x_i^\top w - y_i|", None, r"\sum", r"\left|"),
+    # a call of a function the source defines is a concrete spelling, not a name
+    (r"L(w) = f(w) = \|w\|^2", r"f(w) = \|w\|_1", r"f\left(w\right)", r"\left\|w\right\|^{2}"),
+])
+def test_a_disagreeing_chain_is_ambiguous_and_names_both_members(source, where, first, last):
+    with pytest.raises(AmbiguityError, match="differ") as info:
+        symgd.parse(source, wrt="w", where=where)
+    message = str(info.value)
+    assert first in message and last in message, message
+
+
+def test_members_read_with_different_symbols_are_ambiguous():
+    with pytest.raises(AmbiguityError, match="different symbols"):
+        symgd.parse(r"L(w) = \|Xw - y\|^2 = \|Zw - y\|^2", wrt="w")
+
+
+# -- what stays refused -------------------------------------------------------------------------
+
+def test_a_probability_outside_a_chain_is_still_refused():
+    with pytest.raises(UnsupportedError, match=r"probabilities \\Pr"):
+        symgd.parse(r"-\log\Pr(y|x) + \|w\|^2", wrt="w")
+    with pytest.raises(UnsupportedError, match=r"probabilities \\Pr"):
+        symgd.parse(r"\Pr(y = 1) + \|w\|^2", wrt="w")
+
+
+def test_a_bad_chain_keeps_the_parse_error_position():
+    with pytest.raises(ParseError) as info:
+        symgd.parse(r"L(w) = \|w\|^2 = + )", wrt="w")
+    assert info.value.line == 1 and info.value.column > 0 and "^" in str(info.value)
