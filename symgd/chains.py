@@ -2,10 +2,11 @@
 
 Papers write a loss's head as a chain: ``L_{\\log}(Y, P) = -\\log\\Pr(Y|P) = -\\frac{1}{N}\\sum_i ...``
 (the scikit-learn User Guide), ``C_{ij} \\equiv C(o_{ij}) = ...`` (Burges et al. 2005), ``C = KL(P\\|Q) =
-\\sum_i ...`` (van der Maaten & Hinton 2008). The last member is the definition; the earlier members
-name it. A member that is a name, a function head, a named divergence or probability, or a call of a
+\\sum_i ...`` (van der Maaten & Hinton 2008). The last member is the definition (unless it names a
+density, ``E(w) = -\\sum_n ... = -\\ln p(t|w)``: then the last that does not); the earlier members name
+it. A member that is a name, a function head, a named divergence or probability, or a call of a
 function defined nowhere, only names the value. Any other member is a second concrete spelling: the
-problem is built again with it in place of the last member and the two must agree at random points,
+problem is built again with it in place of the definition and the two must agree at random points,
 else an AmbiguityError names both members (symgd never picks one silently).
 
 The problem stage (``symgd.problem``) records the chains while sorting items and calls
@@ -43,20 +44,28 @@ class Chain:
 
     relation: ir.Relation
     head: object
+    body: object             # the definition: the last member (see chain_body)
     key: str | None = None   # the name the definition is stored under (h_theta for h_\\theta(x))
 
-    @property
-    def last(self):
-        """The definition: the chain's last member."""
-        return self.relation.operands[-1]
-
     def others(self) -> list:
-        """The members between the head and the last, and those before the head."""
-        return [m for m in self.relation.operands[:-1] if m is not self.head]
+        """The members other than the head and the definition."""
+        return [m for m in self.relation.operands if m is not self.head and m is not self.body]
 
     def written(self) -> str:
         """The chain as LaTeX, ``=`` between members (``\\equiv`` and ``:=`` read as ``=``)."""
         return " = ".join(latex_of(member) for member in self.relation.operands)
+
+
+def chain_body(members: tuple):
+    """The member a chain defines its value by: the last, unless the last names a density or a divergence
+    (``E(w) = -\\sum_n ... = -\\ln p(t|w)``), which symgd does not read: then the last member before it that
+    does not."""
+    later = members[1:]
+    return next((m for m in reversed(later) if not _has_density(m)), later[-1])
+
+
+def _has_density(node) -> bool:
+    return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
 
 
 def chain_head(names: list):
@@ -79,7 +88,7 @@ def names_the_value(member, defined: frozenset) -> bool:
         return names_the_value(member.arg, defined)
     if isinstance(member, (ir.Name, ir.Sub)):
         return True
-    if any(isinstance(node, ir.Func) and node.name == DENSITY for node in ir.walk(member)):
+    if _has_density(member):
         return True
     if isinstance(member, ir.Apply):
         key = sub_symbol_name(ir.Sub(ir.Name(member.name), member.sub)) if member.sub else member.name
@@ -138,7 +147,7 @@ def _symbols(problem) -> dict:
 
 def _require_agreement(chain: Chain, member, problem, other) -> None:
     """Raise AmbiguityError unless ``other`` (built from ``member``) has ``problem``'s symbols and value."""
-    first, last = latex_of(member), latex_of(chain.last)
+    first, last = latex_of(member), latex_of(chain.body)
     mine, theirs = _symbols(problem), _symbols(other)
     if mine != theirs:
         differ = sorted(set(mine.items()) ^ set(theirs.items()))
@@ -152,8 +161,8 @@ def _require_agreement(chain: Chain, member, problem, other) -> None:
     mine, theirs = values
     if not np.isclose(mine, theirs, rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE):
         raise AmbiguityError(f"the chain {chain.written()}: its members {first} and {last} differ (at a random point "
-                             f"{first} is {mine:.6g} and {last} is {theirs:.6g}); symgd does not choose one: write "
-                             "the one you mean")
+                             f"the objective is {theirs:.6g} read with {first} and {mine:.6g} read with {last}); "
+                             "symgd does not choose one: write the one you mean")
 
 
 def _values_at_a_point(problem, other) -> tuple[float, float] | None:
@@ -183,7 +192,9 @@ def _inside_the_unit_interval(problem, env: dict, seed: int) -> dict:
 
 def _reading(chain: Chain, named: list, agreeing: list, unread: list) -> str:
     """The chain's reading in words."""
-    text = f"{chain.written()}: the last form is read; "
+    read = "the last form" if chain.body is chain.relation.operands[-1] else \
+        f"{latex_of(chain.body)} (the last form names a density)"
+    text = f"{chain.written()}: {read} is read; "
     if not agreeing and not unread:
         return text + ("the other names it" if len(named) == 1 else "the others name it")
     parts = [f"{', '.join(latex_of(m) for m in named)} {'names' if len(named) == 1 else 'name'} it"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgd.chains import Chain, chain_head, check_chains
+from symgd.chains import Chain, chain_body, chain_head, check_chains
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
@@ -534,15 +534,16 @@ def _space_dims(space) -> tuple:
 
 
 def _take_chain(found: _Items, item: ir.Relation) -> None:
-    """``A = B = ... = E`` (also ``\\equiv``, ``:=``): the last member E is the definition, stored under the first
+    """``A = B = ... = E`` (also ``\\equiv``, ``:=``): the last member E is the definition (the last that names no
+    density: ``E(w) = -\\sum_n ... = -\\ln p(t|w)``), stored under the first
     member (or the function head it abbreviates: ``C_{ij} \\equiv C(o_{ij})``); the earlier members name it or
     spell it another way, which ``check_chains`` holds to the same value once the problem is built."""
-    *names, body = item.operands
-    head = chain_head(names)
+    body = chain_body(item.operands)
+    head = chain_head([member for member in item.operands if member is not body])
     order, indexed = len(found.definition_order), set(found.indexed)
     _take_definition(found, ir.Relation((head, body), item.ops[-1:]))
     new = found.definition_order[order:] or sorted(set(found.indexed) - indexed)
-    found.chains.append(Chain(item, head, new[0] if new else None))
+    found.chains.append(Chain(item, head, body, new[0] if new else None))
 
 
 def _take_definition(found: _Items, item: ir.Relation) -> None:
@@ -1799,10 +1800,6 @@ def _letter_superscript(node, summed: set) -> tuple[str, str] | None:
         return None
     base = node.base.base if isinstance(node.base, ir.Sub) else node.base
     return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
-
-
-def _has_density(node) -> bool:
-    return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
 
 
 def _difference(left, right):

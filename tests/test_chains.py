@@ -30,7 +30,7 @@ def check(problem, reference, arguments: dict, seed: int = 3, positive: tuple = 
 
 
 def chain_reading(problem) -> str:
-    (reading,) = [r for r in problem.readings if "the last form is read" in r]
+    (reading,) = [r for r in problem.readings if " is read; " in r and "the other" in r or "agree" in r]
     return reading
 
 
@@ -76,6 +76,15 @@ def test_a_call_of_a_function_defined_nowhere_names_the_value():
     assert "the others name it" in chain_reading(problem)
 
 
+def test_a_density_written_last_names_the_form_before_it():
+    # PRML (4.90) written the other way round: E(w) = -sum_n {t_n ln y_n + (1 - t_n) ln(1 - y_n)} = -ln p(t|w)
+    problem = symgd.parse(r"E(\mathbf{w}) = -\sum_{n=1}^{N}\left\{t_n\ln y_n + (1 - t_n)\ln(1 - y_n)\right\}"
+                          r" = -\ln p(\mathbf{t}|\mathbf{w})", wrt="w", where=r"y_n = \sigma(\mathbf{w}^T\phi_n)")
+    check(problem, lambda t, phi, w: -np.sum(t * np.log(sigmoid(phi @ w)) + (1 - t) * np.log(1 - sigmoid(phi @ w))),
+          {"t": "t", "phi": "phi", "w": "w"})
+    assert "(the last form names a density) is read; the others name it" in chain_reading(problem)
+
+
 # -- concrete members must agree ----------------------------------------------------------------
 
 def test_an_agreeing_chain_is_read_and_the_agreement_said():
@@ -93,6 +102,9 @@ def test_a_sigmoid_spelled_twice_agrees():
     (r"L(w) = \|Xw - y\|^2 = \frac{1}{2}\|Xw - y\|^2", None, r"\left\|X w - y\right\|^{2}",
      r"\frac{1}{2} \left\|X w - y\right\|^{2}"),
     (r"L(w) = \sum_i (x_i^\top w - y_i)^2 = \sum_i |x_i^\top w - y_i|", None, r"\sum", r"\left|"),
+    # a chain in the where-text: the loss read with each spelling of sigma
+    (r"L(w) = \sum_i \sigma(x_i^T w)", r"\sigma(z) = \frac{1}{1+e^{-z}} = \frac{e^{-z}}{1+e^z}", r"\frac{1}{1 + e^{-z}}",
+     r"\frac{e^{-z}}{1 + e^{z}}"),
     # a call of a function the source defines is a concrete spelling, not a name
     (r"L(w) = f(w) = \|w\|^2", r"f(w) = \|w\|_1", r"f\left(w\right)", r"\left\|w\right\|^{2}"),
 ])
