@@ -573,6 +573,11 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         found.read(f"{latex_of(left)} = {latex_of(body)} defines {left.base.name}_{{{latex_of(left.indices[0])}}} "
                    "for every index value; its uses are replaced by the definition")
         return
+    elif _diagonal_entry(left):
+        # p_{ii} = 0, q_{ii} = 0 (van der Maaten & Hinton 2008): read as a name p_ii it was silently unused
+        raise UnsupportedError(f"{latex_of(left)} = {latex_of(body)}: a value on the diagonal (the entries whose "
+                               f"indices are equal) is not supported: symgd cannot take the diagonal out of the "
+                               f"sums that use {latex_of(left.base)} (with 0 \\log 0 = 0 there)")
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
         params, name = (), sub_symbol_name(left)
     elif (name := power_definition_key(left)) is not None:
@@ -585,6 +590,14 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _diagonal_entry(node) -> bool:
+    """``p_{ii}``, ``K_{jj}``: an entry whose indices are one letter repeated."""
+    if not isinstance(node, ir.Sub) or not isinstance(node.base, ir.Name):
+        return False
+    atoms = index_atoms(node.indices) or ()
+    return len(atoms) > 1 and all(isinstance(a, ir.Name) for a in atoms) and len({a.name for a in atoms}) == 1
 
 
 def power_definition_key(node) -> str | None:

@@ -133,3 +133,12 @@ def test_a_bad_chain_keeps_the_parse_error_position():
     with pytest.raises(ParseError) as info:
         symgd.parse(r"L(w) = \|w\|^2 = + )", wrt="w")
     assert info.value.line == 1 and info.value.column > 0 and "^" in str(info.value)
+
+
+def test_a_value_on_the_diagonal_is_refused_by_name():
+    # van der Maaten & Hinton (2008), Sec. 3: p_ii = q_ii = 0 (the diagonal terms of the KL vanish by 0 log 0 = 0);
+    # read as a definition of a name p_ii, the statement was silently unused
+    with pytest.raises(UnsupportedError, match=r"p_\{i i\} = 0: a value on the diagonal"):
+        symgd.parse(r"C = KL(P\|Q) = \sum_i\sum_j p_{ij}\log\frac{p_{ij}}{q_{ij}}", wrt="y",
+                    where=r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l}(1 + \|y_k - y_l\|^2)^{-1}},"
+                          r" \quad p_{ii} = 0, \quad q_{ii} = 0")
