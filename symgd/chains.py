@@ -26,7 +26,7 @@ from symgd.errors import AmbiguityError, SymgdError
 from symgd.numeric import evaluate, random_values
 from symgd.parse import ir
 from symgd.parse.transform import DENSITY
-from symgd.render import latex_of
+from symgd.render import latex_of, name_latex
 from symgd.shapes import sub_symbol_name
 
 # Letters the problem stage reads as known functions when nothing defines them (\sigma the sigmoid,
@@ -125,8 +125,7 @@ def check_chains(chains: list[Chain], documents: list, problem, defined: frozens
             except SymgdError as error:   # a spelling symgd cannot read: it names the value
                 unread.append((member, error))
                 continue
-            _require_agreement(chain, member, problem, other)
-            agreeing.append(member)
+            agreeing.append((member, _require_agreement(chain, member, problem, other)))
         readings.append(_reading(chain, named, agreeing, unread))
     return readings
 
@@ -145,16 +144,50 @@ def _symbols(problem) -> dict:
             for symbol, role in problem.roles.items() if role != "index"}
 
 
-def _require_agreement(chain: Chain, member, problem, other) -> None:
-    """Raise AmbiguityError unless ``other`` (built from ``member``) has ``problem``'s symbols and value."""
-    first, last = latex_of(member), latex_of(chain.body)
+def _correspondence(problem, other) -> dict | None:
+    """``other``'s symbol and dimension names -> ``problem``'s: the same name, else the one name that differs only
+    in case (``x_i`` in a sum, the rows of ``X`` in the matrix form: ESL's RSS), with the same role and rank, the
+    dimensions following the shapes one to one. None when the two readings cannot be matched so."""
     mine, theirs = _symbols(problem), _symbols(other)
-    if mine != theirs:
+    values = {name for name, (role, _) in mine.items() if role != "dimension"}
+    names = {}
+    for name, (role, _) in theirs.items():
+        if role == "dimension":
+            continue
+        candidates = [name] if name in values else [m for m in values if m.lower() == name.lower() and m not in theirs]
+        if len(candidates) != 1:
+            return None
+        names[name] = candidates[0]
+    if sorted(names.values()) != sorted(values):
+        return None
+    dims: dict = {}
+    for name, target in names.items():
+        (role, shape), (target_role, target_shape) = theirs[name], mine[target]
+        if role != target_role or len(shape) != len(target_shape):
+            return None
+        for dim, target_dim in zip(shape, target_shape):
+            if dims.setdefault(dim, target_dim) != target_dim:
+                return None
+    for name, (role, _) in theirs.items():   # a dimension on no shape (a sum's limit) keeps its name
+        if role == "dimension" and dims.setdefault(name, name) not in mine:
+            return None
+    if len(set(dims.values())) != len(dims):
+        return None
+    return {**names, **dims}
+
+
+def _require_agreement(chain: Chain, member, problem, other) -> dict:
+    """Raise AmbiguityError unless ``other`` (built from ``member``) reads ``problem``'s symbols, up to the case of
+    their names, and has its value at random points. Returns the names matched up to case (other's -> problem's)."""
+    first, last = latex_of(member), latex_of(chain.body)
+    names = _correspondence(problem, other)
+    if names is None:
+        mine, theirs = _symbols(problem), _symbols(other)
         differ = sorted(set(mine.items()) ^ set(theirs.items()))
         raise AmbiguityError(f"the chain {chain.written()}: its members {first} and {last} are read with different "
                              f"symbols or shapes ({', '.join(f'{n} {r} {s}' for n, (r, s) in differ)}); symgd does "
                              "not choose one: write the one you mean")
-    values = _values_at_a_point(problem, other)
+    values = _values_at_a_point(problem, other, names)
     if values is None:
         raise AmbiguityError(f"the chain {chain.written()}: symgd cannot evaluate its members {first} and {last} to "
                              "check that they agree; write the one you mean")
@@ -163,15 +196,17 @@ def _require_agreement(chain: Chain, member, problem, other) -> None:
         raise AmbiguityError(f"the chain {chain.written()}: its members {first} and {last} differ (at a random point "
                              f"the objective is {theirs:.6g} read with {first} and {mine:.6g} read with {last}); "
                              "symgd does not choose one: write the one you mean")
+    return {their: mine for their, mine in names.items() if their != mine}
 
 
-def _values_at_a_point(problem, other) -> tuple[float, float] | None:
+def _values_at_a_point(problem, other, names: dict) -> tuple[float, float] | None:
     """Both objectives at the first random point where both are defined, else None."""
     for seed in SEEDS:
         drawn = random_values(problem, seed=seed, symmetric=False)
         for env in (drawn, _inside_the_unit_interval(problem, drawn, seed)):
             try:
-                return evaluate(problem.objective, env), evaluate(other.objective, env)
+                translated = {their: env[mine] for their, mine in names.items() if mine in env}
+                return evaluate(problem.objective, env), evaluate(other.objective, translated)
             except (ValueError, ZeroDivisionError, OverflowError, IndexError):
                 continue
     return None
@@ -198,9 +233,10 @@ def _reading(chain: Chain, named: list, agreeing: list, unread: list) -> str:
     if not agreeing and not unread:
         return text + ("the other names it" if len(named) == 1 else "the others name it")
     parts = [f"{', '.join(latex_of(m) for m in named)} {'names' if len(named) == 1 else 'name'} it"]
-    if agreeing:
-        parts.append(f"{', '.join(latex_of(m) for m in agreeing)} {'agrees' if len(agreeing) == 1 else 'agree'} "
-                     "with it at random points")
+    for member, renamed in agreeing:
+        matched = ", ".join(f"{name_latex(their)} as {name_latex(mine)}" for their, mine in renamed.items())
+        renaming = f" (reading {matched})" if matched else ""
+        parts.append(f"{latex_of(member)} agrees with it at random points{renaming}")
     for member, error in unread:
         parts.append(f"{latex_of(member)} is not read ({error})")
     return text + "; ".join(parts)

@@ -142,3 +142,14 @@ def test_a_value_on_the_diagonal_is_refused_by_name():
         symgd.parse(r"C = KL(P\|Q) = \sum_i\sum_j p_{ij}\log\frac{p_{ij}}{q_{ij}}", wrt="y",
                     where=r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l}(1 + \|y_k - y_l\|^2)^{-1}},"
                           r" \quad p_{ii} = 0, \quad q_{ii} = 0")
+
+
+def test_members_that_differ_in_the_case_of_a_name_are_compared_with_the_names_matched():
+    # ESL: RSS(beta) = sum_i (y_i - x_i^T beta)^2 = (y - X beta)^T (y - X beta): x_i are the rows of X
+    problem = symgd.parse(r"\mathrm{RSS}(\beta) = \sum_{i=1}^{N}(y_i - x_i^T\beta)^2 = (\mathbf{y} - \mathbf{X}\beta)^T"
+                          r"(\mathbf{y} - \mathbf{X}\beta)", wrt=r"\beta")
+    check(problem, lambda X, y, b: np.sum((y - X @ b) ** 2), {"X": "X", "y": "y", "b": "beta"})
+    assert "agrees with it at random points (reading x as X, N as n)" in chain_reading(problem)
+    with pytest.raises(AmbiguityError, match="differ"):
+        symgd.parse(r"\mathrm{RSS}(\beta) = \sum_{i=1}^{N}(y_i - 2x_i^T\beta)^2 = (\mathbf{y} - \mathbf{X}\beta)^T"
+                    r"(\mathbf{y} - \mathbf{X}\beta)", wrt=r"\beta")
