@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from symgd.chains import Chain, chain_body, chain_head, check_chains
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
@@ -40,6 +41,8 @@ from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, Sh
 # never a factor.
 FUNCTION_LETTERS = frozenset("f g h F G H phi varphi psi rho zeta ell kappa Phi Psi Gamma".split())
 PARAMETER, DATA, CONSTANT, DIMENSION, INDEX = "parameter", "data", "constant", "dimension", "index"
+# \Pr(Y|P), \operatorname{Pr}(y \mid x): a DENSITY token that is a probability (its text as written)
+PROBABILITY_RE = re.compile(r"\\(?:Pr\b|(?:operatorname|mathrm|text)\s*\{\s*Pr\s*\})")
 OBJECTIVE_NAMES = ("L", "J", "f", "E", "loss", "ell", "R", "F", "C", "Q")
 
 
@@ -229,7 +232,7 @@ class _Items:
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
     entry_heads: dict = field(default_factory=dict)     # \hat{p}(X_i) = ...: name -> the head's arguments written
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
-    alternatives: dict = field(default_factory=dict)    # h(x) = g(u) = 1/(1 + e^{-u}): h -> the later right sides
+    chains: list = field(default_factory=list)          # A = B = ... = E: chains.Chain, E the definition
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
     free_min: bool = False                              # \min f with no variables listed
     definition_order: list = field(default_factory=list)
@@ -530,16 +533,23 @@ def _space_dims(space) -> tuple:
     raise UnsupportedError(f"the set {latex_of(space)}: declare shapes as \\mathbb{{R}}^{{n \\times d}}")
 
 
+def _take_chain(found: _Items, item: ir.Relation) -> None:
+    """``A = B = ... = E`` (also ``\\equiv``, ``:=``): the last member E is the definition (the last that names no
+    density: ``E(w) = -\\sum_n ... = -\\ln p(t|w)``), stored under the first
+    member (or the function head it abbreviates: ``C_{ij} \\equiv C(o_{ij})``); the earlier members name it or
+    spell it another way, which ``check_chains`` holds to the same value once the problem is built."""
+    body = chain_body(item.operands)
+    head = chain_head([member for member in item.operands if member is not body])
+    order, indexed = len(found.definition_order), set(found.indexed)
+    _take_definition(found, ir.Relation((head, body), item.ops[-1:]))
+    new = found.definition_order[order:] or sorted(set(found.indexed) - indexed)
+    found.chains.append(Chain(item, head, body, new[0] if new else None))
+
+
 def _take_definition(found: _Items, item: ir.Relation) -> None:
-    if len(item.operands) > 2 and isinstance(item.operands[0], (ir.Name, ir.Sub, ir.Apply, ir.Func)):
-        # h_\theta(x) = g(\theta^T x) = \frac{1}{1 + e^{-\theta^T x}}: one value spelled several ways
-        _take_definition(found, ir.Relation(item.operands[:2], item.ops[:1]))
-        name = next(reversed(found.definitions), None) if found.definition_order else None
-        if name is not None and found.definitions[name][1] is item.operands[1]:
-            found.alternatives[name] = item.operands[2:]
-            return
-    if len(item.operands) != 2:
-        raise UnsupportedError(f"the chain of equalities {latex_of(item)}")
+    if len(item.operands) > 2:
+        _take_chain(found, item)
+        return
     left, body = item.operands
     if _names_a_density(left):   # \ln p(t|\theta) = ... (PRML, GPML): the left side only names the objective
         found.read(f"{latex_of(left)} names the objective, its right side {latex_of(body)}")
@@ -563,6 +573,11 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         found.read(f"{latex_of(left)} = {latex_of(body)} defines {left.base.name}_{{{latex_of(left.indices[0])}}} "
                    "for every index value; its uses are replaced by the definition")
         return
+    elif _diagonal_entry(left):
+        # p_{ii} = 0, q_{ii} = 0 (van der Maaten & Hinton 2008): read as a name p_ii it was silently unused
+        raise UnsupportedError(f"{latex_of(left)} = {latex_of(body)}: a value on the diagonal (the entries whose "
+                               f"indices are equal) is not supported: symgd cannot take the diagonal out of the "
+                               f"sums that use {latex_of(left.base)} (with 0 \\log 0 = 0 there)")
     elif isinstance(left, ir.Sub) and isinstance(left.base, ir.Name):
         params, name = (), sub_symbol_name(left)
     elif (name := power_definition_key(left)) is not None:
@@ -575,6 +590,14 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         raise UnsupportedError(f"the definition of {latex_of(left)}; define a name such as L(w) = ...")
     found.definitions[name] = (params, body)
     found.definition_order.append(name)
+
+
+def _diagonal_entry(node) -> bool:
+    """``p_{ii}``, ``K_{jj}``: an entry whose indices are one letter repeated."""
+    if not isinstance(node, ir.Sub) or not isinstance(node.base, ir.Name):
+        return False
+    atoms = index_atoms(node.indices) or ()
+    return len(atoms) > 1 and all(isinstance(a, ir.Name) for a in atoms) and len({a.name for a in atoms}) == 1
 
 
 def power_definition_key(node) -> str | None:
@@ -750,7 +773,7 @@ def _choose_objective(found: _Items):
     requested = [r.of for r in found.requests if r.of]
     for name in requested:
         if name in found.definitions:
-            return _spelling_without_density(found, name), name
+            return found.definitions[name][1], name
     if found.definitions:
         bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
         used = {apply_key(node) if isinstance(node, ir.Apply) else node.name
@@ -762,7 +785,7 @@ def _choose_objective(found: _Items):
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
             top = preferred[:1] or top
         if len(top) >= 1 and not found.bare:
-            return _spelling_without_density(found, top[-1]), top[-1]
+            return found.definitions[top[-1]][1], top[-1]
     if len(found.bare) == 1:
         return found.bare[0], None
     per_example = _per_example_loss(found)
@@ -912,6 +935,9 @@ class _Resolver:
         if isinstance(node, ir.Func) and node.name == DENSITY and "KL" in node.args[0].name:
             raise UnsupportedError(f"the divergence {node.args[0].name} is read only as the name of what follows "
                                    "=; write it out, e.g. \\sum_i p_i \\log\\frac{p_i}{q_i}")
+        if isinstance(node, ir.Func) and node.name == DENSITY and PROBABILITY_RE.match(node.args[0].name):
+            raise UnsupportedError(f"the probability {node.args[0].name}: {OUT_OF_SCOPE['Pr']} (in a chain L = "
+                                   "-\\log\\Pr(y|x) = ..., an earlier member, it names the last)")
         if isinstance(node, ir.Func) and node.name == DENSITY:
             raise UnsupportedError(f"the conditional density {node.args[0].name}: {DENSITY_REFUSAL}")
         if isinstance(node, ir.Func) and node.name == BARE_SUM:
@@ -1127,7 +1153,7 @@ class _Resolver:
         if name not in self.inlined:
             self.active.append(name)
             try:
-                self.inlined[name] = self.first_readable(name, body)
+                self.inlined[name] = self.resolve(body)
             finally:
                 self.active.pop()
         return self.inlined[name]
@@ -1229,25 +1255,6 @@ class _Resolver:
             return name
         self.found.read(f"{name}(...) is {name_latex(candidates[0])}(...), the function defined with a subscript")
         return candidates[0]
-
-    def first_readable(self, name, body):
-        """A chain ``h(x) = g(u) = \\frac{1}{1 + e^{-u}}`` defines h by its first right side that symgd can
-        read (g is defined nowhere); the others are spellings of the same value and are not checked."""
-        spellings = [body, *self.found.alternatives.get(name, ())]
-        readable = [s for s in spellings if not _has_density(s)]   # -\ln p(t|w) in a chain: another spelling
-        spellings = readable or spellings
-        for position, spelling in enumerate(spellings):
-            try:
-                value = self.resolve(spelling)
-            except AmbiguityError:
-                if position == len(spellings) - 1:
-                    raise
-                continue
-            if position:
-                self.found.read(f"{name} is read from its definition {latex_of(spelling)}; the earlier "
-                                f"spelling {latex_of(body)} uses a function defined nowhere")
-            return value
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def is_whole_use(self, node: ir.Name) -> bool:
         """``K`` where the source defines every entry ``K_{ij} = ...`` (two indices; K not declared)."""
@@ -1601,16 +1608,6 @@ def _log_of_index_plus(body, index: str):
     return rest
 
 
-def _spelling_without_density(found: _Items, name: str):
-    """The body of definition ``name``: its first spelling that is not a density (``E(w) = -\\ln p(t|w) =
-    -\\sum_n ...``, PRML (4.90), is the sum), else the first."""
-    spellings = [found.definitions[name][1], *found.alternatives.get(name, ())]
-    readable = [spelling for spelling in spellings if not _has_density(spelling)]
-    if readable and readable[0] is not spellings[0]:
-        found.read(f"{name_latex(name)} is read from {latex_of(readable[0])}; {latex_of(spellings[0])} names a density")
-    return (readable or spellings)[0]
-
-
 def _superscript_key(node):
     """(name, letter) for ``x^m`` or ``x_i^m`` (a single-letter superscript on a name), else None."""
     if not isinstance(node, ir.Pow) or not isinstance(node.exp, ir.Name) or len(node.exp.name) != 1:
@@ -1818,10 +1815,6 @@ def _letter_superscript(node, summed: set) -> tuple[str, str] | None:
     return (base.name, node.exp.name) if isinstance(base, ir.Name) else None
 
 
-def _has_density(node) -> bool:
-    return any(isinstance(n, ir.Func) and n.name == DENSITY for n in ir.walk(node))
-
-
 def _difference(left, right):
     return ir.Add((left, ir.Neg(right)))
 
@@ -1990,6 +1983,7 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"^\\(?:text|textrm|mathrm)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}", r"\1", text)
         text = text.lstrip("\\").strip()
         text = re.sub(r"\^\{?([A-Za-z])\}?$", r"_\1", text)   # t^u (Fast R-CNN's tuple for class u): the name t_u
+        text = re.sub(r"_\{\s*([A-Za-z0-9]+)\s*\}$", r"_\1", text)   # o_{ij} (Burges et al.): the name o_ij
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
             raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
         names.append(text)
@@ -1997,7 +1991,22 @@ def parse_wrt(wrt) -> list[str]:
 
 
 def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
-    """Build the typed Problem from parsed documents (the source, then the ``where`` text)."""
+    """Build the typed Problem from parsed documents (the source, then the ``where`` text).
+
+    A chain ``A = B = ... = E`` is read from its last member; each earlier member that is a concrete value
+    must agree with it (``symgd.chains``), else AmbiguityError.
+    """
+    problem, found = _build_problem(documents, wrt)
+    if found.chains:
+        defined = frozenset([*found.definitions, *found.indexed])
+        readings = check_chains(found.chains, documents, problem, defined,
+                                lambda rewritten: _build_problem(rewritten, wrt)[0])
+        problem.readings = (*problem.readings, *readings)
+    return problem
+
+
+def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _Items]:
+    """The Problem and the sorted items it was built from (each chain read from its last member)."""
     syntax = documents[0].syntax
     found = _sort_items(documents)
     objective_ir, objective_name = _choose_objective(found)
@@ -2098,7 +2107,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem = _assemble(found, inference, params, objective_ir, constraints_ir, syntax, resolver, display)
     problem.objective_name = objective_name
     problem.written = dict(aliases)
-    return problem
+    return problem, found
 
 
 STAR = ir.Name("star")

@@ -96,3 +96,14 @@ def assert_close(actual, expected, rel: float = 1e-7, what: str = "") -> None:
     error = np.linalg.norm(actual - expected)
     scale = max(np.linalg.norm(expected), 1e-3)
     assert error <= rel * scale, f"{what}: relative error {error / scale:.2e}\n{actual}\n{expected}"
+
+
+def check_at_point(problem, reference, arguments: dict, env: dict) -> None:
+    """The loss and every gradient block of ``problem`` at the point ``env`` equal the reference's and its central
+    differences (arguments: reference name -> symbol name)."""
+    values = {written: np.asarray(env[name], dtype=float) for written, name in arguments.items()}
+    assert_close(objective_value(problem, env), reference(**values), what="loss")
+    for block in symgd.gradient(problem).blocks:
+        written = next(w for w, n in arguments.items() if n == str(getattr(block.wrt[0], "label", block.wrt[0])))
+        slope = central_differences(lambda v: reference(**v), values, written)
+        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")

@@ -10,7 +10,7 @@ import pytest
 
 import symgd
 from corpus.harness import central_differences
-from helpers import assert_close, block_values, objective_value, random_env
+from helpers import assert_close, block_values, check_at_point, objective_value, random_env
 from symgd.errors import UnsupportedError
 
 
@@ -18,12 +18,7 @@ def check_against_reference(problem, reference, arguments: dict, sizes: dict | N
     """The loss and every gradient block equal the reference's at a random point (arguments: reference
     name -> symbol name; sizes: dimension sizes where the formula needs some, all distinct). Returns the point."""
     env = random_env(problem, seed=seed, sizes=sizes)
-    values = {written: np.asarray(env[name], dtype=float) for written, name in arguments.items()}
-    assert_close(objective_value(problem, env), reference(**values), what="loss")
-    for block in symgd.gradient(problem).blocks:
-        written = next(w for w, n in arguments.items() if n == str(getattr(block.wrt[0], "label", block.wrt[0])))
-        slope = central_differences(lambda v: reference(**v), values, written)
-        assert_close(block_values(block, env, problem), slope, rel=1e-5, what=f"gradient in {written}")
+    check_at_point(problem, reference, arguments, env)
     return env
 
 

@@ -117,6 +117,9 @@ POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
 STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
 # The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
 ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
+# \Pr(Y|P), \Pr\left(y \mid x\right): a parenthesis whose content, before any other bracket, has a bar
+CONDITIONAL_RE = re.compile(r"\s*(?:\\left\s*)?\((?:[^()|\\]|\\(?!mid\b|vert\b)[A-Za-z]+|\\[^A-Za-z])*"
+                            r"(?:\||\\mid\b|\\vert\b)")
 PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
@@ -514,6 +517,9 @@ class _Tokenizer:
         if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
             self.emit("NAME", "inf", start)   # \|v\|_\infty: the max-norm, subscript kind "inf"
             return
+        if name == "Pr":
+            self.probability(start)
+            return
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
         if name in GREEK:
@@ -805,6 +811,8 @@ class _Tokenizer:
             self.emit(kind, word, start)
         elif compact.lower() in ("argmin", "argmax"):
             self.emit("ARGOPT", compact.lower()[3:], start)
+        elif compact == "Pr":   # \operatorname{Pr}(Y|P) (the scikit-learn User Guide), \mathrm{Pr}
+            self.probability(start)
         elif compact in LATEX_WORDS:
             self.emit("FUNC", LATEX_WORDS[compact], start)
         elif compact in ("T", "top"):
@@ -821,6 +829,14 @@ class _Tokenizer:
             raise self.error(f"\\{name}{{{content}}} is not a name or function symgd knows", start,
                              "a function name such as tr, relu or softplus")
 
+
+    def probability(self, start: int) -> None:
+        """``\\Pr(Y|P)``, ``\\operatorname{Pr}(y \\mid x)``: the probability of a conditional becomes one DENSITY
+        token, as ``p(y|x)`` does (a chain's earlier member names the value its last member writes out; the
+        problem stage refuses it anywhere else); any other ``\\Pr`` is refused here, naming the construct."""
+        if not CONDITIONAL_RE.match(self.text, self.pos):
+            raise UnsupportedError(OUT_OF_SCOPE["Pr"])
+        self.emit("NAME", "Pr", start)
 
     def names_objective(self, compact: str) -> bool:
         """A word such as BPR-Opt first in the source (or after a separator) and followed by ``=``."""

@@ -105,4 +105,9 @@ ENTRIES = [
           r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]",
           r"\beta", "y:N f_m_1:N G:N beta:",
           lambda v: float(np.sum(np.exp(-v["y"] * (v["f_m_1"] + v["beta"] * v["G"])))), kinds="y:pm1 G:pm1"),
+    entry("esl_rss_chain", f"{ESL}, Sec. 3.2, eq. (3.2) as printed (RSS with the model f(x_i), then written out: a"
+          " chain whose middle member uses f, defined only by the last)",
+          r"\mathrm{RSS}(\beta) = \sum_{i=1}^{N}(y_i - f(x_i))^2 = \sum_{i=1}^{N}\left(y_i - \beta_0"
+          r" - \sum_{j=1}^{p} x_{ij}\beta_j\right)^2",
+          r"\beta_0, \beta", "y:N x:N,p beta:p beta_0:", _rss),
 ]

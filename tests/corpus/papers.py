@@ -229,12 +229,14 @@ ENTRIES = [
           " representations of words and phrases, Sec. 2.2 (negative sampling objective)",
           r"\log\sigma({v'_{w_O}}^\top v_{w_I}) + \sum_{i=1}^{k}\mathbb{E}_{w_i\sim P_n(w)}\left[\log\sigma(-{v'_{w_i}}^\top v_{w_I})\right]",
           "v_{w_I}", "v_w_I:d", None, status=UNSUPPORTED, construct=r"[Ee]xpectation"),
-    entry("paper_tsne", "van der Maaten & Hinton (2008), Visualizing data using t-SNE, Sec. 3 (KL cost with the Student-t"
-          " similarities q_ij)",
+    entry("paper_tsne", "van der Maaten & Hinton (2008), Visualizing data using t-SNE, Sec. 3, eqs. (2) and (4) (KL"
+          " cost with the Student-t similarities q_ij, normalised over the pairs k != l; p_ii = q_ii = 0, so the"
+          " diagonal terms vanish by 0 log 0 = 0)",
           r"C = KL(P\|Q) = \sum_i\sum_j p_{ij}\log\frac{p_{ij}}{q_{ij}}",
-          "y", "y:n,k P:n,n", None, status=UNSUPPORTED, construct=r"KL|divergence|\\\|",
-          gap="AmbiguityError: the parameter y does not appear: q_ij (the Student-t similarities of Sec. 3, with "
-              "q_ii = 0 and p_ii = 0) is not written; the chain C = KL(P\\|Q) = ... itself is read"),
+          "y", "y:n,k P:n,n", None,
+          where=r"q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \neq l}(1 + \|y_k - y_l\|^2)^{-1}}, \quad p_{ii} = 0,"
+                r" \quad q_{ii} = 0",
+          status=UNSUPPORTED, construct=r"p_\{i i\} = 0: a value on the diagonal"),
     entry("paper_lle_weights", "Roweis & Saul (2000), Nonlinear dimensionality reduction by locally linear embedding,"
           " eq. (1) (reconstruction cost of the weights, with |.| for the vector norm)",
           r"\varepsilon(W) = \sum_i\left|\vec{X}_i - \sum_j W_{ij}\vec{X}_j\right|^2",

@@ -386,8 +386,7 @@ ENTRIES = [
           r"C_{ij} \equiv C(o_{ij}) = -\bar{P}_{ij}\log P_{ij} - (1 - \bar{P}_{ij})\log(1 - P_{ij})",
           "o_{ij}", "o_ij: P_bar_ij:",
           lambda v: -v["P_bar_ij"] * np.log(sigmoid(v["o_ij"])) - (1 - v["P_bar_ij"]) * np.log(1 - sigmoid(v["o_ij"])),
-          where=r"P_{ij} \equiv \frac{e^{o_{ij}}}{1 + e^{o_{ij}}}", kinds="P_bar_ij:prob",
-          status=UNSUPPORTED, construct=r"chain of equalities"),
+          where=r"P_{ij} \equiv \frac{e^{o_{ij}}}{1 + e^{o_{ij}}}", kinds="P_bar_ij:prob"),
     entry("paper_one_class_svm_dual", "Scholkopf, Platt, Shawe-Taylor, Smola & Williamson (2001), Estimating the support of"
           " a high-dimensional distribution, Sec. 4, eq. (7)-(9) (the dual of the one-class SVM, k the kernel, given as"
           " the kernel matrix k_ij = k(x_i, x_j))",
@@ -420,9 +419,11 @@ ENTRIES = [
           r"\left[1 + \|\mathbf{L}(\vec{x}_i - \vec{x}_j)\|^2 - \|\mathbf{L}(\vec{x}_i - \vec{x}_l)\|^2\right]_+",
           r"\mathbf{L}", "L:d,p x:n,p eta:n,n y:n,n c:", _lmnn, kinds="eta:01 y:01 x:small"),
     entry("doc_sklearn_log_loss", "scikit-learn User Guide, Sec. 3.4.4.13 (multiclass log loss, as printed: with the"
-          " probability of the labels, then 0-based sums)",
+          " probability of the labels, then 0-based sums; y_ik = 1 when sample i has label k, p_ik = Pr(y_ik = 1) the"
+          " entries of Y and P)",
           r"L_{\log}(Y, P) = -\log \operatorname{Pr}(Y|P) = - \frac{1}{N} \sum_{i=0}^{N-1} \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}",
-          "P", "Y:N,K P:N,K", None, status=UNSUPPORTED, construct="densities"),
+          "p", "y:N,K p:N,K", lambda v: -float(np.sum(v["y"] * np.log(v["p"]))) / v["y"].shape[0],
+          kinds="y:onehot p:simplex"),
     entry("doc_sklearn_log_loss_sums", "scikit-learn User Guide, Sec. 3.4.4.13 (the multiclass log loss's last form, 0-based"
           " sums over samples i and classes k; y_ik one-hot, p_ik the predicted probabilities)",
           r"L_{\log}(Y, P) = - \frac{1}{N} \sum_{i=0}^{N-1} \sum_{k=0}^{K-1} y_{i,k} \log p_{i,k}",
