@@ -82,12 +82,14 @@ def chain_head(names: list):
 
 def names_the_value(member, defined: frozenset) -> bool:
     """True when a member of a chain only names the value: a name, a function head or a call of a function
-    defined nowhere (``L_{\\log}(Y, P)``, ``g(\\theta^T x)`` in CS229), a divergence or a probability
+    defined nowhere else (``L_{\\log}(Y, P)``, ``g(\\theta^T x)`` in CS229), a divergence or a probability
     (``KL(P\\|Q)``, ``-\\log\\Pr(Y|P)``), or one of these negated (``-\\ell(\\theta)``)."""
     if isinstance(member, ir.Neg):
         return names_the_value(member.arg, defined)
-    if isinstance(member, (ir.Name, ir.Sub)):
-        return True
+    if isinstance(member, ir.Name):   # L = J = ... with J defined elsewhere: a spelling to check
+        return member.name not in defined
+    if isinstance(member, ir.Sub):
+        return sub_symbol_name(member) not in defined and getattr(member.base, "name", None) not in defined
     if _has_density(member):
         return True
     if isinstance(member, ir.Apply):

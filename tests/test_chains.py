@@ -153,3 +153,10 @@ def test_members_that_differ_in_the_case_of_a_name_are_compared_with_the_names_m
     with pytest.raises(AmbiguityError, match="differ"):
         symgd.parse(r"\mathrm{RSS}(\beta) = \sum_{i=1}^{N}(y_i - 2x_i^T\beta)^2 = (\mathbf{y} - \mathbf{X}\beta)^T"
                     r"(\mathbf{y} - \mathbf{X}\beta)", wrt=r"\beta")
+
+
+def test_a_name_the_source_defines_elsewhere_is_a_spelling_to_check():
+    with pytest.raises(AmbiguityError, match="differ"):
+        symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = \|w\|_1")
+    problem = symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = w^\top w")
+    check(problem, lambda w: np.sum(w ** 2), {"w": "w"})
