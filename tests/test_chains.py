@@ -62,7 +62,8 @@ def test_a_function_head_abbreviated_by_a_subscripted_name():
     assert "the others name it" in chain_reading(problem) or "the other names it" in chain_reading(problem)
 
 
-@pytest.mark.parametrize("relation", ["=", r"\equiv", ":="])
+@pytest.mark.parametrize("relation", ["=", r"\equiv", ":=", r"\doteq", r"\overset{\text{def}}{=}", r"\stackrel{\Delta}{=}",
+                                      r"\triangleq"])
 def test_equiv_in_a_where_definition_reads_as_equals(relation):
     problem = symgd.parse(r"L(w) = \sum_i (s_i - y_i)^2", wrt="w", where=r"s_i %s \tanh(x_i^\top w)" % relation)
     check(problem, lambda x, y, w: np.sum((np.tanh(x @ w) - y) ** 2), {"x": "x", "y": "y", "w": "w"})
@@ -160,3 +161,15 @@ def test_a_name_the_source_defines_elsewhere_is_a_spelling_to_check():
         symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = \|w\|_1")
     problem = symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = w^\top w")
     check(problem, lambda w: np.sum(w ** 2), {"w": "w"})
+
+
+def test_a_mark_over_something_else_than_equals_is_a_parse_error_with_its_position():
+    with pytest.raises(ParseError) as info:
+        symgd.parse(r"L(w) \overset{a}{b} \|w\|^2", wrt="w")
+    assert (info.value.line, info.value.column) == (1, 6) and "only over =" in str(info.value)
+
+
+def test_a_chain_of_definition_signs_reads_as_a_chain():
+    problem = symgd.parse(r"L(w) \overset{\mathrm{def}}{=} J(w) \doteq \sum_i (x_i^\top w - y_i)^2", wrt="w")
+    check(problem, lambda x, y, w: np.sum((x @ w - y) ** 2), {"x": "x", "y": "y", "w": "w"})
+    assert chain_reading(problem).endswith("the last form is read; the others name it")
