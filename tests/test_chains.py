@@ -173,3 +173,19 @@ def test_a_chain_of_definition_signs_reads_as_a_chain():
     problem = symgd.parse(r"L(w) \overset{\mathrm{def}}{=} J(w) \doteq \sum_i (x_i^\top w - y_i)^2", wrt="w")
     check(problem, lambda x, y, w: np.sum((x @ w - y) ** 2), {"x": "x", "y": "y", "w": "w"})
     assert chain_reading(problem).endswith("the last form is read; the others name it")
+
+
+# -- a chain after \min / \max / minimize --------------------------------------------------------
+
+def test_a_chain_after_min_reads_its_last_member_and_checks_the_others():
+    problem = symgd.parse(r"\min_w L(w) = J(w) = \frac{1}{2}\|Xw - y\|^2")
+    check(problem, lambda X, y, w: 0.5 * np.sum((X @ w - y) ** 2), {"X": "X", "y": "y", "w": "w"})
+    assert chain_reading(problem).endswith("the last form is read; the others name it")
+    with pytest.raises(AmbiguityError, match="differ"):
+        symgd.parse(r"\min_w L(w) = \|Xw - y\|^2 = \frac{1}{2}\|Xw - y\|^2")
+
+
+def test_a_chain_after_max_is_negated_once():
+    problem = symgd.parse(r"\max_w L(w) = J(w) = -\|w - c\|^2")
+    check(problem, lambda w, c: np.sum((w - c) ** 2), {"w": "w", "c": "c"})
+    assert problem.sense == "max"
