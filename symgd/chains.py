@@ -40,20 +40,28 @@ RELATIVE_TOLERANCE = 1e-7
 
 @dataclass(frozen=True)
 class Chain:
-    """A chain of definitions as written, and the member its definition is stored under."""
+    """A chain as written (a definition ``A = B = ... = E``, or an objective ``\\min_w A = B = ... = E``), and the
+    member its definition is stored under."""
 
-    relation: ir.Relation
+    item: ir.Relation | ir.Minimize
+    members: tuple           # every member, in the source's order
     head: object
     body: object             # the definition: the last member (see chain_body)
     key: str | None = None   # the name the definition is stored under (h_theta for h_\\theta(x))
 
     def others(self) -> list:
         """The members other than the head and the definition."""
-        return [m for m in self.relation.operands if m is not self.head and m is not self.body]
+        return [m for m in self.members if m is not self.head and m is not self.body]
 
     def written(self) -> str:
         """The chain as LaTeX, ``=`` between members (``\\equiv`` and ``:=`` read as ``=``)."""
-        return " = ".join(latex_of(member) for member in self.relation.operands)
+        return " = ".join(latex_of(member) for member in self.members)
+
+    def with_body(self, member):
+        """The source's item with ``member`` as the definition, the other members left out."""
+        if isinstance(self.item, ir.Minimize):
+            return dataclasses.replace(self.item, objective=member, names=())
+        return ir.Relation((self.head, member), self.item.ops[-1:])
 
 
 def chain_body(members: tuple):
@@ -82,12 +90,14 @@ def chain_head(names: list):
 
 def names_the_value(member, defined: frozenset) -> bool:
     """True when a member of a chain only names the value: a name, a function head or a call of a function
-    defined nowhere (``L_{\\log}(Y, P)``, ``g(\\theta^T x)`` in CS229), a divergence or a probability
+    defined nowhere else (``L_{\\log}(Y, P)``, ``g(\\theta^T x)`` in CS229), a divergence or a probability
     (``KL(P\\|Q)``, ``-\\log\\Pr(Y|P)``), or one of these negated (``-\\ell(\\theta)``)."""
     if isinstance(member, ir.Neg):
         return names_the_value(member.arg, defined)
-    if isinstance(member, (ir.Name, ir.Sub)):
-        return True
+    if isinstance(member, ir.Name):   # L = J = ... with J defined elsewhere: a spelling to check
+        return member.name not in defined
+    if isinstance(member, ir.Sub):
+        return sub_symbol_name(member) not in defined and getattr(member.base, "name", None) not in defined
     if _has_density(member):
         return True
     if isinstance(member, ir.Apply):
@@ -132,8 +142,8 @@ def check_chains(chains: list[Chain], documents: list, problem, defined: frozens
 
 def _with_member(documents: list, chain: Chain, member) -> list:
     """The documents with the chain replaced by ``head = member``."""
-    replaced = ir.Relation((chain.head, member), chain.relation.ops[-1:])
-    return [dataclasses.replace(document, items=tuple(replaced if item is chain.relation else item
+    replaced = chain.with_body(member)
+    return [dataclasses.replace(document, items=tuple(replaced if item is chain.item else item
                                                       for item in document.items))
             for document in documents]
 
@@ -227,7 +237,7 @@ def _inside_the_unit_interval(problem, env: dict, seed: int) -> dict:
 
 def _reading(chain: Chain, named: list, agreeing: list, unread: list) -> str:
     """The chain's reading in words."""
-    read = "the last form" if chain.body is chain.relation.operands[-1] else \
+    read = "the last form" if chain.body is chain.members[-1] else \
         f"{latex_of(chain.body)} (the last form names a density)"
     text = f"{chain.written()}: {read} is read; "
     if not agreeing and not unread:

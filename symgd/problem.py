@@ -311,6 +311,8 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
     found.objective = item.objective
     found.objective_origin = "min"
     found.sense = item.sense
+    if len(item.names) > 1:   # \min_w L(w) = J(w) = ...: the objective is the last member; the others name it
+        found.chains.append(Chain(item, (*item.names, item.objective), item.names[0], item.objective))
     if item.sense == "max":
         found.read(f"\\max {latex_of(item.objective)} is solved as \\min -({latex_of(item.objective)}): "
                    "the objective, gradient and Hessian are those of the negated function")
@@ -543,7 +545,7 @@ def _take_chain(found: _Items, item: ir.Relation) -> None:
     order, indexed = len(found.definition_order), set(found.indexed)
     _take_definition(found, ir.Relation((head, body), item.ops[-1:]))
     new = found.definition_order[order:] or sorted(set(found.indexed) - indexed)
-    found.chains.append(Chain(item, head, body, new[0] if new else None))
+    found.chains.append(Chain(item, item.operands, head, body, new[0] if new else None))
 
 
 def _take_definition(found: _Items, item: ir.Relation) -> None:

@@ -62,7 +62,8 @@ def test_a_function_head_abbreviated_by_a_subscripted_name():
     assert "the others name it" in chain_reading(problem) or "the other names it" in chain_reading(problem)
 
 
-@pytest.mark.parametrize("relation", ["=", r"\equiv", ":="])
+@pytest.mark.parametrize("relation", ["=", r"\equiv", ":=", r"\doteq", r"\overset{\text{def}}{=}", r"\stackrel{\Delta}{=}",
+                                      r"\triangleq"])
 def test_equiv_in_a_where_definition_reads_as_equals(relation):
     problem = symgd.parse(r"L(w) = \sum_i (s_i - y_i)^2", wrt="w", where=r"s_i %s \tanh(x_i^\top w)" % relation)
     check(problem, lambda x, y, w: np.sum((np.tanh(x @ w) - y) ** 2), {"x": "x", "y": "y", "w": "w"})
@@ -153,3 +154,38 @@ def test_members_that_differ_in_the_case_of_a_name_are_compared_with_the_names_m
     with pytest.raises(AmbiguityError, match="differ"):
         symgd.parse(r"\mathrm{RSS}(\beta) = \sum_{i=1}^{N}(y_i - 2x_i^T\beta)^2 = (\mathbf{y} - \mathbf{X}\beta)^T"
                     r"(\mathbf{y} - \mathbf{X}\beta)", wrt=r"\beta")
+
+
+def test_a_name_the_source_defines_elsewhere_is_a_spelling_to_check():
+    with pytest.raises(AmbiguityError, match="differ"):
+        symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = \|w\|_1")
+    problem = symgd.parse(r"L(w) = J = \|w\|^2", wrt="w", where=r"J = w^\top w")
+    check(problem, lambda w: np.sum(w ** 2), {"w": "w"})
+
+
+def test_a_mark_over_something_else_than_equals_is_a_parse_error_with_its_position():
+    with pytest.raises(ParseError) as info:
+        symgd.parse(r"L(w) \overset{a}{b} \|w\|^2", wrt="w")
+    assert (info.value.line, info.value.column) == (1, 6) and "only over =" in str(info.value)
+
+
+def test_a_chain_of_definition_signs_reads_as_a_chain():
+    problem = symgd.parse(r"L(w) \overset{\mathrm{def}}{=} J(w) \doteq \sum_i (x_i^\top w - y_i)^2", wrt="w")
+    check(problem, lambda x, y, w: np.sum((x @ w - y) ** 2), {"x": "x", "y": "y", "w": "w"})
+    assert chain_reading(problem).endswith("the last form is read; the others name it")
+
+
+# -- a chain after \min / \max / minimize --------------------------------------------------------
+
+def test_a_chain_after_min_reads_its_last_member_and_checks_the_others():
+    problem = symgd.parse(r"\min_w L(w) = J(w) = \frac{1}{2}\|Xw - y\|^2")
+    check(problem, lambda X, y, w: 0.5 * np.sum((X @ w - y) ** 2), {"X": "X", "y": "y", "w": "w"})
+    assert chain_reading(problem).endswith("the last form is read; the others name it")
+    with pytest.raises(AmbiguityError, match="differ"):
+        symgd.parse(r"\min_w L(w) = \|Xw - y\|^2 = \frac{1}{2}\|Xw - y\|^2")
+
+
+def test_a_chain_after_max_is_negated_once():
+    problem = symgd.parse(r"\max_w L(w) = J(w) = -\|w - c\|^2")
+    check(problem, lambda w, c: np.sum((w - c) ** 2), {"w": "w", "c": "c"})
+    assert problem.sense == "max"

@@ -232,6 +232,7 @@ class Minimize:
     variables: tuple[Expr, ...]
     objective: Expr
     sense: str = "min"
+    names: tuple[Expr, ...] = ()   # \min_w L(w) = J(w) = ...: the members before the objective, which name it
 
 
 @dataclass(frozen=True)

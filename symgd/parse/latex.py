@@ -66,7 +66,7 @@ REL_COMMANDS = {
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
     "in": "in", "succeq": "succeq", "succ": "succeq", "preceq": "preceq",
     "leftarrow": "<-", "gets": "<-", "longleftarrow": "<-", "coloneqq": ":=", "triangleq": ":=",
-    "eqqcolon": ":=", "equiv": ":=",
+    "eqqcolon": ":=", "equiv": ":=", "doteq": ":=",   # \doteq: Sutton & Barto's "defined as"
 }
 OPERATOR_COMMANDS = {"cdot": "CDOT", "times": "TIMES", "odot": "ODOT", "circ": "ODOT",
                      "ast": "CDOT", "div": "SLASH", "oslash": "EDIV"}
@@ -570,6 +570,8 @@ class _Tokenizer:
             self.emit("ARGOPT", name[3:], start)
         elif name == "underset":
             self.underset(start)
+        elif name in ("overset", "stackrel"):
+            self.definition_sign(name, start)
         elif name == "mathop":
             self.mathop(start)
         elif name in FONT_COMMANDS:
@@ -722,6 +724,17 @@ class _Tokenizer:
                                    "\\arg\\min, \\min or \\max")
         self.rewrite(start, end, operator + "_{" + below + "}")
         self.pos = start
+
+    def definition_sign(self, name: str, start: int) -> None:
+        """``\\overset{\\text{def}}{=}``, ``\\stackrel{\\Delta}{=}``: ``=`` with a mark over it defines, as ``:=``
+        does; over anything else \\overset is refused with where it stands."""
+        above, after_above = self.read_braced(self.pos, "\\" + name, start)
+        below, end = self.read_braced(after_above, "\\" + name, start)
+        if below.strip() != "=":
+            raise self.error(f"\\{name}{{{above}}}{{{below}}}: symgd reads \\{name} only over =, a definition", start,
+                             "\\overset{\\text{def}}{=} or \\stackrel{\\Delta}{=}")
+        self.pos = end
+        self.emit("REL", ":=", start)
 
     def font(self, name: str, start: int) -> None:
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)

@@ -32,10 +32,15 @@ class NamedObjective:
 
     name: object
     value: object
+    names: tuple = ()   # every member before the value: the name, then a chain's middle members
 
 
 def _value(objective):
     return objective.value if isinstance(objective, NamedObjective) else objective
+
+
+def _names(objective) -> tuple:
+    return objective.names if isinstance(objective, NamedObjective) else ()
 
 
 class IRBuilder(Transformer):
@@ -88,7 +93,7 @@ class IRBuilder(Transformer):
         variables = [_estimated(name) for name in names]
         if problem.variables or not all(variables):
             return problem
-        return ir.Minimize(tuple(variables), problem.objective, problem.sense)
+        return dataclasses.replace(problem, variables=tuple(variables))
 
     def eq(self, _children):
         return "="
@@ -99,7 +104,7 @@ class IRBuilder(Transformer):
         if sense not in ("min", "max"):
             raise UnsupportedError(f"\\{sense} with a subscript: only \\min_x and \\max_x start a problem")
         variables = script if isinstance(script, tuple) else _split_juxt_names(script)
-        return ir.Minimize(tuple(variables), _value(objective), sense)
+        return ir.Minimize(tuple(variables), _value(objective), sense, _names(objective))
 
     def minimize_declared(self, children):
         head, *declarations, objective = children
@@ -115,18 +120,18 @@ class IRBuilder(Transformer):
 
     def named_objective(self, children):
         """``f_0(x) = \\|Ax - b\\|`` after \\min: a name for the objective, then its value."""
-        name, value = children
+        name, *members = children
         if not isinstance(name, (ir.Name, ir.Sub, ir.Apply)):
             raise UnsupportedError("an equation after \\min / minimize other than a name for the objective "
                                    "(minimize f_0(x) = ...)")
-        return NamedObjective(name, value)
+        return NamedObjective(name, members[-1], (name, *members[:-1]))
 
     def minimize_word(self, children):
         head, script, objective = children
         variables = () if script is None else script if isinstance(script, tuple) else _split_juxt_names(script)
         if not variables and isinstance(objective, NamedObjective) and isinstance(objective.name, ir.Apply):
             variables = objective.name.args   # minimize f_0(x) = ...: the arguments are the variables
-        return ir.Minimize(tuple(variables), _value(objective), str(head))
+        return ir.Minimize(tuple(variables), _value(objective), str(head), _names(objective))
 
     # -- arithmetic ----------------------------------------------------------------------
     def add(self, children):
