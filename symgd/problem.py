@@ -255,6 +255,7 @@ class _Items:
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
     paired_points: set = field(default_factory=set)     # x of \sum_{(x_i, x_j) \in S}: one x, written with both
+    pair_families: dict = field(default_factory=dict)   # b of b_u, b_i over (u,i) \in \kappa -> ((u, i), set, evidence)
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
     def read(self, text: str) -> None:
@@ -2045,6 +2046,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                              "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
     objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
     objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
+    (objective_ir, *constraints_ir), params = _families_over_set_pairs(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
     for name in params:
         if name not in used:
@@ -2089,6 +2091,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
             raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {describe(step_shape)}")
+    _check_set_pair_families(found, inference)
     _read_defaults(found, inference, params)
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
@@ -2443,16 +2446,84 @@ def _families_named_by_entries(params, formulas, found: _Items) -> list:
             written = f"{name_latex(base)}_{index}"
             found.read(f"{written} among the parameters is the vector of the {written}, one per value of {index} "
                        f"(a family of its own: {base}_{index})")
+    return _rename_families(formulas, set(families))
 
-    def rename(node, bound: frozenset):
-        if isinstance(node, ir.BigOp):
-            return dataclasses.replace(node, body=rename(node.body, bound | {node.index}))
-        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in families:
+
+def _rename_families(formulas, bases: set[str]) -> list:
+    """Each entry ``b_u`` of a base in ``bases`` becomes entry u of the vector ``b_u`` (a family of its own)."""
+    def rename(node):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in bases:
             (index,) = _entry_atoms(node)
             return ir.Sub(ir.Name(f"{node.base.name}_{index}"), node.indices)
-        return _map_children(node, lambda child: rename(child, bound))
+        return _map_children(node, rename)
 
-    return [rename(formula, frozenset()) for formula in formulas]
+    return [rename(formula) for formula in formulas]
+
+
+def _families_over_set_pairs(params, formulas, found: _Items):
+    """Koren, Bell & Volinsky (2009): ``b_u`` and ``b_i`` in the sum over the pairs ``(u,i) \\in \\kappa``, the user
+    and the item biases. Read first as two vectors ``b_u`` (over u) and ``b_i`` (over i), so that shapes are solved
+    without tying u to i; ``_check_set_pair_families`` then keeps the reading only where u and i are known to range
+    over different dimensions. A base also used otherwise (whole, with another index, declared) keeps the
+    refusal. Returns (formulas, params), a split parameter b replaced by its vectors."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    plain = {n.name for n in nodes if isinstance(n, ir.Name)}
+    families: dict[str, tuple] = {}
+    for node in nodes:
+        if not (isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub)):
+            continue
+        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        by_base: dict[str, set] = {}
+        for sub in ir.walk(node.right):
+            atoms = _entry_atoms(sub)
+            if atoms is not None and len(atoms) == 1 and atoms[0] in names \
+                    and sub.base.name not in found.paired_points:
+                by_base.setdefault(sub.base.name, set()).add(atoms[0])
+        for base, indices in by_base.items():
+            uses = [n for n in nodes if isinstance(n, ir.Sub) and n.base == ir.Name(base)]
+            if len(indices) < 2 or base in found.declared or base in found.sample_declared \
+                    or sum(1 for n in nodes if n == ir.Name(base)) != len(uses) \
+                    or any((_entry_atoms(n) or ("",))[0] not in indices or len(n.indices) != 1 for n in uses) \
+                    or any(f"{base}_{index}" in plain or f"{base}_{index}" in params for index in indices):
+                continue   # check_one_letter_per_index refuses it
+            others = {index: {b for b, seen in by_base.items() if seen == {index}} for index in indices}
+            apart = all(others.values()) and not set.intersection(*others.values())   # p_u, q_i
+            families[base] = (tuple(index for index in names if index in indices), latex_of(node.left.base),
+                              {index: tuple(sorted(others[index])) for index in indices} if apart else None)
+    if not families:
+        return formulas, params
+    found.pair_families.update(families)
+    params = [part for name in params for part in
+              ([f"{name}_{index}" for index in families[name][0]] if name in families else [name])]
+    return _rename_families(formulas, set(families)), params
+
+
+def _check_set_pair_families(found: _Items, inference: ShapeInference) -> None:
+    """The readings of ``b_u`` beside ``b_i`` (``_families_over_set_pairs``): two vectors where u and i are known to
+    range over different dimensions: the source keeps them apart with arrays of their own (Koren's user factors
+    p_u and item factors q_i) or names their sizes; ambiguous otherwise (the edges of a graph, (i, j) \\in E,
+    index one vector x by both ends)."""
+    for base, (indices, set_name, others) in sorted(found.pair_families.items()):
+        spelled = " and ".join(f"{name_latex(base)}_{index}" for index in indices)
+        roots = [inference.shapes[f"{base}_{index}"].dims[0].find() for index in indices]
+        named = [root.value for root in roots]
+        question = (f"{spelled} in the sum over the set {set_name}: one vector {name_latex(base)} indexed by both, "
+                    f"or {len(indices)} different vectors (one per kind of index: "
+                    f"{', '.join(f'{base}_{index}' for index in indices)})?")
+        if len(set(map(id, roots))) < len(roots):
+            raise AmbiguityError(f"{question} {' and '.join(indices)} range over the same dimension. Give them "
+                                 f"different names (two vectors: {base}_{indices[-1]} and c_{indices[0]})")
+        if others is None and (None in named or len(set(named)) < len(named)):
+            raise AmbiguityError(f"{question} Nothing written says whether {' and '.join(indices)} range over one "
+                                 f"dimension: give them different names (two vectors: {base}_{indices[-1]} and "
+                                 f"c_{indices[0]}) or declare the sizes")
+        why = ("the source indexes " + " and ".join(f"{', '.join(map(name_latex, others[index]))} only by {index}"
+                                                    for index in indices)
+               if others is not None else f"their sizes {' and '.join(map(str, named))} are named")
+        found.read(f"{spelled} in the sum over the set {set_name} are {len(indices)} vectors, "
+                   + ", ".join(f"{base}_{index} with one entry per {index}" for index in indices)
+                   + f": {' and '.join(indices)} range over different dimensions ({why}), so one vector "
+                   f"{name_latex(base)} cannot be indexed by both")
 
 
 def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
@@ -2706,7 +2777,8 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
 
     for dim_symbol_ in dims_out:
         shapes[dim_symbol_] = ()
-    _add_argnames(symbols, argnames)
+    _add_argnames(symbols, argnames, {f"{base}_{index}" for base, (indices, *_) in found.pair_families.items()
+                                      for index in indices})
 
     used_names = {name for name in inference.order} | set(inference.dims) | _index_names(objective_ir, constraints_ir)
     symmetric = _symmetric_matrices(found, symbols, shapes)
@@ -2818,12 +2890,14 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     return {}
 
 
-def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
-    """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``."""
+def _add_argnames(symbols: dict, argnames: SymbolDict, whole: set[str] = frozenset()) -> None:
+    """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``; a name in
+    ``whole`` (the user biases b_u beside the item biases b_i) keeps its subscript."""
     taken: set[str] = set()
     for obj in symbols.values():
         name = _name_of(obj)
-        base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols else name
+        base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols and name not in whole \
+            else name
         ident = _python_name(base.replace(",", "_"))
         if ident in taken:   # \lambda_U beside \lambda_V: both would be lambda_
             ident = _python_name(name)
