@@ -444,7 +444,9 @@ def _is_update(left, right) -> bool:
     base = left.base if isinstance(left, ir.Sub) else left
     if not isinstance(base, ir.Name):
         return False
-    return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
+    # a sum's limit is a count: d_{ij} = \sqrt{\sum_{k=1}^{d} ...} (Sammon) defines d_{ij}, it updates nothing
+    limits = {id(limit) for node in ir.walk(right) if isinstance(node, ir.BigOp) for limit in (node.lower, node.upper)}
+    return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name and id(node) not in limits
                for node in ir.walk(right))
 
 
@@ -847,6 +849,7 @@ class _Resolver:
         self.names_besides_sets: set = set()   # names written other than as a set a sum runs over (or its |S|)
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
         self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
+        self.unlabelled_entries: set = set()   # (name, number of indices) of the entries x_{ij} the source writes
 
     def resolve(self, node):
         if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
@@ -865,6 +868,16 @@ class _Resolver:
                 return self.resolve(node)
             finally:
                 self.bound.pop()
+        if isinstance(node, ir.BigOp) and isinstance(node.upper, ir.Name) and self.is_whole_use(node.upper):
+            # \sum_{k=1}^{d} beside d_{ij} = ... (Sammon 1969: d the dimension of the y_i, d_{ij} their distances):
+            # the limit of a sum is a count, never the matrix the source defines entrywise
+            start = "" if node.lower is None else f"={latex_of(node.lower)}"
+            self.found.read(f"{node.upper.name} in \\{node.op}_{{{node.index}{start}}}^{{{node.upper.name}}} is a "
+                            f"dimension (a count), not the matrix {node.upper.name} the source defines entrywise")
+            return dataclasses.replace(node, lower=None if node.lower is None else self.resolve(node.lower),
+                                       body=self.resolve(node.body))
+        if isinstance(node, ir.Sub) and (entry := self.labelled_entry(node)) is not None:
+            return self.resolve(entry)
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
         if isinstance(node, ir.Mul) and (entry := self.primed_entry(node)) is not None:
@@ -978,6 +991,8 @@ class _Resolver:
     def note_sets(self, formulas) -> None:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
         self.names_besides_sets = _names_besides_sets(formulas)
+        self.unlabelled_entries = {(node.base.name, len(atoms)) for formula in formulas for node in ir.walk(formula)
+                                   if (atoms := _entry_atoms(node)) is not None}
         for formula in formulas:
             for node in ir.walk(formula):
                 if isinstance(node, ir.Member) and node.pairs:   # (x_i, x_j) \in S: the mask S_{ij}
@@ -1249,6 +1264,27 @@ class _Resolver:
                                 f"spelling {latex_of(body)} uses a function defined nowhere")
             return value
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def labelled_entry(self, node: ir.Sub) -> ir.Sub | None:
+        """``d^*_{ij}`` beside ``d_{ij}`` (Sammon 1969: d^*_{ij} the distances of the data, d_{ij} those of the
+        mapping): where the source also writes (or defines) the unlabelled array with as many indices, the
+        label names a second array, and d^*_{ij} is its entry (i, j) (a reading). Alone (y_i^*) the label
+        beside an index stays refused by the shape stage."""
+        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1 and isinstance(node.indices[0], ir.Name)):
+            return None
+        label, rest = node.indices[0].name, index_atoms(node.indices[1:])
+        if len(label) < 2 or label in self.bound or not rest \
+                or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
+            return None
+        base = node.base.name
+        defined = base in self.found.indexed and len(self.found.indexed[base][0]) == len(rest)
+        if not defined and (base, len(rest)) not in self.unlabelled_entries:
+            return None
+        named, mark = f"{base}_{label}", "*" if label == "star" else f"\\text{{{label}}}"
+        written = f"{name_latex(base)}^{{{mark}}}_{{{''.join(a.name for a in rest)}}}"
+        self.found.read(f"{written} is an entry of {name_latex(base)}^{{{mark}}}, an array of its own ({named}) "
+                        f"beside {name_latex(base)}: the label tells the two apart")
+        return ir.Sub(ir.Name(named), node.indices[1:])
 
     def is_whole_use(self, node: ir.Name) -> bool:
         """``K`` where the source defines every entry ``K_{ij} = ...`` (two indices; K not declared)."""

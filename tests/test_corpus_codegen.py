@@ -33,6 +33,7 @@ CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
     "nw_augmented_lagrangian": "fixed index",
     "cs229_softmax_loglik": "Product",
     "paper_kruskal_stress": "a sum from",
+    "paper_sammon": "a sum from",   # \sum_{i<j}, as Kruskal's stress
     "paper_factorization_machine": "a sum from",
     "paper_condat_tv1d": "fixed index",
     "paper_chambolle_tv": "fixed index",

@@ -40,6 +40,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "different ranges",
     "paper_kruskal_stress": "a sum from i + 1",
+    "paper_sammon": "a sum from i + 1",
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",

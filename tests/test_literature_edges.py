@@ -11,7 +11,7 @@ import pytest
 
 import symgd
 from helpers import check_against_reference
-from symgd.errors import AmbiguityError
+from symgd.errors import AmbiguityError, UnsupportedError
 
 KOREN = (r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2"
          r" + \|q_i\|^2 + b_u^2 + b_i^2)")
@@ -65,3 +65,39 @@ def test_biases_over_one_dimension_stay_ambiguous(source, where):
 def test_biases_without_evidence_of_two_ranges_stay_ambiguous(source):
     with pytest.raises(AmbiguityError, match=r"one vector b indexed by both, or 2 different vectors"):
         symgd.parse(source, wrt="b")
+
+
+# -- Sammon (1969): d*_ij beside d_ij, d the dimension of the y_i, pairs i < j ----------------------------------
+
+SAMMON = r"E = \frac{1}{\sum_{i<j}d^*_{ij}}\sum_{i<j}^{N}\frac{[d^*_{ij} - d_{ij}]^2}{d^*_{ij}}"
+SAMMON_DISTANCE = r"d_{ij} = \sqrt{\sum_{k=1}^{d}[y_{ik} - y_{jk}]^2}"   # the paper's own d_ij
+
+
+def _sammon(d_star, y):
+    """Sammon's stress over the pairs i < j: d*_ij given, d_ij the Euclidean distances of the rows of y."""
+    upper = np.triu_indices(len(y), 1)
+    d = np.sqrt(np.sum((y[:, None, :] - y[None, :, :]) ** 2, axis=2))[upper]
+    return float(np.sum((d_star[upper] - d) ** 2 / d_star[upper]) / np.sum(d_star[upper]))
+
+
+def test_sammon_reads_d_star_as_data_and_d_as_the_dimension_of_the_mapping():
+    problem = symgd.parse(SAMMON, wrt="y", where=SAMMON_DISTANCE)
+    assert [str(p) for p in problem.params] == ["y"]
+    assert {str(s) for s in problem.data} == {"d_star"}
+    readings = " | ".join(problem.readings)
+    assert "d^{*}_{ij} is an entry of d^{*}, an array of its own (d_star)" in readings
+    assert r"d in \sum_{k=1}^{d} is a dimension" in readings
+    check_against_reference(problem, _sammon, {"d_star": "d_star", "y": "y"})
+
+
+def test_a_label_beside_an_index_stays_refused_without_the_unlabelled_array():
+    # y_i^* alone could be an optimum or a conjugate: still refused (tests/test_pasted_notation.py); Sammon's
+    # d^*_{ij} beside d_{ij} names a second array
+    with pytest.raises(UnsupportedError, match="beside the label star"):
+        symgd.parse(r"\sum_{i<j}^{N}(d^*_{ij} - \|y_i - y_j\|)^2", wrt="y")
+
+
+def test_a_name_recurring_only_as_a_limit_is_defined_not_updated():
+    problem = symgd.parse(r"\sum_{i=1}^{n}(t_i - s_{i})^2", wrt="w", where=r"s_{i} = \sum_{k=1}^{s}w_k x_{ik}")
+    assert [str(p) for p in problem.params] == ["w"]
+    assert not problem.updates

@@ -346,11 +346,11 @@ ENTRIES = [
           r"\min_A \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2",
           "A", "x:n,p A:p,p S:n,n", _xing, kinds="S:01"),
     entry("paper_sammon", "Sammon (1969), A nonlinear mapping for data structure analysis, eq. (1) (d*_ij the"
-          " original distances, d_ij those of the configuration y)",
+          " original distances, d_ij those of the configuration y; where: the paper's own d_ij, the Euclidean"
+          " distance between Y_i and Y_j in the d-space, as it writes it for the steepest descent)",
           r"E = \frac{1}{\sum_{i<j}d^*_{ij}}\sum_{i<j}^{N}\frac{[d^*_{ij} - d_{ij}]^2}{d^*_{ij}}",
           "y", "y:N,d d_star:N,N", _sammon,
-          where=r"d_{ij} = \sqrt{\sum_{k=1}^{d}[y_{ik} - y_{jk}]^2}", kinds="d_star:positive",
-          status=REFUSAL, gap='AmbiguityError: the parameter y does not appear in the objective or constraints'),
+          where=r"d_{ij} = \sqrt{\sum_{k=1}^{d}[y_{ik} - y_{jk}]^2}", kinds="d_star:positive"),
     entry("paper_logistic_mf", "Johnson (2014), Logistic matrix factorization for implicit feedback data, Sec. 3, eq. (3)"
           " (beta_u user biases and beta_i item biases: two vectors)",
           r"\log\mathcal{L}(R|X,Y,\beta) = \sum_{u,i}\alpha r_{ui}(x_uy_i^T + \beta_u + \beta_i) - (1 + \alpha r_{ui})"
