@@ -29,7 +29,8 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
+from symgd.limits import boundary_limits
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
@@ -255,6 +256,7 @@ class _Items:
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
     paired_points: set = field(default_factory=set)     # x of \sum_{(x_i, x_j) \in S}: one x, written with both
+    boundaries: dict = field(default_factory=dict)      # \alpha_0 = -\infty: alpha -> {subscript IR: +1 or -1}
     pair_families: dict = field(default_factory=dict)   # b of b_u, b_i over (u,i) \in \kappa -> ((u, i), set, evidence)
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
@@ -356,6 +358,8 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         found.positive.add(_param_name(left))
     elif isinstance(left, ir.Deriv):
         raise UnsupportedError("a claimed derivative (use symgd.check to check it)")
+    elif ops <= {"=", ":="} and _infinite_sign(right) is not None:
+        _take_boundary(found, item)
     elif ops <= {"=", ":="} and _names_a_new_symbol(left, right):
         found.read(f"{latex_of(left)} is a name of its own, defined by {latex_of(left)} = {latex_of(right)} "
                    f"(not entry {latex_of(left.indices[0])} of {latex_of(left.base)})")
@@ -366,6 +370,29 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _infinite_sign(node) -> int | None:
+    """+1 for ``\\infty``, -1 for ``-\\infty``, else None."""
+    if node == ir.Name(INFINITY):
+        return 1
+    return -1 if isinstance(node, ir.Neg) and node.arg == ir.Name(INFINITY) else None
+
+
+def _with_infinity(node) -> str:
+    """The LaTeX of ``node``, \\infty spelled as the source writes it."""
+    return latex_of(node).replace(r"\mathrm{%s}" % INFINITY, r"\infty")
+
+
+def _take_boundary(found: _Items, item: ir.Relation) -> None:
+    """``\\alpha_0 = -\\infty, \\alpha_c = \\infty`` (Agresti's cut-points): the boundary entries of a vector, given
+    as ±∞; its free entries are the ones between (``_boundary_vectors``)."""
+    left, right = item.operands
+    if len(item.operands) != 2 or not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name)
+                                       and len(left.indices) == 1 and isinstance(left.indices[0], (ir.Num, ir.Name))):
+        raise UnsupportedError(f"\\infty in {_with_infinity(item)}: symgd reads \\infty only as the value of a "
+                               "boundary entry of a vector (\\alpha_0 = -\\infty, \\alpha_c = \\infty)")
+    found.boundaries.setdefault(left.base.name, {})[left.indices[0]] = _infinite_sign(right)
 
 
 def _take_set_definition(found: _Items, item: ir.Relation) -> None:
@@ -2091,6 +2118,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params, found.paired_points)
+    _check_boundary_vectors(objective_ir, constraints_ir, found)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
 
@@ -2111,6 +2139,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                    bold_whole=bold - bold_subscripted)
         inference.family_sums = family_sums
         _seed_sample_declarations(found, inference)
+        _seed_boundary_vectors(found, inference)
         inference.run(formulas, scalars=(formulas[0],))
         return inference
 
@@ -2562,6 +2591,57 @@ def _check_set_pair_families(found: _Items, inference: ShapeInference) -> None:
                    f"{name_latex(base)} cannot be indexed by both")
 
 
+def _check_boundary_vectors(objective_ir, others: list, found: _Items) -> None:
+    """``\\alpha_0 = -\\infty, \\alpha_c = \\infty`` (Agresti): a vector written only as entries in the objective,
+    with its entry 0 and its entry c (c a dimension) given as ±∞: its free entries are 1 to c - 1 (a reading),
+    and ``symgd.limits`` takes the terms that reach a boundary entry as limits. \\infty anywhere else, a
+    boundary at another place, or such a vector used whole or outside the objective is refused."""
+    bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
+    for formula in [objective_ir, *others, *bodies]:
+        if any(node == ir.Name(INFINITY) for node in ir.walk(formula)):
+            raise UnsupportedError(f"{OUT_OF_SCOPE['infty']} (in {_with_infinity(formula)})")
+    for name, given in sorted(found.boundaries.items()):
+        written = name_latex(name)
+        ends = sorted(given, key=lambda node: isinstance(node, ir.Name))
+        if len(ends) != 2 or ends[0] != ir.Num("0") or not isinstance(ends[1], ir.Name) \
+                or name in found.declared or name in found.sample_declared:
+            shown = ", ".join(f"{written}_{{{latex_of(end)}}}" for end in ends)
+            raise UnsupportedError(f"the boundary entries {shown} = \\pm\\infty: symgd reads a vector whose entries "
+                                   f"0 and c (a dimension) are given, {written}_0 = -\\infty, {written}_c = \\infty, "
+                                   "and whose other entries are not declared")
+        if any(node == ir.Name(name) for formula in others for node in ir.walk(formula)) or any(
+                node == ir.Name(name) and not _in_sub(node, list(ir.walk(objective_ir)))
+                for node in ir.walk(objective_ir)):
+            raise UnsupportedError(f"{written} with boundary entries ±\\infty used whole or outside the objective; "
+                                   f"write its entries {written}_j in the objective")
+        top = ends[1].name
+        signs = {end: "-" if given[end] < 0 else "" for end in ends}
+        found.read(f"{written}_0 = {signs[ends[0]]}\\infty and {written}_{{{top}}} = {signs[ends[1]]}\\infty are the "
+                   f"boundary entries of {written}: its entries are {written}_1, \\ldots, {written}_{{{top}-1}}, "
+                   f"and each term of a sum that reaches a boundary entry is taken out of the sum as its limit "
+                   f"({written}_0 \\to {signs[ends[0]]}\\infty, {written}_{{{top}}} \\to {signs[ends[1]]}\\infty), "
+                   "exactly")
+
+
+def _seed_boundary_vectors(found: _Items, inference: ShapeInference) -> None:
+    """A vector with boundary entries 0 and c has the c - 1 entries between them; its entries are indexed by sums
+    along longer axes (j = 1..c reaches \\alpha_{j-1} and \\alpha_j), so its axis is not tied to theirs."""
+    for name, given in found.boundaries.items():
+        top = next(end for end in given if isinstance(end, ir.Name))
+        inference.shapes[name] = Shape((Dim(inference.dimension(top.name).resolved() - 1),))
+        inference.bounded = inference.bounded | {name}
+
+
+def _take_boundary_limits(objective, found: _Items, symbols: dict, dim_symbol, inference: ShapeInference):
+    """The objective with the terms that reach a boundary entry taken as limits (``symgd.limits``)."""
+    vectors = {}
+    for name, given in found.boundaries.items():
+        ends = {(sympy.Integer(0) if isinstance(end, ir.Num) else dim_symbol(inference.dims[end.name])): sign
+                for end, sign in given.items()}
+        vectors[symbols[name]] = (max(ends, key=lambda end: end != 0) - 1, ends)
+    return boundary_limits(objective, vectors)
+
+
 def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
     """``f(x) = 100(x_2 - x_1^2)^2 + (1 - x_1)^2`` (Nocedal & Wright): a parameter x written only through
     x_1, x_2, ... with whole-number subscripts is a vector; its length is the largest subscript."""
@@ -2820,6 +2900,7 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     symmetric = _symmetric_matrices(found, symbols, shapes)
     lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of, dict(found.symmetric))
     objective = lowering.lower(objective_ir, Scope(), {})
+    objective = _take_boundary_limits(objective, found, symbols, dim_symbol, inference)
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
         index = sympy.Symbol(name, integer=True)

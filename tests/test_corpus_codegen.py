@@ -40,6 +40,7 @@ CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
     "paper_kalman_smoother": "a sum from",
     "text_prml_product_likelihood": "Product",
     "paper_tversky": "fixed index",
+    "paper_cumulative_logit": "fixed index",   # the terms j = 1 and j = c taken out of the sum: y_{i1}, y_{ic}
 }
 CASES = [item for item in ENTRIES if item.status == SUPPORTED]
 

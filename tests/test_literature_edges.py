@@ -1,4 +1,5 @@
-"""Edges of the literature's notation (issue 9): Koren's user and item biases b_u, b_i over the pairs of a set.
+"""Edges of the literature's notation (issue 9): Koren's user and item biases b_u, b_i over the pairs of a set,
+Sammon's d*_ij beside d_ij, and Agresti's boundary cut-points alpha_0 = -inf, alpha_c = inf.
 
 Each reading is checked against a NumPy reference written from what the source means (central differences
 at random points, dimensions distinct), and shown not to fire where it would be wrong.
@@ -8,10 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy
 
 import symgd
+from corpus.harness import central_differences
 from helpers import check_against_reference
 from symgd.errors import AmbiguityError, UnsupportedError
+from symgd.numeric import entries, evaluate
 
 KOREN = (r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2"
          r" + \|q_i\|^2 + b_u^2 + b_i^2)")
@@ -101,3 +105,48 @@ def test_a_name_recurring_only_as_a_limit_is_defined_not_updated():
     problem = symgd.parse(r"\sum_{i=1}^{n}(t_i - s_{i})^2", wrt="w", where=r"s_{i} = \sum_{k=1}^{s}w_k x_{ik}")
     assert [str(p) for p in problem.params] == ["w"]
     assert not problem.updates
+
+
+# -- boundary entries given as ±∞ (Agresti's cut-points alpha_0 = -inf, alpha_c = inf) ---------------------------
+
+ORDINAL = r"\sum_{i=1}^{n}\sum_{j=1}^{c}y_{ij}\log\left(\sigma(\alpha_j - \eta_i) - \sigma(\alpha_{j-1} - \eta_i)\right)"
+CUTS = r"\alpha_0 = -\infty, \alpha_c = \infty"
+
+
+def _ordinal(y, eta, alpha):
+    """Proportional odds by hand: P(y = j) = F(alpha_j - eta) - F(alpha_{j-1} - eta), F(-inf) = 0, F(inf) = 1."""
+    cuts = np.concatenate([[-np.inf], alpha, [np.inf]])
+    with np.errstate(over="ignore"):
+        cdf = 1.0 / (1.0 + np.exp(-(cuts[None, :] - eta[:, None])))
+    return float(np.sum(y * np.log(cdf[:, 1:] - cdf[:, :-1])))
+
+
+def test_boundary_entries_at_infinity_are_limits_and_the_free_entries_lie_between():
+    problem = symgd.parse(ORDINAL, wrt=r"\alpha", where=CUTS)
+    shapes = {str(s): tuple(str(d) for d in shape) for s, shape in problem.shapes.items()}
+    assert shapes["alpha"] == ("c - 1",) and shapes["y"] == ("n", "c")
+    assert any(r"\alpha_0 = -\infty and \alpha_{c} = \infty are the boundary entries of \alpha" in r
+               and r"\alpha_1, \ldots, \alpha_{c-1}" in r for r in problem.readings), problem.readings
+    assert not problem.objective.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)   # the limits are taken exactly
+    rng = np.random.default_rng(5)
+    n, c = 6, 4
+    y, eta = np.eye(c)[rng.integers(0, c, size=n)], rng.normal(size=n)
+    alpha = np.cumsum(rng.uniform(0.5, 1.5, size=c - 1)) - 1.5   # ordered cut-points
+    env = {"y": y, "eta": eta, "alpha": alpha, "n": n, "c": c}
+    assert np.isclose(evaluate(problem.objective, env), _ordinal(y, eta, alpha), rtol=1e-10)
+    (block,) = symgd.gradient(problem).blocks
+    slope = central_differences(lambda v: _ordinal(v["y"], v["eta"], v["alpha"]), env, "alpha")
+    assert np.allclose(entries(block.expr, block.indices, (c - 1,), env), slope, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("source, where", [
+    (r"\sum_{i=1}^{\infty} w_i^2", None),                                   # an infinite sum
+    (r"\|w\|^2 + \lambda", r"\lambda = \infty"),                             # a constant, not a boundary entry
+    (ORDINAL, r"\alpha_0 = -\infty"),                                        # one boundary entry only
+    (ORDINAL, r"\alpha_0 = -\infty + 1, \alpha_c = \infty"),                 # \infty in arithmetic
+    (ORDINAL + r" + \|\alpha\|^2", CUTS),                                    # the vector used whole
+])
+def test_infinity_elsewhere_is_refused_naming_it(source, where):
+    wrt = r"\alpha" if r"\alpha" in source else "w"
+    with pytest.raises(UnsupportedError, match=r"\\infty"):
+        symgd.parse(source, wrt=wrt, where=where)

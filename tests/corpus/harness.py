@@ -76,6 +76,8 @@ def _value(rng, kind: str, shape: tuple[int, ...]):
         value = rng.uniform(8.0, 12.0, size=shape)
     elif kind == "normal":
         value = rng.normal(size=shape)
+    elif kind == "increasing":   # ordered cut-points (Agresti's alpha_1 < ... < alpha_{c-1}), at least 0.5 apart
+        value = np.cumsum(rng.uniform(0.5, 1.5, size=shape)) - shape[0]
     else:
         raise ValueError(f"unknown value kind {kind!r}")
     return float(value) if shape == () else value

@@ -248,8 +248,7 @@ ENTRIES = [
           r"\sum_{i=1}^{n}\sum_{j=1}^{c}y_{ij}\log\left[\frac{\exp(\alpha_j + \beta^T x_i)}{1 + \exp(\alpha_j + \beta^T x_i)}"
           r" - \frac{\exp(\alpha_{j-1} + \beta^T x_i)}{1 + \exp(\alpha_{j-1} + \beta^T x_i)}\right]",
           r"\alpha, \beta", "y:n,c x:n,p beta:p alpha:c1", _cumulative_logit,
-          where=r"\alpha_0 = -\infty, \alpha_c = \infty", sizes={"c": 4, "c1": 3}, kinds="y:onehot x:small",
-          status=UNSUPPORTED, construct=r"\\infty"),
+          where=r"\alpha_0 = -\infty, \alpha_c = \infty", sizes={"c": 4, "c1": 3}, kinds="y:onehot x:small alpha:increasing"),
     entry("paper_negbin2", "Cameron & Trivedi (2013), Regression Analysis of Count Data, 2nd ed., Sec. 3.3 (NB2 log"
           " likelihood, mu_i = exp(x_i' beta))",
           r"\ln L(\alpha,\boldsymbol{\beta}) = \sum_{i=1}^{n}\left\{\left(\sum_{j=0}^{y_i - 1}\ln(j + \alpha^{-1})\right)"
