@@ -39,6 +39,9 @@ class sigmoid(sympy.Function):
         s = sigmoid(self.args[0])
         return s * (1 - s)
 
+    def _eval_rewrite_as_exp(self, x, **kwargs):   # for SymPy's limits (symgd.limits: F(-oo) = 0)
+        return 1 / (1 + sympy.exp(-x))
+
     def _latex(self, printer, exp=None):
         return _with_power(r"\sigma\left(%s\right)" % printer._print(self.args[0]), exp)
 
@@ -50,6 +53,9 @@ class softplus(sympy.Function):
 
     def fdiff(self, argindex=1):
         return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sympy.log(1 + sympy.exp(x))
 
     def _latex(self, printer, exp=None):
         return _with_power(r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0]), exp)

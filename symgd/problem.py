@@ -30,7 +30,8 @@ from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, OUT_OF_SCOPE
+from symgd.limits import boundary_limits
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
@@ -258,6 +259,8 @@ class _Items:
     one_hot: dict = field(default_factory=dict)         # f_{y_i}: one-hot name -> (labels' name, label IR, f's name)
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
     paired_points: set = field(default_factory=set)     # x of \sum_{(x_i, x_j) \in S}: one x, written with both
+    boundaries: dict = field(default_factory=dict)      # \alpha_0 = -\infty: alpha -> {subscript IR: +1 or -1}
+    pair_families: dict = field(default_factory=dict)   # b of b_u, b_i over (u,i) \in \kappa -> ((u, i), set, evidence)
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
 
     def read(self, text: str) -> None:
@@ -360,6 +363,8 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         found.positive.add(_param_name(left))
     elif isinstance(left, ir.Deriv):
         raise UnsupportedError("a claimed derivative (use symgd.check to check it)")
+    elif ops <= {"=", ":="} and _infinite_sign(right) is not None:
+        _take_boundary(found, item)
     elif ops <= {"=", ":="} and _names_a_new_symbol(left, right):
         found.read(f"{latex_of(left)} is a name of its own, defined by {latex_of(left)} = {latex_of(right)} "
                    f"(not entry {latex_of(left.indices[0])} of {latex_of(left.base)})")
@@ -370,6 +375,29 @@ def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
         _take_definition(found, item)
     else:
         raise UnsupportedError(f"the relation {latex_of(item)}")
+
+
+def _infinite_sign(node) -> int | None:
+    """+1 for ``\\infty``, -1 for ``-\\infty``, else None."""
+    if node == ir.Name(INFINITY):
+        return 1
+    return -1 if isinstance(node, ir.Neg) and node.arg == ir.Name(INFINITY) else None
+
+
+def _with_infinity(node) -> str:
+    """The LaTeX of ``node``, \\infty spelled as the source writes it."""
+    return latex_of(node).replace(r"\mathrm{%s}" % INFINITY, r"\infty")
+
+
+def _take_boundary(found: _Items, item: ir.Relation) -> None:
+    """``\\alpha_0 = -\\infty, \\alpha_c = \\infty`` (Agresti's cut-points): the boundary entries of a vector, given
+    as ±∞; its free entries are the ones between (``_boundary_vectors``)."""
+    left, right = item.operands
+    if len(item.operands) != 2 or not (isinstance(left, ir.Sub) and isinstance(left.base, ir.Name)
+                                       and len(left.indices) == 1 and isinstance(left.indices[0], (ir.Num, ir.Name))):
+        raise UnsupportedError(f"\\infty in {_with_infinity(item)}: symgd reads \\infty only as the value of a "
+                               "boundary entry of a vector (\\alpha_0 = -\\infty, \\alpha_c = \\infty)")
+    found.boundaries.setdefault(left.base.name, {})[left.indices[0]] = _infinite_sign(right)
 
 
 def _take_set_definition(found: _Items, item: ir.Relation) -> None:
@@ -448,7 +476,9 @@ def _is_update(left, right) -> bool:
     base = left.base if isinstance(left, ir.Sub) else left
     if not isinstance(base, ir.Name):
         return False
-    return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name
+    # a sum's limit is a count: d_{ij} = \sqrt{\sum_{k=1}^{d} ...} (Sammon) defines d_{ij}, it updates nothing
+    limits = {id(limit) for node in ir.walk(right) if isinstance(node, ir.BigOp) for limit in (node.lower, node.upper)}
+    return any(isinstance(node, (ir.Name, ir.Sub)) and _base_name(node) == base.name and id(node) not in limits
                for node in ir.walk(right))
 
 
@@ -871,6 +901,7 @@ class _Resolver:
         self.names_besides_sets: set = set()   # names written other than as a set a sum runs over (or its |S|)
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
         self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
+        self.unlabelled_entries: set = set()   # (name, number of indices) of the entries x_{ij} the source writes
 
     def resolve(self, node):
         if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
@@ -889,6 +920,16 @@ class _Resolver:
                 return self.resolve(node)
             finally:
                 self.bound.pop()
+        if isinstance(node, ir.BigOp) and isinstance(node.upper, ir.Name) and self.is_whole_use(node.upper):
+            # \sum_{k=1}^{d} beside d_{ij} = ... (Sammon 1969: d the dimension of the y_i, d_{ij} their distances):
+            # the limit of a sum is a count, never the matrix the source defines entrywise
+            start = "" if node.lower is None else f"={latex_of(node.lower)}"
+            self.found.read(f"{node.upper.name} in \\{node.op}_{{{node.index}{start}}}^{{{node.upper.name}}} is a "
+                            f"dimension (a count), not the matrix {node.upper.name} the source defines entrywise")
+            return dataclasses.replace(node, lower=None if node.lower is None else self.resolve(node.lower),
+                                       body=self.resolve(node.body))
+        if isinstance(node, ir.Sub) and (entry := self.labelled_entry(node)) is not None:
+            return self.resolve(entry)
         if isinstance(node, ir.Add):
             node = self.extend_sums(node)
         if isinstance(node, ir.Mul) and (entry := self.primed_entry(node)) is not None:
@@ -1005,6 +1046,8 @@ class _Resolver:
     def note_sets(self, formulas) -> None:
         """The sets the source's sums run over, so that ``|S|`` beside them is read as their size."""
         self.names_besides_sets = _names_besides_sets(formulas)
+        self.unlabelled_entries = {(node.base.name, len(atoms)) for formula in formulas for node in ir.walk(formula)
+                                   if (atoms := _entry_atoms(node)) is not None}
         for formula in formulas:
             for node in ir.walk(formula):
                 if isinstance(node, ir.Member) and node.pairs:   # (x_i, x_j) \in S: the mask S_{ij}
@@ -1257,6 +1300,27 @@ class _Resolver:
             return name
         self.found.read(f"{name}(...) is {name_latex(candidates[0])}(...), the function defined with a subscript")
         return candidates[0]
+
+    def labelled_entry(self, node: ir.Sub) -> ir.Sub | None:
+        """``d^*_{ij}`` beside ``d_{ij}`` (Sammon 1969: d^*_{ij} the distances of the data, d_{ij} those of the
+        mapping): where the source also writes (or defines) the unlabelled array with as many indices, the
+        label names a second array, and d^*_{ij} is its entry (i, j) (a reading). Alone (y_i^*) the label
+        beside an index stays refused by the shape stage."""
+        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1 and isinstance(node.indices[0], ir.Name)):
+            return None
+        label, rest = node.indices[0].name, index_atoms(node.indices[1:])
+        if len(label) < 2 or label in self.bound or not rest \
+                or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
+            return None
+        base = node.base.name
+        defined = base in self.found.indexed and len(self.found.indexed[base][0]) == len(rest)
+        if not defined and (base, len(rest)) not in self.unlabelled_entries:
+            return None
+        named, mark = f"{base}_{label}", "*" if label == "star" else f"\\text{{{label}}}"
+        written = f"{name_latex(base)}^{{{mark}}}_{{{''.join(a.name for a in rest)}}}"
+        self.found.read(f"{written} is an entry of {name_latex(base)}^{{{mark}}}, an array of its own ({named}) "
+                        f"beside {name_latex(base)}: the label tells the two apart")
+        return ir.Sub(ir.Name(named), node.indices[1:])
 
     def is_whole_use(self, node: ir.Name) -> bool:
         """``K`` where the source defines every entry ``K_{ij} = ...`` (two indices; K not declared)."""
@@ -2056,6 +2120,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
                              "(e.g. wrt='w') or write L(w) = ..., \\min_w ... or \\nabla_w L")
     objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
     objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
+    (objective_ir, *constraints_ir), params = _families_over_set_pairs(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
     for name in params:
         if name not in used:
@@ -2064,6 +2129,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params, found.paired_points)
+    _check_boundary_vectors(objective_ir, constraints_ir, found)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
 
@@ -2084,6 +2150,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
                                    bold_whole=bold - bold_subscripted)
         inference.family_sums = family_sums
         _seed_sample_declarations(found, inference)
+        _seed_boundary_vectors(found, inference)
         inference.run(formulas, scalars=(formulas[0],))
         return inference
 
@@ -2100,6 +2167,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
             raise ShapeError(f"the step size {latex_of(step)} must be a scalar; it is a {describe(step_shape)}")
+    _check_set_pair_families(found, inference)
     _read_defaults(found, inference, params)
     objective_shape = inference.infer(objective_ir, Scope())
     if objective_shape is None or objective_shape.rank != 0:
@@ -2454,16 +2522,135 @@ def _families_named_by_entries(params, formulas, found: _Items) -> list:
             written = f"{name_latex(base)}_{index}"
             found.read(f"{written} among the parameters is the vector of the {written}, one per value of {index} "
                        f"(a family of its own: {base}_{index})")
+    return _rename_families(formulas, set(families))
 
-    def rename(node, bound: frozenset):
-        if isinstance(node, ir.BigOp):
-            return dataclasses.replace(node, body=rename(node.body, bound | {node.index}))
-        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in families:
+
+def _rename_families(formulas, bases: set[str]) -> list:
+    """Each entry ``b_u`` of a base in ``bases`` becomes entry u of the vector ``b_u`` (a family of its own)."""
+    def rename(node):
+        if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and node.base.name in bases:
             (index,) = _entry_atoms(node)
             return ir.Sub(ir.Name(f"{node.base.name}_{index}"), node.indices)
-        return _map_children(node, lambda child: rename(child, bound))
+        return _map_children(node, rename)
 
-    return [rename(formula, frozenset()) for formula in formulas]
+    return [rename(formula) for formula in formulas]
+
+
+def _families_over_set_pairs(params, formulas, found: _Items):
+    """Koren, Bell & Volinsky (2009): ``b_u`` and ``b_i`` in the sum over the pairs ``(u,i) \\in \\kappa``, the user
+    and the item biases. Read first as two vectors ``b_u`` (over u) and ``b_i`` (over i), so that shapes are solved
+    without tying u to i; ``_check_set_pair_families`` then keeps the reading only where u and i are known to range
+    over different dimensions. A base also used otherwise (whole, with another index, declared) keeps the
+    refusal. Returns (formulas, params), a split parameter b replaced by its vectors."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    plain = {n.name for n in nodes if isinstance(n, ir.Name)}
+    families: dict[str, tuple] = {}
+    for node in nodes:
+        if not (isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Sub)):
+            continue
+        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        by_base: dict[str, set] = {}
+        for sub in ir.walk(node.right):
+            atoms = _entry_atoms(sub)
+            if atoms is not None and len(atoms) == 1 and atoms[0] in names \
+                    and sub.base.name not in found.paired_points:
+                by_base.setdefault(sub.base.name, set()).add(atoms[0])
+        for base, indices in by_base.items():
+            uses = [n for n in nodes if isinstance(n, ir.Sub) and n.base == ir.Name(base)]
+            if len(indices) < 2 or base in found.declared or base in found.sample_declared \
+                    or sum(1 for n in nodes if n == ir.Name(base)) != len(uses) \
+                    or any((_entry_atoms(n) or ("",))[0] not in indices or len(n.indices) != 1 for n in uses) \
+                    or any(f"{base}_{index}" in plain or f"{base}_{index}" in params for index in indices):
+                continue   # check_one_letter_per_index refuses it
+            others = {index: {b for b, seen in by_base.items() if seen == {index}} for index in indices}
+            apart = all(others.values()) and not set.intersection(*others.values())   # p_u, q_i
+            families[base] = (tuple(index for index in names if index in indices), latex_of(node.left.base),
+                              {index: tuple(sorted(others[index])) for index in indices} if apart else None)
+    if not families:
+        return formulas, params
+    found.pair_families.update(families)
+    params = [part for name in params for part in
+              ([f"{name}_{index}" for index in families[name][0]] if name in families else [name])]
+    return _rename_families(formulas, set(families)), params
+
+
+def _check_set_pair_families(found: _Items, inference: ShapeInference) -> None:
+    """The readings of ``b_u`` beside ``b_i`` (``_families_over_set_pairs``): two vectors where u and i are known to
+    range over different dimensions: the source keeps them apart with arrays of their own (Koren's user factors
+    p_u and item factors q_i) or names their sizes; ambiguous otherwise (the edges of a graph, (i, j) \\in E,
+    index one vector x by both ends)."""
+    for base, (indices, set_name, others) in sorted(found.pair_families.items()):
+        spelled = " and ".join(f"{name_latex(base)}_{index}" for index in indices)
+        roots = [inference.shapes[f"{base}_{index}"].dims[0].find() for index in indices]
+        named = [root.value for root in roots]
+        question = (f"{spelled} in the sum over the set {set_name}: one vector {name_latex(base)} indexed by both, "
+                    f"or {len(indices)} different vectors (one per kind of index: "
+                    f"{', '.join(f'{base}_{index}' for index in indices)})?")
+        if len(set(map(id, roots))) < len(roots):
+            raise AmbiguityError(f"{question} {' and '.join(indices)} range over the same dimension. Give them "
+                                 f"different names (two vectors: {base}_{indices[-1]} and c_{indices[0]})")
+        if others is None and (None in named or len(set(named)) < len(named)):
+            raise AmbiguityError(f"{question} Nothing written says whether {' and '.join(indices)} range over one "
+                                 f"dimension: give them different names (two vectors: {base}_{indices[-1]} and "
+                                 f"c_{indices[0]}) or declare the sizes")
+        why = ("the source indexes " + " and ".join(f"{', '.join(map(name_latex, others[index]))} only by {index}"
+                                                    for index in indices)
+               if others is not None else f"their sizes {' and '.join(map(str, named))} are named")
+        found.read(f"{spelled} in the sum over the set {set_name} are {len(indices)} vectors, "
+                   + ", ".join(f"{base}_{index} with one entry per {index}" for index in indices)
+                   + f": {' and '.join(indices)} range over different dimensions ({why}), so one vector "
+                   f"{name_latex(base)} cannot be indexed by both")
+
+
+def _check_boundary_vectors(objective_ir, others: list, found: _Items) -> None:
+    """``\\alpha_0 = -\\infty, \\alpha_c = \\infty`` (Agresti): a vector written only as entries in the objective,
+    with its entry 0 and its entry c (c a dimension) given as ±∞: its free entries are 1 to c - 1 (a reading),
+    and ``symgd.limits`` takes the terms that reach a boundary entry as limits. \\infty anywhere else, a
+    boundary at another place, or such a vector used whole or outside the objective is refused."""
+    bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
+    for formula in [objective_ir, *others, *bodies]:
+        if any(node == ir.Name(INFINITY) for node in ir.walk(formula)):
+            raise UnsupportedError(f"{OUT_OF_SCOPE['infty']} (in {_with_infinity(formula)})")
+    for name, given in sorted(found.boundaries.items()):
+        written = name_latex(name)
+        ends = sorted(given, key=lambda node: isinstance(node, ir.Name))
+        if len(ends) != 2 or ends[0] != ir.Num("0") or not isinstance(ends[1], ir.Name) \
+                or name in found.declared or name in found.sample_declared:
+            shown = ", ".join(f"{written}_{{{latex_of(end)}}}" for end in ends)
+            raise UnsupportedError(f"the boundary entries {shown} = \\pm\\infty: symgd reads a vector whose entries "
+                                   f"0 and c (a dimension) are given, {written}_0 = -\\infty, {written}_c = \\infty, "
+                                   "and whose other entries are not declared")
+        if any(node == ir.Name(name) for formula in others for node in ir.walk(formula)) or any(
+                node == ir.Name(name) and not _in_sub(node, list(ir.walk(objective_ir)))
+                for node in ir.walk(objective_ir)):
+            raise UnsupportedError(f"{written} with boundary entries ±\\infty used whole or outside the objective; "
+                                   f"write its entries {written}_j in the objective")
+        top = ends[1].name
+        signs = {end: "-" if given[end] < 0 else "" for end in ends}
+        found.read(f"{written}_0 = {signs[ends[0]]}\\infty and {written}_{{{top}}} = {signs[ends[1]]}\\infty are the "
+                   f"boundary entries of {written}: its entries are {written}_1, \\ldots, {written}_{{{top}-1}}, "
+                   f"and each term of a sum that reaches a boundary entry is taken out of the sum as its limit "
+                   f"({written}_0 \\to {signs[ends[0]]}\\infty, {written}_{{{top}}} \\to {signs[ends[1]]}\\infty), "
+                   "exactly")
+
+
+def _seed_boundary_vectors(found: _Items, inference: ShapeInference) -> None:
+    """A vector with boundary entries 0 and c has the c - 1 entries between them; its entries are indexed by sums
+    along longer axes (j = 1..c reaches \\alpha_{j-1} and \\alpha_j), so its axis is not tied to theirs."""
+    for name, given in found.boundaries.items():
+        top = next(end for end in given if isinstance(end, ir.Name))
+        inference.shapes[name] = Shape((Dim(inference.dimension(top.name).resolved() - 1),))
+        inference.bounded = inference.bounded | {name}
+
+
+def _take_boundary_limits(objective, found: _Items, symbols: dict, dim_symbol, inference: ShapeInference):
+    """The objective with the terms that reach a boundary entry taken as limits (``symgd.limits``)."""
+    vectors = {}
+    for name, given in found.boundaries.items():
+        ends = {(sympy.Integer(0) if isinstance(end, ir.Num) else dim_symbol(inference.dims[end.name])): sign
+                for end, sign in given.items()}
+        vectors[symbols[name]] = (max(ends, key=lambda end: end != 0) - 1, ends)
+    return boundary_limits(objective, vectors)
 
 
 def _entries_of_vector_parameters(params, formulas, found: _Items) -> None:
@@ -2717,12 +2904,14 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
 
     for dim_symbol_ in dims_out:
         shapes[dim_symbol_] = ()
-    _add_argnames(symbols, argnames)
+    _add_argnames(symbols, argnames, {f"{base}_{index}" for base, (indices, *_) in found.pair_families.items()
+                                      for index in indices})
 
     used_names = {name for name in inference.order} | set(inference.dims) | _index_names(objective_ir, constraints_ir)
     symmetric = _symmetric_matrices(found, symbols, shapes)
     lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of, dict(found.symmetric))
     objective = lowering.lower(objective_ir, Scope(), {})
+    objective = _take_boundary_limits(objective, found, symbols, dim_symbol, inference)
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
         index = sympy.Symbol(name, integer=True)
@@ -2829,12 +3018,14 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
     return {}
 
 
-def _add_argnames(symbols: dict, argnames: SymbolDict) -> None:
-    """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``."""
+def _add_argnames(symbols: dict, argnames: SymbolDict, whole: set[str] = frozenset()) -> None:
+    """Python identifiers: ``lambda`` -> ``lambda_``, ``x_i`` -> ``x``, ``theta_{n+1}`` -> ``theta_n1``; a name in
+    ``whole`` (the user biases b_u beside the item biases b_i) keeps its subscript."""
     taken: set[str] = set()
     for obj in symbols.values():
         name = _name_of(obj)
-        base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols else name
+        base = name.split("_")[0] if "_" in name and name.split("_")[0] not in symbols and name not in whole \
+            else name
         ident = _python_name(base.replace(",", "_"))
         if ident in taken:   # \lambda_U beside \lambda_V: both would be lambda_
             ident = _python_name(name)

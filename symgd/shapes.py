@@ -189,6 +189,7 @@ class ShapeInference:
         self.leading_parts: dict[int, str] = {}   # id of \\sum_{i=1}^{q} over the first q of m entries -> "m"
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
         self.row_pairs: set[int] = set()          # ids of x_u y_i^T that a scalar context makes inner products
+        self.bounded: frozenset = frozenset()     # vectors with boundary entries \alpha_0 = -\infty (problem.py)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -480,7 +481,10 @@ class ShapeInference:
         return self.dimension(size) if size else self.fresh()
 
     def unify_index_axis(self, node: ir.Sub, name: str, full: Shape, dim: Dim, index: str, scope: Scope) -> None:
-        """The axis of ``name`` that ``index`` subscripts is the axis the index runs along."""
+        """The axis of ``name`` that ``index`` subscripts is the axis the index runs along (but for a vector with
+        boundary entries, whose entries between them are checked against the sums' ranges by ``symgd.limits``)."""
+        if name in self.bounded:
+            return
         along = scope.indices[index]
         if dim.resolved() is not None and along.resolved() is not None and dim.resolved() != along.resolved():
             if full.rank == 1 and name in self.declared and all(
@@ -605,7 +609,7 @@ class ShapeInference:
         """``x_{i+1}`` must stay inside x: i's first position plus the shift is at least 1, and its last
         (the axis length plus ``end``) plus the shift at most the axis length."""
         for atom in atoms:
-            if not isinstance(atom, Shift) or atom.name not in scope.indices:
+            if not isinstance(atom, Shift) or atom.name not in scope.indices or node.base.name in self.bounded:
                 continue
             bounds = scope.bounds.get(atom.name, FULL)
             if scope.first(atom.name) + atom.by < 1 or bounds.end + atom.by > 0:

@@ -13,7 +13,7 @@ import pytest
 import symgd
 from corpus import ENTRIES
 from corpus.entry import MISREADING, REFUSAL, STATUSES, SUPPORTED, UNSUPPORTED
-from corpus.harness import canonical, check_entry, name_of, parse
+from corpus.harness import canonical, check_entry, name_of, parse, source_parameters
 from symgd.errors import AmbiguityError, SymgdError, UnsupportedError
 
 
@@ -53,7 +53,8 @@ def test_every_entry_has_a_reference_or_a_construct():
         assert e.source and e.latex
         assert e.reference is not None or e.status == UNSUPPORTED, e.id
         keys = {canonical(name) for name in e.shapes}
-        assert e.reference is None or all(canonical(p) in keys for p in e.params), f"{e.id}: every parameter has a shape"
+        assert e.reference is None or all(canonical(p) in keys for p in source_parameters(e)), \
+            f"{e.id}: every parameter has a shape"
 
 
 HEADER = re.compile(r"\\(?:min|max|arg\\?min|operatorname\*?\{arg\\?,?min\})_(\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)"
@@ -97,4 +98,5 @@ def test_the_sources_header_names_the_parameters(item, names):
         if item.id in KNOWN_HEADER_READINGS or item.status == SUPPORTED:
             raise
         pytest.skip(f"the entry is a known failure ({type(error).__name__}); its own test covers it")
-    assert sorted(canonical(name_of(p)) for p in problem.params) == sorted(canonical(n) for n in names)
+    expected = sorted(canonical(n) for n in source_parameters(item, [n.lstrip("\\") for n in names]))
+    assert sorted(canonical(name_of(p)) for p in problem.params) == expected

@@ -33,12 +33,14 @@ CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
     "nw_augmented_lagrangian": "fixed index",
     "cs229_softmax_loglik": "Product",
     "paper_kruskal_stress": "a sum from",
+    "paper_sammon": "a sum from",   # \sum_{i<j}, as Kruskal's stress
     "paper_factorization_machine": "a sum from",
     "paper_condat_tv1d": "fixed index",
     "paper_chambolle_tv": "fixed index",
     "paper_kalman_smoother": "a sum from",
     "text_prml_product_likelihood": "Product",
     "paper_tversky": "fixed index",
+    "paper_cumulative_logit": "fixed index",   # the terms j = 1 and j = c taken out of the sum: y_{i1}, y_{ic}
 }
 CASES = [item for item in ENTRIES if item.status == SUPPORTED]
 

@@ -310,10 +310,13 @@ def test_a_sum_over_data_points_with_an_undefined_loss_is_refused():
         symgd.parse(r"\min_{w}\frac{\lambda}{2}\|w\|^2 + \frac{1}{m}\sum_{(x,y)\in S}\ell(w;(x,y))")
 
 
-def test_one_name_indexed_by_both_indices_of_a_pair_is_ambiguous():
-    # Koren et al.: b_u (user bias) and b_i (item bias) are two vectors, written with one letter
-    with pytest.raises(symgd.AmbiguityError, match="b_i and b_u"):
-        symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+def test_one_name_indexed_by_both_indices_of_a_pair_is_ambiguous_unless_the_source_keeps_them_apart():
+    # Koren et al.: b_u (user bias) and b_i (item bias) are two vectors, written with one letter; the user factors
+    # p_u and item factors q_i keep u and i apart (tests/test_literature_edges.py), nothing else does
+    with pytest.raises(symgd.AmbiguityError, match="b_u and b_i"):
+        symgd.parse(r"\min_{b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i)^2")
+    problem = symgd.parse(r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2")
+    assert [str(p) for p in problem.params] == ["p", "q", "b_u", "b_i"]
 
 
 def test_abs_in_plain_text_stays_elementwise():

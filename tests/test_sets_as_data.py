@@ -83,13 +83,12 @@ def test_brackets_elsewhere_are_no_range():
 
 
 @pytest.mark.parametrize("source", [
-    # Koren et al. (2009): b_u user biases and b_i item biases, two vectors in the paper's words only
-    r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(b_u^2 + b_i^2)",
-    # a graph's edges: the same spelling where x is one vector indexed by both ends
+    # a graph's edges: one vector x indexed by both ends (Koren's b_u, b_i beside p_u, q_i: tests/test_pair_families.py)
     r"\min_x\sum_{(i,j)\in E}(x_i - x_j)^2 + \|x - y\|^2",
+    r"\min_x\sum_{(i,j)\in E}(x_i - x_j)^2",
 ])
 def test_one_letter_with_both_indices_of_a_pair_stays_ambiguous(source):
-    # nothing written tells the two apart (the sizes of u and i are not stated): never two vectors by default
+    # nothing written tells the two apart (the sizes of i and j are not stated): never two vectors by default
     with pytest.raises(AmbiguityError, match=r"one vector \w+ indexed by both, or 2 different vectors"):
         symgd.parse(source)
 

@@ -45,8 +45,10 @@ OUT_OF_SCOPE = {
     "lim": r"limits (\lim) are not supported",
     "sup": r"suprema (\sup) are not supported; a maximum of finitely many terms is \max(a, b)",
     "inf": r"infima (\inf) are not supported; a minimum of finitely many terms is \min(a, b)",
-    "infty": r"\infty is not supported (infinite sums and norms)",
+    "infty": r"\infty is not supported (infinite sums and norms); it is read only as the value of a boundary entry "
+             r"of a vector, \alpha_0 = -\infty, in the where-clause",
 }
+INFINITY = "infty"   # \infty right after = (``\alpha_c = \infty``): the name the problem stage reads as +∞
 BLACKBOARD_OUT_OF_SCOPE = {
     "E": r"the expectation \mathbb{E} is not supported; write the empirical average "
          r"\frac{1}{n}\sum_{i=1}^{n} ... over samples",
@@ -519,6 +521,9 @@ class _Tokenizer:
             return
         if name == "Pr":
             self.probability(start)
+            return
+        if name == "infty" and (last[-1:] == ["_EQ"] or last[-2:] == ["_EQ", "MINUS"]):
+            self.emit("NAME", INFINITY, start)   # \alpha_0 = -\infty: a boundary entry (the problem stage reads it)
             return
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])

@@ -557,15 +557,14 @@ def _describe(node) -> str:
 
 def _check_pair_indices(names: tuple, space, body) -> None:
     """``\\sum_{(u,i)\\in\\kappa}`` reads as the mask of kappa when u and i are indices (subscripts) of the body;
-    ``\\sum_{(x,y)\\in S}`` over data points is refused. ``b_u`` and ``b_i`` in one body are ambiguous: one
-    vector b indexed by both (u and i of one kind) or two vectors (a user bias and an item bias)."""
+    ``\\sum_{(x,y)\\in S}`` over data points is refused. ``b_u`` beside ``b_i`` is read by the problem
+    builder, which knows whether u and i range over one dimension (``_families_over_set_pairs``)."""
     subscripts = [node for node in ir.walk(body) if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)]
     used = {n.name for node in subscripts for index in node.indices for n in ir.walk(index) if isinstance(n, ir.Name)}
     set_name = latex_of_set(space)
     if not set(names) <= used:
         raise UnsupportedError(f"the sum over ({', '.join(names)}) \\in {set_name}: symgd reads sums over the index "
                                "pairs of a set given as data (its 0/1 mask), not over data points")
-    check_one_letter_per_index(names, subscripts, set_name)
 
 
 def check_one_letter_per_index(names: tuple, subscripts: list, set_name: str) -> None:

@@ -76,6 +76,8 @@ def _value(rng, kind: str, shape: tuple[int, ...]):
         value = rng.uniform(8.0, 12.0, size=shape)
     elif kind == "normal":
         value = rng.normal(size=shape)
+    elif kind == "increasing":   # ordered cut-points (Agresti's alpha_1 < ... < alpha_{c-1}), at least 0.5 apart
+        value = np.cumsum(rng.uniform(0.5, 1.5, size=shape)) - shape[0]
     else:
         raise ValueError(f"unknown value kind {kind!r}")
     return float(value) if shape == () else value
@@ -174,9 +176,17 @@ def _one_hot(item: Entry, problem, symbol, values: dict, by_key: dict) -> np.nda
     return np.eye(classes)[labels]
 
 
+def source_parameters(item: Entry, names: list[str] | None = None) -> list[str]:
+    """The source's parameters (``names``, default the entry's ``wrt``) by the names of its values: a name under
+    ``\\min`` that stands for several vectors (Koren's b: the user biases b_u and the item biases b_i) is each."""
+    keys = {canonical(name) for name in item.shapes}
+    return [part for name in (item.params if names is None else names) for part in
+            ([name] if canonical(name) in keys else [s for s in item.shapes if s.startswith(name + "_")] or [name])]
+
+
 def _params_match(problem, item: Entry) -> dict:
     """symgd's parameters are the source's: name -> the Problem's parameter symbol."""
-    wanted = {canonical(name): name for name in item.params}
+    wanted = {canonical(name): name for name in source_parameters(item)}
     found = {canonical(name_of(p)): p for p in problem.params}
     assert set(found) == set(wanted), (f"symgd's parameters are {[name_of(p) for p in problem.params]}; "
                                        f"the source's are {item.params}")

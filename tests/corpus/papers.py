@@ -299,8 +299,11 @@ ENTRIES = [
     entry("paper_koren_biases", "Koren, Bell & Volinsky (2009), section 'Adding biases' (with the user and item biases b_u and b_i)",
           r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2 + \|q_i\|^2"
           r" + b_u^2 + b_i^2)",
-          "p, q, b", "r:U,I q:I,f p:U,f mu: lambda:", None, status=UNSUPPORTED,
-          construct=r"b_i and b_u in the sum over the set \\kappa: one vector b indexed by both, or 2 different vectors"),
+          "p, q, b", "r:U,I q:I,f p:U,f b_u:U b_i:I mu: lambda: kappa:U,I",   # b: b_u (users, rows), b_i (items)
+          lambda v: float(np.sum(v["kappa"] * ((v["r"] - v["mu"] - v["b_u"][:, None] - v["b_i"][None, :] - v["p"] @ v["q"].T) ** 2
+                                              + v["lambda"] * (np.sum(v["p"] ** 2, 1)[:, None] + np.sum(v["q"] ** 2, 1)[None, :]
+                                                               + v["b_u"][:, None] ** 2 + v["b_i"][None, :] ** 2)))),
+          sizes={"U": 5, "I": 6, "f": 2}, kinds="kappa:01"),
     entry("paper_pmf", "Salakhutdinov & Mnih (2008), Probabilistic matrix factorization, Sec. 2 (U_i, V_j the"
           " columns of U and V)",
           r"E = \frac{1}{2}\sum_{i=1}^{N}\sum_{j=1}^{M}I_{ij}\left(R_{ij} - U_i^TV_j\right)^2 + \frac{\lambda_U}{2}\sum_{i=1}^{N}"

@@ -248,8 +248,7 @@ ENTRIES = [
           r"\sum_{i=1}^{n}\sum_{j=1}^{c}y_{ij}\log\left[\frac{\exp(\alpha_j + \beta^T x_i)}{1 + \exp(\alpha_j + \beta^T x_i)}"
           r" - \frac{\exp(\alpha_{j-1} + \beta^T x_i)}{1 + \exp(\alpha_{j-1} + \beta^T x_i)}\right]",
           r"\alpha, \beta", "y:n,c x:n,p beta:p alpha:c1", _cumulative_logit,
-          where=r"\alpha_0 = -\infty, \alpha_c = \infty", sizes={"c": 4, "c1": 3}, kinds="y:onehot x:small",
-          status=UNSUPPORTED, construct=r"\\infty"),
+          where=r"\alpha_0 = -\infty, \alpha_c = \infty", sizes={"c": 4, "c1": 3}, kinds="y:onehot x:small alpha:increasing"),
     entry("paper_negbin2", "Cameron & Trivedi (2013), Regression Analysis of Count Data, 2nd ed., Sec. 3.3 (NB2 log"
           " likelihood, mu_i = exp(x_i' beta))",
           r"\ln L(\alpha,\boldsymbol{\beta}) = \sum_{i=1}^{n}\left\{\left(\sum_{j=0}^{y_i - 1}\ln(j + \alpha^{-1})\right)"
@@ -346,11 +345,11 @@ ENTRIES = [
           r"\min_A \sum_{(x_i,x_j)\in\mathcal{S}}\|x_i - x_j\|_A^2",
           "A", "x:n,p A:p,p S:n,n", _xing, kinds="S:01"),
     entry("paper_sammon", "Sammon (1969), A nonlinear mapping for data structure analysis, eq. (1) (d*_ij the"
-          " original distances, d_ij those of the configuration y)",
+          " original distances, d_ij those of the configuration y; where: the paper's own d_ij, the Euclidean"
+          " distance between Y_i and Y_j in the d-space, as it writes it for the steepest descent)",
           r"E = \frac{1}{\sum_{i<j}d^*_{ij}}\sum_{i<j}^{N}\frac{[d^*_{ij} - d_{ij}]^2}{d^*_{ij}}",
           "y", "y:N,d d_star:N,N", _sammon,
-          where=r"d_{ij} = \sqrt{\sum_{k=1}^{d}[y_{ik} - y_{jk}]^2}", kinds="d_star:positive",
-          status=REFUSAL, gap='AmbiguityError: the parameter y does not appear in the objective or constraints'),
+          where=r"d_{ij} = \sqrt{\sum_{k=1}^{d}[y_{ik} - y_{jk}]^2}", kinds="d_star:positive"),
     entry("paper_logistic_mf", "Johnson (2014), Logistic matrix factorization for implicit feedback data, Sec. 3, eq. (3)"
           " (beta_u user biases and beta_i item biases: two vectors)",
           r"\log\mathcal{L}(R|X,Y,\beta) = \sum_{u,i}\alpha r_{ui}(x_uy_i^T + \beta_u + \beta_i) - (1 + \alpha r_{ui})"
