@@ -680,7 +680,8 @@ class ModuleWriter:
         parts = [f'r"""{docstring}"""\n', "\n".join(imports) + "\n"]
         if "factorise" in self.helpers:   # the NumPy backend's Cholesky/LU helpers
             parts[1:1] = ["import warnings\n\n"]
-            parts.append("import scipy.linalg\n")
+            if "import scipy.linalg" not in imports:   # already there for expm
+                parts.append("import scipy.linalg\n")
         if linalg:
             parts.append(f"from scipy.linalg import {', '.join(linalg)}\n")
         if scipy:
