@@ -366,7 +366,7 @@ class Lowering:
                       "square, so no matrix exponential) is taken entry by entry")
             return None
         self.read(f"e^{{{self.render(arg)}}} is the matrix exponential of the {sympy.latex(rows)} \\times "
-                  f"{sympy.latex(cols)} matrix {self.render(arg)} (\\sum_k M^k / k!, not entry by entry)")
+                  f"{sympy.latex(cols)} matrix {self.render(arg)} (I + M + M^2/2! + \\cdots, not entry by entry)")
         return arg
 
     def of_matrix_exponential(self, node, scope, indices):

@@ -179,3 +179,13 @@ def test_notears_solver_does_not_claim_optimality():
     assert info["status"] != "optimal"
     if info["status"] in ("kkt point", "stalled"):
         assert abs(np.trace(_expm(W * W)) - 3) < 1e-4
+
+
+def test_step_by_step_explanation_is_refused_naming_the_exponential():
+    with pytest.raises(symgd.UnsupportedError, match="matrix exponential"):
+        symgd.explain(r"\operatorname{tr}(e^{W\circ W})", wrt="W")
+
+
+def test_kkt_stationarity_of_notears_holds_the_exponential_gradient():
+    problem = symgd.parse(NOTEARS, wrt="W", where=r"W \in \mathbb{R}^{d \times d}")
+    assert r"\left(e^{W^{\odot 2}}\right)^\top" in symgd.kkt(problem).latex
