@@ -229,25 +229,55 @@ def expm_frechet_adjoint_reference(matrix: np.ndarray, direction: np.ndarray) ->
     return _expm_scipy().expm_frechet(matrix.T, direction, compute_expm=False)
 
 
-_EXPM_SECOND = (r"the second derivative of the matrix exponential e^{M} (the Hessian of tr(e^{M}) or of "
-                r"\langle C, e^{M}\rangle, or the derivative of a single entry of e^{M}): symgd differentiates "
-                r"e^{M} only inside tr(e^{M}) and \langle C, e^{M}\rangle, once")
+def expm_derivative_reference(matrix: np.ndarray) -> np.ndarray:
+    """D[i, j, p, q] = ∂(e^M)_ij/∂M_pq = L(M, E_pq)_ij, one Fréchet derivative per unit direction E_pq
+    (``scipy.linalg.expm_frechet``), for evaluation in checks and tests."""
+    matrix = np.asarray(matrix, dtype=float)
+    n = matrix.shape[0]
+    out = np.empty((n, n, n, n))
+    for p, q in np.ndindex(n, n):
+        direction = np.zeros((n, n))
+        direction[p, q] = 1.0
+        out[:, :, p, q] = _expm_scipy().expm_frechet(matrix, direction, compute_expm=False)
+    return out
+
+
+_EXPM_BEYOND = ("a second derivative of the matrix exponential e^{M} through L(M^T, C) (the Hessian of "
+                r"\langle C, e^{M}\rangle where M moves), or a third derivative of e^{M}: symgd differentiates "
+                "e^{M} twice only through its entries (the Hessian of tr(e^{M}) and of entrywise uses)")
 
 
 def _refuse_expm_derivative(matrix, s) -> sympy.Expr:
     """0 where ``s`` does not move the matrix; otherwise the derivative is not supported (UnsupportedError)."""
     if _through_entries(matrix, s, lambda p, q: sympy.Integer(1)) != 0:
-        raise UnsupportedError(_EXPM_SECOND)
+        raise UnsupportedError(_EXPM_BEYOND)
     return sympy.Integer(0)
 
 
 class expm_entry(sympy.Function):
     """Entry (i, j) of the matrix exponential e^M of a square matrix M (a named matrix or a ``matrix_of``).
 
-    Its own derivative is a Fréchet derivative of e^M, which index form cannot write entry by entry: it is
-    refused (``UnsupportedError``). tr(e^M) and ⟨C, e^M⟩ are ``expm_trace`` and ``expm_inner``, whose
+    ∂(e^M)_ij/∂s = Σ_pq D(M)_ijpq ∂M_pq/∂s with D the Fréchet derivative as a rank-4 array
+    (``expm_derivative_entry``; code folds a contraction of it with a matrix into one L(M^T, G):
+    ``tensor/passes/expm.py``). tr(e^M) and ⟨C, e^M⟩ are ``expm_trace`` and ``expm_inner``, whose
     derivatives are whole matrices (e^M)^T and L(M^T, C).
     """
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix, i, j = self.args
+        return _through_entries(matrix, s, lambda p, q: expm_derivative_entry(matrix, i, j, p, q))
+
+    def _latex(self, printer, exp=None):
+        matrix, i, j = self.args
+        base = _matrix_latex(printer, matrix)
+        return _with_power(r"\left(e^{%s}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
+
+
+class expm_derivative_entry(sympy.Function):
+    """∂(e^M)_ij/∂M_pq = L(M, E_pq)_ij for ``expm_derivative_entry(M, i, j, p, q)``: the Fréchet derivative of
+    the matrix exponential in the unit direction E_pq. Its own derivative (a third derivative) is refused."""
 
     is_real = True
 
@@ -255,9 +285,11 @@ class expm_entry(sympy.Function):
         return _refuse_expm_derivative(self.args[0], s)
 
     def _latex(self, printer, exp=None):
-        matrix, i, j = self.args
-        base = _matrix_latex(printer, matrix)
-        return _with_power(r"\left(e^{%s}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
+        matrix, i, j, p, q = self.args
+        entry = r"\frac{\partial \left(e^{%s}\right)_{%s %s}}{\partial \left(%s\right)_{%s %s}}" % (
+            _matrix_latex(printer, matrix), printer._print(i), printer._print(j), _matrix_latex(printer, matrix),
+            printer._print(p), printer._print(q))
+        return _with_power(entry, exp)
 
 
 class expm_trace(sympy.Function):

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import (PRIMITIVES, det, expm_entry, expm_frechet_adjoint, expm_frechet_adjoint_reference,
-                             expm_inner, expm_reference, expm_trace, inverse_entry, logabsdet, matrix_of, max_norm,
+from symgd.functions import (PRIMITIVES, det, expm_derivative_entry, expm_derivative_reference, expm_entry,
+                             expm_frechet_adjoint, expm_frechet_adjoint_reference, expm_inner, expm_reference,
+                             expm_trace, inverse_entry, logabsdet, matrix_of, max_norm,
                              max_norm_grad, max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
@@ -73,7 +74,7 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
-    if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint)):
+    if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint, expm_derivative_entry)):
         return _matrix_exponential(expr, env)
     if isinstance(expr, max_norm):
         return float(np.max(np.abs(_of_matrix("array", expr.args[0], env, lambda a: a))))
@@ -93,7 +94,8 @@ def evaluate(expr, env: dict) -> float:
 
 
 def _matrix_exponential(expr, env: dict) -> float:
-    """An entry of e^M, tr(e^M), ⟨C, e^M⟩ or an entry of L(M^T, C) (scipy.linalg.expm and expm_frechet)."""
+    """An entry of e^M, tr(e^M), ⟨C, e^M⟩, an entry of L(M^T, C) or of the rank-4 ∂e^M/∂M (scipy.linalg.expm and
+    expm_frechet)."""
     if isinstance(expr, expm_inner):   # args (C, M)
         weights, matrix = expr.args
         return float(np.vdot(matrix_value(weights, env), _of_matrix("expm", matrix, env, expm_reference)))
@@ -102,6 +104,9 @@ def _matrix_exponential(expr, env: dict) -> float:
         adjoint = _of_matrix("expm_frechet", sympy.Tuple(matrix, weights), env,
                              lambda pair: expm_frechet_adjoint_reference(*pair))
         return float(adjoint[int(evaluate(p, env)) - 1, int(evaluate(q, env)) - 1])
+    if isinstance(expr, expm_derivative_entry):   # args (M, i, j, p, q): the rank-4 array once per matrix
+        derivative = _of_matrix("dexpm", expr.args[0], env, expm_derivative_reference)
+        return float(derivative[tuple(int(evaluate(index, env)) - 1 for index in expr.args[1:])])
     exponential = _of_matrix("expm", expr.args[0], env, expm_reference)
     if isinstance(expr, expm_trace):
         return float(np.trace(exponential))

@@ -117,16 +117,46 @@ def test_exp_of_a_matrix_that_is_not_square_stays_entrywise_and_says_so():
     assert_close(block_values(block, env, problem), central_differences(entrywise, values, "W"), rel=1e-6)
 
 
-def test_other_uses_of_the_exponential_have_a_value_and_a_refused_derivative():
-    problem = symgd.parse(r"\|e^{A}\|_F^2", wrt="A", where=SQUARE_A)
-    env = _square_env(problem, 2)
-    assert evaluate(problem.objective, env) == pytest.approx(float(np.sum(_expm(env["A"]) ** 2)), rel=1e-10)
-    with pytest.raises(symgd.UnsupportedError, match="matrix exponential"):
-        symgd.gradient(problem)
+@pytest.mark.parametrize("latex, reference", [
+    (r"\|e^{A}\|_F^2", lambda v: float(np.sum(_expm(v["A"]) ** 2))),
+    (r"x^\top e^{A} x", lambda v: float(v["x"] @ _expm(v["A"]) @ v["x"])),
+    (r"\mathbf{1}^\top e^{A} x", lambda v: float(np.sum(_expm(v["A"]) @ v["x"]))),
+    (r"\log(x^\top e^{A} x)", lambda v: float(np.log(v["x"] @ _expm(v["A"]) @ v["x"]))),
+])
+def test_any_scalar_function_of_the_exponential_through_one_frechet_derivative(latex, reference):
+    # the index form holds the rank-4 derivative of e^A; its contraction with what multiplies e^A is one
+    # L(A^T, G) in the matrix form and in the code (tensor/passes/expm.py), never the n^2 Frechet derivatives
+    names = ["A", "x"] if "x" in latex else ["A"]
+    problem = symgd.parse(latex, wrt="A", where=SQUARE_A + (r", x \in \mathbb{R}^{d}" if "x" in latex else ""))
+    env, values, slope = _check_gradient(problem, reference, names, seed=2)
+    (block,) = symgd.gradient(problem).blocks
+    assert r"L_{\exp}\left(A^\top" in block.matrix.latex
+    generated = generate(problem)
+    assert "expm_frechet(A.T" in generated.source and "def expm_derivative" not in generated.source
+    arguments = {name: values[name] for name in names}
+    module = generated.load()
+    assert module.loss(**arguments) == pytest.approx(reference(values), rel=1e-12)
+    assert_close(module.grad(**arguments), slope, rel=1e-6, what="generated gradient")
 
 
-@pytest.mark.parametrize("latex", [r"\operatorname{tr}(e^{W\circ W})", r"\langle C, e^{W}\rangle",
-                                   r"\langle W, e^{W}\rangle"])
+def test_the_hessian_of_the_notears_constraint_matches_differences_of_its_known_gradient():
+    problem = symgd.parse(r"\operatorname{tr}(e^{W\circ W})", wrt="W", where=r"W \in \mathbb{R}^{d \times d}")
+    env = _square_env(problem, 6)
+    W = np.asarray(env["W"], dtype=float)
+
+    def known_gradient(v):   # (e^{W∘W})^T ∘ 2W, itself checked against central differences above
+        return _expm(v["W"] * v["W"]).T * 2 * v["W"]
+
+    expected = np.zeros((D, D, D, D))
+    for i, j in np.ndindex(D, D):
+        expected[i, j] = central_differences(lambda v, i=i, j=j: float(known_gradient(v)[i, j]), {"W": W}, "W")
+    (block,) = symgd.hessian(problem).blocks
+    assert_close(block_values(block, env, problem), expected, rel=1e-6, what="Hessian in W")
+    module = generate(symgd.hessian(problem)).load()
+    assert_close(module.hess(W).reshape(D, D, D, D), expected, rel=1e-6, what="generated Hessian")
+
+
+@pytest.mark.parametrize("latex", [r"\langle C, e^{W}\rangle", r"\langle W, e^{W}\rangle", r"\|e^{W}\|_F^2"])
 def test_the_hessian_is_refused_with_the_construct_named(latex):
     with pytest.raises(symgd.UnsupportedError, match="second derivative of the matrix exponential"):
         symgd.hessian(symgd.parse(latex, wrt="W", where=r"W \in \mathbb{R}^{d \times d}"))

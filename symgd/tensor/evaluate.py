@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from symgd.functions import ELEMENTWISE, PRIMITIVES, expm_reference, max_norm_subgradient, polar_reference
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, expm_derivative_reference, expm_reference, max_norm_subgradient,
+                             polar_reference)
 from symgd.tensor import ir
 
 def _logsumexp(a, axis):
@@ -106,7 +107,7 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
                 "logabsdet": lambda a: np.linalg.slogdet(a)[1],
                 "nuc": lambda a: np.linalg.norm(a, "nuc"), "polar": polar_reference,
                 "maxabs": lambda a: np.max(np.abs(a)), "argmaxsign": max_norm_subgradient,
-                "expm": expm_reference}[node.op](args[0])
+                "expm": expm_reference, "dexpm": expm_derivative_reference}[node.op](args[0])
     if isinstance(node, ir.ExpmFrechet):   # L(a, e): scipy's, as the reference of d e^a in the direction e
         import scipy.linalg
         return scipy.linalg.expm_frechet(args[0], args[1], compute_expm=False)

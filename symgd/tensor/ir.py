@@ -192,7 +192,8 @@ class MatFn(Node):
     det > 0) and ``logabsdet`` (log |det|) (scalars); of a matrix of any shape: ``nuc`` (the nuclear
     norm, a scalar) and ``polar`` (U V^T of its thin SVD, the nuclear norm's gradient); of a vector:
     ``maxabs`` (max_i |v_i|, a scalar) and ``argmaxsign`` (sign(v_k) e_k at the first largest |v_k|,
-    its gradient: a signed one-hot vector); ``expm``, the matrix exponential e^M of a square matrix."""
+    its gradient: a signed one-hot vector); ``expm``, the matrix exponential e^M of a square matrix, and
+    ``dexpm``, its Fréchet derivative as an n × n × n × n array D[i, j, p, q] = ∂(e^M)_ij/∂M_pq."""
 
     op: str
     arg: Node
@@ -404,6 +405,19 @@ def contract(args, specs, out: str, dims: dict) -> Node:
     return intern(Contract(tuple(args), tuple(specs), out, tuple(dims[c] for c in out)))
 
 
+def opened(node: Contract, spec: str, fresh) -> list:
+    """(operand, letters) of the contraction ``node`` used with the letters ``spec`` for its result: its output
+    letters renamed to ``spec``, its summed ones to letters drawn from ``fresh`` (an iterator of unused ones)."""
+    rename = dict(zip(node.out, spec))
+    operands = []
+    for inner, inner_spec in zip(node.args, node.specs):
+        for letter in inner_spec:
+            if letter not in rename:
+                rename[letter] = next(fresh)
+        operands.append((inner, "".join(rename[c] for c in inner_spec)))
+    return operands
+
+
 def reduce(op: str, arg: Node, axes) -> Node:
     """``op`` over ``axes`` of ``arg``."""
     axes = tuple(sorted(axes))
@@ -462,7 +476,8 @@ def softmax(arg: Node, axis: int) -> Node:
 def matfn(op: str, arg: Node) -> Node:
     """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``); ``nuc`` or
     ``polar`` of a matrix."""
-    return intern(MatFn(op, arg, arg.shape if op in ("inv", "polar", "argmaxsign", "expm") else ()))
+    shape = arg.shape * 2 if op == "dexpm" else arg.shape if op in ("inv", "polar", "argmaxsign", "expm") else ()
+    return intern(MatFn(op, arg, shape))
 
 
 def expm_frechet(a: Node, e: Node) -> Node:

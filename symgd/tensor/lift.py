@@ -24,9 +24,9 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, expm_entry, expm_frechet_adjoint, expm_inner, expm_trace,
-                             inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad, nuclear_norm, polar_entry,
-                             array_of)
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, expm_derivative_entry, expm_entry, expm_frechet_adjoint,
+                             expm_inner, expm_trace, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
+                             nuclear_norm, polar_entry, array_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -109,7 +109,7 @@ class Builder:
         if isinstance(expr, polar_entry):
             matrix, i, j = expr.args
             return _labelled(ir.matfn("polar", self._array(matrix)), (i, j), expr)
-        if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint)):
+        if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint, expm_derivative_entry)):
             return self._matrix_exponential(expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
@@ -163,8 +163,8 @@ class Builder:
             return self.root(body, (row, col))
 
     def _matrix_exponential(self, expr) -> Lifted:
-        """An entry of e^M, tr(e^M) (the sum of its diagonal), ⟨C, e^M⟩ (np.vdot) or an entry of the
-        Fréchet derivative L(M^T, C) (the gradient of ⟨C, e^M⟩)."""
+        """An entry of e^M, tr(e^M) (the sum of its diagonal), ⟨C, e^M⟩ (np.vdot), an entry of the
+        Fréchet derivative L(M^T, C) (the gradient of ⟨C, e^M⟩) or of the rank-4 ∂e^M/∂M."""
         if isinstance(expr, expm_inner):
             weights, exponential = self._matrix(expr.args[0]), ir.matfn("expm", self._matrix(expr.args[1]))
             n = exponential.shape[0]
@@ -173,6 +173,11 @@ class Builder:
             matrix, weights, p, q = expr.args
             adjoint = ir.expm_frechet(ir.transpose(self._matrix(matrix), (1, 0)), self._matrix(weights))
             return _labelled(adjoint, (p, q), expr)
+        if isinstance(expr, expm_derivative_entry):   # D[i, j, p, q]; a contraction of it is folded by passes/expm.py
+            indices = tuple(expr.args[1:])
+            if len(set(indices)) < len(indices):
+                raise UnsupportedError(f"code generation for the entry {expr} with a repeated index")
+            return Lifted(ir.matfn("dexpm", self._matrix(expr.args[0])), indices)
         exponential = ir.matfn("expm", self._matrix(expr.args[0]))
         if isinstance(expr, expm_trace):
             return Lifted(ir.reduce("sum", ir.diagonal(exponential), (0,)), ())

@@ -303,6 +303,9 @@ class NumpyPrinter:
         inner = self.standalone(node.arg)
         if node.op == "expm":
             return Code(f"{self._scipy_linalg('the matrix exponential e^M')}.expm({inner.text})", POSTFIX)
+        if node.op == "dexpm":   # a module helper: one scipy.linalg.expm_frechet per entry of the matrix
+            self._scipy_linalg("the derivative of the matrix exponential e^M")
+            return self._call_helper("expm_derivative", inner.text)
         if node.op == "logdet":
             return self._call_helper("logdet", inner.text)
         if node.op == "logabsdet":
