@@ -346,6 +346,10 @@ class expm_frechet_adjoint(sympy.Function):
             _matrix_latex(printer, matrix), _matrix_latex(printer, weights), printer._print(p), printer._print(q)), exp)
 
 
+# the index-form functions of the matrix exponential, for the stages that treat them alike (evaluation, lifting)
+MATRIX_EXPONENTIAL = (expm_entry, expm_derivative_entry, expm_trace, expm_inner, expm_frechet_adjoint)
+
+
 def polar_reference(matrix: np.ndarray) -> np.ndarray:
     """U V^T of the thin SVD ``matrix`` = U Σ V^T over its nonzero singular values: the nuclear norm's
     gradient (a subgradient where the matrix is rank-deficient). For evaluation in checks and tests."""

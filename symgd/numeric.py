@@ -12,10 +12,10 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import (PRIMITIVES, det, expm_derivative_entry, expm_derivative_reference, expm_entry,
+from symgd.functions import (MATRIX_EXPONENTIAL, PRIMITIVES, det, expm_derivative_entry, expm_derivative_reference,
                              expm_frechet_adjoint, expm_frechet_adjoint_reference, expm_inner, expm_reference,
-                             expm_trace, inverse_entry, logabsdet, matrix_of, max_norm,
-                             max_norm_grad, max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
+                             expm_trace, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
+                             max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
 FUNCTIONS = {p.sympy: p.evaluator() for p in PRIMITIVES   # polygamma(n, u) takes two
@@ -74,7 +74,7 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
-    if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint, expm_derivative_entry)):
+    if isinstance(expr, MATRIX_EXPONENTIAL):
         return _matrix_exponential(expr, env)
     if isinstance(expr, max_norm):
         return float(np.max(np.abs(_of_matrix("array", expr.args[0], env, lambda a: a))))

@@ -24,9 +24,9 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, expm_derivative_entry, expm_entry, expm_frechet_adjoint,
-                             expm_inner, expm_trace, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
-                             nuclear_norm, polar_entry, array_of)
+from symgd.functions import (ELEMENTWISE, MATRIX_EXPONENTIAL, PRIMITIVES, det, expm_derivative_entry,
+                             expm_frechet_adjoint, expm_inner, expm_trace, inverse_entry, logabsdet, matrix_of,
+                             max_norm, max_norm_grad, nuclear_norm, polar_entry, array_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -109,7 +109,7 @@ class Builder:
         if isinstance(expr, polar_entry):
             matrix, i, j = expr.args
             return _labelled(ir.matfn("polar", self._array(matrix)), (i, j), expr)
-        if isinstance(expr, (expm_entry, expm_trace, expm_inner, expm_frechet_adjoint, expm_derivative_entry)):
+        if isinstance(expr, MATRIX_EXPONENTIAL):
             return self._matrix_exponential(expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
