@@ -217,6 +217,145 @@ class inverse_entry(sympy.Function):
         return _with_power(r"\left(%s^{-1}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
 
 
+def _expm_scipy():
+    """scipy.linalg, imported when first needed (symgd itself starts without scipy)."""
+    import scipy.linalg
+    return scipy.linalg
+
+
+def expm_reference(matrix: np.ndarray) -> np.ndarray:
+    """e^M of a square matrix (``scipy.linalg.expm``), for evaluation in checks and tests."""
+    return _expm_scipy().expm(np.asarray(matrix, dtype=float))
+
+
+def expm_frechet_adjoint_reference(matrix: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """L(M^T, C): the adjoint of the Fréchet derivative of e^M at M applied to C, so that
+    d⟨C, e^M⟩ = ⟨L(M^T, C), dM⟩ (``scipy.linalg.expm_frechet``), for evaluation in checks and tests."""
+    matrix, direction = np.asarray(matrix, dtype=float), np.asarray(direction, dtype=float)
+    return _expm_scipy().expm_frechet(matrix.T, direction, compute_expm=False)
+
+
+def expm_derivative_reference(matrix: np.ndarray) -> np.ndarray:
+    """D[i, j, p, q] = ∂(e^M)_ij/∂M_pq = L(M, E_pq)_ij, one Fréchet derivative per unit direction E_pq
+    (``scipy.linalg.expm_frechet``), for evaluation in checks and tests."""
+    matrix = np.asarray(matrix, dtype=float)
+    n = matrix.shape[0]
+    out = np.empty((n, n, n, n))
+    for p, q in np.ndindex(n, n):
+        direction = np.zeros((n, n))
+        direction[p, q] = 1.0
+        out[:, :, p, q] = _expm_scipy().expm_frechet(matrix, direction, compute_expm=False)
+    return out
+
+
+_EXPM_BEYOND = ("a second derivative of the matrix exponential e^{M} through L(M^T, C) (the Hessian of "
+                r"\langle C, e^{M}\rangle where M moves), or a third derivative of e^{M}: symgd differentiates "
+                "e^{M} twice only through its entries (the Hessian of tr(e^{M}) and of entrywise uses)")
+
+
+def _refuse_expm_derivative(matrix, s) -> sympy.Expr:
+    """0 where ``s`` does not move the matrix; otherwise the derivative is not supported (UnsupportedError)."""
+    if _through_entries(matrix, s, lambda p, q: sympy.Integer(1)) != 0:
+        raise UnsupportedError(_EXPM_BEYOND)
+    return sympy.Integer(0)
+
+
+class expm_entry(sympy.Function):
+    """Entry (i, j) of the matrix exponential e^M of a square matrix M (a named matrix or a ``matrix_of``).
+
+    ∂(e^M)_ij/∂s = Σ_pq D(M)_ijpq ∂M_pq/∂s with D the Fréchet derivative as a rank-4 array
+    (``expm_derivative_entry``; code folds a contraction of it with a matrix into one L(M^T, G):
+    ``tensor/passes/expm.py``). tr(e^M) and ⟨C, e^M⟩ are ``expm_trace`` and ``expm_inner``, whose
+    derivatives are whole matrices (e^M)^T and L(M^T, C).
+    """
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix, i, j = self.args
+        return _through_entries(matrix, s, lambda p, q: expm_derivative_entry(matrix, i, j, p, q))
+
+    def _latex(self, printer, exp=None):
+        matrix, i, j = self.args
+        base = _matrix_latex(printer, matrix)
+        return _with_power(r"\left(e^{%s}\right)_{%s %s}" % (base, printer._print(i), printer._print(j)), exp)
+
+
+class expm_derivative_entry(sympy.Function):
+    """∂(e^M)_ij/∂M_pq = L(M, E_pq)_ij for ``expm_derivative_entry(M, i, j, p, q)``: the Fréchet derivative of
+    the matrix exponential in the unit direction E_pq. Its own derivative (a third derivative) is refused."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        return _refuse_expm_derivative(self.args[0], s)
+
+    def _latex(self, printer, exp=None):
+        matrix, i, j, p, q = self.args
+        entry = r"\frac{\partial \left(e^{%s}\right)_{%s %s}}{\partial \left(%s\right)_{%s %s}}" % (
+            _matrix_latex(printer, matrix), printer._print(i), printer._print(j), _matrix_latex(printer, matrix),
+            printer._print(p), printer._print(q))
+        return _with_power(entry, exp)
+
+
+class expm_trace(sympy.Function):
+    """tr(e^M) of a square matrix M, an opaque scalar (NOTEARS' acyclicity constraint tr(e^{W∘W}) - d).
+
+    ∂ tr(e^M)/∂s = Σ_pq (e^M)_qp ∂M_pq/∂s (d tr(e^M) = tr(e^M dM)).
+    """
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix = self.args[0]
+        return _through_entries(matrix, s, lambda p, q: expm_entry(matrix, q, p))
+
+    def _latex(self, printer, exp=None):
+        return _with_power(r"\operatorname{tr}\left(e^{%s}\right)" % _matrix_latex(printer, self.args[0]), exp)
+
+
+class expm_inner(sympy.Function):
+    """⟨C, e^M⟩ = Σ_ij C_ij (e^M)_ij for square matrices C and M of one size (named or ``matrix_of``).
+
+    ∂⟨C, e^M⟩/∂s = Σ_pq (e^M)_pq ∂C_pq/∂s + Σ_pq L(M^T, C)_pq ∂M_pq/∂s, L the Fréchet derivative of the
+    matrix exponential (``expm_frechet_adjoint``): d⟨C, e^M⟩ = ⟨C, L(M, dM)⟩ = ⟨L(M^T, C), dM⟩.
+    """
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        weights, matrix = self.args
+        through_weights = _through_entries(weights, s, lambda p, q: expm_entry(matrix, p, q))
+        through_matrix = _through_entries(matrix, s, lambda p, q: expm_frechet_adjoint(matrix, weights, p, q))
+        return through_weights + through_matrix
+
+    def _latex(self, printer, exp=None):
+        weights, matrix = self.args
+        return _with_power(r"\left\langle %s, e^{%s}\right\rangle" % (_matrix_latex(printer, weights),
+                                                                    _matrix_latex(printer, matrix)), exp)
+
+
+class expm_frechet_adjoint(sympy.Function):
+    """Entry (p, q) of L(M^T, C), the Fréchet derivative of the matrix exponential at M^T in the direction C:
+    the gradient of ⟨C, e^M⟩ with respect to M. Its own derivative (a Hessian) is refused."""
+
+    is_real = True
+
+    def _eval_derivative(self, s):
+        matrix, weights = self.args[:2]
+        _refuse_expm_derivative(weights, s)
+        return _refuse_expm_derivative(matrix, s)
+
+    def _latex(self, printer, exp=None):
+        matrix, weights, p, q = self.args
+        return _with_power(r"L_{\exp}\left(%s^\top, %s\right)_{%s %s}" % (
+            _matrix_latex(printer, matrix), _matrix_latex(printer, weights), printer._print(p), printer._print(q)), exp)
+
+
+# the index-form functions of the matrix exponential, for the stages that treat them alike (evaluation, lifting)
+MATRIX_EXPONENTIAL = (expm_entry, expm_derivative_entry, expm_trace, expm_inner, expm_frechet_adjoint)
+
+
 def polar_reference(matrix: np.ndarray) -> np.ndarray:
     """U V^T of the thin SVD ``matrix`` = U Σ V^T over its nonzero singular values: the nuclear norm's
     gradient (a subgradient where the matrix is rank-deficient). For evaluation in checks and tests."""
@@ -361,7 +500,7 @@ class max_norm_grad(sympy.Function):
 
 ELEMENTWISE = "elementwise"   # applies entry by entry, shape in = shape out
 REDUCTION = "reduction"       # any shape in, scalar out
-MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv: matrix out)
+MATRIX = "matrix"             # square matrix in (tr, det, logdet: scalar out; inv, expm: matrix out)
 VECTOR = "vector"             # vector in, vector of the same length out (softmax)
 PAIRING = "pairing"           # two tensors of one shape in, scalar out (the inner product)
 DIAGONAL = "diagonal"         # vector in, diagonal matrix out; square matrix in, its diagonal out
@@ -494,6 +633,9 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("logdet", ("logdet",), ("logdet",), MATRIX, numpy="logdet({})", helper="logdet",
               domain="det u > 0"),
     Primitive("inv", ("inv",), ("inv",), MATRIX, numpy="np.linalg.inv"),
+    # the matrix exponential e^M of a square matrix (NOTEARS' tr(e^{W∘W})); e^{M} and \exp(M) of a square
+    # matrix are read as this row (lower.py), an entrywise exp of a matrix only of a non-square one
+    Primitive("expm", ("expm",), ("expm",), MATRIX, numpy="scipy.linalg.expm({})", reference=expm_reference),
     # The gamma family (count-data likelihoods: the negative binomial, \ln y_i! of the Poisson). \Gamma(u) and u! are
     # read by the problem stage (Γ is a Greek letter, a matrix in \Gamma w); \ln\Gamma(u) there is one function,
     # never the log of an overflowing Γ. Derivatives: Γ' = Γψ, (ln Γ)' = ψ = polygamma(0, u), ψ^(n)' = ψ^(n+1).

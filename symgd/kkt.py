@@ -19,7 +19,7 @@ import sympy
 
 from symgd import derive
 from symgd.errors import UnsupportedError
-from symgd.functions import det, inverse_entry, logabsdet
+from symgd.functions import MATRIX_EXPONENTIAL, det, inverse_entry, logabsdet
 from symgd.problem import Constraint, Problem, SymbolDict, _name_of
 from symgd.render import latex_of, name_latex
 from symgd.parse import ir
@@ -358,6 +358,10 @@ class _Scalarizer:
 
         expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and all(i.is_Integer for i in e.indices), entry)
         expr = expr.replace(lambda e: isinstance(e, (det, logabsdet, inverse_entry)), self._written_out)
+        if expr.has(*MATRIX_EXPONENTIAL):   # an exact solve needs polynomial or rational equations
+            raise UnsupportedError("KKT.solve with the matrix exponential e^{M}: its KKT equations are not "
+                                   "polynomial, so there is no exact solution to enumerate; use the generated "
+                                   "solver (symgd.codegen), whose fit reports a certified status")
         return expr.xreplace(self.scalars)
 
     def _written_out(self, function):

@@ -12,10 +12,10 @@ from fractions import Fraction
 
 import sympy
 
-from symgd.errors import ShapeError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import (BY_NAME, DEFINITE, DIAGONAL, ELEMENTWISE, GENERAL, PAIRING, SYMMETRIC, VECTOR, det,
-                             array_entry_symbols, array_of, entry_symbols, inverse_entry, logabsdet, matrix_of,
-                             max_norm, nuclear_norm)
+                             array_entry_symbols, array_of, entry_symbols, expm_entry, expm_inner, expm_trace,
+                             inverse_entry, logabsdet, matrix_of, max_norm, nuclear_norm)
 from symgd.parse import ir
 from symgd.shapes import (FULL, NAMED_NUMBERS, Dim, Scope, Shape, ShapeInference, describe, integer_exponent,
                           is_minus_one, sub_symbol_name)
@@ -50,6 +50,7 @@ class Lowering:
         self.avoid = set(index_names)
         self.render = render
         self.counter = 0
+        self.readings: list[str] = []   # implicit readings made here (the matrix exponential), in words
 
     def fresh_index(self) -> sympy.Symbol:
         """A new index symbol: j, k, l, ... then j1, k1, ..., never one the user wrote."""
@@ -295,6 +296,10 @@ class Lowering:
         primitive = BY_NAME[node.name]
         if node.name == "log" and (value := self.log_abs_determinant(node, scope, indices)) is not None:
             return value
+        if (value := self.of_matrix_exponential(node, scope, indices)) is not None:
+            return value
+        if (exponent := self.matrix_exponent(node, scope)) is not None:   # an entry of e^M (its derivative refused)
+            return expm_entry(self.matrix(exponent, scope, indices), *idx)
         if primitive.kind == ELEMENTWISE:
             args = [self.lower(arg, scope, indices, self._broadcast(arg, scope, idx)) for arg in node.args]
             return primitive.sympy(*args)
@@ -338,6 +343,62 @@ class Lowering:
         if node.name == "inv":
             return self.inverse(arg, scope, indices, idx)
         raise UnsupportedError(f"the function {node.name}")  # pragma: no cover
+
+    def matrix_exponent(self, node, scope):
+        """M when ``node`` is the matrix exponential e^M: ``\\operatorname{expm}(M)``, or ``e^{M}`` / ``\\exp(M)`` of a
+        square matrix M (e^{W∘W} in NOTEARS is never entrywise: a reading). exp of a matrix that is not square
+        has no matrix reading and stays entrywise (also a reading); anything else is not one (None)."""
+        if not (isinstance(node, ir.Func) and node.name in ("exp", "expm") and len(node.args) == 1):
+            return None
+        (arg,) = node.args
+        shape = self.shape(arg, scope)
+        if node.name == "exp" and shape.rank != 2:
+            return None
+        rows, cols = (self.dim_symbol(d) for d in shape.dims)
+        if node.name == "exp" and rows != cols:
+            if any(d.find() in self.inference.unnamed_dims for d in shape.dims):
+                raise AmbiguityError(
+                    f"e^{{{self.render(arg)}}}: nothing in the source gives the sides of {self.render(arg)} (read "
+                    f"{sympy.latex(rows)} \\times {sympy.latex(cols)} by default); if it is square, e^{{...}} is the "
+                    "matrix exponential, otherwise exp entry by entry: declare its shape, e.g. "
+                    f"{self.render(arg) if isinstance(arg, ir.Name) else 'A'} \\in \\mathbb{{R}}^{{d \\times d}}")
+            self.read(f"\\exp({self.render(arg)}) of a {sympy.latex(rows)} \\times {sympy.latex(cols)} matrix (not "
+                      "square, so no matrix exponential) is taken entry by entry")
+            return None
+        self.read(f"e^{{{self.render(arg)}}} is the matrix exponential of the {sympy.latex(rows)} \\times "
+                  f"{sympy.latex(cols)} matrix {self.render(arg)} (I + M + M^2/2! + \\cdots, not entry by entry)")
+        return arg
+
+    def of_matrix_exponential(self, node, scope, indices):
+        """A scalar use of e^M whose derivative is a whole matrix: tr(e^M) (``expm_trace``), ⟨C, e^M⟩ and
+        tr(C e^M) = ⟨C^T, e^M⟩ (``expm_inner``); None for anything else."""
+        if node.name == "tr":
+            (arg,) = node.args
+            if (exponent := self.matrix_exponent(arg, scope)) is not None:
+                return expm_trace(self.matrix(exponent, scope, indices))
+            if isinstance(arg, ir.Mul) and len(_product_factors(arg)) == 2:
+                left, right = _product_factors(arg)
+                for weights, power in ((left, right), (right, left)):   # tr(C e^M) = tr(e^M C) = <C^T, e^M>
+                    exponent = self.matrix_exponent(power, scope)
+                    if exponent is not None and self.shape(weights, scope).rank == 2:
+                        return self.exponential_pairing(ir.Transpose(weights), exponent, scope, indices)
+            return None
+        if node.name == "inner":
+            a, b = node.args
+            for weights, power in ((a, b), (b, a)):
+                if (exponent := self.matrix_exponent(power, scope)) is not None \
+                        and self.matrix_exponent(weights, scope) is None:
+                    return self.exponential_pairing(weights, exponent, scope, indices)
+        return None
+
+    def exponential_pairing(self, weights, exponent, scope, indices):
+        """⟨C, e^M⟩ of two square matrices of one size (C not a matrix exponential itself)."""
+        return expm_inner(self.matrix(weights, scope, indices), self.matrix(exponent, scope, indices))
+
+    def read(self, text: str) -> None:
+        """Record an implicit reading (listed in ``Problem.readings``)."""
+        if text not in self.readings:
+            self.readings.append(text)
 
     def softmax_axis(self, shape: Shape) -> int:
         """The axis a softmax normalises: a vector's only one; a matrix's last (scores of n samples by

@@ -12,7 +12,9 @@ import math
 import numpy as np
 import sympy
 
-from symgd.functions import (PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
+from symgd.functions import (MATRIX_EXPONENTIAL, PRIMITIVES, det, expm_derivative_entry, expm_derivative_reference,
+                             expm_frechet_adjoint, expm_frechet_adjoint_reference, expm_inner, expm_reference,
+                             expm_trace, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
                              max_norm_subgradient, nuclear_norm, polar_entry, polar_reference, array_of)
 
 # one-argument primitives by SymPy class, each evaluated by its row of the primitive table
@@ -72,6 +74,8 @@ def evaluate(expr, env: dict) -> float:
         base, i, j = expr.args
         inverse = _of_matrix("inv", base, env, np.linalg.inv)
         return float(inverse[int(evaluate(i, env)) - 1, int(evaluate(j, env)) - 1])
+    if isinstance(expr, MATRIX_EXPONENTIAL):
+        return _matrix_exponential(expr, env)
     if isinstance(expr, max_norm):
         return float(np.max(np.abs(_of_matrix("array", expr.args[0], env, lambda a: a))))
     if isinstance(expr, max_norm_grad):
@@ -87,6 +91,26 @@ def evaluate(expr, env: dict) -> float:
         if isinstance(expr, function):
             return numeric(*(evaluate(arg, env) for arg in expr.args))
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
+
+
+def _matrix_exponential(expr, env: dict) -> float:
+    """An entry of e^M, tr(e^M), ⟨C, e^M⟩, an entry of L(M^T, C) or of the rank-4 ∂e^M/∂M (scipy.linalg.expm and
+    expm_frechet)."""
+    if isinstance(expr, expm_inner):   # args (C, M)
+        weights, matrix = expr.args
+        return float(np.vdot(matrix_value(weights, env), _of_matrix("expm", matrix, env, expm_reference)))
+    if isinstance(expr, expm_frechet_adjoint):   # args (M, C, p, q): one adjoint per pair of matrices
+        matrix, weights, p, q = expr.args
+        adjoint = _of_matrix("expm_frechet", sympy.Tuple(matrix, weights), env,
+                             lambda pair: expm_frechet_adjoint_reference(*pair))
+        return float(adjoint[int(evaluate(p, env)) - 1, int(evaluate(q, env)) - 1])
+    if isinstance(expr, expm_derivative_entry):   # args (M, i, j, p, q): the rank-4 array once per matrix
+        derivative = _of_matrix("dexpm", expr.args[0], env, expm_derivative_reference)
+        return float(derivative[tuple(int(evaluate(index, env)) - 1 for index in expr.args[1:])])
+    exponential = _of_matrix("expm", expr.args[0], env, expm_reference)
+    if isinstance(expr, expm_trace):
+        return float(np.trace(exponential))
+    return float(exponential[int(evaluate(expr.args[1], env)) - 1, int(evaluate(expr.args[2], env)) - 1])
 
 
 def _of_matrix(kind: str, matrix, env: dict, function):
@@ -109,7 +133,10 @@ def _symbol_names(matrix) -> tuple:
 
 
 def matrix_value(matrix, env: dict) -> np.ndarray:
-    """The array of a named matrix or of a ``matrix_of`` or ``array_of`` (its entries evaluated one by one)."""
+    """The array of a named matrix or of a ``matrix_of`` or ``array_of`` (its entries evaluated one by one);
+    of a ``Tuple`` of matrices, their arrays."""
+    if isinstance(matrix, sympy.Tuple):
+        return tuple(matrix_value(part, env) for part in matrix)
     if isinstance(matrix, array_of):
         return array_value(matrix, env)
     if isinstance(matrix, sympy.IndexedBase):

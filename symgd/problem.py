@@ -2913,6 +2913,8 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     objective = lowering.lower(objective_ir, Scope(), {})
     objective = _take_boundary_limits(objective, found, symbols, dim_symbol, inference)
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
+    for reading in lowering.readings:   # e^{W∘W} is the matrix exponential
+        found.read(reading)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
         index = sympy.Symbol(name, integer=True)
         roles[index] = INDEX
@@ -3009,6 +3011,7 @@ def _name_dimensions(inference: ShapeInference, params, found: _Items) -> dict:
                 used = {str(s) for s in names.values()}
                 label = next((c for c in pool if c not in used), f"d{len(names)}")
                 names[root] = sympy.Symbol(label, integer=True, positive=True)
+    inference.unnamed_dims = frozenset(root for root, symbol in names.items() if str(symbol) != sample_count)
     for root, symbol in names.items():
         root.value = symbol
         inference.dims[str(symbol)] = root

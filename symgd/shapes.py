@@ -32,6 +32,7 @@ from symgd.parse import ir
 # lowercase letter from h to z; "entries": a name only seen as y_i holds one scalar per index value;
 # "scalar": everything else (λ, b). A matrix default goes first because it decides its
 # neighbours (Xw makes w a vector, y - Xw makes y one); a scalar default decides nothing.
+MATRIX_VALUED = frozenset({"inv", "expm"})   # functions of a square matrix whose value is a matrix of its shape
 DEFAULT_RULES: dict[str, int] = {"matrix": 2, "vector": 1, "entries": 0, "scalar": 0}
 DEFAULT_ORDER: dict[str, int] = {rule: position for position, rule in enumerate(DEFAULT_RULES)}
 DEFAULT_ENTRIES_READING = "{x} with an index is a number, one per index value"   # also problem.DEFAULT_READINGS
@@ -190,6 +191,7 @@ class ShapeInference:
         self.column_slices: set[str] = set()      # U declared D x N whose U_i (i along N) are its columns (PMF)
         self.row_pairs: set[int] = set()          # ids of x_u y_i^T that a scalar context makes inner products
         self.bounded: frozenset = frozenset()     # vectors with boundary entries \alpha_0 = -\infty (problem.py)
+        self.unnamed_dims: frozenset = frozenset()  # roots of dimensions no source name gives (problem.py sets it)
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -876,27 +878,25 @@ class ShapeInference:
         if shape is None:
             dim = self.fresh()
             self.expect(arg, Shape((dim, dim)), scope)
-            return None if node.name == "inv" else SCALAR
+            return None if node.name in MATRIX_VALUED else SCALAR
         if shape.rank != 2:
             raise ShapeError(f"{node.name} needs a square matrix; {self.render(arg)} is a {describe(shape)}")
         self.unify_dim(shape.dims[0], shape.dims[1], arg, arg, shape, shape)
-        return shape if node.name == "inv" else SCALAR
+        return shape if node.name in MATRIX_VALUED else SCALAR
 
     def refuse_matrix_function_in_trace(self, node, arg, scope) -> None:
-        """``\\mathrm{tr}(e^{W \\circ W})`` (NOTEARS), ``\\mathrm{tr}(\\log\\Sigma)``: exp, log or sqrt of a matrix
-        inside a trace is the matrix function (tr e^A is not the sum of e^{A_ii}); read entrywise it would silently
-        change the loss, so it is refused."""
+        """``\\mathrm{tr}(\\log\\Sigma)``, ``\\mathrm{tr}(\\sqrt{A})``: log or sqrt of a matrix inside a trace is the
+        matrix function (tr log Σ is not the sum of log Σ_ii); read entrywise it would silently change the loss,
+        so it is refused. (exp of a square matrix is the matrix exponential wherever it stands: lower.py.)"""
         inner = None
-        if isinstance(arg, ir.Func) and arg.name in ("exp", "log", "sqrt") and len(arg.args) == 1:
+        if isinstance(arg, ir.Func) and arg.name in ("log", "sqrt") and len(arg.args) == 1:
             inner = arg.args[0]
-        elif isinstance(arg, ir.Pow) and arg.base == ir.Name("e") and "e" not in self.shapes:
-            inner = arg.exp
         if inner is None:
             return
         shape = self.infer(inner, scope)
         if shape is not None and shape.rank == 2 or shape is None and _is_upper(inner):
-            raise UnsupportedError(f"{node.name}({self.render(arg)}): the matrix exponential, logarithm or square root "
-                                   "of a matrix is not supported (symgd's exp, log and sqrt act entry by entry); "
+            raise UnsupportedError(f"{node.name}({self.render(arg)}): the matrix logarithm or square root "
+                                   "of a matrix is not supported (symgd's log and sqrt act entry by entry); "
                                    "for tr(\\log\\Sigma) write \\log\\det\\Sigma")
 
     def infer_pairing(self, node, shapes, scope) -> Shape:

@@ -287,6 +287,20 @@ def polar_factor(a):
     keep = s > s.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
     return u[:, keep] @ vt[keep]
 ''',
+    "expm_derivative": '''
+def expm_derivative(m):
+    """D[i, j, p, q] = d(e^m)_ij / dm_pq: the Frechet derivative of the matrix exponential in each unit
+    direction, one scipy.linalg.expm_frechet per entry of m (n^2 of them: Hessians of small matrices)."""
+    n = m.shape[0]
+    out = np.empty((n, n, n, n))
+    direction = np.zeros((n, n))
+    for p in range(n):
+        for q in range(n):
+            direction[p, q] = 1.0
+            out[:, :, p, q] = scipy.linalg.expm_frechet(m, direction, compute_expm=False)
+            direction[p, q] = 0.0
+    return out
+''',
     "logdet": '''
 def logdet(a):
     """log det(a) via the LU factorisation (no overflow of det itself)."""
@@ -680,7 +694,8 @@ class ModuleWriter:
         parts = [f'r"""{docstring}"""\n', "\n".join(imports) + "\n"]
         if "factorise" in self.helpers:   # the NumPy backend's Cholesky/LU helpers
             parts[1:1] = ["import warnings\n\n"]
-            parts.append("import scipy.linalg\n")
+            if "import scipy.linalg" not in imports:   # already there for expm
+                parts.append("import scipy.linalg\n")
         if linalg:
             parts.append(f"from scipy.linalg import {', '.join(linalg)}\n")
         if scipy:

@@ -201,6 +201,8 @@ def _matfn_differential(node: ir.MatFn, part: ir.Node) -> ir.Node:
         return ir.contract([ir.matfn("argmaxsign", node.arg), part], ["a", "a"], "", {"a": node.arg.shape[0]})
     if node.op in ("polar", "argmaxsign"):
         raise UnsupportedError(f"a step-by-step differential of {node.op} (a second derivative of a non-smooth norm)")
+    if node.op == "expm":   # d e^M = L(M, dM): no closed form in matrix products to write step by step
+        raise UnsupportedError("a step-by-step differential of the matrix exponential e^{M}")
     if node.op == "inv":
         return ir.neg(ir.matmul(ir.matmul(node, part), node))
     n = node.arg.shape[0]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from symgd.functions import ELEMENTWISE, PRIMITIVES, max_norm_subgradient, polar_reference
+from symgd.functions import (ELEMENTWISE, PRIMITIVES, expm_derivative_reference, expm_reference, max_norm_subgradient,
+                             polar_reference)
 from symgd.tensor import ir
 
 def _logsumexp(a, axis):
@@ -105,7 +106,11 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
                 "logdet": lambda a: np.linalg.slogdet(a)[1],
                 "logabsdet": lambda a: np.linalg.slogdet(a)[1],
                 "nuc": lambda a: np.linalg.norm(a, "nuc"), "polar": polar_reference,
-                "maxabs": lambda a: np.max(np.abs(a)), "argmaxsign": max_norm_subgradient}[node.op](args[0])
+                "maxabs": lambda a: np.max(np.abs(a)), "argmaxsign": max_norm_subgradient,
+                "expm": expm_reference, "dexpm": expm_derivative_reference}[node.op](args[0])
+    if isinstance(node, ir.ExpmFrechet):   # L(a, e): scipy's, as the reference of d e^a in the direction e
+        import scipy.linalg
+        return scipy.linalg.expm_frechet(args[0], args[1], compute_expm=False)
     raise AssertionError(type(node).__name__)
 
 

@@ -192,10 +192,22 @@ class MatFn(Node):
     det > 0) and ``logabsdet`` (log |det|) (scalars); of a matrix of any shape: ``nuc`` (the nuclear
     norm, a scalar) and ``polar`` (U V^T of its thin SVD, the nuclear norm's gradient); of a vector:
     ``maxabs`` (max_i |v_i|, a scalar) and ``argmaxsign`` (sign(v_k) e_k at the first largest |v_k|,
-    its gradient: a signed one-hot vector)."""
+    its gradient: a signed one-hot vector); ``expm``, the matrix exponential e^M of a square matrix, and
+    ``dexpm``, its Fréchet derivative as an n × n × n × n array D[i, j, p, q] = ∂(e^M)_ij/∂M_pq."""
 
     op: str
     arg: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class ExpmFrechet(Node):
+    """L(a, e), the Fréchet derivative of the matrix exponential at the square matrix ``a`` in the
+    direction ``e`` (same shape): e^{a + e} = e^a + L(a, e) + o(‖e‖). The gradient of ⟨C, e^M⟩ is
+    L(M^T, C)."""
+
+    a: Node
+    e: Node
     shape: Shape
 
 
@@ -393,6 +405,19 @@ def contract(args, specs, out: str, dims: dict) -> Node:
     return intern(Contract(tuple(args), tuple(specs), out, tuple(dims[c] for c in out)))
 
 
+def opened(node: Contract, spec: str, fresh) -> list:
+    """(operand, letters) of the contraction ``node`` used with the letters ``spec`` for its result: its output
+    letters renamed to ``spec``, its summed ones to letters drawn from ``fresh`` (an iterator of unused ones)."""
+    rename = dict(zip(node.out, spec))
+    operands = []
+    for inner, inner_spec in zip(node.args, node.specs):
+        for letter in inner_spec:
+            if letter not in rename:
+                rename[letter] = next(fresh)
+        operands.append((inner, "".join(rename[c] for c in inner_spec)))
+    return operands
+
+
 def reduce(op: str, arg: Node, axes) -> Node:
     """``op`` over ``axes`` of ``arg``."""
     axes = tuple(sorted(axes))
@@ -451,7 +476,13 @@ def softmax(arg: Node, axis: int) -> Node:
 def matfn(op: str, arg: Node) -> Node:
     """``inv``, ``det``, ``logdet`` or ``logabsdet`` of a square matrix (or of its ``Factor``); ``nuc`` or
     ``polar`` of a matrix."""
-    return intern(MatFn(op, arg, arg.shape if op in ("inv", "polar", "argmaxsign") else ()))
+    shape = arg.shape * 2 if op == "dexpm" else arg.shape if op in ("inv", "polar", "argmaxsign", "expm") else ()
+    return intern(MatFn(op, arg, shape))
+
+
+def expm_frechet(a: Node, e: Node) -> Node:
+    """L(a, e): the Fréchet derivative of e^a in the direction e (two square matrices of one shape)."""
+    return intern(ExpmFrechet(a, e, a.shape))
 
 
 def kron(a: Node, b: Node) -> Node:
@@ -622,6 +653,8 @@ def rebuild(node: Node, children: list) -> Node:
         return matmul(*children)
     if isinstance(node, Kron):
         return kron(*children)
+    if isinstance(node, ExpmFrechet):
+        return expm_frechet(*children)
     if isinstance(node, Solve):
         return solve(children[0], children[1], node.transposed)
     if isinstance(node, GramBlocks):
@@ -711,6 +744,10 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
     elif isinstance(node, Kron):
         if len(node.a.shape) != 2 or len(node.b.shape) != 2:
             return "an operand that is not a matrix"
+    elif isinstance(node, ExpmFrechet):
+        a = node.a.shape
+        if len(a) != 2 or a[0] != a[1] or node.e.shape != a or node.shape != a:
+            return "operands that are not square matrices of one shape"
     elif isinstance(node, GramBlocks):
         return _gram_problem(node)
     return None
@@ -764,6 +801,8 @@ def describe(node: Node, names: dict) -> str:
         return "eye"
     if isinstance(node, Kron):
         return f"kron({ref(node.a)}, {ref(node.b)})"
+    if isinstance(node, ExpmFrechet):
+        return f"expm_frechet({ref(node.a)}, {ref(node.e)})"
     if isinstance(node, Commutation):
         return f"commutation{list(node.dims)}"
     if isinstance(node, GramBlocks):

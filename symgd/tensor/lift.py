@@ -24,8 +24,9 @@ import sympy
 
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
-from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm,
-                             max_norm_grad, nuclear_norm, polar_entry, array_of)
+from symgd.functions import (ELEMENTWISE, MATRIX_EXPONENTIAL, PRIMITIVES, det, expm_derivative_entry,
+                             expm_frechet_adjoint, expm_inner, expm_trace, inverse_entry, logabsdet, matrix_of,
+                             max_norm, max_norm_grad, nuclear_norm, polar_entry, array_of)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -108,6 +109,8 @@ class Builder:
         if isinstance(expr, polar_entry):
             matrix, i, j = expr.args
             return _labelled(ir.matfn("polar", self._array(matrix)), (i, j), expr)
+        if isinstance(expr, MATRIX_EXPONENTIAL):
+            return self._matrix_exponential(expr)
         if isinstance(expr, logsumexp):
             return self._along(expr, lambda node, axis: ir.reduce("logsumexp", node, (axis,)), keep=False)
         if isinstance(expr, softmax):
@@ -158,6 +161,27 @@ class Builder:
             if matrix.symmetric and lifted.labels == (col, row):   # M = M^T: no transpose needed
                 return lifted.node
             return self.root(body, (row, col))
+
+    def _matrix_exponential(self, expr) -> Lifted:
+        """An entry of e^M, tr(e^M) (the sum of its diagonal), ⟨C, e^M⟩ (np.vdot), an entry of the
+        Fréchet derivative L(M^T, C) (the gradient of ⟨C, e^M⟩) or of the rank-4 ∂e^M/∂M."""
+        if isinstance(expr, expm_inner):
+            weights, exponential = self._matrix(expr.args[0]), ir.matfn("expm", self._matrix(expr.args[1]))
+            n = exponential.shape[0]
+            return Lifted(ir.contract([weights, exponential], ["ab", "ab"], "", {"a": n, "b": n}), ())
+        if isinstance(expr, expm_frechet_adjoint):
+            matrix, weights, p, q = expr.args
+            adjoint = ir.expm_frechet(ir.transpose(self._matrix(matrix), (1, 0)), self._matrix(weights))
+            return _labelled(adjoint, (p, q), expr)
+        if isinstance(expr, expm_derivative_entry):   # D[i, j, p, q]; a contraction of it is folded by passes/expm.py
+            indices = tuple(expr.args[1:])
+            if len(set(indices)) < len(indices):
+                raise UnsupportedError(f"code generation for the entry {expr} with a repeated index")
+            return Lifted(ir.matfn("dexpm", self._matrix(expr.args[0])), indices)
+        exponential = ir.matfn("expm", self._matrix(expr.args[0]))
+        if isinstance(expr, expm_trace):
+            return Lifted(ir.reduce("sum", ir.diagonal(exponential), (0,)), ())
+        return _labelled(exponential, tuple(expr.args[1:]), expr)
 
     def _array(self, array) -> ir.Node:
         """The operand of a max-norm or a nuclear norm: a named array, or an ``array_of`` built from its entries."""

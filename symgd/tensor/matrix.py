@@ -26,10 +26,10 @@ from symgd.errors import UnsupportedError
 from symgd.tensor import ir
 from symgd.tensor.evaluate import evaluate
 from symgd.tensor.lift import Builder
-from symgd.tensor.passes import contract, display, factor, stable
+from symgd.tensor.passes import contract, display, expm, factor, stable
 from symgd.tensor.print_latex import latex
 
-DISPLAY_PASSES = (stable.run, factor.run, contract.run, display.run)
+DISPLAY_PASSES = (expm.run, stable.run, factor.run, contract.run, display.run)
 
 
 @dataclass(frozen=True)

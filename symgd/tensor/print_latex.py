@@ -56,8 +56,6 @@ class _Printer:
         if isinstance(node, ir.Transpose) and isinstance(node.arg, ir.MatFn) and node.arg.op == "inv":
             return self.wrapped(node.arg.arg, POSTFIX) + r"^{-\top}", POSTFIX   # not A^{-1}^\top
         if isinstance(node, ir.Transpose):
-            if isinstance(node.arg, ir.MatFn):   # of an inverse
-                return self.wrapped(node.arg.arg, POSTFIX) + r"^{-\top}", POSTFIX
             return self.wrapped(node.arg, POSTFIX) + r"^\top", POSTFIX
         if isinstance(node, ir.Identity):
             return "I", ATOM
@@ -88,6 +86,10 @@ class _Printer:
         if isinstance(node, ir.Solve):
             inverse = self.wrapped(node.factor, POSTFIX) + ("^{-\\top}" if node.transposed else "^{-1}")
             return inverse + " " + self.wrapped(node.rhs, PRODUCT), PRODUCT
+        if isinstance(node, ir.MatFn) and node.op == "expm":   # (e^{W \circ W})^\top: a transpose wraps it
+            return rf"e^{{{self.text(node.arg)[0]}}}", PRODUCT
+        if isinstance(node, ir.ExpmFrechet):   # the Fréchet derivative of the matrix exponential
+            return rf"L_{{\exp}}\left({self.text(node.a)[0]}, {self.text(node.e)[0]}\right)", ATOM
         if isinstance(node, ir.MatFn):
             base = self.wrapped(node.arg, POSTFIX)
             if node.op == "argmaxsign":   # sign(v_k) e_k, k the index of the largest |v_k| (stated in the notes)

@@ -299,8 +299,13 @@ class NumpyPrinter:
         return self._matrix_function(node)
 
     def _matrix_function(self, node: ir.MatFn) -> Code:
-        """inv, det, logdet or logabsdet of a matrix, by the namespace's linalg."""
+        """inv, det, logdet or logabsdet of a matrix, by the namespace's linalg; expm by scipy.linalg."""
         inner = self.standalone(node.arg)
+        if node.op == "expm":
+            return Code(f"{self._scipy_linalg('the matrix exponential e^M')}.expm({inner.text})", POSTFIX)
+        if node.op == "dexpm":   # a module helper: one scipy.linalg.expm_frechet per entry of the matrix
+            self._scipy_linalg("the derivative of the matrix exponential e^M")
+            return self._call_helper("expm_derivative", inner.text)
         if node.op == "logdet":
             return self._call_helper("logdet", inner.text)
         if node.op == "logabsdet":
@@ -308,6 +313,24 @@ class NumpyPrinter:
         if node.op in MATFN_HELPERS:   # the nuclear norm and U V^T (a thin SVD each), the max-norm and its gradient
             return self._call_helper(MATFN_HELPERS[node.op], inner.text)
         return self._spell("linalg", op=node.op, x=inner)
+
+    def _expm_frechet(self, node: ir.ExpmFrechet) -> Code:
+        """L(a, e), the Fréchet derivative of the matrix exponential (the gradient of ⟨C, e^M⟩ is L(M^T, C))."""
+        linalg = self._scipy_linalg("the Fréchet derivative of the matrix exponential")
+        a, e = self.standalone(node.a).text, self.standalone(node.e).text
+        return Code(f"{linalg}.expm_frechet({a}, {e}, compute_expm=False)", POSTFIX)
+
+    def _scipy_linalg(self, what: str) -> str:
+        """``scipy.linalg``, its import line among the helpers (the module writer puts it on top); NumPy only.
+
+        Raises:
+            UnsupportedError: naming ``what``, for the array-API and JAX backends.
+        """
+        if self.spelling is not NUMPY:
+            raise UnsupportedError(f"{what} in array-API or JAX code: symgd spells it with scipy.linalg only; "
+                                   "use backend='numpy'")
+        self.helpers.add("import scipy.linalg")
+        return "scipy.linalg"
 
     def _call_helper(self, helper: str, args: str) -> Code:
         self.helpers.add(helper)
@@ -370,6 +393,8 @@ class NumpyPrinter:
             return self._factorisation(node)
         if isinstance(node, ir.MatFn):
             return self._matrix_function(node)
+        if isinstance(node, ir.ExpmFrechet):
+            return self._expm_frechet(node)
         if isinstance(node, ir.GramBlocks):
             parts = [self.standalone(p).text if p is not None else "None"
                      for p in (node.x, node.weights, node.diagonal)]

@@ -7,6 +7,7 @@ what the source means. Ids start with ``paper_`` for papers, ``doc_`` for librar
 import math
 
 import numpy as np
+import scipy.linalg
 
 from corpus.entry import MISREADING, REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid  # noqa: F401 - for restatus.py
 
@@ -439,5 +440,9 @@ ENTRIES = [
           " structure learning, Sec. 3 (least squares with the acyclicity constraint tr(e^{W o W}) - d = 0, a matrix"
           " exponential)",
           r"\min_{W}\frac{1}{2n}\|X - XW\|_F^2 + \lambda\|W\|_1 \quad\text{subject to}\quad \operatorname{tr}(e^{W\circ W}) - d = 0",
-          "W", "X:n,d W:d,d lambda:", None, status=UNSUPPORTED, construct="matrix exponential"),
+          "W", "X:n,d W:d,d lambda:",   # d is W's side (the number of variables); the constraint by scipy's expm
+          lambda v: float(np.sum((v["X"] - v["X"] @ v["W"]) ** 2)) / (2 * v["X"].shape[0])
+          + v["lambda"] * float(np.sum(np.abs(v["W"]))),
+          constraints=lambda v: [("eq", float(np.trace(scipy.linalg.expm(v["W"] * v["W"]))) - v["W"].shape[0])],
+          where=r"W \in \mathbb{R}^{d \times d}"),   # Sec. 2: the weighted adjacency matrix W of d variables
 ]

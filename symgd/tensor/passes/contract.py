@@ -78,12 +78,7 @@ def _flattened(node: ir.Node, done: dict) -> list | None:
         if not isinstance(arg, ir.Contract):
             operands.append((done[id(arg)], spec))
             continue
-        rename = dict(zip(arg.out, spec))
-        for inner, inner_spec in zip(arg.args, arg.specs):
-            for letter in inner_spec:
-                if letter not in rename:
-                    rename[letter] = next(fresh)
-            operands.append((done[id(inner)], "".join(rename[c] for c in inner_spec)))
+        operands += [(done[id(inner)], inner_spec) for inner, inner_spec in ir.opened(arg, spec, fresh)]
     return operands
 
 

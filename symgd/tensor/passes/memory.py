@@ -34,7 +34,7 @@ from symgd.tensor import ir
 # module helpers that take ``overwrite=True`` (their table row has no ufunc)
 HELPERS_THAT_OVERWRITE = ("sigmoid",)
 _VIEWS = (ir.Transpose, ir.Broadcast, ir.Diagonal)
-_FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn)
+_FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn, ir.ExpmFrechet)
 
 
 def softmax_in_place(node: ir.Node, named: set) -> bool:
