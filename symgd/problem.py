@@ -28,6 +28,7 @@ import sympy
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
+from symgd.supplied import FUNCTION, SuppliedFunction
 from symgd.parse import ir
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
@@ -156,6 +157,7 @@ class Problem:
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
     functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
     labels: dict = field(default_factory=dict)      # one-hot data symbol -> the integer labels' name (y, y_i)
+    supplied: dict = field(default_factory=dict)    # r_j(x) the user supplies: name -> SuppliedFunction
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -219,6 +221,16 @@ class Problem:
 # Sorting the items of a document
 # ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _SuppliedCall:
+    """A call of a function the user supplies, as the source writes it (see ``_Resolver.supplied_call``)."""
+
+    written: str            # r_{j}(x)
+    params: tuple           # the parameter arguments' names, in order
+    signature: tuple        # what each argument is (a parameter's name, or "point"), and the subscript's length
+    points: tuple = ()      # the data-point arguments as written (x_n)
+
+
 @dataclass
 class _Items:
     """What the source says, sorted by kind (still IR)."""
@@ -256,6 +268,7 @@ class _Items:
     summed: set = field(default_factory=set)            # index names some sum (or an entrywise definition) binds
     paired_points: set = field(default_factory=set)     # x of \sum_{(x_i, x_j) \in S}: one x, written with both
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
+    supplied: dict = field(default_factory=dict)        # r_j(x) of the parameter x, undefined: r -> _SuppliedCall
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -846,6 +859,7 @@ class _Resolver:
         self.names_besides_sets: set = set()   # names written other than as a set a sum runs over (or its |S|)
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
         self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
+        self.head_params: frozenset = frozenset()   # the arguments of the objective's head: P(x; \mu) = ...
 
     def resolve(self, node):
         if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
@@ -1397,6 +1411,8 @@ class _Resolver:
         if (projection := self.projection_onto_observed(node, key, args)) is not None:
             return projection
         if node.sub and key not in self.found.definitions:
+            if (call := self.supplied_call(node, args)) is not None:
+                return call
             if len(args) == 1:   # y_i (w^\top x_i): a product
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
@@ -1438,11 +1454,54 @@ class _Resolver:
             return _substitute(body, {**dict(zip(params, args)), **fixed})
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
+        if (call := self.supplied_call(node, args)) is not None:
+            return call
         if len(args) == 1:
             return self.product_or_call(ir.Name(node.name), args[0], node)
         if (kernel := self.kernel_of_data(node, args)) is not None:
             return kernel
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+    def supplied_call(self, node: ir.Apply, args: tuple):
+        """``r_j(x)``, ``c_i(x)``, ``f(x)``, ``y(x_n, w)`` (Nocedal & Wright, Bishop) with the function defined
+        nowhere and taking the parameters themselves (and data points ``x_n`` named by a summed index): a
+        function of the parameters that the user supplies. Its value is an entry of an array named after the
+        function (one entry per index of its subscript and per data point, its other axes from use: data to
+        shape inference), and the chain rule stops at it (its Jacobian, ``supplied.py``). None when the call
+        is not so: a word (``huber(r)``), an argument that is an expression or no parameter, a bold capital
+        (a matrix times a bracket), a name declared or written elsewhere."""
+        params = set(self.requested) if self.requested else set(self.found.params) | self.head_params
+        name = node.name
+        if node.fixed or not params or name in params or name in self.declared_names or name in self.bound \
+                or name in self.found.names or name in self.found.definitions or _is_word(ir.Name(name)) \
+                or (name in self.bold and name[:1].isupper()):
+            return None
+        if not all(isinstance(index, (ir.Name, ir.Num)) for index in node.sub):
+            return None
+        taken, points = [], []
+        for arg in args:
+            if isinstance(arg, ir.Name) and arg.name in params:
+                taken.append(arg.name)
+            elif isinstance(arg, ir.Sub) and isinstance(arg.base, ir.Name) and arg.base.name not in params \
+                    and len(arg.indices) == 1 and isinstance(arg.indices[0], ir.Name) \
+                    and arg.indices[0].name in self.bound:
+                points.append(arg)
+            else:
+                return None
+        if not taken or len(set(taken)) != len(taken):
+            return None
+        written = latex_of(ir.Apply(name, node.args, node.sub))
+        if any(product == name for product, _ in self.products):
+            raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
+                                 "factor of a product; define the function or write the product with \\cdot")
+        signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), len(node.sub)
+        call = self.found.supplied.setdefault(name, _SuppliedCall(written, tuple(taken), signature,
+                                                                  tuple(latex_of(p) for p in points)))
+        if call.signature != signature:
+            raise AmbiguityError(f"{written} and {call.written}: one function {name} that you supply, called with "
+                                 "different arguments; symgd needs one call per function (at the parameters)")
+        indices = tuple(point.indices[0] for point in points) + tuple(node.sub)
+        return ir.Sub(ir.Name(name), indices) if indices else ir.Name(name)
 
     def kernel_of_data(self, node: ir.Apply, args: tuple):
         """``k(x_i, x_j)`` (a kernel: Schölkopf et al. 2001) with k defined nowhere and every argument a point of
@@ -1548,6 +1607,9 @@ class _Resolver:
             value = self.value_at_a_constant(head, arg, written)
         if value is not None:
             return value
+        if base in self.found.supplied:
+            raise AmbiguityError(f"{written}: {base} is a function of the parameters that you supply elsewhere "
+                                 f"({self.found.supplied[base].written}); call it at the parameters only")
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
         word = _is_word(ir.Name(base.partition("_")[0]))   # max_norm(Ax - b), huber(r): a function's name, not a number
         if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS or word):
@@ -2005,6 +2067,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
+    resolver.head_params = frozenset(found.definitions.get(objective_name, ((), None))[0] or ())
     resolver.note_sets([objective_ir, *(side for c in found.constraints for side in c[::2]),
                         *(body for _, body in found.definitions.values())])
     formulas = [objective_ir, *(side for c in found.constraints for side in c[::2])]
@@ -2046,8 +2109,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     objective_ir, *constraints_ir = _numbered_names_as_entries(params, used, [objective_ir, *constraints_ir])
     objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
+    supplied_params = _supplied_parameters(found, params, used)
     for name in params:
-        if name not in used:
+        if name not in used and name not in supplied_params:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
@@ -2077,14 +2141,15 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         return inference
 
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
+    arguments = [ir.Name(name) for name in supplied_params]   # the parameters of supplied functions
     try:
-        inference = inferred([objective_ir, *constraints_ir, *steps])
+        inference = inferred([objective_ir, *constraints_ir, *steps, *arguments])
     except ShapeError as error:
         families = _separate_families([objective_ir, *constraints_ir], str(error), found)
         if families is None:
             raise
         (objective_ir, *constraints_ir), family_sums = families
-        inference = inferred([objective_ir, *constraints_ir, *steps], family_sums)
+        inference = inferred([objective_ir, *constraints_ir, *steps, *arguments], family_sums)
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
@@ -2546,6 +2611,29 @@ def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) 
                              "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
 
 
+def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:
+    """The parameters that supplied functions take (``x`` of ``r_j(x)``), each checked to be a parameter.
+
+    One that the formulas use nowhere else and the source does not declare is a vector (Nocedal & Wright's
+    x in R^n): nothing else could shape it, and a scalar would silently change the problem; the reading
+    says so, and a declaration (``x \\in \\mathbb{R}``) overrides it."""
+    taken = list(dict.fromkeys(name for call in found.supplied.values() for name in call.params))
+    for name, call in found.supplied.items():
+        if not set(call.params) & set(params):
+            raise AmbiguityError(f"{call.written}: the function {name} is not defined and takes no parameter; "
+                                 f"define it ({call.written} = ...)")
+    taken = [name for name in taken if name in params]
+    for name in taken:
+        if name in used or name in found.declared:
+            continue
+        size = next(d for d in ("n", "d", "p", "D", "P", "M") if d not in found.names and d not in found.summed
+                    and d not in found.supplied)
+        found.declared[name] = (ir.Name(size),)
+        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{size}}}: a vector, since it appears only as the argument "
+                   "of functions you supply; declare it otherwise")
+    return taken
+
+
 def _names_used(formulas) -> set[str]:
     names = set()
     for formula in formulas:
@@ -2706,6 +2794,9 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
 
     for dim_symbol_ in dims_out:
         shapes[dim_symbol_] = ()
+    supplied = _supplied_functions(found, params, symbols, roles, shapes)
+    data = [symbol for symbol in data if roles[symbol] == DATA]
+    constants = [symbol for symbol in constants if roles[symbol] == CONSTANT]
     _add_argnames(symbols, argnames)
 
     used_names = {name for name in inference.order} | set(inference.dims) | _index_names(objective_ir, constraints_ir)
@@ -2713,6 +2804,9 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     lowering = Lowering(inference, symbols, dim_symbol, used_names, latex_of, dict(found.symmetric))
     objective = lowering.lower(objective_ir, Scope(), {})
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
+    for function in supplied.values():   # the chain rule stops at a supplied function: its Jacobian
+        objective = function.in_index_form(objective)
+        constraints = tuple(dataclasses.replace(c, expr=function.in_index_form(c.expr)) for c in constraints)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
         index = sympy.Symbol(name, integer=True)
         roles[index] = INDEX
@@ -2738,7 +2832,52 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
         functions={name: value for name, value in found.definitions.items() if value[0]}, labels=labels,
+        supplied=supplied,
     )
+
+
+def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> dict[str, SuppliedFunction]:
+    """Each function the user supplies (``found.supplied``): its value's symbol takes the role ``function``,
+    and a Jacobian per parameter it takes (shape: the value's, then the parameter's) joins the symbols.
+    Returns name -> SuppliedFunction; each is listed in the readings."""
+    out = {}
+    for name, call in found.supplied.items():
+        value = symbols[name]
+        roles[value] = FUNCTION
+        taken = [p for p in call.params if p in params]
+        jacobians = {}
+        for param in taken:
+            shape = tuple(shapes[value]) + tuple(shapes[symbols[param]])
+            prefix = "nabla" if not shapes[value] and shapes[symbols[param]] else "J"
+            label = f"{prefix}_{name}" if len(taken) == 1 else f"{prefix}_{name}_{param}"
+            while label in symbols or label in found.names:
+                label += "_"
+            jacobian = sympy.IndexedBase(label, shape=shape, real=True) if shape else sympy.Symbol(label, real=True)
+            symbols[label] = jacobian
+            roles[jacobian], shapes[jacobian] = FUNCTION, shape
+            jacobians[symbols[param]] = jacobian
+        function = SuppliedFunction(name, call.written, value, tuple(symbols[p] for p in taken), jacobians,
+                                    call.points)
+        found.read(_supplied_reading(function, shapes))
+        out[name] = function
+    return out
+
+
+def _supplied_reading(function: SuppliedFunction, shapes) -> str:
+    """``r_{j}(x) is a function of x that you supply, with values r \\in \\mathbb{R}^{m}; its Jacobian J_{r}
+    \\in \\mathbb{R}^{m \\times n} (the derivative of r with respect to x) appears in the gradient``."""
+    def space(symbol) -> str:
+        dims = shapes[symbol]
+        return r"\mathbb{R}" + ("^{%s}" % r" \times ".join(sympy.latex(d) for d in dims) if dims else "")
+
+    params = ", ".join(name_latex(_name_of(p)) for p in function.params)
+    points = f" and of the data point {', '.join(function.points)}" if function.points else ""
+    name = name_latex(function.name)
+    derivatives = "; ".join(
+        f"{'its gradient' if not shapes[function.value] else 'its Jacobian'} {name_latex(_name_of(j))} \\in {space(j)} "
+        f"(the derivative of {name} with respect to {name_latex(_name_of(p))})" for p, j in function.jacobians.items())
+    return (f"{function.written} is a function of {params}{points} that you supply, with values {name} \\in "
+            f"{space(function.value)}; the chain rule stops at it: {derivatives} appears in the gradient")
 
 
 def normalised_dimensions(objective) -> frozenset:

@@ -84,6 +84,16 @@ class _Prox:
     linear_fit: str = ""   # the working-set proximal Newton fit when F(w) = φ(Xw); then FISTA is _fista
 
 
+def _refuse_supplied_functions(problem: Problem) -> None:
+    """A function the user supplies (``r_j(x)``) has no code here: the module would need it and its Jacobian
+    as arguments. The derivation names them (``Problem.supplied``); code generation says so."""
+    if getattr(problem, "supplied", None):
+        calls = ", ".join(function.written for function in problem.supplied.values())
+        raise UnsupportedError(f"code for a function you supply ({calls}): symgd derives the gradient through its "
+                               "Jacobian (symgd.gradient) but does not generate code that calls it; define the "
+                               "function (r_j(x) = ...) to generate code")
+
+
 def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", optimizer: str = "gd",
              hessian: bool | None = None) -> GeneratedModule:
     """Generate the module on ``backend`` (see the module docstring).
@@ -102,6 +112,7 @@ def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", opt
             generate.
     """
     problem, gradient, given_hessian = _derivations(source)
+    _refuse_supplied_functions(problem)
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     backend_named(backend, optimizer, bool(problem.constraints))
