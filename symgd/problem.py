@@ -2136,6 +2136,7 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
         inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
                                    bold_whole=bold - bold_subscripted)
         inference.family_sums = family_sums
+        inference.supplied = frozenset(found.supplied)
         _seed_sample_declarations(found, inference)
         inference.run(formulas, scalars=(formulas[0],))
         return inference
@@ -2290,7 +2291,8 @@ def _read_defaults(found: _Items, inference: ShapeInference, params) -> None:
                        f"for a vector, declare {name_latex(name)} \\in \\mathbb{{R}}^{{d}} or write it bold)")
     for name, rule in sorted(inference.defaulted.items()):
         if rule in DEFAULT_READINGS and name not in found.one_hot:   # the one-hot's reading says what it is
-            why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
+            why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org" \
+                if name not in found.supplied else "the values of a function you supply, named with a capital"
             if rule == "vector" and name in inference.subscripted:
                 found.read(f"{name_latex(name)} with an index is a vector ({why}), one per index value: "
                            f"the rows of {name_latex(name)}")

@@ -195,3 +195,14 @@ def test_a_data_kernel_and_a_fixed_function_of_the_data_stay_data():
     assert not kernel.supplied
     boosting = symgd.parse(r"\sum_{i=1}^{N} (y_i - f(x_i) - \beta b_i)^2", wrt=r"\beta")
     assert not boosting.supplied
+
+
+def test_a_linear_map_named_with_a_capital_maps_to_a_vector_and_its_adjoint_enters_the_kkt_conditions():
+    """Recht, Fazel & Parrilo: minimize ||X||_* s.t. A(X) = b; A(X) is a vector (not a matrix by its capital),
+    and stationarity holds the adjoint A*(lambda) = sum_j lambda_j (J_A)_j."""
+    problem = symgd.parse(r"\begin{array}{ll}\text{minimize} & \|X\|_* \\ \text{subject to} & "
+                          r"\mathcal{A}(X) = b\end{array}", wrt="X")
+    function = problem.supplied["A"]
+    assert len(problem.shapes[function.value]) == 1 and len(problem.shapes[problem.symbol("b")]) == 1
+    assert any("A is a vector (the values of a function you supply" in reading for reading in problem.readings)
+    assert r"\left(J_{A}\right)_{j l m} \lambda_{j}" in symgd.kkt(problem).latex
