@@ -1490,7 +1490,7 @@ class _Resolver:
                 return None
         if not taken or len(set(taken)) != len(taken):
             return None
-        written = latex_of(ir.Apply(name, node.args, node.sub))
+        written = latex_of(ir.Apply(name, node.args, node.sub)).replace(r"\left(", "(").replace(r"\right)", ")")
         if any(product == name for product, _ in self.products):
             raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
                                  "factor of a product; define the function or write the product with \\cdot")
@@ -2625,11 +2625,14 @@ def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:
             raise AmbiguityError(f"{call.written}: the function {name} is not defined and takes no parameter; "
                                  f"define it ({call.written} = ...)")
     taken = [name for name in taken if name in params]
+    sizes = {d.name for space in [*found.declared.values(), *found.sample_declared.values()] for d in space
+             if isinstance(d, ir.Name)}   # a dimension of its own per parameter: nothing ties u to v in h(u, v)
     for name in taken:
         if name in used or name in found.declared:
             continue
-        size = next(d for d in ("n", "d", "p", "D", "P", "M") if d not in found.names and d not in found.summed
-                    and d not in found.supplied)
+        size = next(d for d in ("n", "d", "p", "q", "D", "P", "Q", "M") if d not in found.names
+                    and d not in found.summed and d not in found.supplied and d not in sizes)
+        sizes.add(size)
         found.declared[name] = (ir.Name(size),)
         found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{size}}}: a vector, since it appears only as the argument "
                    "of functions you supply; declare it otherwise")

@@ -81,7 +81,7 @@ def test_nonlinear_least_squares_is_the_jacobian_transposed_times_the_residuals(
     (block,) = symgd.gradient(problem).blocks
     assert block.matrix.latex == r"J_{r}^\top r"
     readings = " ".join(problem.readings)
-    assert r"r_{j}\left(x\right) is a function of x that you supply" in readings
+    assert r"r_{j}(x) is a function of x that you supply" in readings
     assert r"its Jacobian J_{r} \in \mathbb{R}^{m \times n}" in readings
     assert r"x \in \mathbb{R}^{n}: a vector" in readings
 
@@ -170,12 +170,70 @@ def test_a_declared_scalar_parameter_and_a_matrix_parameter():
     _check_gradient(problem, values, {"y": y}, lambda v: float(np.sum((y(v)[0] - v["t"]) ** 2)))
 
 
-def test_second_derivatives_and_code_generation_are_refused_naming_the_function():
+def test_second_derivatives_are_refused_naming_the_function():
     problem = symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
-    with pytest.raises(symgd.UnsupportedError, match=r"second derivative of the function r_\{j\}"):
+    with pytest.raises(symgd.UnsupportedError, match=r"second derivative of the function r_\{j\}\(x\)"):
         symgd.hessian(problem)
-    with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(r_\{j\}"):
-        symgd.codegen(problem)
+    for options in ({"hessian": True}, {"optimizer": "newton"}, {"optimizer": "prox"}, {"backend": "jax"}):
+        with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(r_\{j\}\(x\)\)"):
+            symgd.codegen(problem, **options)
+
+
+def test_generated_code_takes_the_function_as_a_callable_of_the_parameters():
+    """loss(x, r), grad(x, r) with r(x) -> (r(x), J_r(x)); the module's docstring says so; fit solves a
+    nonlinear least-squares problem whose residuals vanish at a known point."""
+    problem = symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x) + \frac{\lambda}{2}\|x\|^2", wrt="x")
+    m, n = 6, 3
+    a = RNG.normal(scale=0.5, size=(m, n))
+    start = RNG.normal(scale=0.3, size=n)
+
+    def residuals(x, b):
+        grown = np.exp(a @ x)
+        return grown - b, grown[:, None] * a
+
+    b = RNG.normal(size=m)
+    generated = symgd.codegen(problem, optimizer="lbfgs")
+    assert "r(x): the function r_{j}(x) you supply, a callable returning its values, (m,)" in generated.source
+    module = generated.load()
+
+    def composite(x):
+        return 0.5 * float(np.sum((np.exp(a @ x) - b) ** 2)) + 0.35 * float(x @ x)
+
+    value, gradient = module.value_and_grad(start, 0.7, lambda x: residuals(x, b))
+    assert value == pytest.approx(composite(start)) == module.loss(start, 0.7, lambda x: residuals(x, b))
+    want = _central_differences(lambda v: composite(v["x"]), {"x": start}, "x")
+    assert np.allclose(gradient, want, rtol=1e-6, atol=1e-8)
+    assert np.allclose(module.grad(start, 0.7, lambda x: residuals(x, b)), want, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="r_value has shape"):   # a callable of the wrong shape is named
+        module.loss(start, 0.7, lambda x: (residuals(x, b)[0][:-1], residuals(x, b)[1]))
+
+    solution = RNG.normal(scale=0.3, size=n)
+    zero_at_solution = np.exp(a @ solution)
+    found, history = module.fit(start, 0.0, lambda x: residuals(x, zero_at_solution))
+    assert np.allclose(found, solution, atol=1e-5) and history[-1] < 1e-10
+
+
+def test_generated_code_for_a_function_of_two_parameters_and_of_the_data_points():
+    problem = symgd.parse(r"\sum_{n=1}^{N}\|y(x_n, u, v) - t_n\|^2", wrt="u, v")
+    samples, outputs, p = 7, 3, 4
+    x, t = RNG.normal(size=(samples, p)), RNG.normal(size=(samples, outputs))
+    u, v = RNG.normal(size=p), RNG.normal(size=outputs)
+
+    def y(u, v):   # y(x_n, u, v) = tanh(u^T x_n) v: J_u[n, k, a] = (1 - h_n^2) x_na v_k, J_v[n, k, c] = h_n [k = c]
+        h = np.tanh(x @ u)
+        return h[:, None] * v, (np.einsum("n,na,k->nka", 1 - h ** 2, x, v), np.einsum("n,kc->nkc", h, np.eye(outputs)))
+
+    module = symgd.codegen(problem, optimizer="adam").load()
+    grads = module.grad(u, v, t, y)
+
+    def composite(values):
+        return float(np.sum((y(values["u"], values["v"])[0] - t) ** 2))
+
+    for got, name in zip(grads, ("u", "v")):
+        want = _central_differences(composite, {"u": u, "v": v}, name)
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-8), name
+    with pytest.raises(ValueError, match="mini-batches"):   # the callable returns every sample: no batches
+        module.fit(u, v, t, y, batch_size=2, max_iter=1)
 
 
 @pytest.mark.parametrize("source, wrt, error", [

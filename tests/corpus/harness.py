@@ -184,6 +184,28 @@ def _supplied_values(problem, item: Entry, values: dict) -> dict:
     return out
 
 
+def supplied_callables(problem, item: Entry, values: dict) -> dict:
+    """The arguments a generated module takes for the functions symgd reads as supplied: argname -> a callable
+    of the function's parameters returning its value and Jacobian (a tuple of them, in the parameters' order,
+    for several), from the entry's binding with the parameters' values replaced by the arguments."""
+    bindings = {canonical(name): binding for name, binding in item.functions.items()}
+    out = {}
+    for name, function in getattr(problem, "supplied", {}).items():
+        keys = [_values_key(item, name_of(p), values) for p in function.params]
+        binding = bindings[canonical(name)]
+
+        def call(*params, binding=binding, keys=keys):
+            value, jacobians = binding({**values, **dict(zip(keys, params))})
+            if not isinstance(jacobians, dict):
+                return value, jacobians
+            by_key = {canonical(param): jacobian for param, jacobian in jacobians.items()}
+            ordered = tuple(by_key[canonical(key)] for key in keys)
+            return value, ordered[0] if len(ordered) == 1 else ordered
+
+        out[problem.argnames[function.value]] = call
+    return out
+
+
 def _one_hot(item: Entry, problem, symbol, values: dict, by_key: dict) -> np.ndarray:
     """[y_i = k] for the source's integer labels y (0-based), k over the classes: the axis symgd read."""
     written = problem.labels[symbol]
