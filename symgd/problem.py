@@ -227,7 +227,7 @@ class _SuppliedCall:
 
     written: str            # r_{j}(x)
     params: tuple           # the parameter arguments' names, in order
-    signature: tuple        # what each argument is (a parameter's name, or "point"), and the subscript's length
+    signature: tuple        # each argument (a parameter's name, or "point"), the parameters as subscripts, the indices
     points: tuple = ()      # the data-point arguments as written (x_n)
 
 
@@ -1464,10 +1464,11 @@ class _Resolver:
 
     def supplied_call(self, node: ir.Apply, args: tuple):
         """``r_j(x)``, ``c_i(x)``, ``f(x)``, ``y(x_n, w)`` (Nocedal & Wright, Bishop) with the function defined
-        nowhere and taking the parameters themselves (and data points ``x_n`` named by a summed index): a
-        function of the parameters that the user supplies. Its value is an entry of an array named after the
-        function (one entry per index of its subscript and per data point, its other axes from use: data to
-        shape inference), and the chain rule stops at it (its Jacobian, ``supplied.py``). None when the call
+        nowhere and taking the parameters themselves (and data points ``x_n`` named by a summed index), or with a
+        parameter as its subscript (``f_w(x_i)``): a function of the parameters that the user supplies. Its
+        value is an entry of an array named after the function (one entry per index of its subscript and per
+        data point, its other axes from use: data to shape inference), and the chain rule stops at it (its
+        Jacobian, ``supplied.py``). None when the call
         is not so: a word (``huber(r)``), an argument that is an expression or no parameter, a bold capital
         (a matrix times a bracket), a name declared or written elsewhere."""
         params = set(self.requested) if self.requested else set(self.found.params) | self.head_params
@@ -1478,7 +1479,11 @@ class _Resolver:
             return None
         if not all(isinstance(index, (ir.Name, ir.Num)) for index in node.sub):
             return None
-        taken, points = [], []
+        # f_w(x_i), h_\\theta(x): a subscript that is a parameter says whose function it is (no index)
+        taken = [index.name for index in node.sub if isinstance(index, ir.Name) and index.name in params]
+        by_subscript = tuple(taken)
+        subscript = tuple(index for index in node.sub if not (isinstance(index, ir.Name) and index.name in params))
+        points = []
         for arg in args:
             if isinstance(arg, ir.Name) and arg.name in params:
                 taken.append(arg.name)
@@ -1494,13 +1499,13 @@ class _Resolver:
         if any(product == name for product, _ in self.products):
             raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
                                  "factor of a product; define the function or write the product with \\cdot")
-        signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), len(node.sub)
+        signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), by_subscript, len(subscript)
         call = self.found.supplied.setdefault(name, _SuppliedCall(written, tuple(taken), signature,
                                                                   tuple(latex_of(p) for p in points)))
         if call.signature != signature:
             raise AmbiguityError(f"{written} and {call.written}: one function {name} that you supply, called with "
                                  "different arguments; symgd needs one call per function (at the parameters)")
-        indices = tuple(point.indices[0] for point in points) + tuple(node.sub)
+        indices = tuple(point.indices[0] for point in points) + subscript
         return ir.Sub(ir.Name(name), indices) if indices else ir.Name(name)
 
     def kernel_of_data(self, node: ir.Apply, args: tuple):

@@ -236,6 +236,24 @@ def test_generated_code_for_a_function_of_two_parameters_and_of_the_data_points(
         module.fit(u, v, t, y, batch_size=2, max_iter=1)
 
 
+def test_a_parameter_as_the_subscript_names_the_function_of_the_parameter():
+    """f_w(x_i) with w the parameter was the value of a fixed function (data): its term lost its gradient."""
+    problem = symgd.parse(r"\sum_{i=1}^{n}(f_w(x_i) - y_i)^2 + \lambda\|w\|^2", wrt="w")
+    samples, features = 7, 3
+    values = {"x": RNG.normal(size=(samples, features)), "y": RNG.normal(size=samples),
+              "w": RNG.normal(size=features), "lambda": 0.4}
+
+    def f(v):   # f_w(x_i) = tanh(w^T x_i): J[i, k] = (1 - f_i^2) x_ik
+        h = np.tanh(v["x"] @ v["w"])
+        return h, {"w": (1 - h ** 2)[:, None] * v["x"]}
+
+    _check_gradient(problem, values, {"f": f},
+                    lambda v: float(np.sum((f(v)[0] - v["y"]) ** 2)) + v["lambda"] * float(v["w"] @ v["w"]))
+    assert problem.supplied["f"].written == "f_{w}(x_{i})"
+    fixed = symgd.parse(r"\sum_{i=1}^{N}\exp[-y_i(f_{m-1}(x_i) + \beta G(x_i))]", wrt=r"\beta")
+    assert not fixed.supplied   # ESL's f_{m-1}(x_i): a fixed function's values, data
+
+
 @pytest.mark.parametrize("source, wrt, error", [
     (r"L(x) = huber(A*x - b)", "x", symgd.AmbiguityError),          # a word, of an expression: no call read
     (r"L(x) = huber(x)", "x", symgd.AmbiguityError),                # a word stays an undefined function
