@@ -12,6 +12,7 @@ import math
 import numpy as np
 import sympy
 
+from symgd.supplied import as_arrays
 from symgd.functions import (MATRIX_EXPONENTIAL, PRIMITIVES, det, expm_derivative_entry, expm_derivative_reference,
                              expm_frechet_adjoint, expm_frechet_adjoint_reference, expm_inner, expm_reference,
                              expm_trace, inverse_entry, logabsdet, matrix_of, max_norm, max_norm_grad,
@@ -34,7 +35,7 @@ def evaluate(expr, env: dict) -> float:
     if _MATRICES not in env:   # the arrays of env are fixed during one call: each matrix is built once
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             try:
-                return evaluate(expr, {**env, _MATRICES: {}})
+                return evaluate(as_arrays(expr), {**env, _MATRICES: {}})
             except FloatingPointError as error:
                 raise ValueError(f"outside the domain here: {error}") from None
     if expr.is_Number or expr.is_NumberSymbol:   # 2, 1/2, pi
@@ -170,6 +171,7 @@ def _evaluate_bigop(expr, env: dict) -> float:
 def entries(expr, indices: tuple, shape: tuple, env: dict) -> np.ndarray:
     """Evaluate ``expr`` at every value of its free ``indices`` (1-based) over ``shape``."""
     out = np.zeros(shape)
+    expr = as_arrays(expr)   # a supplied function's value and Jacobians: arrays given at the point
     env = env if _MATRICES in env else {**env, _MATRICES: {}}   # matrices shared by all entries
     for position in np.ndindex(*shape) if shape else [()]:
         local = {**env, **{str(i): p + 1 for i, p in zip(indices, position)}}

@@ -29,6 +29,7 @@ from symgd.chains import Chain, chain_body, chain_head, check_chains
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.lower import Lowering
+from symgd.supplied import FUNCTION, SuppliedFunction
 from symgd.parse import ir
 from symgd.limits import boundary_limits
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, OUT_OF_SCOPE
@@ -160,6 +161,7 @@ class Problem:
     symmetric: dict = field(default_factory=dict)   # symbol -> "symmetric" / "positive (semi)definite" (declared)
     functions: dict = field(default_factory=dict)   # h_\theta(x) = ... in the source: name -> (params, body IR)
     labels: dict = field(default_factory=dict)      # one-hot data symbol -> the integer labels' name (y, y_i)
+    supplied: dict = field(default_factory=dict)    # r_j(x) the user supplies: name -> SuppliedFunction
 
     def symbol(self, name: str):
         """The SymPy object of the symbol called ``name`` (``"X"``, ``"lambda"``)."""
@@ -223,6 +225,16 @@ class Problem:
 # Sorting the items of a document
 # ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _SuppliedCall:
+    """A call of a function the user supplies, as the source writes it (see ``_Resolver.supplied_call``)."""
+
+    written: str            # r_{j}(x)
+    params: tuple           # the parameter arguments' names, in order
+    signature: tuple        # each argument (a parameter's name, or "point"), the parameters as subscripts, the indices
+    points: tuple = ()      # the data-point arguments as written (x_n)
+
+
 @dataclass
 class _Items:
     """What the source says, sorted by kind (still IR)."""
@@ -262,6 +274,7 @@ class _Items:
     boundaries: dict = field(default_factory=dict)      # \alpha_0 = -\infty: alpha -> {subscript IR: +1 or -1}
     pair_families: dict = field(default_factory=dict)   # b of b_u, b_i over (u,i) \in \kappa -> ((u, i), set, evidence)
     names: set = field(default_factory=set)             # every name the source writes (fresh indices avoid them)
+    supplied: dict = field(default_factory=dict)        # r_j(x) of the parameter x, undefined: r -> _SuppliedCall
 
     def read(self, text: str) -> None:
         """Record an implicit reading once."""
@@ -902,6 +915,7 @@ class _Resolver:
         self.bound: list[str] = []             # the indices of the sums around the node being resolved
         self.class_indices: set = set()   # (name, letter): \xi_i^m under \sum_{m \ne y_i} is an entry
         self.unlabelled_entries: set = set()   # (name, number of indices) of the entries x_{ij} the source writes
+        self.head_params: frozenset = frozenset()   # the arguments of the objective's head: P(x; \mu) = ...
 
     def resolve(self, node):
         if isinstance(node, ir.Pow) and _superscript_key(node) in self.class_indices:   # \xi_i^m in a constraint
@@ -1470,6 +1484,8 @@ class _Resolver:
         if (projection := self.projection_onto_observed(node, key, args)) is not None:
             return projection
         if node.sub and key not in self.found.definitions:
+            if (call := self.supplied_call(node, args)) is not None:
+                return call
             if len(args) == 1:   # y_i (w^\top x_i): a product
                 return self.product_or_call(ir.Sub(ir.Name(node.name), node.sub), args[0], node)
             raise UnsupportedError(f"the function {latex_of(ir.Sub(ir.Name(node.name), node.sub))}: "
@@ -1511,11 +1527,59 @@ class _Resolver:
             return _substitute(body, {**dict(zip(params, args)), **fixed})
         if node.name in BY_NAME and self.syntax == "text":
             return ir.Func(node.name, args)
+        if (call := self.supplied_call(node, args)) is not None:
+            return call
         if len(args) == 1:
             return self.product_or_call(ir.Name(node.name), args[0], node)
         if (kernel := self.kernel_of_data(node, args)) is not None:
             return kernel
         raise UnsupportedError(f"the function {node.name}: symgd does not know it")
+
+    def supplied_call(self, node: ir.Apply, args: tuple):
+        """``r_j(x)``, ``c_i(x)``, ``f(x)``, ``y(x_n, w)`` (Nocedal & Wright, Bishop) with the function defined
+        nowhere and taking the parameters themselves (and data points ``x_n`` named by a summed index), or with a
+        parameter as its subscript (``f_w(x_i)``): a function of the parameters that the user supplies. Its
+        value is an entry of an array named after the function (one entry per index of its subscript and per
+        data point, its other axes from use: data to shape inference), and the chain rule stops at it (its
+        Jacobian, ``supplied.py``). None when the call
+        is not so: a word (``huber(r)``), an argument that is an expression or no parameter, a bold capital
+        (a matrix times a bracket), a name declared or written elsewhere."""
+        params = set(self.requested) if self.requested else set(self.found.params) | self.head_params
+        name = node.name
+        if node.fixed or not params or name in params or name in self.declared_names or name in self.bound \
+                or name in self.found.names or name in self.found.definitions or _is_word(ir.Name(name)) \
+                or (name in self.bold and name[:1].isupper()):
+            return None
+        if not all(isinstance(index, (ir.Name, ir.Num)) for index in node.sub):
+            return None
+        # f_w(x_i), h_\\theta(x): a subscript that is a parameter says whose function it is (no index)
+        taken = [index.name for index in node.sub if isinstance(index, ir.Name) and index.name in params]
+        by_subscript = tuple(taken)
+        subscript = tuple(index for index in node.sub if not (isinstance(index, ir.Name) and index.name in params))
+        points = []
+        for arg in args:
+            if isinstance(arg, ir.Name) and arg.name in params:
+                taken.append(arg.name)
+            elif isinstance(arg, ir.Sub) and isinstance(arg.base, ir.Name) and arg.base.name not in params \
+                    and len(arg.indices) == 1 and isinstance(arg.indices[0], ir.Name) \
+                    and arg.indices[0].name in self.bound:
+                points.append(arg)
+            else:
+                return None
+        if not taken or len(set(taken)) != len(taken):
+            return None
+        written = latex_of(ir.Apply(name, node.args, node.sub)).replace(r"\left(", "(").replace(r"\right)", ")")
+        if any(product == name for product, _ in self.products):
+            raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
+                                 "factor of a product; define the function or write the product with \\cdot")
+        signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), by_subscript, len(subscript)
+        call = self.found.supplied.setdefault(name, _SuppliedCall(written, tuple(taken), signature,
+                                                                  tuple(latex_of(p) for p in points)))
+        if call.signature != signature:
+            raise AmbiguityError(f"{written} and {call.written}: one function {name} that you supply, called with "
+                                 "different arguments; symgd needs one call per function (at the parameters)")
+        indices = tuple(point.indices[0] for point in points) + subscript
+        return ir.Sub(ir.Name(name), indices) if indices else ir.Name(name)
 
     def kernel_of_data(self, node: ir.Apply, args: tuple):
         """``k(x_i, x_j)`` (a kernel: Schölkopf et al. 2001) with k defined nowhere and every argument a point of
@@ -1621,6 +1685,9 @@ class _Resolver:
             value = self.value_at_a_constant(head, arg, written)
         if value is not None:
             return value
+        if base in self.found.supplied:
+            raise AmbiguityError(f"{written}: {base} is a function of the parameters that you supply elsewhere "
+                                 f"({self.found.supplied[base].written}); call it at the parameters only")
         matrix = base in self.bold and base[:1].isupper()   # bold H is a matrix; bold \\phi(x) a vector function
         word = _is_word(ir.Name(base.partition("_")[0]))   # max_norm(Ax - b), huber(r): a function's name, not a number
         if not matrix and (isinstance(arg, (ir.Name, ir.Sub, ir.Num)) or base in FUNCTION_LETTERS or word):
@@ -2080,6 +2147,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
                                          *(body for _, body in found.definitions.values())])
     resolver = _Resolver(found, syntax, frozenset().union(*(document.bold for document in documents)),
                          frozenset(parse_wrt(wrt) or ()))
+    resolver.head_params = frozenset(found.definitions.get(objective_name, ((), None))[0] or ())
     resolver.note_sets([objective_ir, *(side for c in found.constraints for side in c[::2]),
                         *(body for _, body in found.definitions.values())])
     formulas = [objective_ir, *(side for c in found.constraints for side in c[::2])]
@@ -2122,8 +2190,9 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     objective_ir, *constraints_ir = _families_named_by_entries(params, [objective_ir, *constraints_ir], found)
     (objective_ir, *constraints_ir), params = _families_over_set_pairs(params, [objective_ir, *constraints_ir], found)
     used = _names_used([objective_ir, *constraints_ir])
+    supplied_params = _supplied_parameters(found, params, used)
     for name in params:
-        if name not in used:
+        if name not in used and name not in supplied_params:
             raise AmbiguityError(f"the parameter {name} does not appear in the objective or constraints")
     _entries_of_vector_parameters(params, [objective_ir, *constraints_ir], found)
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
@@ -2149,20 +2218,22 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
         inference = ShapeInference(declared, dims, syntax, latex_of, frozenset(found.identity), bold,
                                    bold_whole=bold - bold_subscripted)
         inference.family_sums = family_sums
+        inference.supplied = frozenset(found.supplied)
         _seed_sample_declarations(found, inference)
         _seed_boundary_vectors(found, inference)
         inference.run(formulas, scalars=(formulas[0],))
         return inference
 
     steps = [resolver.resolve(step) for _, step, _ in found.updates if step is not None]
+    arguments = [ir.Name(name) for name in supplied_params]   # the parameters of supplied functions
     try:
-        inference = inferred([objective_ir, *constraints_ir, *steps])
+        inference = inferred([objective_ir, *constraints_ir, *steps, *arguments])
     except ShapeError as error:
         families = _separate_families([objective_ir, *constraints_ir], str(error), found)
         if families is None:
             raise
         (objective_ir, *constraints_ir), family_sums = families
-        inference = inferred([objective_ir, *constraints_ir, *steps], family_sums)
+        inference = inferred([objective_ir, *constraints_ir, *steps, *arguments], family_sums)
     for step in steps:
         step_shape = inference.infer(step, Scope())
         if step_shape is None or step_shape.rank != 0:
@@ -2304,7 +2375,8 @@ def _read_defaults(found: _Items, inference: ShapeInference, params) -> None:
                        f"for a vector, declare {name_latex(name)} \\in \\mathbb{{R}}^{{d}} or write it bold)")
     for name, rule in sorted(inference.defaulted.items()):
         if rule in DEFAULT_READINGS and name not in found.one_hot:   # the one-hot's reading says what it is
-            why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org"
+            why = "bold" if name in inference.bold else "a letter from h to z, as in matrixcalculus.org" \
+                if name not in found.supplied else "the values of a function you supply, named with a capital"
             if rule == "vector" and name in inference.subscripted:
                 found.read(f"{name_latex(name)} with an index is a vector ({why}), one per index value: "
                            f"the rows of {name_latex(name)}")
@@ -2744,6 +2816,32 @@ def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) 
                              "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
 
 
+def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:
+    """The parameters that supplied functions take (``x`` of ``r_j(x)``), each checked to be a parameter.
+
+    One that the formulas use nowhere else and the source does not declare is a vector (Nocedal & Wright's
+    x in R^n): nothing else could shape it, and a scalar would silently change the problem; the reading
+    says so, and a declaration (``x \\in \\mathbb{R}``) overrides it."""
+    taken = list(dict.fromkeys(name for call in found.supplied.values() for name in call.params))
+    for name, call in found.supplied.items():
+        if not set(call.params) & set(params):
+            raise AmbiguityError(f"{call.written}: the function {name} is not defined and takes no parameter; "
+                                 f"define it ({call.written} = ...)")
+    taken = [name for name in taken if name in params]
+    sizes = {d.name for space in [*found.declared.values(), *found.sample_declared.values()] for d in space
+             if isinstance(d, ir.Name)}   # a dimension of its own per parameter: nothing ties u to v in h(u, v)
+    for name in taken:
+        if name in used or name in found.declared:
+            continue
+        size = next(d for d in ("n", "d", "p", "q", "D", "P", "Q", "M") if d not in found.names
+                    and d not in found.summed and d not in found.supplied and d not in sizes)
+        sizes.add(size)
+        found.declared[name] = (ir.Name(size),)
+        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{size}}}: a vector, since it appears only as the argument "
+                   "of functions you supply; declare it otherwise")
+    return taken
+
+
 def _names_used(formulas) -> set[str]:
     names = set()
     for formula in formulas:
@@ -2904,6 +3002,9 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
 
     for dim_symbol_ in dims_out:
         shapes[dim_symbol_] = ()
+    supplied = _supplied_functions(found, params, symbols, roles, shapes)
+    data = [symbol for symbol in data if roles[symbol] == DATA]
+    constants = [symbol for symbol in constants if roles[symbol] == CONSTANT]
     _add_argnames(symbols, argnames, {f"{base}_{index}" for base, (indices, *_) in found.pair_families.items()
                                       for index in indices})
 
@@ -2915,6 +3016,9 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
     constraints = tuple(_lower_constraint(c, lowering, inference) for c in constraints_ir)
     for reading in lowering.readings:   # e^{W∘W} is the matrix exponential
         found.read(reading)
+    for function in supplied.values():   # the chain rule stops at a supplied function: its Jacobian
+        objective = function.in_index_form(objective)
+        constraints = tuple(dataclasses.replace(c, expr=function.in_index_form(c.expr)) for c in constraints)
     for name in sorted(_index_names(objective_ir, constraints_ir)):
         index = sympy.Symbol(name, integer=True)
         roles[index] = INDEX
@@ -2940,7 +3044,52 @@ def _assemble(found, inference: ShapeInference, params, objective_ir, constraint
         notes=tuple(found.notes), readings=tuple(found.readings), objective_ir=objective_ir,
         constraints_ir=tuple(constraints_ir), syntax=syntax, sense=found.sense, symmetric=symmetric,
         functions={name: value for name, value in found.definitions.items() if value[0]}, labels=labels,
+        supplied=supplied,
     )
+
+
+def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> dict[str, SuppliedFunction]:
+    """Each function the user supplies (``found.supplied``): its value's symbol takes the role ``function``,
+    and a Jacobian per parameter it takes (shape: the value's, then the parameter's) joins the symbols.
+    Returns name -> SuppliedFunction; each is listed in the readings."""
+    out = {}
+    for name, call in found.supplied.items():
+        value = symbols[name]
+        roles[value] = FUNCTION
+        taken = [p for p in call.params if p in params]
+        jacobians = {}
+        for param in taken:
+            shape = tuple(shapes[value]) + tuple(shapes[symbols[param]])
+            prefix = "nabla" if not shapes[value] and shapes[symbols[param]] else "J"
+            label = f"{prefix}_{name}" if len(taken) == 1 else f"{prefix}_{name}_{param}"
+            while label in symbols or label in found.names:
+                label += "_"
+            jacobian = sympy.IndexedBase(label, shape=shape, real=True) if shape else sympy.Symbol(label, real=True)
+            symbols[label] = jacobian
+            roles[jacobian], shapes[jacobian] = FUNCTION, shape
+            jacobians[symbols[param]] = jacobian
+        function = SuppliedFunction(name, call.written, value, tuple(symbols[p] for p in taken), jacobians,
+                                    call.points)
+        found.read(_supplied_reading(function, shapes))
+        out[name] = function
+    return out
+
+
+def _supplied_reading(function: SuppliedFunction, shapes) -> str:
+    """``r_{j}(x) is a function of x that you supply, with values r \\in \\mathbb{R}^{m}; its Jacobian J_{r}
+    \\in \\mathbb{R}^{m \\times n} (the derivative of r with respect to x) appears in the gradient``."""
+    def space(symbol) -> str:
+        dims = shapes[symbol]
+        return r"\mathbb{R}" + ("^{%s}" % r" \times ".join(sympy.latex(d) for d in dims) if dims else "")
+
+    params = ", ".join(name_latex(_name_of(p)) for p in function.params)
+    points = f" and of the data point {', '.join(function.points)}" if function.points else ""
+    name = name_latex(function.name)
+    derivatives = "; ".join(
+        f"{'its gradient' if not shapes[function.value] else 'its Jacobian'} {name_latex(_name_of(j))} \\in {space(j)} "
+        f"(the derivative of {name} with respect to {name_latex(_name_of(p))})" for p, j in function.jacobians.items())
+    return (f"{function.written} is a function of {params}{points} that you supply, with values {name} \\in "
+            f"{space(function.value)}; the chain rule stops at it: {derivatives} appears in the gradient")
 
 
 def normalised_dimensions(objective) -> frozenset:

@@ -21,6 +21,8 @@ def _is_letter(stem: str) -> bool:
 def name_latex(name: str) -> str:
     """LaTeX for a symbol name: ``lambda`` -> ``\\lambda``, ``w_0`` -> ``w_{0}``, ``lr`` -> ``\\mathrm{lr}``."""
     base, _, subscript = name.partition("_")
+    if base == "nabla" and subscript:   # the gradient of a scalar function the user supplies: \nabla f
+        return r"\nabla " + name_latex(subscript)
     accent = next((a for a in ACCENT_SUFFIXES if base.endswith(a) and _is_letter(base[:-len(a)])), None)
     if accent:   # yhat -> \hat{y}, as the LaTeX tokenizer spells accented names
         stem = base[:-len(accent)]

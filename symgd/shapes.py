@@ -192,6 +192,7 @@ class ShapeInference:
         self.row_pairs: set[int] = set()          # ids of x_u y_i^T that a scalar context makes inner products
         self.bounded: frozenset = frozenset()     # vectors with boundary entries \alpha_0 = -\infty (problem.py)
         self.unnamed_dims: frozenset = frozenset()  # roots of dimensions no source name gives (problem.py sets it)
+        self.supplied: frozenset = frozenset()    # the values of functions the user supplies (r of r_j(x))
 
     # -- public --------------------------------------------------------------------------
     def run(self, formulas: list, scope: Scope | None = None, scalars: tuple = ()) -> None:
@@ -415,8 +416,8 @@ class ShapeInference:
             return "vector" if base in self.bold and base not in self.bold_whole else "entries"
         if self.syntax == "text" and len(base) == 1 and base.isalpha():
             return "matrix" if base.isupper() else "scalar" if base <= "g" else "vector"
-        if base[:1].isupper():
-            return "matrix"
+        if base[:1].isupper():   # a capitalised function the user supplies (F(x), \\mathcal{A}(X)) maps to a vector
+            return "vector" if name in self.supplied else "matrix"
         return "vector" if base in self.bold else "scalar"
 
     def default_rank(self, name: str) -> int:

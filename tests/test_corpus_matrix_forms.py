@@ -45,6 +45,8 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",
+    # sum_n J_n^T (y_n - t_n): the Jacobian of the supplied network has an axis per sample, output and weight
+    "prml_5_nn_regression_error": "several axes",
 }
 
 

@@ -229,12 +229,16 @@ def test_a_count_beside_a_square_parameter_stays_a_constant():
     assert problem.shapes["N"] == () and "N" not in map(str, problem.shapes["S"])
 
 
-def test_a_power_of_a_subscripted_name_before_a_lone_parenthesised_name_is_refused():
-    """N&W's f(x) = 1/2 sum_j r_j^2(x) (residual functions r_j of x) was read as r_j^2 times x without a word."""
+def test_a_power_of_a_subscripted_name_before_a_lone_parenthesised_name_is_a_call_or_refused():
+    """N&W's f(x) = 1/2 sum_j r_j^2(x) (residual functions r_j of x) was read as r_j^2 times x without a word.
+    Now it is the call squared: of the parameter, a function the user supplies (tests/test_supplied_functions.py);
+    of anything else, undefined, an error that offers the product's spelling."""
     from symgd.numeric import evaluate
 
-    with pytest.raises(symgd.AmbiguityError, match=r"line 1, column 33.*r_j\(x\)\^2"):
-        symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
+    supplied = symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
+    assert "r" in supplied.supplied
+    with pytest.raises(symgd.AmbiguityError, match=r"r_\{j\}\(z\): the function r_\{j\} is not defined.*\\cdot \(z\)"):
+        symgd.parse(r"f(x) = \|x\|^2 + \sum_{j=1}^{m}r_j^2(z)", wrt="x")
     a, b, w = np.array([1.5, -2.0, 0.5]), np.array([0.2, 1.0, -1.0]), 0.7
     product = symgd.parse(r"L(w) = \sum_{i=1}^{n} a_i^2(w - b_i)^2", wrt="w")   # a power, then a product
     assert evaluate(product.objective, {"w": w, "a": a, "b": b, "n": 3}) == \

@@ -84,6 +84,26 @@ class _Prox:
     linear_fit: str = ""   # the working-set proximal Newton fit when F(w) = φ(Xw); then FISTA is _fista
 
 
+SUPPLIED_OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "lbfgs")   # those that need only the gradient
+
+
+def _check_supplied_functions(problem: Problem, backend: str, optimizer: str, hessian: bool | None) -> None:
+    """A function the user supplies (``r_j(x)``) is an argument of the NumPy module: a callable returning its
+    values and Jacobians. What would need more of it (its Hessian: ``hess``, ``newton``), another backend, the
+    proximal and constrained solvers are refused, naming the function."""
+    if not getattr(problem, "supplied", None):
+        return
+    calls = ", ".join(function.written for function in problem.supplied.values())
+    reason = ("its second derivatives (hess, newton)" if hessian or optimizer == "newton" else
+              f"the {backend} backend" if backend != "numpy" else
+              "constraints" if problem.constraints else
+              f"the optimizer {optimizer!r}" if optimizer not in SUPPLIED_OPTIMIZERS else None)
+    if reason is not None:
+        raise UnsupportedError(f"code for a function you supply ({calls}) with {reason}: the NumPy module takes it "
+                               "as a callable (value and Jacobian) for loss, grad and fit by gd, momentum, nesterov, "
+                               "adam or lbfgs; define the function (r_j(x) = ...) otherwise")
+
+
 def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", optimizer: str = "gd",
              hessian: bool | None = None) -> GeneratedModule:
     """Generate the module on ``backend`` (see the module docstring).
@@ -102,6 +122,7 @@ def generate(source: Problem | derive.Derivation, *, backend: str = "numpy", opt
             generate.
     """
     problem, gradient, given_hessian = _derivations(source)
+    _check_supplied_functions(problem, backend, optimizer, hessian)
     if optimizer not in OPTIMIZERS:
         raise UnsupportedError(f"the optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     backend_named(backend, optimizer, bool(problem.constraints))
@@ -164,7 +185,7 @@ def _unconstrained_source(problem: Problem, gradient, hessian, optimizer: str, d
                           backend: str) -> str:
     prox = _split_l1(problem) if optimizer == "prox" else None
     writer = ModuleWriter(problem, gradient, hessian, optimizer, prox, backend)
-    if optimizer in ("gd", "momentum", "nesterov", "adam") and backend == "numpy":
+    if optimizer in ("gd", "momentum", "nesterov", "adam") and backend == "numpy" and not writer.supplied:
         writer.batch_function = _batch_function(writer, problem, gradient, optimizer)
     if prox is not None:
         prox = dataclasses.replace(prox, smooth_function=_smooth_functions(writer, problem, prox),
@@ -309,9 +330,34 @@ def _docstring(problem: Problem, gradient, optimizer: str) -> str:
         "    " + gradient.latex.replace(r" \\ ", "\n    "),
         "",
         "Shapes: " + ", ".join(shapes) + ".",
-        f"Arguments: parameters ({order}), then data, then constants. Optimizer: {optimizer}.",
+        f"Arguments: parameters ({order}), then data, then constants{_callables(problem)}. Optimizer: {optimizer}.",
+        *_supplied_docs(problem),
         "",
     ])
+
+
+def _callables(problem: Problem) -> str:
+    supplied = getattr(problem, "supplied", {}).values()
+    return ", then the functions you supply (" + ", ".join(problem.argnames[f.value] for f in supplied) + ")" \
+        if supplied else ""
+
+
+def _supplied_docs(problem: Problem) -> list[str]:
+    """How to pass each function the user supplies: its call, what it returns, with shapes."""
+    lines = []
+    for function in getattr(problem, "supplied", {}).values():
+        def shape(symbol):
+            dims = problem.shapes[symbol]
+            return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")" if dims else "a float"
+
+        params = ", ".join(problem.argnames[p] for p in function.params)
+        jacobians = [f"{problem.argnames[j]} {shape(j)}, the derivative with respect to {problem.argnames[p]}"
+                     for p, j in function.jacobians.items()]
+        returned = jacobians[0] if len(jacobians) == 1 else "the tuple (" + "; ".join(jacobians) + ")"
+        points = f" at every data point {', '.join(function.points)}" if function.points else ""
+        lines += ["", f"{problem.argnames[function.value]}({params}): the function {function.written} you supply, a "
+                  f"callable returning its values{points}, {shape(function.value)}, and {returned}."]
+    return lines
 
 
 __all__ = ["GeneratedModule", "generate", "OPTIMIZERS", "BACKENDS"]

@@ -17,6 +17,7 @@ from symgd.codegen.stable import stabilise
 from symgd.errors import UnsupportedError
 from symgd.derive import canonical_form
 from symgd.problem import Problem
+from symgd.supplied import as_arrays
 from symgd.tensor import ir
 from symgd.tensor.lift import Builder
 from symgd.tensor.pipeline import optimise
@@ -326,8 +327,15 @@ class ModuleWriter:
         # Constants that only an update rule uses (its step size γ) are not arguments of the loss.
         used = problem.objective.free_symbols.union(*(c.expr.free_symbols for c in problem.constraints))
         self.constants = [c for c in problem.constants if c in used]
-        self.args = [problem.argnames[s] for s in self.params + self.data + self.constants]
+        # A function the user supplies (r_j(x)) is an argument: a callable of the parameters it takes that
+        # returns its values and Jacobians; each function body calls it once and reads the arrays.
+        self.supplied = list(getattr(problem, "supplied", {}).values())
+        self.callables = [problem.argnames[f.value] for f in self.supplied]
+        self.args = [problem.argnames[s] for s in self.params + self.data + self.constants] + self.callables
         self.names = {s: problem.argnames[s] for s in self.params + self.data + self.constants}
+        for function in self.supplied:
+            self.names[function.value] = problem.argnames[function.value] + "_value"
+            self.names.update({j: problem.argnames[j] for j in function.jacobians.values()})
         self.dim_names = self._dim_names()
         self.names.update(self.dim_names)
         self.free_ranges: dict = {}
@@ -342,9 +350,29 @@ class ModuleWriter:
         """The problem's dimensions, then the axis lengths that are expressions of them (``M + 1``, the
         coefficients w_0, ..., w_M of ``\\sum_{j=0}^{M}``)."""
         lengths = list(self.problem.dims)
-        for symbol in self.params + self.data:
+        for symbol in self.params + self.data + self._supplied_arrays():
             lengths += [d for d in self.problem.shapes[symbol] if not (d.is_Integer or d.is_Symbol or d in lengths)]
         return lengths
+
+    def _supplied_arrays(self, functions=None) -> list:
+        """The values and Jacobians of the supplied functions (of ``functions``, else all)."""
+        return [array for f in (self.supplied if functions is None else functions)
+                for array in (f.value, *f.jacobians.values())]
+
+    def _supplied_calls(self, code: list[str]) -> tuple[list[str], list]:
+        """The calls of the supplied functions whose arrays ``code`` reads (``r_value, J_r = r(x)``), and those
+        functions. A function of several parameters returns its Jacobians as a tuple in their order."""
+        text = "\n".join(code)
+        lines, called = [], []
+        for function, name in zip(self.supplied, self.callables):
+            arrays = [self.names[a] for a in self._supplied_arrays([function])]
+            if not any(re.search(rf"\b{re.escape(a)}\b", text) for a in arrays):
+                continue
+            jacobians = arrays[1] if len(arrays) == 2 else "(" + ", ".join(arrays[1:]) + ")"
+            params = ", ".join(self.problem.argnames[p] for p in function.params)
+            lines.append(f"{arrays[0]}, {jacobians} = {name}({params})")
+            called.append(function)
+        return lines, called
 
     def _dim_names(self) -> dict:
         taken = set(self.names.values())
@@ -386,8 +414,7 @@ class ModuleWriter:
         symbols = self.params + self.data if symbols is None else symbols
         text = "\n".join(code)
         used = {d for d, name in self.dim_names.items() if re.search(rf"\b{re.escape(name)}\b", text)}
-        arrays = ", ".join(f"{self.problem.argnames[s]}={self.problem.argnames[s]}" for s in symbols
-                           if self._argument_shape(s))
+        arrays = ", ".join(f"{self.names[s]}={self.names[s]}" for s in symbols if self._argument_shape(s))
         if not arrays:
             return []
         lengths = [d for d in self._axis_lengths() if d in used]
@@ -399,7 +426,7 @@ class ModuleWriter:
 
     def _dim_key(self, dim) -> str:
         """Where the dimension's size is read: its own axes, else an axis of length ``dim + c`` (M from M + 1)."""
-        axes = {d for symbol in self.params + self.data for d in self.problem.shapes[symbol]}
+        axes = {d for symbol in self.params + self.data + self._supplied_arrays() for d in self.problem.shapes[symbol]}
         if dim.is_Symbol and dim not in axes:
             for axis in axes:
                 offset = axis - dim
@@ -416,7 +443,9 @@ class ModuleWriter:
         code = self._scalars_as_arrays(code) + code
         if self.backend.per_function_namespace:
             self.helpers.add("_namespace")
-        return self.backend.namespace_lines(self._namespace_arrays(), code) + self._dims_lines(code) + code
+        calls, called = self._supplied_calls(code)   # before the dimensions: their arrays' shapes are checked too
+        dims = self._dims_lines(calls + code, self.params + self.data + self._supplied_arrays(called))
+        return self.backend.namespace_lines(self._namespace_arrays(), code) + calls + dims + code
 
     def _scalars_as_arrays(self, code: list[str]) -> list[str]:
         """On the array-API backend, the scalar arguments the code reads become 0-d arrays of the function's
@@ -477,8 +506,8 @@ class ModuleWriter:
     def _prepared(self, expr):
         """The expression in canonical indices and stable spellings (once per expression: the loss
         and the gradient each enter two function bodies)."""
-        if expr not in self.prepared:
-            self.prepared[expr] = stabilise(canonical_form(self.problem, expr))
+        if expr not in self.prepared:   # a supplied function's entries: its value and Jacobians as arrays
+            self.prepared[expr] = stabilise(canonical_form(self.problem, as_arrays(expr)))
         return self.prepared[expr]
 
     def _gradient_items(self, derivation=None):
@@ -539,11 +568,11 @@ class ModuleWriter:
     # -- shapes -------------------------------------------------------------------------
     def shapes_block(self) -> str:
         entries = []
-        for symbol in self.params + self.data:
+        for symbol in self.params + self.data + self._supplied_arrays():
             shape = self._argument_shape(symbol)
             if shape:
                 dims = ", ".join(repr(str(d)) if not d.is_Integer else str(int(d)) for d in shape)
-                entries.append(f"    {self.problem.argnames[symbol]!r}: ({dims}{',' if len(shape) == 1 else ''}),")
+                entries.append(f"    {self.names[symbol]!r}: ({dims}{',' if len(shape) == 1 else ''}),")
         if not entries:
             return ""
         dims = DIMS_HELPER if self.backend.name == "numpy" else DIMS_HELPER.replace("np.shape(", "_shape_of(") + \
@@ -583,8 +612,8 @@ class ModuleWriter:
         stateful = self.optimizer in ("momentum", "nesterov", "adam")
         doc = SVT_STEP_DOC if self.prox is not None and self.prox.kind == "nuclear" else STEP_DOCS[self.optimizer]
         lines = [f"params, grads = {params}, {grads}"]
-        batch = "(" + ", ".join(self.problem.argnames[s] for s in self.data + self.constants) + \
-            ("," if len(self.data + self.constants) == 1 else "") + ")"
+        passed = [self.problem.argnames[s] for s in self.data + self.constants] + self.callables
+        batch = "(" + ", ".join(passed) + ("," if len(passed) == 1 else "") + ")"
         lines.append(f"new, {'state' if stateful else '_'} = _update(params, grads, {'state' if stateful else 'None'}, "
                      f"lr, {batch})")
         result = "new[0]" if single else "new"
@@ -595,10 +624,11 @@ class ModuleWriter:
     def fit_function(self) -> str:
         names = [self.problem.argnames[p] for p in self.params]
         data = [self.problem.argnames[s] for s in self.data]
-        constants = [self.problem.argnames[s] for s in self.constants]
+        constants = [self.problem.argnames[s] for s in self.constants] + self.callables
         starts = [n + "0" for n in names]
         signature = ", ".join(starts + data + constants)
-        sample_data = self._sample_data()
+        # a supplied function returns its values at every sample: no mini-batches of the data
+        sample_data = self._sample_data() if not self.supplied else []
         if self.backend.name != "numpy":
             return self._array_fit(starts, signature, sample_data, data, constants)
         if self.optimizer == "lbfgs":

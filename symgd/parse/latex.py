@@ -13,7 +13,7 @@ from typing import Iterator
 
 from lark import Token
 
-from symgd.errors import AmbiguityError, ParseError, UnsupportedError, position_error
+from symgd.errors import ParseError, UnsupportedError, position_error
 from symgd.functions import LATEX_COMMANDS, LATEX_WORDS, TEXT_NAMES
 
 GREEK = frozenset("""
@@ -927,7 +927,7 @@ def tokenize(text: str) -> Iterator[Token]:
         UnsupportedError: a recognised construct symgd does not handle (``\\infty``, n-th roots).
     """
     tokens = _Tokenizer(text).run()
-    _refuse_powers_of_calls(tokens)
+    _powers_after_calls(tokens)
     return iter(tokens)
 
 
@@ -1001,11 +1001,12 @@ def _script_end(tokens: list, at: int, kind: str) -> int | None:
     return None
 
 
-def _refuse_powers_of_calls(tokens: list) -> None:
-    """``r_j^2(x)`` (Nocedal & Wright's residuals r_j of x, squared) would be read as r_j^2 times x: the
-    grammar cannot keep a parenthesised name after a power apart from a product (``\\sigma_k^2(1-\\rho)``
-    is one). A subscripted name, a power and a lone name in parentheses do not say which is meant, so
-    they are refused with both spellings."""
+def _powers_after_calls(tokens: list) -> None:
+    """``r_j^2(x)`` (Nocedal & Wright's residuals r_j of x, squared) is the call squared, ``r_j(x)^2``: a
+    subscripted name, a power and a lone name in parentheses are moved into that order, so that the grammar
+    reads a call. Whether it is one is decided later, as for ``r_j(x)``: a function of the parameter x that
+    the user supplies, a defined function, or else an error that offers the product's spelling (``r_j^2 x``).
+    A bracket that is no lone name (``\\sigma_k^2(1-\\rho)``) stays a product."""
     for at, token in enumerate(tokens):
         if token.type != "NAME":
             continue
@@ -1013,11 +1014,7 @@ def _refuse_powers_of_calls(tokens: list) -> None:
         after = power and _script_end(tokens, power, "_CARET")
         if not after or [t.type for t in tokens[after:after + 3]] != ["_LPAR", "NAME", "_RPAR"]:
             continue
-        name, arg = token, tokens[after + 1]
-        raise AmbiguityError(
-            f"line {name.line}, column {name.column}: a name with a subscript and a power before ({arg}): a function "
-            f"of {arg} raised to the power, or a product with {arg}? For a function, define it and write the power "
-            f"after the call (r_j(x)^2, with r_j(x) = ...); for a product, write it without parentheses (r_j^2 x)")
+        tokens[power:after + 3] = tokens[after:after + 3] + tokens[power:after]
 
 
 def bold_subscripted_names(source: str) -> frozenset[str]:

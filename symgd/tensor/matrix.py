@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.supplied import as_arrays
 from symgd.codegen.stable import softmax, stabilise
 from symgd.errors import UnsupportedError
 from symgd.tensor import ir
@@ -70,6 +71,7 @@ def matrix_form(expr: sympy.Expr, free: tuple, ranges: dict, first_rank: int | N
     Raises:
         UnsupportedError: no matrix spelling; the message is the reason shown with the index form.
     """
+    expr = as_arrays(expr)   # a supplied function's value and Jacobians read as arrays: J_r^T r
     vec = len(free) > 2
     if vec:
         if first_rank is None:

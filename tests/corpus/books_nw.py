@@ -7,6 +7,12 @@ from corpus.entry import entry
 NW = "Nocedal & Wright, Numerical Optimization, 2nd ed."
 
 
+def _exponential_residuals(v):
+    """r_j(x) = exp(a_j^T x) - b_j and its Jacobian, by hand: J[j, k] = exp(a_j^T x) a_jk."""
+    grown = np.exp(v["A"] @ v["x"])
+    return grown - v["b"], grown[:, None] * v["A"]
+
+
 ENTRIES = [
     entry("nw_rosenbrock", f"{NW}, Sec. 2.1 / Exercise 2.1 (the Rosenbrock function)",
           r"f(x) = 100(x_2 - x_1^2)^2 + (1 - x_1)^2",
@@ -28,9 +34,11 @@ ENTRIES = [
     entry("nw_linear_least_squares", f"{NW}, Sec. 10.2 (linear least-squares problems)",
           r"f(x) = \frac{1}{2}\|Jx - y\|^2",
           "x", "J:m,n y:m x:n", lambda v: 0.5 * float(np.sum((v["J"] @ v["x"] - v["y"]) ** 2)), sizes={"m": 7, "n": 3}),
-    entry("nw_nonlinear_least_squares", f"{NW}, Sec. 10.1 (nonlinear least squares, with residuals r_j)",
+    entry("nw_nonlinear_least_squares", f"{NW}, Sec. 10.1 (nonlinear least squares, with residuals r_j; here"
+          " bound to r_j(x) = exp(a_j^T x) - b_j)",
           r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)",
-          "x", "x:n", None, status="unsupported", construct=r"r_j|residual|function"),
+          "x", "x:n A:m,n b:m", lambda v: 0.5 * float(np.sum((np.exp(v["A"] @ v["x"]) - v["b"]) ** 2)),
+          sizes={"m": 5, "n": 3}, kinds="A:small", functions={"r": _exponential_residuals}),
     entry("nw_quadratic_penalty", f"{NW}, Sec. 17.1 (quadratic penalty function of the example min x_1 + x_2"
           " s.t. x_1^2 + x_2^2 - 2 = 0)",
           r"Q(x;\mu) = x_1 + x_2 + \frac{\mu}{2}(x_1^2 + x_2^2 - 2)^2",
@@ -45,9 +53,16 @@ ENTRIES = [
           r"\min x_1 + x_2 \quad \text{s.t.} \quad x_1^2 + x_2^2 - 2 = 0",
           "x_1, x_2", "x_1: x_2:", lambda v: v["x_1"] + v["x_2"],
           constraints=lambda v: [("eq", v["x_1"] ** 2 + v["x_2"] ** 2 - 2)]),
-    entry("nw_log_barrier", f"{NW}, Ch. 19 (the logarithmic barrier of the inequalities c_i(x) >= 0, here c(x) = b - Ax)",
+    entry("nw_log_barrier", f"{NW}, Ch. 19 (the logarithmic barrier of the inequalities c_i(x) >= 0, here c(x) = b - Ax"
+          " and f(x) = x^T Q x / 2 + q^T x)",
           r"P(x;\mu) = f(x) - \mu\sum_{i=1}^{m}\log c_i(x)",
-          "x", "x:n", None, status="unsupported", construct=r"c_i|function|calling"),
+          "x", "x:n A:m,n b:m Q:n,n q:n mu:",
+          lambda v: 0.5 * float(v["x"] @ v["Q"] @ v["x"]) + float(v["q"] @ v["x"])
+          - v["mu"] * float(np.sum(np.log(v["b"] - v["A"] @ v["x"]))),
+          sizes={"m": 5, "n": 3}, kinds="x:small b:large Q:spd",
+          functions={"f": lambda v: (0.5 * float(v["x"] @ v["Q"] @ v["x"]) + float(v["q"] @ v["x"]),
+                                     v["Q"] @ v["x"] + v["q"]),
+                     "c": lambda v: (v["b"] - v["A"] @ v["x"], -v["A"])}),
     entry("nw_gauss_newton_model", f"{NW}, Sec. 10.3 (the Gauss-Newton model (1/2)||J_k p + r_k||^2)",
           r"\frac{1}{2}\|J_kp + r_k\|^2",
           "p", "J_k:m,n p:n r_k:m", lambda v: 0.5 * float(np.sum((v["J_k"] @ v["p"] + v["r_k"]) ** 2)),

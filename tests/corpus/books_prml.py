@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from corpus.entry import REFUSAL, UNSUPPORTED, entry, logsumexp, sigmoid
+from corpus.entry import UNSUPPORTED, entry, logsumexp, sigmoid
 
 PRML = "Bishop, Pattern Recognition and Machine Learning"
 
@@ -23,6 +23,18 @@ def _poly(v):
     """y(x_n, w) = sum_{j=0}^{M} w_j x_n^j."""
     powers = v["x"][:, None] ** np.arange(v["w"].shape[0])[None, :]
     return powers @ v["w"]
+
+
+def two_layer_network(v, hidden: int = 2):
+    """y(x_n, w) = W_2 tanh(W_1 x_n), w = (vec W_1, vec W_2) row-major, and its Jacobian J[n, k, p] = ∂y_nk/∂w_p
+    by hand: ∂y_nk/∂(W_1)_ab = (W_2)_ka (1 - h_na^2) x_nb, ∂y_nk/∂(W_2)_ca = [k = c] h_na."""
+    x, w, outputs = v["x"], v["w"], v["t"].shape[1]
+    first = w[:hidden * x.shape[1]].reshape(hidden, x.shape[1])
+    second = w[hidden * x.shape[1]:].reshape(outputs, hidden)
+    h = np.tanh(x @ first.T)
+    by_first = np.einsum("ka,na,nb->nkab", second, 1 - h ** 2, x).reshape(len(x), outputs, -1)
+    by_second = np.einsum("kc,na->nkca", np.eye(outputs), h).reshape(len(x), outputs, -1)
+    return h @ second.T, np.concatenate([by_first, by_second], axis=2)
 
 
 def _sq(v):
@@ -150,10 +162,10 @@ ENTRIES = [
           r"k(\mathbf{x},\mathbf{x}') = \exp\left(-\|\mathbf{x} - \mathbf{x}'\|^2/2\sigma^2\right)",
           r"\mathbf{x}", "x:D x_prime:D sigma:",
           lambda v: float(np.exp(-np.sum((v["x"] - v["x_prime"]) ** 2) / (2 * v["sigma"] ** 2))), kinds="x:small x_prime:small"),
-    entry("prml_5_nn_regression_error", f"{PRML}, Sec. 5.2 (sum-of-squares error of a network with outputs y(x_n, w))",
+    entry("prml_5_nn_regression_error", f"{PRML}, Sec. 5.2, Eq. 5.11 (sum-of-squares error of a network with outputs"
+          " y(x_n, w); here bound to a two-layer tanh network, w its weights flattened)",
           r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\|\mathbf{y}(\mathbf{x}_n,\mathbf{w}) - \mathbf{t}_n\|^2",
-          r"\mathbf{W}", "x:N,D W:K,D T:N,K",
-          lambda v: 0.5 * float(np.sum((np.tanh(v["x"] @ v["W"].T) - v["T"]) ** 2)),
-          where=r"\mathbf{y}(\mathbf{x},\mathbf{W}) = \tanh(\mathbf{W}\mathbf{x})",
-          status=REFUSAL, gap='ShapeError: shapes cannot be multiplied: w is a vector (?,) and x_{n} is a vector (?,)'),
+          r"\mathbf{w}", "x:N,D w:P t:N,K",
+          lambda v: 0.5 * float(np.sum((two_layer_network(v)[0] - v["t"]) ** 2)),
+          sizes={"P": 2 * 3 + 4 * 2}, kinds="w:small", functions={"y": two_layer_network}),
 ]

@@ -41,6 +41,9 @@ class Entry:
         construct: for ``unsupported``: the construct the UnsupportedError must name.
         gap: for known misreadings / refusals: what symgd does today (the xfail reason).
         variants: equivalent spellings (operands permuted, terms reordered, ``a - b`` as ``-(b - a)``).
+        functions: for a function of the parameters the source leaves abstract (``r_j(x)``): its name ->
+            a concrete binding, values -> (its value, its Jacobian) at the values' point (the Jacobian a
+            dict by parameter name when it takes several); the reference is the composite by hand.
     """
 
     id: str
@@ -57,6 +60,7 @@ class Entry:
     gap: str | None = None
     variants: tuple[str, ...] = ()
     constraints: Callable[[Values], list] | None = None
+    functions: dict[str, Callable[[Values], tuple]] = field(default_factory=dict)
 
     @property
     def params(self) -> list[str]:
@@ -88,14 +92,15 @@ def _parse_kinds(text: str) -> dict[str, str]:
 
 def entry(id: str, source: str, latex: str, wrt: str, shapes: str, reference, *, status: str = SUPPORTED,
           where: str | None = None, sizes: dict | None = None, kinds: str = "", construct: str | None = None,
-          gap: str | None = None, variants: tuple | list = (), constraints=None) -> Entry:
+          gap: str | None = None, variants: tuple | list = (), constraints=None, functions=None) -> Entry:
     """Build an Entry from the compact spellings of shapes and kinds."""
     assert status in STATUSES, status
     assert (status == UNSUPPORTED) == (construct is not None), f"{id}: construct only for unsupported"
     assert status in (SUPPORTED, UNSUPPORTED) or gap, f"{id}: a known failure says what symgd does"
     return Entry(id=id, source=source, latex=latex, wrt=wrt, shapes=_parse_shapes(shapes), reference=reference,
                  status=status, where=where, sizes=dict(sizes or {}), kinds=_parse_kinds(kinds),
-                 construct=construct, gap=gap, variants=tuple(variants), constraints=constraints)
+                 construct=construct, gap=gap, variants=tuple(variants), constraints=constraints,
+                 functions=dict(functions or {}))
 
 
 def sigmoid(z):

@@ -15,6 +15,7 @@ import sympy
 
 import symgd
 from symgd.numeric import dimension_size, entries, evaluate
+from symgd.supplied import FUNCTION
 
 from corpus.entry import Entry
 
@@ -120,13 +121,16 @@ def bind(problem, item: Entry, values: dict) -> dict:
     labels = _labels(item)
     env: dict = {}
     dims: dict[str, int] = {}
+    supplied = _supplied_values(problem, item, values)
     for symbol, role in problem.roles.items():
         if role in ("index", "dimension"):
             continue
         name = name_of(symbol)
         shape = tuple(problem.shapes[symbol])
         key = by_key.get(canonical(name))
-        if symbol in problem.labels:   # the one-hot matrix of integer labels y: built from the source's y
+        if role == FUNCTION:   # a supplied function's value or Jacobian, from the entry's binding
+            value, key = supplied[symbol], name
+        elif symbol in problem.labels:   # the one-hot matrix of integer labels y: built from the source's y
             value = _one_hot(item, problem, symbol, values, by_key)
             key = by_key[canonical(problem.labels[symbol])]
         elif key is None:
@@ -139,7 +143,7 @@ def bind(problem, item: Entry, values: dict) -> dict:
             value = values[key]
         actual = np.shape(value)
         assert len(shape) == len(actual), (f"symgd reads {name} with shape {shape}; the source means "
-                                           f"shape {item.shapes[key]} = {actual}")
+                                           f"shape {item.shapes.get(key, '(supplied)')} = {actual}")
         for dim, size in zip(shape, actual):
             if dim.is_Integer:
                 assert int(dim) == size, f"symgd reads {name} with shape {shape}; the source means {actual}"
@@ -160,6 +164,48 @@ def bind(problem, item: Entry, values: dict) -> dict:
                     f"symgd reads {name_of(symbol)} with {dim} entries; the source means {dims[str(dim)]}")
     env.update(dims)
     return env
+
+
+def _supplied_values(problem, item: Entry, values: dict) -> dict:
+    """The value and the Jacobians of each function symgd reads as supplied by the user (``r_j(x)``), from
+    the entry's concrete binding at the values' point: symbol -> array."""
+    bindings = {canonical(name): binding for name, binding in item.functions.items()}
+    out = {}
+    for name, function in getattr(problem, "supplied", {}).items():
+        binding = bindings.get(canonical(name))
+        assert binding is not None, (f"symgd reads {function.written} as a function the user supplies; the entry "
+                                     f"binds no function {name!r} (it binds {sorted(item.functions)})")
+        value, jacobians = binding(values)
+        if not isinstance(jacobians, dict):
+            assert len(function.jacobians) == 1, f"{function.written} takes several parameters: bind each Jacobian"
+            jacobians = {name_of(next(iter(function.jacobians))): jacobians}
+        by_param = {canonical(param): jacobian for param, jacobian in jacobians.items()}
+        out[function.value] = value
+        for param, jacobian in function.jacobians.items():
+            out[jacobian] = by_param[canonical(name_of(param))]
+    return out
+
+
+def supplied_callables(problem, item: Entry, values: dict) -> dict:
+    """The arguments a generated module takes for the functions symgd reads as supplied: argname -> a callable
+    of the function's parameters returning its value and Jacobian (a tuple of them, in the parameters' order,
+    for several), from the entry's binding with the parameters' values replaced by the arguments."""
+    bindings = {canonical(name): binding for name, binding in item.functions.items()}
+    out = {}
+    for name, function in getattr(problem, "supplied", {}).items():
+        keys = [_values_key(item, name_of(p), values) for p in function.params]
+        binding = bindings[canonical(name)]
+
+        def call(*params, binding=binding, keys=keys):
+            value, jacobians = binding({**values, **dict(zip(keys, params))})
+            if not isinstance(jacobians, dict):
+                return value, jacobians
+            by_key = {canonical(param): jacobian for param, jacobian in jacobians.items()}
+            ordered = tuple(by_key[canonical(key)] for key in keys)
+            return value, ordered[0] if len(ordered) == 1 else ordered
+
+        out[problem.argnames[function.value]] = call
+    return out
 
 
 def _one_hot(item: Entry, problem, symbol, values: dict, by_key: dict) -> np.ndarray:

@@ -333,7 +333,11 @@ ENTRIES = [
     entry("paper_nuclear_norm_min", "Recht, Fazel & Parrilo (2010), Guaranteed minimum-rank solutions of linear matrix"
           " equations via nuclear norm minimization, Sec. 1 (the nuclear norm heuristic)",
           r"\begin{array}{ll}\text{minimize} & \|X\|_* \\ \text{subject to} & \mathcal{A}(X) = b\end{array}",
-          "X", "X:n,m b:p", None, status=UNSUPPORTED, construct=r"\\mathcal\{A\}|operator|function"),
+          "X", "X:n,m b:p M:p,n,m", lambda v: float(np.sum(np.linalg.svd(v["X"], compute_uv=False))),
+          where=r"b \in \mathbb{R}^p",   # the paper: A: R^{m x n} -> R^p a linear map, b in R^p
+          sizes={"n": 5, "m": 3, "p": 4},
+          functions={"A": lambda v: (np.einsum("inm,nm->i", v["M"], v["X"]), v["M"])},   # A(X)_i = <M_i, X>
+          constraints=lambda v: [("eq", np.einsum("inm,nm->i", v["M"], v["X"]) - v["b"])]),
     entry("paper_procrustes", "Schönemann (1966), A generalized solution of the orthogonal Procrustes problem"
           " (minimize ||AT - B|| over orthogonal T, as a squared Frobenius norm)",
           r"\min_T\|AT - B\|_F^2\quad\text{s.t.}\quad T^TT = I",
