@@ -21,8 +21,6 @@ from corpus.harness import _params_match, _values_key, bind, central_differences
 
 CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
     "bv_logistic_ml": "up to q",
-    "cs229_softmax_loglik": "Product",
-    "text_prml_product_likelihood": "Product",
 }
 CASES = [item for item in ENTRIES if item.status == SUPPORTED]
 
@@ -67,6 +65,8 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "bv_chebyshev_approximation": "max-norm",
     "paper_soft_impute": "nuclear norm",
     "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
+    "text_prml_product_likelihood": "Product over a range between two indices",
+    "cs229_softmax_loglik": "Product over a range between two indices",
 }
 
 

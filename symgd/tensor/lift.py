@@ -25,7 +25,7 @@ import sympy
 from symgd.codegen.stable import logsumexp, softmax
 from symgd.errors import UnsupportedError
 from symgd.functions import (ELEMENTWISE, PRIMITIVES, det, inverse_entry, logabsdet, matrix_of, max_norm,
-                             max_norm_grad, nuclear_norm, polar_entry, array_of)
+                             max_norm_grad, nuclear_norm, polar_entry, array_of, sigmoid)
 from symgd.tensor import ir
 
 # SymPy class -> primitive name, for the elementwise rows of the primitive table.
@@ -88,7 +88,7 @@ class Builder:
         if isinstance(expr, sympy.Add):
             return self._elementwise(ir.add, expr.args)
         if isinstance(expr, sympy.Mul):
-            return self._elementwise(ir.mul, expr.args)
+            return self._elementwise(ir.mul, _others_of_positive_products(expr.args))
         if isinstance(expr, sympy.Pow):
             return self._power(expr)
         if isinstance(expr, sympy.Sum):
@@ -104,6 +104,9 @@ class Builder:
             return _labelled(ir.matfn("inv", self._factor(matrix)), (i, j), expr)
         if isinstance(expr, det):
             return Lifted(ir.matfn("det", self._factor(expr.args[0])), ())
+        if isinstance(expr, sympy.log) and isinstance(expr.args[0], sympy.Product) and _positive(expr.args[0].args[0]):
+            product = expr.args[0]   # log Π_n p_n = Σ_n log p_n for positive p_n: no underflow of Π_n p_n
+            return self.lift(sympy.Sum(sympy.log(product.args[0]), *product.args[1:]))
         if isinstance(expr, sympy.log) and isinstance(expr.args[0], det):
             return Lifted(ir.matfn("logdet", self._factor(expr.args[0].args[0])), ())
         if isinstance(expr, logabsdet):
@@ -451,6 +454,9 @@ class Builder:
         if len(limits) > 1:   # Π_j Π_i: the inner first
             return self.lift(sympy.Product(sympy.Product(body, limits[0]), *limits[1:]))
         (index, lower, upper), = limits
+        if (lower.free_symbols | upper.free_symbols) & {index}:   # Π_{l=1}^{l-1}: the bound l is another l
+            fresh = sympy.Dummy(str(index), integer=True)
+            body, index = body.xreplace({index: fresh}), fresh
         below = _affine(upper, expr)[0] if upper.free_symbols & set(self.ranges) else None
         above = _affine(lower, expr)[0] if lower.free_symbols & set(self.ranges) else None
         if below is None and above is None:
@@ -592,6 +598,61 @@ def _selects(term: sympy.Add, summed: tuple) -> bool:
     """Whether a term of the sum holds a Kronecker delta of a summed index (outside nested sums)."""
     return any(isinstance(f, sympy.KroneckerDelta) and f.free_symbols & set(summed)
                for part in term.args for f in sympy.Mul.make_args(part))
+
+
+def _positive(expr) -> bool:
+    """Whether every value of ``expr`` is positive, read from its form: positive numbers, sigmoids,
+    1 - σ(u), exponentials, softmaxes, and products and real powers of them (a likelihood's factors
+    p^t (1 - p)^{1-t}). A product of such factors may go through logarithms; any other stays exact."""
+    if expr.is_number:
+        return bool(expr.is_positive)
+    if isinstance(expr, (sigmoid, softmax, sympy.exp)):
+        return True
+    if isinstance(expr, sympy.Pow):
+        return _positive(expr.args[0]) and bool(expr.args[1].is_real)
+    if isinstance(expr, sympy.Mul):
+        return all(_positive(f) for f in expr.args)
+    if isinstance(expr, sympy.Add) and len(expr.args) == 2:   # 1 - σ(u) = σ(-u)
+        one, other = sorted(expr.args, key=lambda a: not a.is_number)
+        return one == 1 and isinstance(-other, sigmoid)
+    return False
+
+
+def _others_of_positive_products(factors) -> tuple:
+    """Π_{n<k} p_n Π_{n>k} p_n / Π_n p_n (the derivative of Π_n p_n over Π_n p_n, the gradient of
+    -log Π_n p_n) is 1 / p_k where every p_n is positive: the factors without the three products,
+    times p_k^{-1}. Products of factors that may be zero or negative stay as they are (exact)."""
+    products = [f for f in factors if isinstance(f, sympy.Product) and len(f.args) == 2]
+    whole = [f for f in factors if isinstance(f, sympy.Pow) and f.args[1] == -1
+             and isinstance(f.args[0], sympy.Product) and len(f.args[0].args) == 2]
+    for inverse in whole:
+        body, (index, first, last) = inverse.args[0].args
+        if not _positive(body):
+            continue
+        for before in products:   # Π_{n=first}^{k-1}, then Π_{n=k+1}^{last}
+            _, low, upper = before.args[1]
+            k = upper + 1
+            after = next((p for p in products if p is not before and p.args[1][1] == k + 1 and p.args[1][2] == last),
+                         None)
+            if low != first or after is None or not _same_body(before, body, index) \
+                    or not _same_body(after, body, index):
+                continue
+            rest = [f for f in factors if f is not inverse and f is not before and f is not after]
+            return tuple(rest) + (1 / body.xreplace({index: k}),)
+        for total in (f for f in factors if isinstance(f, sympy.Sum)):   # Σ_k (...) / Π_n p_n: into the sum
+            if {limit[0] for limit in total.args[1:]} & inverse.free_symbols:
+                continue
+            terms = [sympy.Mul(*_others_of_positive_products(sympy.Mul.make_args(term * inverse)))
+                     for term in sympy.Add.make_args(total.args[0])]
+            if not any(term.has(inverse) for term in terms):
+                rest = [f for f in factors if f is not inverse and f is not total]
+                return tuple(rest) + (sympy.Sum(sympy.Add(*terms), *total.args[1:]),)
+    return tuple(factors)
+
+
+def _same_body(product: sympy.Product, body, index) -> bool:
+    own, (n, _, _) = product.args[0], product.args[1]
+    return own.xreplace({n: index}) == body
 
 
 def _labelled(node: ir.Node, indices: tuple, expr) -> Lifted:
