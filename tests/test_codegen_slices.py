@@ -120,11 +120,20 @@ def test_a_log_likelihood_written_as_a_product_is_summed_in_logs():
 
 
 def test_slices_are_views_that_no_in_place_update_overwrites():
-    """x[1:] - x[:-1] and functions of it: the memory pass must not write into x's buffer."""
-    module = _module(r"\sum_{i=1}^{n-1}\exp(x_{i+1} - x_i) + \sum_{i=1}^{n}\sqrt{1 + x_i^2}", wrt="x",
-                     hessian=False)
+    """x[1:] - x[:-1] and functions of it, and a gradient x + (x_2, ..., x_n, 0) + (0, x_1, ..., x_{n-1})
+    whose shifted parts are added into a buffer: nothing writes into x's."""
+    source = (r"\sum_{i=1}^{n-1}\exp(x_{i+1} - x_i) + \sum_{i=1}^{n}\sqrt{1 + x_i^2}"
+              r" + \frac{1}{2}\sum_{i=1}^{n} x_i^2 + \sum_{i=1}^{n-1} x_{i+1} x_i")
+    module = _module(source, wrt="x", hessian=False)
     x = RNG.normal(size=8)
     kept = x.copy()
-    module.value_and_grad(x=x)
-    module.grad(x=x)
+
+    def reference(v):
+        return float(np.sum(np.exp(np.diff(v))) + np.sum(np.sqrt(1 + v ** 2)) + v @ v / 2 + v[1:] @ v[:-1])
+
+    np.testing.assert_allclose(module.value_and_grad(x=x)[1], _differences(reference, kept), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(module.grad(x=x), _differences(reference, kept), rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(x, kept)
+    quadratic = _module(r"\frac{1}{2}\sum_{i=1}^{n} x_i^2 + \sum_{i=1}^{n-1} x_{i+1} x_i", wrt="x", hessian=False)
+    np.testing.assert_allclose(quadratic.grad(x=x), x + np.r_[x[1:], 0] + np.r_[0, x[:-1]], rtol=1e-14)
     np.testing.assert_array_equal(x, kept)

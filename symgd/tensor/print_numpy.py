@@ -505,6 +505,8 @@ class NumpyPrinter:
 
     # -- elementwise ----------------------------------------------------------------------------
     def _map(self, node: ir.Map) -> Code:
+        if node.op == "add" and self.spelling is NUMPY and any(_padded(term) for term in node.args):
+            return self._sum_of_padded(node)
         if node.op in ("add", "mul") and id(node) in self.overwrite and self.spelling is NUMPY:
             return self._in_buffer(node)
         if node.op == "add":
@@ -518,6 +520,33 @@ class NumpyPrinter:
         if node.shape and not self._covers(node):
             return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
+
+    def _sum_of_padded(self, node: ir.Map) -> Code:
+        """A sum with terms padded with zeros (c Pad(a): the gradient of Σ_i g(x_{i+1}, x_i)) as the
+        other terms' sum with each c a added into its window (``_add_at``), as by hand, instead of a
+        padded array and a pass over it per term: in place where that sum is a fresh temporary."""
+        padded = [term for term in node.args if _padded(term)]
+        rest = [term for term in node.args if not _padded(term)]
+        if rest:
+            base = ir.add(*rest)
+            if base.shape != node.shape:   # numbers only: an array of them (the sum is a new array)
+                base = ir.broadcast_to(base, node.shape)
+        else:
+            base = padded.pop(0)
+        # a new array nothing else holds (not an input, a view, a name, an einsum of one operand: maybe a view)
+        fresh = isinstance(base, (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Pad, ir.Scan)) \
+            and id(base) not in self.named and not (isinstance(base, ir.Map) and id(base) in self.overwrite) \
+            and not (isinstance(base, ir.Contract) and len(base.args) == 1)
+        text = self.standalone(base).text
+        self.helpers.add("add_at")
+        for term in padded:
+            negative, term = self._signed(term)
+            pad, scale = _padded(term)
+            part = self.standalone(ir.mul(*scale, pad.arg)).text
+            flag = ", subtract=True" if negative else ""
+            text = f"_add_at({text}, {pad.axis}, {self._dim(pad.before)}, {part}, {fresh}{flag})"
+            fresh = True   # _add_at's result is its own array
+        return Code(text, POSTFIX)
 
     def _in_buffer(self, node: ir.Map) -> Code:
         """A sum or product computed in the buffer of its fresh operand (memory planning chose it),
@@ -695,6 +724,16 @@ class NumpyPrinter:
             return Code(f"_inplace(np.square, {base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def _padded(term: ir.Node):
+    """(the Pad, its scalar factors) of a term that is an array padded with zeros, possibly times
+    scalars (``-c Pad(a)``); None otherwise."""
+    factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
+    pads = [f for f in factors if isinstance(f, ir.Pad) and f.value == 0]
+    if len(pads) != 1 or any(f.shape for f in factors if f is not pads[0]):
+        return None
+    return pads[0], [f for f in factors if f is not pads[0]]
 
 
 def _scalar_valued(term: ir.Node) -> bool:
