@@ -505,8 +505,10 @@ class NumpyPrinter:
 
     # -- elementwise ----------------------------------------------------------------------------
     def _map(self, node: ir.Map) -> Code:
-        if node.op == "add" and self.spelling is NUMPY and any(_padded(term) for term in node.args):
-            return self._sum_of_padded(node)
+        if node.op == "add" and self.spelling is NUMPY and any(_padded(term) for term in _terms_through_scalings(node)):
+            spelled = self._sum_of_padded(node)
+            if spelled is not None:
+                return spelled
         if node.op in ("add", "mul") and id(node) in self.overwrite and self.spelling is NUMPY:
             return self._in_buffer(node)
         if node.op == "add":
@@ -521,30 +523,35 @@ class NumpyPrinter:
             return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
 
-    def _sum_of_padded(self, node: ir.Map) -> Code:
+    def _sum_of_padded(self, node: ir.Map) -> Code | None:
         """A sum with terms padded with zeros (c Pad(a): the gradient of Σ_i g(x_{i+1}, x_i)) as the
         other terms' sum with each c a added into its window (``_add_at``), as by hand, instead of a
         padded array and a pass over it per term: in place where that sum is a fresh temporary."""
-        padded = [term for term in node.args if _padded(term)]
-        rest = [term for term in node.args if not _padded(term)]
+        terms = _terms_through_scalings(node)
+        padded = [term for term in terms if _padded(term)]
+        rest = [term for term in terms if not _padded(term)]
         if rest:
             base = ir.add(*rest)
             if base.shape != node.shape:   # numbers only: an array of them (the sum is a new array)
                 base = ir.broadcast_to(base, node.shape)
         else:
             base = padded.pop(0)
+        parts = []
+        for term in padded:
+            negative, term = self._signed(term)
+            pad, scale = _padded(term)
+            parts.append((negative, pad, ir.mul(*scale, pad.arg)))
+        if not all(self._may_print(made) for made in [base] + [part for _, _, part in parts]):
+            return None   # a node this makes is computed in place or named later: printed as the IR reads
         # a new array nothing else holds (not an input, a view, a name, an einsum of one operand: maybe a view)
         fresh = isinstance(base, (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Pad, ir.Scan)) \
             and id(base) not in self.named and not (isinstance(base, ir.Map) and id(base) in self.overwrite) \
             and not (isinstance(base, ir.Contract) and len(base.args) == 1)
         text = self.standalone(base).text
         self.helpers.add("add_at")
-        for term in padded:
-            negative, term = self._signed(term)
-            pad, scale = _padded(term)
-            part = self.standalone(ir.mul(*scale, pad.arg)).text
+        for negative, pad, part in parts:
             flag = ", subtract=True" if negative else ""
-            text = f"_add_at({text}, {pad.axis}, {self._dim(pad.before)}, {part}, {fresh}{flag})"
+            text = f"_add_at({text}, {pad.axis}, {self._dim(pad.before)}, {self.standalone(part).text}, {fresh}{flag})"
             fresh = True   # _add_at's result is its own array
         return Code(text, POSTFIX)
 
@@ -724,6 +731,22 @@ class NumpyPrinter:
             return Code(f"_inplace(np.square, {base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def _terms_through_scalings(node: ir.Map) -> list:
+    """The terms of a sum, a term c (a + b + ...) (scalars c; unnamed) with padded terms among a, b, ...
+    opened into c a, c b, ... (TV's gradient 2x - 2y + λ (Pad(s) - Pad(s)): each λ s added into a window)."""
+    terms = []
+    for term in node.args:
+        factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
+        sums = [f for f in factors if isinstance(f, ir.Map) and f.op == "add" and f.shape]
+        inner = sums[0].args if len(sums) == 1 and not any(f.shape for f in factors if f is not sums[0]) else ()
+        if any(_padded(t) for t in inner):
+            scale = [f for f in factors if f is not sums[0]]
+            terms += [ir.mul(*scale, t) for t in inner]
+        else:
+            terms.append(term)
+    return terms
 
 
 def _padded(term: ir.Node):
