@@ -21,27 +21,7 @@ from corpus.harness import (_params_match, _values_key, bind, central_difference
                             supplied_callables)
 
 CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
-    "esl_fused_lasso": "fixed index",
-    "prml_1_2_polynomial_error": "index j used as a value",
-    "prml_1_4_regularized_polynomial": "index j used as a value",
     "bv_logistic_ml": "up to q",
-    "bv_tv_reconstruction": "fixed index",
-    "bv_quadratic_smoothing": "fixed index",
-    "bv_smoothing_plain": "fixed index",
-    "bv_geometric_mean": "Product",
-    "nw_rosenbrock": "fixed index",
-    "nw_quadratic_penalty": "fixed index",
-    "nw_augmented_lagrangian": "fixed index",
-    "cs229_softmax_loglik": "Product",
-    "paper_kruskal_stress": "a sum from",
-    "paper_sammon": "a sum from",   # \sum_{i<j}, as Kruskal's stress
-    "paper_factorization_machine": "a sum from",
-    "paper_condat_tv1d": "fixed index",
-    "paper_chambolle_tv": "fixed index",
-    "paper_kalman_smoother": "a sum from",
-    "text_prml_product_likelihood": "Product",
-    "paper_tversky": "fixed index",
-    "paper_cumulative_logit": "fixed index",   # the terms j = 1 and j = c taken out of the sum: y_{i1}, y_{ic}
 }
 CASES = [item for item in ENTRIES if item.status == SUPPORTED]
 
@@ -90,6 +70,9 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "nw_nonlinear_least_squares": "second derivatives",
     "nw_log_barrier": "second derivatives",
     "prml_5_nn_regression_error": "second derivatives",
+    "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
+    "text_prml_product_likelihood": "Product over a range between two indices",
+    "cs229_softmax_loglik": "Product over a range between two indices",
 }
 
 

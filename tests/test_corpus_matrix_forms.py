@@ -15,33 +15,32 @@ from helpers import assert_close
 INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the blocks that have none; | between reasons)
     "bv_geometric_mean": "Product",
     "cs229_softmax_loglik": "Product",
-    # shifted and fixed indices (x_{i+1}, x_1) and partial ranges: the tensor lift has no shifts yet
-    "esl_fused_lasso": "different ranges",
-    "bv_tv_reconstruction": "different ranges",
-    "paper_chambolle_tv": "different ranges",
+    # shifted and fixed indices (x_{i+1}, x_1) and partial ranges: slices and pads, no matrix spelling
+    "esl_fused_lasso": "shifted or fixed index",
+    "bv_tv_reconstruction": "shifted or fixed index",
+    "paper_chambolle_tv": "shifted or fixed index",
     "bv_quadratic_smoothing": "fixed index",
     "bv_smoothing_plain": "fixed index",
     "nw_rosenbrock": "fixed index",
     "nw_quadratic_penalty": "fixed index",
     "nw_augmented_lagrangian": "fixed index",
     "paper_tversky": "fixed index",   # rows 0 and 1 of p and g: p_{0i}, g_{1i}
-    "paper_factorization_machine": "a sum from k + 1",
-    "paper_kalman_smoother": "a sum from 2",
-    "paper_cumulative_logit": "fixed index|a sum from 2",   # the boundary terms j = 1, j = c; j = 2..c-1 between
+    "paper_factorization_machine": "a sum from another index",
+    "paper_kalman_smoother": "shifted or fixed index",   # x_{t-1} over t = 2..T
+    "paper_cumulative_logit": "shifted or fixed index|a sum from|fixed index",   # the boundary terms j = 1, j = c
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
     "paper_bradley_terry": "several axes",   # log(gamma_i + gamma_j) over all pairs (i, j)
     "paper_lmnn": "several axes",   # the hinge over triples (i, j, l)
     "paper_svm_dual_rbf": "rank 3",   # the kernel exp(-||x_i - x_j||^2 / 2 sigma^2) built from pair differences
-    "text_prml_product_likelihood": "Product",   # -ln of a product over the samples
     "paper_koren_mf": "several axes",
     "paper_koren_biases": "several axes",   # as paper_koren_mf, with the user and item biases b_u, b_i
     "paper_logistic_mf": "several axes",   # beta_u + beta_i + x_u^T y_i over all pairs (u, i)
     "paper_triplet_facenet": "several axes",
-    "paper_condat_tv1d": "different ranges",
-    "paper_kruskal_stress": "a sum from i + 1",
-    "paper_sammon": "a sum from i + 1",
+    "paper_condat_tv1d": "shifted or fixed index",
+    "paper_kruskal_stress": "several axes",   # the triangular mask of i < j in a contraction
+    "paper_sammon": "several axes|a sum from",   # \sum_{i<j}, as Kruskal's stress
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",

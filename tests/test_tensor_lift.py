@@ -66,12 +66,35 @@ def test_a_sum_of_a_constant_counts_the_range():
 
 
 def test_missing_cases_are_named():
-    with pytest.raises(UnsupportedError, match="fixed index"):
-        Builder(SHAPES, {}).lift(X[1, j])
-    with pytest.raises(UnsupportedError, match="used as a value"):
-        Builder(SHAPES, {k: d}).lift(k * w[k])
+    with pytest.raises(UnsupportedError, match="index 2"):
+        Builder(SHAPES, {k: d}).lift(w[2 * k])
+    with pytest.raises(UnsupportedError, match="between two indices"):
+        Builder(SHAPES, {k: d, m: d}).lift(sympy.Product(w[i], (i, k + 1, m - 1)))
     with pytest.raises(UnsupportedError, match="free"):
         Builder(SHAPES, {k: d}).root(w[k], ())
+
+
+def test_fixed_and_shifted_indices_are_slices_and_their_deltas_pads():
+    e = env()
+    assert np.allclose(evaluate(Builder(SHAPES, {j: d}).root(X[1, j], (j,)), e), e[X][0])
+    shifted = sympy.Sum((w[i + 1] - w[i]) ** 2, (i, 1, d - 1))
+    assert np.isclose(evaluate(Builder(SHAPES, {}).root(shifted, ()), e), np.sum(np.diff(e[w]) ** 2))
+    selected = sympy.Sum(w[i] * sympy.KroneckerDelta(k, i + 1), (i, 1, d - 1))   # (0, w_1, ..., w_{d-1})
+    assert np.allclose(evaluate(Builder(SHAPES, {k: d}).root(selected, (k,)), e), np.r_[0, e[w][:-1]])
+    assert np.allclose(evaluate(Builder(SHAPES, {k: d}).root(sympy.KroneckerDelta(2, k), (k,)), e), np.eye(3)[1])
+
+
+def test_index_values_products_and_triangular_ranges():
+    e = env()
+    assert np.allclose(evaluate(Builder(SHAPES, {k: d}).root(k * w[k], (k,)), e), np.arange(1, 4) * e[w])
+    assert np.isclose(evaluate(Builder(SHAPES, {}).root(sympy.Product(y[i], (i, 1, n)), ()), e), np.prod(e[y]))
+    before = sympy.Product(y[i], (i, 1, k - 1))   # Π_{i<k} y_i: 1 at k = 1
+    expected = np.r_[1, np.cumprod(e[y])[:-1]]
+    assert np.allclose(evaluate(Builder(SHAPES, {k: n}).root(before, (k,)), e), expected)
+    after = sympy.Product(y[i], (i, k + 1, n))
+    assert np.allclose(evaluate(Builder(SHAPES, {k: n}).root(after, (k,)), e), np.r_[np.cumprod(e[y][::-1])[::-1][1:], 1])
+    pairs = sympy.Sum(y[i] * y[j], (j, i + 1, n), (i, 1, n))
+    assert np.isclose(evaluate(Builder(SHAPES, {}).root(pairs, ()), e), np.sum(np.triu(np.outer(e[y], e[y]), 1)))
 
 
 def _ranks(node) -> list:
@@ -110,9 +133,11 @@ def test_a_product_with_an_outer_sum_is_distributed():
     assert np.allclose(evaluate(node, values), expected)
 
 
-def test_a_sum_whose_bound_is_an_index_is_refused():
-    """Σ_i a_i Σ_{j ≤ i} a_j is not a contraction over whole axes: an error, not a rectangular sum."""
+def test_a_sum_whose_bound_is_an_index_is_masked_not_rectangular():
+    """Σ_i a_i Σ_{j ≤ i} a_j is not a contraction over whole axes: the inner range is a triangular mask."""
     inner = sympy.Sum(w[j] * w[j], (j, 1, i))
-    for expr in (sympy.Sum(w[i] * inner, (i, 1, d)), sympy.Sum(w[i] * inner + w[i], (i, 1, d))):
-        with pytest.raises(UnsupportedError, match="up to i"):
-            Builder(SHAPES, {}).root(expr, ())
+    e = env()
+    prefix = np.cumsum(e[w] ** 2)
+    for expr, expected in ((sympy.Sum(w[i] * inner, (i, 1, d)), e[w] @ prefix),
+                           (sympy.Sum(w[i] * inner + w[i], (i, 1, d)), e[w] @ prefix + e[w].sum())):
+        assert np.isclose(evaluate(Builder(SHAPES, {}).root(expr, ()), e), expected)

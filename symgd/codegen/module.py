@@ -170,6 +170,21 @@ def _broadcasts_into(shape, target):
     np.broadcast_shapes allocates a few kB, as much as a small vector)."""
     return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 ''',
+    "add_at": '''
+def _add_at(array, axis, start, part, fresh, subtract=False):
+    """array + part (or - part) with part zero-padded from ``start`` along ``axis``: added into the
+    window of ``array``, in its buffer where it is a float temporary nothing else holds (``fresh``),
+    else into a copy (the hand-written ``g[1:] += lam * s``, no padded array)."""
+    if not (fresh and isinstance(array, np.ndarray) and array.dtype.kind == "f"
+            and np.result_type(array, part) == array.dtype):
+        array = np.array(array, dtype=np.result_type(array, part, 1.0))
+    window = array[(slice(None),) * axis + (slice(start, start + np.shape(part)[axis]),)]
+    if subtract:
+        window -= part
+    else:
+        window += part
+    return array
+''',
     "add_diagonal": '''
 def _add_diagonal(a, c):
     """a + c I, added on the diagonal of the square matrix a, a temporary nothing else holds, in its

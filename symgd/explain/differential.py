@@ -115,6 +115,8 @@ class Forward:
             if node.op == "sum":
                 self._use("reduce")
                 return ir.reduce("sum", part, node.axes)
+            if node.op != "logsumexp":   # a product of entries, a max: not the log-sum-exp's rule
+                raise UnsupportedError(f"a step-by-step differential of the reduction {node.op}")
             self._use("logsumexp")
             weights = ir.softmax(node.arg, node.axes[0])
             return ir.reduce("sum", ir.mul(weights, part), node.axes)

@@ -69,6 +69,8 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
     if isinstance(node, ir.Reduce):
         if node.op == "sum":
             return np.sum(args[0], axis=node.axes)
+        if node.op == "prod":
+            return np.prod(args[0], axis=node.axes)
         if node.op == "max":
             return np.max(args[0], axis=node.axes)
         return _logsumexp(args[0], node.axes)
@@ -88,6 +90,24 @@ def _value(node, args, env):  # noqa: C901 - one branch per node type
         return np.diagonal(args[0])
     if isinstance(node, ir.Identity):
         return np.eye(_length(node.shape[0], env))
+    if isinstance(node, ir.Slice):
+        start = _length(node.start, env)
+        window = start if node.stop is None else slice(start, _length(node.stop, env))
+        return np.asarray(args[0])[(slice(None),) * node.axis + (window,)]
+    if isinstance(node, ir.Pad):
+        widths = [(0, 0)] * len(node.shape)
+        before = _length(node.before, env)
+        widths[node.axis] = (before, _length(node.shape[node.axis], env) - before - np.shape(args[0])[node.axis])
+        return np.pad(np.asarray(args[0], dtype=float), widths, constant_values=float(node.value))
+    if isinstance(node, ir.Arange):
+        start = _length(node.start, env)
+        return np.arange(start, start + _length(node.shape[0], env))
+    if isinstance(node, ir.Scan):
+        flip = (lambda a: np.flip(a, axis=node.axis)) if node.reverse else (lambda a: a)
+        return flip(np.cumprod(flip(np.asarray(args[0], dtype=float)), axis=node.axis))
+    if isinstance(node, ir.Tri):
+        rows, cols = (_length(d, env) for d in node.shape)
+        return np.tri(rows, cols, _length(node.offset, env))
     if isinstance(node, ir.Kron):
         return np.kron(args[0], args[1])
     if isinstance(node, ir.Commutation):

@@ -21,6 +21,8 @@ import weakref
 from dataclasses import dataclass, fields
 from fractions import Fraction
 
+import sympy
+
 from symgd.errors import InternalError
 
 Shape = tuple   # of SymPy dimension symbols or Integers
@@ -127,7 +129,7 @@ class Contract(Node):
 
 @dataclass(frozen=True, eq=False)
 class Reduce(Node):
-    """``op`` (``sum``, ``logsumexp`` or ``max``) over the axes ``axes`` of ``arg``."""
+    """``op`` (``sum``, ``prod``, ``logsumexp`` or ``max``) over the axes ``axes`` of ``arg``."""
 
     op: str
     arg: Node
@@ -276,6 +278,62 @@ class GramBlocks(Node):
     weights: Node | None
     diagonal: Node | None
     symmetric: bool
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Slice(Node):
+    """A static window of one axis, ``arg[start:stop]`` along ``axis`` (0-based; ``start`` and
+    ``stop`` SymPy expressions of the dimensions: the index form's shifted entries x_{i+1} over
+    i = 1..n-1 are ``x[1:n]``), or one entry ``arg[start]`` with the axis removed when ``stop`` is
+    None (a fixed index, x_1). NumPy's basic slicing: a view of ``arg``."""
+
+    arg: Node
+    axis: int
+    start: object
+    stop: object
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Pad(Node):
+    """``arg`` placed at positions ``before`` .. ``before + len`` of ``axis`` of an array of
+    ``shape``, ``value`` (0, or 1 for empty products) elsewhere: the adjoint of a ``Slice`` (the
+    gradient of Σ_i f(x_{i+1}) reaches x_2 .. x_n only). A fresh array."""
+
+    arg: Node
+    axis: int
+    before: object
+    value: Fraction
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Arange(Node):
+    """The values ``start``, ``start`` + 1, ... along one axis: an index used as a value (w_j x^j)."""
+
+    start: object
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Scan(Node):
+    """The inclusive cumulative ``op`` (``prod``) of ``arg`` along ``axis``, from the end when
+    ``reverse`` (Π_{i<k} x_i and Π_{i>k} x_i, the exact gradient of a product)."""
+
+    op: str
+    arg: Node
+    axis: int
+    reverse: bool
+    shape: Shape
+
+
+@dataclass(frozen=True, eq=False)
+class Tri(Node):
+    """The 0/1 matrix with T[p, q] = 1 where q <= p + ``offset`` (NumPy's ``np.tri``): the mask of a
+    triangular range, Σ_i Σ_{j=i+1}^{n}."""
+
+    offset: object
     shape: Shape
 
 
@@ -522,6 +580,50 @@ def sample_sum(body: Node, index, count, bindings: tuple) -> Node:
     return intern(SampleSum(body, index, count, tuple(bindings), body.shape))
 
 
+def slice_(arg: Node, axis: int, start, stop) -> Node:
+    """``arg[start:stop]`` along ``axis`` (``stop`` None: the entry ``start``, the axis removed);
+    the whole axis is ``arg`` itself."""
+    start = sympy.sympify(start)
+    if stop is None:
+        return intern(Slice(arg, axis, start, None, arg.shape[:axis] + arg.shape[axis + 1:]))
+    stop = sympy.sympify(stop)
+    if start == 0 and stop == arg.shape[axis]:
+        return arg
+    shape = arg.shape[:axis] + (stop - start,) + arg.shape[axis + 1:]
+    if isinstance(arg, Broadcast):   # a window of a broadcast: the broadcast of the operand's window
+        inner = arg.arg if axis not in arg.axes else slice_(arg.arg, arg.axes.index(axis), start, stop)
+        return broadcast(inner, arg.axes, shape)
+    return intern(Slice(arg, axis, start, stop, shape))
+
+
+def pad(arg: Node, axis: int, before, length, value=0) -> Node:
+    """``arg`` at positions ``before`` onwards of an axis of ``length``, ``value`` elsewhere."""
+    before, length = sympy.sympify(before), sympy.sympify(length)
+    if before == 0 and length == arg.shape[axis]:
+        return arg
+    value = Fraction(value)
+    shape = arg.shape[:axis] + (length,) + arg.shape[axis + 1:]
+    inner = arg.arg if isinstance(arg, Broadcast) else arg
+    if isinstance(inner, Const) and inner.value == value:   # zeros padded with zeros
+        return broadcast_to(inner, shape)
+    return intern(Pad(arg, axis, before, value, shape))
+
+
+def arange(start, length) -> Node:
+    """start, start + 1, ..., start + length - 1."""
+    return intern(Arange(sympy.sympify(start), (sympy.sympify(length),)))
+
+
+def scan(op: str, arg: Node, axis: int, reverse: bool) -> Node:
+    """The inclusive cumulative ``op`` along ``axis`` (from the end when ``reverse``)."""
+    return intern(Scan(op, arg, axis, bool(reverse), arg.shape))
+
+
+def tri(rows, cols, offset) -> Node:
+    """The rows × cols 0/1 matrix with ones where column <= row + offset."""
+    return intern(Tri(sympy.sympify(offset), (rows, cols)))
+
+
 def gram_blocks(x: Node, weights: Node | None, diagonal: Node | None, symmetric: bool) -> Node:
     """Σ_a x_a x_a^T ⊗ (weights_a + diag(diagonal_a)) as (K, d, L, d) blocks; see ``GramBlocks``."""
     rows = (weights if weights is not None else diagonal).shape[0]
@@ -680,6 +782,12 @@ def rebuild(node: Node, children: list) -> Node:
         return factor(child, node.definite)
     if isinstance(node, SampleSum):
         return sample_sum(child, node.index, node.count, node.bindings)
+    if isinstance(node, Slice):
+        return slice_(child, node.axis, node.start, node.stop)
+    if isinstance(node, Pad):
+        return pad(child, node.axis, node.before, node.shape[node.axis], node.value)
+    if isinstance(node, Scan):
+        return scan(node.op, child, node.axis, node.reverse)
     raise InternalError(f"rebuild of {type(node).__name__}")
 
 
@@ -750,6 +858,20 @@ def _problem(node: Node) -> str | None:  # noqa: C901 - one rule per node type
             return "operands that are not square matrices of one shape"
     elif isinstance(node, GramBlocks):
         return _gram_problem(node)
+    elif isinstance(node, (Slice, Pad, Scan)):
+        return _axis_problem(node)
+    return None
+
+
+def _axis_problem(node) -> str | None:
+    """A slice, pad or scan: the operand has the node's shape except along (or, for one entry, at) its axis."""
+    arg = node.arg.shape
+    if node.axis >= len(arg):
+        return "an axis the operand lacks"
+    if isinstance(node, Slice) and node.stop is None:
+        return None if node.shape == arg[:node.axis] + arg[node.axis + 1:] else "a shape that does not fit"
+    if len(arg) != len(node.shape) or any(a != b for n, (a, b) in enumerate(zip(arg, node.shape)) if n != node.axis):
+        return "a shape that does not fit"
     return None
 
 
@@ -808,6 +930,17 @@ def describe(node: Node, names: dict) -> str:
     if isinstance(node, GramBlocks):
         parts = ", ".join(ref(p) if p is not None else "none" for p in (node.x, node.weights, node.diagonal))
         return f"gram_blocks[{'symmetric' if node.symmetric else 'all'}]({parts})"
+    if isinstance(node, Slice):
+        window = f"{node.start}" if node.stop is None else f"{node.start}:{node.stop}"
+        return f"slice[axis={node.axis}, {window}]({ref(node.arg)})"
+    if isinstance(node, Pad):
+        return f"pad[axis={node.axis}, before={node.before}, value={node.value}]({ref(node.arg)})"
+    if isinstance(node, Arange):
+        return f"arange[from {node.start}]"
+    if isinstance(node, Scan):
+        return f"cum{node.op}[axis={node.axis}{', reverse' if node.reverse else ''}]({ref(node.arg)})"
+    if isinstance(node, Tri):
+        return f"tri[{node.offset}]"
     if isinstance(node, SampleSum):
         rows = ", ".join(f"{row}={data}[{axis}]" for row, data, axis in node.bindings)
         return f"sample_sum[{node.index}=1..{node.count}; {rows}]({ref(node.body)})"

@@ -101,6 +101,8 @@ class _Printer:
                        "nuc": rf"\left\|{self.text(node.arg)[0]}\right\|_*",
                        "maxabs": rf"\left\|{self.text(node.arg)[0]}\right\|_\infty"}[node.op]
             return spelled, POSTFIX if node.op == "inv" else ATOM if node.op in ("nuc", "maxabs") else PRODUCT
+        if isinstance(node, WITHOUT_MATRIX_FORM):
+            raise UnsupportedError(f"matrix form of {_without_matrix_form(node)}: kept in index notation")
         raise UnsupportedError(f"matrix form of a contraction over several axes ({type(node).__name__})")
 
     def _matmul(self, node: ir.MatMul) -> tuple[str, int]:
@@ -128,6 +130,8 @@ class _Printer:
         raise UnsupportedError("matrix form of a broadcast")
 
     def _reduce(self, node: ir.Reduce) -> tuple[str, int]:
+        if node.op == "prod":
+            raise UnsupportedError("matrix form of a Product of entries: kept in index notation")
         if node.op != "sum":
             return rf"\operatorname{{{node.op}}}\left({self.text(node.arg)[0]}\right)", ATOM
         arg, rank = node.arg, len(node.arg.shape)
@@ -228,6 +232,21 @@ class _Printer:
             return rf"\frac{{1}}{{{self.text(ir.power(node.args[0], -p))[0]}}}", ATOM
         exponent = _number(p)[0]
         return rf"{self.wrapped(node.args[0], ATOM)}^{{{elementwise}{exponent}}}", POSTFIX
+
+
+WITHOUT_MATRIX_FORM = (ir.Slice, ir.Pad, ir.Arange, ir.Scan, ir.Tri)
+
+
+def _without_matrix_form(node: ir.Node) -> str:
+    """What a node with no matrix spelling stands for, in the source's words (the reason shown
+    beside the index form)."""
+    if isinstance(node, ir.Pad) and node.value == 1 or isinstance(node, ir.Scan):
+        return "a Product over part of a range (a cumulative product)"
+    if isinstance(node, (ir.Slice, ir.Pad)):
+        return "a shifted or fixed index (x_{i+1}, x_1: a slice of an axis, or its zero-padded adjoint)"
+    if isinstance(node, ir.Arange):
+        return "an index used as a value (w_j x^j)"
+    return "a sum from another index (a triangular range, \\sum_{j=i+1})"
 
 
 def _function(op: str) -> str:

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import sympy
+
 from symgd.errors import UnsupportedError
 from symgd.functions import BY_NAME
 from symgd.tensor import ir
@@ -94,6 +96,14 @@ NUMPY = Spelling({
     "log1p": "np.log1p({x})",
     "expm1": "np.expm1({x})",
     "sqrt": "np.sqrt({x})",
+    "prod": "np.prod({x})",
+    "prod_axis": "{x_postfix}.prod(axis={axis})",
+    "arange": "np.arange({start}, {stop})",
+    "cumprod": "np.cumprod({x}, axis={axis})",
+    "flip": "np.flip({x}, axis={axis})",
+    "tri": "np.tri({rows}, {cols}, {offset})",
+    "full": "np.full({shape}, {value})",
+    "concat": "np.concatenate([{parts}], axis={axis})",
 }, special="scipy.special")
 
 # New arrays take the dtype and device of the arguments (``_like``, set by the module writer).
@@ -115,6 +125,14 @@ ARRAY_API = Spelling({
     "log1p": "xp.log1p({x})",
     "expm1": "xp.expm1({x})",
     "sqrt": "xp.sqrt({x})",
+    "prod": "xp.prod({x})",
+    "prod_axis": "xp.prod({x}, axis={axis})",
+    "arange": "xp.arange({start}, {stop}, **_like)",
+    "cumprod": "xp.cumulative_prod({x}, axis={axis})",
+    "flip": "xp.flip({x}, axis={axis})",
+    "tri": "xp.tril(xp.ones(({rows}, {cols}), **_like), k={offset})",
+    "full": "xp.full({shape}, {value}, **_like)",
+    "concat": "xp.concat([{parts}], axis={axis})",
 }, helpers={"einsum": "einsum", "einsum_pair": "einsum", "heaviside": "heaviside"}, helper_args="xp, ", prefix="xp")
 
 JAX = Spelling({**ARRAY_API.templates, "einsum": "xp.einsum('{spec}', {operands})",
@@ -355,7 +373,12 @@ class NumpyPrinter:
             raise UnsupportedError(f"code generation: no value for {symbol}") from None
 
     def _dim(self, dim) -> str:
-        return str(int(dim)) if dim.is_Integer else self._name(dim)
+        """A length or a bound: a number, a dimension's name, or an expression of them (``n - 1``)."""
+        if dim.is_Integer:
+            return str(int(dim))
+        if dim in self.names or dim.is_Symbol:
+            return self._name(dim)
+        return str(dim.xreplace({s: sympy.Symbol(self._name(s)) for s in dim.free_symbols}))
 
     def _shape(self, shape) -> str:
         return "(" + ", ".join(self._dim(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -399,10 +422,60 @@ class NumpyPrinter:
             parts = [self.standalone(p).text if p is not None else "None"
                      for p in (node.x, node.weights, node.diagonal)]
             return self._call_helper("gram_blocks", f"{', '.join(parts)}, symmetric={node.symmetric}")
+        if isinstance(node, (ir.Slice, ir.Pad, ir.Arange, ir.Scan, ir.Tri)):
+            return self._axis_operation(node)
         raise UnsupportedError(f"code generation for the tensor node {type(node).__name__}")
+
+    # -- shifted and fixed indices, index values, products along an axis, triangular masks --------
+    def _axis_operation(self, node: ir.Node) -> Code:
+        if isinstance(node, ir.Slice):   # basic slicing: x[1:], x[:-1], x[:, 0]
+            inner = self.standalone(node.arg)
+            if node.stop is None:
+                window = self._dim(node.start)
+            else:
+                start = "" if node.start == 0 else self._dim(node.start)
+                end = node.stop - node.arg.shape[node.axis]
+                stop = "" if end == 0 else str(int(end)) if end.is_Integer and end < 0 else self._dim(node.stop)
+                window = f"{start}:{stop}"
+            return Code(f"{wrap(inner, POSTFIX)}[{', '.join([':'] * node.axis + [window])}]", POSTFIX)
+        if isinstance(node, ir.Pad):
+            return self._pad(node)
+        if isinstance(node, ir.Arange):
+            return self._spell("arange", start=self._dim(node.start), stop=self._dim(node.start + node.shape[0]))
+        if isinstance(node, ir.Scan):
+            inner = self.standalone(node.arg)
+            if not node.reverse:
+                return self._spell("cumprod", x=inner, axis=node.axis)
+            flipped = self._spell("flip", x=inner, axis=node.axis)
+            return self._spell("flip", x=self._spell("cumprod", x=flipped, axis=node.axis), axis=node.axis)
+        return self._spell("tri", rows=self._dim(node.shape[0]), cols=self._dim(node.shape[1]),
+                           offset=self._dim(node.offset))
+
+    def _pad(self, node: ir.Pad) -> Code:
+        """``np.pad`` in NumPy; elsewhere the operand between two filled arrays (the standard has no pad)."""
+        inner = self.standalone(node.arg)
+        after = node.shape[node.axis] - node.before - node.arg.shape[node.axis]
+        value = number(node.value).text
+        if self.spelling is NUMPY:
+            widths = ", ".join(f"({self._dim(node.before)}, {self._dim(after)})" if n == node.axis else "(0, 0)"
+                               for n in range(len(node.shape)))
+            fill = f", constant_values={value}" if node.value != 0 else ""
+            return Code(f"np.pad({inner.text}, ({widths},){fill})", POSTFIX)
+        parts = []
+        for count in (node.before, None, after):
+            if count is None:
+                parts.append(inner.text)
+            elif count != 0:
+                shape = node.shape[:node.axis] + (count,) + node.shape[node.axis + 1:]
+                parts.append(self._spell("full", shape=self._shape(shape), value=value).text)
+        return self._spell("concat", parts=", ".join(parts), axis=node.axis)
 
     def _reduce(self, node: ir.Reduce) -> Code:
         inner = self.standalone(node.arg)
+        if node.op == "prod":
+            if len(node.axes) == len(node.arg.shape):
+                return self._spell("prod", x=inner)
+            return self._spell("prod_axis", x=inner, axis=str(node.axes[0]) if len(node.axes) == 1 else str(node.axes))
         if node.op == "logsumexp":
             (axis,) = node.axes
             return self._call_helper("logsumexp", f"{inner.text}, axis={axis}")
@@ -457,6 +530,10 @@ class NumpyPrinter:
 
     # -- elementwise ----------------------------------------------------------------------------
     def _map(self, node: ir.Map) -> Code:
+        if node.op == "add" and self.spelling is NUMPY and any(_padded(term) for term in _terms_through_scalings(node)):
+            spelled = self._sum_of_padded(node)
+            if spelled is not None:
+                return spelled
         if node.op in ("add", "mul") and id(node) in self.overwrite and self.spelling is NUMPY:
             return self._in_buffer(node)
         if node.op == "add":
@@ -470,6 +547,38 @@ class NumpyPrinter:
         if node.shape and not self._covers(node):
             return self._spell("broadcast", x=code, shape=self._shape(node.shape))
         return code
+
+    def _sum_of_padded(self, node: ir.Map) -> Code | None:
+        """A sum with terms padded with zeros (c Pad(a): the gradient of Σ_i g(x_{i+1}, x_i)) as the
+        other terms' sum with each c a added into its window (``_add_at``), as by hand, instead of a
+        padded array and a pass over it per term: in place where that sum is a fresh temporary."""
+        terms = _terms_through_scalings(node)
+        padded = [term for term in terms if _padded(term)]
+        rest = [term for term in terms if not _padded(term)]
+        if rest:
+            base = ir.add(*rest)
+            if base.shape != node.shape:   # numbers only: an array of them (the sum is a new array)
+                base = ir.broadcast_to(base, node.shape)
+        else:
+            base = padded.pop(0)
+        parts = []
+        for term in padded:
+            negative, term = self._signed(term)
+            pad, scale = _padded(term)
+            parts.append((negative, pad, ir.mul(*scale, pad.arg)))
+        if not all(self._may_print(made) for made in [base] + [part for _, _, part in parts]):
+            return None   # a node this makes is computed in place or named later: printed as the IR reads
+        # a new array nothing else holds (not an input, a view, a name, an einsum of one operand: maybe a view)
+        fresh = isinstance(base, (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Pad, ir.Scan)) \
+            and id(base) not in self.named and not (isinstance(base, ir.Map) and id(base) in self.overwrite) \
+            and not (isinstance(base, ir.Contract) and len(base.args) == 1)
+        text = self.standalone(base).text
+        self.helpers.add("add_at")
+        for negative, pad, part in parts:
+            flag = ", subtract=True" if negative else ""
+            text = f"_add_at({text}, {pad.axis}, {self._dim(pad.before)}, {self.standalone(part).text}, {fresh}{flag})"
+            fresh = True   # _add_at's result is its own array
+        return Code(text, POSTFIX)
 
     def _in_buffer(self, node: ir.Map) -> Code:
         """A sum or product computed in the buffer of its fresh operand (memory planning chose it),
@@ -647,6 +756,32 @@ class NumpyPrinter:
             return Code(f"_inplace(np.square, {base.text})", POSTFIX)
         exponent = number(p)
         return Code(f"{wrap(base, POWER + 1)} ** {wrap(exponent, ATOM)}", POWER)
+
+
+def _terms_through_scalings(node: ir.Map) -> list:
+    """The terms of a sum, a term c (a + b + ...) (scalars c; unnamed) with padded terms among a, b, ...
+    opened into c a, c b, ... (TV's gradient 2x - 2y + λ (Pad(s) - Pad(s)): each λ s added into a window)."""
+    terms = []
+    for term in node.args:
+        factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
+        sums = [f for f in factors if isinstance(f, ir.Map) and f.op == "add" and f.shape]
+        inner = sums[0].args if len(sums) == 1 and not any(f.shape for f in factors if f is not sums[0]) else ()
+        if any(_padded(t) for t in inner):
+            scale = [f for f in factors if f is not sums[0]]
+            terms += [ir.mul(*scale, t) for t in inner]
+        else:
+            terms.append(term)
+    return terms
+
+
+def _padded(term: ir.Node):
+    """(the Pad, its scalar factors) of a term that is an array padded with zeros, possibly times
+    scalars (``-c Pad(a)``); None otherwise."""
+    factors = term.args if isinstance(term, ir.Map) and term.op == "mul" else (term,)
+    pads = [f for f in factors if isinstance(f, ir.Pad) and f.value == 0]
+    if len(pads) != 1 or any(f.shape for f in factors if f is not pads[0]):
+        return None
+    return pads[0], [f for f in factors if f is not pads[0]]
 
 
 def _scalar_valued(term: ir.Node) -> bool:

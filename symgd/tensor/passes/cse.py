@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from symgd.tensor import ir
 
-_VIEWS = (ir.Input, ir.Const, ir.Transpose, ir.Broadcast, ir.Identity, ir.Diagonal)
+_VIEWS = (ir.Input, ir.Const, ir.Transpose, ir.Broadcast, ir.Identity, ir.Diagonal, ir.Slice)
 
 
 def run(program: ir.Program) -> ir.Program:

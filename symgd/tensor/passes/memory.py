@@ -33,8 +33,8 @@ from symgd.tensor import ir
 
 # module helpers that take ``overwrite=True`` (their table row has no ufunc)
 HELPERS_THAT_OVERWRITE = ("sigmoid",)
-_VIEWS = (ir.Transpose, ir.Broadcast, ir.Diagonal)
-_FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn, ir.ExpmFrechet)
+_VIEWS = (ir.Transpose, ir.Broadcast, ir.Diagonal, ir.Slice)   # x[1:] is x's buffer
+_FRESH = (ir.Map, ir.MatMul, ir.Contract, ir.Reduce, ir.Softmax, ir.MatFn, ir.ExpmFrechet, ir.Pad, ir.Scan)
 
 
 def softmax_in_place(node: ir.Node, named: set) -> bool:
