@@ -249,6 +249,7 @@ class _Items:
     assumptions: list = field(default_factory=list)     # side conditions on constants: 0 < \tau < 1
     free_min: bool = False                              # \min f with no variables listed
     definition_order: list = field(default_factory=list)
+    source_definitions: int | None = None   # how many of definition_order the source made (the rest: where=)
     bare: list = field(default_factory=list)
     constraints: list = field(default_factory=list)     # (IR relation, op) pairs, one op each
     declared: dict = field(default_factory=dict)        # name -> Reals dims tuple
@@ -282,9 +283,98 @@ class _Items:
             self.readings.append(text)
 
 
+def _juxtaposed_factors(node) -> list:
+    """The factors of a left-nested juxtaposition ``a b c`` (one factor for anything else)."""
+    factors = []
+    while isinstance(node, ir.Mul) and node.op == "juxt":
+        factors.append(node.right)
+        node = node.left
+    return [node, *reversed(factors)]
+
+
+def _capital_head(node):
+    """``SSR`` (Wikipedia's Deming regression) or ``PB_q(t)`` (scikit-learn's pinball loss) as a definition's
+    head: capital letters side by side, the last one perhaps called; returns (letters, the called Apply or None)."""
+    factors = _juxtaposed_factors(node)
+    *letters, last = factors
+    if not letters or not all(isinstance(f, ir.Name) and len(f.name) == 1 and f.name.isupper() for f in letters):
+        return None
+    if isinstance(last, ir.Name) and len(last.name) == 1 and last.name.isupper():
+        return "".join(f.name for f in factors), None
+    if isinstance(last, ir.Apply) and len(last.name) == 1 and last.name.isupper():
+        return "".join(f.name for f in letters) + last.name, last
+    return None
+
+
+def _join_capital_heads(documents: list[ir.Document]) -> tuple[list[ir.Document], list[str]]:
+    """A definition whose head is capitals side by side (``SSR = ...``, ``PB_q(t) = ...``) defines one name:
+    the letters as a product would leave the head undefinable. The same juxtaposition elsewhere (``PB_q(y_i -
+    X_i w)`` in the objective) is that name, provided no letter of it is a symbol of its own anywhere."""
+    heads = {}
+    for document in documents:
+        for item in document.items:
+            if isinstance(item, ir.Relation) and len(item.operands) == 2 and item.ops[0] in ("=", ":="):
+                head = _capital_head(item.operands[0])
+                if head is not None:
+                    heads[head[0]] = head
+    lone = _lone_capitals(documents, heads) if heads else set()
+    heads = {word: head for word, head in heads.items() if not set(word) & lone}
+    if not heads:
+        return documents, []
+
+    def join(node):
+        node = _map_children(node, join) if not isinstance(node, ir.Minimize) else \
+            dataclasses.replace(node, objective=join(node.objective))
+        if not (isinstance(node, ir.Mul) and node.op == "juxt"):
+            return node
+        factors = _juxtaposed_factors(node)
+        for start in range(len(factors) - 1):
+            found = _capital_head(_product_of(factors[start:]))
+            if found is not None and found[0] in heads:
+                call = found[1]
+                joined = ir.Name(found[0]) if call is None else dataclasses.replace(call, name=found[0])
+                return _product_of([*factors[:start], joined])
+        return node
+
+    return [dataclasses.replace(document, items=tuple(join(item) for item in document.items))
+            for document in documents], sorted(heads)
+
+
+def _product_of(factors: list):
+    node = factors[0]
+    for factor in factors[1:]:
+        node = ir.Mul(node, factor, "juxt")
+    return node
+
+
+def _lone_capitals(documents: list[ir.Document], heads: dict) -> set:
+    """Capital letters written somewhere outside every joined head (P alone, S in S^{-1}): symbols of their own."""
+    lone = set()
+    stack = [item for document in documents for item in document.items]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Mul) and node.op == "juxt":
+            factors = _juxtaposed_factors(node)
+            for start in range(len(factors) - 1):
+                head = _capital_head(_product_of(factors[start:]))
+                if head is not None and head[0] in heads:
+                    stack.extend(factors[:start])
+                    stack.extend(ir.children(head[1]) if head[1] is not None else ())
+                    break
+            else:
+                stack.extend(ir.children(node))
+            continue
+        if isinstance(node, ir.Name) and len(node.name) == 1 and node.name.isupper():
+            lone.add(node.name)
+        stack.extend(ir.children(node))
+    return lone
+
+
 def _sort_items(documents: list[ir.Document]) -> _Items:
     found = _Items()
-    for document in documents:
+    for number, document in enumerate(documents):
+        if number == 1:   # the where-text's definitions are auxiliary: never the objective over the source's
+            found.source_definitions = len(found.definition_order)
         mode = "normal"
         for item in document.items:
             if isinstance(item, ir.Keyword):
@@ -722,6 +812,8 @@ def _indexed_definition(left, body) -> bool:
     atoms = index_atoms(left.indices)   # K_{ij}: two indices i and j
     if not atoms or not all(isinstance(i, ir.Name) for i in atoms) or len({i.name for i in atoms}) != len(atoms):
         return False
+    if STAR in atoms:   # FL^* = -\log(p_t^*)/\gamma (Lin et al.): a starred name, whatever stars its body has
+        return False
     used = {n.name for n in ir.walk(body) if isinstance(n, ir.Name)}
     return all(i.name in used for i in atoms)
 
@@ -826,6 +918,9 @@ def _choose_objective(found: _Items):
         used |= {sub_symbol_name(node) for body in bodies for node in ir.walk(body)   # p_t = ... used in FL
                  if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)}
         top = [name for name in found.definition_order if name not in used]
+        written = found.definition_order[:found.source_definitions] if found.source_definitions else []
+        if any(name in top for name in written):   # FL = ... with where p_t = ...: FL, whatever p_t's use
+            top = [name for name in top if name in written]
         if len(top) > 1:
             preferred = [name for name in top if name in OBJECTIVE_NAMES]
             top = preferred[:1] or top
@@ -2117,6 +2212,7 @@ def parse_wrt(wrt) -> list[str]:
         text = text.lstrip("\\").strip()
         text = re.sub(r"\^\{?([A-Za-z])\}?$", r"_\1", text)   # t^u (Fast R-CNN's tuple for class u): the name t_u
         text = re.sub(r"_\{\s*([A-Za-z0-9]+)\s*\}$", r"_\1", text)   # o_{ij} (Burges et al.): the name o_ij
+        text = re.sub(r"\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?$", "_star", text)   # x^* (Deming's true values)
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
             raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
         names.append(text)
@@ -2141,7 +2237,10 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
 def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _Items]:
     """The Problem and the sorted items it was built from (each chain read from its last member)."""
     syntax = documents[0].syntax
+    documents, joined = _join_capital_heads(documents)
     found = _sort_items(documents)
+    for word in joined:
+        found.read(f"{word} is one name (capitals side by side heading a definition), not a product of letters")
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])
@@ -2174,6 +2273,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     objective_ir, constraints_ir = _auxiliary_definitions(params, objective_ir, constraints_ir, found)
     used = _names_used([objective_ir, *constraints_ir])
     rows = _rows_of_parameters(params, [objective_ir, *constraints_ir], found)
+    _refuse_greek_parts_of_parameters(params, [objective_ir, *constraints_ir], found)
     if rows:
         objective_ir, constraints_ir = (_rename_subscripted(f, rows) for f in ([objective_ir], constraints_ir))
         objective_ir = objective_ir[0]
@@ -2206,6 +2306,11 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
             and any(_identity_term(node) for node in ir.walk(objective_ir)):
         found.identity.add("I")   # X^\top X + \lambda I: a bare I added to a matrix is the identity
         found.read("I is the identity matrix (a term of a sum of matrices)")
+    elif "I" not in found.declared and "I" not in params and "I" not in found.definitions \
+            and _names_used([objective_ir]).isdisjoint({"I"}) \
+            and any(_identity_side(node) for formula in constraints_ir for node in ir.walk(formula)):
+        found.identity.add("I")   # H^\top H = I (von Luxburg), A^TA = I: orthonormal columns, never data
+        found.read("I is the identity matrix (one side of an equality with a matrix)")
     constraints_ir = [_where_the_sum_runs(c, objective_ir, found) for c in constraints_ir]   # m \ne y_i
     bold = frozenset().union(*(document.bold for document in documents))
     bold_subscripted = frozenset().union(*(document.bold_subscripted for document in documents))
@@ -2283,10 +2388,35 @@ def _conjugate_transposes(formulas: list, bold: frozenset, bold_subscripted: fro
             return a_vector(first.base.name, len(first.indices), bold)
         return isinstance(first, ir.Name) and a_vector(first.name, 0, bold)
 
+    nodes = [node for formula in formulas for node in ir.walk(formula)]
+    starred = Counter(node.base.name for node in nodes if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name)
+                      and node.indices == (STAR,))
+    named = Counter(node.name for node in nodes if isinstance(node, ir.Name))
+    plain_names = {name for name in named if named[name] > starred[name]}   # X written without ^* too
+
+    def adjoint_of(node) -> str | None:
+        """``X^*r`` (Candes & Tao's Dantzig selector) with X itself in the formula: the adjoint of the matrix X."""
+        if isinstance(node, ir.Sub) and node.indices == (STAR,) and isinstance(node.base, ir.Name) \
+                and node.base.name[:1].isupper() and node.base.name in plain_names \
+                and f"{node.base.name}_star" not in found.declared:
+            return node.base.name
+        return None
+
+    def replace_first_factor(node, new):
+        if isinstance(node, ir.Mul):
+            return dataclasses.replace(node, left=replace_first_factor(node.left, new))
+        return new
+
     def rewrite(node, bound: frozenset):
         if isinstance(node, ir.BigOp):
             inner = bound | {node.index}
             return dataclasses.replace(node, body=rewrite(node.body, inner))
+        adjoint = adjoint_of(_first_factor_of(node.left)) if isinstance(node, ir.Mul) and node.op == "juxt" else None
+        if adjoint is not None:
+            found.read(f"{adjoint}^* is the adjoint of the matrix {adjoint}: {adjoint}^\\top on real data ({adjoint} "
+                       "itself is in the formula)")
+            return _map_children(node, lambda child: rewrite(child, bound) if child is not node.left
+                                 else replace_first_factor(child, ir.Transpose(ir.Name(adjoint))))
         if isinstance(node, ir.Mul) and node.op == "juxt" and vector_first(node.right):
             row = starred_vector(node.left, bound)
             if row is not None:
@@ -2331,6 +2461,15 @@ def _read_additive_constant(objective_ir, found: _Items) -> None:
     terms = objective_ir.terms if isinstance(objective_ir, ir.Add) else ()
     if any(term in (ir.Name("const"), ir.Neg(ir.Name("const"))) for term in terms):
         found.read("const is an additive constant: a scalar of its own that does not change the gradient")
+
+
+def _identity_side(node) -> bool:
+    """An equality ``M = I`` (or ``I = M``) whose other side names a capitalised matrix: ``H'H = I``."""
+    if not isinstance(node, ir.Relation) or node.ops != ("=",):
+        return False
+    left, right = node.operands
+    identity = ir.Name("I")
+    return (right == identity and _mentions_capital(left)) or (left == identity and _mentions_capital(right))
 
 
 def _identity_term(node) -> bool:
@@ -2913,6 +3052,26 @@ def _rows_of_parameters(params, formulas, found: _Items) -> dict[str, str]:
             rows[lower] = name
             found.read(f"{lower}_j are the rows of {name}")
     return rows
+
+
+# A Latin capital that is also the Greek capital of a lowercase Greek letter: B = [\beta_1, ..., \beta_k]
+GREEK_OF_CAPITAL = {"A": "alpha", "B": "beta"}
+
+
+def _refuse_greek_parts_of_parameters(params, formulas, found: _Items) -> None:
+    """``\\arg\\min_{A,B} ... + \\lambda\\sum_j \\|\\beta_j\\|^2`` (Zou, Hastie & Tibshirani's sparse PCA,
+    B = [\\beta_1, ..., \\beta_k]): \\beta_j written only with a subscript beside the parameter B is most likely a
+    column (or a row) of B; read as data, the penalty's gradient would silently vanish, so the reading is asked for."""
+    nodes = [n for f in formulas for n in ir.walk(f)]
+    named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
+    subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    for name in params:
+        greek = GREEK_OF_CAPITAL.get(name)
+        if greek and greek not in params and subscripted[greek] and named[greek] == subscripted[greek] \
+                and greek not in found.declared and greek not in found.sample_declared:
+            raise AmbiguityError(f"\\{greek}_j beside the parameter {name}: the columns (or rows) of {name}, or data "
+                                 f"of its own? symgd does not guess: write the penalty on {name} itself (for rows, "
+                                 f"{name.lower()}_j), or declare \\{greek}")
 
 
 def _rename_subscripted(formulas, rows: dict[str, str]) -> list:

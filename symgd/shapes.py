@@ -998,6 +998,7 @@ class ShapeInference:
         after = affine(node.lower)[0] if node.lower is not None and node.upper is None and affine(node.lower) else None
         if after in scope.indices:   # \sum_{j=i+1} (from \sum_{i<j}) with no end: j runs along i's axis
             self.unify_dim(dim, scope.indices[after], node, node, Shape((dim,)), Shape((dim,)))
+        refuse_superscript_index(node, self.render)
         shape = self.infer(node.body, self.body_scope(node, scope))
         if node.op == "forall":   # a constraint for every i: a vector along i's axis
             if shape is None and isinstance(node.body, ir.Name):   # 0 \le \alpha_i \le C: one bound C for all i
@@ -1215,6 +1216,25 @@ def _summed_subscripts(formulas: list):
                 if isinstance(atom, ir.Name) and atom.name in binding:
                     yield node.base.name, axis, binding[atom.name]
         stack.extend((child, binding) for child in ir.children(node))
+
+
+def refuse_superscript_index(node: ir.BigOp, render) -> None:
+    """``\\sum_c\\sum_i g_i^c s_i^c`` (segmentation papers' class superscripts): the sum's index is only ever the
+    exponent of a subscripted name, never a subscript, so it may be a second index of ``g`` as well as a power;
+    read as a power it would be silently wrong, so the reading is asked for. A power beside a subscript
+    (PRML's ``\\sum_j w_j x_n^j``, a discount ``\\gamma^k r_{t+k}``) keeps its reading."""
+    index = ir.Name(node.index)
+    parts = list(ir.walk(node.body))
+    powers = [part for part in parts
+              if isinstance(part, ir.Pow) and isinstance(part.base, ir.Sub) and part.exp == index]
+    subscripted = any(index in ir.walk(subscript) for part in parts if isinstance(part, ir.Sub)
+                      for subscript in part.indices)
+    if powers and not subscripted:
+        shown = render(powers[0])
+        base = render(powers[0].base.base)
+        raise AmbiguityError(f"{shown}: the index {node.index} of the sum is only ever a superscript: the power "
+                             f"{node.index}, or a second index of {base} (as in g_i^c, class c)? symgd does not "
+                             f"guess: for the entry, write the index as a subscript ({base}_{{i{node.index}}})")
 
 
 def index_atoms(indices: tuple) -> tuple | None:

@@ -61,6 +61,9 @@ HEADER = re.compile(r"\\(?:min|max|arg\\?min|operatorname\*?\{arg\\?,?min\})_(\{
                     r"|\\underset\{((?:[^{}]|\{[^{}]*\})*)\}")
 
 
+FAMILY = re.compile(r"(\\?[A-Za-z]+)_\{?(\w)\}?(?=\s*\\in\s*\\mathbb\{R\}\^\{?\s*\w+_\{?\2\}?)")
+
+
 def header_variables(latex: str) -> list[str] | None:
     """The variables a source names under \\min, \\max, \\arg\\min or \\underset (None when it names none)."""
     match = HEADER.search(latex)
@@ -68,6 +71,8 @@ def header_variables(latex: str) -> list[str] | None:
         return None
     text = match.group(1) or match.group(2)
     text = text[1:-1] if text.startswith("{") and match.group(1) else text
+    text = re.sub(r"\\[,;:!]", " ", text)   # \, between the variables is spacing, not a separator
+    text = FAMILY.sub(r"\1", text)   # \theta_j \in \mathbb{R}^{p_j} (HTW's groups): the family theta
     names = [re.split(r"\\in\b", part)[0].strip() for part in re.split(r",(?![^{]*\})", text)]
     names = [re.sub(r"_\w$|_\{\w\}$", "", name[2:-2]) if name.startswith(r"\{") else name for name in names]
     names = [re.sub(r"\^\*|[()]", "", name).strip() for name in names]   # \{\lambda_i\}: the family lambda

@@ -73,6 +73,7 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
     "text_prml_product_likelihood": "Product over a range between two indices",
     "cs229_softmax_loglik": "Product over a range between two indices",
+    "text_sls_matrix_completion": "nuclear norm",
 }
 
 

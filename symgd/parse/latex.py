@@ -47,6 +47,7 @@ OUT_OF_SCOPE = {
     "inf": r"infima (\inf) are not supported; a minimum of finitely many terms is \min(a, b)",
     "infty": r"\infty is not supported (infinite sums and norms); it is read only as the value of a boundary entry "
              r"of a vector, \alpha_0 = -\infty, in the where-clause",
+    "sim": r"sampling (\sim, drawn from a distribution) is not supported; write the loss on the samples drawn",
 }
 INFINITY = "infty"   # \infty right after = (``\alpha_c = \infty``): the name the problem stage reads as +∞
 BLACKBOARD_OUT_OF_SCOPE = {
@@ -85,7 +86,11 @@ STRUCTURE_WORDS = {f"{is_}{words}": kind for is_ in ("", "is ") for words, kind 
     ("symmetric positive semidefinite", "positive semidefinite"))}
 # + \text{const.}: a term of a sum that stands for an additive constant (the name const)
 CONSTANT_WORDS = frozenset(["const", "constant", "Const", "cst"])
+HEADER_TUPLE_IN_RE = re.compile(r"\s*_\s*\{\s*(\([^()]*\))\s*\\in(?![A-Za-z])")   # \min_{(a, b) \in ...}
 OPTIMIZE_WORDS = {"minimize": "min", "minimise": "min", "maximize": "max", "maximise": "max"}
+# the word under \underset: \text{minimize}, \mathrm{maximize}, \operatorname*{minimize}, \mbox{minimize}, minimize
+OPTIMIZE_WORD_RE = re.compile(r"\s*(?:\\(?:text|textrm|mathrm|mbox|operatorname\*?)\s*\{\s*([A-Za-z]+)\s*\}"
+                              r"|([A-Za-z]+))\s*")
 # Words in the condition column of \begin{cases}: "if" is dropped, "otherwise" is the default piece.
 CASE_WORDS = {"if": "", "for": "", "when": "", "if and only if": "", "otherwise": "OTHERWISE",
               "else": "OTHERWISE", "if otherwise": "OTHERWISE", "elsewhere": "OTHERWISE"}
@@ -116,6 +121,7 @@ SPACE_IN_WORD_RE = re.compile(r"\\[,;:! ]|\s+")
 OPERATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*)?\(")
 INDICATOR_ARGUMENT_RE = re.compile(r"\s*(?:\\left\s*|\\big\w*\s*)?(?:\(|\[|\\\{|_)")
 POSITIVE_PART_RE = re.compile(r"\s*_\s*(?:\+|\{\s*\+\s*\})")
+CAPITALS_LABEL_RE = re.compile(r"\s*\{\s*([A-Z]{2,4})\s*\}")   # ^{LS}, ^{MAP}: two to four capitals, a label
 STAR_RE = re.compile(r"\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\star\b|\{\s*\\star\s*\})")
 # The inside of y[k], x[k+1], X[i, j]: indices (a letter, maybe shifted by a whole number), then ].
 ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](?:\s*[-+]\s*\d+)?)*\s*\]")
@@ -138,7 +144,14 @@ NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
 WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
 ACCENT_SUBSCRIPT_RE = re.compile(r"\s*(\\?[A-Za-z]+)\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))\s*")   # \hat{Y_i}
 SHORT_WORD_RE = re.compile(r"[a-z]{2,3}(?![A-Za-z0-9])")   # exp, log, sin, max typed without a backslash
-NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\}|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
+NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\(?:ast|star)\b|\{\s*\\(?:ast|star)\s*\}"
+                        r"|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
+
+
+# \|x\|_{\ell_1}, \|x\|_{\ell_\infty} (Candes & Tao): the l1 / l-infinity norm; \|W\|_{21} (scikit-learn): the
+# 2,1-norm
+ELL_NORM_RE = re.compile(r"\{\s*\\ell\s*_\s*(?:(\d|\\infty)|\{\s*(\d|\\infty)\s*\})\s*\}|\\ell\s*_\s*(\d)"
+                         r"|\{\s*(21)\s*\}")
 
 
 class _Tokenizer:
@@ -331,6 +344,12 @@ class _Tokenizer:
                 self.emit("_CARET", value, start)
                 self.emit("LABEL", "star", start)
                 return
+            word = CAPITALS_LABEL_RE.match(self.text, self.pos)
+            if word and self.last_kind() in OPERAND_END:   # y_k^{LS} (Muller et al.), \theta^{MLE}: a label
+                self.pos = word.end()
+                self.emit("_CARET", value, start)
+                self.emit("LABEL", word.group(1), start)
+                return
             if self.text.startswith("{(", self._skip_spaces(self.pos)):
                 self.pos = self._skip_spaces(self.pos) + 2
                 self.brackets.append(("{", start))
@@ -345,6 +364,14 @@ class _Tokenizer:
                 self.emit("_UNDER", value, start)
                 self.emit("NAME", "nuc", start + 1)
                 self.pos = nuclear.end()
+                return
+            if self.last_kind() in ("_RNORM", "_RBAR") and (ell := ELL_NORM_RE.match(self.text, self.pos)):
+                order = next(group for group in ell.groups() if group)
+                self.rewrite(self.pos, ell.end(), "{2,1}" if order == "21" else "{" + order + "}")
+            elif self.last_kind() in OPERAND_END and (star := STAR_RE.match(self.text, self.pos)):
+                self.pos = star.end()   # \min_{x_*, y_*} (Hu, Koren & Volinsky): all the x_u, as q^* in Koren's
+                self.emit("_UNDER", value, start)
+                self.emit("LABEL", "star", start)
                 return
             self.row_or_column_subscript()
             self.emit("_UNDER", value, start)
@@ -504,6 +531,8 @@ class _Tokenizer:
             self.emit(opening, "|", start)
 
     def command(self, name: str, start: int) -> None:
+        if name in ("min", "max", "argmin", "argmax"):
+            self.drop_tuple_membership()
         if name in SPACING:
             if name in SEPARATING_SPACES and self.last_kind() not in ("OPTWORD", "ST"):   # \text{minimize}\quad f
                 self.emit("_SEP", name, start)
@@ -659,6 +688,8 @@ class _Tokenizer:
             self.emit("REALS", letter, start)
         elif letter == "1" or (letter == "I" and INDICATOR_ARGUMENT_RE.match(self.text, self.pos)):
             self.emit("INDICATOR", letter, start)
+        elif letter == "H" and re.match(r"\s*[_(]", self.text[self.pos:]):
+            self.emit("NAME", "H", start)   # Murphy's \mathbb{H}_{ce}(p, q), \mathbb{H}(p): a function to define
         elif letter in BLACKBOARD_OUT_OF_SCOPE:
             raise UnsupportedError(BLACKBOARD_OUT_OF_SCOPE[letter])
         else:
@@ -704,6 +735,21 @@ class _Tokenizer:
             raise self.error("\\arg must be followed by \\min or \\max", start, "\\min or \\max")
         self.pos = match.end()
         self.emit("ARGOPT", match.group(1), start)
+        self.drop_tuple_membership()
+
+    def drop_tuple_membership(self) -> None:
+        """``\\min_{(\\beta_0,\\beta)\\in\\mathbb{R}\\times\\mathbb{R}^p}`` (Hastie, Tibshirani & Wainwright; Bottou,
+        Curtis & Nocedal) is ``\\min_{(\\beta_0,\\beta)}``: the tuple's set only restates the shapes that the formula
+        gives, so the text after the tuple is dropped (a single name's ``\\in\\mathbb{R}^n`` is read as before)."""
+        match = HEADER_TUPLE_IN_RE.match(self.text, self.pos)
+        if not match:
+            return
+        depth, end = 1, match.end()
+        while end < len(self.text) and depth:
+            depth += {"{": 1, "}": -1}.get(self.text[end], 0) if self.text[end - 1] != "\\" else 0
+            end += 1
+        if depth == 0:
+            self.rewrite(match.start(1), end - 1, match.group(1))
 
     def mathop(self, start: int) -> None:
         """``\\mathop{\\mathrm{argmin}}_w``, ``\\mathop{\\rm arg\\,min}_w`` (older papers' way to typeset an operator):
@@ -722,6 +768,12 @@ class _Tokenizer:
         rewritten so and read on; \\underset over anything but \\min, \\max or \\arg\\min is refused."""
         below, after_below = self.read_braced(self.pos, "\\underset", start)
         operator, end = self.read_braced(after_below, "\\underset", start)
+        match = OPTIMIZE_WORD_RE.fullmatch(operator)
+        word = (match.group(1) or match.group(2)).lower() if match else ""
+        if word in OPTIMIZE_WORDS:   # HTW's \underset{\beta}{\text{minimize}} is \min_{\beta}
+            self.rewrite(start, end, "\\" + OPTIMIZE_WORDS[word] + "_{" + below + "}")
+            self.pos = start
+            return
         kinds = [token.type for token in _Tokenizer(operator).run()]
         plain = re.fullmatch(r"\s*\\(min|max)\s*", operator)
         if kinds not in (["ARGOPT"], ["FUNC"]) or (kinds == ["FUNC"] and not plain):

@@ -83,12 +83,13 @@ class IRBuilder(Transformer):
         return ir.Relation(tuple(children[0::2]), tuple(str(op) for op in children[1::2]))
 
     def estimate(self, children):
-        """``\\hat\\beta = \\arg\\min_\\beta f``, ``(\\hat\\alpha, \\hat\\beta) = \\arg\\min f``: the left side
+        """``\\hat\\beta = \\arg\\min_\\beta f``, ``(\\hat\\alpha, \\hat\\beta) = \\arg\\min f``,
+        ``\\hat\\beta \\in \\arg\\min_\\beta f`` (Belloni et al.: one of the minimisers): the left side
         names the estimates; the problem is the right. A bare \\arg\\min takes its variables from the
         estimates' names, accents dropped (the estimate of beta is written \\hat\\beta)."""
         ops = [str(child) for child in children if isinstance(child, str)]
         *names, problem = [child for child in children if not isinstance(child, str)]
-        if ops not in ([], ["="]) or (ops and len(names) != 1) or not isinstance(problem, ir.Minimize):
+        if ops not in ([], ["="], ["in"]) or (ops and len(names) != 1) or not isinstance(problem, ir.Minimize):
             raise UnsupportedError("an optimization problem inside a chain of relations; write it on its own")
         variables = [_estimated(name) for name in names]
         if problem.variables or not all(variables):

@@ -12,11 +12,13 @@ fails outright (the xfail expects a SymgdError), which is the point: it is a new
 """
 
 from corpus import books_esl, books_prml, books_pml, books_dl, books_bv, books_nw, books_cookbook, books_cs229, papers, papers2
+from corpus import papers3
 from corpus.entry import Entry
 
 ENTRIES: list[Entry] = [
     *books_esl.ENTRIES, *books_prml.ENTRIES, *books_pml.ENTRIES, *books_dl.ENTRIES, *books_bv.ENTRIES,
     *books_nw.ENTRIES, *books_cookbook.ENTRIES, *books_cs229.ENTRIES, *papers.ENTRIES, *papers2.ENTRIES,
+    *papers3.ENTRIES,
 ]
 
 assert len({e.id for e in ENTRIES}) == len(ENTRIES), "corpus ids are unique"

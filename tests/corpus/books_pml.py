@@ -86,8 +86,7 @@ ENTRIES = [
           where=r"f(\mathbf{x}) = \mathbf{w}^\mathsf{T}\mathbf{x} + w_0", kinds="y_tilde:pm1"),
     entry("pml_cross_entropy_expectation", f"{PML}, Ch. 6 (cross entropy as an expectation)",
           r"\mathbb{H}(p, q) = -\mathbb{E}_{p}[\log q(Y)]",
-          "q", "q:K", None, status="unsupported", construct=r"[Ee]xpectation",
-          gap='UnsupportedError not naming it: the set \\mathbb{H}: symgd knows R, N and Z'),
+          "q", "q:K", None, status="unsupported", construct=r"[Ee]xpectation"),
     entry("pml_ridge_map", f"{PML}, Sec. 11.3 (ridge as MAP estimation, with 1/(2 sigma^2) and 1/(2 tau^2))",
           r"\frac{1}{2\sigma^2}(\mathbf{y} - \mathbf{X}\mathbf{w})^\mathsf{T}(\mathbf{y} - \mathbf{X}\mathbf{w})"
           r" + \frac{1}{2\tau^2}\mathbf{w}^\mathsf{T}\mathbf{w}",

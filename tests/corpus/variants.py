@@ -54,10 +54,14 @@ def _body(latex: str) -> tuple[str, str] | None:
     return head, body
 
 
+BIG_OPERATOR_END = re.compile(r"\\(?:sum|prod)(?:_\{[^{}]*\}|_\\?\w+)?(?:\^\{[^{}]*\}|\^\\?\w+)?\s*$")
+
+
 def terms(body: str) -> list[tuple[str, str]]:
     """The top-level terms of a sum as (sign, text); the first sign is ``+`` unless written ``-``."""
     body = body.strip()
-    cuts = [p for p in _top_level_positions(body, "+-") if body[:p].strip() and not body[:p].rstrip().endswith(("^", "_"))]
+    cuts = [p for p in _top_level_positions(body, "+-") if body[:p].strip() and not body[:p].rstrip().endswith(("^", "_"))
+            and not BIG_OPERATOR_END.search(body[:p])]   # \sum_{k=1}^{K}-y_k: the sign of the sum's body
     pieces, start, sign = [], 0, "+"
     if body.startswith("-"):
         sign, start = "-", 1
