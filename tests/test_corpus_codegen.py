@@ -22,6 +22,8 @@ from corpus.harness import (_params_match, _values_key, bind, central_difference
 
 CODEGEN_REFUSED = {   # entry id -> what the UnsupportedError names
     "bv_logistic_ml": "up to q",
+    "paper_cumulative_logit": "up to c",   # y_{ic}: the last class, a fixed index at the axis' end
+    "paper_sammon": "triangular range",   # d*_ii = 0 outside i < j: masked, 0 * inf would be NaN
 }
 CASES = [item for item in ENTRIES if item.status == SUPPORTED]
 
@@ -71,7 +73,7 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "nw_log_barrier": "second derivatives",
     "prml_5_nn_regression_error": "second derivatives",
     "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
-    "text_prml_product_likelihood": "Product over a range between two indices",
+    "text_prml_product_likelihood": "Product over a range between two indices|triangular range",
     "cs229_softmax_loglik": "Product over a range between two indices",
     "text_sls_matrix_completion": "nuclear norm",
 }

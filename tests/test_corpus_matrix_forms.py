@@ -27,7 +27,9 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_tversky": "fixed index",   # rows 0 and 1 of p and g: p_{0i}, g_{1i}
     "paper_factorization_machine": "a sum from another index",
     "paper_kalman_smoother": "shifted or fixed index",   # x_{t-1} over t = 2..T
-    "paper_cumulative_logit": "shifted or fixed index|a sum from|fixed index",   # the boundary terms j = 1, j = c
+    "text_sls_flsa": "shifted or fixed index",
+    "text_sls_group_lasso": "rank 3|several axes",   # the groups' blocks
+    "paper_cumulative_logit": "index c is free|triangular range",   # the boundary term j = c, y_{ic}
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
     "paper_glove": "several axes",
@@ -40,7 +42,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "shifted or fixed index",
     "paper_kruskal_stress": "several axes",   # the triangular mask of i < j in a contraction
-    "paper_sammon": "several axes|a sum from",   # \sum_{i<j}, as Kruskal's stress
+    "paper_sammon": "triangular range",   # \sum_{i<j}, as Kruskal's stress
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",

@@ -330,6 +330,11 @@ class Builder:
     def _sum(self, expr: sympy.Sum) -> Lifted:
         body, *limits = expr.args
         spans, masks = self._spans(limits)
+        if any(len(mask.free_symbols) > 1 for mask in masks) and _may_be_undefined(body):
+            # the body is evaluated over the whole square and the mask multiplies it: outside the range
+            # (Sammon's d*_ii = 0, ||y_i - y_i|| = 0 under a root) 0 * inf would be NaN
+            raise UnsupportedError("code generation for a sum over a triangular range (i < j) whose summand "
+                                   "divides, takes a root or a log: it may be undefined outside the range")
         with self._ranged(spans):
             summed = tuple(index for index, _, _ in limits)
             terms = self._distribute_outer_sums(sympy.Mul(body, *masks), summed)
@@ -622,6 +627,14 @@ def _selects(term: sympy.Add, summed: tuple) -> bool:
     """Whether a term of the sum holds a Kronecker delta of a summed index (outside nested sums)."""
     return any(isinstance(f, sympy.KroneckerDelta) and f.free_symbols & set(summed)
                for part in term.args for f in sympy.Mul.make_args(part))
+
+
+def _may_be_undefined(expr) -> bool:
+    """Whether ``expr`` divides, takes a fractional power or a log somewhere (it may be inf or NaN at
+    entries its sum's range leaves out)."""
+    return any(isinstance(node, sympy.log)
+               or isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp >= 0)
+               for node in sympy.preorder_traversal(expr))
 
 
 def _positive(expr) -> bool:

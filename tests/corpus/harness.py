@@ -24,6 +24,7 @@ FONT_COMMANDS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "op
 
 def canonical(name: str) -> tuple[str, ...]:
     """A spelling-independent key of a name: its words and numbers, fonts dropped (``\\hat{x}`` = ``x_hat``)."""
+    name = re.sub(r"\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?", "_star", name)   # x^* is symgd's x_star
     words = re.findall(r"[A-Za-z]+|\d+", name)
     words = [part for word in words for part in _split_accent(word)]
     return tuple(sorted(w for w in words if w not in FONT_COMMANDS))

@@ -327,8 +327,7 @@ ENTRIES = [
           r"SSR = \frac{1}{\sigma_\varepsilon^2}\sum_{i=1}^{n}\Big((y_i - \beta_0 - \beta_1x^*_i)^2 + \delta(x_i - x^*_i)^2\Big)",
           r"\beta_0, \beta_1, x^*", "y:n x:n x_star:n beta_0: beta_1: delta: sigma_varepsilon:",
           lambda v: (_sq(v["y"] - v["beta_0"] - v["beta_1"] * v["x_star"]) + v["delta"] * _sq(v["x"] - v["x_star"]))
-          / v["sigma_varepsilon"] ** 2,
-          status=REFUSAL, gap="AmbiguityError: the parameter x_star does not appear: x^*_i, an entry of a starred array, is refused"),
+          / v["sigma_varepsilon"] ** 2),
     entry("text_gvl_total_least_squares", "Golub & Van Loan (2013), Matrix Computations, 4th ed., Sec. 6.3 (the total"
           " least squares solution minimizes psi(x) = ||b - Ax||^2 / (1 + x^T x))",
           r"\psi(x) = \frac{\|b - Ax\|_2^2}{1 + x^Tx}",
