@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from symgd.errors import AmbiguityError, SymgdError
-from symgd.numeric import evaluate, random_values
+from symgd.numeric import dimension_size, entries, evaluate, random_values
 from symgd.parse import ir
 from symgd.parse.transform import DENSITY
 from symgd.render import latex_of, name_latex
@@ -202,24 +202,41 @@ def _require_agreement(chain: Chain, member, problem, other) -> dict:
         raise AmbiguityError(f"the chain {chain.written()}: symgd cannot evaluate its members {first} and {last} to "
                              "check that they agree; write the one you mean")
     mine, theirs = values
-    if not np.isclose(mine, theirs, rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE):
+    if mine.shape != theirs.shape or [c.kind for c in problem.constraints] != [c.kind for c in other.constraints] \
+            or not np.allclose(mine[1:], theirs[1:], rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE):
+        raise AmbiguityError(f"the chain {chain.written()}: its members {first} and {last} differ (the constraints "
+                             "read with each differ); symgd does not choose one: write the one you mean")
+    if not np.isclose(mine[0], theirs[0], rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE):
         raise AmbiguityError(f"the chain {chain.written()}: its members {first} and {last} differ (at a random point "
-                             f"the objective is {theirs:.6g} read with {first} and {mine:.6g} read with {last}); "
+                             f"the objective is {theirs[0]:.6g} read with {first} and {mine[0]:.6g} read with {last}); "
                              "symgd does not choose one: write the one you mean")
     return {their: mine for their, mine in names.items() if their != mine}
 
 
-def _values_at_a_point(problem, other, names: dict) -> tuple[float, float] | None:
-    """Both objectives at the first random point where both are defined, else None."""
+def _values_at_a_point(problem, other, names: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both problems' values (objective, then constraints) at the first random point where both are defined and
+    finite, else None."""
     for seed in SEEDS:
         drawn = random_values(problem, seed=seed, symmetric=False)
         for env in (drawn, _inside_the_unit_interval(problem, drawn, seed)):
+            translated = {their: env[mine] for their, mine in names.items() if mine in env}
             try:
-                translated = {their: env[mine] for their, mine in names.items() if mine in env}
-                return evaluate(problem.objective, env), evaluate(other.objective, translated)
-            except (ValueError, ZeroDivisionError, OverflowError, IndexError):
+                with np.errstate(over="raise", invalid="raise", divide="raise"):
+                    values = _values(problem, env), _values(other, translated)
+            except (ValueError, ZeroDivisionError, OverflowError, IndexError, FloatingPointError):
                 continue
+            if all(np.all(np.isfinite(v)) for v in values):
+                return values
     return None
+
+
+def _values(problem, env: dict) -> np.ndarray:
+    """The objective, then every entry of every constraint, at the point ``env``."""
+    parts = [np.atleast_1d(evaluate(problem.objective, env))]
+    for constraint in problem.constraints:
+        shape = tuple(dimension_size(d, env) for d in constraint.shape)
+        parts.append(np.ravel(entries(constraint.expr, constraint.indices, shape, env)))
+    return np.concatenate(parts)
 
 
 def _inside_the_unit_interval(problem, env: dict, seed: int) -> dict:

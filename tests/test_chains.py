@@ -189,3 +189,11 @@ def test_a_chain_after_max_is_negated_once():
     problem = symgd.parse(r"\max_w L(w) = J(w) = -\|w - c\|^2")
     check(problem, lambda w, c: np.sum((w - c) ** 2), {"w": "w", "c": "c"})
     assert problem.sense == "max"
+
+
+def test_a_chain_defining_a_constraint_is_checked_through_the_constraint():
+    source = r"\min_x \|x - c\|^2 \quad \text{s.t.} \quad g(x) \le 0"
+    problem = symgd.parse(source, wrt="x", where=r"g(x) = \|x\|^2 - 1 = x^\top x - 1")
+    assert "agrees with it at random points" in chain_reading(problem)
+    with pytest.raises(AmbiguityError, match="constraints"):
+        symgd.parse(source, wrt="x", where=r"g(x) = \|x\|^2 - 1 = x^\top x - 2")
