@@ -27,11 +27,12 @@ import sympy
 
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
+from symgd.limits import boundary_limits
 from symgd.lower import Lowering
 from symgd.parse import ir
-from symgd.limits import boundary_limits
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, OUT_OF_SCOPE
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
+from symgd.parse.latex import INFINITY, INFINITY_REFUSAL
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
                            sub_symbol_name)
@@ -2599,7 +2600,7 @@ def _check_boundary_vectors(objective_ir, others: list, found: _Items) -> None:
     bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
     for formula in [objective_ir, *others, *bodies]:
         if any(node == ir.Name(INFINITY) for node in ir.walk(formula)):
-            raise UnsupportedError(f"{OUT_OF_SCOPE['infty']} (in {_with_infinity(formula)})")
+            raise UnsupportedError(f"{INFINITY_REFUSAL} (in {_with_infinity(formula)})")
     for name, given in sorted(found.boundaries.items()):
         written = name_latex(name)
         ends = sorted(given, key=lambda node: isinstance(node, ir.Name))
