@@ -28,12 +28,13 @@ import sympy
 from symgd.chains import Chain, chain_body, chain_head, check_chains
 from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
+from symgd.limits import boundary_limits
 from symgd.lower import Lowering
 from symgd.supplied import FUNCTION, SuppliedFunction
 from symgd.parse import ir
-from symgd.limits import boundary_limits
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, OUT_OF_SCOPE
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
+from symgd.parse.latex import INFINITY, INFINITY_REFUSAL
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
                            sub_symbol_name)
@@ -1169,6 +1170,27 @@ class _Resolver:
                     self.summed_sets[_set_key_or_none(node.left.base)] = len(node.left.indices)
         self.summed_sets.pop(None, None)
 
+    def labelled_entry(self, node: ir.Sub) -> ir.Sub | None:
+        """``d^*_{ij}`` beside ``d_{ij}`` (Sammon 1969: d^*_{ij} the distances of the data, d_{ij} those of the
+        mapping): where the source also writes (or defines) the unlabelled array with as many indices, the
+        label names a second array, and d^*_{ij} is its entry (i, j) (a reading). Alone (y_i^*) the label
+        beside an index stays refused by the shape stage."""
+        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1 and isinstance(node.indices[0], ir.Name)):
+            return None
+        label, rest = node.indices[0].name, index_atoms(node.indices[1:])
+        if len(label) < 2 or label in self.bound or not rest \
+                or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
+            return None
+        base = node.base.name
+        defined = base in self.found.indexed and len(self.found.indexed[base][0]) == len(rest)
+        if not defined and (base, len(rest)) not in self.unlabelled_entries:
+            return None
+        named, mark = f"{base}_{label}", "*" if label == "star" else f"\\text{{{label}}}"
+        written = f"{name_latex(base)}^{{{mark}}}_{{{''.join(a.name for a in rest)}}}"
+        self.found.read(f"{written} is an entry of {name_latex(base)}^{{{mark}}}, an array of its own ({named}) "
+                        f"beside {name_latex(base)}: the label tells the two apart")
+        return ir.Sub(ir.Name(named), node.indices[1:])
+
     def cardinality(self, node: ir.Abs):
         """``|\\kappa|`` beside ``\\sum_{(u,i)\\in\\kappa}``: the number of tuples in the set, the sum of its 0/1
         mask (a reading). The size of a set of data points or of a set-builder (``|S|``, ``|R(t_i)|``) is
@@ -1409,27 +1431,6 @@ class _Resolver:
             return name
         self.found.read(f"{name}(...) is {name_latex(candidates[0])}(...), the function defined with a subscript")
         return candidates[0]
-
-    def labelled_entry(self, node: ir.Sub) -> ir.Sub | None:
-        """``d^*_{ij}`` beside ``d_{ij}`` (Sammon 1969: d^*_{ij} the distances of the data, d_{ij} those of the
-        mapping): where the source also writes (or defines) the unlabelled array with as many indices, the
-        label names a second array, and d^*_{ij} is its entry (i, j) (a reading). Alone (y_i^*) the label
-        beside an index stays refused by the shape stage."""
-        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1 and isinstance(node.indices[0], ir.Name)):
-            return None
-        label, rest = node.indices[0].name, index_atoms(node.indices[1:])
-        if len(label) < 2 or label in self.bound or not rest \
-                or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
-            return None
-        base = node.base.name
-        defined = base in self.found.indexed and len(self.found.indexed[base][0]) == len(rest)
-        if not defined and (base, len(rest)) not in self.unlabelled_entries:
-            return None
-        named, mark = f"{base}_{label}", "*" if label == "star" else f"\\text{{{label}}}"
-        written = f"{name_latex(base)}^{{{mark}}}_{{{''.join(a.name for a in rest)}}}"
-        self.found.read(f"{written} is an entry of {name_latex(base)}^{{{mark}}}, an array of its own ({named}) "
-                        f"beside {name_latex(base)}: the label tells the two apart")
-        return ir.Sub(ir.Name(named), node.indices[1:])
 
     def is_whole_use(self, node: ir.Name) -> bool:
         """``K`` where the source defines every entry ``K_{ij} = ...`` (two indices; K not declared)."""
@@ -2821,7 +2822,7 @@ def _check_boundary_vectors(objective_ir, others: list, found: _Items) -> None:
     bodies = [body for _, body in found.definitions.values()] + [body for _, body in found.indexed.values()]
     for formula in [objective_ir, *others, *bodies]:
         if any(node == ir.Name(INFINITY) for node in ir.walk(formula)):
-            raise UnsupportedError(f"{OUT_OF_SCOPE['infty']} (in {_with_infinity(formula)})")
+            raise UnsupportedError(f"{INFINITY_REFUSAL} (in {_with_infinity(formula)})")
     for name, given in sorted(found.boundaries.items()):
         written = name_latex(name)
         ends = sorted(given, key=lambda node: isinstance(node, ir.Name))

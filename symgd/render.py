@@ -131,7 +131,10 @@ def _render(node) -> tuple[str, int]:   # noqa: C901 - one branch per IR node ty
         return r"\mathbf{1}", ATOM_LEVEL
     if isinstance(node, ir.Sub):
         indices = ",".join(latex_of(index) for index in node.indices)
-        return "%s_{%s}" % (_wrap(node.base, ATOM_LEVEL), indices), POSTFIX_LEVEL
+        base = _wrap(node.base, ATOM_LEVEL)
+        if isinstance(node.base, ir.Name) and "_" in node.base.name:   # entry u of the family b_u: {b_{u}}_{u}
+            base = "{%s}" % base
+        return "%s_{%s}" % (base, indices), POSTFIX_LEVEL
     if isinstance(node, ir.Add):
         parts = [latex_of(node.terms[0]) if not isinstance(node.terms[0], ir.Add) else _wrap(node.terms[0], ATOM_LEVEL)]
         for term in node.terms[1:]:

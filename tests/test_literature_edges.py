@@ -16,6 +16,7 @@ from corpus.harness import central_differences
 from helpers import check_against_reference
 from symgd.errors import AmbiguityError, UnsupportedError
 from symgd.numeric import entries, evaluate
+from symgd.render import latex_of
 
 KOREN = (r"\min_{p^*,q^*,b^*}\sum_{(u,i)\in\kappa}(r_{ui} - \mu - b_u - b_i - p_u^Tq_i)^2 + \lambda(\|p_u\|^2"
          r" + \|q_i\|^2 + b_u^2 + b_i^2)")
@@ -36,6 +37,7 @@ def test_user_and_item_biases_are_two_vectors_named_apart():
     assert any("b_u and b_i in the sum over the set \\kappa are 2 vectors" in r and "p only by u and q only by i" in r
                for r in problem.readings), problem.readings
     assert {problem.argnames[p] for p in problem.params} == {"p", "q", "b_u", "b_i"}
+    assert "{b_{u}}_{u}" in latex_of(problem.objective_ir) and "b_{u}_{u}" not in latex_of(problem.objective_ir)
     check_against_reference(problem, _koren, {"kappa": "kappa", "r": "r", "mu": "mu", "b_u": "b_u", "b_i": "b_i",
                                               "p": "p", "q": "q", "lam": "lambda"})
 

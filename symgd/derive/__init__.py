@@ -28,6 +28,7 @@ class _IndexPrinter(LatexPrinter):
 
     def _print_Indexed(self, expr):
         base = name_latex(str(expr.base.label))
+        base = "{%s}" % base if "_" in str(expr.base.label) else base   # entry u of the family b_u: {b_{u}}_{u}
         separator = "" if all(len(str(i)) == 1 for i in expr.indices) else ","
         return "%s_{%s}" % (base, separator.join(self._print(i) for i in expr.indices))
 

@@ -37,6 +37,9 @@ ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "til
            "widetilde": "tilde", "dot": "dot", "ddot": "ddot", "check": "check", "breve": "breve"}
 LETTER_COMMANDS = {"ell": "ell", "imath": "i", "jmath": "j"}
 # Constructs symgd recognises but does not derive, with what to write instead.
+INFINITY = "infty"   # \infty right after = (``\alpha_c = \infty``): the name the problem stage reads as +∞
+INFINITY_REFUSAL = (r"\infty is not supported (infinite sums and norms); it is read only as the value of a boundary "
+                    r"entry of a vector, \alpha_0 = -\infty, in the where-clause")
 OUT_OF_SCOPE = {
     "int": r"integrals (\int) are not supported; write the loss on a sample (an average over data points)",
     "iint": r"integrals (\iint) are not supported; write the loss on a sample (an average over data points)",
@@ -45,11 +48,9 @@ OUT_OF_SCOPE = {
     "lim": r"limits (\lim) are not supported",
     "sup": r"suprema (\sup) are not supported; a maximum of finitely many terms is \max(a, b)",
     "inf": r"infima (\inf) are not supported; a minimum of finitely many terms is \min(a, b)",
-    "infty": r"\infty is not supported (infinite sums and norms); it is read only as the value of a boundary entry "
-             r"of a vector, \alpha_0 = -\infty, in the where-clause",
+    "infty": INFINITY_REFUSAL,
     "sim": r"sampling (\sim, drawn from a distribution) is not supported; write the loss on the samples drawn",
 }
-INFINITY = "infty"   # \infty right after = (``\alpha_c = \infty``): the name the problem stage reads as +∞
 BLACKBOARD_OUT_OF_SCOPE = {
     "E": r"the expectation \mathbb{E} is not supported; write the empirical average "
          r"\frac{1}{n}\sum_{i=1}^{n} ... over samples",
@@ -545,14 +546,14 @@ class _Tokenizer:
         if name in IGNORED_COMMANDS:
             return
         last = [t.type for t in self.tokens[-3:]]
-        if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
-            self.emit("NAME", "inf", start)   # \|v\|_\infty: the max-norm, subscript kind "inf"
-            return
         if name == "Pr":
             self.probability(start)
             return
         if name == "infty" and (last[-1:] == ["_EQ"] or last[-2:] == ["_EQ", "MINUS"]):
             self.emit("NAME", INFINITY, start)   # \alpha_0 = -\infty: a boundary entry (the problem stage reads it)
+            return
+        if name == "infty" and last[-2:] in (["_RNORM", "_UNDER"], ["_UNDER", "_LBRACE"]) and "_RNORM" in last:
+            self.emit("NAME", "inf", start)   # \|v\|_\infty: the max-norm, subscript kind "inf"
             return
         if name in OUT_OF_SCOPE:
             raise UnsupportedError(OUT_OF_SCOPE[name])
