@@ -32,9 +32,8 @@ from symgd.limits import boundary_limits
 from symgd.lower import Lowering
 from symgd.supplied import FUNCTION, SuppliedFunction
 from symgd.parse import ir
-from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK
+from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, INFINITY_REFUSAL, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
-from symgd.parse.latex import INFINITY, INFINITY_REFUSAL
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
 from symgd.shapes import (DEFAULT_ENTRIES_READING, SCALAR, Dim, Scope, Shape, ShapeInference, describe, index_atoms,
                            sub_symbol_name)
