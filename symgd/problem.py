@@ -169,9 +169,10 @@ class Problem:
     def latex(self) -> str:
         """The problem as LaTeX that ``symgd.parse`` reads back to the same Problem."""
         head = r"\min_{%s} " % ", ".join(name_latex(_name_of(p)) for p in self.params)
-        text = head + latex_of(self.objective_ir)
+        text = head + latex_of(_with_calls(self.objective_ir, self.supplied))
         if self.constraints_ir:
-            text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(c) for c in self.constraints_ir)
+            text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(_with_calls(c, self.supplied))
+                                                                 for c in self.constraints_ir)
         declarations = [self._declaration(symbol) for symbol in self.roles
                         if self.roles[symbol] in (PARAMETER, DATA, CONSTANT) and symbol not in self.labels]
         if declarations:
@@ -229,6 +230,7 @@ class _SuppliedCall:
     params: tuple           # the parameter arguments' names, in order
     signature: tuple        # each argument (a parameter's name, or "point"), the parameters as subscripts, the indices
     points: tuple = ()      # the data-point arguments as written (x_n)
+    arguments: tuple = ()   # ("param", name) or ("point", the data's name) per argument
 
 
 @dataclass
@@ -1500,8 +1502,9 @@ class _Resolver:
             raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
                                  "factor of a product; define the function or write the product with \\cdot")
         signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), by_subscript, len(subscript)
+        arguments = tuple(("point", a.base.name) if isinstance(a, ir.Sub) else ("param", a.name) for a in args)
         call = self.found.supplied.setdefault(name, _SuppliedCall(written, tuple(taken), signature,
-                                                                  tuple(latex_of(p) for p in points)))
+                                                                  tuple(latex_of(p) for p in points), arguments))
         if call.signature != signature:
             raise AmbiguityError(f"{written} and {call.written}: one function {name} that you supply, called with "
                                  "different arguments; symgd needs one call per function (at the parameters)")
@@ -1998,6 +2001,27 @@ def _literal_set_size(member: ir.Member):
 def _is_word(index) -> bool:
     """A subscript that is a word (``max`` in ``x_{\\max}``, ``train``): part of a name, never an index."""
     return isinstance(index, ir.Name) and len(index.name) > 1 and index.name.isalpha() and index.name not in GREEK
+
+
+def _with_calls(node, supplied: dict):
+    """``node`` with the values of the functions the user supplies written as their calls again (``r_j`` ->
+    ``r_j(x)``, ``y_n`` -> ``y(x_n, w)``), so that ``Problem.latex`` reads back to the same Problem."""
+    if not supplied:
+        return node
+
+    def rewrite(node):
+        entry = isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and isinstance(node.indices, tuple)
+        name = node.base.name if entry else node.name if isinstance(node, ir.Name) else None
+        function = supplied.get(name)
+        if function is None:
+            return _map_children(node, rewrite)
+        indices = node.indices if entry else ()
+        points = iter(indices)
+        args = tuple(ir.Name(written) if kind == "param" else ir.Sub(ir.Name(written), (next(points),))
+                     for kind, written in function.arguments)
+        return ir.Apply(name, args, tuple(ir.Name(p) for p in function.subscripts) + indices[len(function.points):])
+
+    return rewrite(node)
 
 
 def _map_children(node, fn):
@@ -2867,7 +2891,7 @@ def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> 
             roles[jacobian], shapes[jacobian] = FUNCTION, shape
             jacobians[symbols[param]] = jacobian
         function = SuppliedFunction(name, call.written, value, tuple(symbols[p] for p in taken), jacobians,
-                                    call.points)
+                                    call.points, call.arguments, call.signature[1])
         found.read(_supplied_reading(function, shapes))
         out[name] = function
     return out

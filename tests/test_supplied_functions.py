@@ -282,3 +282,18 @@ def test_a_linear_map_named_with_a_capital_maps_to_a_vector_and_its_adjoint_ente
     assert len(problem.shapes[function.value]) == 1 and len(problem.shapes[problem.symbol("b")]) == 1
     assert any("A is a vector (the values of a function you supply" in reading for reading in problem.readings)
     assert r"\left(J_{A}\right)_{j l m} \lambda_{j}" in symgd.kkt(problem).latex
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", "x"),
+    (r"P(x;\mu) = f(x) - \mu\sum_{i=1}^{m}\log c_i(x)", None),
+    (r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\|\mathbf{y}(\mathbf{x}_n,\mathbf{w}) - \mathbf{t}_n\|^2", None),
+    (r"\sum_{i=1}^{n}(f_w(x_i) - y_i)^2", "w"),
+    (r"\min_X \|X\|_* \quad \text{s.t.} \quad \mathcal{A}(X) = b", None),
+])
+def test_the_problems_latex_writes_the_calls_and_reads_back_to_the_same_problem(source, wrt):
+    problem = symgd.parse(source, wrt=wrt)
+    again = symgd.parse(problem.latex())
+    assert again.objective == problem.objective and dict(again.shapes) == dict(problem.shapes)
+    assert [c.expr for c in again.constraints] == [c.expr for c in problem.constraints]
+    assert all(function.written.split("(")[0] in problem.latex() for function in problem.supplied.values())
