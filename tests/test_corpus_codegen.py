@@ -88,6 +88,7 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "nw_nonlinear_least_squares": "second derivatives",
     "nw_log_barrier": "second derivatives",
     "prml_5_nn_regression_error": "second derivatives",
+    "nw_merit_function": "second derivatives",
 }
 
 

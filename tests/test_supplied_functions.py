@@ -254,6 +254,22 @@ def test_a_parameter_as_the_subscript_names_the_function_of_the_parameter():
     assert not fixed.supplied   # ESL's f_{m-1}(x_i): a fixed function's values, data
 
 
+def test_a_capitalised_function_in_a_norm_maps_to_vectors():
+    """Nocedal & Wright 11: the merit function 1/2 ||F(x)||^2 of F: R^n -> R^m; its gradient J_F^T F."""
+    problem = symgd.parse(r"f(x) = \frac{1}{2}\|F(x)\|^2", wrt="x")
+    m, n = 5, 3
+    values = {"x": RNG.normal(size=n), "A": RNG.normal(size=(m, n)), "b": RNG.normal(size=m)}
+
+    def merit(v):
+        h = np.tanh(v["A"] @ v["x"])
+        return h - v["b"], {"x": (1 - h ** 2)[:, None] * v["A"]}
+
+    _check_gradient(problem, values, {"F": merit}, lambda v: 0.5 * float(np.sum(merit(v)[0] ** 2)))
+    assert symgd.gradient(problem).blocks[0].matrix.latex == r"J_{F}^\top F"
+    matrix = symgd.parse(r"f(X) = \frac{1}{2}\|X\|^2", wrt="X")   # a capitalised parameter stays a matrix
+    assert len(matrix.shapes[matrix.symbol("X")]) == 2
+
+
 @pytest.mark.parametrize("source, wrt, error", [
     (r"L(x) = huber(A*x - b)", "x", symgd.AmbiguityError),          # a word, of an expression: no call read
     (r"L(x) = huber(x)", "x", symgd.AmbiguityError),                # a word stays an undefined function
