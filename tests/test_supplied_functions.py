@@ -315,3 +315,12 @@ def test_the_problems_latex_writes_the_calls_and_reads_back_to_the_same_problem(
     assert again.objective == problem.objective and dict(again.shapes) == dict(problem.shapes)
     assert [c.expr for c in again.constraints] == [c.expr for c in problem.constraints]
     assert all(function.written.split("(")[0] in problem.latex() for function in problem.supplied.values())
+
+
+def test_kkt_conditions_of_supplied_objective_and_constraints_read_as_the_textbook():
+    """Nocedal & Wright 12.1: min f(x) s.t. c_i(x) >= 0; stationarity grad f(x) - sum_i mu_i grad c_i(x) = 0."""
+    problem = symgd.parse(r"\min_x f(x) \quad \text{s.t.} \quad c_i(x) \ge 0, \; i = 1, \dots, m")
+    conditions = symgd.kkt(problem)
+    assert r"\nabla_{x} \mathcal{L} = \nabla f - J_{c}^\top \mu = 0" in conditions.latex
+    with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(f\(x\), c_\{i\}\(x\)\)"):
+        conditions.solve({"x": np.ones(2), "c": np.ones(3), "f": 1.0})
