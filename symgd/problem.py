@@ -1479,12 +1479,13 @@ class _Resolver:
                 or name in self.found.names or name in self.found.definitions or _is_word(ir.Name(name)) \
                 or (name in self.bold and name[:1].isupper()):
             return None
-        if not all(isinstance(index, (ir.Name, ir.Num)) for index in node.sub):
+        atoms = index_atoms(node.sub)   # r_j, r_{ij}: names and numbers only
+        if atoms is None or not all(isinstance(index, (ir.Name, ir.Num)) for index in atoms):
             return None
         # f_w(x_i), h_\\theta(x): a subscript that is a parameter says whose function it is (no index)
-        taken = [index.name for index in node.sub if isinstance(index, ir.Name) and index.name in params]
+        taken = [index.name for index in atoms if isinstance(index, ir.Name) and index.name in params]
         by_subscript = tuple(taken)
-        subscript = tuple(index for index in node.sub if not (isinstance(index, ir.Name) and index.name in params))
+        subscript = tuple(index for index in atoms if not (isinstance(index, ir.Name) and index.name in params))
         points = []
         for arg in args:
             if isinstance(arg, ir.Name) and arg.name in params:
@@ -2659,12 +2660,16 @@ def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:
     for name in taken:
         if name in used or name in found.declared:
             continue
-        size = next(d for d in ("n", "d", "p", "q", "D", "P", "Q", "M") if d not in found.names
-                    and d not in found.summed and d not in found.supplied and d not in sizes)
-        sizes.add(size)
-        found.declared[name] = (ir.Name(size),)
-        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{size}}}: a vector, since it appears only as the argument "
-                   "of functions you supply; declare it otherwise")
+        free = (d for d in ("n", "d", "p", "q", "k", "D", "P", "Q", "M", "K") if d not in found.names
+                and d not in found.summed and d not in found.supplied and d not in sizes)
+        matrix = name[:1].isupper()   # X of F(X): a capitalised name is a matrix, as everywhere
+        space = (next(free), next(free)) if matrix else (next(free),)
+        sizes.update(space)
+        found.declared[name] = tuple(ir.Name(size) for size in space)
+        written = r" \times ".join(space)
+        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{written}}}: a "
+                   f"{'matrix' if matrix else 'vector'}, since it appears only as the argument of functions you "
+                   "supply; declare it otherwise")
     return taken
 
 
@@ -2876,6 +2881,9 @@ def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> 
     Returns name -> SuppliedFunction; each is listed in the readings."""
     out = {}
     for name, call in found.supplied.items():
+        if name not in symbols:   # c_i(x) \ge 0 with i bound by nothing: c_i read as a name of its own
+            raise AmbiguityError(f"{call.written}: its index is bound by no sum and no range clause; write the "
+                                 f"range, e.g. {call.written} \\ge 0,\\ i = 1, \\dots, m")
         value = symbols[name]
         roles[value] = FUNCTION
         taken = [p for p in call.params if p in params]

@@ -278,6 +278,7 @@ def test_a_capitalised_function_in_a_norm_maps_to_vectors():
     (r"f(x) = \|x\|^2 + \sum_{j=1}^{m} r_j(z)^2", "x", symgd.AmbiguityError),   # of no parameter
     (r"f(x) = \sum_{j=1}^{m} r_j(x)^2 + \sum_{j=1}^{m} r_j(A x)", "x", symgd.SymgdError),   # not at the parameter
     (r"f(x, u) = \sum_{j=1}^{m} r_j(x)^2 + \sum_{j=1}^{m} r_j(u)", "x, u", symgd.AmbiguityError),   # two calls
+    (r"\min_x f(x) \quad \text{s.t.} \quad c_i(x) \ge 0", None, symgd.AmbiguityError),   # i bound by nothing
 ])
 def test_what_is_not_clearly_a_function_of_the_parameters_stays_an_error(source, wrt, error):
     with pytest.raises(error):
@@ -324,3 +325,20 @@ def test_kkt_conditions_of_supplied_objective_and_constraints_read_as_the_textbo
     assert r"\nabla_{x} \mathcal{L} = \nabla f - J_{c}^\top \mu = 0" in conditions.latex
     with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(f\(x\), c_\{i\}\(x\)\)"):
         conditions.solve({"x": np.ones(2), "c": np.ones(3), "f": 1.0})
+
+
+def test_a_capitalised_parameter_seen_only_in_calls_is_a_matrix_and_two_subscripts_are_two_axes():
+    problem = symgd.parse(r"\frac{1}{2}\|F(X)\|_F^2", wrt="X")
+    assert len(problem.shapes[problem.symbol("X")]) == 2
+    assert any(r"X \in \mathbb{R}^{n \times d}: a matrix" in reading for reading in problem.readings)
+    residuals = symgd.parse(r"\sum_{i=1}^{n}\sum_{j=1}^{m} r_{ij}(x)^2", wrt="x")
+    function = residuals.supplied["r"]
+    assert len(residuals.shapes[function.value]) == 2 and len(residuals.shapes[function.jacobians[residuals.symbol("x")]]) == 3
+    rows, columns, size = 4, 3, 2
+    values = {"x": RNG.normal(size=size), "A": RNG.normal(size=(rows, columns, size))}
+
+    def r(v):   # r_ij(x) = sin(a_ij^T x): J[i, j, k] = cos(a_ij^T x) a_ijk
+        inner = v["A"] @ v["x"]
+        return np.sin(inner), {"x": np.cos(inner)[:, :, None] * v["A"]}
+
+    _check_gradient(residuals, values, {"r": r}, lambda v: float(np.sum(np.sin(v["A"] @ v["x"]) ** 2)))
