@@ -3152,7 +3152,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     symbols = {}
     written = {written: name for name, written in problem.written.items()}
     for symbol, role in problem.roles.items():
-        if role in (PARAMETER, DATA, CONSTANT):
+        if role in (PARAMETER, DATA, CONSTANT, FUNCTION):   # J_r^T r: a supplied function's value and Jacobian
             name = _name_of(symbol)
             shape = Shape(tuple(dims.setdefault(str(d), Dim(int(d) if d.is_Integer else d))
                                 for d in problem.shapes[symbol]))

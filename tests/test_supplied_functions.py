@@ -342,3 +342,15 @@ def test_a_capitalised_parameter_seen_only_in_calls_is_a_matrix_and_two_subscrip
         return np.sin(inner), {"x": np.cos(inner)[:, :, None] * v["A"]}
 
     _check_gradient(residuals, values, {"r": r}, lambda v: float(np.sum(np.sin(v["A"] @ v["x"]) ** 2)))
+
+
+@pytest.mark.parametrize("claim, ok, diagnosis", [
+    (r"\nabla f = J_r^\top r", True, None),
+    (r"\nabla f = 2 J_r^\top r", False, "2 times the gradient"),
+    (r"\nabla f = r^\top J_r", False, "row vector"),
+    (r"\nabla f = J_r^\top (r - 1)", False, "differs"),
+])
+def test_a_hand_derivation_is_checked_in_the_functions_value_and_jacobian(claim, ok, diagnosis):
+    result = symgd.check(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", claim, wrt="x")
+    assert result.ok is ok
+    assert diagnosis is None or diagnosis in " ".join(result.diagnosis)
