@@ -242,6 +242,10 @@ class _Timeout(Exception):
 
 def _solve(conditions: KKT, data: dict, timeout: float) -> KKTSolution:
     problem = conditions.problem
+    if getattr(problem, "supplied", None):   # f(x), c_i(x): their values are the user's, not formulas to solve
+        calls = ", ".join(function.written for function in problem.supplied.values())
+        raise UnsupportedError(f"KKT.solve of a problem through a function you supply ({calls}): symgd writes its "
+                               "conditions with the Jacobians but cannot solve them without the function's formula")
     sizes = _sizes(problem, data)
     scalar = _Scalarizer(problem, conditions.multipliers, sizes, data)
     objective = scalar.expand(problem.objective)

@@ -173,9 +173,10 @@ class Problem:
     def latex(self) -> str:
         """The problem as LaTeX that ``symgd.parse`` reads back to the same Problem."""
         head = r"\min_{%s} " % ", ".join(name_latex(_name_of(p)) for p in self.params)
-        text = head + latex_of(self.objective_ir)
+        text = head + latex_of(_with_calls(self.objective_ir, self.supplied))
         if self.constraints_ir:
-            text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(c) for c in self.constraints_ir)
+            text += r" \quad \text{s.t.} \quad " + r",\; ".join(latex_of(_with_calls(c, self.supplied))
+                                                                 for c in self.constraints_ir)
         declarations = [self._declaration(symbol) for symbol in self.roles
                         if self.roles[symbol] in (PARAMETER, DATA, CONSTANT) and symbol not in self.labels]
         if declarations:
@@ -233,6 +234,7 @@ class _SuppliedCall:
     params: tuple           # the parameter arguments' names, in order
     signature: tuple        # each argument (a parameter's name, or "point"), the parameters as subscripts, the indices
     points: tuple = ()      # the data-point arguments as written (x_n)
+    arguments: tuple = ()   # ("param", name) or ("point", the data's name) per argument
 
 
 @dataclass
@@ -1645,12 +1647,13 @@ class _Resolver:
                 or name in self.found.names or name in self.found.definitions or _is_word(ir.Name(name)) \
                 or (name in self.bold and name[:1].isupper()):
             return None
-        if not all(isinstance(index, (ir.Name, ir.Num)) for index in node.sub):
+        atoms = index_atoms(node.sub)   # r_j, r_{ij}: names and numbers only
+        if atoms is None or not all(isinstance(index, (ir.Name, ir.Num)) for index in atoms):
             return None
         # f_w(x_i), h_\\theta(x): a subscript that is a parameter says whose function it is (no index)
-        taken = [index.name for index in node.sub if isinstance(index, ir.Name) and index.name in params]
+        taken = [index.name for index in atoms if isinstance(index, ir.Name) and index.name in params]
         by_subscript = tuple(taken)
-        subscript = tuple(index for index in node.sub if not (isinstance(index, ir.Name) and index.name in params))
+        subscript = tuple(index for index in atoms if not (isinstance(index, ir.Name) and index.name in params))
         points = []
         for arg in args:
             if isinstance(arg, ir.Name) and arg.name in params:
@@ -1668,8 +1671,9 @@ class _Resolver:
             raise AmbiguityError(f"{written}: {name} is written both as a function of the parameters and as a "
                                  "factor of a product; define the function or write the product with \\cdot")
         signature = tuple("point" if isinstance(a, ir.Sub) else a.name for a in args), by_subscript, len(subscript)
+        arguments = tuple(("point", a.base.name) if isinstance(a, ir.Sub) else ("param", a.name) for a in args)
         call = self.found.supplied.setdefault(name, _SuppliedCall(written, tuple(taken), signature,
-                                                                  tuple(latex_of(p) for p in points)))
+                                                                  tuple(latex_of(p) for p in points), arguments))
         if call.signature != signature:
             raise AmbiguityError(f"{written} and {call.written}: one function {name} that you supply, called with "
                                  "different arguments; symgd needs one call per function (at the parameters)")
@@ -2152,6 +2156,27 @@ def _literal_set_size(member: ir.Member):
 def _is_word(index) -> bool:
     """A subscript that is a word (``max`` in ``x_{\\max}``, ``train``): part of a name, never an index."""
     return isinstance(index, ir.Name) and len(index.name) > 1 and index.name.isalpha() and index.name not in GREEK
+
+
+def _with_calls(node, supplied: dict):
+    """``node`` with the values of the functions the user supplies written as their calls again (``r_j`` ->
+    ``r_j(x)``, ``y_n`` -> ``y(x_n, w)``), so that ``Problem.latex`` reads back to the same Problem."""
+    if not supplied:
+        return node
+
+    def rewrite(node):
+        entry = isinstance(node, ir.Sub) and isinstance(node.base, ir.Name) and isinstance(node.indices, tuple)
+        name = node.base.name if entry else node.name if isinstance(node, ir.Name) else None
+        function = supplied.get(name)
+        if function is None:
+            return _map_children(node, rewrite)
+        indices = node.indices if entry else ()
+        points = iter(indices)
+        args = tuple(ir.Name(written) if kind == "param" else ir.Sub(ir.Name(written), (next(points),))
+                     for kind, written in function.arguments)
+        return ir.Apply(name, args, tuple(ir.Name(p) for p in function.subscripts) + indices[len(function.points):])
+
+    return rewrite(node)
 
 
 def _map_children(node, fn):
@@ -2972,12 +2997,16 @@ def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:
     for name in taken:
         if name in used or name in found.declared:
             continue
-        size = next(d for d in ("n", "d", "p", "q", "D", "P", "Q", "M") if d not in found.names
-                    and d not in found.summed and d not in found.supplied and d not in sizes)
-        sizes.add(size)
-        found.declared[name] = (ir.Name(size),)
-        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{size}}}: a vector, since it appears only as the argument "
-                   "of functions you supply; declare it otherwise")
+        free = (d for d in ("n", "d", "p", "q", "k", "D", "P", "Q", "M", "K") if d not in found.names
+                and d not in found.summed and d not in found.supplied and d not in sizes)
+        matrix = name[:1].isupper()   # X of F(X): a capitalised name is a matrix, as everywhere
+        space = (next(free), next(free)) if matrix else (next(free),)
+        sizes.update(space)
+        found.declared[name] = tuple(ir.Name(size) for size in space)
+        written = r" \times ".join(space)
+        found.read(f"{name_latex(name)} \\in \\mathbb{{R}}^{{{written}}}: a "
+                   f"{'matrix' if matrix else 'vector'}, since it appears only as the argument of functions you "
+                   "supply; declare it otherwise")
     return taken
 
 
@@ -3213,6 +3242,9 @@ def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> 
     Returns name -> SuppliedFunction; each is listed in the readings."""
     out = {}
     for name, call in found.supplied.items():
+        if name not in symbols:   # c_i(x) \ge 0 with i bound by nothing: c_i read as a name of its own
+            raise AmbiguityError(f"{call.written}: its index is bound by no sum and no range clause; write the "
+                                 f"range, e.g. {call.written} \\ge 0,\\ i = 1, \\dots, m")
         value = symbols[name]
         roles[value] = FUNCTION
         taken = [p for p in call.params if p in params]
@@ -3228,7 +3260,7 @@ def _supplied_functions(found: _Items, params, symbols: dict, roles, shapes) -> 
             roles[jacobian], shapes[jacobian] = FUNCTION, shape
             jacobians[symbols[param]] = jacobian
         function = SuppliedFunction(name, call.written, value, tuple(symbols[p] for p in taken), jacobians,
-                                    call.points)
+                                    call.points, call.arguments, call.signature[1])
         found.read(_supplied_reading(function, shapes))
         out[name] = function
     return out
@@ -3484,7 +3516,7 @@ def elaborate(problem: Problem, node, free: dict | None = None, identity: frozen
     symbols = {}
     written = {written: name for name, written in problem.written.items()}
     for symbol, role in problem.roles.items():
-        if role in (PARAMETER, DATA, CONSTANT):
+        if role in (PARAMETER, DATA, CONSTANT, FUNCTION):   # J_r^T r: a supplied function's value and Jacobian
             name = _name_of(symbol)
             shape = Shape(tuple(dims.setdefault(str(d), Dim(int(d) if d.is_Integer else d))
                                 for d in problem.shapes[symbol]))

@@ -943,7 +943,9 @@ class ShapeInference:
         if node.kind == "F" and shape is not None and shape.rank == 1:   # \|U_i\|_{Fro} of a column U_i
             self.read(f"\\|{self.render(node.arg)}\\|_F of a vector is its Euclidean norm")
         if shape is None and _is_leaf(node.arg):
-            matrix = (node.kind in ("F", "*") or _is_upper(node.arg)) and not self.is_slice(node.arg, scope)
+            leaf = getattr(node.arg, "base", node.arg)
+            capital = _is_upper(node.arg) and getattr(leaf, "name", None) not in self.supplied   # \\|F(x)\\|: vectors
+            matrix = (node.kind in ("F", "*") or capital) and not self.is_slice(node.arg, scope)
             self.expect(node.arg, Shape((self.fresh(), self.fresh())) if matrix else Shape((self.fresh(),)), scope)
         elif shape is None and node.kind != "F" and not _mentions_upper(node.arg) and not any(
                 self.entry_ranks.get(n.name, 0) >= 2 for n in ir.walk(node.arg) if isinstance(n, ir.Name)):

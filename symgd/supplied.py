@@ -97,6 +97,8 @@ class SuppliedFunction:
         params: the parameters it takes, in the order of its arguments.
         jacobians: parameter -> the symbol of the Jacobian (its shape: the value's, then the parameter's).
         points: the data points among its arguments as written (``x_n``): the value has one entry per point.
+        arguments: its arguments as the source writes them: ``("param", name)`` or ``("point", the data's name)``.
+        subscripts: the parameters written as its subscript (``w`` of ``f_w(x_i)``).
     """
 
     name: str
@@ -105,6 +107,8 @@ class SuppliedFunction:
     params: tuple
     jacobians: dict
     points: tuple = ()
+    arguments: tuple = ()
+    subscripts: tuple = ()
 
     def call(self, *indices) -> supplied:
         """The index-form entry of the value at ``indices``."""

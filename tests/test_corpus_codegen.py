@@ -76,6 +76,7 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "text_prml_product_likelihood": "Product over a range between two indices|triangular range",
     "cs229_softmax_loglik": "Product over a range between two indices",
     "text_sls_matrix_completion": "nuclear norm",
+    "nw_merit_function": "second derivatives",
 }
 
 

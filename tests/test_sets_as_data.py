@@ -145,7 +145,6 @@ def test_a_kernel_of_data_only_is_the_kernel_matrix_given_as_data(seed):
 
 
 @pytest.mark.parametrize("source, wrt", [
-    (r"\sum_i k(w, x_i)", "w"),                                 # the parameter in an argument
     (r"\sum_{ij}\alpha_i k(x_i, x_j)", "x"),                    # the points are the parameter
     (r"\sum_{ij}\alpha_i\alpha_j k(x_i, x_j)", None),           # no parameter known: nothing is data yet
     (r"\sum_{i}\alpha_i k(x_i, z)", r"\alpha"),                 # an argument with no summed index
@@ -155,6 +154,11 @@ def test_a_function_of_anything_but_indexed_data_is_never_a_kernel_matrix(source
     with pytest.raises(symgd.SymgdError) as info:
         symgd.parse(source, wrt=wrt)
     assert "kernel matrix" not in str(info.value)
+
+
+def test_a_function_of_the_parameter_and_the_data_points_is_one_the_user_supplies_not_a_kernel_matrix():
+    problem = symgd.parse(r"\sum_i k(w, x_i)", wrt="w")   # tests/test_supplied_functions.py
+    assert "k" in problem.supplied and not any("kernel matrix" in reading for reading in problem.readings)
 
 
 def test_a_defined_kernel_is_used_not_read_as_data():

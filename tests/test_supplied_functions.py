@@ -174,6 +174,8 @@ def test_second_derivatives_are_refused_naming_the_function():
     problem = symgd.parse(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
     with pytest.raises(symgd.UnsupportedError, match=r"second derivative of the function r_\{j\}\(x\)"):
         symgd.hessian(problem)
+    with pytest.raises(symgd.UnsupportedError, match=r"explain of a loss through a function you supply \(r_\{j\}"):
+        symgd.explain(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", wrt="x")
     for options in ({"hessian": True}, {"optimizer": "newton"}, {"optimizer": "prox"}, {"backend": "jax"}):
         with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(r_\{j\}\(x\)\)"):
             symgd.codegen(problem, **options)
@@ -254,12 +256,29 @@ def test_a_parameter_as_the_subscript_names_the_function_of_the_parameter():
     assert not fixed.supplied   # ESL's f_{m-1}(x_i): a fixed function's values, data
 
 
+def test_a_capitalised_function_in_a_norm_maps_to_vectors():
+    """Nocedal & Wright 11: the merit function 1/2 ||F(x)||^2 of F: R^n -> R^m; its gradient J_F^T F."""
+    problem = symgd.parse(r"f(x) = \frac{1}{2}\|F(x)\|^2", wrt="x")
+    m, n = 5, 3
+    values = {"x": RNG.normal(size=n), "A": RNG.normal(size=(m, n)), "b": RNG.normal(size=m)}
+
+    def merit(v):
+        h = np.tanh(v["A"] @ v["x"])
+        return h - v["b"], {"x": (1 - h ** 2)[:, None] * v["A"]}
+
+    _check_gradient(problem, values, {"F": merit}, lambda v: 0.5 * float(np.sum(merit(v)[0] ** 2)))
+    assert symgd.gradient(problem).blocks[0].matrix.latex == r"J_{F}^\top F"
+    matrix = symgd.parse(r"f(X) = \frac{1}{2}\|X\|^2", wrt="X")   # a capitalised parameter stays a matrix
+    assert len(matrix.shapes[matrix.symbol("X")]) == 2
+
+
 @pytest.mark.parametrize("source, wrt, error", [
     (r"L(x) = huber(A*x - b)", "x", symgd.AmbiguityError),          # a word, of an expression: no call read
     (r"L(x) = huber(x)", "x", symgd.AmbiguityError),                # a word stays an undefined function
     (r"f(x) = \|x\|^2 + \sum_{j=1}^{m} r_j(z)^2", "x", symgd.AmbiguityError),   # of no parameter
     (r"f(x) = \sum_{j=1}^{m} r_j(x)^2 + \sum_{j=1}^{m} r_j(A x)", "x", symgd.SymgdError),   # not at the parameter
     (r"f(x, u) = \sum_{j=1}^{m} r_j(x)^2 + \sum_{j=1}^{m} r_j(u)", "x, u", symgd.AmbiguityError),   # two calls
+    (r"\min_x f(x) \quad \text{s.t.} \quad c_i(x) \ge 0", None, symgd.AmbiguityError),   # i bound by nothing
 ])
 def test_what_is_not_clearly_a_function_of_the_parameters_stays_an_error(source, wrt, error):
     with pytest.raises(error):
@@ -282,3 +301,56 @@ def test_a_linear_map_named_with_a_capital_maps_to_a_vector_and_its_adjoint_ente
     assert len(problem.shapes[function.value]) == 1 and len(problem.shapes[problem.symbol("b")]) == 1
     assert any("A is a vector (the values of a function you supply" in reading for reading in problem.readings)
     assert r"\left(J_{A}\right)_{j l m} \lambda_{j}" in symgd.kkt(problem).latex
+
+
+@pytest.mark.parametrize("source, wrt", [
+    (r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", "x"),
+    (r"P(x;\mu) = f(x) - \mu\sum_{i=1}^{m}\log c_i(x)", None),
+    (r"E(\mathbf{w}) = \frac{1}{2}\sum_{n=1}^{N}\|\mathbf{y}(\mathbf{x}_n,\mathbf{w}) - \mathbf{t}_n\|^2", None),
+    (r"\sum_{i=1}^{n}(f_w(x_i) - y_i)^2", "w"),
+    (r"\min_X \|X\|_* \quad \text{s.t.} \quad \mathcal{A}(X) = b", None),
+])
+def test_the_problems_latex_writes_the_calls_and_reads_back_to_the_same_problem(source, wrt):
+    problem = symgd.parse(source, wrt=wrt)
+    again = symgd.parse(problem.latex())
+    assert again.objective == problem.objective and dict(again.shapes) == dict(problem.shapes)
+    assert [c.expr for c in again.constraints] == [c.expr for c in problem.constraints]
+    assert all(function.written.split("(")[0] in problem.latex() for function in problem.supplied.values())
+
+
+def test_kkt_conditions_of_supplied_objective_and_constraints_read_as_the_textbook():
+    """Nocedal & Wright 12.1: min f(x) s.t. c_i(x) >= 0; stationarity grad f(x) - sum_i mu_i grad c_i(x) = 0."""
+    problem = symgd.parse(r"\min_x f(x) \quad \text{s.t.} \quad c_i(x) \ge 0, \; i = 1, \dots, m")
+    conditions = symgd.kkt(problem)
+    assert r"\nabla_{x} \mathcal{L} = \nabla f - J_{c}^\top \mu = 0" in conditions.latex
+    with pytest.raises(symgd.UnsupportedError, match=r"function you supply \(f\(x\), c_\{i\}\(x\)\)"):
+        conditions.solve({"x": np.ones(2), "c": np.ones(3), "f": 1.0})
+
+
+def test_a_capitalised_parameter_seen_only_in_calls_is_a_matrix_and_two_subscripts_are_two_axes():
+    problem = symgd.parse(r"\frac{1}{2}\|F(X)\|_F^2", wrt="X")
+    assert len(problem.shapes[problem.symbol("X")]) == 2
+    assert any(r"X \in \mathbb{R}^{n \times d}: a matrix" in reading for reading in problem.readings)
+    residuals = symgd.parse(r"\sum_{i=1}^{n}\sum_{j=1}^{m} r_{ij}(x)^2", wrt="x")
+    function = residuals.supplied["r"]
+    assert len(residuals.shapes[function.value]) == 2 and len(residuals.shapes[function.jacobians[residuals.symbol("x")]]) == 3
+    rows, columns, size = 4, 3, 2
+    values = {"x": RNG.normal(size=size), "A": RNG.normal(size=(rows, columns, size))}
+
+    def r(v):   # r_ij(x) = sin(a_ij^T x): J[i, j, k] = cos(a_ij^T x) a_ijk
+        inner = v["A"] @ v["x"]
+        return np.sin(inner), {"x": np.cos(inner)[:, :, None] * v["A"]}
+
+    _check_gradient(residuals, values, {"r": r}, lambda v: float(np.sum(np.sin(v["A"] @ v["x"]) ** 2)))
+
+
+@pytest.mark.parametrize("claim, ok, diagnosis", [
+    (r"\nabla f = J_r^\top r", True, None),
+    (r"\nabla f = 2 J_r^\top r", False, "2 times the gradient"),
+    (r"\nabla f = r^\top J_r", False, "row vector"),
+    (r"\nabla f = J_r^\top (r - 1)", False, "differs"),
+])
+def test_a_hand_derivation_is_checked_in_the_functions_value_and_jacobian(claim, ok, diagnosis):
+    result = symgd.check(r"f(x) = \frac{1}{2}\sum_{j=1}^{m}r_j^2(x)", claim, wrt="x")
+    assert result.ok is ok
+    assert diagnosis is None or diagnosis in " ".join(result.diagnosis)

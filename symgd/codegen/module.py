@@ -459,7 +459,8 @@ class ModuleWriter:
         if self.backend.per_function_namespace:
             self.helpers.add("_namespace")
         calls, called = self._supplied_calls(code)   # before the dimensions: their arrays' shapes are checked too
-        dims = self._dims_lines(calls + code, self.params + self.data + self._supplied_arrays(called))
+        dims = self._dims_lines(calls + code, self.params + self.data + self._supplied_arrays(called)) if called \
+            else self._dims_lines(code)
         return self.backend.namespace_lines(self._namespace_arrays(), code) + calls + dims + code
 
     def _scalars_as_arrays(self, code: list[str]) -> list[str]:

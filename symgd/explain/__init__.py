@@ -160,6 +160,11 @@ def explain(derivation: Derivation, seeds=(0, 1)) -> Explanation:
     """
     if derivation.kind != "gradient":
         raise UnsupportedError("a step-by-step explanation of a Hessian (explain the gradient)")
+    supplied = getattr(derivation.problem, "supplied", {})
+    if supplied:   # its differential dr = J_r dx has no node in the loss's graph yet
+        calls = ", ".join(function.written for function in supplied.values())
+        raise UnsupportedError(f"symgd explain of a loss through a function you supply ({calls}); the gradient "
+                               "(symgd.gradient) writes it with the function's Jacobian")
     try:
         return _Writer(derivation, seeds).run()
     except UnsupportedError as error:   # the lifting and printing errors speak of code and matrix forms

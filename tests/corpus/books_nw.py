@@ -69,4 +69,11 @@ ENTRIES = [
           sizes={"m": 7, "n": 3},
           variants=[r'\frac{1}{2}\|r_k + J_kp\|^2',
                     r'\frac{1}{2}\cdot\|J_k\cdot p + r_k\|^2']),
+    entry("nw_merit_function", f"{NW}, Sec. 11.2 (the merit function of the nonlinear equations r(x) = 0; here"
+          " bound to r(x) = tanh(Ax) - b)",
+          r"f(x) = \frac{1}{2}\|r(x)\|^2",
+          "x", "x:n A:m,n b:m", lambda v: 0.5 * float(np.sum((np.tanh(v["A"] @ v["x"]) - v["b"]) ** 2)),
+          sizes={"m": 5, "n": 3},
+          functions={"r": lambda v: (np.tanh(v["A"] @ v["x"]) - v["b"],
+                                     (1 - np.tanh(v["A"] @ v["x"]) ** 2)[:, None] * v["A"])}),
 ]
