@@ -321,6 +321,41 @@ def _join_capital_heads(documents: list[ir.Document]) -> tuple[list[ir.Document]
             for document in documents], sorted(heads)
 
 
+def _close_pair_sums(documents: list[ir.Document]) -> tuple[list[ir.Document], list]:
+    """``\\sum_{s \\neq t}|\\theta_{st}|`` (Hastie, Tibshirani & Wainwright's off-diagonal l1 norm): t is bound by no
+    sum and written nowhere else in the formula, so the sum runs over the pairs, t as well; an excluded index
+    used outside the sum (SimCLR's per-pair loss ``\\ell_{i,j}``, CS231n's ``L_i``) keeps its reading."""
+    pairs = []
+
+    def names_outside(item, skip) -> set:
+        stack, names = [item], set()
+        while stack:
+            node = stack.pop()
+            if node is skip:
+                continue
+            if isinstance(node, ir.Name):
+                names.add(node.name)
+            stack.extend(ir.children(node))
+        return names
+
+    def close(node, bound: frozenset, item):
+        if isinstance(node, ir.Minimize):
+            return dataclasses.replace(node, objective=close(node.objective, bound, item))
+        if isinstance(node, ir.BigOp):
+            excluded = node.excluded if isinstance(node.excluded, str) else None
+            inner = bound | {node.index} | ({excluded} if excluded else set())
+            rewritten = dataclasses.replace(node, body=close(node.body, inner, item))
+            if node.op == "sum" and excluded and excluded not in bound and excluded not in names_outside(item, node):
+                pairs.append((node.index, excluded))
+                return ir.BigOp("sum", excluded, None, None, rewritten)
+            return rewritten
+        return _map_children(node, lambda child: close(child, bound, item))
+
+    documents = [dataclasses.replace(document, items=tuple(close(item, frozenset(), item) for item in document.items))
+                 for document in documents]
+    return documents, pairs
+
+
 def _product_of(factors: list):
     node = factors[0]
     for factor in factors[1:]:
@@ -406,7 +441,12 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         found.free_min = True
     indices = {node.index for node in ir.walk(item.objective) if isinstance(node, ir.BigOp)}
     for variable in item.variables:
-        if isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
+        if _implied_by_log_det(variable, item.objective):
+            _declare_symmetric(found, _declared_name(variable.operands[0]), "positive definite")
+            found.read(f"{latex_of(variable)} under \\{item.sense} is implied by the domain of \\log\\det "
+                       f"{latex_of(variable.operands[0])} (a symmetric positive definite matrix)")
+            variable = variable.operands[0]
+        elif isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
             _take_declaration(found, variable)
             variable = variable.operands[0]
         name = _variable_name(variable, indices)
@@ -416,6 +456,18 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         found.params.append(name)
         if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
+
+
+def _implied_by_log_det(variable, objective) -> bool:
+    """``\\max_{\\Theta \\succeq 0} \\log\\det\\Theta - ...`` (the graphical lasso): the semidefinite constraint on
+    a matrix whose log-determinant the objective takes is implied by that domain, so it is a declaration; any
+    other \\succeq 0 under \\min (a semidefinite program's) stays refused."""
+    if not (isinstance(variable, ir.Relation) and set(variable.ops) <= {"succeq", "succ"}
+            and variable.operands[-1] == ir.Num("0") and _is_matrix_name(variable.operands[0])):
+        return False
+    matrix = variable.operands[0]
+    return any(isinstance(node, ir.Func) and node.name == "log" and node.args
+               and node.args[0] in (ir.Func("det", (matrix,)), ir.Abs(matrix)) for node in ir.walk(objective))
 
 
 def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
@@ -2096,9 +2148,12 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     """Build the typed Problem from parsed documents (the source, then the ``where`` text)."""
     syntax = documents[0].syntax
     documents, joined = _join_capital_heads(documents)
+    documents, pairs = _close_pair_sums(documents)
     found = _sort_items(documents)
     for word in joined:
         found.read(f"{word} is one name (capitals side by side heading a definition), not a product of letters")
+    for index, excluded in pairs:
+        found.read(f"\\sum_{{{index} \\ne {excluded}}} is the sum over the pairs {index} \\ne {excluded} (both summed)")
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])

@@ -182,3 +182,33 @@ def test_blackboard_h_is_a_function_to_define():
 def test_sampling_is_out_of_scope():
     with pytest.raises(UnsupportedError, match=r"\\sim"):
         symgd.parse(r"\min_\theta\sum_{\mathcal{T}_i\sim p(\mathcal{T})}\mathcal{L}_{\mathcal{T}_i}(f_\theta)")
+
+
+def test_juxtaposition_binds_tighter_than_odot():
+    # y \odot Xw is y \odot (Xw), as symgd prints its matrix forms; it was (y \odot X) w, with y an n x d matrix
+    problem = symgd.parse(r"\mathbf{1}^T\log(1 + \exp(-\mathbf{y}\odot\mathbf{X}\mathbf{w}))", wrt=r"\mathbf{w}")
+    check_against_reference(problem, lambda y, X, w: np.sum(np.log1p(np.exp(-y * (X @ w)))), {"y": "y", "X": "X", "w": "w"})
+    problem = symgd.parse(r"\mathbf{1}^T((\mathbf{M}\odot\mathbf{W})\mathbf{x})", wrt=r"\mathbf{W}")   # written parentheses
+    check_against_reference(problem, lambda M, W, x: np.sum((M * W) @ x), {"M": "M", "W": "W", "x": "x"})
+
+
+def test_a_sum_over_pairs_with_both_indices_free():
+    # Hastie, Tibshirani & Wainwright (2015), Sec. 9.3.1: rho_1(Theta) = sum_{s != t} |theta_st|, under maximize
+    # over Theta >= 0, implied by log det Theta
+    problem = symgd.parse(r"\underset{\Theta\succeq 0}{\text{maximize}}\left\{\log\det\Theta - \operatorname{trace}"
+                          r"(\mathbf{S}\Theta) - \lambda\rho_1(\Theta)\right\}", where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|")
+    assert problem.sense == "max" and not problem.constraints
+    env_check = symgd.parse(r"\lambda\sum_{s\neq t}|\Theta_{st}|", wrt=r"\Theta")
+    check_against_reference(env_check, lambda T, lam: lam * (np.abs(T).sum() - np.abs(np.diag(T)).sum()),
+                            {"T": "Theta", "lam": "lambda"})
+
+
+def test_an_excluded_index_used_outside_keeps_its_reading():
+    # CS231n's L_i = sum_{j != y_i} ...; a per-example loss with j != i and i written outside is not a pair sum
+    with pytest.raises(AmbiguityError, match=r"index i on a parameter .* bound by no sum"):   # not summed silently
+        symgd.parse(r"L_i = \sum_{j \ne i} (s_j - s_i + 1)", wrt="s")
+
+
+def test_a_semidefinite_constraint_without_log_det_stays_refused():
+    with pytest.raises(UnsupportedError, match=r"X \\succeq 0"):
+        symgd.parse(r"\min_{X\succeq 0}\operatorname{tr}(CX)")

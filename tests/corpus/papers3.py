@@ -145,8 +145,7 @@ ENTRIES = [
           r"\Theta", "Theta:p,p S:p,p lambda:",
           lambda v: float(np.log(np.linalg.det(v["Theta"]))) - float(np.trace(v["S"] @ v["Theta"]))
           - v["lambda"] * (_l1(v["Theta"]) - _l1(np.diag(v["Theta"]))),
-          where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|", kinds="Theta:spd S:spd",
-          status=REFUSAL, gap="UnsupportedError: the declaration \\Theta \\succeq 0 under maximize (a semidefinite constraint)"),
+          where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|", kinds="Theta:spd S:spd"),
     entry("text_sls_logistic_lasso", f"{SLS}, Sec. 3.2 (lasso-penalized logistic regression, y_i in {{0, 1}})",
           r"\underset{(\beta_0,\beta)\in\mathbb{R}^{p+1}}{\text{minimize}}\left\{-\frac{1}{N}\sum_{i=1}^{N}\left[y_i(\beta_0"
           r" + \beta^Tx_i) - \log(1 + e^{\beta_0 + \beta^Tx_i})\right] + \lambda\|\beta\|_1\right\}",
