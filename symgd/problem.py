@@ -446,6 +446,11 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
             found.read(f"{latex_of(variable)} under \\{item.sense} is implied by the domain of \\log\\det "
                        f"{latex_of(variable.operands[0])} (a symmetric positive definite matrix)")
             variable = variable.operands[0]
+        elif (bounded := _bounded_variable(variable)) is not None:
+            # \max_{\|v\|_2 \le 1} (HTW's SCoTLASS): the variable v over the set the relation describes
+            found.constraints.append((variable.operands[0], variable.ops[0], variable.operands[1]))
+            found.read(f"{latex_of(variable)} under \\{item.sense} is a constraint on {latex_of(bounded)}")
+            variable = bounded
         elif isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
             _take_declaration(found, variable)
             variable = variable.operands[0]
@@ -456,6 +461,15 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         found.params.append(name)
         if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
+
+
+def _bounded_variable(variable):
+    """The one name of ``\\|v\\|_2 \\le 1`` (a norm or an absolute value of a name, bounded by a number), else None."""
+    if not (isinstance(variable, ir.Relation) and len(variable.ops) == 1 and variable.ops[0] in ("<=", "<")
+            and isinstance(variable.operands[1], ir.Num) and isinstance(variable.operands[0], (ir.Norm, ir.Abs))):
+        return None
+    inner = variable.operands[0].arg
+    return inner if isinstance(inner, ir.Name) else None
 
 
 def _implied_by_log_det(variable, objective) -> bool:

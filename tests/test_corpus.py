@@ -75,6 +75,7 @@ def header_variables(latex: str) -> list[str] | None:
     names = [re.split(r"\\in\b|\\succ", part)[0].strip() for part in re.split(r",(?![^{]*\})", text)]
     names = [re.sub(r"_\w$|_\{\w\}$", "", name[2:-2]) if name.startswith(r"\{") else name for name in names]
     names = [re.sub(r"\^\*|[()]", "", name).strip() for name in names]   # \{\lambda_i\}: the family lambda
+    names = [re.sub(r"^\\\|(.+?)\\\|(?:_\w)?\s*\\le.*$", r"\1", name) for name in names]   # \|v\|_2 \le 1: v
     return [name for name in names if name] or None
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import symgd
 from symgd.errors import AmbiguityError, UnsupportedError
-from helpers import check_against_reference, roles_by_name
+from helpers import check_against_reference, evaluate, roles_by_name
 
 
 def _sigmoid(z):
@@ -212,3 +212,15 @@ def test_an_excluded_index_used_outside_keeps_its_reading():
 def test_a_semidefinite_constraint_without_log_det_stays_refused():
     with pytest.raises(UnsupportedError, match=r"X \\succeq 0"):
         symgd.parse(r"\min_{X\succeq 0}\operatorname{tr}(CX)")
+
+
+def test_a_bounded_norm_under_max_is_a_constraint():
+    # Hastie, Tibshirani & Wainwright (2015), Sec. 8.2.2 (SCoTLASS): maximize over ||v||_2 <= 1
+    problem = symgd.parse(r"\underset{\|v\|_2\leq 1}{\text{maximize}}\left\{v^T\mathbf{X}^T\mathbf{X}v\right\}\ "
+                          r"\text{subject to}\ \|v\|_1 \leq t")
+    assert [str(p) for p in problem.params] == ["v"] and problem.sense == "max"
+    assert sorted(c.kind for c in problem.constraints) == ["le", "le"]
+    ball = next(c for c in problem.constraints if c.latex.endswith(r"\le 1"))
+    v = np.array([0.3, -1.2, 0.5])
+    value = evaluate(ball.expr, {"v": v, "d": 3})
+    assert np.isclose(value, np.linalg.norm(v) - 1)   # ||v||_2 - 1 <= 0, the unit ball

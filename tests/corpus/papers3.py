@@ -170,8 +170,7 @@ ENTRIES = [
           r"\underset{\|v\|_2\leq 1}{\text{maximize}}\left\{v^T\mathbf{X}^T\mathbf{X}v\right\}\ \text{subject to}\ \|v\|_1 \leq t",
           "v", "v:p X:N,p t:",
           lambda v: float(v["v"] @ v["X"].T @ v["X"] @ v["v"]),
-          constraints=lambda v: [("le", float(np.linalg.norm(v["v"])) - 1), ("le", _l1(v["v"]) - v["t"])],
-          status=REFUSAL, gap="UnsupportedError: the declaration \\|v\\|_2 \\le 1 under maximize (a constraint written as the header)"),
+          constraints=lambda v: [("le", float(np.linalg.norm(v["v"])) - 1), ("le", _l1(v["v"]) - v["t"])]),
     # ---- nonconvex penalties, square-root lasso, Dantzig selector
     _breheny("paper_breheny_mcp", "Sec. 1 and 2.1 (the objective Q with the MCP penalty p_{lambda,gamma} of theta >= 0)",
              _mcp, r"p_{\lambda,\gamma}(\theta) = \begin{cases}\lambda\theta - \frac{\theta^2}{2\gamma} & \text{if } \theta"
