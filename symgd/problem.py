@@ -356,6 +356,33 @@ def _close_pair_sums(documents: list[ir.Document]) -> tuple[list[ir.Document], l
     return documents, pairs
 
 
+def _calls_in_subscripts(documents: list[ir.Document]) -> tuple[list[ir.Document], list[str]]:
+    """``v_{\\omega(i)}`` (Guiver & Snelson's Plackett-Luce), ``s_{\\pi(j)}`` (ListMLE): a function defined nowhere,
+    called on indices inside a subscript, is a permutation given as data, the index array ``\\omega_i``."""
+    defined = {item.operands[0].name for document in documents for item in document.items
+               if isinstance(item, ir.Relation) and isinstance(item.operands[0], ir.Apply)}
+    found = []
+
+    def as_entry(index):
+        if isinstance(index, ir.Apply) and index.name not in defined and not index.sub and not index.fixed \
+                and index.args and all(isinstance(arg, ir.Name) for arg in index.args):
+            if index.name not in found:
+                found.append(index.name)
+            return ir.Sub(ir.Name(index.name), index.args)
+        return rewrite(index)
+
+    def rewrite(node):
+        if isinstance(node, ir.Minimize):
+            return dataclasses.replace(node, objective=rewrite(node.objective))
+        if isinstance(node, ir.Sub):
+            return ir.Sub(rewrite(node.base), tuple(as_entry(index) for index in node.indices))
+        return _map_children(node, rewrite)
+
+    documents = [dataclasses.replace(document, items=tuple(rewrite(item) for item in document.items))
+                 for document in documents]
+    return documents, found
+
+
 def _product_of(factors: list):
     node = factors[0]
     for factor in factors[1:]:
@@ -2163,7 +2190,11 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     syntax = documents[0].syntax
     documents, joined = _join_capital_heads(documents)
     documents, pairs = _close_pair_sums(documents)
+    documents, permutations = _calls_in_subscripts(documents)
     found = _sort_items(documents)
+    for name in permutations:
+        found.read(f"\\{name}(i) in a subscript is the entry \\{name}_i: an index given as data (a permutation)"
+                   if name in GREEK else f"{name}(i) in a subscript is the entry {name}_i: an index given as data")
     for word in joined:
         found.read(f"{word} is one name (capitals side by side heading a definition), not a product of letters")
     for index, excluded in pairs:

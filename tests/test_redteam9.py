@@ -224,3 +224,13 @@ def test_a_bounded_norm_under_max_is_a_constraint():
     v = np.array([0.3, -1.2, 0.5])
     value = evaluate(ball.expr, {"v": v, "d": 3})
     assert np.isclose(value, np.linalg.norm(v) - 1)   # ||v||_2 - 1 <= 0, the unit ball
+
+
+def test_a_permutation_called_in_a_subscript_is_an_index_array():
+    # Xia et al. (2008), ListMLE: s_{\pi(i)}, pi the ranking given as data (it was a "shifted index")
+    problem = symgd.parse(r"-\sum_{i=1}^{n}\log\frac{\exp(s_{\pi(i)})}{\sum_{j=i}^{n}\exp(s_{\pi(j)})}", wrt="s")
+    assert any(r"\pi(i) in a subscript" in reading for reading in problem.readings)
+    (labels,) = problem.labels.values()
+    assert labels == "pi"
+    with pytest.raises(UnsupportedError, match="shifted index"):   # a function the source defines stays a call
+        symgd.parse(r"\sum_{i=1}^{n} s_{f(i)}", wrt="s", where=r"f(i) = 2i")

@@ -366,8 +366,7 @@ ENTRIES = [
     entry("paper_plackett_luce", "Guiver & Snelson (2009), Bayesian inference for Plackett-Luce ranking models, Sec. 2,"
           " eq. (1) (the probability of the ordering omega; omega(i) the item ranked i-th)",
           r"P(\omega|\mathbf{v}) = \prod_{i=1}^{K}\frac{v_{\omega(i)}}{\sum_{j=i}^{K}v_{\omega(j)}}",
-          r"\mathbf{v}", "v:K omega:K", _plackett_luce, kinds="v:positive omega:labels:K",
-          status=REFUSAL, gap="UnsupportedError: the shifted index in v_{\\omega(i)} (an index through a permutation written as a call)"),
+          r"\mathbf{v}", "v:K omega:K", _plackett_luce, kinds="v:positive omega:labels:K"),
     entry("paper_word2vec_softmax", "Mikolov, Sutskever, Chen, Corrado & Dean (2013), Distributed representations of"
           " words and phrases and their compositionality, Sec. 2, eq. (2) (the full softmax; v'_w the output vectors)",
           r"p(w_O|w_I) = \frac{\exp\left({v'_{w_O}}^\top v_{w_I}\right)}{\sum_{w=1}^{W}\exp\left({v'_w}^\top v_{w_I}\right)}",
