@@ -2869,9 +2869,12 @@ def _refuse_greek_parts_of_parameters(params, formulas, found: _Items) -> None:
     nodes = [n for f in formulas for n in ir.walk(f)]
     named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
     subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    # a penalty \|\beta_j\|, |\beta_j| (weights \alpha_i beside a parameter A keep their reading)
+    normed = {n.arg.base.name for n in nodes if isinstance(n, (ir.Norm, ir.Abs)) and isinstance(n.arg, ir.Sub)
+              and isinstance(n.arg.base, ir.Name)}
     for name in params:
         greek = GREEK_OF_CAPITAL.get(name)
-        if greek and greek not in params and subscripted[greek] and named[greek] == subscripted[greek] \
+        if greek and greek not in params and greek in normed and named[greek] == subscripted[greek] \
                 and greek not in found.declared and greek not in found.sample_declared:
             raise AmbiguityError(f"\\{greek}_j beside the parameter {name}: the columns (or rows) of {name}, or data "
                                  f"of its own? symgd does not guess: write the penalty on {name} itself (for rows, "

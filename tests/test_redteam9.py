@@ -234,3 +234,10 @@ def test_a_permutation_called_in_a_subscript_is_an_index_array():
     assert labels == "pi"
     with pytest.raises(UnsupportedError, match="shifted index"):   # a function the source defines stays a call
         symgd.parse(r"\sum_{i=1}^{n} s_{f(i)}", wrt="s", where=r"f(i) = 2i")
+
+
+def test_greek_weights_beside_a_latin_parameter_keep_their_reading():
+    # alpha_i weights next to a parameter matrix A are data (only a penalty \|\beta_j\| next to B is asked for)
+    problem = symgd.parse(r"\min_A \sum_{i=1}^{n}\alpha_i\|Ax_i - y_i\|^2")
+    check_against_reference(problem, lambda alpha, A, x, y: np.sum(alpha * np.sum((x @ A.T - y) ** 2, axis=1)),
+                            {"alpha": "alpha", "A": "A", "x": "x", "y": "y"})
