@@ -42,6 +42,9 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     # a 0-based sum, w_j x^j for j = 0..M: the power is the index's value
     "prml_1_2_polynomial_error": "used as a value",
     "prml_1_4_regularized_polynomial": "used as a value",
+    "text_sls_group_lasso": "matrix form of a",   # z_ij, one vector per sample and group: rank 3, several axes
+    "text_sls_flsa": "a sum from 2",   # |theta_i - theta_{i-1}| for i = 2..N
+    "paper_plackett_luce": "a sum from",   # the tails sum_{j >= i} of the ranking
 }
 
 
