@@ -342,6 +342,68 @@ def _join_capital_heads(documents: list[ir.Document]) -> tuple[list[ir.Document]
             for document in documents], sorted(heads)
 
 
+def _close_pair_sums(documents: list[ir.Document]) -> tuple[list[ir.Document], list]:
+    """``\\sum_{s \\neq t}|\\theta_{st}|`` (Hastie, Tibshirani & Wainwright's off-diagonal l1 norm): t is bound by no
+    sum and written nowhere else in the formula, so the sum runs over the pairs, t as well; an excluded index
+    used outside the sum (SimCLR's per-pair loss ``\\ell_{i,j}``, CS231n's ``L_i``) keeps its reading."""
+    pairs = []
+
+    def names_outside(item, skip) -> set:
+        stack, names = [item], set()
+        while stack:
+            node = stack.pop()
+            if node is skip:
+                continue
+            if isinstance(node, ir.Name):
+                names.add(node.name)
+            stack.extend(ir.children(node))
+        return names
+
+    def close(node, bound: frozenset, item):
+        if isinstance(node, ir.Minimize):
+            return dataclasses.replace(node, objective=close(node.objective, bound, item))
+        if isinstance(node, ir.BigOp):
+            excluded = node.excluded if isinstance(node.excluded, str) else None
+            inner = bound | {node.index} | ({excluded} if excluded else set())
+            rewritten = dataclasses.replace(node, body=close(node.body, inner, item))
+            if node.op == "sum" and excluded and excluded not in bound and excluded not in names_outside(item, node):
+                pairs.append((node.index, excluded))
+                return ir.BigOp("sum", excluded, None, None, rewritten)
+            return rewritten
+        return _map_children(node, lambda child: close(child, bound, item))
+
+    documents = [dataclasses.replace(document, items=tuple(close(item, frozenset(), item) for item in document.items))
+                 for document in documents]
+    return documents, pairs
+
+
+def _calls_in_subscripts(documents: list[ir.Document]) -> tuple[list[ir.Document], list[str]]:
+    """``v_{\\omega(i)}`` (Guiver & Snelson's Plackett-Luce), ``s_{\\pi(j)}`` (ListMLE): a function defined nowhere,
+    called on indices inside a subscript, is a permutation given as data, the index array ``\\omega_i``."""
+    defined = {item.operands[0].name for document in documents for item in document.items
+               if isinstance(item, ir.Relation) and isinstance(item.operands[0], ir.Apply)}
+    found = []
+
+    def as_entry(index):
+        if isinstance(index, ir.Apply) and index.name not in defined and not index.sub and not index.fixed \
+                and index.args and all(isinstance(arg, ir.Name) for arg in index.args):
+            if index.name not in found:
+                found.append(index.name)
+            return ir.Sub(ir.Name(index.name), index.args)
+        return rewrite(index)
+
+    def rewrite(node):
+        if isinstance(node, ir.Minimize):
+            return dataclasses.replace(node, objective=rewrite(node.objective))
+        if isinstance(node, ir.Sub):
+            return ir.Sub(rewrite(node.base), tuple(as_entry(index) for index in node.indices))
+        return _map_children(node, rewrite)
+
+    documents = [dataclasses.replace(document, items=tuple(rewrite(item) for item in document.items))
+                 for document in documents]
+    return documents, found
+
+
 def _product_of(factors: list):
     node = factors[0]
     for factor in factors[1:]:
@@ -429,7 +491,17 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         found.free_min = True
     indices = {node.index for node in ir.walk(item.objective) if isinstance(node, ir.BigOp)}
     for variable in item.variables:
-        if isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
+        if _implied_by_log_det(variable, item.objective):
+            _declare_symmetric(found, _declared_name(variable.operands[0]), "positive definite")
+            found.read(f"{latex_of(variable)} under \\{item.sense} is implied by the domain of \\log\\det "
+                       f"{latex_of(variable.operands[0])} (a symmetric positive definite matrix)")
+            variable = variable.operands[0]
+        elif (bounded := _bounded_variable(variable)) is not None:
+            # \max_{\|v\|_2 \le 1} (HTW's SCoTLASS): the variable v over the set the relation describes
+            found.constraints.append((variable.operands[0], variable.ops[0], variable.operands[1]))
+            found.read(f"{latex_of(variable)} under \\{item.sense} is a constraint on {latex_of(bounded)}")
+            variable = bounded
+        elif isinstance(variable, ir.Relation):   # \min_{x \in \mathbb{R}^n}: a variable and its space
             _take_declaration(found, variable)
             variable = variable.operands[0]
         name = _variable_name(variable, indices)
@@ -439,6 +511,27 @@ def _take_minimize(found: _Items, item: ir.Minimize) -> None:
         found.params.append(name)
         if isinstance(variable, ir.Sub) and name != _param_name(variable):
             found.read(f"{latex_of(variable)} under \\{item.sense} is a parameter of its own")
+
+
+def _bounded_variable(variable):
+    """The one name of ``\\|v\\|_2 \\le 1`` (a norm or an absolute value of a name, bounded by a number), else None."""
+    if not (isinstance(variable, ir.Relation) and len(variable.ops) == 1 and variable.ops[0] in ("<=", "<")
+            and isinstance(variable.operands[1], ir.Num) and isinstance(variable.operands[0], (ir.Norm, ir.Abs))):
+        return None
+    inner = variable.operands[0].arg
+    return inner if isinstance(inner, ir.Name) else None
+
+
+def _implied_by_log_det(variable, objective) -> bool:
+    """``\\max_{\\Theta \\succeq 0} \\log\\det\\Theta - ...`` (the graphical lasso): the semidefinite constraint on
+    a matrix whose log-determinant the objective takes is implied by that domain, so it is a declaration; any
+    other \\succeq 0 under \\min (a semidefinite program's) stays refused."""
+    if not (isinstance(variable, ir.Relation) and set(variable.ops) <= {"succeq", "succ"}
+            and variable.operands[-1] == ir.Num("0") and _is_matrix_name(variable.operands[0])):
+        return False
+    matrix = variable.operands[0]
+    return any(isinstance(node, ir.Func) and node.name == "log" and node.args
+               and node.args[0] in (ir.Func("det", (matrix,)), ir.Abs(matrix)) for node in ir.walk(objective))
 
 
 def _take_relation(found: _Items, item: ir.Relation, mode: str) -> None:
@@ -2263,9 +2356,16 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     """The Problem and the sorted items it was built from (each chain read from its last member)."""
     syntax = documents[0].syntax
     documents, joined = _join_capital_heads(documents)
+    documents, pairs = _close_pair_sums(documents)
+    documents, permutations = _calls_in_subscripts(documents)
     found = _sort_items(documents)
+    for name in permutations:
+        found.read(f"\\{name}(i) in a subscript is the entry \\{name}_i: an index given as data (a permutation)"
+                   if name in GREEK else f"{name}(i) in a subscript is the entry {name}_i: an index given as data")
     for word in joined:
         found.read(f"{word} is one name (capitals side by side heading a definition), not a product of letters")
+    for index, excluded in pairs:
+        found.read(f"\\sum_{{{index} \\ne {excluded}}} is the sum over the pairs {index} \\ne {excluded} (both summed)")
     objective_ir, objective_name = _choose_objective(found)
     _sort_subscript_declarations(found, [objective_ir, *(side for c in found.constraints for side in c[::2]),
                                          *(body for _, body in found.definitions.values())])
@@ -3094,9 +3194,12 @@ def _refuse_greek_parts_of_parameters(params, formulas, found: _Items) -> None:
     nodes = [n for f in formulas for n in ir.walk(f)]
     named = Counter(n.name for n in nodes if isinstance(n, ir.Name))
     subscripted = Counter(n.base.name for n in nodes if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name))
+    # a penalty \|\beta_j\|, |\beta_j| (weights \alpha_i beside a parameter A keep their reading)
+    normed = {n.arg.base.name for n in nodes if isinstance(n, (ir.Norm, ir.Abs)) and isinstance(n.arg, ir.Sub)
+              and isinstance(n.arg.base, ir.Name)}
     for name in params:
         greek = GREEK_OF_CAPITAL.get(name)
-        if greek and greek not in params and subscripted[greek] and named[greek] == subscripted[greek] \
+        if greek and greek not in params and greek in normed and named[greek] == subscripted[greek] \
                 and greek not in found.declared and greek not in found.sample_declared:
             raise AmbiguityError(f"\\{greek}_j beside the parameter {name}: the columns (or rows) of {name}, or data "
                                  f"of its own? symgd does not guess: write the penalty on {name} itself (for rows, "

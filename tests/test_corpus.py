@@ -73,9 +73,10 @@ def header_variables(latex: str) -> list[str] | None:
     text = text[1:-1] if text.startswith("{") and match.group(1) else text
     text = re.sub(r"\\[,;:!]", " ", text)   # \, between the variables is spacing, not a separator
     text = FAMILY.sub(r"\1", text)   # \theta_j \in \mathbb{R}^{p_j} (HTW's groups): the family theta
-    names = [re.split(r"\\in\b", part)[0].strip() for part in re.split(r",(?![^{]*\})", text)]
+    names = [re.split(r"\\in\b|\\succ", part)[0].strip() for part in re.split(r",(?![^{]*\})", text)]
     names = [re.sub(r"_\w$|_\{\w\}$", "", name[2:-2]) if name.startswith(r"\{") else name for name in names]
     names = [re.sub(r"\^\*|[()]", "", name).strip() for name in names]   # \{\lambda_i\}: the family lambda
+    names = [re.sub(r"^\\\|(.+?)\\\|(?:_\w)?\s*\\le.*$", r"\1", name) for name in names]   # \|v\|_2 \le 1: v
     return [name for name in names if name] or None
 
 

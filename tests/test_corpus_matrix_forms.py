@@ -27,8 +27,6 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_tversky": "fixed index",   # rows 0 and 1 of p and g: p_{0i}, g_{1i}
     "paper_factorization_machine": "a sum from another index",
     "paper_kalman_smoother": "shifted or fixed index",   # x_{t-1} over t = 2..T
-    "text_sls_flsa": "shifted or fixed index",
-    "text_sls_group_lasso": "rank 3|several axes",   # the groups' blocks
     "paper_cumulative_logit": "index c is free|triangular range",   # the boundary term j = c, y_{ic}
     "bv_logistic_ml": "up to q",   # the first q of m samples: the builder has no slice of the data
     # a sum over a 0/1 mask of index pairs: a contraction over two axes at once
@@ -48,6 +46,9 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "prml_1_4_regularized_polynomial": "used as a value",
     # sum_n J_n^T (y_n - t_n): the Jacobian of the supplied network has an axis per sample, output and weight
     "prml_5_nn_regression_error": "several axes",
+    "text_sls_group_lasso": "matrix form of a",   # z_ij, one vector per sample and group: rank 3, several axes
+    "text_sls_flsa": "a sum from 2|shifted or fixed index",   # |theta_i - theta_{i-1}| for i = 2..N
+    "paper_plackett_luce": "a sum from|shifted or fixed index|several axes",   # the tails sum_{j >= i} of the ranking
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import symgd
 from symgd.errors import AmbiguityError, UnsupportedError
-from helpers import check_against_reference, roles_by_name
+from helpers import check_against_reference, evaluate, roles_by_name
 
 
 def _sigmoid(z):
@@ -182,3 +182,62 @@ def test_blackboard_h_is_a_function_to_define():
 def test_sampling_is_out_of_scope():
     with pytest.raises(UnsupportedError, match=r"\\sim"):
         symgd.parse(r"\min_\theta\sum_{\mathcal{T}_i\sim p(\mathcal{T})}\mathcal{L}_{\mathcal{T}_i}(f_\theta)")
+
+
+def test_juxtaposition_binds_tighter_than_odot():
+    # y \odot Xw is y \odot (Xw), as symgd prints its matrix forms; it was (y \odot X) w, with y an n x d matrix
+    problem = symgd.parse(r"\mathbf{1}^T\log(1 + \exp(-\mathbf{y}\odot\mathbf{X}\mathbf{w}))", wrt=r"\mathbf{w}")
+    check_against_reference(problem, lambda y, X, w: np.sum(np.log1p(np.exp(-y * (X @ w)))), {"y": "y", "X": "X", "w": "w"})
+    problem = symgd.parse(r"\mathbf{1}^T((\mathbf{M}\odot\mathbf{W})\mathbf{x})", wrt=r"\mathbf{W}")   # written parentheses
+    check_against_reference(problem, lambda M, W, x: np.sum((M * W) @ x), {"M": "M", "W": "W", "x": "x"})
+
+
+def test_a_sum_over_pairs_with_both_indices_free():
+    # Hastie, Tibshirani & Wainwright (2015), Sec. 9.3.1: rho_1(Theta) = sum_{s != t} |theta_st|, under maximize
+    # over Theta >= 0, implied by log det Theta
+    problem = symgd.parse(r"\underset{\Theta\succeq 0}{\text{maximize}}\left\{\log\det\Theta - \operatorname{trace}"
+                          r"(\mathbf{S}\Theta) - \lambda\rho_1(\Theta)\right\}", where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|")
+    assert problem.sense == "max" and not problem.constraints
+    env_check = symgd.parse(r"\lambda\sum_{s\neq t}|\Theta_{st}|", wrt=r"\Theta")
+    check_against_reference(env_check, lambda T, lam: lam * (np.abs(T).sum() - np.abs(np.diag(T)).sum()),
+                            {"T": "Theta", "lam": "lambda"})
+
+
+def test_an_excluded_index_used_outside_keeps_its_reading():
+    # CS231n's L_i = sum_{j != y_i} ...; a per-example loss with j != i and i written outside is not a pair sum
+    with pytest.raises(AmbiguityError, match=r"index i on a parameter .* bound by no sum"):   # not summed silently
+        symgd.parse(r"L_i = \sum_{j \ne i} (s_j - s_i + 1)", wrt="s")
+
+
+def test_a_semidefinite_constraint_without_log_det_stays_refused():
+    with pytest.raises(UnsupportedError, match=r"X \\succeq 0"):
+        symgd.parse(r"\min_{X\succeq 0}\operatorname{tr}(CX)")
+
+
+def test_a_bounded_norm_under_max_is_a_constraint():
+    # Hastie, Tibshirani & Wainwright (2015), Sec. 8.2.2 (SCoTLASS): maximize over ||v||_2 <= 1
+    problem = symgd.parse(r"\underset{\|v\|_2\leq 1}{\text{maximize}}\left\{v^T\mathbf{X}^T\mathbf{X}v\right\}\ "
+                          r"\text{subject to}\ \|v\|_1 \leq t")
+    assert [str(p) for p in problem.params] == ["v"] and problem.sense == "max"
+    assert sorted(c.kind for c in problem.constraints) == ["le", "le"]
+    ball = next(c for c in problem.constraints if c.latex.endswith(r"\le 1"))
+    v = np.array([0.3, -1.2, 0.5])
+    value = evaluate(ball.expr, {"v": v, "d": 3})
+    assert np.isclose(value, np.linalg.norm(v) - 1)   # ||v||_2 - 1 <= 0, the unit ball
+
+
+def test_a_permutation_called_in_a_subscript_is_an_index_array():
+    # Xia et al. (2008), ListMLE: s_{\pi(i)}, pi the ranking given as data (it was a "shifted index")
+    problem = symgd.parse(r"-\sum_{i=1}^{n}\log\frac{\exp(s_{\pi(i)})}{\sum_{j=i}^{n}\exp(s_{\pi(j)})}", wrt="s")
+    assert any(r"\pi(i) in a subscript" in reading for reading in problem.readings)
+    (labels,) = problem.labels.values()
+    assert labels == "pi"
+    with pytest.raises(UnsupportedError, match="shifted index"):   # a function the source defines stays a call
+        symgd.parse(r"\sum_{i=1}^{n} s_{f(i)}", wrt="s", where=r"f(i) = 2i")
+
+
+def test_greek_weights_beside_a_latin_parameter_keep_their_reading():
+    # alpha_i weights next to a parameter matrix A are data (only a penalty \|\beta_j\| next to B is asked for)
+    problem = symgd.parse(r"\min_A \sum_{i=1}^{n}\alpha_i\|Ax_i - y_i\|^2")
+    check_against_reference(problem, lambda alpha, A, x, y: np.sum(alpha * np.sum((x @ A.T - y) ** 2, axis=1)),
+                            {"alpha": "alpha", "A": "A", "x": "x", "y": "y"})

@@ -346,7 +346,7 @@ class _Tokenizer:
                 self.emit("LABEL", "star", start)
                 return
             word = CAPITALS_LABEL_RE.match(self.text, self.pos)
-            if word and self.last_kind() in OPERAND_END:   # y_k^{LS} (Muller et al.), \theta^{MLE}: a label
+            if word and self.last_kind() in OPERAND_END and self.tokens[-1].value != "e":   # y_k^{LS}, \theta^{MLE}
                 self.pos = word.end()
                 self.emit("_CARET", value, start)
                 self.emit("LABEL", word.group(1), start)

@@ -145,8 +145,7 @@ ENTRIES = [
           r"\Theta", "Theta:p,p S:p,p lambda:",
           lambda v: float(np.log(np.linalg.det(v["Theta"]))) - float(np.trace(v["S"] @ v["Theta"]))
           - v["lambda"] * (_l1(v["Theta"]) - _l1(np.diag(v["Theta"]))),
-          where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|", kinds="Theta:spd S:spd",
-          status=REFUSAL, gap="UnsupportedError: the declaration \\Theta \\succeq 0 under maximize (a semidefinite constraint)"),
+          where=r"\rho_1(\Theta) = \sum_{s\neq t}|\theta_{st}|", kinds="Theta:spd S:spd"),
     entry("text_sls_logistic_lasso", f"{SLS}, Sec. 3.2 (lasso-penalized logistic regression, y_i in {{0, 1}})",
           r"\underset{(\beta_0,\beta)\in\mathbb{R}^{p+1}}{\text{minimize}}\left\{-\frac{1}{N}\sum_{i=1}^{N}\left[y_i(\beta_0"
           r" + \beta^Tx_i) - \log(1 + e^{\beta_0 + \beta^Tx_i})\right] + \lambda\|\beta\|_1\right\}",
@@ -171,8 +170,7 @@ ENTRIES = [
           r"\underset{\|v\|_2\leq 1}{\text{maximize}}\left\{v^T\mathbf{X}^T\mathbf{X}v\right\}\ \text{subject to}\ \|v\|_1 \leq t",
           "v", "v:p X:N,p t:",
           lambda v: float(v["v"] @ v["X"].T @ v["X"] @ v["v"]),
-          constraints=lambda v: [("le", float(np.linalg.norm(v["v"])) - 1), ("le", _l1(v["v"]) - v["t"])],
-          status=REFUSAL, gap="UnsupportedError: the declaration \\|v\\|_2 \\le 1 under maximize (a constraint written as the header)"),
+          constraints=lambda v: [("le", float(np.linalg.norm(v["v"])) - 1), ("le", _l1(v["v"]) - v["t"])]),
     # ---- nonconvex penalties, square-root lasso, Dantzig selector
     _breheny("paper_breheny_mcp", "Sec. 1 and 2.1 (the objective Q with the MCP penalty p_{lambda,gamma} of theta >= 0)",
              _mcp, r"p_{\lambda,\gamma}(\theta) = \begin{cases}\lambda\theta - \frac{\theta^2}{2\gamma} & \text{if } \theta"
@@ -367,8 +365,7 @@ ENTRIES = [
     entry("paper_plackett_luce", "Guiver & Snelson (2009), Bayesian inference for Plackett-Luce ranking models, Sec. 2,"
           " eq. (1) (the probability of the ordering omega; omega(i) the item ranked i-th)",
           r"P(\omega|\mathbf{v}) = \prod_{i=1}^{K}\frac{v_{\omega(i)}}{\sum_{j=i}^{K}v_{\omega(j)}}",
-          r"\mathbf{v}", "v:K omega:K", _plackett_luce, kinds="v:positive omega:labels:K",
-          status=REFUSAL, gap="UnsupportedError: the shifted index in v_{\\omega(i)} (an index through a permutation written as a call)"),
+          r"\mathbf{v}", "v:K omega:K", _plackett_luce, kinds="v:positive omega:labels:K"),
     entry("paper_word2vec_softmax", "Mikolov, Sutskever, Chen, Corrado & Dean (2013), Distributed representations of"
           " words and phrases and their compositionality, Sec. 2, eq. (2) (the full softmax; v'_w the output vectors)",
           r"p(w_O|w_I) = \frac{\exp\left({v'_{w_O}}^\top v_{w_I}\right)}{\sum_{w=1}^{W}\exp\left({v'_w}^\top v_{w_I}\right)}",
