@@ -64,9 +64,6 @@ def test_generated_loss_and_gradient_match_the_reference(item):
 HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second derivatives symgd does not give)
     "bv_chebyshev_approximation": "max-norm",
     "paper_soft_impute": "nuclear norm",
-    "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
-    "text_prml_product_likelihood": "Product over a range between two indices",
-    "cs229_softmax_loglik": "Product over a range between two indices",
 }
 
 
