@@ -72,9 +72,6 @@ HESSIAN_REFUSED = {   # entry id -> what the UnsupportedError names (second deri
     "nw_nonlinear_least_squares": "second derivatives",
     "nw_log_barrier": "second derivatives",
     "prml_5_nn_regression_error": "second derivatives",
-    "bv_geometric_mean": "Product over a range between two indices",   # Π_{i=k+1}^{l-1} x_i
-    "text_prml_product_likelihood": "Product over a range between two indices|triangular range",
-    "cs229_softmax_loglik": "Product over a range between two indices",
     "text_sls_matrix_completion": "nuclear norm",
     "nw_merit_function": "second derivatives",
 }

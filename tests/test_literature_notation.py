@@ -194,10 +194,13 @@ def test_a_short_range_without_a_shift_is_ambiguous():
         symgd.parse(r"\sum_{i=1}^{N-1} f_i^2", wrt="f")
 
 
-def test_shifted_sums_in_code_generation_are_refused_not_miscompiled():
+def test_shifted_sums_in_code_generation_are_compiled_not_miscompiled():
     problem = symgd.parse(r"\sum_{i=1}^{n-1}(x_{i+1} - x_i)^2", wrt="x")
-    with pytest.raises(UnsupportedError):
-        symgd.codegen(problem)
+    module = symgd.codegen(problem).load()   # slices x[1:] - x[:-1] (tests/test_codegen_slices.py)
+    x = np.random.default_rng(3).normal(size=6)
+    d = np.diff(x)
+    assert np.isclose(module.loss(x=x), d @ d)
+    assert np.allclose(module.grad(x=x), 2 * (np.r_[0, d] - np.r_[d, 0]))
 
 
 # -- optima, fixed parameters, numbered entries --------------------------------------------------

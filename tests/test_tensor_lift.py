@@ -68,8 +68,8 @@ def test_a_sum_of_a_constant_counts_the_range():
 def test_missing_cases_are_named():
     with pytest.raises(UnsupportedError, match="index 2"):
         Builder(SHAPES, {k: d}).lift(w[2 * k])
-    with pytest.raises(UnsupportedError, match="between two indices"):
-        Builder(SHAPES, {k: d, m: d}).lift(sympy.Product(w[i], (i, k + 1, m - 1)))
+    with pytest.raises(UnsupportedError, match="Product"):   # both bounds on one index: not a scan
+        Builder(SHAPES, {k: d}).lift(sympy.Product(w[i], (i, k - 1, k + 1)))
     with pytest.raises(UnsupportedError, match="free"):
         Builder(SHAPES, {k: d}).root(w[k], ())
 
@@ -93,6 +93,9 @@ def test_index_values_products_and_triangular_ranges():
     assert np.allclose(evaluate(Builder(SHAPES, {k: n}).root(before, (k,)), e), expected)
     after = sympy.Product(y[i], (i, k + 1, n))
     assert np.allclose(evaluate(Builder(SHAPES, {k: n}).root(after, (k,)), e), np.r_[np.cumprod(e[y][::-1])[::-1][1:], 1])
+    between = sympy.Product(y[i], (i, k + 1, m - 1))   # Π_{k<i<m} y_i: 1 where empty
+    expected = np.array([[np.prod(e[y][a + 1:b]) for b in range(7)] for a in range(7)])
+    assert np.allclose(evaluate(Builder(SHAPES, {k: n, m: n}).root(between, (k, m)), e), expected)
     pairs = sympy.Sum(y[i] * y[j], (j, i + 1, n), (i, 1, n))
     assert np.isclose(evaluate(Builder(SHAPES, {}).root(pairs, ()), e), np.sum(np.triu(np.outer(e[y], e[y]), 1)))
 

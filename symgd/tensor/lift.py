@@ -475,6 +475,31 @@ class Builder:
         return tuple(out), summed, added
 
     # -- products: reductions and scans ----------------------------------------------------
+    def _product_between(self, body, index, lower, upper, expr) -> Lifted:
+        """Π_{i=k+a}^{l+b} f_i for two indices k, l (a Hessian of Π_i x_i): f_i where i >= k + a and 1
+        elsewhere, an array over (k, i), its cumulative product along i read at i = l + b. Entries
+        with l + b < k + a are products of ones, 1 as an empty product is. O(|k| |l|) memory."""
+        k, a = _affine(lower, expr)
+        last, b = _affine(upper, expr)
+        if k == last:
+            raise UnsupportedError(f"code generation for the Product {expr}")
+        (k_first, _), (l_first, l_last) = self._span(k), self._span(last)
+        hull = (k_first + a, l_last + b)
+        mask = at_least(index - k - a)
+        with self._ranged({index: hull}):
+            lifted = self.lift(mask * body + 1 - mask)
+            others = tuple(label for label in lifted.labels if label not in (k, index))   # a sample's, say
+            if last in others:
+                raise UnsupportedError(f"code generation for the Product {expr}")
+            axis = len(others) + 1
+            node = ir.scan("prod", self.align(lifted, others + (k, index)), axis, reverse=False)
+        start, count = l_first + b - hull[0], self._range(last)
+        if _ordered(0, start):
+            node = ir.slice_(node, axis, start, start + count)
+        else:   # l + b before every k + a: empty products, 1
+            node = ir.pad(ir.slice_(node, axis, 0, count + start), axis, -start, count, value=1)
+        return Lifted(node, others + (k, last))
+
     def _product_of_factors(self, expr: sympy.Product) -> Lifted:
         """Π_i f_i over a fixed range: the product along i's axis (``np.prod``: exact with zeros and
         negative factors, no logarithm); over i = a..k-1 or i = k+1..b with k an index, the
@@ -496,7 +521,7 @@ class Builder:
                 axis = lifted.labels.index(index)
                 return Lifted(ir.reduce("prod", lifted.node, (axis,)), lifted.labels[:axis] + lifted.labels[axis + 1:])
         if below is not None and above is not None:
-            raise UnsupportedError(f"code generation for a Product over a range between two indices: {expr}")
+            return self._product_between(body, index, lower, upper, expr)
         k = below if below is not None else above
         offset = _affine(upper if below is not None else lower, expr)[1]
         k_first, k_last = self._span(k)

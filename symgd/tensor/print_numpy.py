@@ -430,8 +430,10 @@ class NumpyPrinter:
     def _axis_operation(self, node: ir.Node) -> Code:
         if isinstance(node, ir.Slice):   # basic slicing: x[1:], x[:-1], x[:, 0]
             inner = self.standalone(node.arg)
-            if node.stop is None:
-                window = self._dim(node.start)
+            if node.stop is None:   # x_n: x[-1] (an index counted from the end needs no dimension's name)
+                end = node.start - node.arg.shape[node.axis]
+                window = str(int(end)) if end.is_Integer and end < 0 and not node.start.is_Integer \
+                    else self._dim(node.start)
             else:
                 start = "" if node.start == 0 else self._dim(node.start)
                 end = node.stop - node.arg.shape[node.axis]
