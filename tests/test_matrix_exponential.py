@@ -139,6 +139,25 @@ def test_any_scalar_function_of_the_exponential_through_one_frechet_derivative(l
     assert_close(module.grad(**arguments), slope, rel=1e-6, what="generated gradient")
 
 
+def test_a_sum_over_samples_of_quadratic_forms_in_the_exponential():
+    # Σ_i x_i^T e^A x_i = <X^T X, e^A>: the samples' axis summed into G before the one Fréchet derivative
+    problem = symgd.parse(r"\sum_{i=1}^{n} x_i^\top e^{A} x_i", wrt="A",
+                          where=SQUARE_A + r", x_i \in \mathbb{R}^{d}")
+    env = random_env(problem, seed=3, sizes={"n": 7, "d": D})
+    values = {"A": env["A"], "x": env["x"]}
+
+    def reference(v):
+        return float(sum(row @ _expm(v["A"]) @ row for row in v["x"]))
+
+    assert evaluate(problem.objective, env) == pytest.approx(reference(values), rel=1e-10)
+    slope = central_differences(reference, values, "A")
+    (block,) = symgd.gradient(problem).blocks
+    assert_close(block_values(block, env, problem), slope, rel=1e-6)
+    generated = generate(problem)
+    assert "def expm_derivative" not in generated.source
+    assert_close(generated.load().grad(values["A"], values["x"]), slope, rel=1e-6, what="generated gradient")
+
+
 def test_the_hessian_of_the_notears_constraint_matches_differences_of_its_known_gradient():
     problem = symgd.parse(r"\operatorname{tr}(e^{W\circ W})", wrt="W", where=r"W \in \mathbb{R}^{d \times d}")
     env = _square_env(problem, 6)

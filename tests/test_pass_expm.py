@@ -35,8 +35,9 @@ def test_contractions_with_a_matrix_or_vectors_become_one_frechet_derivative_wit
     roots = (ir.contract([d, g], ["abcd", "ab"], "cd", dims),            # Σ_ij G_ij D_ijpq
              ir.contract([g, d], ["ba", "abcd"], "dc", dims),            # G transposed, result transposed
              ir.contract([u, ir.contract([v, d], ["b", "abcd"], "acd", dims)], ["a", "acd"], "cd", dims),  # x x'
-             ir.contract([v, d], ["b", "abcd"], "cd", dims))             # Σ_ij y_j D_ijpq: G = 1 y^T
-    program = ir.Program(roots, ("a", "b", "c", "d"))
+             ir.contract([v, d], ["b", "abcd"], "cd", dims),             # Σ_ij y_j D_ijpq: G = 1 y^T
+             ir.contract([g, g, d], ["ea", "eb", "abcd"], "cd", {**dims, "e": n}))   # G^T G, its axis e summed
+    program = ir.Program(roots, ("a", "b", "c", "d", "e"))
     after = expm.run(program)
     env = _env()
     for before, folded in zip(program.roots, after.roots):

@@ -2,7 +2,8 @@
 
 Differentiating an entry of the matrix exponential gives the rank-4 array D[i, j, p, q] = ∂(e^M)_ij/∂M_pq
 (``MatFn`` ``dexpm``: n² Fréchet derivatives, O(n⁵)). A gradient contracts it at once over (i, j) with
-what multiplies e^M: a matrix G = ∂f/∂e^M, or vectors (x^T e^M y: G = x y^T; 1^T e^M x: G = 1 x^T). By
+what multiplies e^M: a matrix G = ∂f/∂e^M, or vectors (x^T e^M y: G = x y^T; 1^T e^M x: G = 1 x^T), with
+their other axes summed (Σ_s x_s^T e^M x_s: G = X^T X). By
 ⟨G, L(M, E)⟩ = ⟨L(M^T, G), E⟩ that contraction is the single Fréchet derivative L(M^T, G)
 (``ExpmFrechet``: one ``scipy.linalg.expm_frechet``, O(n³)). Hessians, which keep all four axes, keep
 the rank-4 array.
@@ -31,9 +32,9 @@ def _adjoint(node: ir.Node) -> ir.Node:
         return node
     rows, cols, p, q = spec
     others = [operand for n, operand in enumerate(operands) if n != k]
-    if sorted(node.out) != sorted(p + q) or any(set(s) - {rows, cols} for _, s in others):
+    if sorted(node.out) != sorted(p + q) or any(p in s or q in s for _, s in others):
         return node
-    weights = _weights(others, rows, cols, derivative.shape[0])
+    weights = _weights(others, rows, cols, _dims(operands))
     result = ir.expm_frechet(ir.transpose(derivative.arg, (1, 0)), weights)   # L(M^T, G)[p, q]
     return result if node.out == p + q else ir.transpose(result, (1, 0))
 
@@ -56,9 +57,13 @@ def _opened(node: ir.Contract) -> list:
     return operands
 
 
-def _weights(others: list, rows: str, cols: str, n) -> ir.Node:
-    """G[i, j]: the product of the other operands over (rows, cols); an axis none of them has is summed
-    against ones (Σ_i D_ijpq x_j: G = 1 x^T)."""
+def _dims(operands: list) -> dict:
+    return {letter: dim for arg, spec in operands for letter, dim in zip(spec, arg.shape)}
+
+
+def _weights(others: list, rows: str, cols: str, dims: dict) -> ir.Node:
+    """G[i, j]: the product of the other operands over (rows, cols), their other letters summed (Σ_s x_s x_s^T
+    for Σ_s x_s^T e^M x_s); an axis none of them has is summed against ones (Σ_i D_ijpq x_j: G = 1 x^T)."""
     if len(others) == 1 and others[0][1] == rows + cols:
         return others[0][0]
     if len(others) == 1 and others[0][1] == cols + rows:
@@ -66,6 +71,6 @@ def _weights(others: list, rows: str, cols: str, n) -> ir.Node:
     args, specs = [a for a, _ in others], [s for _, s in others]
     for letter in (rows, cols):
         if not any(letter in s for s in specs):
-            args.append(ir.broadcast_to(ir.const(1), (n,)))
+            args.append(ir.broadcast_to(ir.const(1), (dims[letter],)))
             specs.append(letter)
-    return ir.contract(args, specs, rows + cols, {rows: n, cols: n})
+    return ir.contract(args, specs, rows + cols, dims)
