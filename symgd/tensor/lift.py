@@ -330,7 +330,7 @@ class Builder:
     def _sum(self, expr: sympy.Sum) -> Lifted:
         body, *limits = expr.args
         spans, masks = self._spans(limits)
-        if any(len(mask.free_symbols) > 1 for mask in masks) and _may_be_undefined(body):
+        if any(len(mask.free_symbols) > 1 and _may_be_undefined(body, mask.free_symbols) for mask in masks):
             # the body is evaluated over the whole square and the mask multiplies it: outside the range
             # (Sammon's d*_ii = 0, ||y_i - y_i|| = 0 under a root) 0 * inf would be NaN
             raise UnsupportedError("code generation for a sum over a triangular range (i < j) whose summand "
@@ -654,12 +654,19 @@ def _selects(term: sympy.Add, summed: tuple) -> bool:
                for part in term.args for f in sympy.Mul.make_args(part))
 
 
-def _may_be_undefined(expr) -> bool:
-    """Whether ``expr`` divides, takes a fractional power or a log somewhere (it may be inf or NaN at
-    entries its sum's range leaves out)."""
-    return any(isinstance(node, sympy.log)
-               or isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp >= 0)
-               for node in sympy.preorder_traversal(expr))
+def _may_be_undefined(expr, indices) -> bool:
+    """Whether ``expr`` divides by, takes a fractional power or a log of something that depends on every
+    one of ``indices`` (a pair i, j): it may be inf or NaN at the pairs the range leaves out (i = j)."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.log):
+            operand = node.args[0]
+        elif isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp >= 0):
+            operand = node.base
+        else:
+            continue
+        if indices <= operand.free_symbols:
+            return True
+    return False
 
 
 def _positive(expr) -> bool:
