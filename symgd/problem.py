@@ -372,7 +372,8 @@ def _close_pair_sums(documents: list[ir.Document]) -> tuple[list[ir.Document], l
             return rewritten
         return _map_children(node, lambda child: close(child, bound, item))
 
-    documents = [dataclasses.replace(document, items=tuple(close(item, frozenset(), item) for item in document.items))
+    documents = [dataclasses.replace(document, items=tuple(_same_if_equal(close(item, frozenset(), item), item)
+                                                           for item in document.items))
                  for document in documents]
     return documents, pairs
 
@@ -399,9 +400,15 @@ def _calls_in_subscripts(documents: list[ir.Document]) -> tuple[list[ir.Document
             return ir.Sub(rewrite(node.base), tuple(as_entry(index) for index in node.indices))
         return _map_children(node, rewrite)
 
-    documents = [dataclasses.replace(document, items=tuple(rewrite(item) for item in document.items))
+    documents = [dataclasses.replace(document, items=tuple(_same_if_equal(rewrite(item), item)
+                                                           for item in document.items))
                  for document in documents]
     return documents, found
+
+
+def _same_if_equal(rewritten, item):
+    """The item itself where a rewrite changed nothing: chains (``symgd.chains``) find their item by identity."""
+    return item if rewritten == item else rewritten
 
 
 def _product_of(factors: list):
