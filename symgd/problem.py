@@ -2727,8 +2727,9 @@ def _in_sub(name_node, nodes) -> bool:
 
 
 def _trailing_sum(term):
-    """The sum a term ends with (``\\sum_i ...``, ``-\\sum_i ...``, ``\\frac{1}{n}\\sum_i ...``): the chain of
-    directly nested sums and a function that puts a replacement back in place; None for other terms."""
+    """The sum a term ends with (``\\sum_i ...``, ``-\\sum_i ...``, ``\\frac{1}{n}\\sum_i ...``, PyTorch's
+    ``\\frac{1}{C} * \\sum_i ...``): the chain of directly nested sums and a function that puts a replacement back
+    in place; None for other terms. A product's operator does not matter: it binds the sum, not what follows."""
     if isinstance(term, ir.BigOp) and term.op == "sum":
         chain = [term]
         while isinstance(chain[-1].body, ir.BigOp) and chain[-1].body.op == "sum":
@@ -2737,7 +2738,7 @@ def _trailing_sum(term):
     if isinstance(term, ir.Neg):
         inner = _trailing_sum(term.arg)
         return None if inner is None else (inner[0], lambda new: ir.Neg(inner[1](new)))
-    if isinstance(term, ir.Mul) and term.op in ("juxt", "cdot"):
+    if isinstance(term, ir.Mul) and term.op in ("juxt", "cdot", "star", "times"):
         inner = _trailing_sum(term.right)
         return None if inner is None else (inner[0], lambda new: ir.Mul(term.left, inner[1](new), term.op))
     return None
