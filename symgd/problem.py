@@ -1275,12 +1275,17 @@ class _Resolver:
         """``d^*_{ij}`` beside ``d_{ij}`` (Sammon 1969: d^*_{ij} the distances of the data, d_{ij} those of the
         mapping): where the source also writes (or defines) the unlabelled array with as many indices, the
         label names a second array, and d^*_{ij} is its entry (i, j) (a reading). Alone (y_i^*) the label
-        beside an index stays refused by the shape stage."""
-        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1 and isinstance(node.indices[0], ir.Name)):
+        beside an index stays refused by the shape stage. The label may come first or last (``w^*_i`` and
+        ``w_i^*``, Goodfellow et al. 7.1.2, print alike)."""
+        if not (isinstance(node.base, ir.Name) and len(node.indices) > 1):
             return None
-        label, rest = node.indices[0].name, index_atoms(node.indices[1:])
-        if len(label) < 2 or label in self.bound or not rest \
-                or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
+        if self.is_label(node.indices[0]):
+            label, rest = node.indices[0].name, index_atoms(node.indices[1:])
+        elif self.is_label(node.indices[-1]):
+            label, rest = node.indices[-1].name, index_atoms(node.indices[:-1])
+        else:
+            return None
+        if not rest or not all(isinstance(a, ir.Name) and a.name in self.bound for a in rest):
             return None
         base = node.base.name
         defined = base in self.found.indexed and len(self.found.indexed[base][0]) == len(rest)
@@ -1290,7 +1295,11 @@ class _Resolver:
         written = f"{name_latex(base)}^{{{mark}}}_{{{''.join(a.name for a in rest)}}}"
         self.found.read(f"{written} is an entry of {name_latex(base)}^{{{mark}}}, an array of its own ({named}) "
                         f"beside {name_latex(base)}: the label tells the two apart")
-        return ir.Sub(ir.Name(named), node.indices[1:])
+        return ir.Sub(ir.Name(named), tuple(rest))
+
+    def is_label(self, node) -> bool:
+        """A label in a subscript (``star`` of y^*, ``obs``): a name of two letters or more that no sum binds."""
+        return isinstance(node, ir.Name) and len(node.name) > 1 and node.name not in self.bound
 
     def cardinality(self, node: ir.Abs):
         """``|\\kappa|`` beside ``\\sum_{(u,i)\\in\\kappa}``: the number of tuples in the set, the sum of its 0/1
@@ -1869,6 +1878,18 @@ class _Resolver:
         self.found.read("\\ln\\Gamma(u) is the log-gamma function (computed as scipy.special.gammaln)")
         return ir.Func("loggamma", inner.args)
 
+    def is_matrix_entry(self, head, base: str) -> bool:
+        """``H_{i,i}`` in ``\\sum_i H_{i,i}(w_i - w_i^*)`` (Goodfellow et al. 7.1.2): an entry of a matrix before a
+        bracket, i.e. two subscripts that are both indices of enclosing sums, or the name declared a matrix; never
+        a name the source defines or supplies as a function."""
+        if not isinstance(head, ir.Sub) or base in self.found.definitions or base in self.found.supplied:
+            return False
+        atoms = index_atoms(head.indices)
+        if atoms is None or len(atoms) != 2:
+            return False
+        bound = all(isinstance(atom, ir.Name) and atom.name in self.bound for atom in atoms)
+        return bound or len(self.found.declared.get(base, ())) == 2
+
     def product_or_call(self, head, arg, written_as: ir.Apply):
         """``\\lambda(a + b)`` and ``y_i(w^\\top x_i)`` are products; ``f(x_i)``, ``\\phi(x_n)`` or
         ``f_{m-1}(x_i)`` with f undefined is a call of a function symgd cannot know, and reading it as
@@ -1884,6 +1905,11 @@ class _Resolver:
             value = self.value_at_a_constant(head, arg, written)
         if value is not None:
             return value
+        if self.is_matrix_entry(head, base):
+            self.found.read(f"{written} is the product {name} \\cdot ({latex_of(arg)}): {name} is an entry of the "
+                            f"matrix {name_latex(base)} (a function is not written with two matrix indices)")
+            self.products.add((written_as.name, written_as.args))
+            return ir.Mul(self.resolve(head), arg, "juxt")
         if base in self.found.supplied:
             raise AmbiguityError(f"{written}: {base} is a function of the parameters that you supply elsewhere "
                                  f"({self.found.supplied[base].written}); call it at the parameters only")
