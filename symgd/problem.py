@@ -796,6 +796,10 @@ def _take_definition(found: _Items, item: ir.Relation) -> None:
         return
     if isinstance(left, ir.Func) and (left.name not in BY_NAME or left.name in NOTATIONS):
         left = ir.Apply(left.name, left.args)   # \operatorname{sim}(u, v) = ..., |\xi|_\varepsilon := ...
+    if (call := superscripted_call(left)) is not None:
+        found.read(f"{latex_of(left)} = ... defines the function {superscripted_latex(call)}: the superscript is part "
+                   "of its name, not a power; its calls are replaced by the definition")
+        left = call
     if isinstance(left, ir.Apply):
         params = tuple(_head_param(arg, found, left) for arg in left.args)
         found.head_names[apply_key(left)] = tuple(_subscripted_head_name(arg, body) for arg in left.args)
@@ -843,6 +847,37 @@ def power_definition_key(node) -> str | None:
         return None
     base = _plain_or_subscripted_name(node.base)
     return f"{base}__pow{node.exp.text}" if base else None
+
+
+SUPERSCRIPT_MARK = "__sup"   # rho__suptau: the function \rho^\tau, its superscript part of its name
+
+
+def superscripted_call(node) -> ir.Apply | None:
+    """``\\rho_\\kappa^\\tau(r)`` (Aravkin et al.'s quantile Huber): a call of the function named
+    \\rho_\\kappa^\\tau, as an Apply whose name carries the superscript (``rho__suptau``), or None. The parser
+    reads it as the power τ of the call \\rho_\\kappa(r) (a lone name in the brackets) or as the product
+    \\rho_\\kappa^\\tau (u); only a letter superscript qualifies (``r_j^2(x)`` is the square of a call), and only
+    where the source defines the function so (``Resolver.superscripted``; any definition's left side written so
+    is one)."""
+    if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply) and isinstance(node.exp, ir.Name) \
+            and not node.base.fixed:
+        head, exponent, args = ir.Sub(ir.Name(node.base.name), node.base.sub), node.exp, node.base.args
+    elif isinstance(node, ir.Mul) and node.op == "juxt" and isinstance(node.left, ir.Pow) \
+            and isinstance(node.left.exp, ir.Name) and _plain_or_subscripted_name(node.left.base) is not None:
+        head, exponent, args = node.left.base, node.left.exp, (node.right,)
+    else:
+        return None
+    if exponent.name in ("T", "top") or _plain_or_subscripted_name(head) is None:
+        return None
+    base, sub = (head.base, head.indices) if isinstance(head, ir.Sub) else (head, ())
+    return ir.Apply(f"{base.name}{SUPERSCRIPT_MARK}{exponent.name}", args, sub)
+
+
+def superscripted_latex(call: ir.Apply) -> str:
+    """``\\rho_{\\kappa}^{\\tau}`` for the Apply ``superscripted_call`` makes."""
+    name, _, exponent = call.name.partition(SUPERSCRIPT_MARK)
+    head = ir.Sub(ir.Name(name), call.sub) if call.sub else ir.Name(name)
+    return f"{latex_of(head)}^{{{name_latex(exponent)}}}"
 
 
 def _plain_or_subscripted_name(node) -> str | None:
@@ -1145,6 +1180,8 @@ class _Resolver:
             node = self.extend_sums(node)
         if isinstance(node, ir.Mul) and (entry := self.primed_entry(node)) is not None:
             return self.resolve(entry)
+        if (call := self.superscripted(node)) is not None:
+            return self.apply(call)
         if isinstance(node, ir.Pow) and isinstance(node.base, ir.Apply):
             return self.apply(node.base, self.resolve(node.exp))
         if isinstance(node, ir.Transpose) and isinstance(node.arg, ir.Apply):
@@ -1202,6 +1239,8 @@ class _Resolver:
                             f"of the vector {vector}, its entries {vector}_1 to {vector}_{{{last}}}")
             vector = node.args[0]
             return ir.Func("diag", (self.resolve(vector),))
+        if isinstance(node, ir.Func) and node.name == "cos" and len(node.args) == 2:
+            return self.resolve(self.cosine_similarity(node))
         if isinstance(node, ir.Func) and node.name in self.found.definitions:
             return self.apply(ir.Apply(node.name, node.args))
         if isinstance(node, ir.Func) and node.name in NOTATIONS:
@@ -1878,6 +1917,32 @@ class _Resolver:
         self.found.read("\\ln\\Gamma(u) is the log-gamma function (computed as scipy.special.gammaln)")
         return ir.Func("loggamma", inner.args)
 
+    def cosine_similarity(self, node: ir.Func):
+        """``\\cos(x_1, x_2)`` (PyTorch's CosineEmbeddingLoss): the cosine of the angle between two vectors,
+        ⟨x_1, x_2⟩ / (‖x_1‖ ‖x_2‖) (a reading; the inner product refuses scalars). ``\\cos u`` stays the cosine."""
+        a, b = node.args
+        value = ir.Div(ir.Func("inner", (a, b)), ir.Mul(ir.Norm(a), ir.Norm(b), "juxt"))
+        self.found.read(f"\\cos({latex_of(a)}, {latex_of(b)}) is the cosine similarity {latex_of(value)} of two "
+                        "vectors (the cosine of the angle between them)")
+        return value
+
+    def superscripted(self, node) -> ir.Apply | None:
+        """``\\rho_\\kappa^\\tau(y_i - x_i^T\\beta)`` where the source defines ``\\rho_\\kappa^\\tau(r) = ...``:
+        a call of that definition (a reading), not a power or a product; None elsewhere."""
+        call = superscripted_call(node)
+        if call is None:
+            return None
+        if apply_key(call) not in self.found.definitions:
+            base = call.name.partition(SUPERSCRIPT_MARK)[0]
+            if isinstance(node, ir.Mul) and base in FUNCTION_LETTERS and base not in self.declared_names:
+                written = superscripted_latex(call)   # read as a power times the bracket, silently, before
+                raise AmbiguityError(f"{written}({latex_of(node.right)}): the function {written} is not defined; "
+                                     f"define it ({written}(x) = ...) or, for a product, write {written} \\cdot "
+                                     f"({latex_of(node.right)})")
+            return None
+        self.found.read(f"{latex_of(node)} is a call of the function {superscripted_latex(call)} the source defines")
+        return call
+
     def is_matrix_entry(self, head, base: str) -> bool:
         """``H_{i,i}`` in ``\\sum_i H_{i,i}(w_i - w_i^*)`` (Goodfellow et al. 7.1.2): an entry of a matrix before a
         bracket, i.e. two subscripts that are both indices of enclosing sums, or the name declared a matrix; never
@@ -2202,6 +2267,9 @@ def _holds(relation: ir.Relation):
                                        _complement(_step(_difference(right, left)))))
         elif op == "!=":
             factors.append(ir.Add((_step(_difference(left, right)), _step(_difference(right, left)))))
+        elif op == "in":   # r \in [a, b]: the parser keeps no interval's ends, so its membership cannot be read
+            raise UnsupportedError(f"the condition {latex_of(left)} \\in an interval or a set: symgd reads <, <=, >, "
+                                   f">=, = and \\ne; write it as two inequalities (a \\le {latex_of(left)} \\le b)")
         else:
             raise UnsupportedError(f"the condition {latex_of(relation)}: symgd reads <, <=, >, >=, = and \\ne")
     result = factors[0]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import symgd
-from helpers import check_against_reference
+from helpers import check_against_reference, check_at_point, random_env
 from symgd.errors import AmbiguityError
 
 MULTILABEL = (r"\text{loss}(x, y) = - \frac{1}{C} * \sum_i y[i] * \log((1 + \exp(-x[i]))^{-1}) + (1-y[i]) *"
@@ -81,3 +81,73 @@ def test_a_matrix_declared_so_is_an_entry_before_a_bracket_with_numbered_indices
 def test_a_subscripted_function_name_before_a_bracket_stays_ambiguous_otherwise(source, where):
     with pytest.raises(AmbiguityError, match="H_"):
         symgd.gradient(symgd.parse(source, wrt="w", where=where))
+
+
+QUANTILE_HUBER = r"\min_\beta\sum_{i=1}^{n}\rho_\kappa^\tau(y_i - x_i^T\beta) + \lambda\|\beta\|_1"
+QUANTILE_HUBER_DEFINED = (r"\rho_\kappa^\tau(r) = \begin{cases}-\tau r - \frac{\kappa\tau^2}{2} & \text{if } r < -\tau\kappa"
+                          r" \\ \frac{r^2}{2\kappa} & \text{if } -\kappa\tau \le r \le (1 - \tau)\kappa \\"
+                          r" (1 - \tau)r - \frac{\kappa \cdot (1 - \tau)^2}{2} & \text{if } r > (1 - \tau)\kappa\end{cases}")
+
+
+def _quantile_huber(beta, x, y, kappa, tau, lam):
+    """Aravkin et al. (2014): quadratic on [-kappa tau, (1 - tau) kappa], linear with slopes -tau, 1 - tau outside."""
+    r = y - x @ beta
+    rho = np.where(r < -tau * kappa, -tau * r - kappa * tau ** 2 / 2,
+                   np.where(r > (1 - tau) * kappa, (1 - tau) * r - kappa * (1 - tau) ** 2 / 2, r ** 2 / (2 * kappa)))
+    return float(np.sum(rho) + lam * np.sum(np.abs(beta)))
+
+
+def test_a_function_defined_with_a_superscript_is_called_so():
+    problem = symgd.parse(QUANTILE_HUBER, where=QUANTILE_HUBER_DEFINED)
+    assert any(r"defines the function \rho_{\kappa}^{\tau}" in r for r in problem.readings), problem.readings
+    assert any(r"is a call of the function \rho_{\kappa}^{\tau}" in r for r in problem.readings), problem.readings
+    env_kappa_tau = {"kappa": "kappa", "tau": "tau"}
+    check_against_reference(problem, _quantile_huber, {"beta": "beta", "x": "x", "y": "y", "lam": "lambda",
+                                                       **env_kappa_tau})
+
+
+def test_a_call_with_a_lone_name_of_a_superscripted_definition():
+    problem = symgd.parse(r"L(u) = \rho^\tau(u) + \rho_a^\tau(u)", wrt="u",
+                          where=r"\rho^\tau(r) = \tau r^2, \quad \rho_a^\tau(r) = a r^4")
+    assert str(problem.objective).replace(" ", "") in ("a*u**4+tau*u**2", "tau*u**2+a*u**4"), problem.objective
+
+
+def test_a_superscripted_function_the_source_does_not_define_is_not_read_as_a_call():
+    with pytest.raises(symgd.errors.SymgdError, match=r"\\rho"):
+        symgd.gradient(symgd.parse(r"\sum_i \rho_\kappa^\tau(y_i - w x_i)", wrt="w"))
+
+
+def test_a_condition_on_an_interval_names_it():
+    where = QUANTILE_HUBER_DEFINED.replace(r"-\kappa\tau \le r \le (1 - \tau)\kappa", r"r \in [-\kappa\tau, (1 - \tau)\kappa]")
+    with pytest.raises(symgd.errors.UnsupportedError, match="an interval or a set.*two inequalities"):
+        symgd.parse(QUANTILE_HUBER, where=where)
+
+
+COSINE_EMBEDDING = (r"\text{loss}(x, y) = \begin{cases} 1 - \cos(x_1, x_2), & \text{if } y = 1 \\ \max(0, \cos(x_1, x_2)"
+                    r" - \text{margin}), & \text{if } y = -1 \end{cases}")
+
+
+def _cosine_embedding(x_1, x_2, y, margin):
+    """PyTorch's CosineEmbeddingLoss: cos(x_1, x_2) the cosine similarity x_1·x_2 / (|x_1| |x_2|)."""
+    cosine = float(x_1 @ x_2) / (np.linalg.norm(x_1) * np.linalg.norm(x_2))
+    return 1 - cosine if y == 1 else max(0.0, cosine - margin)
+
+
+@pytest.mark.parametrize("label", [1.0, -1.0])
+def test_cos_of_two_vectors_is_the_cosine_similarity(label):
+    problem = symgd.parse(COSINE_EMBEDDING, wrt="x_1")
+    assert any("is the cosine similarity" in r for r in problem.readings), problem.readings
+    env = random_env(problem, seed=5)
+    env["y"], env["margin"] = label, -1.5   # cos > -1.5: the hinge is active for y = -1
+    check_at_point(problem, _cosine_embedding, {"x_1": "x_1", "x_2": "x_2", "y": "y", "margin": "margin"}, env)
+
+
+def test_cos_of_one_argument_stays_the_cosine():
+    problem = symgd.parse(r"\sum_i \cos(w x_i)", wrt="w")
+    assert not any("cosine similarity" in r for r in problem.readings), problem.readings
+    check_against_reference(problem, lambda w, x: float(np.sum(np.cos(w * x))), {"w": "w", "x": "x"})
+
+
+def test_cos_of_two_scalars_is_refused():
+    with pytest.raises(symgd.errors.ShapeError, match="inner product of a and b needs two vectors"):
+        symgd.parse(r"\cos(a, b)", wrt="a", where=r"a \in \mathbb{R}, b \in \mathbb{R}")

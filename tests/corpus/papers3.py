@@ -279,7 +279,9 @@ ENTRIES = [
                 r" \frac{r^2}{2\kappa} & \text{if } r \in [-\kappa\tau, (1 - \tau)\kappa] \\"
                 r" (1 - \tau)r - \frac{\kappa(1 - \tau)^2}{2} & \text{if } r > (1 - \tau)\kappa\end{cases}",
           kinds="tau:quantile",
-          status=REFUSAL, gap="AmbiguityError: \\rho_\\kappa^\\tau(r): a function with a superscript read as the power of a call"),
+          status=REFUSAL, gap="UnsupportedError: the condition r \\in an interval or a set (r \\in [-\\kappa\\tau, (1 - \\tau)\\kappa]:"
+                              " the parser keeps no interval's ends); then \\kappa(1 - \\tau)^2: a function \\kappa or a product?"
+                              " (the call \\rho_\\kappa^\\tau(r) of the definition is read)"),
     entry("text_hz_pseudo_huber", "Hartley & Zisserman (2003), Multiple View Geometry, 2nd ed., Sec. A6.8 (the"
           " pseudo-Huber cost of residuals delta_i)",
           r"\sum_{i=1}^{n}C(\delta_i)",
@@ -428,8 +430,7 @@ ENTRIES = [
           r" & \text{if } y = -1 \end{cases}",
           "x_1", "x_1:d x_2:d y: margin:",
           lambda v: 1 - _cosine(v["x_1"], v["x_2"]) if v["y"] == 1 else max(0.0, _cosine(v["x_1"], v["x_2"]) - v["margin"]),
-          kinds="y:pm1 margin:small",
-          status=REFUSAL, gap="ShapeError: cos takes 1 argument(s), got 2 (the cosine similarity)"),
+          kinds="y:pm1 margin:small"),
     entry("doc_torch_triplet_margin", "PyTorch documentation, torch.nn.TripletMarginLoss (per triplet i, d the p-norm"
           " distance with p = 2, reduction 'mean'; p also names the positive examples)",
           r"L(a, p, n) = \max \{d(a_i, p_i) - d(a_i, n_i) + {\rm margin}, 0\}",
