@@ -1934,7 +1934,8 @@ class _Resolver:
             return None
         if apply_key(call) not in self.found.definitions:
             base = call.name.partition(SUPERSCRIPT_MARK)[0]
-            if isinstance(node, ir.Mul) and base in FUNCTION_LETTERS and base not in self.declared_names:
+            bracket = isinstance(node, ir.Mul) and isinstance(node.right, ir.Add)   # (y_i - x_i^T\\beta), not s_i^c
+            if bracket and base in FUNCTION_LETTERS and base not in self.declared_names:
                 written = superscripted_latex(call)   # read as a power times the bracket, silently, before
                 raise AmbiguityError(f"{written}({latex_of(node.right)}): the function {written} is not defined; "
                                      f"define it ({written}(x) = ...) or, for a product, write {written} \\cdot "
