@@ -113,8 +113,9 @@ def test_a_call_with_a_lone_name_of_a_superscripted_definition():
 
 
 def test_a_superscripted_function_the_source_does_not_define_is_not_read_as_a_call():
-    with pytest.raises(symgd.errors.SymgdError, match=r"\\rho"):
-        symgd.gradient(symgd.parse(r"\sum_i \rho_\kappa^\tau(y_i - w x_i)", wrt="w"))
+    """Before, \\rho_\\kappa^\\tau times the bracket, without a word."""
+    with pytest.raises(AmbiguityError, match=r"the function \\rho_\{\\kappa\}\^\{\\tau\} is not defined"):
+        symgd.parse(r"\sum_i \rho_\kappa^\tau(y_i - w x_i)", wrt="w")
 
 
 def test_a_condition_on_an_interval_names_it():
