@@ -421,8 +421,7 @@ ENTRIES = [
           r"\text{loss}(\text{input}, \text{target}) = \text{input} - \text{target} * \log(\text{input}) + \log(\text{target!})",
           r"\text{input}", "input: target:",
           lambda v: v["input"] - v["target"] * np.log(v["input"]) + math.lgamma(v["target"] + 1),
-          kinds="target:count",
-          status=REFUSAL, gap="ParseError: the text 'target!' is not a connective symgd understands"),
+          kinds="target:count"),
     entry("doc_torch_cosine_embedding", "PyTorch documentation, torch.nn.CosineEmbeddingLoss (cos(x_1, x_2) the cosine"
           " similarity of two vectors)",
           r"\text{loss}(x, y) = \begin{cases} 1 - \cos(x_1, x_2), & \text{if } y = 1 \\ \max(0, \cos(x_1, x_2) - \text{margin}),"
@@ -436,7 +435,8 @@ ENTRIES = [
           r"L(a, p, n) = \max \{d(a_i, p_i) - d(a_i, n_i) + {\rm margin}, 0\}",
           "a", "a:N,d p:N,d n:N,d margin:", _triplet_torch,
           where=r"d(x_i, y_i) = \left\lVert {\bf x}_i - {\bf y}_i \right\rVert_p",
-          status=REFUSAL, gap="ParseError: unknown LaTeX command \\bf"),
+          status=REFUSAL, gap="UnsupportedError: the norm \\|.\\|_p: only the 1-, 2- and Frobenius norms are supported"
+          " (p, the norm's degree 2 in the text, also names the positive examples)"),
     entry("doc_torch_multilabel_soft_margin", "PyTorch documentation, torch.nn.MultiLabelSoftMarginLoss (one sample, C"
           " classes, y[i] in {0, 1})",
           r"\text{loss}(x, y) = - \frac{1}{C} * \sum_i y[i] * \log((1 + \exp(-x[i]))^{-1}) + (1-y[i]) *"
@@ -447,6 +447,5 @@ ENTRIES = [
           status=REFUSAL, gap="UnsupportedError: y_{i} uses the index i outside the sum that binds it (a sum's body ends at the first + or -)"),
     entry("doc_torch_soft_margin", "PyTorch documentation, torch.nn.SoftMarginLoss (x.nelement() the number of elements)",
           r"\text{loss}(x, y) = \sum_i \frac{\log(1 + \exp(-y[i]*x[i]))}{\text{x.nelement}()}",
-          "x", "x:n y:n", lambda v: float(np.mean(np.log1p(np.exp(-v["y"] * v["x"])))), kinds="y:pm1",
-          status=REFUSAL, gap="ParseError: the text 'x.nelement' is not a connective symgd understands"),
+          "x", "x:n y:n", lambda v: float(np.mean(np.log1p(np.exp(-v["y"] * v["x"])))), kinds="y:pm1"),
 ]
