@@ -2430,6 +2430,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params, found.paired_points)
+    _read_unions_of_sets(objective_ir, found)
     _check_boundary_vectors(objective_ir, constraints_ir, found)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
@@ -3074,17 +3075,34 @@ def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) 
         if not (isinstance(node, ir.Mul) and node.op == "mask"):
             continue
         subscripts = [n for n in ir.walk(node.right) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
-        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        mask = next(n for n in ir.walk(node.left) if isinstance(n, ir.Sub))   # one set's, or each of a union's
+        names = tuple(index.name for index in mask.indices if isinstance(index, ir.Name))
         subscripts = [n for n in subscripts if n.base.name not in paired_points]   # (x_i, x_j) \in S: one x
-        check_one_letter_per_index(names, subscripts, latex_of(node.left.base))   # b_u, b_i from a definition
+        check_one_letter_per_index(names, subscripts, _mask_sets(node.left))   # b_u, b_i from a definition
         if _names_used([node.right]) & set(params):
             continue
         entries = sorted({latex_of(n) for n in ir.walk(node.right) if isinstance(n, ir.Sub)})
         written = ", ".join(entries) or latex_of(node.right)
-        raise AmbiguityError(f"the sum over the set {latex_of(node.left.base)} holds no parameter "
+        raise AmbiguityError(f"the sum over the set {_mask_sets(node.left)} holds no parameter "
                              f"({', '.join(params)}): {written} would be data and the fit would drop out of the "
                              f"gradient; define {entries[0] if entries else 'it'} in terms of the parameters "
                              "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
+
+
+def _mask_sets(mask) -> str:
+    """The set a sum's 0/1 mask stands for, in LaTeX: ``\\kappa``, or ``Y \\cup Y^-`` for the union's mask."""
+    if isinstance(mask, ir.Sub):
+        return latex_of(mask.base)
+    return r" \cup ".join(dict.fromkeys(latex_of(n.base) for n in ir.walk(mask) if isinstance(n, ir.Sub)))
+
+
+def _read_unions_of_sets(objective_ir, found: _Items) -> None:
+    """The reading of ``\\sum_{(u,i)\\in Y\\cup Y^-}``: the sum over every pair weighted by the union's 0/1 mask."""
+    for node in ir.walk(objective_ir):
+        if isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Add):
+            found.read(f"the sum over the pairs of {_mask_sets(node.left)} is over every pair, weighted by the 0/1 "
+                       f"mask of the union, {latex_of(node.left)} (1 for a pair in either set; the masks are "
+                       "arguments, given as data)")
 
 
 def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:

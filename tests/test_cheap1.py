@@ -76,3 +76,33 @@ def test_soft_margin_loss_as_the_pytorch_documentation_writes_it():
 def test_any_other_method_call_stays_a_parse_error(method):
     with pytest.raises(ParseError, match=r"x\.(size|nelement|sum)"):
         symgd.parse(rf"\frac{{x^\top x}}{{{method}}}", wrt="x")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_sum_over_a_union_of_two_sets_of_pairs_counts_a_pair_in_both_once(seed):
+    # He et al. (2017), eq. (7): the observed pairs Y and the sampled negatives Y^-, as 0/1 masks; here they overlap
+    problem = symgd.parse(r"\sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}(r_{ui} - p_u^\top q_i)^2", wrt="p")
+    assert any("0/1 mask of the union" in reading for reading in problem.readings)
+    rng = np.random.default_rng(seed)
+    r, q = rng.normal(size=(6, 9)), rng.normal(size=(9, 2))
+    observed, negatives = (rng.uniform(size=(6, 9)) < 0.5).astype(float), (rng.uniform(size=(6, 9)) < 0.5).astype(float)
+    assert np.any(observed * negatives)   # a pair in both sets, which a sum of the masks would count twice
+    union = np.maximum(observed, negatives)
+    check_generated(problem, rng.normal(size=(6, 2)), {"r": r, "q": q, "Y": observed, "Y_minus": negatives},
+                    lambda p: np.sum(union * (r - p @ q.T) ** 2))
+
+
+def test_a_union_of_three_sets_is_their_mask_folded():
+    problem = symgd.parse(r"\sum_{(u,i)\in A\cup B\cup C}(r_{ui} - p_u^\top q_i)^2", wrt="p")
+    rng = np.random.default_rng(4)
+    r, q = rng.normal(size=(6, 9)), rng.normal(size=(9, 2))
+    masks = {name: (rng.uniform(size=(6, 9)) < 0.4).astype(float) for name in "ABC"}
+    union = np.maximum.reduce(list(masks.values()))
+    check_generated(problem, rng.normal(size=(6, 2)), {"r": r, "q": q, **masks},
+                    lambda p: np.sum(union * (r - p @ q.T) ** 2))
+
+
+@pytest.mark.parametrize("source", [r"\|w\|^2 \cup 1", r"\sum_{i \in A \cup B} w_i^2"])
+def test_a_union_anywhere_else_is_a_parse_error_naming_it(source):
+    with pytest.raises(ParseError, match=r"\\cup"):
+        symgd.parse(source, wrt="w")

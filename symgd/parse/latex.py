@@ -132,6 +132,8 @@ ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](
 # \Pr(Y|P), \Pr\left(y \mid x\right): a parenthesis whose content, before any other bracket, has a bar
 CONDITIONAL_RE = re.compile(r"\s*(?:\\left\s*)?\((?:[^()|\\]|\\(?!mid\b|vert\b)[A-Za-z]+|\\[^A-Za-z])*"
                             r"(?:\||\\mid\b|\\vert\b)")
+# ^- or ^{-} with nothing after the sign (\mathcal{Y}^-, He et al.'s sampled negatives): a label, the name Y_minus
+MINUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*-\s*\}|-(?!\s*[0-9A-Za-z\\{(]))")
 PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
@@ -349,6 +351,12 @@ class _Tokenizer:
                 self.pos = star.end()
                 self.emit("_CARET", value, start)
                 self.emit("LABEL", "star", start)
+                return
+            minus = MINUS_SCRIPT_RE.match(self.text, self.pos)
+            if minus and self.last_kind() in ("NAME", "LABEL", "_RBRACE"):   # \mathcal{Y}^- (the negatives): Y_minus
+                self.pos = minus.end()
+                self.emit("_CARET", value, start)
+                self.emit("LABEL", "minus", start)
                 return
             word = CAPITALS_LABEL_RE.match(self.text, self.pos)
             if word and self.last_kind() in OPERAND_END and self.tokens[-1].value != "e":   # y_k^{LS}, \theta^{MLE}
@@ -587,6 +595,8 @@ class _Tokenizer:
             self.emit("FUNC", LATEX_COMMANDS["\\" + name], start)
         elif name in REL_COMMANDS:
             self.emit("REL", REL_COMMANDS[name], start)
+        elif name == "cup":   # \sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}: the union of two sets of pairs
+            self.emit("CUP", name, start)
         elif name in OPERATOR_COMMANDS:
             kind = OPERATOR_COMMANDS[name]
             self.emit(kind, name, start)

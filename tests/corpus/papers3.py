@@ -377,8 +377,7 @@ ENTRIES = [
           " with the GMF model of Sec. 3.2 (Y the observed pairs, Y^- the sampled negatives)",
           r"L = -\sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}y_{ui}\log\hat{y}_{ui} + (1 - y_{ui})\log(1 - \hat{y}_{ui})",
           r"\mathbf{p}, \mathbf{q}, \mathbf{h}", "y:M,L p:M,k q:L,k h:k Y:M,L Y_minus:M,L", _ncf,
-          where=r"\hat{y}_{ui} = \sigma(\mathbf{h}^T(\mathbf{p}_u\odot\mathbf{q}_i))", kinds="y:01 Y:01 Y_minus:01",
-          status=REFUSAL, gap="ParseError: unknown LaTeX command \\cup (a sum over a union of two sets of pairs)"),
+          where=r"\hat{y}_{ui} = \sigma(\mathbf{h}^T(\mathbf{p}_u\odot\mathbf{q}_i))", kinds="y:01 Y:01 Y_minus:01"),
     entry("paper_hu_koren_volinsky", "Hu, Koren & Volinsky (2008), Collaborative filtering for implicit feedback"
           " datasets, Sec. 4, eq. (3) (confidences c_ui, preferences p_ui; the sum runs over all (u, i))",
           r"\min_{x_*,y_*}\sum_{u,i}c_{ui}(p_{ui} - x_u^Ty_i)^2 + \lambda\left(\sum_u\|x_u\|^2 + \sum_i\|y_i\|^2\right)",
