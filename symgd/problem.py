@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.chains import Chain, chain_body, chain_head, check_chains
-from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, SymgdError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.limits import boundary_limits
 from symgd.lower import Lowering
 from symgd.supplied import FUNCTION, SuppliedFunction
-from symgd.parse import ir
+from symgd.parse import ir, parse_document
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, INFINITY_REFUSAL, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
@@ -2339,9 +2339,25 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"_\{\s*([A-Za-z0-9]+)\s*\}$", r"_\1", text)   # o_{ij} (Burges et al.): the name o_ij
         text = re.sub(r"\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?$", "_star", text)   # x^* (Deming's true values)
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
-            raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
+            text = _name_as_the_formula_reads_it(item)
         names.append(text)
     return names
+
+
+def _name_as_the_formula_reads_it(item: str) -> str:
+    """The symbol a wrt item names, read by the formula's own parser where the spellings above do not reach:
+    ``v_{w_I}`` (word2vec's input vector, one name ``v_{w_{I}}`` in the formula), ``\\boldsymbol{w}^{(A)}`` (model
+    A's weights, ``w_A``), so that wrt names a parameter exactly as the formula writes it."""
+    try:
+        document = parse_document(item.strip(), "latex")
+    except SymgdError:
+        document = None
+    node = document.items[0] if document is not None and len(document.items) == 1 else None
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return sub_symbol_name(node)
+    raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
 
 
 def build_problem(documents: list[ir.Document], wrt=None) -> Problem:

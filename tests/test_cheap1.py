@@ -106,3 +106,37 @@ def test_a_union_of_three_sets_is_their_mask_folded():
 def test_a_union_anywhere_else_is_a_parse_error_naming_it(source):
     with pytest.raises(ParseError, match=r"\\cup"):
         symgd.parse(source, wrt="w")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_wrt_written_with_a_label_superscript_names_the_formulas_symbol(seed):
+    # Goodfellow et al., Sec. 7.9: model A's weights tied to model B's; wrt as the source writes the name
+    problem = symgd.parse(r"\|X\boldsymbol{w}^{(A)} - y\|^2 + \lambda\|\boldsymbol{w}^{(A)} - \boldsymbol{w}^{(B)}\|_2^2",
+                          wrt=r"\boldsymbol{w}^{(A)}")
+    assert [str(p) for p in problem.params] == ["w_A"]
+    rng = np.random.default_rng(seed)
+    x, y, w_b = rng.normal(size=(7, 3)), rng.normal(size=7), rng.normal(size=3)
+    check_generated(problem, rng.normal(size=3), {"X": x, "y": y, "lambda_": 0.7, "w_B": w_b},
+                    lambda w: np.sum((x @ w - y) ** 2) + 0.7 * np.sum((w - w_b) ** 2))
+
+
+def test_wrt_with_a_nested_subscript_names_the_formulas_symbol():
+    # x_{t_0} is one name in the formula (x_{t_{0}}); wrt spelled as written names it, not a free index
+    problem = symgd.parse(r"\|A x_{t_0} - b\|^2 + \|x_{t_0} - x_{t_1}\|^2", wrt="x_{t_0}")
+    assert len(problem.params) == 1
+    module = symgd.codegen(problem).load()
+    rng = np.random.default_rng(5)
+    a, b, x1 = rng.normal(size=(7, 3)), rng.normal(size=7), rng.normal(size=3)
+    data = {"A": a, "b": b, "x_t_1": x1}
+    point = rng.normal(size=3)
+    reference = lambda x: np.sum((a @ x - b) ** 2) + np.sum((x - x1) ** 2)   # noqa: E731
+    assert np.isclose(module.loss(point, **data), reference(point))
+    steps = np.eye(3) * 1e-6
+    slopes = np.array([(reference(point + s) - reference(point - s)) / 2e-6 for s in steps])
+    assert np.allclose(module.grad(point, **data), slopes, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("wrt", [r"\frac{1}{2}", "w + v", r"\|w\|"])
+def test_wrt_that_is_no_symbol_name_stays_refused(wrt):
+    with pytest.raises(symgd.AmbiguityError, match="is not a symbol name"):
+        symgd.parse(r"\|w\|^2 + v^2", wrt=wrt)

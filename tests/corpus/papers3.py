@@ -234,8 +234,7 @@ ENTRIES = [
           status=REFUSAL, gap="AmbiguityError: H_{i,i}(w_i - w_i^*): a function H_{i,i} or a product?"),
     entry("text_dl_parameter_sharing", f"{DL}, Sec. 7.9 (parameter norm penalty tying model A's weights to model B's)",
           r"\Omega(\boldsymbol{w}^{(A)},\boldsymbol{w}^{(B)}) = \|\boldsymbol{w}^{(A)} - \boldsymbol{w}^{(B)}\|_2^2",
-          r"\boldsymbol{w}^{(A)}", "w_A:p w_B:p", lambda v: _sq(v["w_A"] - v["w_B"]),
-          status=REFUSAL, gap="AmbiguityError: wrt \\boldsymbol{w}^{(A)} is not a symbol name (the superscript (A) reads as a sample index)"),
+          r"\boldsymbol{w}^{(A)}", "w_A:p w_B:p", lambda v: _sq(v["w_A"] - v["w_B"])),
     # ---- classification and segmentation losses
     entry("paper_focal_fl_star", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection,"
           " Appendix A, eqs. (6)-(8) (the FL* variant: x_t = yx, p_t^* = sigma(gamma x_t + beta))",
@@ -372,7 +371,9 @@ ENTRIES = [
           "v_{w_I}", "v_w_I:d v_prime:W,d w_O:",
           lambda v: float(np.exp(v["v_prime"][v["w_O"]] @ v["v_w_I"] - logsumexp(v["v_prime"] @ v["v_w_I"]))),
           sizes={"W": 5}, kinds="w_O:labels:W",
-          status=REFUSAL, gap="AmbiguityError: wrt v_{w_I} is not a symbol name"),
+          status=REFUSAL, gap="AmbiguityError: the parameter v_{w_{I}} does not appear in the objective (wrt is read as"
+          " the formula's name v_{w_{I}}, but the formula reads v_{w_I} as the row of v at the label w_I, and v'_w as"
+          " a transposed row of that same v: the source's output vectors v' are a second matrix)"),
     entry("paper_ncf_gmf", "He, Liao, Zhang, Nie, Hu & Chua (2017), Neural collaborative filtering, Sec. 3.1.1, eq. (7)"
           " with the GMF model of Sec. 3.2 (Y the observed pairs, Y^- the sampled negatives)",
           r"L = -\sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}y_{ui}\log\hat{y}_{ui} + (1 - y_{ui})\log(1 - \hat{y}_{ui})",
