@@ -3107,9 +3107,14 @@ def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) 
 
 def _mask_sets(mask) -> str:
     """The set a sum's 0/1 mask stands for, in LaTeX: ``\\kappa``, or ``Y \\cup Y^-`` for the union's mask."""
-    if isinstance(mask, ir.Sub):
-        return latex_of(mask.base)
-    return r" \cup ".join(dict.fromkeys(latex_of(n.base) for n in ir.walk(mask) if isinstance(n, ir.Sub)))
+    return r" \cup ".join(dict.fromkeys(latex_of(member.base) for member in _union_members(mask)))
+
+
+def _union_members(mask) -> list:
+    """The masks of the sets a union's mask folds (``transform.union_mask``), in the order written."""
+    if isinstance(mask, ir.Add) and len(mask.terms) == 3:
+        return [*_union_members(mask.terms[0]), *_union_members(mask.terms[1])]
+    return [mask] if isinstance(mask, ir.Sub) else [n for n in ir.walk(mask) if isinstance(n, ir.Sub)]
 
 
 def _read_unions_of_sets(objective_ir, found: _Items) -> None:
@@ -3117,7 +3122,7 @@ def _read_unions_of_sets(objective_ir, found: _Items) -> None:
     for node in ir.walk(objective_ir):
         if isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Add):
             found.read(f"the sum over the pairs of {_mask_sets(node.left)} is over every pair, weighted by the 0/1 "
-                       f"mask of the union, {latex_of(node.left)} (1 for a pair in either set; the masks are "
+                       f"mask of the union, {latex_of(node.left)} (1 for a pair in any of the sets; the masks are "
                        "arguments, given as data)")
 
 

@@ -82,7 +82,8 @@ def test_any_other_method_call_stays_a_parse_error(method):
 def test_a_sum_over_a_union_of_two_sets_of_pairs_counts_a_pair_in_both_once(seed):
     # He et al. (2017), eq. (7): the observed pairs Y and the sampled negatives Y^-, as 0/1 masks; here they overlap
     problem = symgd.parse(r"\sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}(r_{ui} - p_u^\top q_i)^2", wrt="p")
-    assert any("0/1 mask of the union" in reading for reading in problem.readings)
+    assert any(r"the sum over the pairs of Y \cup Y_{\mathrm{minus}} is over every pair" in reading
+               for reading in problem.readings)
     rng = np.random.default_rng(seed)
     r, q = rng.normal(size=(6, 9)), rng.normal(size=(9, 2))
     observed, negatives = (rng.uniform(size=(6, 9)) < 0.5).astype(float), (rng.uniform(size=(6, 9)) < 0.5).astype(float)

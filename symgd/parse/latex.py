@@ -133,7 +133,8 @@ ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](
 CONDITIONAL_RE = re.compile(r"\s*(?:\\left\s*)?\((?:[^()|\\]|\\(?!mid\b|vert\b)[A-Za-z]+|\\[^A-Za-z])*"
                             r"(?:\||\\mid\b|\\vert\b)")
 # ^- or ^{-} with nothing after the sign (\mathcal{Y}^-, He et al.'s sampled negatives): a label, the name Y_minus
-MINUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*-\s*\}|-(?!\s*[0-9A-Za-z\\{(]))")
+MINUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*-\s*\}|-(?!\s*(?:[0-9A-Za-z{(]"
+                             r"|\\(?!(?:cup|right|quad)(?![A-Za-z])|[|},;]))))")
 PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
