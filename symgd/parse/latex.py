@@ -151,7 +151,7 @@ NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
 WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
 ACCENT_SUBSCRIPT_RE = re.compile(r"\s*(\\?[A-Za-z]+)\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))\s*")   # \hat{Y_i}
 SHORT_WORD_RE = re.compile(r"[a-z]{2,3}(?![A-Za-z0-9])")   # exp, log, sin, max typed without a backslash
-NELEMENT_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)\.(?:nelement|numel)")   # PyTorch's x.nelement(), x.numel()
+NELEMENT_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)\.nelement")   # PyTorch's x.nelement() (SoftMarginLoss)
 EMPTY_CALL_RE = re.compile(r"\s*\(\s*\)")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\(?:ast|star)\b|\{\s*\\(?:ast|star)\s*\}"
                         r"|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
