@@ -613,6 +613,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
               numpy="logsumexp({}, axis)", helper="logsumexp"),
     Primitive("sum", ("sum",), ("sum",), REDUCTION, numpy="np.sum"),
     Primitive("mean", (), ("mean",), REDUCTION, numpy="np.mean"),   # plain text's mean((X @ w - y)**2)
+    # x.nelement() (PyTorch's documentation, parse/latex.py): the number of entries of x, the product of its
+    # dimensions (symgd/lower.py); it does not depend on x's values
+    Primitive("numel", (), (), REDUCTION, numpy="np.size",
+              notation="{0}.nelement() is the number of entries of {0}, the product of its dimensions"),
     Primitive("norm2", (), ("norm", "norm2"), REDUCTION, numpy="np.linalg.norm",
               nonsmooth="u = 0"),
     Primitive("norm1", (), ("norm1",), REDUCTION, numpy="np.abs(u).sum()", nonsmooth="u_j = 0"),

@@ -334,6 +334,8 @@ class Lowering:
         if node.name == "mean":
             count = sympy.Mul(*(self.dim_symbol(dim) for dim in shape.dims))
             return self.sum_all(arg, shape, scope, indices, lambda entry: entry) / count
+        if node.name == "numel":
+            return sympy.Mul(*(self.dim_symbol(dim) for dim in shape.dims))
         if node.name == "tr":
             k = self.fresh_index()
             return self.sum_over(self.lower(arg, scope, indices, (k, k)), k, shape.dims[0])

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.chains import Chain, chain_body, chain_head, check_chains
-from symgd.errors import AmbiguityError, ShapeError, UnsupportedError
+from symgd.errors import AmbiguityError, ShapeError, SymgdError, UnsupportedError
 from symgd.functions import BY_NAME, NOTATIONS
 from symgd.limits import boundary_limits
 from symgd.lower import Lowering
 from symgd.supplied import FUNCTION, SuppliedFunction
-from symgd.parse import ir
+from symgd.parse import ir, parse_document
 from symgd.parse.latex import ACCENTS, DENSITY_REFUSAL, GREEK, INFINITY, INFINITY_REFUSAL, OUT_OF_SCOPE
 from symgd.parse.transform import BARE_SUM, DENSITY, ELLIPSIS, LISTED_DIAGONAL, check_one_letter_per_index
 from symgd.render import ONE_HOT_SUFFIX, label_of_one_hot, latex_of, name_latex
@@ -2434,9 +2434,25 @@ def parse_wrt(wrt) -> list[str]:
         text = re.sub(r"_\{\s*([A-Za-z0-9]+)\s*\}$", r"_\1", text)   # o_{ij} (Burges et al.): the name o_ij
         text = re.sub(r"\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?$", "_star", text)   # x^* (Deming's true values)
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text):
-            raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
+            text = _name_as_the_formula_reads_it(item)
         names.append(text)
     return names
+
+
+def _name_as_the_formula_reads_it(item: str) -> str:
+    """The symbol a wrt item names, read by the formula's own parser where the spellings above do not reach:
+    ``v_{w_I}`` (word2vec's input vector, one name ``v_{w_{I}}`` in the formula), ``\\boldsymbol{w}^{(A)}`` (model
+    A's weights, ``w_A``), so that wrt names a parameter exactly as the formula writes it."""
+    try:
+        document = parse_document(item.strip(), "latex")
+    except SymgdError:
+        document = None
+    node = document.items[0] if document is not None and len(document.items) == 1 else None
+    if isinstance(node, ir.Name):
+        return node.name
+    if isinstance(node, ir.Sub) and isinstance(node.base, ir.Name):
+        return sub_symbol_name(node)
+    raise AmbiguityError(f"wrt: {item!r} is not a symbol name")
 
 
 def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
@@ -2525,6 +2541,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     objective_ir, *constraints_ir = _numbered_rows(objective_ir, constraints_ir, found)
     _refuse_free_parameter_indices(objective_ir, params, found)
     _check_sums_over_data_sets(objective_ir, params, found.paired_points)
+    _read_unions_of_sets(objective_ir, found)
     _check_boundary_vectors(objective_ir, constraints_ir, found)
     ranges = dict(pair for document in documents for pair in document.ranges)
     constraints_ir = [_for_every_index(c, objective_ir, params, found, ranges) for c in constraints_ir]
@@ -3170,17 +3187,39 @@ def _check_sums_over_data_sets(objective_ir, params, paired_points=frozenset()) 
         if not (isinstance(node, ir.Mul) and node.op == "mask"):
             continue
         subscripts = [n for n in ir.walk(node.right) if isinstance(n, ir.Sub) and isinstance(n.base, ir.Name)]
-        names = tuple(index.name for index in node.left.indices if isinstance(index, ir.Name))
+        mask = next(n for n in ir.walk(node.left) if isinstance(n, ir.Sub))   # one set's, or each of a union's
+        names = tuple(index.name for index in mask.indices if isinstance(index, ir.Name))
         subscripts = [n for n in subscripts if n.base.name not in paired_points]   # (x_i, x_j) \in S: one x
-        check_one_letter_per_index(names, subscripts, latex_of(node.left.base))   # b_u, b_i from a definition
+        check_one_letter_per_index(names, subscripts, _mask_sets(node.left))   # b_u, b_i from a definition
         if _names_used([node.right]) & set(params):
             continue
         entries = sorted({latex_of(n) for n in ir.walk(node.right) if isinstance(n, ir.Sub)})
         written = ", ".join(entries) or latex_of(node.right)
-        raise AmbiguityError(f"the sum over the set {latex_of(node.left.base)} holds no parameter "
+        raise AmbiguityError(f"the sum over the set {_mask_sets(node.left)} holds no parameter "
                              f"({', '.join(params)}): {written} would be data and the fit would drop out of the "
                              f"gradient; define {entries[0] if entries else 'it'} in terms of the parameters "
                              "in the where-clause (e.g. \\hat{x}_{ui} = w_u^\\top h_i)")
+
+
+def _mask_sets(mask) -> str:
+    """The set a sum's 0/1 mask stands for, in LaTeX: ``\\kappa``, or ``Y \\cup Y^-`` for the union's mask."""
+    return r" \cup ".join(dict.fromkeys(latex_of(member.base) for member in _union_members(mask)))
+
+
+def _union_members(mask) -> list:
+    """The masks of the sets a union's mask folds (``transform.union_mask``), in the order written."""
+    if isinstance(mask, ir.Add) and len(mask.terms) == 3:
+        return [*_union_members(mask.terms[0]), *_union_members(mask.terms[1])]
+    return [mask] if isinstance(mask, ir.Sub) else [n for n in ir.walk(mask) if isinstance(n, ir.Sub)]
+
+
+def _read_unions_of_sets(objective_ir, found: _Items) -> None:
+    """The reading of ``\\sum_{(u,i)\\in Y\\cup Y^-}``: the sum over every pair weighted by the union's 0/1 mask."""
+    for node in ir.walk(objective_ir):
+        if isinstance(node, ir.Mul) and node.op == "mask" and isinstance(node.left, ir.Add):
+            found.read(f"the sum over the pairs of {_mask_sets(node.left)} is over every pair, weighted by the 0/1 "
+                       f"mask of the union, {latex_of(node.left)} (1 for a pair in any of the sets; the masks are "
+                       "arguments, given as data)")
 
 
 def _supplied_parameters(found: _Items, params: list, used: set) -> list[str]:

@@ -36,6 +36,7 @@ INDEX_ONLY = {   # entry id -> what the matrix form's reason names (for the bloc
     "paper_svm_dual_rbf": "rank 3",   # the kernel exp(-||x_i - x_j||^2 / 2 sigma^2) built from pair differences
     "paper_koren_mf": "several axes",
     "paper_koren_biases": "several axes",   # as paper_koren_mf, with the user and item biases b_u, b_i
+    "paper_ncf_gmf": "several axes",   # the sum over the pairs (u, i) of a union of two sets: h^T (p_u ⊙ q_i)
     "paper_logistic_mf": "several axes",   # beta_u + beta_i + x_u^T y_i over all pairs (u, i)
     "paper_triplet_facenet": "several axes",
     "paper_condat_tv1d": "shifted or fixed index",

@@ -23,6 +23,9 @@ KNOWN_ORDER_DEPENDENCE: dict[tuple[str, str], str] = {
     ("paper_poisson_mf", "reversed_terms"): (
         "not an equivalent spelling: - theta_u^T beta_i extends the sum over (u, i) (it uses the sum's indices); "
         "moved before the sum, its indices are free and refused"),
+    ("paper_ncf_gmf", "reversed_terms"): (
+        "not an equivalent spelling: (1 - y_ui) log(1 - yhat_ui) extends the sum over the pairs of the union (it uses "
+        "the sum's indices); moved before the sum, its indices are free and refused"),
     ("paper_poisson_mf", "negated_difference"): (
         "not an equivalent spelling: -(theta_u^T beta_i - sum ...) takes the term that extends the sum out of it; "
         "its indices are then free and refused"),

@@ -36,6 +36,7 @@ TERMINAL_WORDS = {
     "STAR": "'*'", "MATMUL": "'@'", "HADAMARD": "'.*'", "EDIV": "'./'", "_POW": "'**'",
     "_DOT_T": "'.T'", "_LBRACK": "'['", "_RBRACK": "']'", "_BAR": "'|'", "_COLON": "':'",
     "_IN": "'in'", "_RANGE": "'..'", "OPT_HEAD": "min_", "__ANON_0": "a token",
+    "CUP": r"\cup (only between the sets a sum's index pairs run over)",
 }
 EXPRESSION_STARTS = {"NAME", "NUMBER", "FUNC", "_LPAR", "FRAC"}
 

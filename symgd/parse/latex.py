@@ -63,7 +63,10 @@ DENSITY_REFUSAL = ("probability densities are not supported; write the log-likel
 LAYOUT_ENVIRONMENTS = frozenset("array aligned align align* alignat alignat* equation equation* gather gather* "
                                 "gathered split eqnarray eqnarray* displaymath".split())
 # Fonts that mark vectors and matrices (bold x is a vector in the Matrix Cookbook, PRML, ESL, ...).
-BOLD_RE = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|pmb)\s*(?:\{\s*\\?([A-Za-z]+)\s*\}|\\?([A-Za-z]))")
+# {\bf x} (the old font switch, as the PyTorch documentation writes) is \mathbf{x}: its name is group 3
+BOLD_RE = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|pmb)\s*(?:\{\s*\\?([A-Za-z]+)\s*\}|\\?([A-Za-z]))"
+                     r"|\{\s*\\bf(?![A-Za-z])\s*\\?([A-Za-z]+)\s*(?:\}|(?=[_^]))")
+OLD_BOLD_NAME_RE = re.compile(r"\s*(\\?[A-Za-z]+)\s*(?=[}_^])")   # the one name after {\bf
 WORD_COMMANDS = frozenset("operatorname operatorname* mathrm text textrm textnormal textit mbox".split())
 
 REL_COMMANDS = {
@@ -129,6 +132,9 @@ ENTRY_BRACKET_RE = re.compile(r"\s*[A-Za-z](?:\s*[-+]\s*\d+)?(?:\s*,\s*[A-Za-z](
 # \Pr(Y|P), \Pr\left(y \mid x\right): a parenthesis whose content, before any other bracket, has a bar
 CONDITIONAL_RE = re.compile(r"\s*(?:\\left\s*)?\((?:[^()|\\]|\\(?!mid\b|vert\b)[A-Za-z]+|\\[^A-Za-z])*"
                             r"(?:\||\\mid\b|\\vert\b)")
+# ^- or ^{-} with nothing after the sign (\mathcal{Y}^-, He et al.'s sampled negatives): a label, the name Y_minus
+MINUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*-\s*\}|-(?!\s*(?:[0-9A-Za-z{(]"
+                             r"|\\(?!(?:cup|right|quad)(?![A-Za-z])|[|},;]))))")
 PLUS_SCRIPT_RE = re.compile(r"\s*(?:\{\s*\+\s*\}|\+(\s*[0-9A-Za-z\\{])?)")   # ^+ or ^{+}; group 1: ^+2
 # After a slash: a number, a letter or a Greek letter written against it, and that name's scripts.
 SLASH_DENOMINATOR_RE = re.compile(r"\d+(?:([A-Za-z])|\\([A-Za-z]+))(?![A-Za-z])"
@@ -145,6 +151,8 @@ NUMBERED_NAME_RE = re.compile(r"[A-Za-z]+[0-9]+")
 WORD_NAME_RE = re.compile(r"[a-z]{4,}(?![A-Za-z0-9])")
 ACCENT_SUBSCRIPT_RE = re.compile(r"\s*(\\?[A-Za-z]+)\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))\s*")   # \hat{Y_i}
 SHORT_WORD_RE = re.compile(r"[a-z]{2,3}(?![A-Za-z0-9])")   # exp, log, sin, max typed without a backslash
+NELEMENT_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)\.nelement")   # PyTorch's x.nelement() (SoftMarginLoss)
+EMPTY_CALL_RE = re.compile(r"\s*\(\s*\)")
 NUCLEAR_RE = re.compile(r"\s*_\s*(?:\*|\{\s*\*\s*\}|\\(?:ast|star)\b|\{\s*\\(?:ast|star)\s*\}"
                         r"|\\mathrm\{tr\}|\{\s*\\mathrm\{tr\}\s*\})")
 
@@ -344,6 +352,12 @@ class _Tokenizer:
                 self.pos = star.end()
                 self.emit("_CARET", value, start)
                 self.emit("LABEL", "star", start)
+                return
+            minus = MINUS_SCRIPT_RE.match(self.text, self.pos)
+            if minus and self.last_kind() in ("NAME", "LABEL", "_RBRACE"):   # \mathcal{Y}^- (the negatives): Y_minus
+                self.pos = minus.end()
+                self.emit("_CARET", value, start)
+                self.emit("LABEL", "minus", start)
                 return
             word = CAPITALS_LABEL_RE.match(self.text, self.pos)
             if word and self.last_kind() in OPERAND_END and self.tokens[-1].value != "e":   # y_k^{LS}, \theta^{MLE}
@@ -582,6 +596,8 @@ class _Tokenizer:
             self.emit("FUNC", LATEX_COMMANDS["\\" + name], start)
         elif name in REL_COMMANDS:
             self.emit("REL", REL_COMMANDS[name], start)
+        elif name == "cup":   # \sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}: the union of two sets of pairs
+            self.emit("CUP", name, start)
         elif name in OPERATOR_COMMANDS:
             kind = OPERATOR_COMMANDS[name]
             self.emit(kind, name, start)
@@ -615,6 +631,8 @@ class _Tokenizer:
             self.word(name, start)
         elif name == "rm":
             self.roman(start)
+        elif name == "bf":
+            self.old_bold(start)
         elif name == "mathbb":
             self.blackboard(start)
         elif name in ("{", "lbrace", "lbrack"):
@@ -796,6 +814,21 @@ class _Tokenizer:
 
     def font(self, name: str, start: int) -> None:
         content, self.pos = self.read_braced(self.pos, "\\" + name, start)
+        self.font_word(name, content, start)
+
+    def old_bold(self, start: int) -> None:
+        """``{\\bf x}_i`` (the old font switch, as the PyTorch documentation writes): the font applies to what
+        follows in its group, read as ``\\mathbf{x}``. Only one name may follow it there (scripts may follow the
+        name): over several names, bold or not would change how each is read."""
+        name = OLD_BOLD_NAME_RE.match(self.text, self.pos)
+        if self.last_kind() != "_LBRACE" or self.tokens[-1].value != "{" or self.in_script() or name is None:
+            raise self.error("\\bf is read only first in a group and before one name", start,
+                             "{\\bf x} or \\mathbf{x}")
+        self.pos = name.end()
+        self.font_word("mathbf", name.group(1), start)
+
+    def font_word(self, name: str, content: str, start: int) -> None:
+        """The content of a font command (``\\mathbf{x}``, ``\\mathcal{L}``): a name, ones, a number or a function."""
         word = content.strip()
         if word == "1":
             self.emit("ONES", "1", start)
@@ -842,6 +875,18 @@ class _Tokenizer:
         """A word in \\text, \\mathrm, \\operatorname, ...: an optimization word, a connective, a function,
         a name, or (in a script) a label that is part of a name."""
         word = SPACE_IN_WORD_RE.sub(" ", content).strip()
+        if (counted := NELEMENT_RE.fullmatch(word)) and (call := EMPTY_CALL_RE.match(self.text, self.pos)):
+            # \frac{...}{\text{x.nelement}()} (PyTorch's SoftMarginLoss): the number of entries of x; any other
+            # method call (a dot in a word) stays an error
+            self.pos = call.end()
+            for kind, value in (("FUNC", "numel"), ("_LPAR", "("), ("NAME", counted.group(1)), ("_RPAR", ")")):
+                self.emit(kind, value, start)
+            return
+        if word.endswith("!") and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word[:-1]):
+            # \log(\text{target!}) (PyTorch's PoissonNLLLoss): the factorial of the word, as y_i! is
+            self.text_word(name, word[:-1], start)
+            self.factorial(start)
+            return
         compact = word.replace(" ", "")
         if (name.startswith("text") or name == "mbox") and self.in_script() \
                 and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", compact):
@@ -1072,10 +1117,10 @@ def _powers_after_calls(tokens: list) -> None:
 
 def bold_subscripted_names(source: str) -> frozenset[str]:
     """The names the source writes in a bold font with a subscript (``\\mathbf{x}_n``: one vector per n)."""
-    return frozenset(match.group(1) or match.group(2) for match in BOLD_RE.finditer(source)
+    return frozenset(match.group(1) or match.group(2) or match.group(3) for match in BOLD_RE.finditer(source)
                      if source[match.end():].lstrip().startswith("_"))
 
 
 def bold_names(source: str) -> frozenset[str]:
     """The names the source writes in a bold font (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``, ``\\vec{X}``)."""
-    return frozenset(match.group(1) or match.group(2) for match in BOLD_RE.finditer(source))
+    return frozenset(match.group(1) or match.group(2) or match.group(3) for match in BOLD_RE.finditer(source))

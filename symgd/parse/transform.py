@@ -436,7 +436,11 @@ class IRBuilder(Transformer):
             return ir.BigOp(str(op), names[0], None, None, ir.Mul(ir.Member(names[0], extra[0][1]), body, "mask"))
         if extra and isinstance(extra[0], tuple) and _over_data_points(names, body):   # \sum_{(x,y) \in S}
             return _sum_over_points(str(op), names, extra[0][1], body)
-        if extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
+        if extra and isinstance(extra[0], tuple) and extra[0][0] == "union":   # \sum_{(u,i)\in Y\cup Y^-}
+            _check_pair_indices(names, extra[0][1][0], body)
+            node = ir.Mul(union_mask([ir.Sub(_mask_name(space), tuple(ir.Name(n) for n in names))
+                                      for space in extra[0][1]]), body, "mask")
+        elif extra and isinstance(extra[0], tuple):   # the mask of a set of index pairs
             _check_pair_indices(names, extra[0][1], body)
             node = ir.Mul(ir.Sub(_mask_name(extra[0][1]), tuple(ir.Name(n) for n in names)), body, "mask")
         for position, index in reversed(list(enumerate(names))):
@@ -538,6 +542,29 @@ class IRBuilder(Transformer):
         raise UnsupportedError(f"the sum over index pairs ({', '.join(map(str, names))}) {op} {_describe(space)} "
                                "(a set of observed entries given as data) is not supported; "
                                "write the sum over all entries with a 0/1 mask matrix M: \\sum_{i,j} M_{ij}(...)")
+
+    def index_pairs_union(self, children):
+        """``\\sum_{(u,i)\\in\\mathcal{Y}\\cup\\mathcal{Y}^-}`` (He et al. 2017): over the pairs of a union of sets
+        given as data, each by its 0/1 mask (``union_mask``)."""
+        names = [str(child) for child in children if isinstance(child, Token) and child.type == "NAME"]
+        op = next(child for child in children if isinstance(child, Token) and child.type == "REL")
+        spaces = tuple(child for child in children if not isinstance(child, Token))
+        named = all(isinstance(space, ir.Name) or (isinstance(space, ir.Sub) and isinstance(space.base, ir.Name))
+                    for space in spaces)
+        if str(op) != "in" or not named:
+            union = r" \cup ".join(_describe(space) for space in spaces)
+            raise UnsupportedError(f"the sum over index pairs ({', '.join(names)}) {op} {union}: symgd reads a union "
+                                   "of named sets of index pairs given as data")
+        return tuple(names), None, ("union", spaces)
+
+
+def union_mask(masks: list):
+    """The 0/1 mask of a union of sets from theirs: m_1 + m_2 - m_1 m_2, folded over the sets (exact for 0/1
+    values, whether or not the sets overlap)."""
+    union = masks[0]
+    for mask in masks[1:]:
+        union = ir.Add((union, mask, ir.Neg(ir.Mul(union, mask, "juxt"))))
+    return union
 
 
 MAX_NUMBER_DIGITS = 1000

@@ -233,8 +233,7 @@ ENTRIES = [
           kinds="H:spd"),
     entry("text_dl_parameter_sharing", f"{DL}, Sec. 7.9 (parameter norm penalty tying model A's weights to model B's)",
           r"\Omega(\boldsymbol{w}^{(A)},\boldsymbol{w}^{(B)}) = \|\boldsymbol{w}^{(A)} - \boldsymbol{w}^{(B)}\|_2^2",
-          r"\boldsymbol{w}^{(A)}", "w_A:p w_B:p", lambda v: _sq(v["w_A"] - v["w_B"]),
-          status=REFUSAL, gap="AmbiguityError: wrt \\boldsymbol{w}^{(A)} is not a symbol name (the superscript (A) reads as a sample index)"),
+          r"\boldsymbol{w}^{(A)}", "w_A:p w_B:p", lambda v: _sq(v["w_A"] - v["w_B"])),
     # ---- classification and segmentation losses
     entry("paper_focal_fl_star", "Lin, Goyal, Girshick, He & Dollar (2017), Focal loss for dense object detection,"
           " Appendix A, eqs. (6)-(8) (the FL* variant: x_t = yx, p_t^* = sigma(gamma x_t + beta))",
@@ -373,13 +372,14 @@ ENTRIES = [
           "v_{w_I}", "v_w_I:d v_prime:W,d w_O:",
           lambda v: float(np.exp(v["v_prime"][v["w_O"]] @ v["v_w_I"] - logsumexp(v["v_prime"] @ v["v_w_I"]))),
           sizes={"W": 5}, kinds="w_O:labels:W",
-          status=REFUSAL, gap="AmbiguityError: wrt v_{w_I} is not a symbol name"),
+          status=REFUSAL, gap="AmbiguityError: the parameter v_{w_{I}} does not appear in the objective (wrt is read as"
+          " the formula's name v_{w_{I}}, but the formula reads v_{w_I} as the row of v at the label w_I, and v'_w as"
+          " a transposed row of that same v: the source's output vectors v' are a second matrix)"),
     entry("paper_ncf_gmf", "He, Liao, Zhang, Nie, Hu & Chua (2017), Neural collaborative filtering, Sec. 3.1.1, eq. (7)"
           " with the GMF model of Sec. 3.2 (Y the observed pairs, Y^- the sampled negatives)",
           r"L = -\sum_{(u,i)\in\mathcal{Y}\cup\mathcal{Y}^-}y_{ui}\log\hat{y}_{ui} + (1 - y_{ui})\log(1 - \hat{y}_{ui})",
           r"\mathbf{p}, \mathbf{q}, \mathbf{h}", "y:M,L p:M,k q:L,k h:k Y:M,L Y_minus:M,L", _ncf,
-          where=r"\hat{y}_{ui} = \sigma(\mathbf{h}^T(\mathbf{p}_u\odot\mathbf{q}_i))", kinds="y:01 Y:01 Y_minus:01",
-          status=REFUSAL, gap="ParseError: unknown LaTeX command \\cup (a sum over a union of two sets of pairs)"),
+          where=r"\hat{y}_{ui} = \sigma(\mathbf{h}^T(\mathbf{p}_u\odot\mathbf{q}_i))", kinds="y:01 Y:01 Y_minus:01"),
     entry("paper_hu_koren_volinsky", "Hu, Koren & Volinsky (2008), Collaborative filtering for implicit feedback"
           " datasets, Sec. 4, eq. (3) (confidences c_ui, preferences p_ui; the sum runs over all (u, i))",
           r"\min_{x_*,y_*}\sum_{u,i}c_{ui}(p_{ui} - x_u^Ty_i)^2 + \lambda\left(\sum_u\|x_u\|^2 + \sum_i\|y_i\|^2\right)",
@@ -422,8 +422,7 @@ ENTRIES = [
           r"\text{loss}(\text{input}, \text{target}) = \text{input} - \text{target} * \log(\text{input}) + \log(\text{target!})",
           r"\text{input}", "input: target:",
           lambda v: v["input"] - v["target"] * np.log(v["input"]) + math.lgamma(v["target"] + 1),
-          kinds="target:count",
-          status=REFUSAL, gap="ParseError: the text 'target!' is not a connective symgd understands"),
+          kinds="target:count"),
     entry("doc_torch_cosine_embedding", "PyTorch documentation, torch.nn.CosineEmbeddingLoss (cos(x_1, x_2) the cosine"
           " similarity of two vectors)",
           r"\text{loss}(x, y) = \begin{cases} 1 - \cos(x_1, x_2), & \text{if } y = 1 \\ \max(0, \cos(x_1, x_2) - \text{margin}),"
@@ -436,7 +435,8 @@ ENTRIES = [
           r"L(a, p, n) = \max \{d(a_i, p_i) - d(a_i, n_i) + {\rm margin}, 0\}",
           "a", "a:N,d p:N,d n:N,d margin:", _triplet_torch,
           where=r"d(x_i, y_i) = \left\lVert {\bf x}_i - {\bf y}_i \right\rVert_p",
-          status=REFUSAL, gap="ParseError: unknown LaTeX command \\bf"),
+          status=REFUSAL, gap="UnsupportedError: the norm \\|.\\|_p: only the 1-, 2- and Frobenius norms are supported"
+          " (p, the norm's degree 2 in the text, also names the positive examples)"),
     entry("doc_torch_multilabel_soft_margin", "PyTorch documentation, torch.nn.MultiLabelSoftMarginLoss (one sample, C"
           " classes, y[i] in {0, 1})",
           r"\text{loss}(x, y) = - \frac{1}{C} * \sum_i y[i] * \log((1 + \exp(-x[i]))^{-1}) + (1-y[i]) *"
@@ -446,6 +446,5 @@ ENTRIES = [
           sizes={"C": 4}, kinds="y:01"),
     entry("doc_torch_soft_margin", "PyTorch documentation, torch.nn.SoftMarginLoss (x.nelement() the number of elements)",
           r"\text{loss}(x, y) = \sum_i \frac{\log(1 + \exp(-y[i]*x[i]))}{\text{x.nelement}()}",
-          "x", "x:n y:n", lambda v: float(np.mean(np.log1p(np.exp(-v["y"] * v["x"])))), kinds="y:pm1",
-          status=REFUSAL, gap="ParseError: the text 'x.nelement' is not a connective symgd understands"),
+          "x", "x:n y:n", lambda v: float(np.mean(np.log1p(np.exp(-v["y"] * v["x"])))), kinds="y:pm1"),
 ]
