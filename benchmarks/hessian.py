@@ -6,12 +6,13 @@ an expert hand-written NumPy Hessian (Gram form ``X.T @ (s[:, None] * X)``; for 
 over the n x Kd matrix of class-weighted features plus the K diagonal blocks) and
 ``jax.jit(jax.hessian(loss))`` (x64, CPU, arrays already on the device), called in turn within each
 round, each timed call right after an untimed one of the same function, with a pause after the JAX
-call while XLA's threads stop spinning. Every implementation's result is compared with the
-hand-written one first.
+call while XLA's threads stop spinning; ``paired``: the median over ``--pairs`` of the generated
+Hessian's time over the hand-written one's, timed back to back (``timing.paired_ratio``). Every
+implementation's result is compared with the hand-written one first.
 
 Asserts nothing (beyond the results agreeing); prints a table. From the repository root:
 
-    pip install -e ".[bench]" && python benchmarks/hessian.py [--rounds 7] [--n 10000]
+    pip install -e ".[bench]" && python benchmarks/hessian.py [--rounds 7] [--n 10000] [--pairs 21]
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 import symgd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # the shared timing protocol
-from timing import median_times  # noqa: E402
+from timing import median_times, paired_ratio  # noqa: E402
 
 try:
     import jax
@@ -146,13 +147,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--pairs", type=int, default=21, help="back-to-back generated/hand-written pairs")
     options = parser.parse_args()
     data = make_data(n=options.n, d=50, K=10)
     print(f"date: {datetime.date.today()}  machine: {platform.machine()}, {os.cpu_count()} CPUs, "
           f"{platform.system()}  python {platform.python_version()}  numpy {np.__version__}"
           + (f"  jax {jax.__version__}" if jax else "  (jax not installed)"))
     print(f"n = {options.n}, d = 50, K = 10, float64, median of {options.rounds} interleaved rounds\n")
-    header = f"{'loss':<16}{'hess ms':>9}{'hand ms':>9}{'jax ms':>9}{'gen/hand':>10}{'gen/jax':>9}"
+    header = f"{'loss':<16}{'hess ms':>9}{'hand ms':>9}{'jax ms':>9}{'gen/hand':>10}{'paired':>8}{'gen/jax':>9}"
     print(header)
     print("-" * len(header))
     losses = jax_losses() if jax else {}
@@ -171,9 +173,10 @@ def main() -> None:
                 raise SystemExit(f"{name}: {key} disagrees with the hand-written Hessian")
         times = median_times(functions, options.rounds)
         jax_time = times.get("jax")
+        paired = paired_ratio(functions["gen"], functions["hand"], options.pairs)   # no JAX call in between
         print(f"{name:<16}{times['gen'] * 1e3:>9.2f}{times['hand'] * 1e3:>9.2f}"
               + (f"{jax_time * 1e3:>9.2f}" if jax_time else f"{'-':>9}")
-              + f"{times['gen'] / times['hand']:>10.2f}"
+              + f"{times['gen'] / times['hand']:>10.2f}{paired:>8.2f}"
               + (f"{times['gen'] / jax_time:>9.2f}" if jax_time else f"{'-':>9}"))
 
 
