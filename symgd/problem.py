@@ -245,6 +245,7 @@ class _Items:
     objective_origin: str = ""
     sense: str = "min"
     definitions: dict = field(default_factory=dict)     # name -> (param names, body)
+    documents: list = field(default_factory=list)       # the source after the notational rewrites (chains)
     entry_heads: dict = field(default_factory=dict)     # \hat{p}(X_i) = ...: name -> the head's arguments written
     indexed: dict = field(default_factory=dict)         # y_n = \sigma(w^\top \phi_n): y -> (index names, body)
     chains: list = field(default_factory=list)          # A = B = ... = E: chains.Chain, E the definition
@@ -372,8 +373,7 @@ def _close_pair_sums(documents: list[ir.Document]) -> tuple[list[ir.Document], l
             return rewritten
         return _map_children(node, lambda child: close(child, bound, item))
 
-    documents = [dataclasses.replace(document, items=tuple(_same_if_equal(close(item, frozenset(), item), item)
-                                                           for item in document.items))
+    documents = [dataclasses.replace(document, items=tuple(close(item, frozenset(), item) for item in document.items))
                  for document in documents]
     return documents, pairs
 
@@ -400,15 +400,9 @@ def _calls_in_subscripts(documents: list[ir.Document]) -> tuple[list[ir.Document
             return ir.Sub(rewrite(node.base), tuple(as_entry(index) for index in node.indices))
         return _map_children(node, rewrite)
 
-    documents = [dataclasses.replace(document, items=tuple(_same_if_equal(rewrite(item), item)
-                                                           for item in document.items))
+    documents = [dataclasses.replace(document, items=tuple(rewrite(item) for item in document.items))
                  for document in documents]
     return documents, found
-
-
-def _same_if_equal(rewritten, item):
-    """The item itself where a rewrite changed nothing: chains (``symgd.chains``) find their item by identity."""
-    return item if rewritten == item else rewritten
 
 
 def _product_of(factors: list):
@@ -2464,7 +2458,9 @@ def build_problem(documents: list[ir.Document], wrt=None) -> Problem:
     problem, found = _build_problem(documents, wrt)
     if found.chains:
         defined = frozenset([*found.definitions, *found.indexed])
-        readings = check_chains(found.chains, documents, problem, defined,
+        # the documents the chains were found in, after the notational rewrites (chains find their item by
+        # identity); the rewrites are idempotent, so the rebuild may apply them again
+        readings = check_chains(found.chains, found.documents, problem, defined,
                                 lambda rewritten: _build_problem(rewritten, wrt)[0])
         problem.readings = (*problem.readings, *readings)
     return problem
@@ -2477,6 +2473,7 @@ def _build_problem(documents: list[ir.Document], wrt=None) -> tuple[Problem, _It
     documents, pairs = _close_pair_sums(documents)
     documents, permutations = _calls_in_subscripts(documents)
     found = _sort_items(documents)
+    found.documents = documents
     for name in permutations:
         found.read(f"\\{name}(i) in a subscript is the entry \\{name}_i: an index given as data (a permutation)"
                    if name in GREEK else f"{name}(i) in a subscript is the entry {name}_i: an index given as data")
