@@ -123,16 +123,19 @@ def _scaled_for_several(operand: ir.Node, product: ir.MatMul, counts: dict) -> b
 
 
 def _common_number(node: ir.Map) -> ir.Node:
-    """c a + c b + t -> c (a + b) + t for a number c other than ±1 on several array terms: one
-    scaling of the sum instead of one per term, and no scaled copy of each term alive at once."""
+    """c a ± c b + t -> c (a ± b) + t for a number c other than ±1 on several array terms (the
+    gradient of ||x - y||^2 is 2x - 2y in index form): one scaling of the sum instead of one per
+    term, and no scaled copy of each term alive at once."""
     groups: dict = {}
     for term in node.args:
         if isinstance(term, ir.Map) and term.op == "mul" and isinstance(term.args[0], ir.Const) \
                 and abs(term.args[0].value) != 1 and term.shape == node.shape and identity_scale(term) is None:
-            groups.setdefault(term.args[0].value, []).append(term)
-    for number, terms in groups.items():
+            groups.setdefault(abs(term.args[0].value), []).append(term)
+    for terms in groups.values():
         if len(terms) > 1:
+            number = abs(terms[0].args[0].value)   # positive: 2 (x - y), not -2 (y - x), which would negate
             rest = [t for t in node.args if all(t is not s for s in terms)]
-            summed = ir.add(*(ir.mul(*t.args[1:]) for t in terms))
+            summed = ir.add(*(ir.mul(*t.args[1:]) if t.args[0].value == number
+                              else ir.mul(ir.const(-1), *t.args[1:]) for t in terms))
             return ir.add(ir.mul(ir.const(number), summed), *rest)
     return node
