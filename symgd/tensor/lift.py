@@ -219,7 +219,8 @@ class Builder:
     def _ranged(self, ranges: dict):
         """Within the block, the indices of ``ranges`` (bound by a sum or a matrix) have those spans."""
         saved = {index: self.ranges.get(index) for index in ranges}
-        self.ranges.update({index: (sympy.sympify(a), sympy.sympify(b)) for index, (a, b) in ranges.items()})
+        self.ranges.update({index: (sympy.sympify(a), sympy.sympify(b))   # safe: SymPy bounds or ints, never user text
+                            for index, (a, b) in ranges.items()})
         try:
             yield
         finally:
@@ -293,7 +294,7 @@ class Builder:
     def _mask(self, expr) -> Lifted:
         """[u >= 0] for u = j - i + e (a triangular range's mask over two indices), u = j + e (a
         step along one) or a number."""
-        constant, terms = sympy.sympify(expr).as_coeff_add()
+        constant, terms = sympy.sympify(expr).as_coeff_add()   # safe: SymPy indices, not user text
         signed = [(t, 1) if t.is_Symbol else (-t, -1) if (-t).is_Symbol else (None, 0) for t in terms]
         if any(symbol is None or symbol not in self.ranges for symbol, _ in signed) or len(signed) > 2:
             raise UnsupportedError(f"code generation for the range condition {expr} >= 0")
@@ -605,7 +606,7 @@ def _affine(index, where) -> tuple:
     Raises:
         UnsupportedError: anything else (an index times a number, two indices).
     """
-    index = sympy.sympify(index)
+    index = sympy.sympify(index)   # safe: an index symbol or integer offset from SymPy bounds, never user text
     if index.is_Integer:
         return None, int(index)
     offset, terms = index.as_coeff_add()
@@ -616,7 +617,7 @@ def _affine(index, where) -> tuple:
 
 def _difference(a, b):
     """a - b where it is a number (the bounds of spans differ by numbers: n - 1 and n), else None."""
-    difference = sympy.sympify(a) - sympy.sympify(b)
+    difference = sympy.sympify(a) - sympy.sympify(b)   # safe: SymPy bounds or Python ints, never user text
     return difference if difference.is_number else None
 
 
@@ -624,7 +625,7 @@ def _ordered(a, b) -> bool:
     """a <= b, for bounds whose difference is a number, or a number beside dimensions: dimensions are
     taken to be as long as the source's ranges need (Σ_{i=1}^{n-1} is not empty: 1 <= n - 1; where
     n is shorter, the generated code's slices and pads fail on the shapes, never silently)."""
-    difference = sympy.expand(sympy.sympify(b) - sympy.sympify(a))
+    difference = sympy.expand(sympy.sympify(b) - sympy.sympify(a))   # safe: SymPy bounds or ints
     if difference.is_number:
         return bool(difference >= 0)
     signs = {sympy.sign(c) for term, c in difference.as_coefficients_dict().items() if not term.is_number}
