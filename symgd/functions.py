@@ -528,6 +528,8 @@ class Primitive:
         reference: a plain NumPy function computing it, for evaluating formulas in checks and tests
             (defaults to ``ufunc``); independent of the code the generator prints.
         display: how symgd prints it in LaTeX when no spelling in ``latex`` is a command (``\\sigma``).
+        in_place: whether generated code may write it over its operand with ``ufunc`` (False where NumPy's
+            in-place loop is slower than a new array: ``np.sign(t, out=t)``).
     """
 
     name: str
@@ -544,6 +546,7 @@ class Primitive:
     domain: str | None = None
     reference: Callable | None = None
     display: str | None = None
+    in_place: bool = True
 
     def evaluator(self) -> Callable | None:
         """The NumPy function that evaluates this primitive (``reference``, else the ufunc)."""
@@ -598,6 +601,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("abs", (), ("abs",), ELEMENTWISE, sympy=sympy.Abs, numpy="np.abs({})", ufunc="np.abs",
               nonsmooth="u = 0"),
     Primitive("sign", ("sign", "sgn"), ("sign",), ELEMENTWISE, sympy=sympy.sign, numpy="np.sign({})", ufunc="np.sign",
+              in_place=False,   # NumPy 2.4: np.sign(t, out=t) on both signs is 9x np.sign(t) (benchmarks/README)
               nonsmooth="u = 0"),
     Primitive("relu", ("relu", "ReLU"), ("relu",), ELEMENTWISE, sympy=relu,
               numpy="np.maximum({}, 0.0)", nonsmooth="u = 0", reference=lambda u: np.maximum(u, 0.0)),

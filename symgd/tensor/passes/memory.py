@@ -200,11 +200,6 @@ def _may_overwrite(node: ir.Node, named: set, views: set) -> bool:
     return _unary_in_place(node) and _fresh(node.args[0], node, named)
 
 
-# NumPy 2.4's np.sign(t, out=t) on values of both signs takes 5 ms for 10^6 entries, nine times np.sign(t)
-# into a new array (benchmarks/README.md, 2026-12-03): a new array is cheaper than the buffer it saves
-_SLOW_IN_PLACE = frozenset({"sign"})
-
-
 def _unary_in_place(node: ir.Map) -> bool:
     """A square root or square, a step, a primitive with a NumPy ufunc, or a helper that takes
     ``overwrite=True``."""
@@ -212,10 +207,9 @@ def _unary_in_place(node: ir.Map) -> bool:
         return node.param in (Fraction(1, 2), 2)
     if node.op == "heaviside":   # np.heaviside(t, value, t): a ufunc of two, the second a number
         return True
-    if node.op in _SLOW_IN_PLACE:
-        return False
     primitive = BY_NAME.get(node.op)
-    return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None
+    return node.op in HELPERS_THAT_OVERWRITE or primitive is not None and primitive.ufunc is not None \
+        and primitive.in_place   # a row's in_place: False where NumPy's in-place loop is slow (sign)
 
 
 def _several_fresh(node: ir.Map, named: set) -> bool:
